@@ -1,0 +1,113 @@
+import { CATALOGUE } from "../policies/catalogue.ts";
+import { evaluate, type Decision } from "../policies/engine.ts";
+import { WardenError } from "../policies/errors.ts";
+import { compileGlob, type Glob } from "../policies/glob.ts";
+import type { CompiledPolicy } from "../policies/policy.ts";
+import { parseDocuments, type SourceDocument } from "./documents.ts";
+import { readInputs } from "./inputs.ts";
+import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
+import { buildManifestSet } from "./manifest-set.ts";
+import { formatJson } from "./report-json.ts";
+import { formatSarif } from "./report-sarif.ts";
+import { formatText } from "./report-text.ts";
+
+export type ReportFormat = "text" | "json" | "sarif";
+
+export interface CheckInputs {
+  paths: string[];
+  policyFile: string | undefined;
+  rules: string[] | undefined;
+  format: ReportFormat;
+  now: Date;
+  verifyImages: boolean;
+}
+
+export interface CheckIo {
+  stdin: AsyncIterable<Uint8Array>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export interface WorkloadResult {
+  kind: string;
+  namespace: string;
+  name: string;
+  document: SourceDocument;
+  decision: Decision;
+}
+
+export interface CheckReport {
+  policy: CompiledPolicy;
+  results: WorkloadResult[];
+  skipped: string[];
+}
+
+function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
+  if (!rules) return undefined;
+  const globs = rules.map((r) => r.trim()).filter((r) => r !== "").map(compileGlob);
+  const unknown = globs.filter((g) => !CATALOGUE.some((r) => g.matches(r.id)));
+  if (globs.length === 0 || unknown.length > 0) {
+    throw new WardenError(
+      "USAGE",
+      `--rules ${unknown.map((g) => g.source).join(",") || "(empty)"} matches no rule; see the rule catalogue in the README`,
+    );
+  }
+  return globs;
+}
+
+async function choosePolicy(
+  policyFile: string | undefined,
+  inlinePolicies: SourceDocument[],
+): Promise<CompiledPolicy> {
+  if (policyFile !== undefined) return loadPolicyFile(policyFile);
+  const [inline, ...more] = inlinePolicies;
+  if (more.length > 0) {
+    throw new WardenError("USAGE", `the inputs hold ${inlinePolicies.length} MCPWardenPolicy documents: choose one with --policy`);
+  }
+  if (inline) return compilePolicyFrom(inline, inline.object);
+  return loadPolicyFile(DEFAULT_POLICY_FILE);
+}
+
+/** Evaluates every workload in the inputs; the report is what all output formats render. */
+export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckReport> {
+  if (inputs.verifyImages) {
+    throw new WardenError("USAGE", "--verify-images needs the registry verifier, which this build does not include");
+  }
+  const only = parseRuleGlobs(inputs.rules);
+  const texts = await readInputs(inputs.paths, io.stdin);
+  const documents: SourceDocument[] = [];
+  const problems = [];
+  for (const t of texts) {
+    try {
+      documents.push(...parseDocuments(t.source, t.text));
+    } catch (e) {
+      if (!(e instanceof WardenError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length > 0) throw new WardenError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
+  const set = buildManifestSet(documents);
+  const policy = await choosePolicy(inputs.policyFile, set.policies);
+  const results = set.workloads.map(({ workload, document }) => ({
+    kind: workload.kind,
+    namespace: workload.namespace,
+    name: workload.name,
+    document,
+    decision: evaluate(workload, { policy, cluster: set.cluster, now: inputs.now, only }),
+  }));
+  const skipped = [...new Set(results.flatMap((r) => r.decision.skipped))];
+  return { policy, results, skipped };
+}
+
+/** `mcp-warden check`: prints the report and returns the exit status (0 allowed, 1 denied). */
+export async function runCheck(inputs: CheckInputs, io: CheckIo): Promise<number> {
+  const report = await check(inputs, io);
+  if (report.skipped.length > 0) {
+    io.stderr(
+      `note: ${report.skipped.join(", ")} need a registry and were skipped: an offline pass is not an admission pass\n`,
+    );
+  }
+  const render = { text: formatText, json: formatJson, sarif: formatSarif }[inputs.format];
+  io.stdout(render(report));
+  return report.results.every((r) => r.decision.allowed) ? 0 : 1;
+}

@@ -1,0 +1,95 @@
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
+import { WardenError } from "../policies/errors.ts";
+import { parseFieldPath } from "../policies/field-path.ts";
+
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/** One object read from an input, with where it came from and how to find its fields. */
+export interface SourceDocument {
+  source: string;
+  /** 1-based position of the document in its file (items of a `List` share it). */
+  index: number;
+  line: number;
+  object: unknown;
+  /** Line and column of a field path, or of its deepest parent that exists. */
+  locate(path: string): SourcePosition | undefined;
+}
+
+/** Names a document for people: `deploy.yaml document 2 (line 14)`. */
+export function describeDocument(d: { source: string; index: number; line: number }): string {
+  return `${d.source} document ${d.index} (line ${d.line})`;
+}
+
+function nodePosition(
+  doc: Document,
+  counter: LineCounter,
+  path: (string | number)[],
+): SourcePosition | undefined {
+  const node: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  if (node && typeof node === "object" && "range" in node && Array.isArray(node.range)) {
+    const pos = counter.linePos(node.range[0] as number);
+    return { line: pos.line, column: pos.col };
+  }
+  return undefined;
+}
+
+function locator(doc: Document, counter: LineCounter, prefix: (string | number)[]) {
+  return (path: string): SourcePosition | undefined => {
+    const segments = [...prefix, ...parseFieldPath(path)];
+    for (let n = segments.length; n >= 0; n--) {
+      const pos = nodePosition(doc, counter, segments.slice(0, n));
+      if (pos) return pos;
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Reads every document of a YAML or JSON text (JSON is YAML). Empty documents are skipped;
+ * `kind: List` is expanded into its items, as kubectl does.
+ * @throws WardenError DOCUMENT_INVALID naming the file, document and line of every syntax error
+ */
+export function parseDocuments(source: string, text: string): SourceDocument[] {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  const out: SourceDocument[] = [];
+  const problems = [];
+  for (const [i, doc] of list.entries()) {
+    const index = i + 1;
+    const line = counter.linePos(doc.range[0]).line;
+    for (const e of [...doc.errors]) {
+      problems.push({
+        path: `${source} document ${index} (line ${e.linePos?.[0].line ?? line})`,
+        message: e.message.split("\n")[0] ?? e.code,
+      });
+    }
+    if (doc.errors.length > 0 || doc.contents === null) continue;
+    let object: unknown;
+    try {
+      object = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      problems.push({ path: `${source} document ${index} (line ${line})`, message: (e as Error).message });
+      continue;
+    }
+    const items = isMap(doc.contents) && doc.get("kind") === "List" && isSeq(doc.get("items", true));
+    if (items && isRecord(object) && Array.isArray(object.items)) {
+      object.items.forEach((item: unknown, j) => {
+        out.push({ source, index, line: nodePosition(doc, counter, ["items", j])?.line ?? line, object: item, locate: locator(doc, counter, ["items", j]) });
+      });
+    } else {
+      out.push({ source, index, line, object, locate: locator(doc, counter, []) });
+    }
+  }
+  if (problems.length > 0) {
+    throw new WardenError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

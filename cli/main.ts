@@ -1,0 +1,96 @@
+import { parseArgs } from "node:util";
+import { WardenError } from "../policies/errors.ts";
+import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
+
+export const USAGE = `usage:
+  mcp-warden check [PATH|-]... [--policy FILE] [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
+  mcp-warden --help
+
+check   judges every workload in the files, directories (recursively) or stdin (-) against the
+        policy (default: policies/default.yaml). NetworkPolicy, MCPWardenException and
+        MCPWardenPolicy documents among the inputs are the cluster state.
+exit    0 every workload allowed, 1 any denied, 2 bad input or usage`;
+
+export interface Io {
+  argv: string[];
+  stdin: AsyncIterable<Uint8Array>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Print stack traces of internal errors. */
+  debug: boolean;
+}
+
+const FORMATS: readonly ReportFormat[] = ["text", "json", "sarif"];
+
+function parseCheckArgs(args: string[]): CheckInputs {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      policy: { type: "string" },
+      rules: { type: "string" },
+      format: { type: "string", default: "text" },
+      now: { type: "string" },
+      "verify-images": { type: "boolean", default: false },
+    },
+  });
+  if (!FORMATS.includes(values.format as ReportFormat)) {
+    throw new WardenError("USAGE", `--format ${values.format} is not one of ${FORMATS.join(", ")}`);
+  }
+  let now = new Date();
+  if (values.now !== undefined) {
+    now = new Date(values.now);
+    if (!/^\d{4}-\d{2}-\d{2}(T|$)/.test(values.now) || Number.isNaN(now.getTime())) {
+      throw new WardenError("USAGE", `--now ${values.now} is not an ISO 8601 time (2026-01-31T00:00:00Z)`);
+    }
+  }
+  if (positionals.length === 0) {
+    throw new WardenError("USAGE", "check needs at least one file, directory or - (stdin)");
+  }
+  return {
+    paths: positionals,
+    policyFile: values.policy,
+    rules: values.rules?.split(","),
+    format: values.format as ReportFormat,
+    now,
+    verifyImages: values["verify-images"],
+  };
+}
+
+/** The CLI: parses the command line into typed inputs and runs the command. Returns the exit status. */
+export async function main(io: Io): Promise<number> {
+  const [command, ...rest] = io.argv;
+  try {
+    switch (command) {
+      case "check":
+        return await runCheck(parseCheckArgs(rest), io);
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        (command === undefined ? io.stderr : io.stdout)(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      case "serve":
+      case "verify":
+      case "evaluate":
+        throw new WardenError("USAGE", `${command} is not part of this build yet; see the README`);
+      default:
+        throw new WardenError("USAGE", `unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof WardenError) {
+      io.stderr(`mcp-warden: ${e.describe()}\n`);
+      if (e.code === "USAGE") io.stderr(`\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(`mcp-warden: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    // Unexpected: one line, no stack trace, unless asked for.
+    io.stderr(`mcp-warden: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (io.debug) io.stderr(`${e instanceof Error ? e.stack : ""}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,72 @@
+import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
+import { WardenError, type FieldProblem } from "../policies/errors.ts";
+import { EXCEPTION_KIND, parseException, type Exception } from "../policies/exception-schema.ts";
+import type { NetworkPolicy } from "../policies/k8s-types.ts";
+import { parseNetworkPolicy } from "../policies/network-policy.ts";
+import { POLICY_KIND } from "../policies/policy-schema.ts";
+import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload.ts";
+import { describeDocument, type SourceDocument } from "./documents.ts";
+
+export interface SourcedWorkload {
+  workload: Workload;
+  document: SourceDocument;
+}
+
+/** The documents of a `check` run, sorted into what is judged and what is cluster state. */
+export interface ManifestSet {
+  workloads: SourcedWorkload[];
+  cluster: ClusterState;
+  policies: SourceDocument[];
+  /** Documents of kinds that are neither workloads nor cluster state (Services, ConfigMaps...). */
+  ignored: SourceDocument[];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Sorts documents by kind and validates each. Every bad document is reported, each named by
+ * file, document number and line.
+ * @throws WardenError DOCUMENT_INVALID
+ */
+export function buildManifestSet(documents: readonly SourceDocument[]): ManifestSet {
+  const problems: FieldProblem[] = [];
+  const workloads: SourcedWorkload[] = [];
+  const networkPolicies: NetworkPolicy[] = [];
+  const exceptions: Exception[] = [];
+  const policies: SourceDocument[] = [];
+  const ignored: SourceDocument[] = [];
+  for (const doc of documents) {
+    const where = describeDocument(doc);
+    const object = doc.object;
+    if (!isRecord(object)) {
+      problems.push({ path: where, message: "must be a mapping with apiVersion and kind" });
+      continue;
+    }
+    if (typeof object.kind !== "string" || object.kind === "") {
+      problems.push({ path: where, message: "has no kind" });
+      continue;
+    }
+    try {
+      if (isWorkloadKind(object.kind)) workloads.push({ workload: toWorkload(object), document: doc });
+      else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
+      else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
+      else if (object.kind === POLICY_KIND) policies.push(doc);
+      else ignored.push(doc);
+    } catch (e) {
+      if (!(e instanceof WardenError)) throw e;
+      const fields = e.problems.map((p) => `${p.path || "(document)"} ${p.message}`).join("; ");
+      problems.push({ path: where, message: `${e.message}: ${fields}` });
+    }
+  }
+  if (problems.length > 0) {
+    throw new WardenError("DOCUMENT_INVALID", "some documents cannot be evaluated", { problems });
+  }
+  return {
+    workloads,
+    cluster: createClusterState({ networkPolicies, exceptions }),
+    policies,
+    ignored,
+  };
+}

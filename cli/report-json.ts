@@ -1,0 +1,23 @@
+import type { CheckReport } from "./check.ts";
+
+/** The JSON report of DESIGN.md "CLI": one result per workload, findings with their actions. */
+export function formatJson(report: CheckReport): string {
+  const results = report.results.map((r) => ({
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    source: r.document.source,
+    line: r.document.line,
+    allowed: r.decision.allowed,
+    findings: r.decision.findings.map((f) => ({
+      rule: f.rule,
+      action: f.action,
+      message: f.message,
+      path: f.path,
+      ...(f.exemptedBy ? { exemptedBy: f.exemptedBy } : {}),
+    })),
+    skipped: r.decision.skipped,
+    exceptionsUsed: r.decision.exceptionsUsed,
+  }));
+  return `${JSON.stringify({ policy: report.policy.name, results }, null, 2)}\n`;
+}

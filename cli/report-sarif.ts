@@ -1,0 +1,72 @@
+import type { Log, Result, ReportingDescriptor } from "sarif";
+import pkg from "../package.json" with { type: "json" };
+import { CATALOGUE } from "../policies/catalogue.ts";
+import type { DecidedFinding } from "../policies/engine.ts";
+import type { CheckReport, WorkloadResult } from "./check.ts";
+
+const LEVEL: Record<DecidedFinding["action"], Result.level> = {
+  enforce: "error",
+  warn: "warning",
+  audit: "note",
+};
+
+/** A relative path as a URI reference (forward slashes, percent-encoded); stdin has none. */
+function artifactUri(source: string): string | undefined {
+  if (source === "<stdin>") return undefined;
+  return encodeURI(source.replaceAll("\\", "/").replace(/^\.\//, ""));
+}
+
+function result(r: WorkloadResult, f: DecidedFinding, ruleIndex: number): Result {
+  const uri = artifactUri(r.document.source);
+  const pos = r.document.locate(f.path);
+  const subject = `${r.kind}/${r.namespace}/${r.name}`;
+  return {
+    ruleId: f.rule,
+    ruleIndex,
+    level: LEVEL[f.action],
+    message: { text: `${subject}: ${f.message}` },
+    locations: [
+      {
+        ...(uri
+          ? {
+              physicalLocation: {
+                artifactLocation: { uri, uriBaseId: "SRCROOT" },
+                ...(pos ? { region: { startLine: pos.line, startColumn: pos.column } } : {}),
+              },
+            }
+          : {}),
+        logicalLocations: [{ fullyQualifiedName: `${subject}/${f.path}`, kind: "member" }],
+      },
+    ],
+    partialFingerprints: { "mcpWardenFinding/v1": `${subject}|${f.rule}|${f.path}` },
+    ...(f.exemptedBy
+      ? { suppressions: [{ kind: "external", status: "accepted", justification: `exception ${f.exemptedBy}` }] }
+      : {}),
+  };
+}
+
+/** SARIF 2.1.0 for code-scanning tools: one result per finding, pointing at file and line. */
+export function formatSarif(report: CheckReport): string {
+  const rules: ReportingDescriptor[] = CATALOGUE.map((r) => ({
+    id: r.id,
+    name: r.id.replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase()),
+    shortDescription: { text: r.title },
+  }));
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const log: Log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: { name: "mcp-warden", version: pkg.version, rules },
+        },
+        originalUriBaseIds: { SRCROOT: { description: { text: "The directory mcp-warden ran in." } } },
+        results: report.results.flatMap((r) =>
+          r.decision.findings.map((f) => result(r, f, index.get(f.rule) ?? -1)),
+        ),
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

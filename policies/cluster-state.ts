@@ -1,0 +1,32 @@
+import type { NetworkPolicy } from "./k8s-types.ts";
+import type { Exception } from "./exception-schema.ts";
+
+/** What the cluster holds besides the workload: NetworkPolicies and exceptions, indexed. */
+export interface ClusterState {
+  networkPoliciesIn(namespace: string): readonly NetworkPolicy[];
+  /** Every exception with this name, in any namespace. */
+  exceptionsNamed(name: string): readonly Exception[];
+}
+
+export function createClusterState(input: {
+  networkPolicies?: readonly NetworkPolicy[];
+  exceptions?: readonly Exception[];
+}): ClusterState {
+  const byNamespace = new Map<string, NetworkPolicy[]>();
+  for (const np of input.networkPolicies ?? []) {
+    const ns = np.metadata.namespace || "default";
+    const list = byNamespace.get(ns) ?? [];
+    list.push(np);
+    byNamespace.set(ns, list);
+  }
+  const byName = new Map<string, Exception[]>();
+  for (const ex of input.exceptions ?? []) {
+    const list = byName.get(ex.metadata.name) ?? [];
+    list.push(ex);
+    byName.set(ex.metadata.name, list);
+  }
+  return {
+    networkPoliciesIn: (namespace) => byNamespace.get(namespace) ?? [],
+    exceptionsNamed: (name) => byName.get(name) ?? [],
+  };
+}

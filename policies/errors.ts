@@ -1,0 +1,38 @@
+/** One problem with one field of an input, named by its path. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+export type WardenErrorCode =
+  | "POLICY_INVALID"
+  | "EXCEPTION_INVALID"
+  | "WORKLOAD_INVALID"
+  | "DOCUMENT_INVALID"
+  | "INPUT_INVALID"
+  | "USAGE";
+
+/**
+ * Every error the core raises on bad input. `problems` lists every bad field, not only the first,
+ * so a user can fix a file in one pass.
+ */
+export class WardenError extends Error {
+  readonly code: WardenErrorCode;
+  readonly problems: readonly FieldProblem[];
+
+  constructor(
+    code: WardenErrorCode,
+    message: string,
+    options: { problems?: readonly FieldProblem[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "WardenError";
+    this.code = code;
+    this.problems = options.problems ?? [];
+  }
+
+  /** The message followed by one indented line per field problem. */
+  describe(): string {
+    return [this.message, ...this.problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n");
+  }
+}
