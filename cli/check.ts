@@ -44,7 +44,10 @@ export interface CheckReport {
 
 function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
   if (!rules) return undefined;
-  const globs = rules.map((r) => r.trim()).filter((r) => r !== "").map(compileGlob);
+  const globs = rules
+    .map((r) => r.trim())
+    .filter((r) => r !== "")
+    .map(compileGlob);
   const unknown = globs.filter((g) => !CATALOGUE.some((r) => g.matches(r.id)));
   if (globs.length === 0 || unknown.length > 0) {
     throw new WardenError(
@@ -62,7 +65,10 @@ async function choosePolicy(
   if (policyFile !== undefined) return loadPolicyFile(policyFile);
   const [inline, ...more] = inlinePolicies;
   if (more.length > 0) {
-    throw new WardenError("USAGE", `the inputs hold ${inlinePolicies.length} MCPWardenPolicy documents: choose one with --policy`);
+    throw new WardenError(
+      "USAGE",
+      `the inputs hold ${inlinePolicies.length} MCPWardenPolicy documents: choose one with --policy`,
+    );
   }
   if (inline) return compilePolicyFrom(inline, inline.object);
   return loadPolicyFile(DEFAULT_POLICY_FILE);
@@ -71,7 +77,10 @@ async function choosePolicy(
 /** Evaluates every workload in the inputs; the report is what all output formats render. */
 export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckReport> {
   if (inputs.verifyImages) {
-    throw new WardenError("USAGE", "--verify-images needs the registry verifier, which this build does not include");
+    throw new WardenError(
+      "USAGE",
+      "--verify-images needs the registry verifier, which this build does not include",
+    );
   }
   const only = parseRuleGlobs(inputs.rules);
   const texts = await readInputs(inputs.paths, io.stdin);
@@ -85,7 +94,8 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
       problems.push(...e.problems);
     }
   }
-  if (problems.length > 0) throw new WardenError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
+  if (problems.length > 0)
+    throw new WardenError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
   const set = buildManifestSet(documents);
   const policy = await choosePolicy(inputs.policyFile, set.policies);
   const results = set.workloads.map(({ workload, document }) => ({

@@ -60,7 +60,8 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
   const problems = [];
   for (const [i, doc] of list.entries()) {
     const index = i + 1;
-    const line = counter.linePos(doc.range[0]).line;
+    // The line of the document's first node, not of the `---` before it.
+    const line = counter.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
     for (const e of [...doc.errors]) {
       problems.push({
         path: `${source} document ${index} (line ${e.linePos?.[0].line ?? line})`,
@@ -72,13 +73,23 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
     try {
       object = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
-      problems.push({ path: `${source} document ${index} (line ${line})`, message: (e as Error).message });
+      problems.push({
+        path: `${source} document ${index} (line ${line})`,
+        message: (e as Error).message,
+      });
       continue;
     }
-    const items = isMap(doc.contents) && doc.get("kind") === "List" && isSeq(doc.get("items", true));
+    const items =
+      isMap(doc.contents) && doc.get("kind") === "List" && isSeq(doc.get("items", true));
     if (items && isRecord(object) && Array.isArray(object.items)) {
       object.items.forEach((item: unknown, j) => {
-        out.push({ source, index, line: nodePosition(doc, counter, ["items", j])?.line ?? line, object: item, locate: locator(doc, counter, ["items", j]) });
+        out.push({
+          source,
+          index,
+          line: nodePosition(doc, counter, ["items", j])?.line ?? line,
+          object: item,
+          locate: locator(doc, counter, ["items", j]),
+        });
       });
     } else {
       out.push({ source, index, line, object, locate: locator(doc, counter, []) });

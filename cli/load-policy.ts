@@ -34,12 +34,19 @@ export async function loadPolicyFile(path: string | URL): Promise<CompiledPolicy
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new WardenError("INPUT_INVALID", `${source}: cannot read policy (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
+    throw new WardenError(
+      "INPUT_INVALID",
+      `${source}: cannot read policy (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      { cause: e },
+    );
   }
   const docs = parseDocuments(source, decodeText(source, bytes).text);
   const [first, ...rest] = docs;
   if (!first || rest.length > 0) {
-    throw new WardenError("POLICY_INVALID", `${source}: must hold exactly one MCPWardenPolicy document, found ${docs.length}`);
+    throw new WardenError(
+      "POLICY_INVALID",
+      `${source}: must hold exactly one MCPWardenPolicy document, found ${docs.length}`,
+    );
   }
   return compilePolicyFrom(first, first.object);
 }

@@ -42,7 +42,10 @@ function parseCheckArgs(args: string[]): CheckInputs {
   if (values.now !== undefined) {
     now = new Date(values.now);
     if (!/^\d{4}-\d{2}-\d{2}(T|$)/.test(values.now) || Number.isNaN(now.getTime())) {
-      throw new WardenError("USAGE", `--now ${values.now} is not an ISO 8601 time (2026-01-31T00:00:00Z)`);
+      throw new WardenError(
+        "USAGE",
+        `--now ${values.now} is not an ISO 8601 time (2026-01-31T00:00:00Z)`,
+      );
     }
   }
   if (positionals.length === 0) {

@@ -49,7 +49,8 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
       continue;
     }
     try {
-      if (isWorkloadKind(object.kind)) workloads.push({ workload: toWorkload(object), document: doc });
+      if (isWorkloadKind(object.kind))
+        workloads.push({ workload: toWorkload(object), document: doc });
       else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
       else if (object.kind === POLICY_KIND) policies.push(doc);

@@ -40,7 +40,11 @@ function result(r: WorkloadResult, f: DecidedFinding, ruleIndex: number): Result
     ],
     partialFingerprints: { "mcpWardenFinding/v1": `${subject}|${f.rule}|${f.path}` },
     ...(f.exemptedBy
-      ? { suppressions: [{ kind: "external", status: "accepted", justification: `exception ${f.exemptedBy}` }] }
+      ? {
+          suppressions: [
+            { kind: "external", status: "accepted", justification: `exception ${f.exemptedBy}` },
+          ],
+        }
       : {}),
   };
 }
@@ -61,7 +65,9 @@ export function formatSarif(report: CheckReport): string {
         tool: {
           driver: { name: "mcp-warden", version: pkg.version, rules },
         },
-        originalUriBaseIds: { SRCROOT: { description: { text: "The directory mcp-warden ran in." } } },
+        originalUriBaseIds: {
+          SRCROOT: { description: { text: "The directory mcp-warden ran in." } },
+        },
         results: report.results.flatMap((r) =>
           r.decision.findings.map((f) => result(r, f, index.get(f.rule) ?? -1)),
         ),

@@ -16,7 +16,10 @@ function findingLines(f: DecidedFinding): string[] {
 function block(r: WorkloadResult): string[] {
   const mark = r.decision.allowed ? "PASS" : "FAIL";
   const where = `${r.document.source}:${r.document.line}`;
-  return [`${mark} ${r.kind} ${r.namespace}/${r.name}  (${where})`, ...r.decision.findings.flatMap(findingLines)];
+  return [
+    `${mark} ${r.kind} ${r.namespace}/${r.name}  (${where})`,
+    ...r.decision.findings.flatMap(findingLines),
+  ];
 }
 
 /** One block per workload, then a summary line; readable at a glance in a terminal or CI log. */
@@ -24,7 +27,9 @@ export function formatText(report: CheckReport): string {
   const lines = report.results.flatMap((r) => [...block(r), ""]);
   const denied = report.results.filter((r) => !r.decision.allowed).length;
   const count = (action: DecidedFinding["action"]) =>
-    report.results.flatMap((r) => r.decision.findings).filter((f) => f.action === action && !f.exemptedBy).length;
+    report.results
+      .flatMap((r) => r.decision.findings)
+      .filter((f) => f.action === action && !f.exemptedBy).length;
   const n = report.results.length;
   lines.push(
     `${n} workload${n === 1 ? "" : "s"}: ${n - denied} allowed, ${denied} denied` +

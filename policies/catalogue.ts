@@ -26,7 +26,11 @@ export interface RuleInfo {
 
 /** Every rule id the policy may name, with what it requires. */
 export const CATALOGUE: readonly RuleInfo[] = [
-  ...CHECKED_RULES.map((r) => ({ id: r.id, title: r.title, needsRegistry: r.needsRegistry ?? false })),
+  ...CHECKED_RULES.map((r) => ({
+    id: r.id,
+    title: r.title,
+    needsRegistry: r.needsRegistry ?? false,
+  })),
   {
     id: EXCEPTION_INVALID,
     title:

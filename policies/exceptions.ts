@@ -24,7 +24,14 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function requestedExceptions(workload: Workload): string[] {
   const raw = workload.podMeta.annotations?.[EXCEPTION_ANNOTATION];
   if (raw === undefined) return [];
-  return [...new Set(raw.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  return [
+    ...new Set(
+      raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
+  ];
 }
 
 /** Why this exception does not hold for the workload, or undefined when it does. */
@@ -84,7 +91,9 @@ export function resolveExceptions(
           ? "the policy honours exceptions from no namespace"
           : `exceptions are honoured only from ${honoured.join(", ")}`;
       if (elsewhere.includes(workload.namespace)) {
-        invalid(`exception ${name} is in the workload's own namespace ${workload.namespace} and cannot grant itself: ${where}`);
+        invalid(
+          `exception ${name} is in the workload's own namespace ${workload.namespace} and cannot grant itself: ${where}`,
+        );
       } else if (elsewhere.length > 0) {
         invalid(`exception ${name} exists only in ${elsewhere.join(", ")}: ${where}`);
       } else {

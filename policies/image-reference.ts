@@ -74,7 +74,8 @@ export function parseImageReference(ref: string): ParseResult {
   const { name, tag } = splitTag(nameAndTag);
   if (name === "") return fail("invalid reference format: repository name is missing");
 
-  const digest = digestPart === undefined ? { ok: true as const, value: undefined } : checkDigest(digestPart);
+  const digest =
+    digestPart === undefined ? { ok: true as const, value: undefined } : checkDigest(digestPart);
   if (!digest.ok) return digest;
   if (tag !== undefined) {
     const tagError = checkTag(tag);
@@ -124,7 +125,8 @@ function checkDigest(digest: string): Step<string> {
     return fail(`invalid digest ${JSON.stringify(digest)}: must be algorithm:hex`);
   const [algorithm = "", hex = ""] = digest.split(":");
   const length = DIGEST_HEX_LENGTH[algorithm];
-  if (length === undefined) return fail(`unsupported digest algorithm ${JSON.stringify(algorithm)}`);
+  if (length === undefined)
+    return fail(`unsupported digest algorithm ${JSON.stringify(algorithm)}`);
   if (hex.length !== length)
     return fail(`invalid ${algorithm} digest: ${hex.length} hex characters, expected ${length}`);
   if (hex !== hex.toLowerCase()) return fail(`invalid ${algorithm} digest: hex must be lowercase`);
@@ -154,9 +156,7 @@ function locateName(name: string): Step<{ registry: string; repository: string }
 }
 
 function isRegistryComponent(first: string): boolean {
-  return (
-    first === "localhost" || /[.:]/.test(first) || first.toLowerCase() !== first
-  );
+  return first === "localhost" || /[.:]/.test(first) || first.toLowerCase() !== first;
 }
 
 function checkPath(repository: string): string | undefined {

@@ -42,7 +42,11 @@ export const policySpecSchema = {
                 required: ["issuer"],
                 properties: {
                   issuer: { type: "string", minLength: 1, description: "OIDC issuer URL." },
-                  subject: { type: "string", minLength: 1, description: "Exact certificate subject." },
+                  subject: {
+                    type: "string",
+                    minLength: 1,
+                    description: "Exact certificate subject.",
+                  },
                   subjectRegExp: {
                     type: "string",
                     minLength: 1,

@@ -70,7 +70,8 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
   for (const [glob, action] of Object.entries(doc.spec.rules ?? {})) {
     const path = fieldPath("spec.rules", glob);
     if (glob === ADMISSION_ERROR) {
-      if (action === "off") problems.push({ path, message: "cannot be off; use audit to fail open" });
+      if (action === "off")
+        problems.push({ path, message: "cannot be off; use audit to fail open" });
       continue;
     }
     const g = compileGlob(glob);
@@ -86,7 +87,10 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
     if (signer.keyless) {
       const { subject, subjectRegExp } = signer.keyless;
       if ((subject === undefined) === (subjectRegExp === undefined)) {
-        problems.push({ path: fieldPath(path, "keyless"), message: "must have exactly one of subject or subjectRegExp" });
+        problems.push({
+          path: fieldPath(path, "keyless"),
+          message: "must have exactly one of subject or subjectRegExp",
+        });
       }
       if (subjectRegExp !== undefined) {
         try {
@@ -99,8 +103,16 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
         }
       }
     }
-    if (signer.key && !/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*$/.test(signer.key.publicKey.trim())) {
-      problems.push({ path: fieldPath(path, "key", "publicKey"), message: "must be a PEM public key" });
+    if (
+      signer.key &&
+      !/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*$/.test(
+        signer.key.publicKey.trim(),
+      )
+    ) {
+      problems.push({
+        path: fieldPath(path, "key", "publicKey"),
+        message: "must be a PEM public key",
+      });
     }
   });
   (doc.spec.exceptions?.exemptible ?? []).forEach((glob, i) => {
@@ -111,7 +123,10 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
         message: `may not cover ${[...NEVER_EXEMPTIBLE].join(" or ")}`,
       });
     } else if (!RULE_IDS.some((id) => g.matches(id))) {
-      problems.push({ path: fieldPath("spec.exceptions.exemptible", i), message: "matches no rule in the catalogue" });
+      problems.push({
+        path: fieldPath("spec.exceptions.exemptible", i),
+        message: "matches no rule in the catalogue",
+      });
     }
   });
   return problems;
@@ -146,7 +161,8 @@ export function compilePolicy(object: unknown): CompiledPolicy {
   return {
     name: doc.metadata.name,
     document: doc,
-    actionFor: (ruleId) => actions.get(ruleId) ?? mostSpecific(ruleGlobs, ruleId)?.action ?? "enforce",
+    actionFor: (ruleId) =>
+      actions.get(ruleId) ?? mostSpecific(ruleGlobs, ruleId)?.action ?? "enforce",
     settings: {
       allowPersistentVolumeClaims: doc.spec.sandbox?.allowPersistentVolumeClaims ?? false,
       evaluation: {

@@ -97,7 +97,10 @@ export function toWorkload(object: unknown, defaultNamespace = "default"): Workl
   if (!isRecord(object)) throw new WardenError("WORKLOAD_INVALID", "object must be a mapping");
   const kind = object.kind;
   if (!isWorkloadKind(kind))
-    throw new WardenError("WORKLOAD_INVALID", `kind ${JSON.stringify(kind)} is not a workload kind`);
+    throw new WardenError(
+      "WORKLOAD_INVALID",
+      `kind ${JSON.stringify(kind)} is not a workload kind`,
+    );
 
   const problems: FieldProblem[] = [];
   const metadata = object.metadata ?? {};

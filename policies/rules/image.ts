@@ -89,8 +89,7 @@ function judgeFacts(
 ): Finding[] {
   const findings: Finding[] = [];
   for (const site of imageSites(ctx.workload)) {
-    const facts =
-      site.reference === undefined ? undefined : ctx.evidence?.forImage(site.reference);
+    const facts = site.reference === undefined ? undefined : ctx.evidence?.forImage(site.reference);
     const message =
       site.reference === undefined
         ? `${site.label} names no image, so there is nothing to verify`

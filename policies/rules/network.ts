@@ -25,7 +25,10 @@ function coversEverything(peer: NetworkPolicyPeer): boolean {
 }
 
 /** Why one rule of a policy lets every peer through, or undefined when it does not. */
-function openingReason(peers: NetworkPolicyPeer[] | undefined, field: "to" | "from"): string | undefined {
+function openingReason(
+  peers: NetworkPolicyPeer[] | undefined,
+  field: "to" | "from",
+): string | undefined {
   if (!peers || peers.length === 0) return `${field} is empty, which allows every peer`;
   const open = peers.find(coversEverything);
   return open ? `ipBlock ${open.ipBlock?.cidr ?? ""} allows every address` : undefined;

@@ -51,7 +51,12 @@ export function inEveryKind(
   return [
     {
       kind: "Pod",
-      object: { apiVersion: "v1", kind: "Pod", metadata: { ...meta, ...template.metadata }, spec: podSpec },
+      object: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { ...meta, ...template.metadata },
+        spec: podSpec,
+      },
       specPath: "spec",
     },
     ...controllers.map((kind) => ({

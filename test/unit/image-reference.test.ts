@@ -208,9 +208,7 @@ const host = fc.option(
   { nil: undefined },
 );
 const tag = fc.stringMatching(/^\w[\w.-]{0,20}$/);
-const digest = fc
-  .stringMatching(/^[0-9a-f]{64}$/)
-  .map((hex) => `sha256:${hex}`);
+const digest = fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => `sha256:${hex}`);
 const reference = fc
   .record({
     host,

@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { createRequire } from "node:module";
+import ajvDraft04 from "ajv-draft-04";
+import { runCli } from "../support/cli.ts";
+
+interface JsonReport {
+  results: {
+    kind: string;
+    namespace: string;
+    name: string;
+    source: string;
+    allowed: boolean;
+    findings: {
+      rule: string;
+      action: string;
+      message: string;
+      path: string;
+      exemptedBy?: string;
+    }[];
+    skipped: string[];
+  }[];
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "mcp-warden-check-"));
+function file(name: string, text: string | Buffer): string {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test("check examples/: a verdict per workload, exit 1 because some are denied", async () => {
+  const r = await runCli(["check", "examples/"]);
+  assert.equal(r.code, 1, r.stderr);
+  for (const name of [
+    "mcp-fetch",
+    "mcp-crm",
+    "mcp-github",
+    "mcp-search",
+    "mcp-filesystem",
+    "mcp-indexer",
+  ]) {
+    assert.match(r.stdout, new RegExp(`^(PASS|FAIL) \\S+ \\S+/${name} `, "m"), name);
+  }
+  assert.match(r.stdout, /^6 workloads: 2 allowed, 4 denied/m);
+  assert.match(r.stderr, /image\/signed, image\/evaluated need a registry and were skipped/);
+});
+
+test("check on the allowed examples alone exits 0", async () => {
+  const r = await runCli(["check", "examples/allowed"]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});
+
+test("JSON output follows the contract", async () => {
+  const r = await runCli(["check", "examples/", "--format", "json"]);
+  assert.equal(r.code, 1);
+  const report = JSON.parse(r.stdout) as JsonReport;
+  const byName = new Map(report.results.map((x) => [x.name, x]));
+  assert.equal(byName.get("mcp-fetch")?.allowed, true);
+  assert.deepEqual(byName.get("mcp-fetch")?.findings, []);
+  assert.deepEqual(byName.get("mcp-fetch")?.skipped, ["image/signed", "image/evaluated"]);
+  const crm = byName.get("mcp-crm")!;
+  assert.equal(crm.allowed, true);
+  assert.equal(crm.findings[0]?.exemptedBy, "mcp-warden-system/crm-egress");
+  const github = byName.get("mcp-github")!;
+  assert.equal(github.source, "examples/denied/literal-github-token.yaml");
+  assert.deepEqual(
+    github.findings.map((f) => [f.rule, f.action, f.path]),
+    [
+      ["credentials/no-literal-secrets", "enforce", "spec.containers[0].env[0].value"],
+      ["credentials/no-secret-env", "warn", "spec.containers[0].env[1].valueFrom.secretKeyRef"],
+    ],
+  );
+  assert.ok(!r.stdout.includes("ghp_Zx8k"), "the literal token is never echoed");
+  const indexer = byName.get("mcp-indexer")!;
+  assert.equal(indexer.kind, "CronJob");
+  assert.ok(indexer.findings.some((f) => f.rule === "exception/invalid"));
+  assert.ok(indexer.findings.every((f) => !f.exemptedBy));
+});
+
+test("SARIF output validates against the SARIF 2.1.0 schema and points at file and line", async () => {
+  const r = await runCli(["check", "examples/denied", "--format", "sarif"]);
+  assert.equal(r.code, 1);
+  const log = JSON.parse(r.stdout) as {
+    runs: {
+      results: {
+        ruleId: string;
+        level: string;
+        locations: {
+          physicalLocation?: { artifactLocation: { uri: string }; region?: { startLine: number } };
+        }[];
+      }[];
+    }[];
+  };
+  const require = createRequire(import.meta.url);
+  // The SARIF schema is draft-04; ajv-draft-04 is CommonJS, its class is also on `.default`.
+  const Ajv04 = ajvDraft04.default;
+  const schemaPath = require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
+  const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as Record<string, unknown>;
+  const validate = new Ajv04({
+    allErrors: true,
+    strict: false,
+    validateFormats: false,
+    unicodeRegExp: false,
+  }).compile(schema);
+  assert.equal(
+    validate({ version: "2.1.0", runs: [{ results: [] }] }),
+    false,
+    "the validator rejects a run without tool",
+  );
+  assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 5)));
+  const results = log.runs[0]!.results;
+  const token = results.find((x) => x.ruleId === "credentials/no-literal-secrets")!;
+  assert.equal(token.level, "error");
+  const loc = token.locations[0]!.physicalLocation!;
+  assert.equal(loc.artifactLocation.uri, "examples/denied/literal-github-token.yaml");
+  const lines = readFileSync("examples/denied/literal-github-token.yaml", "utf8").split("\n");
+  assert.match(
+    lines[loc.region!.startLine - 1]!,
+    /value: ghp_/,
+    "the region is the line of the value",
+  );
+  const warn = results.find((x) => x.ruleId === "credentials/no-secret-env")!;
+  assert.equal(warn.level, "warning");
+});
+
+test("stdin, multi-document YAML and JSON", async () => {
+  const yaml = readFileSync("examples/allowed/fetch-server.yaml", "utf8");
+  const fromStdin = await runCli(["check", "-", "--format", "json"], { stdin: yaml });
+  assert.equal(fromStdin.code, 0, fromStdin.stderr);
+  assert.equal((JSON.parse(fromStdin.stdout) as JsonReport).results[0]?.source, "<stdin>");
+
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p" },
+    spec: { containers: [{ name: "a", image: "nginx" }] },
+  };
+  const list = {
+    apiVersion: "v1",
+    kind: "List",
+    items: [pod, { ...pod, metadata: { name: "q" } }],
+  };
+  const r = await runCli([
+    "check",
+    file("list.json", JSON.stringify(list, null, 2)),
+    "--format",
+    "json",
+  ]);
+  assert.equal(r.code, 1);
+  assert.deepEqual(
+    (JSON.parse(r.stdout) as JsonReport).results.map((x) => x.name),
+    ["p", "q"],
+  );
+});
+
+test("--rules runs only the matching rules", async () => {
+  const r = await runCli([
+    "check",
+    "examples/denied/root-tag-no-limits.yaml",
+    "--rules",
+    "image/*,sandbox/resource-limits",
+    "--format",
+    "json",
+  ]);
+  const rules = new Set(
+    (JSON.parse(r.stdout) as JsonReport).results.flatMap((x) => x.findings.map((f) => f.rule)),
+  );
+  assert.deepEqual([...rules].sort(), ["image/digest-pinned", "sandbox/resource-limits"]);
+  const bad = await runCli(["check", "examples/", "--rules", "nosuch/*"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--rules nosuch\/\* matches no rule/);
+});
+
+test("--now decides exception expiry", async () => {
+  const later = await runCli([
+    "check",
+    "examples/allowed/vendor-egress-with-exception.yaml",
+    "--now",
+    "2031-01-01T00:00:00Z",
+    "--format",
+    "json",
+  ]);
+  assert.equal(later.code, 1);
+  const f = (JSON.parse(later.stdout) as JsonReport).results[0]!.findings;
+  assert.ok(f.some((x) => x.rule === "exception/invalid" && /expired/.test(x.message)));
+  const bad = await runCli(["check", "examples/", "--now", "yesterday"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--now yesterday is not an ISO 8601 time/);
+});
+
+test("--policy: a custom policy changes the verdict; a bad one lists every field", async () => {
+  const relaxed = file(
+    "relaxed.yaml",
+    "apiVersion: mcp-warden.dev/v1alpha1\nkind: MCPWardenPolicy\nmetadata: {name: relaxed}\nspec:\n  rules:\n    '*': audit\n",
+  );
+  const r = await runCli(["check", "examples/", "--policy", relaxed]);
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, /policy relaxed/);
+  const bad = file(
+    "bad-policy.yaml",
+    "apiVersion: mcp-warden.dev/v1alpha1\nkind: MCPWardenPolicy\nmetadata: {name: bad}\nspec:\n  rules: {'*': block}\n  exceptions: {namespaces: x}\n",
+  );
+  const b = await runCli(["check", "examples/", "--policy", bad]);
+  assert.equal(b.code, 2);
+  assert.match(b.stderr, /bad-policy\.yaml document 1 \(line 1\): invalid MCPWardenPolicy/);
+  assert.match(b.stderr, /spec\.rules\["\*"\]: must be one of/);
+  assert.match(b.stderr, /spec\.exceptions\.namespaces: must be array/);
+});
+
+const badInputs: { name: string; make: () => string; expect: RegExp }[] = [
+  {
+    name: "invalid YAML",
+    make: () => file("broken.yaml", "kind: Pod\nmetadata: {name: x\n"),
+    expect: /broken\.yaml document 1 \(line \d+\)/,
+  },
+  {
+    name: "a document without kind",
+    make: () =>
+      file(
+        "nokind.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: []}\n---\napiVersion: v1\nmetadata: {name: b}\n",
+      ),
+    expect: /nokind\.yaml document 2 \(line 6\): has no kind/,
+  },
+  {
+    name: "a Deployment whose containers is a string",
+    make: () =>
+      file(
+        "string.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers: nginx\n",
+      ),
+    expect:
+      /string\.yaml document 1 \(line 1\): Deployment cannot be evaluated: spec\.template\.spec\.containers must be array/,
+  },
+  {
+    name: "a 50 MB file",
+    make: () => file("huge.yaml", Buffer.alloc(50 * 1024 * 1024, "a")),
+    expect: /huge\.yaml: 50\.0 MiB is over the 16\.0 MiB limit/,
+  },
+  {
+    name: "a binary file",
+    make: () => file("binary.yaml", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0xff])),
+    expect: /binary\.yaml: binary content/,
+  },
+  {
+    name: "a missing file",
+    make: () => join(tmp, "nope.yaml"),
+    expect: /nope\.yaml: no such file or directory/,
+  },
+  {
+    name: "duplicate keys",
+    make: () => file("dup.yaml", "kind: Pod\nkind: Deployment\n"),
+    expect: /dup\.yaml document 1/,
+  },
+  {
+    name: "a scalar document",
+    make: () => file("scalar.yaml", "just text\n"),
+    expect: /scalar\.yaml document 1 \(line 1\): must be a mapping/,
+  },
+];
+
+for (const c of badInputs) {
+  test(`bad input: ${c.name} → exit 2 naming the file and document, no stack trace`, async () => {
+    const r = await runCli(["check", c.make()]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, c.expect);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    assert.equal(r.stdout, "");
+  });
+}
+
+test("usage errors exit 2", async () => {
+  for (const args of [
+    ["check"],
+    ["check", "examples/", "--format", "xml"],
+    ["check", "--bogus"],
+    ["frobnicate"],
+    [],
+  ]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, /usage:/);
+  }
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /mcp-warden check/);
+});
