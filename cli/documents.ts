@@ -79,6 +79,8 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
       });
       continue;
     }
+    // A document of only comments (or `~`) is empty, as kubectl treats it.
+    if (object === null || object === undefined) continue;
     const items =
       isMap(doc.contents) && doc.get("kind") === "List" && isSeq(doc.get("items", true));
     if (items && isRecord(object) && Array.isArray(object.items)) {

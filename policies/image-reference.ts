@@ -65,8 +65,22 @@ function fail(error: string): { ok: false; error: string } {
   return { ok: false, error };
 }
 
+// Admission sees the same few images over and over; parsing is pure, so results are memoized.
+const MEMO_LIMIT = 4096;
+const memo = new Map<string, ParseResult>();
+
 /** Parses an image reference; a malformed one is returned as an error value, never thrown. */
 export function parseImageReference(ref: string): ParseResult {
+  let result = memo.get(ref);
+  if (result === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    result = parseUncached(ref);
+    memo.set(ref, result);
+  }
+  return result;
+}
+
+function parseUncached(ref: string): ParseResult {
   const shape = checkShape(ref);
   if (!shape.ok) return shape;
   const [nameAndTag, digestPart] = splitOnce(ref, "@");

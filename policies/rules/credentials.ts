@@ -49,6 +49,10 @@ const TOKEN_FORMATS: readonly TokenFormat[] = [
   { kind: "npm token", pattern: token("npm_[A-Za-z0-9]{36}") },
 ];
 
+// One scan for every known prefix, so ordinary values skip the per-format patterns.
+const ANY_TOKEN_PREFIX =
+  /PRIVATE KEY|gh[pousr]_|github_pat_|AKIA|ASIA|xox[abprs]-|hooks\.slack\.com|sk-|AIza|[sr]k_(?:live|test)_|npm_|eyJ/;
+
 const JWT_CANDIDATE = new RegExp(
   `${START}(eyJ[A-Za-z0-9_-]{5,})\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*${END}`,
 );
@@ -149,11 +153,13 @@ function looksRandom(value: string): boolean {
  * secret, and any literal in one named like a password.
  */
 export function detectCredential(name: string, value: string): string | undefined {
-  for (const f of TOKEN_FORMATS) {
-    const match = f.pattern.exec(value);
-    if (match && (f.accept?.(match[0]) ?? true)) return f.kind;
+  if (ANY_TOKEN_PREFIX.test(value)) {
+    for (const f of TOKEN_FORMATS) {
+      const match = f.pattern.exec(value);
+      if (match && (f.accept?.(match[0]) ?? true)) return f.kind;
+    }
+    if (looksLikeJwt(value)) return "JWT";
   }
-  if (looksLikeJwt(value)) return "JWT";
   if (hasUrlPassword(value)) return "password embedded in a URL";
   const named = secretName(name);
   if (named === undefined || obviouslyNotSecret(value)) return undefined;

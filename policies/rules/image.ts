@@ -48,7 +48,13 @@ const EVALUATED = "image/evaluated";
 
 function pinningProblem(reference: string): string | undefined {
   const parsed = parseImageReference(reference);
-  if (!parsed.ok) return `is not a valid image reference (${parsed.error})`;
+  if (!parsed.ok) {
+    // ko://, docker:// and the like are build-tool placeholders, not references a kubelet pulls.
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(reference)?.[1];
+    if (scheme !== undefined)
+      return `is a ${scheme}:// placeholder, not an image reference; resolve it to a pushed image and pin its digest`;
+    return `is not a valid image reference (${parsed.error})`;
+  }
   if (isDigestPinned(parsed.value)) return undefined;
   const fix = `pin it as ${parsed.value.familiar.replace(/@.*$/, "")}@sha256:<64 hex>`;
   if (parsed.value.digest !== undefined)

@@ -147,7 +147,10 @@ const capabilities = defineRule(
       if (!(caps?.drop ?? []).includes("ALL")) {
         report(
           fieldPath(capsPath, "drop"),
-          `${who(ref)} must set securityContext.capabilities.drop=["ALL"]`,
+          `${who(ref)} must set securityContext.capabilities.drop=["ALL"]` +
+            ((caps?.drop ?? []).some((c) => c.toUpperCase() === "ALL")
+              ? ' (capability names are case-sensitive: "ALL", not "all")'
+              : ""),
         );
       }
       (caps?.add ?? []).forEach((cap, i) => {
