@@ -8,5 +8,12 @@ const code = await main({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   debug: Boolean(process.env.MCP_WARDEN_DEBUG),
+  inCluster: Boolean(process.env.KUBERNETES_SERVICE_HOST),
+  kubeconfig: process.env.KUBECONFIG || undefined,
+  waitForShutdown: () =>
+    new Promise((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    }),
 });
 process.exitCode = code;

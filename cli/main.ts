@@ -1,17 +1,24 @@
 import { parseArgs } from "node:util";
 import { WardenError } from "../policies/errors.ts";
 import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
+import { runServe, type ServeEnv } from "./serve.ts";
 
 export const USAGE = `usage:
   mcp-warden check [PATH|-]... [--policy FILE] [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
+  mcp-warden serve --tls-cert FILE --tls-key FILE [--port 8443] [--host 0.0.0.0]
+                   [--policy FILE | --policy-name NAME] [--kubeconfig FILE] [--webhook-timeout 10]
+                   [--stale-after 60s] [--body-limit BYTES] [--tls-reload-interval 10s] [--log-level info]
   mcp-warden --help
 
 check   judges every workload in the files, directories (recursively) or stdin (-) against the
         policy (default: policies/default.yaml). NetworkPolicy, MCPWardenException and
         MCPWardenPolicy documents among the inputs are the cluster state.
+serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
+        HTTPS. Cluster state comes from --kubeconfig, $KUBECONFIG or the pod's service account;
+        without any, it serves with empty cluster state and says so.
 exit    0 every workload allowed, 1 any denied, 2 bad input or usage`;
 
-export interface Io {
+export interface Io extends Omit<ServeEnv, "stdout"> {
   argv: string[];
   stdin: AsyncIterable<Uint8Array>;
   stdout: (text: string) => void;
@@ -75,6 +82,7 @@ export async function main(io: Io): Promise<number> {
         (command === undefined ? io.stderr : io.stdout)(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       case "serve":
+        return await runServe(rest, io);
       case "verify":
       case "evaluate":
         throw new WardenError("USAGE", `${command} is not part of this build yet; see the README`);

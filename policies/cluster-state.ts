@@ -6,11 +6,17 @@ export interface ClusterState {
   networkPoliciesIn(namespace: string): readonly NetworkPolicy[];
   /** Every exception with this name, in any namespace. */
   exceptionsNamed(name: string): readonly Exception[];
+  /**
+   * Why part of the state cannot be trusted (a watch down for too long). Rules that depend on it
+   * then deny and say why, rather than guess from stale data.
+   */
+  unavailable?: { networkPolicies?: string; exceptions?: string };
 }
 
 export function createClusterState(input: {
   networkPolicies?: readonly NetworkPolicy[];
   exceptions?: readonly Exception[];
+  unavailable?: ClusterState["unavailable"];
 }): ClusterState {
   const byNamespace = new Map<string, NetworkPolicy[]>();
   for (const np of input.networkPolicies ?? []) {
@@ -28,5 +34,6 @@ export function createClusterState(input: {
   return {
     networkPoliciesIn: (namespace) => byNamespace.get(namespace) ?? [],
     exceptionsNamed: (name) => byName.get(name) ?? [],
+    ...(input.unavailable ? { unavailable: input.unavailable } : {}),
   };
 }

@@ -77,7 +77,12 @@ export function resolveExceptions(
   const invalid = (message: string) => findings.push({ rule: EXCEPTION_INVALID, message, path });
   const honoured = policy.exceptionNamespaces;
 
+  const stale = cluster.unavailable?.exceptions;
   for (const name of names) {
+    if (stale !== undefined) {
+      invalid(`cannot verify exception ${name}: ${stale}`);
+      continue;
+    }
     if (!DNS_SUBDOMAIN.test(name)) {
       invalid(`${JSON.stringify(name)} is not a valid exception name`);
       continue;

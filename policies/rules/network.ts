@@ -43,6 +43,10 @@ function directionRule(id: string, direction: Direction): Rule {
     title: `A NetworkPolicy restricts ${rulesField} and none allows every ${noun}.`,
     check(ctx) {
       const path = fieldPath(ctx.workload.metaPath, "labels");
+      const stale = ctx.cluster.unavailable?.networkPolicies;
+      if (stale !== undefined) {
+        return [{ rule: id, message: `cannot verify ${rulesField} isolation: ${stale}`, path }];
+      }
       const selecting = selectingPolicies(ctx).filter((np) =>
         effectivePolicyTypes(np).includes(direction),
       );

@@ -262,3 +262,29 @@ test("an annotation on the Deployment's own metadata requests nothing: pods woul
   });
   assert.equal(evaluate(w, { policy, cluster, now }).allowed, false);
 });
+
+test("stale cluster state: network rules and exceptions deny and say why", () => {
+  const cluster = createClusterState({
+    networkPolicies: [parseNetworkPolicy(denyAll("team-a"))],
+    exceptions: [exception("limits", "mcp-warden-system", {})],
+    unavailable: {
+      networkPolicies: "the NetworkPolicy watch has been down for 90s",
+      exceptions: "the exception watch has been down for 90s",
+    },
+  });
+  const d = evaluate(deployment("team-a", noLimits(), { "mcp-warden.dev/exception": "limits" }), {
+    policy,
+    cluster,
+    now,
+  });
+  assert.equal(d.allowed, false);
+  const by = (rule: string) => d.findings.filter((f) => f.rule === rule).map((f) => f.message);
+  assert.deepEqual(by("network/egress-restricted"), [
+    "cannot verify egress isolation: the NetworkPolicy watch has been down for 90s",
+  ]);
+  assert.equal(by("network/ingress-restricted").length, 1);
+  assert.deepEqual(by("exception/invalid"), [
+    "cannot verify exception limits: the exception watch has been down for 90s",
+  ]);
+  assert.ok(d.findings.filter((f) => f.rule === "sandbox/resource-limits").every((f) => !f.exemptedBy));
+});

@@ -1,0 +1,91 @@
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { WardenError } from "../policies/errors.ts";
+import { parseDuration } from "../policies/policy.ts";
+import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
+import { startWebhook, type ServeInputs } from "../webhook/server.ts";
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
+
+export interface ServeEnv {
+  inCluster: boolean;
+  kubeconfig: string | undefined;
+  /** Resolves with the signal's name when the process is asked to stop. */
+  waitForShutdown: () => Promise<string>;
+  stdout: (text: string) => void;
+}
+
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new WardenError("USAGE", `${flag} ${value} must be a positive number`);
+  return n;
+}
+
+function duration(flag: string, value: string): number {
+  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(value)) {
+    throw new WardenError("USAGE", `${flag} ${value} is not a duration (60s, 2m)`);
+  }
+  return parseDuration(value);
+}
+
+export async function parseServeArgs(
+  args: string[],
+  env: ServeEnv,
+): Promise<ServeInputs & { logLevel: string }> {
+  const { values } = parseArgs({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      port: { type: "string", default: "8443" },
+      host: { type: "string", default: "0.0.0.0" },
+      policy: { type: "string" },
+      "policy-name": { type: "string" },
+      kubeconfig: { type: "string" },
+      "webhook-timeout": { type: "string", default: "10" },
+      "stale-after": { type: "string", default: "60s" },
+      "body-limit": { type: "string", default: String(DEFAULT_APP_OPTIONS.bodyLimit) },
+      "tls-reload-interval": { type: "string", default: "10s" },
+      "log-level": { type: "string", default: "info" },
+    },
+  });
+  if (!values["tls-cert"] || !values["tls-key"]) {
+    throw new WardenError(
+      "USAGE",
+      "serve needs --tls-cert and --tls-key: the API server only calls webhooks over HTTPS",
+    );
+  }
+  if (values.policy && values["policy-name"]) {
+    throw new WardenError("USAGE", "give either --policy FILE or --policy-name NAME, not both");
+  }
+  const port = positiveNumber("--port", values.port);
+  const policyName = values["policy-name"];
+  return {
+    tlsCert: values["tls-cert"],
+    tlsKey: values["tls-key"],
+    port,
+    host: values.host,
+    policy: policyName ? undefined : await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE),
+    policyName,
+    kubeconfig: values.kubeconfig ?? env.kubeconfig,
+    inCluster: env.inCluster,
+    webhookTimeoutSeconds: positiveNumber("--webhook-timeout", values["webhook-timeout"]),
+    staleAfterMs: duration("--stale-after", values["stale-after"]),
+    bodyLimit: positiveNumber("--body-limit", values["body-limit"]),
+    tlsReloadIntervalMs: duration("--tls-reload-interval", values["tls-reload-interval"]),
+    logLevel: values["log-level"],
+  };
+}
+
+/** `mcp-warden serve`: runs the admission webhook until the process is told to stop. */
+export async function runServe(args: string[], env: ServeEnv): Promise<number> {
+  const inputs = await parseServeArgs(args, env);
+  const logger = pino({ level: inputs.logLevel, base: { service: "mcp-warden" } });
+  const running = await startWebhook(inputs, logger);
+  const signal = await env.waitForShutdown();
+  logger.info({ signal }, "shutting down");
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,343 @@
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { after, test } from "node:test";
+import { pino } from "pino";
+import { createClusterState } from "../../policies/cluster-state.ts";
+import { parseNetworkPolicy } from "../../policies/network-policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
+import { buildApp } from "../../webhook/app.ts";
+import { createMetrics } from "../../webhook/metrics.ts";
+import type { StateSnapshot, StateSource } from "../../webhook/state.ts";
+import { compliantPodSpec, defaultPolicy, denyAll, policyWith } from "../support/policies.ts";
+
+const logLines: Record<string, unknown>[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString().split("\n").filter(Boolean))
+      logLines.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+});
+
+/** The webhook's own state interface, filled with data: a policy and NetworkPolicies. */
+function stateWith(overrides: Partial<StateSnapshot> = {}): StateSource {
+  const snapshot: StateSnapshot = {
+    policy: defaultPolicy(),
+    cluster: createClusterState({ networkPolicies: [parseNetworkPolicy(denyAll("team-a"))] }),
+    ready: true,
+    watches: [],
+    ...overrides,
+  };
+  return { snapshot: () => snapshot, close: () => Promise.resolve() };
+}
+
+function appWith(state: StateSource = stateWith(), bodyLimit = 3 * 1024 * 1024) {
+  const app = buildApp(
+    { logger: pino({ level: "info" }, sink), bodyLimit, maxJsonDepth: 64, deadlineMs: 8000 },
+    { state, metrics: createMetrics() },
+  );
+  after(() => app.close());
+  return app;
+}
+
+function review(request: Record<string, unknown>) {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid: "7f0b2c1e-1",
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      namespace: "team-a",
+      operation: "CREATE",
+      userInfo: { username: "alice", groups: ["dev"] },
+      ...request,
+    },
+  };
+}
+
+function pod(spec: Record<string, unknown>, meta: Record<string, unknown> = {}) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "srv", namespace: "team-a", labels: { app: "srv" }, ...meta },
+    spec,
+  };
+}
+
+interface ReviewResponse {
+  response: {
+    uid: string;
+    allowed: boolean;
+    status?: { code: number; message: string };
+    warnings?: string[];
+  };
+}
+
+async function validate(app: ReturnType<typeof appWith>, body: unknown) {
+  const res = await app.inject({ method: "POST", url: "/validate", payload: body as object });
+  return { status: res.statusCode, body: res.json<ReviewResponse>() };
+}
+
+const rootPod = () => {
+  const spec = compliantPodSpec();
+  (spec.securityContext as Record<string, unknown>).runAsNonRoot = false;
+  return spec;
+};
+
+test("a compliant pod is allowed and the uid echoed", async () => {
+  const { status, body } = await validate(appWith(), review({ object: pod(compliantPodSpec()) }));
+  assert.equal(status, 200);
+  assert.deepEqual(body.response, { uid: "7f0b2c1e-1", allowed: true });
+});
+
+test("a denial lists every denying rule with its path; the decision is logged once", async () => {
+  logLines.length = 0;
+  const spec = rootPod();
+  (spec.containers as Record<string, unknown>[])[0]!.image = "nginx:1.27";
+  const { body } = await validate(appWith(), review({ uid: "deny-1", object: pod(spec) }));
+  assert.equal(body.response.allowed, false);
+  assert.equal(body.response.uid, "deny-1");
+  assert.equal(body.response.status?.code, 403);
+  const message = body.response.status?.message ?? "";
+  assert.match(message, /^mcp-warden denied Pod team-a\/srv: /);
+  assert.match(message, /\[pod-security\/run-as-non-root\] spec\.securityContext\.runAsNonRoot: /);
+  assert.match(message, /\[image\/digest-pinned\] spec\.containers\[0\]\.image: /);
+  const decisions = logLines.filter((l) => l.msg === "admission decision");
+  assert.equal(decisions.length, 1);
+  const line = decisions[0]!;
+  assert.equal(line.uid, "deny-1");
+  assert.equal(line.user, "alice");
+  assert.equal(line.namespace, "team-a");
+  assert.equal(line.kind, "Pod");
+  assert.equal(line.name, "srv");
+  assert.equal(line.decision, "denied");
+  assert.deepEqual(line.images, ["nginx:1.27"]);
+  assert.deepEqual((line.rules as string[]).sort(), [
+    "image/digest-pinned",
+    "pod-security/run-as-non-root",
+  ]);
+  assert.equal(typeof line.latencyMs, "number");
+});
+
+test("warn findings become admission warnings", async () => {
+  const spec = compliantPodSpec();
+  (spec.containers as Record<string, unknown>[])[0]!.env = [
+    { name: "TOKEN", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
+  ];
+  const { body } = await validate(appWith(), review({ object: pod(spec) }));
+  assert.equal(body.response.allowed, true);
+  assert.equal(body.response.warnings?.length, 1);
+  assert.match(
+    body.response.warnings[0]!,
+    /^\[credentials\/no-secret-env\] spec\.containers\[0\]\.env\[0\]/,
+  );
+  assert.ok(body.response.warnings[0]!.length <= 120);
+});
+
+test("workload kinds are judged through their templates; dryRun requests are judged alike", async () => {
+  const deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "d", namespace: "team-a" },
+    spec: { template: { metadata: { labels: { app: "d" } }, spec: rootPod() } },
+  };
+  const { body } = await validate(
+    appWith(),
+    review({
+      kind: { group: "apps", version: "v1", kind: "Deployment" },
+      resource: { group: "apps", version: "v1", resource: "deployments" },
+      dryRun: true,
+      object: deployment,
+    }),
+  );
+  assert.equal(body.response.allowed, false);
+  assert.match(
+    body.response.status!.message,
+    /spec\.template\.spec\.securityContext\.runAsNonRoot/,
+  );
+});
+
+test("not judged: DELETE, other kinds, status updates, unchanged pod updates, objects being deleted", async () => {
+  const app = appWith();
+  const bad = pod(rootPod());
+  const cases: Record<string, unknown>[] = [
+    { operation: "DELETE", oldObject: bad },
+    {
+      kind: { group: "", version: "v1", kind: "Service" },
+      object: { kind: "Service", metadata: { name: "s" } },
+    },
+    { operation: "UPDATE", subResource: "status", object: bad, oldObject: bad },
+    {
+      operation: "UPDATE",
+      object: { ...bad, metadata: { ...bad.metadata, labels: { app: "srv", x: "y" } } },
+      oldObject: bad,
+    },
+    {
+      operation: "UPDATE",
+      object: { ...bad, metadata: { ...bad.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } },
+      oldObject: bad,
+    },
+  ];
+  for (const c of cases) {
+    const { body } = await validate(app, review({ ...c }));
+    assert.equal(body.response.allowed, true, JSON.stringify(c).slice(0, 80));
+  }
+  const changed = { ...bad, spec: { ...bad.spec, hostNetwork: true } };
+  const { body } = await validate(
+    app,
+    review({ operation: "UPDATE", object: changed, oldObject: bad }),
+  );
+  assert.equal(body.response.allowed, false, "a pod update that changes the spec is judged");
+});
+
+test("the ephemeralcontainers subresource is judged", async () => {
+  const spec = compliantPodSpec();
+  spec.ephemeralContainers = [
+    { name: "debug", image: "busybox", securityContext: { privileged: true } },
+  ];
+  const { body } = await validate(
+    appWith(),
+    review({
+      operation: "UPDATE",
+      subResource: "ephemeralcontainers",
+      object: pod(spec),
+      oldObject: pod(compliantPodSpec()),
+    }),
+  );
+  assert.equal(body.response.allowed, false);
+  assert.match(
+    body.response.status!.message,
+    /\[pod-security\/privileged\] spec\.ephemeralContainers\[0\]/,
+  );
+  assert.match(
+    body.response.status!.message,
+    /\[image\/digest-pinned\] spec\.ephemeralContainers\[0\]\.image/,
+  );
+});
+
+test("fail closed: malformed reviews", async () => {
+  const app = appWith();
+  const noUid = await app.inject({
+    method: "POST",
+    url: "/validate",
+    payload: { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: {} },
+  });
+  assert.equal(noUid.statusCode, 400);
+  const notJson = await app.inject({
+    method: "POST",
+    url: "/validate",
+    headers: { "content-type": "application/json" },
+    payload: "{nope",
+  });
+  assert.equal(notJson.statusCode, 400);
+  const noObject = await validate(app, review({ uid: "u-2" }));
+  assert.equal(noObject.body.response.uid, "u-2");
+  assert.equal(noObject.body.response.allowed, false);
+  assert.match(
+    noObject.body.response.status!.message,
+    /\[admission\/error\] request\.object is missing/,
+  );
+  const wrongShape = await validate(
+    app,
+    review({
+      uid: "u-3",
+      object: { kind: "Pod", metadata: { name: "x" }, spec: { containers: "nginx" } },
+    }),
+  );
+  assert.equal(wrongShape.body.response.allowed, false);
+  assert.match(
+    wrongShape.body.response.status!.message,
+    /\[admission\/error\] Pod cannot be evaluated: spec\.containers must be array/,
+  );
+  const badKind = await validate(app, {
+    ...review({ uid: "u-4", object: pod(compliantPodSpec()) }),
+    apiVersion: "admission.k8s.io/v1beta1",
+  });
+  assert.equal(badKind.body.response.uid, "u-4");
+  assert.equal(badKind.body.response.allowed, false);
+});
+
+test("admission/error: audit turns fail-closed into fail-open; wildcards do not", async () => {
+  const withRules = (rules: Record<string, string>): CompiledPolicy =>
+    compilePolicy(policyWith({ rules }));
+  const malformed = review({ object: { kind: "Pod", spec: { containers: 7 } } });
+  const open = await validate(
+    appWith(stateWith({ policy: withRules({ "*": "enforce", "admission/error": "audit" }) })),
+    malformed,
+  );
+  assert.equal(open.body.response.allowed, true);
+  const wildcard = await validate(
+    appWith(stateWith({ policy: withRules({ "*": "audit" }) })),
+    malformed,
+  );
+  assert.equal(wildcard.body.response.allowed, false);
+});
+
+test("no valid policy loaded: every workload is denied, /readyz says why", async () => {
+  const app = appWith(
+    stateWith({
+      policy: undefined,
+      policyError: "MCPWardenPolicy default does not exist",
+      ready: false,
+      notReady: "no valid policy",
+    }),
+  );
+  const { body } = await validate(app, review({ object: pod(compliantPodSpec()) }));
+  assert.equal(body.response.allowed, false);
+  assert.match(
+    body.response.status!.message,
+    /no valid policy is loaded \(MCPWardenPolicy default does not exist\)/,
+  );
+  const ready = await app.inject({ method: "GET", url: "/readyz" });
+  assert.equal(ready.statusCode, 503);
+  assert.match(ready.body, /no valid policy/);
+  assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
+});
+
+test("a 12 MB body is refused without being parsed; so is deep nesting", async () => {
+  const app = appWith();
+  const big = await app.inject({
+    method: "POST",
+    url: "/validate",
+    headers: { "content-type": "application/json" },
+    payload: `{"a":"${"x".repeat(12 * 1024 * 1024)}"}`,
+  });
+  assert.equal(big.statusCode, 413);
+  const deep = await app.inject({
+    method: "POST",
+    url: "/validate",
+    headers: { "content-type": "application/json" },
+    payload: "[".repeat(100_000) + "]".repeat(100_000),
+  });
+  assert.equal(deep.statusCode, 400);
+  assert.match(deep.body, /deeper than 64/);
+  const stillFine = await validate(app, review({ object: pod(compliantPodSpec()) }));
+  assert.equal(stillFine.body.response.allowed, true);
+});
+
+test("/metrics counts decisions by result and findings by rule", async () => {
+  const app = appWith();
+  await validate(app, review({ object: pod(compliantPodSpec()) }));
+  await validate(app, review({ object: pod(rootPod()) }));
+  await validate(app, review({ operation: "DELETE" }));
+  const text = (await app.inject({ method: "GET", url: "/metrics" })).body;
+  assert.match(
+    text,
+    /mcp_warden_admission_decisions_total\{decision="allowed",kind="Pod",operation="CREATE"\} 1/,
+  );
+  assert.match(
+    text,
+    /mcp_warden_admission_decisions_total\{decision="denied",kind="Pod",operation="CREATE"\} 1/,
+  );
+  assert.match(
+    text,
+    /mcp_warden_admission_decisions_total\{decision="skipped",kind="Pod",operation="DELETE"\} 1/,
+  );
+  assert.match(
+    text,
+    /mcp_warden_admission_findings_total\{rule="pod-security\/run-as-non-root",action="enforce"\} 1/,
+  );
+  assert.match(text, /mcp_warden_admission_duration_seconds_count\{decision="denied"\} 1/);
+  assert.match(text, /mcp_warden_policy_loaded 1/);
+});

@@ -1,0 +1,262 @@
+import { isDeepStrictEqual } from "node:util";
+import { ADMISSION_ERROR } from "../policies/catalogue.ts";
+import type { ClusterState } from "../policies/cluster-state.ts";
+import { evaluate, type Decision } from "../policies/engine.ts";
+import { WardenError } from "../policies/errors.ts";
+import type { ImageEvidence } from "../policies/image-evidence.ts";
+import type { CompiledPolicy } from "../policies/policy.ts";
+import { imageSites } from "../policies/rules/image.ts";
+import { compileSchema } from "../policies/schema-validator.ts";
+import { isWorkloadKind, toWorkload } from "../policies/workload.ts";
+
+/** The fields of an `admission.k8s.io/v1` AdmissionRequest this webhook reads. */
+export interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  resource?: { group?: string; version?: string; resource?: string };
+  subResource?: string;
+  name?: string;
+  namespace?: string;
+  operation: string;
+  userInfo?: { username?: string; groups?: string[] };
+  object?: unknown;
+  oldObject?: unknown;
+  dryRun?: boolean;
+}
+
+const requestSchema = {
+  type: "object",
+  required: ["uid", "kind", "operation"],
+  properties: {
+    uid: { type: "string", minLength: 1 },
+    kind: {
+      type: "object",
+      required: ["kind"],
+      properties: {
+        group: { type: "string" },
+        version: { type: "string" },
+        kind: { type: "string" },
+      },
+    },
+    resource: { type: "object" },
+    subResource: { type: "string" },
+    name: { type: "string" },
+    namespace: { type: "string" },
+    operation: { type: "string" },
+    userInfo: { type: "object" },
+    dryRun: { type: "boolean" },
+  },
+} as const;
+const requestValidator = compileSchema<AdmissionRequest>(requestSchema);
+
+export type ReadReview =
+  { ok: true; request: AdmissionRequest } | { ok: false; uid: string | undefined; message: string };
+
+/** Validates an AdmissionReview body; a bad one keeps its uid when it has one, so it can be denied. */
+export function readAdmissionReview(body: unknown): ReadReview {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { ok: false, uid: undefined, message: "body must be an AdmissionReview object" };
+  }
+  const review = body as { apiVersion?: unknown; kind?: unknown; request?: unknown };
+  const rawUid = (review.request as { uid?: unknown } | undefined)?.uid;
+  const uid = typeof rawUid === "string" && rawUid !== "" ? rawUid : undefined;
+  const problems = [];
+  if (review.apiVersion !== "admission.k8s.io/v1")
+    problems.push("apiVersion must be admission.k8s.io/v1");
+  if (review.kind !== "AdmissionReview") problems.push("kind must be AdmissionReview");
+  problems.push(
+    ...requestValidator.problems(review.request, "request").map((p) => `${p.path} ${p.message}`),
+  );
+  if (problems.length > 0 || !requestValidator.is(review.request)) {
+    return { ok: false, uid, message: `malformed AdmissionReview: ${problems.join("; ")}` };
+  }
+  return { ok: true, request: review.request };
+}
+
+export interface JudgeInputs {
+  /** Undefined when no valid policy could be loaded: every workload is then denied. */
+  policy: CompiledPolicy | undefined;
+  policyError?: string | undefined;
+  cluster: ClusterState;
+  now: Date;
+  evidence?: ImageEvidence | undefined;
+}
+
+export interface AdmissionOutcome {
+  allowed: boolean;
+  /** Why it was denied, for `kubectl`: every denying rule id with its path and message. */
+  message?: string;
+  warnings: string[];
+  /** Whether the engine judged the object (DELETE, status updates and other kinds are not). */
+  evaluated: boolean;
+  /** Rule ids of every finding that counted (denying, warning or audit). */
+  rules: string[];
+  exceptionsUsed: string[];
+  images: string[];
+  decision?: Decision;
+  /** Why the request was admitted without evaluation. */
+  skippedBecause?: string;
+}
+
+const EVALUATED_OPERATIONS = new Set(["CREATE", "UPDATE"]);
+/** kubectl shows the whole message; keep it to what a terminal can hold. */
+const MAX_LISTED_FINDINGS = 20;
+/** The API server truncates longer warnings; keep the rule id and path at the start. */
+const MAX_WARNING_LENGTH = 120;
+
+function skip(reason: string): AdmissionOutcome {
+  return {
+    allowed: true,
+    warnings: [],
+    evaluated: false,
+    rules: [],
+    exceptionsUsed: [],
+    images: [],
+    skippedBecause: reason,
+  };
+}
+
+/** A request that cannot be judged: denied as `admission/error` unless the policy audits that rule. */
+export function errorOutcome(policy: CompiledPolicy | undefined, reason: string): AdmissionOutcome {
+  const action = policy?.actionFor(ADMISSION_ERROR) ?? "enforce";
+  const text = `[${ADMISSION_ERROR}] ${reason}`;
+  return {
+    allowed: action !== "enforce",
+    ...(action === "enforce"
+      ? { message: `mcp-warden cannot evaluate this request: ${text}` }
+      : {}),
+    warnings: action === "warn" ? [truncate(text, MAX_WARNING_LENGTH)] : [],
+    evaluated: false,
+    rules: [ADMISSION_ERROR],
+    exceptionsUsed: [],
+    images: [],
+  };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Pod updates that leave spec and annotations alone (labels, finalizers, status) change nothing we judge. */
+function unchangedPod(request: AdmissionRequest): boolean {
+  const { object, oldObject } = request;
+  if (!isRecord(object) || !isRecord(oldObject)) return false;
+  const annotations = (o: Record<string, unknown>) =>
+    isRecord(o.metadata) ? o.metadata.annotations : undefined;
+  return (
+    isDeepStrictEqual(object.spec, oldObject.spec) &&
+    isDeepStrictEqual(annotations(object), annotations(oldObject))
+  );
+}
+
+function whySkipped(request: AdmissionRequest): string | undefined {
+  const kind = request.kind.kind;
+  if (!EVALUATED_OPERATIONS.has(request.operation)) return `${request.operation} is not judged`;
+  if (request.subResource !== undefined && request.subResource !== "") {
+    if (kind === "Pod" && request.subResource === "ephemeralcontainers") return undefined;
+    return `subresource ${request.subResource} is not judged`;
+  }
+  if (!isWorkloadKind(kind)) return `${kind} is not a workload kind`;
+  if (
+    isRecord(request.object) &&
+    isRecord(request.object.metadata) &&
+    request.object.metadata.deletionTimestamp
+  ) {
+    return "the object is being deleted";
+  }
+  if (request.operation === "UPDATE" && kind === "Pod" && unchangedPod(request)) {
+    return "the update leaves the pod spec and annotations unchanged";
+  }
+  return undefined;
+}
+
+function describeFinding(f: { rule: string; path: string; message: string }): string {
+  return `[${f.rule}] ${f.path}: ${f.message}`;
+}
+
+function denialMessage(kind: string, namespace: string, name: string, decision: Decision): string {
+  const denying = decision.findings.filter((f) => f.action === "enforce" && !f.exemptedBy);
+  const listed = denying.slice(0, MAX_LISTED_FINDINGS).map(describeFinding);
+  const more = denying.length - listed.length;
+  return (
+    `mcp-warden denied ${kind} ${namespace}/${name}: ${listed.join("; ")}` +
+    (more > 0 ? `; and ${more} more (run mcp-warden check on the manifest for all)` : "")
+  );
+}
+
+/**
+ * Judges one admission request with the shared engine. Never throws: anything that cannot be
+ * judged becomes an `admission/error` outcome, so the webhook fails closed.
+ */
+export function judgeAdmission(request: AdmissionRequest, inputs: JudgeInputs): AdmissionOutcome {
+  const skipped = whySkipped(request);
+  if (skipped !== undefined) return skip(skipped);
+  const { policy } = inputs;
+  if (!policy)
+    return errorOutcome(
+      undefined,
+      `no valid policy is loaded (${inputs.policyError ?? "not loaded yet"})`,
+    );
+  try {
+    const object = request.object;
+    if (!isRecord(object)) return errorOutcome(policy, "request.object is missing");
+    if (object.kind !== undefined && object.kind !== request.kind.kind) {
+      return errorOutcome(
+        policy,
+        `request.object.kind ${JSON.stringify(object.kind)} does not match request.kind ${request.kind.kind}`,
+      );
+    }
+    const workload = toWorkload(
+      { ...object, kind: request.kind.kind },
+      request.namespace || "default",
+    );
+    const decision = evaluate(workload, {
+      policy,
+      cluster: inputs.cluster,
+      now: inputs.now,
+      evidence: inputs.evidence,
+    });
+    const name = workload.name || request.name || "";
+    const counted = decision.findings.filter((f) => !f.exemptedBy);
+    return {
+      allowed: decision.allowed,
+      ...(decision.allowed
+        ? {}
+        : { message: denialMessage(workload.kind, workload.namespace, name, decision) }),
+      warnings: counted
+        .filter((f) => f.action === "warn")
+        .map((f) => truncate(describeFinding(f), MAX_WARNING_LENGTH)),
+      evaluated: true,
+      rules: [...new Set(counted.map((f) => f.rule))],
+      exceptionsUsed: decision.exceptionsUsed,
+      images: imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
+      decision,
+    };
+  } catch (e) {
+    if (e instanceof WardenError) {
+      const fields = e.problems.map((p) => `${p.path} ${p.message}`).join("; ");
+      return errorOutcome(policy, `${e.message}${fields ? `: ${fields}` : ""}`);
+    }
+    return errorOutcome(policy, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The AdmissionReview answer for an outcome. */
+export function admissionResponse(uid: string, outcome: AdmissionOutcome) {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    response: {
+      uid,
+      allowed: outcome.allowed,
+      ...(outcome.allowed
+        ? {}
+        : { status: { code: 403, reason: "Forbidden", message: outcome.message ?? "denied" } }),
+      ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
+    },
+  };
+}

@@ -1,0 +1,253 @@
+import Fastify, { LogController } from "fastify";
+import type { Logger } from "pino";
+import { ADMISSION_ERROR } from "../policies/catalogue.ts";
+import {
+  admissionResponse,
+  errorOutcome,
+  judgeAdmission,
+  readAdmissionReview,
+  type AdmissionOutcome,
+  type AdmissionRequest,
+} from "./admission.ts";
+import { jsonDepthExceeds } from "./json-depth.ts";
+import type { WebhookMetrics } from "./metrics.ts";
+import type { StateSource } from "./state.ts";
+
+export interface AppOptions {
+  logger: Logger;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  /** Deepest JSON nesting accepted. Kubernetes objects stay far below it. */
+  maxJsonDepth: number;
+  /** Every request is answered within this, well inside the API server's webhook timeout. */
+  deadlineMs: number;
+  /** Serve HTTPS with this key and certificate; plain HTTP (tests with inject) without. */
+  tls?: { key: Buffer; cert: Buffer } | undefined;
+}
+
+export interface AppDeps {
+  state: StateSource;
+  metrics: WebhookMetrics;
+  now?: () => Date;
+}
+
+export const DEFAULT_APP_OPTIONS = {
+  bodyLimit: 3 * 1024 * 1024,
+  maxJsonDepth: 64,
+  deadlineMs: 8000,
+} as const;
+
+const reviewResponseSchema = {
+  type: "object",
+  required: ["apiVersion", "kind", "response"],
+  properties: {
+    apiVersion: { type: "string" },
+    kind: { type: "string" },
+    response: {
+      type: "object",
+      required: ["uid", "allowed"],
+      properties: {
+        uid: { type: "string" },
+        allowed: { type: "boolean" },
+        status: {
+          type: "object",
+          properties: {
+            code: { type: "integer" },
+            reason: { type: "string" },
+            message: { type: "string" },
+          },
+        },
+        warnings: { type: "array", items: { type: "string" } },
+      },
+    },
+  },
+} as const;
+
+const errorSchema = {
+  type: "object",
+  properties: { error: { type: "string" }, message: { type: "string" } },
+} as const;
+
+class DeadlineExceeded extends Error {}
+
+/** Resolves to `work`, or rejects with DeadlineExceeded when `ms` passes first. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no decision within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function decisionLabel(o: AdmissionOutcome): string {
+  if (!o.evaluated) return o.rules.includes(ADMISSION_ERROR) ? "error" : "skipped";
+  return o.allowed ? "allowed" : "denied";
+}
+
+/**
+ * The admission webhook as a fastify app: routes, limits and logging, never listening itself
+ * (tests inject requests; `server.ts` binds it to TLS).
+ */
+export function buildApp(opts: AppOptions, deps: AppDeps) {
+  const now = deps.now ?? (() => new Date());
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    https: opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, minVersion: "TLSv1.2" } : null,
+    // One log line per decision, written by the route; no per-request access log.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit,
+    // The request object is kept exactly as sent: no coercion, no removal of unknown fields.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+
+  app.removeContentTypeParser("application/json");
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (jsonDepthExceeds(text, opts.maxJsonDepth)) {
+      const err = Object.assign(new Error(`JSON nests deeper than ${opts.maxJsonDepth} levels`), {
+        statusCode: 400,
+      });
+      done(err, undefined);
+      return;
+    }
+    void parseJson(request, text, done);
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const status =
+      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) request.log.error({ err }, "internal error");
+    else request.log.warn({ status, reason: err.message, url: request.url }, "request refused");
+    // 5xx details stay in the log.
+    return reply.code(status).send({
+      error: status >= 500 ? "internal error" : "bad request",
+      message: status >= 500 ? "internal error" : err.message,
+    });
+  });
+
+  app.get("/healthz", () => ({ status: "ok" }));
+
+  app.get("/readyz", (_request, reply) => {
+    const s = deps.state.snapshot(now());
+    return s.ready
+      ? { status: "ready" }
+      : reply.code(503).send({ status: "not ready", reason: s.notReady });
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    const s = deps.state.snapshot(now());
+    deps.metrics.policyLoaded.set(s.policy ? 1 : 0);
+    for (const w of s.watches) {
+      deps.metrics.stateSynced.set(
+        { resource: w.resource },
+        w.synced && w.failingForMs === 0 ? 1 : 0,
+      );
+      deps.metrics.stateAge.set({ resource: w.resource }, w.failingForMs / 1000);
+    }
+    return reply
+      .type(deps.metrics.registry.contentType)
+      .send(await deps.metrics.registry.metrics());
+  });
+
+  app.post(
+    "/validate",
+    { schema: { response: { 200: reviewResponseSchema, "4xx": errorSchema, "5xx": errorSchema } } },
+    async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const review = readAdmissionReview(request.body);
+      if (!review.ok && review.uid === undefined) {
+        request.log.warn({ reason: review.message }, "malformed AdmissionReview without uid");
+        return reply.code(400).send({ error: "bad request", message: review.message });
+      }
+      const at = now();
+      const snapshot = deps.state.snapshot(at);
+      let outcome: AdmissionOutcome;
+      if (!review.ok) {
+        outcome = errorOutcome(snapshot.policy, review.message);
+      } else {
+        try {
+          const req = review.request;
+          outcome = await withDeadline(
+            Promise.resolve().then(() =>
+              judgeAdmission(req, {
+                policy: snapshot.policy,
+                policyError: snapshot.policyError,
+                cluster: snapshot.cluster,
+                now: at,
+              }),
+            ),
+            opts.deadlineMs,
+          );
+        } catch (err) {
+          outcome = errorOutcome(
+            snapshot.policy,
+            err instanceof DeadlineExceeded ? err.message : "internal error",
+          );
+          request.log.error({ err }, "evaluation failed");
+        }
+      }
+      const uid = review.ok ? review.request.uid : (review.uid ?? "");
+      record(
+        opts.logger,
+        deps.metrics,
+        review.ok ? review.request : undefined,
+        uid,
+        outcome,
+        started,
+      );
+      return admissionResponse(uid, outcome);
+    },
+  );
+
+  return app;
+}
+
+export type WebhookApp = ReturnType<typeof buildApp>;
+
+/** One structured log line and the metrics for one decision. */
+function record(
+  logger: Logger,
+  metrics: WebhookMetrics,
+  req: AdmissionRequest | undefined,
+  uid: string,
+  outcome: AdmissionOutcome,
+  started: bigint,
+): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const decision = decisionLabel(outcome);
+  const object = req?.object as { metadata?: { name?: string; generateName?: string } } | undefined;
+  metrics.decisions.inc({
+    decision,
+    kind: req?.kind.kind ?? "unknown",
+    operation: req?.operation ?? "unknown",
+  });
+  metrics.latency.observe({ decision }, seconds);
+  for (const f of outcome.decision?.findings ?? []) {
+    if (!f.exemptedBy) metrics.findings.inc({ rule: f.rule, action: f.action });
+  }
+  logger.info(
+    {
+      uid,
+      user: req?.userInfo?.username,
+      operation: req?.operation,
+      namespace: req?.namespace,
+      kind: req?.kind.kind,
+      name: req?.name || object?.metadata?.name || object?.metadata?.generateName,
+      subResource: req?.subResource || undefined,
+      dryRun: req?.dryRun || undefined,
+      images: outcome.images,
+      decision,
+      allowed: outcome.allowed,
+      rules: outcome.rules,
+      exceptionsUsed: outcome.exceptionsUsed,
+      skippedBecause: outcome.skippedBecause,
+      latencyMs: Math.round(seconds * 100_000) / 100,
+    },
+    "admission decision",
+  );
+}

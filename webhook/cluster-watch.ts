@@ -1,0 +1,255 @@
+import {
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
+import { WardenError } from "../policies/errors.ts";
+import { parseException, type Exception } from "../policies/exception-schema.ts";
+import type { NetworkPolicy } from "../policies/k8s-types.ts";
+import { parseNetworkPolicy } from "../policies/network-policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../policies/policy.ts";
+import type { StateSnapshot, StateSource } from "./state.ts";
+import { WatchedResource } from "./watched-resource.ts";
+
+const GROUP = "mcp-warden.dev";
+const VERSION = "v1alpha1";
+
+export interface ClusterWatchOptions {
+  kubeConfig: KubeConfig;
+  /** Watch this MCPWardenPolicy; or judge with `policy`, fixed. */
+  policyName?: string | undefined;
+  policy?: CompiledPolicy | undefined;
+  /** How long a broken watch may serve cached data before its rules deny. */
+  staleAfterMs: number;
+  logger: Logger;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof WardenError)
+    return `${err.message}: ${err.problems.map((p) => `${p.path} ${p.message}`).join("; ")}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/**
+ * Cluster state from list+watch caches: NetworkPolicies in every namespace, MCPWardenExceptions
+ * in the policy's exception namespaces only, and the MCPWardenPolicy the webhook enforces.
+ * Objects are validated once per change, not per request.
+ */
+export class ClusterWatch implements StateSource {
+  private readonly opts: ClusterWatchOptions;
+  private readonly custom: CustomObjectsApi;
+  private readonly networkPolicies: WatchedResource<KubernetesObject>;
+  private readonly policyWatch: WatchedResource<KubernetesObject> | undefined;
+  private exceptionWatches = new Map<string, WatchedResource<KubernetesObject>>();
+  private policy: CompiledPolicy | undefined;
+  private policyError: string | undefined;
+  private cluster: ClusterState | undefined;
+  private invalidNetworkPolicy: string | undefined;
+
+  constructor(opts: ClusterWatchOptions) {
+    this.opts = opts;
+    this.custom = opts.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.policy = opts.policy;
+    this.policyError = opts.policy || opts.policyName ? undefined : "no policy configured";
+    this.networkPolicies = this.watch(
+      "networkpolicies",
+      "/apis/networking.k8s.io/v1/networkpolicies",
+      () =>
+        // The generic list returns the objects as JSON (`from`), as the watch does; typed clients rename fields.
+        this.custom.listClusterCustomObject({
+          group: "networking.k8s.io",
+          version: "v1",
+          plural: "networkpolicies",
+        }),
+    );
+    if (opts.policyName !== undefined) {
+      this.policyError = `MCPWardenPolicy ${opts.policyName} not loaded yet`;
+      this.policyWatch = this.watch(
+        "mcpwardenpolicies",
+        `/apis/${GROUP}/${VERSION}/mcpwardenpolicies`,
+        () =>
+          this.custom.listClusterCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: "mcpwardenpolicies",
+          }),
+      );
+    }
+    this.syncExceptionWatches();
+  }
+
+  start(): void {
+    this.networkPolicies.start();
+    this.policyWatch?.start();
+    for (const w of this.exceptionWatches.values()) w.start();
+  }
+
+  async close(): Promise<void> {
+    const all = [this.networkPolicies, this.policyWatch, ...this.exceptionWatches.values()];
+    await Promise.all(all.filter((w) => w !== undefined).map((w) => w.stop()));
+  }
+
+  snapshot(now: Date): StateSnapshot {
+    const t = now.getTime();
+    const watches = [this.networkPolicies, this.policyWatch, ...this.exceptionWatches.values()]
+      .filter((w): w is WatchedResource<KubernetesObject> => w !== undefined)
+      .map((w) => w.status(t));
+    this.cluster ??= this.buildClusterState();
+    const stale = (prefix: string) => {
+      const bad = watches.filter(
+        (w) =>
+          w.resource.startsWith(prefix) && (!w.synced || w.failingForMs > this.opts.staleAfterMs),
+      );
+      if (bad.length === 0) return undefined;
+      return bad
+        .map((w) =>
+          w.synced
+            ? `the ${w.resource} watch has been failing for ${Math.round(w.failingForMs / 1000)}s`
+            : `the ${w.resource} watch has not synced`,
+        )
+        .join("; ");
+    };
+    const unavailable = {
+      networkPolicies: this.invalidNetworkPolicy ?? stale("networkpolicies"),
+      exceptions: stale("mcpwardenexceptions"),
+    };
+    const cluster: ClusterState =
+      unavailable.networkPolicies || unavailable.exceptions
+        ? {
+            ...this.cluster,
+            unavailable: Object.fromEntries(
+              Object.entries(unavailable).filter(([, v]) => v !== undefined),
+            ),
+          }
+        : this.cluster;
+    const unsynced = watches.filter((w) => !w.synced).map((w) => w.resource);
+    const notReady = !this.policy
+      ? `no valid policy: ${this.policyError ?? "not loaded"}`
+      : unsynced.length > 0
+        ? `waiting for the first sync of ${unsynced.join(", ")}`
+        : undefined;
+    return {
+      policy: this.policy,
+      policyError: this.policyError,
+      cluster,
+      ready: notReady === undefined,
+      notReady,
+      watches,
+    };
+  }
+
+  private watch(
+    resource: string,
+    path: string,
+    list: () => Promise<unknown>,
+  ): WatchedResource<KubernetesObject> {
+    return new WatchedResource<KubernetesObject>({
+      kubeConfig: this.opts.kubeConfig,
+      resource,
+      path,
+      list: () => list() as Promise<KubernetesListObject<KubernetesObject>>,
+      onChange: () => this.changed(resource),
+      onError: (err) =>
+        this.opts.logger.warn(
+          { resource, err: describe(err) },
+          "watch failed; retrying with backoff",
+        ),
+    });
+  }
+
+  private changed(resource: string): void {
+    this.cluster = undefined;
+    if (resource === "mcpwardenpolicies") this.reloadPolicy();
+  }
+
+  private reloadPolicy(): void {
+    const name = this.opts.policyName;
+    const object = this.policyWatch?.list().find((o) => o.metadata?.name === name);
+    if (!object) {
+      this.policy = undefined;
+      this.policyError = `MCPWardenPolicy ${name ?? ""} does not exist`;
+      this.opts.logger.error({ policy: name }, this.policyError);
+      return;
+    }
+    try {
+      this.policy = compilePolicy(object);
+      this.policyError = undefined;
+      this.opts.logger.info(
+        { policy: name, resourceVersion: object.metadata?.resourceVersion },
+        "policy loaded",
+      );
+      this.syncExceptionWatches();
+    } catch (err) {
+      // Keep judging with the last valid policy; say loudly that the new one was refused.
+      this.policyError = `MCPWardenPolicy ${name ?? ""} is invalid: ${describe(err)}`;
+      this.opts.logger.error(
+        { policy: name, err: describe(err) },
+        "policy refused; the previous one stays in force",
+      );
+    }
+  }
+
+  /** One exception watch per exception namespace of the current policy. */
+  private syncExceptionWatches(): void {
+    const wanted = new Set(this.policy?.exceptionNamespaces ?? []);
+    for (const [ns, w] of this.exceptionWatches) {
+      if (!wanted.has(ns)) {
+        void w.stop();
+        this.exceptionWatches.delete(ns);
+      }
+    }
+    for (const ns of wanted) {
+      if (this.exceptionWatches.has(ns)) continue;
+      const w = this.watch(
+        `mcpwardenexceptions/${ns}`,
+        `/apis/${GROUP}/${VERSION}/namespaces/${ns}/mcpwardenexceptions`,
+        () =>
+          this.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: ns,
+            plural: "mcpwardenexceptions",
+          }),
+      );
+      this.exceptionWatches.set(ns, w);
+      w.start();
+    }
+    this.cluster = undefined;
+  }
+
+  private buildClusterState(): ClusterState {
+    const networkPolicies: NetworkPolicy[] = [];
+    this.invalidNetworkPolicy = undefined;
+    for (const o of this.networkPolicies.list()) {
+      try {
+        networkPolicies.push(parseNetworkPolicy(o));
+      } catch (err) {
+        // Skipping it could hide a policy that opens pods: deny network rules instead.
+        this.invalidNetworkPolicy = `NetworkPolicy ${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""} cannot be read: ${describe(err)}`;
+        this.opts.logger.error({ err: this.invalidNetworkPolicy }, "unreadable NetworkPolicy");
+      }
+    }
+    const exceptions: Exception[] = [];
+    for (const w of this.exceptionWatches.values()) {
+      for (const o of w.list()) {
+        try {
+          exceptions.push(parseException(o));
+        } catch (err) {
+          // An unreadable exception grants nothing; the workload asking for it is told it is missing.
+          this.opts.logger.error(
+            {
+              exception: `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`,
+              err: describe(err),
+            },
+            "invalid MCPWardenException ignored",
+          );
+        }
+      }
+    }
+    return createClusterState({ networkPolicies, exceptions });
+  }
+}

@@ -1,0 +1,127 @@
+import { readFile } from "node:fs/promises";
+import { unwatchFile, watchFile } from "node:fs";
+import { createSecureContext } from "node:tls";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { CompiledPolicy } from "../policies/policy.ts";
+import { buildApp, DEFAULT_APP_OPTIONS, type WebhookApp } from "./app.ts";
+import { ClusterWatch } from "./cluster-watch.ts";
+import { createMetrics } from "./metrics.ts";
+import { staticState, type StateSource } from "./state.ts";
+
+export interface ServeInputs {
+  tlsCert: string;
+  tlsKey: string;
+  port: number;
+  host: string;
+  /** A fixed policy (`--policy FILE`, or the default); ignored when `policyName` is set. */
+  policy: CompiledPolicy | undefined;
+  /** Watch this MCPWardenPolicy in the cluster (`--policy-name`). */
+  policyName: string | undefined;
+  /** `--kubeconfig`, else `$KUBECONFIG`; in a pod, the service account. */
+  kubeconfig: string | undefined;
+  inCluster: boolean;
+  /** The ValidatingWebhookConfiguration's timeoutSeconds: answers come within 80% of it. */
+  webhookTimeoutSeconds: number;
+  staleAfterMs: number;
+  bodyLimit: number;
+  /** How often the certificate files are checked for rotation. */
+  tlsReloadIntervalMs: number;
+}
+
+export interface RunningWebhook {
+  app: WebhookApp;
+  port: number;
+  close(): Promise<void>;
+}
+
+function kubeConfigFor(inputs: ServeInputs): KubeConfig | undefined {
+  if (inputs.kubeconfig) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(inputs.kubeconfig);
+    return kc;
+  }
+  if (inputs.inCluster) {
+    const kc = new KubeConfig();
+    kc.loadFromCluster();
+    return kc;
+  }
+  return undefined;
+}
+
+async function readTls(inputs: ServeInputs): Promise<{ key: Buffer; cert: Buffer }> {
+  const [key, cert] = await Promise.all([readFile(inputs.tlsKey), readFile(inputs.tlsCert)]);
+  createSecureContext({ key, cert }); // throws now, with the reason, if they do not match
+  return { key, cert };
+}
+
+/** Starts the webhook on HTTPS; certificate rotation (cert-manager) is picked up without restart. */
+export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise<RunningWebhook> {
+  const tls = await readTls(inputs);
+  const kubeConfig = kubeConfigFor(inputs);
+  let state: StateSource;
+  if (kubeConfig) {
+    const watch = new ClusterWatch({
+      kubeConfig,
+      policy: inputs.policyName ? undefined : inputs.policy,
+      policyName: inputs.policyName,
+      staleAfterMs: inputs.staleAfterMs,
+      logger,
+    });
+    watch.start();
+    state = watch;
+    logger.info(
+      { server: kubeConfig.getCurrentCluster()?.server, policyName: inputs.policyName },
+      "watching cluster state",
+    );
+  } else {
+    if (!inputs.policy)
+      throw new Error("--policy-name needs a cluster (--kubeconfig or in-cluster)");
+    state = staticState(inputs.policy);
+    logger.warn(
+      "no kubeconfig and not in a cluster: serving with empty cluster state (no NetworkPolicies, no exceptions)",
+    );
+  }
+  const app = buildApp(
+    {
+      logger,
+      bodyLimit: inputs.bodyLimit,
+      maxJsonDepth: DEFAULT_APP_OPTIONS.maxJsonDepth,
+      deadlineMs: Math.floor(inputs.webhookTimeoutSeconds * 1000 * 0.8),
+      tls,
+    },
+    { state, metrics: createMetrics({ processMetrics: true }) },
+  );
+
+  const reload = () => {
+    readTls(inputs).then(
+      (next) => {
+        app.server.setSecureContext({ key: next.key, cert: next.cert, minVersion: "TLSv1.2" });
+        logger.info({ cert: inputs.tlsCert }, "TLS certificate reloaded");
+      },
+      (err: unknown) =>
+        logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          "TLS files changed but cannot be loaded; keeping the previous certificate",
+        ),
+    );
+  };
+  // Polling follows the symlink swaps of mounted Secrets, which fs.watch misses.
+  const watchOptions = { interval: inputs.tlsReloadIntervalMs, persistent: false };
+  watchFile(inputs.tlsCert, watchOptions, reload);
+  watchFile(inputs.tlsKey, watchOptions, reload);
+
+  const address = await app.listen({ port: inputs.port, host: inputs.host });
+  const port = new URL(address).port;
+  logger.info({ address }, "mcp-warden webhook listening");
+  return {
+    app,
+    port: Number(port),
+    async close() {
+      unwatchFile(inputs.tlsCert, reload);
+      unwatchFile(inputs.tlsKey, reload);
+      await app.close();
+      await state.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { ClusterState } from "../policies/cluster-state.ts";
+import { createClusterState } from "../policies/cluster-state.ts";
+import type { CompiledPolicy } from "../policies/policy.ts";
+
+/** What the webhook judges with at one moment. */
+export interface StateSnapshot {
+  policy: CompiledPolicy | undefined;
+  /** Why no valid policy is loaded, when none is. */
+  policyError?: string | undefined;
+  cluster: ClusterState;
+  ready: boolean;
+  /** Why the webhook is not ready (shown by /readyz). */
+  notReady?: string | undefined;
+  /** Per watched resource: synced, and for how long it has been failing (0 when healthy). */
+  watches: { resource: string; synced: boolean; failingForMs: number }[];
+}
+
+export interface StateSource {
+  snapshot(now: Date): StateSnapshot;
+  close(): Promise<void>;
+}
+
+/** A fixed policy and no cluster: `serve` without a kubeconfig, outside a cluster. */
+export function staticState(policy: CompiledPolicy): StateSource {
+  const cluster = createClusterState({});
+  return {
+    snapshot: () => ({ policy, cluster, ready: true, watches: [] }),
+    close: () => Promise.resolve(),
+  };
+}
