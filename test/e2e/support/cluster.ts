@@ -1,0 +1,409 @@
+/**
+ * A real etcd + kube-apiserver on loopback for end-to-end tests (envtest-style: no
+ * controller-manager, no scheduler, no kubelet). Binaries come from scripts/build-k8s-binaries.sh.
+ *
+ *   const cluster = await startCluster();
+ *   try { const core = cluster.kubeConfig().makeApiClient(CoreV1Api); ... }
+ *   finally { await cluster.stop(); }
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:https";
+import { request as httpRequest } from "node:http";
+import { createServer, Socket } from "node:net";
+import type { Server } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KubeConfig } from "@kubernetes/client-node";
+import { issueServingCert, makeTestCA } from "./certs.ts";
+
+/** Versions built by scripts/build-k8s-binaries.sh unless K8S_VERSION/ETCD_VERSION override them. */
+export const K8S_VERSION = "v1.34.4";
+export const ETCD_VERSION = "v3.6.16";
+
+/** Message for `test(..., { skip })` when the binaries are not there. */
+export const SKIP_NO_BINARIES =
+  "e2e: kube-apiserver/etcd not built; run scripts/build-k8s-binaries.sh";
+
+/**
+ * Directory holding `kube-apiserver` and `etcd`: `$MCP_WARDEN_K8S_BIN`, else the build script's
+ * cache directory. Undefined when either binary is missing, so callers can skip.
+ */
+export function k8sBinDir(): string | undefined {
+  const cache = process.env.MCP_WARDEN_CACHE ?? join(homedir(), ".cache", "mcp-warden");
+  const dir =
+    process.env.MCP_WARDEN_K8S_BIN ?? join(cache, `k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}`);
+  const present = existsSync(join(dir, "kube-apiserver")) && existsSync(join(dir, "etcd"));
+  return present ? dir : undefined;
+}
+
+export interface StartClusterOptions {
+  /** Defaults to k8sBinDir(). */
+  binDir?: string;
+  /** Upper bound for etcd and the API server to become ready; 90 s unless set. */
+  timeoutMs?: number;
+  /** Appended to the API server's flags (a later flag overrides an earlier one). */
+  extraApiServerArgs?: string[];
+}
+
+/** A user the API server authenticates by bearer token (--token-auth-file). */
+export interface TestUser {
+  name: string;
+  token: string;
+  groups: string[];
+}
+
+export interface TestCluster {
+  /** https://127.0.0.1:PORT */
+  server: string;
+  /** PEM CA that signed the API server's serving certificate. */
+  caData: string;
+  /** Bearer token of `admin`, a member of `system:masters`. */
+  token: string;
+  /** `admin` (system:masters) and `dev` (no groups, so RBAC grants it nothing beyond discovery). */
+  users: { admin: TestUser; dev: TestUser };
+  /** Kubeconfig with contexts `admin` (current) and `dev`. */
+  kubeconfigPath: string;
+  /** A KubeConfig loaded from kubeconfigPath, with the given user's context current. */
+  kubeConfig(user?: "admin" | "dev"): KubeConfig;
+  /** The last lines both processes wrote to stderr, for assertion messages. */
+  logs(): string;
+  /** Stops both processes (SIGTERM, then SIGKILL) and removes the temporary directory. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 5_000;
+const LOG_LINES = 200;
+const LOG_LINES_IN_ERRORS = 40;
+
+/** Starts etcd, then kube-apiserver, and resolves once `/readyz` answers 200. */
+export async function startCluster(opts: StartClusterOptions = {}): Promise<TestCluster> {
+  const binDir = opts.binDir ?? k8sBinDir();
+  if (binDir === undefined) throw new Error(SKIP_NO_BINARIES);
+  const deadline = Date.now() + (opts.timeoutMs ?? READY_TIMEOUT_MS);
+
+  const root = await mkdtemp(join(tmpdir(), "mcp-warden-e2e-"));
+  const guard = startGuard(root);
+  const procs: Proc[] = [];
+  const stop = onceAsync(async () => {
+    guard.kill("SIGKILL");
+    // API server first: it keeps talking to etcd while it shuts down.
+    for (const p of [...procs].reverse()) await terminate(p);
+    await rm(root, { recursive: true, force: true });
+  });
+  const logs = (): string => procs.map((p) => p.log.render(LOG_LINES_IN_ERRORS)).join("\n");
+
+  try {
+    const ports = await freePorts();
+    const etcd = spawnProc("etcd", join(binDir, "etcd"), etcdArgs(root, ports), guard);
+    procs.push(etcd);
+    await waitFor(etcd, deadline, () => httpOk(`http://127.0.0.1:${ports.etcdClient}/health`));
+
+    const files = await writeApiServerFiles(root);
+    const args = [...apiServerArgs(root, files, ports), ...(opts.extraApiServerArgs ?? [])];
+    const apiserver = spawnProc("kube-apiserver", join(binDir, "kube-apiserver"), args, guard);
+    procs.push(apiserver);
+    const server = `https://127.0.0.1:${ports.apiServer}`;
+    const admin = files.users.admin;
+    await waitFor(apiserver, deadline, () =>
+      httpsOk(`${server}/readyz`, files.caData, admin.token),
+    );
+
+    const kubeconfigPath = join(root, "kubeconfig");
+    await writeFile(kubeconfigPath, kubeconfigYaml(server, files.caData, files.users));
+    return {
+      server,
+      caData: files.caData,
+      token: admin.token,
+      users: files.users,
+      kubeconfigPath,
+      kubeConfig: (user = "admin") => loadKubeConfig(kubeconfigPath, user),
+      logs,
+      stop,
+    };
+  } catch (err) {
+    const tail = logs();
+    await stop();
+    throw new Error(`test cluster did not start: ${String(err)}\n${tail}`, { cause: err });
+  }
+}
+
+// --- processes -------------------------------------------------------------------------------
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  log: RingLog;
+  /** Set once the process has exited; a reason to stop waiting for it. */
+  exited?: string;
+}
+
+function spawnProc(name: string, bin: string, args: string[], guard: ChildProcess): Proc {
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc: Proc = { name, child, log: new RingLog(name, LOG_LINES) };
+  child.stdout?.on("data", (b: Buffer) => proc.log.push(b));
+  child.stderr?.on("data", (b: Buffer) => proc.log.push(b));
+  child.on("error", (err) => (proc.exited = `${name} failed to start: ${err.message}`));
+  child.on(
+    "exit",
+    (code, signal) => (proc.exited = `${name} exited (code ${code}, signal ${signal})`),
+  );
+  if (child.pid !== undefined) guard.stdin?.write(`${child.pid}\n`);
+  // A forgotten stop() must not keep the test process alive forever; the guard cleans up then.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) if (stream instanceof Socket) stream.unref();
+  return proc;
+}
+
+/**
+ * A shell that SIGKILLs every pid written to its stdin and removes the temporary directory once
+ * that stdin closes, i.e. when this Node process dies without calling stop() (a crash, SIGKILL,
+ * a runner timeout). stop() kills the guard first, so it never fires on a clean shutdown.
+ */
+function startGuard(root: string): ChildProcess {
+  const script =
+    'while read -r p; do pids="$pids $p"; done; kill -KILL $pids 2>/dev/null; sleep 1; rm -rf "$0"';
+  const guard = spawn("/bin/sh", ["-c", script, root], { stdio: ["pipe", "ignore", "ignore"] });
+  guard.unref();
+  if (guard.stdin instanceof Socket) guard.stdin.unref();
+  return guard;
+}
+
+async function terminate({ child }: Proc): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Polls `probe` until it succeeds, the process exits, or the deadline passes. */
+async function waitFor(proc: Proc, deadline: number, probe: () => Promise<boolean>): Promise<void> {
+  let last = "not probed yet";
+  while (Date.now() < deadline) {
+    if (proc.exited !== undefined) throw new Error(proc.exited);
+    try {
+      if (await probe()) return;
+      last = "not ready";
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await sleep(250);
+  }
+  throw new Error(`${proc.name} not ready before the deadline (last probe: ${last})`);
+}
+
+class RingLog {
+  readonly name: string;
+  readonly #max: number;
+  #lines: string[] = [];
+  #partial = "";
+
+  constructor(name: string, max: number) {
+    this.name = name;
+    this.#max = max;
+  }
+
+  push(chunk: Buffer): void {
+    const parts = (this.#partial + chunk.toString()).split("\n");
+    this.#partial = parts.pop() ?? "";
+    this.#lines.push(...parts);
+    if (this.#lines.length > this.#max) this.#lines.splice(0, this.#lines.length - this.#max);
+  }
+
+  render(n: number): string {
+    const lines = [...this.#lines, ...(this.#partial ? [this.#partial] : [])].slice(-n);
+    return `--- ${this.name} (last ${lines.length} lines) ---\n${lines.join("\n")}`;
+  }
+}
+
+// --- flags and files -------------------------------------------------------------------------
+
+function etcdArgs(root: string, ports: Ports): string[] {
+  const client = `http://127.0.0.1:${ports.etcdClient}`;
+  const peer = `http://127.0.0.1:${ports.etcdPeer}`;
+  return [
+    "--name=test",
+    `--data-dir=${join(root, "etcd")}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=test=${peer}`,
+    "--initial-cluster-state=new",
+    // Throwaway data: durability costs seconds per test run and buys nothing.
+    "--unsafe-no-fsync=true",
+    "--log-level=warn",
+  ];
+}
+
+interface ApiServerFiles {
+  caData: string;
+  servingCert: string;
+  servingKey: string;
+  saPublicKey: string;
+  saPrivateKey: string;
+  tokens: string;
+  users: { admin: TestUser; dev: TestUser };
+}
+
+async function writeApiServerFiles(root: string): Promise<ApiServerFiles> {
+  // Our own serving certificate, so clients trust exactly one known CA (the self-signed one
+  // kube-apiserver would write to --cert-dir bundles its CA after the leaf).
+  const ca = await makeTestCA("mcp-warden test apiserver CA");
+  const serving = await issueServingCert(ca, {
+    ipAddresses: ["127.0.0.1"],
+    dnsNames: ["localhost"],
+  });
+  const sa = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const users = {
+    admin: { name: "admin", token: randomToken(), groups: ["system:masters"] },
+    dev: { name: "dev", token: randomToken(), groups: [] },
+  };
+  const files = {
+    caData: ca.cert,
+    servingCert: join(root, "apiserver.crt"),
+    servingKey: join(root, "apiserver.key"),
+    saPublicKey: join(root, "sa.pub"),
+    saPrivateKey: join(root, "sa.key"),
+    tokens: join(root, "tokens.csv"),
+    users,
+  };
+  await Promise.all([
+    writeFile(files.servingCert, serving.cert),
+    writeFile(files.servingKey, serving.key, { mode: 0o600 }),
+    writeFile(files.saPublicKey, sa.publicKey.export({ type: "spki", format: "pem" })),
+    writeFile(files.saPrivateKey, sa.privateKey.export({ type: "pkcs8", format: "pem" }), {
+      mode: 0o600,
+    }),
+    writeFile(files.tokens, tokenCsv(Object.values(users)), { mode: 0o600 }),
+  ]);
+  return files;
+}
+
+function apiServerArgs(root: string, files: ApiServerFiles, ports: Ports): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
+    `--tls-cert-file=${files.servingCert}`,
+    `--tls-private-key-file=${files.servingKey}`,
+    "--bind-address=127.0.0.1",
+    "--advertise-address=127.0.0.1",
+    `--secure-port=${ports.apiServer}`,
+    "--service-cluster-ip-range=10.0.0.0/24",
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    `--service-account-key-file=${files.saPublicKey}`,
+    `--service-account-signing-key-file=${files.saPrivateKey}`,
+    "--authorization-mode=RBAC",
+    `--token-auth-file=${files.tokens}`,
+    "--allow-privileged=true",
+    // No controller-manager runs, so no namespace ever gets its `default` ServiceAccount; the
+    // ServiceAccount admission plugin would reject every pod for lacking it.
+    "--disable-admission-plugins=ServiceAccount",
+    // Skips bootstrapping the flow-control objects and their controller: faster start, and one
+    // user's load cannot queue another's in tests.
+    "--enable-priority-and-fairness=false",
+    // The reconciler would publish 127.0.0.1 as the `kubernetes` Endpoints, which validation
+    // rejects (loopback), logging an error every 10 s; nothing in the tests uses that Service.
+    "--endpoint-reconciler-type=none",
+  ];
+}
+
+function randomToken(): string {
+  return randomBytes(24).toString("hex");
+}
+
+/** token,user,uid,"group1,group2" — the format of --token-auth-file. */
+function tokenCsv(users: TestUser[]): string {
+  return users.map((u) => `${u.token},${u.name},${u.name},"${u.groups.join(",")}"\n`).join("");
+}
+
+function kubeconfigYaml(server: string, caData: string, users: TestCluster["users"]): string {
+  const ca = Buffer.from(caData).toString("base64");
+  const names = Object.values(users).map((u) => u.name);
+  // JSON is YAML; kubeconfig loaders accept it.
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "test", cluster: { server, "certificate-authority-data": ca } }],
+    users: Object.values(users).map((u) => ({ name: u.name, user: { token: u.token } })),
+    contexts: names.map((name) => ({ name, context: { cluster: "test", user: name } })),
+    "current-context": "admin",
+  });
+}
+
+function loadKubeConfig(path: string, user: "admin" | "dev"): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  kc.setCurrentContext(user);
+  return kc;
+}
+
+// --- network ---------------------------------------------------------------------------------
+
+interface Ports {
+  etcdClient: number;
+  etcdPeer: number;
+  apiServer: number;
+}
+
+/** Free loopback ports, held open together so that none is handed out twice. */
+async function freePorts(): Promise<Ports> {
+  const servers = await Promise.all([listenEphemeral(), listenEphemeral(), listenEphemeral()]);
+  const [etcdClient, etcdPeer, apiServer] = servers.map(boundPort);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  if (etcdClient === undefined || etcdPeer === undefined || apiServer === undefined)
+    throw new Error("no ports");
+  return { etcdClient, etcdPeer, apiServer };
+}
+
+function listenEphemeral(): Promise<Server> {
+  const server = createServer();
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+function boundPort(server: Server): number {
+  const addr = server.address();
+  if (addr === null || typeof addr === "string") throw new Error("not listening on TCP");
+  return addr.port;
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { timeout: PROBE_TIMEOUT_MS }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function httpsOk(url: string, ca: string, token: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const headers = { authorization: `Bearer ${token}` };
+    const req = request(url, { ca, headers, timeout: PROBE_TIMEOUT_MS }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function onceAsync(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
+}
