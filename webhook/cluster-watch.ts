@@ -1,4 +1,5 @@
 import {
+  ApiException,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
@@ -27,7 +28,24 @@ export interface ClusterWatchOptions {
   logger: Logger;
 }
 
+/** Items of a list response carry no apiVersion and kind (watch events do): restore them. */
+function withKind(o: KubernetesObject, apiVersion: string, kind: string): KubernetesObject {
+  return { ...o, apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? kind };
+}
+
+/** A short reason: API errors carry the whole response (headers too) in their message. */
 function describe(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body: unknown = err.body;
+    let message = typeof body === "string" ? body : "";
+    try {
+      const parsed = JSON.parse(message) as { message?: unknown };
+      if (typeof parsed.message === "string") message = parsed.message;
+    } catch {
+      // plain text body
+    }
+    return `HTTP ${err.code}${message ? `: ${message.trim()}` : ""}`;
+  }
   if (err instanceof WardenError)
     return `${err.message}: ${err.problems.map((p) => `${p.path} ${p.message}`).join("; ")}`;
   if (err instanceof Error) return err.message;
@@ -176,7 +194,7 @@ export class ClusterWatch implements StateSource {
       return;
     }
     try {
-      this.policy = compilePolicy(object);
+      this.policy = compilePolicy(withKind(object, `${GROUP}/${VERSION}`, "MCPWardenPolicy"));
       this.policyError = undefined;
       this.opts.logger.info(
         { policy: name, resourceVersion: object.metadata?.resourceVersion },
@@ -226,7 +244,9 @@ export class ClusterWatch implements StateSource {
     this.invalidNetworkPolicy = undefined;
     for (const o of this.networkPolicies.list()) {
       try {
-        networkPolicies.push(parseNetworkPolicy(o));
+        networkPolicies.push(
+          parseNetworkPolicy(withKind(o, "networking.k8s.io/v1", "NetworkPolicy")),
+        );
       } catch (err) {
         // Skipping it could hide a policy that opens pods: deny network rules instead.
         this.invalidNetworkPolicy = `NetworkPolicy ${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""} cannot be read: ${describe(err)}`;
@@ -237,7 +257,7 @@ export class ClusterWatch implements StateSource {
     for (const w of this.exceptionWatches.values()) {
       for (const o of w.list()) {
         try {
-          exceptions.push(parseException(o));
+          exceptions.push(parseException(withKind(o, `${GROUP}/${VERSION}`, "MCPWardenException")));
         } catch (err) {
           // An unreadable exception grants nothing; the workload asking for it is told it is missing.
           this.opts.logger.error(

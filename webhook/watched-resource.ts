@@ -98,10 +98,10 @@ export class WatchedResource<T extends KubernetesObject> {
   }
 
   private failed(err: unknown): void {
+    if (this.stopped) return; // stopping aborts the watch; that is not a failure
     this.lastFailedConnect = this.connects;
     this.failingSince ??= Date.now();
     this.onError(err);
-    if (this.stopped) return;
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
     this.later(delay, () => {

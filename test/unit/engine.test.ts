@@ -286,5 +286,7 @@ test("stale cluster state: network rules and exceptions deny and say why", () =>
   assert.deepEqual(by("exception/invalid"), [
     "cannot verify exception limits: the exception watch has been down for 90s",
   ]);
-  assert.ok(d.findings.filter((f) => f.rule === "sandbox/resource-limits").every((f) => !f.exemptedBy));
+  assert.ok(
+    d.findings.filter((f) => f.rule === "sandbox/resource-limits").every((f) => !f.exemptedBy),
+  );
 });

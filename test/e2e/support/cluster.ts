@@ -57,6 +57,17 @@ export interface TestUser {
   groups: string[];
 }
 
+/**
+ * `admin` (system:masters), `dev` (no groups: RBAC grants it nothing beyond discovery) and
+ * `webhook`, authenticated as the mcp-warden ServiceAccount, so deploy/rbac.yaml is what it may do.
+ */
+export interface Users {
+  admin: TestUser;
+  dev: TestUser;
+  webhook: TestUser;
+}
+export type UserKey = keyof Users;
+
 export interface TestCluster {
   /** https://127.0.0.1:PORT */
   server: string;
@@ -65,11 +76,13 @@ export interface TestCluster {
   /** Bearer token of `admin`, a member of `system:masters`. */
   token: string;
   /** `admin` (system:masters) and `dev` (no groups, so RBAC grants it nothing beyond discovery). */
-  users: { admin: TestUser; dev: TestUser };
-  /** Kubeconfig with contexts `admin` (current) and `dev`. */
+  users: Users;
+  /** Kubeconfig with a context per user, named after the key in `users`; `admin` is current. */
   kubeconfigPath: string;
   /** A KubeConfig loaded from kubeconfigPath, with the given user's context current. */
-  kubeConfig(user?: "admin" | "dev"): KubeConfig;
+  kubeConfig(user?: UserKey): KubeConfig;
+  /** A kubeconfig file whose current context is the given user's (for other processes). */
+  kubeconfigFileFor(user: UserKey): Promise<string>;
   /** The last lines both processes wrote to stderr, for assertion messages. */
   logs(): string;
   /** Stops both processes (SIGTERM, then SIGKILL) and removes the temporary directory. */
@@ -123,6 +136,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       users: files.users,
       kubeconfigPath,
       kubeConfig: (user = "admin") => loadKubeConfig(kubeconfigPath, user),
+      kubeconfigFileFor: async (user) => {
+        const path = join(root, `kubeconfig-${user}`);
+        await writeFile(path, kubeconfigYaml(server, files.caData, files.users, user));
+        return path;
+      },
       logs,
       stop,
     };
@@ -250,7 +268,7 @@ interface ApiServerFiles {
   saPublicKey: string;
   saPrivateKey: string;
   tokens: string;
-  users: { admin: TestUser; dev: TestUser };
+  users: Users;
 }
 
 async function writeApiServerFiles(root: string): Promise<ApiServerFiles> {
@@ -265,6 +283,11 @@ async function writeApiServerFiles(root: string): Promise<ApiServerFiles> {
   const users = {
     admin: { name: "admin", token: randomToken(), groups: ["system:masters"] },
     dev: { name: "dev", token: randomToken(), groups: [] },
+    webhook: {
+      name: "system:serviceaccount:mcp-warden-system:mcp-warden",
+      token: randomToken(),
+      groups: ["system:serviceaccounts", "system:serviceaccounts:mcp-warden-system"],
+    },
   };
   const files = {
     caData: ca.cert,
@@ -323,21 +346,25 @@ function tokenCsv(users: TestUser[]): string {
   return users.map((u) => `${u.token},${u.name},${u.name},"${u.groups.join(",")}"\n`).join("");
 }
 
-function kubeconfigYaml(server: string, caData: string, users: TestCluster["users"]): string {
+function kubeconfigYaml(
+  server: string,
+  caData: string,
+  users: Users,
+  current: UserKey = "admin",
+): string {
   const ca = Buffer.from(caData).toString("base64");
-  const names = Object.values(users).map((u) => u.name);
-  // JSON is YAML; kubeconfig loaders accept it.
+  const entries = Object.entries(users) as [UserKey, TestUser][];
+  // JSON is YAML; kubeconfig loaders accept it. Contexts are named by the key in `users`.
   return JSON.stringify({
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: "test", cluster: { server, "certificate-authority-data": ca } }],
-    users: Object.values(users).map((u) => ({ name: u.name, user: { token: u.token } })),
-    contexts: names.map((name) => ({ name, context: { cluster: "test", user: name } })),
-    "current-context": "admin",
+    users: entries.map(([key, u]) => ({ name: key, user: { token: u.token } })),
+    contexts: entries.map(([key]) => ({ name: key, context: { cluster: "test", user: key } })),
+    "current-context": current,
   });
 }
-
-function loadKubeConfig(path: string, user: "admin" | "dev"): KubeConfig {
+function loadKubeConfig(path: string, user: UserKey): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   kc.setCurrentContext(user);

@@ -1,0 +1,403 @@
+// The admission webhook against a real kube-apiserver: `mcp-warden serve` runs as its own process,
+// registered with the configuration shipped in deploy/webhook.yaml (pointed at 127.0.0.1).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import {
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
+import { parse, parseAllDocuments } from "yaml";
+import { compliantPodSpec } from "../support/policies.ts";
+import { issueServingCert, makeTestCA, type ServingCert, type TestCA } from "./support/certs.ts";
+import { k8sBinDir, SKIP_NO_BINARIES, startCluster, type TestCluster } from "./support/cluster.ts";
+import { startWebhookProcess, type WebhookProcess } from "./support/webhook-process.ts";
+
+const binDir = k8sBinDir();
+if (!binDir) console.log(`# ${SKIP_NO_BINARIES}`);
+
+const root = new URL("../../", import.meta.url);
+const readYaml = (path: string): KubernetesObject[] =>
+  parseAllDocuments(readFileSync(new URL(path, root), "utf8"))
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => o !== null);
+
+/** The API server's Status message out of a client error (its body is JSON, sometimes as a string). */
+function errorText(err: unknown): string {
+  let body: unknown = (err as { body?: unknown } | null)?.body;
+  for (let i = 0; i < 2 && typeof body === "string"; i++) {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      break;
+    }
+  }
+  const message = (body as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : String(err);
+}
+
+/** Retries `fn` until it stops throwing, for state that reaches the webhook through a watch. */
+async function eventually<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    return errorText(err);
+  }
+  assert.fail("expected the API server to refuse the request");
+}
+
+function pod(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  annotations?: Record<string, string>,
+): KubernetesObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace, labels: { app: name }, ...(annotations ? { annotations } : {}) },
+    spec,
+  } as KubernetesObject;
+}
+
+function deployment(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  annotations?: Record<string, string>,
+): KubernetesObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name }, ...(annotations ? { annotations } : {}) },
+        spec,
+      },
+    },
+  } as KubernetesObject;
+}
+
+function isolation(namespace: string): KubernetesObject {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "isolate", namespace },
+    spec: {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      egress: [{ to: [{ ipBlock: { cidr: "10.1.0.0/16" } }] }],
+    },
+  } as KubernetesObject;
+}
+
+function withoutLimits(): Record<string, unknown> {
+  const spec = compliantPodSpec();
+  for (const c of spec.containers as Record<string, unknown>[]) delete c.resources;
+  return spec;
+}
+
+describe(
+  "admission webhook on a real kube-apiserver",
+  { skip: binDir ? false : SKIP_NO_BINARIES, timeout: 300_000 },
+  () => {
+    let cluster: TestCluster;
+    let objects: KubernetesObjectApi;
+    let core: CoreV1Api;
+    let ca: TestCA;
+    let serving: ServingCert;
+    let webhook: WebhookProcess;
+    let webhookKubeconfig: string;
+
+    const start = () =>
+      startWebhookProcess({
+        kubeconfig: webhookKubeconfig,
+        cert: serving.cert,
+        key: serving.key,
+        ca: ca.cert,
+        port: webhook?.port,
+        args: ["--policy-name=default"],
+      });
+
+    before(async () => {
+      cluster = await startCluster({ binDir });
+      const kc = cluster.kubeConfig();
+      objects = KubernetesObjectApi.makeApiClient(kc);
+      core = kc.makeApiClient(CoreV1Api);
+      for (const crd of [
+        ...readYaml("deploy/crds/mcpwardenpolicies.yaml"),
+        ...readYaml("deploy/crds/mcpwardenexceptions.yaml"),
+      ]) {
+        await objects.create(crd);
+      }
+      for (const [name, enforce] of [
+        ["team-a", true],
+        ["team-b", true],
+        ["free", false],
+        ["mcp-warden-system", false],
+      ] as const) {
+        await core.createNamespace({
+          body: { metadata: { name, labels: enforce ? { "mcp-warden.dev/enforce": "true" } : {} } },
+        });
+      }
+      // The CRDs must be served before the policy can be created.
+      const policy = parse(
+        readFileSync(new URL("policies/default.yaml", root), "utf8"),
+      ) as KubernetesObject;
+      await eventually(() => objects.create(policy), 30_000);
+      await objects.create(isolation("team-a"));
+
+      // The webhook runs as its ServiceAccount with exactly the RBAC deploy/ grants it.
+      for (const object of readYaml("deploy/rbac.yaml")) await objects.create(object);
+      webhookKubeconfig = await cluster.kubeconfigFileFor("webhook");
+      ca = await makeTestCA();
+      serving = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
+      webhook = await start();
+
+      const [vwc] = readYaml("deploy/webhook.yaml") as (KubernetesObject & {
+        webhooks: { clientConfig: unknown }[];
+      })[];
+      vwc!.webhooks[0]!.clientConfig = {
+        url: webhook.url,
+        caBundle: Buffer.from(ca.cert).toString("base64"),
+      };
+      await objects.create(vwc!);
+      // The API server picks the configuration up through its own informer: wait until it bites.
+      const spec = compliantPodSpec();
+      (spec.securityContext as Record<string, unknown>).runAsNonRoot = false;
+      await eventually(async () => {
+        const text = await rejection(
+          core.createNamespacedPod({
+            namespace: "team-a",
+            body: pod("team-a", "probe", spec),
+            dryRun: "All",
+          }),
+        );
+        assert.match(text, /mcp-warden denied/);
+      }, 30_000);
+    });
+
+    after(async () => {
+      await webhook?.stop();
+      await cluster?.stop();
+    });
+
+    test("a compliant Deployment with its NetworkPolicy is admitted", async () => {
+      const created = await objects.create(deployment("team-a", "mcp-fetch", compliantPodSpec()));
+      assert.equal(created.metadata?.name, "mcp-fetch");
+    });
+
+    test("a Pod without runAsNonRoot is denied, with the rule id in the API server's error", async () => {
+      const spec = compliantPodSpec();
+      delete (spec.securityContext as Record<string, unknown>).runAsNonRoot;
+      const text = await rejection(
+        core.createNamespacedPod({ namespace: "team-a", body: pod("team-a", "rooty", spec) }),
+      );
+      assert.match(text, /admission webhook "validate\.mcp-warden\.dev" denied the request/);
+      assert.match(
+        text,
+        /\[pod-security\/run-as-non-root\] spec\.containers\[0\]\.securityContext\.runAsNonRoot/,
+      );
+    });
+
+    test("a CronJob whose template uses a tag-only image is denied", async () => {
+      const spec: Record<string, unknown> = { ...compliantPodSpec(), restartPolicy: "OnFailure" };
+      (spec.containers as Record<string, unknown>[])[0]!.image = "ghcr.io/acme/mcp-indexer:1.2";
+      const cronJob = {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        metadata: { name: "indexer", namespace: "team-a" },
+        spec: {
+          schedule: "0 * * * *",
+          jobTemplate: { spec: { template: { metadata: { labels: { app: "indexer" } }, spec } } },
+        },
+      } as KubernetesObject;
+      const text = await rejection(objects.create(cronJob));
+      assert.match(
+        text,
+        /\[image\/digest-pinned\] spec\.jobTemplate\.spec\.template\.spec\.containers\[0\]\.image/,
+      );
+    });
+
+    test("an ephemeral container added through the subresource is judged", async () => {
+      await core.createNamespacedPod({
+        namespace: "team-a",
+        body: pod("team-a", "debuggable", compliantPodSpec()),
+      });
+      const current = await core.readNamespacedPod({ name: "debuggable", namespace: "team-a" });
+      const privileged = {
+        ...current,
+        spec: {
+          ...current.spec!,
+          ephemeralContainers: [
+            { name: "debug", image: "busybox:1.36", securityContext: { privileged: true } },
+          ],
+        },
+      };
+      const text = await rejection(
+        core.replaceNamespacedPodEphemeralcontainers({
+          name: "debuggable",
+          namespace: "team-a",
+          body: privileged,
+        }),
+      );
+      assert.match(
+        text,
+        /\[pod-security\/privileged\] spec\.ephemeralContainers\[0\]\.securityContext\.privileged/,
+      );
+      const [c] = compliantPodSpec().containers as Record<string, unknown>[];
+      const compliant = {
+        ...current,
+        spec: {
+          ...current.spec!,
+          ephemeralContainers: [
+            {
+              name: "debug",
+              image: c!.image as string,
+              securityContext: c!.securityContext as object,
+            },
+          ],
+        },
+      };
+      const updated = await core.replaceNamespacedPodEphemeralcontainers({
+        name: "debuggable",
+        namespace: "team-a",
+        body: compliant,
+      });
+      assert.equal(updated.spec?.ephemeralContainers?.[0]?.name, "debug");
+    });
+
+    test("an exception granted from mcp-warden-system is honoured; a self-granted one is refused", async () => {
+      const exception = (namespace: string, covers: string) =>
+        ({
+          apiVersion: "mcp-warden.dev/v1alpha1",
+          kind: "MCPWardenException",
+          metadata: { name: "no-limits", namespace },
+          spec: {
+            rules: ["sandbox/resource-limits"],
+            namespaces: [covers],
+            reason: "batch sizing under review",
+            expires: "2099-01-01T00:00:00Z",
+          },
+        }) as KubernetesObject;
+      await objects.create(exception("mcp-warden-system", "team-a"));
+      const annotations = { "mcp-warden.dev/exception": "no-limits" };
+      const created = await eventually(() =>
+        objects.create(deployment("team-a", "granted", withoutLimits(), annotations)),
+      );
+      assert.equal(created.metadata?.name, "granted");
+
+      await objects.create(isolation("team-b"));
+      const own = {
+        ...exception("team-b", "team-b"),
+        metadata: { name: "own", namespace: "team-b" },
+      };
+      await objects.create(own);
+      await new Promise((r) => setTimeout(r, 1000));
+      const text = await rejection(
+        objects.create(
+          deployment("team-b", "self-granted", withoutLimits(), {
+            "mcp-warden.dev/exception": "own",
+          }),
+        ),
+      );
+      assert.match(
+        text,
+        /\[exception\/invalid\] spec\.template\.metadata\.annotations\["mcp-warden\.dev\/exception"\]: exception own does not exist: exceptions are honoured only from mcp-warden-system/,
+      );
+      assert.match(text, /\[sandbox\/resource-limits\]/);
+    });
+
+    test("a namespace without the opt-in label is not judged", async () => {
+      const spec = compliantPodSpec();
+      (spec.securityContext as Record<string, unknown>).runAsNonRoot = false;
+      const created = await core.createNamespacedPod({
+        namespace: "free",
+        body: pod("free", "anything", spec),
+      });
+      assert.equal(created.metadata?.name, "anything");
+    });
+
+    test("fail closed: with the webhook stopped creation fails, after restart it succeeds", async () => {
+      await webhook.stop();
+      const body = pod("team-a", "while-down", compliantPodSpec());
+      const text = await rejection(core.createNamespacedPod({ namespace: "team-a", body }));
+      assert.match(text, /failed calling webhook "validate\.mcp-warden\.dev"/);
+      webhook = await start();
+      const created = await eventually(() =>
+        core.createNamespacedPod({ namespace: "team-a", body }),
+      );
+      assert.equal(created.metadata?.name, "while-down");
+    });
+
+    test("the whole of deploy/ applies to the API server (server-side dry run)", async () => {
+      const files = [
+        "namespace.yaml",
+        "crds/mcpwardenpolicies.yaml",
+        "crds/mcpwardenexceptions.yaml",
+        "rbac.yaml",
+        "policy.yaml",
+        "deployment.yaml",
+        "webhook.yaml",
+      ];
+      const kustomization = parse(
+        readFileSync(new URL("deploy/kustomization.yaml", root), "utf8"),
+      ) as { resources: string[] };
+      assert.deepEqual(kustomization.resources, files);
+      for (const file of files) {
+        for (const shipped of readYaml(`deploy/${file}`)) {
+          // The test's own configuration (url, not service) already holds the shipped name.
+          const object =
+            shipped.kind === "ValidatingWebhookConfiguration"
+              ? { ...shipped, metadata: { ...shipped.metadata, name: "mcp-warden-shipped" } }
+              : shipped;
+          const applied = await objects
+            .patch(object, undefined, "All", "mcp-warden-e2e", true, PatchStrategy.ServerSideApply)
+            .catch((err: unknown) => assert.fail(`${file} ${object.kind}: ${errorText(err)}`));
+          assert.equal(applied.kind, object.kind, `${file}: ${object.kind}`);
+        }
+      }
+    });
+
+    test("the webhook logged one decision line per request, with the fields operators need", () => {
+      const lines = webhook
+        .logs()
+        .split("\n")
+        .filter((l) => l.includes('"admission decision"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.ok(lines.length > 0);
+      const allowed = lines.find((l) => l.decision === "allowed" && l.kind === "Pod");
+      assert.ok(allowed, "an allowed pod was logged");
+      for (const key of [
+        "uid",
+        "user",
+        "namespace",
+        "kind",
+        "name",
+        "images",
+        "rules",
+        "exceptionsUsed",
+        "latencyMs",
+      ]) {
+        assert.ok(key in allowed, key);
+      }
+      assert.equal(allowed.user, "admin");
+    });
+  },
+);
