@@ -1,4 +1,15 @@
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+// Paths are built from a small vocabulary of field names; remember which need quoting.
+const identifierMemo = new Map<string, boolean>();
+
+function isIdentifier(segment: string): boolean {
+  let known = identifierMemo.get(segment);
+  if (known === undefined) {
+    known = IDENTIFIER.test(segment);
+    if (identifierMemo.size < 4096) identifierMemo.set(segment, known);
+  }
+  return known;
+}
 
 /**
  * Appends segments to a field path in the notation kubectl and Kubernetes' own errors use:
@@ -8,7 +19,7 @@ export function fieldPath(base: string, ...segments: (string | number)[]): strin
   let out = base;
   for (const s of segments) {
     if (typeof s === "number") out += `[${s}]`;
-    else if (IDENTIFIER.test(s)) out += out === "" ? s : `.${s}`;
+    else if (isIdentifier(s)) out += out === "" ? s : `.${s}`;
     else out += `[${JSON.stringify(s)}]`;
   }
   return out;

@@ -6,8 +6,11 @@ import type { FieldProblem } from "./errors.ts";
 // ajv-formats is CommonJS with a default export; Node's ESM interop hands us the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** One ajv instance for the core: every error, no coercion, no removal (inputs stay intact). */
-const ajv = addFormats(new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }));
+// No coercion, no removal: inputs stay exactly as given. Valid input, the common case, is checked
+// by a validator that stops at the first error; only invalid input pays for listing every error.
+const options = { strict: true, allowUnionTypes: true } as const;
+const ajvFirstError = addFormats(new Ajv({ ...options, allErrors: false }));
+const ajvAllErrors = addFormats(new Ajv({ ...options, allErrors: true }));
 
 export interface CompiledSchema<T> {
   /** Returns every problem with `value`, each with a field path under `base`; empty when valid. */
@@ -39,16 +42,19 @@ function errorPath(base: string, e: ErrorObject): string {
 }
 
 export function compileSchema<T>(schema: object): CompiledSchema<T> {
-  const validate: ValidateFunction = ajv.compile(schema);
+  const quick: ValidateFunction = ajvFirstError.compile(schema);
+  let full: ValidateFunction | undefined;
   return {
     problems(value, base) {
-      if (validate(value)) return [];
-      return (validate.errors ?? [])
+      if (quick(value)) return [];
+      full ??= ajvAllErrors.compile(schema);
+      full(value);
+      return (full.errors ?? [])
         .filter((e) => e.keyword !== "if" && e.keyword !== "oneOf" && e.keyword !== "anyOf")
         .map((e) => ({ path: errorPath(base, e), message: describeError(e) }));
     },
     is(value): value is T {
-      return validate(value);
+      return quick(value);
     },
   };
 }

@@ -75,6 +75,7 @@ const URL_USERINFO = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#@]+)@/g;
 const ENV_REFERENCE = /^(?:\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$/;
 
 function hasUrlPassword(value: string): boolean {
+  if (!value.includes("://") || !value.includes("@")) return false;
   for (const m of value.matchAll(URL_USERINFO)) {
     const password = m[1] ?? "";
     if (!ENV_REFERENCE.test(password)) return true;
@@ -82,8 +83,18 @@ function hasUrlPassword(value: string): boolean {
   return false;
 }
 
+// Variable names repeat across pods and requests; classify each once.
+const secretNameMemo = new Map<string, "password" | "secret" | undefined>();
+
 /** Names of variables that by convention hold secrets. */
 function secretName(name: string): "password" | "secret" | undefined {
+  if (secretNameMemo.has(name)) return secretNameMemo.get(name);
+  const kind = classifyName(name);
+  if (secretNameMemo.size < 4096) secretNameMemo.set(name, kind);
+  return kind;
+}
+
+function classifyName(name: string): "password" | "secret" | undefined {
   // `apiKey` and `api-key` read as API_KEY.
   const n = name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")

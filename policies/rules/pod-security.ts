@@ -61,13 +61,27 @@ type SharedSecurityContext = Pick<
   "runAsUser" | "seLinuxOptions" | "appArmorProfile" | "windowsOptions"
 >;
 
-/** The pod-level security context and every container's, each with its path. */
-function securityContexts(ctx: RuleContext): {
+interface SecurityContextSite {
   setter: string;
   sc: SharedSecurityContext | undefined;
   path: string;
-}[] {
+}
+
+// Several rules walk the same security contexts; build the list once per workload.
+const contextSites = new WeakMap<object, SecurityContextSite[]>();
+
+/** The pod-level security context and every container's, each with its path. */
+function securityContexts(ctx: RuleContext): SecurityContextSite[] {
   const { workload } = ctx;
+  let sites = contextSites.get(workload);
+  if (sites === undefined) {
+    sites = buildSecurityContexts(workload);
+    contextSites.set(workload, sites);
+  }
+  return sites;
+}
+
+function buildSecurityContexts(workload: RuleContext["workload"]): SecurityContextSite[] {
   return [
     {
       setter: "pod",
