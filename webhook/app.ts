@@ -68,10 +68,10 @@ const errorSchema = {
   properties: { error: { type: "string" }, message: { type: "string" } },
 } as const;
 
-class DeadlineExceeded extends Error {}
+export class DeadlineExceeded extends Error {}
 
 /** Resolves to `work`, or rejects with DeadlineExceeded when `ms` passes first. */
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new DeadlineExceeded(`no decision within ${ms} ms`)), ms);

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { createClusterState } from "../../policies/cluster-state.ts";
 import { parseNetworkPolicy } from "../../policies/network-policy.ts";
 import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
-import { buildApp } from "../../webhook/app.ts";
+import { buildApp, DeadlineExceeded, withDeadline } from "../../webhook/app.ts";
 import { createMetrics } from "../../webhook/metrics.ts";
 import type { StateSnapshot, StateSource } from "../../webhook/state.ts";
 import { compliantPodSpec, defaultPolicy, denyAll, policyWith } from "../support/policies.ts";
@@ -340,4 +340,12 @@ test("/metrics counts decisions by result and findings by rule", async () => {
   );
   assert.match(text, /mcp_warden_admission_duration_seconds_count\{decision="denied"\} 1/);
   assert.match(text, /mcp_warden_policy_loaded 1/);
+});
+
+test("the deadline bounds work that does not finish, and stays out of the way of work that does", async () => {
+  assert.equal(await withDeadline(Promise.resolve("done"), 50), "done");
+  const never = new Promise<string>(() => undefined);
+  const started = Date.now();
+  await assert.rejects(withDeadline(never, 50), (e: unknown) => e instanceof DeadlineExceeded);
+  assert.ok(Date.now() - started < 5000);
 });
