@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
+import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from "@sigstore/verify";
+import type { TrustedRoot } from "@sigstore/protobuf-specs";
+import type { TrustedKey } from "./trusted-keys.ts";
+
+export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+/** cosign v3 writes signatures as statements with v1 and attestations with v0.1; both are in-toto. */
+const STATEMENT_TYPES = new Set([
+  "https://in-toto.io/Statement/v1",
+  "https://in-toto.io/Statement/v0.1",
+]);
+
+export interface VerifiedStatement {
+  /** Who signed it: `key:sha256:…` for keys. */
+  signer: string;
+  predicateType: string;
+  predicate: unknown;
+}
+
+export type BundleCheck =
+  { ok: true; statement: VerifiedStatement } | { ok: false; reason: string };
+
+const EMPTY_ROOT = {
+  mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+  certificateAuthorities: [],
+  tlogs: [],
+  ctlogs: [],
+  timestampAuthorities: [],
+} as unknown as TrustedRoot;
+
+/** The hint sigstore bundles carry for a public key: base64 SHA-256 of its SPKI DER. */
+function keyHint(key: TrustedKey): string {
+  return createHash("sha256")
+    .update(key.key.export({ type: "spki", format: "der" }))
+    .digest("base64");
+}
+
+function keyTrust(key: TrustedKey): TrustMaterial {
+  return toTrustMaterial(EMPTY_ROOT, () => ({ publicKey: key.key, validFor: () => true }));
+}
+
+function parseStatement(
+  bundle: Bundle,
+): { type: string; subjects: unknown[]; predicateType: string; predicate: unknown } | string {
+  if (bundle.content.$case !== "dsseEnvelope")
+    return "the bundle holds a message signature, not a DSSE statement about an image";
+  const envelope = bundle.content.dsseEnvelope;
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    return `DSSE payload type ${envelope.payloadType} is not an in-toto statement`;
+  let statement: unknown;
+  try {
+    statement = JSON.parse(envelope.payload.toString("utf8"));
+  } catch {
+    return "the DSSE payload is not JSON";
+  }
+  const s = statement as {
+    _type?: unknown;
+    subject?: unknown;
+    predicateType?: unknown;
+    predicate?: unknown;
+  };
+  if (typeof s._type !== "string" || !STATEMENT_TYPES.has(s._type))
+    return "the DSSE payload is not an in-toto statement";
+  if (!Array.isArray(s.subject) || typeof s.predicateType !== "string")
+    return "the statement has no subject or predicateType";
+  return {
+    type: s._type,
+    subjects: s.subject,
+    predicateType: s.predicateType,
+    predicate: s.predicate,
+  };
+}
+
+function coversDigest(subjects: unknown[], digest: string): boolean {
+  const hex = digest.replace(/^sha256:/, "");
+  return subjects.some(
+    (s) => (s as { digest?: { sha256?: unknown } } | null)?.digest?.sha256 === hex,
+  );
+}
+
+/**
+ * Verifies one sigstore bundle found next to an image: a trusted key signed it, the signature
+ * holds over the statement, and the statement is about exactly this image digest (a bundle
+ * copied from another image fails). Synchronous: all material is passed in.
+ */
+export function checkBundle(
+  json: unknown,
+  keys: readonly TrustedKey[],
+  imageDigest: string,
+): BundleCheck {
+  let bundle: Bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (err) {
+    return {
+      ok: false,
+      reason: `not a valid sigstore bundle (${err instanceof Error ? err.message : String(err)})`,
+    };
+  }
+  const material = bundle.verificationMaterial.content;
+  if (material.$case !== "publicKey") {
+    return {
+      ok: false,
+      reason:
+        "signed with a certificate (keyless); no keyless signer is configured in this verifier",
+    };
+  }
+  const hint = material.publicKey.hint;
+  const candidates = hint ? keys.filter((k) => keyHint(k) === hint) : keys;
+  if (candidates.length === 0)
+    return { ok: false, reason: `signed by an untrusted key (hint ${hint || "none"})` };
+  let failure = "";
+  for (const key of candidates) {
+    try {
+      new Verifier(keyTrust(key), {
+        tlogThreshold: 0,
+        ctlogThreshold: 0,
+        timestampThreshold: 0,
+      }).verify(toSignedEntity(bundle));
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+      continue;
+    }
+    const statement = parseStatement(bundle);
+    if (typeof statement === "string") return { ok: false, reason: statement };
+    if (!coversDigest(statement.subjects, imageDigest)) {
+      return { ok: false, reason: `signed statement is about another image, not ${imageDigest}` };
+    }
+    return {
+      ok: true,
+      statement: {
+        signer: key.id,
+        predicateType: statement.predicateType,
+        predicate: statement.predicate,
+      },
+    };
+  }
+  return { ok: false, reason: `signature does not verify with the trusted key (${failure})` };
+}
