@@ -10,7 +10,15 @@ export type WardenErrorCode =
   | "WORKLOAD_INVALID"
   | "DOCUMENT_INVALID"
   | "INPUT_INVALID"
-  | "USAGE";
+  | "USAGE"
+  /** An evaluation predicate that does not match its schema (`policies/evaluation/`). */
+  | "EVALUATION_INVALID"
+  /** Not an in-toto Statement at all. */
+  | "STATEMENT_INVALID"
+  /** An in-toto Statement made for other subjects than the image being verified. */
+  | "STATEMENT_SUBJECT_MISMATCH"
+  /** An in-toto Statement of another predicate type. */
+  | "STATEMENT_PREDICATE_TYPE";
 
 /**
  * Every error the core raises on bad input. `problems` lists every bad field, not only the first,

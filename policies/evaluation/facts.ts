@@ -1,0 +1,54 @@
+import { WardenError, type WardenErrorCode } from "../errors.ts";
+import type { ImageFacts } from "../image-evidence.ts";
+import { readStatement, type EvaluationPredicate } from "./predicate.ts";
+
+/** What `image/evaluated` judges of one evaluation: verdict, level, time and who signed it. */
+export type EvaluationFact = ImageFacts["verifiedEvaluations"][number];
+
+/** A statement whose signature verified against a trusted signer, and that signer's identity. */
+export interface VerifiedEvaluation {
+  predicate: EvaluationPredicate;
+  /** The signer as the policy names it: a key's fingerprint, or a keyless subject and issuer. */
+  signer: string;
+}
+
+export function evaluationFact({ predicate, signer }: VerifiedEvaluation): EvaluationFact {
+  return {
+    verdict: predicate.verdict,
+    trustLevel: predicate.trustLevel,
+    time: predicate.time,
+    signer,
+  };
+}
+
+/** The `verifiedEvaluations` of `ImageFacts`. */
+export function evaluationFacts(verified: readonly VerifiedEvaluation[]): EvaluationFact[] {
+  return verified.map(evaluationFact);
+}
+
+export type StatementJudgement =
+  { evaluation: EvaluationFact } | { rejected: { reason: string }; code: WardenErrorCode };
+
+/**
+ * Turns one verified DSSE payload (the parsed in-toto Statement) into an entry for
+ * `verifiedEvaluations` or, when the statement is not an evaluation of this image, for
+ * `rejectedEvaluations` with a reason a person can act on.
+ * @param expectedDigest the image digest being verified, `sha256:<hex>` or `<hex>`
+ * @throws WardenError INPUT_INVALID when `expectedDigest` is not a SHA-256 digest (a caller's bug)
+ */
+export function judgeEvaluationStatement(
+  statement: unknown,
+  expectedDigest: string,
+  signer: string,
+): StatementJudgement {
+  try {
+    return {
+      evaluation: evaluationFact({ predicate: readStatement(statement, expectedDigest), signer }),
+    };
+  } catch (e) {
+    if (!(e instanceof WardenError) || e.code === "INPUT_INVALID") throw e;
+    const details = e.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+    const reason = `attestation signed by ${signer}: ${e.message}${details === "" ? "" : ` (${details})`}`;
+    return { rejected: { reason }, code: e.code };
+  }
+}
