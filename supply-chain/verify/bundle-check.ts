@@ -40,17 +40,19 @@ function keyTrust(key: TrustedKey): TrustMaterial {
   return toTrustMaterial(EMPTY_ROOT, () => ({ publicKey: key.key, validFor: () => true }));
 }
 
-function parseStatement(
-  bundle: Bundle,
-): { type: string; subjects: unknown[]; predicateType: string; predicate: unknown } | string {
-  if (bundle.content.$case !== "dsseEnvelope")
-    return "the bundle holds a message signature, not a DSSE statement about an image";
-  const envelope = bundle.content.dsseEnvelope;
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
-    return `DSSE payload type ${envelope.payloadType} is not an in-toto statement`;
+interface InTotoStatement {
+  subjects: unknown[];
+  predicateType: string;
+  predicate: unknown;
+}
+
+/** Reads a DSSE payload as an in-toto statement (v1 or v0.1); a string says why it is not one. */
+export function readInTotoPayload(payloadType: string, payload: Buffer): InTotoStatement | string {
+  if (payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    return `DSSE payload type ${payloadType} is not an in-toto statement`;
   let statement: unknown;
   try {
-    statement = JSON.parse(envelope.payload.toString("utf8"));
+    statement = JSON.parse(payload.toString("utf8"));
   } catch {
     return "the DSSE payload is not JSON";
   }
@@ -64,15 +66,17 @@ function parseStatement(
     return "the DSSE payload is not an in-toto statement";
   if (!Array.isArray(s.subject) || typeof s.predicateType !== "string")
     return "the statement has no subject or predicateType";
-  return {
-    type: s._type,
-    subjects: s.subject,
-    predicateType: s.predicateType,
-    predicate: s.predicate,
-  };
+  return { subjects: s.subject, predicateType: s.predicateType, predicate: s.predicate };
 }
 
-function coversDigest(subjects: unknown[], digest: string): boolean {
+function parseStatement(bundle: Bundle): InTotoStatement | string {
+  if (bundle.content.$case !== "dsseEnvelope")
+    return "the bundle holds a message signature, not a DSSE statement about an image";
+  const envelope = bundle.content.dsseEnvelope;
+  return readInTotoPayload(envelope.payloadType, envelope.payload);
+}
+
+export function coversDigest(subjects: unknown[], digest: string): boolean {
   const hex = digest.replace(/^sha256:/, "");
   return subjects.some(
     (s) => (s as { digest?: { sha256?: unknown } } | null)?.digest?.sha256 === hex,
