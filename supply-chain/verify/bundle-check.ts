@@ -16,6 +16,8 @@ export interface VerifiedStatement {
   signer: string;
   predicateType: string;
   predicate: unknown;
+  /** The whole statement, as signed. */
+  raw: unknown;
 }
 
 export type BundleCheck =
@@ -44,6 +46,7 @@ interface InTotoStatement {
   subjects: unknown[];
   predicateType: string;
   predicate: unknown;
+  raw: unknown;
 }
 
 /** Reads a DSSE payload as an in-toto statement (v1 or v0.1); a string says why it is not one. */
@@ -66,7 +69,12 @@ export function readInTotoPayload(payloadType: string, payload: Buffer): InTotoS
     return "the DSSE payload is not an in-toto statement";
   if (!Array.isArray(s.subject) || typeof s.predicateType !== "string")
     return "the statement has no subject or predicateType";
-  return { subjects: s.subject, predicateType: s.predicateType, predicate: s.predicate };
+  return {
+    subjects: s.subject,
+    predicateType: s.predicateType,
+    predicate: s.predicate,
+    raw: statement,
+  };
 }
 
 function parseStatement(bundle: Bundle): InTotoStatement | string {
@@ -137,6 +145,7 @@ export function checkBundle(
         signer: key.id,
         predicateType: statement.predicateType,
         predicate: statement.predicate,
+        raw: statement.raw,
       },
     };
   }

@@ -51,6 +51,7 @@ export function checkSimpleSigning(
       signer: key.id,
       predicateType: "https://sigstore.dev/cosign/sign/v1",
       predicate: {},
+      raw: body,
     },
   };
 }
@@ -88,6 +89,7 @@ export function checkLegacyEnvelope(
       signer: key.id,
       predicateType: statement.predicateType,
       predicate: statement.predicate,
+      raw: statement.raw,
     },
   };
 }

@@ -1,0 +1,338 @@
+/**
+ * The HTTP layer under the registry client: which scheme a registry gets, the plain-HTTP guard
+ * (checked before any byte is sent), manual redirects that never carry credentials to another
+ * origin, bounded retries, the call deadline, and size-bounded body reads.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { RegistryError } from "./errors.ts";
+import type { RegistryErrorCode } from "./errors.ts";
+
+/** What an error names: the registry, repository and client operation a request belongs to. */
+export interface CallContext {
+  registry: string;
+  repository?: string;
+  operation: string;
+  /** Aborts when the call's deadline passes or the caller gives up. */
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+export interface HttpRequest {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  url: URL;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+}
+
+const DOCKER_HUB = "docker.io";
+const DOCKER_HUB_API = "registry-1.docker.io";
+const MAX_REDIRECTS = 5;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 2000;
+const USER_AGENT = "mcp-warden";
+
+/** True for `localhost`, 127.0.0.0/8 and `[::1]` (with or without a port). */
+export function isLoopbackHost(host: string): boolean {
+  const name = stripPort(host.toLowerCase());
+  if (name === "localhost" || name === "[::1]" || name === "::1") return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith("[")) {
+    const end = host.indexOf("]");
+    return end < 0 ? host : host.slice(0, end + 1);
+  }
+  const colon = host.lastIndexOf(":");
+  return colon < 0 || host.indexOf(":") !== colon ? host : host.slice(0, colon);
+}
+
+/** True when `host` (host[:port]) may be spoken to over plain HTTP. */
+export function plainHttpAllowed(host: string, insecure: readonly string[]): boolean {
+  if (isLoopbackHost(host)) return true;
+  const h = host.toLowerCase();
+  return insecure.some((entry) => {
+    // Accept `http://host:port/` spellings too.
+    const e = entry
+      .toLowerCase()
+      .replace(/^[a-z]+:\/\//, "")
+      .replace(/\/.*$/, "");
+    // An entry without a port allows every port of that host.
+    return e === h || (stripPort(e) === e && stripPort(h) === e);
+  });
+}
+
+/**
+ * The base URL of a registry's API: HTTPS, except plain HTTP for loopback hosts and the insecure
+ * list; Docker Hub's API lives at registry-1.docker.io.
+ */
+export function registryBaseUrl(registry: string, insecure: readonly string[]): URL {
+  const host = registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
+  const scheme = plainHttpAllowed(host, insecure) ? "http" : "https";
+  return new URL(`${scheme}://${host}/`);
+}
+
+/**
+ * Refuses a URL before anything is sent to it: only HTTPS, or HTTP to a loopback host or one in
+ * the insecure list.
+ */
+export function assertUrlAllowed(
+  url: URL,
+  insecure: readonly string[],
+  ctx: Pick<CallContext, "registry" | "repository" | "operation">,
+): void {
+  if (url.protocol === "https:") return;
+  if (url.protocol === "http:") {
+    if (plainHttpAllowed(url.host, insecure)) return;
+    throw new RegistryError(
+      "INSECURE_REFUSED",
+      `refusing plain HTTP to ${url.host} (${ctx.operation} for ${ctx.registry}): only loopback hosts and hosts in the insecure list may be used without TLS`,
+      details(ctx),
+    );
+  }
+  throw new RegistryError(
+    "PROTOCOL",
+    `refusing ${url.protocol} URL ${url.origin} (${ctx.operation} for ${ctx.registry}): only https and http are supported`,
+    details(ctx),
+  );
+}
+
+function details(
+  ctx: Pick<CallContext, "registry" | "repository" | "operation">,
+  extra: { status?: number; cause?: unknown } = {},
+): {
+  registry: string;
+  repository?: string;
+  operation: string;
+  status?: number;
+  cause?: unknown;
+} {
+  const d: ReturnType<typeof details> = { registry: ctx.registry, operation: ctx.operation };
+  if (ctx.repository !== undefined) d.repository = ctx.repository;
+  if (extra.status !== undefined) d.status = extra.status;
+  if (extra.cause !== undefined) d.cause = extra.cause;
+  return d;
+}
+
+export function registryError(
+  code: RegistryErrorCode,
+  message: string,
+  ctx: Pick<CallContext, "registry" | "repository" | "operation">,
+  extra: { status?: number; cause?: unknown } = {},
+): RegistryError {
+  const where = ctx.repository === undefined ? ctx.registry : `${ctx.registry}/${ctx.repository}`;
+  return new RegistryError(code, `${where}: ${ctx.operation}: ${message}`, details(ctx, extra));
+}
+
+/** A deadline signal for one call, joined with the caller's own signal when there is one. */
+export function deadlineSignal(timeoutMs: number, callerSignal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return callerSignal === undefined ? timeout : AbortSignal.any([timeout, callerSignal]);
+}
+
+/** Maps a failure of fetch or of reading a body to a RegistryError. */
+export function networkError(err: unknown, ctx: CallContext, url: URL): RegistryError {
+  if (err instanceof RegistryError) return err;
+  if (ctx.signal.aborted || isAbort(err)) {
+    const reason: unknown = ctx.signal.reason;
+    const byCaller = ctx.signal.aborted && !isAbortNamed(reason, "TimeoutError");
+    return registryError(
+      "TIMEOUT",
+      byCaller
+        ? `cancelled by the caller while talking to ${url.origin}`
+        : `no answer from ${url.origin} within the ${ctx.timeoutMs} ms deadline`,
+      ctx,
+      { cause: err },
+    );
+  }
+  const code = causeCode(err);
+  return registryError(
+    "UNREACHABLE",
+    `cannot reach ${url.origin}${code === undefined ? "" : ` (${code})`}: ${describeError(err)}`,
+    ctx,
+    { cause: err },
+  );
+}
+
+function isAbort(err: unknown): boolean {
+  return isAbortNamed(err, "AbortError") || isAbortNamed(err, "TimeoutError");
+}
+
+function isAbortNamed(err: unknown, name: string): boolean {
+  return typeof err === "object" && err !== null && "name" in err && err.name === name;
+}
+
+function causeCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && typeof e === "object" && e !== null; i++) {
+    if ("code" in e && typeof e.code === "string") return e.code;
+    e = "cause" in e ? e.cause : undefined;
+  }
+  return undefined;
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+  return `${err.message}${cause}`;
+}
+
+function retryable(status: number): boolean {
+  return status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+function retryAfterMs(res: Response): number | undefined {
+  const v = res.headers.get("retry-after");
+  if (v === null) return undefined;
+  const seconds = Number(v);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+export interface TransportOptions {
+  insecure: readonly string[];
+  /** Further attempts after a network error, 5xx or 429. */
+  retries: number;
+}
+
+export class Transport {
+  readonly insecure: readonly string[];
+  private readonly retries: number;
+
+  constructor(opts: TransportOptions) {
+    this.insecure = opts.insecure;
+    this.retries = opts.retries;
+  }
+
+  /**
+   * Sends a request, following redirects by hand (credentials never follow to another origin)
+   * and retrying network errors, 5xx and 429 a bounded number of times with a short backoff,
+   * all inside the call's deadline. The caller owns the returned response's body.
+   */
+  async send(req: HttpRequest, ctx: CallContext): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.sendFollowingRedirects(req, ctx);
+      } catch (err) {
+        const mapped = networkError(err, ctx, req.url);
+        if (mapped.code !== "UNREACHABLE" || attempt >= this.retries) throw mapped;
+        await this.backoff(attempt, undefined, ctx, mapped, req.url);
+        continue;
+      }
+      if (!retryable(res.status) || attempt >= this.retries) return res;
+      await discard(res);
+      await this.backoff(attempt, retryAfterMs(res), ctx, undefined, req.url);
+    }
+  }
+
+  private async backoff(
+    attempt: number,
+    hintMs: number | undefined,
+    ctx: CallContext,
+    lastError: RegistryError | undefined,
+    url: URL,
+  ): Promise<void> {
+    const ms = Math.min(BACKOFF_CAP_MS, Math.max(BACKOFF_BASE_MS * 2 ** attempt, hintMs ?? 0));
+    try {
+      await sleep(ms, undefined, { signal: ctx.signal });
+    } catch (err) {
+      throw lastError ?? networkError(err, ctx, url);
+    }
+  }
+
+  private async sendFollowingRedirects(req: HttpRequest, ctx: CallContext): Promise<Response> {
+    let url = req.url;
+    let method = req.method;
+    let body = req.body;
+    // Identity encoding: the bytes counted and hashed are the bytes the registry stores.
+    const headers: Record<string, string> = {
+      "user-agent": USER_AGENT,
+      "accept-encoding": "identity",
+      ...req.headers,
+    };
+    for (let hop = 0; ; hop++) {
+      assertUrlAllowed(url, this.insecure, ctx);
+      const init: RequestInit = { method, headers, redirect: "manual", signal: ctx.signal };
+      if (body !== undefined) init.body = body;
+      const res = await fetch(url, init);
+      const location = res.headers.get("location");
+      if (![301, 302, 303, 307, 308].includes(res.status) || location === null) return res;
+      await discard(res);
+      if (hop >= MAX_REDIRECTS)
+        throw registryError(
+          "PROTOCOL",
+          `more than ${MAX_REDIRECTS} redirects from ${req.url.origin}`,
+          ctx,
+        );
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) {
+        delete headers.authorization;
+      }
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
+        method = method === "HEAD" ? "HEAD" : "GET";
+        body = undefined;
+        delete headers["content-type"];
+        delete headers["content-length"];
+      }
+      url = next;
+    }
+  }
+}
+
+/** Drops a response body we do not need, so the connection can be reused. */
+export async function discard(res: Response): Promise<void> {
+  try {
+    await res.body?.cancel();
+  } catch {
+    // Nothing to free.
+  }
+}
+
+/**
+ * Reads a body, refusing it with TOO_LARGE as soon as Content-Length or the bytes counted so far
+ * exceed `limit`; the rest is never read.
+ */
+export async function readBounded(
+  res: Response,
+  limit: number,
+  ctx: CallContext,
+  what: string,
+): Promise<Uint8Array> {
+  const tooLarge = (size: string): RegistryError =>
+    registryError("TOO_LARGE", `${what} is ${size}, over the ${limit}-byte limit`, ctx, {
+      status: res.status,
+    });
+  const declared = res.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) {
+    await discard(res);
+    throw tooLarge(`${declared} bytes`);
+  }
+  if (res.body === null) return new Uint8Array(0);
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(`more than ${limit} bytes`);
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    throw networkError(err, ctx, new URL(res.url || "about:blank"));
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
