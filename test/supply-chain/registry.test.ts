@@ -5,16 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import type { IncomingHttpHeaders, Server as HttpServer } from "node:http";
 import { createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import { RegistryClient, legacyTag, referrersTag } from "../../supply-chain/registry/client.ts";
 import type { RegistryClientOptions } from "../../supply-chain/registry/client.ts";
@@ -31,11 +29,11 @@ import {
 import type { Descriptor } from "../../supply-chain/registry/types.ts";
 import { makeTestCA } from "../e2e/support/certs.ts";
 import { SKIP_NO_REGISTRY, startRegistry } from "../support/registry-server.ts";
+import { encode, findTool, pushImage } from "../support/supply-chain.ts";
 import type { RegistryServer } from "../support/registry-server.ts";
 
 const run = promisify(execFile);
 const skip = SKIP_NO_REGISTRY;
-const encode = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
 
 async function rejectsWith(
   promise: Promise<unknown>,
@@ -50,53 +48,6 @@ async function rejectsWith(
     return err;
   }
   assert.fail(`expected ${code}, but the call succeeded`);
-}
-
-interface PushedImage {
-  manifest: Descriptor;
-  config: Descriptor;
-  layer: Descriptor;
-}
-
-/** Pushes a one-layer OCI image (config, gzip layer, manifest) and tags it. */
-async function pushImage(
-  client: RegistryClient,
-  repo: string,
-  tag: string,
-  seed: string,
-  opts: { mediaType?: string; annotations?: Record<string, string> } = {},
-): Promise<PushedImage> {
-  const docker = opts.mediaType === MEDIA_TYPES.dockerManifest;
-  const configBytes = encode({
-    architecture: "amd64",
-    os: "linux",
-    config: { Env: [`SEED=${seed}`] },
-    rootfs: { type: "layers", diff_ids: [digestOf(new TextEncoder().encode(seed))] },
-  });
-  const config = await client.pushBlob(
-    repo,
-    configBytes,
-    docker ? MEDIA_TYPES.dockerConfig : MEDIA_TYPES.ociConfig,
-  );
-  const layer = await client.pushBlob(
-    repo,
-    gzipSync(new TextEncoder().encode(`layer ${seed}`)),
-    docker ? MEDIA_TYPES.dockerLayerTarGzip : MEDIA_TYPES.ociLayerTarGzip,
-  );
-  const manifestJson: Record<string, unknown> = {
-    schemaVersion: 2,
-    mediaType: opts.mediaType ?? MEDIA_TYPES.ociManifest,
-    config,
-    layers: [layer],
-  };
-  if (opts.annotations !== undefined) manifestJson.annotations = opts.annotations;
-  const pushed = await client.pushManifest(
-    repo,
-    tag,
-    encode(manifestJson),
-    opts.mediaType ?? MEDIA_TYPES.ociManifest,
-  );
-  return { manifest: pushed.descriptor, config, layer };
 }
 
 /** An artifact manifest the way cosign v3 lays out a bundle referrer: empty config, one layer. */
@@ -119,23 +70,6 @@ async function referrerManifest(
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     annotations,
   });
-}
-
-/** Where scripts/build-supply-chain-tools.sh puts crane and cosign, if it has run. */
-function findTool(name: "crane" | "cosign" | "cosign-v2"): string | undefined {
-  const fromEnv = process.env.MCP_WARDEN_TOOLS_BIN;
-  if (fromEnv !== undefined)
-    return existsSync(join(fromEnv, name)) ? join(fromEnv, name) : undefined;
-  const cache = process.env.MCP_WARDEN_CACHE ?? join(homedir(), ".cache", "mcp-warden");
-  if (!existsSync(cache)) return undefined;
-  for (const dir of readdirSync(cache)
-    .filter((d) => d.startsWith("cosign-"))
-    .sort()
-    .reverse()) {
-    const tool = join(cache, dir, name);
-    if (existsSync(tool)) return tool;
-  }
-  return undefined;
 }
 
 /**

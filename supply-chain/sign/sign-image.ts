@@ -1,0 +1,63 @@
+import type { Signer } from "@sigstore/sign";
+import {
+  buildStatement,
+  PREDICATE_TYPE,
+  type EvaluationPredicate,
+} from "../../policies/evaluation/predicate.ts";
+import { parseImageReference } from "../../policies/image-reference.ts";
+import type { AttachedReferrer, RegistryClient } from "../registry/client.ts";
+import type { Descriptor } from "../registry/types.ts";
+import { COSIGN_SIGN_PREDICATE } from "../verify/gather.ts";
+import { attachBundle } from "./attach.ts";
+import { signStatement } from "./statement-bundle.ts";
+
+export interface Signed {
+  /** The image that was signed, by digest. */
+  subject: Descriptor;
+  repository: string;
+  referrer: AttachedReferrer;
+}
+
+async function subjectOf(client: RegistryClient, reference: string) {
+  const parsed = parseImageReference(reference);
+  if (!parsed.ok)
+    throw new Error(`invalid image reference ${JSON.stringify(reference)}: ${parsed.error}`);
+  const repo = { registry: parsed.value.registry, repository: parsed.value.repository };
+  // A tag is resolved once, here: the digest is what gets signed and what the evaluation names.
+  const subject = await client.resolve(parsed.value);
+  return { repo, name: parsed.value.name, subject };
+}
+
+/** Signs an image digest as cosign v3 does (statement `https://sigstore.dev/cosign/sign/v1`). */
+export async function signImage(
+  client: RegistryClient,
+  reference: string,
+  signer: Signer,
+  now: Date,
+): Promise<Signed> {
+  const { repo, name, subject } = await subjectOf(client, reference);
+  const statement = {
+    _type: "https://in-toto.io/Statement/v1",
+    subject: [{ digest: { sha256: subject.digest.replace(/^sha256:/, "") } }],
+    predicateType: COSIGN_SIGN_PREDICATE,
+    predicate: {},
+  };
+  const bundle = await signStatement(statement, signer);
+  const referrer = await attachBundle(client, repo, subject, bundle, COSIGN_SIGN_PREDICATE, now);
+  return { subject, repository: name, referrer };
+}
+
+/** Attaches a signed evaluation attestation; the predicate is validated before it is signed. */
+export async function attestEvaluation(
+  client: RegistryClient,
+  reference: string,
+  predicate: EvaluationPredicate,
+  signer: Signer,
+  now: Date,
+): Promise<Signed> {
+  const { repo, name, subject } = await subjectOf(client, reference);
+  const statement = buildStatement({ name, digest: subject.digest }, predicate);
+  const bundle = await signStatement(statement, signer);
+  const referrer = await attachBundle(client, repo, subject, bundle, PREDICATE_TYPE, now);
+  return { subject, repository: name, referrer };
+}
