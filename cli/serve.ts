@@ -5,6 +5,7 @@ import { parseDuration } from "../policies/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
+import { readRegistryConfig } from "./registry-config.ts";
 
 export interface ServeEnv {
   inCluster: boolean;
@@ -49,6 +50,8 @@ export async function parseServeArgs(
       "body-limit": { type: "string", default: String(DEFAULT_APP_OPTIONS.bodyLimit) },
       "tls-reload-interval": { type: "string", default: "10s" },
       "log-level": { type: "string", default: "info" },
+      "insecure-registry": { type: "string", multiple: true, default: [] },
+      "registry-config": { type: "string" },
     },
   });
   if (!values["tls-cert"] || !values["tls-key"]) {
@@ -76,6 +79,10 @@ export async function parseServeArgs(
     bodyLimit: positiveNumber("--body-limit", values["body-limit"]),
     tlsReloadIntervalMs: duration("--tls-reload-interval", values["tls-reload-interval"]),
     logLevel: values["log-level"],
+    insecureRegistries: values["insecure-registry"],
+    registryCredentials: values["registry-config"]
+      ? await readRegistryConfig(values["registry-config"])
+      : undefined,
   };
 }
 

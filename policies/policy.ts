@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ADMISSION_ERROR, CATALOGUE, EXCEPTION_INVALID, RULE_IDS } from "./catalogue.ts";
 import { WardenError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
@@ -37,6 +38,8 @@ export interface CompiledPolicy {
   exceptionNamespaces: readonly string[];
   isExemptible(ruleId: string): boolean;
   trustedSigners: readonly TrustedSigner[];
+  /** `sha256:<hex>` of the whole policy: verification results are cached per policy digest. */
+  digest: string;
 }
 
 /** Rules no exception can ever exempt from, whatever the policy says. */
@@ -174,5 +177,6 @@ export function compilePolicy(object: unknown): CompiledPolicy {
     isExemptible: (ruleId) =>
       !NEVER_EXEMPTIBLE.has(ruleId) && exemptible.some((g) => g.matches(ruleId)),
     trustedSigners: doc.spec.images?.trustedSigners ?? [],
+    digest: `sha256:${createHash("sha256").update(JSON.stringify(doc)).digest("hex")}`,
   };
 }

@@ -79,6 +79,11 @@ export interface JudgeInputs {
   policyError?: string | undefined;
   cluster: ClusterState;
   now: Date;
+  /**
+   * Registry facts for the workload's images. Admission never skips the registry rules: without
+   * facts, `image/signed` and `image/evaluated` deny ("not verified") unless the policy turns
+   * them off.
+   */
   evidence?: ImageEvidence | undefined;
 }
 
@@ -188,6 +193,22 @@ function denialMessage(kind: string, namespace: string, name: string, decision: 
   );
 }
 
+const NO_EVIDENCE: ImageEvidence = { forImage: () => undefined };
+
+/** The image references a request will be judged on (none when it will not be judged). */
+export function requestImages(request: AdmissionRequest): string[] {
+  if (whySkipped(request) !== undefined || !isRecord(request.object)) return [];
+  try {
+    const workload = toWorkload(
+      { ...request.object, kind: request.kind.kind },
+      request.namespace || "default",
+    );
+    return imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : []));
+  } catch {
+    return []; // judged as admission/error later
+  }
+}
+
 /**
  * Judges one admission request with the shared engine. Never throws: anything that cannot be
  * judged becomes an `admission/error` outcome, so the webhook fails closed.
@@ -218,7 +239,7 @@ export function judgeAdmission(request: AdmissionRequest, inputs: JudgeInputs): 
       policy,
       cluster: inputs.cluster,
       now: inputs.now,
-      evidence: inputs.evidence,
+      evidence: inputs.evidence ?? NO_EVIDENCE,
     });
     const name = workload.name || request.name || "";
     const counted = decision.findings.filter((f) => !f.exemptedBy);

@@ -6,12 +6,14 @@ import {
   errorOutcome,
   judgeAdmission,
   readAdmissionReview,
+  requestImages,
   type AdmissionOutcome,
   type AdmissionRequest,
 } from "./admission.ts";
 import { jsonDepthExceeds } from "./json-depth.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 import type { StateSource } from "./state.ts";
+import type { EvidenceProvider } from "../supply-chain/verify/evidence.ts";
 
 export interface AppOptions {
   logger: Logger;
@@ -29,6 +31,8 @@ export interface AppDeps {
   state: StateSource;
   metrics: WebhookMetrics;
   now?: () => Date;
+  /** Registry facts for image/signed and image/evaluated; without it those rules deny. */
+  evidence?: EvidenceProvider | undefined;
 }
 
 export const DEFAULT_APP_OPTIONS = {
@@ -172,15 +176,28 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
       } else {
         try {
           const req = review.request;
+          const policy = snapshot.policy;
+          const deadline = AbortSignal.timeout(opts.deadlineMs);
           outcome = await withDeadline(
-            Promise.resolve().then(() =>
-              judgeAdmission(req, {
-                policy: snapshot.policy,
+            (async () => {
+              const images = requestImages(req);
+              const needsRegistry =
+                policy !== undefined &&
+                images.length > 0 &&
+                (policy.actionFor("image/signed") !== "off" ||
+                  policy.actionFor("image/evaluated") !== "off");
+              const evidence =
+                needsRegistry && deps.evidence
+                  ? await deps.evidence(images, policy, deadline)
+                  : undefined;
+              return judgeAdmission(req, {
+                policy,
                 policyError: snapshot.policyError,
                 cluster: snapshot.cluster,
                 now: at,
-              }),
-            ),
+                evidence,
+              });
+            })(),
             opts.deadlineMs,
           );
         } catch (err) {

@@ -8,6 +8,9 @@ import { buildApp, DEFAULT_APP_OPTIONS, type WebhookApp } from "./app.ts";
 import { ClusterWatch } from "./cluster-watch.ts";
 import { createMetrics } from "./metrics.ts";
 import { staticState, type StateSource } from "./state.ts";
+import type { CredentialSource } from "../supply-chain/registry/credentials.ts";
+import { RegistryClient } from "../supply-chain/registry/client.ts";
+import { registryEvidence } from "../supply-chain/verify/evidence.ts";
 
 export interface ServeInputs {
   tlsCert: string;
@@ -27,6 +30,10 @@ export interface ServeInputs {
   bodyLimit: number;
   /** How often the certificate files are checked for rotation. */
   tlsReloadIntervalMs: number;
+  /** Registries spoken to over plain HTTP (host[:port]); loopback always may be. */
+  insecureRegistries: string[];
+  /** Registry credentials (Docker config JSON), already read. */
+  registryCredentials: CredentialSource | undefined;
 }
 
 export interface RunningWebhook {
@@ -82,15 +89,25 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       "no kubeconfig and not in a cluster: serving with empty cluster state (no NetworkPolicies, no exceptions)",
     );
   }
+  const deadlineMs = Math.floor(inputs.webhookTimeoutSeconds * 1000 * 0.8);
+  // Each registry call gets a share of the admission deadline, so a slow registry fails the
+  // lookup (and denies) instead of the API server timing the webhook out.
+  const client = new RegistryClient({
+    credentials: inputs.registryCredentials,
+    insecure: inputs.insecureRegistries,
+    timeoutMs: Math.max(500, Math.floor(deadlineMs / 3)),
+    retries: 1,
+  });
+  const evidence = registryEvidence(client);
   const app = buildApp(
     {
       logger,
       bodyLimit: inputs.bodyLimit,
       maxJsonDepth: DEFAULT_APP_OPTIONS.maxJsonDepth,
-      deadlineMs: Math.floor(inputs.webhookTimeoutSeconds * 1000 * 0.8),
+      deadlineMs,
       tls,
     },
-    { state, metrics: createMetrics({ processMetrics: true }) },
+    { state, metrics: createMetrics({ processMetrics: true }), evidence: evidence.provide },
   );
 
   const reload = () => {

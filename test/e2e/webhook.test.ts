@@ -159,7 +159,12 @@ describe(
       // The CRDs must be served before the policy can be created.
       const policy = parse(
         readFileSync(new URL("policies/default.yaml", root), "utf8"),
-      ) as KubernetesObject;
+      ) as KubernetesObject & {
+        spec: { rules: Record<string, string> };
+      };
+      // No image here is in a registry: the registry rules are judged in test/supply-chain/.
+      policy.spec.rules["image/signed"] = "off";
+      policy.spec.rules["image/evaluated"] = "off";
       await eventually(() => objects.create(policy), 30_000);
       await objects.create(isolation("team-a"));
 

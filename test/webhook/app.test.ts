@@ -8,7 +8,13 @@ import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
 import { buildApp, DeadlineExceeded, withDeadline } from "../../webhook/app.ts";
 import { createMetrics } from "../../webhook/metrics.ts";
 import type { StateSnapshot, StateSource } from "../../webhook/state.ts";
-import { compliantPodSpec, defaultPolicy, denyAll, policyWith } from "../support/policies.ts";
+import {
+  compliantPodSpec,
+  defaultPolicy,
+  denyAll,
+  offlinePolicy,
+  policyWith,
+} from "../support/policies.ts";
 
 const logLines: Record<string, unknown>[] = [];
 const sink = new Writable({
@@ -22,7 +28,7 @@ const sink = new Writable({
 /** The webhook's own state interface, filled with data: a policy and NetworkPolicies. */
 function stateWith(overrides: Partial<StateSnapshot> = {}): StateSource {
   const snapshot: StateSnapshot = {
-    policy: defaultPolicy(),
+    policy: offlinePolicy(),
     cluster: createClusterState({ networkPolicies: [parseNetworkPolicy(denyAll("team-a"))] }),
     ready: true,
     watches: [],
@@ -348,4 +354,17 @@ test("the deadline bounds work that does not finish, and stays out of the way of
   const started = Date.now();
   await assert.rejects(withDeadline(never, 50), (e: unknown) => e instanceof DeadlineExceeded);
   assert.ok(Date.now() - started < 5000);
+});
+
+test("image rules are never skipped at admission: without registry facts they deny", async () => {
+  const { body } = await validate(
+    appWith(stateWith({ policy: defaultPolicy() })),
+    review({ object: pod(compliantPodSpec()) }),
+  );
+  assert.equal(body.response.allowed, false);
+  assert.match(
+    body.response.status!.message,
+    /\[image\/signed\] spec\.containers\[0\]\.image: container "server" image ".*" was not verified/,
+  );
+  assert.match(body.response.status!.message, /\[image\/evaluated\] spec\.containers\[0\]\.image/);
 });

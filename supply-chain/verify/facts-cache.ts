@@ -1,0 +1,106 @@
+import type { ImageFacts } from "../../policies/image-evidence.ts";
+
+export interface FactsCacheOptions {
+  /** How long a verified result is reused. */
+  successTtlMs: number;
+  /** How long a failure (nothing verified, or the registry failed) is reused: briefly. */
+  failureTtlMs: number;
+  /** Entries kept at most; the least recently used go first. */
+  maxEntries: number;
+  now?: () => number;
+}
+
+export const DEFAULT_CACHE_OPTIONS: FactsCacheOptions = {
+  successTtlMs: 10 * 60_000,
+  failureTtlMs: 10_000,
+  maxEntries: 10_000,
+};
+
+/** Looks an image up in the registry and verifies what it finds under the given policy. */
+export type Gather = (
+  reference: string,
+  policyDigest: string,
+  signal?: AbortSignal,
+) => Promise<ImageFacts>;
+
+interface Entry {
+  facts: ImageFacts;
+  expires: number;
+}
+
+function succeeded(facts: ImageFacts): boolean {
+  return facts.lookupError === undefined && facts.verifiedSignatures.length > 0;
+}
+
+/**
+ * Registry facts per image reference and policy digest: successes are kept longer, failures
+ * briefly (a newly pushed signature shows up soon), the size is bounded, and concurrent lookups
+ * of the same image share one registry round trip.
+ */
+export class FactsCache {
+  private readonly gather: Gather;
+  private readonly opts: FactsCacheOptions;
+  private readonly now: () => number;
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<ImageFacts>>();
+  hits = 0;
+  misses = 0;
+
+  constructor(gather: Gather, opts: Partial<FactsCacheOptions> = {}) {
+    this.gather = gather;
+    this.opts = { ...DEFAULT_CACHE_OPTIONS, ...opts };
+    this.now = opts.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached facts, if fresh; synchronous, for the hot path. */
+  peek(reference: string, policyDigest: string): ImageFacts | undefined {
+    const key = `${policyDigest}\n${reference}`;
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expires <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Re-insert: Map order is the eviction order.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.facts;
+  }
+
+  async get(reference: string, policyDigest: string, signal?: AbortSignal): Promise<ImageFacts> {
+    const cached = this.peek(reference, policyDigest);
+    if (cached) {
+      this.hits++;
+      return cached;
+    }
+    this.misses++;
+    const key = `${policyDigest}\n${reference}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.gather(reference, policyDigest, signal).finally(() =>
+        this.inFlight.delete(key),
+      );
+      this.inFlight.set(key, pending);
+      void pending.then(
+        (facts) => this.store(key, facts),
+        () => undefined,
+      );
+    }
+    return pending;
+  }
+
+  private store(key: string, facts: ImageFacts): void {
+    const ttl = succeeded(facts) ? this.opts.successTtlMs : this.opts.failureTtlMs;
+    this.entries.delete(key);
+    this.entries.set(key, { facts, expires: this.now() + ttl });
+    while (this.entries.size > this.opts.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+}
