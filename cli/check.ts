@@ -7,6 +7,9 @@ import { parseDocuments, type SourceDocument } from "./documents.ts";
 import { readInputs } from "./inputs.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { buildManifestSet } from "./manifest-set.ts";
+import { evidenceFor, needsRegistry, type RegistryAccess } from "./registry-access.ts";
+import type { ImageEvidence } from "../policies/image-evidence.ts";
+import { imageSites } from "../policies/rules/image.ts";
 import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
@@ -20,6 +23,7 @@ export interface CheckInputs {
   format: ReportFormat;
   now: Date;
   verifyImages: boolean;
+  registry: RegistryAccess;
 }
 
 export interface CheckIo {
@@ -76,12 +80,6 @@ async function choosePolicy(
 
 /** Evaluates every workload in the inputs; the report is what all output formats render. */
 export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckReport> {
-  if (inputs.verifyImages) {
-    throw new WardenError(
-      "USAGE",
-      "--verify-images needs the registry verifier, which this build does not include",
-    );
-  }
   const only = parseRuleGlobs(inputs.rules);
   const texts = await readInputs(inputs.paths, io.stdin);
   const documents: SourceDocument[] = [];
@@ -98,12 +96,19 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     throw new WardenError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
   const set = buildManifestSet(documents);
   const policy = await choosePolicy(inputs.policyFile, set.policies);
+  let evidence: ImageEvidence | undefined;
+  if (inputs.verifyImages && needsRegistry(policy)) {
+    const images = set.workloads.flatMap(({ workload }) =>
+      imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
+    );
+    evidence = await (await evidenceFor(inputs.registry)).provide(images, policy);
+  }
   const results = set.workloads.map(({ workload, document }) => ({
     kind: workload.kind,
     namespace: workload.namespace,
     name: workload.name,
     document,
-    decision: evaluate(workload, { policy, cluster: set.cluster, now: inputs.now, only }),
+    decision: evaluate(workload, { policy, cluster: set.cluster, now: inputs.now, only, evidence }),
   }));
   const skipped = [...new Set(results.flatMap((r) => r.decision.skipped))];
   return { policy, results, skipped };
@@ -114,7 +119,7 @@ export async function runCheck(inputs: CheckInputs, io: CheckIo): Promise<number
   const report = await check(inputs, io);
   if (report.skipped.length > 0) {
     io.stderr(
-      `note: ${report.skipped.join(", ")} need a registry and were skipped: an offline pass is not an admission pass\n`,
+      `note: ${report.skipped.join(", ")} need a registry and were skipped (add --verify-images to check them): an offline pass is not an admission pass\n`,
     );
   }
   const render = { text: formatText, json: formatJson, sarif: formatSarif }[inputs.format];

@@ -2,9 +2,15 @@ import { parseArgs } from "node:util";
 import { WardenError } from "../policies/errors.ts";
 import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
+import { REGISTRY_OPTIONS } from "./registry-access.ts";
+import { parseNow, registryAccess } from "./options.ts";
+import { runVerify } from "./verify.ts";
 
 export const USAGE = `usage:
   mcp-warden check [PATH|-]... [--policy FILE] [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
+                   [--verify-images [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
+  mcp-warden verify IMAGE [--policy FILE] [--format text|json] [--now ISO8601]
+                   [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
   mcp-warden serve --tls-cert FILE --tls-key FILE [--port 8443] [--host 0.0.0.0]
                    [--policy FILE | --policy-name NAME] [--kubeconfig FILE] [--webhook-timeout 10]
                    [--stale-after 60s] [--body-limit BYTES] [--tls-reload-interval 10s] [--log-level info]
@@ -13,6 +19,9 @@ export const USAGE = `usage:
 check   judges every workload in the files, directories (recursively) or stdin (-) against the
         policy (default: policies/default.yaml). NetworkPolicy, MCPWardenException and
         MCPWardenPolicy documents among the inputs are the cluster state.
+verify  looks an image up in its registry: its signatures and evaluation attestations (referrers,
+        the fallback index, cosign's .sig/.att tags), which verified against the policy's trusted
+        signers and why others did not, and the policy's image/* rules; exit 0 when none denies.
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
         HTTPS. Cluster state comes from --kubeconfig, $KUBECONFIG or the pod's service account;
         without any, it serves with empty cluster state and says so.
@@ -40,21 +49,13 @@ function parseCheckArgs(args: string[]): CheckInputs {
       format: { type: "string", default: "text" },
       now: { type: "string" },
       "verify-images": { type: "boolean", default: false },
+      ...REGISTRY_OPTIONS,
     },
   });
   if (!FORMATS.includes(values.format as ReportFormat)) {
     throw new WardenError("USAGE", `--format ${values.format} is not one of ${FORMATS.join(", ")}`);
   }
-  let now = new Date();
-  if (values.now !== undefined) {
-    now = new Date(values.now);
-    if (!/^\d{4}-\d{2}-\d{2}(T|$)/.test(values.now) || Number.isNaN(now.getTime())) {
-      throw new WardenError(
-        "USAGE",
-        `--now ${values.now} is not an ISO 8601 time (2026-01-31T00:00:00Z)`,
-      );
-    }
-  }
+  const now = parseNow(values.now);
   if (positionals.length === 0) {
     throw new WardenError("USAGE", "check needs at least one file, directory or - (stdin)");
   }
@@ -65,6 +66,7 @@ function parseCheckArgs(args: string[]): CheckInputs {
     format: values.format as ReportFormat,
     now,
     verifyImages: values["verify-images"],
+    registry: registryAccess(values),
   };
 }
 
@@ -84,6 +86,7 @@ export async function main(io: Io): Promise<number> {
       case "serve":
         return await runServe(rest, io);
       case "verify":
+        return await runVerify(rest, io);
       case "evaluate":
         throw new WardenError("USAGE", `${command} is not part of this build yet; see the README`);
       default:

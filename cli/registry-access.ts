@@ -1,0 +1,36 @@
+import type { CompiledPolicy } from "../policies/policy.ts";
+import { RegistryClient } from "../supply-chain/registry/client.ts";
+import { registryEvidence, type RegistryEvidence } from "../supply-chain/verify/evidence.ts";
+import { readRegistryConfig } from "./registry-config.ts";
+
+/** How the CLI reaches registries: `--registry-config`, `--insecure-registry`, `--registry-timeout`. */
+export interface RegistryAccess {
+  registryConfig: string | undefined;
+  insecureRegistries: string[];
+  timeoutMs: number;
+}
+
+export const REGISTRY_OPTIONS = {
+  "registry-config": { type: "string" },
+  "insecure-registry": { type: "string", multiple: true, default: [] as string[] },
+  "registry-timeout": { type: "string", default: "10000" },
+} as const;
+
+export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
+  const credentials = access.registryConfig
+    ? await readRegistryConfig(access.registryConfig)
+    : undefined;
+  const client = new RegistryClient({
+    credentials,
+    insecure: access.insecureRegistries,
+    timeoutMs: access.timeoutMs,
+  });
+  return registryEvidence(client);
+}
+
+/** Whether any registry rule would run under this policy. */
+export function needsRegistry(policy: CompiledPolicy): boolean {
+  return (
+    policy.actionFor("image/signed") !== "off" || policy.actionFor("image/evaluated") !== "off"
+  );
+}

@@ -1,0 +1,100 @@
+import { parseArgs } from "node:util";
+import { evaluate } from "../policies/engine.ts";
+import { WardenError } from "../policies/errors.ts";
+import { compileGlob } from "../policies/glob.ts";
+import type { ImageFacts } from "../policies/image-evidence.ts";
+import { createClusterState } from "../policies/cluster-state.ts";
+import { toWorkload } from "../policies/workload.ts";
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
+import { parseNow, registryAccess } from "./options.ts";
+import { evidenceFor, REGISTRY_OPTIONS } from "./registry-access.ts";
+
+export interface VerifyIo {
+  stdout: (text: string) => void;
+}
+
+function describeFacts(image: string, facts: ImageFacts): string[] {
+  const lines = [`image      ${image}`, `digest     ${facts.digest ?? "(not resolved)"}`];
+  if (facts.lookupError) lines.push(`lookup     FAILED: ${facts.lookupError}`);
+  for (const s of facts.verifiedSignatures)
+    lines.push(`signature  verified, signed by ${s.signer}`);
+  for (const s of facts.rejectedSignatures) lines.push(`signature  rejected: ${s.reason}`);
+  for (const e of facts.verifiedEvaluations) {
+    lines.push(
+      `evaluation verified: verdict ${e.verdict}, trust level ${e.trustLevel}, ${e.time}, signed by ${e.signer}`,
+    );
+  }
+  for (const e of facts.rejectedEvaluations) lines.push(`evaluation rejected: ${e.reason}`);
+  if (
+    !facts.lookupError &&
+    facts.verifiedSignatures.length + facts.rejectedSignatures.length === 0
+  ) {
+    lines.push("signature  none found");
+  }
+  if (
+    !facts.lookupError &&
+    facts.verifiedEvaluations.length + facts.rejectedEvaluations.length === 0
+  ) {
+    lines.push("evaluation none found");
+  }
+  return lines;
+}
+
+/** `mcp-warden verify IMAGE`: what the registry holds for one image, as the webhook would judge it. */
+export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      policy: { type: "string" },
+      format: { type: "string", default: "text" },
+      now: { type: "string" },
+      ...REGISTRY_OPTIONS,
+    },
+  });
+  const [image, ...extra] = positionals;
+  if (image === undefined || extra.length > 0)
+    throw new WardenError("USAGE", "verify needs exactly one IMAGE");
+  if (values.format !== "text" && values.format !== "json") {
+    throw new WardenError("USAGE", `--format ${values.format} is not one of text, json`);
+  }
+  const now = parseNow(values.now);
+  const policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);
+  const { provide } = await evidenceFor(registryAccess(values));
+  const evidence = await provide([image], policy);
+  const facts = evidence.forImage(image);
+  const pod = toWorkload({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "verify" },
+    spec: { containers: [{ name: "image", image }] },
+  });
+  const decision = evaluate(pod, {
+    policy,
+    cluster: createClusterState({}),
+    now,
+    evidence,
+    only: [compileGlob("image/*")],
+  });
+  const denied = decision.findings.filter((f) => f.action === "enforce");
+  if (values.format === "json") {
+    io.stdout(
+      `${JSON.stringify({ image, policy: policy.name, allowed: decision.allowed, facts, findings: decision.findings }, null, 2)}\n`,
+    );
+  } else {
+    const lines = facts ? describeFacts(image, facts) : [`image      ${image}`];
+    lines.push("");
+    for (const f of decision.findings)
+      lines.push(
+        `${f.action === "enforce" ? "DENY " : f.action.toUpperCase().padEnd(5)} ${f.rule}: ${f.message}`,
+      );
+    lines.push(
+      decision.allowed
+        ? `PASS ${image} (policy ${policy.name})`
+        : `FAIL ${image}: ${denied.length} denying finding${denied.length === 1 ? "" : "s"} (policy ${policy.name})`,
+    );
+    io.stdout(`${lines.join("\n")}\n`);
+  }
+  return decision.allowed ? 0 : 1;
+}

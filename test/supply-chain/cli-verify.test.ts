@@ -1,0 +1,166 @@
+/** `mcp-warden verify` and `check --verify-images` as a user runs them, against a real registry. */
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { stringify } from "yaml";
+import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
+import { RegistryClient } from "../../supply-chain/registry/client.ts";
+import { keySigner } from "../../supply-chain/sign/key-signer.ts";
+import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
+import { runCli } from "../support/cli.ts";
+import { compliantPodSpec, denyAll } from "../support/policies.ts";
+import {
+  SKIP_NO_REGISTRY,
+  startRegistry,
+  type RegistryServer,
+} from "../support/registry-server.ts";
+import { pushImage } from "../support/supply-chain.ts";
+
+describe(
+  "mcp-warden verify and check --verify-images",
+  { skip: SKIP_NO_REGISTRY, timeout: 120_000 },
+  () => {
+    let registry: RegistryServer;
+    let dir: string;
+    let policyFile: string;
+    let signed: string;
+    let unsigned: string;
+    let now: string;
+
+    before(async () => {
+      registry = await startRegistry();
+      const client = new RegistryClient();
+      dir = await mkdtemp(join(tmpdir(), "mcp-warden-cli-verify-"));
+      const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      const predicate = JSON.parse(
+        await readFile(
+          new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
+          "utf8",
+        ),
+      ) as EvaluationPredicate;
+      now = new Date(Date.parse(predicate.time) + 3_600_000).toISOString();
+      const repo = `${registry.host}/mcp/cli`;
+      const a = await pushImage(client, repo, "signed", `cli-signed-${Date.now()}`);
+      const b = await pushImage(client, repo, "unsigned", `cli-unsigned-${Date.now()}`);
+      signed = `${repo}@${a.manifest.digest}`;
+      unsigned = `${repo}@${b.manifest.digest}`;
+      await signImage(client, signed, keySigner(key.privateKey), new Date(now));
+      await attestEvaluation(client, signed, predicate, keySigner(key.privateKey), new Date(now));
+      policyFile = join(dir, "policy.yaml");
+      await writeFile(
+        policyFile,
+        stringify({
+          apiVersion: "mcp-warden.dev/v1alpha1",
+          kind: "MCPWardenPolicy",
+          metadata: { name: "signed-only" },
+          spec: {
+            rules: { "*": "enforce", "credentials/no-secret-env": "warn" },
+            images: {
+              trustedSigners: [
+                {
+                  key: {
+                    publicKey: key.publicKey.export({ type: "spki", format: "pem" }).toString(),
+                  },
+                },
+              ],
+              evaluation: { minTrustLevel: "L3", maxAge: "720h" },
+            },
+          },
+        }),
+      );
+    });
+    after(async () => {
+      await registry?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    test("verify: a signed and evaluated image passes and says what verified", async () => {
+      const r = await runCli(["verify", signed, "--policy", policyFile, "--now", now]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /signature  verified, signed by key:sha256:[0-9a-f]{16}/);
+      assert.match(r.stdout, /evaluation verified: verdict pass, trust level L3/);
+      assert.match(r.stdout, /^PASS /m);
+    });
+
+    test("verify: an unsigned image fails and says why", async () => {
+      const r = await runCli([
+        "verify",
+        unsigned,
+        "--policy",
+        policyFile,
+        "--now",
+        now,
+        "--format",
+        "json",
+      ]);
+      assert.equal(r.code, 1);
+      const out = JSON.parse(r.stdout) as { allowed: boolean; findings: { rule: string }[] };
+      assert.equal(out.allowed, false);
+      assert.deepEqual(out.findings.map((f) => f.rule).sort(), ["image/evaluated", "image/signed"]);
+    });
+
+    test("verify: a registry that is not there fails with the lookup error", async () => {
+      const r = await runCli([
+        "verify",
+        `127.0.0.1:9/mcp/cli@sha256:${"a".repeat(64)}`,
+        "--policy",
+        policyFile,
+        "--registry-timeout",
+        "2000",
+      ]);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /lookup     FAILED/);
+    });
+
+    test("check --verify-images judges the registry rules; without it they are skipped", async () => {
+      const manifest = join(dir, "deploy.yaml");
+      const deployment = (name: string, image: string) => {
+        const spec = compliantPodSpec();
+        (spec.containers as Record<string, unknown>[])[0]!.image = image;
+        return {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { name, namespace: "team-a" },
+          spec: { template: { metadata: { labels: { app: name } }, spec } },
+        };
+      };
+      await writeFile(
+        manifest,
+        [deployment("good", signed), deployment("bad", unsigned), denyAll("team-a")]
+          .map((d) => stringify(d))
+          .join("---\n"),
+      );
+      const offline = await runCli(["check", manifest, "--policy", policyFile, "--now", now]);
+      assert.equal(offline.code, 0);
+      assert.match(
+        offline.stderr,
+        /image\/signed, image\/evaluated need a registry and were skipped/,
+      );
+      const online = await runCli([
+        "check",
+        manifest,
+        "--policy",
+        policyFile,
+        "--now",
+        now,
+        "--verify-images",
+        "--format",
+        "json",
+      ]);
+      assert.equal(online.code, 1);
+      const { results } = JSON.parse(online.stdout) as {
+        results: { name: string; allowed: boolean; skipped: string[] }[];
+      };
+      assert.deepEqual(
+        results.map((x) => [x.name, x.allowed, x.skipped.length]),
+        [
+          ["good", true, 0],
+          ["bad", false, 0],
+        ],
+      );
+    });
+  },
+);
