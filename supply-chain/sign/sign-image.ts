@@ -1,4 +1,4 @@
-import type { Signer } from "@sigstore/sign";
+import type { Signer, Witness } from "@sigstore/sign";
 import {
   buildStatement,
   PREDICATE_TYPE,
@@ -28,12 +28,16 @@ async function subjectOf(client: RegistryClient, reference: string) {
   return { repo, name: parsed.value.name, subject };
 }
 
-/** Signs an image digest as cosign v3 does (statement `https://sigstore.dev/cosign/sign/v1`). */
+/**
+ * Signs an image digest as cosign v3 does (statement `https://sigstore.dev/cosign/sign/v1`).
+ * Witnesses (Rekor, a TSA) add their evidence to the bundle; keyless signing needs them.
+ */
 export async function signImage(
   client: RegistryClient,
   reference: string,
   signer: Signer,
   now: Date,
+  witnesses: Witness[] = [],
 ): Promise<Signed> {
   const { repo, name, subject } = await subjectOf(client, reference);
   const statement = {
@@ -42,7 +46,7 @@ export async function signImage(
     predicateType: COSIGN_SIGN_PREDICATE,
     predicate: {},
   };
-  const bundle = await signStatement(statement, signer);
+  const bundle = await signStatement(statement, signer, witnesses);
   const referrer = await attachBundle(client, repo, subject, bundle, COSIGN_SIGN_PREDICATE, now);
   return { subject, repository: name, referrer };
 }
@@ -54,10 +58,11 @@ export async function attestEvaluation(
   predicate: EvaluationPredicate,
   signer: Signer,
   now: Date,
+  witnesses: Witness[] = [],
 ): Promise<Signed> {
   const { repo, name, subject } = await subjectOf(client, reference);
   const statement = buildStatement({ name, digest: subject.digest }, predicate);
-  const bundle = await signStatement(statement, signer);
+  const bundle = await signStatement(statement, signer, witnesses);
   const referrer = await attachBundle(client, repo, subject, bundle, PREDICATE_TYPE, now);
   return { subject, repository: name, referrer };
 }

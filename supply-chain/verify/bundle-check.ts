@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from "@sigstore/verify";
 import type { TrustedRoot } from "@sigstore/protobuf-specs";
+import { checkKeyless, type KeylessCheckCode, type KeylessTrust } from "./keyless.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
 
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -12,7 +13,7 @@ const STATEMENT_TYPES = new Set([
 ]);
 
 export interface VerifiedStatement {
-  /** Who signed it: `key:sha256:…` for keys. */
+  /** Who signed it: `key:sha256:…` for keys, `keyless:<issuer>:<subject>` for certificates. */
   signer: string;
   predicateType: string;
   predicate: unknown;
@@ -20,8 +21,27 @@ export interface VerifiedStatement {
   raw: unknown;
 }
 
+export type BundleCheckCode =
+  | KeylessCheckCode
+  /** Not a sigstore bundle at all. */
+  | "BUNDLE_INVALID"
+  /** Verified, but not a DSSE in-toto statement. */
+  | "STATEMENT_INVALID"
+  /** A statement about another image (copied over). */
+  | "SUBJECT_MISMATCH"
+  /** A public key that no trusted key matches. */
+  | "UNTRUSTED_KEY";
+
 export type BundleCheck =
-  { ok: true; statement: VerifiedStatement } | { ok: false; reason: string };
+  | { ok: true; statement: VerifiedStatement }
+  /** `code` is set by checkBundle; other producers may give only a reason. */
+  | { ok: false; reason: string; code?: BundleCheckCode };
+
+/** What a bundle may be trusted by: public keys, and keyless identities under a trusted root. */
+export interface BundleTrust {
+  keys: readonly TrustedKey[];
+  keyless?: KeylessTrust;
+}
 
 const EMPTY_ROOT = {
   mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
@@ -91,37 +111,66 @@ export function coversDigest(subjects: unknown[], digest: string): boolean {
   );
 }
 
+/** The statement a verified bundle holds, if it is about exactly this image digest. */
+function statementFor(bundle: Bundle, signer: string, imageDigest: string): BundleCheck {
+  const statement = parseStatement(bundle);
+  if (typeof statement === "string")
+    return { ok: false, code: "STATEMENT_INVALID", reason: statement };
+  if (!coversDigest(statement.subjects, imageDigest)) {
+    return {
+      ok: false,
+      code: "SUBJECT_MISMATCH",
+      reason: `signed statement is about another image, not ${imageDigest}`,
+    };
+  }
+  return {
+    ok: true,
+    statement: {
+      signer,
+      predicateType: statement.predicateType,
+      predicate: statement.predicate,
+      raw: statement.raw,
+    },
+  };
+}
+
 /**
- * Verifies one sigstore bundle found next to an image: a trusted key signed it, the signature
- * holds over the statement, and the statement is about exactly this image digest (a bundle
- * copied from another image fails). Synchronous: all material is passed in.
+ * Verifies one sigstore bundle found next to an image: a trusted key signed it (or a Fulcio
+ * certificate for a trusted keyless identity, under the trusted root), the signature holds over
+ * the statement, and the statement is about exactly this image digest (a bundle copied from
+ * another image fails). Synchronous: all material is passed in. A bare array of keys is the
+ * key-only form.
  */
 export function checkBundle(
   json: unknown,
-  keys: readonly TrustedKey[],
+  trust: BundleTrust | readonly TrustedKey[],
   imageDigest: string,
 ): BundleCheck {
+  const { keys, keyless }: BundleTrust = isKeyList(trust) ? { keys: trust } : trust;
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(json);
   } catch (err) {
     return {
       ok: false,
+      code: "BUNDLE_INVALID",
       reason: `not a valid sigstore bundle (${err instanceof Error ? err.message : String(err)})`,
     };
   }
   const material = bundle.verificationMaterial.content;
   if (material.$case !== "publicKey") {
-    return {
-      ok: false,
-      reason:
-        "signed with a certificate (keyless); no keyless signer is configured in this verifier",
-    };
+    const check = checkKeyless(bundle, keyless);
+    if (!check.ok) return check;
+    return statementFor(bundle, check.signer, imageDigest);
   }
   const hint = material.publicKey.hint;
   const candidates = hint ? keys.filter((k) => keyHint(k) === hint) : keys;
   if (candidates.length === 0)
-    return { ok: false, reason: `signed by an untrusted key (hint ${hint || "none"})` };
+    return {
+      ok: false,
+      code: "UNTRUSTED_KEY",
+      reason: `signed by an untrusted key (hint ${hint || "none"})`,
+    };
   let failure = "";
   for (const key of candidates) {
     try {
@@ -134,20 +183,15 @@ export function checkBundle(
       failure = err instanceof Error ? err.message : String(err);
       continue;
     }
-    const statement = parseStatement(bundle);
-    if (typeof statement === "string") return { ok: false, reason: statement };
-    if (!coversDigest(statement.subjects, imageDigest)) {
-      return { ok: false, reason: `signed statement is about another image, not ${imageDigest}` };
-    }
-    return {
-      ok: true,
-      statement: {
-        signer: key.id,
-        predicateType: statement.predicateType,
-        predicate: statement.predicate,
-        raw: statement.raw,
-      },
-    };
+    return statementFor(bundle, key.id, imageDigest);
   }
-  return { ok: false, reason: `signature does not verify with the trusted key (${failure})` };
+  return {
+    ok: false,
+    code: "SIGNATURE_INVALID",
+    reason: `signature does not verify with the trusted key (${failure})`,
+  };
+}
+
+function isKeyList(trust: BundleTrust | readonly TrustedKey[]): trust is readonly TrustedKey[] {
+  return Array.isArray(trust);
 }

@@ -6,6 +6,7 @@ import { legacyTag, type RegistryClient } from "../registry/client.ts";
 import { RegistryError } from "../registry/errors.ts";
 import { isIndex, MEDIA_TYPES, type Descriptor, type Manifest } from "../registry/types.ts";
 import { checkBundle, type BundleCheck } from "./bundle-check.ts";
+import type { KeylessTrust } from "./keyless.ts";
 import { checkLegacyEnvelope, checkSimpleSigning } from "./legacy-check.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
 
@@ -17,6 +18,8 @@ const MAX_BUNDLE_BYTES = 1024 * 1024;
 
 export interface GatherOptions {
   keys: readonly TrustedKey[];
+  /** Keyless identities under a trusted root; without it, certificate-signed bundles are rejected. */
+  keyless?: KeylessTrust;
   signal?: AbortSignal;
 }
 
@@ -71,7 +74,7 @@ async function bundleCandidates(
         signal: opts.signal,
       });
       const json: unknown = JSON.parse(Buffer.from(bytes).toString("utf8"));
-      const check = checkBundle(json, opts.keys, digest);
+      const check = checkBundle(json, { keys: opts.keys, keyless: opts.keyless }, digest);
       out.push({
         claims: check.ok
           ? claimOf(check.statement.predicateType)
@@ -165,8 +168,9 @@ function toFacts(digest: string, candidates: Candidate[]): ImageFacts {
 }
 
 /**
- * Everything the registry holds about one image, verified against the trusted keys: sigstore
- * bundles among its referrers (or in the fallback index) and cosign's legacy `.sig`/`.att` tags.
+ * Everything the registry holds about one image, verified against the trusted keys and keyless
+ * identities: sigstore bundles among its referrers (or in the fallback index) and cosign's legacy
+ * `.sig`/`.att` tags (key-based only).
  * Never throws for the registry's sake: a failed lookup is a fact (`lookupError`) that denies.
  */
 export async function gatherImageFacts(
