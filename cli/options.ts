@@ -15,6 +15,7 @@ export function registryAccess(values: {
   "registry-config"?: string | undefined;
   "insecure-registry": string[];
   "registry-timeout": string;
+  "trusted-root"?: string | undefined;
 }): RegistryAccess {
   const timeoutMs = Number(values["registry-timeout"]);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
@@ -25,6 +26,7 @@ export function registryAccess(values: {
   }
   return {
     registryConfig: values["registry-config"],
+    trustedRoot: values["trusted-root"],
     insecureRegistries: values["insecure-registry"],
     timeoutMs,
   };

@@ -1,11 +1,13 @@
 import type { CompiledPolicy } from "../policies/policy.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence, type RegistryEvidence } from "../supply-chain/verify/evidence.ts";
-import { readRegistryConfig } from "./registry-config.ts";
+import { readRegistryConfig, readTrustedRoot } from "./registry-config.ts";
 
 /** How the CLI reaches registries: `--registry-config`, `--insecure-registry`, `--registry-timeout`. */
 export interface RegistryAccess {
   registryConfig: string | undefined;
+  /** A sigstore trusted root (JSON) for keyless signers. */
+  trustedRoot: string | undefined;
   insecureRegistries: string[];
   timeoutMs: number;
 }
@@ -14,18 +16,20 @@ export const REGISTRY_OPTIONS = {
   "registry-config": { type: "string" },
   "insecure-registry": { type: "string", multiple: true, default: [] as string[] },
   "registry-timeout": { type: "string", default: "10000" },
+  "trusted-root": { type: "string" },
 } as const;
 
 export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
   const credentials = access.registryConfig
     ? await readRegistryConfig(access.registryConfig)
     : undefined;
+  const trustedRoot = access.trustedRoot ? await readTrustedRoot(access.trustedRoot) : undefined;
   const client = new RegistryClient({
     credentials,
     insecure: access.insecureRegistries,
     timeoutMs: access.timeoutMs,
   });
-  return registryEvidence(client);
+  return registryEvidence(client, { trustedRoot });
 }
 
 /** Whether any registry rule would run under this policy. */

@@ -28,3 +28,28 @@ export async function readRegistryConfig(path: string): Promise<CredentialSource
     );
   }
 }
+
+/**
+ * A sigstore trusted root (`trusted_root.json`, as `cosign` and the sigstore TUF repository ship
+ * it), parsed; its contents are checked when a policy with keyless signers first uses it.
+ * @throws WardenError INPUT_INVALID naming the file
+ */
+export async function readTrustedRoot(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new WardenError(
+      "INPUT_INVALID",
+      `${path}: cannot read the trusted root (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new WardenError(
+      "INPUT_INVALID",
+      `${path}: the trusted root is not JSON (${(e as Error).message})`,
+    );
+  }
+}

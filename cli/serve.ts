@@ -5,7 +5,7 @@ import { parseDuration } from "../policies/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
-import { readRegistryConfig } from "./registry-config.ts";
+import { readRegistryConfig, readTrustedRoot } from "./registry-config.ts";
 
 export interface ServeEnv {
   inCluster: boolean;
@@ -52,6 +52,7 @@ export async function parseServeArgs(
       "log-level": { type: "string", default: "info" },
       "insecure-registry": { type: "string", multiple: true, default: [] },
       "registry-config": { type: "string" },
+      "trusted-root": { type: "string" },
     },
   });
   if (!values["tls-cert"] || !values["tls-key"]) {
@@ -80,6 +81,7 @@ export async function parseServeArgs(
     tlsReloadIntervalMs: duration("--tls-reload-interval", values["tls-reload-interval"]),
     logLevel: values["log-level"],
     insecureRegistries: values["insecure-registry"],
+    trustedRoot: values["trusted-root"] ? await readTrustedRoot(values["trusted-root"]) : undefined,
     registryCredentials: values["registry-config"]
       ? await readRegistryConfig(values["registry-config"])
       : undefined,

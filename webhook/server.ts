@@ -34,6 +34,8 @@ export interface ServeInputs {
   insecureRegistries: string[];
   /** Registry credentials (Docker config JSON), already read. */
   registryCredentials: CredentialSource | undefined;
+  /** A sigstore trusted root (parsed JSON) for the policy's keyless signers. */
+  trustedRoot: unknown;
 }
 
 export interface RunningWebhook {
@@ -98,7 +100,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
     timeoutMs: Math.max(500, Math.floor(deadlineMs / 3)),
     retries: 1,
   });
-  const evidence = registryEvidence(client);
+  const evidence = registryEvidence(client, { trustedRoot: inputs.trustedRoot });
   const app = buildApp(
     {
       logger,

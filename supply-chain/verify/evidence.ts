@@ -3,6 +3,7 @@ import type { CompiledPolicy } from "../../policies/policy.ts";
 import type { RegistryClient } from "../registry/client.ts";
 import { FactsCache, type FactsCacheOptions } from "./facts-cache.ts";
 import { gatherImageFacts } from "./gather.ts";
+import { keylessTrust, type KeylessTrust } from "./keyless.ts";
 import { trustedKeys, type TrustedKey } from "./trusted-keys.ts";
 
 /** Registry facts for a set of images under a policy, as the engine's `ImageEvidence`. */
@@ -26,18 +27,25 @@ export interface RegistryEvidence {
  */
 export function registryEvidence(
   client: RegistryClient,
-  cacheOptions: Partial<FactsCacheOptions> = {},
+  opts: { cache?: Partial<FactsCacheOptions>; trustedRoot?: unknown } = {},
 ): RegistryEvidence {
-  const keysByPolicy = new Map<string, TrustedKey[]>();
+  const trustByPolicy = new Map<string, { keys: TrustedKey[]; keyless?: KeylessTrust }>();
   const cache = new FactsCache(
     (reference, policyDigest, signal) =>
-      gatherImageFacts(client, reference, { keys: keysByPolicy.get(policyDigest) ?? [], signal }),
-    cacheOptions,
+      gatherImageFacts(client, reference, { keys: [], ...trustByPolicy.get(policyDigest), signal }),
+    opts.cache,
   );
   const provide: EvidenceProvider = async (references, policy, signal) => {
-    if (!keysByPolicy.has(policy.digest)) {
-      if (keysByPolicy.size >= MAX_POLICIES) keysByPolicy.clear();
-      keysByPolicy.set(policy.digest, trustedKeys(policy.trustedSigners));
+    if (!trustByPolicy.has(policy.digest)) {
+      if (trustByPolicy.size >= MAX_POLICIES) trustByPolicy.clear();
+      const keyless =
+        opts.trustedRoot !== undefined && policy.trustedSigners.some((s) => s.keyless)
+          ? keylessTrust(opts.trustedRoot, policy.trustedSigners)
+          : undefined;
+      trustByPolicy.set(policy.digest, {
+        keys: trustedKeys(policy.trustedSigners),
+        ...(keyless ? { keyless } : {}),
+      });
     }
     const unique = [...new Set(references)];
     const facts = await Promise.all(unique.map((r) => cache.get(r, policy.digest, signal)));

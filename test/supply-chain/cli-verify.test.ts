@@ -18,6 +18,8 @@ import {
   type RegistryServer,
 } from "../support/registry-server.ts";
 import { pushImage } from "../support/supply-chain.ts";
+import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
+import { keylessSigning } from "../../supply-chain/sign/keyless-signer.ts";
 
 describe(
   "mcp-warden verify and check --verify-images",
@@ -80,7 +82,7 @@ describe(
     test("verify: a signed and evaluated image passes and says what verified", async () => {
       const r = await runCli(["verify", signed, "--policy", policyFile, "--now", now]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /signature  verified, signed by key:sha256:[0-9a-f]{16}/);
+      assert.match(r.stdout, /signature {2}verified, signed by key:sha256:[0-9a-f]{16}/);
       assert.match(r.stdout, /evaluation verified: verdict pass, trust level L3/);
       assert.match(r.stdout, /^PASS /m);
     });
@@ -112,7 +114,7 @@ describe(
         "2000",
       ]);
       assert.equal(r.code, 1);
-      assert.match(r.stdout, /lookup     FAILED/);
+      assert.match(r.stdout, /lookup {5}FAILED/);
     });
 
     test("check --verify-images judges the registry rules; without it they are skipped", async () => {
@@ -161,6 +163,99 @@ describe(
           ["bad", false, 0],
         ],
       );
+    });
+  },
+);
+
+describe(
+  "mcp-warden verify with a keyless signer",
+  { skip: SKIP_NO_REGISTRY, timeout: 120_000 },
+  () => {
+    const ISSUER = "https://token.actions.githubusercontent.com";
+    const SUBJECT =
+      "https://github.com/acme/mcp-crm/.github/workflows/release.yml@refs/tags/v1.4.2";
+    let registry: RegistryServer;
+    let sigstore: SigstoreMock;
+    let dir: string;
+    let ref: string;
+    let now: string;
+
+    before(async () => {
+      [registry, sigstore] = await Promise.all([startRegistry(), startSigstoreMock()]);
+      dir = await mkdtemp(join(tmpdir(), "mcp-warden-cli-keyless-"));
+      const client = new RegistryClient();
+      const predicate = JSON.parse(
+        await readFile(
+          new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
+          "utf8",
+        ),
+      ) as EvaluationPredicate;
+      now = new Date(Date.parse(predicate.time) + 3_600_000).toISOString();
+      const repo = `${registry.host}/mcp/keyless-cli`;
+      const pushed = await pushImage(client, repo, "v1", `keyless-cli-${Date.now()}`);
+      ref = `${repo}@${pushed.manifest.digest}`;
+      const signing = () =>
+        keylessSigning({
+          fulcioURL: sigstore.url,
+          rekorURL: sigstore.url,
+          tsaURL: sigstore.url,
+          rekorEntryType: "intoto",
+          identityToken: () => Promise.resolve(sigstore.token({ iss: ISSUER, sub: SUBJECT })),
+        });
+      const a = signing();
+      await signImage(client, ref, a.signer, new Date(now), a.witnesses);
+      const b = signing();
+      await attestEvaluation(client, ref, predicate, b.signer, new Date(now), b.witnesses);
+      await writeFile(join(dir, "root.json"), JSON.stringify(sigstore.trustedRoot));
+    });
+    after(async () => {
+      await registry?.stop();
+      await sigstore?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    async function policy(subjectRegExp: string): Promise<string> {
+      const file = join(dir, `policy-${subjectRegExp.length}.yaml`);
+      await writeFile(
+        file,
+        stringify({
+          apiVersion: "mcp-warden.dev/v1alpha1",
+          kind: "MCPWardenPolicy",
+          metadata: { name: "keyless" },
+          spec: { images: { trustedSigners: [{ keyless: { issuer: ISSUER, subjectRegExp } }] } },
+        }),
+      );
+      return file;
+    }
+
+    test("the right workflow identity passes; another repository's fails", async () => {
+      const ok = await runCli([
+        "verify",
+        ref,
+        "--policy",
+        await policy("^https://github\\.com/acme/"),
+        "--trusted-root",
+        join(dir, "root.json"),
+        "--now",
+        now,
+      ]);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(
+        ok.stdout,
+        /signature {2}verified, signed by keyless:https:\/\/token\.actions\.githubusercontent\.com:https:\/\/github\.com\/acme\/mcp-crm/,
+      );
+      const wrong = await runCli([
+        "verify",
+        ref,
+        "--policy",
+        await policy("^https://github\\.com/evil/"),
+        "--trusted-root",
+        join(dir, "root.json"),
+        "--now",
+        now,
+      ]);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stdout, /does not match any trusted keyless signer/);
     });
   },
 );
