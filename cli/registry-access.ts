@@ -29,7 +29,7 @@ export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvide
     insecure: access.insecureRegistries,
     timeoutMs: access.timeoutMs,
   });
-  return registryEvidence(client, { trustedRoot });
+  return registryEvidence(() => client, { trustedRoot });
 }
 
 /** Whether any registry rule would run under this policy. */

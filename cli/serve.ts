@@ -53,6 +53,7 @@ export async function parseServeArgs(
       "insecure-registry": { type: "string", multiple: true, default: [] },
       "registry-config": { type: "string" },
       "trusted-root": { type: "string" },
+      "no-pull-secrets": { type: "boolean", default: false },
     },
   });
   if (!values["tls-cert"] || !values["tls-key"]) {
@@ -81,6 +82,7 @@ export async function parseServeArgs(
     tlsReloadIntervalMs: duration("--tls-reload-interval", values["tls-reload-interval"]),
     logLevel: values["log-level"],
     insecureRegistries: values["insecure-registry"],
+    pullSecrets: !values["no-pull-secrets"],
     trustedRoot: values["trusted-root"] ? await readTrustedRoot(values["trusted-root"]) : undefined,
     registryCredentials: values["registry-config"]
       ? await readRegistryConfig(values["registry-config"])

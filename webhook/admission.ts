@@ -195,17 +195,33 @@ function denialMessage(kind: string, namespace: string, name: string, decision: 
 
 const NO_EVIDENCE: ImageEvidence = { forImage: () => undefined };
 
-/** The image references a request will be judged on (none when it will not be judged). */
-export function requestImages(request: AdmissionRequest): string[] {
-  if (whySkipped(request) !== undefined || !isRecord(request.object)) return [];
+/** What the registry lookups of a request need: its images and whose pull secrets to use. */
+export interface ImageLookup {
+  images: string[];
+  namespace: string;
+  /** `imagePullSecrets` of the pod template, in order. */
+  pullSecrets: string[];
+  serviceAccount: string;
+}
+
+/** The images a request will be judged on; undefined when it will not be judged. */
+export function imageLookup(request: AdmissionRequest): ImageLookup | undefined {
+  if (whySkipped(request) !== undefined || !isRecord(request.object)) return undefined;
   try {
     const workload = toWorkload(
       { ...request.object, kind: request.kind.kind },
       request.namespace || "default",
     );
-    return imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : []));
+    return {
+      images: imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
+      namespace: workload.namespace,
+      pullSecrets: (workload.podSpec.imagePullSecrets ?? []).flatMap((r) =>
+        r.name ? [r.name] : [],
+      ),
+      serviceAccount: workload.podSpec.serviceAccountName || "default",
+    };
   } catch {
-    return []; // judged as admission/error later
+    return undefined; // judged as admission/error later
   }
 }
 

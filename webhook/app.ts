@@ -6,14 +6,15 @@ import {
   errorOutcome,
   judgeAdmission,
   readAdmissionReview,
-  requestImages,
+  imageLookup,
+  type ImageLookup,
   type AdmissionOutcome,
   type AdmissionRequest,
 } from "./admission.ts";
 import { jsonDepthExceeds } from "./json-depth.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 import type { StateSource } from "./state.ts";
-import type { EvidenceProvider } from "../supply-chain/verify/evidence.ts";
+import type { EvidenceProvider, RequestCredentials } from "../supply-chain/verify/evidence.ts";
 
 export interface AppOptions {
   logger: Logger;
@@ -33,6 +34,10 @@ export interface AppDeps {
   now?: () => Date;
   /** Registry facts for image/signed and image/evaluated; without it those rules deny. */
   evidence?: EvidenceProvider | undefined;
+  /** The pod's pull-secret credentials for those lookups (from the API server). */
+  credentialsFor?:
+    | ((lookup: ImageLookup, signal: AbortSignal) => Promise<RequestCredentials | undefined>)
+    | undefined;
 }
 
 export const DEFAULT_APP_OPTIONS = {
@@ -180,15 +185,21 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
           const deadline = AbortSignal.timeout(opts.deadlineMs);
           outcome = await withDeadline(
             (async () => {
-              const images = requestImages(req);
+              const lookup = imageLookup(req);
               const needsRegistry =
                 policy !== undefined &&
-                images.length > 0 &&
+                lookup !== undefined &&
+                lookup.images.length > 0 &&
                 (policy.actionFor("image/signed") !== "off" ||
                   policy.actionFor("image/evaluated") !== "off");
               const evidence =
                 needsRegistry && deps.evidence
-                  ? await deps.evidence(images, policy, deadline)
+                  ? await deps.evidence(
+                      lookup.images,
+                      policy,
+                      deadline,
+                      await deps.credentialsFor?.(lookup, deadline),
+                    )
                   : undefined;
               return judgeAdmission(req, {
                 policy,

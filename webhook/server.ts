@@ -8,9 +8,10 @@ import { buildApp, DEFAULT_APP_OPTIONS, type WebhookApp } from "./app.ts";
 import { ClusterWatch } from "./cluster-watch.ts";
 import { createMetrics } from "./metrics.ts";
 import { staticState, type StateSource } from "./state.ts";
-import type { CredentialSource } from "../supply-chain/registry/credentials.ts";
+import { chainCredentials, type CredentialSource } from "../supply-chain/registry/credentials.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence } from "../supply-chain/verify/evidence.ts";
+import { apiPullSecrets } from "./pull-secrets.ts";
 
 export interface ServeInputs {
   tlsCert: string;
@@ -36,6 +37,8 @@ export interface ServeInputs {
   registryCredentials: CredentialSource | undefined;
   /** A sigstore trusted root (parsed JSON) for the policy's keyless signers. */
   trustedRoot: unknown;
+  /** Read each pod's imagePullSecrets (and its service account's) for registry lookups. */
+  pullSecrets: boolean;
 }
 
 export interface RunningWebhook {
@@ -94,13 +97,19 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
   const deadlineMs = Math.floor(inputs.webhookTimeoutSeconds * 1000 * 0.8);
   // Each registry call gets a share of the admission deadline, so a slow registry fails the
   // lookup (and denies) instead of the API server timing the webhook out.
-  const client = new RegistryClient({
-    credentials: inputs.registryCredentials,
-    insecure: inputs.insecureRegistries,
-    timeoutMs: Math.max(500, Math.floor(deadlineMs / 3)),
-    retries: 1,
-  });
-  const evidence = registryEvidence(client, { trustedRoot: inputs.trustedRoot });
+  const evidence = registryEvidence(
+    (podCredentials) =>
+      new RegistryClient({
+        // The pod's own pull secrets first, as the kubelet uses them; then the webhook's.
+        credentials: chainCredentials(
+          ...[podCredentials, inputs.registryCredentials].filter((c) => c !== undefined),
+        ),
+        insecure: inputs.insecureRegistries,
+        timeoutMs: Math.max(500, Math.floor(deadlineMs / 3)),
+        retries: 1,
+      }),
+    { trustedRoot: inputs.trustedRoot },
+  );
   const app = buildApp(
     {
       logger,
@@ -109,7 +118,13 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       deadlineMs,
       tls,
     },
-    { state, metrics: createMetrics({ processMetrics: true }), evidence: evidence.provide },
+    {
+      state,
+      metrics: createMetrics({ processMetrics: true }),
+      evidence: evidence.provide,
+      credentialsFor:
+        kubeConfig && inputs.pullSecrets ? apiPullSecrets(kubeConfig, logger) : undefined,
+    },
   );
 
   const reload = () => {

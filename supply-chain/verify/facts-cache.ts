@@ -16,10 +16,10 @@ export const DEFAULT_CACHE_OPTIONS: FactsCacheOptions = {
   maxEntries: 10_000,
 };
 
-/** Looks an image up in the registry and verifies what it finds under the given policy. */
+/** Looks an image up in the registry and verifies what it finds, in a scope (policy and credentials). */
 export type Gather = (
   reference: string,
-  policyDigest: string,
+  scope: string,
   signal?: AbortSignal,
 ) => Promise<ImageFacts>;
 
@@ -33,7 +33,7 @@ function succeeded(facts: ImageFacts): boolean {
 }
 
 /**
- * Registry facts per image reference and policy digest: successes are kept longer, failures
+ * Registry facts per image reference and scope (policy digest and credential set): successes are kept longer, failures
  * briefly (a newly pushed signature shows up soon), the size is bounded, and concurrent lookups
  * of the same image share one registry round trip.
  */
@@ -57,8 +57,8 @@ export class FactsCache {
   }
 
   /** The cached facts, if fresh; synchronous, for the hot path. */
-  peek(reference: string, policyDigest: string): ImageFacts | undefined {
-    const key = `${policyDigest}\n${reference}`;
+  peek(reference: string, scope: string): ImageFacts | undefined {
+    const key = `${scope}\n${reference}`;
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expires <= this.now()) {
@@ -71,19 +71,17 @@ export class FactsCache {
     return entry.facts;
   }
 
-  async get(reference: string, policyDigest: string, signal?: AbortSignal): Promise<ImageFacts> {
-    const cached = this.peek(reference, policyDigest);
+  async get(reference: string, scope: string, signal?: AbortSignal): Promise<ImageFacts> {
+    const cached = this.peek(reference, scope);
     if (cached) {
       this.hits++;
       return cached;
     }
     this.misses++;
-    const key = `${policyDigest}\n${reference}`;
+    const key = `${scope}\n${reference}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.gather(reference, policyDigest, signal).finally(() =>
-        this.inFlight.delete(key),
-      );
+      pending = this.gather(reference, scope, signal).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
       void pending.then(
         (facts) => this.store(key, facts),

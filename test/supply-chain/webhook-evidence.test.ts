@@ -63,7 +63,7 @@ describe("admission with registry evidence", { skip: SKIP_NO_REGISTRY, timeout: 
         },
       }),
     );
-    const evidence = registryEvidence(client);
+    const evidence = registryEvidence(() => client);
     const state = {
       snapshot: () => ({
         policy,

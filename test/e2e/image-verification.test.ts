@@ -1,0 +1,204 @@
+// image/signed and image/evaluated at admission, end to end: a real kube-apiserver calls
+// `mcp-warden serve` (as its ServiceAccount, with deploy/rbac.yaml), which looks the pod's image up
+// in a real registry behind Basic auth, with the credentials of the pod's imagePullSecrets.
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { parse, parseAllDocuments } from "yaml";
+import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
+import { RegistryClient } from "../../supply-chain/registry/client.ts";
+import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
+import { keySigner } from "../../supply-chain/sign/key-signer.ts";
+import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
+import { compliantPodSpec, denyAll } from "../support/policies.ts";
+import {
+  SKIP_NO_REGISTRY,
+  startRegistry,
+  type RegistryServer,
+} from "../support/registry-server.ts";
+import { pushImage } from "../support/supply-chain.ts";
+import { issueServingCert, makeTestCA } from "./support/certs.ts";
+import { k8sBinDir, SKIP_NO_BINARIES, startCluster, type TestCluster } from "./support/cluster.ts";
+import { startWebhookProcess, type WebhookProcess } from "./support/webhook-process.ts";
+
+const binDir = k8sBinDir();
+const skip = !binDir ? SKIP_NO_BINARIES : SKIP_NO_REGISTRY;
+const root = new URL("../../", import.meta.url);
+const readYaml = (path: string): KubernetesObject[] =>
+  parseAllDocuments(readFileSync(new URL(path, root), "utf8")).map(
+    (d) => d.toJS() as KubernetesObject,
+  );
+
+function statusMessage(err: unknown): string {
+  let body: unknown = (err as { body?: unknown } | null)?.body;
+  for (let i = 0; i < 2 && typeof body === "string"; i++) {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      break;
+    }
+  }
+  const message = (body as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : String(err);
+}
+
+describe("image verification at admission", { skip, timeout: 300_000 }, () => {
+  let cluster: TestCluster;
+  let registry: RegistryServer;
+  let webhook: WebhookProcess;
+  let core: CoreV1Api;
+  let signed: string;
+  let unsigned: string;
+
+  before(async () => {
+    [cluster, registry] = await Promise.all([
+      startCluster({ binDir }),
+      startRegistry({ users: { ci: "s3cret" } }),
+    ]);
+    const client = new RegistryClient({
+      credentials: staticCredentials({ [registry.host]: { username: "ci", password: "s3cret" } }),
+    });
+    const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const predicate = JSON.parse(
+      readFileSync(new URL("test/fixtures/evaluation/valid-predicate.json", root), "utf8"),
+    ) as EvaluationPredicate;
+    // A fresh evaluation: the cluster judges with the real clock.
+    const fresh: EvaluationPredicate = {
+      ...predicate,
+      time: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      vulnerabilities: [],
+    };
+    const repo = `${registry.host}/private/mcp`;
+    const a = await pushImage(client, repo, "approved", `approved-${Date.now()}`);
+    const b = await pushImage(client, repo, "unsigned", `unsigned-${Date.now()}`);
+    signed = `${repo}@${a.manifest.digest}`;
+    unsigned = `${repo}@${b.manifest.digest}`;
+    await signImage(client, signed, keySigner(key.privateKey), new Date());
+    await attestEvaluation(client, signed, fresh, keySigner(key.privateKey), new Date());
+
+    const kc = cluster.kubeConfig();
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    core = kc.makeApiClient(CoreV1Api);
+    for (const crd of [
+      ...readYaml("deploy/crds/mcpwardenpolicies.yaml"),
+      ...readYaml("deploy/crds/mcpwardenexceptions.yaml"),
+    ])
+      await objects.create(crd);
+    for (const [name, labels] of [
+      ["team-a", { "mcp-warden.dev/enforce": "true" }],
+      ["mcp-warden-system", {}],
+    ] as const) {
+      await core.createNamespace({ body: { metadata: { name, labels } } });
+    }
+    for (const object of readYaml("deploy/rbac.yaml")) await objects.create(object);
+    await objects.create(denyAll("team-a"));
+    const auth = Buffer.from("ci:s3cret").toString("base64");
+    await core.createNamespacedSecret({
+      namespace: "team-a",
+      body: {
+        metadata: { name: "regcred" },
+        type: "kubernetes.io/dockerconfigjson",
+        data: {
+          ".dockerconfigjson": Buffer.from(
+            JSON.stringify({ auths: { [registry.host]: { auth } } }),
+          ).toString("base64"),
+        },
+      },
+    });
+    const policy = parse(
+      readFileSync(new URL("policies/default.yaml", root), "utf8"),
+    ) as KubernetesObject & {
+      spec: { images: { trustedSigners: unknown[] } };
+    };
+    policy.spec.images.trustedSigners = [
+      { key: { publicKey: key.publicKey.export({ type: "spki", format: "pem" }).toString() } },
+    ];
+    for (let i = 0; ; i++) {
+      try {
+        await objects.create(policy);
+        break;
+      } catch (err) {
+        if (i > 100) throw err;
+        await new Promise((r) => setTimeout(r, 250)); // the CRD is not served yet
+      }
+    }
+
+    const ca = await makeTestCA();
+    const serving = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
+    webhook = await startWebhookProcess({
+      kubeconfig: await cluster.kubeconfigFileFor("webhook"),
+      cert: serving.cert,
+      key: serving.key,
+      ca: ca.cert,
+      args: ["--policy-name=default"],
+    });
+    const [vwc] = readYaml("deploy/webhook.yaml") as (KubernetesObject & {
+      webhooks: { clientConfig: unknown }[];
+    })[];
+    vwc!.webhooks[0]!.clientConfig = {
+      url: webhook.url,
+      caBundle: Buffer.from(ca.cert).toString("base64"),
+    };
+    await objects.create(vwc!);
+  });
+
+  after(async () => {
+    await webhook?.stop();
+    await cluster?.stop();
+    await registry?.stop();
+  });
+
+  const pod = (name: string, image: string, pullSecrets: boolean) => {
+    const spec = compliantPodSpec();
+    (spec.containers as Record<string, unknown>[])[0]!.image = image;
+    if (pullSecrets) spec.imagePullSecrets = [{ name: "regcred" }];
+    return {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace: "team-a", labels: { app: name } },
+      spec,
+    };
+  };
+  async function create(body: object): Promise<string> {
+    // Until the API server's informer has the webhook configuration, creations are not judged.
+    try {
+      await core.createNamespacedPod({ namespace: "team-a", body, dryRun: "All" });
+      return "admitted";
+    } catch (err) {
+      return statusMessage(err);
+    }
+  }
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error("condition not met within 30 s");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  test("an unsigned image is denied", async () => {
+    let text = "";
+    await eventually(async () =>
+      /mcp-warden denied/.test((text = await create(pod("unsigned", unsigned, true)))),
+    );
+    assert.match(text, /\[image\/signed\] spec\.containers\[0\]\.image: .* is not signed/);
+    assert.match(
+      text,
+      /\[image\/evaluated\] spec\.containers\[0\]\.image: .* has no evaluation attestation/,
+    );
+  });
+
+  test("a signed, freshly evaluated image is admitted with the pod's pull secret", async () => {
+    assert.equal(await create(pod("approved", signed, true)), "admitted");
+  });
+
+  test("without the pull secret the private registry refuses the lookup, and the pod is denied", async () => {
+    const text = await create(pod("no-secret", signed, false));
+    assert.match(
+      text,
+      /\[image\/signed\] spec\.containers\[0\]\.image: .* could not be verified: .*the registry requires credentials and none are configured/,
+    );
+  });
+});
