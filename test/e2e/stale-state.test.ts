@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { parse } from "yaml";
 import { judgeAdmission } from "../../webhook/admission.ts";
 import { ClusterWatch } from "../../webhook/cluster-watch.ts";
-import { compliantPodSpec, defaultPolicy, denyAll } from "../support/policies.ts";
+import { compliantPodSpec, denyAll, offlinePolicy } from "../support/policies.ts";
 import { k8sBinDir, SKIP_NO_BINARIES, startCluster } from "./support/cluster.ts";
 
 const binDir = k8sBinDir();
@@ -35,7 +35,7 @@ test(
     );
     const watch = new ClusterWatch({
       kubeConfig: cluster.kubeConfig(),
-      policy: defaultPolicy(),
+      policy: offlinePolicy(),
       staleAfterMs: 1500,
       logger,
     });
