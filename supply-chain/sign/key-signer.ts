@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
 import type { Signer } from "@sigstore/sign";
+import { decryptCosignKey, isCosignKey } from "./cosign-key.ts";
 
 export interface KeySigner extends Signer {
   /** How bundles name the key, as cosign does: base64 SHA-256 of the SPKI DER. */
@@ -7,15 +8,18 @@ export interface KeySigner extends Signer {
 }
 
 /**
- * A sigstore signer over an ECDSA P-256 private key (PEM). The DSSE signature carries no keyid:
+ * A sigstore signer over an ECDSA P-256 private key: PEM (PKCS#8 or SEC1, optionally encrypted)
+ * or cosign's encrypted key format. The DSSE signature carries no keyid:
  * cosign's verifier skips signatures whose keyid differs from its own idea of the key's id. The
  * bundle names the key by `hint` in its verification material instead, as cosign's do.
  */
 export function keySigner(privateKey: KeyObject | string, passphrase?: string): KeySigner {
   const key =
-    typeof privateKey === "string"
-      ? createPrivateKey(passphrase === undefined ? privateKey : { key: privateKey, passphrase })
-      : privateKey;
+    typeof privateKey !== "string"
+      ? privateKey
+      : isCosignKey(privateKey)
+        ? decryptCosignKey(privateKey, passphrase ?? "")
+        : createPrivateKey(passphrase === undefined ? privateKey : { key: privateKey, passphrase });
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
     throw new Error("signing keys must be ECDSA P-256");
   }

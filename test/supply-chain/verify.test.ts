@@ -17,6 +17,7 @@ import type { ImageFacts } from "../../policies/image-evidence.ts";
 import { imageRules } from "../../policies/rules/image.ts";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { EMPTY_DESCRIPTOR, EMPTY_JSON, MEDIA_TYPES } from "../../supply-chain/registry/types.ts";
+import { CosignKeyError } from "../../supply-chain/sign/cosign-key.ts";
 import { keySigner } from "../../supply-chain/sign/key-signer.ts";
 import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
 import { gatherImageFacts } from "../../supply-chain/verify/gather.ts";
@@ -196,6 +197,29 @@ describe(
         [["pass", "L3"]],
       );
       assert.deepEqual(judge(img.ref, facts), { signed: [], evaluated: [] });
+    });
+
+    test("mcp-warden signs with a key in cosign's encrypted format; cosign verifies it", async () => {
+      await run(cosign3!, ["generate-key-pair", "--output-key-prefix", "protected"], {
+        cwd: dir,
+        env: { ...process.env, COSIGN_PASSWORD: "correct horse" },
+      });
+      const pem = await readFile(join(dir, "protected.key"), "utf8");
+      assert.throws(
+        () => keySigner(pem, "wrong"),
+        (e: unknown) => e instanceof CosignKeyError && e.code === "WRONG_PASSWORD",
+      );
+      const img = await newImage();
+      await signImage(client, img.ref, keySigner(pem, "correct horse"), NOW);
+      const verified = await cosign(cosign3!, [
+        "verify",
+        "--key",
+        "protected.pub",
+        "--insecure-ignore-tlog",
+        ...insecure,
+        img.ref,
+      ]);
+      assert.match(verified.stdout, new RegExp(img.digest.replace("sha256:", "")));
     });
 
     test("a tag is resolved to its digest, and the digest is what is signed", async () => {
