@@ -68,6 +68,20 @@ export function keylessSigning(opts: KeylessSignerOptions): KeylessSigning {
     identityProvider,
     ...fetchOptions,
   });
+  return { signer, witnesses: transparencyWitnesses(opts) };
+}
+
+/**
+ * A Rekor entry for every signature and, with `tsaURL`, an RFC 3161 timestamp: keyless signing
+ * always uses them; key-based signing may (`signImage(…, keySigner(k), now, witnesses)`).
+ */
+export function transparencyWitnesses(
+  opts: Pick<
+    KeylessSignerOptions,
+    "rekorURL" | "tsaURL" | "rekorEntryType" | "timeoutMs" | "retries"
+  >,
+): Witness[] {
+  const fetchOptions = { timeout: opts.timeoutMs ?? 10_000, retry: opts.retries ?? 2 };
   const witnesses: Witness[] = [
     new RekorWitness({
       rekorBaseURL: serviceURL("Rekor", opts.rekorURL),
@@ -78,5 +92,5 @@ export function keylessSigning(opts: KeylessSignerOptions): KeylessSigning {
   if (opts.tsaURL !== undefined) {
     witnesses.push(new TSAWitness({ tsaBaseURL: serviceURL("TSA", opts.tsaURL), ...fetchOptions }));
   }
-  return { signer, witnesses };
+  return witnesses;
 }

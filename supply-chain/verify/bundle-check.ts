@@ -172,13 +172,19 @@ export function checkBundle(
       reason: `signed by an untrusted key (hint ${hint || "none"})`,
     };
   let failure = "";
+  // Trust in a key does not rest on a log: entries the bundle carries are not checked (no log
+  // key is configured for key signers), as cosign does with --insecure-ignore-tlog.
+  const keyOnly: Bundle = {
+    ...bundle,
+    verificationMaterial: { ...bundle.verificationMaterial, tlogEntries: [] },
+  };
   for (const key of candidates) {
     try {
       new Verifier(keyTrust(key), {
         tlogThreshold: 0,
         ctlogThreshold: 0,
         timestampThreshold: 0,
-      }).verify(toSignedEntity(bundle));
+      }).verify(toSignedEntity(keyOnly));
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
       continue;
