@@ -8,13 +8,13 @@ import { runVerify } from "./verify.ts";
 
 export const USAGE = `usage:
   mcp-warden check [PATH|-]... [--policy FILE] [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
-                   [--verify-images [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE]]
+                   [--verify-images [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]]
   mcp-warden verify IMAGE [--policy FILE] [--format text|json] [--now ISO8601]
-                   [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE]
+                   [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]
   mcp-warden serve --tls-cert FILE --tls-key FILE [--port 8443] [--host 0.0.0.0]
                    [--policy FILE | --policy-name NAME] [--kubeconfig FILE] [--webhook-timeout 10]
                    [--stale-after 60s] [--body-limit BYTES] [--tls-reload-interval 10s] [--log-level info]
-                   [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE] [--no-pull-secrets]
+                   [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE] [--no-pull-secrets]
   mcp-warden --help
 
 check   judges every workload in the files, directories (recursively) or stdin (-) against the

@@ -1,5 +1,8 @@
 import { WardenError } from "../policies/errors.ts";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { RegistryAccess } from "./registry-access.ts";
+import type { TrustedRootSource } from "./registry-config.ts";
 
 /** `--now`, or the current time. */
 export function parseNow(value: string | undefined): Date {
@@ -16,6 +19,9 @@ export function registryAccess(values: {
   "insecure-registry": string[];
   "registry-timeout": string;
   "trusted-root"?: string | undefined;
+  "tuf-mirror"?: string | undefined;
+  "tuf-root"?: string | undefined;
+  "tuf-cache"?: string | undefined;
 }): RegistryAccess {
   const timeoutMs = Number(values["registry-timeout"]);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
@@ -26,8 +32,23 @@ export function registryAccess(values: {
   }
   return {
     registryConfig: values["registry-config"],
-    trustedRoot: values["trusted-root"],
+    trustedRoot: trustedRootSource(values),
     insecureRegistries: values["insecure-registry"],
     timeoutMs,
+  };
+}
+
+/** `--trusted-root`, or `--tuf-mirror` with `--tuf-root` (cached under ~/.cache/mcp-warden/tuf). */
+export function trustedRootSource(values: {
+  "trusted-root"?: string | undefined;
+  "tuf-mirror"?: string | undefined;
+  "tuf-root"?: string | undefined;
+  "tuf-cache"?: string | undefined;
+}): TrustedRootSource {
+  return {
+    file: values["trusted-root"],
+    tufMirror: values["tuf-mirror"],
+    tufRoot: values["tuf-root"],
+    tufCache: values["tuf-cache"] ?? join(homedir(), ".cache", "mcp-warden", "tuf"),
   };
 }

@@ -1,13 +1,17 @@
 import type { CompiledPolicy } from "../policies/policy.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence, type RegistryEvidence } from "../supply-chain/verify/evidence.ts";
-import { readRegistryConfig, readTrustedRoot } from "./registry-config.ts";
+import {
+  obtainTrustedRoot,
+  readRegistryConfig,
+  type TrustedRootSource,
+} from "./registry-config.ts";
 
 /** How the CLI reaches registries: `--registry-config`, `--insecure-registry`, `--registry-timeout`. */
 export interface RegistryAccess {
   registryConfig: string | undefined;
-  /** A sigstore trusted root (JSON) for keyless signers. */
-  trustedRoot: string | undefined;
+  /** A sigstore trusted root (JSON) for keyless signers: a file, or a TUF repository. */
+  trustedRoot: TrustedRootSource;
   insecureRegistries: string[];
   timeoutMs: number;
 }
@@ -17,13 +21,16 @@ export const REGISTRY_OPTIONS = {
   "insecure-registry": { type: "string", multiple: true, default: [] as string[] },
   "registry-timeout": { type: "string", default: "10000" },
   "trusted-root": { type: "string" },
+  "tuf-mirror": { type: "string" },
+  "tuf-root": { type: "string" },
+  "tuf-cache": { type: "string" },
 } as const;
 
 export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
   const credentials = access.registryConfig
     ? await readRegistryConfig(access.registryConfig)
     : undefined;
-  const trustedRoot = access.trustedRoot ? await readTrustedRoot(access.trustedRoot) : undefined;
+  const trustedRoot = await obtainTrustedRoot(access.trustedRoot);
   const client = new RegistryClient({
     credentials,
     insecure: access.insecureRegistries,

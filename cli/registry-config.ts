@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { WardenError } from "../policies/errors.ts";
 import { fromDockerConfig, type CredentialSource } from "../supply-chain/registry/credentials.ts";
+import { fetchTrustedRoot, TufRootError } from "../supply-chain/verify/tuf-root.ts";
 
 /**
  * Registry credentials from a Docker config JSON file (`~/.docker/config.json`, or a mounted
@@ -51,5 +52,49 @@ export async function readTrustedRoot(path: string): Promise<unknown> {
       "INPUT_INVALID",
       `${path}: the trusted root is not JSON (${(e as Error).message})`,
     );
+  }
+}
+
+/** Where the trusted root comes from: `--trusted-root FILE`, or `--tuf-mirror URL --tuf-root FILE`. */
+export interface TrustedRootSource {
+  file: string | undefined;
+  tufMirror: string | undefined;
+  /** The TUF root.json trusted out of band (the first one; later ones come from the mirror). */
+  tufRoot: string | undefined;
+  tufCache: string;
+}
+
+/**
+ * The sigstore trusted root for keyless signers, read from a file or fetched and verified through
+ * TUF; undefined when neither is configured.
+ * @throws WardenError USAGE or INPUT_INVALID
+ */
+export async function obtainTrustedRoot(source: TrustedRootSource): Promise<unknown> {
+  if (source.file && source.tufMirror) {
+    throw new WardenError("USAGE", "give either --trusted-root or --tuf-mirror, not both");
+  }
+  if (source.file) return readTrustedRoot(source.file);
+  if (!source.tufMirror) return undefined;
+  if (!source.tufRoot) {
+    throw new WardenError(
+      "USAGE",
+      "--tuf-mirror needs --tuf-root: the TUF root.json trusted out of band",
+    );
+  }
+  try {
+    return await fetchTrustedRoot({
+      mirrorURL: source.tufMirror,
+      initialRoot: source.tufRoot,
+      cachePath: source.tufCache,
+    });
+  } catch (e) {
+    if (e instanceof TufRootError) {
+      throw new WardenError(
+        "INPUT_INVALID",
+        `trusted root from ${source.tufMirror}: ${e.message} (${e.code})`,
+        { cause: e },
+      );
+    }
+    throw e;
   }
 }

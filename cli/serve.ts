@@ -5,7 +5,8 @@ import { parseDuration } from "../policies/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
-import { readRegistryConfig, readTrustedRoot } from "./registry-config.ts";
+import { obtainTrustedRoot, readRegistryConfig } from "./registry-config.ts";
+import { trustedRootSource } from "./options.ts";
 
 export interface ServeEnv {
   inCluster: boolean;
@@ -53,6 +54,9 @@ export async function parseServeArgs(
       "insecure-registry": { type: "string", multiple: true, default: [] },
       "registry-config": { type: "string" },
       "trusted-root": { type: "string" },
+      "tuf-mirror": { type: "string" },
+      "tuf-root": { type: "string" },
+      "tuf-cache": { type: "string" },
       "no-pull-secrets": { type: "boolean", default: false },
     },
   });
@@ -83,7 +87,7 @@ export async function parseServeArgs(
     logLevel: values["log-level"],
     insecureRegistries: values["insecure-registry"],
     pullSecrets: !values["no-pull-secrets"],
-    trustedRoot: values["trusted-root"] ? await readTrustedRoot(values["trusted-root"]) : undefined,
+    trustedRoot: await obtainTrustedRoot(trustedRootSource(values)),
     registryCredentials: values["registry-config"]
       ? await readRegistryConfig(values["registry-config"])
       : undefined,

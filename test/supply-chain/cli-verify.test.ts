@@ -19,6 +19,7 @@ import {
 } from "../support/registry-server.ts";
 import { pushImage } from "../support/supply-chain.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
+import { startTufRepo } from "../support/tuf-repo.ts";
 import { keylessSigning } from "../../supply-chain/sign/keyless-signer.ts";
 
 describe(
@@ -227,6 +228,36 @@ describe(
       );
       return file;
     }
+
+    test("the trusted root can come through TUF", async () => {
+      const tuf = await startTufRepo({ targets: { "trusted_root.json": sigstore.trustedRoot } });
+      try {
+        const tufFlags = [
+          "--tuf-mirror",
+          tuf.url,
+          "--tuf-root",
+          tuf.rootPath,
+          "--tuf-cache",
+          join(dir, "tuf-cache"),
+        ];
+        const ok = await runCli([
+          "verify",
+          ref,
+          "--policy",
+          await policy("^https://github\\.com/acme/"),
+          ...tufFlags,
+          "--now",
+          now,
+        ]);
+        assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+        assert.ok(tuf.requests.some((r) => r.includes("trusted_root.json")));
+        const missingRoot = await runCli(["verify", ref, "--tuf-mirror", tuf.url]);
+        assert.equal(missingRoot.code, 2);
+        assert.match(missingRoot.stderr, /--tuf-mirror needs --tuf-root/);
+      } finally {
+        await tuf.stop();
+      }
+    });
 
     test("the right workflow identity passes; another repository's fails", async () => {
       const ok = await runCli([
