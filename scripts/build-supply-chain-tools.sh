@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds cosign (v3 and v2) and crane from the Go module proxy for the signature tests, once per
+# Builds cosign (v3 and v2), crane, and a registry with the OCI referrers API (go-containerregistry's
+# registry, scripts/referrers-registry) from the Go module proxy for the signature tests, once per
 # version, into a cache outside the repository. Prints the directory holding the binaries.
 set -euo pipefail
 
@@ -9,7 +10,7 @@ CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
 CACHE="${MCP_WARDEN_CACHE:-$HOME/.cache/mcp-warden}"
 OUT="$CACHE/cosign-$COSIGN3_VERSION-$COSIGN2_VERSION-crane-$CRANE_VERSION"
 
-if [[ -x "$OUT/cosign" && -x "$OUT/cosign-v2" && -x "$OUT/crane" ]]; then
+if [[ -x "$OUT/cosign" && -x "$OUT/cosign-v2" && -x "$OUT/crane" && -x "$OUT/referrers-registry" ]]; then
   echo "$OUT"
   exit 0
 fi
@@ -22,7 +23,21 @@ build() { # module@version binary-name
   mv "$gobin"/* "$OUT/$2"
   rm -rf "$gobin"
 }
-build "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN3_VERSION" cosign
-build "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN2_VERSION" cosign-v2
-build "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION" crane
+[[ -x "$OUT/cosign" ]] || build "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN3_VERSION" cosign
+[[ -x "$OUT/cosign-v2" ]] || build "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN2_VERSION" cosign-v2
+[[ -x "$OUT/crane" ]] || build "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION" crane
+
+# A wrapper module around go-containerregistry's registry, with the referrers API switched on.
+if [[ ! -x "$OUT/referrers-registry" ]]; then
+  work="$(mktemp -d)"
+  cp "$(dirname "$0")/referrers-registry/main.go" "$work/"
+  (
+    cd "$work"
+    go mod init mcp-warden.test/referrers-registry >/dev/null 2>&1
+    go mod edit -require="github.com/google/go-containerregistry@$CRANE_VERSION"
+    GOFLAGS=-mod=mod go mod tidy >&2
+    go build -ldflags "-s -w" -o "$OUT/referrers-registry" . >&2
+  )
+  rm -rf "$work"
+fi
 echo "$OUT"

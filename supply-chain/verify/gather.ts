@@ -15,6 +15,10 @@ const SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
 /** Enough for any real signature; an attacker cannot make us read more than this per image. */
 const MAX_CANDIDATES = 32;
 const MAX_BUNDLE_BYTES = 1024 * 1024;
+const BUNDLE_ARTIFACT_TYPES = new Set<string>([
+  MEDIA_TYPES.sigstoreBundleV03,
+  MEDIA_TYPES.ociEmpty,
+]);
 
 export interface GatherOptions {
   keys: readonly TrustedKey[];
@@ -50,10 +54,16 @@ async function bundleCandidates(
   digest: string,
   opts: GatherOptions,
 ): Promise<Candidate[]> {
-  const descriptors = await client.referrers(repo, digest, {
-    artifactType: MEDIA_TYPES.sigstoreBundleV03,
-    signal: opts.signal,
-  });
+  // Not filtered by the registry: some referrers APIs leave artifactType out, or report the
+  // config's media type (the empty descriptor) instead. The bundle layer is checked on every
+  // manifest anyway; bundles the registry did label come first.
+  const descriptors = (await client.referrers(repo, digest, { signal: opts.signal }))
+    .filter((d) => d.artifactType === undefined || BUNDLE_ARTIFACT_TYPES.has(d.artifactType))
+    .sort(
+      (a, b) =>
+        Number(b.artifactType === MEDIA_TYPES.sigstoreBundleV03) -
+        Number(a.artifactType === MEDIA_TYPES.sigstoreBundleV03),
+    );
   const out: Candidate[] = [];
   for (const d of descriptors.slice(0, MAX_CANDIDATES)) {
     const claims = claimOf(d.annotations?.["dev.sigstore.bundle.predicateType"]);

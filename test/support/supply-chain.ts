@@ -56,7 +56,9 @@ export async function pushImage(
 }
 
 export /** Where scripts/build-supply-chain-tools.sh puts crane and cosign, if it has run. */
-function findTool(name: "crane" | "cosign" | "cosign-v2"): string | undefined {
+function findTool(
+  name: "crane" | "cosign" | "cosign-v2" | "referrers-registry",
+): string | undefined {
   const fromEnv = process.env.MCP_WARDEN_TOOLS_BIN;
   if (fromEnv !== undefined)
     return existsSync(join(fromEnv, name)) ? join(fromEnv, name) : undefined;
