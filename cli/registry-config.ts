@@ -3,21 +3,25 @@ import { WardenError } from "../policies/errors.ts";
 import { fromDockerConfig, type CredentialSource } from "../supply-chain/registry/credentials.ts";
 import { fetchTrustedRoot, TufRootError } from "../supply-chain/verify/tuf-root.ts";
 
+/** Reads a text file the user named, or says which and why not. */
+async function readNamedFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw new WardenError(
+      "INPUT_INVALID",
+      `${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+}
+
 /**
  * Registry credentials from a Docker config JSON file (`~/.docker/config.json`, or a mounted
  * `kubernetes.io/dockerconfigjson` Secret's `.dockerconfigjson`).
  * @throws WardenError INPUT_INVALID naming the file
  */
 export async function readRegistryConfig(path: string): Promise<CredentialSource> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new WardenError(
-      "INPUT_INVALID",
-      `${path}: cannot read registry credentials (${(e as NodeJS.ErrnoException).code ?? "error"})`,
-    );
-  }
+  const text = await readNamedFile(path, "registry credentials");
   try {
     return fromDockerConfig(text, path);
   } catch (e) {
@@ -36,15 +40,7 @@ export async function readRegistryConfig(path: string): Promise<CredentialSource
  * @throws WardenError INPUT_INVALID naming the file
  */
 export async function readTrustedRoot(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new WardenError(
-      "INPUT_INVALID",
-      `${path}: cannot read the trusted root (${(e as NodeJS.ErrnoException).code ?? "error"})`,
-    );
-  }
+  const text = await readNamedFile(path, "the trusted root");
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

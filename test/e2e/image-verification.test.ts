@@ -20,6 +20,7 @@ import {
 } from "../support/registry-server.ts";
 import { pushImage } from "../support/supply-chain.ts";
 import { issueServingCert, makeTestCA } from "./support/certs.ts";
+import { statusMessage } from "./support/api-errors.ts";
 import { k8sBinDir, SKIP_NO_BINARIES, startCluster, type TestCluster } from "./support/cluster.ts";
 import { startWebhookProcess, type WebhookProcess } from "./support/webhook-process.ts";
 
@@ -30,19 +31,6 @@ const readYaml = (path: string): KubernetesObject[] =>
   parseAllDocuments(readFileSync(new URL(path, root), "utf8")).map(
     (d) => d.toJS() as KubernetesObject,
   );
-
-function statusMessage(err: unknown): string {
-  let body: unknown = (err as { body?: unknown } | null)?.body;
-  for (let i = 0; i < 2 && typeof body === "string"; i++) {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      break;
-    }
-  }
-  const message = (body as { message?: unknown } | null)?.message;
-  return typeof message === "string" ? message : String(err);
-}
 
 describe("image verification at admission", { skip, timeout: 300_000 }, () => {
   let cluster: TestCluster;

@@ -12,6 +12,7 @@ import {
 import { parse, parseAllDocuments } from "yaml";
 import { compliantPodSpec } from "../support/policies.ts";
 import { issueServingCert, makeTestCA, type ServingCert, type TestCA } from "./support/certs.ts";
+import { statusMessage } from "./support/api-errors.ts";
 import { k8sBinDir, SKIP_NO_BINARIES, startCluster, type TestCluster } from "./support/cluster.ts";
 import { startWebhookProcess, type WebhookProcess } from "./support/webhook-process.ts";
 
@@ -23,20 +24,6 @@ const readYaml = (path: string): KubernetesObject[] =>
   parseAllDocuments(readFileSync(new URL(path, root), "utf8"))
     .map((d) => d.toJS() as KubernetesObject | null)
     .filter((o): o is KubernetesObject => o !== null);
-
-/** The API server's Status message out of a client error (its body is JSON, sometimes as a string). */
-function errorText(err: unknown): string {
-  let body: unknown = (err as { body?: unknown } | null)?.body;
-  for (let i = 0; i < 2 && typeof body === "string"; i++) {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      break;
-    }
-  }
-  const message = (body as { message?: unknown } | null)?.message;
-  return typeof message === "string" ? message : String(err);
-}
 
 /** Retries `fn` until it stops throwing, for state that reaches the webhook through a watch. */
 async function eventually<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
@@ -55,7 +42,7 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (err) {
-    return errorText(err);
+    return statusMessage(err);
   }
   assert.fail("expected the API server to refuse the request");
 }
@@ -374,7 +361,7 @@ describe(
               : shipped;
           const applied = await objects
             .patch(object, undefined, "All", "mcp-warden-e2e", true, PatchStrategy.ServerSideApply)
-            .catch((err: unknown) => assert.fail(`${file} ${object.kind}: ${errorText(err)}`));
+            .catch((err: unknown) => assert.fail(`${file} ${object.kind}: ${statusMessage(err)}`));
           assert.equal(applied.kind, object.kind, `${file}: ${object.kind}`);
         }
       }
