@@ -1,12 +1,13 @@
 // image/signed and image/evaluated at admission, end to end: a real kube-apiserver calls
 // `mcp-warden serve` (as its ServiceAccount, with deploy/rbac.yaml), which looks the pod's image up
 // in a real registry behind Basic auth, with the credentials of the pod's imagePullSecrets.
+import { readYaml, registerWebhook } from "./support/manifests.ts";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
@@ -27,10 +28,6 @@ import { startWebhookProcess, type WebhookProcess } from "./support/webhook-proc
 const binDir = k8sBinDir();
 const skip = !binDir ? SKIP_NO_BINARIES : SKIP_NO_REGISTRY;
 const root = new URL("../../", import.meta.url);
-const readYaml = (path: string): KubernetesObject[] =>
-  parseAllDocuments(readFileSync(new URL(path, root), "utf8")).map(
-    (d) => d.toJS() as KubernetesObject,
-  );
 
 describe("image verification at admission", { skip, timeout: 300_000 }, () => {
   let cluster: TestCluster;
@@ -122,14 +119,7 @@ describe("image verification at admission", { skip, timeout: 300_000 }, () => {
       ca: ca.cert,
       args: ["--policy-name=default"],
     });
-    const [vwc] = readYaml("deploy/webhook.yaml") as (KubernetesObject & {
-      webhooks: { clientConfig: unknown }[];
-    })[];
-    vwc!.webhooks[0]!.clientConfig = {
-      url: webhook.url,
-      caBundle: Buffer.from(ca.cert).toString("base64"),
-    };
-    await objects.create(vwc!);
+    await registerWebhook(objects, webhook.url, ca.cert);
   });
 
   after(async () => {

@@ -1,5 +1,6 @@
 // The admission webhook against a real kube-apiserver: `mcp-warden serve` runs as its own process,
 // registered with the configuration shipped in deploy/webhook.yaml (pointed at 127.0.0.1).
+import { readYaml, registerWebhook } from "./support/manifests.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
@@ -9,7 +10,7 @@ import {
   PatchStrategy,
   type KubernetesObject,
 } from "@kubernetes/client-node";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 import { compliantPodSpec } from "../support/policies.ts";
 import { issueServingCert, makeTestCA, type ServingCert, type TestCA } from "./support/certs.ts";
 import { statusMessage } from "./support/api-errors.ts";
@@ -20,10 +21,6 @@ const binDir = k8sBinDir();
 if (!binDir) console.log(`# ${SKIP_NO_BINARIES}`);
 
 const root = new URL("../../", import.meta.url);
-const readYaml = (path: string): KubernetesObject[] =>
-  parseAllDocuments(readFileSync(new URL(path, root), "utf8"))
-    .map((d) => d.toJS() as KubernetesObject | null)
-    .filter((o): o is KubernetesObject => o !== null);
 
 /** Retries `fn` until it stops throwing, for state that reaches the webhook through a watch. */
 async function eventually<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
@@ -162,14 +159,7 @@ describe(
       serving = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
       webhook = await start();
 
-      const [vwc] = readYaml("deploy/webhook.yaml") as (KubernetesObject & {
-        webhooks: { clientConfig: unknown }[];
-      })[];
-      vwc!.webhooks[0]!.clientConfig = {
-        url: webhook.url,
-        caBundle: Buffer.from(ca.cert).toString("base64"),
-      };
-      await objects.create(vwc!);
+      await registerWebhook(objects, webhook.url, ca.cert);
       // The API server picks the configuration up through its own informer: wait until it bites.
       const spec = compliantPodSpec();
       (spec.securityContext as Record<string, unknown>).runAsNonRoot = false;

@@ -6,6 +6,7 @@
  *   const registry = await startRegistry({ users: { alice: "s3cret" } });
  *   try { ... registry.host ... } finally { await registry.stop(); }
  */
+import { startGuard } from "./process-guard.ts";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -173,17 +174,4 @@ async function terminate(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
   await exited;
   clearTimeout(timer);
-}
-
-/**
- * A shell that SIGKILLs the registry and removes its directory once its stdin closes, i.e. when
- * this Node process dies without calling stop(). stop() kills the guard first.
- */
-function startGuard(root: string): ChildProcess {
-  const script =
-    'while read -r p; do pids="$pids $p"; done; kill -KILL $pids 2>/dev/null; sleep 1; rm -rf "$0"';
-  const guard = spawn("/bin/sh", ["-c", script, root], { stdio: ["pipe", "ignore", "ignore"] });
-  guard.unref();
-  if (guard.stdin instanceof Socket) guard.stdin.unref();
-  return guard;
 }

@@ -6,6 +6,7 @@
  *   try { const core = cluster.kubeConfig().makeApiClient(CoreV1Api); ... }
  *   finally { await cluster.stop(); }
  */
+import { startGuard } from "../../support/process-guard.ts";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -176,20 +177,6 @@ function spawnProc(name: string, bin: string, args: string[], guard: ChildProces
   child.unref();
   for (const stream of [child.stdout, child.stderr]) if (stream instanceof Socket) stream.unref();
   return proc;
-}
-
-/**
- * A shell that SIGKILLs every pid written to its stdin and removes the temporary directory once
- * that stdin closes, i.e. when this Node process dies without calling stop() (a crash, SIGKILL,
- * a runner timeout). stop() kills the guard first, so it never fires on a clean shutdown.
- */
-function startGuard(root: string): ChildProcess {
-  const script =
-    'while read -r p; do pids="$pids $p"; done; kill -KILL $pids 2>/dev/null; sleep 1; rm -rf "$0"';
-  const guard = spawn("/bin/sh", ["-c", script, root], { stdio: ["pipe", "ignore", "ignore"] });
-  guard.unref();
-  if (guard.stdin instanceof Socket) guard.stdin.unref();
-  return guard;
 }
 
 async function terminate({ child }: Proc): Promise<void> {

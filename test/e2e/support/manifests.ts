@@ -1,0 +1,25 @@
+import { readFileSync } from "node:fs";
+import type { KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+
+const root = new URL("../../../", import.meta.url);
+
+/** Every document of a YAML file in the repository (`deploy/rbac.yaml`). */
+export function readYaml(path: string): KubernetesObject[] {
+  return parseAllDocuments(readFileSync(new URL(path, root), "utf8"))
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => o !== null);
+}
+
+/** Registers the shipped ValidatingWebhookConfiguration, pointed at a webhook on loopback. */
+export async function registerWebhook(
+  objects: KubernetesObjectApi,
+  url: string,
+  caPem: string,
+): Promise<void> {
+  const [vwc] = readYaml("deploy/webhook.yaml") as (KubernetesObject & {
+    webhooks: { clientConfig: unknown }[];
+  })[];
+  vwc!.webhooks[0]!.clientConfig = { url, caBundle: Buffer.from(caPem).toString("base64") };
+  await objects.create(vwc!);
+}
