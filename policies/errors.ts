@@ -18,7 +18,17 @@ export type WardenErrorCode =
   /** An in-toto Statement made for other subjects than the image being verified. */
   | "STATEMENT_SUBJECT_MISMATCH"
   /** An in-toto Statement of another predicate type. */
-  | "STATEMENT_PREDICATE_TYPE";
+  | "STATEMENT_PREDICATE_TYPE"
+  /** A lockfile that cannot be parsed (`supply-chain/scan/lockfiles/`). */
+  | "LOCKFILE_INVALID"
+  /** An OSV record that does not match the OSV schema, e.g. a malformed range. */
+  | "OSV_RECORD_INVALID"
+  /** The OSV API or an offline OSV database could not be read or queried. */
+  | "VULNERABILITY_SOURCE_FAILED"
+  /** An MCP server manifest (`server.json`) that is not valid. */
+  | "MANIFEST_INVALID"
+  /** An MCP server that could not be started or listed over stdio. */
+  | "MCP_SERVER_FAILED";
 
 /**
  * Every error the core raises on bad input. `problems` lists every bad field, not only the first,

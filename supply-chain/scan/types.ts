@@ -60,7 +60,7 @@ export interface VulnerabilityMatch {
 export interface VulnerabilitySource {
   /** Names the source for reports, e.g. `osv API (https://api.osv.dev)` or `offline OSV database osv.zip (51,234 records)`. */
   readonly description: string;
-  /** Every advisory affecting each package. Rejects with a ScanError naming what failed. */
+  /** Every advisory affecting each package. Rejects with a WardenError (`VULNERABILITY_SOURCE_FAILED`, `OSV_RECORD_INVALID`) naming what failed. */
   matches(
     packages: readonly LockedPackage[],
     opts?: { signal?: AbortSignal },
