@@ -1,0 +1,226 @@
+import type { TrustLevel } from "../rule.ts";
+import {
+  TRUST_LEVELS,
+  type ControlFinding,
+  type ControlResult,
+  type SeverityLevel,
+  type SourceInfo,
+  type Verdict,
+  type VulnerabilityFinding,
+} from "./predicate.ts";
+
+/**
+ * The controls an evaluation checks, their ids aligned with the MCP Trust Framework (mpak, MTF
+ * v0.1) where it names one, and the trust level they earn. Pure: everything observed is passed in.
+ */
+
+/** `none` never fails on vulnerabilities (they are still recorded). */
+export type SeverityThreshold = Exclude<SeverityLevel, "unknown"> | "none";
+
+const SEVERITY_RANK: Record<SeverityLevel, number> = {
+  low: 1,
+  medium: 2,
+  high: 3,
+  critical: 4,
+  // An advisory that states no severity is treated as serious: failing open on missing data
+  // would let an unrated critical through. It can be waived with an ignore entry.
+  unknown: 3,
+};
+const THRESHOLD_RANK: Record<SeverityThreshold, number> = {
+  low: 1,
+  medium: 2,
+  high: 3,
+  critical: 4,
+  none: Number.POSITIVE_INFINITY,
+};
+
+/** True when a finding of `level` reaches the threshold (`unknown` counts as `high`). */
+export function meetsThreshold(level: SeverityLevel, threshold: SeverityThreshold): boolean {
+  return SEVERITY_RANK[level] >= THRESHOLD_RANK[threshold];
+}
+
+export const CONTROL_TITLES = {
+  "AI-01": "The server manifest is present and valid",
+  "CD-01": "The tools the server exposes are exactly the tools its manifest declares",
+  "CD-02":
+    "The manifest declares the server's permissions (egress, ingress, filesystem, credentials)",
+  "CD-03":
+    "Tool names and descriptions carry no hidden instructions, invisible text or encoded payloads",
+  "SC-02": "No known vulnerability at or above the severity threshold in the dependency tree",
+  "SC-03": "Dependencies are pinned to exact versions with integrity hashes",
+  "AI-03": "The image is signed",
+  "PR-01": "The source repository and commit of the release are recorded",
+  "PR-02": "The release was evaluated by an identified CI workflow run",
+  "PR-03": "The signature is bound to the workflow's own identity (keyless, OIDC)",
+} as const;
+export type ControlId = keyof typeof CONTROL_TITLES;
+
+/**
+ * The controls each level requires on top of the levels below, after MTF's levels: L1 Basic (valid
+ * manifest, tool declarations), L2 Standard (vulnerability scanning, pinning, description safety),
+ * L3 Verified (signing, provenance, permission and credential scope declaration), L4 Attested
+ * (the signature itself proves which workflow built the release).
+ */
+export const LEVEL_REQUIREMENTS: Record<TrustLevel, readonly ControlId[]> = {
+  L1: ["AI-01", "CD-01"],
+  L2: ["SC-02", "SC-03", "CD-03"],
+  L3: ["AI-03", "PR-01", "PR-02", "CD-02"],
+  L4: ["PR-03"],
+};
+
+/** What was observed about one release; `undefined` where a thing could not be observed at all. */
+export interface Observations {
+  /** Tool declaration problems (declared vs exposed, pins); `skipped` when the server could not be listed. */
+  toolDeclaration: { findings: ControlFinding[] } | { skipped: string };
+  /** Description safety findings over every known tool; `skipped` when no tool is known. */
+  descriptionSafety: { findings: ControlFinding[] } | { skipped: string };
+  /** Whether the manifest declares permissions. */
+  permissionsDeclared: boolean;
+  /** Vulnerabilities found (ignored ones carry `ignored`); `skipped` when no scan could run. */
+  vulnerabilities:
+    | { findings: { vulnerability: VulnerabilityFinding; location?: string }[] }
+    | { skipped: string };
+  /** Pinning problems; `skipped` when no lockfile was found. */
+  pinning: { findings: ControlFinding[] } | { skipped: string };
+  /** How the image is signed. */
+  signing: "keyless" | "key" | "none";
+  source: SourceInfo | undefined;
+}
+
+export interface ControlSettings {
+  failOnSeverity: SeverityThreshold;
+}
+
+function control(
+  id: ControlId,
+  outcome: { findings: ControlFinding[] } | { skipped: string },
+  failed: (findings: ControlFinding[]) => boolean = (f) => f.length > 0,
+): ControlResult {
+  if ("skipped" in outcome)
+    return { id, title: CONTROL_TITLES[id], status: "skip", findings: [], notes: outcome.skipped };
+  return {
+    id,
+    title: CONTROL_TITLES[id],
+    status: failed(outcome.findings) ? "fail" : "pass",
+    findings: outcome.findings,
+  };
+}
+
+function vulnerabilityFinding(
+  v: VulnerabilityFinding,
+  location: string | undefined,
+): ControlFinding {
+  const ids = [v.id, ...v.aliases.filter((a) => a !== v.id)].join(", ");
+  const fix = v.fixedVersion === undefined ? "no fixed version" : `fixed in ${v.fixedVersion}`;
+  const waived =
+    v.ignored === undefined ? "" : ` (ignored until ${v.ignored.expires}: ${v.ignored.reason})`;
+  return {
+    message: `${v.package.name}@${v.version}: ${ids}${v.summary ? ` — ${v.summary}` : ""} (${fix})${waived}`,
+    severity: v.severity.level,
+    ...(location === undefined ? {} : { location }),
+  };
+}
+
+function vulnerabilityControl(obs: Observations, settings: ControlSettings): ControlResult {
+  const vulns = obs.vulnerabilities;
+  if ("skipped" in vulns) return control("SC-02", vulns);
+  const all = vulns.findings.map((f) => f.vulnerability);
+  const blocking = all.filter(
+    (v) => v.ignored === undefined && meetsThreshold(v.severity.level, settings.failOnSeverity),
+  );
+  const result = control(
+    "SC-02",
+    { findings: vulns.findings.map((f) => vulnerabilityFinding(f.vulnerability, f.location)) },
+    () => blocking.length > 0,
+  );
+  const ignored = all.filter((v) => v.ignored !== undefined).length;
+  const notes = [
+    `threshold: ${settings.failOnSeverity}`,
+    `${blocking.length} at or above it`,
+    ...(ignored > 0 ? [`${ignored} ignored by the ignore file`] : []),
+  ];
+  return { ...result, notes: notes.join("; ") };
+}
+
+function signingControl(obs: Observations): ControlResult {
+  if (obs.signing === "none")
+    return control("AI-03", { skipped: "signing is off (signing: none): the image is not signed" });
+  return {
+    ...control("AI-03", { findings: [] }),
+    notes: `signed ${obs.signing === "keyless" ? "keyless (Fulcio certificate, Rekor entry)" : "with a key"}`,
+  };
+}
+
+function provenanceControls(obs: Observations): ControlResult[] {
+  const src = obs.source;
+  const outsideCi = "the evaluation ran outside CI: no source or workflow to record";
+  const pr01 =
+    src === undefined
+      ? control("PR-01", { skipped: outsideCi })
+      : { ...control("PR-01", { findings: [] }), notes: `${src.repository} at ${src.commit}` };
+  const pr02 =
+    src === undefined
+      ? control("PR-02", { skipped: outsideCi })
+      : src.workflow === undefined || src.runId === undefined
+        ? control("PR-02", { skipped: "the CI run did not name its workflow and run id" })
+        : { ...control("PR-02", { findings: [] }), notes: `${src.workflow}, run ${src.runId}` };
+  const pr03 =
+    obs.signing !== "keyless"
+      ? control("PR-03", {
+          skipped: `the image is ${obs.signing === "none" ? "not signed" : "signed with a key"}, which proves no workflow identity`,
+        })
+      : pr02.status !== "pass"
+        ? control("PR-03", {
+            skipped: "keyless signature, but no workflow identity was recorded to bind it to",
+          })
+        : {
+            ...control("PR-03", { findings: [] }),
+            notes: "the signing certificate's identity is the workflow's OIDC identity",
+          };
+  return [pr01, pr02, pr03];
+}
+
+/** Every control, in a stable order. */
+export function evaluateControls(obs: Observations, settings: ControlSettings): ControlResult[] {
+  return [
+    { ...control("AI-01", { findings: [] }), notes: "server.json parsed and validated" },
+    control("CD-01", obs.toolDeclaration),
+    obs.permissionsDeclared
+      ? control("CD-02", { findings: [] })
+      : control("CD-02", {
+          findings: [
+            {
+              message:
+                'the manifest declares no permissions (_meta["dev.mcp-warden/permissions"]): egress, ingress and credentials cannot be scoped',
+              severity: "medium",
+              location: "server.json#_meta",
+            },
+          ],
+        }),
+    control("CD-03", obs.descriptionSafety),
+    vulnerabilityControl(obs, settings),
+    control("SC-03", obs.pinning),
+    signingControl(obs),
+    ...provenanceControls(obs),
+  ];
+}
+
+/**
+ * The highest level whose controls, and those of every level below, all pass. A control that was
+ * skipped caps the level as a failed one does: what was not checked earns nothing. L1 is the floor
+ * of the scale; a release that fails an L1 control fails its verdict.
+ */
+export function trustLevelOf(controls: readonly ControlResult[]): TrustLevel {
+  const status = new Map(controls.map((c) => [c.id, c.status]));
+  let reached: TrustLevel = "L1";
+  for (const level of TRUST_LEVELS) {
+    if (!LEVEL_REQUIREMENTS[level].every((id) => status.get(id) === "pass")) break;
+    reached = level;
+  }
+  return reached;
+}
+
+/** `fail` when any control failed; skipped controls lower the level, not the verdict. */
+export function verdictOf(controls: readonly ControlResult[]): Verdict {
+  return controls.some((c) => c.status === "fail") ? "fail" : "pass";
+}
