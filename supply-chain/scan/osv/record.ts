@@ -1,0 +1,223 @@
+import { WardenError, type FieldProblem } from "../../../policies/errors.ts";
+import { fieldPath } from "../../../policies/field-path.ts";
+import { compileSchema } from "../../../policies/schema-validator.ts";
+import { orderFor } from "./versions.ts";
+
+/**
+ * An advisory in the OSV format (https://ossf.github.io/osv-schema/), as far as scanning reads it.
+ * Fields this module does not use (references, credits, …) are kept as given.
+ */
+export interface OsvRecord {
+  schema_version?: string;
+  id: string;
+  modified: string;
+  published?: string;
+  withdrawn?: string;
+  aliases?: string[];
+  related?: string[];
+  upstream?: string[];
+  summary?: string;
+  details?: string;
+  severity?: OsvSeverity[];
+  affected?: OsvAffected[];
+  database_specific?: Record<string, unknown>;
+}
+
+export type OsvSeverityType = "CVSS_V2" | "CVSS_V3" | "CVSS_V4" | "Ubuntu";
+
+export interface OsvSeverity {
+  type: OsvSeverityType;
+  /** For CVSS types, the vector (`CVSS:3.1/AV:N/…`). */
+  score: string;
+}
+
+export interface OsvAffected {
+  package?: { ecosystem: string; name: string; purl?: string };
+  severity?: OsvSeverity[];
+  ranges?: OsvRange[];
+  versions?: string[];
+  ecosystem_specific?: Record<string, unknown>;
+  database_specific?: Record<string, unknown>;
+}
+
+export type OsvRangeType = "SEMVER" | "ECOSYSTEM" | "GIT";
+
+export interface OsvRange {
+  type: OsvRangeType;
+  repo?: string;
+  /** Each event has exactly one of its keys. */
+  events: OsvEvent[];
+  database_specific?: Record<string, unknown>;
+}
+
+export interface OsvEvent {
+  introduced?: string;
+  fixed?: string;
+  last_affected?: string;
+  limit?: string;
+}
+
+export const EVENT_KINDS = ["introduced", "fixed", "last_affected", "limit"] as const;
+export type OsvEventKind = (typeof EVENT_KINDS)[number];
+
+const text = { type: "string" } as const;
+const texts = { type: "array", items: text } as const;
+const time = { type: "string", format: "date-time" } as const;
+const object = { type: "object" } as const;
+const severities = {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["type", "score"],
+    properties: {
+      type: { enum: ["CVSS_V2", "CVSS_V3", "CVSS_V4", "Ubuntu"] },
+      score: text,
+    },
+  },
+} as const;
+
+/**
+ * The shape of the OSV schema (1.7), lenient on fields added later: unknown fields are allowed,
+ * known ones must have their type. What a schema cannot say is checked by `rangeProblems`.
+ */
+const osvSchema = {
+  type: "object",
+  required: ["id", "modified"],
+  properties: {
+    schema_version: text,
+    id: { type: "string", minLength: 1 },
+    modified: time,
+    published: time,
+    withdrawn: time,
+    aliases: texts,
+    related: texts,
+    upstream: texts,
+    summary: text,
+    details: text,
+    severity: severities,
+    database_specific: object,
+    affected: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          package: {
+            type: "object",
+            required: ["ecosystem", "name"],
+            properties: {
+              ecosystem: { type: "string", minLength: 1 },
+              name: { type: "string", minLength: 1 },
+              purl: text,
+            },
+          },
+          severity: severities,
+          versions: texts,
+          ecosystem_specific: object,
+          database_specific: object,
+          ranges: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["type", "events"],
+              properties: {
+                type: { enum: ["SEMVER", "ECOSYSTEM", "GIT"] },
+                repo: text,
+                database_specific: object,
+                events: {
+                  type: "array",
+                  minItems: 1,
+                  items: {
+                    type: "object",
+                    minProperties: 1,
+                    maxProperties: 1,
+                    additionalProperties: false,
+                    properties: {
+                      introduced: { type: "string", minLength: 1 },
+                      fixed: { type: "string", minLength: 1 },
+                      last_affected: { type: "string", minLength: 1 },
+                      limit: { type: "string", minLength: 1 },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const validator = compileSchema<OsvRecord>(osvSchema);
+
+/** The single key of a schema-valid event. */
+export function eventOf(event: OsvEvent): { kind: OsvEventKind; version: string } {
+  for (const kind of EVENT_KINDS) {
+    const version = event[kind];
+    if (version !== undefined) return { kind, version };
+  }
+  // Unreachable for validated records: the schema requires exactly one known key.
+  throw new TypeError("OSV event without a key");
+}
+
+// `introduced: "0"` means "from the first version"; `limit: "*"` means "no limit". Neither is a
+// version of any order.
+function isSentinel(kind: OsvEventKind, version: string): boolean {
+  return (kind === "introduced" && version === "0") || (kind === "limit" && version === "*");
+}
+
+/** What the schema cannot express: an `introduced` in every range, versions its order can read. */
+function rangeProblems(record: OsvRecord): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [i, affected] of (record.affected ?? []).entries()) {
+    const ecosystem = affected.package?.ecosystem ?? "";
+    for (const [j, range] of (affected.ranges ?? []).entries()) {
+      const at = fieldPath("", "affected", i, "ranges", j);
+      if (range.type === "GIT" && range.repo === undefined)
+        problems.push({ path: fieldPath(at, "repo"), message: "is required for a GIT range" });
+      if (!range.events.some((e) => e.introduced !== undefined))
+        problems.push({
+          path: fieldPath(at, "events"),
+          message: 'needs an introduced event (use "0" for every version before the others)',
+        });
+      // Versions must be readable in the range's order, or the range cannot be evaluated; SEMVER
+      // ranges are SemVer in every ecosystem, ECOSYSTEM ranges follow the ecosystem when known.
+      const order = orderFor(range.type, ecosystem);
+      if (order === undefined) continue;
+      for (const [k, event] of range.events.entries()) {
+        const { kind, version } = eventOf(event);
+        if (isSentinel(kind, version) || order.normalize(version) !== undefined) continue;
+        problems.push({
+          path: fieldPath(at, "events", k, kind),
+          message: `${JSON.stringify(version)} is not a ${order.name} version`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+function recordId(value: unknown): string {
+  if (typeof value === "object" && value !== null && "id" in value && typeof value.id === "string")
+    return value.id;
+  return "(without an id)";
+}
+
+/**
+ * Validates one OSV record: the schema's shape, an `introduced` event in every range, one key per
+ * event and versions the range's order can read.
+ * @param where names the record's origin (a file, a zip entry, a URL) in errors
+ * @throws WardenError OSV_RECORD_INVALID naming `where`, the record id and every bad field
+ */
+export function parseOsvRecord(value: unknown, where: string): OsvRecord {
+  const problems = validator.problems(value, "");
+  if (problems.length === 0 && validator.is(value)) {
+    problems.push(...rangeProblems(value));
+    if (problems.length === 0) return value;
+  }
+  throw new WardenError(
+    "OSV_RECORD_INVALID",
+    `${where}: OSV record ${recordId(value)} is not valid`,
+    { problems },
+  );
+}

@@ -1,0 +1,89 @@
+import * as pep440 from "@renovatebot/pep440";
+import semver from "semver";
+
+/**
+ * How one kind of version string is ordered. `normalize` returns the canonical form compared by
+ * `compare`, or undefined for a string that is not a version of this order.
+ */
+export interface VersionOrder {
+  readonly name: string;
+  normalize(version: string): string | undefined;
+  compare(a: string, b: string): number;
+}
+
+// Go versions carry a `v` (`v1.2.3`, pseudo-versions `v0.0.0-20210101000000-abcdef123456`); OSV's
+// SEMVER ranges do not. A pseudo-version is a SemVer prerelease, so SemVer precedence orders it.
+function withoutV(version: string): string {
+  return version.startsWith("v") ? version.slice(1) : version;
+}
+
+/**
+ * SemVer 2.0 precedence (npm, Go, and every SEMVER range). Prereleases sort below their release
+ * (`1.0.0-beta` < `1.0.0`), which is the ordering OSV means; npm's range-satisfaction rule that
+ * hides prereleases from ranges does not apply to advisories.
+ */
+export const semverOrder: VersionOrder = {
+  name: "SemVer",
+  normalize(version) {
+    return semver.valid(withoutV(version)) ?? undefined;
+  },
+  compare(a, b) {
+    return semver.compare(a, b);
+  },
+};
+
+/** PEP 440 (PyPI): `1.0` == `1.0.0`; dev < pre < release < post. */
+export const pep440Order: VersionOrder = {
+  name: "PEP 440",
+  normalize(version) {
+    return pep440.valid(version) === null ? undefined : version.trim().toLowerCase();
+  },
+  compare(a, b) {
+    return pep440.compare(a, b);
+  },
+};
+
+/**
+ * The order of a range's versions: SEMVER ranges are SemVer whatever the ecosystem; ECOSYSTEM ranges
+ * follow the ecosystem; GIT ranges (commits) and ecosystems without a known order have none, so
+ * only their exact `versions` lists can match.
+ */
+export function orderFor(rangeType: string, ecosystem: string): VersionOrder | undefined {
+  if (rangeType === "SEMVER") return semverOrder;
+  if (rangeType !== "ECOSYSTEM") return undefined;
+  switch (ecosystem) {
+    case "npm":
+    case "Go":
+      return semverOrder;
+    case "PyPI":
+      return pep440Order;
+    default:
+      return undefined;
+  }
+}
+
+/** PEP 503: names compare lowercased with runs of `-`, `_` and `.` as one `-`. */
+export function pep503Name(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
+}
+
+/** The name as advisories and lockfiles are matched: PyPI per PEP 503, others exactly. */
+export function packageKeyName(ecosystem: string, name: string): string {
+  return ecosystem === "PyPI" ? pep503Name(name) : name;
+}
+
+/** Whether an installed version is one listed in an advisory's exact `versions`. */
+export function sameVersion(ecosystem: string, listed: string, installed: string): boolean {
+  if (listed === installed) return true;
+  switch (ecosystem) {
+    case "PyPI": {
+      const a = pep440Order.normalize(listed);
+      const b = pep440Order.normalize(installed);
+      return a !== undefined && b !== undefined && pep440.eq(a, b);
+    }
+    case "Go":
+      return withoutV(listed) === withoutV(installed);
+    default:
+      return false;
+  }
+}
