@@ -1,0 +1,194 @@
+import { WardenError, type FieldProblem } from "../policies/errors.ts";
+import type { SeverityThreshold } from "../policies/evaluation/controls.ts";
+import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
+import type { TrustLevel } from "../policies/rule.ts";
+
+/** Every input `action.yml` declares; a test keeps the two in step. */
+export const INPUT_NAMES = [
+  "image",
+  "manifest",
+  "lockfiles",
+  "fail-on-severity",
+  "ignore-file",
+  "vulnerability-db",
+  "signing",
+  "key",
+  "key-password",
+  "tlog-upload",
+  "min-trust-level",
+  "registry-username",
+  "registry-password",
+  "github-token",
+  "insecure-registries",
+  "kubernetes-manifests",
+  "tool-timeout",
+  "fulcio-url",
+  "rekor-url",
+  "tsa-url",
+] as const;
+export type InputName = (typeof INPUT_NAMES)[number];
+
+export type VulnerabilityDb = { kind: "api"; url: string } | { kind: "offline"; path: string };
+
+export type Signing =
+  | { mode: "keyless"; fulcioUrl: string; rekorUrl: string; tsaUrl?: string }
+  | { mode: "key"; key: string; password?: string; rekorUrl?: string; tsaUrl?: string }
+  | { mode: "none" };
+
+/** The Action's inputs, parsed and checked: what `run` works from. */
+export interface ActionInputs {
+  image: string;
+  manifest: string;
+  /** Paths, or `detect` to find them next to the manifest. */
+  lockfiles: string[] | "detect";
+  failOnSeverity: SeverityThreshold;
+  ignoreFile?: string;
+  vulnerabilityDb: VulnerabilityDb;
+  signing: Signing;
+  minTrustLevel: TrustLevel;
+  registry: { username?: string; password?: string; githubToken?: string; insecure: string[] };
+  kubernetesManifests?: string;
+  toolTimeoutMs: number;
+}
+
+const SEVERITIES: readonly SeverityThreshold[] = ["critical", "high", "medium", "low", "none"];
+const OSV_API = "https://api.osv.dev";
+
+function list(value: string): string[] {
+  return value
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+function oneOf<T extends string>(
+  name: InputName,
+  value: string,
+  allowed: readonly T[],
+  problems: FieldProblem[],
+): T {
+  const found = allowed.find((a) => a === value.trim());
+  if (found === undefined)
+    problems.push({
+      path: name,
+      message: `must be one of ${allowed.join(", ")}, not ${JSON.stringify(value)}`,
+    });
+  return found ?? allowed[0]!;
+}
+
+function httpsUrl(name: InputName, value: string, problems: FieldProblem[]): string {
+  try {
+    const url = new URL(value);
+    if (
+      url.protocol === "https:" ||
+      (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
+    )
+      return value.replace(/\/+$/, "");
+  } catch {
+    // reported below
+  }
+  problems.push({
+    path: name,
+    message: `must be an https:// URL (http only on loopback), not ${JSON.stringify(value)}`,
+  });
+  return value;
+}
+
+function optional(value: string): string | undefined {
+  const v = value.trim();
+  return v === "" ? undefined : v;
+}
+
+/**
+ * Reads the inputs through `get` (the runner's `INPUT_*` variables via `@actions/core`) into one
+ * typed object. Every bad input is reported at once.
+ * @throws WardenError USAGE listing each bad input by name
+ */
+export function readInputs(get: (name: InputName) => string): ActionInputs {
+  const problems: FieldProblem[] = [];
+  const image = get("image").trim();
+  if (image === "") problems.push({ path: "image", message: "is required" });
+
+  const db = get("vulnerability-db").trim() || "osv";
+  const vulnerabilityDb: VulnerabilityDb =
+    db === "osv"
+      ? { kind: "api", url: OSV_API }
+      : /^[a-z]+:\/\//i.test(db)
+        ? { kind: "api", url: httpsUrl("vulnerability-db", db, problems) }
+        : { kind: "offline", path: db };
+
+  const mode = oneOf("signing", get("signing") || "keyless", ["keyless", "key", "none"], problems);
+  const tsaUrl = optional(get("tsa-url"));
+  const rekorUrl = httpsUrl(
+    "rekor-url",
+    get("rekor-url") || "https://rekor.sigstore.dev",
+    problems,
+  );
+  let signing: Signing;
+  if (mode === "keyless") {
+    signing = {
+      mode,
+      fulcioUrl: httpsUrl(
+        "fulcio-url",
+        get("fulcio-url") || "https://fulcio.sigstore.dev",
+        problems,
+      ),
+      rekorUrl,
+      ...(tsaUrl ? { tsaUrl: httpsUrl("tsa-url", tsaUrl, problems) } : {}),
+    };
+  } else if (mode === "key") {
+    const key = get("key");
+    if (key.trim() === "") problems.push({ path: "key", message: "is required with signing: key" });
+    const tlog = oneOf("tlog-upload", get("tlog-upload") || "false", ["false", "true"], problems);
+    const password = get("key-password");
+    signing = {
+      mode,
+      key,
+      ...(password === "" ? {} : { password }),
+      ...(tlog === "true" ? { rekorUrl } : {}),
+      ...(tlog === "true" && tsaUrl ? { tsaUrl: httpsUrl("tsa-url", tsaUrl, problems) } : {}),
+    };
+  } else {
+    signing = { mode };
+  }
+
+  const timeout = Number(get("tool-timeout") || "60");
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)
+    problems.push({
+      path: "tool-timeout",
+      message: "must be a number of seconds between 1 and 3600",
+    });
+
+  const lockfiles = get("lockfiles").trim() || "detect";
+  const inputs: ActionInputs = {
+    image,
+    manifest: get("manifest").trim() || "server.json",
+    lockfiles: lockfiles === "detect" ? "detect" : list(lockfiles),
+    failOnSeverity: oneOf(
+      "fail-on-severity",
+      get("fail-on-severity") || "high",
+      SEVERITIES,
+      problems,
+    ),
+    vulnerabilityDb,
+    signing,
+    minTrustLevel: oneOf("min-trust-level", get("min-trust-level") || "L2", TRUST_LEVELS, problems),
+    registry: {
+      insecure: list(get("insecure-registries")),
+      ...(optional(get("registry-username")) ? { username: get("registry-username").trim() } : {}),
+      ...(get("registry-password") !== "" ? { password: get("registry-password") } : {}),
+      ...(get("github-token") !== "" ? { githubToken: get("github-token") } : {}),
+    },
+    toolTimeoutMs: Math.round(timeout * 1000),
+  };
+  const ignoreFile = optional(get("ignore-file"));
+  if (ignoreFile !== undefined) inputs.ignoreFile = ignoreFile;
+  const k8s = optional(get("kubernetes-manifests"));
+  if (k8s !== undefined) inputs.kubernetesManifests = k8s;
+
+  if (problems.length > 0)
+    throw new WardenError("USAGE", "invalid action inputs", {
+      problems: problems.map((p) => ({ path: `input ${p.path}`, message: p.message })),
+    });
+  return inputs;
+}
