@@ -1,0 +1,230 @@
+import yarnLockfile from "@yarnpkg/lockfile";
+import { parseSyml } from "@yarnpkg/parsers";
+import { compileSchema } from "../../../policies/schema-validator.ts";
+import type { FieldProblem } from "../../../policies/errors.ts";
+import type { Lockfile } from "../types.ts";
+import { Collector, SEVERITY, at, invalid } from "./common.ts";
+
+/** Entry headers (`"a@^1", a@^1.2:`) of a yarn lockfile: each descriptor with its line. */
+function headerLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let line = 0;
+  for (const raw of text.split("\n")) {
+    line++;
+    if (raw === "" || raw.startsWith(" ") || raw.startsWith("#") || !raw.trimEnd().endsWith(":"))
+      continue;
+    for (const d of splitDescriptors(raw.trimEnd().slice(0, -1))) if (!out.has(d)) out.set(d, line);
+  }
+  return out;
+}
+
+/** Yarn 1 quotes each descriptor, yarn 2+ the whole list. */
+function splitDescriptors(header: string): string[] {
+  return header
+    .trim()
+    .replace(/^"([^"]*)"$/, "$1")
+    .split(/,\s*/)
+    .map((d) => d.trim().replace(/^"(.*)"$/, "$1"));
+}
+
+/** `name@range` → name and range; the name of a scoped package starts with `@`. */
+function splitDescriptor(d: string): { name: string; range: string } {
+  const i = d.indexOf("@", 1);
+  return i === -1 ? { name: d, range: "" } : { name: d.slice(0, i), range: d.slice(i + 1) };
+}
+
+function problemsAt(file: string, error: unknown): FieldProblem[] {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = /(?:line )?(\d+):\d+/.exec(message)?.[1] ?? /line (\d+)/i.exec(message)?.[1];
+  return [{ path: line === undefined ? file : `${file}:${line}`, message }];
+}
+
+const isRegistryTarball = (url: string): boolean =>
+  /^https?:\/\/[^/]+\/.*\/-\/[^/#]+\.tgz(#.*)?$/.test(url);
+
+interface ClassicEntry {
+  version: string;
+  resolved?: string;
+  integrity?: string;
+}
+const classicSchema = compileSchema<Record<string, ClassicEntry>>({
+  type: "object",
+  additionalProperties: {
+    type: "object",
+    required: ["version"],
+    properties: {
+      version: { type: "string" },
+      resolved: { type: "string" },
+      integrity: { type: "string" },
+    },
+  },
+});
+
+/** yarn.lock of yarn 1 (`# yarn lockfile v1`). */
+export function parseYarnClassic(file: string, text: string): Lockfile {
+  let data: unknown;
+  try {
+    data = yarnLockfile.parse(text).object;
+  } catch (e) {
+    throw invalid(file, "not a yarn 1 lockfile", problemsAt(file, e));
+  }
+  const problems = classicSchema.problems(data, "");
+  if (problems.length > 0 || !classicSchema.is(data))
+    throw invalid(
+      file,
+      "not a yarn 1 lockfile",
+      problems.map((p) => ({ path: at(file, p.path), message: p.message })),
+    );
+  const lines = headerLines(text);
+  const out = new Collector(file);
+  const checked = new Set<string>();
+  for (const [descriptor, entry] of Object.entries(data)) {
+    const { name: installedAs, range } = splitDescriptor(descriptor);
+    // Local folders and links are the project's own source.
+    if (/^(file|link|portal|workspace):/.test(range) && entry.resolved === undefined) continue;
+    // An alias `x@npm:real@^1` installs `real`.
+    const name =
+      range.startsWith("npm:") && range.includes("@", 5)
+        ? splitDescriptor(range.slice(4)).name
+        : installedAs;
+    const line = lines.get(descriptor);
+    out.add({ ecosystem: "npm", name, version: entry.version, line, integrity: entry.integrity });
+    const id = `${name}@${entry.version}`;
+    // Several descriptors share one entry: check it once.
+    if (checked.has(id)) continue;
+    checked.add(id);
+    const { resolved } = entry;
+    if (resolved === undefined || isRegistryTarball(resolved)) {
+      if (entry.integrity === undefined)
+        out.finding(SEVERITY.noIntegrity, `${id} has no integrity hash`, line, name);
+    } else if (resolved.startsWith("file:")) {
+      out.finding(SEVERITY.local, `${id} is installed from a local file (${resolved})`, line, name);
+    } else if (/^git|codeload\.github\.com|\.git(#|$)/.test(resolved)) {
+      out.finding(
+        SEVERITY.outsideRegistry,
+        `${id} is installed from git (${resolved})`,
+        line,
+        name,
+      );
+    } else {
+      out.finding(
+        SEVERITY.outsideRegistry,
+        `${id} is installed from a URL outside a registry (${resolved})`,
+        line,
+        name,
+      );
+    }
+  }
+  return { file, format: "yarn-classic", packages: out.packages, pinning: out.pinning };
+}
+
+interface BerryEntry {
+  version: string;
+  resolution: string;
+  checksum?: string;
+  conditions?: string;
+  dependencies?: Record<string, string>;
+}
+const berrySchema = compileSchema<
+  { __metadata: { version: string | number } } & Record<string, unknown>
+>({
+  type: "object",
+  required: ["__metadata"],
+  properties: {
+    __metadata: {
+      type: "object",
+      required: ["version"],
+      properties: { version: { type: ["string", "number"] } },
+    },
+  },
+});
+const berryEntrySchema = compileSchema<BerryEntry>({
+  type: "object",
+  required: ["version", "resolution"],
+  properties: {
+    version: { type: "string" },
+    resolution: { type: "string" },
+    checksum: { type: "string" },
+    conditions: { type: "string" },
+    dependencies: { type: "object", additionalProperties: { type: "string" } },
+  },
+});
+
+/** yarn.lock of yarn 2 and later (a `__metadata` entry, YAML-like syntax). */
+export function parseYarnBerry(file: string, text: string): Lockfile {
+  let data: unknown;
+  try {
+    data = parseSyml(text);
+  } catch (e) {
+    throw invalid(file, "not a yarn 2+ lockfile", problemsAt(file, e));
+  }
+  const problems = berrySchema.problems(data, "");
+  if (problems.length > 0 || !berrySchema.is(data))
+    throw invalid(
+      file,
+      "not a yarn 2+ lockfile",
+      problems.map((p) => ({ path: at(file, p.path), message: p.message })),
+    );
+  const entries: [string, BerryEntry][] = [];
+  const bad: FieldProblem[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (key === "__metadata") continue;
+    if (berryEntrySchema.is(value)) entries.push([key, value]);
+    else
+      bad.push(
+        ...berryEntrySchema
+          .problems(value, JSON.stringify(key))
+          .map((p) => ({ ...p, path: at(file, p.path) })),
+      );
+  }
+  if (bad.length > 0) throw invalid(file, "not a yarn 2+ lockfile", bad);
+
+  // Workspaces list their dependencies by descriptor; those entries are the direct ones.
+  const byDescriptor = new Map<string, string>();
+  for (const [key, entry] of entries)
+    for (const d of splitDescriptors(key)) byDescriptor.set(d, entry.resolution);
+  const direct = new Set<string>();
+  for (const [, entry] of entries)
+    if (splitDescriptor(entry.resolution).range.startsWith("workspace:"))
+      for (const [n, range] of Object.entries(entry.dependencies ?? {})) {
+        const r = byDescriptor.get(`${n}@${range}`);
+        if (r !== undefined) direct.add(r);
+      }
+
+  const lines = headerLines(text);
+  const out = new Collector(file);
+  for (const [key, entry] of entries) {
+    const { name, range: source } = splitDescriptor(entry.resolution);
+    if (/^(workspace|link|portal):/.test(source)) continue;
+    const line = lines.get(splitDescriptors(key)[0] ?? key);
+    out.add({
+      ecosystem: "npm",
+      name,
+      version: entry.version,
+      line,
+      integrity: entry.checksum,
+      direct: direct.has(entry.resolution),
+    });
+    const id = `${name}@${entry.version}`;
+    if (source.startsWith("npm:") || source.startsWith("patch:")) {
+      // Packages for other platforms are never fetched, so yarn records no checksum for them.
+      if (entry.checksum === undefined)
+        out.finding(
+          entry.conditions === undefined ? SEVERITY.noIntegrity : SEVERITY.local,
+          `${id} has no checksum`,
+          line,
+          name,
+        );
+    } else if (source.startsWith("file:")) {
+      out.finding(SEVERITY.local, `${id} is installed from a local file (${source})`, line, name);
+    } else {
+      out.finding(
+        SEVERITY.outsideRegistry,
+        `${id} is installed from outside a registry (${source})`,
+        line,
+        name,
+      );
+    }
+  }
+  return { file, format: "yarn-berry", packages: out.packages, pinning: out.pinning };
+}
