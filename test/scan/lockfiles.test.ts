@@ -206,19 +206,10 @@ describe("package-lock.json", () => {
     );
   });
 
-  it("parses a 2,000-package lockfile in well under 100 ms", () => {
-    const text = fixture("npm-large/package-lock.json");
-    const first = parseLockfile("package-lock.json", text);
-    assert.ok(first.packages.length >= 2000, `${first.packages.length} packages`);
-    assert.ok(first.packages.every((p) => p.line !== undefined));
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      parseLockfile("package-lock.json", text);
-      times.push(performance.now() - t0);
-    }
-    const median = times.sort((a, b) => a - b)[2] ?? Infinity;
-    assert.ok(median < 100, `median ${median.toFixed(1)} ms`);
+  it("parses a 2,000-package lockfile, every entry with its line (speed: npm run bench:scan)", () => {
+    const lock = parseLockfile("package-lock.json", fixture("npm-large/package-lock.json"));
+    assert.ok(lock.packages.length >= 2000, `${lock.packages.length} packages`);
+    assert.ok(lock.packages.every((p) => p.line !== undefined && p.line > 1));
   });
 
   it("rejects garbage, truncated JSON, lockfileVersion 1 and wrong shapes", () => {
