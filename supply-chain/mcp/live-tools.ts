@@ -276,6 +276,14 @@ export async function listServerTools(
     return await Promise.race([session(), stop]);
   } catch (error) {
     if (error instanceof WardenError) throw error;
+    // The SDK rejects a malformed tools/list answer with its own parser's message; say which
+    // fields are wrong instead.
+    const pending = transport.takeToolsResult();
+    if (typeof pending === "object" && pending !== null && "tools" in pending) {
+      const { problems } = readToolDefinitions(pending.tools, "tools/list");
+      if (problems.length > 0)
+        throw failure(stdio, transport, "returned invalid tools", error, problems);
+    }
     // A stop reason wins over the SDK's own view of it ("Connection closed", "AbortError").
     const reason: unknown =
       error instanceof Stop
