@@ -62,7 +62,12 @@ export type OsvEventKind = (typeof EVENT_KINDS)[number];
 
 const text = { type: "string" } as const;
 const texts = { type: "array", items: text } as const;
-const time = { type: "string", format: "date-time" } as const;
+// RFC 3339 as OSV writes it (UTC, optional fractions). A pattern, not ajv's date-time format:
+// databases hold tens of thousands of records and this check runs on each of their timestamps.
+const time = {
+  type: "string",
+  pattern: "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)$",
+} as const;
 const object = { type: "object" } as const;
 const severities = {
   type: "array",

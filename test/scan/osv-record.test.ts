@@ -1,0 +1,151 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { WardenError } from "../../policies/errors.ts";
+import { parseOsvRecord } from "../../supply-chain/scan/osv/record.ts";
+
+const fixtures = new URL("../fixtures/osv/", import.meta.url);
+
+function base(): Record<string, unknown> {
+  return {
+    id: "MCPW-TEST-bad",
+    modified: "2026-01-10T00:00:00Z",
+    affected: [
+      {
+        package: { ecosystem: "npm", name: "edge" },
+        ranges: [
+          { type: "SEMVER", events: [{ introduced: "0" }, { fixed: "1.0.0" }] },
+          { type: "ECOSYSTEM", events: [{ introduced: "1.1.0" }, { fixed: "1.2.0" }] },
+        ],
+      },
+    ],
+  };
+}
+
+/** Parses `value` expecting OSV_RECORD_INVALID; returns the error's problem paths. */
+function problemPaths(value: unknown, where = "db/npm/MCPW-TEST-bad.json"): string[] {
+  try {
+    parseOsvRecord(value, where);
+  } catch (e) {
+    assert.ok(e instanceof WardenError);
+    assert.equal(e.code, "OSV_RECORD_INVALID");
+    assert.ok(e.message.includes(where), "the message names where the record came from");
+    return e.problems.map((p) => p.path);
+  }
+  assert.fail("expected OSV_RECORD_INVALID");
+}
+
+test("every fixture record parses", () => {
+  for (const dir of ["npm", "PyPI", "edge-cases"])
+    for (const file of readdirSync(new URL(`${dir}/`, fixtures))) {
+      const url = new URL(`${dir}/${file}`, fixtures);
+      const record = parseOsvRecord(JSON.parse(readFileSync(url, "utf8")), url.pathname);
+      assert.equal(`${record.id}.json`, file);
+    }
+});
+
+test("a valid record is returned as given, unknown fields kept", () => {
+  const value = { ...base(), credits: [{ name: "someone" }], schema_version: "1.7.0" };
+  assert.equal(parseOsvRecord(value, "x"), value);
+});
+
+test("the message names the file and the record id", () => {
+  const value = base();
+  delete value.modified;
+  try {
+    parseOsvRecord(value, "osv/npm/MCPW-TEST-bad.json");
+    assert.fail("expected an error");
+  } catch (e) {
+    assert.ok(e instanceof WardenError);
+    assert.equal(e.code, "OSV_RECORD_INVALID");
+    assert.ok(e.message.includes("osv/npm/MCPW-TEST-bad.json"));
+    assert.ok(e.message.includes("MCPW-TEST-bad"));
+    assert.deepEqual(e.problems, [{ path: "modified", message: "is required" }]);
+  }
+});
+
+test("malformed ranges and events are reported by field path", () => {
+  const twoKeys = base();
+  // @ts-expect-error -- reaching into the literal above
+  twoKeys.affected[0].ranges[1].events.push({ fixed: "1.3.0", introduced: "1.4.0" });
+  assert.deepEqual(problemPaths(twoKeys), ["affected[0].ranges[1].events[2]"]);
+
+  const unknownKey = base();
+  // @ts-expect-error -- reaching into the literal above
+  unknownKey.affected[0].ranges[0].events[1] = { fixd: "1.0.0" };
+  assert.deepEqual(problemPaths(unknownKey), ["affected[0].ranges[0].events[1].fixd"]);
+
+  const noIntroduced = base();
+  // @ts-expect-error -- reaching into the literal above
+  noIntroduced.affected[0].ranges[1].events = [{ fixed: "1.2.0" }];
+  assert.deepEqual(problemPaths(noIntroduced), ["affected[0].ranges[1].events"]);
+
+  const unknownType = base();
+  // @ts-expect-error -- reaching into the literal above
+  unknownType.affected[0].ranges[0].type = "SEMVAR";
+  assert.deepEqual(problemPaths(unknownType), ["affected[0].ranges[0].type"]);
+
+  const badSemver = base();
+  // @ts-expect-error -- reaching into the literal above
+  badSemver.affected[0].ranges[0].events[1] = { fixed: "1.0" };
+  assert.deepEqual(problemPaths(badSemver), ["affected[0].ranges[0].events[1].fixed"]);
+
+  const gitWithoutRepo = base();
+  // @ts-expect-error -- reaching into the literal above
+  gitWithoutRepo.affected[0].ranges.push({ type: "GIT", events: [{ introduced: "abc123" }] });
+  assert.deepEqual(problemPaths(gitWithoutRepo), ["affected[0].ranges[2].repo"]);
+});
+
+test("every bad field is reported at once", () => {
+  const value = base();
+  value.aliases = "CVE-1";
+  value.published = "yesterday";
+  // @ts-expect-error -- reaching into the literal above
+  value.affected[0].ranges[1].events[1] = { fixed: "1.2", limit: "2.0.0" };
+  // @ts-expect-error -- reaching into the literal above
+  value.affected[0].package = { ecosystem: "npm" };
+  assert.deepEqual(problemPaths(value).sort(), [
+    "affected[0].package.name",
+    "affected[0].ranges[1].events[1]",
+    "aliases",
+    "published",
+  ]);
+});
+
+test("versions of ECOSYSTEM ranges must be readable in the ecosystem's order", () => {
+  const pypi = {
+    id: "MCPW-TEST-pypi",
+    modified: "2026-01-10T00:00:00Z",
+    affected: [
+      {
+        package: { ecosystem: "PyPI", name: "edge" },
+        ranges: [
+          {
+            type: "ECOSYSTEM",
+            events: [
+              { introduced: "1.0.post1" },
+              { fixed: "1.0-beta-2" },
+              { limit: "not a version" },
+            ],
+          },
+        ],
+        versions: ["0.3.2-dev-r123"], // legacy versions in exact lists are fine
+      },
+    ],
+  };
+  assert.deepEqual(problemPaths(pypi), ["affected[0].ranges[0].events[2].limit"]);
+  // Ecosystems without a known order accept any version string; only `versions` will match.
+  const crates = structuredClone(pypi);
+  crates.affected[0]!.package.ecosystem = "crates.io";
+  assert.equal(parseOsvRecord(crates, "x").id, "MCPW-TEST-pypi");
+});
+
+test("not an object, or an object without an id", () => {
+  assert.deepEqual(problemPaths([], "a.json"), [""]);
+  assert.deepEqual(problemPaths({ modified: "2026-01-10T00:00:00Z" }, "b.json"), ["id"]);
+  try {
+    parseOsvRecord({ modified: "2026-01-10T00:00:00Z" }, "b.json");
+  } catch (e) {
+    assert.ok(e instanceof WardenError && e.message.includes("without an id"));
+  }
+});
