@@ -223,7 +223,7 @@ test("a vulns request that fails names its URL", async () => {
     affected: [{ package: { ecosystem: "npm", name: "edge-gone" }, versions: ["1.0.0"] }],
   });
   const fetchMissing: typeof fetch = (input, init) => {
-    const url = String(input);
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     return fetch(url.replace("MCPW-TEST-gone", "MCPW-TEST-missing"), init);
   };
   try {

@@ -6,7 +6,15 @@ import { parseOsvRecord } from "../../supply-chain/scan/osv/record.ts";
 
 const fixtures = new URL("../fixtures/osv/", import.meta.url);
 
-function base(): Record<string, unknown> {
+interface Draft {
+  id?: string;
+  modified?: string;
+  aliases?: unknown;
+  published?: unknown;
+  affected: { package: unknown; ranges: { type: string; events: Record<string, string>[] }[] }[];
+}
+
+function base(): Draft {
   return {
     id: "MCPW-TEST-bad",
     modified: "2026-01-10T00:00:00Z",
@@ -66,33 +74,27 @@ test("the message names the file and the record id", () => {
 
 test("malformed ranges and events are reported by field path", () => {
   const twoKeys = base();
-  // @ts-expect-error -- reaching into the literal above
-  twoKeys.affected[0].ranges[1].events.push({ fixed: "1.3.0", introduced: "1.4.0" });
+  twoKeys.affected[0]!.ranges[1]!.events.push({ fixed: "1.3.0", introduced: "1.4.0" });
   assert.deepEqual(problemPaths(twoKeys), ["affected[0].ranges[1].events[2]"]);
 
   const unknownKey = base();
-  // @ts-expect-error -- reaching into the literal above
-  unknownKey.affected[0].ranges[0].events[1] = { fixd: "1.0.0" };
+  unknownKey.affected[0]!.ranges[0]!.events[1] = { fixd: "1.0.0" };
   assert.deepEqual(problemPaths(unknownKey), ["affected[0].ranges[0].events[1].fixd"]);
 
   const noIntroduced = base();
-  // @ts-expect-error -- reaching into the literal above
-  noIntroduced.affected[0].ranges[1].events = [{ fixed: "1.2.0" }];
+  noIntroduced.affected[0]!.ranges[1]!.events = [{ fixed: "1.2.0" }];
   assert.deepEqual(problemPaths(noIntroduced), ["affected[0].ranges[1].events"]);
 
   const unknownType = base();
-  // @ts-expect-error -- reaching into the literal above
-  unknownType.affected[0].ranges[0].type = "SEMVAR";
+  unknownType.affected[0]!.ranges[0]!.type = "SEMVAR";
   assert.deepEqual(problemPaths(unknownType), ["affected[0].ranges[0].type"]);
 
   const badSemver = base();
-  // @ts-expect-error -- reaching into the literal above
-  badSemver.affected[0].ranges[0].events[1] = { fixed: "1.0" };
+  badSemver.affected[0]!.ranges[0]!.events[1] = { fixed: "1.0" };
   assert.deepEqual(problemPaths(badSemver), ["affected[0].ranges[0].events[1].fixed"]);
 
   const gitWithoutRepo = base();
-  // @ts-expect-error -- reaching into the literal above
-  gitWithoutRepo.affected[0].ranges.push({ type: "GIT", events: [{ introduced: "abc123" }] });
+  gitWithoutRepo.affected[0]!.ranges.push({ type: "GIT", events: [{ introduced: "abc123" }] });
   assert.deepEqual(problemPaths(gitWithoutRepo), ["affected[0].ranges[2].repo"]);
 });
 
@@ -100,10 +102,8 @@ test("every bad field is reported at once", () => {
   const value = base();
   value.aliases = "CVE-1";
   value.published = "yesterday";
-  // @ts-expect-error -- reaching into the literal above
-  value.affected[0].ranges[1].events[1] = { fixed: "1.2", limit: "2.0.0" };
-  // @ts-expect-error -- reaching into the literal above
-  value.affected[0].package = { ecosystem: "npm" };
+  value.affected[0]!.ranges[1]!.events[1] = { fixed: "1.2", limit: "2.0.0" };
+  value.affected[0]!.package = { ecosystem: "npm" };
   assert.deepEqual(problemPaths(value).sort(), [
     "affected[0].package.name",
     "affected[0].ranges[1].events[1]",

@@ -24,8 +24,18 @@ export function levelOfScore(score: number): SeverityLevel {
 
 const VECTOR_PREFIXES = ["CVSS:4.0/", "CVSS:3.1/", "CVSS:3.0/"] as const;
 
+// Scoring a vector costs far more than matching a version, and advisories share few vectors.
+const scores = new Map<string, number | undefined>();
+
 /** Base score of a complete CVSS v3.0, v3.1 or v4.0 vector; undefined when it cannot be read. */
 export function cvssBaseScore(vector: string): number | undefined {
+  if (scores.has(vector)) return scores.get(vector);
+  const score = scoreOf(vector);
+  if (scores.size < 100_000) scores.set(vector, score);
+  return score;
+}
+
+function scoreOf(vector: string): number | undefined {
   try {
     const parsed = vector.startsWith("CVSS:4.0/")
       ? new Cvss4P0(vector)
