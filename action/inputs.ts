@@ -25,14 +25,30 @@ export const INPUT_NAMES = [
   "fulcio-url",
   "rekor-url",
   "tsa-url",
+  "rekor-entry-type",
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
+
+export type RekorEntryType = "dsse" | "intoto";
 
 export type VulnerabilityDb = { kind: "api"; url: string } | { kind: "offline"; path: string };
 
 export type Signing =
-  | { mode: "keyless"; fulcioUrl: string; rekorUrl: string; tsaUrl?: string }
-  | { mode: "key"; key: string; password?: string; rekorUrl?: string; tsaUrl?: string }
+  | {
+      mode: "keyless";
+      fulcioUrl: string;
+      rekorUrl: string;
+      rekorEntryType: RekorEntryType;
+      tsaUrl?: string;
+    }
+  | {
+      mode: "key";
+      key: string;
+      password?: string;
+      rekorUrl?: string;
+      rekorEntryType: RekorEntryType;
+      tsaUrl?: string;
+    }
   | { mode: "none" };
 
 /** The Action's inputs, parsed and checked: what `run` works from. */
@@ -119,6 +135,12 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
 
   const mode = oneOf("signing", get("signing") || "keyless", ["keyless", "key", "none"], problems);
   const tsaUrl = optional(get("tsa-url"));
+  const rekorEntryType = oneOf(
+    "rekor-entry-type",
+    get("rekor-entry-type") || "dsse",
+    ["dsse", "intoto"],
+    problems,
+  );
   const rekorUrl = httpsUrl(
     "rekor-url",
     get("rekor-url") || "https://rekor.sigstore.dev",
@@ -134,6 +156,7 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
         problems,
       ),
       rekorUrl,
+      rekorEntryType,
       ...(tsaUrl ? { tsaUrl: httpsUrl("tsa-url", tsaUrl, problems) } : {}),
     };
   } else if (mode === "key") {
@@ -144,6 +167,7 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
     signing = {
       mode,
       key,
+      rekorEntryType,
       ...(password === "" ? {} : { password }),
       ...(tlog === "true" ? { rekorUrl } : {}),
       ...(tlog === "true" && tsaUrl ? { tsaUrl: httpsUrl("tsa-url", tsaUrl, problems) } : {}),

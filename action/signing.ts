@@ -41,6 +41,7 @@ export async function signingSetup(
       const { signer, witnesses } = keylessSigning({
         fulcioURL: signing.fulcioUrl,
         rekorURL: signing.rekorUrl,
+        rekorEntryType: signing.rekorEntryType,
         ...(signing.tsaUrl ? { tsaURL: signing.tsaUrl } : {}),
         identityToken: () => idToken("sigstore"),
       });
@@ -63,6 +64,7 @@ export async function signingSetup(
       const witnesses = signing.rekorUrl
         ? transparencyWitnesses({
             rekorURL: signing.rekorUrl,
+            rekorEntryType: signing.rekorEntryType,
             ...(signing.tsaUrl ? { tsaURL: signing.tsaUrl } : {}),
           })
         : [];

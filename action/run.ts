@@ -1,0 +1,272 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { WardenError } from "../policies/errors.ts";
+import { meetsThreshold } from "../policies/evaluation/controls.ts";
+import { parseIgnoreFile, type IgnoreEntry } from "../policies/evaluation/ignores.ts";
+import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
+import { parseImageReference } from "../policies/image-reference.ts";
+import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
+import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
+import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/summary.ts";
+import { isRegistryError } from "../supply-chain/registry/errors.ts";
+import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";
+import { osvApi } from "../supply-chain/scan/osv/api.ts";
+import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
+import type { VulnerabilitySource } from "../supply-chain/scan/types.ts";
+import type { ActionInputs } from "./inputs.ts";
+import { generateKubernetesManifests } from "./kubernetes-manifests.ts";
+import { registryClientFor } from "./registry.ts";
+import { signingSetup } from "./signing.ts";
+
+export type OutputName =
+  | "digest"
+  | "verdict"
+  | "trust-level"
+  | "evaluation"
+  | "sarif"
+  | "signature"
+  | "attestation"
+  | "kubernetes-manifests";
+
+export interface Annotation {
+  file?: string;
+  line?: number;
+  title?: string;
+}
+
+/** What the Action says to the runner; `@actions/core` in production. */
+export interface Reporter {
+  info(message: string): void;
+  warning(message: string, at?: Annotation): void;
+  error(message: string, at?: Annotation): void;
+  setOutput(name: OutputName, value: string): void;
+  summary(markdown: string): Promise<void>;
+}
+
+/** The runner's environment, gathered by the entry file. */
+export interface ActionContext {
+  now: () => Date;
+  /** `RUNNER_TEMP`: reports are written under it. */
+  tempDir: string;
+  /** `GITHUB_WORKSPACE`: inputs are resolved against it and reports name files relative to it. */
+  workspace: string;
+  /** From `@actions/github`'s context; absent outside GitHub Actions. */
+  source?: SourceInfo;
+  actor?: string;
+  dockerConfigPath?: string;
+  /** The runner's OIDC token for an audience (`core.getIDToken`). */
+  idToken: (audience: string) => Promise<string>;
+  evaluator: { name: string; version: string };
+  reporter: Reporter;
+}
+
+async function vulnerabilitySource(
+  inputs: ActionInputs,
+  workspace: string,
+): Promise<VulnerabilitySource> {
+  const db = inputs.vulnerabilityDb;
+  return db.kind === "api"
+    ? osvApi({ baseUrl: db.url })
+    : openOfflineDatabase(resolve(workspace, db.path));
+}
+
+async function readIgnores(inputs: ActionInputs, workspace: string): Promise<IgnoreEntry[]> {
+  if (inputs.ignoreFile === undefined) return [];
+  const path = resolve(workspace, inputs.ignoreFile);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new WardenError(
+      "INPUT_INVALID",
+      `input ignore-file: cannot read ${inputs.ignoreFile}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  return parseIgnoreFile(text, inputs.ignoreFile);
+}
+
+/** Registry failures as a user reads them: which image, which registry, what went wrong. */
+function registryFailure(image: string, e: unknown): WardenError {
+  if (isRegistryError(e))
+    return new WardenError("INPUT_INVALID", `image ${image}: ${e.message}`, { cause: e });
+  return new WardenError(
+    "INPUT_INVALID",
+    `image ${image}: ${e instanceof Error ? e.message : String(e)}`,
+    { cause: e },
+  );
+}
+
+function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter: Reporter): void {
+  for (const { vulnerability: v, file, line } of evaluation.vulnerabilities) {
+    if (v.ignored !== undefined) continue;
+    const message = `${v.package.name}@${v.version}: ${[v.id, ...v.aliases].join(" / ")} (${v.severity.level})${v.fixedVersion ? `, fixed in ${v.fixedVersion}` : ""}`;
+    const at = { file, ...(line === undefined ? {} : { line }), title: v.summary ?? v.id };
+    if (meetsThreshold(v.severity.level, inputs.failOnSeverity)) reporter.error(message, at);
+    else reporter.warning(message, at);
+  }
+  for (const c of evaluation.predicate.controls) {
+    if (c.id === "SC-02" || c.status !== "fail") continue;
+    for (const f of c.findings) {
+      const m =
+        f.location === undefined ? undefined : /^([^#]*?)(?::(\d+))?(?:#.*)?$/.exec(f.location);
+      const file = m?.[1];
+      const at: Annotation = { title: `${c.id} ${c.title ?? ""}`.trim() };
+      if (file && !file.startsWith("tools/list")) at.file = file;
+      if (m?.[2]) at.line = Number(m[2]);
+      reporter.error(f.message, at);
+    }
+  }
+  for (const c of evaluation.predicate.controls) {
+    if (c.status === "skip")
+      reporter.warning(`${c.id} skipped (caps the trust level): ${c.notes ?? ""}`);
+  }
+  for (const n of evaluation.notices) {
+    const at = { ...(n.file ? { file: n.file } : {}), ...(n.line ? { line: n.line } : {}) };
+    if (n.level === "error") reporter.error(n.message, at);
+    else reporter.warning(n.message, at);
+  }
+}
+
+/**
+ * The Action: resolve the image to its digest, evaluate the release, write the predicate and
+ * SARIF, sign the image and attach the evaluation, write manifests, report. Returns why the step
+ * must fail (verdict fail, or trust level below `min-trust-level`), if it must; bad input throws.
+ */
+export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ failure?: string }> {
+  const { reporter } = ctx;
+  const now = ctx.now();
+  const parsed = parseImageReference(inputs.image);
+  if (!parsed.ok)
+    throw new WardenError(
+      "USAGE",
+      `input image: ${JSON.stringify(inputs.image)} is not an image reference: ${parsed.error}`,
+    );
+
+  const client = await registryClientFor(inputs, {
+    ...(ctx.actor ? { actor: ctx.actor } : {}),
+    ...(ctx.dockerConfigPath ? { dockerConfigPath: ctx.dockerConfigPath } : {}),
+  });
+  const descriptor = await client.resolve(parsed.value).catch((e: unknown) => {
+    throw registryFailure(inputs.image, e);
+  });
+  const pinned = `${parsed.value.name}@${descriptor.digest}`;
+  reporter.info(`evaluating ${pinned}`);
+  reporter.setOutput("digest", descriptor.digest);
+
+  const ignores = await readIgnores(inputs, ctx.workspace);
+  const signing = await signingSetup(inputs.signing, ctx.idToken);
+  const evaluation = await evaluateRelease(
+    {
+      manifestPath: resolve(ctx.workspace, inputs.manifest),
+      lockfiles:
+        inputs.lockfiles === "detect"
+          ? "detect"
+          : inputs.lockfiles.map((l) => resolve(ctx.workspace, l)),
+      settings: {
+        failOnSeverity: inputs.failOnSeverity,
+        minTrustLevel: inputs.minTrustLevel,
+        ignores,
+      },
+      vulnerabilities: await vulnerabilitySource(inputs, ctx.workspace),
+      signing: inputs.signing.mode,
+      ...(ctx.source ? { source: ctx.source } : {}),
+      toolTimeoutMs: inputs.toolTimeoutMs,
+      evaluator: ctx.evaluator,
+      now,
+      baseDir: ctx.workspace,
+    },
+    inputs.ignoreFile,
+  );
+  const { predicate } = evaluation;
+
+  const outDir = join(ctx.tempDir, "mcp-warden");
+  await mkdir(outDir, { recursive: true });
+  const evaluationPath = join(outDir, "evaluation.json");
+  await writeFile(evaluationPath, `${JSON.stringify(predicate, null, 2)}\n`);
+  const sarifPath = join(outDir, "mcp-warden.sarif");
+  const sarif = releaseSarif(evaluation, {
+    threshold: inputs.failOnSeverity,
+    version: ctx.evaluator.version,
+    image: pinned,
+  });
+  await writeFile(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
+  reporter.setOutput("evaluation", evaluationPath);
+  reporter.setOutput("sarif", sarifPath);
+  reporter.setOutput("verdict", predicate.verdict);
+  reporter.setOutput("trust-level", predicate.trustLevel);
+
+  // The evaluation is attached whatever its verdict: a failing one is a record, and the webhook
+  // denies on it. The image signature alone approves nothing.
+  let signed: SigningRecord | undefined;
+  if (signing !== undefined) {
+    const signature = await signImage(client, pinned, signing.signer, now, signing.witnesses).catch(
+      (e: unknown) => {
+        throw registryFailure(pinned, e);
+      },
+    );
+    const attestation = await attestEvaluation(
+      client,
+      pinned,
+      predicate,
+      signing.signer,
+      now,
+      signing.witnesses,
+    ).catch((e: unknown) => {
+      throw registryFailure(pinned, e);
+    });
+    signed = {
+      image: pinned,
+      description: signing.description,
+      signature: signature.referrer.descriptor.digest,
+      attestation: attestation.referrer.descriptor.digest,
+    };
+    reporter.setOutput("signature", signed.signature);
+    reporter.setOutput("attestation", signed.attestation);
+    reporter.info(
+      `signed ${pinned}: signature ${signed.signature}, evaluation attestation ${signed.attestation}`,
+    );
+  } else {
+    reporter.setOutput("signature", "");
+    reporter.setOutput("attestation", "");
+  }
+
+  if (inputs.kubernetesManifests !== undefined) {
+    const dir = resolve(ctx.workspace, inputs.kubernetesManifests);
+    const manifests = generateKubernetesManifests({
+      image: pinned,
+      serverName: predicate.server.name,
+      version: predicate.server.version,
+      ...(predicate.permissions ? { permissions: predicate.permissions } : {}),
+    });
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, "mcp-server.yaml");
+    await writeFile(file, manifests.yaml);
+    reporter.setOutput("kubernetes-manifests", file);
+  } else {
+    reporter.setOutput("kubernetes-manifests", "");
+  }
+
+  annotate(evaluation, inputs, reporter);
+  await reporter.summary(
+    releaseSummary(evaluation, {
+      image: pinned,
+      minTrustLevel: inputs.minTrustLevel,
+      failOnSeverity: inputs.failOnSeverity,
+      ...(signed ? { signed } : {}),
+    }),
+  );
+
+  const failures: string[] = [];
+  if (predicate.verdict === "fail") {
+    const failed = predicate.controls.filter((c) => c.status === "fail").map((c) => c.id);
+    failures.push(`verdict fail (controls failed: ${failed.join(", ")})`);
+  }
+  if (!isTrustLevelAtLeast(predicate.trustLevel, inputs.minTrustLevel))
+    failures.push(
+      `trust level ${predicate.trustLevel} is below min-trust-level ${inputs.minTrustLevel}`,
+    );
+  const subject = `${predicate.server.name} ${predicate.server.version}`;
+  if (failures.length === 0) reporter.info(`${subject}: pass at ${predicate.trustLevel}`);
+  return failures.length === 0 ? {} : { failure: `${subject}: ${failures.join("; ")}` };
+}

@@ -1,0 +1,303 @@
+import { readdir, readFile } from "node:fs/promises";
+import { basename, dirname, join, relative } from "node:path";
+import { WardenError } from "../../policies/errors.ts";
+import {
+  evaluateControls,
+  trustLevelOf,
+  verdictOf,
+  type Observations,
+} from "../../policies/evaluation/controls.ts";
+import {
+  checkDescriptions,
+  listedToolsAt,
+  manifestToolsAt,
+} from "../../policies/evaluation/description-safety.ts";
+import { applyIgnores, type IgnoreOutcome } from "../../policies/evaluation/ignores.ts";
+import type {
+  ControlFinding,
+  EvaluationPredicate,
+  SourceInfo,
+  VulnerabilityFinding,
+} from "../../policies/evaluation/predicate.ts";
+import {
+  parseServerManifest,
+  type ServerManifest,
+} from "../../policies/evaluation/server-manifest.ts";
+import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
+import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
+import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
+import { listServerTools } from "../mcp/live-tools.ts";
+import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
+import type { Lockfile, VulnerabilityMatch, VulnerabilitySource } from "../scan/types.ts";
+
+/**
+ * Evaluates one MCP server release: reads its manifest, lists its tools from the running server,
+ * scans its lockfiles, and judges the controls. Shared by the Action and `mcp-warden evaluate`;
+ * signing and attaching happen afterwards, at the edge.
+ */
+
+export interface ReleaseInputs {
+  /** Path of `server.json`. */
+  manifestPath: string;
+  /** Lockfile paths, or `detect` (next to the manifest). */
+  lockfiles: readonly string[] | "detect";
+  settings: EvaluationSettings;
+  vulnerabilities: VulnerabilitySource;
+  /** How the image will be signed: the evaluation records it (AI-03, PR-03). */
+  signing: "keyless" | "key" | "none";
+  source?: SourceInfo;
+  toolTimeoutMs: number;
+  evaluator: { name: string; version: string };
+  now: Date;
+  /** Paths in reports are relative to this directory (the workspace). */
+  baseDir: string;
+  signal?: AbortSignal;
+}
+
+/** Something a reader should see next to the verdict: an expired ignore, a server that would not start. */
+export interface Notice {
+  level: "warning" | "error";
+  message: string;
+  file?: string;
+  line?: number;
+}
+
+export interface ReleaseEvaluation {
+  predicate: EvaluationPredicate;
+  manifest: ServerManifest;
+  /** The manifest path as reports name it. */
+  manifestFile: string;
+  lockfiles: Lockfile[];
+  /** Each vulnerability with the lockfile entry that brought it in. */
+  vulnerabilities: { vulnerability: VulnerabilityFinding; file: string; line?: number }[];
+  /** Tools as the server listed them; `undefined` when it was not listed. */
+  exposedTools?: ToolDefinition[];
+  notices: Notice[];
+}
+
+function readError(path: string, what: string, e: unknown): WardenError {
+  const reason =
+    (e as NodeJS.ErrnoException).code === "ENOENT"
+      ? "no such file"
+      : e instanceof Error
+        ? e.message
+        : String(e);
+  return new WardenError("INPUT_INVALID", `${what} ${path}: ${reason}`, { cause: e });
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw readError(path, what, e);
+  }
+}
+
+/** Lockfiles next to the manifest, by their well-known names (`requirements*.txt` included). */
+async function detectLockfiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((e: unknown) => {
+    throw readError(dir, "directory", e);
+  });
+  return names
+    .filter((n) => LOCKFILE_NAMES.includes(n) || /^requirements[\w.-]*\.txt$/.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+async function readLockfiles(paths: readonly string[], baseDir: string): Promise<Lockfile[]> {
+  const lockfiles: Lockfile[] = [];
+  const goSums = new Set(paths.filter((p) => basename(p) === "go.sum"));
+  for (const path of paths) {
+    const shown = relative(baseDir, path) || path;
+    const text = await readText(path, "lockfile");
+    if (basename(path) === "go.mod") {
+      const sumPath = join(dirname(path), "go.sum");
+      const sum = await readFile(sumPath, "utf8").catch(() => undefined);
+      goSums.delete(sumPath);
+      lockfiles.push(parseGoModule(shown, text, sum));
+    } else if (basename(path) !== "go.sum") {
+      lockfiles.push(parseLockfile(shown, text));
+    }
+  }
+  // A go.sum without its go.mod is read on its own.
+  for (const path of goSums) {
+    lockfiles.push(
+      parseLockfile(relative(baseDir, path) || path, await readText(path, "lockfile")),
+    );
+  }
+  return lockfiles;
+}
+
+async function observeTools(
+  manifest: ServerManifest,
+  manifestFile: string,
+  inputs: ReleaseInputs,
+  notices: Notice[],
+): Promise<{
+  exposed?: ToolDefinition[];
+  declaration: Observations["toolDeclaration"];
+  safety: Observations["descriptionSafety"];
+}> {
+  let exposed: ToolDefinition[] | undefined;
+  let skipped: string | undefined;
+  if (manifest.stdio === undefined) {
+    skipped =
+      'the manifest gives no stdio command (a stdio package or _meta["dev.mcp-warden/stdio"]), so the running server\'s tools could not be listed';
+  } else {
+    try {
+      exposed = await listServerTools(manifest.stdio, {
+        timeoutMs: inputs.toolTimeoutMs,
+        ...(inputs.signal ? { signal: inputs.signal } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof WardenError)) throw e;
+      skipped = `the server could not be listed: ${e.message}`;
+      notices.push({ level: "warning", message: skipped, file: manifestFile });
+    }
+  }
+  const declaredAt = manifestToolsAt(manifestFile);
+  let declaration: Observations["toolDeclaration"];
+  if (exposed !== undefined) {
+    declaration = { findings: compareTools(manifest.tools, exposed, { declared: declaredAt }) };
+  } else {
+    // Without the running server, a declared pin can still betray an edited definition.
+    const edited = checkDeclaredPins(manifest.tools, declaredAt);
+    declaration =
+      edited.length > 0
+        ? { findings: edited }
+        : { skipped: skipped ?? "the server was not listed" };
+  }
+  const known = [
+    ...checkDescriptions(manifest.tools, declaredAt),
+    ...(exposed === undefined ? [] : checkDescriptions(exposed, listedToolsAt())),
+  ];
+  const safety: Observations["descriptionSafety"] =
+    manifest.tools.length === 0 && (exposed === undefined || exposed.length === 0)
+      ? { skipped: "no tool is declared or listed" }
+      : { findings: dedupe(known) };
+  return { ...(exposed ? { exposed } : {}), declaration, safety };
+}
+
+/** The same message for a declared and a listed tool is one finding. */
+function dedupe(findings: ControlFinding[]): ControlFinding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = f.message;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function expiredNotices(outcome: IgnoreOutcome, ignoreFile: string | undefined): Notice[] {
+  return [
+    ...outcome.expired.map(({ entry, finding }) => ({
+      level: "warning" as const,
+      message: `ignore entry ${entry.id} expired on ${entry.expires}: ${finding.id} in ${finding.package.name}@${finding.version} is no longer ignored`,
+      ...(ignoreFile ? { file: ignoreFile } : {}),
+    })),
+    ...outcome.unused.map((entry) => ({
+      level: "warning" as const,
+      message: `ignore entry ${entry.id} matches no vulnerability found; remove it`,
+      ...(ignoreFile ? { file: ignoreFile } : {}),
+    })),
+  ];
+}
+
+/**
+ * Evaluates the release. Bad input (manifest, lockfiles) throws WardenError naming the file; a
+ * vulnerability source that fails throws (no scan, no verdict); a server that cannot be started
+ * is a notice and a skipped control.
+ */
+export async function evaluateRelease(
+  inputs: ReleaseInputs,
+  ignoreFile?: string,
+): Promise<ReleaseEvaluation> {
+  const notices: Notice[] = [];
+  const manifestFile = relative(inputs.baseDir, inputs.manifestPath) || inputs.manifestPath;
+  const manifestText = await readText(inputs.manifestPath, "manifest");
+  const manifest = parseServerManifest(manifestText, manifestFile);
+
+  const lockfilePaths =
+    inputs.lockfiles === "detect"
+      ? await detectLockfiles(dirname(inputs.manifestPath))
+      : [...inputs.lockfiles];
+  const lockfiles = await readLockfiles(lockfilePaths, inputs.baseDir);
+
+  const tools = await observeTools(manifest, manifestFile, inputs, notices);
+
+  const packages = lockfiles.flatMap((l) => l.packages);
+  let matches: VulnerabilityMatch[] = [];
+  if (packages.length > 0) {
+    matches = await inputs.vulnerabilities.matches(
+      packages,
+      inputs.signal ? { signal: inputs.signal } : {},
+    );
+  }
+  const outcome = applyIgnores(
+    matches.map((m) => m.finding),
+    inputs.settings.ignores,
+    inputs.now,
+  );
+  notices.push(...expiredNotices(outcome, ignoreFile));
+  const vulnerabilities = outcome.findings.map((vulnerability, i) => {
+    const pkg = matches[i]!.package;
+    return { vulnerability, file: pkg.file, ...(pkg.line === undefined ? {} : { line: pkg.line }) };
+  });
+
+  const noLockfile =
+    "no lockfile found next to the manifest (package-lock.json, pnpm-lock.yaml, yarn.lock, uv.lock, poetry.lock, requirements.txt, go.mod)";
+  const observations: Observations = {
+    toolDeclaration: tools.declaration,
+    descriptionSafety: tools.safety,
+    permissionsDeclared: manifest.permissions !== undefined,
+    vulnerabilities:
+      lockfiles.length === 0
+        ? { skipped: noLockfile }
+        : {
+            findings: vulnerabilities.map((v) => ({
+              vulnerability: v.vulnerability,
+              location: v.line === undefined ? v.file : `${v.file}:${v.line}`,
+            })),
+          },
+    pinning:
+      lockfiles.length === 0
+        ? { skipped: noLockfile }
+        : {
+            findings: lockfiles.flatMap((l) =>
+              l.pinning.map((p) => ({
+                message: p.message,
+                severity: p.severity,
+                location: p.line === undefined ? p.file : `${p.file}:${p.line}`,
+              })),
+            ),
+          },
+    signing: inputs.signing,
+    source: inputs.source,
+  };
+  const controls = evaluateControls(observations, {
+    failOnSeverity: inputs.settings.failOnSeverity,
+  });
+  const knownTools = tools.exposed ?? manifest.tools;
+  const predicate: EvaluationPredicate = {
+    evaluator: { ...inputs.evaluator, policyDigest: settingsDigest(inputs.settings) },
+    time: inputs.now.toISOString(),
+    server: { name: manifest.name, version: manifest.version, manifestDigest: manifest.digest },
+    ...(inputs.source ? { source: inputs.source } : {}),
+    ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
+    tools: pinTools(knownTools),
+    vulnerabilities: outcome.findings,
+    controls,
+    trustLevel: trustLevelOf(controls),
+    verdict: verdictOf(controls),
+  };
+  return {
+    predicate,
+    manifest,
+    manifestFile,
+    lockfiles,
+    vulnerabilities,
+    ...(tools.exposed ? { exposedTools: tools.exposed } : {}),
+    notices,
+  };
+}
