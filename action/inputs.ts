@@ -2,6 +2,7 @@ import { WardenError, type FieldProblem } from "../policies/errors.ts";
 import type { SeverityThreshold } from "../policies/evaluation/controls.ts";
 import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import type { TrustLevel } from "../policies/rule.ts";
+import { vulnerabilityDbOf, type VulnerabilityDb } from "../supply-chain/evaluate/sources.ts";
 
 /** Every input `action.yml` declares; a test keeps the two in step. */
 export const INPUT_NAMES = [
@@ -30,8 +31,6 @@ export const INPUT_NAMES = [
 export type InputName = (typeof INPUT_NAMES)[number];
 
 export type RekorEntryType = "dsse" | "intoto";
-
-export type VulnerabilityDb = { kind: "api"; url: string } | { kind: "offline"; path: string };
 
 export type Signing =
   | {
@@ -68,7 +67,6 @@ export interface ActionInputs {
 }
 
 const SEVERITIES: readonly SeverityThreshold[] = ["critical", "high", "medium", "low", "none"];
-const OSV_API = "https://api.osv.dev";
 
 function list(value: string): string[] {
   return value
@@ -125,13 +123,9 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
   const image = get("image").trim();
   if (image === "") problems.push({ path: "image", message: "is required" });
 
-  const db = get("vulnerability-db").trim() || "osv";
-  const vulnerabilityDb: VulnerabilityDb =
-    db === "osv"
-      ? { kind: "api", url: OSV_API }
-      : /^[a-z]+:\/\//i.test(db)
-        ? { kind: "api", url: httpsUrl("vulnerability-db", db, problems) }
-        : { kind: "offline", path: db };
+  const db = vulnerabilityDbOf(get("vulnerability-db"));
+  if ("error" in db) problems.push({ path: "vulnerability-db", message: db.error });
+  const vulnerabilityDb: VulnerabilityDb = "error" in db ? { kind: "api", url: "" } : db;
 
   const mode = oneOf("signing", get("signing") || "keyless", ["keyless", "key", "none"], problems);
   const tsaUrl = optional(get("tsa-url"));

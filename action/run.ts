@@ -1,8 +1,7 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { WardenError } from "../policies/errors.ts";
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
-import { parseIgnoreFile, type IgnoreEntry } from "../policies/evaluation/ignores.ts";
 import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
 import { parseImageReference } from "../policies/image-reference.ts";
 import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
@@ -10,9 +9,7 @@ import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/summary.ts";
 import { isRegistryError } from "../supply-chain/registry/errors.ts";
 import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";
-import { osvApi } from "../supply-chain/scan/osv/api.ts";
-import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
-import type { VulnerabilitySource } from "../supply-chain/scan/types.ts";
+import { openVulnerabilitySource, readIgnoreFile } from "../supply-chain/evaluate/sources.ts";
 import type { ActionInputs } from "./inputs.ts";
 import { generateKubernetesManifests } from "./kubernetes-manifests.ts";
 import { registryClientFor } from "./registry.ts";
@@ -58,32 +55,6 @@ export interface ActionContext {
   idToken: (audience: string) => Promise<string>;
   evaluator: { name: string; version: string };
   reporter: Reporter;
-}
-
-async function vulnerabilitySource(
-  inputs: ActionInputs,
-  workspace: string,
-): Promise<VulnerabilitySource> {
-  const db = inputs.vulnerabilityDb;
-  return db.kind === "api"
-    ? osvApi({ baseUrl: db.url })
-    : openOfflineDatabase(resolve(workspace, db.path));
-}
-
-async function readIgnores(inputs: ActionInputs, workspace: string): Promise<IgnoreEntry[]> {
-  if (inputs.ignoreFile === undefined) return [];
-  const path = resolve(workspace, inputs.ignoreFile);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new WardenError(
-      "INPUT_INVALID",
-      `input ignore-file: cannot read ${inputs.ignoreFile}: ${(e as Error).message}`,
-      { cause: e },
-    );
-  }
-  return parseIgnoreFile(text, inputs.ignoreFile);
 }
 
 /** Registry failures as a user reads them: which image, which registry, what went wrong. */
@@ -154,7 +125,10 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
   reporter.info(`evaluating ${pinned}`);
   reporter.setOutput("digest", descriptor.digest);
 
-  const ignores = await readIgnores(inputs, ctx.workspace);
+  const ignores =
+    inputs.ignoreFile === undefined
+      ? []
+      : await readIgnoreFile(resolve(ctx.workspace, inputs.ignoreFile), inputs.ignoreFile);
   const signing = await signingSetup(inputs.signing, ctx.idToken);
   const evaluation = await evaluateRelease(
     {
@@ -168,7 +142,9 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
         minTrustLevel: inputs.minTrustLevel,
         ignores,
       },
-      vulnerabilities: await vulnerabilitySource(inputs, ctx.workspace),
+      vulnerabilities: await openVulnerabilitySource(inputs.vulnerabilityDb, (p) =>
+        resolve(ctx.workspace, p),
+      ),
       signing: inputs.signing.mode,
       ...(ctx.source ? { source: ctx.source } : {}),
       toolTimeoutMs: inputs.toolTimeoutMs,

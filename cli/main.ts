@@ -4,6 +4,7 @@ import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { parseNow, registryAccess } from "./options.ts";
+import { runEvaluate } from "./evaluate.ts";
 import { runVerify } from "./verify.ts";
 
 export const USAGE = `usage:
@@ -15,6 +16,9 @@ export const USAGE = `usage:
                    [--policy FILE | --policy-name NAME] [--kubeconfig FILE] [--webhook-timeout 10]
                    [--stale-after 60s] [--body-limit BYTES] [--tls-reload-interval 10s] [--log-level info]
                    [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE] [--no-pull-secrets]
+  mcp-warden evaluate [--manifest server.json] [--lockfile FILE]... [--vulnerability-db osv|URL|PATH] [--ignore-file FILE]
+                   [--fail-on-severity critical|high|medium|low|none] [--min-trust-level L1..L4] [--tool-timeout 60]
+                   [--format text|json|sarif] [--now ISO8601]
   mcp-warden --help
 
 check   judges every workload in the files, directories (recursively) or stdin (-) against the
@@ -23,6 +27,10 @@ check   judges every workload in the files, directories (recursively) or stdin (
 verify  looks an image up in its registry: its signatures and evaluation attestations (referrers,
         the fallback index, cosign's .sig/.att tags), which verified against the policy's trusted
         signers and why others did not, and the policy's image/* rules; exit 0 when none denies.
+evaluate runs the GitHub Action's evaluation of an MCP server release locally: the manifest and
+        its declared permissions, the tools the running server lists (stdio), the lockfiles next
+        to the manifest against OSV advisories (the API or an offline database); nothing is
+        signed. Exit 0 when the verdict passes at --min-trust-level or above.
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
         HTTPS. Cluster state comes from --kubeconfig, $KUBECONFIG or the pod's service account;
         without any, it serves with empty cluster state and says so.
@@ -89,7 +97,7 @@ export async function main(io: Io): Promise<number> {
       case "verify":
         return await runVerify(rest, io);
       case "evaluate":
-        throw new WardenError("USAGE", `${command} is not part of this build yet; see the README`);
+        return await runEvaluate(rest, io);
       default:
         throw new WardenError("USAGE", `unknown command ${JSON.stringify(command)}`);
     }

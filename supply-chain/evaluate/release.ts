@@ -234,6 +234,16 @@ export async function evaluateRelease(
       inputs.signal ? { signal: inputs.signal } : {},
     );
   }
+  // The same package version in two lockfiles (go.mod and go.sum, a workspace) is one finding.
+  const seen = new Set<string>();
+  matches = matches.filter((m) => {
+    const f = m.finding;
+    const key = `${f.id}\u0000${f.package.ecosystem}\u0000${f.package.name}\u0000${f.version}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+
   const outcome = applyIgnores(
     matches.map((m) => m.finding),
     inputs.settings.ignores,

@@ -26,6 +26,7 @@ import {
   type RegistryServer,
 } from "../support/registry-server.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
+import { sarifValidator } from "../support/sarif.ts";
 import { pushImage } from "../support/supply-chain.ts";
 
 const DIST = join(ROOT, "dist", "index.js");
@@ -282,6 +283,22 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     });
     assert.equal(v.code, 1, v.stdout + v.stderr);
     assert.match(v.stdout, /verdict fail|"verdict":\s*"fail"|image\/evaluated/);
+    const sarif = JSON.parse(await readFile(r.outputs.sarif ?? "", "utf8")) as {
+      runs: {
+        results: {
+          ruleId: string;
+          level: string;
+          locations?: {
+            physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } };
+          }[];
+        }[];
+      }[];
+    };
+    assert.deepEqual(sarifValidator()(sarif).slice(0, 5), []);
+    const cve = sarif.runs[0]?.results.find((x) => x.ruleId === "GHSA-hc55-p739-j48w");
+    assert.equal(cve?.level, "error");
+    assert.equal(cve.locations?.[0]?.physicalLocation.artifactLocation.uri, "package-lock.json");
+    assert.ok((cve.locations?.[0]?.physicalLocation.region?.startLine ?? 0) > 1);
     assert.match(r.summary, /❌ fail/);
     assert.match(r.summary, /CVE-2025-53109/);
   });
@@ -323,6 +340,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       runs: unknown[];
     };
     assert.equal(sarif.version, "2.1.0");
+    assert.deepEqual(sarifValidator()(sarif).slice(0, 5), []);
 
     // The generated manifests pin the digest and pass `mcp-warden check` with the default policy.
     const manifests = r.outputs["kubernetes-manifests"] ?? "";

@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createRequire } from "node:module";
-import ajvDraft04 from "ajv-draft-04";
 import { runCli } from "../support/cli.ts";
+import { sarifValidator } from "../support/sarif.ts";
 
 interface JsonReport {
   results: {
@@ -95,23 +94,13 @@ test("SARIF output validates against the SARIF 2.1.0 schema and points at file a
       }[];
     }[];
   };
-  const require = createRequire(import.meta.url);
-  // The SARIF schema is draft-04; ajv-draft-04 is CommonJS, its class is also on `.default`.
-  const Ajv04 = ajvDraft04.default;
-  const schemaPath = require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
-  const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as Record<string, unknown>;
-  const validate = new Ajv04({
-    allErrors: true,
-    strict: false,
-    validateFormats: false,
-    unicodeRegExp: false,
-  }).compile(schema);
+  const problems = sarifValidator();
   assert.equal(
-    validate({ version: "2.1.0", runs: [{ results: [] }] }),
-    false,
+    problems({ version: "2.1.0", runs: [{ results: [] }] }).length > 0,
+    true,
     "the validator rejects a run without tool",
   );
-  assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 5)));
+  assert.deepEqual(problems(log).slice(0, 5), []);
   const results = log.runs[0]!.results;
   const token = results.find((x) => x.ruleId === "credentials/no-literal-secrets")!;
   assert.equal(token.level, "error");

@@ -1,0 +1,117 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import pkg from "../package.json" with { type: "json" };
+import { WardenError } from "../policies/errors.ts";
+import type { SeverityThreshold } from "../policies/evaluation/controls.ts";
+import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
+import type { TrustLevel } from "../policies/rule.ts";
+import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
+import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
+import {
+  openVulnerabilitySource,
+  readIgnoreFile,
+  vulnerabilityDbOf,
+} from "../supply-chain/evaluate/sources.ts";
+import { parseNow } from "./options.ts";
+
+export interface EvaluateIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const SEVERITIES: readonly SeverityThreshold[] = ["critical", "high", "medium", "low", "none"];
+const FORMATS = ["text", "json", "sarif"] as const;
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined)
+    throw new WardenError("USAGE", `--${flag} ${value} is not one of ${allowed.join(", ")}`);
+  return found;
+}
+
+function describe(e: ReleaseEvaluation, min: TrustLevel): string {
+  const p = e.predicate;
+  const lines = [
+    `server       ${p.server.name} ${p.server.version} (${e.manifestFile}, ${p.server.manifestDigest})`,
+    `verdict      ${p.verdict}`,
+    `trust level  ${p.trustLevel}${isTrustLevelAtLeast(p.trustLevel, min) ? "" : ` (below the minimum ${min})`}`,
+    `lockfiles    ${e.lockfiles.map((l) => `${l.file} (${l.packages.length} packages)`).join(", ") || "none"}`,
+    `tools        ${p.tools.length} pinned${e.exposedTools ? ", listed from the running server" : ", from the manifest only"}`,
+    "",
+    "controls",
+  ];
+  for (const c of p.controls) {
+    lines.push(
+      `  ${c.status.padEnd(4)} ${c.id}  ${c.title ?? ""}${c.notes ? ` — ${c.notes}` : ""}`,
+    );
+    for (const f of c.findings)
+      lines.push(
+        `         ${f.severity ? `[${f.severity}] ` : ""}${f.message}${f.location ? ` (${f.location})` : ""}`,
+      );
+  }
+  for (const n of e.notices) lines.push(`${n.level}: ${n.message}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * `mcp-warden evaluate`: the Action's evaluation of a release, run locally. Nothing is signed and
+ * no CI provenance exists, so those controls are skipped and the level is capped accordingly.
+ * Exit 0 when the verdict passes at the minimum level or above, 1 otherwise, 2 on bad input.
+ */
+export async function runEvaluate(args: string[], io: EvaluateIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      manifest: { type: "string", default: "server.json" },
+      lockfile: { type: "string", multiple: true, default: [] as string[] },
+      "vulnerability-db": { type: "string", default: "osv" },
+      "ignore-file": { type: "string" },
+      "fail-on-severity": { type: "string", default: "high" },
+      "min-trust-level": { type: "string", default: "L2" },
+      "tool-timeout": { type: "string", default: "60" },
+      format: { type: "string", default: "text" },
+      now: { type: "string" },
+    },
+  });
+  const failOnSeverity = oneOf("fail-on-severity", values["fail-on-severity"], SEVERITIES);
+  const minTrustLevel = oneOf("min-trust-level", values["min-trust-level"], TRUST_LEVELS);
+  const format = oneOf("format", values.format, FORMATS);
+  const timeout = Number(values["tool-timeout"]);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)
+    throw new WardenError(
+      "USAGE",
+      `--tool-timeout ${values["tool-timeout"]} must be seconds (1 to 3600)`,
+    );
+  const db = vulnerabilityDbOf(values["vulnerability-db"]);
+  if ("error" in db) throw new WardenError("USAGE", `--vulnerability-db ${db.error}`);
+  const now = parseNow(values.now);
+  const cwd = process.cwd();
+  const ignoreFile = values["ignore-file"];
+  const ignores = ignoreFile ? await readIgnoreFile(resolve(cwd, ignoreFile), ignoreFile) : [];
+
+  const evaluation = await evaluateRelease(
+    {
+      manifestPath: resolve(cwd, values.manifest),
+      lockfiles:
+        values.lockfile.length === 0 ? "detect" : values.lockfile.map((l) => resolve(cwd, l)),
+      settings: { failOnSeverity, minTrustLevel, ignores },
+      vulnerabilities: await openVulnerabilitySource(db, (p) => resolve(cwd, p)),
+      signing: "none",
+      toolTimeoutMs: Math.round(timeout * 1000),
+      evaluator: { name: "mcp-warden", version: pkg.version },
+      now,
+      baseDir: cwd,
+    },
+    ignoreFile,
+  );
+  const p = evaluation.predicate;
+  if (format === "json") io.stdout(`${JSON.stringify(p, null, 2)}\n`);
+  else if (format === "sarif")
+    io.stdout(
+      `${JSON.stringify(releaseSarif(evaluation, { threshold: failOnSeverity, version: pkg.version }), null, 2)}\n`,
+    );
+  else io.stdout(describe(evaluation, minTrustLevel));
+  return p.verdict === "pass" && isTrustLevelAtLeast(p.trustLevel, minTrustLevel) ? 0 : 1;
+}
