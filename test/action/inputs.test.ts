@@ -46,8 +46,13 @@ describe("action.yml", () => {
     assert.ok(usage, "README has an action-usage section");
     for (const name of [...Object.keys(actionYml.inputs), ...Object.keys(actionYml.outputs)])
       assert.match(usage, new RegExp(`\\b${name}\\b`), `README usage mentions ${name}`);
-    const documented = [...usage.matchAll(/^\s{4}([a-z-]+):/gm)].map((m) => m[1]);
-    for (const name of documented)
+    const documented = [...usage.matchAll(/^ {6}([a-z-]+):/gm)].map((m) => m[1]);
+    assert.deepEqual(
+      documented.filter((n) => n !== "sarif_file").sort(),
+      Object.keys(actionYml.inputs).sort(),
+      "the usage example sets every input",
+    );
+    for (const name of documented.filter((n) => n !== "sarif_file"))
       assert.ok(
         name && name in actionYml.inputs,
         `README usage input ${name} exists in action.yml`,
