@@ -105,6 +105,14 @@ if want uv-mcp-1.22.0; then
   copy uv-mcp-1.22.0 pyproject.toml uv.lock
 fi
 
+if want uv-mcp-1.23.0; then
+  python_tools
+  pyproject "$WORK/uv-mcp-1.23.0" "mcp==1.23.0"
+  printf '\n[dependency-groups]\ndev = ["pytest==8.4.2"]\n' >>"$WORK/uv-mcp-1.23.0/pyproject.toml"
+  (cd "$WORK/uv-mcp-1.23.0" && "$PY/bin/uv" lock -q --python 3.11 --exclude-newer 2025-12-20T00:00:00Z)
+  copy uv-mcp-1.23.0 pyproject.toml uv.lock
+fi
+
 if want poetry-mcp; then
   python_tools
   pyproject "$WORK/poetry-mcp" "mcp==1.22.0" "PyYAML==6.0.3"
