@@ -13,11 +13,12 @@ import {
   manifestToolsAt,
 } from "../../policies/evaluation/description-safety.ts";
 import { applyIgnores, type IgnoreOutcome } from "../../policies/evaluation/ignores.ts";
-import type {
-  ControlFinding,
-  EvaluationPredicate,
-  SourceInfo,
-  VulnerabilityFinding,
+import {
+  isTrustLevelAtLeast,
+  type ControlFinding,
+  type EvaluationPredicate,
+  type SourceInfo,
+  type VulnerabilityFinding,
 } from "../../policies/evaluation/predicate.ts";
 import {
   parseServerManifest,
@@ -301,6 +302,15 @@ export async function evaluateRelease(
     trustLevel: trustLevelOf(controls),
     verdict: verdictOf(controls),
   };
+  // A level the manifest claims (MCP Trust Framework extension) is a claim; the evaluation decides.
+  const claimed = manifest.trust?.level;
+  if (claimed !== undefined && !isTrustLevelAtLeast(predicate.trustLevel, claimed)) {
+    notices.push({
+      level: "warning",
+      message: `the manifest claims MCP Trust Framework level ${claimed} (_meta["org.mpaktrust"]); the evaluation reached ${predicate.trustLevel}`,
+      file: manifestFile,
+    });
+  }
   return {
     predicate,
     manifest,

@@ -55,6 +55,20 @@ describe("mcp-warden evaluate", { timeout: 300_000 }, () => {
     assert.match(r.stdout, /^trust level +L2$/m);
     assert.match(r.stdout, /skip AI-03/);
     assert.match(r.stdout, /listed from the running server/);
+
+    // A level the manifest claims (MCP Trust Framework extension) is reported, not believed.
+    const manifest = JSON.parse(await readFile(join(ws, "server.json"), "utf8")) as {
+      _meta: Record<string, unknown>;
+    };
+    manifest._meta["org.mpaktrust"] = { mtf_version: "0.1", level: 4 };
+    await writeFile(join(ws, "server.json"), JSON.stringify(manifest));
+    const claimed = await runCli(["evaluate", "--vulnerability-db", OSV], { cwd: ws });
+    assert.equal(claimed.code, 0, claimed.stderr);
+    assert.match(claimed.stdout, /^trust level +L2$/m);
+    assert.match(
+      claimed.stdout,
+      /warning: the manifest claims MCP Trust Framework level L4 .*reached L2/,
+    );
   });
 
   test("the vulnerable release fails; JSON is a valid predicate, SARIF a valid log", async () => {
