@@ -8,6 +8,11 @@ import { isIndex, MEDIA_TYPES, type Descriptor, type Manifest } from "../registr
 import { checkBundle, type BundleCheck } from "./bundle-check.ts";
 import type { KeylessTrust } from "./keyless.ts";
 import { checkLegacyEnvelope, checkSimpleSigning } from "./legacy-check.ts";
+import {
+  checkLegacyKeylessEnvelope,
+  checkLegacyKeylessSignature,
+  hasLegacyCertificate,
+} from "./legacy-keyless.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
 
 export const COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
@@ -118,18 +123,25 @@ async function legacyCandidates(
             signal: opts.signal,
           }),
         );
+        // A layer with a certificate was signed keyless; with a key, cosign attaches none.
+        const keyless = hasLegacyCertificate(layer.annotations);
         if (layer.mediaType === MEDIA_TYPES.cosignSimpleSigning) {
           out.push({
             claims: "signature",
-            check: checkSimpleSigning(
-              bytes,
-              layer.annotations?.[SIGNATURE_ANNOTATION] ?? "",
-              opts.keys,
-              digest,
-            ),
+            check: keyless
+              ? checkLegacyKeylessSignature(bytes, layer.annotations, opts.keyless, digest)
+              : checkSimpleSigning(
+                  bytes,
+                  layer.annotations?.[SIGNATURE_ANNOTATION] ?? "",
+                  opts.keys,
+                  digest,
+                ),
           });
         } else if (layer.mediaType === MEDIA_TYPES.dsseEnvelope) {
-          const check = checkLegacyEnvelope(JSON.parse(bytes.toString("utf8")), opts.keys, digest);
+          const envelope: unknown = JSON.parse(bytes.toString("utf8"));
+          const check = keyless
+            ? checkLegacyKeylessEnvelope(envelope, layer.annotations, opts.keyless, digest)
+            : checkLegacyEnvelope(envelope, opts.keys, digest);
           out.push({
             claims: claimOf(
               check.ok ? check.statement.predicateType : layer.annotations?.predicateType,
@@ -180,7 +192,7 @@ function toFacts(digest: string, candidates: Candidate[]): ImageFacts {
 /**
  * Everything the registry holds about one image, verified against the trusted keys and keyless
  * identities: sigstore bundles among its referrers (or in the fallback index) and cosign's legacy
- * `.sig`/`.att` tags (key-based only).
+ * `.sig`/`.att` tags (key-based, or keyless with the certificate and Rekor bundle annotations).
  * Never throws for the registry's sake: a failed lookup is a fact (`lookupError`) that denies.
  */
 export async function gatherImageFacts(

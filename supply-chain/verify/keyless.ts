@@ -360,8 +360,13 @@ export function identityMatches(
  * to a trusted CA at a verified time, thresholds of Rekor entries, SCTs and timestamps hold, the
  * signature verifies, and the certificate's identity (issuer extension, subject alternative
  * name) is one of the trusted identities. Crypto first: an unverified identity means nothing.
+ * A message-signature bundle signs `artifact` (the signed bytes); DSSE bundles carry their own.
  */
-export function checkKeyless(bundle: Bundle, trust: KeylessTrust | undefined): KeylessCheck {
+export function checkKeyless(
+  bundle: Bundle,
+  trust: KeylessTrust | undefined,
+  artifact?: Buffer,
+): KeylessCheck {
   if (!trust || trust.identities.length === 0) {
     return {
       ok: false,
@@ -377,7 +382,7 @@ export function checkKeyless(bundle: Bundle, trust: KeylessTrust | undefined): K
       ...DEFAULT_KEYLESS_THRESHOLDS,
       ...trust.thresholds,
     });
-    const signer = verifier.verify(toSignedEntity(bundle));
+    const signer = verifier.verify(toSignedEntity(bundle, artifact));
     issuer = signer.identity?.extensions?.issuer;
     subject = signer.identity?.subjectAlternativeName;
   } catch (err) {

@@ -1,5 +1,10 @@
 import { verify } from "node:crypto";
-import { coversDigest, readInTotoPayload, type BundleCheck } from "./bundle-check.ts";
+import {
+  coversDigest,
+  readInTotoPayload,
+  type BundleCheck,
+  type BundleCheckCode,
+} from "./bundle-check.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
 
 /** The DSSE pre-authentication encoding the signature covers. */
@@ -24,6 +29,49 @@ function signedBy(
   });
 }
 
+export const SIMPLE_SIGNING_TYPE = "cosign container image signature";
+
+/** A simple-signing payload (`critical.image.docker-manifest-digest`, `critical.type`). */
+export interface SimpleSigning {
+  critical: {
+    identity?: { "docker-reference"?: unknown };
+    image: { "docker-manifest-digest": string };
+    type: string;
+  };
+  optional?: unknown;
+}
+
+/**
+ * Reads a cosign simple-signing payload and checks it names exactly this image digest; on
+ * failure, why (`SUBJECT_MISMATCH` when it is about another image).
+ */
+export function readSimpleSigning(
+  payload: Buffer,
+  imageDigest: string,
+): { ok: true; body: SimpleSigning } | { ok: false; code: BundleCheckCode; reason: string } {
+  let body: { critical?: { image?: { "docker-manifest-digest"?: unknown }; type?: unknown } };
+  try {
+    body = JSON.parse(payload.toString("utf8")) as typeof body;
+  } catch {
+    return { ok: false, code: "STATEMENT_INVALID", reason: "legacy signature payload is not JSON" };
+  }
+  if (body?.critical?.type !== SIMPLE_SIGNING_TYPE) {
+    return {
+      ok: false,
+      code: "STATEMENT_INVALID",
+      reason: `legacy signature payload is not a "${SIMPLE_SIGNING_TYPE}"`,
+    };
+  }
+  if (body.critical.image?.["docker-manifest-digest"] !== imageDigest) {
+    return {
+      ok: false,
+      code: "SUBJECT_MISMATCH",
+      reason: `legacy signature is about another image, not ${imageDigest}`,
+    };
+  }
+  return { ok: true, body: body as SimpleSigning };
+}
+
 /**
  * A cosign v2 `.sig` layer: a simple-signing payload and the base64 signature from the layer's
  * `dev.cosignproject.cosign/signature` annotation. The payload must name exactly this digest.
@@ -36,22 +84,15 @@ export function checkSimpleSigning(
 ): BundleCheck {
   const key = signedBy(payload, Buffer.from(signatureBase64, "base64"), keys);
   if (!key) return { ok: false, reason: "legacy signature is not from a trusted key" };
-  let body: { critical?: { image?: { "docker-manifest-digest"?: unknown }; type?: unknown } };
-  try {
-    body = JSON.parse(payload.toString("utf8")) as typeof body;
-  } catch {
-    return { ok: false, reason: "legacy signature payload is not JSON" };
-  }
-  if (body.critical?.image?.["docker-manifest-digest"] !== imageDigest) {
-    return { ok: false, reason: `legacy signature is about another image, not ${imageDigest}` };
-  }
+  const read = readSimpleSigning(payload, imageDigest);
+  if (!read.ok) return read;
   return {
     ok: true,
     statement: {
       signer: key.id,
       predicateType: "https://sigstore.dev/cosign/sign/v1",
       predicate: {},
-      raw: body,
+      raw: read.body,
     },
   };
 }
