@@ -10,10 +10,17 @@
  * as PEM; the certificate (with its embedded SCT) is the mock's. cosign trusts the mock through
  * SIGSTORE_ROOT_FILE, SIGSTORE_REKOR_PUBLIC_KEY and SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, and logs a
  * hashedrekord entry in the mock's Rekor, which signs it (SET) as real Rekor does.
+ *
+ * `cosign attest` logs a `dsse` v0.0.1 entry. Real Rekor stores such a proposal canonicalized
+ * (envelope and payload hashes, signatures with their verifiers; no envelope), and that body is
+ * what verifiers compare; the mock logs the proposal as it came. For attestations a second
+ * front does what Rekor's dsse v0.0.1 type does (checks the envelope signature with the proposed
+ * verifier, canonicalizes) and hands the canonical entry to the mock's Rekor to log and sign.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash, verify, X509Certificate } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,12 +28,14 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import { PREDICATE_TYPE } from "../../policies/evaluation/predicate.ts";
 import type { TrustedSigner } from "../../policies/policy.ts";
 import { legacyTag, RegistryClient } from "../../supply-chain/registry/client.ts";
 import { isIndex, MEDIA_TYPES, type Manifest } from "../../supply-chain/registry/types.ts";
 import { gatherImageFacts } from "../../supply-chain/verify/gather.ts";
 import { keylessTrust } from "../../supply-chain/verify/keyless.ts";
 import {
+  checkLegacyKeylessEnvelope,
   checkLegacyKeylessSignature,
   CERTIFICATE_ANNOTATION,
   CHAIN_ANNOTATION,
@@ -105,6 +114,99 @@ async function startFulcioV1(fulcioV2: string): Promise<{ url: string; stop(): P
   };
 }
 
+async function readRequest(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * What Rekor's dsse v0.0.1 type does with a proposal before logging it: verify the envelope's
+ * signatures with the proposed verifiers, then keep only the envelope hash, the payload hash and
+ * the signatures with their verifiers. Anything else goes to the mock's Rekor unchanged.
+ */
+function canonicalDsse(proposal: unknown): unknown {
+  const p = proposal as {
+    kind?: string;
+    apiVersion?: string;
+    spec?: { proposedContent?: { envelope: string; verifiers: string[] } };
+  };
+  const content = p.spec?.proposedContent;
+  if (p.kind !== "dsse" || p.apiVersion !== "0.0.1" || !content) return proposal;
+  const envelope = JSON.parse(content.envelope) as {
+    payloadType: string;
+    payload: string;
+    signatures: { sig: string }[];
+  };
+  const payload = Buffer.from(envelope.payload, "base64");
+  const pae = Buffer.concat([
+    Buffer.from(
+      `DSSEv1 ${Buffer.byteLength(envelope.payloadType)} ${envelope.payloadType} ${payload.length} `,
+    ),
+    payload,
+  ]);
+  const signatures = envelope.signatures.map(({ sig }) => {
+    const verifier = content.verifiers.find((v) =>
+      verify(
+        "sha256",
+        pae,
+        new X509Certificate(Buffer.from(v, "base64")).publicKey,
+        Buffer.from(sig, "base64"),
+      ),
+    );
+    if (verifier === undefined) throw new Error("DSSE signature does not verify");
+    return { signature: sig, verifier };
+  });
+  signatures.sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+  const sha256 = (data: string | Buffer) => ({
+    algorithm: "sha256",
+    value: createHash("sha256").update(data).digest("hex"),
+  });
+  return {
+    apiVersion: "0.0.1",
+    kind: "dsse",
+    spec: { envelopeHash: sha256(content.envelope), payloadHash: sha256(payload), signatures },
+  };
+}
+
+async function startRekorFront(rekor: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const body = await readRequest(req);
+      if (req.method !== "POST" || req.url !== "/api/v1/log/entries") {
+        res.writeHead(404).end();
+        return;
+      }
+      let entry: unknown;
+      try {
+        entry = canonicalDsse(JSON.parse(body));
+      } catch (err) {
+        res.writeHead(400).end(String(err));
+        return;
+      }
+      const answer = await fetch(`${rekor}/api/v1/log/entries`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(entry),
+      });
+      res
+        .writeHead(answer.status, {
+          "content-type": answer.headers.get("content-type") ?? "text/plain",
+        })
+        .end(await answer.text());
+    })().catch((err: unknown) => res.writeHead(500).end(String(err)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 function pem(base64: string, label: string): string {
   return `-----BEGIN ${label}-----\n${base64.match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
 }
@@ -122,6 +224,7 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
   let rogue: SigstoreMock;
   let fulcio: { url: string; stop(): Promise<void> };
   let rogueFulcio: { url: string; stop(): Promise<void> };
+  let rekorFront: { url: string; stop(): Promise<void> };
   let client: RegistryClient;
   let dir: string;
   let seed = 0;
@@ -133,9 +236,10 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
       startSigstoreMock(),
       startSigstoreMock(),
     ]);
-    [fulcio, rogueFulcio] = await Promise.all([
+    [fulcio, rogueFulcio, rekorFront] = await Promise.all([
       startFulcioV1(sigstore.url),
       startFulcioV1(rogue.url),
+      startRekorFront(sigstore.url),
     ]);
     client = new RegistryClient({ timeoutMs: 5000 });
     dir = await mkdtemp(join(tmpdir(), "mcp-warden-legacy-keyless-"));
@@ -163,6 +267,7 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
   after(async () => {
     await fulcio?.stop();
     await rogueFulcio?.stop();
+    await rekorFront?.stop();
     await registry?.stop();
     await sigstore?.stop();
     await rogue?.stop();
@@ -182,7 +287,13 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
    */
   const cosignSign = async (
     ref: string,
-    opts: { iss?: string; sub?: string; ca?: "trusted" | "rogue" } = {},
+    opts: {
+      iss?: string;
+      sub?: string;
+      ca?: "trusted" | "rogue";
+      /** `cosign-v2 attest` with this predicate file and type instead of `sign`. */
+      attest?: { predicate: string; type: string };
+    } = {},
   ): Promise<void> => {
     const ca = opts.ca ?? "trusted";
     const tokenFile = join(dir, `token-${++seed}`);
@@ -194,12 +305,14 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
       }),
     );
     const args = [
-      "sign",
+      ...(opts.attest
+        ? ["attest", "--predicate", opts.attest.predicate, "--type", opts.attest.type]
+        : ["sign"]),
       "--yes",
       "--fulcio-url",
       (ca === "rogue" ? rogueFulcio : fulcio).url,
       "--rekor-url",
-      sigstore.url,
+      opts.attest ? rekorFront.url : sigstore.url,
       "--identity-token",
       tokenFile,
       "--allow-insecure-registry",
@@ -228,10 +341,10 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
   const gather = (ref: string, signers: TrustedSigner[] = exact()) =>
     gatherImageFacts(client, ref, { keys: [], keyless: trust(signers) });
 
-  /** The `.sig` manifest cosign pushed for a digest, and its one layer. */
-  const sigManifest = async (digest: string) => {
+  /** The `.sig` (or `.att`) manifest cosign pushed for a digest, and its one layer. */
+  const sigManifest = async (digest: string, suffix: ".sig" | ".att" = ".sig") => {
     const repo = { registry: registry.host, repository: repoName };
-    const fetched = await client.getManifest(repo, legacyTag(digest, ".sig"));
+    const fetched = await client.getManifest(repo, legacyTag(digest, suffix));
     const manifest: Manifest = fetched.json;
     assert.ok(!isIndex(manifest));
     assert.equal(manifest.layers.length, 1);
@@ -240,17 +353,18 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
     return { repo, manifest, layer, payload, annotations: layer.annotations ?? {} };
   };
 
-  /** Re-pushes a `.sig` manifest (under `digest`'s tag) with changed layer annotations. */
+  /** Re-pushes a `.sig` (or `.att`) manifest under `digest`'s tag with these layer annotations. */
   const repush = async (
     digest: string,
     manifest: Manifest,
     annotations: Record<string, string>,
+    suffix: ".sig" | ".att" = ".sig",
   ): Promise<void> => {
     assert.ok(!isIndex(manifest));
     const changed = { ...manifest, layers: [{ ...manifest.layers[0]!, annotations }] };
     await client.pushManifest(
       `${registry.host}/${repoName}`,
-      legacyTag(digest, ".sig"),
+      legacyTag(digest, suffix),
       new TextEncoder().encode(JSON.stringify(changed)),
       MEDIA_TYPES.ociManifest,
     );
@@ -492,6 +606,78 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
           "legacy keyless signature: signed with a certificate (keyless); no keyless signer is configured in this verifier",
       },
     ]);
+  });
+
+  test("a cosign v2 keyless attestation (.att, dsse entry) verifies as an evaluation; copied or tampered, it fails", async () => {
+    const img = await newImage();
+    const other = await newImage();
+    const predicate = join(dir, "predicate.json");
+    await writeFile(
+      predicate,
+      await readFile(
+        new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
+        "utf8",
+      ),
+    );
+    await cosignSign(img.ref, { attest: { predicate, type: PREDICATE_TYPE } });
+    const att = await sigManifest(img.digest, ".att");
+    assert.equal(att.layer.mediaType, MEDIA_TYPES.dsseEnvelope);
+    const rekor = JSON.parse(att.annotations[REKOR_BUNDLE_ANNOTATION]!) as {
+      SignedEntryTimestamp: string;
+      Payload: { body: string };
+    };
+    const logged = JSON.parse(Buffer.from(rekor.Payload.body, "base64").toString("utf8")) as {
+      kind: string;
+      apiVersion: string;
+    };
+    assert.deepEqual([logged.kind, logged.apiVersion], ["dsse", "0.0.1"]);
+
+    const facts = await gather(img.ref);
+    assert.deepEqual(facts.rejectedEvaluations, []);
+    assert.deepEqual(
+      facts.verifiedEvaluations.map((e) => [e.signer, e.verdict, e.trustLevel]),
+      [[SIGNER, "pass", "L3"]],
+    );
+    const wrong = await gather(img.ref, exact(ISSUER, "https://github.com/acme/other"));
+    assert.deepEqual(wrong.verifiedEvaluations, []);
+    assert.deepEqual(wrong.rejectedEvaluations, [
+      {
+        reason: `legacy keyless attestation: certificate identity (issuer "${ISSUER}", subject "${SUBJECT}") does not match any trusted keyless signer`,
+      },
+    ]);
+
+    // Copied under another image's tag: the statement's subject is still the first image.
+    await repush(other.digest, att.manifest, att.annotations, ".att");
+    const copied = await sigManifest(other.digest, ".att");
+    const envelope: unknown = JSON.parse(copied.payload.toString("utf8"));
+    const check = checkLegacyKeylessEnvelope(
+      envelope,
+      copied.annotations,
+      trust(exact()),
+      other.digest,
+    );
+    assert.deepEqual(check, {
+      ok: false,
+      code: "SUBJECT_MISMATCH",
+      reason: `legacy keyless attestation is about another image, not ${other.digest}`,
+    });
+
+    // A tampered SET.
+    const set = Buffer.from(rekor.SignedEntryTimestamp, "base64");
+    set[set.length - 1]! ^= 0x01;
+    const tampered = checkLegacyKeylessEnvelope(
+      envelope,
+      {
+        ...att.annotations,
+        [REKOR_BUNDLE_ANNOTATION]: JSON.stringify({
+          ...rekor,
+          SignedEntryTimestamp: set.toString("base64"),
+        }),
+      },
+      trust(exact()),
+      img.digest,
+    );
+    assert.equal(tampered.ok ? undefined : tampered.code, "TLOG_INVALID");
   });
 
   test("mcp-warden verify shows the legacy keyless signature and its signer", async () => {
