@@ -18,6 +18,7 @@ import { after, before, describe, test } from "node:test";
 import { zipSync } from "fflate";
 import { stringify } from "yaml";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
+import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
 import { runCli, ROOT } from "../support/cli.ts";
 import { installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
 import {
@@ -495,6 +496,41 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       r.stdout,
       /::warning::CD-01 skipped \(caps the trust level\): the manifest gives no stdio command/,
     );
+  });
+
+  test("a registry with basic auth: registry-username/registry-password sign and attach; without them a clear error", async () => {
+    const locked = await startRegistry({ users: { releaser: "s3cret-pass" } });
+    try {
+      const authed = new RegistryClient({
+        credentials: staticCredentials({
+          [locked.host]: { username: "releaser", password: "s3cret-pass" },
+        }),
+      });
+      const repo = `${locked.host}/acme/server-filesystem`;
+      await pushImage(authed, repo, "auth", `auth-${randomUUID()}`);
+      const ws = await workspace("fs-auth", "2025.7.1");
+      const ok = await runAction(
+        ws,
+        keyed({
+          image: `${repo}:auth`,
+          "registry-username": "releaser",
+          "registry-password": "s3cret-pass",
+        }),
+      );
+      assert.equal(ok.code, 0, ok.stdout);
+      assert.match(ok.outputs.attestation ?? "", /^sha256:/);
+      assert.doesNotMatch(ok.stdout, /s3cret-pass/, "the password is never printed");
+
+      const denied = await runAction(ws, keyed({ image: `${repo}:auth` }));
+      assert.equal(denied.code, 1);
+      assert.match(
+        denied.stdout,
+        /::error::image .*acme\/server-filesystem:auth: .*(401|unauthori[sz]ed|credentials)/i,
+      );
+      noStackTrace(denied.stdout);
+    } finally {
+      await locked.stop();
+    }
   });
 
   describe("bad input: a clear ::error and a failed step, never a stack trace", () => {
