@@ -4,7 +4,6 @@ import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { parseNow, registryAccess } from "./options.ts";
-import { runEvaluate } from "./evaluate.ts";
 import { runVerify } from "./verify.ts";
 
 export const USAGE = `usage:
@@ -96,8 +95,11 @@ export async function main(io: Io): Promise<number> {
         return await runServe(rest, io);
       case "verify":
         return await runVerify(rest, io);
-      case "evaluate":
+      case "evaluate": {
+        // Loaded on demand: the webhook and check never need the scanners or the MCP client.
+        const { runEvaluate } = await import("./evaluate.ts");
         return await runEvaluate(rest, io);
+      }
       default:
         throw new WardenError("USAGE", `unknown command ${JSON.stringify(command)}`);
     }
