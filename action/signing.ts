@@ -8,7 +8,7 @@ import type { Signing } from "./inputs.ts";
 export interface SigningSetup {
   signer: Signer;
   witnesses: Witness[];
-  /** How reports describe it: `keyless (Fulcio https://…)`, `key (tlog: Rekor https://…)`. */
+  /** How reports describe it: `keyless (Fulcio https://…, Rekor https://…)`, `with a key (no transparency log)`. */
   description: string;
 }
 
@@ -72,8 +72,8 @@ export async function signingSetup(
         signer,
         witnesses,
         description: signing.rekorUrl
-          ? `key (Rekor ${signing.rekorUrl})`
-          : "key (no transparency log)",
+          ? `with a key (Rekor ${signing.rekorUrl})`
+          : "with a key (no transparency log)",
       };
     }
   }
