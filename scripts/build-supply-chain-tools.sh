@@ -9,8 +9,25 @@ COSIGN2_VERSION="${COSIGN2_VERSION:-v2.6.5}"
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
 CACHE="${MCP_WARDEN_CACHE:-$HOME/.cache/mcp-warden}"
 OUT="$CACHE/cosign-$COSIGN3_VERSION-$COSIGN2_VERSION-crane-$CRANE_VERSION"
+SRC="$(cd "$(dirname "$0")" && pwd)/referrers-registry"
 
-if [[ -x "$OUT/cosign" && -x "$OUT/cosign-v2" && -x "$OUT/crane" && -x "$OUT/referrers-registry" ]]; then
+# The referrers registry is built from this repository's sources, not a released version: its key
+# is a hash of them (main.go, and go.mod/go.sum if present) and of the recipe below, kept next to
+# the binary, so that a cache built from older sources is rebuilt rather than reused.
+registry_key() {
+  {
+    echo "recipe 1 go-containerregistry $CRANE_VERSION"
+    for f in main.go go.mod go.sum; do
+      if [[ -f "$SRC/$f" ]]; then echo "$f" && sha256sum <"$SRC/$f"; fi
+    done
+  } | sha256sum | cut -d' ' -f1
+}
+REGISTRY_KEY="$(registry_key)"
+registry_current() {
+  [[ -x "$OUT/referrers-registry" && "$(cat "$OUT/referrers-registry.key" 2>/dev/null)" == "$REGISTRY_KEY" ]]
+}
+
+if [[ -x "$OUT/cosign" && -x "$OUT/cosign-v2" && -x "$OUT/crane" ]] && registry_current; then
   echo "$OUT"
   exit 0
 fi
@@ -28,16 +45,24 @@ build() { # module@version binary-name
 [[ -x "$OUT/crane" ]] || build "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION" crane
 
 # A wrapper module around go-containerregistry's registry, with the referrers API switched on.
-if [[ ! -x "$OUT/referrers-registry" ]]; then
+# Built aside and renamed into place, the key written last: an interrupted or concurrent build
+# leaves either the old pair or the new one.
+if ! registry_current; then
   work="$(mktemp -d)"
-  cp "$(dirname "$0")/referrers-registry/main.go" "$work/"
+  cp "$SRC/main.go" "$work/"
+  for f in go.mod go.sum; do
+    if [[ -f "$SRC/$f" ]]; then cp "$SRC/$f" "$work/"; fi
+  done
   (
     cd "$work"
-    go mod init mcp-warden.test/referrers-registry >/dev/null 2>&1
+    if [[ ! -f go.mod ]]; then go mod init mcp-warden.test/referrers-registry >/dev/null 2>&1; fi
     go mod edit -require="github.com/google/go-containerregistry@$CRANE_VERSION"
     GOFLAGS=-mod=mod go mod tidy >&2
-    go build -ldflags "-s -w" -o "$OUT/referrers-registry" . >&2
+    go build -ldflags "-s -w" -o "$OUT/.referrers-registry.$$" . >&2
   )
   rm -rf "$work"
+  mv -f "$OUT/.referrers-registry.$$" "$OUT/referrers-registry"
+  echo "$REGISTRY_KEY" >"$OUT/.referrers-registry.key.$$"
+  mv -f "$OUT/.referrers-registry.key.$$" "$OUT/referrers-registry.key"
 fi
 echo "$OUT"
