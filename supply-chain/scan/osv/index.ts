@@ -2,14 +2,58 @@ import { PackageURL } from "packageurl-js";
 import type { VulnerabilityFinding } from "../../../policies/evaluation/predicate.ts";
 import type { LockedPackage, VulnerabilityMatch } from "../types.ts";
 import { judgeAffected } from "./match.ts";
+import { packageKeysOf } from "./record-shape.ts";
 import type { OsvAffected, OsvRecord } from "./record.ts";
 import { severityOf, type Severity } from "./severity.ts";
-import { packageKeyName } from "./versions.ts";
+import { packageKey } from "./versions.ts";
 
-/** One advisory's entries for one package. */
-interface IndexEntry {
-  record: OsvRecord;
-  affected: OsvAffected[];
+/**
+ * A record as the index sees it: what deduplicating and keying need, and the record itself on
+ * demand. An offline database hands over records it has validated but not kept parsed (a worker
+ * thread read them); they are parsed the first time a scanned package needs them.
+ */
+export interface IndexedRecord {
+  readonly id: string;
+  readonly modified: string;
+  readonly withdrawn: boolean;
+  /** `packageKey`s of the packages its `affected` entries name, each once (`packageKeysOf`). */
+  readonly keys: readonly string[];
+  record(): OsvRecord;
+}
+
+/** A parsed record as the index sees it. */
+export function indexedRecord(record: OsvRecord): IndexedRecord {
+  return {
+    id: record.id,
+    modified: record.modified,
+    withdrawn: record.withdrawn !== undefined,
+    keys: packageKeysOf(record),
+    record: () => record,
+  };
+}
+
+/** One advisory's entries for one package, resolved the first time a package needs them. */
+class IndexEntry {
+  readonly #item: IndexedRecord;
+  readonly #key: string;
+  #resolved: { record: OsvRecord; affected: OsvAffected[] } | undefined;
+
+  constructor(item: IndexedRecord, key: string) {
+    this.#item = item;
+    this.#key = key;
+  }
+
+  resolve(): { record: OsvRecord; affected: OsvAffected[] } {
+    if (this.#resolved === undefined) {
+      const record = this.#item.record();
+      const affected = (record.affected ?? []).filter(
+        (a) =>
+          a.package !== undefined && packageKey(a.package.ecosystem, a.package.name) === this.#key,
+      );
+      this.#resolved = { record, affected };
+    }
+    return this.#resolved;
+  }
 }
 
 /** Advisories by package (ecosystem + name as matched), built once and matched many times. */
@@ -19,41 +63,33 @@ export interface OsvIndex {
   readonly byPackage: ReadonlyMap<string, readonly IndexEntry[]>;
 }
 
-function packageKey(ecosystem: string, name: string): string {
-  return `${ecosystem}\u0000${packageKeyName(ecosystem, name)}`;
-}
-
 /**
  * Indexes records by the packages they affect. Withdrawn records are left out; of two records with
  * one id (a database holding a record twice), the later `modified` wins.
  */
 export function buildIndex(records: readonly OsvRecord[]): OsvIndex {
-  const latest = new Map<string, OsvRecord>();
-  for (const record of records) {
-    const seen = latest.get(record.id);
+  return indexRecords(records.map(indexedRecord));
+}
+
+/** `buildIndex` for records seen as `IndexedRecord`s, in the order given. */
+export function indexRecords(items: readonly IndexedRecord[]): OsvIndex {
+  const latest = new Map<string, IndexedRecord>();
+  for (const item of items) {
+    const seen = latest.get(item.id);
     // RFC 3339 UTC times with the same precision compare as strings; Date.parse covers the rest.
-    if (seen === undefined || Date.parse(record.modified) > Date.parse(seen.modified))
-      latest.set(record.id, record);
+    if (seen === undefined || Date.parse(item.modified) > Date.parse(seen.modified))
+      latest.set(item.id, item);
   }
   const byPackage = new Map<string, IndexEntry[]>();
   let size = 0;
-  for (const record of latest.values()) {
-    if (record.withdrawn !== undefined) continue;
+  for (const item of latest.values()) {
+    if (item.withdrawn) continue;
     size++;
-    const perPackage = new Map<string, IndexEntry>();
-    for (const affected of record.affected ?? []) {
-      if (affected.package === undefined) continue;
-      const key = packageKey(affected.package.ecosystem, affected.package.name);
-      const entry = perPackage.get(key);
-      if (entry !== undefined) {
-        entry.affected.push(affected);
-        continue;
-      }
-      const created = { record, affected: [affected] };
-      perPackage.set(key, created);
+    for (const key of item.keys) {
+      const entry = new IndexEntry(item, key);
       const list = byPackage.get(key);
-      if (list === undefined) byPackage.set(key, [created]);
-      else list.push(created);
+      if (list === undefined) byPackage.set(key, [entry]);
+      else list.push(entry);
     }
   }
   return { size, byPackage };
@@ -80,12 +116,12 @@ function findingOf(
   purl: string | undefined,
   fixedVersion: string | undefined,
 ): VulnerabilityFinding {
+  const { record, affected } = entry.resolve();
   let severity = severities.get(entry);
   if (severity === undefined) {
-    severity = severityOf(entry.record, entry.affected);
+    severity = severityOf(record, affected);
     severities.set(entry, severity);
   }
-  const { record } = entry;
   return {
     id: record.id,
     aliases: [...(record.aliases ?? [])],
@@ -116,7 +152,11 @@ export function matchPackages(
     const found: VulnerabilityMatch[] = [];
     let purl: string | undefined | null = null;
     for (const entry of entries) {
-      const { affected, fixedVersion } = judgeAffected(entry.affected, pkg.ecosystem, pkg.version);
+      const { affected, fixedVersion } = judgeAffected(
+        entry.resolve().affected,
+        pkg.ecosystem,
+        pkg.version,
+      );
       if (!affected) continue;
       if (purl === null) purl = purlOf(pkg);
       found.push({ package: pkg, finding: findingOf(entry, pkg, purl, fixedVersion) });

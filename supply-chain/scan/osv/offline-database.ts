@@ -1,70 +1,239 @@
-import { readFileSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
-import { unzipSync } from "fflate";
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { basename, join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { WardenError } from "../../../policies/errors.ts";
 import type { LockedPackage, VulnerabilityMatch, VulnerabilitySource } from "../types.ts";
-import { buildIndex, matchPackages, type OsvIndex } from "./index.ts";
+import { indexRecords, matchPackages, type IndexedRecord, type OsvIndex } from "./index.ts";
+import {
+  NUMBERS_PER_RECORD,
+  chunkCount,
+  claimChunk,
+  claimedChunks,
+  packChunk,
+  stopClaims,
+  taskOf,
+  type PackedChunk,
+  type RecordSources,
+  type WorkerMessage,
+} from "./load.ts";
 import { parseOsvRecord, type OsvRecord } from "./record.ts";
+import { zipEntries, type ZipEntry } from "./zip.ts";
 
 function failed(message: string, cause?: unknown): WardenError {
   return new WardenError("VULNERABILITY_SOURCE_FAILED", message, { cause });
 }
 
-/** One record from the bytes of one JSON file; `where` names the file (and zip entry). */
-function recordOf(bytes: Uint8Array, where: string): OsvRecord {
-  let value: unknown;
+/** Every `*.json` file under `dir`, at any depth, sorted. Symbolic links are not followed. */
+function filesOfDirectory(dir: string): RecordSources {
+  const paths: string[] = [];
+  // Paths as path.join makes them: the root normalized once, then a name (never `.`, `..` or a
+  // separator) per level.
+  const walk = (at: string): void => {
+    const prefix = at.endsWith(sep) ? at : at + sep;
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = prefix + entry.name;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && entry.name.endsWith(".json")) paths.push(path);
+    }
+  };
   try {
-    // Buffer's decoder is several times faster than TextDecoder on many small files.
-    value = JSON.parse(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"),
-    );
-  } catch (e) {
-    throw new WardenError("OSV_RECORD_INVALID", `${where}: not a JSON OSV record`, {
-      problems: [{ path: "", message: `is not JSON: ${(e as Error).message}` }],
-      cause: e,
-    });
-  }
-  return parseOsvRecord(value, where);
-}
-
-async function recordsOfDirectory(dir: string): Promise<OsvRecord[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    walk(join(dir));
   } catch (e) {
     throw failed(`cannot read the offline OSV database ${dir}: ${(e as Error).message}`, e);
   }
-  const files = entries
-    .filter((e) => e.isFile() && e.name.endsWith(".json"))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-  // Synchronous reads: for tens of thousands of small files they are several times faster than
-  // fs/promises, whose every open, stat, read and close is a trip through the thread pool.
-  return files.map((file) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw failed(`cannot read ${file}: ${(e as Error).message}`, e);
-    }
-    return recordOf(bytes, file);
-  });
+  return { kind: "files", paths: paths.sort() };
 }
 
-/** OSV's `all.zip` (`<ID>.json` entries) or a zip of an `<Ecosystem>/<ID>.json` tree. */
-async function recordsOfZip(zip: string): Promise<OsvRecord[]> {
-  let entries: Record<string, Uint8Array>;
+/**
+ * OSV's `all.zip` (`<ID>.json` entries) or a zip of an `<Ecosystem>/<ID>.json` tree: its `*.json`
+ * entries, sorted by name (of two entries with one name, the later). The zip is read whole (its
+ * size bounds the read) into memory the worker threads share.
+ */
+function entriesOfZip(zip: string): RecordSources {
   try {
-    const bytes = await readFile(zip);
-    entries = unzipSync(bytes, { filter: (f) => f.name.endsWith(".json") });
+    const fd = openSync(zip, "r");
+    let bytes: Uint8Array;
+    try {
+      const { size } = fstatSync(fd);
+      bytes = new Uint8Array(new SharedArrayBuffer(size));
+      let at = 0;
+      for (let read = -1; at < size && read !== 0; at += read)
+        read = readSync(fd, bytes, at, size - at, at);
+      bytes = bytes.subarray(0, at);
+    } finally {
+      closeSync(fd);
+    }
+    const byName = new Map<string, ZipEntry>();
+    for (const entry of zipEntries(bytes, (name) => name.endsWith(".json")))
+      byName.set(entry.name, entry);
+    const names = [...byName.keys()].sort();
+    return { kind: "zip", zip, bytes, entries: names.map((n) => byName.get(n) as ZipEntry) };
   } catch (e) {
     throw failed(`cannot read the offline OSV database ${zip}: ${(e as Error).message}`, e);
   }
-  return Object.keys(entries)
-    .sort()
-    .map((name) => recordOf(entries[name] ?? new Uint8Array(), `${zip} entry ${name}`));
 }
+
+/** A record a worker validated, parsed again (from the same bytes) when a scan first needs it. */
+class StoredRecord implements IndexedRecord {
+  readonly id: string;
+  readonly modified: string;
+  readonly withdrawn: boolean;
+  readonly keys: readonly string[];
+  readonly #bytes: Buffer;
+  readonly #start: number;
+  readonly #end: number;
+  #record: OsvRecord | undefined;
+
+  constructor(
+    fields: { id: string; modified: string; withdrawn: boolean; keys: string[] },
+    bytes: Buffer,
+    start: number,
+    end: number,
+  ) {
+    this.id = fields.id;
+    this.modified = fields.modified;
+    this.withdrawn = fields.withdrawn;
+    this.keys = fields.keys;
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  record(): OsvRecord {
+    this.#record ??= JSON.parse(this.#bytes.toString("utf8", this.#start, this.#end)) as OsvRecord;
+    return this.#record;
+  }
+}
+
+function unpack({ bytes, strings, numbers }: PackedChunk): IndexedRecord[] {
+  const buffer = Buffer.from(bytes);
+  const records: IndexedRecord[] = [];
+  let s = 0;
+  for (let n = 0; n < numbers.length; n += NUMBERS_PER_RECORD) {
+    const [start = 0, end = 0, keyCount = 0, withdrawn = 0] = numbers.subarray(
+      n,
+      n + NUMBERS_PER_RECORD,
+    );
+    const id = strings[s] ?? "";
+    const modified = strings[s + 1] ?? "";
+    const keys = strings.slice(s + 2, s + 2 + keyCount);
+    s += 2 + keyCount;
+    records.push(
+      new StoredRecord({ id, modified, withdrawn: withdrawn !== 0, keys }, buffer, start, end),
+    );
+  }
+  return records;
+}
+
+// The worker's entry file sits next to this one when running from source. In the Action's bundle
+// (dist/index.js) it does not, and the main thread reads every chunk itself.
+const WORKER = new URL("./load-worker.ts", import.meta.url);
+const workerAvailable = WORKER.protocol === "file:" && existsSync(fileURLToPath(WORKER));
+/** Below this many chunks a worker's start-up costs more than it saves. */
+const MIN_CHUNKS_FOR_WORKERS = 6;
+const MAX_WORKERS = 3;
+
+interface Helper {
+  worker: Worker;
+  ended: boolean;
+}
+
+/**
+ * Worker threads, one per spare core, started before the records are listed so that they are
+ * ready when the work is: a worker takes longer to start than listing 50,000 files does.
+ */
+function startWorkers(onMessage: (message: WorkerMessage) => void, onEnd: () => void): Helper[] {
+  const count = workerAvailable ? Math.min(MAX_WORKERS, availableParallelism() - 1) : 0;
+  return Array.from({ length: Math.max(0, count) }, () => {
+    const helper = { worker: new Worker(WORKER), ended: false };
+    helper.worker.on("message", onMessage);
+    const end = (): void => {
+      helper.ended = true;
+      onEnd();
+    };
+    // A worker that cannot start (or fails) leaves its chunks to the main thread.
+    helper.worker.once("error", end);
+    helper.worker.once("exit", end);
+    return helper;
+  });
+}
+
+/**
+ * Reads, parses and validates every record, the main thread and the workers claiming chunks of
+ * records from a shared counter. A bad record stops the claiming; the first bad record in name
+ * order is reported, as when reading in order on one thread: every chunk below a bad one was
+ * claimed before it and is read to the end, and the main thread reads again (and so validates
+ * itself) any chunk a worker could not read.
+ */
+async function readRecords(
+  listSources: () => RecordSources,
+  size: "small" | "unknown",
+): Promise<IndexedRecord[]> {
+  const packed: (PackedChunk | undefined)[] = [];
+  const returned: boolean[] = [];
+  const errors: (WardenError | undefined)[] = [];
+  let wake = (): void => {};
+  const workers =
+    size === "small"
+      ? []
+      : startWorkers(
+          (message) => {
+            if (message.type === "chunk") packed[message.chunk.chunk] ??= message.chunk;
+            else returned[message.chunk] = true;
+            wake();
+          },
+          () => wake(),
+        );
+  try {
+    const sources = listSources();
+    const chunks = chunkCount(sources);
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    const helpers = chunks < MIN_CHUNKS_FOR_WORKERS ? [] : workers;
+    for (const { worker } of helpers) worker.postMessage(taskOf(sources, control, chunks));
+
+    const readHere = (chunk: number): void => {
+      packed[chunk] = packChunk(sources, chunk, parseOsvRecord);
+    };
+    for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks))
+      try {
+        readHere(chunk);
+      } catch (e) {
+        if (!(e instanceof WardenError)) throw e;
+        errors[chunk] = e;
+        stopClaims(control);
+      }
+    // Nothing more can be claimed: wait for the chunks the workers hold, or for them to end.
+    const claimed = claimedChunks(control, chunks);
+    const settled = (chunk: number): boolean =>
+      packed[chunk] !== undefined || returned[chunk] === true || errors[chunk] !== undefined;
+    const waiting = (): boolean => {
+      if (helpers.every((w) => w.ended)) return false;
+      for (let chunk = 0; chunk < claimed; chunk++) if (!settled(chunk)) return true;
+      return false;
+    };
+    while (waiting()) await new Promise<void>((resolve) => (wake = resolve));
+
+    // In name order: the first error; chunks nobody read (a worker returned them, failed, or
+    // claiming stopped early) are read here.
+    const records: IndexedRecord[] = [];
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const error = errors[chunk];
+      if (error !== undefined) throw error;
+      if (packed[chunk] === undefined) readHere(chunk);
+      records.push(...unpack(packed[chunk] as PackedChunk));
+    }
+    return records;
+  } finally {
+    // Idle (or still starting) workers have nothing left to do.
+    await Promise.all(workers.filter((w) => !w.ended).map((w) => w.worker.terminate()));
+  }
+}
+
+/** A zip smaller than this holds too few records to be worth a worker. */
+const SMALL_ZIP_BYTES = 256 * 1024;
 
 /** Records loaded once, indexed once, matched on every call. */
 class OfflineDatabase implements VulnerabilitySource {
@@ -95,13 +264,18 @@ class OfflineDatabase implements VulnerabilitySource {
  */
 export async function openOfflineDatabase(path: string): Promise<VulnerabilitySource> {
   let isDirectory: boolean;
+  let size: number;
   try {
-    isDirectory = (await stat(path)).isDirectory();
+    const stats = await stat(path);
+    isDirectory = stats.isDirectory();
+    size = stats.size;
   } catch (e) {
     throw failed(`cannot read the offline OSV database ${path}: ${(e as Error).message}`, e);
   }
   if (!isDirectory && !path.toLowerCase().endsWith(".zip"))
     throw failed(`the offline OSV database ${path} is neither a directory nor a .zip file`);
-  const records = isDirectory ? await recordsOfDirectory(path) : await recordsOfZip(path);
-  return new OfflineDatabase(path, buildIndex(records));
+  const records = isDirectory
+    ? await readRecords(() => filesOfDirectory(path), "unknown")
+    : await readRecords(() => entriesOfZip(path), size < SMALL_ZIP_BYTES ? "small" : "unknown");
+  return new OfflineDatabase(path, indexRecords(records));
 }

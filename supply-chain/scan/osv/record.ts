@@ -1,7 +1,6 @@
-import { WardenError, type FieldProblem } from "../../../policies/errors.ts";
-import { fieldPath } from "../../../policies/field-path.ts";
+import { WardenError } from "../../../policies/errors.ts";
 import { compileSchema } from "../../../policies/schema-validator.ts";
-import { orderFor } from "./versions.ts";
+import { isValidOsvRecord, rangeProblems } from "./record-shape.ts";
 
 /**
  * An advisory in the OSV format (https://ossf.github.io/osv-schema/), as far as scanning reads it.
@@ -57,8 +56,7 @@ export interface OsvEvent {
   limit?: string;
 }
 
-export const EVENT_KINDS = ["introduced", "fixed", "last_affected", "limit"] as const;
-export type OsvEventKind = (typeof EVENT_KINDS)[number];
+export { EVENT_KINDS, eventOf, type OsvEventKind } from "./record-shape.ts";
 
 const text = { type: "string" } as const;
 const texts = { type: "array", items: text } as const;
@@ -84,6 +82,7 @@ const severities = {
 /**
  * The shape of the OSV schema (1.7), lenient on fields added later: unknown fields are allowed,
  * known ones must have their type. What a schema cannot say is checked by `rangeProblems`.
+ * record-shape.ts writes the same checks out by hand (`isValidOsvRecord`): change both together.
  */
 const osvSchema = {
   type: "object",
@@ -155,53 +154,6 @@ const osvSchema = {
 
 const validator = compileSchema<OsvRecord>(osvSchema);
 
-/** The single key of a schema-valid event. */
-export function eventOf(event: OsvEvent): { kind: OsvEventKind; version: string } {
-  for (const kind of EVENT_KINDS) {
-    const version = event[kind];
-    if (version !== undefined) return { kind, version };
-  }
-  // Unreachable for validated records: the schema requires exactly one known key.
-  throw new TypeError("OSV event without a key");
-}
-
-// `introduced: "0"` means "from the first version"; `limit: "*"` means "no limit". Neither is a
-// version of any order.
-function isSentinel(kind: OsvEventKind, version: string): boolean {
-  return (kind === "introduced" && version === "0") || (kind === "limit" && version === "*");
-}
-
-/** What the schema cannot express: an `introduced` in every range, versions its order can read. */
-function rangeProblems(record: OsvRecord): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  for (const [i, affected] of (record.affected ?? []).entries()) {
-    const ecosystem = affected.package?.ecosystem ?? "";
-    for (const [j, range] of (affected.ranges ?? []).entries()) {
-      const at = fieldPath("", "affected", i, "ranges", j);
-      if (range.type === "GIT" && range.repo === undefined)
-        problems.push({ path: fieldPath(at, "repo"), message: "is required for a GIT range" });
-      if (!range.events.some((e) => e.introduced !== undefined))
-        problems.push({
-          path: fieldPath(at, "events"),
-          message: 'needs an introduced event (use "0" for every version before the others)',
-        });
-      // Versions must be readable in the range's order, or the range cannot be evaluated; SEMVER
-      // ranges are SemVer in every ecosystem, ECOSYSTEM ranges follow the ecosystem when known.
-      const order = orderFor(range.type, ecosystem);
-      if (order === undefined) continue;
-      for (const [k, event] of range.events.entries()) {
-        const { kind, version } = eventOf(event);
-        if (isSentinel(kind, version) || order.normalize(version) !== undefined) continue;
-        problems.push({
-          path: fieldPath(at, "events", k, kind),
-          message: `${JSON.stringify(version)} is not a ${order.name} version`,
-        });
-      }
-    }
-  }
-  return problems;
-}
-
 function recordId(value: unknown): string {
   if (typeof value === "object" && value !== null && "id" in value && typeof value.id === "string")
     return value.id;
@@ -215,11 +167,12 @@ function recordId(value: unknown): string {
  * @throws WardenError OSV_RECORD_INVALID naming `where`, the record id and every bad field
  */
 export function parseOsvRecord(value: unknown, where: string): OsvRecord {
-  const problems = validator.problems(value, "");
-  if (problems.length === 0 && validator.is(value)) {
-    problems.push(...rangeProblems(value));
-    if (problems.length === 0) return value;
-  }
+  // The common case, a valid record, passes the quick check; the schema then only describes
+  // the problems of the others (or accepts one the quick check was too strict for).
+  if (isValidOsvRecord(value)) return value;
+  const valid = validator.is(value);
+  const problems = valid ? rangeProblems(value) : validator.problems(value, "");
+  if (valid && problems.length === 0) return value;
   throw new WardenError(
     "OSV_RECORD_INVALID",
     `${where}: OSV record ${recordId(value)} is not valid`,

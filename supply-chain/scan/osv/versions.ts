@@ -17,6 +17,31 @@ function withoutV(version: string): string {
   return version.startsWith("v") ? version.slice(1) : version;
 }
 
+// A database repeats its versions (`0`, `1.0.0`, …) across records, and matching compares the same
+// few against each other many times: parsing each once saves most of the time of both. Bounded.
+const MEMO_LIMIT = 50_000;
+
+/** `fn` remembered for up to MEMO_LIMIT arguments; `null` results are returned as undefined. */
+function memo<T extends object | string>(
+  fn: (version: string) => T | null,
+): (version: string) => T | undefined {
+  const known = new Map<string, T | null>();
+  return (version) => {
+    let result = known.get(version);
+    if (result === undefined) {
+      result = fn(version);
+      if (known.size >= MEMO_LIMIT) known.clear();
+      known.set(version, result);
+    }
+    return result ?? undefined;
+  };
+}
+
+// Normalized versions only (`semverOrder.normalize` has accepted them), so parsing cannot fail.
+const semverOf = memo((version) => new semver.SemVer(version)) as (
+  version: string,
+) => semver.SemVer;
+
 /**
  * SemVer 2.0 precedence (npm, Go, and every SEMVER range). Prereleases sort below their release
  * (`1.0.0-beta` < `1.0.0`), which is the ordering OSV means; npm's range-satisfaction rule that
@@ -24,22 +49,70 @@ function withoutV(version: string): string {
  */
 export const semverOrder: VersionOrder = {
   name: "SemVer",
-  normalize(version) {
-    return semver.valid(withoutV(version)) ?? undefined;
-  },
+  normalize: memo((version) => semver.valid(withoutV(version))),
   compare(a, b) {
-    return semver.compare(a, b);
+    return semverOf(a).compare(semverOf(b));
   },
 };
+
+// PEP 440 ordering as @renovatebot/pep440's `compare` computes it (its calculateKey and pyCompare,
+// which it does not export), on versions parsed once instead of at every comparison.
+type Pep440Part = number | string | Pep440Part[];
+
+function pep440KeyOf(version: string): Pep440Part[] | null {
+  const parsed = pep440.parse(version);
+  if (parsed === null) return null;
+  const release = [...parsed.release];
+  while (release.length > 0 && release[release.length - 1] === 0) release.pop();
+  const { pre, post, dev, local } = parsed as {
+    pre: Pep440Part[] | null;
+    post: Pep440Part[] | null;
+    dev: Pep440Part[] | null;
+    local: (string | number)[] | null;
+  };
+  return [
+    parsed.epoch,
+    release,
+    // 1.0.dev0 sorts before 1.0a0; a release sorts after its pre-releases.
+    pre ?? (post === null && dev !== null ? -Infinity : Infinity),
+    post ?? -Infinity,
+    dev ?? Infinity,
+    local === null
+      ? -Infinity
+      : local.map((p) => (Number.isNaN(Number(p)) ? [-Infinity, p] : [Number(p), ""])),
+  ];
+}
+
+function pyCompare(a: Pep440Part, b: Pep440Part): number {
+  if (a === b) return 0;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    const x = Array.isArray(a) ? a : [a];
+    const y = Array.isArray(b) ? b : [b];
+    const length = Math.min(x.length, y.length);
+    for (let i = 0; i < length; i++) {
+      const c = pyCompare(x[i] as Pep440Part, y[i] as Pep440Part);
+      if (c !== 0) return c;
+    }
+    return x.length - y.length;
+  }
+  if (a === -Infinity || b === Infinity) return -1;
+  if (a === Infinity || b === -Infinity) return 1;
+  return a < b ? -1 : 1;
+}
+
+const pep440Key = memo(pep440KeyOf);
 
 /** PEP 440 (PyPI): `1.0` == `1.0.0`; dev < pre < release < post. */
 export const pep440Order: VersionOrder = {
   name: "PEP 440",
-  normalize(version) {
-    return pep440.valid(version) === null ? undefined : version.trim().toLowerCase();
-  },
+  normalize: memo((version) =>
+    pep440.valid(version) === null ? null : version.trim().toLowerCase(),
+  ),
   compare(a, b) {
-    return pep440.compare(a, b);
+    const x = pep440Key(a);
+    const y = pep440Key(b);
+    // Normalized versions always parse; anything else is compared as the library compares it.
+    return x === undefined || y === undefined ? pep440.compare(a, b) : pyCompare(x, y);
   },
 };
 
@@ -70,6 +143,11 @@ export function pep503Name(name: string): string {
 /** The name as advisories and lockfiles are matched: PyPI per PEP 503, others exactly. */
 export function packageKeyName(ecosystem: string, name: string): string {
   return ecosystem === "PyPI" ? pep503Name(name) : name;
+}
+
+/** The key of a package in an index: ecosystem and name as matched. */
+export function packageKey(ecosystem: string, name: string): string {
+  return `${ecosystem}\u0000${packageKeyName(ecosystem, name)}`;
 }
 
 /** Whether an installed version is one listed in an advisory's exact `versions`. */
