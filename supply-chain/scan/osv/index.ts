@@ -1,7 +1,7 @@
 import { PackageURL } from "packageurl-js";
 import type { VulnerabilityFinding } from "../../../policies/evaluation/predicate.ts";
 import type { LockedPackage, VulnerabilityMatch } from "../types.ts";
-import { judgeAffected } from "./match.ts";
+import { compileAffected, judgeCompiled, type CompiledAffected } from "./match.ts";
 import { packageKeysOf } from "./record-shape.ts";
 import type { OsvAffected, OsvRecord } from "./record.ts";
 import { severityOf, type Severity } from "./severity.ts";
@@ -32,18 +32,28 @@ export function indexedRecord(record: OsvRecord): IndexedRecord {
   };
 }
 
+interface Resolved {
+  record: OsvRecord;
+  /** The record's `affected` entries for the entry's package. */
+  affected: OsvAffected[];
+  /** `affected` compiled, once a package has been judged against it. */
+  compiled?: CompiledAffected[];
+  /** Once a finding has needed it. */
+  severity?: Severity;
+}
+
 /** One advisory's entries for one package, resolved the first time a package needs them. */
 class IndexEntry {
   readonly #item: IndexedRecord;
   readonly #key: string;
-  #resolved: { record: OsvRecord; affected: OsvAffected[] } | undefined;
+  #resolved: Resolved | undefined;
 
   constructor(item: IndexedRecord, key: string) {
     this.#item = item;
     this.#key = key;
   }
 
-  resolve(): { record: OsvRecord; affected: OsvAffected[] } {
+  resolve(): Resolved {
     if (this.#resolved === undefined) {
       const record = this.#item.record();
       const affected = (record.affected ?? []).filter(
@@ -108,20 +118,14 @@ function purlOf(pkg: LockedPackage): string | undefined {
   }
 }
 
-const severities = new WeakMap<IndexEntry, Severity>();
-
 function findingOf(
-  entry: IndexEntry,
+  resolved: Resolved,
   pkg: LockedPackage,
   purl: string | undefined,
   fixedVersion: string | undefined,
 ): VulnerabilityFinding {
-  const { record, affected } = entry.resolve();
-  let severity = severities.get(entry);
-  if (severity === undefined) {
-    severity = severityOf(record, affected);
-    severities.set(entry, severity);
-  }
+  const { record } = resolved;
+  const severity = (resolved.severity ??= severityOf(record, resolved.affected));
   return {
     id: record.id,
     aliases: [...(record.aliases ?? [])],
@@ -152,14 +156,14 @@ export function matchPackages(
     const found: VulnerabilityMatch[] = [];
     let purl: string | undefined | null = null;
     for (const entry of entries) {
-      const { affected, fixedVersion } = judgeAffected(
-        entry.resolve().affected,
-        pkg.ecosystem,
-        pkg.version,
-      );
-      if (!affected) continue;
+      const resolved = entry.resolve();
+      // Every package of one key has the key's ecosystem, which is all compiling depends on.
+      resolved.compiled ??= compileAffected(resolved.affected, pkg.ecosystem);
+      const verdict = judgeCompiled(resolved.compiled, pkg.ecosystem, pkg.version);
+      if (!verdict.affected) continue;
       if (purl === null) purl = purlOf(pkg);
-      found.push({ package: pkg, finding: findingOf(entry, pkg, purl, fixedVersion) });
+      const finding = findingOf(resolved, pkg, purl, verdict.fixedVersion);
+      found.push({ package: pkg, finding });
     }
     found.sort((a, b) => (a.finding.id < b.finding.id ? -1 : a.finding.id > b.finding.id ? 1 : 0));
     matches.push(...found);

@@ -22,7 +22,7 @@ interface CompiledRange {
   /** Sorted; `introduced: "0"` first. */
   events: CompiledEvent[];
   /** Normalized upper bounds; empty when there are none (or `*`). */
-  limits: string[];
+  limits: readonly string[];
 }
 
 // At one version, open before closing: `introduced: 1.0` with `fixed: 1.0` affects nothing.
@@ -33,43 +33,38 @@ const KIND_RANK: Record<OsvEventKind, number> = {
   limit: 3,
 };
 
-// Records are immutable once parsed; a range is compiled the first time a package needs it.
-const compiled = new WeakMap<OsvRange, CompiledRange | null>();
+const NO_LIMITS: readonly string[] = [];
 
+/** A range in its order, events normalized and sorted; undefined when the range has no order. */
 function compileRange(range: OsvRange, ecosystem: string): CompiledRange | undefined {
-  const known = compiled.get(range);
-  if (known !== undefined) return known ?? undefined;
   const order = orderFor(range.type, ecosystem);
-  let result: CompiledRange | null = null;
-  if (order !== undefined) {
-    const events: CompiledEvent[] = [];
-    const limits: string[] = [];
-    let unbounded = false;
-    for (const event of range.events) {
-      const { kind, version: raw } = eventOf(event);
-      if (kind === "introduced" && raw === "0") {
-        events.push({ kind, version: "", raw });
-        continue;
-      }
-      if (kind === "limit" && raw === "*") {
-        unbounded = true;
-        continue;
-      }
-      // parseOsvRecord has checked every version readable; this guards hand-built records.
-      const version = order.normalize(raw);
-      if (version === undefined) continue;
-      if (kind === "limit") limits.push(version);
-      else events.push({ kind, version, raw });
+  if (order === undefined) return undefined;
+  const events: CompiledEvent[] = [];
+  let limits: string[] | undefined;
+  let unbounded = false;
+  for (const event of range.events) {
+    const { kind, version: raw } = eventOf(event);
+    if (kind === "introduced" && raw === "0") {
+      events.push({ kind, version: "", raw });
+      continue;
     }
+    if (kind === "limit" && raw === "*") {
+      unbounded = true;
+      continue;
+    }
+    // parseOsvRecord has checked every version readable; this guards hand-built records.
+    const version = order.normalize(raw);
+    if (version === undefined) continue;
+    if (kind === "limit") (limits ??= []).push(version);
+    else events.push({ kind, version, raw });
+  }
+  if (events.length > 1)
     events.sort((a, b) => {
       if (a.version === "" || b.version === "")
         return a.version === b.version ? 0 : a.version === "" ? -1 : 1;
       return order.compare(a.version, b.version) || KIND_RANK[a.kind] - KIND_RANK[b.kind];
     });
-    result = { order, events, limits: unbounded ? [] : limits };
-  }
-  compiled.set(range, result);
-  return result ?? undefined;
+  return { order, events, limits: unbounded || limits === undefined ? NO_LIMITS : limits };
 }
 
 /** Whether `version` (normalized in the range's order) is in the range. */
@@ -105,6 +100,24 @@ export interface AffectedVerdict {
   fixedVersion?: string;
 }
 
+/** An advisory's `affected` entries for one package, compiled once to be judged many times. */
+export interface CompiledAffected {
+  versions: readonly string[];
+  /** The ranges that have an order (the others cannot contain a version). */
+  ranges: readonly CompiledRange[];
+}
+
+/** Compiles `affected` entries for `judgeCompiled`. */
+export function compileAffected(
+  entries: readonly OsvAffected[],
+  ecosystem: string,
+): CompiledAffected[] {
+  return entries.map((entry) => ({
+    versions: entry.versions ?? [],
+    ranges: (entry.ranges ?? []).flatMap((raw) => compileRange(raw, ecosystem) ?? []),
+  }));
+}
+
 /**
  * Judges one installed version against the `affected` entries an advisory has for the installed
  * package (matching names is the caller's business).
@@ -115,38 +128,53 @@ export function judgeAffected(
   ecosystem: string,
   installed: string,
 ): AffectedVerdict {
+  return judgeCompiled(compileAffected(entries, ecosystem), ecosystem, installed);
+}
+
+/** `judgeAffected` on entries compiled by `compileAffected`. */
+export function judgeCompiled(
+  entries: readonly CompiledAffected[],
+  ecosystem: string,
+  installed: string,
+): AffectedVerdict {
   let affected = false;
-  const containing: { range: CompiledRange; at: string }[] = [];
-  const others: { range: CompiledRange; at: string }[] = [];
+  // The lowest fix of the ranges containing the version, else of the others: a range closed by
+  // last_affected has no fix of its own (GHSA: `<= 0.6.2`, fixed on another line).
+  const containing = new LowestFix();
+  const others = new LowestFix();
   for (const entry of entries) {
-    if ((entry.versions ?? []).some((v) => sameVersion(ecosystem, v, installed))) affected = true;
-    for (const raw of entry.ranges ?? []) {
-      const range = compileRange(raw, ecosystem);
-      const at = range?.order.normalize(installed);
+    if (entry.versions.some((v) => sameVersion(ecosystem, v, installed))) affected = true;
+    for (const range of entry.ranges) {
+      const at = range.order.normalize(installed);
       // A version the range's order cannot read is neither in nor out: only `versions` can list it.
-      if (range === undefined || at === undefined) continue;
+      if (at === undefined) continue;
       if (inRange(range, at)) {
         affected = true;
-        containing.push({ range, at });
-      } else others.push({ range, at });
+        containing.offer(range, at);
+      } else others.offer(range, at);
     }
   }
   if (!affected) return { affected };
-  // A range closed by last_affected has no fix of its own (GHSA: `<= 0.6.2`, fixed on another line).
-  const fix = lowestFix(containing) ?? lowestFix(others);
+  const fix = containing.raw ?? others.raw;
   return fix === undefined ? { affected } : { affected, fixedVersion: fix };
 }
 
-function lowestFix(ranges: readonly { range: CompiledRange; at: string }[]): string | undefined {
-  let best: { fix: CompiledEvent; order: VersionOrder } | undefined;
-  for (const { range, at } of ranges) {
+/** Of the ranges offered in turn, the lowest fix above the version (in the first fix's order). */
+class LowestFix {
+  #best: { fix: CompiledEvent; order: VersionOrder } | undefined;
+
+  offer(range: CompiledRange, at: string): void {
     const fix = fixAbove(range, at);
-    if (fix === undefined) continue;
+    if (fix === undefined) return;
+    const best = this.#best;
     if (
       best === undefined ||
       (best.order === range.order && range.order.compare(fix.version, best.fix.version) < 0)
     )
-      best = { fix, order: range.order };
+      this.#best = { fix, order: range.order };
   }
-  return best?.fix.raw;
+
+  get raw(): string | undefined {
+    return this.#best?.fix.raw;
+  }
 }

@@ -171,6 +171,7 @@ function startWorkers(onMessage: (message: WorkerMessage) => void, onEnd: () => 
 async function readRecords(
   listSources: () => RecordSources,
   size: "small" | "unknown",
+  mainReads: boolean,
 ): Promise<IndexedRecord[]> {
   const packed: (PackedChunk | undefined)[] = [];
   const returned: boolean[] = [];
@@ -197,20 +198,23 @@ async function readRecords(
     const readHere = (chunk: number): void => {
       packed[chunk] = packChunk(sources, chunk, parseOsvRecord);
     };
-    for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks))
-      try {
-        readHere(chunk);
-      } catch (e) {
-        if (!(e instanceof WardenError)) throw e;
-        errors[chunk] = e;
-        stopClaims(control);
-      }
+    const claiming = mainReads || helpers.length === 0;
+    if (claiming)
+      for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks))
+        try {
+          readHere(chunk);
+        } catch (e) {
+          if (!(e instanceof WardenError)) throw e;
+          errors[chunk] = e;
+          stopClaims(control);
+        }
     // Nothing more can be claimed: wait for the chunks the workers hold, or for them to end.
-    const claimed = claimedChunks(control, chunks);
     const settled = (chunk: number): boolean =>
       packed[chunk] !== undefined || returned[chunk] === true || errors[chunk] !== undefined;
     const waiting = (): boolean => {
       if (helpers.every((w) => w.ended)) return false;
+      if (!claiming) return true;
+      const claimed = claimedChunks(control, chunks);
       for (let chunk = 0; chunk < claimed; chunk++) if (!settled(chunk)) return true;
       return false;
     };
@@ -263,6 +267,18 @@ class OfflineDatabase implements VulnerabilitySource {
  *   naming the file (and zip entry) of a bad record
  */
 export async function openOfflineDatabase(path: string): Promise<VulnerabilitySource> {
+  return openOfflineDatabaseWith(path, { mainReads: true });
+}
+
+/**
+ * `openOfflineDatabase`, for tests: with `mainReads: false` the main thread leaves the records to
+ * the workers (when any start) and reads only what they do not, so that small test databases take
+ * the workers' path.
+ */
+export async function openOfflineDatabaseWith(
+  path: string,
+  { mainReads }: { mainReads: boolean },
+): Promise<VulnerabilitySource> {
   let isDirectory: boolean;
   let size: number;
   try {
@@ -275,7 +291,11 @@ export async function openOfflineDatabase(path: string): Promise<VulnerabilitySo
   if (!isDirectory && !path.toLowerCase().endsWith(".zip"))
     throw failed(`the offline OSV database ${path} is neither a directory nor a .zip file`);
   const records = isDirectory
-    ? await readRecords(() => filesOfDirectory(path), "unknown")
-    : await readRecords(() => entriesOfZip(path), size < SMALL_ZIP_BYTES ? "small" : "unknown");
+    ? await readRecords(() => filesOfDirectory(path), "unknown", mainReads)
+    : await readRecords(
+        () => entriesOfZip(path),
+        size < SMALL_ZIP_BYTES ? "small" : "unknown",
+        mainReads,
+      );
   return new OfflineDatabase(path, indexRecords(records));
 }

@@ -1,4 +1,4 @@
-import { WardenError } from "../../../policies/errors.ts";
+import { WardenError, type FieldProblem } from "../../../policies/errors.ts";
 import { compileSchema } from "../../../policies/schema-validator.ts";
 import { isValidOsvRecord, rangeProblems } from "./record-shape.ts";
 
@@ -160,6 +160,16 @@ function recordId(value: unknown): string {
   return "(without an id)";
 }
 
+/** Every problem of a record by the schema and `rangeProblems`, without the quick check. */
+export function osvRecordProblems(value: unknown): FieldProblem[] {
+  if (!validator.is(value)) {
+    const problems = validator.problems(value, "");
+    // The first-error validator said no: never an empty list.
+    return problems.length > 0 ? problems : [{ path: "", message: "is not an OSV record" }];
+  }
+  return rangeProblems(value);
+}
+
 /**
  * Validates one OSV record: the schema's shape, an `introduced` event in every range, one key per
  * event and versions the range's order can read.
@@ -170,9 +180,8 @@ export function parseOsvRecord(value: unknown, where: string): OsvRecord {
   // The common case, a valid record, passes the quick check; the schema then only describes
   // the problems of the others (or accepts one the quick check was too strict for).
   if (isValidOsvRecord(value)) return value;
-  const valid = validator.is(value);
-  const problems = valid ? rangeProblems(value) : validator.problems(value, "");
-  if (valid && problems.length === 0) return value;
+  const problems = osvRecordProblems(value);
+  if (problems.length === 0) return value as OsvRecord;
   throw new WardenError(
     "OSV_RECORD_INVALID",
     `${where}: OSV record ${recordId(value)} is not valid`,
