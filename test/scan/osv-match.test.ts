@@ -2,11 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
+import * as pep440 from "@renovatebot/pep440";
 import semver from "semver";
 import { predicateProblems } from "../../policies/evaluation/predicate.ts";
 import { buildIndex, matchPackages, type OsvIndex } from "../../supply-chain/scan/osv/index.ts";
 import { judgeAffected } from "../../supply-chain/scan/osv/match.ts";
 import { parseOsvRecord, type OsvRecord } from "../../supply-chain/scan/osv/record.ts";
+import { pep440Order } from "../../supply-chain/scan/osv/versions.ts";
 import type { Ecosystem, LockedPackage } from "../../supply-chain/scan/types.ts";
 
 const fixtures = new URL("../fixtures/osv/", import.meta.url);
@@ -357,5 +359,34 @@ test("property: SemVer range matching agrees with a brute-force oracle", () => {
       },
     ),
     { numRuns: 2000, seed: 20260101 },
+  );
+});
+
+test("PEP 440 order: the same as @renovatebot/pep440's compare, on versions parsed once", () => {
+  const version = fc
+    .tuple(
+      fc.option(fc.nat(2), { nil: undefined }),
+      fc.array(fc.nat(3), { minLength: 1, maxLength: 4 }),
+      fc.option(fc.tuple(fc.constantFrom("a", "b", "rc", "alpha", "c", "pre"), fc.nat(3))),
+      fc.option(fc.tuple(fc.constantFrom(".post", "-", ".rev"), fc.nat(3))),
+      fc.option(fc.nat(3)),
+      fc.option(fc.constantFrom("local", "abc.5", "7", "x-1")),
+    )
+    .map(
+      ([epoch, release, pre, post, dev, local]) =>
+        `${epoch === undefined ? "" : `${epoch}!`}${release.join(".")}${pre ? pre.join("") : ""}${post ? post.join("") : ""}${dev === null ? "" : `.dev${dev}`}${local ? `+${local}` : ""}`,
+    );
+  fc.assert(
+    fc.property(version, version, (a, b) => {
+      const x = pep440Order.normalize(a);
+      const y = pep440Order.normalize(b);
+      assert.ok(x !== undefined && y !== undefined, `${a} ${b}`);
+      assert.equal(
+        Math.sign(pep440Order.compare(x, y)),
+        Math.sign(pep440.compare(a, b)),
+        `${a} ${b}`,
+      );
+    }),
+    { numRuns: 2000 },
   );
 });

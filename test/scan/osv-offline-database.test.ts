@@ -3,11 +3,14 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { strToU8, zipSync } from "fflate";
 import { WardenError } from "../../policies/errors.ts";
-import { openOfflineDatabase } from "../../supply-chain/scan/osv/offline-database.ts";
+import {
+  openOfflineDatabase,
+  openOfflineDatabaseWith,
+} from "../../supply-chain/scan/osv/offline-database.ts";
 import type { Ecosystem, LockedPackage } from "../../supply-chain/scan/types.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/osv/", import.meta.url));
@@ -152,4 +155,125 @@ test("an aborted scan rejects", async () => {
   const db = await openOfflineDatabase(fixtures);
   const error = await rejection(db.matches(packages, { signal: AbortSignal.abort() }));
   assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
+});
+
+// Enough records for openOfflineDatabase to share the reading with worker threads; with
+// `mainReads: false`, the workers read them all (the main thread only what they do not).
+const opens = [
+  openOfflineDatabase,
+  (path: string) => openOfflineDatabaseWith(path, { mainReads: false }),
+];
+
+function bigDatabase(count: number): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  for (let i = 0; i < count; i++) {
+    const id = `MCPW-BIG-${String(i).padStart(5, "0")}`;
+    const record = {
+      id,
+      modified: "2026-01-10T00:00:00Z",
+      summary: `advisory ${i}`,
+      details: "x".repeat(500),
+      affected: [
+        {
+          package: { ecosystem: i % 2 === 0 ? "npm" : "PyPI", name: `big-${i % 300}` },
+          ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: `1.${i}.0` }] }],
+        },
+      ],
+      references: [{ type: "WEB", url: `https://example.com/${id}` }],
+    };
+    files[`${i % 2 === 0 ? "npm" : "PyPI"}/${id}.json`] = strToU8(JSON.stringify(record));
+  }
+  return files;
+}
+
+async function writeTree(root: string, files: Record<string, Uint8Array>): Promise<void> {
+  for (const [name, bytes] of Object.entries(files)) {
+    await mkdir(join(root, dirname(name)), { recursive: true });
+    await writeFile(join(root, name), bytes);
+  }
+}
+
+const BIG = 3600;
+
+test("a large database, read by worker threads too, as a directory and as zips", async () => {
+  const files = bigDatabase(BIG);
+  const tree = join(tmp, "big");
+  await writeTree(tree, files);
+  const deflated = join(tmp, "big.zip");
+  await writeFile(deflated, zipSync(files));
+  const stored = join(tmp, "big-stored.zip");
+  await writeFile(stored, zipSync(files, { level: 0 }));
+  const wanted = [locked("npm", "big-10", "1.5.0"), locked("PyPI", "big-11", "1.0.0")];
+  const expectedIds = Object.keys(files)
+    .map((name) => basename(name, ".json"))
+    .filter((id) => {
+      const i = Number(id.slice("MCPW-BIG-".length));
+      return (i % 300 === 10 && i > 5) || (i % 300 === 11 && i > 0);
+    })
+    .sort();
+  for (const path of [tree, deflated, stored])
+    for (const open of opens) {
+      const db = await open(path);
+      assert.equal(db.description, `offline OSV database ${basename(path)} (3,600 records)`);
+      const found = await db.matches(wanted);
+      assert.deepEqual(found.map((m) => m.finding.id).sort(), expectedIds, path);
+      const first = found.find((m) => m.finding.id === "MCPW-BIG-00010");
+      assert.equal(first?.finding.summary, "advisory 10");
+      assert.equal(first?.finding.fixedVersion, "1.10.0");
+    }
+});
+
+test("in a large database, the first bad record in name order is the one reported", async () => {
+  const files = bigDatabase(BIG);
+  const bad = (id: string, fixed: string) =>
+    strToU8(
+      JSON.stringify({
+        id,
+        modified: "2026-01-10T00:00:00Z",
+        affected: [
+          {
+            package: { ecosystem: "npm", name: "edge" },
+            ranges: [{ type: "SEMVER", events: [{ introduced: "0" }, { fixed }] }],
+          },
+        ],
+      }),
+    );
+  // Sorted by name, npm/ comes after PyPI/: the first bad record is PyPI/MCPW-BIG-02501.json.
+  files["npm/MCPW-BIG-00100.json"] = bad("MCPW-BIG-00100", "not-semver");
+  files["PyPI/MCPW-BIG-02501.json"] = bad("MCPW-BIG-02501", "1.0");
+  files["PyPI/MCPW-BIG-03001.json"] = strToU8("{ not json");
+  const tree = join(tmp, "big-bad");
+  await writeTree(tree, files);
+  const zip = join(tmp, "big-bad.zip");
+  await writeFile(zip, zipSync(files));
+  for (const [path, where] of [
+    [tree, join(tree, "PyPI", "MCPW-BIG-02501.json")],
+    [zip, `${zip} entry PyPI/MCPW-BIG-02501.json`],
+  ] as const)
+    for (const open of opens) {
+      const error = await rejection(open(path));
+      assert.equal(error.code, "OSV_RECORD_INVALID");
+      assert.ok(error.message.includes(where), error.message);
+      assert.ok(error.message.includes("MCPW-BIG-02501"));
+      assert.deepEqual(
+        error.problems.map((p) => p.path),
+        ["affected[0].ranges[0].events[1].fixed"],
+      );
+    }
+});
+
+test("a zip entry whose data does not match its CRC-32 fails naming the entry", async () => {
+  const files = bigDatabase(BIG);
+  const bytes = zipSync(files, { level: 0 });
+  // Flip a byte inside the stored data of one entry (its summary), leaving the directory as is.
+  const text = Buffer.from(bytes);
+  const at = text.indexOf("advisory 1234");
+  text[at] = "A".charCodeAt(0);
+  const zip = join(tmp, "big-crc.zip");
+  await writeFile(zip, text);
+  for (const open of opens) {
+    const error = await rejection(open(zip));
+    assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
+    assert.ok(error.message.includes("MCPW-BIG-01234.json"), error.message);
+  }
 });

@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { WardenError } from "../../policies/errors.ts";
-import { parseOsvRecord } from "../../supply-chain/scan/osv/record.ts";
+import fc from "fast-check";
+import { isValidOsvRecord } from "../../supply-chain/scan/osv/record-shape.ts";
+import { osvRecordProblems, parseOsvRecord } from "../../supply-chain/scan/osv/record.ts";
 
 const fixtures = new URL("../fixtures/osv/", import.meta.url);
 
@@ -148,4 +150,91 @@ test("not an object, or an object without an id", () => {
   } catch (e) {
     assert.ok(e instanceof WardenError && e.message.includes("without an id"));
   }
+});
+
+test("the quick check never accepts what the schema rejects, and accepts every fixture", () => {
+  for (const dir of ["npm", "PyPI", "edge-cases"])
+    for (const file of readdirSync(new URL(`${dir}/`, fixtures))) {
+      const value: unknown = JSON.parse(readFileSync(new URL(`${dir}/${file}`, fixtures), "utf8"));
+      assert.ok(isValidOsvRecord(value), `${dir}/${file}`);
+    }
+  // Any field of a valid record replaced by any JSON value (or removed).
+  const paths: (string | number)[][] = [
+    [],
+    ["id"],
+    ["modified"],
+    ["published"],
+    ["withdrawn"],
+    ["aliases"],
+    ["aliases", 0],
+    ["summary"],
+    ["details"],
+    ["severity"],
+    ["severity", 0],
+    ["severity", 0, "type"],
+    ["severity", 0, "score"],
+    ["database_specific"],
+    ["affected"],
+    ["affected", 0],
+    ["affected", 0, "package"],
+    ["affected", 0, "package", "ecosystem"],
+    ["affected", 0, "package", "name"],
+    ["affected", 0, "package", "purl"],
+    ["affected", 0, "versions"],
+    ["affected", 0, "ecosystem_specific"],
+    ["affected", 0, "ranges"],
+    ["affected", 0, "ranges", 0],
+    ["affected", 0, "ranges", 0, "type"],
+    ["affected", 0, "ranges", 0, "repo"],
+    ["affected", 0, "ranges", 0, "events"],
+    ["affected", 0, "ranges", 0, "events", 0],
+    ["affected", 0, "ranges", 0, "events", 1],
+    ["affected", 0, "ranges", 0, "events", 1, "fixed"],
+    ["affected", 0, "ranges", 1, "events", 0, "introduced"],
+  ];
+  const valid = () => ({
+    ...base(),
+    published: "2026-01-01T00:00:00.5+02:00",
+    aliases: ["CVE-2026-1"],
+    summary: "s",
+    details: "d",
+    severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N" }],
+    database_specific: { severity: "HIGH" },
+  });
+  const value = fc.oneof(
+    fc.jsonValue(),
+    fc.constantFrom("", "0", "1.0.0", "2026-01-10T00:00:00Z", "GIT", "SEMVER", "CVSS_V4"),
+    fc.constant(undefined),
+  );
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...paths),
+      value,
+      fc.constantFrom(...paths),
+      value,
+      (p, v, q, w) => {
+        const record = valid() as unknown as Record<string | number, unknown>;
+        for (const [path, replacement] of [
+          [p, v],
+          [q, w],
+        ] as const) {
+          if (path.length === 0) continue;
+          let at: unknown = record;
+          for (const segment of path.slice(0, -1))
+            at =
+              typeof at === "object" && at !== null
+                ? (at as Record<string, unknown>)[segment]
+                : undefined;
+          if (typeof at !== "object" || at === null) continue;
+          const last = path.at(-1) as string | number;
+          if (replacement === undefined) delete (at as Record<string, unknown>)[last];
+          else (at as Record<string, unknown>)[last] = replacement;
+        }
+        const json: unknown = JSON.parse(JSON.stringify(record));
+        if (isValidOsvRecord(json)) assert.deepEqual(osvRecordProblems(json), []);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  assert.ok(isValidOsvRecord(valid()));
 });
