@@ -3,7 +3,7 @@
 // large lockfile against the index, and the whole scan (load + index + match) as the Action runs
 // it. The database (50,000 records across npm and PyPI, several ranges, CVSS v3.1/v4.0 vectors) is
 // generated deterministically into a temp dir; a share of its records targets packages of the
-// lockfile so matching does real range work. Target: the whole scan under 2 s.
+// lockfile so matching does real range work. Target: the whole scan of the directory under 2 s.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -249,9 +249,9 @@ try {
       ms,
       `${Math.round(packages.length / (ms / 1000)).toLocaleString("en-US")} packages/s`,
     );
-  const best = Math.min(scanDir, scanZip);
+  // The target is for the directory form; the zip form (inflating every entry) is reported beside.
   console.log(
-    `target: whole scan < 2 s — ${best < 2000 ? "met" : "NOT met"} (best ${(best / 1000).toFixed(2)} s; medians of ${RUNS} runs)`,
+    `target: whole scan of the directory < 2 s — ${scanDir < 2000 ? "met" : "NOT met"} (directory ${(scanDir / 1000).toFixed(2)} s, all.zip ${(scanZip / 1000).toFixed(2)} s; medians of ${RUNS} runs)`,
   );
   console.log(`(${source.description}; ${pathToFileURL(dir).href} removed after the run)`);
 } finally {
