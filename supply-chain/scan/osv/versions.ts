@@ -55,53 +55,6 @@ export const semverOrder: VersionOrder = {
   },
 };
 
-// PEP 440 ordering as @renovatebot/pep440's `compare` computes it (its calculateKey and pyCompare,
-// which it does not export), on versions parsed once instead of at every comparison.
-type Pep440Part = number | string | Pep440Part[];
-
-function pep440KeyOf(version: string): Pep440Part[] | null {
-  const parsed = pep440.parse(version);
-  if (parsed === null) return null;
-  const release = [...parsed.release];
-  while (release.length > 0 && release[release.length - 1] === 0) release.pop();
-  const { pre, post, dev, local } = parsed as {
-    pre: Pep440Part[] | null;
-    post: Pep440Part[] | null;
-    dev: Pep440Part[] | null;
-    local: (string | number)[] | null;
-  };
-  return [
-    parsed.epoch,
-    release,
-    // 1.0.dev0 sorts before 1.0a0; a release sorts after its pre-releases.
-    pre ?? (post === null && dev !== null ? -Infinity : Infinity),
-    post ?? -Infinity,
-    dev ?? Infinity,
-    local === null
-      ? -Infinity
-      : local.map((p) => (Number.isNaN(Number(p)) ? [-Infinity, p] : [Number(p), ""])),
-  ];
-}
-
-function pyCompare(a: Pep440Part, b: Pep440Part): number {
-  if (a === b) return 0;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    const x = Array.isArray(a) ? a : [a];
-    const y = Array.isArray(b) ? b : [b];
-    const length = Math.min(x.length, y.length);
-    for (let i = 0; i < length; i++) {
-      const c = pyCompare(x[i] as Pep440Part, y[i] as Pep440Part);
-      if (c !== 0) return c;
-    }
-    return x.length - y.length;
-  }
-  if (a === -Infinity || b === Infinity) return -1;
-  if (a === Infinity || b === -Infinity) return 1;
-  return a < b ? -1 : 1;
-}
-
-const pep440Key = memo(pep440KeyOf);
-
 /** PEP 440 (PyPI): `1.0` == `1.0.0`; dev < pre < release < post. */
 export const pep440Order: VersionOrder = {
   name: "PEP 440",
@@ -109,10 +62,7 @@ export const pep440Order: VersionOrder = {
     pep440.valid(version) === null ? null : version.trim().toLowerCase(),
   ),
   compare(a, b) {
-    const x = pep440Key(a);
-    const y = pep440Key(b);
-    // Normalized versions always parse; anything else is compared as the library compares it.
-    return x === undefined || y === undefined ? pep440.compare(a, b) : pyCompare(x, y);
+    return pep440.compare(a, b);
   },
 };
 
