@@ -101,6 +101,44 @@ export class Collector {
     if (first.dev === true && pkg.dev === false) first.dev = false;
   }
 
+  /**
+   * Where an npm package came from (package-lock and yarn classic record `resolved`): a registry
+   * tarball needs an integrity hash; a local file, git or a URL outside a registry is a finding.
+   */
+  npmSource(
+    entry: { resolved?: string; integrity?: string },
+    at: { id: string; name: string; line?: number },
+    source: { isRegistry: (url: string) => boolean; isGit: RegExp },
+  ): void {
+    const { resolved } = entry;
+    const { id, name, line } = at;
+    if (resolved === undefined || source.isRegistry(resolved)) {
+      if (entry.integrity === undefined)
+        this.finding(SEVERITY.noIntegrity, `${id} has no integrity hash`, line, name);
+    } else if (resolved.startsWith("file:")) {
+      this.finding(
+        SEVERITY.local,
+        `${id} is installed from a local file (${resolved})`,
+        line,
+        name,
+      );
+    } else if (source.isGit.test(resolved)) {
+      this.finding(
+        SEVERITY.outsideRegistry,
+        `${id} is installed from git (${resolved})`,
+        line,
+        name,
+      );
+    } else {
+      this.finding(
+        SEVERITY.outsideRegistry,
+        `${id} is installed from a URL outside a registry (${resolved})`,
+        line,
+        name,
+      );
+    }
+  }
+
   finding(severity: SeverityLevel, message: string, line?: number, pkg?: string): void {
     const f: PinningFinding = { message, severity, file: this.#file };
     if (line !== undefined) f.line = line;

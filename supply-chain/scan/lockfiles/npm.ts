@@ -2,7 +2,7 @@ import { compileSchema } from "../../../policies/schema-validator.ts";
 import { fieldPath } from "../../../policies/field-path.ts";
 import type { FieldProblem } from "../../../policies/errors.ts";
 import type { Lockfile } from "../types.ts";
-import { Collector, LineIndex, SEVERITY, at, invalid, isRecord } from "./common.ts";
+import { Collector, LineIndex, at, invalid, isRecord } from "./common.ts";
 
 interface NpmEntry {
   name?: string;
@@ -167,27 +167,11 @@ export function parsePackageLock(file: string, text: string): Lockfile {
     // Bundled packages come inside their parent's tarball, covered by its integrity.
     if (entry.inBundle === true) continue;
     const id = `${name}@${entry.version}`;
-    const { resolved } = entry;
-    if (resolved === undefined || isRegistryTarball(resolved)) {
-      if (entry.integrity === undefined)
-        out.finding(SEVERITY.noIntegrity, `${id} has no integrity hash`, line, name);
-    } else if (resolved.startsWith("file:")) {
-      out.finding(SEVERITY.local, `${id} is installed from a local file (${resolved})`, line, name);
-    } else if (/^git\+|^git:|^github:/.test(resolved)) {
-      out.finding(
-        SEVERITY.outsideRegistry,
-        `${id} is installed from git (${resolved})`,
-        line,
-        name,
-      );
-    } else {
-      out.finding(
-        SEVERITY.outsideRegistry,
-        `${id} is installed from a URL outside a registry (${resolved})`,
-        line,
-        name,
-      );
-    }
+    out.npmSource(
+      entry,
+      { id, name, line },
+      { isRegistry: isRegistryTarball, isGit: /^git\+|^git:|^github:/ },
+    );
   }
   return { file, format: "package-lock", packages: out.packages, pinning: out.pinning };
 }

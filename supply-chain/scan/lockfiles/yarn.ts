@@ -93,27 +93,11 @@ export function parseYarnClassic(file: string, text: string): Lockfile {
     // Several descriptors share one entry: check it once.
     if (checked.has(id)) continue;
     checked.add(id);
-    const { resolved } = entry;
-    if (resolved === undefined || isRegistryTarball(resolved)) {
-      if (entry.integrity === undefined)
-        out.finding(SEVERITY.noIntegrity, `${id} has no integrity hash`, line, name);
-    } else if (resolved.startsWith("file:")) {
-      out.finding(SEVERITY.local, `${id} is installed from a local file (${resolved})`, line, name);
-    } else if (/^git|codeload\.github\.com|\.git(#|$)/.test(resolved)) {
-      out.finding(
-        SEVERITY.outsideRegistry,
-        `${id} is installed from git (${resolved})`,
-        line,
-        name,
-      );
-    } else {
-      out.finding(
-        SEVERITY.outsideRegistry,
-        `${id} is installed from a URL outside a registry (${resolved})`,
-        line,
-        name,
-      );
-    }
+    out.npmSource(
+      entry,
+      { id, name, line },
+      { isRegistry: isRegistryTarball, isGit: /^git|codeload\.github\.com|\.git(#|$)/ },
+    );
   }
   return { file, format: "yarn-classic", packages: out.packages, pinning: out.pinning };
 }
