@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { zipSync } from "fflate";
 import { stringify } from "yaml";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
@@ -28,9 +29,10 @@ import {
 } from "../support/registry-server.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
 import { sarifValidator } from "../support/sarif.ts";
-import { pushImage } from "../support/supply-chain.ts";
+import { findTool, pushImage } from "../support/supply-chain.ts";
 
 const DIST = join(ROOT, "dist", "index.js");
+const run = promisify(execFile);
 const FIXTURES = join(ROOT, "test", "fixtures");
 const COMMIT = "8f3c2a1b9d4e5f60718293a4b5c6d7e8f9012345";
 const WORKFLOW_REF = "acme/server-filesystem/.github/workflows/release.yml@refs/tags/v2025.7.1";
@@ -386,6 +388,69 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     );
     assert.equal(wrong.code, 1, "another workflow's identity is not trusted");
   });
+
+  test(
+    "a cosign-generated encrypted key signs; cosign verify and verify-attestation accept what the Action attached",
+    {
+      skip:
+        findTool("cosign") === undefined
+          ? "cosign is not built (scripts/build-supply-chain-tools.sh)"
+          : false,
+    },
+    async () => {
+      const cosign = findTool("cosign")!;
+      const keys = await mkdtemp(join(dir, "cosign-keys-"));
+      const env = { ...process.env, COSIGN_PASSWORD: "correct horse battery", COSIGN_YES: "true" };
+      await run(cosign, ["generate-key-pair", "--output-key-prefix", "release"], {
+        cwd: keys,
+        env,
+        timeout: 60_000,
+      });
+      const ws = await workspace("fs-cosign-key", "2025.7.1");
+      const ref = await image("cosign-key");
+      const r = await runAction(ws, {
+        image: ref,
+        signing: "key",
+        key: join(keys, "release.key"),
+        "key-password": "correct horse battery",
+      });
+      assert.equal(r.code, 0, r.stdout);
+      assert.doesNotMatch(r.stdout, /correct horse battery/);
+      const pinnedRef = `${ref.replace(/:[^:]+$/, "")}@${r.outputs.digest}`;
+      const insecure = [
+        "--allow-insecure-registry",
+        "--allow-http-registry",
+        "--insecure-ignore-tlog",
+      ];
+      const verified = await run(
+        cosign,
+        ["verify", "--key", "release.pub", ...insecure, pinnedRef],
+        { cwd: keys, env, timeout: 60_000 },
+      );
+      assert.match(verified.stdout, new RegExp((r.outputs.digest ?? "x").replace("sha256:", "")));
+      const attested = await run(
+        cosign,
+        [
+          "verify-attestation",
+          "--key",
+          "release.pub",
+          "--type",
+          "https://mcp-warden.dev/evaluation/v1",
+          ...insecure,
+          pinnedRef,
+        ],
+        { cwd: keys, env, timeout: 60_000 },
+      );
+      const envelope = JSON.parse(attested.stdout.trim().split("\n")[0] ?? "{}") as {
+        payload: string;
+      };
+      const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as {
+        predicate: { verdict: string; server: { version: string } };
+      };
+      assert.equal(statement.predicate.verdict, "pass");
+      assert.equal(statement.predicate.server.version, "2025.7.1");
+    },
+  );
 
   test("an ignore entry waives the CVEs until it expires; an expired one stops waiving and says so", async () => {
     const ws = await workspace("fs-ignored", "2025.3.28");
