@@ -1,4 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -12,6 +15,15 @@ import { readToolDefinitions, type ToolDefinition } from "../../policies/evaluat
  * untrusted code, so it gets only PATH, HOME and the environment it is given (never the runner's
  * secrets), and it runs in a process group of its own that is killed when listing ends, so
  * launchers such as `npx` leave no orphans behind.
+ *
+ * It still runs as this process's user, which could read this process's and its ancestors'
+ * initial environment in `/proc/<pid>/environ` (a GitHub Action's inputs and tokens live there).
+ * So on Linux, where util-linux `unshare` can do it, the server starts in user, PID and mount
+ * namespaces of its own with a fresh `/proc`: no process outside the namespace is visible to it.
+ * Inside, it runs as an ordinary user without capabilities, so it cannot unmount that `/proc`.
+ * It also gets a fresh, empty HOME rather than this process's, unless its environment sets one.
+ * Files elsewhere stay readable as before (the filesystem is shared): this is a best effort
+ * against the environment of the runner, not a sandbox.
  */
 
 /** How to start a server over stdio. */
@@ -29,7 +41,39 @@ export interface ListToolsOptions {
   signal?: AbortSignal;
   /** At most this many `tools/list` pages (default 100); a server paging forever is an error. */
   maxPages?: number;
+  /**
+   * `auto` (the default): run the server in namespaces of its own when this machine allows it
+   * (see {@link namespaceSupport}), otherwise without; `required`: fail when it does not; `off`:
+   * neither namespaces nor a fresh HOME.
+   */
+  isolation?: Isolation;
 }
+
+export type Isolation = "auto" | "required" | "off";
+
+/** How the server under evaluation was kept apart from this process. */
+export interface IsolationReport {
+  /** It ran in user, PID and mount namespaces of its own, with a `/proc` of its own. */
+  namespaces: boolean;
+  /** Why it did not, when it did not. */
+  reason?: string;
+  /** `fresh`: an empty directory, removed afterwards; `manifest`: the one its env sets; `runner`: this process's. */
+  home: "fresh" | "manifest" | "runner";
+}
+
+export interface ListedTools {
+  tools: ToolDefinition[];
+  isolation: IsolationReport;
+}
+
+export type NamespaceSupport =
+  | {
+      available: true;
+      /** The `unshare` program and the arguments that come before `-- <command> <args>`. */
+      command: string;
+      args: string[];
+    }
+  | { available: false; reason: string };
 
 const STDERR_TAIL = 4096;
 const CLIENT_INFO = { name: "mcp-warden", version: "0.1.0" };
@@ -42,6 +86,116 @@ export function serverEnvironment(extra: Record<string, string> = {}): Record<st
     if (value !== undefined) env[key] = value;
   }
   return { ...env, ...extra };
+}
+
+const PROBE_TIMEOUT_MS = 3000;
+/** The user a server runs as inside its namespace when this process runs as root. */
+const NOBODY = 65534;
+
+let probed: Promise<NamespaceSupport> | undefined;
+
+/**
+ * Whether servers can run in namespaces of their own here: Linux, `unshare` on PATH with
+ * `--map-user`/`--map-group` (util-linux 2.36 or later), and user namespaces allowed. Tried once
+ * per process by running `unshare … true`; the answer is kept.
+ */
+export function namespaceSupport(): Promise<NamespaceSupport> {
+  probed ??= probeNamespaces();
+  return probed;
+}
+
+async function probeNamespaces(): Promise<NamespaceSupport> {
+  if (process.platform !== "linux") {
+    return { available: false, reason: `namespaces are Linux-only (this is ${process.platform})` };
+  }
+  const path = process.env.PATH;
+  const command = path === undefined ? undefined : findExecutable("unshare", path);
+  if (command === undefined) {
+    return { available: false, reason: "util-linux `unshare` was not found on PATH" };
+  }
+  // As root inside, the server would hold every capability of its namespaces and could unmount
+  // its /proc; as another user it holds none once it is executed.
+  const root = process.getuid?.() === 0;
+  const uid = root ? NOBODY : (process.getuid?.() ?? NOBODY);
+  const gid = root ? NOBODY : (process.getgid?.() ?? NOBODY);
+  const args = [
+    "--user",
+    `--map-user=${uid}`,
+    `--map-group=${gid}`,
+    "--pid",
+    "--fork",
+    "--mount-proc",
+    "--kill-child",
+  ];
+  return new Promise((done) => {
+    execFile(
+      command,
+      [...args, "--", "true"],
+      { env: { PATH: path ?? "" }, timeout: PROBE_TIMEOUT_MS, killSignal: "SIGKILL" },
+      (error, _stdout, stderr) => {
+        if (error === null) {
+          done({ available: true, command, args });
+          return;
+        }
+        const said = stderr.trim().split("\n").slice(-1)[0] ?? "";
+        const why =
+          error.killed === true
+            ? `did not finish within ${PROBE_TIMEOUT_MS} ms`
+            : said !== ""
+              ? said
+              : error.message;
+        done({
+          available: false,
+          reason: `\`${command} ${args.join(" ")} -- true\` failed: ${why}`,
+        });
+      },
+    );
+  });
+}
+
+function isExecutableFile(path: string): "yes" | "not executable" | "missing" {
+  try {
+    if (!statSync(path).isFile()) return "missing";
+  } catch {
+    return "missing";
+  }
+  try {
+    accessSync(path, constants.X_OK);
+    return "yes";
+  } catch {
+    return "not executable";
+  }
+}
+
+/** Where `execvp` would find `command`, as `spawn` looks it up: on PATH, or as a path from cwd. */
+function findExecutable(command: string, path: string, cwd = process.cwd()): string | undefined {
+  return lookUp(command, path, cwd).found;
+}
+
+function lookUp(
+  command: string,
+  path: string,
+  cwd: string,
+): { found?: string; error?: "ENOENT" | "EACCES" } {
+  const candidates = command.includes("/")
+    ? [resolve(cwd, command)]
+    : path
+        .split(delimiter)
+        .filter((dir) => dir !== "")
+        .map((dir) => resolve(cwd, dir, command));
+  let error: "ENOENT" | "EACCES" = "ENOENT";
+  for (const candidate of candidates) {
+    const state = isExecutableFile(candidate);
+    if (state === "yes") return { found: candidate };
+    if (state === "not executable") error = "EACCES";
+  }
+  return { error };
+}
+
+/** How the transport starts the server: the environment, and `unshare` in front when isolated. */
+interface Launch {
+  env: Record<string, string>;
+  wrapper?: { command: string; args: string[] };
 }
 
 /**
@@ -63,11 +217,13 @@ class IsolatedStdioTransport implements Transport {
   private exitDescription: string | undefined;
   private spawnError: Error | undefined;
   private readonly params: StdioCommand;
+  private readonly launch: Launch;
   private readonly closed: Promise<void>;
   private resolveClosed!: () => void;
 
-  constructor(params: StdioCommand) {
+  constructor(params: StdioCommand, launch: Launch) {
     this.params = params;
+    this.launch = launch;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -90,8 +246,34 @@ class IsolatedStdioTransport implements Transport {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.params.command, this.params.args, {
-        env: serverEnvironment(this.params.env),
+      const { env, wrapper } = this.launch;
+      let command = this.params.command;
+      let args = this.params.args;
+      if (wrapper !== undefined) {
+        // `unshare` itself would start and then fail to run a missing command; say it as spawn would.
+        const { error } = lookUp(
+          command,
+          env.PATH ?? "/usr/bin:/bin",
+          this.params.cwd ?? process.cwd(),
+        );
+        if (error !== undefined) {
+          const spawnError = Object.assign(new Error(`spawn ${command} ${error}`), {
+            code: error,
+            errno: error === "ENOENT" ? -2 : -13,
+            syscall: `spawn ${command}`,
+            path: command,
+            spawnargs: args,
+          });
+          this.spawnError = spawnError;
+          reject(spawnError);
+          this.onerror?.(spawnError);
+          return;
+        }
+        args = [...wrapper.args, "--", command, ...args];
+        command = wrapper.command;
+      }
+      const child = spawn(command, args, {
+        env,
         cwd: this.params.cwd,
         stdio: ["pipe", "pipe", "pipe"],
         detached: true,
@@ -219,7 +401,67 @@ export async function listServerTools(
   stdio: StdioCommand,
   opts: ListToolsOptions,
 ): Promise<ToolDefinition[]> {
-  const transport = new IsolatedStdioTransport(stdio);
+  return (await listServerToolsIsolated(stdio, opts)).tools;
+}
+
+/**
+ * {@link listServerTools}, also saying how the server was isolated, so a caller can warn when it
+ * ran without namespaces of its own.
+ * @throws WardenError MCP_SERVER_FAILED as {@link listServerTools} does, and when `isolation` is
+ *   `required` and this machine cannot run the server in namespaces of its own
+ */
+export async function listServerToolsIsolated(
+  stdio: StdioCommand,
+  opts: ListToolsOptions,
+): Promise<ListedTools> {
+  const mode = opts.isolation ?? "auto";
+  let wrapper: Launch["wrapper"];
+  let isolation: IsolationReport;
+  const ownHome = stdio.env?.HOME !== undefined;
+  if (mode === "off") {
+    isolation = {
+      namespaces: false,
+      reason: "isolation is off",
+      home: ownHome ? "manifest" : "runner",
+    };
+  } else {
+    const support = await namespaceSupport();
+    if (support.available) wrapper = { command: support.command, args: support.args };
+    else if (mode === "required") {
+      throw new WardenError(
+        "MCP_SERVER_FAILED",
+        `MCP server \`${describeCommand(stdio)}\` could not be started in namespaces of its own: ${support.reason}`,
+      );
+    }
+    isolation = {
+      namespaces: support.available,
+      ...(support.available ? {} : { reason: support.reason }),
+      home: ownHome ? "manifest" : "fresh",
+    };
+  }
+  const home =
+    isolation.home === "fresh" ? mkdtempSync(join(tmpdir(), "mcp-warden-home-")) : undefined;
+  try {
+    const env = serverEnvironment({ ...(home === undefined ? {} : { HOME: home }), ...stdio.env });
+    const tools = await listWith(stdio, opts, { env, ...(wrapper ? { wrapper } : {}) });
+    return { tools, isolation };
+  } finally {
+    if (home !== undefined) {
+      try {
+        rmSync(home, { recursive: true, force: true });
+      } catch {
+        // A server that made its HOME unremovable leaves that temp dir behind.
+      }
+    }
+  }
+}
+
+async function listWith(
+  stdio: StdioCommand,
+  opts: ListToolsOptions,
+  launch: Launch,
+): Promise<ToolDefinition[]> {
+  const transport = new IsolatedStdioTransport(stdio, launch);
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   const controller = new AbortController();
   let stopped: (reason: Stop) => void = () => {};
