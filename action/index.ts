@@ -43,7 +43,14 @@ function sourceInfo(): SourceInfo | undefined {
 }
 
 try {
-  const inputs = readInputs((name) => core.getInput(name));
+  // Secrets are masked in the log before anything can print them, and read untrimmed: a
+  // password may end in a space.
+  const secret = new Set(["key", "key-password", "registry-password", "github-token"]);
+  const inputs = readInputs((name) => {
+    const value = core.getInput(name, { trimWhitespace: !secret.has(name) });
+    if (secret.has(name) && value !== "") core.setSecret(value);
+    return value;
+  });
   const source = sourceInfo();
   const { failure } = await run(inputs, {
     now: () => new Date(),
@@ -55,6 +62,7 @@ try {
       const path = dockerConfigPath(process.env);
       return path ? { dockerConfigPath: path } : {};
     })(),
+    oidcAvailable: Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL),
     idToken: (audience) => core.getIDToken(audience),
     evaluator: { name: "mcp-warden", version: pkg.version },
     reporter,

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { WardenError } from "../policies/errors.ts";
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
@@ -51,6 +51,8 @@ export interface ActionContext {
   source?: SourceInfo;
   actor?: string;
   dockerConfigPath?: string;
+  /** Whether the job may ask for an OIDC token (`permissions: id-token: write`). */
+  oidcAvailable: boolean;
   /** The runner's OIDC token for an audience (`core.getIDToken`). */
   idToken: (audience: string) => Promise<string>;
   evaluator: { name: string; version: string };
@@ -68,7 +70,58 @@ function registryFailure(image: string, e: unknown): WardenError {
   );
 }
 
+/** Signing failures say what failed: the OIDC token, Fulcio, Rekor, or the registry. */
+function signingFailure(image: string, e: unknown): WardenError {
+  if (isRegistryError(e)) return registryFailure(image, e);
+  return new WardenError(
+    "INPUT_INVALID",
+    `signing ${image} failed: ${e instanceof Error ? e.message : String(e)}`,
+    { cause: e },
+  );
+}
+
+/**
+ * Writes the generated manifests as `mcp-server.yaml` in `dir`, through a new file renamed into
+ * place: a symbolic link committed at that path is replaced, never followed out of the workspace.
+ */
+async function writeManifests(dir: string, yaml: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, "mcp-server.yaml");
+  const temp = join(dir, `.mcp-server.yaml.${process.pid}.tmp`);
+  await writeFile(temp, yaml, { flag: "wx" });
+  await rename(temp, file);
+  return file;
+}
+
+/** One line of log text: data never ends a line early, so it cannot start a workflow command. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u0085\u2028\u2029]+/g, " ");
+}
+
+/** `file:12`, `file#field.path` or `file` → an annotation position (manifest fields located). */
+function position(location: string | undefined, evaluation: ReleaseEvaluation): Annotation {
+  if (location === undefined || location.startsWith("tools/list")) return {};
+  const hash = location.indexOf("#");
+  if (hash >= 0) {
+    const file = location.slice(0, hash);
+    const line =
+      file === evaluation.manifestFile
+        ? evaluation.manifest.locate(location.slice(hash + 1))?.line
+        : undefined;
+    return { file, ...(line === undefined ? {} : { line }) };
+  }
+  const m = /^(.*?):(\d+)$/.exec(location);
+  return m ? { file: m[1] ?? location, line: Number(m[2]) } : { file: location };
+}
+
 function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter: Reporter): void {
+  // Notices first: the runner shows only the first annotations of each kind per step, and an
+  // expired ignore entry must not be crowded out.
+  for (const n of evaluation.notices) {
+    const at = { ...(n.file ? { file: n.file } : {}), ...(n.line ? { line: n.line } : {}) };
+    if (n.level === "error") reporter.error(n.message, at);
+    else reporter.warning(n.message, at);
+  }
   for (const { vulnerability: v, file, line } of evaluation.vulnerabilities) {
     if (v.ignored !== undefined) continue;
     const message = `${v.package.name}@${v.version}: ${[v.id, ...v.aliases].join(" / ")} (${v.severity.level})${v.fixedVersion ? `, fixed in ${v.fixedVersion}` : ""}`;
@@ -78,24 +131,15 @@ function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter:
   }
   for (const c of evaluation.predicate.controls) {
     if (c.id === "SC-02" || c.status !== "fail") continue;
-    for (const f of c.findings) {
-      const m =
-        f.location === undefined ? undefined : /^([^#]*?)(?::(\d+))?(?:#.*)?$/.exec(f.location);
-      const file = m?.[1];
-      const at: Annotation = { title: `${c.id} ${c.title ?? ""}`.trim() };
-      if (file && !file.startsWith("tools/list")) at.file = file;
-      if (m?.[2]) at.line = Number(m[2]);
-      reporter.error(f.message, at);
-    }
+    for (const f of c.findings)
+      reporter.error(f.message, {
+        ...position(f.location, evaluation),
+        title: `${c.id} ${c.title ?? ""}`.trim(),
+      });
   }
   for (const c of evaluation.predicate.controls) {
     if (c.status === "skip")
       reporter.warning(`${c.id} skipped (caps the trust level): ${c.notes ?? ""}`);
-  }
-  for (const n of evaluation.notices) {
-    const at = { ...(n.file ? { file: n.file } : {}), ...(n.line ? { line: n.line } : {}) };
-    if (n.level === "error") reporter.error(n.message, at);
-    else reporter.warning(n.message, at);
   }
 }
 
@@ -114,6 +158,11 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
       `input image: ${JSON.stringify(inputs.image)} is not an image reference: ${parsed.error}`,
     );
 
+  if (inputs.signing.mode === "keyless" && !ctx.oidcAvailable)
+    throw new WardenError(
+      "USAGE",
+      "signing: keyless needs the workflow's OIDC token: give the job `permissions: id-token: write` (or use signing: key or none)",
+    );
   const client = await registryClientFor(inputs, {
     ...(ctx.actor ? { actor: ctx.actor } : {}),
     ...(ctx.dockerConfigPath ? { dockerConfigPath: ctx.dockerConfigPath } : {}),
@@ -156,8 +205,9 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
   );
   const { predicate } = evaluation;
 
-  const outDir = join(ctx.tempDir, "mcp-warden");
-  await mkdir(outDir, { recursive: true });
+  // A directory of this run's own: a second step in the same job does not overwrite these files.
+  await mkdir(ctx.tempDir, { recursive: true });
+  const outDir = await mkdtemp(join(ctx.tempDir, "mcp-warden-"));
   const evaluationPath = join(outDir, "evaluation.json");
   await writeFile(evaluationPath, `${JSON.stringify(predicate, null, 2)}\n`);
   const sarifPath = join(outDir, "mcp-warden.sarif");
@@ -172,31 +222,60 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
   reporter.setOutput("verdict", predicate.verdict);
   reporter.setOutput("trust-level", predicate.trustLevel);
 
+  // Everything that can still fail on bad input happens before anything is attached: a step that
+  // fails must not leave a passing evaluation on the image.
+  if (inputs.kubernetesManifests !== undefined) {
+    const manifests = generateKubernetesManifests({
+      image: pinned,
+      serverName: predicate.server.name,
+      version: predicate.server.version,
+      ...(predicate.permissions ? { permissions: predicate.permissions } : {}),
+    });
+    const file = await writeManifests(
+      resolve(ctx.workspace, inputs.kubernetesManifests),
+      manifests.yaml,
+    );
+    reporter.setOutput("kubernetes-manifests", file);
+  } else {
+    reporter.setOutput("kubernetes-manifests", "");
+  }
+  annotate(evaluation, inputs, reporter);
+
   // The evaluation is attached whatever its verdict: a failing one is a record, and the webhook
   // denies on it. The image signature alone approves nothing.
   let signed: SigningRecord | undefined;
-  if (signing !== undefined) {
-    const signature = await signImage(client, pinned, signing.signer, now, signing.witnesses).catch(
-      (e: unknown) => {
-        throw registryFailure(pinned, e);
-      },
+  const summary = (signingError?: string) =>
+    reporter.summary(
+      releaseSummary(evaluation, {
+        image: pinned,
+        minTrustLevel: inputs.minTrustLevel,
+        failOnSeverity: inputs.failOnSeverity,
+        ...(signed ? { signed } : {}),
+        ...(signingError ? { signingError } : {}),
+      }),
     );
-    const attestation = await attestEvaluation(
-      client,
-      pinned,
-      predicate,
-      signing.signer,
-      now,
-      signing.witnesses,
-    ).catch((e: unknown) => {
-      throw registryFailure(pinned, e);
-    });
-    signed = {
-      image: pinned,
-      description: signing.description,
-      signature: signature.referrer.descriptor.digest,
-      attestation: attestation.referrer.descriptor.digest,
-    };
+  if (signing !== undefined) {
+    try {
+      const signature = await signImage(client, pinned, signing.signer, now, signing.witnesses);
+      const attestation = await attestEvaluation(
+        client,
+        pinned,
+        predicate,
+        signing.signer,
+        now,
+        signing.witnesses,
+      );
+      signed = {
+        image: pinned,
+        description: signing.description,
+        signature: signature.referrer.descriptor.digest,
+        attestation: attestation.referrer.descriptor.digest,
+      };
+    } catch (e) {
+      const failure = signingFailure(pinned, e);
+      await summary(failure.message);
+      throw failure;
+    }
     reporter.setOutput("signature", signed.signature);
     reporter.setOutput("attestation", signed.attestation);
     reporter.info(
@@ -206,32 +285,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
     reporter.setOutput("signature", "");
     reporter.setOutput("attestation", "");
   }
-
-  if (inputs.kubernetesManifests !== undefined) {
-    const dir = resolve(ctx.workspace, inputs.kubernetesManifests);
-    const manifests = generateKubernetesManifests({
-      image: pinned,
-      serverName: predicate.server.name,
-      version: predicate.server.version,
-      ...(predicate.permissions ? { permissions: predicate.permissions } : {}),
-    });
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, "mcp-server.yaml");
-    await writeFile(file, manifests.yaml);
-    reporter.setOutput("kubernetes-manifests", file);
-  } else {
-    reporter.setOutput("kubernetes-manifests", "");
-  }
-
-  annotate(evaluation, inputs, reporter);
-  await reporter.summary(
-    releaseSummary(evaluation, {
-      image: pinned,
-      minTrustLevel: inputs.minTrustLevel,
-      failOnSeverity: inputs.failOnSeverity,
-      ...(signed ? { signed } : {}),
-    }),
-  );
+  await summary();
 
   const failures: string[] = [];
   if (predicate.verdict === "fail") {
@@ -242,7 +296,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
     failures.push(
       `trust level ${predicate.trustLevel} is below min-trust-level ${inputs.minTrustLevel}`,
     );
-  const subject = `${predicate.server.name} ${predicate.server.version}`;
+  const subject = oneLine(`${predicate.server.name} ${predicate.server.version}`);
   if (failures.length === 0) reporter.info(`${subject}: pass at ${predicate.trustLevel}`);
   return failures.length === 0 ? {} : { failure: `${subject}: ${failures.join("; ")}` };
 }

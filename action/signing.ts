@@ -18,9 +18,10 @@ async function keyText(key: string): Promise<string> {
   try {
     return await readFile(key.trim(), "utf8");
   } catch (e) {
+    // Never the value itself: a key pasted without its PEM armour must not reach the log.
     throw new WardenError(
       "USAGE",
-      `input key: neither a PEM key nor a readable file (${key.trim()})`,
+      "input key: neither a PEM key (-----BEGIN …) nor the path of a readable file",
       { cause: e },
     );
   }

@@ -76,9 +76,15 @@ export interface Observations {
   descriptionSafety: { findings: ControlFinding[] } | { skipped: string };
   /** Whether the manifest declares permissions. */
   permissionsDeclared: boolean;
+  /** The manifest as reports name it (`servers/x/server.json`); `server.json` when absent. */
+  manifestFile?: string;
   /** Vulnerabilities found (ignored ones carry `ignored`); `skipped` when no scan could run. */
   vulnerabilities:
-    | { findings: { vulnerability: VulnerabilityFinding; location?: string }[] }
+    | {
+        findings: { vulnerability: VulnerabilityFinding; location?: string }[];
+        /** Where the advisories came from, for the record (`offline OSV database x.zip (…)`). */
+        source?: string;
+      }
     | { skipped: string };
   /** Pinning problems; `skipped` when no lockfile was found. */
   pinning: { findings: ControlFinding[] } | { skipped: string };
@@ -124,6 +130,16 @@ function vulnerabilityFinding(
 function vulnerabilityControl(obs: Observations, settings: ControlSettings): ControlResult {
   const vulns = obs.vulnerabilities;
   if ("skipped" in vulns) return control("SC-02", vulns);
+  // A threshold of `none` records vulnerabilities without judging them: nothing was checked
+  // against a bar, so the control cannot earn a level.
+  if (settings.failOnSeverity === "none") {
+    return {
+      ...control("SC-02", {
+        skipped: `fail-on-severity is none: ${vulns.findings.length} vulnerabilities recorded, none judged`,
+      }),
+      findings: vulns.findings.map((f) => vulnerabilityFinding(f.vulnerability, f.location)),
+    };
+  }
   const all = vulns.findings.map((f) => f.vulnerability);
   const blocking = all.filter(
     (v) => v.ignored === undefined && meetsThreshold(v.severity.level, settings.failOnSeverity),
@@ -135,6 +151,7 @@ function vulnerabilityControl(obs: Observations, settings: ControlSettings): Con
   );
   const ignored = all.filter((v) => v.ignored !== undefined).length;
   const notes = [
+    ...(vulns.source ? [`source: ${vulns.source}`] : []),
     `threshold: ${settings.failOnSeverity}`,
     `${blocking.length} at or above it`,
     ...(ignored > 0 ? [`${ignored} ignored by the ignore file`] : []),
@@ -193,7 +210,7 @@ export function evaluateControls(obs: Observations, settings: ControlSettings): 
               message:
                 'the manifest declares no permissions (_meta["dev.mcp-warden/permissions"]): egress, ingress and credentials cannot be scoped',
               severity: "medium",
-              location: "server.json#_meta",
+              location: `${obs.manifestFile ?? "server.json"}#_meta`,
             },
           ],
         }),

@@ -12,10 +12,17 @@ export interface VerifiedEvaluation {
   signer: string;
 }
 
+/**
+ * What an evaluation is worth, not only what it says: L4 (Attested) means the signature itself
+ * proves which workflow made the release, so a key-signed evaluation counts as L3 at most; and an
+ * evaluation listing a failed control fails, whatever its `verdict` field says.
+ */
 export function evaluationFact({ predicate, signer }: VerifiedEvaluation): EvaluationFact {
+  const keyless = signer.startsWith("keyless:");
+  const failedControl = predicate.controls.some((c) => c.status === "fail");
   return {
-    verdict: predicate.verdict,
-    trustLevel: predicate.trustLevel,
+    verdict: failedControl ? "fail" : predicate.verdict,
+    trustLevel: predicate.trustLevel === "L4" && !keyless ? "L3" : predicate.trustLevel,
     time: predicate.time,
     signer,
   };

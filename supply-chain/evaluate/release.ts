@@ -134,6 +134,7 @@ async function observeTools(
   manifestFile: string,
   inputs: ReleaseInputs,
   notices: Notice[],
+  refuse: string | undefined,
 ): Promise<{
   exposed?: ToolDefinition[];
   declaration: Observations["toolDeclaration"];
@@ -141,7 +142,10 @@ async function observeTools(
 }> {
   let exposed: ToolDefinition[] | undefined;
   let skipped: string | undefined;
-  if (manifest.stdio === undefined) {
+  if (refuse !== undefined) {
+    skipped = `the server was ${refuse}`;
+    notices.push({ level: "error", message: skipped, file: manifestFile });
+  } else if (manifest.stdio === undefined) {
     skipped =
       'the manifest gives no stdio command (a stdio package or _meta["dev.mcp-warden/stdio"]), so the running server\'s tools could not be listed';
   } else {
@@ -225,8 +229,6 @@ export async function evaluateRelease(
       : [...inputs.lockfiles];
   const lockfiles = await readLockfiles(lockfilePaths, inputs.baseDir);
 
-  const tools = await observeTools(manifest, manifestFile, inputs, notices);
-
   const packages = lockfiles.flatMap((l) => l.packages);
   let matches: VulnerabilityMatch[] = [];
   if (packages.length > 0) {
@@ -245,6 +247,23 @@ export async function evaluateRelease(
     return true;
   });
 
+  // The dependencies are judged before the server is started: code that OSV lists as malicious
+  // (`MAL-` advisories) is never run here, whatever an ignore file says.
+  const malicious = matches.filter(
+    (m) => m.finding.id.startsWith("MAL-") || m.finding.aliases.some((a) => a.startsWith("MAL-")),
+  );
+  const tools = await observeTools(
+    manifest,
+    manifestFile,
+    inputs,
+    notices,
+    malicious.length === 0
+      ? undefined
+      : `not started: the lockfiles hold packages known to be malicious (${malicious
+          .map((m) => `${m.finding.package.name}@${m.finding.version} ${m.finding.id}`)
+          .join(", ")})`,
+  );
+
   const outcome = applyIgnores(
     matches.map((m) => m.finding),
     inputs.settings.ignores,
@@ -256,21 +275,31 @@ export async function evaluateRelease(
     return { vulnerability, file: pkg.file, ...(pkg.line === undefined ? {} : { line: pkg.line }) };
   });
 
+  const uncovered = [...new Set(packages.map((p) => p.ecosystem))].filter(
+    (e) =>
+      inputs.vulnerabilities.ecosystems !== undefined && !inputs.vulnerabilities.ecosystems.has(e),
+  );
   const noLockfile =
     "no lockfile found next to the manifest (package-lock.json, pnpm-lock.yaml, yarn.lock, uv.lock, poetry.lock, requirements.txt, go.mod)";
   const observations: Observations = {
     toolDeclaration: tools.declaration,
     descriptionSafety: tools.safety,
     permissionsDeclared: manifest.permissions !== undefined,
+    manifestFile,
     vulnerabilities:
       lockfiles.length === 0
         ? { skipped: noLockfile }
-        : {
-            findings: vulnerabilities.map((v) => ({
-              vulnerability: v.vulnerability,
-              location: v.line === undefined ? v.file : `${v.file}:${v.line}`,
-            })),
-          },
+        : uncovered.length > 0
+          ? {
+              skipped: `${inputs.vulnerabilities.description} holds no advisories for ${uncovered.join(", ")}: those dependencies could not be checked`,
+            }
+          : {
+              source: inputs.vulnerabilities.description,
+              findings: vulnerabilities.map((v) => ({
+                vulnerability: v.vulnerability,
+                location: v.line === undefined ? v.file : `${v.file}:${v.line}`,
+              })),
+            },
     pinning:
       lockfiles.length === 0
         ? { skipped: noLockfile }

@@ -11,16 +11,34 @@ export interface SigningRecord {
 
 const SEVERITIES: readonly SeverityLevel[] = ["critical", "high", "medium", "low", "unknown"];
 
-/** Markdown table cells: no pipes or newlines from the data break the table. */
+/**
+ * Data in Markdown (tool names, descriptions quoted in findings, advisory summaries, a server's
+ * stderr) is text, never markup: HTML is escaped, Markdown punctuation backslash-escaped, and line
+ * breaks (CR, LF and the Unicode ones) cannot end a table row.
+ */
 function cell(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/[\r\n\u0085\u2028\u2029]+/g, " ");
 }
 
-function table(header: string[], rows: string[][]): string {
+/** A digest or hash shown as code: only hex and `sha256:` ever reach it. */
+function code(text: string): string {
+  return /^[a-z0-9:@/._-]+$/i.test(text) ? `\`${text}\`` : cell(text);
+}
+
+/** A table cell: text (escaped) or `{ code }` (a digest, shown as code). */
+type Cell = string | { code: string };
+
+function table(header: string[], rows: Cell[][]): string {
+  const show = (c: Cell) => (typeof c === "string" ? cell(c) : code(c.code));
   return [
-    `| ${header.join(" | ")} |`,
+    `| ${header.map(cell).join(" | ")} |`,
     `| ${header.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+    ...rows.map((r) => `| ${r.map(show).join(" | ")} |`),
   ].join("\n");
 }
 
@@ -30,7 +48,14 @@ function table(header: string[], rows: string[][]): string {
  */
 export function releaseSummary(
   evaluation: ReleaseEvaluation,
-  opts: { image: string; minTrustLevel: string; signed?: SigningRecord; failOnSeverity: string },
+  opts: {
+    image: string;
+    minTrustLevel: string;
+    failOnSeverity: string;
+    signed?: SigningRecord;
+    /** Signing or attaching failed: the evaluation was not attached. */
+    signingError?: string;
+  },
 ): string {
   const p = evaluation.predicate;
   const verdict = p.verdict === "pass" ? "✅ pass" : "❌ fail";
@@ -39,7 +64,7 @@ export function releaseSummary(
     "",
     table(
       ["verdict", "trust level", "minimum", "image"],
-      [[verdict, p.trustLevel, opts.minTrustLevel, `\`${opts.image}\``]],
+      [[verdict, p.trustLevel, opts.minTrustLevel, { code: opts.image }]],
     ),
     "",
     "### Findings by severity",
@@ -114,25 +139,27 @@ export function releaseSummary(
       "",
       table(
         ["tool", "sha256"],
-        p.tools.map((t) => [t.name, `\`${t.sha256}\``]),
+        p.tools.map((t) => [t.name, { code: t.sha256 }]),
       ),
     );
   }
   out.push("", "### Signed", "");
-  if (opts.signed === undefined) {
+  if (opts.signingError !== undefined) {
+    out.push(`❌ Signing failed; nothing was attached: ${cell(opts.signingError)}`);
+  } else if (opts.signed === undefined) {
     out.push("Nothing was signed (`signing: none`).");
   } else {
     out.push(
       table(
         ["what", "digest"],
         [
-          ["image", `\`${opts.signed.image}\``],
-          ["signature", `\`${opts.signed.signature}\``],
-          ["evaluation attestation", `\`${opts.signed.attestation}\``],
+          ["image", { code: opts.signed.image }],
+          ["signature", { code: opts.signed.signature }],
+          ["evaluation attestation", { code: opts.signed.attestation }],
         ],
       ),
       "",
-      `Signed ${opts.signed.description}.`,
+      `Signed ${cell(opts.signed.description)}.`,
     );
   }
   if (evaluation.notices.length > 0) {

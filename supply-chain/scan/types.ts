@@ -60,6 +60,11 @@ export interface VulnerabilityMatch {
 export interface VulnerabilitySource {
   /** Names the source for reports, e.g. `osv API (https://api.osv.dev)` or `offline OSV database osv.zip (51,234 records)`. */
   readonly description: string;
+  /**
+   * The ecosystems the source holds advisories for; absent when it answers for every ecosystem
+   * (an API). A lockfile of an ecosystem the source does not cover cannot be judged clean.
+   */
+  readonly ecosystems?: ReadonlySet<string>;
   /** Every advisory affecting each package. Rejects with a WardenError (`VULNERABILITY_SOURCE_FAILED`, `OSV_RECORD_INVALID`) naming what failed. */
   matches(
     packages: readonly LockedPackage[],

@@ -157,7 +157,11 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
   }
 
   /** Runs dist/index.js as the runner does. */
-  async function runAction(ws: string, inputs: Record<string, string>): Promise<ActionResult> {
+  async function runAction(
+    ws: string,
+    inputs: Record<string, string>,
+    unset: string[] = [],
+  ): Promise<ActionResult> {
     const temp = await mkdtemp(join(dir, "runner-temp-"));
     const outputFile = join(temp, "output");
     const summaryFile = join(temp, "summary.md");
@@ -198,6 +202,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       "INPUT_TOOL-TIMEOUT": "60",
     };
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+    for (const name of unset) delete env[name];
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>(
       (resolve) => {
         execFile(
@@ -244,6 +249,11 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       }),
     );
     return runCli(["verify", imageRef, "--policy", policy, "--format", "json", ...extraArgs]);
+  }
+
+  /** The log without the runner's `::add-mask::` registrations (the runner never prints those). */
+  function withoutMasks(stdout: string): string {
+    return stdout.replace(/^::add-mask::.*$/gm, "");
   }
 
   function noStackTrace(stdout: string): void {
@@ -335,7 +345,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       predicate.tools.some((t) => t.name === "read_file" && /^[a-f0-9]{64}$/.test(t.sha256)),
     );
     assert.match(r.summary, /### Tool pins/);
-    assert.match(r.summary, /read_file/);
+    assert.match(r.summary, /read\\_file/, "tool names are escaped Markdown text");
 
     // SARIF 2.1.0, valid against the official schema.
     const sarif = JSON.parse(await readFile(r.outputs.sarif ?? "", "utf8")) as {
@@ -415,7 +425,9 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
         "key-password": "correct horse battery",
       });
       assert.equal(r.code, 0, r.stdout);
-      assert.doesNotMatch(r.stdout, /correct horse battery/);
+      // Registered with the runner as a secret (::add-mask::), which masks it; never printed otherwise.
+      assert.match(r.stdout, /^::add-mask::correct horse battery$/m);
+      assert.doesNotMatch(withoutMasks(r.stdout), /correct horse battery/);
       const pinnedRef = `${ref.replace(/:[^:]+$/, "")}@${r.outputs.digest}`;
       const insecure = [
         "--allow-insecure-registry",
@@ -584,7 +596,8 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       );
       assert.equal(ok.code, 0, ok.stdout);
       assert.match(ok.outputs.attestation ?? "", /^sha256:/);
-      assert.doesNotMatch(ok.stdout, /s3cret-pass/, "the password is never printed");
+      assert.match(ok.stdout, /^::add-mask::s3cret-pass$/m, "the password is masked");
+      assert.doesNotMatch(withoutMasks(ok.stdout), /s3cret-pass/, "the password is never printed");
 
       const denied = await runAction(ws, keyed({ image: `${repo}:auth` }));
       assert.equal(denied.code, 1);
@@ -604,6 +617,22 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       const r = await runAction(ws, { image: "", signing: "none" });
       assert.equal(r.code, 1);
       assert.match(r.stdout, /::error::invalid action inputs%0A {2}input image: is required/);
+      noStackTrace(r.stdout);
+    });
+
+    test("keyless without the job's id-token permission: said before anything runs", async () => {
+      const ws = await workspace("bad-oidc", "2025.7.1");
+      const r = await runAction(
+        ws,
+        { image: `${registry.host}/acme/server-filesystem:any`, signing: "keyless" },
+        ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+      );
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stdout,
+        /::error::signing: keyless needs the workflow's OIDC token: give the job `permissions: id-token: write`/,
+      );
+      assert.doesNotMatch(r.stdout, /^evaluating /m, "nothing was evaluated");
       noStackTrace(r.stdout);
     });
 

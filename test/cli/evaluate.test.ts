@@ -1,6 +1,6 @@
 /** `mcp-warden evaluate`: the Action's evaluation run locally, on real servers and real lockfiles. */
 import assert from "node:assert/strict";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -99,6 +99,45 @@ describe("mcp-warden evaluate", { timeout: 300_000 }, () => {
     );
     assert.equal(lenient.code, 0, lenient.stdout);
     assert.match(lenient.stdout, /pass SC-02/);
+  });
+
+  test("a package OSV lists as malicious: the server is never started, and the release fails", async () => {
+    const ws = await release("2025.7.1");
+    const db = join(ws, "osv-db");
+    await mkdir(db, { recursive: true });
+    for (const name of await readdir(OSV)) await copyFile(join(OSV, name), join(db, name));
+    await writeFile(
+      join(db, "MAL-2099-0001.json"),
+      JSON.stringify({
+        id: "MAL-2099-0001",
+        modified: "2099-01-01T00:00:00Z",
+        summary: "Malicious code in @modelcontextprotocol/server-filesystem (test record)",
+        affected: [
+          {
+            package: { ecosystem: "npm", name: "@modelcontextprotocol/server-filesystem" },
+            versions: ["2025.7.1"],
+          },
+        ],
+      }),
+    );
+    // The server would leave a mark if it ran.
+    const marker = join(ws, "data", "started");
+    const manifest = JSON.parse(await readFile(join(ws, "server.json"), "utf8")) as {
+      _meta: Record<string, unknown>;
+    };
+    manifest._meta["dev.mcp-warden/stdio"] = {
+      command: process.execPath,
+      args: ["-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran")`],
+    };
+    await writeFile(join(ws, "server.json"), JSON.stringify(manifest));
+    const r = await runCli(["evaluate", "--vulnerability-db", db], { cwd: ws });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /not started: the lockfiles hold packages known to be malicious \(@modelcontextprotocol\/server-filesystem@2025\.7\.1 MAL-2099-0001\)/,
+    );
+    assert.match(r.stdout, /fail SC-02/);
+    await assert.rejects(readFile(marker), "the server never ran");
   });
 
   test("bad input exits 2 naming the file or flag", async () => {

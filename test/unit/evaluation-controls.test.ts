@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import {
   evaluateControls,
@@ -9,7 +10,11 @@ import {
 } from "../../policies/evaluation/controls.ts";
 import { WardenError } from "../../policies/errors.ts";
 import { applyIgnores, parseIgnoreFile } from "../../policies/evaluation/ignores.ts";
-import type { VulnerabilityFinding } from "../../policies/evaluation/predicate.ts";
+import { evaluationFact } from "../../policies/evaluation/facts.ts";
+import type {
+  EvaluationPredicate,
+  VulnerabilityFinding,
+} from "../../policies/evaluation/predicate.ts";
 import { settingsDigest } from "../../policies/evaluation/settings.ts";
 
 const source = {
@@ -127,25 +132,29 @@ describe("evaluation controls", () => {
     );
   });
 
-  it("an ignored vulnerability does not fail; threshold none never fails", () => {
+  it("an ignored vulnerability does not fail", () => {
     const ignored = {
       ...vuln("critical"),
       ignored: { reason: "not reachable", expires: "2030-01-01T00:00:00.000Z" },
     };
-    assert.equal(
-      evaluateControls(
-        clean({ vulnerabilities: { findings: [{ vulnerability: ignored }] } }),
-        high,
-      ).find((c) => c.id === "SC-02")?.status,
-      "pass",
+    const controls = evaluateControls(
+      clean({ vulnerabilities: { findings: [{ vulnerability: ignored }] } }),
+      high,
     );
-    assert.equal(
-      evaluateControls(
-        clean({ vulnerabilities: { findings: [{ vulnerability: vuln("critical") }] } }),
-        { failOnSeverity: "none" },
-      ).find((c) => c.id === "SC-02")?.status,
-      "pass",
+    assert.equal(controls.find((c) => c.id === "SC-02")?.status, "pass");
+  });
+
+  it("threshold none records vulnerabilities without judging them: SC-02 skipped, level capped", () => {
+    const controls = evaluateControls(
+      clean({ vulnerabilities: { findings: [{ vulnerability: vuln("critical") }] } }),
+      { failOnSeverity: "none" },
     );
+    const sc02 = controls.find((c) => c.id === "SC-02");
+    assert.equal(sc02?.status, "skip");
+    assert.equal(sc02.findings.length, 1, "still recorded");
+    assert.match(sc02.notes ?? "", /fail-on-severity is none/);
+    assert.equal(trustLevelOf(controls), "L1");
+    assert.equal(verdictOf(controls), "pass");
   });
 
   it("thresholds: unknown severity counts as high", () => {
@@ -269,5 +278,34 @@ describe("settings digest", () => {
     assert.match(a, /^sha256:[a-f0-9]{64}$/);
     assert.equal(a, b);
     assert.notEqual(a, c);
+  });
+});
+
+describe("what a verified evaluation is worth at admission", () => {
+  const base = JSON.parse(
+    readFileSync(new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url), "utf8"),
+  ) as EvaluationPredicate;
+
+  it("L4 needs a keyless signature: a key-signed L4 counts as L3", () => {
+    const l4 = { ...base, trustLevel: "L4" as const };
+    assert.equal(evaluationFact({ predicate: l4, signer: "key:sha256:abc" }).trustLevel, "L3");
+    assert.equal(
+      evaluationFact({ predicate: l4, signer: "keyless:https://issuer:https://subject" })
+        .trustLevel,
+      "L4",
+    );
+    assert.equal(evaluationFact({ predicate: base, signer: "key:sha256:abc" }).trustLevel, "L3");
+  });
+
+  it("a failed control fails the evaluation whatever its verdict says", () => {
+    const forged = {
+      ...base,
+      verdict: "pass" as const,
+      controls: base.controls.map((c) =>
+        c.id === "SC-02" ? { ...c, status: "fail" as const } : c,
+      ),
+    };
+    assert.equal(evaluationFact({ predicate: forged, signer: "key:sha256:abc" }).verdict, "fail");
+    assert.equal(evaluationFact({ predicate: base, signer: "key:sha256:abc" }).verdict, "pass");
   });
 });

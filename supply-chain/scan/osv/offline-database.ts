@@ -242,10 +242,15 @@ const SMALL_ZIP_BYTES = 256 * 1024;
 /** Records loaded once, indexed once, matched on every call. */
 class OfflineDatabase implements VulnerabilitySource {
   readonly description: string;
+  readonly ecosystems: ReadonlySet<string>;
   readonly #index: OsvIndex;
 
   constructor(path: string, index: OsvIndex) {
     this.#index = index;
+    // Index keys start with the ecosystem: `npm\u0000left-pad`.
+    this.ecosystems = new Set(
+      [...index.byPackage.keys()].map((k) => k.slice(0, k.indexOf("\u0000"))),
+    );
     this.description = `offline OSV database ${basename(path)} (${index.size.toLocaleString("en-US")} records)`;
   }
 
