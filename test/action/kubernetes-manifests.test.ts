@@ -540,3 +540,55 @@ test("deterministic: the same input gives the same bytes, whatever the order of 
   assert.equal(a.yaml, b.yaml);
   assert.equal(generate(agent({ z: "1", a: "2" })).yaml, a.yaml);
 });
+
+test("line breaks in the version, names and hosts stay inside comments and strings: still three documents", async () => {
+  const injected = "\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: injected\n";
+  const version = `1.0${injected}\r---\r\u2028---\u2028kind: Pod\u0085---\u0085x`;
+  const agent = `reviewer${injected}\u2029---\u2029kind: Pod`;
+  const m = generate(
+    permissions({
+      egress: [{ host: `api.example.com${injected}` }, { host: "db", cidrs: ["10.0.0.0/8"] }],
+      ingress: {
+        ports: [8080],
+        agents: [
+          { name: agent, namespace: `agents` },
+          { name: `ci${injected}`, cidrs: ["203.0.113.0/24"] },
+          { name: `nobody${injected}` },
+        ],
+      },
+    }),
+    { version },
+  );
+  const docs = parseAllDocuments(m.yaml);
+  assert.ok(Array.isArray(docs));
+  assert.equal(docs.length, 3);
+  for (const d of docs) assert.deepEqual(d.errors, []);
+  assert.deepEqual(
+    docs.map((d) => d.toJS() as unknown),
+    m.objects,
+  );
+  assert.deepEqual(
+    m.yaml.split("\n").filter((l) => /^(kind:|---)/.test(l)),
+    ["kind: ServiceAccount", "---", "kind: Deployment", "---", "kind: NetworkPolicy"],
+  );
+  // No character a YAML 1.1 parser such as Kubernetes' breaks lines on, outside an escape.
+  assert.ok(!/[\r\u0085\u2028\u2029]/.test(m.yaml));
+  assert.ok(
+    m.yaml.includes(
+      "# Kubernetes manifests for the MCP server io.github.acme/weather 1.0\\n---\\napiVersion: v1\\nkind: Pod\\nmetadata:\\n  name: injected\\n\\r---\\r\\u2028---\\u2028kind: Pod\\u0085---\\u0085x, generated",
+    ),
+  );
+  assert.match(
+    m.yaml,
+    /^ *# agent reviewer\\n---\\napiVersion: v1.*\\u2029---\\u2029kind: Pod in namespace agents$/m,
+  );
+  assert.match(
+    m.yaml,
+    /^ *# agent ci\\n---\\napiVersion: v1\\nkind: Pod\\nmetadata:\\n {2}name: injected\\n$/m,
+  );
+  assert.match(m.yaml, /through this NetworkPolicy: api\.example\.com\\n---\\napiVersion: v1\\n/);
+  assert.match(m.yaml, /cannot be selected and are not let in: nobody\\n---\\n/);
+  // Double-quoted with YAML's own escapes for the characters YAML 1.1 and 1.2 disagree on.
+  assert.ok(m.yaml.includes('\\r---\\r\\L---\\Lkind: Pod\\N---\\Nx"\n'));
+  await assertPasses(m);
+});
