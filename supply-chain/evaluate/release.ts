@@ -27,7 +27,7 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
-import { listServerTools } from "../mcp/live-tools.ts";
+import { listServerToolsIsolated } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilityMatch, VulnerabilitySource } from "../scan/types.ts";
 
@@ -150,10 +150,17 @@ async function observeTools(
       'the manifest gives no stdio command (a stdio package or _meta["dev.mcp-warden/stdio"]), so the running server\'s tools could not be listed';
   } else {
     try {
-      exposed = await listServerTools(manifest.stdio, {
+      const listed = await listServerToolsIsolated(manifest.stdio, {
         timeoutMs: inputs.toolTimeoutMs,
         ...(inputs.signal ? { signal: inputs.signal } : {}),
       });
+      exposed = listed.tools;
+      if (!listed.isolation.namespaces)
+        notices.push({
+          level: "warning",
+          message: `the server ran without namespaces of its own (${listed.isolation.reason ?? "unavailable"}): it could read this process's environment through /proc`,
+          file: manifestFile,
+        });
     } catch (e) {
       if (!(e instanceof WardenError)) throw e;
       skipped = `the server could not be listed: ${e.message}`;
