@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { WardenError } from "../../policies/errors.ts";
 import { osvApi } from "../../supply-chain/scan/osv/api.ts";
 import { pep503Name } from "../../supply-chain/scan/osv/versions.ts";
-import type { Ecosystem, LockedPackage } from "../../supply-chain/scan/types.ts";
+
+import { locked, rejection } from "../support/scan.ts";
 
 // A stand-in for api.osv.dev on loopback, answering in the real API's shapes: querybatch lists
 // `{id, modified}` per query (every advisory naming the package, whatever the version, so the
@@ -116,20 +116,6 @@ after(async () => {
 function reset(next: Behaviour = {}): void {
   behaviour = next;
   seen.length = 0;
-}
-
-function locked(ecosystem: Ecosystem, name: string, version: string): LockedPackage {
-  return { ecosystem, name, version, file: "lock" };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WardenError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof WardenError, `expected a WardenError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
 }
 
 test("matches the real advisories through querybatch and vulns, with local range semantics", async () => {

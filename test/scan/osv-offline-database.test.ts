@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { strToU8, zipSync } from "fflate";
-import { WardenError } from "../../policies/errors.ts";
 import {
   openOfflineDatabase,
   openOfflineDatabaseWith,
 } from "../../supply-chain/scan/osv/offline-database.ts";
-import type { Ecosystem, LockedPackage } from "../../supply-chain/scan/types.ts";
+import type { LockedPackage } from "../../supply-chain/scan/types.ts";
+import { locked, rejection } from "../support/scan.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/osv/", import.meta.url));
 const fixtureFiles: Record<string, Uint8Array> = {};
@@ -26,10 +26,6 @@ before(async () => {
 after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
-
-function locked(ecosystem: Ecosystem, name: string, version: string): LockedPackage {
-  return { ecosystem, name, version, file: "lock" };
-}
 
 const packages = [
   locked("npm", "@modelcontextprotocol/server-filesystem", "2025.3.28"),
@@ -50,16 +46,6 @@ const expected = [
 ];
 const summary = (m: { package: LockedPackage; finding: { id: string } }) =>
   `${m.package.name}@${m.package.version} ${m.finding.id}`;
-
-async function rejection(promise: Promise<unknown>): Promise<WardenError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof WardenError, `expected a WardenError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
-}
 
 test("a directory in OSV's export layout (the fixtures themselves)", async () => {
   const db = await openOfflineDatabase(fixtures);
