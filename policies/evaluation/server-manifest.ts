@@ -12,7 +12,12 @@ import {
   type FilesystemAccess,
   type IngressAgent,
 } from "./predicate.ts";
-import type { JsonObject, ToolDefinition } from "./tool-pins.ts";
+import {
+  repeatedNames,
+  toolDefinition,
+  type JsonObject,
+  type ToolDefinition,
+} from "./tool-pins.ts";
 import schema from "./server-manifest.schema.json" with { type: "json" };
 
 /**
@@ -457,20 +462,9 @@ function declaredTools(
   base: string,
   problems: FieldProblem[],
 ): DeclaredTool[] {
-  const first = new Map<string, number>();
-  return raw.map((t, i) => {
-    const earlier = first.get(t.name);
-    if (earlier === undefined) first.set(t.name, i);
-    else
-      problems.push({
-        path: fieldPath(base, i, "name"),
-        message: `repeats ${fieldPath(base, earlier, "name")} (${JSON.stringify(t.name)}); tool names must be unique`,
-      });
-    const tool: DeclaredTool = { name: t.name, inputSchema: t.inputSchema };
-    if (t.title !== undefined) tool.title = t.title;
-    if (t.description !== undefined) tool.description = t.description;
-    if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema;
-    if (t.annotations !== undefined) tool.annotations = t.annotations;
+  problems.push(...repeatedNames(raw, base));
+  return raw.map((t) => {
+    const tool: DeclaredTool = toolDefinition(t);
     if (t.sha256 !== undefined) tool.sha256 = t.sha256;
     return tool;
   });

@@ -98,6 +98,32 @@ const toolListSchema = {
 
 const toolListValidator = compileSchema<ToolDefinition[]>(toolListSchema);
 
+/** A tool definition reduced to the fields a pin covers, plus title. */
+export function toolDefinition(t: ToolDefinition): ToolDefinition {
+  const tool: ToolDefinition = { name: t.name, inputSchema: t.inputSchema };
+  if (t.title !== undefined) tool.title = t.title;
+  if (t.description !== undefined) tool.description = t.description;
+  if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema;
+  if (t.annotations !== undefined) tool.annotations = t.annotations;
+  return tool;
+}
+
+/** A problem for every tool whose name an earlier tool in the list already has. */
+export function repeatedNames(tools: readonly { name: string }[], base: string): FieldProblem[] {
+  const first = new Map<string, number>();
+  const problems: FieldProblem[] = [];
+  tools.forEach((tool, i) => {
+    const earlier = first.get(tool.name);
+    if (earlier === undefined) first.set(tool.name, i);
+    else
+      problems.push({
+        path: fieldPath(base, i, "name"),
+        message: `repeats ${fieldPath(base, earlier, "name")} (${JSON.stringify(tool.name)}); tool names must be unique`,
+      });
+  });
+  return problems;
+}
+
 /**
  * Reads a `tools` array as a server returned it: every problem (field path under `base`), and the
  * definitions reduced to the fields a pin covers plus title. Names must be unique.
@@ -108,23 +134,6 @@ export function readToolDefinitions(
 ): { tools: ToolDefinition[]; problems: FieldProblem[] } {
   const problems = toolListValidator.problems(value, base);
   if (problems.length > 0 || !toolListValidator.is(value)) return { tools: [], problems };
-  const seen = new Map<string, number>();
-  value.forEach((tool, i) => {
-    const earlier = seen.get(tool.name);
-    if (earlier === undefined) seen.set(tool.name, i);
-    else
-      problems.push({
-        path: fieldPath(base, i, "name"),
-        message: `repeats ${fieldPath(base, earlier, "name")} (${JSON.stringify(tool.name)}); tool names must be unique`,
-      });
-  });
-  const tools = value.map((t) => {
-    const tool: ToolDefinition = { name: t.name, inputSchema: t.inputSchema };
-    if (t.title !== undefined) tool.title = t.title;
-    if (t.description !== undefined) tool.description = t.description;
-    if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema;
-    if (t.annotations !== undefined) tool.annotations = t.annotations;
-    return tool;
-  });
-  return { tools, problems };
+  problems.push(...repeatedNames(value, base));
+  return { tools: value.map(toolDefinition), problems };
 }
