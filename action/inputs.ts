@@ -1,7 +1,8 @@
 import { WardenError, type FieldProblem } from "../policies/errors.ts";
-import type { SeverityThreshold } from "../policies/evaluation/controls.ts";
+import { SEVERITY_THRESHOLDS, type SeverityThreshold } from "../policies/evaluation/controls.ts";
 import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import type { TrustLevel } from "../policies/rule.ts";
+import { secureServiceUrl } from "../supply-chain/service-url.ts";
 import { vulnerabilityDbOf, type VulnerabilityDb } from "../supply-chain/evaluate/sources.ts";
 
 /** Every input `action.yml` declares; a test keeps the two in step. */
@@ -66,8 +67,6 @@ export interface ActionInputs {
   toolTimeoutMs: number;
 }
 
-const SEVERITIES: readonly SeverityThreshold[] = ["critical", "high", "medium", "low", "none"];
-
 function list(value: string): string[] {
   return value
     .split(/[,\n]/)
@@ -91,16 +90,8 @@ function oneOf<T extends string>(
 }
 
 function httpsUrl(name: InputName, value: string, problems: FieldProblem[]): string {
-  try {
-    const url = new URL(value);
-    if (
-      url.protocol === "https:" ||
-      (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
-    )
-      return value.replace(/\/+$/, "");
-  } catch {
-    // reported below
-  }
+  const url = secureServiceUrl(value);
+  if (url !== undefined) return url;
   problems.push({
     path: name,
     message: `must be an https:// URL (http only on loopback), not ${JSON.stringify(value)}`,
@@ -185,7 +176,7 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
     failOnSeverity: oneOf(
       "fail-on-severity",
       get("fail-on-severity") || "high",
-      SEVERITIES,
+      SEVERITY_THRESHOLDS,
       problems,
     ),
     vulnerabilityDb,

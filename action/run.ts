@@ -4,7 +4,11 @@ import { WardenError } from "../policies/errors.ts";
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
 import { parseImageReference } from "../policies/image-reference.ts";
-import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
+import {
+  evaluateRelease,
+  findingPosition,
+  type ReleaseEvaluation,
+} from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/summary.ts";
 import { isRegistryError } from "../supply-chain/registry/errors.ts";
@@ -98,22 +102,6 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n\u0085\u2028\u2029]+/g, " ");
 }
 
-/** `file:12`, `file#field.path` or `file` → an annotation position (manifest fields located). */
-function position(location: string | undefined, evaluation: ReleaseEvaluation): Annotation {
-  if (location === undefined || location.startsWith("tools/list")) return {};
-  const hash = location.indexOf("#");
-  if (hash >= 0) {
-    const file = location.slice(0, hash);
-    const line =
-      file === evaluation.manifestFile
-        ? evaluation.manifest.locate(location.slice(hash + 1))?.line
-        : undefined;
-    return { file, ...(line === undefined ? {} : { line }) };
-  }
-  const m = /^(.*?):(\d+)$/.exec(location);
-  return m ? { file: m[1] ?? location, line: Number(m[2]) } : { file: location };
-}
-
 function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter: Reporter): void {
   // Notices first: the runner shows only the first annotations of each kind per step, and an
   // expired ignore entry must not be crowded out.
@@ -133,7 +121,7 @@ function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter:
     if (c.id === "SC-02" || c.status !== "fail") continue;
     for (const f of c.findings)
       reporter.error(f.message, {
-        ...position(f.location, evaluation),
+        ...findingPosition(f.location, evaluation),
         title: `${c.id} ${c.title ?? ""}`.trim(),
       });
   }

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { WardenError } from "../policies/errors.ts";
-import type { SeverityThreshold } from "../policies/evaluation/controls.ts";
+import { SEVERITY_THRESHOLDS } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import type { TrustLevel } from "../policies/rule.ts";
 import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
@@ -19,7 +19,6 @@ export interface EvaluateIo {
   stderr: (text: string) => void;
 }
 
-const SEVERITIES: readonly SeverityThreshold[] = ["critical", "high", "medium", "low", "none"];
 const FORMATS = ["text", "json", "sarif"] as const;
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -75,7 +74,7 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       now: { type: "string" },
     },
   });
-  const failOnSeverity = oneOf("fail-on-severity", values["fail-on-severity"], SEVERITIES);
+  const failOnSeverity = oneOf("fail-on-severity", values["fail-on-severity"], SEVERITY_THRESHOLDS);
   const minTrustLevel = oneOf("min-trust-level", values["min-trust-level"], TRUST_LEVELS);
   const format = oneOf("format", values.format, FORMATS);
   const timeout = Number(values["tool-timeout"]);

@@ -16,6 +16,13 @@ import {
 
 /** `none` never fails on vulnerabilities (they are still recorded). */
 export type SeverityThreshold = Exclude<SeverityLevel, "unknown"> | "none";
+export const SEVERITY_THRESHOLDS: readonly SeverityThreshold[] = [
+  "critical",
+  "high",
+  "medium",
+  "low",
+  "none",
+];
 
 const SEVERITY_RANK: Record<SeverityLevel, number> = {
   low: 1,

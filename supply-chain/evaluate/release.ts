@@ -76,6 +76,35 @@ export interface ReleaseEvaluation {
   notices: Notice[];
 }
 
+/** Where a finding is, in a file of the release: a path and, when known, a line. */
+export interface FindingPosition {
+  file: string;
+  line?: number;
+}
+
+/**
+ * Reads a finding's location — `file:12`, `file#field.path` (a manifest field, found by its source
+ * range) or `file` — into a position. Findings on what the running server listed (`tools/list…`)
+ * have no file to point at.
+ */
+export function findingPosition(
+  location: string | undefined,
+  evaluation: Pick<ReleaseEvaluation, "manifest" | "manifestFile">,
+): FindingPosition | undefined {
+  if (location === undefined || location.startsWith("tools/list")) return undefined;
+  const hash = location.indexOf("#");
+  if (hash >= 0) {
+    const file = location.slice(0, hash);
+    const line =
+      file === evaluation.manifestFile
+        ? evaluation.manifest.locate(location.slice(hash + 1))?.line
+        : undefined;
+    return file === "" ? undefined : { file, ...(line === undefined ? {} : { line }) };
+  }
+  const m = /^(.*?):(\d+)$/.exec(location);
+  return m ? { file: m[1] ?? location, line: Number(m[2]) } : { file: location };
+}
+
 function readError(path: string, what: string, e: unknown): WardenError {
   const reason =
     (e as NodeJS.ErrnoException).code === "ENOENT"

@@ -1,7 +1,7 @@
 import type { Log, ReportingDescriptor, Result } from "sarif";
 import { meetsThreshold, type SeverityThreshold } from "../../policies/evaluation/controls.ts";
 import type { ControlFinding, SeverityLevel } from "../../policies/evaluation/predicate.ts";
-import type { ReleaseEvaluation } from "./release.ts";
+import { findingPosition, type FindingPosition, type ReleaseEvaluation } from "./release.ts";
 
 /**
  * SARIF 2.1.0 for a release evaluation, for GitHub code scanning: one result per vulnerability
@@ -17,23 +17,14 @@ const SCORE_OF_LEVEL: Record<SeverityLevel, string> = {
   unknown: "8.0",
 };
 
-/** `file:12`, `file#field.path` or `file` → artifact and region. */
-function locations(location: string, evaluation: ReleaseEvaluation): Pick<Result, "locations"> {
-  const hash = location.indexOf("#");
-  const file = hash >= 0 ? location.slice(0, hash) : location.replace(/:\d+$/, "");
-  // Findings on what the running server listed have no file to point at.
-  if (file.startsWith("tools/list") || file === "") return {};
-  let line: number | undefined;
-  const lineMatch = /:(\d+)$/.exec(location);
-  if (hash < 0 && lineMatch) line = Number(lineMatch[1]);
-  if (hash >= 0 && file === evaluation.manifestFile)
-    line = evaluation.manifest.locate?.(location.slice(hash + 1))?.line;
+function locations(at: FindingPosition | undefined): Pick<Result, "locations"> {
+  if (at === undefined) return {};
   return {
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: encodeURI(file.replaceAll("\\", "/")), uriBaseId: "SRCROOT" },
-          ...(line === undefined ? {} : { region: { startLine: line } }),
+          artifactLocation: { uri: encodeURI(at.file.replaceAll("\\", "/")), uriBaseId: "SRCROOT" },
+          ...(at.line === undefined ? {} : { region: { startLine: at.line } }),
         },
       },
     ],
@@ -81,7 +72,7 @@ export function releaseSarif(
       message: {
         text: `${v.package.name}@${v.version} is affected by ${[v.id, ...v.aliases].join(" / ")} (${v.severity.level}${fix})`,
       },
-      ...locations(line === undefined ? file : `${file}:${line}`, evaluation),
+      ...locations({ file, ...(line === undefined ? {} : { line }) }),
       partialFingerprints: {
         "mcpWardenVulnerability/v1": `${v.id}|${v.package.ecosystem}|${v.package.name}|${v.version}`,
       },
@@ -112,7 +103,7 @@ export function releaseSarif(
         ruleIndex: index,
         level: control.status === "fail" ? "error" : levelOf(f.severity, opts.threshold),
         message: { text: f.message },
-        ...(f.location === undefined ? {} : locations(f.location, evaluation)),
+        ...locations(findingPosition(f.location, evaluation)),
         partialFingerprints: { "mcpWardenControl/v1": `${control.id}|${f.location ?? ""}|${i}` },
       });
     });

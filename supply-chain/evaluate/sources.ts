@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { WardenError } from "../../policies/errors.ts";
 import { parseIgnoreFile, type IgnoreEntry } from "../../policies/evaluation/ignores.ts";
 import { osvApi } from "../scan/osv/api.ts";
+import { secureServiceUrl } from "../service-url.ts";
 import { openOfflineDatabase } from "../scan/osv/offline-database.ts";
 import type { VulnerabilitySource } from "../scan/types.ts";
 
@@ -9,8 +10,6 @@ import type { VulnerabilitySource } from "../scan/types.ts";
 export type VulnerabilityDb = { kind: "api"; url: string } | { kind: "offline"; path: string };
 
 export const OSV_API = "https://api.osv.dev";
-const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
-
 /**
  * Reads `osv`, an `https://` URL (plain http on loopback only) or a path.
  * @returns the database, or why the value is not one
@@ -19,13 +18,8 @@ export function vulnerabilityDbOf(value: string): VulnerabilityDb | { error: str
   const v = value.trim() || "osv";
   if (v === "osv") return { kind: "api", url: OSV_API };
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return { kind: "offline", path: v };
-  try {
-    const url = new URL(v);
-    if (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.includes(url.hostname)))
-      return { kind: "api", url: v.replace(/\/+$/, "") };
-  } catch {
-    // reported below
-  }
+  const url = secureServiceUrl(v);
+  if (url !== undefined) return { kind: "api", url };
   return {
     error: `must be osv, an https:// URL (http only on loopback) or a path, not ${JSON.stringify(v)}`,
   };

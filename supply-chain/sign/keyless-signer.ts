@@ -6,6 +6,7 @@ import {
   type Signer,
   type Witness,
 } from "@sigstore/sign";
+import { secureServiceUrl } from "../service-url.ts";
 
 export interface KeylessSignerOptions {
   /** Fulcio's base URL (`https://fulcio.sigstore.dev`); `/api/v2/signingCert` is appended. */
@@ -37,22 +38,13 @@ export interface KeylessSigning {
   witnesses: Witness[];
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
-
 /** HTTPS only, except on loopback: the OIDC token goes to Fulcio in the request body. */
 function serviceURL(name: string, url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${name} URL ${JSON.stringify(url)} is not a URL`);
-  }
-  if (
-    parsed.protocol !== "https:" &&
-    !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))
-  )
+  if (!URL.canParse(url)) throw new Error(`${name} URL ${JSON.stringify(url)} is not a URL`);
+  const checked = secureServiceUrl(url);
+  if (checked === undefined)
     throw new Error(`${name} URL ${url} must use https (plain http only on loopback)`);
-  return url.replace(/\/+$/, "");
+  return checked;
 }
 
 /**
