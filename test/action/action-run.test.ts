@@ -22,6 +22,7 @@ import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
 import { runCli, ROOT } from "../support/cli.ts";
 import { installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
+import { policyWith } from "../support/policies.ts";
 import {
   SKIP_NO_REGISTRY,
   startRegistry,
@@ -238,15 +239,12 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     const policy = join(dir, `policy-${randomUUID()}.yaml`);
     await writeFile(
       policy,
-      stringify({
-        apiVersion: "mcp-warden.dev/v1alpha1",
-        kind: "MCPWardenPolicy",
-        metadata: { name: "release" },
-        spec: {
+      stringify(
+        policyWith({
           rules: { "*": "enforce" },
           images: { trustedSigners: [signer], evaluation: { minTrustLevel: "L3", maxAge: "24h" } },
-        },
-      }),
+        }),
+      ),
     );
     return runCli(["verify", imageRef, "--policy", policy, "--format", "json", ...extraArgs]);
   }

@@ -1,12 +1,11 @@
 /** `mcp-warden verify` and `check --verify-images` as a user runs them, against a real registry. */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
-import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { keySigner } from "../../supply-chain/sign/key-signer.ts";
 import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
@@ -21,6 +20,7 @@ import { pushImage } from "../support/supply-chain.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
 import { startTufRepo } from "../support/tuf-repo.ts";
 import { keylessSigning } from "../../supply-chain/sign/keyless-signer.ts";
+import { validPredicate } from "../support/evaluation.ts";
 
 describe(
   "mcp-warden verify and check --verify-images",
@@ -38,12 +38,7 @@ describe(
       const client = new RegistryClient();
       dir = await mkdtemp(join(tmpdir(), "mcp-warden-cli-verify-"));
       const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
-      const predicate = JSON.parse(
-        await readFile(
-          new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
-          "utf8",
-        ),
-      ) as EvaluationPredicate;
+      const predicate = validPredicate();
       now = new Date(Date.parse(predicate.time) + 3_600_000).toISOString();
       const repo = `${registry.host}/mcp/cli`;
       const a = await pushImage(client, repo, "signed", `cli-signed-${Date.now()}`);
@@ -185,12 +180,7 @@ describe(
       [registry, sigstore] = await Promise.all([startRegistry(), startSigstoreMock()]);
       dir = await mkdtemp(join(tmpdir(), "mcp-warden-cli-keyless-"));
       const client = new RegistryClient();
-      const predicate = JSON.parse(
-        await readFile(
-          new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
-          "utf8",
-        ),
-      ) as EvaluationPredicate;
+      const predicate = validPredicate();
       now = new Date(Date.parse(predicate.time) + 3_600_000).toISOString();
       const repo = `${registry.host}/mcp/keyless-cli`;
       const pushed = await pushImage(client, repo, "v1", `keyless-cli-${Date.now()}`);

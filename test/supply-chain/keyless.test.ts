@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -33,6 +33,7 @@ import {
 } from "../support/registry-server.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
 import { findTool, pushImage } from "../support/supply-chain.ts";
+import { validPredicate } from "../support/evaluation.ts";
 
 const run = promisify(execFile);
 const ISSUER = "https://token.actions.githubusercontent.com";
@@ -316,12 +317,7 @@ describe(
       client = new RegistryClient({ timeoutMs: 5000 });
       dir = await mkdtemp(join(tmpdir(), "mcp-warden-keyless-"));
       await writeFile(join(dir, "trusted_root.json"), JSON.stringify(sigstore.trustedRoot));
-      predicate = JSON.parse(
-        await readFile(
-          new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
-          "utf8",
-        ),
-      ) as EvaluationPredicate;
+      predicate = validPredicate();
     });
     after(async () => {
       await sigstore?.stop();

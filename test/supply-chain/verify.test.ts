@@ -29,6 +29,7 @@ import {
   type RegistryServer,
 } from "../support/registry-server.ts";
 import { encode, findTool, pushImage } from "../support/supply-chain.ts";
+import { validPredicate } from "../support/evaluation.ts";
 
 const run = promisify(execFile);
 const cosign3 = findTool("cosign");
@@ -116,11 +117,7 @@ describe(
         join(dir, "ours.pub"),
         ours.publicKey.export({ type: "spki", format: "pem" }),
       );
-      const fixture = await readFile(
-        new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
-        "utf8",
-      );
-      predicate = JSON.parse(fixture) as EvaluationPredicate;
+      predicate = validPredicate();
       NOW = new Date(Date.parse(predicate.time) + 24 * HOUR);
     });
 

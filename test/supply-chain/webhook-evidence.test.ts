@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { pino } from "pino";
@@ -25,6 +24,7 @@ import {
   type RegistryServer,
 } from "../support/registry-server.ts";
 import { pushImage } from "../support/supply-chain.ts";
+import { validPredicate } from "../support/evaluation.ts";
 
 describe("admission with registry evidence", { skip: SKIP_NO_REGISTRY, timeout: 120_000 }, () => {
   let registry: RegistryServer;
@@ -37,12 +37,7 @@ describe("admission with registry evidence", { skip: SKIP_NO_REGISTRY, timeout: 
   before(async () => {
     registry = await startRegistry();
     client = new RegistryClient();
-    predicate = JSON.parse(
-      await readFile(
-        new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url),
-        "utf8",
-      ),
-    ) as EvaluationPredicate;
+    predicate = validPredicate();
     now = new Date(Date.parse(predicate.time) + 3_600_000);
   });
   after(() => registry?.stop());

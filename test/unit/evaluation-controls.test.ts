@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import {
   evaluateControls,
@@ -11,11 +10,9 @@ import {
 import { WardenError } from "../../policies/errors.ts";
 import { applyIgnores, parseIgnoreFile } from "../../policies/evaluation/ignores.ts";
 import { evaluationFact } from "../../policies/evaluation/facts.ts";
-import type {
-  EvaluationPredicate,
-  VulnerabilityFinding,
-} from "../../policies/evaluation/predicate.ts";
+import type { VulnerabilityFinding } from "../../policies/evaluation/predicate.ts";
 import { settingsDigest } from "../../policies/evaluation/settings.ts";
+import { validPredicate } from "../support/evaluation.ts";
 
 const source = {
   repository: "https://github.com/acme/weather",
@@ -282,9 +279,7 @@ describe("settings digest", () => {
 });
 
 describe("what a verified evaluation is worth at admission", () => {
-  const base = JSON.parse(
-    readFileSync(new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url), "utf8"),
-  ) as EvaluationPredicate;
+  const base = validPredicate();
 
   it("L4 needs a keyless signature: a key-signed L4 counts as L3", () => {
     const l4 = { ...base, trustLevel: "L4" as const };

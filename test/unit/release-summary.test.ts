@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
 import { parseServerManifest } from "../../policies/evaluation/server-manifest.ts";
 import { releaseSummary } from "../../supply-chain/evaluate/summary.ts";
+import { validPredicate } from "../support/evaluation.ts";
 
-const predicate = JSON.parse(
-  readFileSync(new URL("../fixtures/evaluation/valid-predicate.json", import.meta.url), "utf8"),
-) as EvaluationPredicate;
+const predicate = validPredicate();
 const manifest = parseServerManifest(
   JSON.stringify({ name: "io.github.acme/x", description: "x", version: "1.0.0" }),
   "server.json",
