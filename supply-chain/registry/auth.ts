@@ -12,6 +12,7 @@
 import type { Credential, CredentialSource } from "./credentials.ts";
 import type { CallContext, Transport } from "./http.ts";
 import { discard, readBounded, registryError } from "./http.ts";
+import { LIMITS } from "./limits.ts";
 
 export interface Challenge {
   /** Lowercase: `bearer`, `basic`, … */
@@ -196,8 +197,9 @@ export function parseTokenResponse(json: unknown, nowMs: number): Token | undefi
   return { token, expiresAt: nowMs + expiresIn * 1000 - EXPIRY_MARGIN_MS };
 }
 
-const MAX_TOKEN_RESPONSE_BYTES = 1 << 20;
-const MAX_CACHED_TOKENS = 1024;
+const MAX_TOKEN_RESPONSE_BYTES = LIMITS.maxTokenResponseBytes;
+const MAX_CACHED_TOKENS = LIMITS.maxCachedTokens;
+const MAX_CHALLENGES = LIMITS.maxRememberedChallenges;
 
 /**
  * Holds what a registry asked for (its last challenge) and the tokens obtained, so that after the
@@ -244,6 +246,9 @@ export class Authenticator {
         ctx,
         { status: 401 },
       );
+    // Registries are named by whoever writes a pod: what we remember of them is bounded.
+    if (this.challenges.size >= MAX_CHALLENGES && !this.challenges.has(ctx.registry))
+      this.challenges.clear();
     this.challenges.set(ctx.registry, challenge);
     this.tokens.delete(tokenKey(ctx.registry, scope));
     const header = await this.answer(challenge, scope, ctx, true);
@@ -349,6 +354,12 @@ export class Authenticator {
       throw registryError(
         "PROTOCOL",
         "the token response has neither `token` nor `access_token`",
+        tokenCtx,
+      );
+    if (token.token.length > LIMITS.maxTokenBytes)
+      throw registryError(
+        "TOO_LARGE",
+        `the token is ${token.token.length} characters, over the ${LIMITS.maxTokenBytes} limit`,
         tokenCtx,
       );
     return token;

@@ -13,6 +13,7 @@ import type { ImageReference } from "../../policies/image-reference.ts";
 import { Authenticator, repositoryScope } from "./auth.ts";
 import type { CredentialSource } from "./credentials.ts";
 import { RegistryError } from "./errors.ts";
+import { LIMITS } from "./limits.ts";
 import {
   Transport,
   deadlineSignal,
@@ -51,6 +52,9 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Reading a manifest: at most `maxBytes` (default the client's `maxManifestBytes`). */
+export type ManifestOptions = CallOptions & { maxBytes?: number };
+
 /** A repository: `registry/path` (as in an image reference, without tag or digest), or its parts. */
 export type RepositoryRef = string | { registry: string; repository: string };
 
@@ -74,17 +78,18 @@ export interface AttachedReferrer extends PushedManifest {
   fallbackTag?: string;
 }
 
+/** The client's defaults; every other bound is in limits.ts too. */
 export const DEFAULTS = {
-  timeoutMs: 5000,
-  retries: 2,
-  maxManifestBytes: 4 * 1024 * 1024,
-  maxBlobBytes: 16 * 1024 * 1024,
+  timeoutMs: LIMITS.callTimeoutMs,
+  retries: LIMITS.retries,
+  maxManifestBytes: LIMITS.maxManifestBytes,
+  maxBlobBytes: LIMITS.maxBlobBytes,
 } as const;
 
 const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(", ");
 const TAG_RE = /^\w[\w.-]{0,127}$/;
-const MAX_REFERRER_PAGES = 16;
-const MAX_ERROR_BODY_BYTES = 8 * 1024;
+const MAX_REFERRER_PAGES = LIMITS.maxReferrersPages;
+const MAX_ERROR_BODY_BYTES = LIMITS.maxErrorBodyBytes;
 const FALLBACK_UPDATE_ATTEMPTS = 3;
 
 /** The tag cosign v2 reads and writes signatures (`.sig`) and attestations (`.att`) at. */
@@ -184,17 +189,22 @@ export class RegistryClient {
   async getManifest(
     repo: RepositoryRef,
     tagOrDigest: string,
-    opts: CallOptions = {},
+    opts: ManifestOptions = {},
   ): Promise<FetchedManifest> {
     const r = toRepo(repo);
-    return this.fetchManifest(r, checkReference(tagOrDigest), this.context(r, "getManifest", opts));
+    return this.fetchManifest(
+      r,
+      checkReference(tagOrDigest),
+      this.context(r, "getManifest", opts),
+      opts.maxBytes,
+    );
   }
 
   /** Like getManifest, but undefined when the tag or digest does not exist. */
   async findManifest(
     repo: RepositoryRef,
     tagOrDigest: string,
-    opts: CallOptions = {},
+    opts: ManifestOptions = {},
   ): Promise<FetchedManifest | undefined> {
     try {
       return await this.getManifest(repo, tagOrDigest, opts);
@@ -317,6 +327,12 @@ export class RegistryClient {
       const index = await this.findFallbackIndex(r, tag, ctx);
       all = index?.json.manifests ?? [];
     }
+    if (all.length > LIMITS.maxReferrers)
+      throw registryError(
+        "TOO_LARGE",
+        `more than ${LIMITS.maxReferrers} referrers of ${subjectDigest}`,
+        ctx,
+      );
     const wanted = opts.artifactType;
     return wanted === undefined ? all : all.filter((d) => d.artifactType === wanted);
   }
@@ -429,6 +445,7 @@ export class RegistryClient {
     repo: Repo,
     reference: string,
     ctx: CallContext,
+    maxBytes: number = this.maxManifestBytes,
   ): Promise<FetchedManifest> {
     const res = await this.call(ctx, repo, false, {
       method: "GET",
@@ -436,7 +453,7 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
     });
     if (res.status !== 200) throw await this.statusError(res, ctx, `manifest ${reference}`);
-    const bytes = await readBounded(res, this.maxManifestBytes, ctx, `manifest ${reference}`);
+    const bytes = await readBounded(res, maxBytes, ctx, `manifest ${reference}`);
     const asked = parseDigest(reference);
     const digest = digestOf(bytes, asked?.algorithm ?? "sha256");
     if (asked !== undefined && digest !== reference)
@@ -522,15 +539,21 @@ export class RegistryClient {
       }
       const bytes = await readBounded(
         res,
-        this.maxManifestBytes,
+        Math.min(this.maxManifestBytes, LIMITS.maxEvidenceManifestBytes),
         ctx,
         `referrers of ${subjectDigest}`,
       );
       const json = parseManifestBytes(bytes, MEDIA_TYPES.ociIndex, ctx);
       if (!isIndex(json))
         throw registryError("PROTOCOL", `referrers of ${subjectDigest}: not an image index`, ctx);
-      out.push(...json.manifests);
-      const next = nextLink(res.headers.get("link"), url);
+      if (out.length + json.manifests.length > LIMITS.maxReferrers)
+        throw registryError(
+          "TOO_LARGE",
+          `more than ${LIMITS.maxReferrers} referrers of ${subjectDigest}`,
+          ctx,
+        );
+      for (const d of json.manifests) out.push(d);
+      const next = nextLink(res.headers.get("link"), url, ctx);
       if (next === undefined) return out;
       if (next.origin !== url.origin)
         throw registryError(
@@ -550,7 +573,12 @@ export class RegistryClient {
   ): Promise<(FetchedManifest & { json: ImageIndex }) | undefined> {
     let m: FetchedManifest;
     try {
-      m = await this.fetchManifest(repo, tag, ctx);
+      m = await this.fetchManifest(
+        repo,
+        tag,
+        ctx,
+        Math.min(this.maxManifestBytes, LIMITS.maxEvidenceManifestBytes),
+      );
     } catch (err) {
       if (err instanceof RegistryError && err.code === "NOT_FOUND") return undefined;
       throw err;
@@ -633,6 +661,13 @@ function parseManifestBytes(
   mediaType: string | undefined,
   ctx: CallContext,
 ): Manifest {
+  const containers = jsonContainers(bytes);
+  if (containers > LIMITS.maxJsonContainers)
+    throw registryError(
+      "TOO_LARGE",
+      `the manifest holds about ${containers} JSON objects and arrays, more than the ${LIMITS.maxJsonContainers} allowed`,
+      ctx,
+    );
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -665,12 +700,36 @@ function rawIndex(bytes: Uint8Array): Record<string, unknown> & { manifests: unk
   return { manifests: [] };
 }
 
+/**
+ * An upper bound on the objects and arrays a JSON text holds (brackets inside strings count
+ * too), known before parsing: parsing a few megabytes of `[{},{},…]` costs far more memory than
+ * the bytes themselves.
+ */
+export function jsonContainers(bytes: Uint8Array): number {
+  let n = 0;
+  for (const b of bytes) if (b === 0x7b || b === 0x5b) n++;
+  return n;
+}
+
 /** `Link: <url>; rel="next"` (RFC 8288), relative to the current URL. */
-function nextLink(header: string | null, base: URL): URL | undefined {
+function nextLink(header: string | null, base: URL, ctx: CallContext): URL | undefined {
   if (header === null) return undefined;
   for (const part of header.split(",")) {
     const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
-    if (m && /(?:^|;)\s*rel="?next"?\s*(?:;|$)/i.test(m[2] ?? "")) return new URL(m[1] ?? "", base);
+    if (m && /(?:^|;)\s*rel="?next"?\s*(?:;|$)/i.test(m[2] ?? "")) {
+      try {
+        return new URL(m[1] ?? "", base);
+      } catch (err) {
+        throw registryError(
+          "PROTOCOL",
+          `referrers page link ${JSON.stringify(m[1])} is not a URL`,
+          ctx,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
   }
   return undefined;
 }

@@ -21,7 +21,12 @@ export type RegistryErrorCode =
   /** A Docker config or pull secret that cannot be read; `problems` lists every bad field. */
   | "CREDENTIALS_INVALID"
   /** A reference, repository, tag or digest given to the client is malformed. */
-  | "INVALID_REFERENCE";
+  | "INVALID_REFERENCE"
+  /**
+   * A redirect, token realm or link leads to a loopback, link-local or cluster-internal address
+   * the registry itself is not on; nothing was sent there.
+   */
+  | "DESTINATION_REFUSED";
 
 export interface RegistryErrorDetails {
   /** Registry host[:port] the error concerns, as in the image reference (`docker.io`, `127.0.0.1:5000`). */

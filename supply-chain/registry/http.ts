@@ -3,9 +3,11 @@
  * (checked before any byte is sent), manual redirects that never carry credentials to another
  * origin, bounded retries, the call deadline, and size-bounded body reads.
  */
+import { isIP } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RegistryError } from "./errors.ts";
 import type { RegistryErrorCode } from "./errors.ts";
+import { LIMITS, quotable } from "./limits.ts";
 
 /** What an error names: the registry, repository and client operation a request belongs to. */
 export interface CallContext {
@@ -26,7 +28,9 @@ export interface HttpRequest {
 
 const DOCKER_HUB = "docker.io";
 const DOCKER_HUB_API = "registry-1.docker.io";
-const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = LIMITS.maxRedirects;
+/** Longest registry-influenced message part kept in an error (and so in a denial). */
+const MAX_MESSAGE_CHARS = 600;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2000;
 const USER_AGENT = "mcp-warden";
@@ -98,6 +102,82 @@ export function assertUrlAllowed(
   );
 }
 
+/**
+ * Where an address is, as far as a server-side request forgery cares: loopback, link-local
+ * (cloud metadata), private or cluster-internal, or public.
+ */
+export type AddressClass = "loopback" | "link-local" | "private" | "public";
+
+/** The class of a host (name or literal address, with or without port or brackets). */
+export function addressClass(host: string): AddressClass {
+  const name = stripPort(host.toLowerCase())
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+  const kind = isIP(name);
+  if (kind === 4) return ipv4Class(name);
+  if (kind === 6) return ipv6Class(name);
+  if (name === "localhost" || name.endsWith(".localhost")) return "loopback";
+  // Names only a cluster or a private network resolves: Kubernetes services, mDNS, metadata.
+  if (
+    !name.includes(".") ||
+    /\.(?:local|internal|localdomain|home\.arpa|svc|cluster\.local)$/.test(name)
+  )
+    return "private";
+  return "public";
+}
+
+function ipv4Class(ip: string): AddressClass {
+  const [a = 0, b = 0] = ip.split(".").map(Number);
+  // 0.0.0.0/8 reaches this host on Linux.
+  if (a === 127 || a === 0) return "loopback";
+  if (a === 169 && b === 254) return "link-local";
+  if (
+    a === 10 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    a >= 224
+  )
+    return "private";
+  return "public";
+}
+
+function ipv6Class(ip: string): AddressClass {
+  if (ip === "::1" || ip === "::") return "loopback";
+  // IPv4-mapped (::ffff:a.b.c.d, which URL parsing writes as ::ffff:xxxx:xxxx).
+  const mapped = /^::ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(ip);
+  if (mapped) {
+    if (mapped[1] !== undefined) return ipv4Class(mapped[1]);
+    const hi = parseInt(mapped[2] ?? "0", 16);
+    const lo = parseInt(mapped[3] ?? "0", 16);
+    return ipv4Class(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  const first = parseInt(ip.split(":")[0] || "0", 16);
+  if ((first & 0xffc0) === 0xfe80) return "link-local";
+  if ((first & 0xfe00) === 0xfc00 || (first & 0xff00) === 0xff00) return "private";
+  return "public";
+}
+
+/**
+ * Redirects, token realms, upload locations and page links may lead to public hosts, or to
+ * hosts of the same class as the registry itself (a registry on loopback may send us to
+ * loopback; one on a public host may not send us to 127.0.0.1, 169.254.169.254 or 10.x).
+ */
+export function assertDestination(
+  url: URL,
+  ctx: Pick<CallContext, "registry" | "repository" | "operation">,
+): void {
+  const target = addressClass(url.host);
+  if (target === "public") return;
+  const registryHost = ctx.registry === DOCKER_HUB ? DOCKER_HUB_API : ctx.registry;
+  if (target === addressClass(registryHost)) return;
+  throw registryError(
+    "DESTINATION_REFUSED",
+    `refusing to follow the registry to ${url.host} (${target}): the registry itself is not on a ${target} address`,
+    ctx,
+  );
+}
+
 function details(
   ctx: Pick<CallContext, "registry" | "repository" | "operation">,
   extra: { status?: number; cause?: unknown } = {},
@@ -122,7 +202,13 @@ export function registryError(
   extra: { status?: number; cause?: unknown } = {},
 ): RegistryError {
   const where = ctx.repository === undefined ? ctx.registry : `${ctx.registry}/${ctx.repository}`;
-  return new RegistryError(code, `${where}: ${ctx.operation}: ${message}`, details(ctx, extra));
+  // Messages quote what the registry said; they end up in denials, so they are kept short and
+  // free of control characters.
+  return new RegistryError(
+    code,
+    `${where}: ${ctx.operation}: ${quotable(message, MAX_MESSAGE_CHARS)}`,
+    details(ctx, extra),
+  );
 }
 
 /** A deadline signal for one call, joined with the caller's own signal when there is one. */
@@ -253,6 +339,7 @@ export class Transport {
     };
     for (let hop = 0; ; hop++) {
       assertUrlAllowed(url, this.insecure, ctx);
+      assertDestination(url, ctx);
       const init: RequestInit = { method, headers, redirect: "manual", signal: ctx.signal };
       if (body !== undefined) init.body = body;
       const res = await fetch(url, init);
@@ -265,7 +352,20 @@ export class Transport {
           `more than ${MAX_REDIRECTS} redirects from ${req.url.origin}`,
           ctx,
         );
-      const next = new URL(location, url);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch (err) {
+        throw registryError(
+          "PROTOCOL",
+          `redirect to an invalid Location ${JSON.stringify(location)}`,
+          ctx,
+          {
+            status: res.status,
+            cause: err,
+          },
+        );
+      }
       if (next.origin !== url.origin) {
         delete headers.authorization;
       }

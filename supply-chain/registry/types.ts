@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { FieldProblem } from "../../policies/errors.ts";
+import { LIMITS } from "./limits.ts";
 
 export const MEDIA_TYPES = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -145,6 +146,14 @@ function stringRecord(v: unknown, path: string, problems: FieldProblem[]): Recor
     problems.push({ path, message: "must be an object of strings" });
     return out;
   }
+  const keys = Object.keys(v).length;
+  if (keys > LIMITS.maxAnnotations) {
+    problems.push({
+      path,
+      message: `has ${keys} entries, more than the ${LIMITS.maxAnnotations} allowed`,
+    });
+    return out;
+  }
   for (const [k, val] of Object.entries(v)) {
     if (typeof val === "string") out[k] = val;
     else problems.push({ path: `${path}.${k}`, message: "must be a string" });
@@ -211,6 +220,13 @@ function descriptorList(v: unknown, path: string, problems: FieldProblem[]): Des
     problems.push({ path, message: "must be an array of descriptors" });
     return [];
   }
+  if (v.length > LIMITS.maxDescriptorsPerManifest) {
+    problems.push({
+      path,
+      message: `has ${v.length} entries, more than the ${LIMITS.maxDescriptorsPerManifest} allowed`,
+    });
+    return [];
+  }
   return v.map((item, i) => readDescriptor(item, `${path}[${i}]`, problems));
 }
 
@@ -263,6 +279,11 @@ export function parseManifest(json: unknown, mediaType?: string): Parsed<Manifes
       config: readDescriptor(json.config, "$.config", problems),
       layers: descriptorList(json.layers, "$.layers", problems),
     };
+  }
+  if (problems.length > LIMITS.maxProblemsReported) {
+    const more = problems.length - LIMITS.maxProblemsReported;
+    problems.length = LIMITS.maxProblemsReported;
+    problems.push({ path: "$", message: `and ${more} more problems` });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
 }

@@ -259,7 +259,8 @@ test("manifests: validated, every problem reported, artifact type derived", () =
 });
 
 test("tokens are cached per registry and scope until they expire", async () => {
-  // A loopback token endpoint that hands out numbered opaque tokens and records each request.
+  // A loopback token endpoint that hands out numbered opaque tokens and records each request
+  // (for a registry on loopback too: a public one may not send us to loopback).
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(req.url ?? "");
@@ -271,11 +272,11 @@ test("tokens are cached per registry and scope until they expire", async () => {
   const { port } = server.address() as AddressInfo;
   let now = 0;
   const auth = new Authenticator({
-    credentials: staticCredentials({ "registry.example": { username: "u", password: "p" } }),
+    credentials: staticCredentials({ "localhost:5000": { username: "u", password: "p" } }),
     transport: new Transport({ insecure: [], retries: 0 }),
     now: () => now,
   });
-  const context = { ...ctx(), registry: "registry.example", operation: "resolve" };
+  const context = { ...ctx(), registry: "localhost:5000", operation: "resolve" };
   const pull = repositoryScope("app", false);
   const push = repositoryScope("app", true);
   try {
@@ -284,7 +285,7 @@ test("tokens are cached per registry and scope until they expire", async () => {
       undefined,
       "anonymous before a challenge",
     );
-    const challenge = `Bearer realm="http://127.0.0.1:${port}/token",service="registry.example"`;
+    const challenge = `Bearer realm="http://127.0.0.1:${port}/token",service="localhost:5000"`;
     assert.equal(await auth.respond(challenge, pull, context), "Bearer t1");
     assert.equal(await auth.authorization(pull, context), "Bearer t1", "cached");
     assert.equal(
