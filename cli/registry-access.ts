@@ -36,7 +36,8 @@ export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvide
     insecure: access.insecureRegistries,
     timeoutMs: access.timeoutMs,
   });
-  return registryEvidence(() => client, { trustedRoot });
+  // `--registry-timeout` is one deadline for each image's whole lookup, not for each call.
+  return registryEvidence(() => client, { trustedRoot, lookupTimeoutMs: access.timeoutMs });
 }
 
 /** Whether any registry rule would run under this policy. */

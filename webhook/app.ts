@@ -14,7 +14,11 @@ import {
 import { jsonDepthExceeds } from "./json-depth.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 import type { StateSource } from "./state.ts";
-import type { EvidenceProvider, RequestCredentials } from "../supply-chain/verify/evidence.ts";
+import {
+  lookupDeadlineMs,
+  type EvidenceProvider,
+  type RequestCredentials,
+} from "../supply-chain/verify/evidence.ts";
 
 export interface AppOptions {
   logger: Logger;
@@ -182,7 +186,8 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
         try {
           const req = review.request;
           const policy = snapshot.policy;
-          const deadline = AbortSignal.timeout(opts.deadlineMs);
+          // Registry lookups end first, so a slow registry denies through image/*.
+          const deadline = AbortSignal.timeout(lookupDeadlineMs(opts.deadlineMs));
           outcome = await withDeadline(
             (async () => {
               const lookup = imageLookup(req);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from "@sigstore/verify";
 import type { TrustedRoot } from "@sigstore/protobuf-specs";
+import { LIMITS } from "../registry/limits.ts";
 import { checkKeyless, type KeylessCheckCode, type KeylessTrust } from "./keyless.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
 
@@ -147,6 +148,8 @@ export function checkBundle(
   imageDigest: string,
 ): BundleCheck {
   const { keys, keyless }: BundleTrust = isKeyList(trust) ? { keys: trust } : trust;
+  const excess = excessMaterial(json);
+  if (excess !== undefined) return { ok: false, code: "BUNDLE_INVALID", reason: excess };
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(json);
@@ -196,6 +199,33 @@ export function checkBundle(
     code: "SIGNATURE_INVALID",
     reason: `signature does not verify with the trusted key (${failure})`,
   };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Each log entry, timestamp and certificate is verified in turn: a bundle carrying more than any
+ * real one does is refused before any of it is parsed or checked.
+ */
+function excessMaterial(json: unknown): string | undefined {
+  const material = isRecord(json) ? json.verificationMaterial : undefined;
+  if (!isRecord(material)) return undefined;
+  const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+  const chain = isRecord(material.x509CertificateChain)
+    ? material.x509CertificateChain.certificates
+    : undefined;
+  const timestamps = isRecord(material.timestampVerificationData)
+    ? material.timestampVerificationData.rfc3161Timestamps
+    : undefined;
+  const over: [string, number, number][] = [
+    ["transparency log entries", count(material.tlogEntries), LIMITS.maxTlogEntriesPerBundle],
+    ["RFC 3161 timestamps", count(timestamps), LIMITS.maxTimestampsPerBundle],
+    ["chain certificates", count(chain), LIMITS.maxCertificatesPerBundle],
+  ];
+  const found = over.find(([, n, max]) => n > max);
+  return found && `the bundle carries ${found[1]} ${found[0]}, more than the ${found[2]} allowed`;
 }
 
 function isKeyList(trust: BundleTrust | readonly TrustedKey[]): trust is readonly TrustedKey[] {

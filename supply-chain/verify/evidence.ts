@@ -1,7 +1,8 @@
-import type { ImageEvidence } from "../../policies/image-evidence.ts";
+import type { ImageEvidence, ImageFacts } from "../../policies/image-evidence.ts";
 import type { CompiledPolicy } from "../../policies/policy.ts";
 import type { RegistryClient } from "../registry/client.ts";
 import type { CredentialSource } from "../registry/credentials.ts";
+import { LIMITS } from "../registry/limits.ts";
 import { FactsCache, type FactsCacheOptions } from "./facts-cache.ts";
 import { gatherImageFacts } from "./gather.ts";
 import { keylessTrust, type KeylessTrust } from "./keyless.ts";
@@ -30,6 +31,80 @@ export interface RegistryEvidence {
   cache: FactsCache;
 }
 
+/**
+ * The part of an admission's deadline its registry lookups may use: they must end (and deny
+ * through `image/*`) before the admission itself times out, which would be `admission/error`.
+ */
+export function lookupDeadlineMs(admissionDeadlineMs: number): number {
+  return Math.max(1, Math.floor(admissionDeadlineMs * 0.8));
+}
+
+function failed(lookupError: string): ImageFacts {
+  return {
+    lookupError,
+    verifiedSignatures: [],
+    rejectedSignatures: [],
+    verifiedEvaluations: [],
+    rejectedEvaluations: [],
+  };
+}
+
+/** At most `max` holders at once; waiting ends with false when `signal` aborts first. */
+export class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(max: number) {
+    this.free = max;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
+    if (this.free > 0) {
+      this.free--;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const grant = () => {
+        signal?.removeEventListener("abort", give);
+        resolve(true);
+      };
+      const give = () => {
+        const i = this.waiting.indexOf(grant);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+      };
+      this.waiting.push(grant);
+      signal?.addEventListener("abort", give, { once: true });
+    });
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** `work`, or failed facts as soon as `signal` aborts: a shared lookup never outlasts a caller. */
+async function withinSignal(
+  work: Promise<ImageFacts>,
+  signal: AbortSignal | undefined,
+): Promise<ImageFacts> {
+  if (!signal) return work;
+  if (signal.aborted) return failed("the lookup was cancelled (the caller's deadline passed)");
+  let onAbort = () => {};
+  const aborted = new Promise<ImageFacts>((resolve) => {
+    onAbort = () => resolve(failed("the lookup was cancelled (the caller's deadline passed)"));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 interface Scope {
   trust: { keys: TrustedKey[]; keyless?: KeylessTrust };
   client: RegistryClient;
@@ -42,15 +117,36 @@ interface Scope {
  */
 export function registryEvidence(
   makeClient: (credentials?: CredentialSource) => RegistryClient,
-  opts: { cache?: Partial<FactsCacheOptions>; trustedRoot?: unknown } = {},
+  opts: {
+    cache?: Partial<FactsCacheOptions>;
+    trustedRoot?: unknown;
+    /** One deadline per image lookup (default LIMITS.lookupTimeoutMs). */
+    lookupTimeoutMs?: number;
+    /** Lookups at once (default LIMITS.maxConcurrentLookups): what bounds their memory. */
+    maxConcurrentLookups?: number;
+  } = {},
 ): RegistryEvidence {
   const trustByPolicy = new Map<string, Scope["trust"]>();
   const clients = new Map<string, RegistryClient>();
   const scopes = new Map<string, Scope>();
-  const cache = new FactsCache((reference, scopeKey, signal) => {
+  const slots = new Slots(opts.maxConcurrentLookups ?? LIMITS.maxConcurrentLookups);
+  const cache = new FactsCache(async (reference, scopeKey, signal) => {
     const scope = scopes.get(scopeKey);
     if (!scope) throw new Error(`no verification scope ${scopeKey}`);
-    return gatherImageFacts(scope.client, reference, { ...scope.trust, signal });
+    if (!(await slots.acquire(signal)))
+      return failed("the lookup was cancelled while waiting for other lookups to finish");
+    try {
+      const gatherOpts = { ...scope.trust, signal };
+      return await gatherImageFacts(
+        scope.client,
+        reference,
+        opts.lookupTimeoutMs === undefined
+          ? gatherOpts
+          : { ...gatherOpts, timeoutMs: opts.lookupTimeoutMs },
+      );
+    } finally {
+      slots.release();
+    }
   }, opts.cache);
 
   const trustFor = (policy: CompiledPolicy) => {
@@ -85,7 +181,9 @@ export function registryEvidence(
       scopes.set(scopeKey, { trust: trustFor(policy), client: clientFor(credentials) });
     }
     const unique = [...new Set(references)];
-    const facts = await Promise.all(unique.map((r) => cache.get(r, scopeKey, signal)));
+    const facts = await Promise.all(
+      unique.map((r) => withinSignal(cache.get(r, scopeKey, signal), signal)),
+    );
     const byReference = new Map(unique.map((r, i) => [r, facts[i]]));
     return { forImage: (reference) => byReference.get(reference) };
   };

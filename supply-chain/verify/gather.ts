@@ -1,9 +1,12 @@
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { judgeEvaluationStatement } from "../../policies/evaluation/facts.ts";
 import { PREDICATE_TYPE } from "../../policies/evaluation/predicate.ts";
 import type { ImageFacts } from "../../policies/image-evidence.ts";
 import { parseImageReference } from "../../policies/image-reference.ts";
 import { legacyTag, type RegistryClient } from "../registry/client.ts";
+import { jsonContainers } from "../registry/client.ts";
 import { RegistryError } from "../registry/errors.ts";
+import { LIMITS, quotable } from "../registry/limits.ts";
 import { isIndex, MEDIA_TYPES, type Descriptor, type Manifest } from "../registry/types.ts";
 import { checkBundle, type BundleCheck } from "./bundle-check.ts";
 import type { KeylessTrust } from "./keyless.ts";
@@ -17,9 +20,6 @@ import type { TrustedKey } from "./trusted-keys.ts";
 
 export const COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
 const SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
-/** Enough for any real signature; an attacker cannot make us read more than this per image. */
-const MAX_CANDIDATES = 32;
-const MAX_BUNDLE_BYTES = 1024 * 1024;
 const BUNDLE_ARTIFACT_TYPES = new Set<string>([
   MEDIA_TYPES.sigstoreBundleV03,
   MEDIA_TYPES.ociEmpty,
@@ -30,6 +30,8 @@ export interface GatherOptions {
   /** Keyless identities under a trusted root; without it, certificate-signed bundles are rejected. */
   keyless?: KeylessTrust;
   signal?: AbortSignal;
+  /** One deadline for the whole lookup (default LIMITS.lookupTimeoutMs), joined with `signal`. */
+  timeoutMs?: number;
 }
 
 /** One signed thing found next to the image, checked; `kind` is what its manifest claims to be. */
@@ -38,13 +40,29 @@ interface Candidate {
   check: BundleCheck;
 }
 
+/** What one lookup has already fetched or checked: identical descriptors cost once. */
+interface Lookup {
+  client: RegistryClient;
+  repo: { registry: string; repository: string };
+  digest: string;
+  trust: { keys: readonly TrustedKey[]; keyless?: KeylessTrust };
+  signal: AbortSignal;
+  /** Bundle blob digest → its check. */
+  bundles: Map<string, BundleCheck>;
+}
+
 /** The layers of an image manifest; an index has none. */
 function layersOf(manifest: Manifest | undefined): Descriptor[] {
   return manifest && !isIndex(manifest) ? manifest.layers : [];
 }
 
+/** Why something failed, short and printable: it may quote the registry. */
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof RegistryError) return quotable(err.message);
+  if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError"))
+    return "the lookup's deadline passed";
+  // Not the registry client's own failure: still the registry's answer that caused it.
+  return quotable(`unexpected answer: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 function claimOf(predicateType: string | undefined): Candidate["claims"] {
@@ -53,43 +71,68 @@ function claimOf(predicateType: string | undefined): Candidate["claims"] {
   return "other";
 }
 
-async function bundleCandidates(
-  client: RegistryClient,
-  repo: { registry: string; repository: string },
-  digest: string,
-  opts: GatherOptions,
-): Promise<Candidate[]> {
+function rejected(claims: Candidate["claims"], reason: string): Candidate {
+  return { claims, check: { ok: false, reason: quotable(reason) } };
+}
+
+/** JSON from a registry blob, refusing documents whose parse would cost far more than their bytes. */
+function parseJson(bytes: Uint8Array): unknown {
+  const containers = jsonContainers(bytes);
+  if (containers > LIMITS.maxJsonContainers)
+    throw new Error(
+      `holds about ${containers} JSON objects and arrays, more than the ${LIMITS.maxJsonContainers} allowed`,
+    );
+  return JSON.parse(Buffer.from(bytes).toString("utf8"));
+}
+
+/** Lets other admissions run between verifications, and stops when the deadline has passed. */
+async function pause(signal: AbortSignal): Promise<void> {
+  await yieldToLoop();
+  signal.throwIfAborted();
+}
+
+async function bundleCandidates(l: Lookup): Promise<Candidate[]> {
   // Not filtered by the registry: some referrers APIs leave artifactType out, or report the
   // config's media type (the empty descriptor) instead. The bundle layer is checked on every
   // manifest anyway; bundles the registry did label come first.
-  const descriptors = (await client.referrers(repo, digest, { signal: opts.signal }))
+  const listed = await l.client.referrers(l.repo, l.digest, { signal: l.signal });
+  const seen = new Set<string>();
+  const descriptors = listed
     .filter((d) => d.artifactType === undefined || BUNDLE_ARTIFACT_TYPES.has(d.artifactType))
+    // The same manifest listed twice is fetched and checked once.
+    .filter((d) => !seen.has(d.digest) && seen.add(d.digest))
     .sort(
       (a, b) =>
         Number(b.artifactType === MEDIA_TYPES.sigstoreBundleV03) -
         Number(a.artifactType === MEDIA_TYPES.sigstoreBundleV03),
     );
   const out: Candidate[] = [];
-  for (const d of descriptors.slice(0, MAX_CANDIDATES)) {
+  for (const d of descriptors.slice(0, LIMITS.maxBundleCandidates)) {
     const claims = claimOf(d.annotations?.["dev.sigstore.bundle.predicateType"]);
     try {
-      const manifest = await client.getManifest(repo, d.digest, { signal: opts.signal });
+      await pause(l.signal);
+      const manifest = await l.client.getManifest(l.repo, d.digest, {
+        signal: l.signal,
+        maxBytes: LIMITS.maxEvidenceManifestBytes,
+      });
       const layer = layersOf(manifest.json).find(
-        (l) => l.mediaType === MEDIA_TYPES.sigstoreBundleV03,
+        (x) => x.mediaType === MEDIA_TYPES.sigstoreBundleV03,
       );
       if (!layer) {
-        out.push({
-          claims,
-          check: { ok: false, reason: `referrer ${d.digest} has no sigstore bundle layer` },
-        });
+        out.push(rejected(claims, `referrer ${d.digest} has no sigstore bundle layer`));
         continue;
       }
-      const bytes = await client.getBlob(repo, layer.digest, {
-        maxBytes: MAX_BUNDLE_BYTES,
-        signal: opts.signal,
-      });
-      const json: unknown = JSON.parse(Buffer.from(bytes).toString("utf8"));
-      const check = checkBundle(json, { keys: opts.keys, keyless: opts.keyless }, digest);
+      let check = l.bundles.get(layer.digest);
+      if (check === undefined) {
+        const bytes = await l.client.getBlob(l.repo, layer.digest, {
+          maxBytes: LIMITS.maxBundleBytes,
+          signal: l.signal,
+        });
+        await pause(l.signal);
+        check = checkBundle(parseJson(bytes), l.trust, l.digest);
+        if (!check.ok) check = { ...check, reason: quotable(check.reason) };
+        l.bundles.set(layer.digest, check);
+      }
       out.push({
         claims: check.ok
           ? claimOf(check.statement.predicateType)
@@ -98,69 +141,82 @@ async function bundleCandidates(
       });
     } catch (err) {
       // One broken or hostile referrer must not hide the valid ones next to it.
-      out.push({ claims, check: { ok: false, reason: `referrer ${d.digest}: ${message(err)}` } });
+      out.push(rejected(claims, `referrer ${d.digest}: ${message(err)}`));
     }
   }
   return out;
 }
 
-async function legacyCandidates(
-  client: RegistryClient,
-  repo: { registry: string; repository: string },
-  digest: string,
-  opts: GatherOptions,
-): Promise<Candidate[]> {
-  const out: Candidate[] = [];
-  for (const suffix of [".sig", ".att"] as const) {
-    const manifest = await client.findManifest(repo, legacyTag(digest, suffix), {
-      signal: opts.signal,
+async function legacyCandidates(l: Lookup, suffix: ".sig" | ".att"): Promise<Candidate[]> {
+  const tag = legacyTag(l.digest, suffix);
+  const claimsByDefault = suffix === ".sig" ? "signature" : "other";
+  let manifest;
+  try {
+    manifest = await l.client.findManifest(l.repo, tag, {
+      signal: l.signal,
+      maxBytes: LIMITS.maxEvidenceManifestBytes,
     });
-    for (const layer of layersOf(manifest?.json).slice(0, MAX_CANDIDATES)) {
-      try {
-        const bytes = Buffer.from(
-          await client.getBlob(repo, layer.digest, {
-            maxBytes: MAX_BUNDLE_BYTES,
-            signal: opts.signal,
-          }),
+  } catch (err) {
+    // A tag anyone who can push may overwrite: what it holds is a rejected candidate, not a
+    // failed lookup, so it cannot hide the evidence next to it. The registry failing is not.
+    if (err instanceof RegistryError && CONTENT_FAILURES.has(err.code))
+      return [rejected(claimsByDefault, `${tag}: ${message(err)}`)];
+    throw err;
+  }
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  for (const layer of layersOf(manifest?.json).slice(0, LIMITS.maxLegacyLayersPerTag)) {
+    // Identical layers (digest and annotations) are checked once.
+    const key = `${layer.digest}\n${JSON.stringify(layer.annotations ?? {})}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    try {
+      await pause(l.signal);
+      const bytes = Buffer.from(
+        await l.client.getBlob(l.repo, layer.digest, {
+          maxBytes: LIMITS.maxBundleBytes,
+          signal: l.signal,
+        }),
+      );
+      await pause(l.signal);
+      // A layer with a certificate was signed keyless; with a key, cosign attaches none.
+      const keyless = hasLegacyCertificate(layer.annotations);
+      if (layer.mediaType === MEDIA_TYPES.cosignSimpleSigning) {
+        const check = keyless
+          ? checkLegacyKeylessSignature(bytes, layer.annotations, l.trust.keyless, l.digest)
+          : checkSimpleSigning(
+              bytes,
+              layer.annotations?.[SIGNATURE_ANNOTATION] ?? "",
+              l.trust.keys,
+              l.digest,
+            );
+        out.push(check.ok ? { claims: "signature", check } : rejected("signature", check.reason));
+      } else if (layer.mediaType === MEDIA_TYPES.dsseEnvelope) {
+        const envelope = parseJson(bytes);
+        const check = keyless
+          ? checkLegacyKeylessEnvelope(envelope, layer.annotations, l.trust.keyless, l.digest)
+          : checkLegacyEnvelope(envelope, l.trust.keys, l.digest);
+        const claims = claimOf(
+          check.ok ? check.statement.predicateType : layer.annotations?.predicateType,
         );
-        // A layer with a certificate was signed keyless; with a key, cosign attaches none.
-        const keyless = hasLegacyCertificate(layer.annotations);
-        if (layer.mediaType === MEDIA_TYPES.cosignSimpleSigning) {
-          out.push({
-            claims: "signature",
-            check: keyless
-              ? checkLegacyKeylessSignature(bytes, layer.annotations, opts.keyless, digest)
-              : checkSimpleSigning(
-                  bytes,
-                  layer.annotations?.[SIGNATURE_ANNOTATION] ?? "",
-                  opts.keys,
-                  digest,
-                ),
-          });
-        } else if (layer.mediaType === MEDIA_TYPES.dsseEnvelope) {
-          const envelope: unknown = JSON.parse(bytes.toString("utf8"));
-          const check = keyless
-            ? checkLegacyKeylessEnvelope(envelope, layer.annotations, opts.keyless, digest)
-            : checkLegacyEnvelope(envelope, opts.keys, digest);
-          out.push({
-            claims: claimOf(
-              check.ok ? check.statement.predicateType : layer.annotations?.predicateType,
-            ),
-            check,
-          });
-        }
-      } catch (err) {
-        out.push({
-          claims: suffix === ".sig" ? "signature" : "other",
-          check: {
-            ok: false,
-            reason: `${legacyTag(digest, suffix)} layer ${layer.digest}: ${message(err)}`,
-          },
-        });
+        out.push(check.ok ? { claims, check } : rejected(claims, check.reason));
       }
+    } catch (err) {
+      out.push(rejected(claimsByDefault, `${tag} layer ${layer.digest}: ${message(err)}`));
     }
   }
   return out;
+}
+
+/** Failures that are about what a tag holds, not about reaching the registry. */
+const CONTENT_FAILURES = new Set<string>(["PROTOCOL", "TOO_LARGE", "DIGEST_MISMATCH"]);
+
+/** Keeps the first reasons and counts the rest: facts are cached, and end up in denials. */
+function capReasons(list: { reason: string }[]): { reason: string }[] {
+  if (list.length <= LIMITS.maxReasonsPerImage) return list;
+  const kept = list.slice(0, LIMITS.maxReasonsPerImage - 1);
+  kept.push({ reason: `and ${list.length - kept.length} more` });
+  return kept;
 }
 
 function toFacts(digest: string, candidates: Candidate[]): ImageFacts {
@@ -181,11 +237,17 @@ function toFacts(digest: string, candidates: Candidate[]): ImageFacts {
     if (statement.predicateType === COSIGN_SIGN_PREDICATE) {
       facts.verifiedSignatures.push({ signer: statement.signer });
     } else if (statement.predicateType === PREDICATE_TYPE) {
-      const judged = judgeEvaluationStatement(statement.raw, digest, statement.signer);
-      if ("evaluation" in judged) facts.verifiedEvaluations.push(judged.evaluation);
-      else facts.rejectedEvaluations.push(judged.rejected);
+      try {
+        const judged = judgeEvaluationStatement(statement.raw, digest, statement.signer);
+        if ("evaluation" in judged) facts.verifiedEvaluations.push(judged.evaluation);
+        else facts.rejectedEvaluations.push({ reason: quotable(judged.rejected.reason) });
+      } catch (err) {
+        facts.rejectedEvaluations.push({ reason: `evaluation cannot be read: ${message(err)}` });
+      }
     }
   }
+  facts.rejectedSignatures = capReasons(facts.rejectedSignatures);
+  facts.rejectedEvaluations = capReasons(facts.rejectedEvaluations);
   return facts;
 }
 
@@ -193,7 +255,11 @@ function toFacts(digest: string, candidates: Candidate[]): ImageFacts {
  * Everything the registry holds about one image, verified against the trusted keys and keyless
  * identities: sigstore bundles among its referrers (or in the fallback index) and cosign's legacy
  * `.sig`/`.att` tags (key-based, or keyless with the certificate and Rekor bundle annotations).
- * Never throws for the registry's sake: a failed lookup is a fact (`lookupError`) that denies.
+ *
+ * Never throws: whatever the registry answers, a failed lookup is a fact (`lookupError`) that
+ * denies. The three sources are read independently, so a broken one cannot hide valid evidence
+ * in another (`lookupError` then says what failed, next to what verified). The whole lookup
+ * runs under one deadline and within the counts and sizes of LIMITS.
  */
 export async function gatherImageFacts(
   client: RegistryClient,
@@ -208,19 +274,53 @@ export async function gatherImageFacts(
     rejectedEvaluations: [],
   });
   const parsed = parseImageReference(reference);
-  if (!parsed.ok) return empty(`invalid image reference: ${parsed.error}`);
+  if (!parsed.ok) return empty(`invalid image reference: ${quotable(parsed.error)}`);
   const repo = { registry: parsed.value.registry, repository: parsed.value.repository };
+  const deadline = AbortSignal.timeout(opts.timeoutMs ?? LIMITS.lookupTimeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  let digest: string;
   try {
-    const resolved = await client.resolve(parsed.value, { signal: opts.signal });
-    const digest = parsed.value.digest ?? resolved.digest;
-    const candidates = [
-      ...(await bundleCandidates(client, repo, digest, opts)),
-      ...(await legacyCandidates(client, repo, digest, opts)),
-    ];
-    return toFacts(digest, candidates);
+    const resolved = await client.resolve(parsed.value, { signal });
+    digest = parsed.value.digest ?? resolved.digest;
+    // Signatures and evaluations name images by SHA-256.
+    if (!digest.startsWith("sha256:"))
+      return empty(
+        `the registry resolved ${quotable(reference)} to ${quotable(digest)}, not a sha256 digest`,
+      );
   } catch (err) {
-    if (err instanceof RegistryError || (err instanceof Error && err.name === "AbortError"))
-      return empty(message(err));
-    throw err;
+    return empty(message(err));
   }
+  const l: Lookup = {
+    client,
+    repo,
+    digest,
+    trust: opts.keyless ? { keys: opts.keys, keyless: opts.keyless } : { keys: opts.keys },
+    signal,
+    bundles: new Map(),
+  };
+  const candidates: Candidate[] = [];
+  const failures: string[] = [];
+  for (const source of [
+    () => bundleCandidates(l),
+    () => legacyCandidates(l, ".sig"),
+    () => legacyCandidates(l, ".att"),
+  ]) {
+    try {
+      candidates.push(...(await source()));
+    } catch (err) {
+      const m = message(err);
+      if (!failures.includes(m)) failures.push(m);
+    }
+  }
+  // Checks cut short by the deadline are not a verdict on the image: say the lookup failed.
+  if (signal.aborted) {
+    const m = opts.signal?.aborted
+      ? "the lookup was cancelled (the caller's deadline passed)"
+      : `the lookup's ${opts.timeoutMs ?? LIMITS.lookupTimeoutMs} ms deadline passed`;
+    if (!failures.includes(m)) failures.push(m);
+  }
+  const facts = toFacts(digest, candidates);
+  if (failures.length > 0)
+    facts.lookupError = quotable(failures.join("; "), 2 * LIMITS.maxReasonChars);
+  return facts;
 }

@@ -5,6 +5,7 @@ import {
   type BundleCheck,
   type BundleCheckCode,
 } from "./bundle-check.ts";
+import { LIMITS } from "../registry/limits.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
 
 /** The DSSE pre-authentication encoding the signature covers. */
@@ -111,11 +112,20 @@ export function checkLegacyEnvelope(
   ) {
     return { ok: false, reason: "legacy attestation is not a DSSE envelope" };
   }
+  // Each signature is verified over the whole payload: their number bounds the work.
+  if (e.signatures.length > LIMITS.maxSignaturesPerEnvelope)
+    return {
+      ok: false,
+      reason: `legacy attestation carries ${e.signatures.length} signatures, more than the ${LIMITS.maxSignaturesPerEnvelope} allowed`,
+    };
   const payload = Buffer.from(e.payload, "base64");
   const data = pae(e.payloadType, payload);
-  const key = e.signatures
-    .map((s) => (s as { sig?: unknown } | null)?.sig)
-    .filter((sig): sig is string => typeof sig === "string")
+  const sigs = new Set(
+    e.signatures
+      .map((s) => (s as { sig?: unknown } | null)?.sig)
+      .filter((sig): sig is string => typeof sig === "string" && sig !== ""),
+  );
+  const key = [...sigs]
     .map((sig) => signedBy(data, Buffer.from(sig, "base64"), keys))
     .find((k) => k !== undefined);
   if (!key) return { ok: false, reason: "legacy attestation is not signed by a trusted key" };
