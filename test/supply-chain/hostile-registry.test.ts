@@ -1,0 +1,652 @@
+/**
+ * Whoever controls what a registry answers (or can push to an image's repository) must not get an
+ * image admitted, take the webhook down, or get a validly signed image denied. A real
+ * `docker-registry` on loopback, behind a front that garbles selected answers.
+ */
+import assert from "node:assert/strict";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { stringify } from "yaml";
+import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
+import { legacyTag, referrersTag, RegistryClient } from "../../supply-chain/registry/client.ts";
+import { RegistryError } from "../../supply-chain/registry/errors.ts";
+import { addressClass, assertDestination, Transport } from "../../supply-chain/registry/http.ts";
+import { LIMITS } from "../../supply-chain/registry/limits.ts";
+import {
+  EMPTY_DESCRIPTOR,
+  MEDIA_TYPES,
+  type Descriptor,
+} from "../../supply-chain/registry/types.ts";
+import { keySigner } from "../../supply-chain/sign/key-signer.ts";
+import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
+import { gatherImageFacts } from "../../supply-chain/verify/gather.ts";
+import { keyId } from "../../supply-chain/verify/trusted-keys.ts";
+import { keyPolicy, keyPolicyDocument, webhook } from "../support/admission-harness.ts";
+import { runCli } from "../support/cli.ts";
+import { validPredicate } from "../support/evaluation.ts";
+import {
+  answer,
+  matches,
+  startHostileFront,
+  trickle,
+  type FrontRequest,
+  type HostileFront,
+} from "../support/hostile-front.ts";
+import {
+  SKIP_NO_REGISTRY,
+  startRegistry,
+  type RegistryServer,
+} from "../support/registry-server.ts";
+import { encode, pushImage } from "../support/supply-chain.ts";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+const INDEX = { "content-type": MEDIA_TYPES.ociIndex };
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
+
+describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 }, () => {
+  let registry: RegistryServer;
+  let front: HostileFront;
+  let client: RegistryClient;
+  let predicate: EvaluationPredicate;
+  let now: Date;
+  let dir: string;
+  let policyFile: string;
+  const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const signer = keySigner(key.privateKey);
+  const trusted = [{ id: keyId(key.publicKey), key: key.publicKey }];
+  let seq = 0;
+
+  before(async () => {
+    registry = await startRegistry();
+    front = await startHostileFront(registry.host);
+    client = new RegistryClient();
+    predicate = validPredicate();
+    now = new Date(Date.parse(predicate.time) + 3_600_000);
+    dir = await mkdtemp(join(tmpdir(), "mcp-warden-hostile-"));
+    policyFile = join(dir, "policy.yaml");
+    await writeFile(policyFile, stringify(keyPolicyDocument(key.publicKey, "audit")));
+  });
+  beforeEach(() => {
+    front.rules.length = 0;
+  });
+  after(async () => {
+    await front?.close();
+    await registry?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A new image in the real registry, unsigned; `front` names it through the hostile front. */
+  async function image(name = "app") {
+    const repo = `${registry.host}/mcp/${name}`;
+    const pushed = await pushImage(client, repo, `v${++seq}`, `${name}-${seq}-${Date.now()}`);
+    const digest = pushed.manifest.digest;
+    return {
+      repo,
+      digest,
+      subject: pushed.manifest,
+      direct: `${repo}@${digest}`,
+      front: `${front.host}/mcp/${name}@${digest}`,
+    };
+  }
+
+  /** A new image, signed and with a passing evaluation, by the trusted key. */
+  async function signedImage(name = "signed") {
+    const img = await image(name);
+    await signImage(client, img.direct, signer, now);
+    await attestEvaluation(client, img.direct, predicate, signer, now);
+    return img;
+  }
+
+  const lookup = (ref: string, opts: { timeoutMs?: number } = {}) =>
+    gatherImageFacts(new RegistryClient({ retries: 0 }), ref, { keys: trusted, ...opts });
+
+  /** An index listing `descriptors`, as the fallback tag or a referrers page would hold it. */
+  const index = (manifests: unknown[]) =>
+    JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests });
+
+  /** The fallback index of `digest` answered by `body` (any method). */
+  const fallback =
+    (digest: string, body: string, headers: Record<string, string> = INDEX) =>
+    (req: FrontRequest, res: ServerResponse) =>
+      matches(req, `/manifests/${referrersTag(digest)}`) && answer(req, res, 200, headers, body);
+
+  describe("a malformed value anywhere is a lookup failure that denies, never an internal error", () => {
+    const cases: [
+      string,
+      (img: { digest: string }) => (req: FrontRequest, res: ServerResponse) => boolean,
+    ][] = [
+      [
+        "a referrers page whose Link header is not a URL",
+        () => (req, res) =>
+          matches(req, /\/referrers\//) &&
+          answer(req, res, 200, { ...INDEX, link: '<http://[::1>; rel="next"' }, index([])),
+      ],
+      [
+        "Docker-Content-Digest and Content-Type garbled, and a manifest that is not JSON",
+        ({ digest }) =>
+          (req, res) =>
+            matches(req, `/manifests/${digest}`) &&
+            answer(
+              req,
+              res,
+              200,
+              {
+                "content-type": "application/vnd.oci.image.manifest.v1+json;;=;",
+                "docker-content-digest": "sha256:../../x",
+              },
+              "{ not json",
+            ),
+      ],
+      ["a fallback index that is not JSON", ({ digest }) => fallback(digest, '{"manifests": [')],
+      [
+        "a fallback index with descriptors of the wrong types",
+        ({ digest }) =>
+          fallback(
+            digest,
+            index([
+              { mediaType: 5, digest: "sha256:zz", size: -1, annotations: { a: {} } },
+              {
+                mediaType: MEDIA_TYPES.ociManifest,
+                digest: `sha256:${"0".repeat(64)}`,
+                size: 1e300,
+              },
+            ]),
+          ),
+      ],
+      [
+        "annotations that are not strings",
+        ({ digest }) =>
+          fallback(
+            digest,
+            index([
+              {
+                mediaType: MEDIA_TYPES.ociManifest,
+                digest: `sha256:${"1".repeat(64)}`,
+                size: 10,
+                annotations: { "dev.sigstore.bundle.predicateType": 42 },
+              },
+            ]),
+          ),
+      ],
+      [
+        "a fallback index nested deeper than any parser should go",
+        ({ digest }) => fallback(digest, "[".repeat(200_000)),
+      ],
+      [
+        "a WWW-Authenticate challenge whose realm is not a URL",
+        () => (req, res) =>
+          answer(req, res, 401, { "www-authenticate": 'Bearer realm="http://[bad",service="x"' }),
+      ],
+      [
+        "a WWW-Authenticate challenge that is not a challenge",
+        () => (req, res) => answer(req, res, 401, { "www-authenticate": ',,,"=;;\\' }),
+      ],
+      [
+        "a redirect whose Location is not a URL",
+        ({ digest }) =>
+          (req, res) =>
+            matches(req, `/manifests/${referrersTag(digest)}`) &&
+            answer(req, res, 307, { location: "http://[::1" }),
+      ],
+      [
+        "a referrer whose bundle is not JSON, next to one whose bundle is not a bundle",
+        ({ digest }) => {
+          const junk = front.serve("\u0000\u0001 not json", MEDIA_TYPES.sigstoreBundleV03);
+          const notBundle = front.serve(
+            JSON.stringify({ mediaType: 7, content: [] }),
+            MEDIA_TYPES.sigstoreBundleV03,
+          );
+          const referrers = [junk, notBundle].map((layer) =>
+            front.serve(
+              JSON.stringify({
+                schemaVersion: 2,
+                mediaType: MEDIA_TYPES.ociManifest,
+                artifactType: MEDIA_TYPES.sigstoreBundleV03,
+                config: EMPTY_DESCRIPTOR,
+                layers: [layer],
+                subject: { mediaType: MEDIA_TYPES.ociManifest, digest, size: 1 },
+              }),
+              MEDIA_TYPES.ociManifest,
+            ),
+          );
+          return fallback(
+            digest,
+            index(referrers.map((r) => ({ ...r, artifactType: MEDIA_TYPES.sigstoreBundleV03 }))),
+          );
+        },
+      ],
+      [
+        "a legacy .att envelope whose payload and signatures are not base64, and a .sig that is an error page",
+        ({ digest }) => {
+          const envelope = front.serve(
+            JSON.stringify({
+              payloadType: MEDIA_TYPES.inToto,
+              payload: "%%%",
+              signatures: [{ sig: "***" }, null, 3],
+            }),
+            MEDIA_TYPES.dsseEnvelope,
+          );
+          const att = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MEDIA_TYPES.ociManifest,
+            config: EMPTY_DESCRIPTOR,
+            layers: [
+              {
+                ...envelope,
+                annotations: {
+                  "dev.sigstore.cosign/certificate":
+                    "-----BEGIN CERTIFICATE-----%%%-----END CERTIFICATE-----",
+                },
+              },
+            ],
+          });
+          return (req, res) =>
+            (matches(req, `/manifests/${legacyTag(digest, ".att")}`) &&
+              answer(req, res, 200, { "content-type": MEDIA_TYPES.ociManifest }, att)) ||
+            (matches(req, `/manifests/${legacyTag(digest, ".sig")}`) &&
+              answer(req, res, 200, { "content-type": "text/html" }, "<html>oops</html>"));
+        },
+      ],
+    ];
+
+    for (const [name, rule] of cases) {
+      test(name, async () => {
+        const img = await image("malformed");
+        front.rules.push(rule(img));
+        const facts = await lookup(img.front);
+        assert.equal(facts.verifiedSignatures.length, 0);
+        assert.ok(
+          facts.lookupError !== undefined || facts.rejectedSignatures.length > 0,
+          JSON.stringify(facts),
+        );
+        // The webhook with the documented fail-open for internal errors still denies, through
+        // image/signed: a malformed answer is a lookup failure, not an internal error.
+        const hook = webhook(keyPolicy(key.publicKey, "audit"), { deadlineMs: 5000, now });
+        try {
+          const result = await hook.admit([img.front]);
+          assert.equal(result.allowed, false, result.message);
+          assert.match(result.message, /\[image\/signed\] spec\.containers\[0\]\.image: /);
+          assert.doesNotMatch(result.message, /admission\/error/);
+        } finally {
+          await hook.close();
+        }
+      });
+    }
+
+    test("mcp-warden verify denies with the lookup's reason (exit 1), never an internal error", async () => {
+      const img = await image("malformed");
+      front.rules.push(cases[0]![1](img));
+      const res = await runCli([
+        "verify",
+        img.front,
+        "--policy",
+        policyFile,
+        "--now",
+        now.toISOString(),
+      ]);
+      assert.equal(res.code, 1, res.stderr);
+      assert.match(res.stdout, /lookup {5}FAILED: .*referrers page link .* is not a URL/);
+      assert.match(res.stdout, /DENY {2}image\/signed: .*could not be verified/);
+    });
+  });
+
+  describe("one broken piece of evidence never hides the valid evidence next to it", () => {
+    test("junk pushed to the .sig and .att tags and a junk referrer next to a valid signature", async () => {
+      const img = await signedImage("junk-next-to-valid");
+      // What anyone who can push to the repository can do, in the real registry.
+      const junkPayload = await client.pushBlob(
+        img.repo,
+        randomBytes(64),
+        MEDIA_TYPES.cosignSimpleSigning,
+      );
+      const junkEnvelope = await client.pushBlob(
+        img.repo,
+        encode({ payloadType: MEDIA_TYPES.inToto, payload: "e30=", signatures: [{ sig: "AAAA" }] }),
+        MEDIA_TYPES.dsseEnvelope,
+      );
+      const config = await client.pushBlob(img.repo, encode({}), MEDIA_TYPES.ociConfig);
+      const legacy = (layers: Descriptor[]) =>
+        encode({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config, layers });
+      await client.pushManifest(
+        img.repo,
+        legacyTag(img.digest, ".sig"),
+        legacy([
+          { ...junkPayload, annotations: { "dev.cosignproject.cosign/signature": "not base64!" } },
+          {
+            ...junkPayload,
+            annotations: {
+              "dev.sigstore.cosign/certificate": "junk",
+              "dev.sigstore.cosign/bundle": "{",
+            },
+          },
+        ]),
+        MEDIA_TYPES.ociManifest,
+      );
+      await client.pushManifest(
+        img.repo,
+        legacyTag(img.digest, ".att"),
+        legacy([junkEnvelope]),
+        MEDIA_TYPES.ociManifest,
+      );
+      const junkBundle = await client.pushBlob(
+        img.repo,
+        encode({ not: "a bundle" }),
+        MEDIA_TYPES.sigstoreBundleV03,
+      );
+      await client.attachReferrer(
+        img.repo,
+        encode({
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPES.ociManifest,
+          artifactType: MEDIA_TYPES.sigstoreBundleV03,
+          config: EMPTY_DESCRIPTOR,
+          layers: [junkBundle],
+          subject: img.subject,
+        }),
+        MEDIA_TYPES.ociManifest,
+      );
+
+      const facts = await lookup(img.direct);
+      assert.deepEqual(facts.verifiedSignatures, [{ signer: trusted[0]!.id }]);
+      assert.equal(facts.verifiedEvaluations.length, 1);
+      assert.ok(facts.rejectedSignatures.length >= 2, JSON.stringify(facts.rejectedSignatures));
+      assert.equal(facts.lookupError, undefined);
+
+      const hook = webhook(keyPolicy(key.publicKey, "enforce"), { deadlineMs: 5000, now });
+      try {
+        const result = await hook.admit([img.direct]);
+        assert.equal(result.allowed, true, result.message);
+      } finally {
+        await hook.close();
+      }
+    });
+
+    test("a .sig tag answered with garbage and an .att tag that always fails, next to a valid signature", async () => {
+      const img = await signedImage("broken-legacy");
+      front.rules.push(
+        (req, res) =>
+          matches(req, `/manifests/${legacyTag(img.digest, ".sig")}`) &&
+          answer(req, res, 200, { "content-type": MEDIA_TYPES.ociManifest }, "\u0000garbage"),
+        (req, res) =>
+          matches(req, `/manifests/${legacyTag(img.digest, ".att")}`) && answer(req, res, 500, {}),
+      );
+      const facts = await lookup(img.front);
+      assert.deepEqual(facts.verifiedSignatures, [{ signer: trusted[0]!.id }]);
+      assert.equal(facts.verifiedEvaluations.length, 1);
+      // The failing tag is reported, and does not decide.
+      assert.match(facts.lookupError ?? "", /HTTP 500.*\.att/);
+      const hook = webhook(keyPolicy(key.publicKey, "enforce"), { deadlineMs: 5000, now });
+      try {
+        const result = await hook.admit([img.front]);
+        assert.equal(result.allowed, true, result.message);
+      } finally {
+        await hook.close();
+      }
+    });
+  });
+
+  describe("one deadline for a whole lookup", () => {
+    const slowCases: [
+      string,
+      (img: { digest: string }) => (req: FrontRequest, res: ServerResponse) => boolean,
+    ][] = [
+      [
+        "a fallback index trickled one byte at a time (slowloris body)",
+        ({ digest }) =>
+          (req, res) =>
+            matches(req, `/manifests/${referrersTag(digest)}`, "GET") && trickle(res, INDEX, 100),
+      ],
+      [
+        "headers that never finish",
+        ({ digest }) =>
+          (req, res) =>
+            matches(req, `/manifests/${referrersTag(digest)}`, "GET") &&
+            trickle(res, INDEX, 100, true),
+      ],
+      [
+        "many pages, each slow but within the per-call timeout",
+        () => (req, res) => {
+          if (!matches(req, /\/referrers\//)) return false;
+          const n = Number(/[?&]n=(\d+)/.exec(req.path)?.[1] ?? 0);
+          const next =
+            req.path.replace(/[?&]n=\d+/, "") + `${req.path.includes("?") ? "&" : "?"}n=${n + 1}`;
+          setTimeout(
+            () => answer(req, res, 200, { ...INDEX, link: `<${next}>; rel="next"` }, index([])),
+            900,
+          );
+          return true;
+        },
+      ],
+    ];
+
+    for (const [name, rule] of slowCases) {
+      test(`${name}: the lookup, the webhook and mcp-warden verify end within one deadline`, async () => {
+        const img = await image("slow");
+        front.rules.push(rule(img));
+        // Each call alone would have 5 s; the whole lookup has 1.5 s.
+        const started = performance.now();
+        const facts = await gatherImageFacts(
+          new RegistryClient({ timeoutMs: 5000, retries: 0 }),
+          img.front,
+          {
+            keys: trusted,
+            timeoutMs: 1500,
+          },
+        );
+        const tookMs = performance.now() - started;
+        assert.match(facts.lookupError ?? "", /deadline|cancelled|within/);
+        assert.ok(tookMs < 4000, `lookup took ${tookMs} ms`);
+
+        // The webhook: lookups end before the admission's own deadline, so even with
+        // "admission/error": audit the image is denied through image/signed.
+        const hook = webhook(keyPolicy(key.publicKey, "audit"), {
+          deadlineMs: 2000,
+          now,
+          client: { timeoutMs: 5000, retries: 0 },
+        });
+        try {
+          const result = await hook.admit([img.front]);
+          assert.equal(result.allowed, false, result.message);
+          assert.match(result.message, /\[image\/signed\] .*could not be verified/);
+          assert.ok(result.elapsedMs < 2000, `answered after ${result.elapsedMs} ms`);
+        } finally {
+          await hook.close();
+        }
+
+        const cliStarted = performance.now();
+        const res = await runCli([
+          "verify",
+          img.front,
+          "--policy",
+          policyFile,
+          "--now",
+          now.toISOString(),
+          "--registry-timeout",
+          "1500",
+        ]);
+        const cliMs = performance.now() - cliStarted;
+        assert.equal(res.code, 1, res.stderr);
+        assert.match(res.stdout, /DENY {2}image\/signed: .*could not be verified/);
+        // Node's start-up included; without one deadline the pages alone take 16 × 0.9 s.
+        assert.ok(cliMs < 9000, `verify took ${cliMs} ms`);
+      });
+    }
+
+    test("identical descriptors are fetched once per lookup", async () => {
+      const img = await signedImage("duplicates");
+      const listed = (await client.referrers(img.repo, img.digest))[0]!;
+      const referrer = await client.getManifest(img.repo, listed.digest);
+      const layer = (referrer.json as { layers: Descriptor[] }).layers[0]!;
+      front.rules.push(fallback(img.digest, index(Array.from({ length: 20 }, () => listed))));
+      const before = front.requests.length;
+      const facts = await lookup(img.front);
+      assert.deepEqual(facts.verifiedSignatures, [{ signer: trusted[0]!.id }]);
+      const seen = front.requests.slice(before);
+      assert.equal(
+        seen.filter((r) => r.endsWith(`/manifests/${listed.digest}`)).length,
+        1,
+        seen.join("\n"),
+      );
+      assert.equal(seen.filter((r) => r.endsWith(`/blobs/${layer.digest}`)).length, 1);
+    });
+  });
+
+  describe("redirects and links stay where the registry is; registry text is not echoed at length", () => {
+    test("address classes", () => {
+      const cases: [string, string][] = [
+        ["127.0.0.1:5000", "loopback"],
+        ["localhost", "loopback"],
+        ["[::1]:443", "loopback"],
+        ["[::ffff:7f00:1]", "loopback"],
+        ["0.0.0.0", "loopback"],
+        [new URL("http://0x7f.1/").host, "loopback"],
+        ["169.254.169.254", "link-local"],
+        ["[fe80::1]", "link-local"],
+        ["10.1.2.3", "private"],
+        ["172.20.0.1:5000", "private"],
+        ["192.168.1.1", "private"],
+        ["[fd00::1]", "private"],
+        ["kubernetes.default.svc", "private"],
+        ["registry.kube-system.svc.cluster.local:5000", "private"],
+        ["metadata.google.internal", "private"],
+        ["registry", "private"],
+        ["ghcr.io", "public"],
+        ["8.8.8.8", "public"],
+        ["[2001:db8::1]", "public"],
+      ];
+      for (const [host, cls] of cases) assert.equal(addressClass(host), cls, host);
+      const publicRegistry = { registry: "ghcr.io", operation: "getBlob" };
+      for (const target of [
+        "http://127.0.0.1/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.1/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://kubernetes.default.svc/",
+      ])
+        assert.throws(
+          () => assertDestination(new URL(target), publicRegistry),
+          (err: unknown) => err instanceof RegistryError && err.code === "DESTINATION_REFUSED",
+          target,
+        );
+      assertDestination(new URL("https://pkg-containers.githubusercontent.com/x"), publicRegistry);
+      assertDestination(new URL("http://127.0.0.1:9/"), {
+        registry: "127.0.0.1:5000",
+        operation: "x",
+      });
+      assertDestination(new URL("https://10.0.0.7/"), {
+        registry: "10.0.0.5:5000",
+        operation: "x",
+      });
+      // Docker Hub is public.
+      assert.throws(() =>
+        assertDestination(new URL("http://127.0.0.1/"), { registry: "docker.io", operation: "x" }),
+      );
+    });
+
+    test("a public registry's redirect to loopback is refused before anything is sent there", async () => {
+      // The first hop is refused too: the transport never connects to loopback for ghcr.io.
+      let connections = 0;
+      const server = createServer((_req, res) => {
+        connections++;
+        res.end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        await assert.rejects(
+          new Transport({ insecure: [], retries: 0 }).send(
+            { method: "GET", url: new URL(`http://127.0.0.1:${port}/token`) },
+            {
+              registry: "ghcr.io",
+              operation: "token",
+              signal: AbortSignal.timeout(2000),
+              timeoutMs: 2000,
+            },
+          ),
+          (err: unknown) => err instanceof RegistryError && err.code === "DESTINATION_REFUSED",
+        );
+        assert.equal(connections, 0);
+      } finally {
+        server.close();
+      }
+    });
+
+    test("blob redirects to link-local or private addresses are refused; to the registry's own loopback, followed", async () => {
+      const img = await signedImage("redirects");
+      const [, registryPort] = registry.host.split(":");
+      const redirectBlobs =
+        (to: (path: string) => string) => (req: FrontRequest, res: ServerResponse) =>
+          matches(req, /\/blobs\/sha256:/, "GET") &&
+          answer(req, res, 307, { location: to(req.path) });
+
+      front.rules.push(redirectBlobs(() => "https://169.254.169.254/latest/meta-data/iam"));
+      let facts = await lookup(img.front);
+      assert.equal(facts.verifiedSignatures.length, 0);
+      assert.match(
+        facts.rejectedSignatures.map((r) => r.reason).join("\n"),
+        /refusing to follow the registry to 169\.254\.169\.254/,
+      );
+
+      front.rules.length = 0;
+      front.rules.push(redirectBlobs(() => "https://10.0.0.1/blob"));
+      facts = await lookup(img.front);
+      assert.equal(facts.verifiedSignatures.length, 0);
+      assert.match(
+        facts.rejectedSignatures.map((r) => r.reason).join("\n"),
+        /10\.0\.0\.1 \(private\)/,
+      );
+
+      front.rules.length = 0;
+      front.rules.push(redirectBlobs((path) => `http://127.0.0.1:${registryPort}${path}`));
+      facts = await lookup(img.front);
+      assert.deepEqual(facts.verifiedSignatures, [{ signer: trusted[0]!.id }]);
+    });
+
+    test("a token realm on a cluster-internal address is refused; the image is denied", async () => {
+      const img = await image("realm");
+      front.rules.push((req, res) =>
+        answer(req, res, 401, {
+          "www-authenticate": 'Bearer realm="https://10.96.0.1/token",service="x"',
+        }),
+      );
+      const started = performance.now();
+      const facts = await lookup(img.front);
+      assert.match(facts.lookupError ?? "", /refusing to follow the registry to 10\.96\.0\.1/);
+      // Refused, not tried: a connection to 10.96.0.1 would hang until the deadline.
+      assert.ok(performance.now() - started < LIMITS.lookupTimeoutMs / 2);
+    });
+
+    test("a registry's error text reaches a denial short and without control characters", async () => {
+      const img = await image("chatty");
+      const shout = `\u001b[31m${"A".repeat(6000)}\r\nInjected: header\u0007`;
+      // HEAD answers have no body: the GETs that follow resolving the image carry the text.
+      front.rules.push(
+        (req, res) =>
+          req.method === "GET" &&
+          answer(
+            req,
+            res,
+            403,
+            { "content-type": "application/json" },
+            JSON.stringify({ errors: [{ code: "DENIED", message: shout }] }),
+          ),
+      );
+      const hook = webhook(keyPolicy(key.publicKey, "audit"), { deadlineMs: 5000, now });
+      try {
+        const result = await hook.admit([img.front]);
+        assert.equal(result.allowed, false);
+        assert.match(result.message, /\[image\/signed\] .*could not be verified: .*DENIED/);
+        assert.doesNotMatch(result.message, CONTROL);
+        assert.ok(!result.message.includes("A".repeat(2000)), "the registry's text is cut short");
+        assert.ok(result.message.length < 4000, `${result.message.length} characters`);
+      } finally {
+        await hook.close();
+      }
+    });
+  });
+});

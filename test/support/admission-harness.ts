@@ -1,0 +1,110 @@
+/**
+ * The webhook app with real registry evidence, for tests that judge images in a registry: a
+ * policy trusting one key, `buildApp` with `registryEvidence`, and one AdmissionReview per call.
+ */
+import type { KeyObject } from "node:crypto";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { createClusterState } from "../../policies/cluster-state.ts";
+import { parseNetworkPolicy } from "../../policies/network-policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
+import { RegistryClient, type RegistryClientOptions } from "../../supply-chain/registry/client.ts";
+import { registryEvidence } from "../../supply-chain/verify/evidence.ts";
+import { buildApp } from "../../webhook/app.ts";
+import { createMetrics } from "../../webhook/metrics.ts";
+import { compliantPodSpec, denyAll, policyWith } from "./policies.ts";
+
+/** The policy document: every rule enforced, one trusted key, `admission/error` as given. */
+export function keyPolicyDocument(publicKey: KeyObject, admissionError: "enforce" | "audit") {
+  return policyWith({
+    rules: {
+      "*": "enforce",
+      "credentials/no-secret-env": "warn",
+      "admission/error": admissionError,
+    },
+    images: {
+      trustedSigners: [
+        { key: { publicKey: publicKey.export({ type: "spki", format: "pem" }).toString() } },
+      ],
+      evaluation: { minTrustLevel: "L3", maxAge: "720h" },
+    },
+  });
+}
+
+export function keyPolicy(
+  publicKey: KeyObject,
+  admissionError: "enforce" | "audit",
+): CompiledPolicy {
+  return compilePolicy(keyPolicyDocument(publicKey, admissionError));
+}
+
+export interface AdmissionResult {
+  allowed: boolean;
+  message: string;
+  elapsedMs: number;
+}
+
+export interface Webhook {
+  admit(images: readonly string[], uid?: string): Promise<AdmissionResult>;
+  close(): Promise<void>;
+}
+
+/** `buildApp` as `serve` builds it, with a real registry client and the given deadline. */
+export function webhook(
+  policy: CompiledPolicy,
+  opts: { deadlineMs: number; now: Date; client?: RegistryClientOptions },
+): Webhook {
+  const evidence = registryEvidence(() => new RegistryClient(opts.client ?? {}));
+  const state = {
+    snapshot: () => ({
+      policy,
+      cluster: createClusterState({ networkPolicies: [parseNetworkPolicy(denyAll("team-a"))] }),
+      ready: true,
+      watches: [],
+    }),
+    close: () => Promise.resolve(),
+  };
+  const sink = new Writable({ write: (_c, _e, done) => done() });
+  const app = buildApp(
+    {
+      logger: pino({ level: "info" }, sink),
+      bodyLimit: 1 << 20,
+      maxJsonDepth: 64,
+      deadlineMs: opts.deadlineMs,
+    },
+    { state, metrics: createMetrics(), now: () => opts.now, evidence: evidence.provide },
+  );
+  return {
+    async admit(images, uid = "u1") {
+      const spec = compliantPodSpec();
+      const template = (spec.containers as Record<string, unknown>[])[0]!;
+      spec.containers = images.map((image, i) => ({ ...template, name: `c${i}`, image }));
+      const started = performance.now();
+      const res = await app.inject({
+        method: "POST",
+        url: "/validate",
+        payload: {
+          apiVersion: "admission.k8s.io/v1",
+          kind: "AdmissionReview",
+          request: {
+            uid,
+            kind: { group: "", version: "v1", kind: "Pod" },
+            namespace: "team-a",
+            operation: "CREATE",
+            object: {
+              apiVersion: "v1",
+              kind: "Pod",
+              metadata: { name: "p", labels: { app: "p" } },
+              spec,
+            },
+          },
+        },
+      });
+      const elapsedMs = performance.now() - started;
+      const response = res.json<{ response: { allowed: boolean; status?: { message: string } } }>()
+        .response;
+      return { allowed: response.allowed, message: response.status?.message ?? "", elapsedMs };
+    },
+    close: () => app.close(),
+  };
+}
