@@ -428,6 +428,7 @@ export async function readBounded(
   } finally {
     reader.releaseLock();
   }
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
   const out = new Uint8Array(total);
   let offset = 0;
   for (const c of chunks) {

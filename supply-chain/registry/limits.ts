@@ -37,8 +37,9 @@ export const LIMITS = Object.freeze({
   maxJsonContainers: 16 * 1024,
   /** Entries of an index (`manifests`) or layers of a manifest. */
   maxDescriptorsPerManifest: 1024,
-  /** Annotations on one manifest or descriptor. */
+  /** Annotations on one manifest or descriptor, and in one manifest or index in all. */
   maxAnnotations: 128,
+  maxAnnotationsPerManifest: 4096,
   /** Field problems kept when a manifest is invalid (the rest are counted, not listed). */
   maxProblemsReported: 20,
   /** Pages of the referrers API followed for one subject. */
@@ -56,7 +57,7 @@ export const LIMITS = Object.freeze({
   maxTimestampsPerBundle: 4,
   maxCertificatesPerBundle: 10,
   /** Image lookups running at once in one process; the others wait (inside their deadline). */
-  maxConcurrentLookups: 4,
+  maxConcurrentLookups: 2,
   /** Rejection reasons kept per image (the rest are counted), and characters per reason. */
   maxReasonsPerImage: 8,
   maxReasonChars: 300,

@@ -230,6 +230,15 @@ function descriptorList(v: unknown, path: string, problems: FieldProblem[]): Des
   return v.map((item, i) => readDescriptor(item, `${path}[${i}]`, problems));
 }
 
+function annotationCount(json: Record<string, unknown>): number {
+  const of = (v: unknown): number =>
+    isRecord(v) && isRecord(v.annotations) ? Object.keys(v.annotations).length : 0;
+  let n = of(json) + of(json.subject) + of(json.config);
+  for (const list of [json.manifests, json.layers])
+    if (Array.isArray(list)) for (const d of list) n += of(d);
+  return n;
+}
+
 /**
  * Validates a manifest or index. Which one it is comes from `mediaType` (the response's
  * Content-Type, or the document's own field), else from its shape.
@@ -238,6 +247,19 @@ export function parseManifest(json: unknown, mediaType?: string): Parsed<Manifes
   const problems: FieldProblem[] = [];
   if (!isRecord(json))
     return { ok: false, problems: [{ path: "$", message: "must be an object" }] };
+  // Each annotation is copied into the result: their total, not only their number per
+  // descriptor, bounds what a manifest costs to keep.
+  const annotations = annotationCount(json);
+  if (annotations > LIMITS.maxAnnotationsPerManifest)
+    return {
+      ok: false,
+      problems: [
+        {
+          path: "$",
+          message: `has ${annotations} annotations in all, more than the ${LIMITS.maxAnnotationsPerManifest} allowed`,
+        },
+      ],
+    };
   if (json.schemaVersion !== 2) problems.push({ path: "$.schemaVersion", message: "must be 2" });
   const ownType = optionalString(json, "mediaType", "$", problems);
   const type = ownType ?? mediaType;

@@ -82,7 +82,7 @@ function parseJson(bytes: Uint8Array): unknown {
     throw new Error(
       `holds about ${containers} JSON objects and arrays, more than the ${LIMITS.maxJsonContainers} allowed`,
     );
-  return JSON.parse(Buffer.from(bytes).toString("utf8"));
+  return JSON.parse(new TextDecoder().decode(bytes));
 }
 
 /** Lets other admissions run between verifications, and stops when the deadline has passed. */
@@ -172,12 +172,12 @@ async function legacyCandidates(l: Lookup, suffix: ".sig" | ".att"): Promise<Can
     seen.add(key);
     try {
       await pause(l.signal);
-      const bytes = Buffer.from(
-        await l.client.getBlob(l.repo, layer.digest, {
-          maxBytes: LIMITS.maxBundleBytes,
-          signal: l.signal,
-        }),
-      );
+      const blob = await l.client.getBlob(l.repo, layer.digest, {
+        maxBytes: LIMITS.maxBundleBytes,
+        signal: l.signal,
+      });
+      // A view, not a copy.
+      const bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
       await pause(l.signal);
       // A layer with a certificate was signed keyless; with a key, cosign attaches none.
       const keyless = hasLegacyCertificate(layer.annotations);
