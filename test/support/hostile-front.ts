@@ -125,18 +125,20 @@ export function answer(
 }
 
 /**
- * Streams `chunk` again and again (no Content-Length) until the client goes away or `maxBytes`
+ * Streams `prefix`, then `chunk` again and again (no Content-Length) until the client goes away or `maxBytes`
  * have been sent; writes wait for the socket to drain, so the server never buffers much.
  */
 export function endless(
   res: ServerResponse,
   headers: Record<string, string>,
   chunk: string,
+  prefix = "",
   maxBytes = 1024 * 1024 * 1024,
 ): true {
   res.writeHead(200, headers);
   const buf = Buffer.from(chunk);
   let sent = 0;
+  if (prefix !== "") res.write(prefix);
   const pump = (): void => {
     while (sent < maxBytes && !res.destroyed) {
       sent += buf.byteLength;
