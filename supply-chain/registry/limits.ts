@@ -56,8 +56,12 @@ export const LIMITS = Object.freeze({
   maxTlogEntriesPerBundle: 4,
   maxTimestampsPerBundle: 4,
   maxCertificatesPerBundle: 10,
-  /** Image lookups running at once in one process; the others wait (inside their deadline). */
-  maxConcurrentLookups: 2,
+  /**
+   * Image lookups running at once in one process, and against one registry; the others wait
+   * (inside their deadline). The per-registry share keeps a slow registry from holding them all.
+   */
+  maxConcurrentLookups: 8,
+  maxConcurrentLookupsPerRegistry: 2,
   /** Rejection reasons kept per image (the rest are counted), and characters per reason. */
   maxReasonsPerImage: 8,
   maxReasonChars: 300,

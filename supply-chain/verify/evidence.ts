@@ -4,6 +4,7 @@ import type { RegistryClient } from "../registry/client.ts";
 import type { CredentialSource } from "../registry/credentials.ts";
 import { LIMITS } from "../registry/limits.ts";
 import { FactsCache, type FactsCacheOptions } from "./facts-cache.ts";
+import { parseImageReference } from "../../policies/image-reference.ts";
 import { gatherImageFacts } from "./gather.ts";
 import { keylessTrust, type KeylessTrust } from "./keyless.ts";
 import { trustedKeys, type TrustedKey } from "./trusted-keys.ts";
@@ -52,10 +53,12 @@ function failed(lookupError: string): ImageFacts {
 /** At most `max` holders at once; waiting ends with false when `signal` aborts first. */
 export class Slots {
   private free: number;
+  private readonly capacity: number;
   private readonly waiting: (() => void)[] = [];
 
   constructor(max: number) {
     this.free = max;
+    this.capacity = max;
   }
 
   async acquire(signal?: AbortSignal): Promise<boolean> {
@@ -83,6 +86,61 @@ export class Slots {
     const next = this.waiting.shift();
     if (next) next();
     else this.free++;
+  }
+
+  /** Nobody holds or waits for a slot. */
+  get idle(): boolean {
+    return this.waiting.length === 0 && this.free === this.max;
+  }
+
+  get max(): number {
+    return this.capacity;
+  }
+}
+
+/**
+ * Slots for lookups: a few at once in all (what bounds their memory), and fewer per registry,
+ * so that one slow registry cannot hold every slot while other images wait.
+ */
+class LookupSlots {
+  private readonly all: Slots;
+  private readonly perRegistry = new Map<string, Slots>();
+  private readonly maxPerRegistry: number;
+
+  constructor(max: number, maxPerRegistry: number) {
+    this.all = new Slots(max);
+    this.maxPerRegistry = Math.min(max, maxPerRegistry);
+  }
+
+  /** Runs `work` in a slot; undefined when `signal` aborted while waiting for one. */
+  async run<T>(
+    registry: string,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
+    let own = this.perRegistry.get(registry);
+    if (!own) {
+      own = new Slots(this.maxPerRegistry);
+      this.perRegistry.set(registry, own);
+    }
+    const slots = own;
+    if (!(await slots.acquire(signal))) return this.forget(registry, slots);
+    try {
+      if (!(await this.all.acquire(signal))) return undefined;
+      try {
+        return await work();
+      } finally {
+        this.all.release();
+      }
+    } finally {
+      slots.release();
+      this.forget(registry, slots);
+    }
+  }
+
+  private forget(registry: string, slots: Slots): undefined {
+    if (slots.idle && this.perRegistry.get(registry) === slots) this.perRegistry.delete(registry);
+    return undefined;
   }
 }
 
@@ -129,24 +187,24 @@ export function registryEvidence(
   const trustByPolicy = new Map<string, Scope["trust"]>();
   const clients = new Map<string, RegistryClient>();
   const scopes = new Map<string, Scope>();
-  const slots = new Slots(opts.maxConcurrentLookups ?? LIMITS.maxConcurrentLookups);
+  const slots = new LookupSlots(
+    opts.maxConcurrentLookups ?? LIMITS.maxConcurrentLookups,
+    LIMITS.maxConcurrentLookupsPerRegistry,
+  );
   const cache = new FactsCache(async (reference, scopeKey, signal) => {
     const scope = scopes.get(scopeKey);
     if (!scope) throw new Error(`no verification scope ${scopeKey}`);
-    if (!(await slots.acquire(signal)))
-      return failed("the lookup was cancelled while waiting for other lookups to finish");
-    try {
-      const gatherOpts = { ...scope.trust, signal };
-      return await gatherImageFacts(
-        scope.client,
-        reference,
-        opts.lookupTimeoutMs === undefined
-          ? gatherOpts
-          : { ...gatherOpts, timeoutMs: opts.lookupTimeoutMs },
-      );
-    } finally {
-      slots.release();
-    }
+    const parsed = parseImageReference(reference);
+    const registry = parsed.ok ? parsed.value.registry : "";
+    const gatherOpts = {
+      ...scope.trust,
+      signal,
+      ...(opts.lookupTimeoutMs === undefined ? {} : { timeoutMs: opts.lookupTimeoutMs }),
+    };
+    const facts = await slots.run(registry, signal, () =>
+      gatherImageFacts(scope.client, reference, gatherOpts),
+    );
+    return facts ?? failed("the lookup was cancelled while waiting for other lookups to finish");
   }, opts.cache);
 
   const trustFor = (policy: CompiledPolicy) => {

@@ -477,6 +477,33 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       });
     }
 
+    test("a slow registry cannot hold every lookup slot: images elsewhere are still judged in time", async () => {
+      const slow = await Promise.all(Array.from({ length: 6 }, () => image("slow-many")));
+      const slowDigests = new Set(slow.map((img) => img.digest));
+      front.rules.push(
+        (req, res) =>
+          [...slowDigests].some((d) => matches(req, `/manifests/${d}`)) &&
+          trickle(res, { "content-type": MEDIA_TYPES.ociManifest }, 200, true),
+      );
+      const good = await signedImage("elsewhere");
+      const hook = webhook(keyPolicy(key.publicKey, "enforce"), { deadlineMs: 3000, now });
+      try {
+        const [stuck, judged] = await Promise.all([
+          hook.admit(
+            slow.map((img) => img.front),
+            "slow",
+          ),
+          // After the slow lookups have taken their slots.
+          new Promise((r) => setTimeout(r, 200)).then(() => hook.admit([good.direct], "good")),
+        ]);
+        assert.equal(stuck.allowed, false);
+        assert.equal(judged.allowed, true, judged.message);
+        assert.ok(judged.elapsedMs < 2000, `answered after ${judged.elapsedMs} ms`);
+      } finally {
+        await hook.close();
+      }
+    });
+
     test("identical descriptors are fetched once per lookup", async () => {
       const img = await signedImage("duplicates");
       const listed = (await client.referrers(img.repo, img.digest))[0]!;
