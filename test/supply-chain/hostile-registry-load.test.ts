@@ -241,16 +241,25 @@ describe(
       ],
     ];
 
-    test("one admission, or several at once, stays far below the container's memory limit", async () => {
-      // Three images per kind of answer, so that lookups really run side by side.
-      const sets: string[][] = [[], [], []];
-      for (const [, rule] of hostile) {
-        for (const set of sets) {
-          const img = await image("memory");
-          front.rules.push(rule(img.digest));
-          set.push(img.front);
+    test("one admission, or eight at once, stays far below the container's memory limit", async () => {
+      // Four fronts (four registries, as the webhook counts them), one image per kind of
+      // answer on each, so that lookups really run side by side in every slot.
+      const first = front;
+      const more = await Promise.all([1, 2, 3].map(() => startHostileFront(registry.host)));
+      const sets: string[][] = [[], [], [], []];
+      try {
+        for (const [, rule] of hostile) {
+          for (const [i, f] of [first, ...more].entries()) {
+            front = f;
+            const img = await image("memory");
+            f.rules.push(rule(img.digest));
+            sets[i]!.push(img.front);
+          }
         }
+      } finally {
+        front = first;
       }
+      after(() => Promise.all(more.map((f) => f.close())));
       const flags = deployedNodeOptions();
       assert.ok(
         flags.some((f) => f.startsWith("--max-old-space-size=")),
@@ -260,7 +269,7 @@ describe(
         publicKeyPem: key.publicKey.export({ type: "spki", format: "pem" }).toString(),
         now: now.toISOString(),
         deadlineMs: 20_000,
-        // Six admissions at once, each pod naming every hostile image of one set.
+        // Eight admissions at once, each pod naming every hostile image of one set.
         admissions: [...sets, ...sets],
       };
       const { stdout } = await run(
