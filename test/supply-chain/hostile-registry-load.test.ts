@@ -13,13 +13,13 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
-import { legacyTag, referrersTag, RegistryClient } from "../../supply-chain/registry/client.ts";
-import { LIMITS } from "../../supply-chain/registry/limits.ts";
 import {
-  EMPTY_DESCRIPTOR,
-  MEDIA_TYPES,
-  type Descriptor,
-} from "../../supply-chain/registry/types.ts";
+  legacyTag,
+  referrersTag,
+  type RegistryClient,
+} from "../../supply-chain/registry/client.ts";
+import { LIMITS } from "../../supply-chain/registry/limits.ts";
+import { MEDIA_TYPES, type Descriptor } from "../../supply-chain/registry/types.ts";
 import { keySigner } from "../../supply-chain/sign/key-signer.ts";
 import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
 import { keyPolicy, webhook } from "../support/admission-harness.ts";
@@ -29,18 +29,19 @@ import {
   endless,
   matches,
   startHostileFront,
+  startHostileRegistry,
+  INDEX_HEADERS,
+  ociIndex,
+  servedReferrer,
   type FrontRequest,
   type HostileFront,
+  type HostileRegistry,
 } from "../support/hostile-front.ts";
-import {
-  SKIP_NO_REGISTRY,
-  startRegistry,
-  type RegistryServer,
-} from "../support/registry-server.ts";
-import { encode, pushImage } from "../support/supply-chain.ts";
+import { SKIP_NO_REGISTRY, type RegistryServer } from "../support/registry-server.ts";
+import { encode } from "../support/supply-chain.ts";
 
 const run = promisify(execFile);
-const INDEX = { "content-type": MEDIA_TYPES.ociIndex };
+const INDEX = INDEX_HEADERS;
 const CHILD = new URL("../support/admission-memory-child.ts", import.meta.url).pathname;
 /** The webhook container's memory limit in deploy/. */
 const CONTAINER_LIMIT_MIB = 256;
@@ -77,50 +78,20 @@ describe(
     let now: Date;
     const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const signer = keySigner(key.privateKey);
-    let seq = 0;
+    let setup: HostileRegistry;
 
     before(async () => {
-      registry = await startRegistry();
-      front = await startHostileFront(registry.host);
-      client = new RegistryClient();
+      setup = await startHostileRegistry();
+      ({ registry, front, client } = setup);
       predicate = validPredicate();
       now = new Date(Date.parse(predicate.time) + 3_600_000);
     });
-    after(async () => {
-      await front?.close();
-      await registry?.stop();
-    });
+    after(() => setup?.stop());
 
-    async function image(name: string) {
-      const repo = `${registry.host}/mcp/${name}`;
-      const pushed = await pushImage(client, repo, `v${++seq}`, `${name}-${seq}-${Date.now()}`);
-      const digest = pushed.manifest.digest;
-      return {
-        repo,
-        digest,
-        direct: `${repo}@${digest}`,
-        front: `${front.host}/mcp/${name}@${digest}`,
-      };
-    }
+    const image = (name: string) => setup.image(name, front);
 
-    /** A referrer manifest (served by the front) whose bundle layer is `layer`. */
-    const referrer = (digest: string, layer: Descriptor): Descriptor => ({
-      ...front.serve(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MEDIA_TYPES.ociManifest,
-          artifactType: MEDIA_TYPES.sigstoreBundleV03,
-          config: EMPTY_DESCRIPTOR,
-          layers: [layer],
-          subject: { mediaType: MEDIA_TYPES.ociManifest, digest, size: 1 },
-        }),
-        MEDIA_TYPES.ociManifest,
-      ),
-      artifactType: MEDIA_TYPES.sigstoreBundleV03,
-    });
-
-    const index = (manifests: unknown[]) =>
-      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests });
+    const referrer = (digest: string, layer: Descriptor) => servedReferrer(front, digest, layer);
+    const index = ociIndex;
 
     /** Hostile answers that each try to make one lookup hold a lot of memory. */
     const hostile: [

@@ -30,21 +30,24 @@ import { validPredicate } from "../support/evaluation.ts";
 import {
   answer,
   matches,
-  startHostileFront,
+  startHostileRegistry,
   trickle,
+  INDEX_HEADERS,
+  ociIndex,
+  servedReferrer,
   type FrontRequest,
+  type FrontRule,
   type HostileFront,
+  type HostileRegistry,
 } from "../support/hostile-front.ts";
-import {
-  SKIP_NO_REGISTRY,
-  startRegistry,
-  type RegistryServer,
-} from "../support/registry-server.ts";
-import { encode, pushImage } from "../support/supply-chain.ts";
+import { SKIP_NO_REGISTRY, type RegistryServer } from "../support/registry-server.ts";
+import { encode } from "../support/supply-chain.ts";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-const INDEX = { "content-type": MEDIA_TYPES.ociIndex };
+const INDEX = INDEX_HEADERS;
+/** A hostile answer made for one image. */
+type RuleFor = (img: { digest: string }) => FrontRule;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 
@@ -59,12 +62,11 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
   const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const signer = keySigner(key.privateKey);
   const trusted = [{ id: keyId(key.publicKey), key: key.publicKey }];
-  let seq = 0;
+  let hostile: HostileRegistry;
 
   before(async () => {
-    registry = await startRegistry();
-    front = await startHostileFront(registry.host);
-    client = new RegistryClient();
+    hostile = await startHostileRegistry();
+    ({ registry, front, client } = hostile);
     predicate = validPredicate();
     now = new Date(Date.parse(predicate.time) + 3_600_000);
     dir = await mkdtemp(join(tmpdir(), "mcp-warden-hostile-"));
@@ -75,24 +77,15 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
     front.rules.length = 0;
   });
   after(async () => {
-    await front?.close();
-    await registry?.stop();
+    await hostile?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** A new image in the real registry, unsigned; `front` names it through the hostile front. */
-  async function image(name = "app") {
-    const repo = `${registry.host}/mcp/${name}`;
-    const pushed = await pushImage(client, repo, `v${++seq}`, `${name}-${seq}-${Date.now()}`);
-    const digest = pushed.manifest.digest;
-    return {
-      repo,
-      digest,
-      subject: pushed.manifest,
-      direct: `${repo}@${digest}`,
-      front: `${front.host}/mcp/${name}@${digest}`,
-    };
-  }
+  const image = (name = "app") => hostile.image(name);
+
+  /** `mcp-warden verify` of `ref` under the audit policy, as a user runs it. */
+  const verifyCli = (ref: string, ...extra: string[]) =>
+    runCli(["verify", ref, "--policy", policyFile, "--now", now.toISOString(), ...extra]);
 
   /** A new image, signed and with a passing evaluation, by the trusted key. */
   async function signedImage(name = "signed") {
@@ -105,10 +98,6 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
   const lookup = (ref: string, opts: { timeoutMs?: number } = {}) =>
     gatherImageFacts(new RegistryClient({ retries: 0 }), ref, { keys: trusted, ...opts });
 
-  /** An index listing `descriptors`, as the fallback tag or a referrers page would hold it. */
-  const index = (manifests: unknown[]) =>
-    JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests });
-
   /** The fallback index of `digest` answered by `body` (any method). */
   const fallback =
     (digest: string, body: string, headers: Record<string, string> = INDEX) =>
@@ -116,15 +105,12 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       matches(req, `/manifests/${referrersTag(digest)}`) && answer(req, res, 200, headers, body);
 
   describe("a malformed value anywhere is a lookup failure that denies, never an internal error", () => {
-    const cases: [
-      string,
-      (img: { digest: string }) => (req: FrontRequest, res: ServerResponse) => boolean,
-    ][] = [
+    const cases: [string, RuleFor][] = [
       [
         "a referrers page whose Link header is not a URL",
         () => (req, res) =>
           matches(req, /\/referrers\//) &&
-          answer(req, res, 200, { ...INDEX, link: '<http://[::1>; rel="next"' }, index([])),
+          answer(req, res, 200, { ...INDEX, link: '<http://[::1>; rel="next"' }, ociIndex([])),
       ],
       [
         "Docker-Content-Digest and Content-Type garbled, and a manifest that is not JSON",
@@ -148,7 +134,7 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
         ({ digest }) =>
           fallback(
             digest,
-            index([
+            ociIndex([
               { mediaType: 5, digest: "sha256:zz", size: -1, annotations: { a: {} } },
               {
                 mediaType: MEDIA_TYPES.ociManifest,
@@ -163,7 +149,7 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
         ({ digest }) =>
           fallback(
             digest,
-            index([
+            ociIndex([
               {
                 mediaType: MEDIA_TYPES.ociManifest,
                 digest: `sha256:${"1".repeat(64)}`,
@@ -201,23 +187,8 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
             JSON.stringify({ mediaType: 7, content: [] }),
             MEDIA_TYPES.sigstoreBundleV03,
           );
-          const referrers = [junk, notBundle].map((layer) =>
-            front.serve(
-              JSON.stringify({
-                schemaVersion: 2,
-                mediaType: MEDIA_TYPES.ociManifest,
-                artifactType: MEDIA_TYPES.sigstoreBundleV03,
-                config: EMPTY_DESCRIPTOR,
-                layers: [layer],
-                subject: { mediaType: MEDIA_TYPES.ociManifest, digest, size: 1 },
-              }),
-              MEDIA_TYPES.ociManifest,
-            ),
-          );
-          return fallback(
-            digest,
-            index(referrers.map((r) => ({ ...r, artifactType: MEDIA_TYPES.sigstoreBundleV03 }))),
-          );
+          const referrers = [junk, notBundle].map((layer) => servedReferrer(front, digest, layer));
+          return fallback(digest, ociIndex(referrers));
         },
       ],
       [
@@ -281,14 +252,7 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
     test("mcp-warden verify denies with the lookup's reason (exit 1), never an internal error", async () => {
       const img = await image("malformed");
       front.rules.push(cases[0]![1](img));
-      const res = await runCli([
-        "verify",
-        img.front,
-        "--policy",
-        policyFile,
-        "--now",
-        now.toISOString(),
-      ]);
+      const res = await verifyCli(img.front);
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stdout, /lookup {5}FAILED: .*referrers page link .* is not a URL/);
       assert.match(res.stdout, /DENY {2}image\/signed: .*could not be verified/);
@@ -391,10 +355,7 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
   });
 
   describe("one deadline for a whole lookup", () => {
-    const slowCases: [
-      string,
-      (img: { digest: string }) => (req: FrontRequest, res: ServerResponse) => boolean,
-    ][] = [
+    const slowCases: [string, RuleFor][] = [
       [
         "a fallback index trickled one byte at a time (slowloris body)",
         ({ digest }) =>
@@ -416,7 +377,7 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
           const next =
             req.path.replace(/[?&]n=\d+/, "") + `${req.path.includes("?") ? "&" : "?"}n=${n + 1}`;
           setTimeout(
-            () => answer(req, res, 200, { ...INDEX, link: `<${next}>; rel="next"` }, index([])),
+            () => answer(req, res, 200, { ...INDEX, link: `<${next}>; rel="next"` }, ociIndex([])),
             900,
           );
           return true;
@@ -459,16 +420,7 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
         }
 
         const cliStarted = performance.now();
-        const res = await runCli([
-          "verify",
-          img.front,
-          "--policy",
-          policyFile,
-          "--now",
-          now.toISOString(),
-          "--registry-timeout",
-          "1500",
-        ]);
+        const res = await verifyCli(img.front, "--registry-timeout", "1500");
         const cliMs = performance.now() - cliStarted;
         assert.equal(res.code, 1, res.stderr);
         assert.match(res.stdout, /DENY {2}image\/signed: .*could not be verified/);
@@ -509,7 +461,7 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       const listed = (await client.referrers(img.repo, img.digest))[0]!;
       const referrer = await client.getManifest(img.repo, listed.digest);
       const layer = (referrer.json as { layers: Descriptor[] }).layers[0]!;
-      front.rules.push(fallback(img.digest, index(Array.from({ length: 20 }, () => listed))));
+      front.rules.push(fallback(img.digest, ociIndex(Array.from({ length: 20 }, () => listed))));
       const before = front.requests.length;
       const facts = await lookup(img.front);
       assert.deepEqual(facts.verifiedSignatures, [{ signer: trusted[0]!.id }]);

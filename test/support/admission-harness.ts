@@ -10,6 +10,7 @@ import { parseNetworkPolicy } from "../../policies/network-policy.ts";
 import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
 import { RegistryClient, type RegistryClientOptions } from "../../supply-chain/registry/client.ts";
 import { registryEvidence } from "../../supply-chain/verify/evidence.ts";
+import type { FactsCache } from "../../supply-chain/verify/facts-cache.ts";
 import { buildApp } from "../../webhook/app.ts";
 import { createMetrics } from "../../webhook/metrics.ts";
 import { compliantPodSpec, denyAll, policyWith } from "./policies.ts";
@@ -46,15 +47,19 @@ export interface AdmissionResult {
 
 export interface Webhook {
   admit(images: readonly string[], uid?: string): Promise<AdmissionResult>;
+  /** The registry facts cache behind the app. */
+  cache: FactsCache;
   close(): Promise<void>;
 }
 
 /** `buildApp` as `serve` builds it, with a real registry client and the given deadline. */
 export function webhook(
   policy: CompiledPolicy,
-  opts: { deadlineMs: number; now: Date; client?: RegistryClientOptions },
+  opts: { deadlineMs: number; now: Date; client?: RegistryClientOptions | RegistryClient },
 ): Webhook {
-  const evidence = registryEvidence(() => new RegistryClient(opts.client ?? {}));
+  const client =
+    opts.client instanceof RegistryClient ? opts.client : new RegistryClient(opts.client ?? {});
+  const evidence = registryEvidence(() => client);
   const state = {
     snapshot: () => ({
       policy,
@@ -105,6 +110,7 @@ export function webhook(
         .response;
       return { allowed: response.allowed, message: response.status?.message ?? "", elapsedMs };
     },
+    cache: evidence.cache,
     close: () => app.close(),
   };
 }

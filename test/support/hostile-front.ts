@@ -15,7 +15,14 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Descriptor } from "../../supply-chain/registry/types.ts";
+import {
+  EMPTY_DESCRIPTOR,
+  MEDIA_TYPES,
+  type Descriptor,
+} from "../../supply-chain/registry/types.ts";
+import { RegistryClient } from "../../supply-chain/registry/client.ts";
+import { startRegistry, type RegistryServer } from "./registry-server.ts";
+import { pushImage } from "./supply-chain.ts";
 
 export interface FrontRequest {
   method: string;
@@ -178,4 +185,83 @@ export function trickle(
   res.on("close", () => clearInterval(timer));
   socket?.on("close", () => clearInterval(timer));
   return true;
+}
+
+/** Headers of an OCI index answer. */
+export const INDEX_HEADERS = { "content-type": MEDIA_TYPES.ociIndex };
+
+/** An OCI index listing `manifests`, as the fallback tag or a referrers page would hold it. */
+export function ociIndex(manifests: unknown[]): string {
+  return JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests });
+}
+
+/**
+ * A bundle referrer of `subjectDigest` whose one layer is `layer`, served by `front`; its
+ * descriptor as a referrers list names it.
+ */
+export function servedReferrer(
+  front: HostileFront,
+  subjectDigest: string,
+  layer: Descriptor,
+): Descriptor {
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.ociManifest,
+    artifactType: MEDIA_TYPES.sigstoreBundleV03,
+    config: EMPTY_DESCRIPTOR,
+    layers: [layer],
+    subject: { mediaType: MEDIA_TYPES.ociManifest, digest: subjectDigest, size: 1 },
+  });
+  return {
+    ...front.serve(manifest, MEDIA_TYPES.ociManifest),
+    artifactType: MEDIA_TYPES.sigstoreBundleV03,
+  };
+}
+
+export interface TestImage {
+  repo: string;
+  digest: string;
+  subject: Descriptor;
+  /** By digest, in the real registry. */
+  direct: string;
+  /** By digest, through a hostile front. */
+  front: string;
+}
+
+/** A real `docker-registry`, a hostile front on it, and a client that pushes test images. */
+export interface HostileRegistry {
+  registry: RegistryServer;
+  front: HostileFront;
+  client: RegistryClient;
+  /** Pushes a new unsigned one-layer image; `front` names it through `via` (default the front). */
+  image(name: string, via?: HostileFront): Promise<TestImage>;
+  stop(): Promise<void>;
+}
+
+export async function startHostileRegistry(): Promise<HostileRegistry> {
+  const registry = await startRegistry();
+  const front = await startHostileFront(registry.host);
+  const client = new RegistryClient();
+  let seq = 0;
+  return {
+    registry,
+    front,
+    client,
+    async image(name, via = front) {
+      const repo = `${registry.host}/mcp/${name}`;
+      const pushed = await pushImage(client, repo, `v${++seq}`, `${name}-${seq}-${Date.now()}`);
+      const digest = pushed.manifest.digest;
+      return {
+        repo,
+        digest,
+        subject: pushed.manifest,
+        direct: `${repo}@${digest}`,
+        front: `${via.host}/mcp/${name}@${digest}`,
+      };
+    },
+    async stop() {
+      await front.close();
+      await registry.stop();
+    },
+  };
 }
