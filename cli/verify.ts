@@ -15,7 +15,11 @@ export interface VerifyIo {
 
 function describeFacts(image: string, facts: ImageFacts): string[] {
   const lines = [`image      ${image}`, `digest     ${facts.digest ?? "(not resolved)"}`];
-  if (facts.lookupError) lines.push(`lookup     FAILED: ${facts.lookupError}`);
+  if (facts.lookupError) {
+    // Part of the lookup can fail next to evidence that verified (a broken legacy tag).
+    const partly = facts.verifiedSignatures.length + facts.verifiedEvaluations.length > 0;
+    lines.push(`lookup     ${partly ? "PARTLY FAILED" : "FAILED"}: ${facts.lookupError}`);
+  }
   for (const s of facts.verifiedSignatures)
     lines.push(`signature  verified, signed by ${s.signer}`);
   for (const s of facts.rejectedSignatures) lines.push(`signature  rejected: ${s.reason}`);

@@ -7,7 +7,10 @@ import type { TrustLevel } from "./rule.ts";
 export interface ImageFacts {
   /** The digest the reference resolved to. */
   digest?: string;
-  /** Set when the lookup itself failed (registry unreachable, deadline passed). */
+  /**
+   * Set when the lookup, or part of it, failed (registry unreachable, deadline passed, an answer
+   * that cannot be read). Evidence that verified next to a failed part still counts.
+   */
   lookupError?: string;
   /** Signatures that verified against a trusted signer, with the signer's identity. */
   verifiedSignatures: { signer: string }[];

@@ -71,15 +71,15 @@ export const LIMITS = Object.freeze({
 });
 
 /**
- * Registry-supplied text made safe to quote in an error or a denial: control characters become
- * spaces, runs of whitespace one space, and the result is cut at `max` characters.
+ * Registry-supplied text made safe to quote in an error or a denial: control characters (and
+ * invisible or direction-changing format characters) become spaces, runs of whitespace one space, and the result is cut at `max` characters.
  */
 export function quotable(text: string, max: number = LIMITS.maxReasonChars): string {
   // Only the part that can be shown is cleaned: the text may be megabytes long.
   const head = text.slice(0, max * 2);
   const clean = head
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, " ")
     .replace(/\s+/g, " ");
   return clean.length <= max && head.length === text.length ? clean : `${clean.slice(0, max - 1)}…`;
 }

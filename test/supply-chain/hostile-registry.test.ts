@@ -14,7 +14,7 @@ import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts
 import { legacyTag, referrersTag, RegistryClient } from "../../supply-chain/registry/client.ts";
 import { RegistryError } from "../../supply-chain/registry/errors.ts";
 import { addressClass, assertDestination, Transport } from "../../supply-chain/registry/http.ts";
-import { LIMITS } from "../../supply-chain/registry/limits.ts";
+import { LIMITS, quotable } from "../../supply-chain/registry/limits.ts";
 import {
   EMPTY_DESCRIPTOR,
   MEDIA_TYPES,
@@ -525,6 +525,17 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       assert.throws(() =>
         assertDestination(new URL("http://127.0.0.1/"), { registry: "docker.io", operation: "x" }),
       );
+    });
+
+    test("registry text is quoted without control, invisible or direction characters, cut short", () => {
+      assert.equal(
+        quotable("ok\u202eevil\u001b[31m\r\nnext\u200b\u0007", 100),
+        "ok evil [31m next ",
+      );
+      const long = quotable("x".repeat(5_000_000), 50);
+      assert.equal(long.length, 50);
+      assert.ok(long.endsWith("…"));
+      assert.equal(quotable("short"), "short");
     });
 
     test("a public registry's redirect to loopback is refused before anything is sent there", async () => {
