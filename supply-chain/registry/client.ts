@@ -275,7 +275,20 @@ export class RegistryClient {
       throw registryError("PROTOCOL", "upload started (202) without a Location header", ctx, {
         status: 202,
       });
-    const uploadUrl = new URL(location, this.url(r, "blobs/uploads/"));
+    let uploadUrl: URL;
+    try {
+      uploadUrl = new URL(location, this.url(r, "blobs/uploads/"));
+    } catch (err) {
+      throw registryError(
+        "PROTOCOL",
+        `upload Location ${JSON.stringify(location)} is not a URL`,
+        ctx,
+        {
+          status: 202,
+          cause: err,
+        },
+      );
+    }
     uploadUrl.searchParams.set("digest", digest);
     const put = await this.call(ctx, r, true, {
       method: "PUT",

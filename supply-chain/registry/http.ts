@@ -3,6 +3,7 @@
  * (checked before any byte is sent), manual redirects that never carry credentials to another
  * origin, bounded retries, the call deadline, and size-bounded body reads.
  */
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RegistryError } from "./errors.ts";
@@ -110,9 +111,7 @@ export type AddressClass = "loopback" | "link-local" | "private" | "public";
 
 /** The class of a host (name or literal address, with or without port or brackets). */
 export function addressClass(host: string): AddressClass {
-  const name = stripPort(host.toLowerCase())
-    .replace(/^\[|\]$/g, "")
-    .replace(/\.$/, "");
+  const name = bare(host);
   const kind = isIP(name);
   if (kind === 4) return ipv4Class(name);
   if (kind === 6) return ipv6Class(name);
@@ -124,6 +123,13 @@ export function addressClass(host: string): AddressClass {
   )
     return "private";
   return "public";
+}
+
+/** A host without port or brackets, lowercase. */
+function bare(host: string): string {
+  return stripPort(host.toLowerCase())
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
 }
 
 function ipv4Class(ip: string): AddressClass {
@@ -275,19 +281,80 @@ function retryAfterMs(res: Response): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
+/** The addresses a host name resolves to. */
+export type Resolve = (hostname: string) => Promise<string[]>;
+
+const systemResolve: Resolve = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
 export interface TransportOptions {
   insecure: readonly string[];
   /** Further attempts after a network error, 5xx or 429. */
   retries: number;
+  /** How names other than the registry's own are resolved before they are used (default DNS). */
+  resolve?: Resolve;
 }
 
 export class Transport {
   readonly insecure: readonly string[];
   private readonly retries: number;
+  private readonly resolve: Resolve;
 
   constructor(opts: TransportOptions) {
     this.insecure = opts.insecure;
     this.retries = opts.retries;
+    this.resolve = opts.resolve ?? systemResolve;
+  }
+
+  /**
+   * Where the registry sends us (a redirect, a token realm, an upload location) must be public
+   * or where the registry itself is (assertDestination), judged on addresses: a public-looking
+   * name that resolves to 169.254.169.254 is refused, and a registry whose name resolves to a
+   * private address may send us to that private network. Names are resolved only when that
+   * decides something; the connection then made resolves them again (not re-checked).
+   */
+  private async assertDestinationResolved(url: URL, ctx: CallContext): Promise<void> {
+    const registryHost = ctx.registry === DOCKER_HUB ? DOCKER_HUB_API : ctx.registry;
+    const target = bare(url.host);
+    const registry = bare(registryHost);
+    if (target === registry) return;
+    const byName = addressClass(url.host);
+    const targetClasses =
+      isIP(target) !== 0 || byName !== "public"
+        ? [byName]
+        : (await this.addressesOf(target, ctx, url)).map(addressClass);
+    const inner = targetClasses.filter((c) => c !== "public");
+    if (inner.length === 0) return;
+    const own = new Set<AddressClass>([addressClass(registryHost)]);
+    if (isIP(registry) === 0 && addressClass(registryHost) === "public")
+      for (const a of await this.addressesOf(registry, ctx, url)) own.add(addressClass(a));
+    const refused = inner.find((c) => !own.has(c));
+    if (refused !== undefined)
+      throw registryError(
+        "DESTINATION_REFUSED",
+        `refusing to follow the registry to ${url.host} (${refused}): the registry itself is not on a ${refused} address`,
+        ctx,
+      );
+  }
+
+  /** The addresses of a name, within the call's deadline; none when it does not resolve. */
+  private async addressesOf(hostname: string, ctx: CallContext, url: URL): Promise<string[]> {
+    let onAbort = (): void => undefined;
+    try {
+      return await Promise.race([
+        this.resolve(hostname),
+        new Promise<never>((_, reject) => {
+          onAbort = () => reject(ctx.signal.reason as Error);
+          if (ctx.signal.aborted) onAbort();
+          ctx.signal.addEventListener("abort", onAbort, { once: true });
+        }),
+      ]);
+    } catch (err) {
+      if (ctx.signal.aborted) throw networkError(err, ctx, url);
+      return []; // Unresolvable: the request itself fails with the resolver's error.
+    } finally {
+      ctx.signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /**
@@ -339,7 +406,7 @@ export class Transport {
     };
     for (let hop = 0; ; hop++) {
       assertUrlAllowed(url, this.insecure, ctx);
-      assertDestination(url, ctx);
+      await this.assertDestinationResolved(url, ctx);
       const init: RequestInit = { method, headers, redirect: "manual", signal: ctx.signal };
       if (body !== undefined) init.body = body;
       const res = await fetch(url, init);

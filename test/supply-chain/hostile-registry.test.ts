@@ -538,8 +538,8 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       assert.equal(quotable("short"), "short");
     });
 
-    test("a public registry's redirect to loopback is refused before anything is sent there", async () => {
-      // The first hop is refused too: the transport never connects to loopback for ghcr.io.
+    test("a public registry may not send us to loopback, nor to a name that resolves to an internal address", async () => {
+      // A loopback server that counts connections: none may reach it.
       let connections = 0;
       const server = createServer((_req, res) => {
         connections++;
@@ -547,20 +547,37 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       const { port } = server.address() as AddressInfo;
-      try {
-        await assert.rejects(
-          new Transport({ insecure: [], retries: 0 }).send(
-            { method: "GET", url: new URL(`http://127.0.0.1:${port}/token`) },
-            {
-              registry: "ghcr.io",
-              operation: "token",
-              signal: AbortSignal.timeout(2000),
-              timeoutMs: 2000,
-            },
-          ),
-          (err: unknown) => err instanceof RegistryError && err.code === "DESTINATION_REFUSED",
+      // DNS as a resolver on the open internet would answer (no real DNS here).
+      const names: Record<string, string[]> = {
+        "ghcr.io": ["140.82.112.34"],
+        "metadata.attacker.example": ["169.254.169.254"],
+        "rebind.attacker.example": ["140.82.112.35", "127.0.0.1"],
+        "cdn.example": ["151.101.1.1"],
+        "harbor.corp.example": ["10.20.0.5"],
+        "minio.corp.example": ["10.20.0.9"],
+      };
+      const transport = new Transport({
+        insecure: [],
+        retries: 0,
+        resolve: (name) => Promise.resolve(names[name] ?? []),
+      });
+      const send = (url: string, registry = "ghcr.io") =>
+        transport.send(
+          { method: "GET", url: new URL(url) },
+          { registry, operation: "token", signal: AbortSignal.timeout(2000), timeoutMs: 2000 },
         );
+      const refused = (err: unknown) =>
+        err instanceof RegistryError && err.code === "DESTINATION_REFUSED";
+      try {
+        await assert.rejects(send(`http://127.0.0.1:${port}/token`), refused);
+        await assert.rejects(send(`https://metadata.attacker.example:${port}/`), refused);
+        await assert.rejects(send(`https://rebind.attacker.example:${port}/`), refused);
         assert.equal(connections, 0);
+        // A registry whose own name resolves to a private network may send us there.
+        await assert.rejects(
+          send(`https://minio.corp.example:${port}/`, "harbor.corp.example"),
+          (err: unknown) => err instanceof RegistryError && err.code !== "DESTINATION_REFUSED",
+        );
       } finally {
         server.close();
       }
