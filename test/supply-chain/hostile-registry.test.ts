@@ -249,6 +249,45 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       });
     }
 
+    test("a bundle carrying more log entries, timestamps or certificates than any real one is refused unread", async () => {
+      const img = await image("excess");
+      const entry = {
+        logIndex: "1",
+        logId: { keyId: "AAAA" },
+        kindVersion: { kind: "x", version: "1" },
+      };
+      const bundles = [
+        { tlogEntries: Array.from({ length: 1000 }, () => entry) },
+        {
+          timestampVerificationData: { rfc3161Timestamps: Array.from({ length: 50 }, () => ({})) },
+        },
+        {
+          x509CertificateChain: {
+            certificates: Array.from({ length: 50 }, () => ({ rawBytes: "AAAA" })),
+          },
+        },
+      ].map((verificationMaterial) =>
+        front.serve(
+          JSON.stringify({ mediaType: MEDIA_TYPES.sigstoreBundleV03, verificationMaterial }),
+          MEDIA_TYPES.sigstoreBundleV03,
+        ),
+      );
+      front.rules.push(
+        fallback(img.digest, ociIndex(bundles.map((b) => servedReferrer(front, img.digest, b)))),
+      );
+      const facts = await lookup(img.front);
+      assert.deepEqual(
+        facts.rejectedSignatures.map((r) =>
+          /carries (\d+) ([A-Za-z0-9 ]+), more than/.exec(r.reason)?.slice(1),
+        ),
+        [
+          ["1000", "transparency log entries"],
+          ["50", "RFC 3161 timestamps"],
+          ["50", "chain certificates"],
+        ],
+      );
+    });
+
     test("mcp-warden verify denies with the lookup's reason (exit 1), never an internal error", async () => {
       const img = await image("malformed");
       front.rules.push(cases[0]![1](img));
