@@ -25,6 +25,7 @@ import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.
 import { gatherImageFacts } from "../../supply-chain/verify/gather.ts";
 import { keyId } from "../../supply-chain/verify/trusted-keys.ts";
 import { keyPolicy, keyPolicyDocument, webhook } from "../support/admission-harness.ts";
+import { compliantPodSpec } from "../support/policies.ts";
 import { runCli } from "../support/cli.ts";
 import { validPredicate } from "../support/evaluation.ts";
 import {
@@ -493,6 +494,45 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       } finally {
         await hook.close();
       }
+    });
+
+    test("check --verify-images: two images on slow registries end within one deadline each, and deny", async () => {
+      const imgs = [await image("slow-check"), await image("slow-check")];
+      for (const img of imgs) front.rules.push(slowCases[2]![1](img));
+      const manifest = join(dir, "slow-pod.yaml");
+      const spec = compliantPodSpec();
+      const template = (spec.containers as Record<string, unknown>[])[0]!;
+      spec.containers = imgs.map((img, i) => ({ ...template, name: `c${i}`, image: img.front }));
+      await writeFile(
+        manifest,
+        stringify({
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "slow", namespace: "team-a" },
+          spec,
+        }),
+      );
+      const started = performance.now();
+      const res = await runCli([
+        "check",
+        manifest,
+        "--policy",
+        policyFile,
+        "--verify-images",
+        "--registry-timeout",
+        "1500",
+        "--format",
+        "json",
+      ]);
+      const tookMs = performance.now() - started;
+      assert.equal(res.code, 1, res.stderr);
+      const findings = (
+        JSON.parse(res.stdout) as { results: { findings: { rule: string; message: string }[] }[] }
+      ).results[0]!.findings.filter((f) => f.rule === "image/signed");
+      assert.equal(findings.length, 2);
+      for (const f of findings) assert.match(f.message, /could not be verified/);
+      // Node's start-up included; the images are looked up side by side.
+      assert.ok(tookMs < 9000, `check took ${tookMs} ms`);
     });
 
     test("identical descriptors are fetched once per lookup", async () => {
