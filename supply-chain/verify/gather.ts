@@ -47,8 +47,8 @@ interface Lookup {
   digest: string;
   trust: { keys: readonly TrustedKey[]; keyless?: KeylessTrust };
   signal: AbortSignal;
-  /** Bundle blob digest → its check. */
-  bundles: Map<string, BundleCheck>;
+  /** Bundle blobs already checked. */
+  bundles: Set<string>;
 }
 
 /** The layers of an image manifest; an index has none. */
@@ -122,17 +122,16 @@ async function bundleCandidates(l: Lookup): Promise<Candidate[]> {
         out.push(rejected(claims, `referrer ${d.digest} has no sigstore bundle layer`));
         continue;
       }
-      let check = l.bundles.get(layer.digest);
-      if (check === undefined) {
-        const bytes = await l.client.getBlob(l.repo, layer.digest, {
-          maxBytes: LIMITS.maxBundleBytes,
-          signal: l.signal,
-        });
-        await pause(l.signal);
-        check = checkBundle(parseJson(bytes), l.trust, l.digest);
-        if (!check.ok) check = { ...check, reason: quotable(check.reason) };
-        l.bundles.set(layer.digest, check);
-      }
+      // A bundle several referrers share is fetched, checked and counted once.
+      if (l.bundles.has(layer.digest)) continue;
+      l.bundles.add(layer.digest);
+      const bytes = await l.client.getBlob(l.repo, layer.digest, {
+        maxBytes: LIMITS.maxBundleBytes,
+        signal: l.signal,
+      });
+      await pause(l.signal);
+      let check = checkBundle(parseJson(bytes), l.trust, l.digest);
+      if (!check.ok) check = { ...check, reason: quotable(check.reason) };
       out.push({
         claims: check.ok
           ? claimOf(check.statement.predicateType)
@@ -296,7 +295,7 @@ export async function gatherImageFacts(
     digest,
     trust: opts.keyless ? { keys: opts.keys, keyless: opts.keyless } : { keys: opts.keys },
     signal,
-    bundles: new Map(),
+    bundles: new Set(),
   };
   const candidates: Candidate[] = [];
   const failures: string[] = [];

@@ -535,12 +535,22 @@ describe("hostile registry answers", { skip: SKIP_NO_REGISTRY, timeout: 300_000 
       assert.ok(tookMs < 9000, `check took ${tookMs} ms`);
     });
 
-    test("identical descriptors are fetched once per lookup", async () => {
+    test("identical descriptors and shared bundles are fetched and counted once per lookup", async () => {
       const img = await signedImage("duplicates");
       const listed = (await client.referrers(img.repo, img.digest))[0]!;
       const referrer = await client.getManifest(img.repo, listed.digest);
       const layer = (referrer.json as { layers: Descriptor[] }).layers[0]!;
-      front.rules.push(fallback(img.digest, ociIndex(Array.from({ length: 20 }, () => listed))));
+      // And five other manifests (served by the front) naming the same bundle blob.
+      const sharing = Array.from({ length: 5 }, (_, i) => ({
+        ...front.serve(
+          JSON.stringify({ ...referrer.json, annotations: { n: String(i) } }),
+          MEDIA_TYPES.ociManifest,
+        ),
+        artifactType: MEDIA_TYPES.sigstoreBundleV03,
+      }));
+      front.rules.push(
+        fallback(img.digest, ociIndex([...Array.from({ length: 20 }, () => listed), ...sharing])),
+      );
       const before = front.requests.length;
       const facts = await lookup(img.front);
       assert.deepEqual(facts.verifiedSignatures, [{ signer: trusted[0]!.id }]);
