@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Document, isMap, visit } from "yaml";
-import { WardenError, type FieldProblem } from "../policies/errors.ts";
+import { InputError, type FieldProblem } from "../policies/errors.ts";
 import { fieldPath } from "../policies/field-path.ts";
 import { isDigestPinned, parseImageReference } from "../policies/image-reference.ts";
 import type {
@@ -365,7 +365,7 @@ function metadata(
 export function generateKubernetesManifests(input: KubernetesManifestsInput): KubernetesManifests {
   const problems = validate(input);
   if (problems.length > 0)
-    throw new WardenError("INPUT_INVALID", "cannot generate Kubernetes manifests", { problems });
+    throw new InputError("INPUT_INVALID", "cannot generate Kubernetes manifests", { problems });
 
   const { permissions, namespace } = input;
   const name = deploymentName(input.serverName);

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { WardenError } from "../policies/errors.ts";
+import { InputError } from "../policies/errors.ts";
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
 import { parseImageReference } from "../policies/image-reference.ts";
@@ -14,6 +14,7 @@ import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/sum
 import { isRegistryError } from "../supply-chain/registry/errors.ts";
 import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";
 import { openVulnerabilitySource, readIgnoreFile } from "../supply-chain/evaluate/sources.ts";
+import { ActionError } from "./errors.ts";
 import type { ActionInputs } from "./inputs.ts";
 import { generateKubernetesManifests } from "./kubernetes-manifests.ts";
 import { registryClientFor } from "./registry.ts";
@@ -64,10 +65,10 @@ export interface ActionContext {
 }
 
 /** Registry failures as a user reads them: which image, which registry, what went wrong. */
-function registryFailure(image: string, e: unknown): WardenError {
+function registryFailure(image: string, e: unknown): InputError {
   if (isRegistryError(e))
-    return new WardenError("INPUT_INVALID", `image ${image}: ${e.message}`, { cause: e });
-  return new WardenError(
+    return new InputError("INPUT_INVALID", `image ${image}: ${e.message}`, { cause: e });
+  return new InputError(
     "INPUT_INVALID",
     `image ${image}: ${e instanceof Error ? e.message : String(e)}`,
     { cause: e },
@@ -75,9 +76,9 @@ function registryFailure(image: string, e: unknown): WardenError {
 }
 
 /** Signing failures say what failed: the OIDC token, Fulcio, Rekor, or the registry. */
-function signingFailure(image: string, e: unknown): WardenError {
+function signingFailure(image: string, e: unknown): InputError {
   if (isRegistryError(e)) return registryFailure(image, e);
-  return new WardenError(
+  return new InputError(
     "INPUT_INVALID",
     `signing ${image} failed: ${e instanceof Error ? e.message : String(e)}`,
     { cause: e },
@@ -141,13 +142,13 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
   const now = ctx.now();
   const parsed = parseImageReference(inputs.image);
   if (!parsed.ok)
-    throw new WardenError(
+    throw new ActionError(
       "USAGE",
       `input image: ${JSON.stringify(inputs.image)} is not an image reference: ${parsed.error}`,
     );
 
   if (inputs.signing.mode === "keyless" && !ctx.oidcAvailable)
-    throw new WardenError(
+    throw new ActionError(
       "USAGE",
       "signing: keyless needs the workflow's OIDC token: give the job `permissions: id-token: write` (or use signing: key or none)",
     );

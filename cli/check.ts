@@ -1,9 +1,10 @@
 import { CATALOGUE } from "../policies/catalogue.ts";
 import { evaluate, type Decision } from "../policies/engine.ts";
-import { WardenError } from "../policies/errors.ts";
+import { InputError, WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
 import type { CompiledPolicy } from "../policies/policy.ts";
 import { parseDocuments, type SourceDocument } from "./documents.ts";
+import { CliError } from "./errors.ts";
 import { readInputs } from "./inputs.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { buildManifestSet } from "./manifest-set.ts";
@@ -54,7 +55,7 @@ function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
     .map(compileGlob);
   const unknown = globs.filter((g) => !CATALOGUE.some((r) => g.matches(r.id)));
   if (globs.length === 0 || unknown.length > 0) {
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       `--rules ${unknown.map((g) => g.source).join(",") || "(empty)"} matches no rule; see the rule catalogue in the README`,
     );
@@ -69,7 +70,7 @@ async function choosePolicy(
   if (policyFile !== undefined) return loadPolicyFile(policyFile);
   const [inline, ...more] = inlinePolicies;
   if (more.length > 0) {
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       `the inputs hold ${inlinePolicies.length} MCPWardenPolicy documents: choose one with --policy`,
     );
@@ -93,7 +94,7 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     }
   }
   if (problems.length > 0)
-    throw new WardenError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
+    throw new InputError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
   const set = buildManifestSet(documents);
   const policy = await choosePolicy(inputs.policyFile, set.policies);
   let evidence: ImageEvidence | undefined;

@@ -1,5 +1,5 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
-import { WardenError } from "../policies/errors.ts";
+import { InputError } from "../policies/errors.ts";
 import { parseFieldPath } from "../policies/field-path.ts";
 
 export interface SourcePosition {
@@ -98,7 +98,7 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
     }
   }
   if (problems.length > 0) {
-    throw new WardenError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
+    throw new InputError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { WardenError } from "../policies/errors.ts";
+import { InputError, WardenError } from "../policies/errors.ts";
 
 export interface InputText {
   source: string;
@@ -12,8 +12,8 @@ export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
 /** One unreadable input: collected, so every bad input is reported at once. */
-function unreadable(path: string, message: string): WardenError {
-  return new WardenError("INPUT_INVALID", `${path}: ${message}`, { problems: [{ path, message }] });
+function unreadable(path: string, message: string): InputError {
+  return new InputError("INPUT_INVALID", `${path}: ${message}`, { problems: [{ path, message }] });
 }
 
 function mib(bytes: number): string {
@@ -100,7 +100,7 @@ export async function readInputs(
     }
   }
   if (problems.length > 0) {
-    throw new WardenError("INPUT_INVALID", "cannot read the inputs", { problems });
+    throw new InputError("INPUT_INVALID", "cannot read the inputs", { problems });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { WardenError } from "../policies/errors.ts";
 import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
+import { CliError } from "./errors.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { parseNow, registryAccess } from "./options.ts";
@@ -61,11 +62,11 @@ function parseCheckArgs(args: string[]): CheckInputs {
     },
   });
   if (!FORMATS.includes(values.format as ReportFormat)) {
-    throw new WardenError("USAGE", `--format ${values.format} is not one of ${FORMATS.join(", ")}`);
+    throw new CliError("USAGE", `--format ${values.format} is not one of ${FORMATS.join(", ")}`);
   }
   const now = parseNow(values.now);
   if (positionals.length === 0) {
-    throw new WardenError("USAGE", "check needs at least one file, directory or - (stdin)");
+    throw new CliError("USAGE", "check needs at least one file, directory or - (stdin)");
   }
   return {
     paths: positionals,
@@ -101,7 +102,7 @@ export async function main(io: Io): Promise<number> {
         return await runEvaluate(rest, io);
       }
       default:
-        throw new WardenError("USAGE", `unknown command ${JSON.stringify(command)}`);
+        throw new CliError("USAGE", `unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {
     if (e instanceof WardenError) {

@@ -1,5 +1,5 @@
 import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
-import { WardenError, type FieldProblem } from "../policies/errors.ts";
+import { InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
 import { EXCEPTION_KIND, parseException, type Exception } from "../policies/exception-schema.ts";
 import type { NetworkPolicy } from "../policies/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/network-policy.ts";
@@ -62,7 +62,7 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
     }
   }
   if (problems.length > 0) {
-    throw new WardenError("DOCUMENT_INVALID", "some documents cannot be evaluated", { problems });
+    throw new InputError("DOCUMENT_INVALID", "some documents cannot be evaluated", { problems });
   }
   return {
     workloads,

@@ -1,14 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { WardenError } from "../policies/errors.ts";
+import { InputError } from "../policies/errors.ts";
 import { fromDockerConfig, type CredentialSource } from "../supply-chain/registry/credentials.ts";
 import { fetchTrustedRoot, TufRootError } from "../supply-chain/verify/tuf-root.ts";
 
+import { CliError } from "./errors.ts";
 /** Reads a text file the user named, or says which and why not. */
 async function readNamedFile(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
-    throw new WardenError(
+    throw new InputError(
       "INPUT_INVALID",
       `${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
     );
@@ -26,7 +27,7 @@ export async function readRegistryConfig(path: string): Promise<CredentialSource
     return fromDockerConfig(text, path);
   } catch (e) {
     const problems = (e as { problems?: { path: string; message: string }[] }).problems ?? [];
-    throw new WardenError(
+    throw new InputError(
       "INPUT_INVALID",
       `${path}: ${e instanceof Error ? e.message : String(e)}`,
       { problems, cause: e },
@@ -44,7 +45,7 @@ export async function readTrustedRoot(path: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new WardenError(
+    throw new InputError(
       "INPUT_INVALID",
       `${path}: the trusted root is not JSON (${(e as Error).message})`,
     );
@@ -67,12 +68,12 @@ export interface TrustedRootSource {
  */
 export async function obtainTrustedRoot(source: TrustedRootSource): Promise<unknown> {
   if (source.file && source.tufMirror) {
-    throw new WardenError("USAGE", "give either --trusted-root or --tuf-mirror, not both");
+    throw new CliError("USAGE", "give either --trusted-root or --tuf-mirror, not both");
   }
   if (source.file) return readTrustedRoot(source.file);
   if (!source.tufMirror) return undefined;
   if (!source.tufRoot) {
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       "--tuf-mirror needs --tuf-root: the TUF root.json trusted out of band",
     );
@@ -85,7 +86,7 @@ export async function obtainTrustedRoot(source: TrustedRootSource): Promise<unkn
     });
   } catch (e) {
     if (e instanceof TufRootError) {
-      throw new WardenError(
+      throw new InputError(
         "INPUT_INVALID",
         `trusted root from ${source.tufMirror}: ${e.message} (${e.code})`,
         { cause: e },

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { WardenError } from "../policies/errors.ts";
 import { parseDuration } from "../policies/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
+import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { obtainTrustedRoot, readRegistryConfig } from "./registry-config.ts";
 import { trustedRootSource } from "./options.ts";
@@ -19,13 +19,13 @@ export interface ServeEnv {
 function positiveNumber(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
-    throw new WardenError("USAGE", `${flag} ${value} must be a positive number`);
+    throw new CliError("USAGE", `${flag} ${value} must be a positive number`);
   return n;
 }
 
 function duration(flag: string, value: string): number {
   if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(value)) {
-    throw new WardenError("USAGE", `${flag} ${value} is not a duration (60s, 2m)`);
+    throw new CliError("USAGE", `${flag} ${value} is not a duration (60s, 2m)`);
   }
   return parseDuration(value);
 }
@@ -61,13 +61,13 @@ export async function parseServeArgs(
     },
   });
   if (!values["tls-cert"] || !values["tls-key"]) {
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       "serve needs --tls-cert and --tls-key: the API server only calls webhooks over HTTPS",
     );
   }
   if (values.policy && values["policy-name"]) {
-    throw new WardenError("USAGE", "give either --policy FILE or --policy-name NAME, not both");
+    throw new CliError("USAGE", "give either --policy FILE or --policy-name NAME, not both");
   }
   const port = positiveNumber("--port", values.port);
   const policyName = values["policy-name"];

@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 import { evaluate } from "../policies/engine.ts";
-import { WardenError } from "../policies/errors.ts";
 import { compileGlob } from "../policies/glob.ts";
 import type { ImageFacts } from "../policies/image-evidence.ts";
 import { createClusterState } from "../policies/cluster-state.ts";
 import { toWorkload } from "../policies/workload.ts";
+import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { parseNow, registryAccess } from "./options.ts";
 import { evidenceFor, REGISTRY_OPTIONS } from "./registry-access.ts";
@@ -55,9 +55,9 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
   });
   const [image, ...extra] = positionals;
   if (image === undefined || extra.length > 0)
-    throw new WardenError("USAGE", "verify needs exactly one IMAGE");
+    throw new CliError("USAGE", "verify needs exactly one IMAGE");
   if (values.format !== "text" && values.format !== "json") {
-    throw new WardenError("USAGE", `--format ${values.format} is not one of text, json`);
+    throw new CliError("USAGE", `--format ${values.format} is not one of text, json`);
   }
   const now = parseNow(values.now);
   const policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);

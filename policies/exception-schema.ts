@@ -1,4 +1,4 @@
-import { WardenError } from "./errors.ts";
+import { InputError } from "./errors.ts";
 import { compileSchema } from "./schema-validator.ts";
 
 export const EXCEPTION_API_VERSION = "mcp-warden.dev/v1alpha1";
@@ -75,7 +75,7 @@ const validator = compileSchema<Exception>(exceptionSchema);
 export function parseException(object: unknown): Exception {
   const problems = validator.problems(object, "");
   if (problems.length > 0 || !validator.is(object)) {
-    throw new WardenError("EXCEPTION_INVALID", "invalid MCPWardenException", { problems });
+    throw new InputError("EXCEPTION_INVALID", "invalid MCPWardenException", { problems });
   }
   return {
     ...object,

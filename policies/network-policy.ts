@@ -1,4 +1,4 @@
-import { WardenError } from "./errors.ts";
+import { InputError } from "./errors.ts";
 import type { NetworkPolicy } from "./k8s-types.ts";
 import { compileSchema } from "./schema-validator.ts";
 
@@ -76,7 +76,7 @@ const validator = compileSchema<NetworkPolicy>(networkPolicySchema);
 export function parseNetworkPolicy(object: unknown, defaultNamespace = "default"): NetworkPolicy {
   const problems = validator.problems(object, "");
   if (problems.length > 0 || !validator.is(object)) {
-    throw new WardenError("DOCUMENT_INVALID", "invalid NetworkPolicy", { problems });
+    throw new InputError("DOCUMENT_INVALID", "invalid NetworkPolicy", { problems });
   }
   return {
     ...object,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ADMISSION_ERROR, CATALOGUE, EXCEPTION_INVALID, RULE_IDS } from "./catalogue.ts";
-import { WardenError, type FieldProblem } from "./errors.ts";
+import { InputError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
 import { compileGlob, mostSpecific, type Glob } from "./glob.ts";
 import { policySchema, type RULE_ACTIONS } from "./policy-schema.ts";
@@ -142,11 +142,11 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
 export function compilePolicy(object: unknown): CompiledPolicy {
   const problems = validator.problems(object, "");
   if (problems.length > 0 || !validator.is(object)) {
-    throw new WardenError("POLICY_INVALID", "invalid MCPWardenPolicy", { problems });
+    throw new InputError("POLICY_INVALID", "invalid MCPWardenPolicy", { problems });
   }
   const semantic = semanticProblems(object);
   if (semantic.length > 0) {
-    throw new WardenError("POLICY_INVALID", `invalid MCPWardenPolicy ${object.metadata.name}`, {
+    throw new InputError("POLICY_INVALID", `invalid MCPWardenPolicy ${object.metadata.name}`, {
       problems: semantic,
     });
   }

@@ -1,4 +1,4 @@
-import { WardenError, type FieldProblem } from "./errors.ts";
+import { InputError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
 import type { Container, ObjectMeta, PodSpec } from "./k8s-types.ts";
 import { compileSchema } from "./schema-validator.ts";
@@ -94,13 +94,10 @@ function descend(
  * @throws WardenError WORKLOAD_INVALID
  */
 export function toWorkload(object: unknown, defaultNamespace = "default"): Workload {
-  if (!isRecord(object)) throw new WardenError("WORKLOAD_INVALID", "object must be a mapping");
+  if (!isRecord(object)) throw new InputError("WORKLOAD_INVALID", "object must be a mapping");
   const kind = object.kind;
   if (!isWorkloadKind(kind))
-    throw new WardenError(
-      "WORKLOAD_INVALID",
-      `kind ${JSON.stringify(kind)} is not a workload kind`,
-    );
+    throw new InputError("WORKLOAD_INVALID", `kind ${JSON.stringify(kind)} is not a workload kind`);
 
   const problems: FieldProblem[] = [];
   const metadata = object.metadata ?? {};
@@ -126,7 +123,7 @@ export function toWorkload(object: unknown, defaultNamespace = "default"): Workl
     !metaValidator.is(podMeta) ||
     !podSpecValidator.is(podSpec)
   ) {
-    throw new WardenError("WORKLOAD_INVALID", `${kind} cannot be evaluated`, { problems });
+    throw new InputError("WORKLOAD_INVALID", `${kind} cannot be evaluated`, { problems });
   }
   const meta = metadata;
   const name = meta.name ?? (meta.generateName ? `${meta.generateName}*` : "");

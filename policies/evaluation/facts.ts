@@ -1,4 +1,4 @@
-import { WardenError, type WardenErrorCode } from "../errors.ts";
+import { InputError, type InputErrorCode } from "../errors.ts";
 import type { ImageFacts } from "../image-evidence.ts";
 import { readStatement, type EvaluationPredicate } from "./predicate.ts";
 
@@ -34,7 +34,7 @@ export function evaluationFacts(verified: readonly VerifiedEvaluation[]): Evalua
 }
 
 export type StatementJudgement =
-  { evaluation: EvaluationFact } | { rejected: { reason: string }; code: WardenErrorCode };
+  { evaluation: EvaluationFact } | { rejected: { reason: string }; code: InputErrorCode };
 
 /**
  * Turns one verified DSSE payload (the parsed in-toto Statement) into an entry for
@@ -53,7 +53,7 @@ export function judgeEvaluationStatement(
       evaluation: evaluationFact({ predicate: readStatement(statement, expectedDigest), signer }),
     };
   } catch (e) {
-    if (!(e instanceof WardenError) || e.code === "INPUT_INVALID") throw e;
+    if (!(e instanceof InputError) || e.code === "INPUT_INVALID") throw e;
     const details = e.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
     const reason = `attestation signed by ${signer}: ${e.message}${details === "" ? "" : ` (${details})`}`;
     return { rejected: { reason }, code: e.code };

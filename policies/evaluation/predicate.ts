@@ -1,4 +1,4 @@
-import { WardenError, type FieldProblem } from "../errors.ts";
+import { InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath } from "../field-path.ts";
 import type { TrustLevel } from "../rule.ts";
 import { compileSchema } from "../schema-validator.ts";
@@ -274,7 +274,7 @@ export function predicateProblems(value: unknown, base = ""): FieldProblem[] {
 function parsePredicateAt(value: unknown, base: string): EvaluationPredicate {
   const problems = predicateProblems(value, base);
   if (problems.length > 0 || !predicateValidator.is(value)) {
-    throw new WardenError("EVALUATION_INVALID", "invalid evaluation predicate", { problems });
+    throw new InputError("EVALUATION_INVALID", "invalid evaluation predicate", { problems });
   }
   return value;
 }
@@ -298,7 +298,7 @@ export function sha256Hex(digest: string): string | undefined {
 function requireSha256(digest: string, what: string): string {
   const hex = sha256Hex(digest);
   if (hex === undefined) {
-    throw new WardenError("INPUT_INVALID", `${what} is not a SHA-256 digest`, {
+    throw new InputError("INPUT_INVALID", `${what} is not a SHA-256 digest`, {
       problems: [
         { path: what, message: "must be 64 lowercase hex digits, with or without sha256:" },
       ],
@@ -320,7 +320,7 @@ export function buildStatement(
 ): EvaluationStatement {
   const sha256 = requireSha256(subject.digest, "subject.digest");
   if (subject.name === "") {
-    throw new WardenError("INPUT_INVALID", "the statement subject needs a name", {
+    throw new InputError("INPUT_INVALID", "the statement subject needs a name", {
       problems: [{ path: "subject.name", message: "must not be empty" }],
     });
   }
@@ -379,10 +379,10 @@ export function readStatement(value: unknown, expectedDigest: string): Evaluatio
   const expected = requireSha256(expectedDigest, "expectedDigest");
   const problems = statementValidator.problems(value, "");
   if (problems.length > 0 || !statementValidator.is(value)) {
-    throw new WardenError("STATEMENT_INVALID", "not an in-toto Statement", { problems });
+    throw new InputError("STATEMENT_INVALID", "not an in-toto Statement", { problems });
   }
   if (value.predicateType !== PREDICATE_TYPE) {
-    throw new WardenError("STATEMENT_PREDICATE_TYPE", "not an evaluation statement", {
+    throw new InputError("STATEMENT_PREDICATE_TYPE", "not an evaluation statement", {
       problems: [
         {
           path: "predicateType",
@@ -393,7 +393,7 @@ export function readStatement(value: unknown, expectedDigest: string): Evaluatio
   }
   if (!value.subject.some((s) => s.digest.sha256 === expected)) {
     const named = value.subject.map((s) => s.digest.sha256).filter((d) => d !== undefined);
-    throw new WardenError("STATEMENT_SUBJECT_MISMATCH", "the statement is for another image", {
+    throw new InputError("STATEMENT_SUBJECT_MISMATCH", "the statement is for another image", {
       problems: [
         {
           path: "subject",

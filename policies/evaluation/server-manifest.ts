@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
-import { WardenError, type FieldProblem } from "../errors.ts";
+import { InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath, parseFieldPath } from "../field-path.ts";
 import type { TrustLevel } from "../rule.ts";
 import { compileSchema } from "../schema-validator.ts";
@@ -232,8 +232,8 @@ function mergeAlternatives(problems: FieldProblem[]): FieldProblem[] {
   return out;
 }
 
-function invalid(file: string, problems: FieldProblem[], cause?: unknown): WardenError {
-  return new WardenError("MANIFEST_INVALID", `${file}: not a valid MCP server manifest`, {
+function invalid(file: string, problems: FieldProblem[], cause?: unknown): InputError {
+  return new InputError("MANIFEST_INVALID", `${file}: not a valid MCP server manifest`, {
     problems,
     cause,
   });
@@ -310,7 +310,7 @@ function parseJson(text: string, file: string): unknown {
       const before = text.slice(0, offset).split("\n");
       where = `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
     }
-    throw new WardenError(
+    throw new InputError(
       "MANIFEST_INVALID",
       `${file}: not JSON${where === "" ? "" : ` (${where})`}: ${detail.replace(/\s*\(line \d+ column \d+\)$/, "")}`,
       {

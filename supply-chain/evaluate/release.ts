@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
-import { WardenError } from "../../policies/errors.ts";
+import { InputError, WardenError } from "../../policies/errors.ts";
 import {
   evaluateControls,
   trustLevelOf,
@@ -105,14 +105,14 @@ export function findingPosition(
   return m ? { file: m[1] ?? location, line: Number(m[2]) } : { file: location };
 }
 
-function readError(path: string, what: string, e: unknown): WardenError {
+function readError(path: string, what: string, e: unknown): InputError {
   const reason =
     (e as NodeJS.ErrnoException).code === "ENOENT"
       ? "no such file"
       : e instanceof Error
         ? e.message
         : String(e);
-  return new WardenError("INPUT_INVALID", `${what} ${path}: ${reason}`, { cause: e });
+  return new InputError("INPUT_INVALID", `${what} ${path}: ${reason}`, { cause: e });
 }
 
 async function readText(path: string, what: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { WardenError } from "../../policies/errors.ts";
+import { InputError } from "../../policies/errors.ts";
 import { parseIgnoreFile, type IgnoreEntry } from "../../policies/evaluation/ignores.ts";
 import { osvApi } from "../scan/osv/api.ts";
 import { secureServiceUrl } from "../service-url.ts";
@@ -47,7 +47,7 @@ export async function readIgnoreFile(path: string, shownAs: string): Promise<Ign
   } catch (e) {
     const reason =
       (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new WardenError("INPUT_INVALID", `ignore file ${shownAs}: ${reason}`, { cause: e });
+    throw new InputError("INPUT_INVALID", `ignore file ${shownAs}: ${reason}`, { cause: e });
   }
   return parseIgnoreFile(text, shownAs);
 }

@@ -8,6 +8,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { WardenError } from "../../policies/errors.ts";
 import { readToolDefinitions, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
+import { McpServerError } from "./errors.ts";
 
 /**
  * Lists the tools an MCP server really exposes: starts it over stdio, initializes an MCP session
@@ -379,14 +380,14 @@ function failure(
   what: string,
   cause?: unknown,
   problems?: { path: string; message: string }[],
-): WardenError {
+): McpServerError {
   const tail = transport.stderrTail.trimEnd();
   const lines = tail === "" ? [] : tail.split("\n").slice(-20);
   const message = [
     `MCP server \`${describeCommand(stdio)}\` ${what}`,
     ...(lines.length > 0 ? ["stderr (last lines):", ...lines.map((l) => `  ${l}`)] : []),
   ].join("\n");
-  return new WardenError("MCP_SERVER_FAILED", message, { cause, problems: problems ?? [] });
+  return new McpServerError("MCP_SERVER_FAILED", message, { cause, problems: problems ?? [] });
 }
 
 class Stop extends Error {}
@@ -428,7 +429,7 @@ export async function listServerToolsIsolated(
     const support = await namespaceSupport();
     if (support.available) wrapper = { command: support.command, args: support.args };
     else if (mode === "required") {
-      throw new WardenError(
+      throw new McpServerError(
         "MCP_SERVER_FAILED",
         `MCP server \`${describeCommand(stdio)}\` could not be started in namespaces of its own: ${support.reason}`,
       );

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { WardenError, type WardenErrorCode } from "../../policies/errors.ts";
+import { WardenError, type InputErrorCode } from "../../policies/errors.ts";
 import {
   evaluationFact,
   evaluationFacts,
@@ -54,7 +54,7 @@ function failure(fn: () => unknown): WardenError {
   assert.fail("expected a WardenError");
 }
 
-function rejects(fn: () => unknown, code: WardenErrorCode): string[] {
+function rejects(fn: () => unknown, code: InputErrorCode): string[] {
   const e = failure(fn);
   assert.equal(e.code, code, e.describe());
   return e.problems.map((p) => p.path);

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { WardenError } from "../../../policies/errors.ts";
+import { ScanError } from "../errors.ts";
 import type { Lockfile, LockfileFormat } from "../types.ts";
 import { invalid } from "./common.ts";
 import { parseGoModule, parseGoSum } from "./go.ts";
@@ -83,7 +84,7 @@ export function parseLockfile(file: string, text: string): Lockfile {
     if (e instanceof WardenError) throw e;
     // A shape no guard foresaw: still the caller's bad input, never a bare TypeError.
     const message = e instanceof Error ? e.message : String(e);
-    throw new WardenError("LOCKFILE_INVALID", `${file}: cannot be read (${message})`, {
+    throw new ScanError("LOCKFILE_INVALID", `${file}: cannot be read (${message})`, {
       problems: [{ path: file, message }],
       cause: e,
     });

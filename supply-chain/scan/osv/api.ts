@@ -1,5 +1,5 @@
-import { WardenError } from "../../../policies/errors.ts";
 import { compileSchema } from "../../../policies/schema-validator.ts";
+import { ScanError } from "../errors.ts";
 import type { LockedPackage, VulnerabilityMatch, VulnerabilitySource } from "../types.ts";
 import { buildIndex, matchPackages } from "./index.ts";
 import { parseOsvRecord, type OsvRecord } from "./record.ts";
@@ -56,8 +56,8 @@ const batchResponse = compileSchema<BatchResponse>({
   },
 });
 
-function failed(message: string, cause?: unknown): WardenError {
-  return new WardenError("VULNERABILITY_SOURCE_FAILED", message, { cause });
+function failed(message: string, cause?: unknown): ScanError {
+  return new ScanError("VULNERABILITY_SOURCE_FAILED", message, { cause });
 }
 
 // osv.dev takes Go versions without their `v` (as osv-scanner sends them).

@@ -1,9 +1,9 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { WardenError } from "../../../policies/errors.ts";
 import { packageKeysOf, slimOsvRecord } from "./record-shape.ts";
 import type { OsvRecord } from "./record.ts";
 import { inflateZipEntries, inflateZipEntry, type ZipEntry } from "./zip.ts";
 
+import { ScanError } from "../errors.ts";
 /**
  * Reading the records of an offline OSV database, in chunks that the main thread and worker
  * threads (load-worker.ts) claim from a shared counter. Everything here runs in both.
@@ -34,12 +34,12 @@ function whereOf(sources: RecordSources, i: number): string {
     : `${sources.zip} entry ${sources.entries[i]?.name ?? ""}`;
 }
 
-function failed(message: string): WardenError {
-  return new WardenError("VULNERABILITY_SOURCE_FAILED", message);
+function failed(message: string): ScanError {
+  return new ScanError("VULNERABILITY_SOURCE_FAILED", message);
 }
 
-function tooLarge(where: string): WardenError {
-  return new WardenError("OSV_RECORD_INVALID", `${where}: not an OSV record`, {
+function tooLarge(where: string): ScanError {
+  return new ScanError("OSV_RECORD_INVALID", `${where}: not an OSV record`, {
     problems: [{ path: "", message: `is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB` }],
   });
 }
@@ -97,7 +97,7 @@ function readFileInto(path: string, sink: ByteSink): void {
       if (read < asked) break;
     }
   } catch (e) {
-    if (e instanceof WardenError) throw e;
+    if (e instanceof ScanError) throw e;
     throw failed(`cannot read ${path}: ${(e as Error).message}`);
   } finally {
     closeSync(fd);
@@ -121,7 +121,7 @@ function readSourceInto(sources: RecordSources, i: number, sink: ByteSink): void
   sink.length += entry.size;
 }
 
-/** Validates a parsed record; throws (a WardenError naming `where`) when it is not valid. */
+/** Validates a parsed record; throws (a ScanError naming `where`) when it is not valid. */
 export type RecordValidator = (value: unknown, where: string) => OsvRecord;
 
 /** One record from the bytes of one JSON file, validated; `where` names the file (and zip entry). */
@@ -137,7 +137,7 @@ function recordOf(
     // Buffer's decoder is several times faster than TextDecoder on many small files.
     value = JSON.parse(bytes.toString("utf8", start, end));
   } catch (e) {
-    throw new WardenError("OSV_RECORD_INVALID", `${where}: not a JSON OSV record`, {
+    throw new ScanError("OSV_RECORD_INVALID", `${where}: not a JSON OSV record`, {
       problems: [{ path: "", message: `is not JSON: ${(e as Error).message}` }],
       cause: e,
     });

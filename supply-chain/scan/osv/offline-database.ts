@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { basename, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { WardenError } from "../../../policies/errors.ts";
+import { ScanError } from "../errors.ts";
 import type { LockedPackage, VulnerabilityMatch, VulnerabilitySource } from "../types.ts";
 import { indexRecords, matchPackages, type IndexedRecord, type OsvIndex } from "./index.ts";
 import {
@@ -22,8 +22,8 @@ import {
 import { parseOsvRecord, type OsvRecord } from "./record.ts";
 import { zipEntries, type ZipEntry } from "./zip.ts";
 
-function failed(message: string, cause?: unknown): WardenError {
-  return new WardenError("VULNERABILITY_SOURCE_FAILED", message, { cause });
+function failed(message: string, cause?: unknown): ScanError {
+  return new ScanError("VULNERABILITY_SOURCE_FAILED", message, { cause });
 }
 
 /** Every `*.json` file under `dir`, at any depth, sorted. Symbolic links are not followed. */
@@ -175,7 +175,7 @@ async function readRecords(
 ): Promise<IndexedRecord[]> {
   const packed: (PackedChunk | undefined)[] = [];
   const returned: boolean[] = [];
-  const errors: (WardenError | undefined)[] = [];
+  const errors: (ScanError | undefined)[] = [];
   let wake = (): void => {};
   const workers =
     size === "small"
@@ -204,7 +204,7 @@ async function readRecords(
         try {
           readHere(chunk);
         } catch (e) {
-          if (!(e instanceof WardenError)) throw e;
+          if (!(e instanceof ScanError)) throw e;
           errors[chunk] = e;
           stopClaims(control);
         }

@@ -1,7 +1,8 @@
-import { WardenError, type FieldProblem } from "../../../policies/errors.ts";
+import type { FieldProblem } from "../../../policies/errors.ts";
 import { compileSchema } from "../../../policies/schema-validator.ts";
 import { isValidOsvRecord, rangeProblems } from "./record-shape.ts";
 
+import { ScanError } from "../errors.ts";
 /**
  * An advisory in the OSV format (https://ossf.github.io/osv-schema/), as far as scanning reads it.
  * Fields this module does not use (references, credits, …) are kept as given.
@@ -182,7 +183,7 @@ export function parseOsvRecord(value: unknown, where: string): OsvRecord {
   if (isValidOsvRecord(value)) return value;
   const problems = osvRecordProblems(value);
   if (problems.length === 0) return value as OsvRecord;
-  throw new WardenError(
+  throw new ScanError(
     "OSV_RECORD_INVALID",
     `${where}: OSV record ${recordId(value)} is not valid`,
     { problems },
