@@ -1,6 +1,7 @@
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import { ADMISSION_ERROR } from "../policies/catalogue.ts";
+import { errorClass } from "../policies/errors.ts";
 import {
   admissionResponse,
   errorOutcome,
@@ -77,13 +78,16 @@ const errorSchema = {
   properties: { error: { type: "string" }, message: { type: "string" } },
 } as const;
 
-export class DeadlineExceeded extends Error {}
+export class DeadlineExceeded extends errorClass<"DEADLINE_EXCEEDED">("DeadlineExceeded") {}
 
 /** Resolves to `work`, or rejects with DeadlineExceeded when `ms` passes first. */
 export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`no decision within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new DeadlineExceeded("DEADLINE_EXCEEDED", `no decision within ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, deadline]);

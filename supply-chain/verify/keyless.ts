@@ -13,7 +13,7 @@ import {
   Verifier,
   type TrustMaterial,
 } from "@sigstore/verify";
-import type { FieldProblem } from "../../policies/errors.ts";
+import { errorClass, type FieldProblem } from "../../policies/errors.ts";
 import type { TrustedSigner } from "../../policies/policy.ts";
 
 export type KeylessErrorCode =
@@ -22,27 +22,7 @@ export type KeylessErrorCode =
   /** Thresholds that are invalid, or that the trusted root could never satisfy. */
   | "KEYLESS_OPTIONS_INVALID";
 
-export class KeylessError extends Error {
-  readonly code: KeylessErrorCode;
-  readonly problems: readonly FieldProblem[];
-
-  constructor(
-    code: KeylessErrorCode,
-    message: string,
-    problems: readonly FieldProblem[] = [],
-    cause?: unknown,
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "KeylessError";
-    this.code = code;
-    this.problems = problems;
-  }
-
-  /** The message followed by one indented line per field problem. */
-  describe(): string {
-    return [this.message, ...this.problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n");
-  }
-}
+export class KeylessError extends errorClass<KeylessErrorCode>("KeylessError") {}
 
 /** A keyless signer from the policy: issuer matched exactly, subject exactly or by regexp. */
 export interface KeylessIdentity {
@@ -218,7 +198,7 @@ export function loadTrustedRoot(json: unknown): TrustMaterial {
   checkAuthorities(json.certificateAuthorities, "certificateAuthorities", problems);
   checkAuthorities(json.timestampAuthorities, "timestampAuthorities", problems);
   if (problems.length > 0) {
-    throw new KeylessError("TRUSTED_ROOT_INVALID", "the trusted root is invalid", problems);
+    throw new KeylessError("TRUSTED_ROOT_INVALID", "the trusted root is invalid", { problems });
   }
   try {
     return toTrustMaterial(TrustedRoot.fromJSON(json));
@@ -226,8 +206,7 @@ export function loadTrustedRoot(json: unknown): TrustMaterial {
     throw new KeylessError(
       "TRUSTED_ROOT_INVALID",
       `the trusted root holds a key or certificate that cannot be parsed (${describeError(err)})`,
-      [],
-      err,
+      { cause: err },
     );
   }
 }
@@ -281,7 +260,7 @@ export function resolveThresholds(
     throw new KeylessError(
       "KEYLESS_OPTIONS_INVALID",
       "keyless verification thresholds cannot be met",
-      problems,
+      { problems },
     );
   }
   return t;
