@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { InputError } from "../policies/errors.ts";
+import { errorMessage, InputError, type WardenError } from "../policies/errors.ts";
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
 import { parseImageReference } from "../policies/image-reference.ts";
@@ -11,7 +11,7 @@ import {
 } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/summary.ts";
-import { isRegistryError } from "../supply-chain/registry/errors.ts";
+import { isRegistryError, RegistryError } from "../supply-chain/registry/errors.ts";
 import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";
 import { openVulnerabilitySource, readIgnoreFile } from "../supply-chain/evaluate/sources.ts";
 import { ActionError } from "./errors.ts";
@@ -64,25 +64,29 @@ export interface ActionContext {
   reporter: Reporter;
 }
 
-/** Registry failures as a user reads them: which image, which registry, what went wrong. */
-function registryFailure(image: string, e: unknown): InputError {
+/**
+ * Registry failures as a user reads them: which image, then what the registry said. A registry
+ * error keeps its code, details and cause (an unreachable registry is not bad input).
+ */
+function registryFailure(image: string, e: unknown): WardenError {
   if (isRegistryError(e))
-    return new InputError("INPUT_INVALID", `image ${image}: ${e.message}`, { cause: e });
-  return new InputError(
-    "INPUT_INVALID",
-    `image ${image}: ${e instanceof Error ? e.message : String(e)}`,
-    { cause: e },
-  );
+    return new RegistryError(e.code, `image ${image}: ${e.message}`, {
+      registry: e.registry,
+      repository: e.repository,
+      operation: e.operation,
+      status: e.status,
+      problems: e.problems,
+      cause: e,
+    });
+  return new InputError("INPUT_INVALID", `image ${image}: ${errorMessage(e)}`, { cause: e });
 }
 
 /** Signing failures say what failed: the OIDC token, Fulcio, Rekor, or the registry. */
-function signingFailure(image: string, e: unknown): InputError {
+function signingFailure(image: string, e: unknown): WardenError {
   if (isRegistryError(e)) return registryFailure(image, e);
-  return new InputError(
-    "INPUT_INVALID",
-    `signing ${image} failed: ${e instanceof Error ? e.message : String(e)}`,
-    { cause: e },
-  );
+  return new ActionError("SIGNING_FAILED", `signing ${image} failed: ${errorMessage(e)}`, {
+    cause: e,
+  });
 }
 
 /**
