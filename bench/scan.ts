@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Zip, type ZipInputFile } from "fflate";
 import { crc32, deflateRawSync } from "node:zlib";
+import { isRecord } from "../policies/guards.ts";
 import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
 import type { LockedPackage } from "../supply-chain/scan/types.ts";
 
@@ -33,10 +34,6 @@ function prng(seed: number): () => number {
 const random = prng(20260101);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const int = (n: number): number => Math.floor(random() * n);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The lockfile's packages through the project's parser when it is there, else read directly. */
 async function npmPackages(): Promise<{ packages: LockedPackage[]; how: string }> {

@@ -1,6 +1,7 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
 import { InputError } from "../policies/errors.ts";
 import { parseFieldPath } from "../policies/field-path.ts";
+import { isRecord } from "../policies/guards.ts";
 
 export interface SourcePosition {
   line: number;
@@ -101,8 +102,4 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
     throw new InputError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
   }
   return out;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

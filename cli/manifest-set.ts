@@ -1,6 +1,7 @@
 import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
 import { InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
 import { EXCEPTION_KIND, parseException, type Exception } from "../policies/exception-schema.ts";
+import { isRecord } from "../policies/guards.ts";
 import type { NetworkPolicy } from "../policies/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/network-policy.ts";
 import { POLICY_KIND } from "../policies/policy-schema.ts";
@@ -19,10 +20,6 @@ export interface ManifestSet {
   policies: SourceDocument[];
   /** Documents of kinds that are neither workloads nor cluster state (Services, ConfigMaps...). */
   ignored: SourceDocument[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { InputError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
+import { isRecord } from "./guards.ts";
 import type { Container, ObjectMeta, PodSpec } from "./k8s-types.ts";
 import { compileSchema } from "./schema-validator.ts";
 import { objectMetaSchema, podSpecSchema } from "./workload-schema.ts";
@@ -62,10 +63,6 @@ const metaValidator = compileSchema<ObjectMeta>(objectMetaSchema);
 
 export function isWorkloadKind(kind: unknown): kind is WorkloadKind {
   return typeof kind === "string" && (WORKLOAD_KINDS as readonly string[]).includes(kind);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Walks `segments` from `root`, reporting the first segment that is not an object. */

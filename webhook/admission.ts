@@ -3,6 +3,7 @@ import { ADMISSION_ERROR } from "../policies/catalogue.ts";
 import type { ClusterState } from "../policies/cluster-state.ts";
 import { evaluate, type Decision } from "../policies/engine.ts";
 import { WardenError } from "../policies/errors.ts";
+import { isRecord } from "../policies/guards.ts";
 import type { ImageEvidence } from "../policies/image-evidence.ts";
 import type { CompiledPolicy } from "../policies/policy.ts";
 import { imageSites } from "../policies/rules/image.ts";
@@ -140,10 +141,6 @@ export function errorOutcome(policy: CompiledPolicy | undefined, reason: string)
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Pod updates that leave spec and annotations alone (labels, finalizers, status) change nothing we judge. */

@@ -1,5 +1,6 @@
 import { InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath } from "../field-path.ts";
+import { isRecord } from "../guards.ts";
 import type { TrustLevel } from "../rule.ts";
 import { compileSchema } from "../schema-validator.ts";
 import schema from "./predicate.schema.json" with { type: "json" };
@@ -177,10 +178,6 @@ export interface EvaluationStatement {
 }
 
 const predicateValidator = compileSchema<EvaluationPredicate>(schema);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function records(value: unknown): [Record<string, unknown>, number][] {
   if (!Array.isArray(value)) return [];

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { FieldProblem } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
 
 export const MEDIA_TYPES = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -134,10 +135,6 @@ export function descriptorOf(bytes: Uint8Array, mediaType: string): Descriptor {
 // --- parsing ---------------------------------------------------------------------------------
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function stringRecord(v: unknown, path: string, problems: FieldProblem[]): Record<string, string> {
   const out: Record<string, string> = {};

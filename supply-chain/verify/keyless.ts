@@ -14,6 +14,7 @@ import {
   type TrustMaterial,
 } from "@sigstore/verify";
 import { errorClass, type FieldProblem } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
 import type { TrustedSigner } from "../../policies/policy.ts";
 
 export type KeylessErrorCode =
@@ -88,10 +89,6 @@ const ROOT_MEDIA_TYPES = new Set([
   "application/vnd.dev.sigstore.trustedroot.v0.1+json",
   "application/vnd.dev.sigstore.trustedroot.v0.2+json",
 ]);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

@@ -147,7 +147,3 @@ export class Collector {
     this.pinning.push(f);
   }
 }
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

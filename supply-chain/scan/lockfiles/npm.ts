@@ -2,7 +2,8 @@ import { compileSchema } from "../../../policies/schema-validator.ts";
 import { fieldPath } from "../../../policies/field-path.ts";
 import type { FieldProblem } from "../../../policies/errors.ts";
 import type { Lockfile } from "../types.ts";
-import { Collector, LineIndex, at, invalid, isRecord } from "./common.ts";
+import { isRecord } from "../../../policies/guards.ts";
+import { Collector, LineIndex, at, invalid } from "./common.ts";
 
 interface NpmEntry {
   name?: string;
