@@ -4,8 +4,8 @@ import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import type { TrustLevel } from "../policies/rule.ts";
 import { secureServiceUrl } from "../supply-chain/service-url.ts";
 import { vulnerabilityDbOf, type VulnerabilityDb } from "../supply-chain/evaluate/sources.ts";
-
 import { ActionError } from "./errors.ts";
+
 /** Every input `action.yml` declares; a test keeps the two in step. */
 export const INPUT_NAMES = [
   "image",

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { InputError } from "../policies/errors.ts";
+import { errorMessage, InputError } from "../policies/errors.ts";
 import { parseImageReference } from "../policies/image-reference.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import {
@@ -30,11 +30,7 @@ async function dockerConfig(path: string | undefined): Promise<CredentialSource 
   try {
     return fromDockerConfig(text, path);
   } catch (e) {
-    throw new InputError(
-      "INPUT_INVALID",
-      `${path}: ${e instanceof Error ? e.message : String(e)}`,
-      { cause: e },
-    );
+    throw new InputError("INPUT_INVALID", `${path}: ${errorMessage(e)}`, { cause: e });
   }
 }
 

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Signer, Witness } from "@sigstore/sign";
+import { errorMessage } from "../policies/errors.ts";
 import { keySigner } from "../supply-chain/sign/key-signer.ts";
 import { keylessSigning, transparencyWitnesses } from "../supply-chain/sign/keyless-signer.ts";
 import { ActionError } from "./errors.ts";
@@ -58,7 +59,7 @@ export async function signingSetup(
       try {
         signer = keySigner(text, signing.password);
       } catch (e) {
-        throw new ActionError("USAGE", `input key: ${e instanceof Error ? e.message : String(e)}`, {
+        throw new ActionError("USAGE", `input key: ${errorMessage(e)}`, {
           cause: e,
         });
       }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Zip, type ZipInputFile } from "fflate";
 import { crc32, deflateRawSync } from "node:zlib";
+import { errorMessage } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
 import type { LockedPackage } from "../supply-chain/scan/types.ts";
@@ -50,9 +51,7 @@ async function npmPackages(): Promise<{ packages: LockedPackage[]; how: string }
           return { packages: lockfile.packages as LockedPackage[], how: "parseLockfile" };
       }
     } catch (e) {
-      console.error(
-        `parseLockfile failed (${(e as Error).message}); reading the lockfile directly`,
-      );
+      console.error(`parseLockfile failed (${errorMessage(e)}); reading the lockfile directly`);
     }
   }
   // package-lock v3: `packages["node_modules/<name>"].version`.

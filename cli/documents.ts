@@ -1,5 +1,5 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
-import { InputError } from "../policies/errors.ts";
+import { errorMessage, InputError } from "../policies/errors.ts";
 import { parseFieldPath } from "../policies/field-path.ts";
 import { isRecord } from "../policies/guards.ts";
 
@@ -76,7 +76,7 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
     } catch (e) {
       problems.push({
         path: `${source} document ${index} (line ${line})`,
-        message: (e as Error).message,
+        message: errorMessage(e),
       });
       continue;
     }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { WardenError } from "../policies/errors.ts";
+import { errorMessage, WardenError } from "../policies/errors.ts";
 import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
 import { CliError } from "./errors.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
@@ -115,7 +115,7 @@ export async function main(io: Io): Promise<number> {
       return 2;
     }
     // Unexpected: one line, no stack trace, unless asked for.
-    io.stderr(`mcp-warden: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`mcp-warden: internal error: ${errorMessage(e)}\n`);
     if (io.debug) io.stderr(`${e instanceof Error ? e.stack : ""}\n`);
     return 2;
   }

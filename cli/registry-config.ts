@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { InputError } from "../policies/errors.ts";
+import { errorMessage, InputError } from "../policies/errors.ts";
 import { fromDockerConfig, type CredentialSource } from "../supply-chain/registry/credentials.ts";
 import { fetchTrustedRoot, TufRootError } from "../supply-chain/verify/tuf-root.ts";
-
 import { CliError } from "./errors.ts";
+
 /** Reads a text file the user named, or says which and why not. */
 async function readNamedFile(path: string, what: string): Promise<string> {
   try {
@@ -27,11 +27,7 @@ export async function readRegistryConfig(path: string): Promise<CredentialSource
     return fromDockerConfig(text, path);
   } catch (e) {
     const problems = (e as { problems?: { path: string; message: string }[] }).problems ?? [];
-    throw new InputError(
-      "INPUT_INVALID",
-      `${path}: ${e instanceof Error ? e.message : String(e)}`,
-      { problems, cause: e },
-    );
+    throw new InputError("INPUT_INVALID", `${path}: ${errorMessage(e)}`, { problems, cause: e });
   }
 }
 
@@ -47,7 +43,7 @@ export async function readTrustedRoot(path: string): Promise<unknown> {
   } catch (e) {
     throw new InputError(
       "INPUT_INVALID",
-      `${path}: the trusted root is not JSON (${(e as Error).message})`,
+      `${path}: the trusted root is not JSON (${errorMessage(e)})`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ADMISSION_ERROR, CATALOGUE, EXCEPTION_INVALID, RULE_IDS } from "./catalogue.ts";
-import { InputError, type FieldProblem } from "./errors.ts";
+import { errorMessage, InputError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
 import { compileGlob, mostSpecific, type Glob } from "./glob.ts";
 import { policySchema, type RULE_ACTIONS } from "./policy-schema.ts";
@@ -101,7 +101,7 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
         } catch (e) {
           problems.push({
             path: fieldPath(path, "keyless", "subjectRegExp"),
-            message: `is not a valid regular expression: ${(e as Error).message}`,
+            message: `is not a valid regular expression: ${errorMessage(e)}`,
           });
         }
       }

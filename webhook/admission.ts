@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { ADMISSION_ERROR } from "../policies/catalogue.ts";
 import type { ClusterState } from "../policies/cluster-state.ts";
 import { evaluate, type Decision } from "../policies/engine.ts";
-import { WardenError } from "../policies/errors.ts";
+import { errorMessage, WardenError } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import type { ImageEvidence } from "../policies/image-evidence.ts";
 import type { CompiledPolicy } from "../policies/policy.ts";
@@ -275,7 +275,7 @@ export function judgeAdmission(request: AdmissionRequest, inputs: JudgeInputs): 
       const fields = e.problems.map((p) => `${p.path} ${p.message}`).join("; ");
       return errorOutcome(policy, `${e.message}${fields ? `: ${fields}` : ""}`);
     }
-    return errorOutcome(policy, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    return errorOutcome(policy, `internal error: ${errorMessage(e)}`);
   }
 }
 

@@ -3,6 +3,7 @@ import { unwatchFile, watchFile } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { errorMessage } from "../policies/errors.ts";
 import type { CompiledPolicy } from "../policies/policy.ts";
 import { buildApp, DEFAULT_APP_OPTIONS, type WebhookApp } from "./app.ts";
 import { ClusterWatch } from "./cluster-watch.ts";
@@ -135,7 +136,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       },
       (err: unknown) =>
         logger.error(
-          { err: err instanceof Error ? err.message : String(err) },
+          { err: errorMessage(err) },
           "TLS files changed but cannot be loaded; keeping the previous certificate",
         ),
     );

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
-import { InputError, type FieldProblem } from "../errors.ts";
+import { errorMessage, InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath, parseFieldPath } from "../field-path.ts";
 import type { TrustLevel } from "../rule.ts";
 import { compileSchema } from "../schema-validator.ts";
@@ -300,7 +300,7 @@ function parseJson(text: string, file: string): unknown {
     // A byte order mark is not JSON, but editors write one; the digest still covers it.
     return JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text) as unknown;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     let where = "";
     const lc = /\(line (\d+) column (\d+)\)/.exec(detail);
     const pos = /at position (\d+)/.exec(detail);

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { InputError } from "../../policies/errors.ts";
+import { errorMessage, InputError } from "../../policies/errors.ts";
 import { parseIgnoreFile, type IgnoreEntry } from "../../policies/evaluation/ignores.ts";
 import { osvApi } from "../scan/osv/api.ts";
 import { secureServiceUrl } from "../service-url.ts";
@@ -46,7 +46,7 @@ export async function readIgnoreFile(path: string, shownAs: string): Promise<Ign
     text = await readFile(path, "utf8");
   } catch (e) {
     const reason =
-      (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+      (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : errorMessage(e);
     throw new InputError("INPUT_INVALID", `ignore file ${shownAs}: ${reason}`, { cause: e });
   }
   return parseIgnoreFile(text, shownAs);

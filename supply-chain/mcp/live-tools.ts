@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { WardenError } from "../../policies/errors.ts";
+import { errorMessage, WardenError } from "../../policies/errors.ts";
 import { readToolDefinitions, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
 import { McpServerError } from "./errors.ts";
 
@@ -535,7 +535,7 @@ async function listWith(
     if (reason instanceof Stop) throw failure(stdio, transport, reason.message, error);
     if (transport.exit !== undefined)
       throw failure(stdio, transport, `${transport.exit} before listing its tools`, error);
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw failure(stdio, transport, `failed: ${detail}`, error);
   } finally {
     clearTimeout(timer);

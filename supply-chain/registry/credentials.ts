@@ -10,7 +10,7 @@
  * repository prefix (`registry.example/team-a`) and use `*` for one DNS label (`*.azurecr.io`).
  * `credsStore` and `credHelpers` name programs, which a library must not run, so they are ignored.
  */
-import type { FieldProblem } from "../../policies/errors.ts";
+import { errorMessage, type FieldProblem } from "../../policies/errors.ts";
 import { isRecord } from "../../policies/guards.ts";
 import { RegistryError } from "./errors.ts";
 
@@ -202,7 +202,7 @@ function parseJsonText(input: unknown, path: string, problems: FieldProblem[]): 
   } catch (err) {
     problems.push({
       path,
-      message: `is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+      message: `is not JSON: ${errorMessage(err)}`,
     });
     return NOT_JSON;
   }

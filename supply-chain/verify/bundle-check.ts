@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from "@sigstore/verify";
 import type { TrustedRoot } from "@sigstore/protobuf-specs";
+import { errorMessage } from "../../policies/errors.ts";
 import { checkKeyless, type KeylessCheckCode, type KeylessTrust } from "./keyless.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
 
@@ -154,7 +155,7 @@ export function checkBundle(
     return {
       ok: false,
       code: "BUNDLE_INVALID",
-      reason: `not a valid sigstore bundle (${err instanceof Error ? err.message : String(err)})`,
+      reason: `not a valid sigstore bundle (${errorMessage(err)})`,
     };
   }
   const material = bundle.verificationMaterial.content;
@@ -186,7 +187,7 @@ export function checkBundle(
         timestampThreshold: 0,
       }).verify(toSignedEntity(keyOnly));
     } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
+      failure = errorMessage(err);
       continue;
     }
     return statementFor(bundle, key.id, imageDigest);

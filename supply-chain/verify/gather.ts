@@ -1,3 +1,4 @@
+import { errorMessage } from "../../policies/errors.ts";
 import { judgeEvaluationStatement } from "../../policies/evaluation/facts.ts";
 import { PREDICATE_TYPE } from "../../policies/evaluation/predicate.ts";
 import type { ImageFacts } from "../../policies/image-evidence.ts";
@@ -41,10 +42,6 @@ interface Candidate {
 /** The layers of an image manifest; an index has none. */
 function layersOf(manifest: Manifest | undefined): Descriptor[] {
   return manifest && !isIndex(manifest) ? manifest.layers : [];
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function claimOf(predicateType: string | undefined): Candidate["claims"] {
@@ -98,7 +95,10 @@ async function bundleCandidates(
       });
     } catch (err) {
       // One broken or hostile referrer must not hide the valid ones next to it.
-      out.push({ claims, check: { ok: false, reason: `referrer ${d.digest}: ${message(err)}` } });
+      out.push({
+        claims,
+        check: { ok: false, reason: `referrer ${d.digest}: ${errorMessage(err)}` },
+      });
     }
   }
   return out;
@@ -154,7 +154,7 @@ async function legacyCandidates(
           claims: suffix === ".sig" ? "signature" : "other",
           check: {
             ok: false,
-            reason: `${legacyTag(digest, suffix)} layer ${layer.digest}: ${message(err)}`,
+            reason: `${legacyTag(digest, suffix)} layer ${layer.digest}: ${errorMessage(err)}`,
           },
         });
       }
@@ -220,7 +220,7 @@ export async function gatherImageFacts(
     return toFacts(digest, candidates);
   } catch (err) {
     if (err instanceof RegistryError || (err instanceof Error && err.name === "AbortError"))
-      return empty(message(err));
+      return empty(errorMessage(err));
     throw err;
   }
 }

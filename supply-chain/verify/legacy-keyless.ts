@@ -10,6 +10,7 @@
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
+import { errorMessage } from "../../policies/errors.ts";
 import { isRecord } from "../../policies/guards.ts";
 import { coversDigest, readInTotoPayload, type BundleCheck } from "./bundle-check.ts";
 import { checkKeyless, type KeylessTrust } from "./keyless.ts";
@@ -211,7 +212,7 @@ function toBundle(
   } catch (err) {
     return fail(
       "BUNDLE_INVALID",
-      `${what} cannot be read as a sigstore bundle (${err instanceof Error ? err.message : String(err)})`,
+      `${what} cannot be read as a sigstore bundle (${errorMessage(err)})`,
     );
   }
 }

@@ -13,7 +13,7 @@
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { initTUF, TUFError } from "@sigstore/tuf";
-import { errorClass } from "../../policies/errors.ts";
+import { errorClass, errorMessage } from "../../policies/errors.ts";
 
 export const TRUSTED_ROOT_TARGET = "trusted_root.json";
 export const DEFAULT_TUF_TIMEOUT_MS = 5000;
@@ -111,7 +111,7 @@ async function checkInitialRoot(path: string): Promise<void> {
   } catch (err) {
     throw new TufRootError(
       "TUF_INITIAL_ROOT_INVALID",
-      `cannot read the initial TUF root ${path}: ${(err as Error).message}`,
+      `cannot read the initial TUF root ${path}: ${errorMessage(err)}`,
       { cause: err },
     );
   }
@@ -154,7 +154,7 @@ function nameOf(err: unknown): string {
 
 function describe(err: unknown): string {
   return causes(err)
-    .map((e) => (e instanceof Error ? e.message : String(e)))
+    .map((e) => errorMessage(e))
     .filter((m, i, all) => m !== "" && all.indexOf(m) === i)
     .join(": ");
 }
@@ -264,7 +264,7 @@ export async function fetchTrustedRoot(opts: FetchTrustedRootOptions): Promise<u
   } catch (err) {
     throw new TufRootError(
       "TUF_TARGET_INVALID",
-      `${MESSAGES.TUF_TARGET_INVALID} (${mirrorURL}): ${(err as Error).message}`,
+      `${MESSAGES.TUF_TARGET_INVALID} (${mirrorURL}): ${errorMessage(err)}`,
       { cause: err },
     );
   }

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { WardenError } from "../../../policies/errors.ts";
+import { errorMessage, WardenError } from "../../../policies/errors.ts";
 import { ScanError } from "../errors.ts";
 import type { Lockfile, LockfileFormat } from "../types.ts";
 import { invalid } from "./common.ts";
@@ -83,7 +83,7 @@ export function parseLockfile(file: string, text: string): Lockfile {
   } catch (e) {
     if (e instanceof WardenError) throw e;
     // A shape no guard foresaw: still the caller's bad input, never a bare TypeError.
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     throw new ScanError("LOCKFILE_INVALID", `${file}: cannot be read (${message})`, {
       problems: [{ path: file, message }],
       cause: e,

@@ -1,9 +1,10 @@
 import { closeSync, openSync, readSync } from "node:fs";
+import { errorMessage } from "../../../policies/errors.ts";
+import { ScanError } from "../errors.ts";
 import { packageKeysOf, slimOsvRecord } from "./record-shape.ts";
 import type { OsvRecord } from "./record.ts";
 import { inflateZipEntries, inflateZipEntry, type ZipEntry } from "./zip.ts";
 
-import { ScanError } from "../errors.ts";
 /**
  * Reading the records of an offline OSV database, in chunks that the main thread and worker
  * threads (load-worker.ts) claim from a shared counter. Everything here runs in both.
@@ -83,7 +84,7 @@ function readFileInto(path: string, sink: ByteSink): void {
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    throw failed(`cannot read ${path}: ${(e as Error).message}`);
+    throw failed(`cannot read ${path}: ${errorMessage(e)}`);
   }
   try {
     const start = sink.length;
@@ -98,7 +99,7 @@ function readFileInto(path: string, sink: ByteSink): void {
     }
   } catch (e) {
     if (e instanceof ScanError) throw e;
-    throw failed(`cannot read ${path}: ${(e as Error).message}`);
+    throw failed(`cannot read ${path}: ${errorMessage(e)}`);
   } finally {
     closeSync(fd);
   }
@@ -116,7 +117,7 @@ function readSourceInto(sources: RecordSources, i: number, sink: ByteSink): void
   try {
     inflateZipEntry(sources.bytes, entry, sink.buffer.subarray(sink.length));
   } catch (e) {
-    throw failed(`cannot read ${whereOf(sources, i)}: ${(e as Error).message}`);
+    throw failed(`cannot read ${whereOf(sources, i)}: ${errorMessage(e)}`);
   }
   sink.length += entry.size;
 }
@@ -138,7 +139,7 @@ function recordOf(
     value = JSON.parse(bytes.toString("utf8", start, end));
   } catch (e) {
     throw new ScanError("OSV_RECORD_INVALID", `${where}: not a JSON OSV record`, {
-      problems: [{ path: "", message: `is not JSON: ${(e as Error).message}` }],
+      problems: [{ path: "", message: `is not JSON: ${errorMessage(e)}` }],
       cause: e,
     });
   }

@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { basename, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { errorMessage } from "../../../policies/errors.ts";
 import { ScanError } from "../errors.ts";
 import type { LockedPackage, VulnerabilityMatch, VulnerabilitySource } from "../types.ts";
 import { indexRecords, matchPackages, type IndexedRecord, type OsvIndex } from "./index.ts";
@@ -42,7 +43,7 @@ function filesOfDirectory(dir: string): RecordSources {
   try {
     walk(join(dir));
   } catch (e) {
-    throw failed(`cannot read the offline OSV database ${dir}: ${(e as Error).message}`, e);
+    throw failed(`cannot read the offline OSV database ${dir}: ${errorMessage(e)}`, e);
   }
   return { kind: "files", paths: paths.sort() };
 }
@@ -72,7 +73,7 @@ function entriesOfZip(zip: string): RecordSources {
     const names = [...byName.keys()].sort();
     return { kind: "zip", zip, bytes, entries: names.map((n) => byName.get(n) as ZipEntry) };
   } catch (e) {
-    throw failed(`cannot read the offline OSV database ${zip}: ${(e as Error).message}`, e);
+    throw failed(`cannot read the offline OSV database ${zip}: ${errorMessage(e)}`, e);
   }
 }
 
@@ -291,7 +292,7 @@ export async function openOfflineDatabaseWith(
     isDirectory = stats.isDirectory();
     size = stats.size;
   } catch (e) {
-    throw failed(`cannot read the offline OSV database ${path}: ${(e as Error).message}`, e);
+    throw failed(`cannot read the offline OSV database ${path}: ${errorMessage(e)}`, e);
   }
   if (!isDirectory && !path.toLowerCase().endsWith(".zip"))
     throw failed(`the offline OSV database ${path} is neither a directory nor a .zip file`);

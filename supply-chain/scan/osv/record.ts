@@ -1,8 +1,8 @@
 import type { FieldProblem } from "../../../policies/errors.ts";
 import { compileSchema } from "../../../policies/schema-validator.ts";
+import { ScanError } from "../errors.ts";
 import { isValidOsvRecord, rangeProblems } from "./record-shape.ts";
 
-import { ScanError } from "../errors.ts";
 /**
  * An advisory in the OSV format (https://ossf.github.io/osv-schema/), as far as scanning reads it.
  * Fields this module does not use (references, credits, …) are kept as given.

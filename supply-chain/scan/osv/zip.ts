@@ -1,6 +1,6 @@
 import { crc32, gunzipSync } from "node:zlib";
 import { inflateSync } from "fflate";
-import { errorClass } from "../../../policies/errors.ts";
+import { errorClass, errorMessage } from "../../../policies/errors.ts";
 
 /**
  * Just enough of ZIP (APPNOTE 6.3) to read an offline OSV database: the central directory, and one
@@ -178,7 +178,7 @@ export function inflateZipEntries(bytes: Uint8Array, entries: readonly ZipEntry[
     // Bounded: zlib stops at the stated total.
     out = gunzipSync(gzip, { maxOutputLength: size });
   } catch (e) {
-    throw new ZipError("ZIP_INVALID", `cannot inflate: ${(e as Error).message}`);
+    throw new ZipError("ZIP_INVALID", `cannot inflate: ${errorMessage(e)}`);
   }
   check(out.length === size, `inflates to ${out.length} bytes, not ${size}`);
   return out;
@@ -205,7 +205,7 @@ export function inflateZipEntry(bytes: Uint8Array, entry: ZipEntry, out: Uint8Ar
       // external memory cost more than the inflating. Bounded: it never writes past `target`.
       inflated = inflateSync(compressed, { out: target });
     } catch (e) {
-      throw new ZipError("ZIP_INVALID", `cannot inflate: ${(e as Error).message}`);
+      throw new ZipError("ZIP_INVALID", `cannot inflate: ${errorMessage(e)}`);
     }
   check(inflated.length === entry.size, `inflates to ${inflated.length} bytes, not ${entry.size}`);
   check(crc32(inflated) >>> 0 === entry.crc, "CRC-32 mismatch");
