@@ -32,6 +32,17 @@ export interface ContainerRef {
   path: string;
 }
 
+const CONTAINER_NOUN: Record<ContainerKind, string> = {
+  containers: "container",
+  initContainers: "init container",
+  ephemeralContainers: "ephemeral container",
+};
+
+/** Names a container for a person: `container "app"`, `init container "#0"` when it has no name. */
+export function containerLabel(ref: ContainerRef): string {
+  return `${CONTAINER_NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
+}
+
 /** A workload reduced to what the rules judge: its pod template, located in the submitted object. */
 export interface Workload {
   kind: WorkloadKind;

@@ -1,6 +1,6 @@
 import { fieldPath } from "../field-path.ts";
 import type { Finding, Rule } from "../rule.ts";
-import type { ContainerRef } from "../workload.ts";
+import { containerLabel, type ContainerRef } from "../workload.ts";
 
 /** A credential format recognised by its shape alone, whatever the variable is called. */
 interface TokenFormat {
@@ -182,16 +182,6 @@ export function detectCredential(name: string, value: string): string | undefine
 const NO_LITERAL_SECRETS = "credentials/no-literal-secrets";
 const NO_SECRET_ENV = "credentials/no-secret-env";
 
-function label(ref: ContainerRef): string {
-  const noun =
-    ref.kind === "initContainers"
-      ? "init container"
-      : ref.kind === "ephemeralContainers"
-        ? "ephemeral container"
-        : "container";
-  return `${noun} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
-}
-
 function variable(name: string | undefined, index: number): string {
   return name === undefined || name === "" ? `#${index}` : name;
 }
@@ -209,7 +199,7 @@ const noLiteralSecrets: Rule = {
         // The value is never repeated: findings end up in logs, events and CI output.
         findings.push({
           rule: NO_LITERAL_SECRETS,
-          message: `${label(ref)} env ${variable(env.name, j)} holds a literal ${kind}; revoke it, then provide it from a mounted Secret volume or use workload identity`,
+          message: `${containerLabel(ref)} env ${variable(env.name, j)} holds a literal ${kind}; revoke it, then provide it from a mounted Secret volume or use workload identity`,
           path: fieldPath(ref.path, "env", j, "value"),
         });
       });
@@ -228,7 +218,7 @@ function secretEnvFindings(ref: ContainerRef): Finding[] {
     if (secretRef === undefined) return;
     findings.push({
       rule: NO_SECRET_ENV,
-      message: `${label(ref)} env ${variable(env.name, j)} reads key ${JSON.stringify(secretRef.key ?? "")} of Secret ${JSON.stringify(secretRef.name ?? "")}; ${SECRET_ENV_ADVICE}`,
+      message: `${containerLabel(ref)} env ${variable(env.name, j)} reads key ${JSON.stringify(secretRef.key ?? "")} of Secret ${JSON.stringify(secretRef.name ?? "")}; ${SECRET_ENV_ADVICE}`,
       path: fieldPath(ref.path, "env", j, "valueFrom", "secretKeyRef"),
     });
   });
@@ -236,7 +226,7 @@ function secretEnvFindings(ref: ContainerRef): Finding[] {
     if (source.secretRef === undefined) return;
     findings.push({
       rule: NO_SECRET_ENV,
-      message: `${label(ref)} envFrom[${k}] loads every key of Secret ${JSON.stringify(source.secretRef.name ?? "")} into the environment; ${SECRET_ENV_ADVICE}`,
+      message: `${containerLabel(ref)} envFrom[${k}] loads every key of Secret ${JSON.stringify(source.secretRef.name ?? "")} into the environment; ${SECRET_ENV_ADVICE}`,
       path: fieldPath(ref.path, "envFrom", k, "secretRef"),
     });
   });

@@ -2,7 +2,7 @@ import { fieldPath } from "../field-path.ts";
 import type { ImageFacts } from "../image-evidence.ts";
 import { isDigestPinned, parseImageReference } from "../image-reference.ts";
 import type { Finding, Rule, RuleContext, TrustLevel } from "../rule.ts";
-import type { ContainerKind, Workload } from "../workload.ts";
+import { containerLabel, type Workload } from "../workload.ts";
 
 /** One place in the pod that names an image. */
 export interface ImageSite {
@@ -14,12 +14,6 @@ export interface ImageSite {
   label: string;
 }
 
-const CONTAINER_NOUN: Record<ContainerKind, string> = {
-  containers: "container",
-  initContainers: "init container",
-  ephemeralContainers: "ephemeral container",
-};
-
 function present(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
@@ -29,7 +23,7 @@ export function imageSites(workload: Workload): ImageSite[] {
   const sites: ImageSite[] = workload.containers.map((ref) => ({
     reference: present(ref.container.image),
     path: fieldPath(ref.path, "image"),
-    label: `${CONTAINER_NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`,
+    label: containerLabel(ref),
   }));
   (workload.podSpec.volumes ?? []).forEach((volume, i) => {
     if (volume.image === undefined) return;

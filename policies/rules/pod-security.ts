@@ -6,7 +6,7 @@
 import { fieldPath } from "../field-path.ts";
 import type { Finding, Rule, RuleContext } from "../rule.ts";
 import type { PodSecurityContext, PodSpec } from "../k8s-types.ts";
-import type { ContainerRef } from "../workload.ts";
+import { containerLabel } from "../workload.ts";
 
 type Report = (path: string, message: string) => void;
 
@@ -25,16 +25,6 @@ function defineRule(
       return findings;
     },
   };
-}
-
-const NOUN: Record<ContainerRef["kind"], string> = {
-  containers: "container",
-  initContainers: "init container",
-  ephemeralContainers: "ephemeral container",
-};
-
-function who(ref: ContainerRef): string {
-  return `${NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
 }
 
 function q(value: unknown): string {
@@ -89,7 +79,7 @@ function buildSecurityContexts(workload: RuleContext["workload"]): SecurityConte
       path: fieldPath(workload.specPath, "securityContext"),
     },
     ...workload.containers.map((ref) => ({
-      setter: who(ref),
+      setter: containerLabel(ref),
       sc: ref.container.securityContext,
       path: fieldPath(ref.path, "securityContext"),
     })),
@@ -124,7 +114,7 @@ const privileged = defineRule(
       if (ref.container.securityContext?.privileged === true) {
         report(
           fieldPath(ref.path, "securityContext", "privileged"),
-          `${who(ref)} must not set securityContext.privileged=true`,
+          `${containerLabel(ref)} must not set securityContext.privileged=true`,
         );
       }
     }
@@ -161,7 +151,7 @@ const capabilities = defineRule(
       if (!(caps?.drop ?? []).includes("ALL")) {
         report(
           fieldPath(capsPath, "drop"),
-          `${who(ref)} must set securityContext.capabilities.drop=["ALL"]` +
+          `${containerLabel(ref)} must set securityContext.capabilities.drop=["ALL"]` +
             ((caps?.drop ?? []).some((c) => c.toUpperCase() === "ALL")
               ? ' (capability names are case-sensitive: "ALL", not "all")'
               : ""),
@@ -174,7 +164,7 @@ const capabilities = defineRule(
           : " (it is not even in the runtime's default set)";
         report(
           fieldPath(capsPath, "add", i),
-          `${who(ref)} must not add capability ${q(cap)}${why}; only NET_BIND_SERVICE may be added`,
+          `${containerLabel(ref)} must not add capability ${q(cap)}${why}; only NET_BIND_SERVICE may be added`,
         );
       });
     }
@@ -205,7 +195,7 @@ const hostPorts = defineRule(
         if (port.hostPort !== undefined && port.hostPort !== 0) {
           report(
             fieldPath(ref.path, "ports", i, "hostPort"),
-            `${who(ref)} must not use hostPort ${port.hostPort}; remove hostPort and reach the container through a Service`,
+            `${containerLabel(ref)} must not use hostPort ${port.hostPort}; remove hostPort and reach the container through a Service`,
           );
         }
       });
@@ -287,7 +277,7 @@ const procMount = defineRule(
       if (value !== undefined && value !== "Default") {
         report(
           fieldPath(ref.path, "securityContext", "procMount"),
-          `${who(ref)} must not set securityContext.procMount to ${q(value)}; remove it or set "Default"`,
+          `${containerLabel(ref)} must not set securityContext.procMount to ${q(value)}; remove it or set "Default"`,
         );
       }
     }
@@ -316,14 +306,14 @@ const seccompProfile = defineRule(
         if (!SECCOMP_TYPES.has(profile.type ?? "")) {
           report(
             path,
-            `${who(ref)} must not set securityContext.seccompProfile.type to ${q(profile.type)}; use "RuntimeDefault" or "Localhost"`,
+            `${containerLabel(ref)} must not set securityContext.seccompProfile.type to ${q(profile.type)}; use "RuntimeDefault" or "Localhost"`,
           );
         }
       } else if (!podProfile) {
         // A bad pod-level profile is reported once above; fixing it covers these containers.
         report(
           path,
-          `${who(ref)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost" (or set it once in the pod's securityContext)`,
+          `${containerLabel(ref)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost" (or set it once in the pod's securityContext)`,
         );
       }
     }
@@ -382,7 +372,7 @@ const hostProbesAndLifecycle = defineRule(
           if (host) {
             report(
               fieldPath(ref.path, ...name.split("."), action, "host"),
-              `${who(ref)} must not set ${name}.${action}.host (${q(host)}); remove it so the kubelet targets the pod's own IP`,
+              `${containerLabel(ref)} must not set ${name}.${action}.host (${q(host)}); remove it so the kubelet targets the pod's own IP`,
             );
           }
         }
@@ -478,7 +468,7 @@ const allowPrivilegeEscalation = defineRule(
       if (ref.container.securityContext?.allowPrivilegeEscalation !== false) {
         report(
           fieldPath(ref.path, "securityContext", "allowPrivilegeEscalation"),
-          `${who(ref)} must set securityContext.allowPrivilegeEscalation=false`,
+          `${containerLabel(ref)} must set securityContext.allowPrivilegeEscalation=false`,
         );
       }
     }
@@ -501,12 +491,15 @@ const runAsNonRoot = defineRule(
       const value = ref.container.securityContext?.runAsNonRoot;
       const path = fieldPath(ref.path, "securityContext", "runAsNonRoot");
       if (value === false) {
-        report(path, `${who(ref)} must not set securityContext.runAsNonRoot=false; set it to true`);
+        report(
+          path,
+          `${containerLabel(ref)} must not set securityContext.runAsNonRoot=false; set it to true`,
+        );
       } else if (value === undefined && podValue === undefined) {
         // With the pod-level field false, the finding above is the one fix to make.
         report(
           path,
-          `${who(ref)} must set securityContext.runAsNonRoot=true (or set it once in the pod's securityContext)`,
+          `${containerLabel(ref)} must set securityContext.runAsNonRoot=true (or set it once in the pod's securityContext)`,
         );
       }
     }

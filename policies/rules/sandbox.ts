@@ -1,15 +1,10 @@
 import { fieldPath } from "../field-path.ts";
 import type { Finding, Rule } from "../rule.ts";
-import type { ContainerRef } from "../workload.ts";
+import { containerLabel, type ContainerRef } from "../workload.ts";
 
 /** Ephemeral containers cannot carry resources or be made read-only by their creator's intent. */
 function runtimeContainers(refs: readonly ContainerRef[]): ContainerRef[] {
   return refs.filter((c) => c.kind !== "ephemeralContainers");
-}
-
-function label(ref: ContainerRef): string {
-  const noun = ref.kind === "initContainers" ? "init container" : "container";
-  return `${noun} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
 }
 
 const readOnlyRootFilesystem: Rule = {
@@ -20,7 +15,7 @@ const readOnlyRootFilesystem: Rule = {
       .filter((ref) => ref.container.securityContext?.readOnlyRootFilesystem !== true)
       .map((ref) => ({
         rule: this.id,
-        message: `${label(ref)} must set securityContext.readOnlyRootFilesystem=true (mount an emptyDir where it needs to write)`,
+        message: `${containerLabel(ref)} must set securityContext.readOnlyRootFilesystem=true (mount an emptyDir where it needs to write)`,
         path: fieldPath(ref.path, "securityContext", "readOnlyRootFilesystem"),
       }));
   },
@@ -38,7 +33,7 @@ const resourceLimits: Rule = {
         if (value === undefined || value === "" || value === 0 || value === "0") {
           findings.push({
             rule: this.id,
-            message: `${label(ref)} must set a non-zero resources.limits.${resource}`,
+            message: `${containerLabel(ref)} must set a non-zero resources.limits.${resource}`,
             path: fieldPath(ref.path, "resources", "limits", resource),
           });
         }
