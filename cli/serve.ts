@@ -5,6 +5,7 @@ import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
 import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
+import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { obtainTrustedRoot, readRegistryConfig } from "./registry-config.ts";
 import { trustedRootSource } from "./options.ts";
 
@@ -15,6 +16,11 @@ export interface ServeEnv {
   waitForShutdown: () => Promise<string>;
   stdout: (text: string) => void;
 }
+
+// The webhook's registry calls share each admission's deadline (webhook/server.ts), so serve takes
+// every registry option but --registry-timeout.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the option left out
+const { "registry-timeout": _timeout, ...SERVE_REGISTRY_OPTIONS } = REGISTRY_OPTIONS;
 
 function positiveNumber(flag: string, value: string): number {
   const n = Number(value);
@@ -51,12 +57,7 @@ export async function parseServeArgs(
       "body-limit": { type: "string", default: String(DEFAULT_APP_OPTIONS.bodyLimit) },
       "tls-reload-interval": { type: "string", default: "10s" },
       "log-level": { type: "string", default: "info" },
-      "insecure-registry": { type: "string", multiple: true, default: [] },
-      "registry-config": { type: "string" },
-      "trusted-root": { type: "string" },
-      "tuf-mirror": { type: "string" },
-      "tuf-root": { type: "string" },
-      "tuf-cache": { type: "string" },
+      ...SERVE_REGISTRY_OPTIONS,
       "no-pull-secrets": { type: "boolean", default: false },
     },
   });
