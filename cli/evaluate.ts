@@ -12,7 +12,7 @@ import {
   vulnerabilityDbOf,
 } from "../supply-chain/evaluate/sources.ts";
 import { CliError } from "./errors.ts";
-import { parseNow } from "./options.ts";
+import { oneOf, parseNow } from "./options.ts";
 
 export interface EvaluateIo {
   stdout: (text: string) => void;
@@ -20,13 +20,6 @@ export interface EvaluateIo {
 }
 
 const FORMATS = ["text", "json", "sarif"] as const;
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  const found = allowed.find((a) => a === value);
-  if (found === undefined)
-    throw new CliError("USAGE", `--${flag} ${value} is not one of ${allowed.join(", ")}`);
-  return found;
-}
 
 function describe(e: ReleaseEvaluation, min: TrustLevel): string {
   const p = e.predicate;

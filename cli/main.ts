@@ -4,7 +4,7 @@ import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
 import { CliError } from "./errors.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
-import { parseNow, registryAccess } from "./options.ts";
+import { oneOf, parseNow, registryAccess } from "./options.ts";
 import { runVerify } from "./verify.ts";
 
 export const USAGE = `usage:
@@ -61,9 +61,7 @@ function parseCheckArgs(args: string[]): CheckInputs {
       ...REGISTRY_OPTIONS,
     },
   });
-  if (!FORMATS.includes(values.format as ReportFormat)) {
-    throw new CliError("USAGE", `--format ${values.format} is not one of ${FORMATS.join(", ")}`);
-  }
+  const format = oneOf("format", values.format, FORMATS);
   const now = parseNow(values.now);
   if (positionals.length === 0) {
     throw new CliError("USAGE", "check needs at least one file, directory or - (stdin)");
@@ -72,7 +70,7 @@ function parseCheckArgs(args: string[]): CheckInputs {
     paths: positionals,
     policyFile: values.policy,
     rules: values.rules?.split(","),
-    format: values.format as ReportFormat,
+    format,
     now,
     verifyImages: values["verify-images"],
     registry: registryAccess(values),

@@ -4,6 +4,14 @@ import { CliError } from "./errors.ts";
 import type { RegistryAccess } from "./registry-access.ts";
 import type { TrustedRootSource } from "./registry-config.ts";
 
+/** The value of an enum flag (`--format text|json`); a usage error names the flag and the allowed values. */
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined)
+    throw new CliError("USAGE", `--${flag} ${value} is not one of ${allowed.join(", ")}`);
+  return found;
+}
+
 /** `--now`, or the current time. */
 export function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();

@@ -6,7 +6,7 @@ import { createClusterState } from "../policies/cluster-state.ts";
 import { toWorkload } from "../policies/workload.ts";
 import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
-import { parseNow, registryAccess } from "./options.ts";
+import { oneOf, parseNow, registryAccess } from "./options.ts";
 import { evidenceFor, REGISTRY_OPTIONS } from "./registry-access.ts";
 
 export interface VerifyIo {
@@ -56,9 +56,7 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
   const [image, ...extra] = positionals;
   if (image === undefined || extra.length > 0)
     throw new CliError("USAGE", "verify needs exactly one IMAGE");
-  if (values.format !== "text" && values.format !== "json") {
-    throw new CliError("USAGE", `--format ${values.format} is not one of text, json`);
-  }
+  const format = oneOf("format", values.format, ["text", "json"]);
   const now = parseNow(values.now);
   const policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);
   const { provide } = await evidenceFor(registryAccess(values));
@@ -78,7 +76,7 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
     only: [compileGlob("image/*")],
   });
   const denied = decision.findings.filter((f) => f.action === "enforce");
-  if (values.format === "json") {
+  if (format === "json") {
     io.stdout(
       `${JSON.stringify({ image, policy: policy.name, allowed: decision.allowed, facts, findings: decision.findings }, null, 2)}\n`,
     );
