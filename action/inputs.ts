@@ -108,7 +108,7 @@ function optional(value: string): string | undefined {
 /**
  * Reads the inputs through `get` (the runner's `INPUT_*` variables via `@actions/core`) into one
  * typed object. Every bad input is reported at once.
- * @throws WardenError USAGE listing each bad input by name
+ * @throws ActionError USAGE listing each bad input by name
  */
 export function readInputs(get: (name: InputName) => string): ActionInputs {
   const problems: FieldProblem[] = [];

@@ -359,7 +359,7 @@ function metadata(
 /**
  * The ServiceAccount, Deployment and NetworkPolicy for one release of an MCP server, built from
  * the permissions its manifest declares.
- * @throws WardenError INPUT_INVALID (every bad field listed) when the image is not pinned by
+ * @throws InputError INPUT_INVALID (every bad field listed) when the image is not pinned by
  *   digest, the server name or namespace is unusable, or the permissions cannot be provisioned
  */
 export function generateKubernetesManifests(input: KubernetesManifestsInput): KubernetesManifests {

@@ -51,7 +51,7 @@ function locator(doc: Document, counter: LineCounter, prefix: (string | number)[
 /**
  * Reads every document of a YAML or JSON text (JSON is YAML). Empty documents are skipped;
  * `kind: List` is expanded into its items, as kubectl does.
- * @throws WardenError DOCUMENT_INVALID naming the file, document and line of every syntax error
+ * @throws InputError DOCUMENT_INVALID naming the file, document and line of every syntax error
  */
 export function parseDocuments(source: string, text: string): SourceDocument[] {
   const counter = new LineCounter();

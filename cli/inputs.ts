@@ -71,7 +71,7 @@ async function readStream(source: string, stream: AsyncIterable<Uint8Array>): Pr
 /**
  * Reads the named files, directories (recursively: .yaml, .yml, .json) and `-` (stdin).
  * Every unreadable input is reported, not only the first.
- * @throws WardenError INPUT_INVALID
+ * @throws InputError INPUT_INVALID
  */
 export async function readInputs(
   paths: readonly string[],

@@ -26,7 +26,7 @@ export function compilePolicyFrom(
 
 /**
  * Reads and compiles a policy file (one MCPWardenPolicy document).
- * @throws WardenError POLICY_INVALID / INPUT_INVALID / DOCUMENT_INVALID naming the file
+ * @throws InputError POLICY_INVALID / INPUT_INVALID / DOCUMENT_INVALID naming the file
  */
 export async function loadPolicyFile(path: string | URL): Promise<CompiledPolicy> {
   const source = path instanceof URL ? path.pathname : path;

@@ -25,7 +25,7 @@ export interface ManifestSet {
 /**
  * Sorts documents by kind and validates each. Every bad document is reported, each named by
  * file, document number and line.
- * @throws WardenError DOCUMENT_INVALID
+ * @throws InputError DOCUMENT_INVALID
  */
 export function buildManifestSet(documents: readonly SourceDocument[]): ManifestSet {
   const problems: FieldProblem[] = [];

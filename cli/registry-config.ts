@@ -19,7 +19,7 @@ async function readNamedFile(path: string, what: string): Promise<string> {
 /**
  * Registry credentials from a Docker config JSON file (`~/.docker/config.json`, or a mounted
  * `kubernetes.io/dockerconfigjson` Secret's `.dockerconfigjson`).
- * @throws WardenError INPUT_INVALID naming the file
+ * @throws InputError INPUT_INVALID naming the file
  */
 export async function readRegistryConfig(path: string): Promise<CredentialSource> {
   const text = await readNamedFile(path, "registry credentials");
@@ -34,7 +34,7 @@ export async function readRegistryConfig(path: string): Promise<CredentialSource
 /**
  * A sigstore trusted root (`trusted_root.json`, as `cosign` and the sigstore TUF repository ship
  * it), parsed; its contents are checked when a policy with keyless signers first uses it.
- * @throws WardenError INPUT_INVALID naming the file
+ * @throws InputError INPUT_INVALID naming the file
  */
 export async function readTrustedRoot(path: string): Promise<unknown> {
   const text = await readNamedFile(path, "the trusted root");
@@ -60,7 +60,7 @@ export interface TrustedRootSource {
 /**
  * The sigstore trusted root for keyless signers, read from a file or fetched and verified through
  * TUF; undefined when neither is configured.
- * @throws WardenError USAGE or INPUT_INVALID
+ * @throws CliError USAGE or InputError INPUT_INVALID
  */
 export async function obtainTrustedRoot(source: TrustedRootSource): Promise<unknown> {
   if (source.file && source.tufMirror) {

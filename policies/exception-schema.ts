@@ -70,7 +70,7 @@ const validator = compileSchema<Exception>(exceptionSchema);
 
 /**
  * Validates an `MCPWardenException` object. A missing namespace means `default`, as kubectl does.
- * @throws WardenError EXCEPTION_INVALID listing every bad field
+ * @throws InputError EXCEPTION_INVALID listing every bad field
  */
 export function parseException(object: unknown): Exception {
   const problems = validator.problems(object, "");

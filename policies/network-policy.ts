@@ -71,7 +71,7 @@ const validator = compileSchema<NetworkPolicy>(networkPolicySchema);
 /**
  * Validates a NetworkPolicy the way the API server would for the fields the network rules read.
  * A missing namespace means `default`; a missing spec selects every pod and allows no traffic.
- * @throws WardenError DOCUMENT_INVALID listing every bad field
+ * @throws InputError DOCUMENT_INVALID listing every bad field
  */
 export function parseNetworkPolicy(object: unknown, defaultNamespace = "default"): NetworkPolicy {
   const problems = validator.problems(object, "");

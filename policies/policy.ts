@@ -137,7 +137,7 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
 
 /**
  * Validates an authored policy and compiles it for evaluation.
- * @throws WardenError POLICY_INVALID listing every invalid field
+ * @throws InputError POLICY_INVALID listing every invalid field
  */
 export function compilePolicy(object: unknown): CompiledPolicy {
   const problems = validator.problems(object, "");

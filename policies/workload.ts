@@ -99,7 +99,7 @@ function descend(
 /**
  * Reads a workload object into the model the rules judge. Every shape problem in the fields the
  * rules read is reported at once, with its path in the submitted object.
- * @throws WardenError WORKLOAD_INVALID
+ * @throws InputError WORKLOAD_INVALID
  */
 export function toWorkload(object: unknown, defaultNamespace = "default"): Workload {
   if (!isRecord(object)) throw new InputError("WORKLOAD_INVALID", "object must be a mapping");

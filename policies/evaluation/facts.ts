@@ -41,7 +41,7 @@ export type StatementJudgement =
  * `verifiedEvaluations` or, when the statement is not an evaluation of this image, for
  * `rejectedEvaluations` with a reason a person can act on.
  * @param expectedDigest the image digest being verified, `sha256:<hex>` or `<hex>`
- * @throws WardenError INPUT_INVALID when `expectedDigest` is not a SHA-256 digest (a caller's bug)
+ * @throws InputError INPUT_INVALID when `expectedDigest` is not a SHA-256 digest (a caller's bug)
  */
 export function judgeEvaluationStatement(
   statement: unknown,

@@ -61,7 +61,7 @@ function normaliseExpiry(value: string): string | undefined {
 
 /**
  * Parses an ignore file (YAML or JSON). Every bad entry is reported at once, by path.
- * @throws WardenError INPUT_INVALID naming `file`
+ * @throws InputError INPUT_INVALID naming `file`
  */
 export function parseIgnoreFile(text: string, file: string): IgnoreEntry[] {
   const doc = parseDocument(text, { uniqueKeys: true });

@@ -278,7 +278,7 @@ function parsePredicateAt(value: unknown, base: string): EvaluationPredicate {
 
 /**
  * Validates an evaluation predicate (schema and the checks a schema cannot express).
- * @throws WardenError EVALUATION_INVALID listing every bad field
+ * @throws InputError EVALUATION_INVALID listing every bad field
  */
 export function parsePredicate(value: unknown): EvaluationPredicate {
   return parsePredicateAt(value, "");
@@ -309,7 +309,7 @@ function requireSha256(digest: string, what: string): string {
  * invalid is ever signed.
  * @param subject.name the image repository, e.g. `ghcr.io/acme/server` (what cosign writes)
  * @param subject.digest the image digest, `sha256:<hex>` or `<hex>`
- * @throws WardenError INPUT_INVALID for a bad subject, EVALUATION_INVALID for a bad predicate
+ * @throws InputError INPUT_INVALID for a bad subject, EVALUATION_INVALID for a bad predicate
  */
 export function buildStatement(
   subject: { name: string; digest: string },
@@ -368,7 +368,7 @@ const statementValidator = compileSchema<UnknownStatement>({
  * and returns its predicate. A statement for another digest is rejected even if it also names
  * others: a copied attestation must not approve a different image.
  * @param expectedDigest the image digest, `sha256:<hex>` or `<hex>`
- * @throws WardenError STATEMENT_INVALID (not an in-toto Statement), STATEMENT_PREDICATE_TYPE (another
+ * @throws InputError STATEMENT_INVALID (not an in-toto Statement), STATEMENT_PREDICATE_TYPE (another
  *   predicate type), STATEMENT_SUBJECT_MISMATCH (no subject has this sha256), EVALUATION_INVALID
  *   (the predicate does not validate; paths under `predicate.`), INPUT_INVALID (bad expectedDigest)
  */

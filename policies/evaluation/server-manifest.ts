@@ -531,7 +531,7 @@ function trustDeclaration(
  * Parses and validates a `server.json`.
  * @param text the file's contents
  * @param file the file name, for messages and locations
- * @throws WardenError MANIFEST_INVALID naming the file: not JSON (with line and column), or every
+ * @throws InputError MANIFEST_INVALID naming the file: not JSON (with line and column), or every
  *   bad field with its path (e.g. `_meta["dev.mcp-warden/permissions"].egress[0].host`)
  */
 export function parseServerManifest(text: string, file: string): ServerManifest {

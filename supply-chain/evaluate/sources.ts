@@ -38,7 +38,7 @@ export async function openVulnerabilitySource(
 /**
  * Reads and parses an ignore file.
  * @param shownAs the name messages use (as the user gave it)
- * @throws WardenError INPUT_INVALID naming the file
+ * @throws InputError INPUT_INVALID naming the file
  */
 export async function readIgnoreFile(path: string, shownAs: string): Promise<IgnoreEntry[]> {
   let text: string;

@@ -394,7 +394,7 @@ class Stop extends Error {}
 
 /**
  * Starts the server, lists every tool it exposes (following `nextCursor`), and stops it.
- * @throws WardenError MCP_SERVER_FAILED naming the command, with the tail of the server's stderr:
+ * @throws McpServerError MCP_SERVER_FAILED naming the command, with the tail of the server's stderr:
  *   it could not be started, exited, did not answer in time, answered with an error, or returned
  *   invalid tools (then `problems` lists every bad field under `tools/list`)
  */
@@ -408,7 +408,7 @@ export async function listServerTools(
 /**
  * {@link listServerTools}, also saying how the server was isolated, so a caller can warn when it
  * ran without namespaces of its own.
- * @throws WardenError MCP_SERVER_FAILED as {@link listServerTools} does, and when `isolation` is
+ * @throws McpServerError MCP_SERVER_FAILED as {@link listServerTools} does, and when `isolation` is
  *   `required` and this machine cannot run the server in namespaces of its own
  */
 export async function listServerToolsIsolated(

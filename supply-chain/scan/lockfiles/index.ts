@@ -62,7 +62,7 @@ const PARSERS: Record<LockfileFormat, (file: string, text: string) => Lockfile> 
 
 /**
  * The packages a lockfile installs and its pinning findings (control SC-03). Pure: `file` names
- * the lockfile in results and errors and picks the format. Throws `WardenError`
+ * the lockfile in results and errors and picks the format. Throws `ScanError`
  * `LOCKFILE_INVALID` for anything it cannot read. A go.mod read alone has no go.sum to check
  * against; use `parseGoModule` to give it one.
  */

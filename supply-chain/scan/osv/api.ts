@@ -210,7 +210,7 @@ class OsvApi implements VulnerabilitySource {
  * `/v1/querybatch` which advisories concern the packages (in batches, following page tokens),
  * fetches each advisory from `/v1/vulns/{id}`, validates it, and matches locally with the same
  * range semantics as the offline database.
- * @throws (from `matches`) WardenError VULNERABILITY_SOURCE_FAILED naming the URL and the status,
+ * @throws (from `matches`) ScanError VULNERABILITY_SOURCE_FAILED naming the URL and the status,
  *   the deadline, or the abort; OSV_RECORD_INVALID for an advisory that is not a valid record
  */
 export function osvApi(opts: OsvApiOptions = {}): VulnerabilitySource {

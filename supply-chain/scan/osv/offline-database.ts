@@ -269,7 +269,7 @@ class OfflineDatabase implements VulnerabilitySource {
  * Opens an offline OSV database: a directory holding `*.json` OSV records at any depth (OSV's
  * export layout `<Ecosystem>/<ID>.json` among others) or a `.zip` of them (OSV's per-ecosystem
  * `all.zip`). Every record is validated and indexed now, so a bad database fails before a scan.
- * @throws WardenError VULNERABILITY_SOURCE_FAILED when the path cannot be read, OSV_RECORD_INVALID
+ * @throws ScanError VULNERABILITY_SOURCE_FAILED when the path cannot be read, OSV_RECORD_INVALID
  *   naming the file (and zip entry) of a bad record
  */
 export async function openOfflineDatabase(path: string): Promise<VulnerabilitySource> {

@@ -175,7 +175,7 @@ export function osvRecordProblems(value: unknown): FieldProblem[] {
  * Validates one OSV record: the schema's shape, an `introduced` event in every range, one key per
  * event and versions the range's order can read.
  * @param where names the record's origin (a file, a zip entry, a URL) in errors
- * @throws WardenError OSV_RECORD_INVALID naming `where`, the record id and every bad field
+ * @throws ScanError OSV_RECORD_INVALID naming `where`, the record id and every bad field
  */
 export function parseOsvRecord(value: unknown, where: string): OsvRecord {
   // The common case, a valid record, passes the quick check; the schema then only describes
