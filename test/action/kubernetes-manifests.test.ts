@@ -8,12 +8,11 @@ import {
   DEFAULT_RESOURCES,
   EGRESS_HOSTS_ANNOTATION,
   UNSELECTABLE_AGENTS_ANNOTATION,
-  deploymentName,
   generateKubernetesManifests,
-  labelValue,
   type KubernetesManifests,
   type KubernetesManifestsInput,
 } from "../../action/kubernetes-manifests.ts";
+import { deploymentName, labelValue } from "../../action/kubernetes-names.ts";
 import type { DeclaredPermissions } from "../../policies/evaluation/predicate.ts";
 import { WardenError } from "../../policies/errors.ts";
 import { runCli } from "../support/cli.ts";
