@@ -90,7 +90,7 @@ function signingFailure(image: string, e: unknown): WardenError {
  * Writes the generated manifests as `mcp-server.yaml` in `dir`, through a new file renamed into
  * place: a symbolic link committed at that path is replaced, never followed out of the workspace.
  */
-async function writeManifests(dir: string, yaml: string): Promise<string> {
+async function writeManifestFile(dir: string, yaml: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, "mcp-server.yaml");
   const temp = join(dir, `.mcp-server.yaml.${process.pid}.tmp`);
@@ -104,6 +104,7 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n\u0085\u2028\u2029]+/g, " ");
 }
 
+/** Error and warning annotations on the lockfile and manifest lines the findings point at. */
 function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter: Reporter): void {
   // Notices first: the runner shows only the first annotations of each kind per step, and an
   // expired ignore entry must not be crowded out.
@@ -280,7 +281,7 @@ async function writeKubernetesManifests(
     version: predicate.server.version,
     ...(predicate.permissions ? { permissions: predicate.permissions } : {}),
   });
-  const file = await writeManifests(
+  const file = await writeManifestFile(
     resolve(ctx.workspace, inputs.kubernetesManifests),
     manifests.yaml,
   );
@@ -336,6 +337,7 @@ async function signAndAttach(
   return signed;
 }
 
+/** The job summary: verdict, findings, and what was signed, or why signing failed. */
 async function writeSummary(
   evaluation: ReleaseEvaluation,
   inputs: ActionInputs,
