@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { ADMISSION_ERROR, CATALOGUE, EXCEPTION_INVALID, RULE_IDS } from "./catalogue.ts";
+import {
+  ADMISSION_ERROR,
+  CATALOGUE,
+  EXCEPTION_INVALID,
+  RULE_IDS,
+  type RuleInfo,
+} from "./catalogue.ts";
 import { WardenError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
 import { compileGlob, mostSpecific, type Glob } from "./glob.ts";
@@ -179,4 +185,17 @@ export function compilePolicy(object: unknown): CompiledPolicy {
     trustedSigners: doc.spec.images?.trustedSigners ?? [],
     digest: `sha256:${createHash("sha256").update(JSON.stringify(doc)).digest("hex")}`,
   };
+}
+
+/**
+ * The rules this policy runs that need registry facts, as the catalogue declares them: a new
+ * registry rule is looked up for without anyone listing it again.
+ */
+export function registryRulesEnabled(
+  policy: CompiledPolicy,
+  catalogue: readonly RuleInfo[] = CATALOGUE,
+): string[] {
+  return catalogue
+    .filter((r) => r.needsRegistry && policy.actionFor(r.id) !== "off")
+    .map((r) => r.id);
 }
