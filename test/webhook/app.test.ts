@@ -5,9 +5,11 @@ import { pino } from "pino";
 import { createClusterState } from "../../policies/cluster-state.ts";
 import { parseNetworkPolicy } from "../../policies/network-policy.ts";
 import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
-import { buildApp, DeadlineExceeded, withDeadline } from "../../webhook/app.ts";
+import { buildApp } from "../../webhook/app.ts";
+import { DeadlineExceeded, withDeadline } from "../../webhook/decide.ts";
 import { createMetrics } from "../../webhook/metrics.ts";
 import type { StateSnapshot, StateSource } from "../../webhook/state.ts";
+import type { EvidenceProvider } from "../../supply-chain/verify/evidence.ts";
 import {
   compliantPodSpec,
   defaultPolicy,
@@ -37,10 +39,14 @@ function stateWith(overrides: Partial<StateSnapshot> = {}): StateSource {
   return { snapshot: () => snapshot, close: () => Promise.resolve() };
 }
 
-function appWith(state: StateSource = stateWith(), bodyLimit = 3 * 1024 * 1024) {
+function appWith(
+  state: StateSource = stateWith(),
+  bodyLimit = 3 * 1024 * 1024,
+  evidence?: EvidenceProvider,
+) {
   const app = buildApp(
     { logger: pino({ level: "info" }, sink), bodyLimit, maxJsonDepth: 64, deadlineMs: 8000 },
-    { state, metrics: createMetrics() },
+    { state, metrics: createMetrics(), evidence },
   );
   after(() => app.close());
   return app;
@@ -367,4 +373,26 @@ test("image rules are never skipped at admission: without registry facts they de
     /\[image\/signed\] spec\.containers\[0\]\.image: container "server" image ".*" was not verified/,
   );
   assert.match(body.response.status!.message, /\[image\/evaluated\] spec\.containers\[0\]\.image/);
+});
+
+test("the registry is asked exactly when the policy runs a rule the catalogue says needs it", async () => {
+  const asked: string[][] = [];
+  const evidence: EvidenceProvider = (references) => {
+    asked.push([...references]);
+    return Promise.resolve({ forImage: () => undefined });
+  };
+  const withRules = (rules: Record<string, string>) =>
+    appWith(stateWith({ policy: compilePolicy(policyWith({ rules })) }), undefined, evidence);
+  const body = review({ object: pod(compliantPodSpec()) });
+  await validate(
+    withRules({ "*": "enforce", "image/signed": "off", "image/evaluated": "off" }),
+    body,
+  );
+  assert.deepEqual(asked, [], "no registry rule runs: no lookup");
+  const { body: answer } = await validate(
+    withRules({ "*": "enforce", "image/signed": "off" }),
+    body,
+  );
+  assert.deepEqual(asked, [[`ghcr.io/acme/mcp@sha256:${"a".repeat(64)}`]]);
+  assert.equal(answer.response.allowed, false);
 });
