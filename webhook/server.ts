@@ -3,6 +3,7 @@ import { unwatchFile, watchFile } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { TrustMaterial } from "@sigstore/verify";
 import type { CompiledPolicy } from "../policies/policy.ts";
 import { buildApp, DEFAULT_APP_OPTIONS, type WebhookApp } from "./app.ts";
 import { ClusterWatch } from "./cluster-watch.ts";
@@ -35,8 +36,8 @@ export interface ServeInputs {
   insecureRegistries: string[];
   /** Registry credentials (Docker config JSON), already read. */
   registryCredentials: CredentialSource | undefined;
-  /** A sigstore trusted root (parsed JSON) for the policy's keyless signers. */
-  trustedRoot: unknown;
+  /** A sigstore trusted root for the policy's keyless signers, loaded and checked at start-up. */
+  trustedRoot: TrustMaterial | undefined;
   /** Read each pod's imagePullSecrets (and its service account's) for registry lookups. */
   pullSecrets: boolean;
 }
