@@ -71,6 +71,8 @@ async function readTls(inputs: ServeInputs): Promise<{ key: Buffer; cert: Buffer
 /** Starts the webhook on HTTPS; certificate rotation (cert-manager) is picked up without restart. */
 export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise<RunningWebhook> {
   const tls = await readTls(inputs);
+  // One clock for watch staleness, cache lifetimes and decisions.
+  const now = () => new Date();
   const kubeConfig = kubeConfigFor(inputs);
   let state: StateSource;
   if (kubeConfig) {
@@ -80,6 +82,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       policyName: inputs.policyName,
       staleAfterMs: inputs.staleAfterMs,
       logger,
+      now,
     });
     watch.start();
     state = watch;
@@ -109,7 +112,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
         timeoutMs: Math.max(500, Math.floor(deadlineMs / 3)),
         retries: 1,
       }),
-    { trustedRoot: inputs.trustedRoot },
+    { trustedRoot: inputs.trustedRoot, cache: { now: () => now().getTime() } },
   );
   const app = buildApp(
     {
@@ -121,6 +124,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
     },
     {
       state,
+      now,
       metrics: createMetrics({ processMetrics: true }),
       evidence: evidence.provide,
       credentialsFor:
