@@ -166,6 +166,13 @@ async function run(out: string): Promise<void> {
         body: deployment("mcp-fetch", compliant()),
       }),
     );
+    await record("deployment-create-dry-run", () =>
+      apps.createNamespacedDeployment({
+        namespace: NAMESPACE,
+        body: deployment("dry", compliant()),
+        dryRun: "All",
+      }),
+    );
     await record("deployment-update", async () => {
       const current = await apps.readNamespacedDeployment({
         name: "mcp-fetch",
