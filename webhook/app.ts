@@ -24,7 +24,7 @@ export interface AppDeps {
   state: StateSource;
   metrics: WebhookMetrics;
   now?: () => Date;
-  /** Registry facts for image/signed and image/evaluated; without it those rules deny. */
+  /** Registry facts for the rules that need a registry; without it those rules deny. */
   evidence?: EvidenceProvider | undefined;
   /** The pod's pull-secret credentials for those lookups (from the API server). */
   credentialsFor?: CredentialsFor | undefined;
