@@ -2,14 +2,14 @@ import { CATALOGUE } from "../policies/catalogue.ts";
 import { evaluate, type Decision } from "../policies/engine.ts";
 import { WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
-import type { CompiledPolicy } from "../policies/policy.ts";
+import { registryRulesEnabled, type CompiledPolicy } from "../policies/policy.ts";
 import { parseDocuments, type SourceDocument } from "./documents.ts";
 import { readInputs } from "./inputs.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { buildManifestSet } from "./manifest-set.ts";
-import { evidenceFor, needsRegistry, type RegistryAccess } from "./registry-access.ts";
+import { evidenceFor, type RegistryAccess } from "./registry-access.ts";
 import type { ImageEvidence } from "../policies/image-evidence.ts";
-import { imageSites } from "../policies/rules/image.ts";
+import { imageReferences } from "../policies/rules/image.ts";
 import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
@@ -97,10 +97,8 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
   const set = buildManifestSet(documents);
   const policy = await choosePolicy(inputs.policyFile, set.policies);
   let evidence: ImageEvidence | undefined;
-  if (inputs.verifyImages && needsRegistry(policy)) {
-    const images = set.workloads.flatMap(({ workload }) =>
-      imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
-    );
+  if (inputs.verifyImages && registryRulesEnabled(policy).length > 0) {
+    const images = set.workloads.flatMap(({ workload }) => imageReferences(workload));
     evidence = await (await evidenceFor(inputs.registry)).provide(images, policy);
   }
   const results = set.workloads.map(({ workload, document }) => ({

@@ -42,6 +42,11 @@ export function imageSites(workload: Workload): ImageSite[] {
   return sites;
 }
 
+/** The references of every image the pod pulls, in `imageSites` order; blank ones left out. */
+export function imageReferences(workload: Workload): string[] {
+  return imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : []));
+}
+
 const DIGEST_PINNED = "image/digest-pinned";
 const SIGNED = "image/signed";
 const EVALUATED = "image/evaluated";
