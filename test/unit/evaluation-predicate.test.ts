@@ -22,7 +22,7 @@ import {
   type EvaluationPredicate,
 } from "../../policies/evaluation/predicate.ts";
 import type { ImageFacts } from "../../policies/image-evidence.ts";
-import type { TrustLevel } from "../../policies/rule.ts";
+import type { TrustLevel } from "../../policies/trust-level.ts";
 import { imageRules } from "../../policies/rules/image.ts";
 import { contextFor } from "../support/context.ts";
 
