@@ -1,5 +1,5 @@
 import { CATALOGUE } from "../policies/catalogue.ts";
-import { evaluate, type Decision } from "../policies/engine.ts";
+import { evaluate } from "../policies/engine.ts";
 import { WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
 import { registryRulesEnabled, type CompiledPolicy } from "../policies/policy.ts";
@@ -13,6 +13,7 @@ import { imageReferences } from "../policies/rules/image.ts";
 import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
+import type { CheckReport } from "./report.ts";
 
 export type ReportFormat = "text" | "json" | "sarif";
 
@@ -30,20 +31,6 @@ export interface CheckIo {
   stdin: AsyncIterable<Uint8Array>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-}
-
-export interface WorkloadResult {
-  kind: string;
-  namespace: string;
-  name: string;
-  document: SourceDocument;
-  decision: Decision;
-}
-
-export interface CheckReport {
-  policy: CompiledPolicy;
-  results: WorkloadResult[];
-  skipped: string[];
 }
 
 function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {

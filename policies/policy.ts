@@ -10,7 +10,8 @@ import { WardenError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
 import { compileGlob, mostSpecific, type Glob } from "./glob.ts";
 import { policySchema, type RULE_ACTIONS } from "./policy-schema.ts";
-import type { RuleSettings, TrustLevel } from "./rule.ts";
+import type { RuleSettings } from "./rule.ts";
+import type { TrustLevel } from "./trust-level.ts";
 import { compileSchema } from "./schema-validator.ts";
 
 export type RuleAction = (typeof RULE_ACTIONS)[number];

@@ -1,6 +1,6 @@
 import { WardenError, type FieldProblem } from "../errors.ts";
 import { fieldPath } from "../field-path.ts";
-import type { TrustLevel } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import { compileSchema } from "../schema-validator.ts";
 import schema from "./predicate.schema.json" with { type: "json" };
 

@@ -1,7 +1,8 @@
 import { fieldPath } from "../field-path.ts";
 import type { ImageFacts } from "../image-evidence.ts";
 import { isDigestPinned, parseImageReference } from "../image-reference.ts";
-import type { Finding, Rule, RuleContext, TrustLevel } from "../rule.ts";
+import type { Finding, Rule, RuleContext } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import type { ContainerKind, Workload } from "../workload.ts";
 
 /** One place in the pod that names an image. */

@@ -26,6 +26,7 @@ import {
   installNpmServer,
   installPypiServer,
 } from "../support/mcp-servers.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 let dir: string;
 before(() => {
@@ -53,14 +54,11 @@ async function failure(
   signal?: AbortSignal,
   isolation?: Isolation,
 ): Promise<WardenError> {
-  try {
-    await listServerTools(stdio, { timeoutMs, signal, ...(isolation ? { isolation } : {}) });
-  } catch (e) {
-    assert.ok(e instanceof WardenError, `expected a WardenError, got ${String(e)}`);
-    assert.equal(e.code, "MCP_SERVER_FAILED", e.describe());
-    return e;
-  }
-  assert.fail("expected MCP_SERVER_FAILED");
+  return assertRejectsWithCode(
+    listServerTools(stdio, { timeoutMs, signal, ...(isolation ? { isolation } : {}) }),
+    "MCP_SERVER_FAILED",
+    WardenError,
+  );
 }
 
 // A process is gone when /proc has no entry for it or it is a zombie waiting to be reaped.

@@ -5,16 +5,10 @@ import { WardenError } from "../../policies/errors.ts";
 import { compileGlob, mostSpecific } from "../../policies/glob.ts";
 import { compilePolicy, parseDuration, registryRulesEnabled } from "../../policies/policy.ts";
 import { defaultPolicy, policyWith } from "../support/policies.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 function problemsOf(fn: () => unknown): { path: string; message: string }[] {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WardenError);
-    assert.equal(e.code, "POLICY_INVALID");
-    return [...e.problems];
-  }
-  assert.fail("expected POLICY_INVALID");
+  return [...assertThrowsWithCode(fn, "POLICY_INVALID", WardenError).problems];
 }
 
 test("the default policy: every rule enforced, no-secret-env warned, exceptions from mcp-warden-system, image/* never exempt", () => {
