@@ -1,7 +1,7 @@
 import type { FieldProblem } from "../policies/errors.ts";
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from "../policies/evaluation/controls.ts";
 import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
-import type { TrustLevel } from "../policies/rule.ts";
+import type { TrustLevel } from "../policies/trust-level.ts";
 import { secureServiceUrl } from "../supply-chain/service-url.ts";
 import { vulnerabilityDbOf, type VulnerabilityDb } from "../supply-chain/evaluate/sources.ts";
 import { ActionError } from "./errors.ts";

@@ -1,19 +1,20 @@
 import { CATALOGUE } from "../policies/catalogue.ts";
-import { evaluate, type Decision } from "../policies/engine.ts";
+import { evaluate } from "../policies/engine.ts";
 import { InputError, WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
-import type { CompiledPolicy } from "../policies/policy.ts";
+import { registryRulesEnabled, type CompiledPolicy } from "../policies/policy.ts";
 import { parseDocuments, type SourceDocument } from "./documents.ts";
 import { CliError } from "./errors.ts";
 import { readInputs } from "./inputs.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { buildManifestSet } from "./manifest-set.ts";
-import { evidenceFor, needsRegistry, type RegistryAccess } from "./registry-access.ts";
+import { evidenceFor, type RegistryAccess } from "./registry-access.ts";
 import type { ImageEvidence } from "../policies/image-evidence.ts";
-import { imageSites } from "../policies/rules/image.ts";
+import { imageReferences } from "../policies/rules/image.ts";
 import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
+import type { CheckReport } from "./report.ts";
 
 export type ReportFormat = "text" | "json" | "sarif";
 
@@ -31,20 +32,6 @@ export interface CheckIo {
   stdin: AsyncIterable<Uint8Array>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-}
-
-export interface WorkloadResult {
-  kind: string;
-  namespace: string;
-  name: string;
-  document: SourceDocument;
-  decision: Decision;
-}
-
-export interface CheckReport {
-  policy: CompiledPolicy;
-  results: WorkloadResult[];
-  skipped: string[];
 }
 
 function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
@@ -98,10 +85,8 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
   const set = buildManifestSet(documents);
   const policy = await choosePolicy(inputs.policyFile, set.policies);
   let evidence: ImageEvidence | undefined;
-  if (inputs.verifyImages && needsRegistry(policy)) {
-    const images = set.workloads.flatMap(({ workload }) =>
-      imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
-    );
+  if (inputs.verifyImages && registryRulesEnabled(policy).length > 0) {
+    const images = set.workloads.flatMap(({ workload }) => imageReferences(workload));
     evidence = await (await evidenceFor(inputs.registry)).provide(images, policy);
   }
   const results = set.workloads.map(({ workload, document }) => ({

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { SEVERITY_THRESHOLDS } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
-import type { TrustLevel } from "../policies/rule.ts";
+import type { TrustLevel } from "../policies/trust-level.ts";
 import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import {

@@ -1,4 +1,3 @@
-import type { CompiledPolicy } from "../policies/policy.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence, type RegistryEvidence } from "../supply-chain/verify/evidence.ts";
 import {
@@ -37,11 +36,4 @@ export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvide
     timeoutMs: access.timeoutMs,
   });
   return registryEvidence(() => client, { trustedRoot });
-}
-
-/** Whether any registry rule would run under this policy. */
-export function needsRegistry(policy: CompiledPolicy): boolean {
-  return (
-    policy.actionFor("image/signed") !== "off" || policy.actionFor("image/evaluated") !== "off"
-  );
 }

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { errorMessage, InputError } from "../policies/errors.ts";
 import { fromDockerConfig, type CredentialSource } from "../supply-chain/registry/credentials.ts";
+import type { TrustMaterial } from "@sigstore/verify";
+import { KeylessError, usableTrustedRoot } from "../supply-chain/verify/keyless.ts";
 import { fetchTrustedRoot, TufRootError } from "../supply-chain/verify/tuf-root.ts";
 import { CliError } from "./errors.ts";
 
@@ -33,7 +35,7 @@ export async function readRegistryConfig(path: string): Promise<CredentialSource
 
 /**
  * A sigstore trusted root (`trusted_root.json`, as `cosign` and the sigstore TUF repository ship
- * it), parsed; its contents are checked when a policy with keyless signers first uses it.
+ * it), parsed; `obtainTrustedRoot` checks its contents.
  * @throws InputError INPUT_INVALID naming the file
  */
 export async function readTrustedRoot(path: string): Promise<unknown> {
@@ -59,10 +61,28 @@ export interface TrustedRootSource {
 
 /**
  * The sigstore trusted root for keyless signers, read from a file or fetched and verified through
- * TUF; undefined when neither is configured.
+ * TUF, and checked now, so a bad one stops the command before any verification; undefined when
+ * neither is configured.
  * @throws CliError USAGE or InputError INPUT_INVALID
  */
-export async function obtainTrustedRoot(source: TrustedRootSource): Promise<unknown> {
+export async function obtainTrustedRoot(
+  source: TrustedRootSource,
+): Promise<TrustMaterial | undefined> {
+  const json = await trustedRootJson(source);
+  if (json === undefined) return undefined;
+  try {
+    return usableTrustedRoot(json);
+  } catch (e) {
+    if (!(e instanceof KeylessError)) throw e;
+    const from = source.file ?? `the trusted root from ${source.tufMirror}`;
+    throw new InputError("INPUT_INVALID", `${from}: ${e.message}`, {
+      problems: e.problems,
+      cause: e,
+    });
+  }
+}
+
+async function trustedRootJson(source: TrustedRootSource): Promise<unknown> {
   if (source.file && source.tufMirror) {
     throw new CliError("USAGE", "give either --trusted-root or --tuf-mirror, not both");
   }

@@ -40,7 +40,3 @@ export const CATALOGUE: readonly RuleInfo[] = [
 ];
 
 export const RULE_IDS: readonly string[] = CATALOGUE.map((r) => r.id);
-
-export function ruleInfo(id: string): RuleInfo | undefined {
-  return CATALOGUE.find((r) => r.id === id);
-}

@@ -19,6 +19,31 @@ export interface ExceptionResolution {
   findings: readonly Finding[];
 }
 
+/** An exception's globs, and the rule ids each rule glob covers. */
+interface ExceptionGlobs {
+  namespaces: readonly Glob[];
+  rules: readonly { glob: Glob; covers: readonly string[] }[];
+}
+
+// Compiled once per exception object: the cluster state keeps the same objects until it changes,
+// so requests reuse them instead of rebuilding regexps each time.
+const compiledGlobs = new WeakMap<Exception, ExceptionGlobs>();
+
+function globsOf(ex: Exception): ExceptionGlobs {
+  let globs = compiledGlobs.get(ex);
+  if (!globs) {
+    globs = {
+      namespaces: ex.spec.namespaces.map(compileGlob),
+      rules: ex.spec.rules.map((source) => {
+        const glob = compileGlob(source);
+        return { glob, covers: RULE_IDS.filter((r) => glob.matches(r)) };
+      }),
+    };
+    compiledGlobs.set(ex, globs);
+  }
+  return globs;
+}
+
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function requestedExceptions(workload: Workload): string[] {
@@ -45,13 +70,14 @@ function whyNotGranted(
   if (ex.spec.expires !== undefined && Date.parse(ex.spec.expires) <= now.getTime()) {
     return `exception ${id} expired at ${ex.spec.expires}`;
   }
-  if (!ex.spec.namespaces.some((ns) => compileGlob(ns).matches(workload.namespace))) {
+  const globs = globsOf(ex);
+  if (!globs.namespaces.some((ns) => ns.matches(workload.namespace))) {
     return `exception ${id} does not cover namespace ${workload.namespace} (it covers ${ex.spec.namespaces.join(", ")})`;
   }
-  for (const rule of ex.spec.rules) {
-    const covered = RULE_IDS.filter((r) => compileGlob(rule).matches(r));
-    const forbidden = covered.filter((r) => !policy.isExemptible(r));
-    if (covered.length === 0) return `exception ${id} names ${rule}, which matches no rule`;
+  for (const { glob, covers } of globs.rules) {
+    const rule = glob.source;
+    const forbidden = covers.filter((r) => !policy.isExemptible(r));
+    if (covers.length === 0) return `exception ${id} names ${rule}, which matches no rule`;
     if (forbidden.length > 0) {
       return `exception ${id} names ${rule}, which covers ${forbidden.join(", ")}: the policy does not let exceptions exempt from ${forbidden.length === 1 ? "it" : "them"}`;
     }
@@ -112,8 +138,9 @@ export function resolveExceptions(
       if (why) reasons.push(why);
       return why === undefined;
     });
-    if (granted) grants.push({ exception: granted, rules: granted.spec.rules.map(compileGlob) });
-    else invalid(`${reasons.join("; ")}; it grants nothing`);
+    if (granted) {
+      grants.push({ exception: granted, rules: globsOf(granted).rules.map((r) => r.glob) });
+    } else invalid(`${reasons.join("; ")}; it grants nothing`);
   }
   return { grants, findings };
 }

@@ -1,4 +1,4 @@
-import type { TrustLevel } from "./rule.ts";
+import type { TrustLevel } from "./trust-level.ts";
 
 /**
  * What the registry said about one image, gathered at the edge (registry client, signature

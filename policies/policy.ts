@@ -1,10 +1,17 @@
 import { createHash } from "node:crypto";
-import { ADMISSION_ERROR, CATALOGUE, EXCEPTION_INVALID, RULE_IDS } from "./catalogue.ts";
+import {
+  ADMISSION_ERROR,
+  CATALOGUE,
+  EXCEPTION_INVALID,
+  RULE_IDS,
+  type RuleInfo,
+} from "./catalogue.ts";
 import { errorMessage, InputError, type FieldProblem } from "./errors.ts";
 import { fieldPath } from "./field-path.ts";
 import { compileGlob, mostSpecific, type Glob } from "./glob.ts";
 import { policySchema, type RULE_ACTIONS } from "./policy-schema.ts";
-import type { RuleSettings, TrustLevel } from "./rule.ts";
+import type { RuleSettings } from "./rule.ts";
+import type { TrustLevel } from "./trust-level.ts";
 import { compileSchema } from "./schema-validator.ts";
 
 export type RuleAction = (typeof RULE_ACTIONS)[number];
@@ -12,6 +19,17 @@ export type RuleAction = (typeof RULE_ACTIONS)[number];
 export type TrustedSigner =
   | { keyless: { issuer: string; subject?: string; subjectRegExp?: string }; key?: undefined }
   | { key: { publicKey: string }; keyless?: undefined };
+
+/** A keyless signer from the policy: issuer matched exactly, subject exactly or by regexp. */
+export interface KeylessIdentity {
+  /** The OIDC issuer, compared exactly with the certificate's Fulcio issuer extension. */
+  issuer: string;
+  /**
+   * The certificate's subject alternative name: a string matches exactly; a regular expression
+   * is tested as the policy author wrote it (anchor it with `^…$` to match the whole name).
+   */
+  subject: string | RegExp;
+}
 
 /** An `MCPWardenPolicy` as authored, after schema validation. */
 export interface PolicyDocument {
@@ -38,6 +56,8 @@ export interface CompiledPolicy {
   exceptionNamespaces: readonly string[];
   isExemptible(ruleId: string): boolean;
   trustedSigners: readonly TrustedSigner[];
+  /** The keyless trusted signers, their subject regexps compiled once for every verification. */
+  keylessIdentities: readonly KeylessIdentity[];
   /** `sha256:<hex>` of the whole policy: verification results are cached per policy digest. */
   digest: string;
 }
@@ -135,6 +155,17 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
   return problems;
 }
 
+/** Keyless signers as identities; the schema and semanticProblems have checked the regexps. */
+export function keylessIdentities(signers: readonly TrustedSigner[]): KeylessIdentity[] {
+  return signers.flatMap((s): KeylessIdentity[] => {
+    if (!s.keyless) return [];
+    const { issuer, subject, subjectRegExp } = s.keyless;
+    if (subject !== undefined) return [{ issuer, subject }];
+    if (subjectRegExp !== undefined) return [{ issuer, subject: new RegExp(subjectRegExp, "u") }];
+    return [];
+  });
+}
+
 /**
  * Validates an authored policy and compiles it for evaluation.
  * @throws InputError POLICY_INVALID listing every invalid field
@@ -177,6 +208,20 @@ export function compilePolicy(object: unknown): CompiledPolicy {
     isExemptible: (ruleId) =>
       !NEVER_EXEMPTIBLE.has(ruleId) && exemptible.some((g) => g.matches(ruleId)),
     trustedSigners: doc.spec.images?.trustedSigners ?? [],
+    keylessIdentities: keylessIdentities(doc.spec.images?.trustedSigners ?? []),
     digest: `sha256:${createHash("sha256").update(JSON.stringify(doc)).digest("hex")}`,
   };
+}
+
+/**
+ * The rules this policy runs that need registry facts, as the catalogue declares them: a new
+ * registry rule is looked up for without anyone listing it again.
+ */
+export function registryRulesEnabled(
+  policy: CompiledPolicy,
+  catalogue: readonly RuleInfo[] = CATALOGUE,
+): string[] {
+  return catalogue
+    .filter((r) => r.needsRegistry && policy.actionFor(r.id) !== "off")
+    .map((r) => r.id);
 }

@@ -1,5 +1,6 @@
 import type { ClusterState } from "./cluster-state.ts";
 import type { ImageEvidence } from "./image-evidence.ts";
+import type { TrustLevel } from "./trust-level.ts";
 import type { Workload } from "./workload.ts";
 
 /** One problem a rule found, at one field of the object as submitted. */
@@ -16,8 +17,6 @@ export interface RuleSettings {
   allowPersistentVolumeClaims: boolean;
   evaluation: { minTrustLevel: TrustLevel; maxAgeMs: number };
 }
-
-export type TrustLevel = "L1" | "L2" | "L3" | "L4";
 
 export interface RuleContext {
   workload: Workload;

@@ -26,6 +26,8 @@ export interface ClusterWatchOptions {
   /** How long a broken watch may serve cached data before its rules deny. */
   staleAfterMs: number;
   logger: Logger;
+  /** The webhook's clock, which stamps when a watch started failing; the system clock if unset. */
+  now?: (() => Date) | undefined;
 }
 
 /** Items of a list response carry no apiVersion and kind (watch events do): restore them. */
@@ -171,6 +173,7 @@ export class ClusterWatch implements StateSource {
       path,
       list: () => list() as Promise<KubernetesListObject<KubernetesObject>>,
       onChange: () => this.changed(resource),
+      now: this.opts.now ?? (() => new Date()),
       onError: (err) =>
         this.opts.logger.warn(
           { resource, err: describe(err) },

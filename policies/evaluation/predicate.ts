@@ -1,7 +1,7 @@
 import { InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath } from "../field-path.ts";
 import { isRecord } from "../guards.ts";
-import type { TrustLevel } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import { compileSchema } from "../schema-validator.ts";
 import schema from "./predicate.schema.json" with { type: "json" };
 

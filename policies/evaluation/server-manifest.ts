@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { errorMessage, InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath, parseFieldPath } from "../field-path.ts";
-import type { TrustLevel } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import { compileSchema } from "../schema-validator.ts";
 import {
   TRUST_LEVELS,

@@ -1,7 +1,8 @@
 import { fieldPath } from "../field-path.ts";
 import type { ImageFacts } from "../image-evidence.ts";
 import { isDigestPinned, parseImageReference } from "../image-reference.ts";
-import type { Finding, Rule, RuleContext, TrustLevel } from "../rule.ts";
+import type { Finding, Rule, RuleContext } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import { containerLabel, type Workload } from "../workload.ts";
 
 /** One place in the pod that names an image. */
@@ -34,6 +35,11 @@ export function imageSites(workload: Workload): ImageSite[] {
     });
   });
   return sites;
+}
+
+/** The references of every image the pod pulls, in `imageSites` order; blank ones left out. */
+export function imageReferences(workload: Workload): string[] {
+  return imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : []));
 }
 
 const DIGEST_PINNED = "image/digest-pinned";

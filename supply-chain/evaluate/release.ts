@@ -27,7 +27,7 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
-import { listServerToolsIsolated } from "../mcp/live-tools.ts";
+import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilityMatch, VulnerabilitySource } from "../scan/types.ts";
 
@@ -179,7 +179,7 @@ async function observeTools(
       'the manifest gives no stdio command (a stdio package or _meta["dev.mcp-warden/stdio"]), so the running server\'s tools could not be listed';
   } else {
     try {
-      const listed = await listServerToolsIsolated(manifest.stdio, {
+      const listed = await listServerTools(manifest.stdio, {
         timeoutMs: inputs.toolTimeoutMs,
         ...(inputs.signal ? { signal: inputs.signal } : {}),
       });

@@ -4,7 +4,8 @@ import type { RegistryClient } from "../registry/client.ts";
 import type { CredentialSource } from "../registry/credentials.ts";
 import { FactsCache, type FactsCacheOptions } from "./facts-cache.ts";
 import { gatherImageFacts } from "./gather.ts";
-import { keylessTrust, type KeylessTrust } from "./keyless.ts";
+import type { TrustMaterial } from "@sigstore/verify";
+import { trustFrom, type KeylessTrust } from "./keyless.ts";
 import { trustedKeys, type TrustedKey } from "./trusted-keys.ts";
 
 /** Credentials for one request (a pod's pull secrets), with an id that changes when they do. */
@@ -42,7 +43,11 @@ interface Scope {
  */
 export function registryEvidence(
   makeClient: (credentials?: CredentialSource) => RegistryClient,
-  opts: { cache?: Partial<FactsCacheOptions>; trustedRoot?: unknown } = {},
+  opts: {
+    cache?: Partial<FactsCacheOptions>;
+    /** Loaded and checked where it is configured (`usableTrustedRoot`). */
+    trustedRoot?: TrustMaterial | undefined;
+  } = {},
 ): RegistryEvidence {
   const trustByPolicy = new Map<string, Scope["trust"]>();
   const clients = new Map<string, RegistryClient>();
@@ -58,8 +63,8 @@ export function registryEvidence(
     if (!trust) {
       if (trustByPolicy.size >= MAX_POLICIES) trustByPolicy.clear();
       const keyless =
-        opts.trustedRoot !== undefined && policy.trustedSigners.some((s) => s.keyless)
-          ? keylessTrust(opts.trustedRoot, policy.trustedSigners)
+        opts.trustedRoot !== undefined && policy.keylessIdentities.length > 0
+          ? trustFrom(opts.trustedRoot, policy.keylessIdentities)
           : undefined;
       trust = { keys: trustedKeys(policy.trustedSigners), ...(keyless ? { keyless } : {}) };
       trustByPolicy.set(policy.digest, trust);

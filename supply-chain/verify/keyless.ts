@@ -15,7 +15,11 @@ import {
 } from "@sigstore/verify";
 import { errorClass, type FieldProblem } from "../../policies/errors.ts";
 import { isRecord } from "../../policies/guards.ts";
-import type { TrustedSigner } from "../../policies/policy.ts";
+import {
+  keylessIdentities,
+  type KeylessIdentity,
+  type TrustedSigner,
+} from "../../policies/policy.ts";
 
 export type KeylessErrorCode =
   /** The trusted root is not a sigstore TrustedRoot; `problems` lists every bad field. */
@@ -24,17 +28,6 @@ export type KeylessErrorCode =
   | "KEYLESS_OPTIONS_INVALID";
 
 export class KeylessError extends errorClass<KeylessErrorCode>("KeylessError") {}
-
-/** A keyless signer from the policy: issuer matched exactly, subject exactly or by regexp. */
-export interface KeylessIdentity {
-  /** The OIDC issuer, compared exactly with the certificate's Fulcio issuer extension. */
-  issuer: string;
-  /**
-   * The certificate's subject alternative name: a string matches exactly; a regular expression
-   * is tested as the policy author wrote it (anchor it with `^…$` to match the whole name).
-   */
-  subject: string | RegExp;
-}
 
 /**
  * How much independent evidence a keyless bundle must carry (`@sigstore/verify` thresholds).
@@ -208,17 +201,6 @@ export function loadTrustedRoot(json: unknown): TrustMaterial {
   }
 }
 
-/** The policy's keyless signers as identities (the policy schema has checked the regexps). */
-export function keylessIdentities(signers: readonly TrustedSigner[]): KeylessIdentity[] {
-  return signers.flatMap((s): KeylessIdentity[] => {
-    if (!s.keyless) return [];
-    const { issuer, subject, subjectRegExp } = s.keyless;
-    if (subject !== undefined) return [{ issuer, subject }];
-    if (subjectRegExp !== undefined) return [{ issuer, subject: new RegExp(subjectRegExp, "u") }];
-    return [];
-  });
-}
-
 /** Fills in and checks thresholds against what the trusted root can vouch for. */
 export function resolveThresholds(
   material: TrustMaterial,
@@ -272,12 +254,30 @@ export function keylessTrust(
   signers: readonly TrustedSigner[],
   thresholds: Partial<KeylessThresholds> = {},
 ): KeylessTrust {
-  const trustMaterial = loadTrustedRoot(trustedRoot);
-  return {
-    trustMaterial,
-    identities: keylessIdentities(signers),
-    thresholds: resolveThresholds(trustMaterial, thresholds),
-  };
+  return trustFrom(loadTrustedRoot(trustedRoot), keylessIdentities(signers), thresholds);
+}
+
+/**
+ * Keyless trust over a trusted root already loaded (`usableTrustedRoot`) and identities already
+ * compiled (the compiled policy's `keylessIdentities`). Throws KeylessError.
+ */
+export function trustFrom(
+  trustMaterial: TrustMaterial,
+  identities: readonly KeylessIdentity[],
+  thresholds: Partial<KeylessThresholds> = {},
+): KeylessTrust {
+  return { trustMaterial, identities, thresholds: resolveThresholds(trustMaterial, thresholds) };
+}
+
+/**
+ * Loads a trusted root and checks that it can vouch for keyless bundles under the default
+ * thresholds, so a bad one is refused when it is configured, not at the first verification.
+ * Throws KeylessError.
+ */
+export function usableTrustedRoot(trustedRoot: unknown): TrustMaterial {
+  const material = loadTrustedRoot(trustedRoot);
+  resolveThresholds(material);
+  return material;
 }
 
 function describeError(err: unknown): string {

@@ -16,14 +16,9 @@ import { WardenError } from "../../policies/errors.ts";
 import { checkDescriptions, listedToolsAt } from "../../policies/evaluation/description-safety.ts";
 import { compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { readToolDefinitions, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
-import {
-  listServerTools,
-  listServerToolsIsolated,
-  namespaceSupport,
-  type Isolation,
-  type ListedTools,
-  type StdioCommand,
-} from "../../supply-chain/mcp/live-tools.ts";
+import { namespaceSupport, type Isolation } from "../../supply-chain/mcp/isolation.ts";
+import { listServerTools, type ListedTools } from "../../supply-chain/mcp/live-tools.ts";
+import type { StdioCommand } from "../../supply-chain/mcp/stdio-transport.ts";
 import {
   NPM_SERVERS,
   PYPI_SERVERS,
@@ -31,6 +26,7 @@ import {
   installNpmServer,
   installPypiServer,
 } from "../support/mcp-servers.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 let dir: string;
 before(() => {
@@ -58,14 +54,11 @@ async function failure(
   signal?: AbortSignal,
   isolation?: Isolation,
 ): Promise<WardenError> {
-  try {
-    await listServerTools(stdio, { timeoutMs, signal, ...(isolation ? { isolation } : {}) });
-  } catch (e) {
-    assert.ok(e instanceof WardenError, `expected a WardenError, got ${String(e)}`);
-    assert.equal(e.code, "MCP_SERVER_FAILED", e.describe());
-    return e;
-  }
-  assert.fail("expected MCP_SERVER_FAILED");
+  return assertRejectsWithCode(
+    listServerTools(stdio, { timeoutMs, signal, ...(isolation ? { isolation } : {}) }),
+    "MCP_SERVER_FAILED",
+    WardenError,
+  );
 }
 
 // A process is gone when /proc has no entry for it or it is a zombie waiting to be reaped.
@@ -138,7 +131,7 @@ process.stdin.on("data", (chunk) => {
 test("server-everything: the live tool list is the recorded one, and raises no description findings", async () => {
   const s = NPM_SERVERS.everything;
   const entry = await installNpmServer(s);
-  const { tools, isolation } = await listServerToolsIsolated(
+  const { tools, isolation } = await listServerTools(
     { command: process.execPath, args: [entry] },
     { timeoutMs: 60_000 },
   );
@@ -153,7 +146,7 @@ test("server-filesystem 2025.3.28 and 2025.7.1: live lists match the recordings;
   const lists: ToolDefinition[][] = [];
   for (const s of [NPM_SERVERS.filesystemOld, NPM_SERVERS.filesystem]) {
     const entry = await installNpmServer(s);
-    const { tools, isolation } = await listServerToolsIsolated(
+    const { tools, isolation } = await listServerTools(
       { command: process.execPath, args: [entry, dir], cwd: dir },
       { timeoutMs: 60_000 },
     );
@@ -180,7 +173,7 @@ test("mcp-server-time from PyPI, run with python", async (t) => {
     );
     return;
   }
-  const tools = await listServerTools(
+  const { tools } = await listServerTools(
     { command: python.python, args: [...python.args, "--local-timezone", "UTC"] },
     { timeoutMs: 60_000 },
   );
@@ -336,10 +329,10 @@ async function fromParentWithSecret(
   const liveTools = new URL("../../supply-chain/mcp/live-tools.ts", import.meta.url);
   writeFileSync(
     parent,
-    `import { listServerToolsIsolated } from ${JSON.stringify(liveTools.href)};
+    `import { listServerTools } from ${JSON.stringify(liveTools.href)};
      const [isolation, server, out, serverEnv] = process.argv.slice(2);
      try {
-       const listed = await listServerToolsIsolated(
+       const listed = await listServerTools(
          { command: process.execPath, args: [server, out, isolation === "off" ? "" : "umount"],
            ...(serverEnv === "" ? {} : { env: JSON.parse(serverEnv) }) },
          { timeoutMs: 20000, isolation },
@@ -480,7 +473,7 @@ test("invalid tools are reported field by field; JSON-RPC errors name the server
 
 test("pages are followed; fields the SDK does not model are kept for the pin; no tools capability is no tools", async () => {
   const raw = script("raw2.cjs", RAW_SERVER);
-  const tools = await listServerTools(
+  const { tools } = await listServerTools(
     { ...raw, args: [...raw.args, "paged"] },
     { timeoutMs: 10_000 },
   );
@@ -489,7 +482,7 @@ test("pages are followed; fields the SDK does not model are kept for the pin; no
     ["a", "b", "c"],
   );
   assert.deepEqual(tools[2]?.annotations, { readOnlyHint: true, "x-vendor": "kept" });
-  const none = await listServerTools(
+  const { tools: none } = await listServerTools(
     { ...raw, args: [...raw.args, "no-tools"] },
     { timeoutMs: 10_000 },
   );

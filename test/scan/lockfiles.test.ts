@@ -9,6 +9,7 @@ import {
   parseLockfile,
 } from "../../supply-chain/scan/lockfiles/index.ts";
 import type { Lockfile, LockedPackage } from "../../supply-chain/scan/types.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const FIXTURES = new URL("../fixtures/lockfiles/", import.meta.url);
 const fixture = (path: string): string => readFileSync(new URL(path, FIXTURES), "utf8");
@@ -24,14 +25,11 @@ function find(lock: Lockfile, name: string, version?: string): LockedPackage {
 
 /** Asserts that parsing throws LOCKFILE_INVALID naming `file` in the message and a problem. */
 function assertInvalid(file: string, text: string, problemPath?: string): WardenError {
-  let caught: unknown;
-  try {
-    parseLockfile(file, text);
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof WardenError, `expected a WardenError, got ${String(caught)}`);
-  assert.equal(caught.code, "LOCKFILE_INVALID");
+  const caught = assertThrowsWithCode(
+    () => parseLockfile(file, text),
+    "LOCKFILE_INVALID",
+    WardenError,
+  );
   assert.ok(caught.message.includes(file));
   assert.ok(caught.problems.length > 0);
   assert.ok(caught.problems.every((p) => p.path.startsWith(file)));

@@ -6,7 +6,9 @@ import type { AddressInfo } from "node:net";
 import { osvApi } from "../../supply-chain/scan/osv/api.ts";
 import { pep503Name } from "../../supply-chain/scan/osv/versions.ts";
 
-import { locked, rejection } from "../support/scan.ts";
+import { WardenError } from "../../policies/errors.ts";
+import { locked } from "../support/scan.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 // A stand-in for api.osv.dev on loopback, answering in the real API's shapes: querybatch lists
 // `{id, modified}` per query (every advisory naming the package, whatever the version, so the
@@ -193,10 +195,11 @@ test("next_page_token is followed per query", async () => {
 
 test("an HTTP error fails with VULNERABILITY_SOURCE_FAILED naming the URL and status", async () => {
   reset({ status: 500 });
-  const error = await rejection(
+  const error = await assertRejectsWithCode(
     osvApi({ baseUrl }).matches([locked("npm", "mcp-remote", "0.1.15")]),
+    "VULNERABILITY_SOURCE_FAILED",
+    WardenError,
   );
-  assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
   assert.ok(error.message.includes(`${baseUrl}/v1/querybatch`));
   assert.ok(error.message.includes("500"));
 });
@@ -213,10 +216,11 @@ test("a vulns request that fails names its URL", async () => {
     return fetch(url.replace("MCPW-TEST-gone", "MCPW-TEST-missing"), init);
   };
   try {
-    const error = await rejection(
+    const error = await assertRejectsWithCode(
       osvApi({ baseUrl, fetch: fetchMissing }).matches([locked("npm", "edge-gone", "1.0.0")]),
+      "VULNERABILITY_SOURCE_FAILED",
+      WardenError,
     );
-    assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
     assert.ok(error.message.includes("/v1/vulns/MCPW-TEST-gone"));
     assert.ok(error.message.includes("404"));
   } finally {
@@ -237,10 +241,11 @@ test("an invalid advisory from the API fails with OSV_RECORD_INVALID naming its 
     ],
   });
   try {
-    const error = await rejection(
+    const error = await assertRejectsWithCode(
       osvApi({ baseUrl }).matches([locked("npm", "edge-broken", "0.1.0")]),
+      "OSV_RECORD_INVALID",
+      WardenError,
     );
-    assert.equal(error.code, "OSV_RECORD_INVALID");
     assert.ok(error.message.includes(`${baseUrl}/v1/vulns/MCPW-TEST-broken`));
     assert.deepEqual(
       error.problems.map((p) => p.path),
@@ -254,11 +259,12 @@ test("an invalid advisory from the API fails with OSV_RECORD_INVALID naming its 
 test("a server slower than the deadline fails within it", async () => {
   reset({ delayMs: 5000 });
   const start = Date.now();
-  const error = await rejection(
+  const error = await assertRejectsWithCode(
     osvApi({ baseUrl, timeoutMs: 300 }).matches([locked("npm", "mcp-remote", "0.1.15")]),
+    "VULNERABILITY_SOURCE_FAILED",
+    WardenError,
   );
   const elapsed = Date.now() - start;
-  assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
   assert.ok(error.message.includes(`${baseUrl}/v1/querybatch`));
   assert.ok(error.message.includes("300 ms"));
   assert.ok(elapsed < 2000, `took ${elapsed} ms`);
@@ -268,12 +274,13 @@ test("the caller's signal aborts the scan", async () => {
   reset({ delayMs: 5000 });
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 100).unref();
-  const error = await rejection(
+  const error = await assertRejectsWithCode(
     osvApi({ baseUrl }).matches([locked("npm", "mcp-remote", "0.1.15")], {
       signal: controller.signal,
     }),
+    "VULNERABILITY_SOURCE_FAILED",
+    WardenError,
   );
-  assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
   assert.ok(error.message.includes("aborted"));
 });
 
@@ -284,11 +291,12 @@ test("an unreachable API fails with VULNERABILITY_SOURCE_FAILED", async () => {
   await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  const error = await rejection(
+  const error = await assertRejectsWithCode(
     osvApi({ baseUrl: `http://127.0.0.1:${port}/`, timeoutMs: 2000 }).matches([
       locked("npm", "mcp-remote", "0.1.15"),
     ]),
+    "VULNERABILITY_SOURCE_FAILED",
+    WardenError,
   );
-  assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
   assert.ok(error.message.includes(`http://127.0.0.1:${port}/v1/querybatch`));
 });

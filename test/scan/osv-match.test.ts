@@ -7,7 +7,8 @@ import semver from "semver";
 import { predicateProblems } from "../../policies/evaluation/predicate.ts";
 import { buildIndex, matchPackages, type OsvIndex } from "../../supply-chain/scan/osv/index.ts";
 import { judgeAffected } from "../../supply-chain/scan/osv/match.ts";
-import { parseOsvRecord, type OsvRecord } from "../../supply-chain/scan/osv/record.ts";
+import { parseOsvRecord } from "../../supply-chain/scan/osv/record.ts";
+import type { OsvRecord } from "../../supply-chain/scan/osv/record-types.ts";
 import { pep440Order } from "../../supply-chain/scan/osv/versions.ts";
 import type { Ecosystem, LockedPackage } from "../../supply-chain/scan/types.ts";
 

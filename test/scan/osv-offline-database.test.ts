@@ -11,7 +11,9 @@ import {
   openOfflineDatabaseWith,
 } from "../../supply-chain/scan/osv/offline-database.ts";
 import type { LockedPackage } from "../../supply-chain/scan/types.ts";
-import { locked, rejection } from "../support/scan.ts";
+import { WardenError } from "../../policies/errors.ts";
+import { locked } from "../support/scan.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/osv/", import.meta.url));
 const fixtureFiles: Record<string, Uint8Array> = {};
@@ -96,8 +98,11 @@ test("a malformed record fails naming the file, the record id and the field", as
     ],
   };
   await writeFile(join(dir, "MCPW-TEST-bad.json"), JSON.stringify(bad));
-  const error = await rejection(openOfflineDatabase(join(tmp, "bad-dir")));
-  assert.equal(error.code, "OSV_RECORD_INVALID");
+  const error = await assertRejectsWithCode(
+    openOfflineDatabase(join(tmp, "bad-dir")),
+    "OSV_RECORD_INVALID",
+    WardenError,
+  );
   assert.ok(error.message.includes(join(dir, "MCPW-TEST-bad.json")));
   assert.ok(error.message.includes("MCPW-TEST-bad"));
   assert.deepEqual(
@@ -107,8 +112,11 @@ test("a malformed record fails naming the file, the record id and the field", as
 
   const zip = join(tmp, "bad.zip");
   await writeFile(zip, zipSync({ "npm/MCPW-TEST-bad.json": strToU8(JSON.stringify(bad)) }));
-  const inZip = await rejection(openOfflineDatabase(zip));
-  assert.equal(inZip.code, "OSV_RECORD_INVALID");
+  const inZip = await assertRejectsWithCode(
+    openOfflineDatabase(zip),
+    "OSV_RECORD_INVALID",
+    WardenError,
+  );
   assert.ok(inZip.message.includes(zip));
   assert.ok(inZip.message.includes("npm/MCPW-TEST-bad.json"));
 });
@@ -116,31 +124,47 @@ test("a malformed record fails naming the file, the record id and the field", as
 test("a file that is not JSON fails naming it", async () => {
   const zip = join(tmp, "not-json.zip");
   await writeFile(zip, zipSync({ "GHSA-xxxx.json": strToU8("{ not json") }));
-  const error = await rejection(openOfflineDatabase(zip));
-  assert.equal(error.code, "OSV_RECORD_INVALID");
+  const error = await assertRejectsWithCode(
+    openOfflineDatabase(zip),
+    "OSV_RECORD_INVALID",
+    WardenError,
+  );
   assert.ok(error.message.includes("GHSA-xxxx.json"));
 });
 
 test("a path that cannot be read fails with VULNERABILITY_SOURCE_FAILED", async () => {
   for (const path of [join(tmp, "missing"), join(tmp, "missing.zip")]) {
-    const error = await rejection(openOfflineDatabase(path));
-    assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
+    const error = await assertRejectsWithCode(
+      openOfflineDatabase(path),
+      "VULNERABILITY_SOURCE_FAILED",
+      WardenError,
+    );
     assert.ok(error.message.includes(path));
   }
   const corrupt = join(tmp, "corrupt.zip");
   await writeFile(corrupt, "PK\u0003\u0004 this is not a zip");
-  const error = await rejection(openOfflineDatabase(corrupt));
-  assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
+  const error = await assertRejectsWithCode(
+    openOfflineDatabase(corrupt),
+    "VULNERABILITY_SOURCE_FAILED",
+    WardenError,
+  );
   assert.ok(error.message.includes(corrupt));
   const text = join(tmp, "records.txt");
   await writeFile(text, "{}");
-  assert.equal((await rejection(openOfflineDatabase(text))).code, "VULNERABILITY_SOURCE_FAILED");
+  await assertRejectsWithCode(
+    openOfflineDatabase(text),
+    "VULNERABILITY_SOURCE_FAILED",
+    WardenError,
+  );
 });
 
 test("an aborted scan rejects", async () => {
   const db = await openOfflineDatabase(fixtures);
-  const error = await rejection(db.matches(packages, { signal: AbortSignal.abort() }));
-  assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
+  await assertRejectsWithCode(
+    db.matches(packages, { signal: AbortSignal.abort() }),
+    "VULNERABILITY_SOURCE_FAILED",
+    WardenError,
+  );
 });
 
 // Enough records for openOfflineDatabase to share the reading with worker threads; with
@@ -237,8 +261,7 @@ test("in a large database, the first bad record in name order is the one reporte
     [zip, `${zip} entry PyPI/MCPW-BIG-02501.json`],
   ] as const)
     for (const open of opens) {
-      const error = await rejection(open(path));
-      assert.equal(error.code, "OSV_RECORD_INVALID");
+      const error = await assertRejectsWithCode(open(path), "OSV_RECORD_INVALID", WardenError);
       assert.ok(error.message.includes(where), error.message);
       assert.ok(error.message.includes("MCPW-BIG-02501"));
       assert.deepEqual(
@@ -258,8 +281,11 @@ test("a zip entry whose data does not match its CRC-32 fails naming the entry", 
   const zip = join(tmp, "big-crc.zip");
   await writeFile(zip, text);
   for (const open of opens) {
-    const error = await rejection(open(zip));
-    assert.equal(error.code, "VULNERABILITY_SOURCE_FAILED");
+    const error = await assertRejectsWithCode(
+      open(zip),
+      "VULNERABILITY_SOURCE_FAILED",
+      WardenError,
+    );
     assert.ok(error.message.includes("MCPW-BIG-01234.json"), error.message);
   }
 });

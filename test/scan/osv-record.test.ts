@@ -5,6 +5,7 @@ import { WardenError } from "../../policies/errors.ts";
 import fc from "fast-check";
 import { isValidOsvRecord } from "../../supply-chain/scan/osv/record-shape.ts";
 import { osvRecordProblems, parseOsvRecord } from "../../supply-chain/scan/osv/record.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const fixtures = new URL("../fixtures/osv/", import.meta.url);
 
@@ -34,15 +35,13 @@ function base(): Draft {
 
 /** Parses `value` expecting OSV_RECORD_INVALID; returns the error's problem paths. */
 function problemPaths(value: unknown, where = "db/npm/MCPW-TEST-bad.json"): string[] {
-  try {
-    parseOsvRecord(value, where);
-  } catch (e) {
-    assert.ok(e instanceof WardenError);
-    assert.equal(e.code, "OSV_RECORD_INVALID");
-    assert.ok(e.message.includes(where), "the message names where the record came from");
-    return e.problems.map((p) => p.path);
-  }
-  assert.fail("expected OSV_RECORD_INVALID");
+  const e = assertThrowsWithCode(
+    () => parseOsvRecord(value, where),
+    "OSV_RECORD_INVALID",
+    WardenError,
+  );
+  assert.ok(e.message.includes(where), "the message names where the record came from");
+  return e.problems.map((p) => p.path);
 }
 
 test("every fixture record parses", () => {
@@ -62,16 +61,14 @@ test("a valid record is returned as given, unknown fields kept", () => {
 test("the message names the file and the record id", () => {
   const value = base();
   delete value.modified;
-  try {
-    parseOsvRecord(value, "osv/npm/MCPW-TEST-bad.json");
-    assert.fail("expected an error");
-  } catch (e) {
-    assert.ok(e instanceof WardenError);
-    assert.equal(e.code, "OSV_RECORD_INVALID");
-    assert.ok(e.message.includes("osv/npm/MCPW-TEST-bad.json"));
-    assert.ok(e.message.includes("MCPW-TEST-bad"));
-    assert.deepEqual(e.problems, [{ path: "modified", message: "is required" }]);
-  }
+  const e = assertThrowsWithCode(
+    () => parseOsvRecord(value, "osv/npm/MCPW-TEST-bad.json"),
+    "OSV_RECORD_INVALID",
+    WardenError,
+  );
+  assert.ok(e.message.includes("osv/npm/MCPW-TEST-bad.json"));
+  assert.ok(e.message.includes("MCPW-TEST-bad"));
+  assert.deepEqual(e.problems, [{ path: "modified", message: "is required" }]);
 });
 
 test("malformed ranges and events are reported by field path", () => {
@@ -145,11 +142,12 @@ test("versions of ECOSYSTEM ranges must be readable in the ecosystem's order", (
 test("not an object, or an object without an id", () => {
   assert.deepEqual(problemPaths([], "a.json"), [""]);
   assert.deepEqual(problemPaths({ modified: "2026-01-10T00:00:00Z" }, "b.json"), ["id"]);
-  try {
-    parseOsvRecord({ modified: "2026-01-10T00:00:00Z" }, "b.json");
-  } catch (e) {
-    assert.ok(e instanceof WardenError && e.message.includes("without an id"));
-  }
+  const e = assertThrowsWithCode(
+    () => parseOsvRecord({ modified: "2026-01-10T00:00:00Z" }, "b.json"),
+    "OSV_RECORD_INVALID",
+    WardenError,
+  );
+  assert.ok(e.message.includes("without an id"));
 });
 
 test("the quick check never accepts what the schema rejects, and accepts every fixture", () => {

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseOsvRecord, type OsvRecord } from "../../supply-chain/scan/osv/record.ts";
+import { parseOsvRecord } from "../../supply-chain/scan/osv/record.ts";
+import type { OsvRecord } from "../../supply-chain/scan/osv/record-types.ts";
 import { cvssBaseScore, levelOfScore, severityOf } from "../../supply-chain/scan/osv/severity.ts";
 
 function fixture(path: string): OsvRecord {

@@ -34,6 +34,7 @@ import {
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
 import { findTool, pushImage } from "../support/supply-chain.ts";
 import { validPredicate } from "../support/evaluation.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const run = promisify(execFile);
 const ISSUER = "https://token.actions.githubusercontent.com";
@@ -260,27 +261,30 @@ describe("keyless signing and verification against Fulcio/Rekor/TSA on loopback"
       tlogs: [{ baseUrl: "", publicKey: { rawBytes: "!!" } }],
       certificateAuthorities: [{ certChain: { certificates: [] } }],
     };
-    assert.throws(
+    const invalid = assertThrowsWithCode(
       () => keylessTrust(bad, [exact()]),
-      (err: unknown) =>
-        err instanceof KeylessError &&
-        err.code === "TRUSTED_ROOT_INVALID" &&
-        JSON.stringify(err.problems.map((p) => p.path)) ===
-          JSON.stringify([
-            "mediaType",
-            "tlogs[0].baseUrl",
-            "tlogs[0].publicKey.rawBytes",
-            "tlogs[0].logId",
-            "certificateAuthorities[0].certChain.certificates",
-          ]),
+      "TRUSTED_ROOT_INVALID",
+      KeylessError,
     );
-    assert.throws(
+    assert.deepEqual(
+      invalid.problems.map((p) => p.path),
+      [
+        "mediaType",
+        "tlogs[0].baseUrl",
+        "tlogs[0].publicKey.rawBytes",
+        "tlogs[0].logId",
+        "certificateAuthorities[0].certChain.certificates",
+      ],
+    );
+    const unmeetable = assertThrowsWithCode(
       () =>
         keylessTrust({ ...sigstore.trustedRoot, ctlogs: [] }, [exact()], { timestampThreshold: 0 }),
-      (err: unknown) =>
-        err instanceof KeylessError &&
-        err.code === "KEYLESS_OPTIONS_INVALID" &&
-        err.problems.map((p) => p.path).join() === "timestampThreshold,ctlogThreshold",
+      "KEYLESS_OPTIONS_INVALID",
+      KeylessError,
+    );
+    assert.deepEqual(
+      unmeetable.problems.map((p) => p.path),
+      ["timestampThreshold", "ctlogThreshold"],
     );
     // A root without a CT log works when the policy's edge opts out of SCTs explicitly.
     assert.ok(

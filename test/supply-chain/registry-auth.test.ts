@@ -27,6 +27,7 @@ import {
   parseDigest,
   parseManifest,
 } from "../../supply-chain/registry/types.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 test("parses Docker Hub, GHCR, Quay, ECR and distribution challenges", () => {
   assert.deepEqual(
@@ -176,9 +177,10 @@ test("readBounded stops an endless body at the limit, reading only a little past
       controller.enqueue(new Uint8Array(1024));
     },
   });
-  await assert.rejects(
+  await assertRejectsWithCode(
     readBounded(new Response(endless), 10 * 1024, ctx(), "blob"),
-    (err: unknown) => err instanceof RegistryError && err.code === "TOO_LARGE",
+    "TOO_LARGE",
+    RegistryError,
   );
   assert.ok(pulled <= 13, `pulled ${pulled} chunks`);
 
@@ -191,9 +193,10 @@ test("readBounded stops an endless body at the limit, reading only a little past
     },
   });
   const declared = new Response(body, { headers: { "content-length": "999999" } });
-  await assert.rejects(
+  await assertRejectsWithCode(
     readBounded(declared, 1024, ctx(), "manifest"),
-    (err: unknown) => err instanceof RegistryError && err.code === "TOO_LARGE",
+    "TOO_LARGE",
+    RegistryError,
   );
   assert.equal(started, false);
 

@@ -8,7 +8,6 @@ import { after, before, describe, test } from "node:test";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
 import { RegistryError } from "../../supply-chain/registry/errors.ts";
-import type { RegistryErrorCode } from "../../supply-chain/registry/errors.ts";
 import {
   EMPTY_DESCRIPTOR,
   EMPTY_JSON,
@@ -19,6 +18,7 @@ import { SKIP_NO_REGISTRY, startRegistry } from "../support/registry-server.ts";
 import type { RegistryServer } from "../support/registry-server.ts";
 import { startTokenIssuer } from "../support/token-issuer.ts";
 import type { TokenIssuer, TokenIssuerOptions } from "../support/token-issuer.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 const skip = SKIP_NO_REGISTRY;
 const REPO = "team/app";
@@ -62,14 +62,6 @@ function clientFor(registry: RegistryServer, username: string, password: string)
     credentials: staticCredentials({ [registry.host]: { username, password } }),
     timeoutMs: 5000,
     retries: 0,
-  });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: RegistryErrorCode): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof RegistryError, `expected a RegistryError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return true;
   });
 }
 
@@ -158,7 +150,11 @@ describe("Bearer tokens against distribution 2.8 in token mode", { skip, timeout
     const { issuer, registry } = pair;
     const client = clientFor(registry, "alice", "wrong");
     const start = issuer.requests().length;
-    await rejectsWith(client.getManifest(`${registry.host}/${REPO}`, "v1"), "UNAUTHORIZED");
+    await assertRejectsWithCode(
+      client.getManifest(`${registry.host}/${REPO}`, "v1"),
+      "UNAUTHORIZED",
+      RegistryError,
+    );
     const seen = issuer.requests().slice(start);
     assert.equal(seen.length, 1, JSON.stringify(seen));
     assert.equal(seen[0]?.issued, false);
@@ -169,9 +165,10 @@ describe("Bearer tokens against distribution 2.8 in token mode", { skip, timeout
     const { issuer, registry } = pair;
     const client = clientFor(registry, "mallory", "mallory-pw");
     const start = issuer.requests().length;
-    await rejectsWith(
+    await assertRejectsWithCode(
       client.getBlob(`${registry.host}/${REPO}`, digestOf(EMPTY_JSON)),
       "UNAUTHORIZED",
+      RegistryError,
     );
     assert.equal(issuer.requests().length - start, 1);
   });
@@ -181,7 +178,11 @@ describe("Bearer tokens against distribution 2.8 in token mode", { skip, timeout
     // bob may use OTHER only: his token for REPO has an empty access list.
     const client = clientFor(registry, "bob", "bob-pw");
     const start = issuer.requests().length;
-    await rejectsWith(client.getManifest(`${registry.host}/${REPO}`, "v1"), "UNAUTHORIZED");
+    await assertRejectsWithCode(
+      client.getManifest(`${registry.host}/${REPO}`, "v1"),
+      "UNAUTHORIZED",
+      RegistryError,
+    );
     const seen = issuer.requests().slice(start);
     assert.equal(seen.length, 1, JSON.stringify(seen));
     assert.equal(seen[0]?.issued, true);
@@ -197,10 +198,15 @@ describe("a token naming another repository", { skip, timeout: 30_000 }, () => {
       const { issuer, registry } = pair;
       const client = clientFor(registry, "alice", "alice-pw");
       const started = Date.now();
-      await rejectsWith(client.getManifest(`${registry.host}/${REPO}`, "v1"), "UNAUTHORIZED");
-      await rejectsWith(
+      await assertRejectsWithCode(
+        client.getManifest(`${registry.host}/${REPO}`, "v1"),
+        "UNAUTHORIZED",
+        RegistryError,
+      );
+      await assertRejectsWithCode(
         client.pushBlob(`${registry.host}/${REPO}`, EMPTY_JSON, MEDIA_TYPES.ociEmpty),
         "UNAUTHORIZED",
+        RegistryError,
       );
       assert.ok(Date.now() - started < 5000, "refused promptly");
       const seen = issuer.requests();

@@ -9,18 +9,13 @@ import {
   staticCredentials,
 } from "../../supply-chain/registry/credentials.ts";
 import { RegistryError } from "../../supply-chain/registry/errors.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 
 function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof RegistryError, String(err));
-    assert.equal(err.code, "CREDENTIALS_INVALID");
-    return err.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  return assert.fail("expected CREDENTIALS_INVALID");
+  const err = assertThrowsWithCode(fn, "CREDENTIALS_INVALID", RegistryError);
+  return err.problems.map((p) => `${p.path}: ${p.message}`);
 }
 
 test("docker config: auth, username/password and identitytoken entries", () => {

@@ -18,7 +18,6 @@ import { RegistryClient, legacyTag, referrersTag } from "../../supply-chain/regi
 import type { RegistryClientOptions } from "../../supply-chain/registry/client.ts";
 import { fromDockerConfig, staticCredentials } from "../../supply-chain/registry/credentials.ts";
 import { RegistryError } from "../../supply-chain/registry/errors.ts";
-import type { RegistryErrorCode } from "../../supply-chain/registry/errors.ts";
 import { assertUrlAllowed, registryBaseUrl } from "../../supply-chain/registry/http.ts";
 import {
   EMPTY_DESCRIPTOR,
@@ -31,24 +30,10 @@ import { makeTestCA } from "../e2e/support/certs.ts";
 import { SKIP_NO_REGISTRY, startRegistry } from "../support/registry-server.ts";
 import { encode, findTool, pushImage } from "../support/supply-chain.ts";
 import type { RegistryServer } from "../support/registry-server.ts";
+import { assertRejectsWithCode, assertThrowsWithCode } from "../support/throws.ts";
 
 const run = promisify(execFile);
 const skip = SKIP_NO_REGISTRY;
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: RegistryErrorCode,
-  context = "",
-): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof RegistryError, `expected a RegistryError, got ${String(err)}`);
-    assert.equal(err.code, code, `${err.message}\n${context}`);
-    return err;
-  }
-  assert.fail(`expected ${code}, but the call succeeded`);
-}
 
 /** An artifact manifest the way cosign v3 lays out a bundle referrer: empty config, one layer. */
 async function referrerManifest(
@@ -189,11 +174,16 @@ describe("registry client against docker-registry (distribution 2.8)", { skip },
 
   test("missing tags, manifests and blobs are NOT_FOUND", async () => {
     const repo = `${registry.host}/mcp/app`;
-    await rejectsWith(client.resolve(`${repo}:nope`), "NOT_FOUND");
-    await rejectsWith(client.getManifest(`${registry.host}/mcp/none`, "v1"), "NOT_FOUND");
-    await rejectsWith(
+    await assertRejectsWithCode(client.resolve(`${repo}:nope`), "NOT_FOUND", RegistryError);
+    await assertRejectsWithCode(
+      client.getManifest(`${registry.host}/mcp/none`, "v1"),
+      "NOT_FOUND",
+      RegistryError,
+    );
+    await assertRejectsWithCode(
       client.getBlob(repo, digestOf(new TextEncoder().encode("absent"))),
       "NOT_FOUND",
+      RegistryError,
     );
     assert.equal(await client.findManifest(repo, "nope"), undefined);
   });
@@ -208,19 +198,30 @@ describe("registry client against docker-registry (distribution 2.8)", { skip },
     const layer = await readFile(layerPath);
     layer[layer.length - 1] = (layer[layer.length - 1] ?? 0) ^ 0xff;
     await writeFile(layerPath, layer);
-    await rejectsWith(client.getBlob(repo, image.layer.digest), "DIGEST_MISMATCH", registry.logs());
+    await assertRejectsWithCode(
+      client.getBlob(repo, image.layer.digest),
+      "DIGEST_MISMATCH",
+      RegistryError,
+      registry.logs(),
+    );
 
     // Replace the manifest's stored bytes with other valid JSON of the same length.
     const manifestPath = registry.blobPath(image.manifest.digest);
     const text = await readFile(manifestPath, "utf8");
     await writeFile(manifestPath, text.replace('"aaaa"', '"bbbb"'));
-    await rejectsWith(
+    await assertRejectsWithCode(
       client.getManifest(repo, image.manifest.digest),
       "DIGEST_MISMATCH",
+      RegistryError,
       registry.logs(),
     );
     // By tag, the registry announces the digest it linked, which the bytes no longer match.
-    await rejectsWith(client.getManifest(repo, "v1"), "DIGEST_MISMATCH", registry.logs());
+    await assertRejectsWithCode(
+      client.getManifest(repo, "v1"),
+      "DIGEST_MISMATCH",
+      RegistryError,
+      registry.logs(),
+    );
   });
 
   test("TOO_LARGE for a manifest or blob over the limit, announced or streamed", async () => {
@@ -229,14 +230,23 @@ describe("registry client against docker-registry (distribution 2.8)", { skip },
       annotations: { "org.example.padding": "x".repeat(64 * 1024) },
     });
     const small = clientFor({ maxManifestBytes: 1024, maxBlobBytes: 16 });
-    await rejectsWith(small.getManifest(repo, "big"), "TOO_LARGE");
-    await rejectsWith(small.getManifest(repo, big.manifest.digest), "TOO_LARGE");
-    await rejectsWith(small.getBlob(repo, big.config.digest), "TOO_LARGE");
-    await rejectsWith(client.getBlob(repo, big.config.digest, { maxBytes: 10 }), "TOO_LARGE");
+    await assertRejectsWithCode(small.getManifest(repo, "big"), "TOO_LARGE", RegistryError);
+    await assertRejectsWithCode(
+      small.getManifest(repo, big.manifest.digest),
+      "TOO_LARGE",
+      RegistryError,
+    );
+    await assertRejectsWithCode(small.getBlob(repo, big.config.digest), "TOO_LARGE", RegistryError);
+    await assertRejectsWithCode(
+      client.getBlob(repo, big.config.digest, { maxBytes: 10 }),
+      "TOO_LARGE",
+      RegistryError,
+    );
     // Pushing refuses before sending.
-    await rejectsWith(
+    await assertRejectsWithCode(
       small.pushManifest(repo, "too-big", new Uint8Array(2048), MEDIA_TYPES.ociManifest),
       "TOO_LARGE",
+      RegistryError,
     );
 
     // Without Content-Length the client counts bytes as they arrive and stops at the limit.
@@ -244,8 +254,16 @@ describe("registry client against docker-registry (distribution 2.8)", { skip },
     try {
       const viaProxy = clientFor({ maxManifestBytes: 1024, maxBlobBytes: 16 });
       const proxied = `${proxy.host}/mcp/large`;
-      await rejectsWith(viaProxy.getManifest(proxied, big.manifest.digest), "TOO_LARGE");
-      await rejectsWith(viaProxy.getBlob(proxied, big.config.digest), "TOO_LARGE");
+      await assertRejectsWithCode(
+        viaProxy.getManifest(proxied, big.manifest.digest),
+        "TOO_LARGE",
+        RegistryError,
+      );
+      await assertRejectsWithCode(
+        viaProxy.getBlob(proxied, big.config.digest),
+        "TOO_LARGE",
+        RegistryError,
+      );
       const ok = await clientFor().getManifest(proxied, big.manifest.digest);
       assert.equal(ok.digest, big.manifest.digest);
     } finally {
@@ -331,13 +349,14 @@ describe("registry client against docker-registry (distribution 2.8)", { skip },
 
   test("attachReferrer refuses a manifest without a subject", async () => {
     const repo = `${registry.host}/mcp/signed`;
-    await rejectsWith(
+    await assertRejectsWithCode(
       client.attachReferrer(
         repo,
         encode({ schemaVersion: 2, config: EMPTY_DESCRIPTOR, layers: [] }),
         MEDIA_TYPES.ociManifest,
       ),
       "INVALID_REFERENCE",
+      RegistryError,
     );
   });
 
@@ -526,15 +545,23 @@ describe("registry auth against docker-registry (distribution 2.8)", { skip }, (
     const wrong = new RegistryClient({
       credentials: fromDockerConfig(dockerConfig(registry.host, "alice", "wrong")),
     });
-    const err = await rejectsWith(wrong.resolve(`${repo}:v1`), "UNAUTHORIZED");
+    const err = await assertRejectsWithCode(
+      wrong.resolve(`${repo}:v1`),
+      "UNAUTHORIZED",
+      RegistryError,
+    );
     assert.equal(err.registry, registry.host);
-    await rejectsWith(new RegistryClient().resolve(`${repo}:v1`), "UNAUTHORIZED");
+    await assertRejectsWithCode(
+      new RegistryClient().resolve(`${repo}:v1`),
+      "UNAUTHORIZED",
+      RegistryError,
+    );
     const elsewhere = new RegistryClient({
       credentials: staticCredentials({
         "registry.example.com": { username: "alice", password: "correct horse" },
       }),
     });
-    await rejectsWith(elsewhere.resolve(`${repo}:v1`), "UNAUTHORIZED");
+    await assertRejectsWithCode(elsewhere.resolve(`${repo}:v1`), "UNAUTHORIZED", RegistryError);
   });
 
   test("the referrers fallback works behind auth", async () => {
@@ -591,7 +618,11 @@ describe("Bearer challenges from docker-registry's token auth", { skip }, () => 
       const client = new RegistryClient({
         credentials: staticCredentials({ [registry.host]: { username: "alice", password: "pw" } }),
       });
-      await rejectsWith(client.resolve(`${registry.host}/team/app:v1`), "UNAUTHORIZED");
+      await assertRejectsWithCode(
+        client.resolve(`${registry.host}/team/app:v1`),
+        "UNAUTHORIZED",
+        RegistryError,
+      );
       assert.equal(seen.length, 1);
       const url = new URL(seen[0]?.url ?? "", `http://${realm.host}`);
       assert.equal(url.pathname, "/token");
@@ -604,7 +635,11 @@ describe("Bearer challenges from docker-registry's token auth", { skip }, () => 
       seen.length = 0;
       answer = { status: 200, body: '{"access_token":"not-a-token-this-registry-trusts"}' };
       const anonymous = new RegistryClient();
-      await rejectsWith(anonymous.resolve(`${registry.host}/team/app:v1`), "UNAUTHORIZED");
+      await assertRejectsWithCode(
+        anonymous.resolve(`${registry.host}/team/app:v1`),
+        "UNAUTHORIZED",
+        RegistryError,
+      );
       assert.equal(seen.length, 1);
       assert.equal(seen[0]?.authorization, undefined, "anonymous token request");
     } finally {
@@ -626,7 +661,11 @@ describe("Bearer challenges from docker-registry's token auth", { skip }, () => 
       const client = new RegistryClient({
         credentials: staticCredentials({ [registry.host]: { username: "alice", password: "pw" } }),
       });
-      await rejectsWith(client.resolve(`${registry.host}/team/app:v1`), "INSECURE_REFUSED");
+      await assertRejectsWithCode(
+        client.resolve(`${registry.host}/team/app:v1`),
+        "INSECURE_REFUSED",
+        RegistryError,
+      );
     } finally {
       await registry.stop();
     }
@@ -638,9 +677,10 @@ describe("failing registries", () => {
     const server = createServer();
     const { host, close } = await listen(server);
     await close();
-    const err = await rejectsWith(
+    const err = await assertRejectsWithCode(
       new RegistryClient({ timeoutMs: 5000 }).resolve(`${host}/app:v1`),
       "UNREACHABLE",
+      RegistryError,
     );
     assert.equal(err.registry, host);
     assert.equal(err.operation, "resolve");
@@ -654,9 +694,10 @@ describe("failing registries", () => {
     });
     const { host, close } = await listen(server);
     try {
-      await rejectsWith(
+      await assertRejectsWithCode(
         new RegistryClient({ retries: 2 }).resolve(`${host}/app:v1`),
         "UNREACHABLE",
+        RegistryError,
       );
       assert.equal(connections, 3);
     } finally {
@@ -670,14 +711,18 @@ describe("failing registries", () => {
     const { host, close } = await listen(server);
     try {
       const client = new RegistryClient({ timeoutMs: 300 });
-      const err = await rejectsWith(client.getManifest(`${host}/app`, "v1"), "TIMEOUT");
+      const err = await assertRejectsWithCode(
+        client.getManifest(`${host}/app`, "v1"),
+        "TIMEOUT",
+        RegistryError,
+      );
       assert.equal(err.operation, "getManifest");
       // The caller's own signal cancels too.
       const caller = new AbortController();
       const slow = new RegistryClient({ timeoutMs: 60_000 });
       const pending = slow.resolve(`${host}/app:v1`, { signal: caller.signal });
       setTimeout(() => caller.abort(), 50);
-      await rejectsWith(pending, "TIMEOUT");
+      await assertRejectsWithCode(pending, "TIMEOUT", RegistryError);
     } finally {
       for (const s of sockets) s.destroy();
       await close();
@@ -686,13 +731,15 @@ describe("failing registries", () => {
 
   test("plain HTTP is refused before any I/O for hosts that are neither loopback nor insecure", () => {
     const ctx = { registry: "registry.example.com", operation: "resolve" };
-    assert.throws(
+    assertThrowsWithCode(
       () => assertUrlAllowed(new URL("http://registry.example.com/v2/"), [], ctx),
-      (err: unknown) => err instanceof RegistryError && err.code === "INSECURE_REFUSED",
+      "INSECURE_REFUSED",
+      RegistryError,
     );
-    assert.throws(
+    assertThrowsWithCode(
       () => assertUrlAllowed(new URL("http://10.0.0.5:5000/v2/"), ["10.0.0.6:5000"], ctx),
-      (err: unknown) => err instanceof RegistryError && err.code === "INSECURE_REFUSED",
+      "INSECURE_REFUSED",
+      RegistryError,
     );
     assertUrlAllowed(new URL("http://10.0.0.5:5000/v2/"), ["10.0.0.5:5000"], ctx);
     assertUrlAllowed(new URL("http://registry.internal:5000/v2/"), ["registry.internal"], ctx);
@@ -714,10 +761,26 @@ describe("failing registries", () => {
 
   test("malformed references are refused before any I/O", async () => {
     const client = new RegistryClient();
-    await rejectsWith(client.resolve("Not A Reference"), "INVALID_REFERENCE");
-    await rejectsWith(client.getManifest("127.0.0.1:1/app:tag", "v1"), "INVALID_REFERENCE");
-    await rejectsWith(client.getManifest("127.0.0.1:1/app", "../../etc"), "INVALID_REFERENCE");
-    await rejectsWith(client.getBlob("127.0.0.1:1/app", "sha256:abc"), "INVALID_REFERENCE");
+    await assertRejectsWithCode(
+      client.resolve("Not A Reference"),
+      "INVALID_REFERENCE",
+      RegistryError,
+    );
+    await assertRejectsWithCode(
+      client.getManifest("127.0.0.1:1/app:tag", "v1"),
+      "INVALID_REFERENCE",
+      RegistryError,
+    );
+    await assertRejectsWithCode(
+      client.getManifest("127.0.0.1:1/app", "../../etc"),
+      "INVALID_REFERENCE",
+      RegistryError,
+    );
+    await assertRejectsWithCode(
+      client.getBlob("127.0.0.1:1/app", "sha256:abc"),
+      "INVALID_REFERENCE",
+      RegistryError,
+    );
     assert.throws(() => legacyTag("latest", ".sig"), RegistryError);
   });
 });

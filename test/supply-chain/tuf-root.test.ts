@@ -20,10 +20,10 @@ import {
   fetchTrustedRoot,
   isLoopbackHost,
   TufRootError,
-  type TufRootErrorCode,
 } from "../../supply-chain/verify/tuf-root.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
 import { startTufRepo, type TufRepo, type TufRepoOptions } from "../support/tuf-repo.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 const ISSUER = "https://token.actions.githubusercontent.com";
 const SUBJECT = "https://github.com/acme/mcp-server/.github/workflows/release.yml@refs/heads/main";
@@ -34,20 +34,6 @@ const STATEMENT = {
   predicateType: "https://sigstore.dev/cosign/sign/v1",
   predicate: {},
 };
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: TufRootErrorCode,
-): Promise<TufRootError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof TufRootError, `expected a TufRootError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}, but the fetch succeeded`);
-}
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -128,54 +114,56 @@ describe("trusted root fetched through TUF from a loopback repository", () => {
 
   test("a target changed after signing is refused (hash mismatch)", async () => {
     const r = await repo({ tamper: "target-content" });
-    await rejectsWith(fetchFrom(r), "TUF_TARGET_MISMATCH");
+    await assertRejectsWithCode(fetchFrom(r), "TUF_TARGET_MISMATCH", TufRootError);
   });
 
   test("targets metadata signed by a key root does not delegate to is refused", async () => {
     const r = await repo({ tamper: "targets-wrong-key" });
-    await rejectsWith(fetchFrom(r), "TUF_SIGNATURE_INVALID");
+    await assertRejectsWithCode(fetchFrom(r), "TUF_SIGNATURE_INVALID", TufRootError);
   });
 
   test("targets metadata changed after signing is refused", async () => {
     const r = await repo({ tamper: "targets-modified" });
-    await rejectsWith(fetchFrom(r), "TUF_SIGNATURE_INVALID");
+    await assertRejectsWithCode(fetchFrom(r), "TUF_SIGNATURE_INVALID", TufRootError);
   });
 
   test("timestamp metadata signed by the wrong key is refused", async () => {
     const r = await repo({ tamper: "timestamp-wrong-key" });
-    await rejectsWith(fetchFrom(r), "TUF_SIGNATURE_INVALID");
+    await assertRejectsWithCode(fetchFrom(r), "TUF_SIGNATURE_INVALID", TufRootError);
   });
 
   test("an expired timestamp is refused", async () => {
     const r = await repo({ timestampExpires: new Date(Date.now() - 60_000) });
-    const err = await rejectsWith(fetchFrom(r), "TUF_METADATA_EXPIRED");
+    const err = await assertRejectsWithCode(fetchFrom(r), "TUF_METADATA_EXPIRED", TufRootError);
     assert.match(err.message, /expired/i);
   });
 
   test("a root from another repository does not trust this one", async () => {
     const [a, b] = await Promise.all([repo(), repo()]);
-    await rejectsWith(
+    await assertRejectsWithCode(
       fetchTrustedRoot({ mirrorURL: a.url, initialRoot: b.rootPath, cachePath: freshCache() }),
       "TUF_SIGNATURE_INVALID",
+      TufRootError,
     );
   });
 
   test("a repository without trusted_root.json is refused", async () => {
     const r = await repo({ targets: { "other.json": { a: 1 } } });
-    await rejectsWith(fetchFrom(r), "TUF_TARGET_NOT_FOUND");
+    await assertRejectsWithCode(fetchFrom(r), "TUF_TARGET_NOT_FOUND", TufRootError);
   });
 
   test("an unreachable mirror fails quickly with a clear error", async () => {
     const r = await repo();
     const port = await closedPort();
     const started = Date.now();
-    const err = await rejectsWith(
+    const err = await assertRejectsWithCode(
       fetchTrustedRoot({
         mirrorURL: `http://127.0.0.1:${port}`,
         initialRoot: r.rootPath,
         cachePath: freshCache(),
       }),
       "TUF_MIRROR_UNREACHABLE",
+      TufRootError,
     );
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     assert.match(err.message, new RegExp(`unreachable \\(http://127\\.0\\.0\\.1:${port}\\)`));
@@ -184,13 +172,14 @@ describe("trusted root fetched through TUF from a loopback repository", () => {
   test("plain http is refused off loopback before any request", async () => {
     const r = await repo();
     const before = r.requests.length;
-    await rejectsWith(
+    await assertRejectsWithCode(
       fetchTrustedRoot({
         mirrorURL: "http://tuf-repo-cdn.sigstore.dev",
         initialRoot: r.rootPath,
         cachePath: freshCache(),
       }),
       "TUF_MIRROR_URL_INVALID",
+      TufRootError,
     );
     assert.equal(r.requests.length, before);
     assert.throws(() => checkMirrorURL("ftp://127.0.0.1/"), TufRootError);
@@ -206,24 +195,26 @@ describe("trusted root fetched through TUF from a loopback repository", () => {
 
   test("an unreadable or non-root initial root is refused", async () => {
     const r = await repo();
-    await rejectsWith(
+    await assertRejectsWithCode(
       fetchTrustedRoot({
         mirrorURL: r.url,
         initialRoot: join(work, "missing.json"),
         cachePath: freshCache(),
       }),
       "TUF_INITIAL_ROOT_INVALID",
+      TufRootError,
     );
     const notRoot = join(work, "not-root.json");
     await writeFile(notRoot, JSON.stringify({ signed: { _type: "targets" }, signatures: [] }));
-    await rejectsWith(
+    await assertRejectsWithCode(
       fetchTrustedRoot({ mirrorURL: r.url, initialRoot: notRoot, cachePath: freshCache() }),
       "TUF_INITIAL_ROOT_INVALID",
+      TufRootError,
     );
   });
 
   test("a target that is not JSON is refused after verification", async () => {
     const r = await repo({ targets: { "trusted_root.json": "not json {" } });
-    await rejectsWith(fetchFrom(r), "TUF_TARGET_INVALID");
+    await assertRejectsWithCode(fetchFrom(r), "TUF_TARGET_INVALID", TufRootError);
   });
 });

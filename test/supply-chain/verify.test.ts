@@ -30,6 +30,7 @@ import {
 } from "../support/registry-server.ts";
 import { encode, findTool, pushImage } from "../support/supply-chain.ts";
 import { validPredicate } from "../support/evaluation.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const run = promisify(execFile);
 const cosign3 = findTool("cosign");
@@ -202,10 +203,7 @@ describe(
         env: { ...process.env, COSIGN_PASSWORD: "correct horse" },
       });
       const pem = await readFile(join(dir, "protected.key"), "utf8");
-      assert.throws(
-        () => keySigner(pem, "wrong"),
-        (e: unknown) => e instanceof CosignKeyError && e.code === "WRONG_PASSWORD",
-      );
+      assertThrowsWithCode(() => keySigner(pem, "wrong"), "WRONG_PASSWORD", CosignKeyError);
       const img = await newImage();
       await signImage(client, img.ref, keySigner(pem, "correct horse"), NOW);
       const verified = await cosign(cosign3!, [

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { createClusterState } from "../../policies/cluster-state.ts";
 import { evaluate } from "../../policies/engine.ts";
 import { parseException } from "../../policies/exception-schema.ts";
+import { resolveExceptions } from "../../policies/exceptions.ts";
 import { compileGlob } from "../../policies/glob.ts";
 import { parseNetworkPolicy } from "../../policies/network-policy.ts";
 import { compilePolicy } from "../../policies/policy.ts";
@@ -289,4 +290,15 @@ test("stale cluster state: network rules and exceptions deny and say why", () =>
   assert.ok(
     d.findings.filter((f) => f.rule === "sandbox/resource-limits").every((f) => !f.exemptedBy),
   );
+});
+
+test("an exception's globs are compiled once and reused by every request", () => {
+  const cluster = createClusterState({
+    exceptions: [exception("limits", "mcp-warden-system", { namespaces: ["team-*"] })],
+  });
+  const workload = deployment("team-a", noLimits(), { "mcp-warden.dev/exception": "limits" });
+  const first = resolveExceptions(workload, cluster, policy, now);
+  const second = resolveExceptions(workload, cluster, policy, now);
+  assert.equal(first.grants.length, 1);
+  assert.equal(second.grants[0]!.rules[0], first.grants[0]!.rules[0]);
 });

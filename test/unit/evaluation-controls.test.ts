@@ -13,6 +13,7 @@ import { evaluationFact } from "../../policies/evaluation/facts.ts";
 import type { VulnerabilityFinding } from "../../policies/evaluation/predicate.ts";
 import { settingsDigest } from "../../policies/evaluation/settings.ts";
 import { validPredicate } from "../support/evaluation.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const source = {
   repository: "https://github.com/acme/weather",
@@ -190,36 +191,34 @@ describe("ignore file", () => {
   });
 
   it("reports every bad entry by path", () => {
-    try {
-      parseIgnoreFile(
-        "ignore:\n  - id: X\n  - reason: r\n    expires: soon\n    extra: 1\n",
-        "ignore.yaml",
-      );
-      assert.fail("expected an error");
-    } catch (e) {
-      assert.ok(e instanceof WardenError);
-      assert.equal(e.code, "INPUT_INVALID");
-      assert.match(e.message, /ignore\.yaml/);
-      const paths = e.problems.map((p) => p.path).sort();
-      for (const p of [
-        "ignore[0].reason",
-        "ignore[0].expires",
-        "ignore[1].id",
-        "ignore[1].expires",
-        "ignore[1].extra",
-      ])
-        assert.ok(paths.includes(p), `${p} in ${paths.join(", ")}`);
-    }
+    const e = assertThrowsWithCode(
+      () =>
+        parseIgnoreFile(
+          "ignore:\n  - id: X\n  - reason: r\n    expires: soon\n    extra: 1\n",
+          "ignore.yaml",
+        ),
+      "INPUT_INVALID",
+      WardenError,
+    );
+    assert.match(e.message, /ignore\.yaml/);
+    const paths = e.problems.map((p) => p.path).sort();
+    for (const p of [
+      "ignore[0].reason",
+      "ignore[0].expires",
+      "ignore[1].id",
+      "ignore[1].expires",
+      "ignore[1].extra",
+    ])
+      assert.ok(paths.includes(p), `${p} in ${paths.join(", ")}`);
   });
 
   it("rejects YAML that does not parse, naming the file and line", () => {
-    assert.throws(
+    const e = assertThrowsWithCode(
       () => parseIgnoreFile("ignore: [\n", "x.yaml"),
-      (e: unknown) =>
-        e instanceof WardenError &&
-        e.code === "INPUT_INVALID" &&
-        e.problems.some((p) => p.path.startsWith("x.yaml:")),
+      "INPUT_INVALID",
+      WardenError,
     );
+    assert.ok(e.problems.some((p) => p.path.startsWith("x.yaml:")));
   });
 
   it("a live entry waives by id or alias; an expired one stops waiving and says so", () => {

@@ -22,9 +22,10 @@ import {
   type EvaluationPredicate,
 } from "../../policies/evaluation/predicate.ts";
 import type { ImageFacts } from "../../policies/image-evidence.ts";
-import type { TrustLevel } from "../../policies/rule.ts";
+import type { TrustLevel } from "../../policies/trust-level.ts";
 import { imageRules } from "../../policies/rules/image.ts";
 import { contextFor } from "../support/context.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/evaluation/${name}`, import.meta.url), "utf8"));
@@ -44,20 +45,8 @@ const IMAGE_HEX = IMAGE_DIGEST.slice("sha256:".length);
 const OTHER_HEX = createHash("sha256").update("another image").digest("hex");
 const IMAGE_NAME = "ghcr.io/modelcontextprotocol/server-filesystem";
 
-function failure(fn: () => unknown): WardenError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WardenError, `expected a WardenError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a WardenError");
-}
-
 function rejects(fn: () => unknown, code: InputErrorCode): string[] {
-  const e = failure(fn);
-  assert.equal(e.code, code, e.describe());
-  return e.problems.map((p) => p.path);
+  return assertThrowsWithCode(fn, code, WardenError).problems.map((p) => p.path);
 }
 
 // RFC 8785: keys sorted by UTF-16 code units, ECMAScript number and string serialization. The
@@ -338,9 +327,10 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
   assert.ok("rejected" in copied);
   assert.equal(copied.code, "STATEMENT_SUBJECT_MISMATCH");
   assert.ok(copied.rejected.reason.includes(signer));
-  assert.throws(
+  assertThrowsWithCode(
     () => judgeEvaluationStatement(statement, "latest", signer),
-    (e: unknown) => e instanceof WardenError && e.code === "INPUT_INVALID",
+    "INPUT_INVALID",
+    WardenError,
   );
 
   // Through the rule, as the webhook will run it.

@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RULE_IDS } from "../../policies/catalogue.ts";
+import { CATALOGUE, RULE_IDS } from "../../policies/catalogue.ts";
 import { WardenError } from "../../policies/errors.ts";
 import { compileGlob, mostSpecific } from "../../policies/glob.ts";
-import { compilePolicy, parseDuration } from "../../policies/policy.ts";
+import { compilePolicy, parseDuration, registryRulesEnabled } from "../../policies/policy.ts";
 import { defaultPolicy, policyWith } from "../support/policies.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 function problemsOf(fn: () => unknown): { path: string; message: string }[] {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof WardenError);
-    assert.equal(e.code, "POLICY_INVALID");
-    return [...e.problems];
-  }
-  assert.fail("expected POLICY_INVALID");
+  return [...assertThrowsWithCode(fn, "POLICY_INVALID", WardenError).problems];
 }
 
 test("the default policy: every rule enforced, no-secret-env warned, exceptions from mcp-warden-system, image/* never exempt", () => {
@@ -142,4 +136,19 @@ test("Go durations", () => {
   assert.equal(parseDuration("1h30m"), 5_400_000);
   assert.equal(parseDuration("1.5s"), 1500);
   assert.equal(parseDuration("250ms"), 250);
+});
+
+test("the rules that need a registry are the ones the catalogue says need one", () => {
+  assert.deepEqual(registryRulesEnabled(defaultPolicy()), ["image/signed", "image/evaluated"]);
+  const offline = compilePolicy(
+    policyWith({ rules: { "*": "enforce", "image/signed": "off", "image/evaluated": "off" } }),
+  );
+  assert.deepEqual(registryRulesEnabled(offline), []);
+  // A rule added to the catalogue with needsRegistry is looked up for without being listed anywhere else.
+  const provenance = { id: "image/provenance", title: "provenance", needsRegistry: true };
+  assert.deepEqual(registryRulesEnabled(offline, [...CATALOGUE, provenance]), ["image/provenance"]);
+  assert.deepEqual(
+    registryRulesEnabled(offline, [...CATALOGUE, { ...provenance, needsRegistry: false }]),
+    [],
+  );
 });

@@ -11,6 +11,7 @@ import {
   type ServerManifest,
 } from "../../policies/evaluation/server-manifest.ts";
 import { pinTools } from "../../policies/evaluation/tool-pins.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const fixtureText = (name: string): string =>
   readFileSync(new URL(`../fixtures/mcp/${name}`, import.meta.url), "utf8");
@@ -18,16 +19,14 @@ const fixtureText = (name: string): string =>
 const FILESYSTEM = "server-filesystem.server.json";
 
 function manifestError(text: string, file = "server.json"): WardenError {
-  try {
-    parseServerManifest(text, file);
-  } catch (e) {
-    assert.ok(e instanceof WardenError, `expected a WardenError, got ${String(e)}`);
-    assert.equal(e.code, "MANIFEST_INVALID", e.describe());
-    assert.ok(e.message.includes(file), e.message);
-    assert.ok(!e.describe().includes("    at "), "no stack trace in the message");
-    return e;
-  }
-  assert.fail("expected MANIFEST_INVALID");
+  const e = assertThrowsWithCode(
+    () => parseServerManifest(text, file),
+    "MANIFEST_INVALID",
+    WardenError,
+  );
+  assert.ok(e.message.includes(file), e.message);
+  assert.ok(!e.describe().includes("    at "), "no stack trace in the message");
+  return e;
 }
 
 const paths = (e: WardenError): string[] => e.problems.map((p) => p.path);

@@ -4,16 +4,11 @@ import { WardenError } from "../../policies/errors.ts";
 import { fieldPath, parseFieldPath, pointerToFieldPath } from "../../policies/field-path.ts";
 import { toWorkload } from "../../policies/workload.ts";
 import { inEveryKind } from "../support/context.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 function problems(object: unknown): string[] {
-  try {
-    toWorkload(object);
-  } catch (e) {
-    assert.ok(e instanceof WardenError);
-    assert.equal(e.code, "WORKLOAD_INVALID");
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  assert.fail("expected WORKLOAD_INVALID");
+  const e = assertThrowsWithCode(() => toWorkload(object), "WORKLOAD_INVALID", WardenError);
+  return e.problems.map((p) => `${p.path}: ${p.message}`);
 }
 
 test("every kind locates its pod template and every container kind", () => {
@@ -102,10 +97,7 @@ test("missing templates and specs are named", () => {
 });
 
 test("non-workload kinds are refused", () => {
-  assert.throws(
-    () => toWorkload({ kind: "Service" }),
-    (e: unknown) => e instanceof WardenError && e.code === "WORKLOAD_INVALID",
-  );
+  assertThrowsWithCode(() => toWorkload({ kind: "Service" }), "WORKLOAD_INVALID", WardenError);
   assert.throws(
     () => toWorkload("Pod"),
     (e: unknown) => e instanceof WardenError,

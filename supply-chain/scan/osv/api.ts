@@ -2,7 +2,8 @@ import { compileSchema } from "../../../policies/schema-validator.ts";
 import { ScanError } from "../errors.ts";
 import type { LockedPackage, VulnerabilityMatch, VulnerabilitySource } from "../types.ts";
 import { buildIndex, matchPackages } from "./index.ts";
-import { parseOsvRecord, type OsvRecord } from "./record.ts";
+import { parseOsvRecord } from "./record.ts";
+import type { OsvRecord } from "./record-types.ts";
 import { packageKeyName } from "./versions.ts";
 
 export interface OsvApiOptions {

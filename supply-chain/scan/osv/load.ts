@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { errorMessage } from "../../../policies/errors.ts";
 import { ScanError } from "../errors.ts";
 import { packageKeysOf, slimOsvRecord } from "./record-shape.ts";
-import type { OsvRecord } from "./record.ts";
+import type { OsvRecord } from "./record-types.ts";
 import { inflateZipEntries, inflateZipEntry, type ZipEntry } from "./zip.ts";
 
 /**

@@ -20,7 +20,8 @@ import {
   type RecordSources,
   type WorkerMessage,
 } from "./load.ts";
-import { parseOsvRecord, type OsvRecord } from "./record.ts";
+import { parseOsvRecord } from "./record.ts";
+import type { OsvRecord } from "./record-types.ts";
 import { zipEntries, type ZipEntry } from "./zip.ts";
 
 function failed(message: string, cause?: unknown): ScanError {
