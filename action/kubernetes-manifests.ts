@@ -1,6 +1,6 @@
 import { InputError, type FieldProblem } from "../policies/errors.ts";
 import { fieldPath } from "../policies/field-path.ts";
-import { isDigestPinned, parseImageReference } from "../policies/image-reference.ts";
+import { isDigestPinned, parseImageReference } from "../policies/workload/image-reference.ts";
 import type { DeclaredPermissions, EgressEndpoint } from "../policies/evaluation/predicate.ts";
 import { deploymentName, envName, isDnsLabel, labelValue } from "./kubernetes-names.ts";
 import type {

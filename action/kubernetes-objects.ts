@@ -4,11 +4,11 @@ import type {
   NetworkPolicyPeer,
   ObjectMeta,
   SeccompProfile,
-} from "../policies/k8s-types.ts";
+} from "../policies/workload/k8s-types.ts";
 
 /**
  * The Kubernetes objects the Action generates, typed as they are written: the fields the
- * generator sets, required where it always sets them. (`policies/k8s-types.ts` types what the rules
+ * generator sets, required where it always sets them. (`policies/workload/k8s-types.ts` types what the rules
  * read from any object, so everything there is optional.)
  */
 

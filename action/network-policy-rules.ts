@@ -1,4 +1,4 @@
-import type { NetworkPolicyPeer } from "../policies/k8s-types.ts";
+import type { NetworkPolicyPeer } from "../policies/workload/k8s-types.ts";
 import type {
   DeclaredPermissions,
   EgressEndpoint,

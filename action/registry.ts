@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errorMessage, InputError } from "../policies/errors.ts";
-import { parseImageReference } from "../policies/image-reference.ts";
+import { parseImageReference } from "../policies/workload/image-reference.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import {
   chainCredentials,

@@ -4,7 +4,7 @@ import { errorMessage, InputError, type WardenError } from "../policies/errors.t
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
 import type { IgnoreEntry } from "../policies/evaluation/ignores.ts";
-import { parseImageReference, type ImageReference } from "../policies/image-reference.ts";
+import { parseImageReference, type ImageReference } from "../policies/workload/image-reference.ts";
 import {
   evaluateRelease,
   findingPosition,

@@ -1,16 +1,16 @@
-import { CATALOGUE } from "../policies/catalogue.ts";
-import { evaluate } from "../policies/engine.ts";
+import { CATALOGUE } from "../policies/workload/catalogue.ts";
+import { judgeWorkload } from "../policies/workload/engine.ts";
 import { InputError, WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
-import { registryRulesEnabled, type CompiledPolicy } from "../policies/policy.ts";
+import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
 import { parseDocuments, type SourceDocument } from "./documents.ts";
 import { CliError } from "./errors.ts";
-import { readInputs } from "./inputs.ts";
+import { readInputFiles } from "./input-files.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { buildManifestSet } from "./manifest-set.ts";
 import { evidenceFor, type RegistryAccess } from "./registry-access.ts";
-import type { ImageEvidence } from "../policies/image-evidence.ts";
-import { imageReferences } from "../policies/rules/image.ts";
+import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
+import { imageReferences } from "../policies/workload/rules/image.ts";
 import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
@@ -69,7 +69,7 @@ async function choosePolicy(
 /** Evaluates every workload in the inputs; the report is what all output formats render. */
 export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckReport> {
   const only = parseRuleGlobs(inputs.rules);
-  const texts = await readInputs(inputs.paths, io.stdin);
+  const texts = await readInputFiles(inputs.paths, io.stdin);
   const documents: SourceDocument[] = [];
   const problems = [];
   for (const t of texts) {
@@ -94,7 +94,13 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     namespace: workload.namespace,
     name: workload.name,
     document,
-    decision: evaluate(workload, { policy, cluster: set.cluster, now: inputs.now, only, evidence }),
+    decision: judgeWorkload(workload, {
+      policy,
+      cluster: set.cluster,
+      now: inputs.now,
+      only,
+      evidence,
+    }),
   }));
   const skipped = [...new Set(results.flatMap((r) => r.decision.skipped))];
   return { policy, results, skipped };

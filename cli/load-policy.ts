@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { InputError } from "../policies/errors.ts";
-import { compilePolicy, type CompiledPolicy } from "../policies/policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
 import { describeDocument, parseDocuments } from "./documents.ts";
-import { decodeText } from "./inputs.ts";
+import { decodeText } from "./input-files.ts";
 
 export const DEFAULT_POLICY_FILE = new URL("../policies/default.yaml", import.meta.url);
 

@@ -1,11 +1,15 @@
-import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
+import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
 import { InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
-import { EXCEPTION_KIND, parseException, type Exception } from "../policies/exception-schema.ts";
+import {
+  EXCEPTION_KIND,
+  parseException,
+  type Exception,
+} from "../policies/workload/exception-schema.ts";
 import { isRecord } from "../policies/guards.ts";
-import type { NetworkPolicy } from "../policies/k8s-types.ts";
-import { parseNetworkPolicy } from "../policies/network-policy.ts";
-import { POLICY_KIND } from "../policies/policy-schema.ts";
-import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload.ts";
+import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
+import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
+import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
 import { describeDocument, type SourceDocument } from "./documents.ts";
 
 export interface SourcedWorkload {

@@ -1,4 +1,4 @@
-import type { DecidedFinding } from "../policies/engine.ts";
+import type { DecidedFinding } from "../policies/workload/engine.ts";
 import type { CheckReport, WorkloadResult } from "./report.ts";
 
 const LABEL: Record<DecidedFinding["action"], string> = {

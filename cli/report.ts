@@ -1,5 +1,5 @@
-import type { Decision } from "../policies/engine.ts";
-import type { CompiledPolicy } from "../policies/policy.ts";
+import type { Decision } from "../policies/workload/engine.ts";
+import type { CompiledPolicy } from "../policies/workload/policy.ts";
 import type { SourceDocument } from "./documents.ts";
 
 // What `check` produced, apart from check.ts so that the report writers need not import it.

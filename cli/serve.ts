@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { parseDuration } from "../policies/policy.ts";
+import { parseDuration } from "../policies/workload/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
 import { CliError } from "./errors.ts";

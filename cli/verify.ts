@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { evaluate } from "../policies/engine.ts";
+import { judgeWorkload } from "../policies/workload/engine.ts";
 import { compileGlob } from "../policies/glob.ts";
-import type { ImageFacts } from "../policies/image-evidence.ts";
-import { createClusterState } from "../policies/cluster-state.ts";
-import { toWorkload } from "../policies/workload.ts";
+import type { ImageFacts } from "../policies/workload/image-evidence.ts";
+import { createClusterState } from "../policies/workload/cluster-state.ts";
+import { toWorkload } from "../policies/workload/workload.ts";
 import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { oneOf, parseNow, registryAccess } from "./options.ts";
@@ -68,7 +68,7 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
     metadata: { name: "verify" },
     spec: { containers: [{ name: "image", image }] },
   });
-  const decision = evaluate(pod, {
+  const decision = judgeWorkload(pod, {
     policy,
     cluster: createClusterState({}),
     now,

@@ -1,14 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
-import { ADMISSION_ERROR } from "../policies/catalogue.ts";
-import type { ClusterState } from "../policies/cluster-state.ts";
-import { evaluate, type Decision } from "../policies/engine.ts";
+import { ADMISSION_ERROR } from "../policies/workload/catalogue.ts";
+import type { ClusterState } from "../policies/workload/cluster-state.ts";
+import { judgeWorkload, type Decision } from "../policies/workload/engine.ts";
 import { errorMessage, WardenError } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
-import type { ImageEvidence } from "../policies/image-evidence.ts";
-import { registryRulesEnabled, type CompiledPolicy } from "../policies/policy.ts";
-import { imageReferences } from "../policies/rules/image.ts";
+import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
+import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
+import { imageReferences } from "../policies/workload/rules/image.ts";
 import { compileSchema } from "../policies/schema-validator.ts";
-import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload.ts";
+import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
 
 /** The fields of an `admission.k8s.io/v1` AdmissionRequest this webhook reads. */
 export interface AdmissionRequest {
@@ -128,9 +128,7 @@ export function errorOutcome(policy: CompiledPolicy | undefined, reason: string)
   const text = `[${ADMISSION_ERROR}] ${reason}`;
   return {
     allowed: action !== "enforce",
-    ...(action === "enforce"
-      ? { message: `mcp-warden cannot evaluate this request: ${text}` }
-      : {}),
+    ...(action === "enforce" ? { message: `mcp-warden cannot judge this request: ${text}` } : {}),
     warnings: action === "warn" ? [truncate(text, MAX_WARNING_LENGTH)] : [],
     evaluated: false,
     rules: [ADMISSION_ERROR],
@@ -280,7 +278,7 @@ export function judgeSubject(
 ): AdmissionOutcome {
   const { request, policy, workload } = subject;
   try {
-    const decision = evaluate(workload, {
+    const decision = judgeWorkload(workload, {
       policy,
       cluster: inputs.cluster,
       now: inputs.now,

@@ -1,6 +1,6 @@
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
-import { ADMISSION_ERROR } from "../policies/catalogue.ts";
+import { ADMISSION_ERROR } from "../policies/workload/catalogue.ts";
 import { admissionResponse, type AdmissionOutcome, type AdmissionRequest } from "./admission.ts";
 import { admit, type CredentialsFor } from "./decide.ts";
 import { jsonDepthExceeds } from "./json-depth.ts";

@@ -6,12 +6,12 @@ import {
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
+import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
 import { WardenError } from "../policies/errors.ts";
-import { parseException, type Exception } from "../policies/exception-schema.ts";
-import type { NetworkPolicy } from "../policies/k8s-types.ts";
-import { parseNetworkPolicy } from "../policies/network-policy.ts";
-import { compilePolicy, type CompiledPolicy } from "../policies/policy.ts";
+import { parseException, type Exception } from "../policies/workload/exception-schema.ts";
+import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
+import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
 import type { StateSnapshot, StateSource } from "./state.ts";
 import { WatchedResource } from "./watched-resource.ts";
 

@@ -5,7 +5,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { TrustMaterial } from "@sigstore/verify";
 import { errorMessage } from "../policies/errors.ts";
-import type { CompiledPolicy } from "../policies/policy.ts";
+import type { CompiledPolicy } from "../policies/workload/policy.ts";
 import { buildApp, DEFAULT_APP_OPTIONS, type WebhookApp } from "./app.ts";
 import { ClusterWatch } from "./cluster-watch.ts";
 import { createMetrics } from "./metrics.ts";

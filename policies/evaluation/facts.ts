@@ -1,5 +1,5 @@
 import { InputError, type InputErrorCode } from "../errors.ts";
-import type { ImageFacts } from "../image-evidence.ts";
+import type { ImageFacts } from "../workload/image-evidence.ts";
 import { readStatement, type EvaluationPredicate } from "./predicate.ts";
 
 /** What `image/evaluated` judges of one evaluation: verdict, level, time and who signed it. */

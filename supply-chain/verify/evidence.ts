@@ -1,5 +1,5 @@
-import type { ImageEvidence } from "../../policies/image-evidence.ts";
-import type { CompiledPolicy } from "../../policies/policy.ts";
+import type { ImageEvidence } from "../../policies/workload/image-evidence.ts";
+import type { CompiledPolicy } from "../../policies/workload/policy.ts";
 import type { RegistryClient } from "../registry/client.ts";
 import type { CredentialSource } from "../registry/credentials.ts";
 import { FactsCache, type FactsCacheOptions } from "./facts-cache.ts";

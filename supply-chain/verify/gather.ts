@@ -1,8 +1,8 @@
 import { errorMessage } from "../../policies/errors.ts";
 import { judgeEvaluationStatement } from "../../policies/evaluation/facts.ts";
 import { PREDICATE_TYPE } from "../../policies/evaluation/predicate.ts";
-import type { ImageFacts } from "../../policies/image-evidence.ts";
-import { parseImageReference } from "../../policies/image-reference.ts";
+import type { ImageFacts } from "../../policies/workload/image-evidence.ts";
+import { parseImageReference } from "../../policies/workload/image-reference.ts";
 import { legacyTag, type RegistryClient } from "../registry/client.ts";
 import { RegistryError } from "../registry/errors.ts";
 import { isIndex, MEDIA_TYPES, type Descriptor, type Manifest } from "../registry/types.ts";

@@ -19,7 +19,7 @@ import {
   keylessIdentities,
   type KeylessIdentity,
   type TrustedSigner,
-} from "../../policies/policy.ts";
+} from "../../policies/workload/policy.ts";
 
 export type KeylessErrorCode =
   /** The trusted root is not a sigstore TrustedRoot; `problems` lists every bad field. */

@@ -42,7 +42,7 @@ test("policies/ imports no Node I/O module, with or without the node: prefix", a
   }
   for (const source of ["child_process", "node:worker_threads", "dns", "node:tls", "node:os"]) {
     await assertRejected(
-      `policies/rules/probe.ts`,
+      `policies/workload/rules/probe.ts`,
       `export * from "${source}";\n`,
       "no-restricted-imports",
     );
@@ -80,13 +80,13 @@ test("policies/ reads no environment, process state or clock", async () => {
 test("policies/ imports nothing outside policies/ but its npm packages", async () => {
   await assertRejected(`policies/probe.ts`, `import "../cli/check.ts";\n`, "no-restricted-imports");
   await assertRejected(
-    `policies/rules/probe.ts`,
-    `import "../../supply-chain/registry/client.ts";\n`,
+    `policies/workload/rules/probe.ts`,
+    `import "../../../supply-chain/registry/client.ts";\n`,
     "no-restricted-imports",
   );
   await assertRejected(`policies/probe.ts`, `import "fastify";\n`, "no-restricted-imports");
   await assertAllowed(
-    `policies/rules/probe.ts`,
+    `policies/workload/rules/probe.ts`,
     `import "../rule.ts";\nimport "./image.ts";\nimport "yaml";\nimport "ajv";\nimport "canonicalize";\n`,
   );
   await assertRejected(`policies/probe.ts`, `await import("./rule.ts");\n`, "no-restricted-syntax");
@@ -117,7 +117,7 @@ test("supply-chain/ imports no edge, and neither @actions/* nor fastify", async 
   );
   await assertAllowed(
     `supply-chain/verify/probe.ts`,
-    `import "../../policies/policy.ts";\nimport "../registry/client.ts";\nimport "node:fs";\n`,
+    `import "../../policies/workload/policy.ts";\nimport "../registry/client.ts";\nimport "node:fs";\n`,
   );
 });
 
@@ -136,7 +136,7 @@ test("the edges do not import each other or cli/", async () => {
   }
   await assertAllowed(
     `webhook/probe.ts`,
-    `import "../policies/engine.ts";\nimport "../supply-chain/verify/evidence.ts";\nimport "fastify";\n`,
+    `import "../policies/workload/engine.ts";\nimport "../supply-chain/verify/evidence.ts";\nimport "fastify";\n`,
   );
   await assertAllowed(`action/probe.ts`, `import "@actions/core";\nimport "../package.json";\n`);
 });
