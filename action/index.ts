@@ -3,7 +3,7 @@
 import * as core from "@actions/core";
 import { context } from "@actions/github";
 import pkg from "../package.json" with { type: "json" };
-import { WardenError } from "../policies/errors.ts";
+import { errorMessage, WardenError } from "../policies/errors.ts";
 import type { SourceInfo } from "../policies/evaluation/predicate.ts";
 import { readInputs } from "./inputs.ts";
 import { dockerConfigPath } from "./registry.ts";
@@ -73,7 +73,7 @@ try {
   if (e instanceof WardenError) {
     core.setFailed(e.describe());
   } else {
-    core.setFailed(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+    core.setFailed(`internal error: ${errorMessage(e)}`);
     if (process.env.RUNNER_DEBUG === "1" && e instanceof Error && e.stack) core.debug(e.stack);
   }
 }

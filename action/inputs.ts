@@ -1,9 +1,10 @@
-import { WardenError, type FieldProblem } from "../policies/errors.ts";
+import type { FieldProblem } from "../policies/errors.ts";
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from "../policies/evaluation/controls.ts";
 import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
-import type { TrustLevel } from "../policies/rule.ts";
+import type { TrustLevel } from "../policies/trust-level.ts";
 import { secureServiceUrl } from "../supply-chain/service-url.ts";
 import { vulnerabilityDbOf, type VulnerabilityDb } from "../supply-chain/evaluate/sources.ts";
+import { ActionError } from "./errors.ts";
 
 /** Every input `action.yml` declares; a test keeps the two in step. */
 export const INPUT_NAMES = [
@@ -107,7 +108,7 @@ function optional(value: string): string | undefined {
 /**
  * Reads the inputs through `get` (the runner's `INPUT_*` variables via `@actions/core`) into one
  * typed object. Every bad input is reported at once.
- * @throws WardenError USAGE listing each bad input by name
+ * @throws ActionError USAGE listing each bad input by name
  */
 export function readInputs(get: (name: InputName) => string): ActionInputs {
   const problems: FieldProblem[] = [];
@@ -196,7 +197,7 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
   if (k8s !== undefined) inputs.kubernetesManifests = k8s;
 
   if (problems.length > 0)
-    throw new WardenError("USAGE", "invalid action inputs", {
+    throw new ActionError("USAGE", "invalid action inputs", {
       problems: problems.map((p) => ({ path: `input ${p.path}`, message: p.message })),
     });
   return inputs;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { WardenError } from "../policies/errors.ts";
-import { parseImageReference } from "../policies/image-reference.ts";
+import { errorMessage, InputError } from "../policies/errors.ts";
+import { parseImageReference } from "../policies/workload/image-reference.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import {
   chainCredentials,
@@ -9,6 +9,7 @@ import {
   staticCredentials,
   type CredentialSource,
 } from "../supply-chain/registry/credentials.ts";
+import { ActionError } from "./errors.ts";
 import type { ActionInputs } from "./inputs.ts";
 
 export interface RegistryEnvironment {
@@ -29,11 +30,7 @@ async function dockerConfig(path: string | undefined): Promise<CredentialSource 
   try {
     return fromDockerConfig(text, path);
   } catch (e) {
-    throw new WardenError(
-      "INPUT_INVALID",
-      `${path}: ${e instanceof Error ? e.message : String(e)}`,
-      { cause: e },
-    );
+    throw new InputError("INPUT_INVALID", `${path}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
@@ -48,7 +45,7 @@ export async function registryClientFor(
 ): Promise<RegistryClient> {
   const parsed = parseImageReference(inputs.image);
   if (!parsed.ok)
-    throw new WardenError(
+    throw new ActionError(
       "USAGE",
       `input image: ${JSON.stringify(inputs.image)} is not an image reference: ${parsed.error}`,
     );

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { WardenError } from "../policies/errors.ts";
+import { errorMessage, InputError, type WardenError } from "../policies/errors.ts";
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
-import { parseImageReference } from "../policies/image-reference.ts";
+import type { IgnoreEntry } from "../policies/evaluation/ignores.ts";
+import { parseImageReference, type ImageReference } from "../policies/workload/image-reference.ts";
 import {
   evaluateRelease,
   findingPosition,
@@ -11,13 +12,15 @@ import {
 } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/summary.ts";
-import { isRegistryError } from "../supply-chain/registry/errors.ts";
+import type { RegistryClient } from "../supply-chain/registry/client.ts";
+import { isRegistryError, RegistryError } from "../supply-chain/registry/errors.ts";
 import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";
 import { openVulnerabilitySource, readIgnoreFile } from "../supply-chain/evaluate/sources.ts";
+import { ActionError } from "./errors.ts";
 import type { ActionInputs } from "./inputs.ts";
 import { generateKubernetesManifests } from "./kubernetes-manifests.ts";
 import { registryClientFor } from "./registry.ts";
-import { signingSetup } from "./signing.ts";
+import { signingSetup, type SigningSetup } from "./signing.ts";
 
 export type OutputName =
   | "digest"
@@ -63,32 +66,36 @@ export interface ActionContext {
   reporter: Reporter;
 }
 
-/** Registry failures as a user reads them: which image, which registry, what went wrong. */
+/**
+ * Registry failures as a user reads them: which image, then what the registry said. A registry
+ * error keeps its code, details and cause (an unreachable registry is not bad input).
+ */
 function registryFailure(image: string, e: unknown): WardenError {
   if (isRegistryError(e))
-    return new WardenError("INPUT_INVALID", `image ${image}: ${e.message}`, { cause: e });
-  return new WardenError(
-    "INPUT_INVALID",
-    `image ${image}: ${e instanceof Error ? e.message : String(e)}`,
-    { cause: e },
-  );
+    return new RegistryError(e.code, `image ${image}: ${e.message}`, {
+      registry: e.registry,
+      repository: e.repository,
+      operation: e.operation,
+      status: e.status,
+      problems: e.problems,
+      cause: e,
+    });
+  return new InputError("INPUT_INVALID", `image ${image}: ${errorMessage(e)}`, { cause: e });
 }
 
 /** Signing failures say what failed: the OIDC token, Fulcio, Rekor, or the registry. */
 function signingFailure(image: string, e: unknown): WardenError {
   if (isRegistryError(e)) return registryFailure(image, e);
-  return new WardenError(
-    "INPUT_INVALID",
-    `signing ${image} failed: ${e instanceof Error ? e.message : String(e)}`,
-    { cause: e },
-  );
+  return new ActionError("SIGNING_FAILED", `signing ${image} failed: ${errorMessage(e)}`, {
+    cause: e,
+  });
 }
 
 /**
  * Writes the generated manifests as `mcp-server.yaml` in `dir`, through a new file renamed into
  * place: a symbolic link committed at that path is replaced, never followed out of the workspace.
  */
-async function writeManifests(dir: string, yaml: string): Promise<string> {
+async function writeManifestFile(dir: string, yaml: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, "mcp-server.yaml");
   const temp = join(dir, `.mcp-server.yaml.${process.pid}.tmp`);
@@ -102,6 +109,7 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n\u0085\u2028\u2029]+/g, " ");
 }
 
+/** Error and warning annotations on the lockfile and manifest lines the findings point at. */
 function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter: Reporter): void {
   // Notices first: the runner shows only the first annotations of each kind per step, and an
   // expired ignore entry must not be crowded out.
@@ -133,41 +141,81 @@ function annotate(evaluation: ReleaseEvaluation, inputs: ActionInputs, reporter:
 
 /**
  * The Action: resolve the image to its digest, evaluate the release, write the predicate and
- * SARIF, sign the image and attach the evaluation, write manifests, report. Returns why the step
+ * SARIF, write manifests, sign the image and attach the evaluation, report. Returns why the step
  * must fail (verdict fail, or trust level below `min-trust-level`), if it must; bad input throws.
+ *
+ * The order is the guarantee the README gives: everything that can still fail on bad input (the
+ * image, the signing key, the ignore file, the reports and manifests) runs before anything is
+ * attached, so a step that fails does not leave a passing evaluation on the image.
  */
 export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ failure?: string }> {
-  const { reporter } = ctx;
   const now = ctx.now();
-  const parsed = parseImageReference(inputs.image);
-  if (!parsed.ok)
-    throw new WardenError(
-      "USAGE",
-      `input image: ${JSON.stringify(inputs.image)} is not an image reference: ${parsed.error}`,
-    );
-
-  if (inputs.signing.mode === "keyless" && !ctx.oidcAvailable)
-    throw new WardenError(
-      "USAGE",
-      "signing: keyless needs the workflow's OIDC token: give the job `permissions: id-token: write` (or use signing: key or none)",
-    );
-  const client = await registryClientFor(inputs, {
-    ...(ctx.actor ? { actor: ctx.actor } : {}),
-    ...(ctx.dockerConfigPath ? { dockerConfigPath: ctx.dockerConfigPath } : {}),
-  });
-  const descriptor = await client.resolve(parsed.value).catch((e: unknown) => {
-    throw registryFailure(inputs.image, e);
-  });
-  const pinned = `${parsed.value.name}@${descriptor.digest}`;
-  reporter.info(`evaluating ${pinned}`);
-  reporter.setOutput("digest", descriptor.digest);
-
+  const reference = imageReference(inputs, ctx);
+  const image = await resolveDigest(inputs, ctx, reference);
   const ignores =
     inputs.ignoreFile === undefined
       ? []
       : await readIgnoreFile(resolve(ctx.workspace, inputs.ignoreFile), inputs.ignoreFile);
   const signing = await signingSetup(inputs.signing, ctx.idToken);
-  const evaluation = await evaluateRelease(
+  const evaluation = await evaluate(inputs, ctx, ignores, now);
+  await writeReports(evaluation, inputs, ctx, image.pinned);
+  await writeKubernetesManifests(evaluation, inputs, ctx, image.pinned);
+  annotate(evaluation, inputs, ctx.reporter);
+  // The evaluation is attached whatever its verdict: a failing one is a record, and the webhook
+  // denies on it. The image signature alone approves nothing.
+  const signed = await signAndAttach(image, evaluation, inputs, ctx, signing, now);
+  await writeSummary(evaluation, inputs, ctx, image.pinned, { signed });
+  return verdict(evaluation, inputs, ctx.reporter);
+}
+
+/** The image input as a reference; keyless signing refused up front when it cannot get a token. */
+function imageReference(inputs: ActionInputs, ctx: ActionContext): ImageReference {
+  const parsed = parseImageReference(inputs.image);
+  if (!parsed.ok)
+    throw new ActionError(
+      "USAGE",
+      `input image: ${JSON.stringify(inputs.image)} is not an image reference: ${parsed.error}`,
+    );
+  if (inputs.signing.mode === "keyless" && !ctx.oidcAvailable)
+    throw new ActionError(
+      "USAGE",
+      "signing: keyless needs the workflow's OIDC token: give the job `permissions: id-token: write` (or use signing: key or none)",
+    );
+  return parsed.value;
+}
+
+/** The image in its registry, and the digest everything after is about. */
+interface ResolvedImage {
+  client: RegistryClient;
+  /** `repository@sha256:…`: what is evaluated, signed and deployed. */
+  pinned: string;
+}
+
+async function resolveDigest(
+  inputs: ActionInputs,
+  ctx: ActionContext,
+  reference: ImageReference,
+): Promise<ResolvedImage> {
+  const client = await registryClientFor(inputs, {
+    ...(ctx.actor ? { actor: ctx.actor } : {}),
+    ...(ctx.dockerConfigPath ? { dockerConfigPath: ctx.dockerConfigPath } : {}),
+  });
+  const descriptor = await client.resolve(reference).catch((e: unknown) => {
+    throw registryFailure(inputs.image, e);
+  });
+  const pinned = `${reference.name}@${descriptor.digest}`;
+  ctx.reporter.info(`evaluating ${pinned}`);
+  ctx.reporter.setOutput("digest", descriptor.digest);
+  return { client, pinned };
+}
+
+async function evaluate(
+  inputs: ActionInputs,
+  ctx: ActionContext,
+  ignores: IgnoreEntry[],
+  now: Date,
+): Promise<ReleaseEvaluation> {
+  return evaluateRelease(
     {
       manifestPath: resolve(ctx.workspace, inputs.manifest),
       lockfiles:
@@ -191,8 +239,16 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
     },
     inputs.ignoreFile,
   );
-  const { predicate } = evaluation;
+}
 
+/** The predicate JSON and the SARIF report, and the outputs that name them and the verdict. */
+async function writeReports(
+  evaluation: ReleaseEvaluation,
+  inputs: ActionInputs,
+  ctx: ActionContext,
+  pinned: string,
+): Promise<void> {
+  const { predicate } = evaluation;
   // A directory of this run's own: a second step in the same job does not overwrite these files.
   await mkdir(ctx.tempDir, { recursive: true });
   const outDir = await mkdtemp(join(ctx.tempDir, "mcp-warden-"));
@@ -205,76 +261,114 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
     image: pinned,
   });
   await writeFile(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
+  const { reporter } = ctx;
   reporter.setOutput("evaluation", evaluationPath);
   reporter.setOutput("sarif", sarifPath);
   reporter.setOutput("verdict", predicate.verdict);
   reporter.setOutput("trust-level", predicate.trustLevel);
+}
 
-  // Everything that can still fail on bad input happens before anything is attached: a step that
-  // fails must not leave a passing evaluation on the image.
-  if (inputs.kubernetesManifests !== undefined) {
-    const manifests = generateKubernetesManifests({
-      image: pinned,
-      serverName: predicate.server.name,
-      version: predicate.server.version,
-      ...(predicate.permissions ? { permissions: predicate.permissions } : {}),
-    });
-    const file = await writeManifests(
-      resolve(ctx.workspace, inputs.kubernetesManifests),
-      manifests.yaml,
-    );
-    reporter.setOutput("kubernetes-manifests", file);
-  } else {
-    reporter.setOutput("kubernetes-manifests", "");
+/** With `kubernetes-manifests`, the Deployment, ServiceAccount and NetworkPolicy for `pinned`. */
+async function writeKubernetesManifests(
+  evaluation: ReleaseEvaluation,
+  inputs: ActionInputs,
+  ctx: ActionContext,
+  pinned: string,
+): Promise<void> {
+  if (inputs.kubernetesManifests === undefined) {
+    ctx.reporter.setOutput("kubernetes-manifests", "");
+    return;
   }
-  annotate(evaluation, inputs, reporter);
+  const { predicate } = evaluation;
+  const manifests = generateKubernetesManifests({
+    image: pinned,
+    serverName: predicate.server.name,
+    version: predicate.server.version,
+    ...(predicate.permissions ? { permissions: predicate.permissions } : {}),
+  });
+  const file = await writeManifestFile(
+    resolve(ctx.workspace, inputs.kubernetesManifests),
+    manifests.yaml,
+  );
+  ctx.reporter.setOutput("kubernetes-manifests", file);
+}
 
-  // The evaluation is attached whatever its verdict: a failing one is a record, and the webhook
-  // denies on it. The image signature alone approves nothing.
-  let signed: SigningRecord | undefined;
-  const summary = (signingError?: string) =>
-    reporter.summary(
-      releaseSummary(evaluation, {
-        image: pinned,
-        minTrustLevel: inputs.minTrustLevel,
-        failOnSeverity: inputs.failOnSeverity,
-        ...(signed ? { signed } : {}),
-        ...(signingError ? { signingError } : {}),
-      }),
-    );
-  if (signing !== undefined) {
-    try {
-      const signature = await signImage(client, pinned, signing.signer, now, signing.witnesses);
-      const attestation = await attestEvaluation(
-        client,
-        pinned,
-        predicate,
-        signing.signer,
-        now,
-        signing.witnesses,
-      );
-      signed = {
-        image: pinned,
-        description: signing.description,
-        signature: signature.referrer.descriptor.digest,
-        attestation: attestation.referrer.descriptor.digest,
-      };
-    } catch (e) {
-      const failure = signingFailure(pinned, e);
-      await summary(failure.message);
-      throw failure;
-    }
-    reporter.setOutput("signature", signed.signature);
-    reporter.setOutput("attestation", signed.attestation);
-    reporter.info(
-      `signed ${pinned}: signature ${signed.signature}, evaluation attestation ${signed.attestation}`,
-    );
-  } else {
+/**
+ * Signs the image and attaches the evaluation as an attestation, unless `signing: none`. A
+ * failure is written to the summary before it is thrown, so the job page still shows the verdict.
+ */
+async function signAndAttach(
+  image: ResolvedImage,
+  evaluation: ReleaseEvaluation,
+  inputs: ActionInputs,
+  ctx: ActionContext,
+  signing: SigningSetup | undefined,
+  now: Date,
+): Promise<SigningRecord | undefined> {
+  const { reporter } = ctx;
+  if (signing === undefined) {
     reporter.setOutput("signature", "");
     reporter.setOutput("attestation", "");
+    return undefined;
   }
-  await summary();
+  const { client, pinned } = image;
+  let signed: SigningRecord;
+  try {
+    const signature = await signImage(client, pinned, signing.signer, now, signing.witnesses);
+    const attestation = await attestEvaluation(
+      client,
+      pinned,
+      evaluation.predicate,
+      signing.signer,
+      now,
+      signing.witnesses,
+    );
+    signed = {
+      image: pinned,
+      description: signing.description,
+      signature: signature.referrer.descriptor.digest,
+      attestation: attestation.referrer.descriptor.digest,
+    };
+  } catch (e) {
+    const failure = signingFailure(pinned, e);
+    await writeSummary(evaluation, inputs, ctx, pinned, { signingError: failure.message });
+    throw failure;
+  }
+  reporter.setOutput("signature", signed.signature);
+  reporter.setOutput("attestation", signed.attestation);
+  reporter.info(
+    `signed ${pinned}: signature ${signed.signature}, evaluation attestation ${signed.attestation}`,
+  );
+  return signed;
+}
 
+/** The job summary: verdict, findings, and what was signed, or why signing failed. */
+async function writeSummary(
+  evaluation: ReleaseEvaluation,
+  inputs: ActionInputs,
+  ctx: ActionContext,
+  pinned: string,
+  signing: { signed?: SigningRecord | undefined; signingError?: string },
+): Promise<void> {
+  const { signed, signingError } = signing;
+  await ctx.reporter.summary(
+    releaseSummary(evaluation, {
+      image: pinned,
+      minTrustLevel: inputs.minTrustLevel,
+      failOnSeverity: inputs.failOnSeverity,
+      ...(signed ? { signed } : {}),
+      ...(signingError ? { signingError } : {}),
+    }),
+  );
+}
+
+/** Why the step must fail, if it must: a failing verdict, or a trust level below the minimum. */
+function verdict(
+  evaluation: ReleaseEvaluation,
+  inputs: ActionInputs,
+  reporter: Reporter,
+): { failure?: string } {
+  const { predicate } = evaluation;
   const failures: string[] = [];
   if (predicate.verdict === "fail") {
     const failed = predicate.controls.filter((c) => c.status === "fail").map((c) => c.id);

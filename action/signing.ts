@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { Signer, Witness } from "@sigstore/sign";
-import { WardenError } from "../policies/errors.ts";
+import { errorMessage } from "../policies/errors.ts";
 import { keySigner } from "../supply-chain/sign/key-signer.ts";
 import { keylessSigning, transparencyWitnesses } from "../supply-chain/sign/keyless-signer.ts";
+import { ActionError } from "./errors.ts";
 import type { Signing } from "./inputs.ts";
 
 export interface SigningSetup {
@@ -19,7 +20,7 @@ async function keyText(key: string): Promise<string> {
     return await readFile(key.trim(), "utf8");
   } catch (e) {
     // Never the value itself: a key pasted without its PEM armour must not reach the log.
-    throw new WardenError(
+    throw new ActionError(
       "USAGE",
       "input key: neither a PEM key (-----BEGIN …) nor the path of a readable file",
       { cause: e },
@@ -58,7 +59,7 @@ export async function signingSetup(
       try {
         signer = keySigner(text, signing.password);
       } catch (e) {
-        throw new WardenError("USAGE", `input key: ${e instanceof Error ? e.message : String(e)}`, {
+        throw new ActionError("USAGE", `input key: ${errorMessage(e)}`, {
           cause: e,
         });
       }

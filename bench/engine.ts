@@ -4,11 +4,11 @@
 // same object from JSON (what any admission webhook pays), so the ratio survives a noisy machine.
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { createClusterState } from "../policies/cluster-state.ts";
-import { evaluate } from "../policies/engine.ts";
-import { parseNetworkPolicy } from "../policies/network-policy.ts";
-import { compilePolicy } from "../policies/policy.ts";
-import { toWorkload } from "../policies/workload.ts";
+import { createClusterState } from "../policies/workload/cluster-state.ts";
+import { judgeWorkload } from "../policies/workload/engine.ts";
+import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import { compilePolicy } from "../policies/workload/policy.ts";
+import { toWorkload } from "../policies/workload/workload.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
@@ -109,23 +109,25 @@ function rate(name: string, fn: () => unknown): number {
   return perSecond;
 }
 
-const check = evaluate(toWorkload(deployment), { policy, cluster, now });
+const check = judgeWorkload(toWorkload(deployment), { policy, cluster, now });
 console.log(
   `workload: Deployment, 3 containers, 10 NetworkPolicies; verdict allowed=${check.allowed}, ${check.findings.length} findings`,
 );
 const workload = toWorkload(deployment);
 const decodeOnly = rate("JSON.parse of the object (baseline)", () => JSON.parse(json));
-const engineOnly = rate("evaluate(workload)", () => evaluate(workload, { policy, cluster, now }));
-const fromObject = rate("toWorkload + evaluate (the engine)", () =>
-  evaluate(toWorkload(deployment), { policy, cluster, now }),
+const engineOnly = rate("judgeWorkload(workload)", () =>
+  judgeWorkload(workload, { policy, cluster, now }),
 );
-const full = rate("JSON.parse + toWorkload + evaluate", () =>
-  evaluate(toWorkload(JSON.parse(json)), { policy, cluster, now }),
+const fromObject = rate("toWorkload + judgeWorkload (the engine)", () =>
+  judgeWorkload(toWorkload(deployment), { policy, cluster, now }),
+);
+const full = rate("JSON.parse + toWorkload + judgeWorkload", () =>
+  judgeWorkload(toWorkload(JSON.parse(json)), { policy, cluster, now }),
 );
 const ratio = (x: number) => (x / decodeOnly).toFixed(2);
 console.log(`ratios to JSON.parse (1.00 = as fast as decoding the object):`);
 console.log(
-  `  evaluate ${ratio(engineOnly)}, engine ${ratio(fromObject)}, full path ${ratio(full)}`,
+  `  judgeWorkload ${ratio(engineOnly)}, engine ${ratio(fromObject)}, full path ${ratio(full)}`,
 );
 const verdict = fromObject >= 20_000 ? "met" : "NOT met";
 const perSecond = Math.round(fromObject).toLocaleString("en-US");

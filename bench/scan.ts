@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Zip, type ZipInputFile } from "fflate";
 import { crc32, deflateRawSync } from "node:zlib";
+import { errorMessage } from "../policies/errors.ts";
+import { isRecord } from "../policies/guards.ts";
 import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
 import type { LockedPackage } from "../supply-chain/scan/types.ts";
 
@@ -34,10 +36,6 @@ const random = prng(20260101);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const int = (n: number): number => Math.floor(random() * n);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The lockfile's packages through the project's parser when it is there, else read directly. */
 async function npmPackages(): Promise<{ packages: LockedPackage[]; how: string }> {
   if (!existsSync(LOCKFILE)) return { packages: [], how: "no lockfile fixture" };
@@ -53,9 +51,7 @@ async function npmPackages(): Promise<{ packages: LockedPackage[]; how: string }
           return { packages: lockfile.packages as LockedPackage[], how: "parseLockfile" };
       }
     } catch (e) {
-      console.error(
-        `parseLockfile failed (${(e as Error).message}); reading the lockfile directly`,
-      );
+      console.error(`parseLockfile failed (${errorMessage(e)}); reading the lockfile directly`);
     }
   }
   // package-lock v3: `packages["node_modules/<name>"].version`.

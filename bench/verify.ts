@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { EvaluationPredicate } from "../policies/evaluation/predicate.ts";
-import { compilePolicy } from "../policies/policy.ts";
+import { compilePolicy } from "../policies/workload/policy.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { keySigner } from "../supply-chain/sign/key-signer.ts";
 import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";

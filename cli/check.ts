@@ -1,18 +1,20 @@
-import { CATALOGUE } from "../policies/catalogue.ts";
-import { evaluate, type Decision } from "../policies/engine.ts";
-import { WardenError } from "../policies/errors.ts";
+import { CATALOGUE } from "../policies/workload/catalogue.ts";
+import { judgeWorkload } from "../policies/workload/engine.ts";
+import { InputError, WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
-import type { CompiledPolicy } from "../policies/policy.ts";
+import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
 import { parseDocuments, type SourceDocument } from "./documents.ts";
-import { readInputs } from "./inputs.ts";
+import { CliError } from "./errors.ts";
+import { readInputFiles } from "./input-files.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { buildManifestSet } from "./manifest-set.ts";
-import { evidenceFor, needsRegistry, type RegistryAccess } from "./registry-access.ts";
-import type { ImageEvidence } from "../policies/image-evidence.ts";
-import { imageSites } from "../policies/rules/image.ts";
+import { evidenceFor, type RegistryAccess } from "./registry-access.ts";
+import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
+import { imageReferences } from "../policies/workload/rules/image.ts";
 import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
+import type { CheckReport } from "./report.ts";
 
 export type ReportFormat = "text" | "json" | "sarif";
 
@@ -32,20 +34,6 @@ export interface CheckIo {
   stderr: (text: string) => void;
 }
 
-export interface WorkloadResult {
-  kind: string;
-  namespace: string;
-  name: string;
-  document: SourceDocument;
-  decision: Decision;
-}
-
-export interface CheckReport {
-  policy: CompiledPolicy;
-  results: WorkloadResult[];
-  skipped: string[];
-}
-
 function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
   if (!rules) return undefined;
   const globs = rules
@@ -54,7 +42,7 @@ function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
     .map(compileGlob);
   const unknown = globs.filter((g) => !CATALOGUE.some((r) => g.matches(r.id)));
   if (globs.length === 0 || unknown.length > 0) {
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       `--rules ${unknown.map((g) => g.source).join(",") || "(empty)"} matches no rule; see the rule catalogue in the README`,
     );
@@ -69,7 +57,7 @@ async function choosePolicy(
   if (policyFile !== undefined) return loadPolicyFile(policyFile);
   const [inline, ...more] = inlinePolicies;
   if (more.length > 0) {
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       `the inputs hold ${inlinePolicies.length} MCPWardenPolicy documents: choose one with --policy`,
     );
@@ -81,7 +69,7 @@ async function choosePolicy(
 /** Evaluates every workload in the inputs; the report is what all output formats render. */
 export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckReport> {
   const only = parseRuleGlobs(inputs.rules);
-  const texts = await readInputs(inputs.paths, io.stdin);
+  const texts = await readInputFiles(inputs.paths, io.stdin);
   const documents: SourceDocument[] = [];
   const problems = [];
   for (const t of texts) {
@@ -93,14 +81,12 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     }
   }
   if (problems.length > 0)
-    throw new WardenError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
+    throw new InputError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
   const set = buildManifestSet(documents);
   const policy = await choosePolicy(inputs.policyFile, set.policies);
   let evidence: ImageEvidence | undefined;
-  if (inputs.verifyImages && needsRegistry(policy)) {
-    const images = set.workloads.flatMap(({ workload }) =>
-      imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
-    );
+  if (inputs.verifyImages && registryRulesEnabled(policy).length > 0) {
+    const images = set.workloads.flatMap(({ workload }) => imageReferences(workload));
     evidence = await (await evidenceFor(inputs.registry)).provide(images, policy);
   }
   const results = set.workloads.map(({ workload, document }) => ({
@@ -108,7 +94,13 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     namespace: workload.namespace,
     name: workload.name,
     document,
-    decision: evaluate(workload, { policy, cluster: set.cluster, now: inputs.now, only, evidence }),
+    decision: judgeWorkload(workload, {
+      policy,
+      cluster: set.cluster,
+      now: inputs.now,
+      only,
+      evidence,
+    }),
   }));
   const skipped = [...new Set(results.flatMap((r) => r.decision.skipped))];
   return { policy, results, skipped };

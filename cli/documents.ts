@@ -1,6 +1,7 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
-import { WardenError } from "../policies/errors.ts";
+import { errorMessage, InputError } from "../policies/errors.ts";
 import { parseFieldPath } from "../policies/field-path.ts";
+import { isRecord } from "../policies/guards.ts";
 
 export interface SourcePosition {
   line: number;
@@ -50,7 +51,7 @@ function locator(doc: Document, counter: LineCounter, prefix: (string | number)[
 /**
  * Reads every document of a YAML or JSON text (JSON is YAML). Empty documents are skipped;
  * `kind: List` is expanded into its items, as kubectl does.
- * @throws WardenError DOCUMENT_INVALID naming the file, document and line of every syntax error
+ * @throws InputError DOCUMENT_INVALID naming the file, document and line of every syntax error
  */
 export function parseDocuments(source: string, text: string): SourceDocument[] {
   const counter = new LineCounter();
@@ -75,7 +76,7 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
     } catch (e) {
       problems.push({
         path: `${source} document ${index} (line ${line})`,
-        message: (e as Error).message,
+        message: errorMessage(e),
       });
       continue;
     }
@@ -98,11 +99,7 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
     }
   }
   if (problems.length > 0) {
-    throw new WardenError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
+    throw new InputError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
   }
   return out;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

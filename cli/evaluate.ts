@@ -1,10 +1,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
-import { WardenError } from "../policies/errors.ts";
 import { SEVERITY_THRESHOLDS } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
-import type { TrustLevel } from "../policies/rule.ts";
+import type { TrustLevel } from "../policies/trust-level.ts";
 import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import {
@@ -12,7 +11,8 @@ import {
   readIgnoreFile,
   vulnerabilityDbOf,
 } from "../supply-chain/evaluate/sources.ts";
-import { parseNow } from "./options.ts";
+import { CliError } from "./errors.ts";
+import { oneOf, parseNow } from "./options.ts";
 
 export interface EvaluateIo {
   stdout: (text: string) => void;
@@ -20,13 +20,6 @@ export interface EvaluateIo {
 }
 
 const FORMATS = ["text", "json", "sarif"] as const;
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  const found = allowed.find((a) => a === value);
-  if (found === undefined)
-    throw new WardenError("USAGE", `--${flag} ${value} is not one of ${allowed.join(", ")}`);
-  return found;
-}
 
 function describe(e: ReleaseEvaluation, min: TrustLevel): string {
   const p = e.predicate;
@@ -79,12 +72,12 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
   const format = oneOf("format", values.format, FORMATS);
   const timeout = Number(values["tool-timeout"]);
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       `--tool-timeout ${values["tool-timeout"]} must be seconds (1 to 3600)`,
     );
   const db = vulnerabilityDbOf(values["vulnerability-db"]);
-  if ("error" in db) throw new WardenError("USAGE", `--vulnerability-db ${db.error}`);
+  if ("error" in db) throw new CliError("USAGE", `--vulnerability-db ${db.error}`);
   const now = parseNow(values.now);
   const cwd = process.cwd();
   const ignoreFile = values["ignore-file"];

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { WardenError } from "../policies/errors.ts";
-import { compilePolicy, type CompiledPolicy } from "../policies/policy.ts";
+import { InputError } from "../policies/errors.ts";
+import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
 import { describeDocument, parseDocuments } from "./documents.ts";
-import { decodeText } from "./inputs.ts";
+import { decodeText } from "./input-files.ts";
 
 export const DEFAULT_POLICY_FILE = new URL("../policies/default.yaml", import.meta.url);
 
@@ -14,8 +14,8 @@ export function compilePolicyFrom(
   try {
     return compilePolicy(object);
   } catch (e) {
-    if (e instanceof WardenError) {
-      throw new WardenError(e.code, `${describeDocument(doc)}: ${e.message}`, {
+    if (e instanceof InputError) {
+      throw new InputError(e.code, `${describeDocument(doc)}: ${e.message}`, {
         problems: e.problems,
         cause: e,
       });
@@ -26,7 +26,7 @@ export function compilePolicyFrom(
 
 /**
  * Reads and compiles a policy file (one MCPWardenPolicy document).
- * @throws WardenError POLICY_INVALID / INPUT_INVALID / DOCUMENT_INVALID naming the file
+ * @throws InputError POLICY_INVALID / INPUT_INVALID / DOCUMENT_INVALID naming the file
  */
 export async function loadPolicyFile(path: string | URL): Promise<CompiledPolicy> {
   const source = path instanceof URL ? path.pathname : path;
@@ -34,7 +34,7 @@ export async function loadPolicyFile(path: string | URL): Promise<CompiledPolicy
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new WardenError(
+    throw new InputError(
       "INPUT_INVALID",
       `${source}: cannot read policy (${(e as NodeJS.ErrnoException).code ?? "error"})`,
       { cause: e },
@@ -43,7 +43,7 @@ export async function loadPolicyFile(path: string | URL): Promise<CompiledPolicy
   const docs = parseDocuments(source, decodeText(source, bytes).text);
   const [first, ...rest] = docs;
   if (!first || rest.length > 0) {
-    throw new WardenError(
+    throw new InputError(
       "POLICY_INVALID",
       `${source}: must hold exactly one MCPWardenPolicy document, found ${docs.length}`,
     );

@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
-import { WardenError } from "../policies/errors.ts";
+import { errorMessage, WardenError } from "../policies/errors.ts";
 import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
+import { CliError } from "./errors.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
-import { parseNow, registryAccess } from "./options.ts";
+import { oneOf, parseNow, registryAccess } from "./options.ts";
 import { runVerify } from "./verify.ts";
 
 export const USAGE = `usage:
@@ -60,18 +61,16 @@ function parseCheckArgs(args: string[]): CheckInputs {
       ...REGISTRY_OPTIONS,
     },
   });
-  if (!FORMATS.includes(values.format as ReportFormat)) {
-    throw new WardenError("USAGE", `--format ${values.format} is not one of ${FORMATS.join(", ")}`);
-  }
+  const format = oneOf("format", values.format, FORMATS);
   const now = parseNow(values.now);
   if (positionals.length === 0) {
-    throw new WardenError("USAGE", "check needs at least one file, directory or - (stdin)");
+    throw new CliError("USAGE", "check needs at least one file, directory or - (stdin)");
   }
   return {
     paths: positionals,
     policyFile: values.policy,
     rules: values.rules?.split(","),
-    format: values.format as ReportFormat,
+    format,
     now,
     verifyImages: values["verify-images"],
     registry: registryAccess(values),
@@ -101,7 +100,7 @@ export async function main(io: Io): Promise<number> {
         return await runEvaluate(rest, io);
       }
       default:
-        throw new WardenError("USAGE", `unknown command ${JSON.stringify(command)}`);
+        throw new CliError("USAGE", `unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {
     if (e instanceof WardenError) {
@@ -114,7 +113,7 @@ export async function main(io: Io): Promise<number> {
       return 2;
     }
     // Unexpected: one line, no stack trace, unless asked for.
-    io.stderr(`mcp-warden: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`mcp-warden: internal error: ${errorMessage(e)}\n`);
     if (io.debug) io.stderr(`${e instanceof Error ? e.stack : ""}\n`);
     return 2;
   }

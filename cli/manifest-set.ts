@@ -1,10 +1,15 @@
-import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
-import { WardenError, type FieldProblem } from "../policies/errors.ts";
-import { EXCEPTION_KIND, parseException, type Exception } from "../policies/exception-schema.ts";
-import type { NetworkPolicy } from "../policies/k8s-types.ts";
-import { parseNetworkPolicy } from "../policies/network-policy.ts";
-import { POLICY_KIND } from "../policies/policy-schema.ts";
-import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload.ts";
+import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
+import { InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
+import {
+  EXCEPTION_KIND,
+  parseException,
+  type Exception,
+} from "../policies/workload/exception-schema.ts";
+import { isRecord } from "../policies/guards.ts";
+import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
+import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
+import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
 import { describeDocument, type SourceDocument } from "./documents.ts";
 
 export interface SourcedWorkload {
@@ -21,14 +26,10 @@ export interface ManifestSet {
   ignored: SourceDocument[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
  * Sorts documents by kind and validates each. Every bad document is reported, each named by
  * file, document number and line.
- * @throws WardenError DOCUMENT_INVALID
+ * @throws InputError DOCUMENT_INVALID
  */
 export function buildManifestSet(documents: readonly SourceDocument[]): ManifestSet {
   const problems: FieldProblem[] = [];
@@ -62,7 +63,7 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
     }
   }
   if (problems.length > 0) {
-    throw new WardenError("DOCUMENT_INVALID", "some documents cannot be evaluated", { problems });
+    throw new InputError("DOCUMENT_INVALID", "some documents cannot be evaluated", { problems });
   }
   return {
     workloads,

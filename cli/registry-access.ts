@@ -1,4 +1,3 @@
-import type { CompiledPolicy } from "../policies/policy.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence, type RegistryEvidence } from "../supply-chain/verify/evidence.ts";
 import {
@@ -38,11 +37,4 @@ export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvide
   });
   // `--registry-timeout` is one deadline for each image's whole lookup, not for each call.
   return registryEvidence(() => client, { trustedRoot, lookupTimeoutMs: access.timeoutMs });
-}
-
-/** Whether any registry rule would run under this policy. */
-export function needsRegistry(policy: CompiledPolicy): boolean {
-  return (
-    policy.actionFor("image/signed") !== "off" || policy.actionFor("image/evaluated") !== "off"
-  );
 }

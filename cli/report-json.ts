@@ -1,4 +1,4 @@
-import type { CheckReport } from "./check.ts";
+import type { CheckReport } from "./report.ts";
 
 /** The JSON report of DESIGN.md "CLI": one result per workload, findings with their actions. */
 export function formatJson(report: CheckReport): string {

@@ -1,8 +1,8 @@
 import type { Log, Result, ReportingDescriptor } from "sarif";
 import pkg from "../package.json" with { type: "json" };
-import { CATALOGUE } from "../policies/catalogue.ts";
-import type { DecidedFinding } from "../policies/engine.ts";
-import type { CheckReport, WorkloadResult } from "./check.ts";
+import { CATALOGUE } from "../policies/workload/catalogue.ts";
+import type { DecidedFinding } from "../policies/workload/engine.ts";
+import type { CheckReport, WorkloadResult } from "./report.ts";
 
 const LEVEL: Record<DecidedFinding["action"], Result.level> = {
   enforce: "error",

@@ -1,5 +1,5 @@
-import type { DecidedFinding } from "../policies/engine.ts";
-import type { CheckReport, WorkloadResult } from "./check.ts";
+import type { DecidedFinding } from "../policies/workload/engine.ts";
+import type { CheckReport, WorkloadResult } from "./report.ts";
 
 const LABEL: Record<DecidedFinding["action"], string> = {
   enforce: "DENY ",

@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { WardenError } from "../policies/errors.ts";
-import { parseDuration } from "../policies/policy.ts";
+import { parseDuration } from "../policies/workload/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
+import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
+import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { obtainTrustedRoot, readRegistryConfig } from "./registry-config.ts";
 import { trustedRootSource } from "./options.ts";
 
@@ -16,16 +17,21 @@ export interface ServeEnv {
   stdout: (text: string) => void;
 }
 
+// The webhook's registry calls share each admission's deadline (webhook/server.ts), so serve takes
+// every registry option but --registry-timeout.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the option left out
+const { "registry-timeout": _timeout, ...SERVE_REGISTRY_OPTIONS } = REGISTRY_OPTIONS;
+
 function positiveNumber(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
-    throw new WardenError("USAGE", `${flag} ${value} must be a positive number`);
+    throw new CliError("USAGE", `${flag} ${value} must be a positive number`);
   return n;
 }
 
 function duration(flag: string, value: string): number {
   if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(value)) {
-    throw new WardenError("USAGE", `${flag} ${value} is not a duration (60s, 2m)`);
+    throw new CliError("USAGE", `${flag} ${value} is not a duration (60s, 2m)`);
   }
   return parseDuration(value);
 }
@@ -51,23 +57,18 @@ export async function parseServeArgs(
       "body-limit": { type: "string", default: String(DEFAULT_APP_OPTIONS.bodyLimit) },
       "tls-reload-interval": { type: "string", default: "10s" },
       "log-level": { type: "string", default: "info" },
-      "insecure-registry": { type: "string", multiple: true, default: [] },
-      "registry-config": { type: "string" },
-      "trusted-root": { type: "string" },
-      "tuf-mirror": { type: "string" },
-      "tuf-root": { type: "string" },
-      "tuf-cache": { type: "string" },
+      ...SERVE_REGISTRY_OPTIONS,
       "no-pull-secrets": { type: "boolean", default: false },
     },
   });
   if (!values["tls-cert"] || !values["tls-key"]) {
-    throw new WardenError(
+    throw new CliError(
       "USAGE",
       "serve needs --tls-cert and --tls-key: the API server only calls webhooks over HTTPS",
     );
   }
   if (values.policy && values["policy-name"]) {
-    throw new WardenError("USAGE", "give either --policy FILE or --policy-name NAME, not both");
+    throw new CliError("USAGE", "give either --policy FILE or --policy-name NAME, not both");
   }
   const port = positiveNumber("--port", values.port);
   const policyName = values["policy-name"];

@@ -1,12 +1,12 @@
 import { parseArgs } from "node:util";
-import { evaluate } from "../policies/engine.ts";
-import { WardenError } from "../policies/errors.ts";
+import { judgeWorkload } from "../policies/workload/engine.ts";
 import { compileGlob } from "../policies/glob.ts";
-import type { ImageFacts } from "../policies/image-evidence.ts";
-import { createClusterState } from "../policies/cluster-state.ts";
-import { toWorkload } from "../policies/workload.ts";
+import type { ImageFacts } from "../policies/workload/image-evidence.ts";
+import { createClusterState } from "../policies/workload/cluster-state.ts";
+import { toWorkload } from "../policies/workload/workload.ts";
+import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
-import { parseNow, registryAccess } from "./options.ts";
+import { oneOf, parseNow, registryAccess } from "./options.ts";
 import { evidenceFor, REGISTRY_OPTIONS } from "./registry-access.ts";
 
 export interface VerifyIo {
@@ -59,10 +59,8 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
   });
   const [image, ...extra] = positionals;
   if (image === undefined || extra.length > 0)
-    throw new WardenError("USAGE", "verify needs exactly one IMAGE");
-  if (values.format !== "text" && values.format !== "json") {
-    throw new WardenError("USAGE", `--format ${values.format} is not one of text, json`);
-  }
+    throw new CliError("USAGE", "verify needs exactly one IMAGE");
+  const format = oneOf("format", values.format, ["text", "json"]);
   const now = parseNow(values.now);
   const policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);
   const { provide } = await evidenceFor(registryAccess(values));
@@ -74,7 +72,7 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
     metadata: { name: "verify" },
     spec: { containers: [{ name: "image", image }] },
   });
-  const decision = evaluate(pod, {
+  const decision = judgeWorkload(pod, {
     policy,
     cluster: createClusterState({}),
     now,
@@ -82,7 +80,7 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
     only: [compileGlob("image/*")],
   });
   const denied = decision.findings.filter((f) => f.action === "enforce");
-  if (values.format === "json") {
+  if (format === "json") {
     io.stdout(
       `${JSON.stringify({ image, policy: policy.name, allowed: decision.allowed, facts, findings: decision.findings }, null, 2)}\n`,
     );

@@ -4,45 +4,23 @@ export interface FieldProblem {
   message: string;
 }
 
-export type WardenErrorCode =
-  | "POLICY_INVALID"
-  | "EXCEPTION_INVALID"
-  | "WORKLOAD_INVALID"
-  | "DOCUMENT_INVALID"
-  | "INPUT_INVALID"
-  | "USAGE"
-  /** An evaluation predicate that does not match its schema (`policies/evaluation/`). */
-  | "EVALUATION_INVALID"
-  /** Not an in-toto Statement at all. */
-  | "STATEMENT_INVALID"
-  /** An in-toto Statement made for other subjects than the image being verified. */
-  | "STATEMENT_SUBJECT_MISMATCH"
-  /** An in-toto Statement of another predicate type. */
-  | "STATEMENT_PREDICATE_TYPE"
-  /** A lockfile that cannot be parsed (`supply-chain/scan/lockfiles/`). */
-  | "LOCKFILE_INVALID"
-  /** An OSV record that does not match the OSV schema, e.g. a malformed range. */
-  | "OSV_RECORD_INVALID"
-  /** The OSV API or an offline OSV database could not be read or queried. */
-  | "VULNERABILITY_SOURCE_FAILED"
-  /** An MCP server manifest (`server.json`) that is not valid. */
-  | "MANIFEST_INVALID"
-  /** An MCP server that could not be started or listed over stdio. */
-  | "MCP_SERVER_FAILED";
+export interface WardenErrorOptions {
+  /** Every bad field, not only the first, so a user can fix a file in one pass. */
+  problems?: readonly FieldProblem[];
+  cause?: unknown;
+}
 
 /**
- * Every error the core raises on bad input. `problems` lists every bad field, not only the first,
- * so a user can fix a file in one pass.
+ * The base of every error mcp-warden raises on purpose: a `code` from the raising layer's union
+ * (callers branch on it, never on the message), the `cause`, and the field `problems`. The edges
+ * catch this one class; anything else is an internal error. Layers make their classes with
+ * {@link errorClass}, so each checks its own codes where they are raised.
  */
-export class WardenError extends Error {
-  readonly code: WardenErrorCode;
+export abstract class WardenError extends Error {
+  readonly code: string;
   readonly problems: readonly FieldProblem[];
 
-  constructor(
-    code: WardenErrorCode,
-    message: string,
-    options: { problems?: readonly FieldProblem[]; cause?: unknown } = {},
-  ) {
+  constructor(code: string, message: string, options: WardenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "WardenError";
     this.code = code;
@@ -54,3 +32,44 @@ export class WardenError extends Error {
     return [this.message, ...this.problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n");
   }
 }
+
+/**
+ * A layer's error class: a {@link WardenError} whose `code` is one of `Code`, constructed as
+ * `new C(code, message, { problems, cause })`. (A generic base would narrow to `any` codes
+ * under `instanceof`.)
+ */
+export function errorClass<Code extends string>(name: string) {
+  return class extends WardenError {
+    declare readonly code: Code;
+
+    constructor(code: Code, message: string, options: WardenErrorOptions = {}) {
+      super(code, message, options);
+      this.name = name;
+    }
+  };
+}
+
+/** The message of anything thrown: an Error's message, or the value as a string. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export type InputErrorCode =
+  | "POLICY_INVALID"
+  | "EXCEPTION_INVALID"
+  | "WORKLOAD_INVALID"
+  | "DOCUMENT_INVALID"
+  | "INPUT_INVALID"
+  /** An evaluation predicate that does not match its schema (`policies/evaluation/`). */
+  | "EVALUATION_INVALID"
+  /** Not an in-toto Statement at all. */
+  | "STATEMENT_INVALID"
+  /** An in-toto Statement made for other subjects than the image being verified. */
+  | "STATEMENT_SUBJECT_MISMATCH"
+  /** An in-toto Statement of another predicate type. */
+  | "STATEMENT_PREDICATE_TYPE"
+  /** An MCP server manifest (`server.json`) that is not valid. */
+  | "MANIFEST_INVALID";
+
+/** Bad input to the core: a policy, exception, workload, document, manifest or evaluation. */
+export class InputError extends errorClass<InputErrorCode>("InputError") {}

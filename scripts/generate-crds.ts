@@ -3,8 +3,8 @@
 // rewrites the files; a test fails when they differ from what this renders.
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
-import { EXCEPTION_KIND, exceptionSpecSchema } from "../policies/exception-schema.ts";
-import { POLICY_KIND, policySpecSchema } from "../policies/policy-schema.ts";
+import { EXCEPTION_KIND, exceptionSpecSchema } from "../policies/workload/exception-schema.ts";
+import { POLICY_KIND, policySpecSchema } from "../policies/workload/policy-schema.ts";
 
 const GROUP = "mcp-warden.dev";
 

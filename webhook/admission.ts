@@ -1,13 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
-import { ADMISSION_ERROR } from "../policies/catalogue.ts";
-import type { ClusterState } from "../policies/cluster-state.ts";
-import { evaluate, type Decision } from "../policies/engine.ts";
-import { WardenError } from "../policies/errors.ts";
-import type { ImageEvidence } from "../policies/image-evidence.ts";
-import type { CompiledPolicy } from "../policies/policy.ts";
-import { imageSites } from "../policies/rules/image.ts";
+import { ADMISSION_ERROR } from "../policies/workload/catalogue.ts";
+import type { ClusterState } from "../policies/workload/cluster-state.ts";
+import { judgeWorkload, type Decision } from "../policies/workload/engine.ts";
+import { errorMessage, WardenError } from "../policies/errors.ts";
+import { isRecord } from "../policies/guards.ts";
+import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
+import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
+import { imageReferences } from "../policies/workload/rules/image.ts";
 import { compileSchema } from "../policies/schema-validator.ts";
-import { isWorkloadKind, toWorkload } from "../policies/workload.ts";
+import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
 
 /** The fields of an `admission.k8s.io/v1` AdmissionRequest this webhook reads. */
 export interface AdmissionRequest {
@@ -127,9 +128,7 @@ export function errorOutcome(policy: CompiledPolicy | undefined, reason: string)
   const text = `[${ADMISSION_ERROR}] ${reason}`;
   return {
     allowed: action !== "enforce",
-    ...(action === "enforce"
-      ? { message: `mcp-warden cannot evaluate this request: ${text}` }
-      : {}),
+    ...(action === "enforce" ? { message: `mcp-warden cannot judge this request: ${text}` } : {}),
     warnings: action === "warn" ? [truncate(text, MAX_WARNING_LENGTH)] : [],
     evaluated: false,
     rules: [ADMISSION_ERROR],
@@ -140,10 +139,6 @@ export function errorOutcome(policy: CompiledPolicy | undefined, reason: string)
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Pod updates that leave spec and annotations alone (labels, finalizers, status) change nothing we judge. */
@@ -204,54 +199,86 @@ export interface ImageLookup {
   serviceAccount: string;
 }
 
-/** The images a request will be judged on; undefined when it will not be judged. */
-export function imageLookup(request: AdmissionRequest): ImageLookup | undefined {
-  if (whySkipped(request) !== undefined || !isRecord(request.object)) return undefined;
-  try {
-    const workload = toWorkload(
-      { ...request.object, kind: request.kind.kind },
-      request.namespace || "default",
-    );
-    return {
-      images: imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
-      namespace: workload.namespace,
-      pullSecrets: (workload.podSpec.imagePullSecrets ?? []).flatMap((r) =>
-        r.name ? [r.name] : [],
-      ),
-      serviceAccount: workload.podSpec.serviceAccountName || "default",
-    };
-  } catch {
-    return undefined; // judged as admission/error later
+/** A request that will be judged: its workload, built once, and the policy to judge it by. */
+export interface AdmissionSubject {
+  request: AdmissionRequest;
+  policy: CompiledPolicy;
+  workload: Workload;
+}
+
+/** Anything thrown while building or judging a workload, as an `admission/error` outcome. */
+function failedOutcome(policy: CompiledPolicy, e: unknown): AdmissionOutcome {
+  if (e instanceof WardenError) {
+    const fields = e.problems.map((p) => `${p.path} ${p.message}`).join("; ");
+    return errorOutcome(policy, `${e.message}${fields ? `: ${fields}` : ""}`);
   }
+  return errorOutcome(policy, `internal error: ${errorMessage(e)}`);
 }
 
 /**
- * Judges one admission request with the shared engine. Never throws: anything that cannot be
- * judged becomes an `admission/error` outcome, so the webhook fails closed.
+ * The first step of judging a request, before any registry lookup: either its outcome already
+ * (not judged, or it cannot be judged and fails closed) or the subject to judge.
  */
-export function judgeAdmission(request: AdmissionRequest, inputs: JudgeInputs): AdmissionOutcome {
+export function admissionSubject(
+  request: AdmissionRequest,
+  policy: CompiledPolicy | undefined,
+  policyError?: string,
+): { outcome: AdmissionOutcome } | { subject: AdmissionSubject } {
   const skipped = whySkipped(request);
-  if (skipped !== undefined) return skip(skipped);
-  const { policy } = inputs;
-  if (!policy)
-    return errorOutcome(
-      undefined,
-      `no valid policy is loaded (${inputs.policyError ?? "not loaded yet"})`,
-    );
-  try {
-    const object = request.object;
-    if (!isRecord(object)) return errorOutcome(policy, "request.object is missing");
-    if (object.kind !== undefined && object.kind !== request.kind.kind) {
-      return errorOutcome(
+  if (skipped !== undefined) return { outcome: skip(skipped) };
+  if (!policy) {
+    return {
+      outcome: errorOutcome(
+        undefined,
+        `no valid policy is loaded (${policyError ?? "not loaded yet"})`,
+      ),
+    };
+  }
+  const object = request.object;
+  if (!isRecord(object)) return { outcome: errorOutcome(policy, "request.object is missing") };
+  if (object.kind !== undefined && object.kind !== request.kind.kind) {
+    return {
+      outcome: errorOutcome(
         policy,
         `request.object.kind ${JSON.stringify(object.kind)} does not match request.kind ${request.kind.kind}`,
-      );
-    }
+      ),
+    };
+  }
+  try {
     const workload = toWorkload(
       { ...object, kind: request.kind.kind },
       request.namespace || "default",
     );
-    const decision = evaluate(workload, {
+    return { subject: { request, policy, workload } };
+  } catch (e) {
+    return { outcome: failedOutcome(policy, e) };
+  }
+}
+
+/**
+ * The registry lookups judging this subject needs; undefined when it names no image or the
+ * policy runs no rule that the catalogue says needs a registry.
+ */
+export function registryLookup(subject: AdmissionSubject): ImageLookup | undefined {
+  const { workload, policy } = subject;
+  const images = imageReferences(workload);
+  if (images.length === 0 || registryRulesEnabled(policy).length === 0) return undefined;
+  return {
+    images,
+    namespace: workload.namespace,
+    pullSecrets: (workload.podSpec.imagePullSecrets ?? []).flatMap((r) => (r.name ? [r.name] : [])),
+    serviceAccount: workload.podSpec.serviceAccountName || "default",
+  };
+}
+
+/** Judges a subject with the shared engine. Never throws: errors become `admission/error`. */
+export function judgeSubject(
+  subject: AdmissionSubject,
+  inputs: Pick<JudgeInputs, "cluster" | "now" | "evidence">,
+): AdmissionOutcome {
+  const { request, policy, workload } = subject;
+  try {
+    const decision = judgeWorkload(workload, {
       policy,
       cluster: inputs.cluster,
       now: inputs.now,
@@ -270,16 +297,22 @@ export function judgeAdmission(request: AdmissionRequest, inputs: JudgeInputs): 
       evaluated: true,
       rules: [...new Set(counted.map((f) => f.rule))],
       exceptionsUsed: decision.exceptionsUsed,
-      images: imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : [])),
+      images: imageReferences(workload),
       decision,
     };
   } catch (e) {
-    if (e instanceof WardenError) {
-      const fields = e.problems.map((p) => `${p.path} ${p.message}`).join("; ");
-      return errorOutcome(policy, `${e.message}${fields ? `: ${fields}` : ""}`);
-    }
-    return errorOutcome(policy, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    return failedOutcome(policy, e);
   }
+}
+
+/**
+ * Judges one admission request with the shared engine, without registry lookups. Never throws:
+ * anything that cannot be judged becomes an `admission/error` outcome, so the webhook fails
+ * closed.
+ */
+export function judgeAdmission(request: AdmissionRequest, inputs: JudgeInputs): AdmissionOutcome {
+  const prepared = admissionSubject(request, inputs.policy, inputs.policyError);
+  return "outcome" in prepared ? prepared.outcome : judgeSubject(prepared.subject, inputs);
 }
 
 /** The AdmissionReview answer for an outcome. */

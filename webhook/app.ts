@@ -1,24 +1,12 @@
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
-import { ADMISSION_ERROR } from "../policies/catalogue.ts";
-import {
-  admissionResponse,
-  errorOutcome,
-  judgeAdmission,
-  readAdmissionReview,
-  imageLookup,
-  type ImageLookup,
-  type AdmissionOutcome,
-  type AdmissionRequest,
-} from "./admission.ts";
+import { ADMISSION_ERROR } from "../policies/workload/catalogue.ts";
+import { admissionResponse, type AdmissionOutcome, type AdmissionRequest } from "./admission.ts";
+import { admit, type CredentialsFor } from "./decide.ts";
 import { jsonDepthExceeds } from "./json-depth.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 import type { StateSource } from "./state.ts";
-import {
-  lookupDeadlineMs,
-  type EvidenceProvider,
-  type RequestCredentials,
-} from "../supply-chain/verify/evidence.ts";
+import type { EvidenceProvider } from "../supply-chain/verify/evidence.ts";
 
 export interface AppOptions {
   logger: Logger;
@@ -36,12 +24,10 @@ export interface AppDeps {
   state: StateSource;
   metrics: WebhookMetrics;
   now?: () => Date;
-  /** Registry facts for image/signed and image/evaluated; without it those rules deny. */
+  /** Registry facts for the rules that need a registry; without it those rules deny. */
   evidence?: EvidenceProvider | undefined;
   /** The pod's pull-secret credentials for those lookups (from the API server). */
-  credentialsFor?:
-    | ((lookup: ImageLookup, signal: AbortSignal) => Promise<RequestCredentials | undefined>)
-    | undefined;
+  credentialsFor?: CredentialsFor | undefined;
 }
 
 export const DEFAULT_APP_OPTIONS = {
@@ -80,21 +66,6 @@ const errorSchema = {
   type: "object",
   properties: { error: { type: "string" }, message: { type: "string" } },
 } as const;
-
-export class DeadlineExceeded extends Error {}
-
-/** Resolves to `work`, or rejects with DeadlineExceeded when `ms` passes first. */
-export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`no decision within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function decisionLabel(o: AdmissionOutcome): string {
   if (!o.evaluated) return o.rules.includes(ADMISSION_ERROR) ? "error" : "skipped";
@@ -172,68 +143,20 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
     { schema: { response: { 200: reviewResponseSchema, "4xx": errorSchema, "5xx": errorSchema } } },
     async (request, reply) => {
       const started = process.hrtime.bigint();
-      const review = readAdmissionReview(request.body);
-      if (!review.ok && review.uid === undefined) {
-        request.log.warn({ reason: review.message }, "malformed AdmissionReview without uid");
-        return reply.code(400).send({ error: "bad request", message: review.message });
+      const result = await admit(request.body, {
+        state: deps.state,
+        now,
+        deadlineMs: opts.deadlineMs,
+        evidence: deps.evidence,
+        credentialsFor: deps.credentialsFor,
+      });
+      if (!result.answered) {
+        request.log.warn({ reason: result.reason }, "malformed AdmissionReview without uid");
+        return reply.code(400).send({ error: "bad request", message: result.reason });
       }
-      const at = now();
-      const snapshot = deps.state.snapshot(at);
-      let outcome: AdmissionOutcome;
-      if (!review.ok) {
-        outcome = errorOutcome(snapshot.policy, review.message);
-      } else {
-        try {
-          const req = review.request;
-          const policy = snapshot.policy;
-          // Registry lookups end first, so a slow registry denies through image/*.
-          const deadline = AbortSignal.timeout(lookupDeadlineMs(opts.deadlineMs));
-          outcome = await withDeadline(
-            (async () => {
-              const lookup = imageLookup(req);
-              const needsRegistry =
-                policy !== undefined &&
-                lookup !== undefined &&
-                lookup.images.length > 0 &&
-                (policy.actionFor("image/signed") !== "off" ||
-                  policy.actionFor("image/evaluated") !== "off");
-              const evidence =
-                needsRegistry && deps.evidence
-                  ? await deps.evidence(
-                      lookup.images,
-                      policy,
-                      deadline,
-                      await deps.credentialsFor?.(lookup, deadline),
-                    )
-                  : undefined;
-              return judgeAdmission(req, {
-                policy,
-                policyError: snapshot.policyError,
-                cluster: snapshot.cluster,
-                now: at,
-                evidence,
-              });
-            })(),
-            opts.deadlineMs,
-          );
-        } catch (err) {
-          outcome = errorOutcome(
-            snapshot.policy,
-            err instanceof DeadlineExceeded ? err.message : "internal error",
-          );
-          request.log.error({ err }, "evaluation failed");
-        }
-      }
-      const uid = review.ok ? review.request.uid : (review.uid ?? "");
-      record(
-        opts.logger,
-        deps.metrics,
-        review.ok ? review.request : undefined,
-        uid,
-        outcome,
-        started,
-      );
-      return admissionResponse(uid, outcome);
+      if (result.failure) request.log.error({ err: result.failure.err }, "evaluation failed");
+      record(opts.logger, deps.metrics, result.request, result.uid, result.outcome, started);
+      return admissionResponse(result.uid, result.outcome);
     },
   );
 

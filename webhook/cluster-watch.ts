@@ -6,12 +6,12 @@ import {
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { createClusterState, type ClusterState } from "../policies/cluster-state.ts";
+import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
 import { WardenError } from "../policies/errors.ts";
-import { parseException, type Exception } from "../policies/exception-schema.ts";
-import type { NetworkPolicy } from "../policies/k8s-types.ts";
-import { parseNetworkPolicy } from "../policies/network-policy.ts";
-import { compilePolicy, type CompiledPolicy } from "../policies/policy.ts";
+import { parseException, type Exception } from "../policies/workload/exception-schema.ts";
+import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
+import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
 import type { StateSnapshot, StateSource } from "./state.ts";
 import { WatchedResource } from "./watched-resource.ts";
 
@@ -26,6 +26,8 @@ export interface ClusterWatchOptions {
   /** How long a broken watch may serve cached data before its rules deny. */
   staleAfterMs: number;
   logger: Logger;
+  /** The webhook's clock, which stamps when a watch started failing; the system clock if unset. */
+  now?: (() => Date) | undefined;
 }
 
 /** Items of a list response carry no apiVersion and kind (watch events do): restore them. */
@@ -171,6 +173,7 @@ export class ClusterWatch implements StateSource {
       path,
       list: () => list() as Promise<KubernetesListObject<KubernetesObject>>,
       onChange: () => this.changed(resource),
+      now: this.opts.now ?? (() => new Date()),
       onError: (err) =>
         this.opts.logger.warn(
           { resource, err: describe(err) },

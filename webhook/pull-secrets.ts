@@ -1,5 +1,6 @@
 import { CoreV1Api, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { errorMessage } from "../policies/errors.ts";
 import { fromPullSecrets } from "../supply-chain/registry/credentials.ts";
 import type { RequestCredentials } from "../supply-chain/verify/evidence.ts";
 import type { ImageLookup } from "./admission.ts";
@@ -39,7 +40,7 @@ export function apiPullSecrets(kubeConfig: KubeConfig, logger: Logger) {
         {
           namespace,
           serviceAccount: lookup.serviceAccount,
-          err: err instanceof Error ? err.message : String(err),
+          err: errorMessage(err),
         },
         "service account not readable; using the pod's own pull secrets only",
       );
@@ -54,7 +55,7 @@ export function apiPullSecrets(kubeConfig: KubeConfig, logger: Logger) {
         );
       } catch (err) {
         logger.warn(
-          { namespace, secret: name, err: err instanceof Error ? err.message : String(err) },
+          { namespace, secret: name, err: errorMessage(err) },
           "pull secret not readable",
         );
       }
@@ -68,7 +69,7 @@ export function apiPullSecrets(kubeConfig: KubeConfig, logger: Logger) {
           {
             namespace,
             secret: secret.metadata?.name,
-            err: err instanceof Error ? err.message : String(err),
+            err: errorMessage(err),
           },
           "pull secret ignored",
         );

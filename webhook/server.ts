@@ -3,7 +3,9 @@ import { unwatchFile, watchFile } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { CompiledPolicy } from "../policies/policy.ts";
+import type { TrustMaterial } from "@sigstore/verify";
+import { errorMessage } from "../policies/errors.ts";
+import type { CompiledPolicy } from "../policies/workload/policy.ts";
 import { buildApp, DEFAULT_APP_OPTIONS, type WebhookApp } from "./app.ts";
 import { ClusterWatch } from "./cluster-watch.ts";
 import { createMetrics } from "./metrics.ts";
@@ -35,8 +37,8 @@ export interface ServeInputs {
   insecureRegistries: string[];
   /** Registry credentials (Docker config JSON), already read. */
   registryCredentials: CredentialSource | undefined;
-  /** A sigstore trusted root (parsed JSON) for the policy's keyless signers. */
-  trustedRoot: unknown;
+  /** A sigstore trusted root for the policy's keyless signers, loaded and checked at start-up. */
+  trustedRoot: TrustMaterial | undefined;
   /** Read each pod's imagePullSecrets (and its service account's) for registry lookups. */
   pullSecrets: boolean;
 }
@@ -70,6 +72,8 @@ async function readTls(inputs: ServeInputs): Promise<{ key: Buffer; cert: Buffer
 /** Starts the webhook on HTTPS; certificate rotation (cert-manager) is picked up without restart. */
 export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise<RunningWebhook> {
   const tls = await readTls(inputs);
+  // One clock for watch staleness, cache lifetimes and decisions.
+  const now = () => new Date();
   const kubeConfig = kubeConfigFor(inputs);
   let state: StateSource;
   if (kubeConfig) {
@@ -79,6 +83,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       policyName: inputs.policyName,
       staleAfterMs: inputs.staleAfterMs,
       logger,
+      now,
     });
     watch.start();
     state = watch;
@@ -108,7 +113,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
         timeoutMs: Math.max(500, Math.floor(deadlineMs / 3)),
         retries: 1,
       }),
-    { trustedRoot: inputs.trustedRoot },
+    { trustedRoot: inputs.trustedRoot, cache: { now: () => now().getTime() } },
   );
   const app = buildApp(
     {
@@ -120,6 +125,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
     },
     {
       state,
+      now,
       metrics: createMetrics({ processMetrics: true }),
       evidence: evidence.provide,
       credentialsFor:
@@ -135,7 +141,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       },
       (err: unknown) =>
         logger.error(
-          { err: err instanceof Error ? err.message : String(err) },
+          { err: errorMessage(err) },
           "TLS files changed but cannot be loaded; keeping the previous certificate",
         ),
     );

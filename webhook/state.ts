@@ -1,6 +1,6 @@
-import type { ClusterState } from "../policies/cluster-state.ts";
-import { createClusterState } from "../policies/cluster-state.ts";
-import type { CompiledPolicy } from "../policies/policy.ts";
+import type { ClusterState } from "../policies/workload/cluster-state.ts";
+import { createClusterState } from "../policies/workload/cluster-state.ts";
+import type { CompiledPolicy } from "../policies/workload/policy.ts";
 
 /** What the webhook judges with at one moment. */
 export interface StateSnapshot {

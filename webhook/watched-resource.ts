@@ -31,6 +31,7 @@ export class WatchedResource<T extends KubernetesObject> {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly onChange: () => void;
   private readonly onError: (err: unknown) => void;
+  private readonly now: () => Date;
 
   constructor(opts: {
     kubeConfig: KubeConfig;
@@ -39,10 +40,13 @@ export class WatchedResource<T extends KubernetesObject> {
     list: () => Promise<KubernetesListObject<T>>;
     onChange: () => void;
     onError: (err: unknown) => void;
+    /** Stamps when the watch started failing; `status(now)` is measured against the same clock. */
+    now: () => Date;
   }) {
     this.resource = opts.resource;
     this.onChange = opts.onChange;
     this.onError = opts.onError;
+    this.now = opts.now;
     const list = async () => {
       const result = await opts.list();
       this.synced = true;
@@ -100,7 +104,7 @@ export class WatchedResource<T extends KubernetesObject> {
   private failed(err: unknown): void {
     if (this.stopped) return; // stopping aborts the watch; that is not a failure
     this.lastFailedConnect = this.connects;
-    this.failingSince ??= Date.now();
+    this.failingSince ??= this.now().getTime();
     this.onError(err);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);

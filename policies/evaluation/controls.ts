@@ -1,4 +1,4 @@
-import type { TrustLevel } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import {
   TRUST_LEVELS,
   type ControlFinding,

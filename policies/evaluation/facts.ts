@@ -1,5 +1,5 @@
-import { WardenError, type WardenErrorCode } from "../errors.ts";
-import type { ImageFacts } from "../image-evidence.ts";
+import { InputError, type InputErrorCode } from "../errors.ts";
+import type { ImageFacts } from "../workload/image-evidence.ts";
 import { readStatement, type EvaluationPredicate } from "./predicate.ts";
 
 /** What `image/evaluated` judges of one evaluation: verdict, level, time and who signed it. */
@@ -34,14 +34,14 @@ export function evaluationFacts(verified: readonly VerifiedEvaluation[]): Evalua
 }
 
 export type StatementJudgement =
-  { evaluation: EvaluationFact } | { rejected: { reason: string }; code: WardenErrorCode };
+  { evaluation: EvaluationFact } | { rejected: { reason: string }; code: InputErrorCode };
 
 /**
  * Turns one verified DSSE payload (the parsed in-toto Statement) into an entry for
  * `verifiedEvaluations` or, when the statement is not an evaluation of this image, for
  * `rejectedEvaluations` with a reason a person can act on.
  * @param expectedDigest the image digest being verified, `sha256:<hex>` or `<hex>`
- * @throws WardenError INPUT_INVALID when `expectedDigest` is not a SHA-256 digest (a caller's bug)
+ * @throws InputError INPUT_INVALID when `expectedDigest` is not a SHA-256 digest (a caller's bug)
  */
 export function judgeEvaluationStatement(
   statement: unknown,
@@ -53,7 +53,7 @@ export function judgeEvaluationStatement(
       evaluation: evaluationFact({ predicate: readStatement(statement, expectedDigest), signer }),
     };
   } catch (e) {
-    if (!(e instanceof WardenError) || e.code === "INPUT_INVALID") throw e;
+    if (!(e instanceof InputError) || e.code === "INPUT_INVALID") throw e;
     const details = e.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
     const reason = `attestation signed by ${signer}: ${e.message}${details === "" ? "" : ` (${details})`}`;
     return { rejected: { reason }, code: e.code };

@@ -1,5 +1,5 @@
 import { parseDocument } from "yaml";
-import { WardenError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { compileSchema } from "../schema-validator.ts";
 import type { VulnerabilityFinding } from "./predicate.ts";
 
@@ -61,12 +61,12 @@ function normaliseExpiry(value: string): string | undefined {
 
 /**
  * Parses an ignore file (YAML or JSON). Every bad entry is reported at once, by path.
- * @throws WardenError INPUT_INVALID naming `file`
+ * @throws InputError INPUT_INVALID naming `file`
  */
 export function parseIgnoreFile(text: string, file: string): IgnoreEntry[] {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new WardenError("INPUT_INVALID", `${file}: not valid YAML or JSON`, {
+    throw new InputError("INPUT_INVALID", `${file}: not valid YAML or JSON`, {
       problems: doc.errors.map((e) => ({
         path: `${file}:${e.linePos?.[0].line ?? 1}`,
         message: e.message.split("\n")[0] ?? e.message,
@@ -76,7 +76,7 @@ export function parseIgnoreFile(text: string, file: string): IgnoreEntry[] {
   const value: unknown = doc.toJS();
   const problems = validator.problems(value ?? {}, "");
   if (problems.length > 0 || !validator.is(value)) {
-    throw new WardenError("INPUT_INVALID", `${file}: not a valid ignore file`, {
+    throw new InputError("INPUT_INVALID", `${file}: not a valid ignore file`, {
       problems: problems.map((p) => ({
         path: p.path,
         message:
@@ -94,7 +94,7 @@ export function parseIgnoreFile(text: string, file: string): IgnoreEntry[] {
     return { ...e, expires: expires ?? e.expires };
   });
   if (bad.length > 0)
-    throw new WardenError("INPUT_INVALID", `${file}: not a valid ignore file`, { problems: bad });
+    throw new InputError("INPUT_INVALID", `${file}: not a valid ignore file`, { problems: bad });
   return entries;
 }
 

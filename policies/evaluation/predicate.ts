@@ -1,6 +1,7 @@
-import { WardenError, type FieldProblem } from "../errors.ts";
+import { InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath } from "../field-path.ts";
-import type { TrustLevel } from "../rule.ts";
+import { isRecord } from "../guards.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import { compileSchema } from "../schema-validator.ts";
 import schema from "./predicate.schema.json" with { type: "json" };
 
@@ -178,10 +179,6 @@ export interface EvaluationStatement {
 
 const predicateValidator = compileSchema<EvaluationPredicate>(schema);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function records(value: unknown): [Record<string, unknown>, number][] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((v: unknown, i) =>
@@ -274,14 +271,14 @@ export function predicateProblems(value: unknown, base = ""): FieldProblem[] {
 function parsePredicateAt(value: unknown, base: string): EvaluationPredicate {
   const problems = predicateProblems(value, base);
   if (problems.length > 0 || !predicateValidator.is(value)) {
-    throw new WardenError("EVALUATION_INVALID", "invalid evaluation predicate", { problems });
+    throw new InputError("EVALUATION_INVALID", "invalid evaluation predicate", { problems });
   }
   return value;
 }
 
 /**
  * Validates an evaluation predicate (schema and the checks a schema cannot express).
- * @throws WardenError EVALUATION_INVALID listing every bad field
+ * @throws InputError EVALUATION_INVALID listing every bad field
  */
 export function parsePredicate(value: unknown): EvaluationPredicate {
   return parsePredicateAt(value, "");
@@ -298,7 +295,7 @@ export function sha256Hex(digest: string): string | undefined {
 function requireSha256(digest: string, what: string): string {
   const hex = sha256Hex(digest);
   if (hex === undefined) {
-    throw new WardenError("INPUT_INVALID", `${what} is not a SHA-256 digest`, {
+    throw new InputError("INPUT_INVALID", `${what} is not a SHA-256 digest`, {
       problems: [
         { path: what, message: "must be 64 lowercase hex digits, with or without sha256:" },
       ],
@@ -312,7 +309,7 @@ function requireSha256(digest: string, what: string): string {
  * invalid is ever signed.
  * @param subject.name the image repository, e.g. `ghcr.io/acme/server` (what cosign writes)
  * @param subject.digest the image digest, `sha256:<hex>` or `<hex>`
- * @throws WardenError INPUT_INVALID for a bad subject, EVALUATION_INVALID for a bad predicate
+ * @throws InputError INPUT_INVALID for a bad subject, EVALUATION_INVALID for a bad predicate
  */
 export function buildStatement(
   subject: { name: string; digest: string },
@@ -320,7 +317,7 @@ export function buildStatement(
 ): EvaluationStatement {
   const sha256 = requireSha256(subject.digest, "subject.digest");
   if (subject.name === "") {
-    throw new WardenError("INPUT_INVALID", "the statement subject needs a name", {
+    throw new InputError("INPUT_INVALID", "the statement subject needs a name", {
       problems: [{ path: "subject.name", message: "must not be empty" }],
     });
   }
@@ -371,7 +368,7 @@ const statementValidator = compileSchema<UnknownStatement>({
  * and returns its predicate. A statement for another digest is rejected even if it also names
  * others: a copied attestation must not approve a different image.
  * @param expectedDigest the image digest, `sha256:<hex>` or `<hex>`
- * @throws WardenError STATEMENT_INVALID (not an in-toto Statement), STATEMENT_PREDICATE_TYPE (another
+ * @throws InputError STATEMENT_INVALID (not an in-toto Statement), STATEMENT_PREDICATE_TYPE (another
  *   predicate type), STATEMENT_SUBJECT_MISMATCH (no subject has this sha256), EVALUATION_INVALID
  *   (the predicate does not validate; paths under `predicate.`), INPUT_INVALID (bad expectedDigest)
  */
@@ -379,10 +376,10 @@ export function readStatement(value: unknown, expectedDigest: string): Evaluatio
   const expected = requireSha256(expectedDigest, "expectedDigest");
   const problems = statementValidator.problems(value, "");
   if (problems.length > 0 || !statementValidator.is(value)) {
-    throw new WardenError("STATEMENT_INVALID", "not an in-toto Statement", { problems });
+    throw new InputError("STATEMENT_INVALID", "not an in-toto Statement", { problems });
   }
   if (value.predicateType !== PREDICATE_TYPE) {
-    throw new WardenError("STATEMENT_PREDICATE_TYPE", "not an evaluation statement", {
+    throw new InputError("STATEMENT_PREDICATE_TYPE", "not an evaluation statement", {
       problems: [
         {
           path: "predicateType",
@@ -393,7 +390,7 @@ export function readStatement(value: unknown, expectedDigest: string): Evaluatio
   }
   if (!value.subject.some((s) => s.digest.sha256 === expected)) {
     const named = value.subject.map((s) => s.digest.sha256).filter((d) => d !== undefined);
-    throw new WardenError("STATEMENT_SUBJECT_MISMATCH", "the statement is for another image", {
+    throw new InputError("STATEMENT_SUBJECT_MISMATCH", "the statement is for another image", {
       problems: [
         {
           path: "subject",

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
-import { WardenError, type FieldProblem } from "../errors.ts";
+import { errorMessage, InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath, parseFieldPath } from "../field-path.ts";
-import type { TrustLevel } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import { compileSchema } from "../schema-validator.ts";
 import {
   TRUST_LEVELS,
@@ -232,8 +232,8 @@ function mergeAlternatives(problems: FieldProblem[]): FieldProblem[] {
   return out;
 }
 
-function invalid(file: string, problems: FieldProblem[], cause?: unknown): WardenError {
-  return new WardenError("MANIFEST_INVALID", `${file}: not a valid MCP server manifest`, {
+function invalid(file: string, problems: FieldProblem[], cause?: unknown): InputError {
+  return new InputError("MANIFEST_INVALID", `${file}: not a valid MCP server manifest`, {
     problems,
     cause,
   });
@@ -300,7 +300,7 @@ function parseJson(text: string, file: string): unknown {
     // A byte order mark is not JSON, but editors write one; the digest still covers it.
     return JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text) as unknown;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     let where = "";
     const lc = /\(line (\d+) column (\d+)\)/.exec(detail);
     const pos = /at position (\d+)/.exec(detail);
@@ -310,7 +310,7 @@ function parseJson(text: string, file: string): unknown {
       const before = text.slice(0, offset).split("\n");
       where = `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
     }
-    throw new WardenError(
+    throw new InputError(
       "MANIFEST_INVALID",
       `${file}: not JSON${where === "" ? "" : ` (${where})`}: ${detail.replace(/\s*\(line \d+ column \d+\)$/, "")}`,
       {
@@ -531,7 +531,7 @@ function trustDeclaration(
  * Parses and validates a `server.json`.
  * @param text the file's contents
  * @param file the file name, for messages and locations
- * @throws WardenError MANIFEST_INVALID naming the file: not JSON (with line and column), or every
+ * @throws InputError MANIFEST_INVALID naming the file: not JSON (with line and column), or every
  *   bad field with its path (e.g. `_meta["dev.mcp-warden/permissions"].egress[0].host`)
  */
 export function parseServerManifest(text: string, file: string): ServerManifest {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-import type { TrustLevel } from "../rule.ts";
+import type { TrustLevel } from "../trust-level.ts";
 import type { SeverityThreshold } from "./controls.ts";
 import type { IgnoreEntry } from "./ignores.ts";
 

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
-import { WardenError } from "../../policies/errors.ts";
+import { InputError, WardenError } from "../../policies/errors.ts";
 import {
   evaluateControls,
   trustLevelOf,
@@ -27,7 +27,7 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
-import { listServerToolsIsolated } from "../mcp/live-tools.ts";
+import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilityMatch, VulnerabilitySource } from "../scan/types.ts";
 
@@ -105,14 +105,14 @@ export function findingPosition(
   return m ? { file: m[1] ?? location, line: Number(m[2]) } : { file: location };
 }
 
-function readError(path: string, what: string, e: unknown): WardenError {
+function readError(path: string, what: string, e: unknown): InputError {
   const reason =
     (e as NodeJS.ErrnoException).code === "ENOENT"
       ? "no such file"
       : e instanceof Error
         ? e.message
         : String(e);
-  return new WardenError("INPUT_INVALID", `${what} ${path}: ${reason}`, { cause: e });
+  return new InputError("INPUT_INVALID", `${what} ${path}: ${reason}`, { cause: e });
 }
 
 async function readText(path: string, what: string): Promise<string> {
@@ -179,7 +179,7 @@ async function observeTools(
       'the manifest gives no stdio command (a stdio package or _meta["dev.mcp-warden/stdio"]), so the running server\'s tools could not be listed';
   } else {
     try {
-      const listed = await listServerToolsIsolated(manifest.stdio, {
+      const listed = await listServerTools(manifest.stdio, {
         timeoutMs: inputs.toolTimeoutMs,
         ...(inputs.signal ? { signal: inputs.signal } : {}),
       });

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { WardenError } from "../../policies/errors.ts";
+import { errorMessage, InputError } from "../../policies/errors.ts";
 import { parseIgnoreFile, type IgnoreEntry } from "../../policies/evaluation/ignores.ts";
 import { osvApi } from "../scan/osv/api.ts";
 import { secureServiceUrl } from "../service-url.ts";
@@ -38,7 +38,7 @@ export async function openVulnerabilitySource(
 /**
  * Reads and parses an ignore file.
  * @param shownAs the name messages use (as the user gave it)
- * @throws WardenError INPUT_INVALID naming the file
+ * @throws InputError INPUT_INVALID naming the file
  */
 export async function readIgnoreFile(path: string, shownAs: string): Promise<IgnoreEntry[]> {
   let text: string;
@@ -46,8 +46,8 @@ export async function readIgnoreFile(path: string, shownAs: string): Promise<Ign
     text = await readFile(path, "utf8");
   } catch (e) {
     const reason =
-      (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new WardenError("INPUT_INVALID", `ignore file ${shownAs}: ${reason}`, { cause: e });
+      (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : errorMessage(e);
+    throw new InputError("INPUT_INVALID", `ignore file ${shownAs}: ${reason}`, { cause: e });
   }
   return parseIgnoreFile(text, shownAs);
 }

@@ -8,8 +8,8 @@
  * network errors, 5xx and 429 a bounded number of times, and never buffers more than its limit.
  * Plain HTTP is used only for loopback registries and the `insecure` list.
  */
-import { parseImageReference } from "../../policies/image-reference.ts";
-import type { ImageReference } from "../../policies/image-reference.ts";
+import { parseImageReference } from "../../policies/workload/image-reference.ts";
+import type { ImageReference } from "../../policies/workload/image-reference.ts";
 import { Authenticator, repositoryScope } from "./auth.ts";
 import type { CredentialSource } from "./credentials.ts";
 import { RegistryError } from "./errors.ts";

@@ -10,7 +10,8 @@
  * repository prefix (`registry.example/team-a`) and use `*` for one DNS label (`*.azurecr.io`).
  * `credsStore` and `credHelpers` name programs, which a library must not run, so they are ignored.
  */
-import type { FieldProblem } from "../../policies/errors.ts";
+import { errorMessage, type FieldProblem } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
 import { RegistryError } from "./errors.ts";
 
 export type Credential = { username: string; password: string } | { identityToken: string };
@@ -102,10 +103,6 @@ function rank(e: Entry): number {
 
 function sourceOf(entries: Entry[]): CredentialSource {
   return { forRegistry: (host, repository) => lookup(entries, host, repository) };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -205,7 +202,7 @@ function parseJsonText(input: unknown, path: string, problems: FieldProblem[]): 
   } catch (err) {
     problems.push({
       path,
-      message: `is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+      message: `is not JSON: ${errorMessage(err)}`,
     });
     return NOT_JSON;
   }

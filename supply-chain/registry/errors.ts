@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../../policies/errors.ts";
+import { errorClass, type WardenErrorOptions } from "../../policies/errors.ts";
 
 export type RegistryErrorCode =
   /** The registry wants credentials and has none, or refused the ones given. */
@@ -28,7 +28,7 @@ export type RegistryErrorCode =
    */
   | "DESTINATION_REFUSED";
 
-export interface RegistryErrorDetails {
+export interface RegistryErrorDetails extends WardenErrorOptions {
   /** Registry host[:port] the error concerns, as in the image reference (`docker.io`, `127.0.0.1:5000`). */
   registry?: string;
   repository?: string;
@@ -36,33 +36,21 @@ export interface RegistryErrorDetails {
   operation?: string;
   /** HTTP status, when the registry answered. */
   status?: number;
-  problems?: readonly FieldProblem[];
-  cause?: unknown;
 }
 
 /** Every failure of the registry client. Callers branch on `code`, never on the message. */
-export class RegistryError extends Error {
-  readonly code: RegistryErrorCode;
+export class RegistryError extends errorClass<RegistryErrorCode>("RegistryError") {
   readonly registry: string | undefined;
   readonly repository: string | undefined;
   readonly operation: string | undefined;
   readonly status: number | undefined;
-  readonly problems: readonly FieldProblem[];
 
   constructor(code: RegistryErrorCode, message: string, details: RegistryErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = "RegistryError";
-    this.code = code;
+    super(code, message, details);
     this.registry = details.registry;
     this.repository = details.repository;
     this.operation = details.operation;
     this.status = details.status;
-    this.problems = details.problems ?? [];
-  }
-
-  /** The message followed by one indented line per field problem. */
-  describe(): string {
-    return [this.message, ...this.problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n");
   }
 }
 

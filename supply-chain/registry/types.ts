@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { FieldProblem } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
 import { LIMITS } from "./limits.ts";
 
 export const MEDIA_TYPES = {
@@ -135,10 +136,6 @@ export function descriptorOf(bytes: Uint8Array, mediaType: string): Descriptor {
 // --- parsing ---------------------------------------------------------------------------------
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function stringRecord(v: unknown, path: string, problems: FieldProblem[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -65,7 +65,7 @@ export interface VulnerabilitySource {
    * (an API). A lockfile of an ecosystem the source does not cover cannot be judged clean.
    */
   readonly ecosystems?: ReadonlySet<string>;
-  /** Every advisory affecting each package. Rejects with a WardenError (`VULNERABILITY_SOURCE_FAILED`, `OSV_RECORD_INVALID`) naming what failed. */
+  /** Every advisory affecting each package. Rejects with a ScanError (`VULNERABILITY_SOURCE_FAILED`, `OSV_RECORD_INVALID`) naming what failed. */
   matches(
     packages: readonly LockedPackage[],
     opts?: { signal?: AbortSignal },

@@ -1,5 +1,6 @@
 import { createPrivateKey, scryptSync, type KeyObject } from "node:crypto";
 import nacl from "tweetnacl";
+import { errorClass } from "../../policies/errors.ts";
 
 const PEM_TYPES = ["ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY"];
 
@@ -9,14 +10,9 @@ interface EncryptedKey {
   ciphertext: string;
 }
 
-export class CosignKeyError extends Error {
-  readonly code: "NOT_COSIGN_KEY" | "UNSUPPORTED" | "WRONG_PASSWORD";
-  constructor(code: CosignKeyError["code"], message: string) {
-    super(message);
-    this.name = "CosignKeyError";
-    this.code = code;
-  }
-}
+export type CosignKeyErrorCode = "NOT_COSIGN_KEY" | "UNSUPPORTED" | "WRONG_PASSWORD";
+
+export class CosignKeyError extends errorClass<CosignKeyErrorCode>("CosignKeyError") {}
 
 export function isCosignKey(pem: string): boolean {
   return PEM_TYPES.some((t) => pem.includes(`-----BEGIN ${t}-----`));

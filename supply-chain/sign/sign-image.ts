@@ -4,7 +4,7 @@ import {
   PREDICATE_TYPE,
   type EvaluationPredicate,
 } from "../../policies/evaluation/predicate.ts";
-import { parseImageReference } from "../../policies/image-reference.ts";
+import { parseImageReference } from "../../policies/workload/image-reference.ts";
 import type { AttachedReferrer, RegistryClient } from "../registry/client.ts";
 import type { Descriptor } from "../registry/types.ts";
 import { COSIGN_SIGN_PREDICATE } from "../verify/gather.ts";

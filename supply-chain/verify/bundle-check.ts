@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from "@sigstore/verify";
 import type { TrustedRoot } from "@sigstore/protobuf-specs";
+import { errorMessage } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
 import { LIMITS } from "../registry/limits.ts";
 import { checkKeyless, type KeylessCheckCode, type KeylessTrust } from "./keyless.ts";
 import type { TrustedKey } from "./trusted-keys.ts";
@@ -157,7 +159,7 @@ export function checkBundle(
     return {
       ok: false,
       code: "BUNDLE_INVALID",
-      reason: `not a valid sigstore bundle (${err instanceof Error ? err.message : String(err)})`,
+      reason: `not a valid sigstore bundle (${errorMessage(err)})`,
     };
   }
   const material = bundle.verificationMaterial.content;
@@ -189,7 +191,7 @@ export function checkBundle(
         timestampThreshold: 0,
       }).verify(toSignedEntity(keyOnly));
     } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
+      failure = errorMessage(err);
       continue;
     }
     return statementFor(bundle, key.id, imageDigest);
@@ -199,10 +201,6 @@ export function checkBundle(
     code: "SIGNATURE_INVALID",
     reason: `signature does not verify with the trusted key (${failure})`,
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

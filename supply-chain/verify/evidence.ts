@@ -1,12 +1,13 @@
-import type { ImageEvidence, ImageFacts } from "../../policies/image-evidence.ts";
-import type { CompiledPolicy } from "../../policies/policy.ts";
+import type { ImageEvidence, ImageFacts } from "../../policies/workload/image-evidence.ts";
+import type { CompiledPolicy } from "../../policies/workload/policy.ts";
 import type { RegistryClient } from "../registry/client.ts";
 import type { CredentialSource } from "../registry/credentials.ts";
 import { LIMITS } from "../registry/limits.ts";
 import { FactsCache, type FactsCacheOptions } from "./facts-cache.ts";
-import { parseImageReference } from "../../policies/image-reference.ts";
+import { parseImageReference } from "../../policies/workload/image-reference.ts";
 import { gatherImageFacts } from "./gather.ts";
-import { keylessTrust, type KeylessTrust } from "./keyless.ts";
+import type { TrustMaterial } from "@sigstore/verify";
+import { trustFrom, type KeylessTrust } from "./keyless.ts";
 import { trustedKeys, type TrustedKey } from "./trusted-keys.ts";
 
 /** Credentials for one request (a pod's pull secrets), with an id that changes when they do. */
@@ -177,7 +178,8 @@ export function registryEvidence(
   makeClient: (credentials?: CredentialSource) => RegistryClient,
   opts: {
     cache?: Partial<FactsCacheOptions>;
-    trustedRoot?: unknown;
+    /** Loaded and checked where it is configured (`usableTrustedRoot`). */
+    trustedRoot?: TrustMaterial | undefined;
     /** One deadline per image lookup (default LIMITS.lookupTimeoutMs). */
     lookupTimeoutMs?: number;
     /** Lookups at once (default LIMITS.maxConcurrentLookups): what bounds their memory. */
@@ -212,8 +214,8 @@ export function registryEvidence(
     if (!trust) {
       if (trustByPolicy.size >= MAX_POLICIES) trustByPolicy.clear();
       const keyless =
-        opts.trustedRoot !== undefined && policy.trustedSigners.some((s) => s.keyless)
-          ? keylessTrust(opts.trustedRoot, policy.trustedSigners)
+        opts.trustedRoot !== undefined && policy.keylessIdentities.length > 0
+          ? trustFrom(opts.trustedRoot, policy.keylessIdentities)
           : undefined;
       trust = { keys: trustedKeys(policy.trustedSigners), ...(keyless ? { keyless } : {}) };
       trustByPolicy.set(policy.digest, trust);

@@ -1,4 +1,4 @@
-import type { ImageFacts } from "../../policies/image-evidence.ts";
+import type { ImageFacts } from "../../policies/workload/image-evidence.ts";
 
 export interface FactsCacheOptions {
   /** How long a verified result is reused. */

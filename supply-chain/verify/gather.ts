@@ -1,8 +1,9 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { errorMessage } from "../../policies/errors.ts";
 import { judgeEvaluationStatement } from "../../policies/evaluation/facts.ts";
 import { PREDICATE_TYPE } from "../../policies/evaluation/predicate.ts";
-import type { ImageFacts } from "../../policies/image-evidence.ts";
-import { parseImageReference } from "../../policies/image-reference.ts";
+import type { ImageFacts } from "../../policies/workload/image-evidence.ts";
+import { parseImageReference } from "../../policies/workload/image-reference.ts";
 import { legacyTag, type RegistryClient } from "../registry/client.ts";
 import { jsonContainers } from "../registry/client.ts";
 import { RegistryError } from "../registry/errors.ts";
@@ -62,7 +63,7 @@ function message(err: unknown): string {
   if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError"))
     return "the lookup's deadline passed";
   // Not the registry client's own failure: still the registry's answer that caused it.
-  return quotable(`unexpected answer: ${err instanceof Error ? err.message : String(err)}`);
+  return quotable(`unexpected answer: ${errorMessage(err)}`);
 }
 
 function claimOf(predicateType: string | undefined): Candidate["claims"] {

@@ -13,8 +13,13 @@ import {
   Verifier,
   type TrustMaterial,
 } from "@sigstore/verify";
-import type { FieldProblem } from "../../policies/errors.ts";
-import type { TrustedSigner } from "../../policies/policy.ts";
+import { errorClass, type FieldProblem } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
+import {
+  keylessIdentities,
+  type KeylessIdentity,
+  type TrustedSigner,
+} from "../../policies/workload/policy.ts";
 
 export type KeylessErrorCode =
   /** The trusted root is not a sigstore TrustedRoot; `problems` lists every bad field. */
@@ -22,38 +27,7 @@ export type KeylessErrorCode =
   /** Thresholds that are invalid, or that the trusted root could never satisfy. */
   | "KEYLESS_OPTIONS_INVALID";
 
-export class KeylessError extends Error {
-  readonly code: KeylessErrorCode;
-  readonly problems: readonly FieldProblem[];
-
-  constructor(
-    code: KeylessErrorCode,
-    message: string,
-    problems: readonly FieldProblem[] = [],
-    cause?: unknown,
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "KeylessError";
-    this.code = code;
-    this.problems = problems;
-  }
-
-  /** The message followed by one indented line per field problem. */
-  describe(): string {
-    return [this.message, ...this.problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n");
-  }
-}
-
-/** A keyless signer from the policy: issuer matched exactly, subject exactly or by regexp. */
-export interface KeylessIdentity {
-  /** The OIDC issuer, compared exactly with the certificate's Fulcio issuer extension. */
-  issuer: string;
-  /**
-   * The certificate's subject alternative name: a string matches exactly; a regular expression
-   * is tested as the policy author wrote it (anchor it with `^…$` to match the whole name).
-   */
-  subject: string | RegExp;
-}
+export class KeylessError extends errorClass<KeylessErrorCode>("KeylessError") {}
 
 /**
  * How much independent evidence a keyless bundle must carry (`@sigstore/verify` thresholds).
@@ -108,10 +82,6 @@ const ROOT_MEDIA_TYPES = new Set([
   "application/vnd.dev.sigstore.trustedroot.v0.1+json",
   "application/vnd.dev.sigstore.trustedroot.v0.2+json",
 ]);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -218,7 +188,7 @@ export function loadTrustedRoot(json: unknown): TrustMaterial {
   checkAuthorities(json.certificateAuthorities, "certificateAuthorities", problems);
   checkAuthorities(json.timestampAuthorities, "timestampAuthorities", problems);
   if (problems.length > 0) {
-    throw new KeylessError("TRUSTED_ROOT_INVALID", "the trusted root is invalid", problems);
+    throw new KeylessError("TRUSTED_ROOT_INVALID", "the trusted root is invalid", { problems });
   }
   try {
     return toTrustMaterial(TrustedRoot.fromJSON(json));
@@ -226,21 +196,9 @@ export function loadTrustedRoot(json: unknown): TrustMaterial {
     throw new KeylessError(
       "TRUSTED_ROOT_INVALID",
       `the trusted root holds a key or certificate that cannot be parsed (${describeError(err)})`,
-      [],
-      err,
+      { cause: err },
     );
   }
-}
-
-/** The policy's keyless signers as identities (the policy schema has checked the regexps). */
-export function keylessIdentities(signers: readonly TrustedSigner[]): KeylessIdentity[] {
-  return signers.flatMap((s): KeylessIdentity[] => {
-    if (!s.keyless) return [];
-    const { issuer, subject, subjectRegExp } = s.keyless;
-    if (subject !== undefined) return [{ issuer, subject }];
-    if (subjectRegExp !== undefined) return [{ issuer, subject: new RegExp(subjectRegExp, "u") }];
-    return [];
-  });
 }
 
 /** Fills in and checks thresholds against what the trusted root can vouch for. */
@@ -281,7 +239,7 @@ export function resolveThresholds(
     throw new KeylessError(
       "KEYLESS_OPTIONS_INVALID",
       "keyless verification thresholds cannot be met",
-      problems,
+      { problems },
     );
   }
   return t;
@@ -296,12 +254,30 @@ export function keylessTrust(
   signers: readonly TrustedSigner[],
   thresholds: Partial<KeylessThresholds> = {},
 ): KeylessTrust {
-  const trustMaterial = loadTrustedRoot(trustedRoot);
-  return {
-    trustMaterial,
-    identities: keylessIdentities(signers),
-    thresholds: resolveThresholds(trustMaterial, thresholds),
-  };
+  return trustFrom(loadTrustedRoot(trustedRoot), keylessIdentities(signers), thresholds);
+}
+
+/**
+ * Keyless trust over a trusted root already loaded (`usableTrustedRoot`) and identities already
+ * compiled (the compiled policy's `keylessIdentities`). Throws KeylessError.
+ */
+export function trustFrom(
+  trustMaterial: TrustMaterial,
+  identities: readonly KeylessIdentity[],
+  thresholds: Partial<KeylessThresholds> = {},
+): KeylessTrust {
+  return { trustMaterial, identities, thresholds: resolveThresholds(trustMaterial, thresholds) };
+}
+
+/**
+ * Loads a trusted root and checks that it can vouch for keyless bundles under the default
+ * thresholds, so a bad one is refused when it is configured, not at the first verification.
+ * Throws KeylessError.
+ */
+export function usableTrustedRoot(trustedRoot: unknown): TrustMaterial {
+  const material = loadTrustedRoot(trustedRoot);
+  resolveThresholds(material);
+  return material;
 }
 
 function describeError(err: unknown): string {

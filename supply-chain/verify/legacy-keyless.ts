@@ -10,6 +10,8 @@
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
+import { errorMessage } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
 import { coversDigest, readInTotoPayload, type BundleCheck } from "./bundle-check.ts";
 import { checkKeyless, type KeylessTrust } from "./keyless.ts";
 import { readSimpleSigning } from "./legacy-check.ts";
@@ -26,10 +28,6 @@ type Annotations = Readonly<Record<string, string>> | undefined;
 /** Whether a legacy layer is keyless: cosign attaches the signing certificate to it. */
 export function hasLegacyCertificate(annotations: Annotations): boolean {
   return typeof annotations?.[CERTIFICATE_ANNOTATION] === "string";
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/;
@@ -214,7 +212,7 @@ function toBundle(
   } catch (err) {
     return fail(
       "BUNDLE_INVALID",
-      `${what} cannot be read as a sigstore bundle (${err instanceof Error ? err.message : String(err)})`,
+      `${what} cannot be read as a sigstore bundle (${errorMessage(err)})`,
     );
   }
 }

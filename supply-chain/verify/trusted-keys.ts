@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import type { TrustedSigner } from "../../policies/policy.ts";
+import type { TrustedSigner } from "../../policies/workload/policy.ts";
 
 /** A public key the policy trusts, named by its fingerprint so decisions can say who signed. */
 export interface TrustedKey {

@@ -13,6 +13,7 @@
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { initTUF, TUFError } from "@sigstore/tuf";
+import { errorClass, errorMessage } from "../../policies/errors.ts";
 
 export const TRUSTED_ROOT_TARGET = "trusted_root.json";
 export const DEFAULT_TUF_TIMEOUT_MS = 5000;
@@ -42,15 +43,7 @@ export type TufRootErrorCode =
   /** The target verified but is not JSON. */
   | "TUF_TARGET_INVALID";
 
-export class TufRootError extends Error {
-  readonly code: TufRootErrorCode;
-
-  constructor(code: TufRootErrorCode, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "TufRootError";
-    this.code = code;
-  }
-}
+export class TufRootError extends errorClass<TufRootErrorCode>("TufRootError") {}
 
 export interface FetchTrustedRootOptions {
   /** The TUF repository's base URL: https, or plain http to a loopback address only. */
@@ -86,7 +79,9 @@ export function checkMirrorURL(mirrorURL: string): string {
   try {
     url = new URL(mirrorURL);
   } catch (err) {
-    throw new TufRootError("TUF_MIRROR_URL_INVALID", `TUF mirror ${mirrorURL} is not a URL`, err);
+    throw new TufRootError("TUF_MIRROR_URL_INVALID", `TUF mirror ${mirrorURL} is not a URL`, {
+      cause: err,
+    });
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new TufRootError(
@@ -116,15 +111,17 @@ async function checkInitialRoot(path: string): Promise<void> {
   } catch (err) {
     throw new TufRootError(
       "TUF_INITIAL_ROOT_INVALID",
-      `cannot read the initial TUF root ${path}: ${(err as Error).message}`,
-      err,
+      `cannot read the initial TUF root ${path}: ${errorMessage(err)}`,
+      { cause: err },
     );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new TufRootError("TUF_INITIAL_ROOT_INVALID", `initial TUF root ${path} is not JSON`, err);
+    throw new TufRootError("TUF_INITIAL_ROOT_INVALID", `initial TUF root ${path} is not JSON`, {
+      cause: err,
+    });
   }
   const signed =
     typeof json === "object" && json !== null ? (json as { signed?: unknown }).signed : undefined;
@@ -157,7 +154,7 @@ function nameOf(err: unknown): string {
 
 function describe(err: unknown): string {
   return causes(err)
-    .map((e) => (e instanceof Error ? e.message : String(e)))
+    .map((e) => errorMessage(e))
     .filter((m, i, all) => m !== "" && all.indexOf(m) === i)
     .join(": ");
 }
@@ -258,15 +255,17 @@ export async function fetchTrustedRoot(opts: FetchTrustedRootOptions): Promise<u
     text = await tuf.getTarget(TRUSTED_ROOT_TARGET);
   } catch (err) {
     const code = classify(err);
-    throw new TufRootError(code, `${MESSAGES[code]} (${mirrorURL}): ${describe(err)}`, err);
+    throw new TufRootError(code, `${MESSAGES[code]} (${mirrorURL}): ${describe(err)}`, {
+      cause: err,
+    });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new TufRootError(
       "TUF_TARGET_INVALID",
-      `${MESSAGES.TUF_TARGET_INVALID} (${mirrorURL}): ${(err as Error).message}`,
-      err,
+      `${MESSAGES.TUF_TARGET_INVALID} (${mirrorURL}): ${errorMessage(err)}`,
+      { cause: err },
     );
   }
 }

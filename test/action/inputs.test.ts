@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { INPUT_NAMES, readInputs, type InputName } from "../../action/inputs.ts";
 import { WardenError } from "../../policies/errors.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const actionYml = parse(readFileSync(new URL("action.yml", ROOT), "utf8")) as {
@@ -97,30 +98,29 @@ describe("readInputs", () => {
   });
 
   it("reports every bad input at once, by name", () => {
-    try {
-      inputs({
-        image: "",
-        "fail-on-severity": "severe",
-        signing: "key",
-        "min-trust-level": "L9",
-        "tool-timeout": "soon",
-        "fulcio-url": "http://fulcio.example",
-      });
-      assert.fail("expected an error");
-    } catch (e) {
-      assert.ok(e instanceof WardenError);
-      assert.equal(e.code, "USAGE");
-      assert.deepEqual(
-        e.problems.map((p) => p.path).sort(),
-        [
-          "input fail-on-severity",
-          "input image",
-          "input key",
-          "input min-trust-level",
-          "input tool-timeout",
-        ].sort(),
-      );
-    }
+    const e = assertThrowsWithCode(
+      () =>
+        inputs({
+          image: "",
+          "fail-on-severity": "severe",
+          signing: "key",
+          "min-trust-level": "L9",
+          "tool-timeout": "soon",
+          "fulcio-url": "http://fulcio.example",
+        }),
+      "USAGE",
+      WardenError,
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.path).sort(),
+      [
+        "input fail-on-severity",
+        "input image",
+        "input key",
+        "input min-trust-level",
+        "input tool-timeout",
+      ].sort(),
+    );
   });
 
   it("refuses plain http for signing services except on loopback", () => {

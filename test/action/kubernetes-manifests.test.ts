@@ -8,15 +8,15 @@ import {
   DEFAULT_RESOURCES,
   EGRESS_HOSTS_ANNOTATION,
   UNSELECTABLE_AGENTS_ANNOTATION,
-  deploymentName,
   generateKubernetesManifests,
-  labelValue,
   type KubernetesManifests,
   type KubernetesManifestsInput,
 } from "../../action/kubernetes-manifests.ts";
+import { deploymentName, labelValue } from "../../action/kubernetes-names.ts";
 import type { DeclaredPermissions } from "../../policies/evaluation/predicate.ts";
 import { WardenError } from "../../policies/errors.ts";
 import { runCli } from "../support/cli.ts";
+import { assertThrowsWithCode } from "../support/throws.ts";
 
 const IMAGE = `ghcr.io/acme/mcp-weather@sha256:${"3f0c1e6b0a7d2c4e".repeat(4)}`;
 const SERVER = "io.github.acme/weather";
@@ -464,17 +464,15 @@ test("an image by tag, or not an image, is INPUT_INVALID", () => {
     "ghcr.io/acme/mcp-weather",
     "Not An Image",
   ]) {
-    assert.throws(
+    const e = assertThrowsWithCode(
       () => generate(undefined, { image }),
-      (e: unknown) => {
-        assert.ok(e instanceof WardenError);
-        assert.equal(e.code, "INPUT_INVALID");
-        assert.deepEqual(
-          e.problems.map((p) => p.path),
-          ["image"],
-        );
-        return true;
-      },
+      "INPUT_INVALID",
+      WardenError,
+      image,
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      ["image"],
       image,
     );
   }
@@ -484,7 +482,7 @@ test("an image by tag, or not an image, is INPUT_INVALID", () => {
 });
 
 test("every bad field is reported at once", () => {
-  assert.throws(
+  const e = assertThrowsWithCode(
     () =>
       generate(
         permissions({
@@ -496,21 +494,18 @@ test("every bad field is reported at once", () => {
         }),
         { image: "acme/weather:latest", serverName: " ", namespace: "Team_A" },
       ),
-    (e: unknown) => {
-      assert.ok(e instanceof WardenError);
-      assert.equal(e.code, "INPUT_INVALID");
-      assert.deepEqual(
-        e.problems.map((p) => p.path),
-        [
-          "image",
-          "serverName",
-          "namespace",
-          "permissions.filesystem[0].path",
-          "permissions.credentials[1].name",
-        ],
-      );
-      return true;
-    },
+    "INPUT_INVALID",
+    WardenError,
+  );
+  assert.deepEqual(
+    e.problems.map((p) => p.path),
+    [
+      "image",
+      "serverName",
+      "namespace",
+      "permissions.filesystem[0].path",
+      "permissions.credentials[1].name",
+    ],
   );
 });
 

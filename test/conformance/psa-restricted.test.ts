@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { podSecurityRules } from "../../policies/rules/pod-security.ts";
-import type { Finding } from "../../policies/rule.ts";
+import { podSecurityRules } from "../../policies/workload/rules/pod-security.ts";
+import type { Finding } from "../../policies/workload/rule.ts";
 import { contextFor } from "../support/context.ts";
 
 // Upstream's restricted/v1.37 fixtures (kubernetes/pod-security-admission test/testdata), as-is.

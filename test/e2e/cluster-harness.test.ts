@@ -15,6 +15,7 @@ import { issueServingCert, makeTestCA } from "./support/certs.ts";
 import type { ServingCert } from "./support/certs.ts";
 import { SKIP_NO_BINARIES, k8sBinDir, startCluster } from "./support/cluster.ts";
 import type { TestCluster } from "./support/cluster.ts";
+import { assertRejectsWithCode } from "../support/throws.ts";
 
 const binDir = k8sBinDir();
 
@@ -61,11 +62,11 @@ describe(
 
     test("RBAC denies a user without bindings", async () => {
       const core = current().kubeConfig("dev").makeApiClient(CoreV1Api);
-      await assert.rejects(core.listNamespacedSecret({ namespace: "default" }), (err: unknown) => {
-        assert.ok(err instanceof ApiException, String(err));
-        assert.equal(err.code, 403);
-        return true;
-      });
+      await assertRejectsWithCode(
+        core.listNamespacedSecret({ namespace: "default" }),
+        403,
+        ApiException,
+      );
     });
 
     test("kube-apiserver calls a webhook whose certificate comes from certs.ts", async (t) => {

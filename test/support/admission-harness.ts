@@ -5,9 +5,9 @@
 import type { KeyObject } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { createClusterState } from "../../policies/cluster-state.ts";
-import { parseNetworkPolicy } from "../../policies/network-policy.ts";
-import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
+import { createClusterState } from "../../policies/workload/cluster-state.ts";
+import { parseNetworkPolicy } from "../../policies/workload/network-policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../../policies/workload/policy.ts";
 import { RegistryClient, type RegistryClientOptions } from "../../supply-chain/registry/client.ts";
 import { registryEvidence } from "../../supply-chain/verify/evidence.ts";
 import type { FactsCache } from "../../supply-chain/verify/facts-cache.ts";

@@ -1,9 +1,9 @@
-import { createClusterState } from "../../policies/cluster-state.ts";
-import type { Exception } from "../../policies/exception-schema.ts";
-import type { ImageEvidence } from "../../policies/image-evidence.ts";
-import type { NetworkPolicy } from "../../policies/k8s-types.ts";
-import type { RuleContext, RuleSettings } from "../../policies/rule.ts";
-import { toWorkload } from "../../policies/workload.ts";
+import { createClusterState } from "../../policies/workload/cluster-state.ts";
+import type { Exception } from "../../policies/workload/exception-schema.ts";
+import type { ImageEvidence } from "../../policies/workload/image-evidence.ts";
+import type { NetworkPolicy } from "../../policies/workload/k8s-types.ts";
+import type { RuleContext, RuleSettings } from "../../policies/workload/rule.ts";
+import { toWorkload } from "../../policies/workload/workload.ts";
 
 export const defaultSettings: RuleSettings = {
   allowPersistentVolumeClaims: false,

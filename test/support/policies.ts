@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../../policies/workload/policy.ts";
 
 export function policyWith(spec: Record<string, unknown>): unknown {
   return {

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { after, test } from "node:test";
 import { pino } from "pino";
-import { createClusterState } from "../../policies/cluster-state.ts";
-import { parseNetworkPolicy } from "../../policies/network-policy.ts";
-import { compilePolicy, type CompiledPolicy } from "../../policies/policy.ts";
-import { buildApp, DeadlineExceeded, withDeadline } from "../../webhook/app.ts";
+import { createClusterState } from "../../policies/workload/cluster-state.ts";
+import { parseNetworkPolicy } from "../../policies/workload/network-policy.ts";
+import { compilePolicy, type CompiledPolicy } from "../../policies/workload/policy.ts";
+import { buildApp } from "../../webhook/app.ts";
+import { DeadlineExceeded, withDeadline } from "../../webhook/decide.ts";
 import { createMetrics } from "../../webhook/metrics.ts";
 import type { StateSnapshot, StateSource } from "../../webhook/state.ts";
+import type { EvidenceProvider } from "../../supply-chain/verify/evidence.ts";
 import {
   compliantPodSpec,
   defaultPolicy,
@@ -37,10 +40,14 @@ function stateWith(overrides: Partial<StateSnapshot> = {}): StateSource {
   return { snapshot: () => snapshot, close: () => Promise.resolve() };
 }
 
-function appWith(state: StateSource = stateWith(), bodyLimit = 3 * 1024 * 1024) {
+function appWith(
+  state: StateSource = stateWith(),
+  bodyLimit = 3 * 1024 * 1024,
+  evidence?: EvidenceProvider,
+) {
   const app = buildApp(
     { logger: pino({ level: "info" }, sink), bodyLimit, maxJsonDepth: 64, deadlineMs: 8000 },
-    { state, metrics: createMetrics() },
+    { state, metrics: createMetrics(), evidence },
   );
   after(() => app.close());
   return app;
@@ -60,6 +67,29 @@ function review(request: Record<string, unknown>) {
       ...request,
     },
   };
+}
+
+interface RecordedReview {
+  apiVersion: string;
+  kind: string;
+  request: Record<string, unknown> & { object: Record<string, unknown> };
+}
+
+/**
+ * An AdmissionReview as kube-apiserver sent it (test/fixtures/admission, written by
+ * scripts/record-admission-reviews.ts), with some request fields replaced.
+ */
+function recorded(name: string, request: Record<string, unknown> = {}): RecordedReview {
+  const url = new URL(`../fixtures/admission/${name}.json`, import.meta.url);
+  const review = JSON.parse(readFileSync(url, "utf8")) as RecordedReview;
+  return { ...review, request: { ...review.request, ...request } };
+}
+
+/** The pod spec inside a recorded Pod or Deployment, to change before sending it. */
+function podSpecOf(object: unknown): Record<string, unknown> {
+  const spec = (object as { spec: Record<string, unknown> }).spec;
+  const template = spec.template as { spec: Record<string, unknown> } | undefined;
+  return template ? template.spec : spec;
 }
 
 function pod(spec: Record<string, unknown>, meta: Record<string, unknown> = {}) {
@@ -92,7 +122,7 @@ const rootPod = () => {
 };
 
 test("a compliant pod is allowed and the uid echoed", async () => {
-  const { status, body } = await validate(appWith(), review({ object: pod(compliantPodSpec()) }));
+  const { status, body } = await validate(appWith(), recorded("pod-create", { uid: "7f0b2c1e-1" }));
   assert.equal(status, 200);
   assert.deepEqual(body.response, { uid: "7f0b2c1e-1", allowed: true });
 });
@@ -142,21 +172,10 @@ test("warn findings become admission warnings", async () => {
 });
 
 test("workload kinds are judged through their templates; dryRun requests are judged alike", async () => {
-  const deployment = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "d", namespace: "team-a" },
-    spec: { template: { metadata: { labels: { app: "d" } }, spec: rootPod() } },
-  };
-  const { body } = await validate(
-    appWith(),
-    review({
-      kind: { group: "apps", version: "v1", kind: "Deployment" },
-      resource: { group: "apps", version: "v1", resource: "deployments" },
-      dryRun: true,
-      object: deployment,
-    }),
-  );
+  const dryRun = recorded("deployment-create-dry-run");
+  (podSpecOf(dryRun.request.object).securityContext as Record<string, unknown>).runAsNonRoot =
+    false;
+  const { body } = await validate(appWith(), dryRun);
   assert.equal(body.response.allowed, false);
   assert.match(
     body.response.status!.message,
@@ -167,27 +186,28 @@ test("workload kinds are judged through their templates; dryRun requests are jud
 test("not judged: DELETE, other kinds, status updates, unchanged pod updates, objects being deleted", async () => {
   const app = appWith();
   const bad = pod(rootPod());
-  const cases: Record<string, unknown>[] = [
-    { operation: "DELETE", oldObject: bad },
-    {
+  // A label change as the API server sends it: both objects would be denied if judged.
+  const labelsOnly = recorded("pod-update-labels");
+  for (const o of [labelsOnly.request.object, labelsOnly.request.oldObject]) {
+    (podSpecOf(o).securityContext as Record<string, unknown>).runAsNonRoot = false;
+  }
+  const cases = [
+    review({ operation: "DELETE", oldObject: bad }),
+    review({
       kind: { group: "", version: "v1", kind: "Service" },
       object: { kind: "Service", metadata: { name: "s" } },
-    },
-    { operation: "UPDATE", subResource: "status", object: bad, oldObject: bad },
-    {
-      operation: "UPDATE",
-      object: { ...bad, metadata: { ...bad.metadata, labels: { app: "srv", x: "y" } } },
-      oldObject: bad,
-    },
-    {
+    }),
+    review({ operation: "UPDATE", subResource: "status", object: bad, oldObject: bad }),
+    labelsOnly,
+    review({
       operation: "UPDATE",
       object: { ...bad, metadata: { ...bad.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } },
       oldObject: bad,
-    },
+    }),
   ];
   for (const c of cases) {
-    const { body } = await validate(app, review({ ...c }));
-    assert.equal(body.response.allowed, true, JSON.stringify(c).slice(0, 80));
+    const { body } = await validate(app, c);
+    assert.equal(body.response.allowed, true, JSON.stringify(c.request).slice(0, 80));
   }
   const changed = { ...bad, spec: { ...bad.spec, hostNetwork: true } };
   const { body } = await validate(
@@ -198,19 +218,8 @@ test("not judged: DELETE, other kinds, status updates, unchanged pod updates, ob
 });
 
 test("the ephemeralcontainers subresource is judged", async () => {
-  const spec = compliantPodSpec();
-  spec.ephemeralContainers = [
-    { name: "debug", image: "busybox", securityContext: { privileged: true } },
-  ];
-  const { body } = await validate(
-    appWith(),
-    review({
-      operation: "UPDATE",
-      subResource: "ephemeralcontainers",
-      object: pod(spec),
-      oldObject: pod(compliantPodSpec()),
-    }),
-  );
+  // kubectl debug's request: a privileged busybox added through the subresource.
+  const { body } = await validate(appWith(), recorded("pod-ephemeralcontainers"));
   assert.equal(body.response.allowed, false);
   assert.match(
     body.response.status!.message,
@@ -367,4 +376,41 @@ test("image rules are never skipped at admission: without registry facts they de
     /\[image\/signed\] spec\.containers\[0\]\.image: container "server" image ".*" was not verified/,
   );
   assert.match(body.response.status!.message, /\[image\/evaluated\] spec\.containers\[0\]\.image/);
+});
+
+test("the registry is asked exactly when the policy runs a rule the catalogue says needs it", async () => {
+  const asked: string[][] = [];
+  const evidence: EvidenceProvider = (references) => {
+    asked.push([...references]);
+    return Promise.resolve({ forImage: () => undefined });
+  };
+  const withRules = (rules: Record<string, string>) =>
+    appWith(stateWith({ policy: compilePolicy(policyWith({ rules })) }), undefined, evidence);
+  const body = review({ object: pod(compliantPodSpec()) });
+  await validate(
+    withRules({ "*": "enforce", "image/signed": "off", "image/evaluated": "off" }),
+    body,
+  );
+  assert.deepEqual(asked, [], "no registry rule runs: no lookup");
+  const { body: answer } = await validate(
+    withRules({ "*": "enforce", "image/signed": "off" }),
+    body,
+  );
+  assert.deepEqual(asked, [[`ghcr.io/acme/mcp@sha256:${"a".repeat(64)}`]]);
+  assert.equal(answer.response.allowed, false);
+});
+
+test("recorded reviews: a compliant CronJob and Pod dry run are admitted; a Deployment update is judged", async () => {
+  const app = appWith();
+  for (const name of ["cronjob-create", "pod-create-dry-run", "deployment-create"]) {
+    const { body } = await validate(app, recorded(name));
+    assert.equal(body.response.allowed, true, name);
+  }
+  // The update turns on hostNetwork in the pod template.
+  const { body } = await validate(app, recorded("deployment-update"));
+  assert.equal(body.response.allowed, false);
+  assert.match(
+    body.response.status!.message,
+    /^mcp-warden denied Deployment team-a\/mcp-fetch: .*spec\.template\.spec\.hostNetwork/,
+  );
 });

@@ -1,5 +1,6 @@
-import { WardenError, type FieldProblem } from "../../../policies/errors.ts";
+import type { FieldProblem } from "../../../policies/errors.ts";
 import type { SeverityLevel } from "../../../policies/evaluation/predicate.ts";
+import { ScanError } from "../errors.ts";
 import type { LockedPackage, PinningFinding } from "../types.ts";
 
 /**
@@ -20,8 +21,8 @@ export const SEVERITY = {
 } as const satisfies Record<string, SeverityLevel>;
 
 /** The error for any lockfile that cannot be read; `problems` name `file:line` or `file:field`. */
-export function invalid(file: string, message: string, problems: FieldProblem[]): WardenError {
-  return new WardenError("LOCKFILE_INVALID", `${file}: ${message}`, { problems });
+export function invalid(file: string, message: string, problems: FieldProblem[]): ScanError {
+  return new ScanError("LOCKFILE_INVALID", `${file}: ${message}`, { problems });
 }
 
 /** A problem at a field of a structured lockfile, e.g. `package-lock.json:packages["x"].version`. */
@@ -145,8 +146,4 @@ export class Collector {
     if (pkg !== undefined) f.package = pkg;
     this.pinning.push(f);
   }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

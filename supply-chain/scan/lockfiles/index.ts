@@ -1,5 +1,6 @@
 import { basename } from "node:path";
-import { WardenError } from "../../../policies/errors.ts";
+import { errorMessage, WardenError } from "../../../policies/errors.ts";
+import { ScanError } from "../errors.ts";
 import type { Lockfile, LockfileFormat } from "../types.ts";
 import { invalid } from "./common.ts";
 import { parseGoModule, parseGoSum } from "./go.ts";
@@ -61,7 +62,7 @@ const PARSERS: Record<LockfileFormat, (file: string, text: string) => Lockfile> 
 
 /**
  * The packages a lockfile installs and its pinning findings (control SC-03). Pure: `file` names
- * the lockfile in results and errors and picks the format. Throws `WardenError`
+ * the lockfile in results and errors and picks the format. Throws `ScanError`
  * `LOCKFILE_INVALID` for anything it cannot read. A go.mod read alone has no go.sum to check
  * against; use `parseGoModule` to give it one.
  */
@@ -82,8 +83,8 @@ export function parseLockfile(file: string, text: string): Lockfile {
   } catch (e) {
     if (e instanceof WardenError) throw e;
     // A shape no guard foresaw: still the caller's bad input, never a bare TypeError.
-    const message = e instanceof Error ? e.message : String(e);
-    throw new WardenError("LOCKFILE_INVALID", `${file}: cannot be read (${message})`, {
+    const message = errorMessage(e);
+    throw new ScanError("LOCKFILE_INVALID", `${file}: cannot be read (${message})`, {
       problems: [{ path: file, message }],
       cause: e,
     });

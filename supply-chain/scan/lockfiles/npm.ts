@@ -1,8 +1,9 @@
 import { compileSchema } from "../../../policies/schema-validator.ts";
 import { fieldPath } from "../../../policies/field-path.ts";
-import type { FieldProblem } from "../../../policies/errors.ts";
+import { errorMessage, type FieldProblem } from "../../../policies/errors.ts";
 import type { Lockfile } from "../types.ts";
-import { Collector, LineIndex, at, invalid, isRecord } from "./common.ts";
+import { isRecord } from "../../../policies/guards.ts";
+import { Collector, LineIndex, at, invalid } from "./common.ts";
 
 interface NpmEntry {
   name?: string;
@@ -89,7 +90,7 @@ export function parsePackageLock(file: string, text: string): Lockfile {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     const pos = /position (\d+)/.exec(message)?.[1];
     const where = pos === undefined ? file : `${file}:${new LineIndex(text).lineOf(Number(pos))}`;
     throw invalid(file, "not valid JSON", [{ path: where, message }]);

@@ -1,7 +1,7 @@
 import yarnLockfile from "@yarnpkg/lockfile";
 import { parseSyml } from "@yarnpkg/parsers";
 import { compileSchema } from "../../../policies/schema-validator.ts";
-import type { FieldProblem } from "../../../policies/errors.ts";
+import { errorMessage, type FieldProblem } from "../../../policies/errors.ts";
 import type { Lockfile } from "../types.ts";
 import { Collector, SEVERITY, at, invalid } from "./common.ts";
 
@@ -34,7 +34,7 @@ function splitDescriptor(d: string): { name: string; range: string } {
 }
 
 function problemsAt(file: string, error: unknown): FieldProblem[] {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const line = /(?:line )?(\d+):\d+/.exec(message)?.[1] ?? /line (\d+)/i.exec(message)?.[1];
   return [{ path: line === undefined ? file : `${file}:${line}`, message }];
 }

@@ -1,8 +1,9 @@
-import { WardenError } from "../../../policies/errors.ts";
 import { compileSchema } from "../../../policies/schema-validator.ts";
+import { ScanError } from "../errors.ts";
 import type { LockedPackage, VulnerabilityMatch, VulnerabilitySource } from "../types.ts";
 import { buildIndex, matchPackages } from "./index.ts";
-import { parseOsvRecord, type OsvRecord } from "./record.ts";
+import { parseOsvRecord } from "./record.ts";
+import type { OsvRecord } from "./record-types.ts";
 import { packageKeyName } from "./versions.ts";
 
 export interface OsvApiOptions {
@@ -56,8 +57,8 @@ const batchResponse = compileSchema<BatchResponse>({
   },
 });
 
-function failed(message: string, cause?: unknown): WardenError {
-  return new WardenError("VULNERABILITY_SOURCE_FAILED", message, { cause });
+function failed(message: string, cause?: unknown): ScanError {
+  return new ScanError("VULNERABILITY_SOURCE_FAILED", message, { cause });
 }
 
 // osv.dev takes Go versions without their `v` (as osv-scanner sends them).
@@ -210,7 +211,7 @@ class OsvApi implements VulnerabilitySource {
  * `/v1/querybatch` which advisories concern the packages (in batches, following page tokens),
  * fetches each advisory from `/v1/vulns/{id}`, validates it, and matches locally with the same
  * range semantics as the offline database.
- * @throws (from `matches`) WardenError VULNERABILITY_SOURCE_FAILED naming the URL and the status,
+ * @throws (from `matches`) ScanError VULNERABILITY_SOURCE_FAILED naming the URL and the status,
  *   the deadline, or the abort; OSV_RECORD_INVALID for an advisory that is not a valid record
  */
 export function osvApi(opts: OsvApiOptions = {}): VulnerabilitySource {

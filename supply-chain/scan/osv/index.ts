@@ -3,7 +3,7 @@ import type { VulnerabilityFinding } from "../../../policies/evaluation/predicat
 import type { LockedPackage, VulnerabilityMatch } from "../types.ts";
 import { compileAffected, judgeCompiled, type CompiledAffected } from "./match.ts";
 import { packageKeysOf } from "./record-shape.ts";
-import type { OsvAffected, OsvRecord } from "./record.ts";
+import type { OsvAffected, OsvRecord } from "./record-types.ts";
 import { severityOf, type Severity } from "./severity.ts";
 import { packageKey } from "./versions.ts";
 

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { WardenError } from "../../../policies/errors.ts";
+import { errorMessage } from "../../../policies/errors.ts";
+import { ScanError } from "../errors.ts";
 import { packageKeysOf, slimOsvRecord } from "./record-shape.ts";
-import type { OsvRecord } from "./record.ts";
+import type { OsvRecord } from "./record-types.ts";
 import { inflateZipEntries, inflateZipEntry, type ZipEntry } from "./zip.ts";
 
 /**
@@ -34,12 +35,12 @@ function whereOf(sources: RecordSources, i: number): string {
     : `${sources.zip} entry ${sources.entries[i]?.name ?? ""}`;
 }
 
-function failed(message: string): WardenError {
-  return new WardenError("VULNERABILITY_SOURCE_FAILED", message);
+function failed(message: string): ScanError {
+  return new ScanError("VULNERABILITY_SOURCE_FAILED", message);
 }
 
-function tooLarge(where: string): WardenError {
-  return new WardenError("OSV_RECORD_INVALID", `${where}: not an OSV record`, {
+function tooLarge(where: string): ScanError {
+  return new ScanError("OSV_RECORD_INVALID", `${where}: not an OSV record`, {
     problems: [{ path: "", message: `is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB` }],
   });
 }
@@ -83,7 +84,7 @@ function readFileInto(path: string, sink: ByteSink): void {
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    throw failed(`cannot read ${path}: ${(e as Error).message}`);
+    throw failed(`cannot read ${path}: ${errorMessage(e)}`);
   }
   try {
     const start = sink.length;
@@ -97,8 +98,8 @@ function readFileInto(path: string, sink: ByteSink): void {
       if (read < asked) break;
     }
   } catch (e) {
-    if (e instanceof WardenError) throw e;
-    throw failed(`cannot read ${path}: ${(e as Error).message}`);
+    if (e instanceof ScanError) throw e;
+    throw failed(`cannot read ${path}: ${errorMessage(e)}`);
   } finally {
     closeSync(fd);
   }
@@ -116,12 +117,12 @@ function readSourceInto(sources: RecordSources, i: number, sink: ByteSink): void
   try {
     inflateZipEntry(sources.bytes, entry, sink.buffer.subarray(sink.length));
   } catch (e) {
-    throw failed(`cannot read ${whereOf(sources, i)}: ${(e as Error).message}`);
+    throw failed(`cannot read ${whereOf(sources, i)}: ${errorMessage(e)}`);
   }
   sink.length += entry.size;
 }
 
-/** Validates a parsed record; throws (a WardenError naming `where`) when it is not valid. */
+/** Validates a parsed record; throws (a ScanError naming `where`) when it is not valid. */
 export type RecordValidator = (value: unknown, where: string) => OsvRecord;
 
 /** One record from the bytes of one JSON file, validated; `where` names the file (and zip entry). */
@@ -137,8 +138,8 @@ function recordOf(
     // Buffer's decoder is several times faster than TextDecoder on many small files.
     value = JSON.parse(bytes.toString("utf8", start, end));
   } catch (e) {
-    throw new WardenError("OSV_RECORD_INVALID", `${where}: not a JSON OSV record`, {
-      problems: [{ path: "", message: `is not JSON: ${(e as Error).message}` }],
+    throw new ScanError("OSV_RECORD_INVALID", `${where}: not a JSON OSV record`, {
+      problems: [{ path: "", message: `is not JSON: ${errorMessage(e)}` }],
       cause: e,
     });
   }

@@ -1,4 +1,5 @@
-import { eventOf, type OsvAffected, type OsvEventKind, type OsvRange } from "./record.ts";
+import { eventOf, type OsvEventKind } from "./record-shape.ts";
+import type { OsvAffected, OsvRange } from "./record-types.ts";
 import { orderFor, sameVersion, type VersionOrder } from "./versions.ts";
 
 /**

@@ -4,7 +4,8 @@ import { availableParallelism } from "node:os";
 import { basename, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { WardenError } from "../../../policies/errors.ts";
+import { errorMessage } from "../../../policies/errors.ts";
+import { ScanError } from "../errors.ts";
 import type { LockedPackage, VulnerabilityMatch, VulnerabilitySource } from "../types.ts";
 import { indexRecords, matchPackages, type IndexedRecord, type OsvIndex } from "./index.ts";
 import {
@@ -19,11 +20,12 @@ import {
   type RecordSources,
   type WorkerMessage,
 } from "./load.ts";
-import { parseOsvRecord, type OsvRecord } from "./record.ts";
+import { parseOsvRecord } from "./record.ts";
+import type { OsvRecord } from "./record-types.ts";
 import { zipEntries, type ZipEntry } from "./zip.ts";
 
-function failed(message: string, cause?: unknown): WardenError {
-  return new WardenError("VULNERABILITY_SOURCE_FAILED", message, { cause });
+function failed(message: string, cause?: unknown): ScanError {
+  return new ScanError("VULNERABILITY_SOURCE_FAILED", message, { cause });
 }
 
 /** Every `*.json` file under `dir`, at any depth, sorted. Symbolic links are not followed. */
@@ -42,7 +44,7 @@ function filesOfDirectory(dir: string): RecordSources {
   try {
     walk(join(dir));
   } catch (e) {
-    throw failed(`cannot read the offline OSV database ${dir}: ${(e as Error).message}`, e);
+    throw failed(`cannot read the offline OSV database ${dir}: ${errorMessage(e)}`, e);
   }
   return { kind: "files", paths: paths.sort() };
 }
@@ -72,7 +74,7 @@ function entriesOfZip(zip: string): RecordSources {
     const names = [...byName.keys()].sort();
     return { kind: "zip", zip, bytes, entries: names.map((n) => byName.get(n) as ZipEntry) };
   } catch (e) {
-    throw failed(`cannot read the offline OSV database ${zip}: ${(e as Error).message}`, e);
+    throw failed(`cannot read the offline OSV database ${zip}: ${errorMessage(e)}`, e);
   }
 }
 
@@ -175,7 +177,7 @@ async function readRecords(
 ): Promise<IndexedRecord[]> {
   const packed: (PackedChunk | undefined)[] = [];
   const returned: boolean[] = [];
-  const errors: (WardenError | undefined)[] = [];
+  const errors: (ScanError | undefined)[] = [];
   let wake = (): void => {};
   const workers =
     size === "small"
@@ -204,7 +206,7 @@ async function readRecords(
         try {
           readHere(chunk);
         } catch (e) {
-          if (!(e instanceof WardenError)) throw e;
+          if (!(e instanceof ScanError)) throw e;
           errors[chunk] = e;
           stopClaims(control);
         }
@@ -268,7 +270,7 @@ class OfflineDatabase implements VulnerabilitySource {
  * Opens an offline OSV database: a directory holding `*.json` OSV records at any depth (OSV's
  * export layout `<Ecosystem>/<ID>.json` among others) or a `.zip` of them (OSV's per-ecosystem
  * `all.zip`). Every record is validated and indexed now, so a bad database fails before a scan.
- * @throws WardenError VULNERABILITY_SOURCE_FAILED when the path cannot be read, OSV_RECORD_INVALID
+ * @throws ScanError VULNERABILITY_SOURCE_FAILED when the path cannot be read, OSV_RECORD_INVALID
  *   naming the file (and zip entry) of a bad record
  */
 export async function openOfflineDatabase(path: string): Promise<VulnerabilitySource> {
@@ -291,7 +293,7 @@ export async function openOfflineDatabaseWith(
     isDirectory = stats.isDirectory();
     size = stats.size;
   } catch (e) {
-    throw failed(`cannot read the offline OSV database ${path}: ${(e as Error).message}`, e);
+    throw failed(`cannot read the offline OSV database ${path}: ${errorMessage(e)}`, e);
   }
   if (!isDirectory && !path.toLowerCase().endsWith(".zip"))
     throw failed(`the offline OSV database ${path} is neither a directory nor a .zip file`);

@@ -1,6 +1,6 @@
 import type { FieldProblem } from "../../../policies/errors.ts";
 import { fieldPath } from "../../../policies/field-path.ts";
-import type { OsvEvent, OsvRecord } from "./record.ts";
+import type { OsvEvent, OsvRecord } from "./record-types.ts";
 import { orderFor, packageKey } from "./versions.ts";
 
 /**

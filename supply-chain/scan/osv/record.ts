@@ -1,62 +1,8 @@
-import { WardenError, type FieldProblem } from "../../../policies/errors.ts";
+import type { FieldProblem } from "../../../policies/errors.ts";
 import { compileSchema } from "../../../policies/schema-validator.ts";
+import { ScanError } from "../errors.ts";
 import { isValidOsvRecord, rangeProblems } from "./record-shape.ts";
-
-/**
- * An advisory in the OSV format (https://ossf.github.io/osv-schema/), as far as scanning reads it.
- * Fields this module does not use (references, credits, …) are kept as given.
- */
-export interface OsvRecord {
-  schema_version?: string;
-  id: string;
-  modified: string;
-  published?: string;
-  withdrawn?: string;
-  aliases?: string[];
-  related?: string[];
-  upstream?: string[];
-  summary?: string;
-  details?: string;
-  severity?: OsvSeverity[];
-  affected?: OsvAffected[];
-  database_specific?: Record<string, unknown>;
-}
-
-export type OsvSeverityType = "CVSS_V2" | "CVSS_V3" | "CVSS_V4" | "Ubuntu";
-
-export interface OsvSeverity {
-  type: OsvSeverityType;
-  /** For CVSS types, the vector (`CVSS:3.1/AV:N/…`). */
-  score: string;
-}
-
-export interface OsvAffected {
-  package?: { ecosystem: string; name: string; purl?: string };
-  severity?: OsvSeverity[];
-  ranges?: OsvRange[];
-  versions?: string[];
-  ecosystem_specific?: Record<string, unknown>;
-  database_specific?: Record<string, unknown>;
-}
-
-export type OsvRangeType = "SEMVER" | "ECOSYSTEM" | "GIT";
-
-export interface OsvRange {
-  type: OsvRangeType;
-  repo?: string;
-  /** Each event has exactly one of its keys. */
-  events: OsvEvent[];
-  database_specific?: Record<string, unknown>;
-}
-
-export interface OsvEvent {
-  introduced?: string;
-  fixed?: string;
-  last_affected?: string;
-  limit?: string;
-}
-
-export { EVENT_KINDS, eventOf, type OsvEventKind } from "./record-shape.ts";
+import type { OsvRecord } from "./record-types.ts";
 
 const text = { type: "string" } as const;
 const texts = { type: "array", items: text } as const;
@@ -174,7 +120,7 @@ export function osvRecordProblems(value: unknown): FieldProblem[] {
  * Validates one OSV record: the schema's shape, an `introduced` event in every range, one key per
  * event and versions the range's order can read.
  * @param where names the record's origin (a file, a zip entry, a URL) in errors
- * @throws WardenError OSV_RECORD_INVALID naming `where`, the record id and every bad field
+ * @throws ScanError OSV_RECORD_INVALID naming `where`, the record id and every bad field
  */
 export function parseOsvRecord(value: unknown, where: string): OsvRecord {
   // The common case, a valid record, passes the quick check; the schema then only describes
@@ -182,7 +128,7 @@ export function parseOsvRecord(value: unknown, where: string): OsvRecord {
   if (isValidOsvRecord(value)) return value;
   const problems = osvRecordProblems(value);
   if (problems.length === 0) return value as OsvRecord;
-  throw new WardenError(
+  throw new ScanError(
     "OSV_RECORD_INVALID",
     `${where}: OSV record ${recordId(value)} is not valid`,
     { problems },

@@ -3,7 +3,7 @@ import type {
   SeverityLevel,
   VulnerabilityFinding,
 } from "../../../policies/evaluation/predicate.ts";
-import type { OsvAffected, OsvRecord, OsvSeverity } from "./record.ts";
+import type { OsvAffected, OsvRecord, OsvSeverity } from "./record-types.ts";
 
 // ae-cvss-calculator is CommonJS; Node's ESM interop hands us module.exports as the default.
 const { Cvss3P0, Cvss3P1, Cvss4P0 } = cvssCalculator;

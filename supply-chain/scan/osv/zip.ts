@@ -1,5 +1,6 @@
 import { crc32, gunzipSync } from "node:zlib";
 import { inflateSync } from "fflate";
+import { errorClass, errorMessage } from "../../../policies/errors.ts";
 
 /**
  * Just enough of ZIP (APPNOTE 6.3) to read an offline OSV database: the central directory, and one
@@ -20,9 +21,7 @@ export interface ZipEntry {
 }
 
 /** A zip that cannot be read; the caller names the zip. */
-export class ZipError extends Error {
-  override readonly name = "ZipError";
-}
+export class ZipError extends errorClass<"ZIP_INVALID">("ZipError") {}
 
 const EOCD = 0x06054b50;
 const EOCD64 = 0x06064b50;
@@ -36,12 +35,13 @@ function view(bytes: Uint8Array): DataView {
 
 function u64(v: DataView, at: number): number {
   const value = v.getBigUint64(at, true);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError("a ZIP64 field is out of range");
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ZipError("ZIP_INVALID", "a ZIP64 field is out of range");
   return Number(value);
 }
 
 function check(ok: boolean, what: string): void {
-  if (!ok) throw new ZipError(what);
+  if (!ok) throw new ZipError("ZIP_INVALID", what);
 }
 
 /** The end of central directory record: where the directory is and how many entries it holds. */
@@ -178,7 +178,7 @@ export function inflateZipEntries(bytes: Uint8Array, entries: readonly ZipEntry[
     // Bounded: zlib stops at the stated total.
     out = gunzipSync(gzip, { maxOutputLength: size });
   } catch (e) {
-    throw new ZipError(`cannot inflate: ${(e as Error).message}`);
+    throw new ZipError("ZIP_INVALID", `cannot inflate: ${errorMessage(e)}`);
   }
   check(out.length === size, `inflates to ${out.length} bytes, not ${size}`);
   return out;
@@ -190,7 +190,7 @@ export function inflateZipEntries(bytes: Uint8Array, entries: readonly ZipEntry[
  * @throws ZipError when `out` is too small for the entry or its data is corrupt
  */
 export function inflateZipEntry(bytes: Uint8Array, entry: ZipEntry, out: Uint8Array): Uint8Array {
-  if (entry.size > out.length) throw new ZipError(`larger than ${out.length} bytes`);
+  if (entry.size > out.length) throw new ZipError("ZIP_INVALID", `larger than ${out.length} bytes`);
   const compressed = dataOf(bytes, view(bytes), entry);
   const target = out.subarray(0, entry.size);
   let inflated: Uint8Array;
@@ -205,7 +205,7 @@ export function inflateZipEntry(bytes: Uint8Array, entry: ZipEntry, out: Uint8Ar
       // external memory cost more than the inflating. Bounded: it never writes past `target`.
       inflated = inflateSync(compressed, { out: target });
     } catch (e) {
-      throw new ZipError(`cannot inflate: ${(e as Error).message}`);
+      throw new ZipError("ZIP_INVALID", `cannot inflate: ${errorMessage(e)}`);
     }
   check(inflated.length === entry.size, `inflates to ${inflated.length} bytes, not ${entry.size}`);
   check(crc32(inflated) >>> 0 === entry.crc, "CRC-32 mismatch");

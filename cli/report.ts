@@ -1,0 +1,19 @@
+import type { Decision } from "../policies/workload/engine.ts";
+import type { CompiledPolicy } from "../policies/workload/policy.ts";
+import type { SourceDocument } from "./documents.ts";
+
+// What `check` produced, apart from check.ts so that the report writers need not import it.
+
+export interface WorkloadResult {
+  kind: string;
+  namespace: string;
+  name: string;
+  document: SourceDocument;
+  decision: Decision;
+}
+
+export interface CheckReport {
+  policy: CompiledPolicy;
+  results: WorkloadResult[];
+  skipped: string[];
+}

@@ -1,0 +1,32 @@
+import type { TrustLevel } from "../trust-level.ts";
+
+/**
+ * What the registry said about one image, gathered at the edge (registry client, signature
+ * verification) and judged here against the policy. The core never fetches.
+ */
+export interface ImageFacts {
+  /** The digest the reference resolved to. */
+  digest?: string;
+  /**
+   * Set when the lookup, or part of it, failed (registry unreachable, deadline passed, an answer
+   * that cannot be read). Evidence that verified next to a failed part still counts.
+   */
+  lookupError?: string;
+  /** Signatures that verified against a trusted signer, with the signer's identity. */
+  verifiedSignatures: { signer: string }[];
+  /** Why candidate signatures were rejected (untrusted key, wrong identity, wrong digest...). */
+  rejectedSignatures: { reason: string }[];
+  /** Evaluation attestations that verified against a trusted signer. */
+  verifiedEvaluations: {
+    verdict: "pass" | "fail";
+    trustLevel: TrustLevel;
+    time: string;
+    signer: string;
+  }[];
+  rejectedEvaluations: { reason: string }[];
+}
+
+export interface ImageEvidence {
+  /** Facts for an image reference exactly as written in the pod; undefined when not looked up. */
+  forImage(reference: string): ImageFacts | undefined;
+}

@@ -1,0 +1,193 @@
+import { fieldPath } from "../../field-path.ts";
+import type { ImageFacts } from "../image-evidence.ts";
+import { isDigestPinned, parseImageReference } from "../image-reference.ts";
+import type { Finding, Rule, RuleContext } from "../rule.ts";
+import type { TrustLevel } from "../../trust-level.ts";
+import { containerLabel, type Workload } from "../workload.ts";
+
+/** One place in the pod that names an image. */
+export interface ImageSite {
+  /** The reference exactly as written; undefined when the field is missing or blank. */
+  reference: string | undefined;
+  /** Field path of the reference in the submitted object. */
+  path: string;
+  /** Names the site for a person: `container "app"`, `image volume "models"`. */
+  label: string;
+}
+
+function present(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/** Every image the pod pulls: containers of all kinds, then image volumes. */
+export function imageSites(workload: Workload): ImageSite[] {
+  const sites: ImageSite[] = workload.containers.map((ref) => ({
+    reference: present(ref.container.image),
+    path: fieldPath(ref.path, "image"),
+    label: containerLabel(ref),
+  }));
+  (workload.podSpec.volumes ?? []).forEach((volume, i) => {
+    if (volume.image === undefined) return;
+    sites.push({
+      reference: present(volume.image.reference),
+      path: fieldPath(workload.specPath, "volumes", i, "image", "reference"),
+      label: `image volume ${JSON.stringify(volume.name ?? `#${i}`)}`,
+    });
+  });
+  return sites;
+}
+
+/** The references of every image the pod pulls, in `imageSites` order; blank ones left out. */
+export function imageReferences(workload: Workload): string[] {
+  return imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : []));
+}
+
+const DIGEST_PINNED = "image/digest-pinned";
+const SIGNED = "image/signed";
+const EVALUATED = "image/evaluated";
+
+function pinningProblem(reference: string): string | undefined {
+  const parsed = parseImageReference(reference);
+  if (!parsed.ok) {
+    // ko://, docker:// and the like are build-tool placeholders, not references a kubelet pulls.
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(reference)?.[1];
+    if (scheme !== undefined)
+      return `is a ${scheme}:// placeholder, not an image reference; resolve it to a pushed image and pin its digest`;
+    return `is not a valid image reference (${parsed.error})`;
+  }
+  if (isDigestPinned(parsed.value)) return undefined;
+  const fix = `pin it as ${parsed.value.familiar.replace(/@.*$/, "")}@sha256:<64 hex>`;
+  if (parsed.value.digest !== undefined)
+    return `is pinned by ${parsed.value.digest.split(":")[0]}, not sha256; ${fix}`;
+  return `is not pinned by digest, so the content behind it can change; ${fix}`;
+}
+
+const digestPinned: Rule = {
+  id: DIGEST_PINNED,
+  title: "Every image (containers, init, ephemeral, image volumes) is pinned by a sha256 digest.",
+  check({ workload }) {
+    const findings: Finding[] = [];
+    for (const site of imageSites(workload)) {
+      const message =
+        site.reference === undefined
+          ? `${site.label} names no image; set one pinned by digest (name@sha256:<64 hex>)`
+          : prefixed(site, pinningProblem(site.reference));
+      if (message !== undefined) findings.push({ rule: DIGEST_PINNED, message, path: site.path });
+    }
+    return findings;
+  },
+};
+
+function prefixed(site: ImageSite, problem: string | undefined): string | undefined {
+  return problem === undefined
+    ? undefined
+    : `${site.label} image ${JSON.stringify(site.reference)} ${problem}`;
+}
+
+/**
+ * Runs `judge` on the registry facts of every image; an image without facts fails, so a
+ * lookup that never happened can never pass.
+ */
+function judgeFacts(
+  ctx: RuleContext,
+  rule: string,
+  judge: (facts: ImageFacts, ctx: RuleContext) => string | undefined,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const site of imageSites(ctx.workload)) {
+    const facts = site.reference === undefined ? undefined : ctx.evidence?.forImage(site.reference);
+    const message =
+      site.reference === undefined
+        ? `${site.label} names no image, so there is nothing to verify`
+        : facts === undefined
+          ? prefixed(site, "was not verified: no registry facts were gathered for it")
+          : prefixed(site, judge(facts, ctx));
+    if (message !== undefined) findings.push({ rule, message, path: site.path });
+  }
+  return findings;
+}
+
+function reasons(list: readonly { reason: string }[]): string {
+  return list.map((r) => r.reason).join("; ");
+}
+
+function signatureProblem(facts: ImageFacts): string | undefined {
+  if (facts.verifiedSignatures.length > 0) return undefined;
+  if (facts.lookupError !== undefined) return `could not be verified: ${facts.lookupError}`;
+  if (facts.rejectedSignatures.length > 0)
+    return `has no signature from a trusted signer (rejected: ${reasons(facts.rejectedSignatures)})`;
+  return "is not signed; sign it in its release workflow with a signer the policy trusts";
+}
+
+const signed: Rule = {
+  id: SIGNED,
+  title: "Every image carries a signature that verifies against a trusted signer.",
+  needsRegistry: true,
+  check(ctx) {
+    return judgeFacts(ctx, SIGNED, signatureProblem);
+  },
+};
+
+const TRUST_ORDER: readonly TrustLevel[] = ["L1", "L2", "L3", "L4"];
+// Allows for clock skew between the evaluator and this cluster, but no more.
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+type Evaluation = ImageFacts["verifiedEvaluations"][number];
+
+function newest(evaluations: readonly Evaluation[]): (Evaluation & { ms: number }) | undefined {
+  let best: (Evaluation & { ms: number }) | undefined;
+  for (const e of evaluations) {
+    const ms = Date.parse(e.time);
+    if (!Number.isNaN(ms) && (best === undefined || ms > best.ms)) best = { ...e, ms };
+  }
+  return best;
+}
+
+/** `720h`, `30.5h`, `45m`: durations the way the policy's `maxAge` writes them. */
+export function formatDuration(ms: number): string {
+  const hours = ms / 3_600_000;
+  if (Math.abs(hours) >= 1) return `${Number.isInteger(hours) ? hours : hours.toFixed(1)}h`;
+  return `${Math.round(ms / 60_000)}m`;
+}
+
+function evaluationProblems(e: Evaluation & { ms: number }, ctx: RuleContext): string[] {
+  const { minTrustLevel, maxAgeMs } = ctx.settings.evaluation;
+  const problems: string[] = [];
+  if (e.verdict !== "pass") problems.push("its verdict is fail");
+  if (TRUST_ORDER.indexOf(e.trustLevel) < TRUST_ORDER.indexOf(minTrustLevel))
+    problems.push(`trust level ${e.trustLevel} is below the required ${minTrustLevel}`);
+  const age = ctx.now.getTime() - e.ms;
+  if (age > maxAgeMs)
+    problems.push(
+      `it is ${formatDuration(age)} old, older than the allowed ${formatDuration(maxAgeMs)}; re-evaluate the image`,
+    );
+  if (age < -FUTURE_TOLERANCE_MS) problems.push("it is dated in the future");
+  return problems;
+}
+
+function evaluationProblem(facts: ImageFacts, ctx: RuleContext): string | undefined {
+  const latest = newest(facts.verifiedEvaluations);
+  if (latest === undefined) {
+    if (facts.lookupError !== undefined) return `could not be verified: ${facts.lookupError}`;
+    if (facts.rejectedEvaluations.length > 0)
+      return `has no evaluation from a trusted signer (rejected: ${reasons(facts.rejectedEvaluations)})`;
+    if (facts.verifiedEvaluations.length > 0)
+      return "has no evaluation with a valid time; re-evaluate the image";
+    return "has no evaluation attestation; evaluate it in its release workflow before deploying";
+  }
+  const problems = evaluationProblems(latest, ctx);
+  if (problems.length === 0) return undefined;
+  return `is not approved: its newest evaluation (${latest.time}, by ${latest.signer}) fails the policy: ${problems.join("; ")}`;
+}
+
+const evaluated: Rule = {
+  id: EVALUATED,
+  title:
+    "Every image's newest trusted evaluation passed, meets the minimum trust level and is fresh.",
+  needsRegistry: true,
+  check(ctx) {
+    return judgeFacts(ctx, EVALUATED, evaluationProblem);
+  },
+};
+
+export const imageRules: readonly Rule[] = [digestPinned, signed, evaluated];

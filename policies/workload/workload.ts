@@ -1,0 +1,155 @@
+import { InputError, type FieldProblem } from "../errors.ts";
+import { fieldPath } from "../field-path.ts";
+import { isRecord } from "../guards.ts";
+import type { Container, ObjectMeta, PodSpec } from "./k8s-types.ts";
+import { compileSchema } from "../schema-validator.ts";
+import { objectMetaSchema, podSpecSchema } from "./workload-schema.ts";
+
+export const WORKLOAD_KINDS = [
+  "Pod",
+  "Deployment",
+  "ReplicaSet",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "CronJob",
+  "ReplicationController",
+] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export type ContainerKind = "containers" | "initContainers" | "ephemeralContainers";
+export const CONTAINER_KINDS: readonly ContainerKind[] = [
+  "containers",
+  "initContainers",
+  "ephemeralContainers",
+];
+
+export interface ContainerRef {
+  container: Container;
+  kind: ContainerKind;
+  index: number;
+  /** Field path of the container in the object as submitted. */
+  path: string;
+}
+
+const CONTAINER_NOUN: Record<ContainerKind, string> = {
+  containers: "container",
+  initContainers: "init container",
+  ephemeralContainers: "ephemeral container",
+};
+
+/** Names a container for a person: `container "app"`, `init container "#0"` when it has no name. */
+export function containerLabel(ref: ContainerRef): string {
+  return `${CONTAINER_NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
+}
+
+/** A workload reduced to what the rules judge: its pod template, located in the submitted object. */
+export interface Workload {
+  kind: WorkloadKind;
+  name: string;
+  namespace: string;
+  /** Metadata of the pod (Pod) or of the pod template (controllers). */
+  podMeta: ObjectMeta;
+  podSpec: PodSpec;
+  /** Where the pod metadata and spec sit in the submitted object. */
+  metaPath: string;
+  specPath: string;
+  containers: readonly ContainerRef[];
+  object: Readonly<Record<string, unknown>>;
+}
+
+const POD_TEMPLATE_PATH: Record<WorkloadKind, readonly string[]> = {
+  Pod: [],
+  Deployment: ["spec", "template"],
+  ReplicaSet: ["spec", "template"],
+  StatefulSet: ["spec", "template"],
+  DaemonSet: ["spec", "template"],
+  Job: ["spec", "template"],
+  ReplicationController: ["spec", "template"],
+  CronJob: ["spec", "jobTemplate", "spec", "template"],
+};
+
+const podSpecValidator = compileSchema<PodSpec>(podSpecSchema);
+const metaValidator = compileSchema<ObjectMeta>(objectMetaSchema);
+
+export function isWorkloadKind(kind: unknown): kind is WorkloadKind {
+  return typeof kind === "string" && (WORKLOAD_KINDS as readonly string[]).includes(kind);
+}
+
+/** Walks `segments` from `root`, reporting the first segment that is not an object. */
+function descend(
+  root: Record<string, unknown>,
+  segments: readonly string[],
+  problems: FieldProblem[],
+): Record<string, unknown> | undefined {
+  let node: Record<string, unknown> = root;
+  let path = "";
+  for (const s of segments) {
+    path = fieldPath(path, s);
+    const next = node[s];
+    if (!isRecord(next)) {
+      problems.push({ path, message: next === undefined ? "is required" : "must be object" });
+      return undefined;
+    }
+    node = next;
+  }
+  return node;
+}
+
+/**
+ * Reads a workload object into the model the rules judge. Every shape problem in the fields the
+ * rules read is reported at once, with its path in the submitted object.
+ * @throws InputError WORKLOAD_INVALID
+ */
+export function toWorkload(object: unknown, defaultNamespace = "default"): Workload {
+  if (!isRecord(object)) throw new InputError("WORKLOAD_INVALID", "object must be a mapping");
+  const kind = object.kind;
+  if (!isWorkloadKind(kind))
+    throw new InputError("WORKLOAD_INVALID", `kind ${JSON.stringify(kind)} is not a workload kind`);
+
+  const problems: FieldProblem[] = [];
+  const metadata = object.metadata ?? {};
+  problems.push(...metaValidator.problems(metadata, "metadata"));
+  const templateSegments = POD_TEMPLATE_PATH[kind];
+  const template = descend(object, templateSegments, problems);
+  const metaPath = fieldPath("", ...templateSegments, "metadata");
+  const specPath = fieldPath("", ...templateSegments, "spec");
+  let podMeta: unknown = metadata;
+  let podSpec: unknown;
+  if (template) {
+    if (templateSegments.length > 0) {
+      podMeta = template.metadata ?? {};
+      problems.push(...metaValidator.problems(podMeta, metaPath));
+    }
+    podSpec = template.spec;
+    if (podSpec === undefined) problems.push({ path: specPath, message: "is required" });
+    else problems.push(...podSpecValidator.problems(podSpec, specPath));
+  }
+  if (
+    problems.length > 0 ||
+    !metaValidator.is(metadata) ||
+    !metaValidator.is(podMeta) ||
+    !podSpecValidator.is(podSpec)
+  ) {
+    throw new InputError("WORKLOAD_INVALID", `${kind} cannot be evaluated`, { problems });
+  }
+  const meta = metadata;
+  const name = meta.name ?? (meta.generateName ? `${meta.generateName}*` : "");
+  const containers: ContainerRef[] = [];
+  for (const ck of CONTAINER_KINDS) {
+    (podSpec[ck] ?? []).forEach((container, index) => {
+      containers.push({ container, kind: ck, index, path: fieldPath(specPath, ck, index) });
+    });
+  }
+  return {
+    kind,
+    name,
+    namespace: meta.namespace || defaultNamespace,
+    podMeta,
+    podSpec,
+    metaPath,
+    specPath,
+    containers,
+    object,
+  };
+}

@@ -1,0 +1,305 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  evaluateControls,
+  meetsThreshold,
+  trustLevelOf,
+  verdictOf,
+  type Observations,
+} from "../../../policies/evaluation/controls.ts";
+import { WardenError } from "../../../policies/errors.ts";
+import { applyIgnores, parseIgnoreFile } from "../../../policies/evaluation/ignores.ts";
+import { evaluationFact } from "../../../policies/evaluation/facts.ts";
+import type { VulnerabilityFinding } from "../../../policies/evaluation/predicate.ts";
+import { settingsDigest } from "../../../policies/evaluation/settings.ts";
+import { validPredicate } from "../../support/evaluation.ts";
+import { assertThrowsWithCode } from "../../support/throws.ts";
+
+const source = {
+  repository: "https://github.com/acme/weather",
+  commit: "0123456789abcdef0123456789abcdef01234567",
+  workflow: "acme/weather/.github/workflows/release.yml@refs/tags/v1.0.0",
+  runId: "42",
+  runAttempt: 1,
+};
+
+function vuln(
+  level: VulnerabilityFinding["severity"]["level"],
+  id = "GHSA-aaaa-bbbb-cccc",
+): VulnerabilityFinding {
+  return {
+    id,
+    aliases: id === "GHSA-aaaa-bbbb-cccc" ? ["CVE-2025-0001"] : [],
+    package: { ecosystem: "npm", name: "left-pad" },
+    version: "1.0.0",
+    severity: { level },
+    fixedVersion: "1.0.1",
+  };
+}
+
+/** Everything checked and clean, signed keyless in CI: the best a release can be. */
+function clean(overrides: Partial<Observations> = {}): Observations {
+  return {
+    toolDeclaration: { findings: [] },
+    descriptionSafety: { findings: [] },
+    permissionsDeclared: true,
+    vulnerabilities: { findings: [] },
+    pinning: { findings: [] },
+    signing: "keyless",
+    source,
+    ...overrides,
+  };
+}
+
+const high = { failOnSeverity: "high" } as const;
+
+describe("evaluation controls", () => {
+  it("a clean keyless release in CI reaches L4 and passes", () => {
+    const controls = evaluateControls(clean(), high);
+    assert.deepEqual(
+      controls.map((c) => `${c.id}:${c.status}`),
+      [
+        "AI-01:pass",
+        "CD-01:pass",
+        "CD-02:pass",
+        "CD-03:pass",
+        "SC-02:pass",
+        "SC-03:pass",
+        "AI-03:pass",
+        "PR-01:pass",
+        "PR-02:pass",
+        "PR-03:pass",
+      ],
+    );
+    assert.equal(trustLevelOf(controls), "L4");
+    assert.equal(verdictOf(controls), "pass");
+  });
+
+  it("key signing proves no workflow identity: L3", () => {
+    const controls = evaluateControls(clean({ signing: "key" }), high);
+    assert.equal(controls.find((c) => c.id === "PR-03")?.status, "skip");
+    assert.equal(trustLevelOf(controls), "L3");
+    assert.equal(verdictOf(controls), "pass");
+  });
+
+  it("outside CI and unsigned: provenance and signing skipped, capped at L2, still a pass", () => {
+    const controls = evaluateControls(clean({ signing: "none", source: undefined }), high);
+    for (const id of ["AI-03", "PR-01", "PR-02", "PR-03"]) {
+      const c = controls.find((x) => x.id === id);
+      assert.equal(c?.status, "skip", id);
+      assert.ok(c.notes, `${id} says why it was skipped`);
+    }
+    assert.equal(trustLevelOf(controls), "L2");
+    assert.equal(verdictOf(controls), "pass");
+  });
+
+  it("a server that could not be listed caps the level at L1", () => {
+    const controls = evaluateControls(
+      clean({ toolDeclaration: { skipped: "no stdio command" } }),
+      high,
+    );
+    assert.equal(trustLevelOf(controls), "L1");
+    assert.equal(verdictOf(controls), "pass");
+  });
+
+  it("a vulnerability at the threshold fails SC-02 and the verdict; below it does not", () => {
+    const failing = evaluateControls(
+      clean({
+        vulnerabilities: {
+          findings: [{ vulnerability: vuln("high"), location: "package-lock.json:12" }],
+        },
+      }),
+      high,
+    );
+    const sc02 = failing.find((c) => c.id === "SC-02");
+    assert.equal(sc02?.status, "fail");
+    assert.equal(sc02.findings[0]?.location, "package-lock.json:12");
+    assert.equal(sc02.findings[0]?.severity, "high");
+    assert.equal(verdictOf(failing), "fail");
+    assert.equal(trustLevelOf(failing), "L1");
+
+    const below = evaluateControls(
+      clean({ vulnerabilities: { findings: [{ vulnerability: vuln("medium") }] } }),
+      high,
+    );
+    assert.equal(below.find((c) => c.id === "SC-02")?.status, "pass");
+    assert.equal(
+      below.find((c) => c.id === "SC-02")?.findings.length,
+      1,
+      "recorded even when below the threshold",
+    );
+  });
+
+  it("an ignored vulnerability does not fail", () => {
+    const ignored = {
+      ...vuln("critical"),
+      ignored: { reason: "not reachable", expires: "2030-01-01T00:00:00.000Z" },
+    };
+    const controls = evaluateControls(
+      clean({ vulnerabilities: { findings: [{ vulnerability: ignored }] } }),
+      high,
+    );
+    assert.equal(controls.find((c) => c.id === "SC-02")?.status, "pass");
+  });
+
+  it("threshold none records vulnerabilities without judging them: SC-02 skipped, level capped", () => {
+    const controls = evaluateControls(
+      clean({ vulnerabilities: { findings: [{ vulnerability: vuln("critical") }] } }),
+      { failOnSeverity: "none" },
+    );
+    const sc02 = controls.find((c) => c.id === "SC-02");
+    assert.equal(sc02?.status, "skip");
+    assert.equal(sc02.findings.length, 1, "still recorded");
+    assert.match(sc02.notes ?? "", /fail-on-severity is none/);
+    assert.equal(trustLevelOf(controls), "L1");
+    assert.equal(verdictOf(controls), "pass");
+  });
+
+  it("thresholds: unknown severity counts as high", () => {
+    assert.equal(meetsThreshold("unknown", "high"), true);
+    assert.equal(meetsThreshold("unknown", "critical"), false);
+    assert.equal(meetsThreshold("low", "low"), true);
+    assert.equal(meetsThreshold("medium", "high"), false);
+    assert.equal(meetsThreshold("critical", "none"), false);
+  });
+
+  it("description findings fail CD-03; missing permissions fail CD-02", () => {
+    const controls = evaluateControls(
+      clean({
+        descriptionSafety: { findings: [{ message: "zero-width text", severity: "high" }] },
+        permissionsDeclared: false,
+      }),
+      high,
+    );
+    assert.equal(controls.find((c) => c.id === "CD-03")?.status, "fail");
+    assert.equal(controls.find((c) => c.id === "CD-02")?.status, "fail");
+    assert.equal(verdictOf(controls), "fail");
+  });
+});
+
+describe("ignore file", () => {
+  const now = new Date("2026-06-01T00:00:00Z");
+
+  it("parses entries and normalises dates to the end of the day, UTC", () => {
+    const entries = parseIgnoreFile(
+      "ignore:\n  - id: CVE-2025-0001\n    reason: not reachable\n    expires: 2026-07-01\n",
+      ".mcp-warden-ignore.yaml",
+    );
+    assert.deepEqual(entries, [
+      { id: "CVE-2025-0001", reason: "not reachable", expires: "2026-07-01T23:59:59.000Z" },
+    ]);
+  });
+
+  it("reports every bad entry by path", () => {
+    const e = assertThrowsWithCode(
+      () =>
+        parseIgnoreFile(
+          "ignore:\n  - id: X\n  - reason: r\n    expires: soon\n    extra: 1\n",
+          "ignore.yaml",
+        ),
+      "INPUT_INVALID",
+      WardenError,
+    );
+    assert.match(e.message, /ignore\.yaml/);
+    const paths = e.problems.map((p) => p.path).sort();
+    for (const p of [
+      "ignore[0].reason",
+      "ignore[0].expires",
+      "ignore[1].id",
+      "ignore[1].expires",
+      "ignore[1].extra",
+    ])
+      assert.ok(paths.includes(p), `${p} in ${paths.join(", ")}`);
+  });
+
+  it("rejects YAML that does not parse, naming the file and line", () => {
+    const e = assertThrowsWithCode(
+      () => parseIgnoreFile("ignore: [\n", "x.yaml"),
+      "INPUT_INVALID",
+      WardenError,
+    );
+    assert.ok(e.problems.some((p) => p.path.startsWith("x.yaml:")));
+  });
+
+  it("a live entry waives by id or alias; an expired one stops waiving and says so", () => {
+    const live = {
+      id: "CVE-2025-0001",
+      reason: "not reachable",
+      expires: "2026-07-01T00:00:00.000Z",
+    };
+    const stale = { id: "GHSA-dddd-eeee-ffff", reason: "old", expires: "2026-01-01T00:00:00.000Z" };
+    const unused = {
+      id: "GHSA-zzzz-zzzz-zzzz",
+      reason: "gone",
+      expires: "2027-01-01T00:00:00.000Z",
+    };
+    const out = applyIgnores(
+      [vuln("high"), vuln("critical", "GHSA-dddd-eeee-ffff")],
+      [live, stale, unused],
+      now,
+    );
+    assert.deepEqual(out.findings[0]?.ignored, { reason: "not reachable", expires: live.expires });
+    assert.equal(out.findings[1]?.ignored, undefined);
+    assert.deepEqual(
+      out.expired.map((x) => x.entry),
+      [stale],
+    );
+    assert.deepEqual(out.unused, [unused]);
+  });
+
+  it("an entry limited to a package does not waive the same id elsewhere", () => {
+    const entry = {
+      id: "CVE-2025-0001",
+      package: "other",
+      reason: "r",
+      expires: "2027-01-01T00:00:00.000Z",
+    };
+    assert.equal(applyIgnores([vuln("high")], [entry], now).findings[0]?.ignored, undefined);
+  });
+});
+
+describe("settings digest", () => {
+  it("is stable under key order and changes with the settings", () => {
+    const a = settingsDigest({
+      failOnSeverity: "high",
+      minTrustLevel: "L3",
+      ignores: [{ id: "X", reason: "r", expires: "2027-01-01T00:00:00.000Z" }],
+    });
+    const b = settingsDigest({
+      ignores: [{ expires: "2027-01-01T00:00:00.000Z", reason: "r", id: "X" }],
+      minTrustLevel: "L3",
+      failOnSeverity: "high",
+    });
+    const c = settingsDigest({ failOnSeverity: "critical", minTrustLevel: "L3", ignores: [] });
+    assert.match(a, /^sha256:[a-f0-9]{64}$/);
+    assert.equal(a, b);
+    assert.notEqual(a, c);
+  });
+});
+
+describe("what a verified evaluation is worth at admission", () => {
+  const base = validPredicate();
+
+  it("L4 needs a keyless signature: a key-signed L4 counts as L3", () => {
+    const l4 = { ...base, trustLevel: "L4" as const };
+    assert.equal(evaluationFact({ predicate: l4, signer: "key:sha256:abc" }).trustLevel, "L3");
+    assert.equal(
+      evaluationFact({ predicate: l4, signer: "keyless:https://issuer:https://subject" })
+        .trustLevel,
+      "L4",
+    );
+    assert.equal(evaluationFact({ predicate: base, signer: "key:sha256:abc" }).trustLevel, "L3");
+  });
+
+  it("a failed control fails the evaluation whatever its verdict says", () => {
+    const forged = {
+      ...base,
+      verdict: "pass" as const,
+      controls: base.controls.map((c) =>
+        c.id === "SC-02" ? { ...c, status: "fail" as const } : c,
+      ),
+    };
+    assert.equal(evaluationFact({ predicate: forged, signer: "key:sha256:abc" }).verdict, "fail");
+    assert.equal(evaluationFact({ predicate: base, signer: "key:sha256:abc" }).verdict, "pass");
+  });
+});

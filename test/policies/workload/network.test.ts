@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { NetworkPolicy } from "../../../policies/workload/k8s-types.ts";
+import { selectorMatches } from "../../../policies/workload/label-selector.ts";
+import { parseNetworkPolicy } from "../../../policies/workload/network-policy.ts";
+import { effectivePolicyTypes, networkRules } from "../../../policies/workload/rules/network.ts";
+import { WardenError } from "../../../policies/errors.ts";
+import { contextFor, inEveryKind } from "../../support/context.ts";
+import { assertThrowsWithCode } from "../../support/throws.ts";
+
+const egress = networkRules.find((r) => r.id === "network/egress-restricted")!;
+const ingress = networkRules.find((r) => r.id === "network/ingress-restricted")!;
+
+function np(name: string, spec: Record<string, unknown>, namespace = "team-a"): NetworkPolicy {
+  return parseNetworkPolicy({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace },
+    spec,
+  });
+}
+
+const dns = {
+  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+  ports: [{ port: 53, protocol: "UDP" }],
+};
+const agentOnly = { from: [{ podSelector: { matchLabels: { agent: "a" } } }] };
+const strict = np("strict", {
+  podSelector: { matchLabels: { app: "x" } },
+  policyTypes: ["Ingress", "Egress"],
+  ingress: [agentOnly],
+  egress: [dns],
+});
+
+test("label selectors follow Kubernetes semantics", () => {
+  const labels = { app: "x", tier: "mcp" };
+  const table: [Parameters<typeof selectorMatches>[0], boolean][] = [
+    [undefined, true],
+    [{}, true],
+    [{ matchLabels: { app: "x" } }, true],
+    [{ matchLabels: { app: "y" } }, false],
+    [{ matchLabels: { app: "x", missing: "" } }, false],
+    [{ matchExpressions: [{ key: "app", operator: "In", values: ["x", "y"] }] }, true],
+    [{ matchExpressions: [{ key: "app", operator: "In", values: ["y"] }] }, false],
+    [{ matchExpressions: [{ key: "nope", operator: "In", values: ["x"] }] }, false],
+    [{ matchExpressions: [{ key: "app", operator: "NotIn", values: ["y"] }] }, true],
+    [{ matchExpressions: [{ key: "app", operator: "NotIn", values: ["x"] }] }, false],
+    [{ matchExpressions: [{ key: "nope", operator: "NotIn", values: ["x"] }] }, true],
+    [{ matchExpressions: [{ key: "tier", operator: "Exists" }] }, true],
+    [{ matchExpressions: [{ key: "nope", operator: "Exists" }] }, false],
+    [{ matchExpressions: [{ key: "nope", operator: "DoesNotExist" }] }, true],
+    [{ matchExpressions: [{ key: "app", operator: "DoesNotExist" }] }, false],
+    [
+      {
+        matchLabels: { app: "x" },
+        matchExpressions: [{ key: "tier", operator: "In", values: ["other"] }],
+      },
+      false,
+    ],
+  ];
+  for (const [selector, expected] of table) {
+    assert.equal(selectorMatches(selector, labels), expected, JSON.stringify(selector));
+  }
+});
+
+test("policyTypes default as the API server defaults them", () => {
+  assert.deepEqual(effectivePolicyTypes(np("a", {})), ["Ingress"]);
+  assert.deepEqual(effectivePolicyTypes(np("a", { egress: [] })), ["Ingress"]);
+  assert.deepEqual(effectivePolicyTypes(np("a", { egress: [dns] })), ["Ingress", "Egress"]);
+  assert.deepEqual(effectivePolicyTypes(np("a", { policyTypes: ["Egress"] })), ["Egress"]);
+});
+
+test("invalid NetworkPolicies are rejected with every bad field", () => {
+  const e = assertThrowsWithCode(
+    () =>
+      np("bad", {
+        podSelector: {
+          matchExpressions: [
+            { key: "a", operator: "Equals" },
+            { key: "b", operator: "In" },
+          ],
+        },
+        policyTypes: ["Sideways"],
+      }),
+    "DOCUMENT_INVALID",
+    WardenError,
+  );
+  for (const path of [
+    "spec.podSelector.matchExpressions[0].operator",
+    "spec.podSelector.matchExpressions[1].values",
+    "spec.policyTypes[0]",
+  ])
+    assert.ok(
+      e.problems.some((x) => x.path === path),
+      path,
+    );
+});
+
+const cases: { name: string; policies: NetworkPolicy[]; egress: number; ingress: number }[] = [
+  { name: "no policy at all", policies: [], egress: 1, ingress: 1 },
+  { name: "strict policy", policies: [strict], egress: 0, ingress: 0 },
+  {
+    name: "policy in another namespace",
+    policies: [np("strict", strict.spec, "team-b")],
+    egress: 1,
+    ingress: 1,
+  },
+  {
+    name: "policy selecting other pods",
+    policies: [np("other", { ...strict.spec, podSelector: { matchLabels: { app: "y" } } })],
+    egress: 1,
+    ingress: 1,
+  },
+  {
+    name: "empty podSelector selects all, deny-all both ways",
+    policies: [np("deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })],
+    egress: 0,
+    ingress: 0,
+  },
+  {
+    name: "ingress-only (defaulted) policy leaves egress open",
+    policies: [np("in", { podSelector: {}, ingress: [agentOnly] })],
+    egress: 1,
+    ingress: 0,
+  },
+  {
+    name: "additive: a permissive policy opens a strictly selected pod",
+    policies: [strict, np("open", { podSelector: {}, policyTypes: ["Egress"], egress: [{}] })],
+    egress: 1,
+    ingress: 0,
+  },
+  {
+    name: "egress to 0.0.0.0/0 with except",
+    policies: [
+      strict,
+      np("world", {
+        podSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] },
+        egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }] }],
+      }),
+    ],
+    egress: 1,
+    ingress: 0,
+  },
+  {
+    name: "egress to ::/0",
+    policies: [
+      strict,
+      np("v6", {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ ipBlock: { cidr: "::/0" } }] }],
+      }),
+    ],
+    egress: 1,
+    ingress: 0,
+  },
+  {
+    name: "egress to a /20 only",
+    policies: [
+      np("narrow", {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [agentOnly],
+        egress: [{ to: [{ ipBlock: { cidr: "140.82.112.0/20" } }] }],
+      }),
+    ],
+    egress: 0,
+    ingress: 0,
+  },
+  {
+    name: "ingress rule with empty from",
+    policies: [
+      np("anyone", {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ ports: [{ port: 80 }] }],
+      }),
+    ],
+    egress: 0,
+    ingress: 1,
+  },
+  {
+    name: "ingress from 0.0.0.0/0",
+    policies: [
+      np("anyone", {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }],
+      }),
+    ],
+    egress: 1,
+    ingress: 1,
+  },
+  {
+    name: "policy with NotIn selecting the pod",
+    policies: [
+      np("deny", {
+        podSelector: { matchExpressions: [{ key: "app", operator: "NotIn", values: ["z"] }] },
+        policyTypes: ["Ingress", "Egress"],
+      }),
+    ],
+    egress: 0,
+    ingress: 0,
+  },
+];
+
+for (const c of cases) {
+  for (const { kind, object, specPath } of inEveryKind({
+    containers: [{ name: "app", image: "x" }],
+  })) {
+    test(`network: ${c.name} (${kind})`, () => {
+      const ctx = contextFor(object, { networkPolicies: c.policies });
+      const labelsPath = specPath.replace(/spec$/, "metadata") + ".labels";
+      const e = egress.check(ctx);
+      const i = ingress.check(ctx);
+      assert.equal(e.length, c.egress, JSON.stringify(e));
+      assert.equal(i.length, c.ingress, JSON.stringify(i));
+      for (const f of [...e, ...i]) assert.equal(f.path, labelsPath);
+      for (const f of e) assert.equal(f.rule, "network/egress-restricted");
+      for (const f of i) assert.equal(f.rule, "network/ingress-restricted");
+    });
+  }
+}

@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { sandboxRules } from "../../../policies/workload/rules/sandbox.ts";
+import { contextFor, inEveryKind } from "../../support/context.ts";
+
+const rule = (id: string) => {
+  const r = sandboxRules.find((x) => x.id === id);
+  assert.ok(r, id);
+  return r;
+};
+
+const goodContainer = {
+  name: "app",
+  image: "x",
+  securityContext: { readOnlyRootFilesystem: true },
+  resources: { limits: { cpu: "500m", memory: "128Mi" } },
+};
+
+const cases: {
+  rule: string;
+  name: string;
+  spec: Record<string, unknown>;
+  paths: string[];
+  settings?: { allowPersistentVolumeClaims: boolean };
+}[] = [
+  {
+    rule: "sandbox/read-only-root-filesystem",
+    name: "read-only",
+    spec: { containers: [goodContainer] },
+    paths: [],
+  },
+  {
+    rule: "sandbox/read-only-root-filesystem",
+    name: "init container writable",
+    spec: {
+      containers: [goodContainer],
+      initContainers: [
+        { name: "init", image: "x", securityContext: { readOnlyRootFilesystem: false } },
+      ],
+    },
+    paths: ["initContainers[0].securityContext.readOnlyRootFilesystem"],
+  },
+  {
+    rule: "sandbox/read-only-root-filesystem",
+    name: "ephemeral containers are exempt",
+    spec: { containers: [goodContainer], ephemeralContainers: [{ name: "debug", image: "x" }] },
+    paths: [],
+  },
+  {
+    rule: "sandbox/resource-limits",
+    name: "limits set",
+    spec: { containers: [goodContainer] },
+    paths: [],
+  },
+  {
+    rule: "sandbox/resource-limits",
+    name: "memory missing, cpu zero",
+    spec: {
+      containers: [
+        { ...goodContainer, resources: { limits: { cpu: "0" }, requests: { memory: "1Gi" } } },
+      ],
+    },
+    paths: ["containers[0].resources.limits.cpu", "containers[0].resources.limits.memory"],
+  },
+  {
+    rule: "sandbox/resource-limits",
+    name: "init container without limits",
+    spec: { containers: [goodContainer], initContainers: [{ name: "init", image: "x" }] },
+    paths: ["initContainers[0].resources.limits.cpu", "initContainers[0].resources.limits.memory"],
+  },
+  {
+    rule: "sandbox/resource-limits",
+    name: "ephemeral containers cannot carry resources",
+    spec: { containers: [goodContainer], ephemeralContainers: [{ name: "debug", image: "x" }] },
+    paths: [],
+  },
+  {
+    rule: "sandbox/volume-isolation",
+    name: "emptyDir",
+    spec: { containers: [goodContainer], volumes: [{ name: "tmp", emptyDir: {} }] },
+    paths: [],
+  },
+  {
+    rule: "sandbox/volume-isolation",
+    name: "persistentVolumeClaim",
+    spec: {
+      containers: [goodContainer],
+      volumes: [
+        { name: "tmp", emptyDir: {} },
+        { name: "data", persistentVolumeClaim: { claimName: "shared" } },
+      ],
+    },
+    paths: ["volumes[1].persistentVolumeClaim"],
+  },
+  {
+    rule: "sandbox/volume-isolation",
+    name: "persistentVolumeClaim allowed by policy",
+    spec: {
+      containers: [goodContainer],
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "shared" } }],
+    },
+    paths: [],
+    settings: { allowPersistentVolumeClaims: true },
+  },
+  {
+    rule: "sandbox/service-account-token",
+    name: "automount off",
+    spec: { automountServiceAccountToken: false, containers: [goodContainer] },
+    paths: [],
+  },
+  {
+    rule: "sandbox/service-account-token",
+    name: "automount unset",
+    spec: { containers: [goodContainer] },
+    paths: ["automountServiceAccountToken"],
+  },
+  {
+    rule: "sandbox/service-account-token",
+    name: "automount true",
+    spec: { automountServiceAccountToken: true, containers: [goodContainer] },
+    paths: ["automountServiceAccountToken"],
+  },
+];
+
+for (const c of cases) {
+  for (const { kind, object, specPath } of inEveryKind(c.spec)) {
+    test(`${c.rule}: ${c.name} (${kind})`, () => {
+      const findings = rule(c.rule).check(contextFor(object, { settings: c.settings }));
+      assert.deepEqual(
+        findings.map((f) => f.path),
+        c.paths.map((p) => `${specPath}.${p}`),
+      );
+      for (const f of findings) assert.equal(f.rule, c.rule);
+    });
+  }
+}
+
+test("every sandbox rule has a passing and a failing case", () => {
+  for (const r of sandboxRules) {
+    assert.ok(
+      cases.some((c) => c.rule === r.id && c.paths.length === 0),
+      `${r.id} passing`,
+    );
+    assert.ok(
+      cases.some((c) => c.rule === r.id && c.paths.length > 0),
+      `${r.id} failing`,
+    );
+  }
+});
