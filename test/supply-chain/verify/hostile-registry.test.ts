@@ -10,24 +10,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { stringify } from "yaml";
-import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
-import { legacyTag, referrersTag, RegistryClient } from "../../supply-chain/registry/client.ts";
-import { RegistryError } from "../../supply-chain/registry/errors.ts";
-import { addressClass, assertDestination, Transport } from "../../supply-chain/registry/http.ts";
-import { LIMITS, quotable } from "../../supply-chain/registry/limits.ts";
+import type { EvaluationPredicate } from "../../../policies/evaluation/predicate.ts";
+import { legacyTag, referrersTag, RegistryClient } from "../../../supply-chain/registry/client.ts";
+import { RegistryError } from "../../../supply-chain/registry/errors.ts";
+import { addressClass, assertDestination, Transport } from "../../../supply-chain/registry/http.ts";
+import { LIMITS, quotable } from "../../../supply-chain/registry/limits.ts";
 import {
   EMPTY_DESCRIPTOR,
   MEDIA_TYPES,
   type Descriptor,
-} from "../../supply-chain/registry/types.ts";
-import { keySigner } from "../../supply-chain/sign/key-signer.ts";
-import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
-import { gatherImageFacts } from "../../supply-chain/verify/gather.ts";
-import { keyId } from "../../supply-chain/verify/trusted-keys.ts";
-import { keyPolicy, keyPolicyDocument, webhook } from "../support/admission-harness.ts";
-import { compliantPodSpec } from "../support/policies.ts";
-import { runCli } from "../support/cli.ts";
-import { validPredicate } from "../support/evaluation.ts";
+} from "../../../supply-chain/registry/types.ts";
+import { keySigner } from "../../../supply-chain/sign/key-signer.ts";
+import { attestEvaluation, signImage } from "../../../supply-chain/sign/sign-image.ts";
+import { gatherImageFacts } from "../../../supply-chain/verify/gather.ts";
+import { keyId } from "../../../supply-chain/verify/trusted-keys.ts";
+import { keyPolicy, keyPolicyDocument, webhook } from "../../support/admission-harness.ts";
+import { compliantPodSpec } from "../../support/policies.ts";
+import { runCli } from "../../support/cli.ts";
+import { validPredicate } from "../../support/evaluation.ts";
 import {
   answer,
   matches,
@@ -40,9 +40,9 @@ import {
   type FrontRule,
   type HostileFront,
   type HostileRegistry,
-} from "../support/hostile-front.ts";
-import { SKIP_NO_REGISTRY, type RegistryServer } from "../support/registry-server.ts";
-import { encode } from "../support/supply-chain.ts";
+} from "../../support/hostile-front.ts";
+import { SKIP_NO_REGISTRY, type RegistryServer } from "../../support/registry-server.ts";
+import { encode } from "../../support/supply-chain.ts";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 

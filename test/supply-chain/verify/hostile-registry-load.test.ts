@@ -12,18 +12,18 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
-import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
+import type { EvaluationPredicate } from "../../../policies/evaluation/predicate.ts";
 import {
   legacyTag,
   referrersTag,
   type RegistryClient,
-} from "../../supply-chain/registry/client.ts";
-import { LIMITS } from "../../supply-chain/registry/limits.ts";
-import { MEDIA_TYPES, type Descriptor } from "../../supply-chain/registry/types.ts";
-import { keySigner } from "../../supply-chain/sign/key-signer.ts";
-import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
-import { keyPolicy, webhook } from "../support/admission-harness.ts";
-import { validPredicate } from "../support/evaluation.ts";
+} from "../../../supply-chain/registry/client.ts";
+import { LIMITS } from "../../../supply-chain/registry/limits.ts";
+import { MEDIA_TYPES, type Descriptor } from "../../../supply-chain/registry/types.ts";
+import { keySigner } from "../../../supply-chain/sign/key-signer.ts";
+import { attestEvaluation, signImage } from "../../../supply-chain/sign/sign-image.ts";
+import { keyPolicy, webhook } from "../../support/admission-harness.ts";
+import { validPredicate } from "../../support/evaluation.ts";
 import {
   answer,
   endless,
@@ -36,18 +36,18 @@ import {
   type FrontRequest,
   type HostileFront,
   type HostileRegistry,
-} from "../support/hostile-front.ts";
-import { SKIP_NO_REGISTRY, type RegistryServer } from "../support/registry-server.ts";
-import { encode } from "../support/supply-chain.ts";
+} from "../../support/hostile-front.ts";
+import { SKIP_NO_REGISTRY, type RegistryServer } from "../../support/registry-server.ts";
+import { encode } from "../../support/supply-chain.ts";
 
 const run = promisify(execFile);
 const INDEX = INDEX_HEADERS;
-const CHILD = new URL("../support/admission-memory-child.ts", import.meta.url).pathname;
+const CHILD = new URL("../../support/admission-memory-child.ts", import.meta.url).pathname;
 /** The webhook container's memory limit in deploy/. */
 const CONTAINER_LIMIT_MIB = 256;
 /** The V8 flags the webhook runs with in deploy/ (NODE_OPTIONS of its container). */
 function deployedNodeOptions(): string[] {
-  const text = readFileSync(new URL("../../deploy/deployment.yaml", import.meta.url), "utf8");
+  const text = readFileSync(new URL("../../../deploy/deployment.yaml", import.meta.url), "utf8");
   const deployment = parseAllDocuments(text)
     .map((d) => d.toJS() as { kind?: string; spec?: DeploymentSpec })
     .find((d) => d.kind === "Deployment");
