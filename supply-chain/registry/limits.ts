@@ -13,6 +13,11 @@ export const LIMITS = Object.freeze({
   callTimeoutMs: 5000,
   /** One image's whole lookup: resolve, referrers, every manifest and blob, every check. */
   lookupTimeoutMs: 30_000,
+  /**
+   * At admission, the part of the admission deadline the lookups may use: they must end (and
+   * deny through image/*) before the admission itself times out as `admission/error`.
+   */
+  lookupShareOfAdmissionDeadline: 0.8,
   /** Further attempts after a network error, 5xx or 429. */
   retries: 2,
   maxRedirects: 5,

@@ -38,7 +38,7 @@ export interface RegistryEvidence {
  * through `image/*`) before the admission itself times out, which would be `admission/error`.
  */
 export function lookupDeadlineMs(admissionDeadlineMs: number): number {
-  return Math.max(1, Math.floor(admissionDeadlineMs * 0.8));
+  return Math.max(1, Math.floor(admissionDeadlineMs * LIMITS.lookupShareOfAdmissionDeadline));
 }
 
 function failed(lookupError: string): ImageFacts {
