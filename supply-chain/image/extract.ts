@@ -54,6 +54,11 @@ export class RootWriter {
   #layerIndex = -1;
   /** Paths written by the current layer: an opaque marker keeps them. */
   #written = new Set<string>();
+  /**
+   * Directories already resolved to real directories inside the root. Cleared whenever an entry
+   * removes or replaces something, since that may have been one of them (or a parent).
+   */
+  #resolved = new Map<string, string>();
 
   readonly root: string;
 
@@ -69,6 +74,7 @@ export class RootWriter {
     const dir = posix.dirname(entry.path) === "." ? "" : posix.dirname(entry.path);
     const base = posix.basename(entry.path);
     if (base === OPAQUE) {
+      this.#resolved.clear();
       const host = await this.#resolve(dir, entry, true);
       for (const child of await readdir(host))
         if (!this.#written.has(dir === "" ? child : `${dir}/${child}`))
@@ -76,6 +82,7 @@ export class RootWriter {
       return;
     }
     if (base.startsWith(WHITEOUT)) {
+      this.#resolved.clear();
       const parent = await this.#resolve(dir, entry, false);
       if (parent !== undefined)
         await rm(join(parent, base.slice(WHITEOUT.length)), { recursive: true, force: true });
@@ -100,6 +107,8 @@ export class RootWriter {
     const parent = await this.#resolve(dir, entry, true);
     const host = join(parent, base);
     const existing = await lstat(host).catch(() => undefined);
+    if (existing !== undefined && !(existing.isDirectory() && entry.type === "directory"))
+      this.#resolved.clear();
     if (entry.type === "directory") {
       if (existing !== undefined && !existing.isDirectory()) await rm(host, { force: true });
       if (existing === undefined || !existing.isDirectory()) await mkdir(host);
@@ -175,6 +184,8 @@ export class RootWriter {
   async #resolve(rel: string, entry: LayerEntry, create: true): Promise<string>;
   async #resolve(rel: string, entry: LayerEntry, create: false): Promise<string | undefined>;
   async #resolve(rel: string, entry: LayerEntry, create: boolean): Promise<string | undefined> {
+    const known = this.#resolved.get(rel);
+    if (known !== undefined) return known;
     const pending = rel === "" ? [] : rel.split("/");
     const cur: string[] = [];
     let hops = 0;
@@ -207,6 +218,8 @@ export class RootWriter {
       }
       cur.push(part);
     }
-    return join(this.root, ...cur);
+    const host = join(this.root, ...cur);
+    this.#resolved.set(rel, host);
+    return host;
   }
 }
