@@ -220,7 +220,7 @@ describe("image inventory from real installs", { skip: SKIP_NO_REGISTRY }, () =>
       await run("apt-get", ["download", ...names], { cwd: debs, timeout: 120_000 }).catch(
         () => undefined,
       );
-    const found = await files();
+    const found = (await files()).sort();
     if (found.length < names.length) {
       t.skip(`apt-get download ${names.join(" ")} failed (no Debian mirror?)`);
       return;
@@ -239,6 +239,11 @@ describe("image inventory from real installs", { skip: SKIP_NO_REGISTRY }, () =>
       "Package: removed-pkg\nStatus: deinstall ok config-files\nVersion: 1.0-1\nArchitecture: amd64",
     );
     await mkdir(join(rootfs, "var/lib/dpkg"), { recursive: true });
+    // Distroless images keep one file per package in status.d instead: the first (jq) goes there.
+    const distroless = stanzas.shift() ?? "";
+    await mkdir(join(rootfs, "var/lib/dpkg/status.d"), { recursive: true });
+    const distrolessName = /^Package: (\S+)/.exec(distroless)?.[1] ?? "";
+    await writeFile(join(rootfs, "var/lib/dpkg/status.d", distrolessName), distroless + "\n");
     await writeFile(join(rootfs, "var/lib/dpkg/status"), stanzas.join("\n\n") + "\n");
     await mkdir(join(rootfs, "etc"), { recursive: true });
     await copyFile("/etc/os-release", join(rootfs, "etc/os-release"));
@@ -265,6 +270,10 @@ describe("image inventory from real installs", { skip: SKIP_NO_REGISTRY }, () =>
     const osRelease = await readFile("/etc/os-release", "utf8");
     const versionId = /^VERSION_ID="?([^"\n]*)"?$/m.exec(osRelease)?.[1];
     assert.equal(inv.os?.versionId, versionId);
+    assert.equal(
+      inv.packages.find((p) => p.name === distrolessName)?.file,
+      `/var/lib/dpkg/status.d/${distrolessName}`,
+    );
     const libjq = inv.packages.find((p) => p.name === "libjq1");
     assert.equal(libjq?.source?.name, "jq", "advisories name the source package");
     assert.equal(libjq?.file, "/var/lib/dpkg/status");
