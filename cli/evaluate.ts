@@ -11,8 +11,12 @@ import {
   readIgnoreFile,
   vulnerabilityDbOf,
 } from "../supply-chain/evaluate/sources.ts";
+import { readInventory } from "../supply-chain/image/inventory.ts";
+import { DEFAULT_PLATFORM, parsePlatform, pullImage } from "../supply-chain/image/pull.ts";
+import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { CliError } from "./errors.ts";
-import { oneOf, parseNow } from "./options.ts";
+import { oneOf, parseNow, registryAccess } from "./options.ts";
+import { readRegistryConfig } from "./registry-config.ts";
 
 export interface EvaluateIo {
   stdout: (text: string) => void;
@@ -28,6 +32,11 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
     `verdict      ${p.verdict}`,
     `trust level  ${p.trustLevel}${isTrustLevelAtLeast(p.trustLevel, min) ? "" : ` (below the minimum ${min})`}`,
     `lockfiles    ${e.lockfiles.map((l) => `${l.file} (${l.packages.length} packages)`).join(", ") || "none"}`,
+    ...(e.image
+      ? [
+          `image        ${e.image.reference} (${e.image.inventory.image}): ${e.image.inventory.packages.length} packages in ${e.image.inventory.stats.layers} layers`,
+        ]
+      : []),
     `tools        ${p.tools.length} pinned${e.exposedTools ? ", listed from the running server" : ", from the manifest only"}`,
     "",
     "controls",
@@ -65,6 +74,11 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       "tool-timeout": { type: "string", default: "60" },
       format: { type: "string", default: "text" },
       now: { type: "string" },
+      image: { type: "string" },
+      platform: { type: "string" },
+      "registry-config": { type: "string" },
+      "insecure-registry": { type: "string", multiple: true, default: [] as string[] },
+      "registry-timeout": { type: "string", default: "10000" },
     },
   });
   const failOnSeverity = oneOf("fail-on-severity", values["fail-on-severity"], SEVERITY_THRESHOLDS);
@@ -83,6 +97,11 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
   const ignoreFile = values["ignore-file"];
   const ignores = ignoreFile ? await readIgnoreFile(resolve(cwd, ignoreFile), ignoreFile) : [];
 
+  const image =
+    values.image === undefined
+      ? undefined
+      : await readImage(values.image, values.platform, registryAccess(values));
+
   const evaluation = await evaluateRelease(
     {
       manifestPath: resolve(cwd, values.manifest),
@@ -95,6 +114,7 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       evaluator: { name: "mcp-warden", version: pkg.version },
       now,
       baseDir: cwd,
+      ...(image ? { image } : {}),
     },
     ignoreFile,
   );
@@ -106,4 +126,24 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
     );
   else io.stdout(describe(evaluation, minTrustLevel));
   return p.verdict === "pass" && isTrustLevelAtLeast(p.trustLevel, minTrustLevel) ? 0 : 1;
+}
+
+/** Pulls the image by digest and inventories its layers (supply-chain/image/). */
+async function readImage(
+  reference: string,
+  platform: string | undefined,
+  access: ReturnType<typeof registryAccess>,
+): Promise<{ reference: string; inventory: Awaited<ReturnType<typeof readInventory>> }> {
+  const credentials = access.registryConfig
+    ? await readRegistryConfig(access.registryConfig)
+    : undefined;
+  const client = new RegistryClient({
+    credentials,
+    insecure: access.insecureRegistries,
+    timeoutMs: access.timeoutMs,
+  });
+  const pulled = await pullImage(client, reference, {
+    platform: platform === undefined ? DEFAULT_PLATFORM : parsePlatform(platform),
+  });
+  return { reference, inventory: await readInventory(client, pulled) };
 }

@@ -19,6 +19,7 @@ export const USAGE = `usage:
   mcp-warden evaluate [--manifest server.json] [--lockfile FILE]... [--vulnerability-db osv|URL|PATH] [--ignore-file FILE]
                    [--fail-on-severity critical|high|medium|low|none] [--min-trust-level L1..L4] [--tool-timeout 60]
                    [--format text|json|sarif] [--now ISO8601]
+                   [--image REF [--platform os/arch[/variant]] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
   mcp-warden --help
 
 check   judges every workload in the files, directories (recursively) or stdin (-) against the
@@ -29,8 +30,8 @@ verify  looks an image up in its registry: its signatures and evaluation attesta
         signers and why others did not, and the policy's image/* rules; exit 0 when none denies.
 evaluate runs the GitHub Action's evaluation of an MCP server release locally: the manifest and
         its declared permissions, the tools the running server lists (stdio), the lockfiles next
-        to the manifest against OSV advisories (the API or an offline database); nothing is
-        signed. Exit 0 when the verdict passes at --min-trust-level or above.
+        to the manifest against OSV advisories (the API or an offline database), and with --image
+        the packages installed in the image's own layers (control SC-04); nothing is signed. Exit 0 when the verdict passes at --min-trust-level or above.
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
         HTTPS. Cluster state comes from --kubeconfig, $KUBECONFIG or the pod's service account;
         without any, it serves with empty cluster state and says so.

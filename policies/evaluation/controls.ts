@@ -55,6 +55,8 @@ export const CONTROL_TITLES = {
     "Tool names and descriptions carry no hidden instructions, invisible text or encoded payloads",
   "SC-02": "No known vulnerability at or above the severity threshold in the dependency tree",
   "SC-03": "Dependencies are pinned to exact versions with integrity hashes",
+  "SC-04":
+    "No known vulnerability at or above the severity threshold among the packages installed in the image",
   "AI-03": "The image is signed",
   "PR-01": "The source repository and commit of the release are recorded",
   "PR-02": "The release was evaluated by an identified CI workflow run",
@@ -91,6 +93,17 @@ export interface Observations {
         findings: { vulnerability: VulnerabilityFinding; location?: string }[];
         /** Where the advisories came from, for the record (`offline OSV database x.zip (…)`). */
         source?: string;
+      }
+    | { skipped: string };
+  /**
+   * The image's own inventory scanned (`evaluate --image`); absent when no image was read, and
+   * then SC-04 is not recorded. `evidence` names the image and what its inventory held.
+   */
+  imageVulnerabilities?:
+    | {
+        findings: { vulnerability: VulnerabilityFinding; location?: string }[];
+        source?: string;
+        evidence: string;
       }
     | { skipped: string };
   /** Pinning problems; `skipped` when no lockfile was found. */
@@ -134,14 +147,17 @@ function vulnerabilityFinding(
   };
 }
 
-function vulnerabilityControl(obs: Observations, settings: ControlSettings): ControlResult {
-  const vulns = obs.vulnerabilities;
-  if ("skipped" in vulns) return control("SC-02", vulns);
+function vulnerabilityControl(
+  id: "SC-02" | "SC-04",
+  vulns: Observations["vulnerabilities"] & { evidence?: string },
+  settings: ControlSettings,
+): ControlResult {
+  if ("skipped" in vulns) return control(id, vulns);
   // A threshold of `none` records vulnerabilities without judging them: nothing was checked
   // against a bar, so the control cannot earn a level.
   if (settings.failOnSeverity === "none") {
     return {
-      ...control("SC-02", {
+      ...control(id, {
         skipped: `fail-on-severity is none: ${vulns.findings.length} vulnerabilities recorded, none judged`,
       }),
       findings: vulns.findings.map((f) => vulnerabilityFinding(f.vulnerability, f.location)),
@@ -152,12 +168,13 @@ function vulnerabilityControl(obs: Observations, settings: ControlSettings): Con
     (v) => v.ignored === undefined && meetsThreshold(v.severity.level, settings.failOnSeverity),
   );
   const result = control(
-    "SC-02",
+    id,
     { findings: vulns.findings.map((f) => vulnerabilityFinding(f.vulnerability, f.location)) },
     () => blocking.length > 0,
   );
   const ignored = all.filter((v) => v.ignored !== undefined).length;
   const notes = [
+    ...(vulns.evidence ? [`evidence: ${vulns.evidence}`] : []),
     ...(vulns.source ? [`source: ${vulns.source}`] : []),
     `threshold: ${settings.failOnSeverity}`,
     `${blocking.length} at or above it`,
@@ -222,8 +239,11 @@ export function evaluateControls(obs: Observations, settings: ControlSettings): 
           ],
         }),
     control("CD-03", obs.descriptionSafety),
-    vulnerabilityControl(obs, settings),
+    vulnerabilityControl("SC-02", obs.vulnerabilities, settings),
     control("SC-03", obs.pinning),
+    ...(obs.imageVulnerabilities === undefined
+      ? []
+      : [vulnerabilityControl("SC-04", obs.imageVulnerabilities, settings)]),
     signingControl(obs),
     ...provenanceControls(obs),
   ];

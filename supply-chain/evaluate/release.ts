@@ -27,9 +27,10 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
+import { scannablePackages, type ImageInventory } from "../image/inventory.ts";
 import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
-import type { Lockfile, VulnerabilityMatch, VulnerabilitySource } from "../scan/types.ts";
+import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
 
 /**
  * Evaluates one MCP server release: reads its manifest, lists its tools from the running server,
@@ -52,6 +53,8 @@ export interface ReleaseInputs {
   now: Date;
   /** Paths in reports are relative to this directory (the workspace). */
   baseDir: string;
+  /** The image's inventory (`evaluate --image`), scanned as control SC-04. */
+  image?: { reference: string; inventory: ImageInventory };
   signal?: AbortSignal;
 }
 
@@ -71,6 +74,8 @@ export interface ReleaseEvaluation {
   lockfiles: Lockfile[];
   /** Each vulnerability with the lockfile entry that brought it in. */
   vulnerabilities: { vulnerability: VulnerabilityFinding; file: string; line?: number }[];
+  /** The image read for SC-04, when one was given. */
+  image?: { reference: string; inventory: ImageInventory };
   /** Tools as the server listed them; `undefined` when it was not listed. */
   exposedTools?: ToolDefinition[];
   notices: Notice[];
@@ -266,22 +271,16 @@ export async function evaluateRelease(
   const lockfiles = await readLockfiles(lockfilePaths, inputs.baseDir);
 
   const packages = lockfiles.flatMap((l) => l.packages);
-  let matches: VulnerabilityMatch[] = [];
-  if (packages.length > 0) {
-    matches = await inputs.vulnerabilities.matches(
-      packages,
-      inputs.signal ? { signal: inputs.signal } : {},
-    );
-  }
-  // The same package version in two lockfiles (go.mod and go.sum, a workspace) is one finding.
-  const seen = new Set<string>();
-  matches = matches.filter((m) => {
-    const f = m.finding;
-    const key = `${f.id}\u0000${f.package.ecosystem}\u0000${f.package.name}\u0000${f.version}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const call = inputs.signal ? { signal: inputs.signal } : {};
+  const lockMatches = unique(
+    packages.length > 0 ? await inputs.vulnerabilities.matches(packages, call) : [],
+  );
+  const imagePackages = inputs.image ? scannablePackages(inputs.image.inventory.packages) : [];
+  const imageMatches = unique(
+    imagePackages.length > 0 ? await inputs.vulnerabilities.matches(imagePackages, call) : [],
+  );
+  // Lockfile matches first, then the image's: ignores are applied once over both.
+  const matches = [...lockMatches, ...imageMatches];
 
   // The dependencies are judged before the server is started: code that OSV lists as malicious
   // (`MAL-` advisories) is never run here, whatever an ignore file says.
@@ -306,10 +305,12 @@ export async function evaluateRelease(
     inputs.now,
   );
   notices.push(...expiredNotices(outcome, ignoreFile));
-  const vulnerabilities = outcome.findings.map((vulnerability, i) => {
+  const located = outcome.findings.map((vulnerability, i) => {
     const pkg = matches[i]!.package;
     return { vulnerability, file: pkg.file, ...(pkg.line === undefined ? {} : { line: pkg.line }) };
   });
+  const vulnerabilities = located.slice(0, lockMatches.length);
+  const imageVulnerabilities = located.slice(lockMatches.length);
 
   const uncovered = [...new Set(packages.map((p) => p.ecosystem))].filter(
     (e) =>
@@ -336,6 +337,15 @@ export async function evaluateRelease(
                 location: v.line === undefined ? v.file : `${v.file}:${v.line}`,
               })),
             },
+    ...(inputs.image === undefined
+      ? {}
+      : {
+          imageVulnerabilities: imageObservation(
+            inputs.image,
+            inputs.vulnerabilities,
+            imageVulnerabilities,
+          ),
+        }),
     pinning:
       lockfiles.length === 0
         ? { skipped: noLockfile }
@@ -362,7 +372,7 @@ export async function evaluateRelease(
     ...(inputs.source ? { source: inputs.source } : {}),
     ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
     tools: pinTools(knownTools),
-    vulnerabilities: outcome.findings,
+    vulnerabilities: unique(outcome.findings.map((finding) => ({ finding }))).map((m) => m.finding),
     controls,
     trustLevel: trustLevelOf(controls),
     verdict: verdictOf(controls),
@@ -381,8 +391,54 @@ export async function evaluateRelease(
     manifest,
     manifestFile,
     lockfiles,
-    vulnerabilities,
+    vulnerabilities: [...vulnerabilities, ...imageVulnerabilities],
+    ...(inputs.image ? { image: inputs.image } : {}),
     ...(tools.exposed ? { exposedTools: tools.exposed } : {}),
     notices,
+  };
+}
+
+/** One finding per advisory and package version (go.mod and go.sum, a workspace, nested copies). */
+function unique<T extends { finding: VulnerabilityFinding }>(matches: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return matches.filter((m) => {
+    const f = m.finding;
+    const key = `${f.id}\u0000${f.package.ecosystem}\u0000${f.package.name}\u0000${f.version}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** SC-04's observation: what the image's inventory held, and what of it could be matched. */
+function imageObservation(
+  image: { reference: string; inventory: ImageInventory },
+  source: VulnerabilitySource,
+  found: { vulnerability: VulnerabilityFinding; file: string }[],
+): NonNullable<Observations["imageVulnerabilities"]> {
+  const inv = image.inventory;
+  const counts = new Map<string, number>();
+  for (const p of inv.packages) counts.set(p.ecosystem, (counts.get(p.ecosystem) ?? 0) + 1);
+  const held = [...counts].map(([e, n]) => `${n} ${e}`).join(", ") || "no packages";
+  const unmatched = [...counts.keys()].filter((e) => e === "Debian" || e === "Alpine");
+  const evidence = `image inventory of ${image.reference} (${inv.image}): ${held}${
+    unmatched.length > 0
+      ? `; ${unmatched.join(" and ")} packages are inventoried, not matched yet`
+      : ""
+  }`;
+  const scanned = [...new Set(scannablePackages(inv.packages).map((p) => p.ecosystem))];
+  const uncovered = scanned.filter(
+    (e) => source.ecosystems !== undefined && !source.ecosystems.has(e),
+  );
+  if (scanned.length === 0)
+    return { skipped: `${evidence}: nothing in it that the vulnerability source can match` };
+  if (uncovered.length > 0)
+    return {
+      skipped: `${evidence}: ${source.description} holds no advisories for ${uncovered.join(", ")}`,
+    };
+  return {
+    evidence,
+    source: source.description,
+    findings: found.map((v) => ({ vulnerability: v.vulnerability, location: v.file })),
   };
 }

@@ -8,6 +8,7 @@
  * network errors, 5xx and 429 a bounded number of times, and never buffers more than its limit.
  * Plain HTTP is used only for loopback registries and the `insecure` list.
  */
+import { createHash } from "node:crypto";
 import { parseImageReference } from "../../policies/workload/image-reference.ts";
 import type { ImageReference } from "../../policies/workload/image-reference.ts";
 import { Authenticator, repositoryScope } from "./auth.ts";
@@ -18,6 +19,7 @@ import {
   Transport,
   deadlineSignal,
   discard,
+  networkError,
   readBounded,
   registryBaseUrl,
   registryError,
@@ -33,7 +35,7 @@ import {
   parseDigest,
   parseManifest,
 } from "./types.ts";
-import type { Descriptor, ImageIndex, Manifest } from "./types.ts";
+import type { Descriptor, ImageIndex, Manifest, ParsedDigest } from "./types.ts";
 
 export interface RegistryClientOptions {
   credentials?: CredentialSource;
@@ -243,6 +245,57 @@ export class RegistryClient {
         ctx,
       );
     return bytes;
+  }
+
+  /**
+   * Opens a blob as a stream, for blobs too large to buffer (image layers). The bytes are counted
+   * and hashed as they flow: the stream errors with TOO_LARGE past `maxBytes` and with
+   * DIGEST_MISMATCH at its end, so a consumer must treat what it read as untrusted until the
+   * stream has ended cleanly. `timeoutMs` replaces the client's deadline for this one transfer.
+   */
+  async openBlob(
+    repo: RepositoryRef,
+    digest: string,
+    opts: CallOptions & { maxBytes: number; timeoutMs?: number },
+  ): Promise<ReadableStream<Uint8Array>> {
+    const r = toRepo(repo);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const ctx: CallContext = {
+      ...this.context(r, "openBlob", {}),
+      signal: deadlineSignal(timeoutMs, opts.signal),
+      timeoutMs,
+    };
+    const parsed = parseDigest(digest);
+    if (parsed === undefined)
+      throw registryError(
+        "INVALID_REFERENCE",
+        `cannot verify digest ${JSON.stringify(digest)}`,
+        ctx,
+      );
+    const res = await this.call(ctx, r, false, {
+      method: "GET",
+      url: this.url(r, `blobs/${digest}`),
+    });
+    if (res.status !== 200) throw await this.statusError(res, ctx, `blob ${digest}`);
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    const body = res.body;
+    if (body === null) throw registryError("PROTOCOL", `blob ${digest} has no body`, ctx);
+    if (declared > opts.maxBytes) {
+      await discard(res);
+      throw registryError(
+        "TOO_LARGE",
+        `blob ${digest} is ${declared} bytes, over the ${opts.maxBytes}-byte limit`,
+        ctx,
+      );
+    }
+    return verifiedStream(
+      body,
+      new URL(res.url || "about:blank"),
+      digest,
+      parsed.algorithm,
+      opts.maxBytes,
+      ctx,
+    );
   }
 
   /** Uploads a blob unless the repository already has it (monolithic POST + PUT). */
@@ -767,4 +820,49 @@ function describeErrorBody(bytes: Uint8Array): string {
     .map((e) => [field(e, "code"), field(e, "message")].filter((s) => s !== "").join(": "))
     .filter((s) => s !== "")
     .join("; ");
+}
+
+/** A response body counted against `limit` and hashed as it is read; errors are RegistryErrors. */
+function verifiedStream(
+  body: ReadableStream<Uint8Array>,
+  url: URL,
+  digest: string,
+  algorithm: ParsedDigest["algorithm"],
+  limit: number,
+  ctx: CallContext,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const hash = createHash(algorithm);
+  let total = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw networkError(err, ctx, url);
+      }
+      if (chunk.done) {
+        const actual = `${algorithm}:${hash.digest("hex")}`;
+        if (actual !== digest)
+          throw registryError(
+            "DIGEST_MISMATCH",
+            `blob ${digest} has content hashing to ${actual}`,
+            ctx,
+          );
+        controller.close();
+        return;
+      }
+      total += chunk.value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw registryError("TOO_LARGE", `blob ${digest} is more than ${limit} bytes`, ctx);
+      }
+      hash.update(chunk.value);
+      controller.enqueue(chunk.value);
+    },
+    async cancel(reason) {
+      await reader.cancel(reason).catch(() => undefined);
+    },
+  });
 }
