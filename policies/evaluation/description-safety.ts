@@ -520,3 +520,37 @@ export function checkDescriptions(
   });
   return findings;
 }
+
+/** A prompt as `prompts/list` returns it: what a model reads of it. */
+export interface PromptDefinition {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments?: { name: string; title?: string; description?: string; required?: boolean }[];
+}
+
+/** A resource template as `resources/templates/list` returns it. */
+export interface ResourceTemplateDefinition {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+/** Everything of one server that a model reads. */
+export interface ServerSurface {
+  tools: readonly ToolDefinition[];
+  /** The `instructions` of the server's `initialize` result. */
+  instructions?: string;
+  prompts?: readonly PromptDefinition[];
+  resourceTemplates?: readonly ResourceTemplateDefinition[];
+}
+
+/** CD-03 findings for everything a server shows a model; tools are located with `where`. */
+export function checkServer(
+  surface: ServerSurface,
+  where: ToolLocator = listedToolsAt(),
+): ControlFinding[] {
+  return checkDescriptions(surface.tools, where);
+}
