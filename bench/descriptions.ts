@@ -8,9 +8,13 @@
 // Targets (the "Tool-definition safety" issue): recall ≥ 90% overall and in every category,
 // false positives ≤ 2% on the real descriptions.
 //
-//   node bench/descriptions.ts [--misses] [--json]
+//   node bench/descriptions.ts [--misses [--holdout]] [--json]
 import { parseArgs } from "node:util";
-import { checkServer } from "../policies/evaluation/description-safety.ts";
+import {
+  checkServer,
+  escapeText,
+  listedToolsAt,
+} from "../policies/evaluation/description-safety.ts";
 import {
   attackItems,
   realServers,
@@ -26,6 +30,7 @@ const FP_TARGET = 0.02;
 const { values } = parseArgs({
   options: {
     misses: { type: "boolean", default: false },
+    holdout: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -77,13 +82,30 @@ function report(split: Split): SplitReport {
       }
     return r;
   };
-  const real = realServers()
-    .filter((s) => s.split === split)
-    .flatMap((s) => s.items);
+  // A real tool is judged with its server's other tools, as the Action judges it; it is a false
+  // positive when any finding is located on it.
+  const falsePositivesReal: Rate = { hit: 0, total: 0 };
+  for (const server of realServers().filter((s) => s.split === split)) {
+    const findings = checkServer(server.surface, listedToolsAt(server.server));
+    for (const tool of server.surface.tools) {
+      falsePositivesReal.total++;
+      const prefix = `${server.server}:${escapeText(tool.name, 80)}`;
+      const own = findings.filter(
+        (f) =>
+          f.location !== undefined &&
+          /^[.[]/u.test(f.location.slice(prefix.length)) &&
+          f.location.startsWith(prefix),
+      );
+      if (own.length > 0) {
+        falsePositivesReal.hit++;
+        falseAlarms.push(`${prefix}: ${own.map((f) => `${f.location}: ${f.message}`).join(" | ")}`);
+      }
+    }
+  }
   return {
     recall,
     overall,
-    falsePositivesReal: fp(real),
+    falsePositivesReal,
     falsePositivesTricky: fp(trickyItems().filter((i) => i.split === split)),
     misses,
     falseAlarms,
@@ -138,8 +160,10 @@ if (values.json) {
   console.log(
     `targets on holdout: recall ≥ ${RECALL_TARGET * 100}% overall (${rate(h.overall) >= RECALL_TARGET ? "met" : "NOT met"}) and per category (${worst >= RECALL_TARGET ? "met" : "NOT met"}), real false positives ≤ ${FP_TARGET * 100}% (${rate(h.falsePositivesReal) <= FP_TARGET ? "met" : "NOT met"})`,
   );
+  // Misses and false alarms of the tune part only, unless --holdout: looking at the holdout's
+  // cases while tuning would make its figures meaningless.
   if (values.misses)
-    for (const s of ["tune", "holdout"] as const) {
+    for (const s of values.holdout ? (["tune", "holdout"] as const) : (["tune"] as const)) {
       console.log(`\n${s} misses:\n  ${reports[s].misses.join("\n  ")}`);
       console.log(`${s} false alarms:\n  ${reports[s].falseAlarms.join("\n  ")}`);
     }

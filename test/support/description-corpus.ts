@@ -88,10 +88,12 @@ function readItems(file: string, categoryKey: "category" | "kind"): CorpusItem[]
 export const attackItems = (): CorpusItem[] => readItems("attacks.json", "category");
 export const trickyItems = (): CorpusItem[] => readItems("benign-tricky.json", "kind");
 
-/** One recorded tool list: the server, its split, its tools one surface each. */
+/** One recorded tool list: the server, its split, its whole surface and each tool as an item. */
 export interface RealServer {
   server: string;
   split: Split;
+  /** Every tool of the server, as it is judged: a tool may name its siblings. */
+  surface: ServerSurface;
   items: CorpusItem[];
 }
 
@@ -121,6 +123,7 @@ export function realServers(): RealServer[] {
       servers.push({
         server: file.replace(/\.tools\.json$/, ""),
         split: s,
+        surface: { tools },
         items: tools.map((tool) => ({
           id: `${file}:${tool.name}`,
           category: "real",

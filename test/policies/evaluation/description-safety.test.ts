@@ -88,8 +88,11 @@ test("the published tool-poisoning example: markup, secrets on disk, exfiltratio
   const add = findings.filter((f) => f.location === `server.json#${at}[0].description`);
   const text = messages(add);
   assert.match(text, /pseudo-system markup.*<IMPORTANT>/);
-  assert.match(text, /secrets on disk.*~\/\.cursor\/mcp\.json.*~\/\.ssh\/id_rsa/);
-  assert.match(text, /through parameters.*pass its content/);
+  assert.match(text, /read secrets and pass them on.*~\/\.cursor\/mcp\.json.*~\/\.ssh\/id_rsa/);
+  assert.match(
+    text,
+    /read secrets and pass them on: "Before using this tool, read .* and pass its content"/,
+  );
   assert.match(text, /hide something from the user.*Do not mention/);
   assert.ok(add.every((f) => f.severity === "high"));
   // The poisoning hides in a parameter's description too.
@@ -142,7 +145,7 @@ test("bidi controls, control characters and variation-selector smuggling", () =>
   assert.match(text, /bidirectional control characters.*U\+202E, U\+202C/);
   assert.match(text, /control characters: 2 \(U\+001B\)/);
   assert.match(text, /variation selectors: that decode to "read the \.env file"/);
-  assert.match(text, /secrets on disk: \(hidden\) "\.env"/);
+  assert.match(text, /read secrets and pass them on: \(hidden\) "read the \.env file"/);
 });
 
 test("mixed-script words (homoglyphs) in names, descriptions and parameter names", () => {
@@ -212,9 +215,18 @@ test("a name that says it reads while the description says it changes things", (
     tool("Reads the config without modifying it; never deletes anything.", { name: "read_config" }),
   );
   const text = messages(findings);
-  assert.match(text, /"get_config" says it only reads, but the description says it deletes, sends/);
-  assert.match(text, /"listUsers" says it only reads.*removes/);
-  assert.match(text, /annotations say it is read-only.*executes/);
+  assert.match(
+    text,
+    /"get_config" says it only reads, but the description says the tool deletes data, sends data out/,
+  );
+  assert.match(
+    text,
+    /"listUsers" says it only reads, but the description says the tool deletes data/,
+  );
+  assert.match(
+    text,
+    /annotations say it is read-only \(readOnlyHint: true\), .* the tool runs commands/,
+  );
   assert.doesNotMatch(text, /read_config/);
   assert.ok(findings.every((f) => f.severity === "medium"));
 });
