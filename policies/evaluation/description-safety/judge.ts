@@ -1,6 +1,12 @@
 import { quote } from "./text.ts";
 import type { Issue } from "./normalize.ts";
-import { DROP_VERBS, INSTRUCTION_NOUNS, SECRET_PATHS, SECRET_WORDS } from "./lexicon.ts";
+import {
+  DROP_VERBS,
+  INSTRUCTION_NOUNS,
+  SECRET_PATHS,
+  SECRET_WORDS,
+  VOID_WORDS,
+} from "./lexicon.ts";
 
 /**
  * What one normalised text tells the model. Each sentence (clause) is scored on features — an
@@ -37,7 +43,7 @@ const SINK = rx(
   String.raw`(?:https?|ftp|s3|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
 );
 const PRIVATE_DATA = rx(
-  String.raw`\b(?:(?:each|every|all|any) (?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b`,
+  String.raw`\b(?:(?:each|every|all|any) (?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b`,
 );
 const PARAM_WORD = rx(
   String.raw`\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
@@ -48,13 +54,13 @@ const CONTENT = rx(
 const PASSIVE_MOVE =
   /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
 const STEALTH = rx(
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically)\b`,
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|also (?:call|invoke|run|trigger|execute|use))\b`,
+  String.raw`\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
 );
 const GENERIC_OTHER = rx(
-  String.raw`\b(?:(?:any|every|all|each) (?:other )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
+  String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
 );
 const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
@@ -69,9 +75,15 @@ const READ_VERBS = new Set(
     " ",
   ),
 );
+// Verbs that move data into an argument, in any form ("putting it in the payload field").
+const MOVE_VERBS = new Set(
+  "put pass include attach provide supply place paste insert embed append copy send load read open fill".split(
+    " ",
+  ),
+);
 const CALL_VERBS = new Set("call invoke run trigger execute use fire launch perform".split(" "));
 const LEAD = new Set(
-  ", : and then also always quietly silently secretly automatically first please must should shall just immediately additionally now lastly finally next simply you important note p.s. ps remember".split(
+  ", : and then also always quietly silently secretly automatically first please must should shall just immediately additionally now lastly finally next simply you important note p.s. ps remember so kindly model assistant agent".split(
     " ",
   ),
 );
@@ -94,6 +106,22 @@ function imperatives(ws: string[], verbs: ReadonlySet<string>): number[] {
   });
   return out;
 }
+
+/** The base form of a verb written with -ing: `putting` → `put`, `loading` → `load`, `using` → `use`. */
+function baseOfIng(w: string): string[] {
+  if (!w.endsWith("ing") || w.length < 5) return [];
+  const stem = w.slice(0, -3);
+  const out = [stem, `${stem}e`];
+  if (stem.length > 2 && stem.at(-1) === stem.at(-2)) out.push(stem.slice(0, -1));
+  return out;
+}
+
+/** Whether any word is one of `verbs`, in its base or -ing form. */
+const usesVerb = (ws: string[], verbs: ReadonlySet<string>): boolean =>
+  ws.some((w) => verbs.has(w) || baseOfIng(w).some((b) => verbs.has(b)));
+
+const ASK_FOR_SECRET =
+  /\b(?:ask|prompt|request)\b.{0,20}\b(?:user|them|human)\b.{0,10}\bfor (?:their|your|the|a|his|her)?\s*(?:passwords?|passphrases?|api[ _-]?keys?|tokens?|credentials|one-time codes?|2fa codes?|pin|card numbers?|seed phrases?|private keys?)\b/u;
 
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
@@ -146,9 +174,12 @@ const OVERRIDE_WORDS = ((): RegExp[] => {
   ];
 })();
 
+const VOID = rx(`(?<![\\p{L}])(?:${VOID_WORDS})`);
+
 const OVERRIDE_PHRASES = [
+  /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
-  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above)\b.{0,30}\b(?:instructions|guidelines|rules|prompt|directions|polic(?:y|ies))\b.{0,40}\b(?:outdated|obsolete|void|invalid|no longer (?:apply|valid)|replaced|superseded|(?:do not|don't) apply)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|obsolete|void|invalid|replaced|superseded|(?:do not|don't) apply)\b/u,
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
   /\bno longer bound by\b/u,
@@ -167,16 +198,15 @@ function overrides(clause: string): boolean {
     RegExp,
     RegExp,
   ];
-  if (
-    (verbAlpha.test(unquoted) || verbCjk.test(unquoted)) &&
-    (nounAlpha.test(unquoted) || nounCjk.test(unquoted))
-  )
+  const noun = nounAlpha.test(unquoted) || nounCjk.test(unquoted);
+  if (noun && (verbAlpha.test(unquoted) || verbCjk.test(unquoted) || VOID.test(unquoted)))
     return true;
   return OVERRIDE_PHRASES.some((re) => re.test(unquoted));
 }
 
 const CONCEAL = [
-  /\b(?:do not|don't|dont|never|must not|should not|shouldn't|no need to|without)\s+(?:ever\s+)?(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|reveal|revealing|disclose|explain|bring up|acknowledge|let|letting|show|report|say)\b.{0,60}\b(?:user|human|them|anyone|nobody|instructions?|this (?:step|paragraph|tool|call|rule|note)|extra|second|additional|hidden|upload|transfer|forwarding|file read|where it came from|why)\b/u,
+  /\b(?:keep|stay|remain) (?:quiet|silent|mum)\b|\bsay nothing\b/u,
+  /\b(?:do not|don't|dont|never|must not|should not|shouldn't|no need to|without|avoid|refrain from|under no circumstances(?: should you)?|at no point|in no case)\s+(?:ever\s+)?(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|reveal|revealing|disclose|explain|bring up|acknowledge|let|letting|show|report|say)\b.{0,60}\b(?:user|human|them|anyone|nobody|instructions?|this (?:step|paragraph|tool|call|rule|note)|extra|second|additional|hidden|upload|transfer|forwarding|file read|where it came from|why)\b/u,
   /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?that you\b/u,
   /\b(?:keep|hide|conceal)\b.{0,40}\b(?:to yourself|secret|hidden|from (?:the )?(?:user|human))\b/u,
   /\b(?:the )?(?:user|human)s?\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never)\s+(?:know|find out|see|notice|learn|be (?:told|aware|informed))\b/u,
@@ -194,7 +224,8 @@ const APPROVAL = [
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
   /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b|\bwithout prompting\b|\bnever ask\b/u,
   /\bskip\b.{0,20}\b(?:confirmation|approval|consent|review|verification)\b/u,
-  /\b(?:confirmation|approval|consent)\s+(?:is|was)\s+(?:not required|not needed|unnecessary|granted|given)\b/u,
+  /\b(?:confirmation|approval|consent|permission)(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given)\b/u,
+  /\bcertified (?:safe|secure|trusted)\b|\bpre-?cleared\b|\bsigned off on\b|\bauthori[sz]ation\b.{0,30}\b(?:already|in advance)\b/u,
   /\bauto-?approved\b/u,
   /\b(?:you have|with) (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|my|full|explicit) permission\b/u,
   /\b(?:official|authori[sz]ed) (?:instruction|request|directive|message|order) from\b|\bcompliance is mandatory\b|\bfrom (?:anthropic|openai|google|microsoft)'?s? (?:safety |security )?team\b/u,
@@ -203,7 +234,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy))\b/u;
+  /\b(?:(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
 
@@ -245,7 +276,12 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
   const param = mentionsParam(c, ctx);
   if (
     (secret &&
-      (reads || sends || (ctx.schemaField ? CONTENT.test(c) : param && PASSIVE_MOVE.test(c)))) ||
+      (reads ||
+        sends ||
+        (ctx.schemaField
+          ? CONTENT.test(c)
+          : param && (PASSIVE_MOVE.test(c) || usesVerb(ws, MOVE_VERBS))))) ||
+    ASK_FOR_SECRET.test(c) ||
     (weak && stealth && (reads || sends))
   )
     add("secret-read");
@@ -271,7 +307,8 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
     imperatives(ws, CALL_VERBS).length > 0 ||
     ws.some(
       (w, i) =>
-        CALL_VERBS.has(w) && foreign.some((f) => (ws[i + 1] ?? "") === f || ws[i + 2] === f),
+        (CALL_VERBS.has(w) || baseOfIng(w).some((b) => CALL_VERBS.has(b))) &&
+        foreign.some((f) => (ws[i + 1] ?? "") === f || ws[i + 2] === f),
     ) ||
     /\bmake an? (?:hidden |silent |quiet )?call\b/u.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
