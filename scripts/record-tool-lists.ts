@@ -28,96 +28,51 @@ interface Server {
 
 const PLACEHOLDER = "placeholder-not-a-credential";
 
+/** An npm server; `keys` are variables it insists on at start-up, given placeholders. */
+const npm = (name: string, version: string, keys: string[] = [], more: Partial<Server> = {}) =>
+  ({
+    registry: "npm",
+    name,
+    version,
+    ...(keys.length > 0 ? { env: Object.fromEntries(keys.map((k) => [k, PLACEHOLDER])) } : {}),
+    ...more,
+  }) satisfies Server;
+const pypi = (name: string, version: string, module: string): Server => ({
+  registry: "pypi",
+  name,
+  version,
+  module,
+});
+const official = (name: string) => `@modelcontextprotocol/server-${name}`;
+
 export const SERVERS: readonly Server[] = [
-  { registry: "npm", name: "@modelcontextprotocol/server-memory", version: "2026.8.31" },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-sequential-thinking",
-    version: "2026.8.31",
-  },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-github",
-    version: "2025.4.8",
-    env: { GITHUB_PERSONAL_ACCESS_TOKEN: PLACEHOLDER },
-  },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-slack",
-    version: "2025.4.25",
-    env: { SLACK_BOT_TOKEN: PLACEHOLDER, SLACK_TEAM_ID: "T00000000" },
-  },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-brave-search",
-    version: "0.6.2",
-    env: { BRAVE_API_KEY: PLACEHOLDER },
-  },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-google-maps",
-    version: "0.6.2",
-    env: { GOOGLE_MAPS_API_KEY: PLACEHOLDER },
-  },
-  { registry: "npm", name: "@modelcontextprotocol/server-puppeteer", version: "2025.5.12" },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-postgres",
-    version: "0.6.2",
-    args: ["postgresql://127.0.0.1:1/none"],
-  },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-everart",
-    version: "0.6.2",
-    env: { EVERART_API_KEY: PLACEHOLDER },
-  },
-  {
-    registry: "npm",
-    name: "@modelcontextprotocol/server-aws-kb-retrieval",
-    version: "0.6.2",
+  npm(official("memory"), "2026.8.31"),
+  npm(official("sequential-thinking"), "2026.8.31"),
+  npm(official("github"), "2025.4.8", ["GITHUB_PERSONAL_ACCESS_TOKEN"]),
+  npm(official("slack"), "2025.4.25", ["SLACK_BOT_TOKEN", "SLACK_TEAM_ID"]),
+  npm(official("brave-search"), "0.6.2", ["BRAVE_API_KEY"]),
+  npm(official("google-maps"), "0.6.2", ["GOOGLE_MAPS_API_KEY"]),
+  npm(official("puppeteer"), "2025.5.12"),
+  npm(official("postgres"), "0.6.2", [], { args: ["postgresql://127.0.0.1:1/none"] }),
+  npm(official("everart"), "0.6.2", ["EVERART_API_KEY"]),
+  npm(official("aws-kb-retrieval"), "0.6.2", [], {
     env: {
       AWS_ACCESS_KEY_ID: PLACEHOLDER,
       AWS_SECRET_ACCESS_KEY: PLACEHOLDER,
       AWS_REGION: "us-east-1",
     },
-  },
-  { registry: "npm", name: "@upstash/context7-mcp", version: "4.1.1" },
-  {
-    registry: "npm",
-    name: "tavily-mcp",
-    version: "0.2.22",
-    env: { TAVILY_API_KEY: PLACEHOLDER },
-  },
-  {
-    registry: "npm",
-    name: "firecrawl-mcp",
-    version: "3.26.0",
-    env: { FIRECRAWL_API_KEY: PLACEHOLDER },
-  },
-  {
-    registry: "npm",
-    name: "exa-mcp-server",
-    version: "3.4.1",
-    env: { EXA_API_KEY: PLACEHOLDER },
-  },
-  { registry: "npm", name: "@notionhq/notion-mcp-server", version: "2.5.2" },
-  { registry: "npm", name: "mcp-server-kubernetes", version: "4.1.7" },
-  { registry: "pypi", name: "mcp-server-fetch", version: "2026.10.24", module: "mcp_server_fetch" },
-  { registry: "pypi", name: "mcp-server-git", version: "2026.10.19", module: "mcp_server_git" },
-  {
-    registry: "pypi",
-    name: "duckduckgo-mcp-server",
-    version: "0.7.0",
-    module: "duckduckgo_mcp_server.server",
-  },
-  { registry: "pypi", name: "arxiv-mcp-server", version: "0.8.2", module: "arxiv_mcp_server" },
-  {
-    registry: "pypi",
-    name: "mcp-server-calculator",
-    version: "0.2.1",
-    module: "mcp_server_calculator",
-  },
+  }),
+  npm("@upstash/context7-mcp", "4.1.1"),
+  npm("tavily-mcp", "0.2.22", ["TAVILY_API_KEY"]),
+  npm("firecrawl-mcp", "3.26.0", ["FIRECRAWL_API_KEY"]),
+  npm("exa-mcp-server", "3.4.1", ["EXA_API_KEY"]),
+  npm("@notionhq/notion-mcp-server", "2.5.2"),
+  npm("mcp-server-kubernetes", "4.1.7"),
+  pypi("mcp-server-fetch", "2026.10.24", "mcp_server_fetch"),
+  pypi("mcp-server-git", "2026.10.19", "mcp_server_git"),
+  pypi("duckduckgo-mcp-server", "0.7.0", "duckduckgo_mcp_server.server"),
+  pypi("arxiv-mcp-server", "0.8.2", "arxiv_mcp_server"),
+  pypi("mcp-server-calculator", "0.2.1", "mcp_server_calculator"),
 ];
 
 async function command(server: Server): Promise<StdioCommand> {
