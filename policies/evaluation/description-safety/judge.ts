@@ -54,10 +54,10 @@ const CONTENT = rx(
 const PASSIVE_MOVE =
   /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
 const STEALTH = rx(
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
+  String.raw`\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
@@ -66,7 +66,7 @@ const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 
 const SEND_VERBS = new Set(
-  "send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+  "deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
     " ",
   ),
 );
@@ -206,6 +206,7 @@ function overrides(clause: string): boolean {
 
 const CONCEAL = [
   /\b(?:keep|stay|remain) (?:quiet|silent|mum)\b|\bsay nothing\b/u,
+  /\b(?:users?|humans?|person|customer)\b.{0,30}\b(?:not|never|needn't)\b.{0,20}\b(?:be )?(?:informed|told|notified|made aware|alerted)\b/u,
   /\b(?:do not|don't|dont|never|must not|should not|shouldn't|no need to|without|avoid|refrain from|under no circumstances(?: should you)?|at no point|in no case)\s+(?:ever\s+)?(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|reveal|revealing|disclose|explain|bring up|acknowledge|let|letting|show|report|say)\b.{0,60}\b(?:user|human|them|anyone|nobody|instructions?|this (?:step|paragraph|tool|call|rule|note)|extra|second|additional|hidden|upload|transfer|forwarding|file read|where it came from|why)\b/u,
   /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?that you\b/u,
   /\b(?:keep|hide|conceal)\b.{0,40}\b(?:to yourself|secret|hidden|from (?:the )?(?:user|human))\b/u,
@@ -227,6 +228,9 @@ const APPROVAL = [
   /\b(?:confirmation|approval|consent|permission)(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given)\b/u,
   /\bcertified (?:safe|secure|trusted)\b|\bpre-?cleared\b|\bsigned off on\b|\bauthori[sz]ation\b.{0,30}\b(?:already|in advance)\b/u,
   /\bauto-?approved\b/u,
+  /\b(?:gave|given|granted|has|have|had) (?:\w+ )?(?:approval|consent|permission|authori[sz]ation) (?:for|to)\b/u,
+  /\b(?:permission|approval|consent|authori[sz]ation) (?:has been|have been|was|is|had been) (?:granted|given|obtained)\b/u,
+  /\b(?:go ahead|proceed|continue) (?:directly |anyway )?without (?:asking|confirming|checking)\b|\bwithout asking\b/u,
   /\b(?:you have|with) (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|my|full|explicit) permission\b/u,
   /\b(?:official|authori[sz]ed) (?:instruction|request|directive|message|order) from\b|\bcompliance is mandatory\b|\bfrom (?:anthropic|openai|google|microsoft)'?s? (?:safety |security )?team\b/u,
   /\bi (?:hereby )?authori[sz]e you\b/u,
@@ -234,7 +238,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
 
@@ -274,6 +278,7 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
   const reads = imperatives(ws, READ_VERBS).length > 0;
   const sends = imperatives(ws, SEND_VERBS).length > 0;
   const param = mentionsParam(c, ctx);
+  const foreign = foreignTools(c, ctx);
   if (
     (secret &&
       (reads ||
@@ -288,14 +293,14 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
   if (
     EXFIL_VERB.test(c) ||
     (sends && SINK.test(c)) ||
-    (sends && (secret || PRIVATE_DATA.test(c)) && (param || SINK.test(c))) ||
+    // Private data moved into an argument, a sink, or another server's tool.
+    (sends && (secret || PRIVATE_DATA.test(c)) && (param || SINK.test(c) || foreign.length > 0)) ||
     (MARKDOWN_IMAGE.test(c) &&
       /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?)\b/u.test(c)) ||
     (CURL.test(c) && SINK.test(c))
   )
     add("exfiltration");
 
-  const foreign = foreignTools(c, ctx);
   const generic = GENERIC_OTHER.test(c);
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
@@ -310,7 +315,8 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
         (CALL_VERBS.has(w) || baseOfIng(w).some((b) => CALL_VERBS.has(b))) &&
         foreign.some((f) => (ws[i + 1] ?? "") === f || ws[i + 2] === f),
     ) ||
-    /\bmake an? (?:hidden |silent |quiet )?call\b/u.test(c);
+    /\bmake an? (?:hidden |silent |quiet )?call\b/u.test(c) ||
+    /\b(?:is|are|be|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
   if ((foreign.length > 0 || generic) && calls && (stealth || TRIGGER.test(c) || ctx.schemaField))
     add("silent-call");
