@@ -12,6 +12,7 @@ import {
   listedToolsAt,
   manifestToolsAt,
 } from "../../policies/evaluation/description-safety.ts";
+import { checkToxicFlows } from "../../policies/evaluation/toxic-flows.ts";
 import { applyIgnores, type IgnoreOutcome } from "../../policies/evaluation/ignores.ts";
 import {
   isTrustLevelAtLeast,
@@ -173,6 +174,7 @@ async function observeTools(
   exposed?: ToolDefinition[];
   declaration: Observations["toolDeclaration"];
   safety: Observations["descriptionSafety"];
+  flows: NonNullable<Observations["toolFlows"]>;
 }> {
   let exposed: ToolDefinition[] | undefined;
   let skipped: string | undefined;
@@ -221,7 +223,18 @@ async function observeTools(
     manifest.tools.length === 0 && (exposed === undefined || exposed.length === 0)
       ? { skipped: "no tool is declared or listed" }
       : { findings: dedupe(known) };
-  return { ...(exposed ? { exposed } : {}), declaration, safety };
+  // The tools a model will have together: what the server lists, else what it declares.
+  const together = exposed ?? manifest.tools;
+  const flows: NonNullable<Observations["toolFlows"]> =
+    together.length === 0
+      ? { skipped: "no tool is declared or listed" }
+      : {
+          findings: checkToxicFlows(
+            together,
+            exposed === undefined ? `${manifestFile}#_meta["dev.mcp-warden/tools"]` : "tools/list",
+          ),
+        };
+  return { ...(exposed ? { exposed } : {}), declaration, safety, flows };
 }
 
 /** The same message for a declared and a listed tool is one finding. */
@@ -321,6 +334,7 @@ export async function evaluateRelease(
   const observations: Observations = {
     toolDeclaration: tools.declaration,
     descriptionSafety: tools.safety,
+    toolFlows: tools.flows,
     permissionsDeclared: manifest.permissions !== undefined,
     manifestFile,
     vulnerabilities:

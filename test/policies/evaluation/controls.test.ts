@@ -42,6 +42,7 @@ function clean(overrides: Partial<Observations> = {}): Observations {
   return {
     toolDeclaration: { findings: [] },
     descriptionSafety: { findings: [] },
+    toolFlows: { findings: [] },
     permissionsDeclared: true,
     vulnerabilities: { findings: [] },
     pinning: { findings: [] },
@@ -63,6 +64,7 @@ describe("evaluation controls", () => {
         "CD-01:pass",
         "CD-02:pass",
         "CD-03:pass",
+        "CD-04:pass",
         "SC-02:pass",
         "SC-03:pass",
         "AI-03:pass",
@@ -161,6 +163,22 @@ describe("evaluation controls", () => {
     assert.equal(meetsThreshold("low", "low"), true);
     assert.equal(meetsThreshold("medium", "high"), false);
     assert.equal(meetsThreshold("critical", "none"), false);
+  });
+
+  it("a toxic flow fails CD-04 and caps the level at L1; not examining it skips CD-04", () => {
+    const flow = {
+      message: "untrusted content, private data and a sink",
+      severity: "medium" as const,
+    };
+    const failed = evaluateControls(clean({ toolFlows: { findings: [flow] } }), high);
+    assert.equal(failed.find((c) => c.id === "CD-04")?.status, "fail");
+    assert.equal(trustLevelOf(failed), "L1");
+    assert.equal(verdictOf(failed), "fail");
+    const withoutFlows = clean();
+    delete withoutFlows.toolFlows;
+    const skipped = evaluateControls(withoutFlows, high);
+    assert.equal(skipped.find((c) => c.id === "CD-04")?.status, "skip");
+    assert.equal(trustLevelOf(skipped), "L1");
   });
 
   it("description findings fail CD-03; missing permissions fail CD-02", () => {

@@ -1,0 +1,170 @@
+// npm run bench:descriptions — how well CD-03 (policies/evaluation/description-safety.ts) tells
+// poisoned tool definitions from benign ones, on the corpora in test/fixtures/descriptions/:
+// recall per attack category and overall, the false-positive rate on the real tool lists of
+// published servers and on benign definitions whose words resemble attacks, and definitions
+// checked per second. Every figure is given for the part the detector was tuned on (`tune`) and
+// the part it was not (`holdout`); the holdout figures are the ones that count.
+//
+// Targets (the "Tool-definition safety" issue): recall ≥ 90% overall and in every category,
+// false positives ≤ 2% on the real descriptions.
+//
+//   node bench/descriptions.ts [--misses [--holdout]] [--json]
+import { parseArgs } from "node:util";
+import {
+  checkServer,
+  escapeText,
+  listedToolsAt,
+} from "../policies/evaluation/description-safety.ts";
+import {
+  attackItems,
+  realServers,
+  trickyItems,
+  type CorpusItem,
+  type Split,
+} from "../test/support/description-corpus.ts";
+
+const DURATION_MS = Number(process.env.BENCH_MS ?? 1500);
+const RECALL_TARGET = 0.9;
+const FP_TARGET = 0.02;
+
+const { values } = parseArgs({
+  options: {
+    misses: { type: "boolean", default: false },
+    holdout: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+
+const flagged = (item: CorpusItem): boolean => checkServer(item.surface).length > 0;
+
+interface Rate {
+  hit: number;
+  total: number;
+}
+const rate = (r: Rate): number => (r.total === 0 ? Number.NaN : r.hit / r.total);
+const pct = (r: Rate): string => `${(100 * rate(r)).toFixed(1).padStart(5)}% (${r.hit}/${r.total})`;
+
+interface SplitReport {
+  recall: Record<string, Rate>;
+  overall: Rate;
+  falsePositivesReal: Rate;
+  falsePositivesTricky: Rate;
+  misses: string[];
+  falseAlarms: string[];
+}
+
+function report(split: Split): SplitReport {
+  const attacks = attackItems().filter((i) => i.split === split);
+  const recall: Record<string, Rate> = {};
+  const overall: Rate = { hit: 0, total: 0 };
+  const misses: string[] = [];
+  for (const item of attacks) {
+    const r = (recall[item.category] ??= { hit: 0, total: 0 });
+    const hit = flagged(item);
+    r.total++;
+    overall.total++;
+    if (hit) {
+      r.hit++;
+      overall.hit++;
+    } else misses.push(`${item.id} (${item.where})`);
+  }
+  const falseAlarms: string[] = [];
+  const fp = (items: CorpusItem[]): Rate => {
+    const r: Rate = { hit: 0, total: items.length };
+    for (const item of items)
+      if (flagged(item)) {
+        r.hit++;
+        falseAlarms.push(
+          `${item.id}: ${checkServer(item.surface)
+            .map((f) => f.message)
+            .join(" | ")}`,
+        );
+      }
+    return r;
+  };
+  // A real tool is judged with its server's other tools, as the Action judges it; it is a false
+  // positive when any finding is located on it.
+  const falsePositivesReal: Rate = { hit: 0, total: 0 };
+  for (const server of realServers().filter((s) => s.split === split)) {
+    const findings = checkServer(server.surface, listedToolsAt(server.server));
+    for (const tool of server.surface.tools) {
+      falsePositivesReal.total++;
+      const prefix = `${server.server}:${escapeText(tool.name, 80)}`;
+      const own = findings.filter(
+        (f) =>
+          f.location !== undefined &&
+          /^[.[]/u.test(f.location.slice(prefix.length)) &&
+          f.location.startsWith(prefix),
+      );
+      if (own.length > 0) {
+        falsePositivesReal.hit++;
+        falseAlarms.push(`${prefix}: ${own.map((f) => `${f.location}: ${f.message}`).join(" | ")}`);
+      }
+    }
+  }
+  return {
+    recall,
+    overall,
+    falsePositivesReal,
+    falsePositivesTricky: fp(trickyItems().filter((i) => i.split === split)),
+    misses,
+    falseAlarms,
+  };
+}
+
+/** Definitions checked per second over every item of every corpus, one at a time. */
+function throughput(): number {
+  const all = [...attackItems(), ...trickyItems(), ...realServers().flatMap((s) => s.items)];
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < DURATION_MS)
+    for (const item of all) {
+      checkServer(item.surface);
+      count++;
+    }
+  return count / ((performance.now() - start) / 1000);
+}
+
+const reports = { tune: report("tune"), holdout: report("holdout") };
+const perSecond = throughput();
+
+if (values.json) {
+  console.log(JSON.stringify({ ...reports, definitionsPerSecond: Math.round(perSecond) }, null, 2));
+} else {
+  const categories = [
+    ...new Set([...Object.keys(reports.tune.recall), ...Object.keys(reports.holdout.recall)]),
+  ].sort();
+  const row = (label: string, a: string, b: string) =>
+    console.log(`${label.padEnd(30)} ${a.padEnd(22)} ${b}`);
+  row("", "tune", "holdout (not tuned on)");
+  for (const c of categories)
+    row(
+      `recall ${c}`,
+      pct(reports.tune.recall[c] ?? { hit: 0, total: 0 }),
+      pct(reports.holdout.recall[c] ?? { hit: 0, total: 0 }),
+    );
+  row("recall overall", pct(reports.tune.overall), pct(reports.holdout.overall));
+  row(
+    "false positives, real",
+    pct(reports.tune.falsePositivesReal),
+    pct(reports.holdout.falsePositivesReal),
+  );
+  row(
+    "false positives, tricky",
+    pct(reports.tune.falsePositivesTricky),
+    pct(reports.holdout.falsePositivesTricky),
+  );
+  console.log(`definitions/s: ${Math.round(perSecond)}`);
+  const h = reports.holdout;
+  const worst = Math.min(...Object.values(h.recall).map(rate));
+  console.log(
+    `targets on holdout: recall ≥ ${RECALL_TARGET * 100}% overall (${rate(h.overall) >= RECALL_TARGET ? "met" : "NOT met"}) and per category (${worst >= RECALL_TARGET ? "met" : "NOT met"}), real false positives ≤ ${FP_TARGET * 100}% (${rate(h.falsePositivesReal) <= FP_TARGET ? "met" : "NOT met"})`,
+  );
+  // Misses and false alarms of the tune part only, unless --holdout: looking at the holdout's
+  // cases while tuning would make its figures meaningless.
+  if (values.misses)
+    for (const s of values.holdout ? (["tune", "holdout"] as const) : (["tune"] as const)) {
+      console.log(`\n${s} misses:\n  ${reports[s].misses.join("\n  ")}`);
+      console.log(`${s} false alarms:\n  ${reports[s].falseAlarms.join("\n  ")}`);
+    }
+}

@@ -1,0 +1,356 @@
+import { quote } from "./text.ts";
+import type { Issue } from "./normalize.ts";
+import {
+  DROP_VERBS,
+  INSTRUCTION_NOUNS,
+  SECRET_PATHS,
+  SECRET_WORDS,
+  VOID_WORDS,
+} from "./lexicon.ts";
+
+/**
+ * What one normalised text tells the model. Each sentence (clause) is scored on features — an
+ * imperative addressed to the model, a secret it names, a sink data would leave through, a
+ * reference to a tool of another server, concealment, a claim of authority, words that drop
+ * instructions in any of the lexicon's languages — and a finding needs the features of its kind to
+ * meet in one sentence: naming `~/.ssh` is not an attack, telling the model to read it and pass it
+ * in an argument is.
+ */
+
+/** Where a text sits and what surrounds it. */
+export interface TextContext {
+  /** The tool the text belongs to, if any. */
+  tool?: string;
+  /** Parameter names of that tool (top-level and nested). */
+  params: ReadonlySet<string>;
+  /** Names of the other tools of the same server: references to them are ordering hints. */
+  siblings: ReadonlySet<string>;
+  /** The text is inside a schema (a parameter's description, default, enum…): "here" is an argument. */
+  schemaField: boolean;
+  /** The text is an identifier (a name or a property key), its words split on `_`, `-` and case. */
+  identifier: boolean;
+}
+
+const rx = (source: string, flags = "u") => new RegExp(source, flags);
+
+// ---------------------------------------------------------------------------------------------
+// Features
+
+const SECRET = rx(`(?:${SECRET_PATHS}|\\bid[ _](?:rsa|dsa|ecdsa|ed25519)\\b|\\bssh[ _]keys?\\b)`);
+const WEAK_SECRET = rx(SECRET_WORDS);
+
+const SINK = rx(
+  String.raw`(?:https?|ftp|s3|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
+);
+const PRIVATE_DATA = rx(
+  String.raw`\b(?:(?:each|every|all|any) (?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b`,
+);
+const PARAM_WORD = rx(
+  String.raw`\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
+);
+const CONTENT = rx(
+  String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|inhalt|contenu|contenido|conteúdo|содержимое`,
+);
+const PASSIVE_MOVE =
+  /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
+const STEALTH = rx(
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
+);
+const TRIGGER = rx(
+  String.raw`\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
+);
+const GENERIC_OTHER = rx(
+  String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
+);
+const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
+const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
+
+const SEND_VERBS = new Set(
+  "deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+    " ",
+  ),
+);
+const READ_VERBS = new Set(
+  "read open load cat fetch look get grab retrieve collect dump extract access obtain copy include pass attach provide supply place paste insert embed append put set fill send add".split(
+    " ",
+  ),
+);
+// Verbs that move data into an argument, in any form ("putting it in the payload field").
+const MOVE_VERBS = new Set(
+  "put pass include attach provide supply place paste insert embed append copy send load read open fill".split(
+    " ",
+  ),
+);
+const CALL_VERBS = new Set("call invoke run trigger execute use fire launch perform".split(" "));
+const LEAD = new Set(
+  ", : and then also always quietly silently secretly automatically first please must should shall just immediately additionally now lastly finally next simply you important note p.s. ps remember so kindly model assistant agent".split(
+    " ",
+  ),
+);
+const TO_LEAD = new Set("need have sure remember forget want required asked instructed".split(" "));
+
+function words(clause: string): string[] {
+  return (clause.match(/[\p{L}\p{M}\p{N}_'’$~./@#-]+|[,:;]/gu) ?? []).map((w) =>
+    w.replace(/[.]+$/u, ""),
+  );
+}
+
+/** Indexes of words of `verbs` used as imperatives: at the start, after a lead word, after "need to". */
+function imperatives(ws: string[], verbs: ReadonlySet<string>): number[] {
+  const out: number[] = [];
+  ws.forEach((w, i) => {
+    if (!verbs.has(w)) return;
+    const prev = ws[i - 1];
+    if (prev === undefined || LEAD.has(prev)) out.push(i);
+    else if (prev === "to" && TO_LEAD.has(ws[i - 2] ?? "")) out.push(i);
+  });
+  return out;
+}
+
+/** The base form of a verb written with -ing: `putting` → `put`, `loading` → `load`, `using` → `use`. */
+function baseOfIng(w: string): string[] {
+  if (!w.endsWith("ing") || w.length < 5) return [];
+  const stem = w.slice(0, -3);
+  const out = [stem, `${stem}e`];
+  if (stem.length > 2 && stem.at(-1) === stem.at(-2)) out.push(stem.slice(0, -1));
+  return out;
+}
+
+/** Whether any word is one of `verbs`, in its base or -ing form. */
+const usesVerb = (ws: string[], verbs: ReadonlySet<string>): boolean =>
+  ws.some((w) => verbs.has(w) || baseOfIng(w).some((b) => verbs.has(b)));
+
+const ASK_FOR_SECRET =
+  /\b(?:ask|prompt|request)\b.{0,20}\b(?:user|them|human)\b.{0,10}\bfor (?:their|your|the|a|his|her)?\s*(?:passwords?|passphrases?|api[ _-]?keys?|tokens?|credentials|one-time codes?|2fa codes?|pin|card numbers?|seed phrases?|private keys?)\b/u;
+
+const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
+
+/** Tools the clause names that are neither this tool, its parameters nor its siblings. */
+function foreignTools(clause: string, ctx: TextContext): string[] {
+  const names = new Set<string>();
+  for (const m of clause.matchAll(NAMED_TOOL)) {
+    const name = m[1] ?? "";
+    if (name !== "this" && name !== "the" && name !== "a" && name !== "same") names.add(name);
+  }
+  for (const m of clause.matchAll(SNAKE)) {
+    const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 1);
+    if (after === "." && /^\.\w/u.test(clause.slice(m.index + m[0].length))) continue; // a file name
+    if (/_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa)$/u.test(m[0])) continue;
+    names.add(m[0]);
+  }
+  return [...names].filter(
+    (n) => n !== ctx.tool?.toLowerCase() && !ctx.params.has(n) && !ctx.siblings.has(n),
+  );
+}
+
+function mentionsParam(clause: string, ctx: TextContext): boolean {
+  for (const p of ctx.params) {
+    if (p.length < 3) continue;
+    const i = clause.indexOf(p);
+    if (i < 0) continue;
+    const before = clause[i - 1] ?? " ";
+    const after = clause[i + p.length] ?? " ";
+    if (!/[\p{L}\p{N}_]/u.test(before) && !/[\p{L}\p{N}_]/u.test(after)) return true;
+  }
+  return PARAM_WORD.test(clause);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules, one per kind
+
+const OVERRIDE_WORDS = ((): RegExp[] => {
+  const cjk = /[\u3040-\u9fff\uac00-\ud7af]/u;
+  const split = (list: string) => {
+    const all = list.split("|");
+    return { alpha: all.filter((w) => !cjk.test(w)), cjk: all.filter((w) => cjk.test(w)) };
+  };
+  const v = split(DROP_VERBS);
+  const n = split(INSTRUCTION_NOUNS);
+  return [
+    rx(`(?<![\\p{L}])(?:${v.alpha.join("|")})(?![\\p{L}])`),
+    rx(`(?:${v.cjk.join("|")})`),
+    rx(`(?<![\\p{L}])(?:${n.alpha.join("|")})(?![\\p{L}])`),
+    rx(`(?:${n.cjk.join("|")})`),
+  ];
+})();
+
+const VOID = rx(`(?<![\\p{L}])(?:${VOID_WORDS})`);
+
+const OVERRIDE_PHRASES = [
+  /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
+  /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|obsolete|void|invalid|replaced|superseded|(?:do not|don't) apply)\b/u,
+  /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
+  /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
+  /\bno longer bound by\b/u,
+  /\bfrom (?:now on|this point on|this point forward|here on)\b.{0,30}\byou\b/u,
+  /\btake (?:your )?orders only\b|\banswer to this tool only\b|\bobey (?:only )?this tool\b/u,
+  /\b(?:system override|developer mode|jailbreak|you are now (?:in |an? )?(?:developer|dan|unrestricted|admin|root|free))\b|\bact as (?:an? )?(?:admin|administrator|root|system|developer|unrestricted)\b/u,
+  /\b(?:although|even though|despite|while) you (?:were|have been|are) (?:told|instructed|asked|advised)\b[^.]{0,80}\byou (?:must|should|shall|will|have to) now\b/u,
+  /\binstructions of other servers\b/u,
+];
+
+function overrides(clause: string): boolean {
+  const unquoted = clause.replace(QUOTED, " ");
+  const [verbAlpha, verbCjk, nounAlpha, nounCjk] = OVERRIDE_WORDS as [
+    RegExp,
+    RegExp,
+    RegExp,
+    RegExp,
+  ];
+  const noun = nounAlpha.test(unquoted) || nounCjk.test(unquoted);
+  if (noun && (verbAlpha.test(unquoted) || verbCjk.test(unquoted) || VOID.test(unquoted)))
+    return true;
+  return OVERRIDE_PHRASES.some((re) => re.test(unquoted));
+}
+
+const CONCEAL = [
+  /\b(?:keep|stay|remain) (?:quiet|silent|mum)\b|\bsay nothing\b/u,
+  /\b(?:users?|humans?|person|customer)\b.{0,30}\b(?:not|never|needn't)\b.{0,20}\b(?:be )?(?:informed|told|notified|made aware|alerted)\b/u,
+  /\b(?:do not|don't|dont|never|must not|should not|shouldn't|no need to|without|avoid|refrain from|under no circumstances(?: should you)?|at no point|in no case)\s+(?:ever\s+)?(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|reveal|revealing|disclose|explain|bring up|acknowledge|let|letting|show|report|say)\b.{0,60}\b(?:user|human|them|anyone|nobody|instructions?|this (?:step|paragraph|tool|call|rule|note)|extra|second|additional|hidden|upload|transfer|forwarding|file read|where it came from|why)\b/u,
+  /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?that you\b/u,
+  /\b(?:keep|hide|conceal)\b.{0,40}\b(?:to yourself|secret|hidden|from (?:the )?(?:user|human))\b/u,
+  /\b(?:the )?(?:user|human)s?\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never)\s+(?:know|find out|see|notice|learn|be (?:told|aware|informed))\b/u,
+  /\b(?:stay|remain|be kept) unaware\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
+  /\b(?:act|behave|respond|answer) as (?:if|though) nothing\b/u,
+  /\b(?:make up|invent|fabricate)\b.{0,30}\b(?:reason|explanation|excuse|story)\b/u,
+  /\bomit\b.{0,30}\bmention\b|\bleave (?:that|this|it) out of your (?:answer|reply|response)\b/u,
+  /\bsuppress\b.{0,30}\b(?:warnings?|notices?|alerts?)\b|\bso (?:that )?(?:nobody|no one) (?:notices|sees|knows)\b/u,
+  /\bne (?:dites|dis) (?:rien|pas)\b.{0,30}\butilisateur|\bsag(?:en sie)? dem (?:benutzer|nutzer)\b.{0,20}\bnicht\b|\bno (?:le )?digas al usuario\b|\bне говори пользователю\b|\b不要告诉用户/u,
+];
+
+const APPROVAL = [
+  /\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\b(?:approved|authori[sz]ed|granted|given) in advance\b/u,
+  /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
+  /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
+  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b|\bwithout prompting\b|\bnever ask\b/u,
+  /\bskip\b.{0,20}\b(?:confirmation|approval|consent|review|verification)\b/u,
+  /\b(?:confirmation|approval|consent|permission)(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given)\b/u,
+  /\bcertified (?:safe|secure|trusted)\b|\bpre-?cleared\b|\bsigned off on\b|\bauthori[sz]ation\b.{0,30}\b(?:already|in advance)\b/u,
+  /\bauto-?approved\b/u,
+  /\b(?:gave|given|granted|has|have|had) (?:\w+ )?(?:approval|consent|permission|authori[sz]ation) (?:for|to)\b/u,
+  /\b(?:permission|approval|consent|authori[sz]ation) (?:has been|have been|was|is|had been) (?:granted|given|obtained)\b/u,
+  /\b(?:go ahead|proceed|continue) (?:directly |anyway )?without (?:asking|confirming|checking)\b|\bwithout asking\b/u,
+  /\b(?:you have|with) (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|my|full|explicit) permission\b/u,
+  /\b(?:official|authori[sz]ed) (?:instruction|request|directive|message|order) from\b|\bcompliance is mandatory\b|\bfrom (?:anthropic|openai|google|microsoft)'?s? (?:safety |security )?team\b/u,
+  /\bi (?:hereby )?authori[sz]e you\b/u,
+  /\bthe user (?:said|told you|agreed|allowed|has agreed|confirmed)\b.{0,30}\byou (?:may|can|are allowed)\b/u,
+];
+
+const SHADOW_VERBS =
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy))\b/u;
+const EVERY_ACTION =
+  /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
+
+const COMMAND =
+  /\brm -rf\b|\bchmod (?:-r )?0?7[0-7]{2}\b|\b(?:curl|wget)\b[^|]{0,80}\|\s*(?:ba|z)?sh\b|\beval\s*\(\s*atob\b|\bdrop table\b|\bcredential\.helper\b|\bnc -e\b|\/dev\/tcp\//u;
+const EXFIL_VERB = /\b(?:exfiltrate|leak)\b/u;
+const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)/u;
+const CURL = /\b(?:curl|wget)\b.{0,40}(?:https?:\/\/|-d\b)/u;
+
+const MARKUP =
+  /<\s*\/?\s*(?:important|system|instructions?|secret|hidden|admin|critical|override|prompt|context)\s*>|\[\s*(?:system|important|instructions?)\s*\]|^\s*(?:system|assistant)\s*:/imu;
+
+/** A text split into sentences and clauses; a dot inside a word (`~/.aws`, `mcp.json`) does not end one. */
+function clauses(text: string): string[] {
+  return text
+    .split(/(?<=[.!?;。！？])\s+|\n+|(?<=[.!?。])(?=\p{Lu})/u)
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+}
+
+function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]>): void {
+  const c = clause.toLowerCase();
+  const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
+  const ws = words(c);
+  const secret = SECRET.test(c);
+  const weak = WEAK_SECRET.test(c);
+  const stealth = STEALTH.test(c);
+
+  if (overrides(c)) add("override");
+  if (!ctx.identifier && CONCEAL.some((re) => re.test(c))) add("concealment");
+  if (ctx.identifier) {
+    if (secret && CONTENT.test(c)) add("secret-read");
+    return;
+  }
+  if (APPROVAL.some((re) => re.test(c))) add("approval");
+
+  const reads = imperatives(ws, READ_VERBS).length > 0;
+  const sends = imperatives(ws, SEND_VERBS).length > 0;
+  const param = mentionsParam(c, ctx);
+  const foreign = foreignTools(c, ctx);
+  if (
+    (secret &&
+      (reads ||
+        sends ||
+        (ctx.schemaField
+          ? CONTENT.test(c)
+          : param && (PASSIVE_MOVE.test(c) || usesVerb(ws, MOVE_VERBS))))) ||
+    ASK_FOR_SECRET.test(c) ||
+    (weak && stealth && (reads || sends))
+  )
+    add("secret-read");
+  if (
+    EXFIL_VERB.test(c) ||
+    (sends && SINK.test(c)) ||
+    // Private data moved into an argument, a sink, or another server's tool.
+    (sends && (secret || PRIVATE_DATA.test(c)) && (param || SINK.test(c) || foreign.length > 0)) ||
+    (MARKDOWN_IMAGE.test(c) &&
+      /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?)\b/u.test(c)) ||
+    (CURL.test(c) && SINK.test(c))
+  )
+    add("exfiltration");
+
+  const generic = GENERIC_OTHER.test(c);
+  if (
+    ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
+    (generic && /\buse this tool\b|\binstead\b/u.test(c)) ||
+    EVERY_ACTION.test(c)
+  )
+    add("shadowing");
+  const calls =
+    imperatives(ws, CALL_VERBS).length > 0 ||
+    ws.some(
+      (w, i) =>
+        (CALL_VERBS.has(w) || baseOfIng(w).some((b) => CALL_VERBS.has(b))) &&
+        foreign.some((f) => (ws[i + 1] ?? "") === f || ws[i + 2] === f),
+    ) ||
+    /\bmake an? (?:hidden |silent |quiet )?call\b/u.test(c) ||
+    /\b(?:is|are|be|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(c);
+  // A schema field describes data: one that tells the model to call another tool is steering it.
+  if ((foreign.length > 0 || generic) && calls && (stealth || TRIGGER.test(c) || ctx.schemaField))
+    add("silent-call");
+  if (
+    COMMAND.test(c) &&
+    (calls || sends || imperatives(ws, new Set(["prefix", "prepend", "put", "add"])).length > 0)
+  )
+    add("command");
+}
+
+/** Issues with what one normalised text says. */
+export function judgeText(text: string, ctx: TextContext): Issue[] {
+  const out = new Map<string, string[]>();
+  const subject = ctx.identifier ? splitIdentifier(text) : text;
+  for (const clause of clauses(subject)) judgeClause(clause, ctx, out);
+  const issues: Issue[] = [...out.entries()].map(([kind, found]) => ({
+    kind,
+    severity: "high",
+    detail: [...new Set(found)]
+      .slice(0, 3)
+      .map((f) => quote(f, 160))
+      .join(", "),
+  }));
+  if (!ctx.identifier) {
+    const m = MARKUP.exec(text);
+    if (m !== null) issues.push({ kind: "markup", severity: "high", detail: quote(m[0]) });
+  }
+  return issues;
+}
+
+/** `content_from_reading_ssh_id_rsa`, `ignorePreviousInstructions` → words. */
+export function splitIdentifier(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/gu, "$1 $2")
+    .replace(/[_\-.:/]+/gu, " ")
+    .trim();
+}

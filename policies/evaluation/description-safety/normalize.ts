@@ -1,0 +1,366 @@
+import type { SeverityLevel } from "../predicate.ts";
+import { around, codePoints, quote } from "./text.ts";
+
+/**
+ * What a text hides, and the text as a model reads it. A text is normalised before it is judged:
+ * NFKC (fullwidth and compatibility forms become plain letters), invisible characters reported and
+ * stripped, look-alike letters inside mixed-script words folded to Latin, and whatever is hidden
+ * in it (Unicode tag characters, variation-selector bytes, base64, hex, escaped or URL-encoded
+ * runs, data: URLs, HTML and Markdown comments) decoded so it is judged as well.
+ */
+
+/** One problem with one text, before it is worded as a finding. */
+export interface Issue {
+  kind: string;
+  severity: SeverityLevel;
+  detail: string;
+}
+
+export interface Normalised {
+  /** The text as a model reads it: NFKC, invisible characters stripped, homoglyphs folded. */
+  plain: string;
+  /** Texts hidden inside it (decoded, or inside comments), to be judged as well. */
+  hidden: string[];
+  /** What hiding was found. */
+  issues: Issue[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hidden characters
+
+// eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
+const ZERO_WIDTH = /[\u200B-\u200D\u2060-\u2064\uFEFF\u180E\u034F\u115F\u1160\u3164\uFFA0]/gu;
+const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu;
+const TAGS = /[\u{E0000}-\u{E007F}]+/gu;
+const VARIATION_RUN = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{2,}/gu;
+// eslint-disable-next-line no-control-regex -- these characters are what is looked for
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
+// eslint-disable-next-line no-control-regex -- ANSI escape sequences are what is looked for
+const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/gu;
+const OTHER_FORMAT = /\p{Cf}/gu;
+const STRIPPED =
+  // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
+  /[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u{E0000}-\u{E007F}\u034F\u115F\u1160\u3164\uFFA0]/gu;
+// One character at a time (no /g: a global regex's test() keeps state between calls).
+// eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
+const IS_ZERO_WIDTH = new RegExp(ZERO_WIDTH.source, "u");
+const IS_BIDI = new RegExp(BIDI.source, "u");
+const IS_TAG = /[\u{E0000}-\u{E007F}]/u;
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
+
+function decodeTags(run: string): string {
+  let out = "";
+  for (const ch of run) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp >= 0xe0020 && cp <= 0xe007e) out += String.fromCodePoint(cp - 0xe0000);
+  }
+  return out;
+}
+
+// Variation selectors carry one byte each (VS1–16 → 0–15, VS17–256 → 16–255): a known way to
+// smuggle text after an emoji.
+function decodeVariationSelectors(run: string): string | undefined {
+  const bytes: number[] = [];
+  for (const ch of run) {
+    const cp = ch.codePointAt(0) ?? 0;
+    bytes.push(cp <= 0xfe0f ? cp - 0xfe00 : cp - 0xe0100 + 16);
+  }
+  return readableText(Uint8Array.from(bytes));
+}
+
+function hiddenCharacterIssues(text: string, hidden: string[]): Issue[] {
+  const issues: Issue[] = [];
+  const zeroWidth = [...text.matchAll(ZERO_WIDTH)].filter((m) => {
+    // A zero-width joiner between pictographs is how emoji sequences are written.
+    if (m[0] !== "\u200D") return true;
+    const prev = [...text.slice(0, m.index)].at(-1) ?? "";
+    const next = [...text.slice(m.index + 1)][0] ?? "";
+    return (
+      // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
+      !(PICTOGRAPH.test(prev) || /[\uFE0F\u{1F3FB}-\u{1F3FF}]/u.test(prev)) ||
+      !PICTOGRAPH.test(next)
+    );
+  });
+  if (zeroWidth.length > 0)
+    issues.push({
+      kind: "invisible",
+      severity: "high",
+      detail: `${zeroWidth.length} (${codePoints(zeroWidth.map((m) => m[0]))}) at ${around(text, zeroWidth[0]?.index ?? 0)}`,
+    });
+  const bidi = [...text.matchAll(BIDI)];
+  if (bidi.length > 0)
+    issues.push({
+      kind: "bidi",
+      severity: "high",
+      detail: `${bidi.length} (${codePoints(bidi.map((m) => m[0]))}) at ${around(text, bidi[0]?.index ?? 0)}`,
+    });
+  const tags = [...text.matchAll(TAGS)].map((m) => m[0]);
+  if (tags.length > 0) {
+    const spelled = tags.map(decodeTags).join(" ");
+    hidden.push(spelled);
+    issues.push({ kind: "tags", severity: "high", detail: `that spell ${quote(spelled, 200)}` });
+  }
+  for (const m of text.matchAll(VARIATION_RUN)) {
+    const decoded = decodeVariationSelectors(m[0]);
+    if (decoded === undefined) continue;
+    hidden.push(decoded);
+    issues.push({
+      kind: "smuggling",
+      severity: "high",
+      detail: `that decode to ${quote(decoded, 200)}`,
+    });
+  }
+  const control = [...text.matchAll(CONTROL)];
+  if (control.length > 0)
+    issues.push({
+      kind: "control",
+      severity: control.some((m) => m[0] === "\u001B") ? "high" : "medium",
+      detail: `${control.length} (${codePoints(control.map((m) => m[0]))}) at ${around(text, control[0]?.index ?? 0)}`,
+    });
+  const others = [...text.matchAll(OTHER_FORMAT)].filter(
+    (m) => !IS_ZERO_WIDTH.test(m[0]) && !IS_BIDI.test(m[0]) && !IS_TAG.test(m[0]),
+  );
+  if (others.length > 0)
+    issues.push({
+      kind: "invisible",
+      severity: "medium",
+      detail: `${others.length} formatting (${codePoints(others.map((m) => m[0]))}) at ${around(text, others[0]?.index ?? 0)}`,
+    });
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Homoglyphs: letters of other scripts inside Latin words
+
+const LATIN = /\p{Script=Latin}/u;
+const CONFUSABLE_SCRIPTS: [string, RegExp][] = [
+  ["Cyrillic", /\p{Script=Cyrillic}/u],
+  ["Greek", /\p{Script=Greek}/u],
+  ["Armenian", /\p{Script=Armenian}/u],
+  ["Cherokee", /\p{Script=Cherokee}/u],
+];
+
+// Look-alikes of Latin letters (Unicode confusables, the common ones).
+const FOLD: Record<string, string> = {
+  а: "a",
+  в: "b",
+  е: "e",
+  ё: "e",
+  к: "k",
+  м: "m",
+  н: "h",
+  о: "o",
+  р: "p",
+  с: "c",
+  т: "t",
+  у: "y",
+  х: "x",
+  і: "i",
+  ї: "i",
+  ј: "j",
+  ѕ: "s",
+  ԁ: "d",
+  ӏ: "l",
+  ԛ: "q",
+  ԝ: "w",
+  ɡ: "g",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  І: "I",
+  Ј: "J",
+  Ѕ: "S",
+  Ү: "Y",
+  α: "a",
+  β: "b",
+  ε: "e",
+  ι: "i",
+  κ: "k",
+  ν: "v",
+  ο: "o",
+  ρ: "p",
+  τ: "t",
+  υ: "u",
+  χ: "x",
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "I",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
+  օ: "o",
+  ս: "u",
+  ց: "g",
+  հ: "h",
+  ո: "n",
+};
+
+const WORD = /[\p{L}\p{M}\p{N}_]+/gu;
+
+function homoglyphs(text: string): { issues: Issue[]; folded: string } {
+  const words: string[] = [];
+  const folded = text.replace(WORD, (word) => {
+    if (!LATIN.test(word)) return word;
+    const foreign = CONFUSABLE_SCRIPTS.filter(([, re]) => re.test(word));
+    if (foreign.length === 0) return word;
+    const letters = [...word].filter((c) => foreign.some(([, re]) => re.test(c)));
+    words.push(
+      `${quote(word, 40)} (Latin with ${foreign.map(([s]) => s).join(", ")} ${codePoints(letters)})`,
+    );
+    return [...word].map((c) => FOLD[c] ?? c).join("");
+  });
+  return {
+    issues:
+      words.length === 0
+        ? []
+        : [{ kind: "homoglyph", severity: "high", detail: words.slice(0, 5).join(", ") }],
+    folded,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoded payloads and comments
+
+const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The bytes as text when they are valid UTF-8 and read as text; undefined for binary. */
+export function readableText(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 12) return undefined;
+  let text: string;
+  try {
+    text = fatalUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const chars = [...text];
+  const printable = chars.filter(
+    (c) => !/[\p{C}]/u.test(c) || c === "\n" || c === "\t" || c === "\r",
+  );
+  const wordish = chars.filter((c) => /[\p{L}\s]/u.test(c));
+  return printable.length / chars.length >= 0.95 && wordish.length / chars.length >= 0.6
+    ? text
+    : undefined;
+}
+
+const BASE64 = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/=_-])/g;
+const HEX = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])/g;
+const ESCAPES = /(?:\\x[0-9A-Fa-f]{2}){8,}|(?:\\u[0-9A-Fa-f]{4}){8,}|(?:%[0-9A-Fa-f]{2}){8,}/g;
+const DATA_URL = /\bdata:([a-z]+\/[\w.+-]+)?((?:;[\w-]+=[\w.-]+)*)(;base64)?,([^\s"'<>)\]]*)/gi;
+const HTML_COMMENT = /<!--([\s\S]*?)(?:-->|$)/g;
+// `[//]: # (text)`, `[comment]: # "text"`, `[//]: <> (text)`: link definitions nothing renders.
+const MARKDOWN_COMMENT =
+  /^\s*\[(?:\/\/|comment|#)\]:\s*(?:#|<>)\s*(?:\(([^)\n]*)\)|"([^"\n]*)"|'([^'\n]*)')/gim;
+
+function fromBase64(s: string): Uint8Array {
+  return Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+}
+
+function fromEscapes(s: string): Uint8Array {
+  if (s.startsWith("\\u")) {
+    const text = s.replace(/\\u([0-9A-Fa-f]{4})/g, (_, h: string) =>
+      String.fromCharCode(parseInt(h, 16)),
+    );
+    return new TextEncoder().encode(text);
+  }
+  return Uint8Array.from(
+    s
+      .split(/\\x|%/)
+      .filter((h) => h !== "")
+      .map((h) => parseInt(h, 16)),
+  );
+}
+
+// A base64 run that is only letters (an identifier, a long word) decodes to noise; one that reads
+// as words after decoding is what matters, and readableText() decides that.
+function encodedIssues(text: string, hidden: string[]): Issue[] {
+  const issues: Issue[] = [];
+  const report = (how: string, raw: string, bytes: Uint8Array) => {
+    const decoded = readableText(bytes);
+    if (decoded === undefined || !/\s/.test(decoded.trim())) return;
+    hidden.push(decoded);
+    issues.push({
+      kind: "encoded",
+      severity: "medium",
+      detail: `${how} ${quote(raw, 40)} that decodes to ${quote(decoded, 160)}`,
+    });
+  };
+  // A data: URL's body is reported as the data: URL, not again as base64.
+  const outsideDataUrls = text.replace(DATA_URL, " ");
+  for (const m of outsideDataUrls.matchAll(BASE64)) report("base64", m[0], fromBase64(m[0]));
+  for (const m of text.matchAll(HEX)) report("hex", m[0], Buffer.from(m[0], "hex"));
+  for (const m of text.matchAll(ESCAPES)) report("escaped", m[0], fromEscapes(m[0]));
+  for (const m of text.matchAll(DATA_URL)) {
+    const [, mime = "text/plain", , base64, body = ""] = m;
+    let decoded: string | undefined;
+    try {
+      decoded =
+        base64 === undefined
+          ? readableText(new TextEncoder().encode(decodeURIComponent(body)))
+          : readableText(fromBase64(body));
+    } catch {
+      decoded = undefined;
+    }
+    if (decoded !== undefined) hidden.push(decoded);
+    issues.push({
+      kind: "data-url",
+      severity: "medium",
+      detail:
+        decoded === undefined
+          ? `of type ${mime} (${body.length} characters)`
+          : `of type ${mime} that decodes to ${quote(decoded, 160)}`,
+    });
+  }
+  return issues;
+}
+
+function commentIssues(text: string, hidden: string[]): Issue[] {
+  const comments: string[] = [];
+  for (const m of text.matchAll(HTML_COMMENT)) comments.push(m[1] ?? "");
+  for (const m of text.matchAll(MARKDOWN_COMMENT)) comments.push(m[1] ?? m[2] ?? m[3] ?? "");
+  const worded = comments.map((c) => c.trim()).filter((c) => /\p{L}{2,}/u.test(c));
+  if (worded.length === 0) return [];
+  hidden.push(...worded);
+  return [
+    {
+      kind: "comment",
+      severity: "medium",
+      detail: worded.map((c) => quote(c, 120)).join(", "),
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Normalises one text a model reads. `prose` false for identifiers (names, keys, types): only
+ * hidden characters and look-alike letters matter there.
+ */
+export function normalise(text: string, prose: boolean): Normalised {
+  const hidden: string[] = [];
+  const issues = hiddenCharacterIssues(text, hidden);
+  const nfkc = text.normalize("NFKC");
+  const { issues: lookAlikes, folded } = homoglyphs(nfkc.replace(ANSI, " ").replace(STRIPPED, ""));
+  issues.push(...lookAlikes);
+  if (prose) issues.push(...encodedIssues(nfkc, hidden), ...commentIssues(nfkc, hidden));
+  return {
+    plain: folded,
+    hidden: hidden.map((h) => homoglyphs(h.normalize("NFKC")).folded),
+    issues,
+  };
+}
