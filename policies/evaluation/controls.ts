@@ -53,6 +53,8 @@ export const CONTROL_TITLES = {
     "The manifest declares the server's permissions (egress, ingress, filesystem, credentials)",
   "CD-03":
     "Tool names and descriptions carry no hidden instructions, invisible text or encoded payloads",
+  "CD-05":
+    "The prompts, resource templates and instructions the server exposes are the declared ones, as pinned",
   "SC-02": "No known vulnerability at or above the severity threshold in the dependency tree",
   "SC-03": "Dependencies are pinned to exact versions with integrity hashes",
   "AI-03": "The image is signed",
@@ -64,13 +66,14 @@ export type ControlId = keyof typeof CONTROL_TITLES;
 
 /**
  * The controls each level requires on top of the levels below, after MTF's levels: L1 Basic (valid
- * manifest, tool declarations), L2 Standard (vulnerability scanning, pinning, description safety),
+ * manifest, tool declarations), L2 Standard (vulnerability scanning, pinning, description safety,
+ * pins of prompts, resource templates and instructions),
  * L3 Verified (signing, provenance, permission and credential scope declaration), L4 Attested
  * (the signature itself proves which workflow built the release).
  */
 export const LEVEL_REQUIREMENTS: Record<TrustLevel, readonly ControlId[]> = {
   L1: ["AI-01", "CD-01"],
-  L2: ["SC-02", "SC-03", "CD-03"],
+  L2: ["SC-02", "SC-03", "CD-03", "CD-05"],
   L3: ["AI-03", "PR-01", "PR-02", "CD-02"],
   L4: ["PR-03"],
 };
@@ -81,6 +84,11 @@ export interface Observations {
   toolDeclaration: { findings: ControlFinding[] } | { skipped: string };
   /** Description safety findings over every known tool; `skipped` when no tool is known. */
   descriptionSafety: { findings: ControlFinding[] } | { skipped: string };
+  /**
+   * Prompts, resource templates and instructions against their declarations and pins; `skipped`
+   * when the server could not be listed (and no declared pin betrays an edit).
+   */
+  definitionPins: { findings: ControlFinding[] } | { skipped: string };
   /** Whether the manifest declares permissions. */
   permissionsDeclared: boolean;
   /** The manifest as reports name it (`servers/x/server.json`); `server.json` when absent. */
@@ -222,6 +230,7 @@ export function evaluateControls(obs: Observations, settings: ControlSettings): 
           ],
         }),
     control("CD-03", obs.descriptionSafety),
+    control("CD-05", obs.definitionPins),
     vulnerabilityControl(obs, settings),
     control("SC-03", obs.pinning),
     signingControl(obs),

@@ -118,6 +118,28 @@ export interface ToolPin {
   sha256: string;
 }
 
+export interface PromptPin {
+  name: string;
+  description?: string;
+  /** Hex SHA-256 of the canonical JSON of `{name, description, arguments}` (arguments as `{name, description, required}`). */
+  sha256: string;
+}
+
+export interface ResourceTemplatePin {
+  name: string;
+  uriTemplate: string;
+  description?: string;
+  /** Hex SHA-256 of the canonical JSON of `{name, uriTemplate, description, mimeType, annotations}`. */
+  sha256: string;
+}
+
+export interface InstructionsPin {
+  /** The server's `instructions` exactly as it sends them. */
+  text: string;
+  /** Hex SHA-256 of the canonical JSON of the string. */
+  sha256: string;
+}
+
 export interface VulnerabilityFinding {
   /** OSV id. */
   id: string;
@@ -158,6 +180,12 @@ export interface EvaluationPredicate {
   /** Absent when the manifest declares none. */
   permissions?: DeclaredPermissions;
   tools: ToolPin[];
+  /** Prompts pinned (`prompts/list`); absent when the server offers none and none is declared. */
+  prompts?: PromptPin[];
+  /** Resource templates pinned (`resources/templates/list`); absent like `prompts`. */
+  resourceTemplates?: ResourceTemplatePin[];
+  /** The server's `instructions` (from `initialize`) pinned; absent when it sends none. */
+  instructions?: InstructionsPin;
   vulnerabilities: VulnerabilityFinding[];
   controls: ControlResult[];
   trustLevel: TrustLevel;
@@ -257,6 +285,10 @@ function semanticProblems(
   problems.push(
     ...duplicates(records(value.controls), "id", (i) => fieldPath(base, "controls", i, "id")),
     ...duplicates(records(value.tools), "name", (i) => fieldPath(base, "tools", i, "name")),
+    ...duplicates(records(value.prompts), "name", (i) => fieldPath(base, "prompts", i, "name")),
+    ...duplicates(records(value.resourceTemplates), "name", (i) =>
+      fieldPath(base, "resourceTemplates", i, "name"),
+    ),
   );
   return problems;
 }

@@ -21,7 +21,18 @@ import {
   type VulnerabilityFinding,
 } from "../../policies/evaluation/predicate.ts";
 import {
+  compareDefinitions,
+  manifestDefinitionsAt,
+  pinInstructions,
+  pinPrompt,
+  pinResourceTemplate,
+  type ServerDefinitions,
+} from "../../policies/evaluation/server-definitions.ts";
+import {
+  INSTRUCTIONS_KEY,
   parseServerManifest,
+  PROMPTS_KEY,
+  RESOURCE_TEMPLATES_KEY,
   type ServerManifest,
 } from "../../policies/evaluation/server-manifest.ts";
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
@@ -73,6 +84,8 @@ export interface ReleaseEvaluation {
   vulnerabilities: { vulnerability: VulnerabilityFinding; file: string; line?: number }[];
   /** Tools as the server listed them; `undefined` when it was not listed. */
   exposedTools?: ToolDefinition[];
+  /** Instructions, prompts and resource templates as the server listed them; `undefined` when it was not listed. */
+  exposedDefinitions?: ServerDefinitions;
   notices: Notice[];
 }
 
@@ -166,10 +179,13 @@ async function observeTools(
   refuse: string | undefined,
 ): Promise<{
   exposed?: ToolDefinition[];
+  definitions?: ServerDefinitions;
   declaration: Observations["toolDeclaration"];
   safety: Observations["descriptionSafety"];
+  definitionPins: Observations["definitionPins"];
 }> {
   let exposed: ToolDefinition[] | undefined;
+  let definitions: ServerDefinitions | undefined;
   let skipped: string | undefined;
   if (refuse !== undefined) {
     skipped = `the server was ${refuse}`;
@@ -184,6 +200,7 @@ async function observeTools(
         ...(inputs.signal ? { signal: inputs.signal } : {}),
       });
       exposed = listed.tools;
+      definitions = listed.definitions;
       if (!listed.isolation.namespaces)
         notices.push({
           level: "warning",
@@ -216,7 +233,26 @@ async function observeTools(
     manifest.tools.length === 0 && (exposed === undefined || exposed.length === 0)
       ? { skipped: "no tool is declared or listed" }
       : { findings: dedupe(known) };
-  return { ...(exposed ? { exposed } : {}), declaration, safety };
+  const definitionFindings = compareDefinitions(
+    manifest.definitions,
+    definitions,
+    manifestDefinitionsAt(manifestFile, {
+      prompts: PROMPTS_KEY,
+      resourceTemplates: RESOURCE_TEMPLATES_KEY,
+      instructions: INSTRUCTIONS_KEY,
+    }),
+  );
+  const definitionPins: Observations["definitionPins"] =
+    definitions === undefined && definitionFindings.length === 0
+      ? { skipped: skipped ?? "the server was not listed" }
+      : { findings: definitionFindings };
+  return {
+    ...(exposed ? { exposed } : {}),
+    ...(definitions ? { definitions } : {}),
+    declaration,
+    safety,
+    definitionPins,
+  };
 }
 
 /** The same message for a declared and a listed tool is one finding. */
@@ -320,6 +356,7 @@ export async function evaluateRelease(
   const observations: Observations = {
     toolDeclaration: tools.declaration,
     descriptionSafety: tools.safety,
+    definitionPins: tools.definitionPins,
     permissionsDeclared: manifest.permissions !== undefined,
     manifestFile,
     vulnerabilities:
@@ -355,6 +392,13 @@ export async function evaluateRelease(
     failOnSeverity: inputs.settings.failOnSeverity,
   });
   const knownTools = tools.exposed ?? manifest.tools;
+  const known = tools.definitions ?? {
+    prompts: manifest.definitions.prompts,
+    resourceTemplates: manifest.definitions.resourceTemplates,
+    ...(manifest.definitions.instructions
+      ? { instructions: manifest.definitions.instructions.text }
+      : {}),
+  };
   const predicate: EvaluationPredicate = {
     evaluator: { ...inputs.evaluator, policyDigest: settingsDigest(inputs.settings) },
     time: inputs.now.toISOString(),
@@ -362,6 +406,13 @@ export async function evaluateRelease(
     ...(inputs.source ? { source: inputs.source } : {}),
     ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
     tools: pinTools(knownTools),
+    ...(known.prompts.length > 0 ? { prompts: known.prompts.map(pinPrompt) } : {}),
+    ...(known.resourceTemplates.length > 0
+      ? { resourceTemplates: known.resourceTemplates.map(pinResourceTemplate) }
+      : {}),
+    ...(known.instructions !== undefined
+      ? { instructions: pinInstructions(known.instructions) }
+      : {}),
     vulnerabilities: outcome.findings,
     controls,
     trustLevel: trustLevelOf(controls),
@@ -383,6 +434,7 @@ export async function evaluateRelease(
     lockfiles,
     vulnerabilities,
     ...(tools.exposed ? { exposedTools: tools.exposed } : {}),
+    ...(tools.definitions ? { exposedDefinitions: tools.definitions } : {}),
     notices,
   };
 }

@@ -42,6 +42,7 @@ function clean(overrides: Partial<Observations> = {}): Observations {
   return {
     toolDeclaration: { findings: [] },
     descriptionSafety: { findings: [] },
+    definitionPins: { findings: [] },
     permissionsDeclared: true,
     vulnerabilities: { findings: [] },
     pinning: { findings: [] },
@@ -63,6 +64,7 @@ describe("evaluation controls", () => {
         "CD-01:pass",
         "CD-02:pass",
         "CD-03:pass",
+        "CD-05:pass",
         "SC-02:pass",
         "SC-03:pass",
         "AI-03:pass",

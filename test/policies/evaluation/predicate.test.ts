@@ -131,7 +131,7 @@ test("nested problems and what the schema cannot say are reported together", () 
   // Expired before the evaluation: it cannot have waived anything.
   (vulns[0]!.ignored as Record<string, unknown>).expires = "2025-11-30T00:00:00Z";
   // A skipped control must say why.
-  delete controls[5]!.notes;
+  delete controls[6]!.notes;
   controls[2]!.id = "SC-02";
   // `sha256` fields hold bare hex; `…Digest` fields carry the prefix.
   tools[0]!.sha256 = `sha256:${tools[0]!.sha256 as string}`;
@@ -142,7 +142,7 @@ test("nested problems and what the schema cannot say are reported together", () 
   const paths = rejects(() => parsePredicate(bad), "EVALUATION_INVALID");
   assert.deepEqual([...paths].sort(), [
     "controls[2].id",
-    "controls[5].notes",
+    "controls[6].notes",
     "permissions.credentials[0].kind",
     "permissions.egress[0]",
     "permissions.egress[1].host",
@@ -418,6 +418,11 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
       resources: { cpu: "1", memory: "1Gi" },
     },
     tools: [{ ...valid().tools[0]!, outputSchemaSha256: sha256("{}") }],
+    prompts: [{ name: "args-prompt", description: "d", sha256: sha256("p") }],
+    resourceTemplates: [
+      { name: "t", uriTemplate: "demo://resource/{id}", description: "d", sha256: sha256("t") },
+    ],
+    instructions: { text: "Use the tools wisely.", sha256: sha256('"Use the tools wisely."') },
     vulnerabilities: [valid().vulnerabilities[0]!, valid().vulnerabilities[1]!],
     controls: [
       {
@@ -435,6 +440,22 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
   );
   const fromValue = new Set(valuePaths(complete, ""));
   assert.deepEqual([...fromSchema].sort(), [...fromValue].sort());
+});
+
+test("prompts, resource templates and instructions pins: names unique, hashes hex", () => {
+  const p = raw();
+  p.prompts = [
+    { name: "a", sha256: sha256("a") },
+    { name: "a", sha256: "ABC" },
+  ];
+  p.resourceTemplates = [{ name: "t", sha256: sha256("t") }];
+  p.instructions = { text: "x" };
+  assert.deepEqual(rejects(() => parsePredicate(p), "EVALUATION_INVALID").sort(), [
+    "instructions.sha256",
+    "prompts[1].name",
+    "prompts[1].sha256",
+    "resourceTemplates[0].uriTemplate",
+  ]);
 });
 
 test("the schema names itself and is draft-07", () => {
