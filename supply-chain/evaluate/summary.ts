@@ -44,7 +44,8 @@ function table(header: string[], rows: Cell[][]): string {
 
 /**
  * The job summary (GitHub-flavoured Markdown): verdict and level first, then findings by severity,
- * controls, vulnerabilities, tool pins and what was signed.
+ * controls, vulnerabilities, tool pins (and those of prompts, resource templates and instructions)
+ * and what was signed.
  */
 export function releaseSummary(
   evaluation: ReleaseEvaluation,
@@ -143,6 +144,22 @@ export function releaseSummary(
       ),
     );
   }
+  const otherPins: Cell[][] = [
+    ...(p.prompts ?? []).map((x): Cell[] => ["prompt", x.name, { code: x.sha256 }]),
+    ...(p.resourceTemplates ?? []).map((x): Cell[] => [
+      "resource template",
+      x.name,
+      { code: x.sha256 },
+    ]),
+    ...(p.instructions ? [["instructions", "", { code: p.instructions.sha256 }] as Cell[]] : []),
+  ];
+  if (otherPins.length > 0)
+    out.push(
+      "",
+      "### Prompt, resource template and instructions pins",
+      "",
+      table(["kind", "name", "sha256"], otherPins),
+    );
   out.push("", "### Signed", "");
   if (opts.signingError !== undefined) {
     out.push(`❌ Signing failed; nothing was attached: ${cell(opts.signingError)}`);
