@@ -40,6 +40,10 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
       lines.push(
         `         ${f.severity ? `[${f.severity}] ` : ""}${f.message}${f.location ? ` (${f.location})` : ""}`,
       );
+    for (const w of c.waived ?? [])
+      lines.push(
+        `         waived until ${w.expires} (${w.reason}): ${w.finding.message}${w.finding.location ? ` (${w.finding.location})` : ""}`,
+      );
   }
   for (const n of e.notices) lines.push(`${n.level}: ${n.message}`);
   return `${lines.join("\n")}\n`;

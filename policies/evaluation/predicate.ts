@@ -159,12 +159,26 @@ export interface ControlFinding {
   location?: string;
 }
 
+/** A control finding an ignore entry waived: what it matched, and the entry's reason and expiry. */
+export interface WaivedFinding {
+  finding: ControlFinding;
+  /** The tool (or prompt, resource template) the finding is about, as the entry matched it. */
+  tool?: string;
+  /** The field under it, e.g. `inputSchema.properties.x.description`. */
+  field?: string;
+  reason: string;
+  /** RFC 3339 date-time, later than the evaluation's `time`. */
+  expires: string;
+}
+
 export interface ControlResult {
   /** `SC-02`, `CD-03`, `PR-01`... */
   id: string;
   title?: string;
   status: ControlStatus;
   findings: ControlFinding[];
+  /** Findings waived by the ignore file: they do not count against the control. */
+  waived?: WaivedFinding[];
   /** Required when `status` is `skip`. */
   notes?: string;
 }
@@ -282,6 +296,16 @@ function semanticProblems(
         message: "must be later than time: an expired ignore entry waives nothing",
       });
   }
+  for (const [c, i] of records(value.controls))
+    for (const [w, j] of records(c.waived)) {
+      const path = fieldPath(base, "controls", i, "waived", j, "expires");
+      const expires = timeAt(path, w.expires);
+      if (time !== undefined && expires !== undefined && expires <= time)
+        problems.push({
+          path,
+          message: "must be later than time: an expired ignore entry waives nothing",
+        });
+    }
   problems.push(
     ...duplicates(records(value.controls), "id", (i) => fieldPath(base, "controls", i, "id")),
     ...duplicates(records(value.tools), "name", (i) => fieldPath(base, "tools", i, "name")),

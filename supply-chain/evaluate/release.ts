@@ -12,7 +12,14 @@ import {
   listedToolsAt,
   manifestToolsAt,
 } from "../../policies/evaluation/description-safety.ts";
-import { applyIgnores, type IgnoreOutcome } from "../../policies/evaluation/ignores.ts";
+import { findingSubject } from "../../policies/evaluation/finding-subject.ts";
+import {
+  applyControlWaivers,
+  applyIgnores,
+  describeEntry,
+  type ControlWaiverOutcome,
+  type IgnoreOutcome,
+} from "../../policies/evaluation/ignores.ts";
 import {
   isTrustLevelAtLeast,
   type ControlFinding,
@@ -31,6 +38,7 @@ import {
 import {
   INSTRUCTIONS_KEY,
   parseServerManifest,
+  TOOLS_KEY,
   PROMPTS_KEY,
   RESOURCE_TEMPLATES_KEY,
   type ServerManifest,
@@ -270,14 +278,33 @@ function expiredNotices(outcome: IgnoreOutcome, ignoreFile: string | undefined):
   return [
     ...outcome.expired.map(({ entry, finding }) => ({
       level: "warning" as const,
-      message: `ignore entry ${entry.id} expired on ${entry.expires}: ${finding.id} in ${finding.package.name}@${finding.version} is no longer ignored`,
+      message: `ignore entry ${describeEntry(entry)} expired on ${entry.expires}: ${finding.id} in ${finding.package.name}@${finding.version} is no longer ignored`,
       ...(ignoreFile ? { file: ignoreFile } : {}),
     })),
     ...outcome.unused.map((entry) => ({
       level: "warning" as const,
-      message: `ignore entry ${entry.id} matches no vulnerability found; remove it`,
+      message: `ignore entry ${describeEntry(entry)} matches no vulnerability found; remove it`,
       ...(ignoreFile ? { file: ignoreFile } : {}),
     })),
+  ];
+}
+
+function waiverNotices(outcome: ControlWaiverOutcome, ignoreFile: string | undefined): Notice[] {
+  const skipped = new Set(outcome.controls.filter((c) => c.status === "skip").map((c) => c.id));
+  return [
+    ...outcome.expired.map(({ entry, control, finding }) => ({
+      level: "warning" as const,
+      message: `ignore entry ${describeEntry(entry)} expired on ${entry.expires}: the ${control} finding "${finding.message}"${finding.location ? ` (${finding.location})` : ""} is no longer waived`,
+      ...(ignoreFile ? { file: ignoreFile } : {}),
+    })),
+    // A control that could not be checked found nothing to match: that says nothing of the entry.
+    ...outcome.unused
+      .filter((entry) => !skipped.has(entry.control))
+      .map((entry) => ({
+        level: "warning" as const,
+        message: `ignore entry ${describeEntry(entry)} matches no finding of ${entry.control}; remove it`,
+        ...(ignoreFile ? { file: ignoreFile } : {}),
+      })),
   ];
 }
 
@@ -388,9 +415,25 @@ export async function evaluateRelease(
     signing: inputs.signing,
     source: inputs.source,
   };
-  const controls = evaluateControls(observations, {
-    failOnSeverity: inputs.settings.failOnSeverity,
-  });
+  const declared = {
+    [TOOLS_KEY]: manifest.tools.map((t) => t.name),
+    [PROMPTS_KEY]: manifest.definitions.prompts.map((p) => p.name),
+    [RESOURCE_TEMPLATES_KEY]: manifest.definitions.resourceTemplates.map((t) => t.name),
+  };
+  const names = [
+    ...Object.values(declared).flat(),
+    ...(tools.exposed ?? []).map((t) => t.name),
+    ...(tools.definitions?.prompts ?? []).map((p) => p.name),
+    ...(tools.definitions?.resourceTemplates ?? []).map((t) => t.name),
+  ];
+  const waivers = applyControlWaivers(
+    evaluateControls(observations, { failOnSeverity: inputs.settings.failOnSeverity }),
+    inputs.settings.ignores,
+    inputs.now,
+    (f) => findingSubject(f, { manifestFile, declared, names }),
+  );
+  notices.push(...waiverNotices(waivers, ignoreFile));
+  const controls = waivers.controls;
   const knownTools = tools.exposed ?? manifest.tools;
   const known = tools.definitions ?? {
     prompts: manifest.definitions.prompts,

@@ -107,6 +107,31 @@ export function releaseSarif(
         partialFingerprints: { "mcpWardenControl/v1": `${control.id}|${f.location ?? ""}|${i}` },
       });
     });
+    // Waived findings stay visible, as accepted suppressions.
+    (control.waived ?? []).forEach((w, i) => {
+      const index = rule({
+        id: control.id,
+        shortDescription: { text: control.title ?? control.id },
+        properties: { tags: ["security", "mcp"] },
+      });
+      results.push({
+        ruleId: control.id,
+        ruleIndex: index,
+        level: "note",
+        message: { text: w.finding.message },
+        ...locations(findingPosition(w.finding.location, evaluation)),
+        partialFingerprints: {
+          "mcpWardenControl/v1": `${control.id}|${w.finding.location ?? ""}|waived-${i}`,
+        },
+        suppressions: [
+          {
+            kind: "external",
+            status: "accepted",
+            justification: `${w.reason} (until ${w.expires})`,
+          },
+        ],
+      });
+    });
   }
 
   return {

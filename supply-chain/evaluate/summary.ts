@@ -133,6 +133,21 @@ export function releaseSummary(
       "",
       table(["control", "severity", "finding", "where"], details),
     );
+  const waived = p.controls.flatMap((c) =>
+    (c.waived ?? []).map((w) => [
+      c.id,
+      w.finding.message,
+      w.finding.location ?? "",
+      `${w.reason} (until ${w.expires})`,
+    ]),
+  );
+  if (waived.length > 0)
+    out.push(
+      "",
+      "### Waived findings",
+      "",
+      table(["control", "finding", "where", "waived"], waived),
+    );
   if (p.tools.length > 0) {
     out.push(
       "",

@@ -430,6 +430,15 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
         title: "t",
         status: "fail",
         findings: [{ message: "m", severity: "high", location: "package-lock.json" }],
+        waived: [
+          {
+            finding: { message: "w", severity: "high", location: "tools/list:read_file.title" },
+            tool: "read_file",
+            field: "title",
+            reason: "reviewed",
+            expires: "2099-01-01T00:00:00Z",
+          },
+        ],
         notes: "n",
       },
     ],
@@ -455,6 +464,26 @@ test("prompts, resource templates and instructions pins: names unique, hashes he
     "prompts[1].name",
     "prompts[1].sha256",
     "resourceTemplates[0].uriTemplate",
+  ]);
+});
+
+test("a waived control finding records what it matched, and its waiver must not have expired", () => {
+  const p = raw();
+  const controls = p.controls as Record<string, unknown>[];
+  controls[3]!.waived = [
+    {
+      finding: { message: "hidden text", location: "tools/list:read_file.description" },
+      tool: "read_file",
+      field: "description",
+      reason: "reviewed",
+      expires: "2020-01-01T00:00:00Z",
+    },
+    { finding: { message: "m" }, reason: "" },
+  ];
+  assert.deepEqual(rejects(() => parsePredicate(p), "EVALUATION_INVALID").sort(), [
+    "controls[3].waived[0].expires",
+    "controls[3].waived[1].expires",
+    "controls[3].waived[1].reason",
   ]);
 });
 
