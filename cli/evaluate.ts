@@ -1,8 +1,11 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { SEVERITY_THRESHOLDS } from "../policies/evaluation/controls.ts";
+import { authorManifest } from "../policies/evaluation/manifest-authoring.ts";
 import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
+import { InputError } from "../policies/errors.ts";
 import type { TrustLevel } from "../policies/trust-level.ts";
 import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
@@ -21,6 +24,21 @@ export interface EvaluateIo {
 
 const FORMATS = ["text", "json", "sarif"] as const;
 
+/**
+ * How many definitions were hashed, and how many of those hashes are the pins the manifest
+ * declares: "hashed" alone means nothing held them to an approved definition.
+ */
+function pinCount(
+  pins: readonly { name: string; sha256: string }[],
+  declared: readonly { name: string; sha256?: string }[],
+): string {
+  const pinned = new Map(declared.map((d) => [d.name, d.sha256]));
+  const matching = pins.filter((p) => pinned.get(p.name) === p.sha256).length;
+  if (pins.length > 0 && matching === pins.length)
+    return `${pins.length} matching the declared pins`;
+  return `${pins.length} hashed, ${matching === 0 ? "none" : matching} matching the declared pins`;
+}
+
 function describe(e: ReleaseEvaluation, min: TrustLevel): string {
   const p = e.predicate;
   const lines = [
@@ -28,7 +46,25 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
     `verdict      ${p.verdict}`,
     `trust level  ${p.trustLevel}${isTrustLevelAtLeast(p.trustLevel, min) ? "" : ` (below the minimum ${min})`}`,
     `lockfiles    ${e.lockfiles.map((l) => `${l.file} (${l.packages.length} packages)`).join(", ") || "none"}`,
-    `tools        ${p.tools.length} pinned${e.exposedTools ? ", listed from the running server" : ", from the manifest only"}`,
+    `tools        ${pinCount(p.tools, e.manifest.tools)}${e.exposedTools ? ", listed from the running server" : ", from the manifest only"}`,
+    ...(p.prompts || p.resourceTemplates || p.instructions
+      ? [
+          `other pins   ${pinCount(
+            [
+              ...(p.prompts ?? []),
+              ...(p.resourceTemplates ?? []),
+              ...(p.instructions ? [{ name: "", ...p.instructions }] : []),
+            ],
+            [
+              ...e.manifest.definitions.prompts,
+              ...e.manifest.definitions.resourceTemplates,
+              ...(e.manifest.definitions.instructions
+                ? [{ name: "", ...e.manifest.definitions.instructions }]
+                : []),
+            ],
+          )} (${p.prompts?.length ?? 0} prompts, ${p.resourceTemplates?.length ?? 0} resource templates, ${p.instructions ? "instructions" : "no instructions"})`,
+        ]
+      : []),
     "",
     "controls",
   ];
@@ -69,6 +105,7 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       "tool-timeout": { type: "string", default: "60" },
       format: { type: "string", default: "text" },
       now: { type: "string" },
+      "write-manifest": { type: "boolean", default: false },
     },
   });
   const failOnSeverity = oneOf("fail-on-severity", values["fail-on-severity"], SEVERITY_THRESHOLDS);
@@ -87,21 +124,52 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
   const ignoreFile = values["ignore-file"];
   const ignores = ignoreFile ? await readIgnoreFile(resolve(cwd, ignoreFile), ignoreFile) : [];
 
-  const evaluation = await evaluateRelease(
-    {
-      manifestPath: resolve(cwd, values.manifest),
-      lockfiles:
-        values.lockfile.length === 0 ? "detect" : values.lockfile.map((l) => resolve(cwd, l)),
-      settings: { failOnSeverity, minTrustLevel, ignores },
-      vulnerabilities: await openVulnerabilitySource(db, (p) => resolve(cwd, p)),
-      signing: "none",
-      toolTimeoutMs: Math.round(timeout * 1000),
-      evaluator: { name: "mcp-warden", version: pkg.version },
-      now,
-      baseDir: cwd,
-    },
-    ignoreFile,
-  );
+  const manifestPath = resolve(cwd, values.manifest);
+  const release = {
+    manifestPath,
+    lockfiles:
+      values.lockfile.length === 0 ? "detect" : values.lockfile.map((l) => resolve(cwd, l)),
+    settings: { failOnSeverity, minTrustLevel, ignores },
+    vulnerabilities: await openVulnerabilitySource(db, (p) => resolve(cwd, p)),
+    signing: "none",
+    toolTimeoutMs: Math.round(timeout * 1000),
+    evaluator: { name: "mcp-warden", version: pkg.version },
+    now,
+    baseDir: cwd,
+  } as const;
+  let evaluation = await evaluateRelease(release, ignoreFile);
+  const written: string[] = [];
+  if (values["write-manifest"]) {
+    const tools = evaluation.exposedTools;
+    const definitions = evaluation.exposedDefinitions;
+    if (tools === undefined || definitions === undefined)
+      throw new InputError(
+        "INPUT_INVALID",
+        `--write-manifest: ${evaluation.manifestFile} was not written: ${
+          evaluation.predicate.controls.find((c) => c.id === "CD-01")?.notes ??
+          "the server was not listed"
+        }`,
+      );
+    const before = await readFile(manifestPath, "utf8");
+    const authored = authorManifest(before, { tools, definitions });
+    if (authored.text !== before) {
+      // Written beside and renamed over: an interrupted run never leaves half a manifest.
+      const temp = `${manifestPath}.${process.pid}.tmp`;
+      await writeFile(temp, authored.text);
+      await rename(temp, manifestPath);
+      // The evaluation is of the manifest as written, against the same listing.
+      evaluation = await evaluateRelease(
+        { ...release, listing: { tools, definitions } },
+        ignoreFile,
+      );
+    }
+    written.push(
+      authored.changes.length === 0
+        ? `${evaluation.manifestFile} already declares what the server exposes; nothing written`
+        : `wrote ${evaluation.manifestFile} (review the changes and commit them):`,
+      ...authored.changes.map((c) => `  ${c}`),
+    );
+  }
   const p = evaluation.predicate;
   if (format === "json") io.stdout(`${JSON.stringify(p, null, 2)}\n`);
   else if (format === "sarif")
@@ -109,5 +177,7 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       `${JSON.stringify(releaseSarif(evaluation, { threshold: failOnSeverity, version: pkg.version }), null, 2)}\n`,
     );
   else io.stdout(describe(evaluation, minTrustLevel));
+  // Machine formats keep stdout for the document.
+  if (written.length > 0) (format === "text" ? io.stdout : io.stderr)(`${written.join("\n")}\n`);
   return p.verdict === "pass" && isTrustLevelAtLeast(p.trustLevel, minTrustLevel) ? 0 : 1;
 }

@@ -46,6 +46,7 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
+import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
 import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilityMatch, VulnerabilitySource } from "../scan/types.ts";
@@ -71,6 +72,11 @@ export interface ReleaseInputs {
   now: Date;
   /** Paths in reports are relative to this directory (the workspace). */
   baseDir: string;
+  /**
+   * What the server exposed in an earlier run of this evaluation (`--write-manifest` evaluates the
+   * manifest it wrote against the listing it wrote it from); the server is not started again.
+   */
+  listing?: ServerListing;
   signal?: AbortSignal;
 }
 
@@ -195,7 +201,10 @@ async function observeTools(
   let exposed: ToolDefinition[] | undefined;
   let definitions: ServerDefinitions | undefined;
   let skipped: string | undefined;
-  if (refuse !== undefined) {
+  if (inputs.listing !== undefined) {
+    exposed = [...inputs.listing.tools];
+    definitions = inputs.listing.definitions;
+  } else if (refuse !== undefined) {
     skipped = `the server was ${refuse}`;
     notices.push({ level: "error", message: skipped, file: manifestFile });
   } else if (manifest.stdio === undefined) {

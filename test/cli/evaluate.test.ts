@@ -20,6 +20,7 @@ describe("mcp-warden evaluate", { timeout: 300_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), "mcp-warden-evaluate-"));
     entries["2025.3.28"] = await installNpmServer(NPM_SERVERS.filesystemOld);
     entries["2025.7.1"] = await installNpmServer(NPM_SERVERS.filesystem);
+    entries.everything = await installNpmServer(NPM_SERVERS.everything);
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -220,6 +221,123 @@ describe("mcp-warden evaluate", { timeout: 300_000 }, () => {
     );
     assert.match(r.stdout, /fail SC-02/);
     await assert.rejects(readFile(marker), "the server never ran");
+  });
+
+  test("--write-manifest declares and pins what the server exposes; later runs say what changed", async () => {
+    const ws = join(dir, "everything");
+    await mkdir(ws, { recursive: true });
+    // Hand-written, four-space indented, with a compact object: kept as it is.
+    const original = [
+      "{",
+      '    "name": "io.github.modelcontextprotocol/server-everything",',
+      '    "description": "Exercises every MCP feature.",',
+      '    "repository": { "url": "https://github.com/modelcontextprotocol/servers", "source": "github" },',
+      '    "version": "2026.8.31",',
+      '    "_meta": {',
+      `        "dev.mcp-warden/stdio": { "command": ${JSON.stringify(process.execPath)}, "args": [${JSON.stringify(entries.everything)}] }`,
+      "    }",
+      "}",
+      "",
+    ].join("\n");
+    await writeFile(join(ws, "server.json"), original);
+    const args = ["evaluate", "--vulnerability-db", OSV, "--min-trust-level", "L1"];
+
+    // Nothing declared: the server's tools, prompts, templates and instructions all fail.
+    const before = await runCli(args, { cwd: ws });
+    assert.equal(before.code, 1, before.stdout);
+    assert.match(before.stdout, /fail CD-01/);
+    assert.match(before.stdout, /fail CD-05/);
+    assert.match(before.stdout, /the server sends instructions \("# Everything Server/);
+    assert.match(
+      before.stdout,
+      /^tools +13 hashed, none matching the declared pins, listed from the running server$/m,
+    );
+
+    const first = await runCli([...args, "--write-manifest"], { cwd: ws });
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stdout, /^wrote server\.json \(review the changes and commit them\):$/m);
+    assert.match(first.stdout, /^ {2}permissions skeleton added/m);
+    assert.match(first.stdout, /^ {2}tool "echo" declared and pinned$/m);
+    assert.match(first.stdout, /^ {2}prompt "args-prompt" declared and pinned$/m);
+    assert.match(
+      first.stdout,
+      /^ {2}resource template "Dynamic Text Resource" declared and pinned$/m,
+    );
+    assert.match(first.stdout, /^ {2}instructions declared and pinned$/m);
+    // The evaluation shown is of the written manifest.
+    assert.match(first.stdout, /pass CD-01/);
+    assert.match(first.stdout, /pass CD-05/);
+    assert.match(
+      first.stdout,
+      /^tools +13 matching the declared pins, listed from the running server$/m,
+    );
+    assert.match(
+      first.stdout,
+      /^other pins +7 matching the declared pins \(4 prompts, 2 resource templates, instructions\)$/m,
+    );
+    const written = await readFile(join(ws, "server.json"), "utf8");
+    assert.ok(
+      written.startsWith(original.slice(0, original.indexOf("}\n    }"))),
+      "the rest is kept",
+    );
+    assert.match(written, /\n {8}"dev\.mcp-warden\/tools": \[\n {12}\{\n {16}"name": "echo",/);
+
+    // Review, commit, run again: everything passes and nothing is rewritten.
+    const again = await runCli(args, { cwd: ws });
+    assert.equal(again.code, 0, again.stdout);
+    const unchanged = await runCli([...args, "--write-manifest"], { cwd: ws });
+    assert.match(
+      unchanged.stdout,
+      /server\.json already declares what the server exposes; nothing written/,
+    );
+    assert.equal(await readFile(join(ws, "server.json"), "utf8"), written);
+
+    // A declaration that no longer matches (as after the server changed): the diff says what.
+    const manifest = JSON.parse(written) as {
+      _meta: Record<string, { name: string; description: string }[]>;
+    };
+    manifest._meta["dev.mcp-warden/prompts"]![1]!.description = "A prompt with two arguments.";
+    await writeFile(join(ws, "server.json"), JSON.stringify(manifest, null, 4));
+    const drift = await runCli(args, { cwd: ws });
+    assert.equal(drift.code, 1, drift.stdout);
+    assert.match(
+      drift.stdout,
+      /prompt "args-prompt" is exposed with another definition than declared: description: "A prompt with two arguments\." → "A prompt with two arguments, one required and one optional" \(prompts\/list:args-prompt\)/,
+    );
+    const sarif = await runCli([...args, "--format", "sarif"], { cwd: ws });
+    assert.match(sarif.stdout, /description: \\"A prompt with two arguments\.\\" → /);
+    const rewrite = await runCli([...args, "--write-manifest", "--format", "json"], { cwd: ws });
+    assert.equal(rewrite.code, 0, rewrite.stderr);
+    assert.match(
+      rewrite.stderr,
+      /prompt "args-prompt" changed: description: "A prompt with two arguments\." → "A prompt with two arguments, one required and one optional"/,
+    );
+    const predicate = parsePredicate(JSON.parse(rewrite.stdout));
+    assert.equal(predicate.prompts?.length, 4);
+    assert.equal(predicate.resourceTemplates?.length, 2);
+    assert.match(predicate.instructions?.text ?? "", /^# Everything Server/);
+  });
+
+  test("--write-manifest refuses when the server cannot be listed, and writes nothing", async () => {
+    const ws = await release("2025.7.1");
+    const manifest = JSON.parse(await readFile(join(ws, "server.json"), "utf8")) as {
+      _meta: Record<string, unknown>;
+    };
+    manifest._meta["dev.mcp-warden/stdio"] = {
+      command: process.execPath,
+      args: ["-e", "process.exit(3)"],
+    };
+    const text = JSON.stringify(manifest);
+    await writeFile(join(ws, "server.json"), text);
+    const r = await runCli(["evaluate", "--vulnerability-db", OSV, "--write-manifest"], {
+      cwd: ws,
+    });
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(
+      r.stderr,
+      /--write-manifest: server\.json was not written: the server could not be listed/,
+    );
+    assert.equal(await readFile(join(ws, "server.json"), "utf8"), text);
   });
 
   test("bad input exits 2 naming the file or flag", async () => {
