@@ -9,7 +9,7 @@ import type {
   PromptPin,
   ResourceTemplatePin,
 } from "./predicate.ts";
-import { canonicalSha256, repeatedNames, type JsonObject } from "./tool-pins.ts";
+import { canonicalSha256, readNamedList, type JsonObject } from "./tool-pins.ts";
 
 /**
  * What else a model reads from a server besides its tools (control CD-05): the `instructions` of
@@ -183,10 +183,8 @@ export function readPromptDefinitions(
   value: unknown,
   base: string,
 ): { prompts: PromptDefinition[]; problems: FieldProblem[] } {
-  const problems = promptListValidator.problems(value, base);
-  if (problems.length > 0 || !promptListValidator.is(value)) return { prompts: [], problems };
-  problems.push(...repeatedNames(value, base));
-  return { prompts: value.map(promptDefinition), problems };
+  const { items, problems } = readNamedList(promptListValidator, promptDefinition, value, base);
+  return { prompts: items, problems };
 }
 
 /** Reads a `resourceTemplates` array as a server returned it; names unique. */
@@ -194,11 +192,8 @@ export function readResourceTemplateDefinitions(
   value: unknown,
   base: string,
 ): { resourceTemplates: ResourceTemplateDefinition[]; problems: FieldProblem[] } {
-  const problems = templateListValidator.problems(value, base);
-  if (problems.length > 0 || !templateListValidator.is(value))
-    return { resourceTemplates: [], problems };
-  problems.push(...repeatedNames(value, base));
-  return { resourceTemplates: value.map(templateDefinition), problems };
+  const read = readNamedList(templateListValidator, templateDefinition, value, base);
+  return { resourceTemplates: read.items, problems: read.problems };
 }
 
 /** Declared prompts, reduced to the definition plus their pin. */

@@ -92,12 +92,14 @@ export function releaseSarif(
 
   for (const control of evaluation.predicate.controls) {
     if (control.id === "SC-02") continue; // vulnerabilities are reported one by one above
-    control.findings.forEach((f: ControlFinding, i) => {
-      const index = rule({
+    const controlRule = () =>
+      rule({
         id: control.id,
         shortDescription: { text: control.title ?? control.id },
         properties: { tags: ["security", "mcp"] },
       });
+    control.findings.forEach((f: ControlFinding, i) => {
+      const index = controlRule();
       results.push({
         ruleId: control.id,
         ruleIndex: index,
@@ -109,11 +111,7 @@ export function releaseSarif(
     });
     // Waived findings stay visible, as accepted suppressions.
     (control.waived ?? []).forEach((w, i) => {
-      const index = rule({
-        id: control.id,
-        shortDescription: { text: control.title ?? control.id },
-        properties: { tags: ["security", "mcp"] },
-      });
+      const index = controlRule();
       results.push({
         ruleId: control.id,
         ruleIndex: index,

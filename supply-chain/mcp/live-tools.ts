@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import pkg from "../../package.json" with { type: "json" };
-import { errorMessage, WardenError } from "../../policies/errors.ts";
+import { errorMessage, WardenError, type FieldProblem } from "../../policies/errors.ts";
 import { isRecord } from "../../policies/guards.ts";
 import { McpServerError } from "./errors.ts";
 import { readToolDefinitions, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
@@ -97,44 +97,55 @@ async function listWith(
     const definitions: ServerDefinitions = { prompts: [], resourceTemplates: [] };
     const instructions = client.getInstructions();
     if (instructions !== undefined) definitions.instructions = instructions;
-    let tools: ToolDefinition[] = [];
-    if (capabilities?.tools !== undefined) {
-      const raw = await listPages(transport, "tools/list", "tools", maxPages, (cursor) =>
-        client.listTools(cursor, requestOptions),
+    // Every page of one listing, read by `read`; invalid items fail the listing, naming them.
+    const list = async <T>(
+      method: ListMethod,
+      field: string,
+      what: string,
+      request: (params: { cursor?: string }) => Promise<{ nextCursor?: string | undefined }>,
+      read: (raw: unknown[], base: string) => { items: T[]; problems: FieldProblem[] },
+    ): Promise<T[]> => {
+      const raw = await listPages(transport, method, field, maxPages, request);
+      const { items, problems } = read(raw, method);
+      if (problems.length > 0)
+        throw failure(stdio, transport, `returned invalid ${what}`, undefined, problems);
+      return items;
+    };
+    const tools =
+      capabilities?.tools === undefined
+        ? []
+        : await list(
+            "tools/list",
+            "tools",
+            "tools",
+            (c) => client.listTools(c, requestOptions),
+            (raw, base) => {
+              const r = readToolDefinitions(raw, base);
+              return { items: r.tools, problems: r.problems };
+            },
+          );
+    if (capabilities?.prompts !== undefined)
+      definitions.prompts = await list(
+        "prompts/list",
+        "prompts",
+        "prompts",
+        (c) => client.listPrompts(c, requestOptions),
+        (raw, base) => {
+          const r = readPromptDefinitions(raw, base);
+          return { items: r.prompts, problems: r.problems };
+        },
       );
-      const read = readToolDefinitions(raw, "tools/list");
-      if (read.problems.length > 0)
-        throw failure(stdio, transport, "returned invalid tools", undefined, read.problems);
-      tools = read.tools;
-    }
-    if (capabilities?.prompts !== undefined) {
-      const raw = await listPages(transport, "prompts/list", "prompts", maxPages, (cursor) =>
-        client.listPrompts(cursor, requestOptions),
-      );
-      const read = readPromptDefinitions(raw, "prompts/list");
-      if (read.problems.length > 0)
-        throw failure(stdio, transport, "returned invalid prompts", undefined, read.problems);
-      definitions.prompts = read.prompts;
-    }
-    if (capabilities?.resources !== undefined) {
-      const raw = await listPages(
-        transport,
+    if (capabilities?.resources !== undefined)
+      definitions.resourceTemplates = await list(
         "resources/templates/list",
         "resourceTemplates",
-        maxPages,
-        (cursor) => client.listResourceTemplates(cursor, requestOptions),
+        "resource templates",
+        (c) => client.listResourceTemplates(c, requestOptions),
+        (raw, base) => {
+          const r = readResourceTemplateDefinitions(raw, base);
+          return { items: r.resourceTemplates, problems: r.problems };
+        },
       );
-      const read = readResourceTemplateDefinitions(raw, "resources/templates/list");
-      if (read.problems.length > 0)
-        throw failure(
-          stdio,
-          transport,
-          "returned invalid resource templates",
-          undefined,
-          read.problems,
-        );
-      definitions.resourceTemplates = read.resourceTemplates;
-    }
     return { tools, definitions };
   };
   try {
