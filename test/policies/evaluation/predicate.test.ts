@@ -21,6 +21,13 @@ import {
   sha256Hex,
   type EvaluationPredicate,
 } from "../../../policies/evaluation/predicate.ts";
+import {
+  pinInstructions,
+  pinPrompt,
+  pinResourceTemplate,
+  readPromptDefinitions,
+  readResourceTemplateDefinitions,
+} from "../../../policies/evaluation/server-definitions.ts";
 import type { ImageFacts } from "../../../policies/workload/image-evidence.ts";
 import type { TrustLevel } from "../../../policies/trust-level.ts";
 import { imageRules } from "../../../policies/workload/rules/image.ts";
@@ -492,4 +499,24 @@ test("the schema names itself and is draft-07", () => {
   assert.equal(s.$id, PREDICATE_SCHEMA_ID);
   assert.equal(s.$id, "https://mcp-warden.dev/evaluation/v1/schema.json");
   assert.equal(s.$schema, "http://json-schema.org/draft-07/schema#");
+});
+
+test("a recorded evaluation of server-everything pins its prompts, resource templates and instructions", () => {
+  // `mcp-warden evaluate --write-manifest --format json` on the published server-everything.
+  const recorded = parsePredicate(fixture("everything-predicate.json"));
+  const listed = JSON.parse(
+    readFileSync(
+      new URL("../../fixtures/mcp/server-everything@2026.8.31.definitions.json", import.meta.url),
+      "utf8",
+    ),
+  ) as { prompts: unknown; resourceTemplates: unknown; instructions: string };
+  const prompts = readPromptDefinitions(listed.prompts, "prompts").prompts;
+  const templates = readResourceTemplateDefinitions(
+    listed.resourceTemplates,
+    "resourceTemplates",
+  ).resourceTemplates;
+  assert.deepEqual(recorded.prompts, prompts.map(pinPrompt));
+  assert.deepEqual(recorded.resourceTemplates, templates.map(pinResourceTemplate));
+  assert.deepEqual(recorded.instructions, pinInstructions(listed.instructions));
+  assert.equal(recorded.controls.find((c) => c.id === "CD-05")?.status, "pass");
 });
