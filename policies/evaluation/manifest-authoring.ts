@@ -143,7 +143,7 @@ function render(value: Json, depth: number, layout: Layout): string {
 
 function member(key: string, value: Json, depth: number, layout: Layout): string {
   const sep = layout.compact ? "" : `${layout.newline}${layout.unit.repeat(depth)}`;
-  return `,${sep}${JSON.stringify(key)}: ${render(value, depth, layout)}`;
+  return `,${sep}${JSON.stringify(key)}:${layout.compact ? "" : " "}${render(value, depth, layout)}`;
 }
 
 interface Edit {

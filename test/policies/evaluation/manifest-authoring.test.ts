@@ -128,7 +128,7 @@ describe("authoring the manifest", () => {
     });
     assert.equal(
       out.text,
-      '{"name":"io.github.a/b","description":"d","version":"1.0.0","_meta": {"dev.mcp-warden/permissions":{"egress":[],"ingress":{"agents":[]},"filesystem":[],"credentials":[]},"dev.mcp-warden/tools":[]}}',
+      '{"name":"io.github.a/b","description":"d","version":"1.0.0","_meta":{"dev.mcp-warden/permissions":{"egress":[],"ingress":{"agents":[]},"filesystem":[],"credentials":[]},"dev.mcp-warden/tools":[]}}',
     );
     const crlf =
       '{\r\n  "name": "io.github.a/b",\r\n  "description": "d",\r\n  "version": "1.0.0",\r\n  "_meta": {\r\n    "dev.mcp-warden/tools": []\r\n  }\r\n}\r\n';
