@@ -62,7 +62,7 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
                 ? [{ name: "", ...e.manifest.definitions.instructions }]
                 : []),
             ],
-          )} (${p.prompts?.length ?? 0} prompts, ${p.resourceTemplates?.length ?? 0} resource templates, ${p.instructions ? "instructions" : "no instructions"})`,
+          )} (${p.prompts?.length ?? 0} prompts, ${p.resourceTemplates?.length ?? 0} resource templates, ${p.instructions ? "instructions" : "no instructions"})${e.exposedDefinitions ? "" : ", from the manifest only"}`,
         ]
       : []),
     "",
