@@ -24,6 +24,7 @@ export const INPUT_NAMES = [
   "github-token",
   "insecure-registries",
   "kubernetes-manifests",
+  "write-manifest",
   "tool-timeout",
   "fulcio-url",
   "rekor-url",
@@ -65,6 +66,8 @@ export interface ActionInputs {
   minTrustLevel: TrustLevel;
   registry: { username?: string; password?: string; githubToken?: string; insecure: string[] };
   kubernetesManifests?: string;
+  /** Write the manifest with what the server exposes, as a file of the run's output (`manifest`). */
+  writeManifest: boolean;
   toolTimeoutMs: number;
 }
 
@@ -189,6 +192,9 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
       ...(get("registry-password") !== "" ? { password: get("registry-password") } : {}),
       ...(get("github-token") !== "" ? { githubToken: get("github-token") } : {}),
     },
+    writeManifest:
+      oneOf("write-manifest", get("write-manifest") || "false", ["false", "true"], problems) ===
+      "true",
     toolTimeoutMs: Math.round(timeout * 1000),
   };
   const ignoreFile = optional(get("ignore-file"));

@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, rename, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, mkdtemp, readFile, rename, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import { errorMessage, InputError, type WardenError } from "../policies/errors.ts";
 import { meetsThreshold } from "../policies/evaluation/controls.ts";
 import { isTrustLevelAtLeast, type SourceInfo } from "../policies/evaluation/predicate.ts";
 import type { IgnoreEntry } from "../policies/evaluation/ignores.ts";
+import { authorManifest } from "../policies/evaluation/manifest-authoring.ts";
 import { parseImageReference, type ImageReference } from "../policies/workload/image-reference.ts";
 import {
   evaluateRelease,
@@ -30,7 +31,8 @@ export type OutputName =
   | "sarif"
   | "signature"
   | "attestation"
-  | "kubernetes-manifests";
+  | "kubernetes-manifests"
+  | "manifest";
 
 export interface Annotation {
   file?: string;
@@ -158,8 +160,9 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
       : await readIgnoreFile(resolve(ctx.workspace, inputs.ignoreFile), inputs.ignoreFile);
   const signing = await signingSetup(inputs.signing, ctx.idToken);
   const evaluation = await evaluate(inputs, ctx, ignores, now);
-  await writeReports(evaluation, inputs, ctx, image.pinned);
+  const outDir = await writeReports(evaluation, inputs, ctx, image.pinned);
   await writeKubernetesManifests(evaluation, inputs, ctx, image.pinned);
+  await writeAuthoredManifest(evaluation, inputs, ctx, outDir);
   annotate(evaluation, inputs, ctx.reporter);
   // The evaluation is attached whatever its verdict: a failing one is a record, and the webhook
   // denies on it. The image signature alone approves nothing.
@@ -241,13 +244,16 @@ async function evaluate(
   );
 }
 
-/** The predicate JSON and the SARIF report, and the outputs that name them and the verdict. */
+/**
+ * The predicate JSON and the SARIF report, and the outputs that name them and the verdict.
+ * Returns the run's own output directory.
+ */
 async function writeReports(
   evaluation: ReleaseEvaluation,
   inputs: ActionInputs,
   ctx: ActionContext,
   pinned: string,
-): Promise<void> {
+): Promise<string> {
   const { predicate } = evaluation;
   // A directory of this run's own: a second step in the same job does not overwrite these files.
   await mkdir(ctx.tempDir, { recursive: true });
@@ -266,6 +272,47 @@ async function writeReports(
   reporter.setOutput("sarif", sarifPath);
   reporter.setOutput("verdict", predicate.verdict);
   reporter.setOutput("trust-level", predicate.trustLevel);
+  return outDir;
+}
+
+/**
+ * With `write-manifest: true`, the manifest with what the running server exposes (tools, prompts,
+ * resource templates, instructions, pinned; a permissions skeleton if none is declared), written
+ * into the run's output directory for an artifact — the workspace is never changed — and what
+ * changed, in the log.
+ */
+async function writeAuthoredManifest(
+  evaluation: ReleaseEvaluation,
+  inputs: ActionInputs,
+  ctx: ActionContext,
+  outDir: string,
+): Promise<void> {
+  const { reporter } = ctx;
+  const tools = evaluation.exposedTools;
+  const definitions = evaluation.exposedDefinitions;
+  if (!inputs.writeManifest || tools === undefined || definitions === undefined) {
+    if (inputs.writeManifest)
+      reporter.warning(
+        `write-manifest: the manifest was not written: the server was not listed (${
+          evaluation.predicate.controls.find((c) => c.id === "CD-01")?.notes ?? "see CD-01"
+        })`,
+      );
+    reporter.setOutput("manifest", "");
+    return;
+  }
+  const source = resolve(ctx.workspace, inputs.manifest);
+  const authored = authorManifest(await readFile(source, "utf8"), { tools, definitions });
+  const file = join(outDir, basename(source));
+  await writeFile(file, authored.text);
+  reporter.info(
+    authored.changes.length === 0
+      ? `write-manifest: ${evaluation.manifestFile} already declares what the server exposes`
+      : [
+          `write-manifest: wrote ${file} (review the changes and commit them as ${evaluation.manifestFile}):`,
+          ...authored.changes.map((c) => `  ${oneLine(c)}`),
+        ].join("\n"),
+  );
+  reporter.setOutput("manifest", file);
 }
 
 /** With `kubernetes-manifests`, the Deployment, ServiceAccount and NetworkPolicy for `pinned`. */

@@ -1,8 +1,11 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { SEVERITY_THRESHOLDS } from "../policies/evaluation/controls.ts";
+import { authorManifest } from "../policies/evaluation/manifest-authoring.ts";
 import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
+import { InputError } from "../policies/errors.ts";
 import type { TrustLevel } from "../policies/trust-level.ts";
 import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
@@ -25,6 +28,21 @@ export interface EvaluateIo {
 
 const FORMATS = ["text", "json", "sarif"] as const;
 
+/**
+ * How many definitions were hashed, and how many of those hashes are the pins the manifest
+ * declares: "hashed" alone means nothing held them to an approved definition.
+ */
+function pinCount(
+  pins: readonly { name: string; sha256: string }[],
+  declared: readonly { name: string; sha256?: string }[],
+): string {
+  const pinned = new Map(declared.map((d) => [d.name, d.sha256]));
+  const matching = pins.filter((p) => pinned.get(p.name) === p.sha256).length;
+  if (pins.length > 0 && matching === pins.length)
+    return `${pins.length} matching the declared pins`;
+  return `${pins.length} hashed, ${matching === 0 ? "none" : matching} matching the declared pins`;
+}
+
 function describe(e: ReleaseEvaluation, min: TrustLevel): string {
   const p = e.predicate;
   const lines = [
@@ -37,7 +55,25 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
           `image        ${e.image.reference} (${e.image.inventory.image}): ${e.image.inventory.packages.length} packages in ${e.image.inventory.stats.layers} layers`,
         ]
       : []),
-    `tools        ${p.tools.length} pinned${e.exposedTools ? ", listed from the running server" : ", from the manifest only"}`,
+    `tools        ${pinCount(p.tools, e.manifest.tools)}${e.exposedTools ? ", listed from the running server" : ", from the manifest only"}`,
+    ...(p.prompts || p.resourceTemplates || p.instructions
+      ? [
+          `other pins   ${pinCount(
+            [
+              ...(p.prompts ?? []),
+              ...(p.resourceTemplates ?? []),
+              ...(p.instructions ? [{ name: "", ...p.instructions }] : []),
+            ],
+            [
+              ...e.manifest.definitions.prompts,
+              ...e.manifest.definitions.resourceTemplates,
+              ...(e.manifest.definitions.instructions
+                ? [{ name: "", ...e.manifest.definitions.instructions }]
+                : []),
+            ],
+          )} (${p.prompts?.length ?? 0} prompts, ${p.resourceTemplates?.length ?? 0} resource templates, ${p.instructions ? "instructions" : "no instructions"})${e.exposedDefinitions ? "" : ", from the manifest only"}`,
+        ]
+      : []),
     "",
     "controls",
   ];
@@ -48,6 +84,10 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
     for (const f of c.findings)
       lines.push(
         `         ${f.severity ? `[${f.severity}] ` : ""}${f.message}${f.location ? ` (${f.location})` : ""}`,
+      );
+    for (const w of c.waived ?? [])
+      lines.push(
+        `         waived until ${w.expires} (${w.reason}): ${w.finding.message}${w.finding.location ? ` (${w.finding.location})` : ""}`,
       );
   }
   for (const n of e.notices) lines.push(`${n.level}: ${n.message}`);
@@ -79,6 +119,7 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       "registry-config": { type: "string" },
       "insecure-registry": { type: "string", multiple: true, default: [] as string[] },
       "registry-timeout": { type: "string", default: "10000" },
+      "write-manifest": { type: "boolean", default: false },
     },
   });
   const failOnSeverity = oneOf("fail-on-severity", values["fail-on-severity"], SEVERITY_THRESHOLDS);
@@ -102,22 +143,53 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       ? undefined
       : await readImage(values.image, values.platform, registryAccess(values));
 
-  const evaluation = await evaluateRelease(
-    {
-      manifestPath: resolve(cwd, values.manifest),
-      lockfiles:
-        values.lockfile.length === 0 ? "detect" : values.lockfile.map((l) => resolve(cwd, l)),
-      settings: { failOnSeverity, minTrustLevel, ignores },
-      vulnerabilities: await openVulnerabilitySource(db, (p) => resolve(cwd, p)),
-      signing: "none",
-      toolTimeoutMs: Math.round(timeout * 1000),
-      evaluator: { name: "mcp-warden", version: pkg.version },
-      now,
-      baseDir: cwd,
-      ...(image ? { image } : {}),
-    },
-    ignoreFile,
-  );
+  const manifestPath = resolve(cwd, values.manifest);
+  const release = {
+    manifestPath,
+    lockfiles:
+      values.lockfile.length === 0 ? "detect" : values.lockfile.map((l) => resolve(cwd, l)),
+    settings: { failOnSeverity, minTrustLevel, ignores },
+    vulnerabilities: await openVulnerabilitySource(db, (p) => resolve(cwd, p)),
+    signing: "none",
+    toolTimeoutMs: Math.round(timeout * 1000),
+    evaluator: { name: "mcp-warden", version: pkg.version },
+    now,
+    baseDir: cwd,
+    ...(image ? { image } : {}),
+  } as const;
+  let evaluation = await evaluateRelease(release, ignoreFile);
+  const written: string[] = [];
+  if (values["write-manifest"]) {
+    const tools = evaluation.exposedTools;
+    const definitions = evaluation.exposedDefinitions;
+    if (tools === undefined || definitions === undefined)
+      throw new InputError(
+        "INPUT_INVALID",
+        `--write-manifest: ${evaluation.manifestFile} was not written: ${
+          evaluation.predicate.controls.find((c) => c.id === "CD-01")?.notes ??
+          "the server was not listed"
+        }`,
+      );
+    const before = await readFile(manifestPath, "utf8");
+    const authored = authorManifest(before, { tools, definitions });
+    if (authored.text !== before) {
+      // Written beside and renamed over: an interrupted run never leaves half a manifest.
+      const temp = `${manifestPath}.${process.pid}.tmp`;
+      await writeFile(temp, authored.text);
+      await rename(temp, manifestPath);
+      // The evaluation is of the manifest as written, against the same listing.
+      evaluation = await evaluateRelease(
+        { ...release, listing: { tools, definitions } },
+        ignoreFile,
+      );
+    }
+    written.push(
+      authored.changes.length === 0
+        ? `${evaluation.manifestFile} already declares what the server exposes; nothing written`
+        : `wrote ${evaluation.manifestFile} (review the changes and commit them):`,
+      ...authored.changes.map((c) => `  ${c}`),
+    );
+  }
   const p = evaluation.predicate;
   if (format === "json") io.stdout(`${JSON.stringify(p, null, 2)}\n`);
   else if (format === "sarif")
@@ -125,6 +197,8 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       `${JSON.stringify(releaseSarif(evaluation, { threshold: failOnSeverity, version: pkg.version }), null, 2)}\n`,
     );
   else io.stdout(describe(evaluation, minTrustLevel));
+  // Machine formats keep stdout for the document.
+  if (written.length > 0) (format === "text" ? io.stdout : io.stderr)(`${written.join("\n")}\n`);
   return p.verdict === "pass" && isTrustLevelAtLeast(p.trustLevel, minTrustLevel) ? 0 : 1;
 }
 

@@ -18,7 +18,7 @@ export const USAGE = `usage:
                    [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE] [--no-pull-secrets]
   mcp-warden evaluate [--manifest server.json] [--lockfile FILE]... [--vulnerability-db osv|URL|PATH] [--ignore-file FILE]
                    [--fail-on-severity critical|high|medium|low|none] [--min-trust-level L1..L4] [--tool-timeout 60]
-                   [--format text|json|sarif] [--now ISO8601]
+                   [--format text|json|sarif] [--now ISO8601] [--write-manifest]
                    [--image REF [--platform os/arch[/variant]] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
   mcp-warden --help
 
@@ -31,7 +31,10 @@ verify  looks an image up in its registry: its signatures and evaluation attesta
 evaluate runs the GitHub Action's evaluation of an MCP server release locally: the manifest and
         its declared permissions, the tools the running server lists (stdio), the lockfiles next
         to the manifest against OSV advisories (the API or an offline database), and with --image
-        the packages installed in the image's own layers (control SC-04); nothing is signed. Exit 0 when the verdict passes at --min-trust-level or above.
+        the packages installed in the image's own layers (control SC-04); nothing is signed. Exit 0
+        when the verdict passes at --min-trust-level or above. --write-manifest writes the tools,
+        prompts, resource templates and instructions the server exposes, pinned, and a permissions
+        skeleton into the manifest's _meta, says what changed, and evaluates it.
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
         HTTPS. Cluster state comes from --kubeconfig, $KUBECONFIG or the pod's service account;
         without any, it serves with empty cluster state and says so.

@@ -55,6 +55,8 @@ export const CONTROL_TITLES = {
     "Tool names and descriptions carry no hidden instructions, invisible text or encoded payloads",
   "CD-04":
     "The server's tools do not combine untrusted content, private data and a way to send data out",
+  "CD-05":
+    "The prompts, resource templates and instructions the server exposes are the declared ones, as pinned",
   "SC-02": "No known vulnerability at or above the severity threshold in the dependency tree",
   "SC-03": "Dependencies are pinned to exact versions with integrity hashes",
   "SC-04":
@@ -69,13 +71,13 @@ export type ControlId = keyof typeof CONTROL_TITLES;
 /**
  * The controls each level requires on top of the levels below, after MTF's levels: L1 Basic (valid
  * manifest, tool declarations), L2 Standard (vulnerability scanning, pinning, description safety,
- * no toxic flow between the tools),
+ * no toxic flow between the tools, pins of prompts, resource templates and instructions),
  * L3 Verified (signing, provenance, permission and credential scope declaration), L4 Attested
  * (the signature itself proves which workflow built the release).
  */
 export const LEVEL_REQUIREMENTS: Record<TrustLevel, readonly ControlId[]> = {
   L1: ["AI-01", "CD-01"],
-  L2: ["SC-02", "SC-03", "CD-03", "CD-04"],
+  L2: ["SC-02", "SC-03", "CD-03", "CD-04", "CD-05"],
   L3: ["AI-03", "PR-01", "PR-02", "CD-02"],
   L4: ["PR-03"],
 };
@@ -91,6 +93,11 @@ export interface Observations {
    * Absent when the caller did not look, which skips CD-04.
    */
   toolFlows?: { findings: ControlFinding[] } | { skipped: string };
+  /**
+   * Prompts, resource templates and instructions against their declarations and pins; `skipped`
+   * when the server could not be listed (and no declared pin betrays an edit).
+   */
+  definitionPins: { findings: ControlFinding[] } | { skipped: string };
   /** Whether the manifest declares permissions. */
   permissionsDeclared: boolean;
   /** The manifest as reports name it (`servers/x/server.json`); `server.json` when absent. */
@@ -248,6 +255,7 @@ export function evaluateControls(obs: Observations, settings: ControlSettings): 
         }),
     control("CD-03", obs.descriptionSafety),
     control("CD-04", obs.toolFlows ?? { skipped: "cross-tool risk was not examined" }),
+    control("CD-05", obs.definitionPins),
     vulnerabilityControl("SC-02", obs.vulnerabilities, settings),
     control("SC-03", obs.pinning),
     ...(obs.imageVulnerabilities === undefined

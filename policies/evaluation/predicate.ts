@@ -118,6 +118,28 @@ export interface ToolPin {
   sha256: string;
 }
 
+export interface PromptPin {
+  name: string;
+  description?: string;
+  /** Hex SHA-256 of the canonical JSON of `{name, description, arguments}` (arguments as `{name, description, required}`). */
+  sha256: string;
+}
+
+export interface ResourceTemplatePin {
+  name: string;
+  uriTemplate: string;
+  description?: string;
+  /** Hex SHA-256 of the canonical JSON of `{name, uriTemplate, description, mimeType, annotations}`. */
+  sha256: string;
+}
+
+export interface InstructionsPin {
+  /** The server's `instructions` exactly as it sends them. */
+  text: string;
+  /** Hex SHA-256 of the canonical JSON of the string. */
+  sha256: string;
+}
+
 export interface VulnerabilityFinding {
   /** OSV id. */
   id: string;
@@ -137,12 +159,26 @@ export interface ControlFinding {
   location?: string;
 }
 
+/** A control finding an ignore entry waived: what it matched, and the entry's reason and expiry. */
+export interface WaivedFinding {
+  finding: ControlFinding;
+  /** The tool (or prompt, resource template) the finding is about, as the entry matched it. */
+  tool?: string;
+  /** The field under it, e.g. `inputSchema.properties.x.description`. */
+  field?: string;
+  reason: string;
+  /** RFC 3339 date-time, later than the evaluation's `time`. */
+  expires: string;
+}
+
 export interface ControlResult {
   /** `SC-02`, `CD-03`, `PR-01`... */
   id: string;
   title?: string;
   status: ControlStatus;
   findings: ControlFinding[];
+  /** Findings waived by the ignore file: they do not count against the control. */
+  waived?: WaivedFinding[];
   /** Required when `status` is `skip`. */
   notes?: string;
 }
@@ -158,6 +194,12 @@ export interface EvaluationPredicate {
   /** Absent when the manifest declares none. */
   permissions?: DeclaredPermissions;
   tools: ToolPin[];
+  /** Prompts pinned (`prompts/list`); absent when the server offers none and none is declared. */
+  prompts?: PromptPin[];
+  /** Resource templates pinned (`resources/templates/list`); absent like `prompts`. */
+  resourceTemplates?: ResourceTemplatePin[];
+  /** The server's `instructions` (from `initialize`) pinned; absent when it sends none. */
+  instructions?: InstructionsPin;
   vulnerabilities: VulnerabilityFinding[];
   controls: ControlResult[];
   trustLevel: TrustLevel;
@@ -254,9 +296,23 @@ function semanticProblems(
         message: "must be later than time: an expired ignore entry waives nothing",
       });
   }
+  for (const [c, i] of records(value.controls))
+    for (const [w, j] of records(c.waived)) {
+      const path = fieldPath(base, "controls", i, "waived", j, "expires");
+      const expires = timeAt(path, w.expires);
+      if (time !== undefined && expires !== undefined && expires <= time)
+        problems.push({
+          path,
+          message: "must be later than time: an expired ignore entry waives nothing",
+        });
+    }
   problems.push(
     ...duplicates(records(value.controls), "id", (i) => fieldPath(base, "controls", i, "id")),
     ...duplicates(records(value.tools), "name", (i) => fieldPath(base, "tools", i, "name")),
+    ...duplicates(records(value.prompts), "name", (i) => fieldPath(base, "prompts", i, "name")),
+    ...duplicates(records(value.resourceTemplates), "name", (i) =>
+      fieldPath(base, "resourceTemplates", i, "name"),
+    ),
   );
   return problems;
 }

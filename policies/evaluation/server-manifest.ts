@@ -18,6 +18,14 @@ import {
   type JsonObject,
   type ToolDefinition,
 } from "./tool-pins.ts";
+import {
+  declaredPrompts,
+  declaredResourceTemplates,
+  type DeclaredDefinitions,
+  type DeclaredInstructions,
+  type DeclaredPrompt,
+  type DeclaredResourceTemplate,
+} from "./server-definitions.ts";
 import schema from "./server-manifest.schema.json" with { type: "json" };
 
 /**
@@ -29,6 +37,9 @@ import schema from "./server-manifest.schema.json" with { type: "json" };
 export const PERMISSIONS_KEY = "dev.mcp-warden/permissions";
 export const TOOLS_KEY = "dev.mcp-warden/tools";
 export const STDIO_KEY = "dev.mcp-warden/stdio";
+export const PROMPTS_KEY = "dev.mcp-warden/prompts";
+export const RESOURCE_TEMPLATES_KEY = "dev.mcp-warden/resource-templates";
+export const INSTRUCTIONS_KEY = "dev.mcp-warden/instructions";
 export const MPAK_TRUST_KEY = "org.mpaktrust";
 
 /** The JSON Schema of the manifest (draft-07), as committed in `server-manifest.schema.json`. */
@@ -141,6 +152,8 @@ export interface ServerManifest {
   permissions?: DeclaredPermissions;
   /** Declared tools (`_meta["dev.mcp-warden/tools"]`); empty when none are declared. */
   tools: DeclaredTool[];
+  /** Declared prompts, resource templates and instructions (`_meta["dev.mcp-warden/prompts"]`...). */
+  definitions: DeclaredDefinitions;
   /** The stdio override, else derived from a stdio npm or pypi package; absent otherwise. */
   stdio?: StdioCommand;
   trust?: TrustDeclaration;
@@ -163,6 +176,9 @@ interface RawManifest {
   _meta?: {
     [PERMISSIONS_KEY]?: RawPermissions;
     [TOOLS_KEY]?: (DeclaredTool & JsonObject)[];
+    [PROMPTS_KEY]?: DeclaredPrompt[];
+    [RESOURCE_TEMPLATES_KEY]?: DeclaredResourceTemplate[];
+    [INSTRUCTIONS_KEY]?: DeclaredInstructions;
     [STDIO_KEY]?: { command: string; args?: string[]; env?: Record<string, string>; cwd?: string };
     [MPAK_TRUST_KEY]?: JsonObject & { mtf_version?: string; level?: number };
   } & JsonObject;
@@ -550,6 +566,22 @@ export function parseServerManifest(text: string, file: string): ServerManifest 
       ? undefined
       : normalisePermissions(rawPermissions, permissionsBase, problems);
   const tools = declaredTools(meta[TOOLS_KEY] ?? [], fieldPath("", "_meta", TOOLS_KEY), problems);
+  const prompts = meta[PROMPTS_KEY] ?? [];
+  const templates = meta[RESOURCE_TEMPLATES_KEY] ?? [];
+  problems.push(
+    ...repeatedNames(prompts, fieldPath("", "_meta", PROMPTS_KEY)),
+    ...repeatedNames(templates, fieldPath("", "_meta", RESOURCE_TEMPLATES_KEY)),
+  );
+  const definitions: DeclaredDefinitions = {
+    prompts: declaredPrompts(prompts),
+    resourceTemplates: declaredResourceTemplates(templates),
+  };
+  const instructions = meta[INSTRUCTIONS_KEY];
+  if (instructions !== undefined)
+    definitions.instructions = {
+      text: instructions.text,
+      ...(instructions.sha256 === undefined ? {} : { sha256: instructions.sha256 }),
+    };
   if (problems.length > 0) throw invalid(file, problems);
 
   const packages = value.packages ?? [];
@@ -574,6 +606,7 @@ export function parseServerManifest(text: string, file: string): ServerManifest 
     packages,
     remotes: value.remotes ?? [],
     tools,
+    definitions,
     locate: locator(text),
   };
   if (value.title !== undefined) manifest.title = value.title;

@@ -6,12 +6,14 @@ import {
   type ToolLocator,
 } from "./description-safety.ts";
 import type { DeclaredTool } from "./server-manifest.ts";
-import { changedFields, pinTool, type ToolDefinition } from "./tool-pins.ts";
+import { diffValues, formatChanges } from "./definition-diff.ts";
+import { pinnedFields, pinTool, type ToolDefinition } from "./tool-pins.ts";
 
 /**
  * Tool declaration (control CD-01): the tools a server exposes are exactly the tools its manifest
  * declares, as declared, and a tool pinned by an earlier evaluation (`sha256`) still hashes to its
- * pin. A definition that changed after it was approved is a rug pull.
+ * pin. A definition that changed after it was approved is a rug pull. A difference is reported
+ * with what changed, field by field (`definition-diff.ts`).
  */
 
 export interface ToolLocations {
@@ -28,7 +30,7 @@ function rugPull(
   tool: DeclaredTool,
   pinned: string,
   now: ToolDefinition,
-  fields: string[],
+  changes: string,
   location: string,
   source: string,
 ): ControlFinding {
@@ -36,7 +38,7 @@ function rugPull(
     message:
       `tool ${named(tool.name)} changed since it was pinned (rug pull): the pin is ${short(pinned)}…, ` +
       `the ${source} definition hashes to ${short(pinTool(now).sha256)}…` +
-      (fields.length > 0 ? `; ${fields.join(", ")} changed` : ""),
+      (changes === "" ? "" : `; against the declared definition: ${changes}`),
     severity: "high",
     location,
   };
@@ -54,7 +56,7 @@ export function checkDeclaredPins(
   const findings: ControlFinding[] = [];
   declared.forEach((tool, i) => {
     if (tool.sha256 !== undefined && tool.sha256 !== pinTool(tool).sha256)
-      findings.push(rugPull(tool, tool.sha256, tool, [], `${where(tool, i)}.sha256`, "declared"));
+      findings.push(rugPull(tool, tool.sha256, tool, "", `${where(tool, i)}.sha256`, "declared"));
   });
   return findings;
 }
@@ -100,14 +102,13 @@ export function compareTools(
     }
     const [now, j] = found;
     const nowPin = pinTool(now).sha256;
+    const changes = formatChanges(diffValues(pinnedFields(tool), pinnedFields(now)));
     if (tool.sha256 !== undefined && tool.sha256 !== nowPin) {
-      findings.push(
-        rugPull(tool, tool.sha256, now, changedFields(tool, now), exposedAt(now, j), "exposed"),
-      );
+      findings.push(rugPull(tool, tool.sha256, now, changes, exposedAt(now, j), "exposed"));
     }
     if (pinTool(tool).sha256 !== nowPin) {
       findings.push({
-        message: `tool ${named(tool.name)} is exposed with another definition than declared: ${changedFields(tool, now).join(", ")} differ`,
+        message: `tool ${named(tool.name)} is exposed with another definition than declared: ${changes}`,
         severity: "medium",
         location: exposedAt(now, j),
       });

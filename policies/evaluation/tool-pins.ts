@@ -125,6 +125,25 @@ export function repeatedNames(tools: readonly { name: string }[], base: string):
 }
 
 /**
+ * Reads a list a server returned (tools, prompts, resource templates): every problem (field path
+ * under `base`) the schema finds, then repeated names; the items reduced by `reduce`.
+ */
+export function readNamedList<T extends { name: string }>(
+  validator: {
+    problems(value: unknown, base: string): FieldProblem[];
+    is(value: unknown): value is T[];
+  },
+  reduce: (item: T) => T,
+  value: unknown,
+  base: string,
+): { items: T[]; problems: FieldProblem[] } {
+  const problems = validator.problems(value, base);
+  if (problems.length > 0 || !validator.is(value)) return { items: [], problems };
+  problems.push(...repeatedNames(value, base));
+  return { items: value.map(reduce), problems };
+}
+
+/**
  * Reads a `tools` array as a server returned it: every problem (field path under `base`), and the
  * definitions reduced to the fields a pin covers plus title. Names must be unique.
  */
@@ -132,8 +151,6 @@ export function readToolDefinitions(
   value: unknown,
   base: string,
 ): { tools: ToolDefinition[]; problems: FieldProblem[] } {
-  const problems = toolListValidator.problems(value, base);
-  if (problems.length > 0 || !toolListValidator.is(value)) return { tools: [], problems };
-  problems.push(...repeatedNames(value, base));
-  return { tools: value.map(toolDefinition), problems };
+  const { items, problems } = readNamedList(toolListValidator, toolDefinition, value, base);
+  return { tools: items, problems };
 }

@@ -13,7 +13,14 @@ import {
   manifestToolsAt,
 } from "../../policies/evaluation/description-safety.ts";
 import { checkToxicFlows } from "../../policies/evaluation/toxic-flows.ts";
-import { applyIgnores, type IgnoreOutcome } from "../../policies/evaluation/ignores.ts";
+import { findingSubject } from "../../policies/evaluation/finding-subject.ts";
+import {
+  applyControlWaivers,
+  applyIgnores,
+  describeEntry,
+  type ControlWaiverOutcome,
+  type IgnoreOutcome,
+} from "../../policies/evaluation/ignores.ts";
 import {
   isTrustLevelAtLeast,
   type ControlFinding,
@@ -22,13 +29,26 @@ import {
   type VulnerabilityFinding,
 } from "../../policies/evaluation/predicate.ts";
 import {
+  compareDefinitions,
+  manifestDefinitionsAt,
+  pinInstructions,
+  pinPrompt,
+  pinResourceTemplate,
+  type ServerDefinitions,
+} from "../../policies/evaluation/server-definitions.ts";
+import {
+  INSTRUCTIONS_KEY,
   parseServerManifest,
+  TOOLS_KEY,
+  PROMPTS_KEY,
+  RESOURCE_TEMPLATES_KEY,
   type ServerManifest,
 } from "../../policies/evaluation/server-manifest.ts";
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
 import { scannablePackages, type ImageInventory } from "../image/inventory.ts";
+import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
 import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
@@ -56,6 +76,11 @@ export interface ReleaseInputs {
   baseDir: string;
   /** The image's inventory (`evaluate --image`), scanned as control SC-04. */
   image?: { reference: string; inventory: ImageInventory };
+  /**
+   * What the server exposed in an earlier run of this evaluation (`--write-manifest` evaluates the
+   * manifest it wrote against the listing it wrote it from); the server is not started again.
+   */
+  listing?: ServerListing;
   signal?: AbortSignal;
 }
 
@@ -79,6 +104,8 @@ export interface ReleaseEvaluation {
   image?: { reference: string; inventory: ImageInventory };
   /** Tools as the server listed them; `undefined` when it was not listed. */
   exposedTools?: ToolDefinition[];
+  /** Instructions, prompts and resource templates as the server listed them; `undefined` when it was not listed. */
+  exposedDefinitions?: ServerDefinitions;
   notices: Notice[];
 }
 
@@ -172,13 +199,19 @@ async function observeTools(
   refuse: string | undefined,
 ): Promise<{
   exposed?: ToolDefinition[];
+  definitions?: ServerDefinitions;
   declaration: Observations["toolDeclaration"];
   safety: Observations["descriptionSafety"];
   flows: NonNullable<Observations["toolFlows"]>;
+  definitionPins: Observations["definitionPins"];
 }> {
   let exposed: ToolDefinition[] | undefined;
+  let definitions: ServerDefinitions | undefined;
   let skipped: string | undefined;
-  if (refuse !== undefined) {
+  if (inputs.listing !== undefined) {
+    exposed = [...inputs.listing.tools];
+    definitions = inputs.listing.definitions;
+  } else if (refuse !== undefined) {
     skipped = `the server was ${refuse}`;
     notices.push({ level: "error", message: skipped, file: manifestFile });
   } else if (manifest.stdio === undefined) {
@@ -191,6 +224,7 @@ async function observeTools(
         ...(inputs.signal ? { signal: inputs.signal } : {}),
       });
       exposed = listed.tools;
+      definitions = listed.definitions;
       if (!listed.isolation.namespaces)
         notices.push({
           level: "warning",
@@ -234,7 +268,27 @@ async function observeTools(
             exposed === undefined ? `${manifestFile}#_meta["dev.mcp-warden/tools"]` : "tools/list",
           ),
         };
-  return { ...(exposed ? { exposed } : {}), declaration, safety, flows };
+  const definitionFindings = compareDefinitions(
+    manifest.definitions,
+    definitions,
+    manifestDefinitionsAt(manifestFile, {
+      prompts: PROMPTS_KEY,
+      resourceTemplates: RESOURCE_TEMPLATES_KEY,
+      instructions: INSTRUCTIONS_KEY,
+    }),
+  );
+  const definitionPins: Observations["definitionPins"] =
+    definitions === undefined && definitionFindings.length === 0
+      ? { skipped: skipped ?? "the server was not listed" }
+      : { findings: definitionFindings };
+  return {
+    ...(exposed ? { exposed } : {}),
+    ...(definitions ? { definitions } : {}),
+    declaration,
+    safety,
+    flows,
+    definitionPins,
+  };
 }
 
 /** The same message for a declared and a listed tool is one finding. */
@@ -252,14 +306,33 @@ function expiredNotices(outcome: IgnoreOutcome, ignoreFile: string | undefined):
   return [
     ...outcome.expired.map(({ entry, finding }) => ({
       level: "warning" as const,
-      message: `ignore entry ${entry.id} expired on ${entry.expires}: ${finding.id} in ${finding.package.name}@${finding.version} is no longer ignored`,
+      message: `ignore entry ${describeEntry(entry)} expired on ${entry.expires}: ${finding.id} in ${finding.package.name}@${finding.version} is no longer ignored`,
       ...(ignoreFile ? { file: ignoreFile } : {}),
     })),
     ...outcome.unused.map((entry) => ({
       level: "warning" as const,
-      message: `ignore entry ${entry.id} matches no vulnerability found; remove it`,
+      message: `ignore entry ${describeEntry(entry)} matches no vulnerability found; remove it`,
       ...(ignoreFile ? { file: ignoreFile } : {}),
     })),
+  ];
+}
+
+function waiverNotices(outcome: ControlWaiverOutcome, ignoreFile: string | undefined): Notice[] {
+  const skipped = new Set(outcome.controls.filter((c) => c.status === "skip").map((c) => c.id));
+  return [
+    ...outcome.expired.map(({ entry, control, finding }) => ({
+      level: "warning" as const,
+      message: `ignore entry ${describeEntry(entry)} expired on ${entry.expires}: the ${control} finding "${finding.message}"${finding.location ? ` (${finding.location})` : ""} is no longer waived`,
+      ...(ignoreFile ? { file: ignoreFile } : {}),
+    })),
+    // A control that could not be checked found nothing to match: that says nothing of the entry.
+    ...outcome.unused
+      .filter((entry) => !skipped.has(entry.control))
+      .map((entry) => ({
+        level: "warning" as const,
+        message: `ignore entry ${describeEntry(entry)} matches no finding of ${entry.control}; remove it`,
+        ...(ignoreFile ? { file: ignoreFile } : {}),
+      })),
   ];
 }
 
@@ -335,6 +408,7 @@ export async function evaluateRelease(
     toolDeclaration: tools.declaration,
     descriptionSafety: tools.safety,
     toolFlows: tools.flows,
+    definitionPins: tools.definitionPins,
     permissionsDeclared: manifest.permissions !== undefined,
     manifestFile,
     vulnerabilities:
@@ -375,10 +449,33 @@ export async function evaluateRelease(
     signing: inputs.signing,
     source: inputs.source,
   };
-  const controls = evaluateControls(observations, {
-    failOnSeverity: inputs.settings.failOnSeverity,
-  });
+  const declared = {
+    [TOOLS_KEY]: manifest.tools.map((t) => t.name),
+    [PROMPTS_KEY]: manifest.definitions.prompts.map((p) => p.name),
+    [RESOURCE_TEMPLATES_KEY]: manifest.definitions.resourceTemplates.map((t) => t.name),
+  };
+  const names = [
+    ...Object.values(declared).flat(),
+    ...(tools.exposed ?? []).map((t) => t.name),
+    ...(tools.definitions?.prompts ?? []).map((p) => p.name),
+    ...(tools.definitions?.resourceTemplates ?? []).map((t) => t.name),
+  ];
+  const waivers = applyControlWaivers(
+    evaluateControls(observations, { failOnSeverity: inputs.settings.failOnSeverity }),
+    inputs.settings.ignores,
+    inputs.now,
+    (f) => findingSubject(f, { manifestFile, declared, names }),
+  );
+  notices.push(...waiverNotices(waivers, ignoreFile));
+  const controls = waivers.controls;
   const knownTools = tools.exposed ?? manifest.tools;
+  const known = tools.definitions ?? {
+    prompts: manifest.definitions.prompts,
+    resourceTemplates: manifest.definitions.resourceTemplates,
+    ...(manifest.definitions.instructions
+      ? { instructions: manifest.definitions.instructions.text }
+      : {}),
+  };
   const predicate: EvaluationPredicate = {
     evaluator: { ...inputs.evaluator, policyDigest: settingsDigest(inputs.settings) },
     time: inputs.now.toISOString(),
@@ -386,6 +483,13 @@ export async function evaluateRelease(
     ...(inputs.source ? { source: inputs.source } : {}),
     ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
     tools: pinTools(knownTools),
+    ...(known.prompts.length > 0 ? { prompts: known.prompts.map(pinPrompt) } : {}),
+    ...(known.resourceTemplates.length > 0
+      ? { resourceTemplates: known.resourceTemplates.map(pinResourceTemplate) }
+      : {}),
+    ...(known.instructions !== undefined
+      ? { instructions: pinInstructions(known.instructions) }
+      : {}),
     vulnerabilities: unique(outcome.findings.map((finding) => ({ finding }))).map((m) => m.finding),
     controls,
     trustLevel: trustLevelOf(controls),
@@ -408,6 +512,7 @@ export async function evaluateRelease(
     vulnerabilities: [...vulnerabilities, ...imageVulnerabilities],
     ...(inputs.image ? { image: inputs.image } : {}),
     ...(tools.exposed ? { exposedTools: tools.exposed } : {}),
+    ...(tools.definitions ? { exposedDefinitions: tools.definitions } : {}),
     notices,
   };
 }

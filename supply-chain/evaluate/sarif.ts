@@ -92,12 +92,14 @@ export function releaseSarif(
 
   for (const control of evaluation.predicate.controls) {
     if (control.id === "SC-02") continue; // vulnerabilities are reported one by one above
-    control.findings.forEach((f: ControlFinding, i) => {
-      const index = rule({
+    const controlRule = () =>
+      rule({
         id: control.id,
         shortDescription: { text: control.title ?? control.id },
         properties: { tags: ["security", "mcp"] },
       });
+    control.findings.forEach((f: ControlFinding, i) => {
+      const index = controlRule();
       results.push({
         ruleId: control.id,
         ruleIndex: index,
@@ -105,6 +107,27 @@ export function releaseSarif(
         message: { text: f.message },
         ...locations(findingPosition(f.location, evaluation)),
         partialFingerprints: { "mcpWardenControl/v1": `${control.id}|${f.location ?? ""}|${i}` },
+      });
+    });
+    // Waived findings stay visible, as accepted suppressions.
+    (control.waived ?? []).forEach((w, i) => {
+      const index = controlRule();
+      results.push({
+        ruleId: control.id,
+        ruleIndex: index,
+        level: "note",
+        message: { text: w.finding.message },
+        ...locations(findingPosition(w.finding.location, evaluation)),
+        partialFingerprints: {
+          "mcpWardenControl/v1": `${control.id}|${w.finding.location ?? ""}|waived-${i}`,
+        },
+        suppressions: [
+          {
+            kind: "external",
+            status: "accepted",
+            justification: `${w.reason} (until ${w.expires})`,
+          },
+        ],
       });
     });
   }

@@ -44,7 +44,8 @@ function table(header: string[], rows: Cell[][]): string {
 
 /**
  * The job summary (GitHub-flavoured Markdown): verdict and level first, then findings by severity,
- * controls, vulnerabilities, tool pins and what was signed.
+ * controls, vulnerabilities, tool pins (and those of prompts, resource templates and instructions)
+ * and what was signed.
  */
 export function releaseSummary(
   evaluation: ReleaseEvaluation,
@@ -132,6 +133,21 @@ export function releaseSummary(
       "",
       table(["control", "severity", "finding", "where"], details),
     );
+  const waived = p.controls.flatMap((c) =>
+    (c.waived ?? []).map((w) => [
+      c.id,
+      w.finding.message,
+      w.finding.location ?? "",
+      `${w.reason} (until ${w.expires})`,
+    ]),
+  );
+  if (waived.length > 0)
+    out.push(
+      "",
+      "### Waived findings",
+      "",
+      table(["control", "finding", "where", "waived"], waived),
+    );
   if (p.tools.length > 0) {
     out.push(
       "",
@@ -143,6 +159,22 @@ export function releaseSummary(
       ),
     );
   }
+  const otherPins: Cell[][] = [
+    ...(p.prompts ?? []).map((x): Cell[] => ["prompt", x.name, { code: x.sha256 }]),
+    ...(p.resourceTemplates ?? []).map((x): Cell[] => [
+      "resource template",
+      x.name,
+      { code: x.sha256 },
+    ]),
+    ...(p.instructions ? [["instructions", "", { code: p.instructions.sha256 }] as Cell[]] : []),
+  ];
+  if (otherPins.length > 0)
+    out.push(
+      "",
+      "### Prompt, resource template and instructions pins",
+      "",
+      table(["kind", "name", "sha256"], otherPins),
+    );
   out.push("", "### Signed", "");
   if (opts.signingError !== undefined) {
     out.push(`❌ Signing failed; nothing was attached: ${cell(opts.signingError)}`);

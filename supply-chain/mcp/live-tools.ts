@@ -1,8 +1,14 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import pkg from "../../package.json" with { type: "json" };
-import { errorMessage, WardenError } from "../../policies/errors.ts";
+import { errorMessage, WardenError, type FieldProblem } from "../../policies/errors.ts";
+import { isRecord } from "../../policies/guards.ts";
 import { McpServerError } from "./errors.ts";
 import { readToolDefinitions, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
+import {
+  readPromptDefinitions,
+  readResourceTemplateDefinitions,
+  type ServerDefinitions,
+} from "../../policies/evaluation/server-definitions.ts";
 import {
   planIsolation,
   serverEnvironment,
@@ -10,12 +16,19 @@ import {
   type Isolation,
   type IsolationReport,
 } from "./isolation.ts";
-import { IsolatedStdioTransport, type Launch, type StdioCommand } from "./stdio-transport.ts";
+import {
+  IsolatedStdioTransport,
+  type Launch,
+  type ListMethod,
+  type StdioCommand,
+} from "./stdio-transport.ts";
 
 /**
  * Lists the tools an MCP server really exposes: starts it over stdio (`stdio-transport.ts`), kept
  * apart from this process as far as this machine allows (`isolation.ts`), initializes an MCP
- * session with the SDK's `Client`, and follows `tools/list` pages. The server under evaluation is
+ * session with the SDK's `Client`, and follows `tools/list` pages; it also collects what else a model
+ * reads from the server: its `instructions`, and its prompts and resource templates when it declares
+ * those capabilities. The server under evaluation is
  * untrusted code: it gets only PATH, HOME and the environment it is given (never the runner's
  * secrets), and it runs in a process group of its own that is killed when listing ends, so
  * launchers such as `npx` leave no orphans behind.
@@ -33,6 +46,8 @@ export interface ListToolsOptions {
 
 export interface ListedTools {
   tools: ToolDefinition[];
+  /** Instructions, prompts and resource templates (empty lists for capabilities not declared). */
+  definitions: ServerDefinitions;
   isolation: IsolationReport;
 }
 
@@ -58,11 +73,11 @@ export async function listServerTools(
       `MCP server \`${describeCommand(stdio)}\` could not be started in namespaces of its own: ${plan.refused}`,
     );
   const { report, wrapper } = plan;
-  const tools = await withServerHome(report.home, (home) => {
+  const listed = await withServerHome(report.home, (home) => {
     const env = serverEnvironment({ ...(home === undefined ? {} : { HOME: home }), ...stdio.env });
     return listWith(stdio, opts, { env, ...(wrapper ? { wrapper } : {}) });
   });
-  return { tools, isolation: report };
+  return { ...listed, isolation: report };
 }
 
 /** Starts the server with `launch`, lists its tools, and stops it whatever happened. */
@@ -70,19 +85,68 @@ async function listWith(
   stdio: StdioCommand,
   opts: ListToolsOptions,
   launch: Launch,
-): Promise<ToolDefinition[]> {
+): Promise<Omit<ListedTools, "isolation">> {
   const transport = new IsolatedStdioTransport(stdio, launch);
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   const stops = stopConditions(opts, transport);
   const requestOptions = { signal: stops.signal, timeout: opts.timeoutMs };
-  const session = async (): Promise<ToolDefinition[]> => {
+  const maxPages = opts.maxPages ?? 100;
+  const session = async (): Promise<Omit<ListedTools, "isolation">> => {
     await client.connect(transport, requestOptions);
-    if (client.getServerCapabilities()?.tools === undefined) return [];
-    const raw = await listPages(client, transport, opts.maxPages ?? 100, requestOptions);
-    const { tools, problems } = readToolDefinitions(raw, "tools/list");
-    if (problems.length > 0)
-      throw failure(stdio, transport, "returned invalid tools", undefined, problems);
-    return tools;
+    const capabilities = client.getServerCapabilities();
+    const definitions: ServerDefinitions = { prompts: [], resourceTemplates: [] };
+    const instructions = client.getInstructions();
+    if (instructions !== undefined) definitions.instructions = instructions;
+    // Every page of one listing, read by `read`; invalid items fail the listing, naming them.
+    const list = async <T>(
+      method: ListMethod,
+      field: string,
+      what: string,
+      request: (params: { cursor?: string }) => Promise<{ nextCursor?: string | undefined }>,
+      read: (raw: unknown[], base: string) => { items: T[]; problems: FieldProblem[] },
+    ): Promise<T[]> => {
+      const raw = await listPages(transport, method, field, maxPages, request);
+      const { items, problems } = read(raw, method);
+      if (problems.length > 0)
+        throw failure(stdio, transport, `returned invalid ${what}`, undefined, problems);
+      return items;
+    };
+    const tools =
+      capabilities?.tools === undefined
+        ? []
+        : await list(
+            "tools/list",
+            "tools",
+            "tools",
+            (c) => client.listTools(c, requestOptions),
+            (raw, base) => {
+              const r = readToolDefinitions(raw, base);
+              return { items: r.tools, problems: r.problems };
+            },
+          );
+    if (capabilities?.prompts !== undefined)
+      definitions.prompts = await list(
+        "prompts/list",
+        "prompts",
+        "prompts",
+        (c) => client.listPrompts(c, requestOptions),
+        (raw, base) => {
+          const r = readPromptDefinitions(raw, base);
+          return { items: r.prompts, problems: r.problems };
+        },
+      );
+    if (capabilities?.resources !== undefined)
+      definitions.resourceTemplates = await list(
+        "resources/templates/list",
+        "resourceTemplates",
+        "resource templates",
+        (c) => client.listResourceTemplates(c, requestOptions),
+        (raw, base) => {
+          const r = readResourceTemplateDefinitions(raw, base);
+          return { items: r.resourceTemplates, problems: r.problems };
+        },
+      );
+    return { tools, definitions };
   };
   try {
     return await Promise.race([session(), stops.stopped]);
@@ -137,28 +201,35 @@ function stopConditions(
 }
 
 /**
- * Every tool of every `tools/list` page, as the server sent it: the transport's raw results, not
- * the SDK's parse, which drops fields it does not know.
+ * Every item of every page of a listing method, as the server sent it: the transport's raw
+ * results, not the SDK's parse, which drops fields it does not know.
  */
 async function listPages(
-  client: Client,
   transport: IsolatedStdioTransport,
+  method: ListMethod,
+  field: string,
   maxPages: number,
-  requestOptions: { signal: AbortSignal; timeout: number },
+  request: (params: { cursor?: string }) => Promise<{ nextCursor?: string | undefined }>,
 ): Promise<unknown[]> {
   const raw: unknown[] = [];
   const cursors = new Set<string>();
+  const what = method.replace(/\/list$/, "").replace("resources/templates", "resource templates");
   let cursor: string | undefined;
   for (let page = 0; ; page++) {
-    if (page >= maxPages) throw new Stop(`returned more than ${maxPages} pages of tools`);
-    const result = await client.listTools(cursor === undefined ? {} : { cursor }, requestOptions);
-    const tools = toolsOf(transport.takeToolsResult()) ?? result.tools;
-    if (Array.isArray(tools)) for (const t of tools as readonly unknown[]) raw.push(t);
+    if (page >= maxPages) throw new Stop(`returned more than ${maxPages} pages of ${what}`);
+    const result = await request(cursor === undefined ? {} : { cursor });
+    const items = fieldOf(transport.takeListResult(method), field) ?? fieldOf(result, field);
+    if (Array.isArray(items)) for (const t of items as readonly unknown[]) raw.push(t);
     cursor = result.nextCursor;
     if (cursor === undefined) return raw;
-    if (cursors.has(cursor)) throw new Stop(`repeated the tools/list cursor ${cursor}`);
+    if (cursors.has(cursor)) throw new Stop(`repeated the ${method} cursor ${cursor}`);
     cursors.add(cursor);
   }
+}
+
+/** A field of a raw listing result, if it has one. */
+function fieldOf(result: unknown, field: string): unknown {
+  return isRecord(result) ? result[field] : undefined;
 }
 
 /** The `tools` field of a raw `tools/list` result, if it has one. */

@@ -23,11 +23,20 @@ export interface Launch {
 /** How much of the server's stderr is kept for error messages. */
 const STDERR_TAIL = 4096;
 
+/** The listing methods whose raw results are kept. */
+export type ListMethod = "tools/list" | "prompts/list" | "resources/templates/list";
+const LIST_METHODS: ReadonlySet<string> = new Set<ListMethod>([
+  "tools/list",
+  "prompts/list",
+  "resources/templates/list",
+]);
+
 /**
  * A stdio transport like the SDK's `StdioClientTransport`, except that the environment is exactly
  * the one given and the server runs in its own process group, which `close()` kills as a whole.
- * It also keeps the raw `tools/list` results, before the SDK's own parsing drops fields it does
- * not know, so pins hash exactly what the server sent.
+ * It also keeps the raw results of the listing methods (`tools/list`, `prompts/list`,
+ * `resources/templates/list`), before the SDK's own parsing drops fields it does not know, so pins
+ * hash exactly what the server sent.
  */
 export class IsolatedStdioTransport implements Transport {
   onclose?: () => void;
@@ -37,8 +46,8 @@ export class IsolatedStdioTransport implements Transport {
   private child: ChildProcess | undefined;
   private readonly buffer = new ReadBuffer();
   private stderr = "";
-  private readonly toolsListIds = new Set<string | number>();
-  private readonly toolsResults: unknown[] = [];
+  private readonly listIds = new Map<string | number, ListMethod>();
+  private readonly listResults = new Map<ListMethod, unknown[]>();
   private exitDescription: string | undefined;
   private spawnError: Error | undefined;
   private readonly params: StdioCommand;
@@ -66,7 +75,12 @@ export class IsolatedStdioTransport implements Transport {
   }
 
   takeToolsResult(): unknown {
-    return this.toolsResults.shift();
+    return this.takeListResult("tools/list");
+  }
+
+  /** The oldest raw result of `method` not taken yet. */
+  takeListResult(method: ListMethod): unknown {
+    return this.listResults.get(method)?.shift();
   }
 
   start(): Promise<void> {
@@ -140,8 +154,12 @@ export class IsolatedStdioTransport implements Transport {
         continue;
       }
       if (message === null) return;
-      if ("id" in message && "result" in message && this.toolsListIds.delete(message.id)) {
-        this.toolsResults.push(message.result);
+      const id = "id" in message ? message.id : undefined;
+      const method = id === undefined ? undefined : this.listIds.get(id);
+      if (id !== undefined && method !== undefined) {
+        this.listIds.delete(id);
+        if ("result" in message)
+          this.listResults.set(method, [...(this.listResults.get(method) ?? []), message.result]);
       }
       this.onmessage?.(message);
     }
@@ -151,8 +169,8 @@ export class IsolatedStdioTransport implements Transport {
     const stdin = this.child?.stdin;
     if (stdin === null || stdin === undefined || !stdin.writable)
       return Promise.reject(new Error("not connected"));
-    if ("method" in message && "id" in message && message.method === "tools/list") {
-      this.toolsListIds.add(message.id);
+    if ("method" in message && "id" in message && LIST_METHODS.has(message.method)) {
+      this.listIds.set(message.id, message.method as ListMethod);
     }
     return new Promise((resolve) => {
       if (stdin.write(serializeMessage(message))) resolve();

@@ -97,6 +97,11 @@ describe("readInputs", () => {
     assert.deepEqual(read.registry.insecure, ["registry.lan:5000", "other:80"]);
   });
 
+  it("write-manifest is false unless it is true", () => {
+    assert.equal(inputs({ image: "x/y:1" }).writeManifest, false);
+    assert.equal(inputs({ image: "x/y:1", "write-manifest": "true" }).writeManifest, true);
+  });
+
   it("reports every bad input at once, by name", () => {
     const e = assertThrowsWithCode(
       () =>
@@ -106,6 +111,7 @@ describe("readInputs", () => {
           signing: "key",
           "min-trust-level": "L9",
           "tool-timeout": "soon",
+          "write-manifest": "yes",
           "fulcio-url": "http://fulcio.example",
         }),
       "USAGE",
@@ -119,6 +125,7 @@ describe("readInputs", () => {
         "input key",
         "input min-trust-level",
         "input tool-timeout",
+        "input write-manifest",
       ].sort(),
     );
   });

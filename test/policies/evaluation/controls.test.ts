@@ -8,7 +8,13 @@ import {
   type Observations,
 } from "../../../policies/evaluation/controls.ts";
 import { WardenError } from "../../../policies/errors.ts";
-import { applyIgnores, parseIgnoreFile } from "../../../policies/evaluation/ignores.ts";
+import {
+  applyControlWaivers,
+  applyIgnores,
+  parseIgnoreFile,
+  type ControlIgnore,
+} from "../../../policies/evaluation/ignores.ts";
+import { findingSubject } from "../../../policies/evaluation/finding-subject.ts";
 import { evaluationFact } from "../../../policies/evaluation/facts.ts";
 import type { VulnerabilityFinding } from "../../../policies/evaluation/predicate.ts";
 import { settingsDigest } from "../../../policies/evaluation/settings.ts";
@@ -43,6 +49,7 @@ function clean(overrides: Partial<Observations> = {}): Observations {
     toolDeclaration: { findings: [] },
     descriptionSafety: { findings: [] },
     toolFlows: { findings: [] },
+    definitionPins: { findings: [] },
     permissionsDeclared: true,
     vulnerabilities: { findings: [] },
     pinning: { findings: [] },
@@ -65,6 +72,7 @@ describe("evaluation controls", () => {
         "CD-02:pass",
         "CD-03:pass",
         "CD-04:pass",
+        "CD-05:pass",
         "SC-02:pass",
         "SC-03:pass",
         "AI-03:pass",
@@ -223,7 +231,7 @@ describe("ignore file", () => {
     for (const p of [
       "ignore[0].reason",
       "ignore[0].expires",
-      "ignore[1].id",
+      "ignore[1]",
       "ignore[1].expires",
       "ignore[1].extra",
     ])
@@ -319,5 +327,171 @@ describe("what a verified evaluation is worth at admission", () => {
     };
     assert.equal(evaluationFact({ predicate: forged, signer: "key:sha256:abc" }).verdict, "fail");
     assert.equal(evaluationFact({ predicate: base, signer: "key:sha256:abc" }).verdict, "pass");
+  });
+});
+
+describe("ignore file: control findings", () => {
+  const now = new Date("2026-06-01T00:00:00Z");
+
+  it("control entries: {control, tool?, field?}, exclusive with id, each bad entry named", () => {
+    const entries = parseIgnoreFile(
+      [
+        "ignore:",
+        "  - control: CD-03",
+        "    tool: run_query",
+        "    field: inputSchema.properties.sql.description",
+        "    reason: the SQL example is quoted on purpose",
+        "    expires: 2026-07-01",
+      ].join("\n"),
+      "ignore.yaml",
+    );
+    assert.deepEqual(entries, [
+      {
+        control: "CD-03",
+        tool: "run_query",
+        field: "inputSchema.properties.sql.description",
+        reason: "the SQL example is quoted on purpose",
+        expires: "2026-07-01T23:59:59.000Z",
+      },
+    ]);
+    const e = assertThrowsWithCode(
+      () =>
+        parseIgnoreFile(
+          [
+            "ignore:",
+            "  - { id: CVE-2025-0001, control: CD-03, reason: r, expires: 2026-07-01 }",
+            "  - { id: CVE-2025-0001, tool: x, reason: r, expires: 2026-07-01 }",
+            "  - { control: CD-03, package: p, reason: r, expires: 2026-07-01 }",
+            "  - { control: SC-02, reason: r, expires: 2026-07-01 }",
+            "  - { control: cd3, reason: r, expires: 2026-07-01 }",
+          ].join("\n"),
+          "ignore.yaml",
+        ),
+      "INPUT_INVALID",
+      WardenError,
+    );
+    assert.deepEqual(
+      e.problems.map((p) => [p.path, p.message]),
+      [
+        ["ignore[4].control", 'must match pattern "^[A-Z]{2,4}-[0-9]{2,3}$"'],
+        [
+          "ignore[0]",
+          "has both id and control: an entry waives either a vulnerability (id, package) or a control finding (control, tool, field)",
+        ],
+        ["ignore[1].tool", "only goes with control, not with id"],
+        ["ignore[2].package", "only goes with id, not with control"],
+        ["ignore[3].control", "SC-02's findings are vulnerabilities: waive each by its id"],
+      ],
+    );
+  });
+
+  it("a live control entry waives matching findings; expired ones stop; unmatched ones are stale", () => {
+    const f = (location: string) => ({
+      message: `m ${location}`,
+      severity: "high" as const,
+      location,
+    });
+    const controls = evaluateControls(
+      clean({
+        descriptionSafety: {
+          findings: [
+            f("tools/list:run_query.inputSchema.properties.sql.description"),
+            f('server.json#_meta["dev.mcp-warden/tools"][1].description'),
+          ],
+        },
+        toolDeclaration: { findings: [f("tools/list:run.query")] },
+      }),
+      high,
+    );
+    const ctx = {
+      manifestFile: "server.json",
+      declared: { "dev.mcp-warden/tools": ["run_query", "get.thing"] },
+      names: ["run_query", "get.thing", "run", "run.query"],
+    };
+    const entry = (
+      e: Omit<ControlIgnore, "reason" | "expires">,
+      expires = "2026-07-01T00:00:00.000Z",
+    ) => ({
+      ...e,
+      reason: "reviewed",
+      expires,
+    });
+    const sql = entry({
+      control: "CD-03",
+      tool: "run_query",
+      field: "inputSchema.properties.sql.description",
+    });
+    const otherField = entry({ control: "CD-03", tool: "get.thing", field: "title" });
+    const expired = entry({ control: "CD-01", tool: "run.query" }, "2026-01-01T00:00:00.000Z");
+    const out = applyControlWaivers(controls, [sql, otherField, expired], now, (x) =>
+      findingSubject(x, ctx),
+    );
+    const cd03 = out.controls.find((c) => c.id === "CD-03");
+    assert.equal(cd03?.status, "fail", "the declared description finding is not waived");
+    assert.deepEqual(
+      cd03?.findings.map((x) => x.location),
+      ['server.json#_meta["dev.mcp-warden/tools"][1].description'],
+    );
+    assert.deepEqual(cd03?.waived, [
+      {
+        finding: f("tools/list:run_query.inputSchema.properties.sql.description"),
+        tool: "run_query",
+        field: "inputSchema.properties.sql.description",
+        reason: "reviewed",
+        expires: "2026-07-01T00:00:00.000Z",
+      },
+    ]);
+    assert.match(cd03?.notes ?? "", /1 finding\(s\) waived by the ignore file/);
+    assert.equal(out.controls.find((c) => c.id === "CD-01")?.status, "fail");
+    assert.deepEqual(
+      out.expired.map((x) => [x.entry, x.control]),
+      [[expired, "CD-01"]],
+    );
+    assert.deepEqual(out.unused, [otherField]);
+
+    // The whole control waived passes, and so does the level it gates.
+    const all = applyControlWaivers(
+      controls,
+      [entry({ control: "CD-03" }), entry({ control: "CD-01" })],
+      now,
+      (x) => findingSubject(x, ctx),
+    );
+    assert.deepEqual(
+      all.controls.filter((c) => c.waived).map((c) => `${c.id}:${c.status}:${c.waived?.length}`),
+      ["CD-01:pass:1", "CD-03:pass:2"],
+    );
+    assert.equal(trustLevelOf(all.controls), "L4");
+  });
+
+  it("a finding's tool and field come from its location, or from its own members", () => {
+    const ctx = {
+      manifestFile: "servers/x/server.json",
+      declared: { "dev.mcp-warden/prompts": ["p1"] },
+      names: ["read", "read_file", "p1"],
+    };
+    assert.deepEqual(
+      findingSubject({ message: "m", location: "tools/list:read_file.description" }, ctx),
+      {
+        tool: "read_file",
+        field: "description",
+      },
+    );
+    assert.deepEqual(findingSubject({ message: "m", location: "tools/list:read_file" }, ctx), {
+      tool: "read_file",
+    });
+    assert.deepEqual(
+      findingSubject(
+        {
+          message: "m",
+          location:
+            'servers/x/server.json#_meta["dev.mcp-warden/prompts"][0].arguments[1].description',
+        },
+        ctx,
+      ),
+      { tool: "p1", field: "arguments[1].description" },
+    );
+    assert.deepEqual(findingSubject({ message: "m", location: "package-lock.json:12" }, ctx), {});
+    const own = { message: "m", location: "tools/list:read", tool: "read_file", field: "title" };
+    assert.deepEqual(findingSubject(own, ctx), { tool: "read_file", field: "title" });
   });
 });

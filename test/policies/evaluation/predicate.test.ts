@@ -21,6 +21,13 @@ import {
   sha256Hex,
   type EvaluationPredicate,
 } from "../../../policies/evaluation/predicate.ts";
+import {
+  pinInstructions,
+  pinPrompt,
+  pinResourceTemplate,
+  readPromptDefinitions,
+  readResourceTemplateDefinitions,
+} from "../../../policies/evaluation/server-definitions.ts";
 import type { ImageFacts } from "../../../policies/workload/image-evidence.ts";
 import type { TrustLevel } from "../../../policies/trust-level.ts";
 import { imageRules } from "../../../policies/workload/rules/image.ts";
@@ -131,7 +138,7 @@ test("nested problems and what the schema cannot say are reported together", () 
   // Expired before the evaluation: it cannot have waived anything.
   (vulns[0]!.ignored as Record<string, unknown>).expires = "2025-11-30T00:00:00Z";
   // A skipped control must say why.
-  delete controls[5]!.notes;
+  delete controls[6]!.notes;
   controls[2]!.id = "SC-02";
   // `sha256` fields hold bare hex; `…Digest` fields carry the prefix.
   tools[0]!.sha256 = `sha256:${tools[0]!.sha256 as string}`;
@@ -142,7 +149,7 @@ test("nested problems and what the schema cannot say are reported together", () 
   const paths = rejects(() => parsePredicate(bad), "EVALUATION_INVALID");
   assert.deepEqual([...paths].sort(), [
     "controls[2].id",
-    "controls[5].notes",
+    "controls[6].notes",
     "permissions.credentials[0].kind",
     "permissions.egress[0]",
     "permissions.egress[1].host",
@@ -418,6 +425,11 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
       resources: { cpu: "1", memory: "1Gi" },
     },
     tools: [{ ...valid().tools[0]!, outputSchemaSha256: sha256("{}") }],
+    prompts: [{ name: "args-prompt", description: "d", sha256: sha256("p") }],
+    resourceTemplates: [
+      { name: "t", uriTemplate: "demo://resource/{id}", description: "d", sha256: sha256("t") },
+    ],
+    instructions: { text: "Use the tools wisely.", sha256: sha256('"Use the tools wisely."') },
     vulnerabilities: [valid().vulnerabilities[0]!, valid().vulnerabilities[1]!],
     controls: [
       {
@@ -425,6 +437,15 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
         title: "t",
         status: "fail",
         findings: [{ message: "m", severity: "high", location: "package-lock.json" }],
+        waived: [
+          {
+            finding: { message: "w", severity: "high", location: "tools/list:read_file.title" },
+            tool: "read_file",
+            field: "title",
+            reason: "reviewed",
+            expires: "2099-01-01T00:00:00Z",
+          },
+        ],
         notes: "n",
       },
     ],
@@ -437,9 +458,65 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
   assert.deepEqual([...fromSchema].sort(), [...fromValue].sort());
 });
 
+test("prompts, resource templates and instructions pins: names unique, hashes hex", () => {
+  const p = raw();
+  p.prompts = [
+    { name: "a", sha256: sha256("a") },
+    { name: "a", sha256: "ABC" },
+  ];
+  p.resourceTemplates = [{ name: "t", sha256: sha256("t") }];
+  p.instructions = { text: "x" };
+  assert.deepEqual(rejects(() => parsePredicate(p), "EVALUATION_INVALID").sort(), [
+    "instructions.sha256",
+    "prompts[1].name",
+    "prompts[1].sha256",
+    "resourceTemplates[0].uriTemplate",
+  ]);
+});
+
+test("a waived control finding records what it matched, and its waiver must not have expired", () => {
+  const p = raw();
+  const controls = p.controls as Record<string, unknown>[];
+  controls[3]!.waived = [
+    {
+      finding: { message: "hidden text", location: "tools/list:read_file.description" },
+      tool: "read_file",
+      field: "description",
+      reason: "reviewed",
+      expires: "2020-01-01T00:00:00Z",
+    },
+    { finding: { message: "m" }, reason: "" },
+  ];
+  assert.deepEqual(rejects(() => parsePredicate(p), "EVALUATION_INVALID").sort(), [
+    "controls[3].waived[0].expires",
+    "controls[3].waived[1].expires",
+    "controls[3].waived[1].reason",
+  ]);
+});
+
 test("the schema names itself and is draft-07", () => {
   const s = predicateSchema as Record<string, unknown>;
   assert.equal(s.$id, PREDICATE_SCHEMA_ID);
   assert.equal(s.$id, "https://mcp-warden.dev/evaluation/v1/schema.json");
   assert.equal(s.$schema, "http://json-schema.org/draft-07/schema#");
+});
+
+test("a recorded evaluation of server-everything pins its prompts, resource templates and instructions", () => {
+  // `mcp-warden evaluate --write-manifest --format json` on the published server-everything.
+  const recorded = parsePredicate(fixture("everything-predicate.json"));
+  const listed = JSON.parse(
+    readFileSync(
+      new URL("../../fixtures/mcp/server-everything@2026.8.31.definitions.json", import.meta.url),
+      "utf8",
+    ),
+  ) as { prompts: unknown; resourceTemplates: unknown; instructions: string };
+  const prompts = readPromptDefinitions(listed.prompts, "prompts").prompts;
+  const templates = readResourceTemplateDefinitions(
+    listed.resourceTemplates,
+    "resourceTemplates",
+  ).resourceTemplates;
+  assert.deepEqual(recorded.prompts, prompts.map(pinPrompt));
+  assert.deepEqual(recorded.resourceTemplates, templates.map(pinResourceTemplate));
+  assert.deepEqual(recorded.instructions, pinInstructions(listed.instructions));
+  assert.equal(recorded.controls.find((c) => c.id === "CD-05")?.status, "pass");
 });

@@ -429,3 +429,59 @@ test("the schema is draft-07 and keeps our extensions closed", () => {
     assert.equal(s.definitions[closed]?.additionalProperties, false, closed);
   assert.equal(s.definitions.MpakTrust?.additionalProperties, true);
 });
+
+test("prompts, resource templates and instructions are declared under _meta, optionally pinned", () => {
+  const pin = "a".repeat(64);
+  const m = parseServerManifest(
+    withMeta({
+      "dev.mcp-warden/prompts": [
+        {
+          name: "args-prompt",
+          title: "Arguments Prompt",
+          arguments: [{ name: "city", required: true }],
+          sha256: pin,
+        },
+      ],
+      "dev.mcp-warden/resource-templates": [
+        { name: "Dynamic Text Resource", uriTemplate: "demo://resource/dynamic/text/{resourceId}" },
+      ],
+      "dev.mcp-warden/instructions": { text: "Use the tools wisely.", sha256: pin },
+    }),
+    "server.json",
+  );
+  assert.deepEqual(m.definitions, {
+    prompts: [
+      {
+        name: "args-prompt",
+        title: "Arguments Prompt",
+        arguments: [{ name: "city", required: true }],
+        sha256: pin,
+      },
+    ],
+    resourceTemplates: [
+      { name: "Dynamic Text Resource", uriTemplate: "demo://resource/dynamic/text/{resourceId}" },
+    ],
+    instructions: { text: "Use the tools wisely.", sha256: pin },
+  });
+  assert.deepEqual(parseServerManifest(withMeta({}), "server.json").definitions, {
+    prompts: [],
+    resourceTemplates: [],
+  });
+
+  const e = manifestError(
+    withMeta({
+      "dev.mcp-warden/prompts": [{ name: "p" }, { name: "p", extra: 1 }],
+      "dev.mcp-warden/resource-templates": [{ name: "t" }],
+      "dev.mcp-warden/instructions": { text: "x", sha256: "XYZ" },
+    }),
+  );
+  assert.deepEqual(paths(e).sort(), [
+    '_meta["dev.mcp-warden/instructions"].sha256',
+    '_meta["dev.mcp-warden/prompts"][1].extra',
+    '_meta["dev.mcp-warden/resource-templates"][0].uriTemplate',
+  ]);
+  const repeated = manifestError(
+    withMeta({ "dev.mcp-warden/prompts": [{ name: "p" }, { name: "p" }] }),
+  );
+  assert.deepEqual(paths(repeated), ['_meta["dev.mcp-warden/prompts"][1].name']);
+});

@@ -147,13 +147,26 @@ process.stdin.on("data", (chunk) => {
 test("server-everything: the live tool list is the recorded one, and raises no description findings", async () => {
   const s = NPM_SERVERS.everything;
   const entry = await installNpmServer(s);
-  const { tools, isolation } = await listServerTools(
+  const { tools, definitions, isolation } = await listServerTools(
     { command: process.execPath, args: [entry] },
     { timeoutMs: 60_000 },
   );
   assert.equal(isolation.namespaces, support.available, JSON.stringify(isolation));
   assert.equal(isolation.home, "fresh");
   assert.deepEqual(summary(tools), summary(recorded(s.name, s.version)));
+  // Its instructions, prompts and resource templates are collected too, as recorded.
+  assert.deepEqual(
+    definitions,
+    JSON.parse(
+      readFileSync(
+        new URL(
+          `../../fixtures/mcp/${fixtureName(s.name, s.version)}.definitions.json`,
+          import.meta.url,
+        ),
+        "utf8",
+      ),
+    ),
+  );
   assert.ok(tools.some((t) => t.outputSchema !== undefined && t.annotations !== undefined));
   assert.deepEqual(checkDescriptions(tools, listedToolsAt()), []);
 });
@@ -162,12 +175,13 @@ test("server-filesystem 2025.3.28 and 2025.7.1: live lists match the recordings;
   const lists: ToolDefinition[][] = [];
   for (const s of [NPM_SERVERS.filesystemOld, NPM_SERVERS.filesystem]) {
     const entry = await installNpmServer(s);
-    const { tools, isolation } = await listServerTools(
+    const { tools, definitions, isolation } = await listServerTools(
       { command: process.execPath, args: [entry, dir], cwd: dir },
       { timeoutMs: 60_000 },
     );
     assert.equal(isolation.namespaces, support.available, JSON.stringify(isolation));
     assert.deepEqual(tools, recorded(s.name, s.version), `${s.name}@${s.version}`);
+    assert.deepEqual(definitions, { prompts: [], resourceTemplates: [] });
     lists.push(tools);
   }
   const [old = [], current = []] = lists;
