@@ -2,6 +2,7 @@ import { fieldPath } from "../field-path.ts";
 import type { ControlFinding, SeverityLevel } from "./predicate.ts";
 import { TOOLS_KEY } from "./server-manifest.ts";
 import type { ToolDefinition } from "./tool-pins.ts";
+import type { PromptDefinition, ResourceTemplateDefinition } from "./server-definitions.ts";
 import { contradictionIssues } from "./description-safety/contradictions.ts";
 import { judgeText, type TextContext } from "./description-safety/judge.ts";
 import { normalise, type Issue } from "./description-safety/normalize.ts";
@@ -37,23 +38,6 @@ export function manifestToolsAt(file: string): ToolLocator {
 /** Tools a server listed: `tools/list:read_file`. */
 export function listedToolsAt(source = "tools/list"): ToolLocator {
   return (tool) => `${source}:${escapeText(tool.name, 80)}`;
-}
-
-/** A prompt as `prompts/list` returns it: what a model reads of it. */
-export interface PromptDefinition {
-  name: string;
-  title?: string;
-  description?: string;
-  arguments?: { name: string; title?: string; description?: string; required?: boolean }[];
-}
-
-/** A resource template as `resources/templates/list` returns it. */
-export interface ResourceTemplateDefinition {
-  uriTemplate: string;
-  name: string;
-  title?: string;
-  description?: string;
-  mimeType?: string;
 }
 
 /** Everything of one server that a model reads. */

@@ -9,6 +9,7 @@ import {
 } from "../../policies/evaluation/controls.ts";
 import {
   checkDescriptions,
+  checkServer,
   listedToolsAt,
   manifestToolsAt,
 } from "../../policies/evaluation/description-safety.ts";
@@ -251,7 +252,10 @@ async function observeTools(
   }
   const known = [
     ...checkDescriptions(manifest.tools, declaredAt),
-    ...(exposed === undefined ? [] : checkDescriptions(exposed, listedToolsAt())),
+    // Listed: everything a model reads of the server, its prompts, templates and instructions too.
+    ...(exposed === undefined
+      ? []
+      : checkServer({ tools: exposed, ...(definitions ?? {}) }, listedToolsAt())),
   ];
   const safety: Observations["descriptionSafety"] =
     manifest.tools.length === 0 && (exposed === undefined || exposed.length === 0)

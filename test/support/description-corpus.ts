@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { isRecord } from "../../policies/guards.ts";
+import type { ServerSurface } from "../../policies/evaluation/description-safety.ts";
 import type {
   PromptDefinition,
   ResourceTemplateDefinition,
-  ServerSurface,
-} from "../../policies/evaluation/description-safety.ts";
+} from "../../policies/evaluation/server-definitions.ts";
 import { readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
 
 /**
