@@ -28,7 +28,7 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
-import { scannablePackages, type ImageInventory } from "../image/inventory.ts";
+import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image/inventory.ts";
 import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
@@ -288,7 +288,9 @@ export async function evaluateRelease(
   const lockMatches = unique(
     packages.length > 0 ? await inputs.vulnerabilities.matches(packages, call) : [],
   );
-  const imagePackages = inputs.image ? scannablePackages(inputs.image.inventory.packages) : [];
+  const imagePackages = inputs.image
+    ? scannablePackages(inputs.image.inventory.packages, inputs.image.inventory.os)
+    : [];
   const imageMatches = unique(
     imagePackages.length > 0 ? await inputs.vulnerabilities.matches(imagePackages, call) : [],
   );
@@ -434,13 +436,21 @@ function imageObservation(
   const counts = new Map<string, number>();
   for (const p of inv.packages) counts.set(p.ecosystem, (counts.get(p.ecosystem) ?? 0) + 1);
   const held = [...counts].map(([e, n]) => `${n} ${e}`).join(", ") || "no packages";
-  const unmatched = [...counts.keys()].filter((e) => e === "Debian" || e === "Alpine");
+  const release = osvEcosystemOf(inv.os);
+  const os =
+    inv.os === undefined
+      ? "no os-release"
+      : `${inv.os.id} ${inv.os.versionId ?? "(no VERSION_ID)"}`;
+  // OS packages are matched only under OSV's ecosystem for their release.
+  const unmatched = [...counts.keys()].filter(
+    (e) => (e === "Debian" || e === "Alpine") && !release?.startsWith(`${e}:`),
+  );
+  const scanned = [...new Set(scannablePackages(inv.packages, inv.os).map((p) => p.ecosystem))];
   const evidence = `image inventory of ${image.reference} (${inv.image}): ${held}${
     unmatched.length > 0
-      ? `; ${unmatched.join(" and ")} packages are inventoried, not matched yet`
+      ? `; ${unmatched.join(" and ")} packages not matched: OSV has no ecosystem for ${os}`
       : ""
-  }`;
-  const scanned = [...new Set(scannablePackages(inv.packages).map((p) => p.ecosystem))];
+  }${scanned.length > 0 ? `; ecosystems scanned: ${scanned.join(", ")}` : ""}`;
   const uncovered = scanned.filter(
     (e) => source.ecosystems !== undefined && !source.ecosystems.has(e),
   );

@@ -106,6 +106,9 @@ export function indexRecords(items: readonly IndexedRecord[]): OsvIndex {
 }
 
 function purlOf(pkg: LockedPackage): string | undefined {
+  if (pkg.purl !== undefined) return pkg.purl;
+  if (pkg.ecosystem !== "npm" && pkg.ecosystem !== "PyPI" && pkg.ecosystem !== "Go")
+    return undefined;
   const type = { npm: "npm", PyPI: "pypi", Go: "golang" }[pkg.ecosystem];
   // npm scopes and Go module paths are the purl namespace; the last segment is the name.
   const cut = pkg.ecosystem === "PyPI" ? -1 : pkg.name.lastIndexOf("/");
