@@ -32,6 +32,13 @@ import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image
 import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
+import {
+  checkDatabaseAge,
+  DEFAULT_DB_WARN_AGE,
+  describeSource,
+  parseAge,
+  type DatabaseAgeLimits,
+} from "./sources.ts";
 
 /**
  * Evaluates one MCP server release: reads its manifest, lists its tools from the running server,
@@ -57,6 +64,8 @@ export interface ReleaseInputs {
   /** The image's inventory (`evaluate --image`), scanned as control SC-04. */
   image?: { reference: string; inventory: ImageInventory };
   signal?: AbortSignal;
+  /** How old an offline database may be (default: warn after 7 days, never fail). */
+  databaseAge?: DatabaseAgeLimits;
 }
 
 /** Something a reader should see next to the verdict: an expired ignore, a server that would not start. */
@@ -273,6 +282,13 @@ export async function evaluateRelease(
   ignoreFile?: string,
 ): Promise<ReleaseEvaluation> {
   const notices: Notice[] = [];
+  // An offline database too old to trust fails before anything is judged against it.
+  const stale = checkDatabaseAge(
+    inputs.vulnerabilities,
+    inputs.now,
+    inputs.databaseAge ?? { warnAfterMs: parseAge(DEFAULT_DB_WARN_AGE) ?? 0 },
+  );
+  if (stale !== undefined) notices.push({ level: "warning", message: stale });
   const manifestFile = relative(inputs.baseDir, inputs.manifestPath) || inputs.manifestPath;
   const manifestText = await readText(inputs.manifestPath, "manifest");
   const manifest = parseServerManifest(manifestText, manifestFile);
@@ -347,7 +363,9 @@ export async function evaluateRelease(
               skipped: `${inputs.vulnerabilities.description} holds no advisories for ${uncovered.join(", ")}: those dependencies could not be checked`,
             }
           : {
-              source: inputs.vulnerabilities.description,
+              source: describeSource(inputs.vulnerabilities, [
+                ...new Set(packages.map((p) => p.ecosystem)),
+              ]),
               findings: vulnerabilities.map((v) => ({
                 vulnerability: v.vulnerability,
                 location: v.line === undefined ? v.file : `${v.file}:${v.line}`,
@@ -462,7 +480,7 @@ function imageObservation(
     };
   return {
     evidence,
-    source: source.description,
+    source: describeSource(source, scanned),
     findings: found.map((v) => ({ vulnerability: v.vulnerability, location: v.file })),
   };
 }

@@ -71,6 +71,10 @@ export interface VulnerabilitySource {
    * (an API). A lockfile of an ecosystem the source does not cover cannot be judged clean.
    */
   readonly ecosystems?: ReadonlySet<string>;
+  /** An offline database: how many records it holds per ecosystem (`npm`, `Debian:12`). */
+  readonly coverage?: ReadonlyMap<string, number>;
+  /** An offline database: the newest `modified` of its records (how fresh it is). */
+  readonly newestModified?: string;
   /** Every advisory affecting each package. Rejects with a ScanError (`VULNERABILITY_SOURCE_FAILED`, `OSV_RECORD_INVALID`) naming what failed. */
   matches(
     packages: readonly LockedPackage[],
