@@ -46,7 +46,10 @@ function readToken(c: Cursor): bigint {
   let next: Kind | undefined;
   switch (c.kind) {
     case "digitOrZero":
-      if (s[c.i] === "0") {
+    case "digit":
+    case "suffixNo":
+    case "revisionNo": {
+      if (c.kind === "digitOrZero" && s[c.i] === "0") {
         // Leading zeros: the more there are, the lower (a fraction); the digits after them are a
         // number of their own.
         let zeros = 0;
@@ -58,10 +61,6 @@ function readToken(c: Cursor): bigint {
         next = "digit";
         break;
       }
-    // falls through
-    case "digit":
-    case "suffixNo":
-    case "revisionNo": {
       const start = c.i;
       while (c.i < s.length && isDigit(s[c.i])) c.i++;
       value = start === c.i ? 0n : BigInt(s.slice(start, c.i));
