@@ -131,7 +131,9 @@ function findingOf(
   const severity = (resolved.severity ??= severityOf(record, resolved.affected));
   return {
     id: record.id,
-    aliases: [...(record.aliases ?? [])],
+    // A distribution's record (`DEBIAN-CVE-…`, `ALPINE-CVE-…`) names the CVE it derives from as
+    // `upstream`: it is reported with the aliases, so ignore files and reports can name the CVE.
+    aliases: [...new Set([...(record.aliases ?? []), ...(record.upstream ?? [])])],
     ...(record.summary === undefined || record.summary === "" ? {} : { summary: record.summary }),
     package: {
       ecosystem: pkg.ecosystem,

@@ -124,6 +124,8 @@ describe("OS packages against Debian and Alpine advisories", () => {
       "DEBIAN-CVE-2026-32316 fixed in 1.6-2.1+deb12u3",
     ]);
     assert.deepEqual(await ids(os("Debian:12", "jq", "1.6-2.1+deb12u3")), []);
+    const [jq] = await db.matches([os("Debian:12", "jq", "1.6-2.1+deb12u2")]);
+    assert.deepEqual(jq?.finding.aliases, ["CVE-2026-32316"], "the upstream CVE is an alias");
     assert.deepEqual(await ids(os("Debian:12", "jq", "1.6-2.1+deb12u3~bpo1")), [
       "DEBIAN-CVE-2026-32316 fixed in 1.6-2.1+deb12u3",
     ]);
