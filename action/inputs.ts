@@ -3,7 +3,13 @@ import { SEVERITY_THRESHOLDS, type SeverityThreshold } from "../policies/evaluat
 import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import type { TrustLevel } from "../policies/trust-level.ts";
 import { secureServiceUrl } from "../supply-chain/service-url.ts";
-import { vulnerabilityDbOf, type VulnerabilityDb } from "../supply-chain/evaluate/sources.ts";
+import {
+  DEFAULT_DB_WARN_AGE,
+  parseAge,
+  vulnerabilityDbOf,
+  type DatabaseAgeLimits,
+  type VulnerabilityDb,
+} from "../supply-chain/evaluate/sources.ts";
 import { ActionError } from "./errors.ts";
 
 /** Every input `action.yml` declares; a test keeps the two in step. */
@@ -14,6 +20,8 @@ export const INPUT_NAMES = [
   "fail-on-severity",
   "ignore-file",
   "vulnerability-db",
+  "vulnerability-db-warn-age",
+  "vulnerability-db-max-age",
   "signing",
   "key",
   "key-password",
@@ -62,6 +70,8 @@ export interface ActionInputs {
   failOnSeverity: SeverityThreshold;
   ignoreFile?: string;
   vulnerabilityDb: VulnerabilityDb;
+  /** How old an offline database may be. */
+  databaseAge: DatabaseAgeLimits;
   signing: Signing;
   minTrustLevel: TrustLevel;
   registry: { username?: string; password?: string; githubToken?: string; insecure: string[] };
@@ -172,6 +182,20 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
       message: "must be a number of seconds between 1 and 3600",
     });
 
+  const warnAge = parseAge(get("vulnerability-db-warn-age") || DEFAULT_DB_WARN_AGE);
+  if (warnAge === undefined)
+    problems.push({
+      path: "vulnerability-db-warn-age",
+      message: "must be an age such as 7d or 36h",
+    });
+  const maxAgeText = optional(get("vulnerability-db-max-age"));
+  const maxAge = maxAgeText === undefined ? undefined : parseAge(maxAgeText);
+  if (maxAgeText !== undefined && maxAge === undefined)
+    problems.push({
+      path: "vulnerability-db-max-age",
+      message: "must be an age such as 30d or 72h",
+    });
+
   const lockfiles = get("lockfiles").trim() || "detect";
   const inputs: ActionInputs = {
     image,
@@ -184,6 +208,10 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
       problems,
     ),
     vulnerabilityDb,
+    databaseAge: {
+      warnAfterMs: warnAge ?? 0,
+      ...(maxAge === undefined ? {} : { failAfterMs: maxAge }),
+    },
     signing,
     minTrustLevel: oneOf("min-trust-level", get("min-trust-level") || "L2", TRUST_LEVELS, problems),
     registry: {

@@ -239,6 +239,7 @@ async function evaluate(
       evaluator: ctx.evaluator,
       now,
       baseDir: ctx.workspace,
+      databaseAge: inputs.databaseAge,
     },
     inputs.ignoreFile,
   );

@@ -10,7 +10,9 @@ import type { TrustLevel } from "../policies/trust-level.ts";
 import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import {
+  DEFAULT_DB_WARN_AGE,
   openVulnerabilitySource,
+  parseAge,
   readIgnoreFile,
   vulnerabilityDbOf,
 } from "../supply-chain/evaluate/sources.ts";
@@ -108,6 +110,8 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       manifest: { type: "string", default: "server.json" },
       lockfile: { type: "string", multiple: true, default: [] as string[] },
       "vulnerability-db": { type: "string", default: "osv" },
+      "vulnerability-db-warn-age": { type: "string", default: DEFAULT_DB_WARN_AGE },
+      "vulnerability-db-max-age": { type: "string" },
       "ignore-file": { type: "string" },
       "fail-on-severity": { type: "string", default: "high" },
       "min-trust-level": { type: "string", default: "L2" },
@@ -133,6 +137,19 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
     );
   const db = vulnerabilityDbOf(values["vulnerability-db"]);
   if ("error" in db) throw new CliError("USAGE", `--vulnerability-db ${db.error}`);
+  const warnAge = parseAge(values["vulnerability-db-warn-age"]);
+  if (warnAge === undefined)
+    throw new CliError(
+      "USAGE",
+      `--vulnerability-db-warn-age ${values["vulnerability-db-warn-age"]} is not an age (7d, 36h)`,
+    );
+  const maxAgeText = values["vulnerability-db-max-age"];
+  const maxAge = maxAgeText === undefined ? undefined : parseAge(maxAgeText);
+  if (maxAgeText !== undefined && maxAge === undefined)
+    throw new CliError(
+      "USAGE",
+      `--vulnerability-db-max-age ${maxAgeText} is not an age (30d, 72h)`,
+    );
   const now = parseNow(values.now);
   const cwd = process.cwd();
   const ignoreFile = values["ignore-file"];
@@ -155,6 +172,11 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
     evaluator: { name: "mcp-warden", version: pkg.version },
     now,
     baseDir: cwd,
+    ...(image ? { image } : {}),
+    databaseAge: {
+      warnAfterMs: warnAge,
+      ...(maxAge === undefined ? {} : { failAfterMs: maxAge }),
+    },
     ...(image ? { image } : {}),
   } as const;
   let evaluation = await evaluateRelease(release, ignoreFile);
@@ -191,6 +213,9 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
     );
   }
   const p = evaluation.predicate;
+  // The text report lists the notices; beside JSON or SARIF they go to stderr.
+  if (format !== "text")
+    for (const n of evaluation.notices) io.stderr(`${n.level}: ${n.message}\n`);
   if (format === "json") io.stdout(`${JSON.stringify(p, null, 2)}\n`);
   else if (format === "sarif")
     io.stdout(

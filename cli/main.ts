@@ -20,6 +20,8 @@ export const USAGE = `usage:
                    [--fail-on-severity critical|high|medium|low|none] [--min-trust-level L1..L4] [--tool-timeout 60]
                    [--format text|json|sarif] [--now ISO8601] [--write-manifest]
                    [--image REF [--platform os/arch[/variant]] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
+                   [--vulnerability-db-warn-age 7d] [--vulnerability-db-max-age DURATION]
+  mcp-warden db download DIR [--ecosystem NAME]... [--base-url URL]
   mcp-warden --help
 
 check   judges every workload in the files, directories (recursively) or stdin (-) against the
@@ -35,6 +37,8 @@ evaluate runs the GitHub Action's evaluation of an MCP server release locally: t
         when the verdict passes at --min-trust-level or above. --write-manifest writes the tools,
         prompts, resource templates and instructions the server exposes, pinned, and a permissions
         skeleton into the manifest's _meta, says what changed, and evaluates it.
+db      download DIR fetches OSV's per-ecosystem exports into DIR, the offline database that
+        --vulnerability-db DIR reads (resumed when interrupted, checked before it replaces a copy).
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
         HTTPS. Cluster state comes from --kubeconfig, $KUBECONFIG or the pod's service account;
         without any, it serves with empty cluster state and says so.
@@ -102,6 +106,10 @@ export async function main(io: Io): Promise<number> {
         // Loaded on demand: the webhook and check never need the scanners or the MCP client.
         const { runEvaluate } = await import("./evaluate.ts");
         return await runEvaluate(rest, io);
+      }
+      case "db": {
+        const { runDb } = await import("./db.ts");
+        return await runDb(rest, io);
       }
       default:
         throw new CliError("USAGE", `unknown command ${JSON.stringify(command)}`);

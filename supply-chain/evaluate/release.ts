@@ -48,11 +48,18 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
-import { scannablePackages, type ImageInventory } from "../image/inventory.ts";
+import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image/inventory.ts";
 import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
 import { listServerTools } from "../mcp/live-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
+import {
+  checkDatabaseAge,
+  DEFAULT_DB_WARN_AGE,
+  describeSource,
+  parseAge,
+  type DatabaseAgeLimits,
+} from "./sources.ts";
 
 /**
  * Evaluates one MCP server release: reads its manifest, lists its tools from the running server,
@@ -83,6 +90,8 @@ export interface ReleaseInputs {
    */
   listing?: ServerListing;
   signal?: AbortSignal;
+  /** How old an offline database may be (default: warn after 7 days, never fail). */
+  databaseAge?: DatabaseAgeLimits;
 }
 
 /** Something a reader should see next to the verdict: an expired ignore, a server that would not start. */
@@ -350,6 +359,13 @@ export async function evaluateRelease(
   ignoreFile?: string,
 ): Promise<ReleaseEvaluation> {
   const notices: Notice[] = [];
+  // An offline database too old to trust fails before anything is judged against it.
+  const stale = checkDatabaseAge(
+    inputs.vulnerabilities,
+    inputs.now,
+    inputs.databaseAge ?? { warnAfterMs: parseAge(DEFAULT_DB_WARN_AGE) ?? 0 },
+  );
+  if (stale !== undefined) notices.push({ level: "warning", message: stale });
   const manifestFile = relative(inputs.baseDir, inputs.manifestPath) || inputs.manifestPath;
   const manifestText = await readText(inputs.manifestPath, "manifest");
   const manifest = parseServerManifest(manifestText, manifestFile);
@@ -365,7 +381,9 @@ export async function evaluateRelease(
   const lockMatches = unique(
     packages.length > 0 ? await inputs.vulnerabilities.matches(packages, call) : [],
   );
-  const imagePackages = inputs.image ? scannablePackages(inputs.image.inventory.packages) : [];
+  const imagePackages = inputs.image
+    ? scannablePackages(inputs.image.inventory.packages, inputs.image.inventory.os)
+    : [];
   const imageMatches = unique(
     imagePackages.length > 0 ? await inputs.vulnerabilities.matches(imagePackages, call) : [],
   );
@@ -423,7 +441,9 @@ export async function evaluateRelease(
               skipped: `${inputs.vulnerabilities.description} holds no advisories for ${uncovered.join(", ")}: those dependencies could not be checked`,
             }
           : {
-              source: inputs.vulnerabilities.description,
+              source: describeSource(inputs.vulnerabilities, [
+                ...new Set(packages.map((p) => p.ecosystem)),
+              ]),
               findings: vulnerabilities.map((v) => ({
                 vulnerability: v.vulnerability,
                 location: v.line === undefined ? v.file : `${v.file}:${v.line}`,
@@ -543,13 +563,21 @@ function imageObservation(
   const counts = new Map<string, number>();
   for (const p of inv.packages) counts.set(p.ecosystem, (counts.get(p.ecosystem) ?? 0) + 1);
   const held = [...counts].map(([e, n]) => `${n} ${e}`).join(", ") || "no packages";
-  const unmatched = [...counts.keys()].filter((e) => e === "Debian" || e === "Alpine");
+  const release = osvEcosystemOf(inv.os);
+  const os =
+    inv.os === undefined
+      ? "no os-release"
+      : `${inv.os.id} ${inv.os.versionId ?? "(no VERSION_ID)"}`;
+  // OS packages are matched only under OSV's ecosystem for their release.
+  const unmatched = [...counts.keys()].filter(
+    (e) => (e === "Debian" || e === "Alpine") && !release?.startsWith(`${e}:`),
+  );
+  const scanned = [...new Set(scannablePackages(inv.packages, inv.os).map((p) => p.ecosystem))];
   const evidence = `image inventory of ${image.reference} (${inv.image}): ${held}${
     unmatched.length > 0
-      ? `; ${unmatched.join(" and ")} packages are inventoried, not matched yet`
+      ? `; ${unmatched.join(" and ")} packages not matched: OSV has no ecosystem for ${os}`
       : ""
-  }`;
-  const scanned = [...new Set(scannablePackages(inv.packages).map((p) => p.ecosystem))];
+  }${scanned.length > 0 ? `; ecosystems scanned: ${scanned.join(", ")}` : ""}`;
   const uncovered = scanned.filter(
     (e) => source.ecosystems !== undefined && !source.ecosystems.has(e),
   );
@@ -561,7 +589,7 @@ function imageObservation(
     };
   return {
     evidence,
-    source: source.description,
+    source: describeSource(source, scanned),
     findings: found.map((v) => ({ vulnerability: v.vulnerability, location: v.file })),
   };
 }

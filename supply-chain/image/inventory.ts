@@ -3,14 +3,15 @@
  * filesystem: npm packages (every `node_modules/**\/package.json`, nested and hoisted), Python
  * distributions (dist-info METADATA, egg-info), Go modules (each binary's build info), and OS
  * packages (dpkg status, apk installed). Each package keeps the file and the layer it came from.
- * Packages of the ecosystems the OSV matcher orders (npm, PyPI, Go) have the shape lockfile
- * readers produce, so the same vulnerability sources scan them.
+ * npm, PyPI and Go packages have the shape lockfile readers produce, and `scannablePackages` gives
+ * Debian and Alpine packages that shape under OSV's per-release ecosystem, so the same
+ * vulnerability sources scan them.
  */
 import { PackageURL } from "packageurl-js";
 import { isRecord } from "../../policies/guards.ts";
 import type { RegistryClient } from "../registry/client.ts";
 import { pep503Name } from "../scan/osv/versions.ts";
-import type { Ecosystem, LockedPackage } from "../scan/types.ts";
+import type { Ecosystem, LockedPackage, OsEcosystem } from "../scan/types.ts";
 import { readImageFiles } from "./filesystem.ts";
 import type { FileBounds, KeptFile, SkippedFile } from "./filesystem.ts";
 import type { GoModule } from "./go-buildinfo.ts";
@@ -54,14 +55,46 @@ export interface ImageInventory {
   stats: WalkStats;
 }
 
-/** Packages of the ecosystems lockfiles hold, typed as lockfile packages for the OSV matcher. */
+/**
+ * OSV's ecosystem for the image's distribution release: `Debian:12` for Debian 12 (os-release
+ * `ID=debian`, `VERSION_ID="12"`), `Alpine:v3.20` for Alpine 3.20.x. Undefined for other
+ * distributions, and for releases without a version (Debian testing and unstable).
+ */
+export function osvEcosystemOf(os: ImageInventory["os"]): OsEcosystem | undefined {
+  if (os?.versionId === undefined) return undefined;
+  if (os.id === "debian" && /^\d+$/.test(os.versionId)) return `Debian:${os.versionId}`;
+  const alpine = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(os.versionId);
+  if (os.id === "alpine" && alpine !== null) return `Alpine:v${alpine[1]}.${alpine[2]}`;
+  return undefined;
+}
+
+/**
+ * The packages the OSV matcher can judge, as lockfile packages: npm, PyPI and Go packages as they
+ * are, and the OS packages of a Debian or Alpine release under OSV's ecosystem for that release
+ * (`osvEcosystemOf`), named and versioned by their source package (Debian's `Source:`, Alpine's
+ * origin), which is what OSV's Debian and Alpine advisories name. The purl stays the binary
+ * package's.
+ */
 export function scannablePackages(
   packages: readonly InstalledPackage[],
-): (InstalledPackage & LockedPackage)[] {
-  return packages.filter(
-    (p): p is InstalledPackage & LockedPackage =>
-      p.ecosystem === "npm" || p.ecosystem === "PyPI" || p.ecosystem === "Go",
-  );
+  os?: ImageInventory["os"],
+): (LockedPackage & { layer?: string })[] {
+  const release = osvEcosystemOf(os);
+  const out: (LockedPackage & { layer?: string })[] = [];
+  for (const p of packages) {
+    if (p.ecosystem === "npm" || p.ecosystem === "PyPI" || p.ecosystem === "Go")
+      out.push({ ...p, ecosystem: p.ecosystem });
+    else if (release !== undefined && release.startsWith(`${p.ecosystem}:`))
+      out.push({
+        ecosystem: release,
+        name: p.source?.name ?? p.name,
+        version: p.source?.version ?? p.version,
+        file: p.file,
+        purl: p.purl,
+        layer: p.layer,
+      });
+  }
+  return out;
 }
 
 /** Pulls nothing itself: streams `image`'s layers and inventories what they install. */

@@ -3,6 +3,9 @@ import type { SeverityLevel, VulnerabilityFinding } from "../../policies/evaluat
 /** OSV ecosystems the lockfile parsers produce. */
 export type Ecosystem = "npm" | "PyPI" | "Go";
 
+/** OSV's ecosystems of distributions, one per release: `Debian:12`, `Alpine:v3.20`. */
+export type OsEcosystem = `Debian:${string}` | `Alpine:v${string}`;
+
 export type LockfileFormat =
   | "package-lock"
   | "pnpm-lock"
@@ -16,7 +19,8 @@ export type LockfileFormat =
 
 /** One package version installed by a lockfile. */
 export interface LockedPackage {
-  ecosystem: Ecosystem;
+  /** An OS ecosystem only for packages read from an image's package database. */
+  ecosystem: Ecosystem | OsEcosystem;
   /** Name as the ecosystem spells it (npm scope included, PyPI name normalised per PEP 503). */
   name: string;
   /** The installed version as the lockfile gives it (Go: with its `v`). */
@@ -31,6 +35,8 @@ export interface LockedPackage {
   direct?: boolean;
   /** Only needed for development (when the lockfile tells). */
   dev?: boolean;
+  /** The package's purl, when its reader knows it better than the name and version tell. */
+  purl?: string;
 }
 
 /** A version that is not pinned exactly or not protected by an integrity hash (control SC-03). */
@@ -65,6 +71,10 @@ export interface VulnerabilitySource {
    * (an API). A lockfile of an ecosystem the source does not cover cannot be judged clean.
    */
   readonly ecosystems?: ReadonlySet<string>;
+  /** An offline database: how many records it holds per ecosystem (`npm`, `Debian:12`). */
+  readonly coverage?: ReadonlyMap<string, number>;
+  /** An offline database: the newest `modified` of its records (how fresh it is). */
+  readonly newestModified?: string;
   /** Every advisory affecting each package. Rejects with a ScanError (`VULNERABILITY_SOURCE_FAILED`, `OSV_RECORD_INVALID`) naming what failed. */
   matches(
     packages: readonly LockedPackage[],

@@ -138,3 +138,36 @@ describe("readInputs", () => {
     );
   });
 });
+
+describe("offline database age inputs", () => {
+  it("warn after 7 days by default, with no maximum", () => {
+    assert.deepEqual(inputs({ image: "ghcr.io/acme/x:v1" }).databaseAge, {
+      warnAfterMs: 7 * 86_400_000,
+    });
+  });
+
+  it("read ages in days and hours; anything else is refused naming the input", () => {
+    assert.deepEqual(
+      inputs({
+        image: "ghcr.io/acme/x:v1",
+        "vulnerability-db-warn-age": "36h",
+        "vulnerability-db-max-age": "30d",
+      }).databaseAge,
+      { warnAfterMs: 36 * 3_600_000, failAfterMs: 30 * 86_400_000 },
+    );
+    const error = assertThrowsWithCode(
+      () =>
+        inputs({
+          image: "ghcr.io/acme/x:v1",
+          "vulnerability-db-warn-age": "a week",
+          "vulnerability-db-max-age": "-1d",
+        }),
+      "USAGE",
+      WardenError,
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.path),
+      ["input vulnerability-db-warn-age", "input vulnerability-db-max-age"],
+    );
+  });
+});

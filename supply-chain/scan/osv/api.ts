@@ -68,6 +68,35 @@ function queryOf(pkg: LockedPackage): Query {
   return { package: { ecosystem: pkg.ecosystem, name: pkg.name }, version };
 }
 
+// Errors of a connection that never carried an answer: no name, no route, refused, reset.
+const UNREACHABLE = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+]);
+
+/** Whether a failed fetch failed to reach the server at all (not an abort by the caller). */
+function unreachable(e: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    return reason instanceof DOMException && reason.name === "TimeoutError";
+  }
+  for (let at: unknown = e, depth = 0; at instanceof Error && depth < 5; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === "string" && UNREACHABLE.has(code)) return true;
+    // An AggregateError (every address of a name refused) carries its errors.
+    if (at instanceof AggregateError && at.errors.some((x) => unreachable(x, signal))) return true;
+    at = at.cause;
+  }
+  return false;
+}
+
 /** Runs `task` over `items` with at most `limit` in flight; the first failure rejects. */
 async function eachLimited<T>(
   items: readonly T[],
@@ -178,7 +207,13 @@ class OsvApi implements VulnerabilitySource {
       });
       text = await response.text();
     } catch (e) {
-      throw failed(`${method} ${url}: ${this.#why(e, signal)}`, e);
+      const why = this.#why(e, signal);
+      if (unreachable(e, signal))
+        throw failed(
+          `the OSV API ${this.#base} cannot be reached (${method} ${url}: ${why}); without network access, scan against an offline OSV database: --vulnerability-db PATH (the Action's vulnerability-db input), which \`mcp-warden db download DIR\` fetches`,
+          e,
+        );
+      throw failed(`${method} ${url}: ${why}`, e);
     }
     if (!response.ok)
       throw failed(

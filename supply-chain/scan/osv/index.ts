@@ -106,6 +106,9 @@ export function indexRecords(items: readonly IndexedRecord[]): OsvIndex {
 }
 
 function purlOf(pkg: LockedPackage): string | undefined {
+  if (pkg.purl !== undefined) return pkg.purl;
+  if (pkg.ecosystem !== "npm" && pkg.ecosystem !== "PyPI" && pkg.ecosystem !== "Go")
+    return undefined;
   const type = { npm: "npm", PyPI: "pypi", Go: "golang" }[pkg.ecosystem];
   // npm scopes and Go module paths are the purl namespace; the last segment is the name.
   const cut = pkg.ecosystem === "PyPI" ? -1 : pkg.name.lastIndexOf("/");
@@ -128,7 +131,9 @@ function findingOf(
   const severity = (resolved.severity ??= severityOf(record, resolved.affected));
   return {
     id: record.id,
-    aliases: [...(record.aliases ?? [])],
+    // A distribution's record (`DEBIAN-CVE-…`, `ALPINE-CVE-…`) names the CVE it derives from as
+    // `upstream`: it is reported with the aliases, so ignore files and reports can name the CVE.
+    aliases: [...new Set([...(record.aliases ?? []), ...(record.upstream ?? [])])],
     ...(record.summary === undefined || record.summary === "" ? {} : { summary: record.summary }),
     package: {
       ecosystem: pkg.ecosystem,

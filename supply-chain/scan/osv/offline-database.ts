@@ -245,14 +245,28 @@ const SMALL_ZIP_BYTES = 256 * 1024;
 class OfflineDatabase implements VulnerabilitySource {
   readonly description: string;
   readonly ecosystems: ReadonlySet<string>;
+  readonly coverage: ReadonlyMap<string, number>;
+  readonly newestModified?: string;
   readonly #index: OsvIndex;
 
-  constructor(path: string, index: OsvIndex) {
+  constructor(path: string, index: OsvIndex, records: readonly IndexedRecord[]) {
     this.#index = index;
     // Index keys start with the ecosystem: `npm\u0000left-pad`.
     this.ecosystems = new Set(
       [...index.byPackage.keys()].map((k) => k.slice(0, k.indexOf("\u0000"))),
     );
+    const coverage = new Map<string, number>();
+    let newest: { text: string; time: number } | undefined;
+    for (const r of records) {
+      const time = Date.parse(r.modified);
+      if (!Number.isNaN(time) && (newest === undefined || time > newest.time))
+        newest = { text: r.modified, time };
+      if (r.withdrawn) continue;
+      for (const e of new Set(r.keys.map((k) => k.slice(0, k.indexOf("\u0000")))))
+        coverage.set(e, (coverage.get(e) ?? 0) + 1);
+    }
+    this.coverage = coverage;
+    if (newest !== undefined) this.newestModified = newest.text;
     this.description = `offline OSV database ${basename(path)} (${index.size.toLocaleString("en-US")} records)`;
   }
 
@@ -304,5 +318,5 @@ export async function openOfflineDatabaseWith(
         size < SMALL_ZIP_BYTES ? "small" : "unknown",
         mainReads,
       );
-  return new OfflineDatabase(path, indexRecords(records));
+  return new OfflineDatabase(path, indexRecords(records), records);
 }

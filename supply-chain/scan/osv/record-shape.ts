@@ -210,6 +210,7 @@ export function slimOsvRecord(record: OsvRecord): OsvRecord {
     id: record.id,
     modified: record.modified,
     aliases: record.aliases,
+    upstream: record.upstream,
     summary: record.summary,
     severity: record.severity,
     database_specific: severityOnly(record.database_specific),

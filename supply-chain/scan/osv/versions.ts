@@ -1,5 +1,7 @@
 import * as pep440 from "@renovatebot/pep440";
 import semver from "semver";
+import { compareApkVersions } from "./apk-version.ts";
+import { compareDpkgVersions, parseDpkgVersion, type DpkgVersion } from "./dpkg-version.ts";
 
 /**
  * How one kind of version string is ordered. `normalize` returns the canonical form compared by
@@ -66,6 +68,36 @@ export const pep440Order: VersionOrder = {
   },
 };
 
+const dpkgOf = memo((version) => parseDpkgVersion(version) ?? null) as (
+  version: string,
+) => DpkgVersion;
+
+/** Debian Policy §5.6.12, as `dpkg --compare-versions` orders (OSV's `Debian:<release>`). */
+export const dpkgOrder: VersionOrder = {
+  name: "Debian",
+  normalize: memo((version) => (parseDpkgVersion(version) === undefined ? null : version.trim())),
+  compare(a, b) {
+    return compareDpkgVersions(dpkgOf(a), dpkgOf(b));
+  },
+};
+
+/** apk-tools' ordering (OSV's `Alpine:v<release>`). */
+export const apkOrder: VersionOrder = {
+  name: "Alpine",
+  // apk-tools compares versions it would refuse as far as they read, so any word is one.
+  normalize: memo((version) => (/^\S+$/.test(version.trim()) ? version.trim() : null)),
+  compare: compareApkVersions,
+};
+
+/**
+ * The ecosystem without its release: `Debian:12` is Debian, `Alpine:v3.20` is Alpine (OSV names
+ * a distribution's ecosystem per release).
+ */
+export function baseEcosystem(ecosystem: string): string {
+  const colon = ecosystem.indexOf(":");
+  return colon < 0 ? ecosystem : ecosystem.slice(0, colon);
+}
+
 /**
  * The order of a range's versions: SEMVER ranges are SemVer whatever the ecosystem; ECOSYSTEM ranges
  * follow the ecosystem; GIT ranges (commits) and ecosystems without a known order have none, so
@@ -74,12 +106,16 @@ export const pep440Order: VersionOrder = {
 export function orderFor(rangeType: string, ecosystem: string): VersionOrder | undefined {
   if (rangeType === "SEMVER") return semverOrder;
   if (rangeType !== "ECOSYSTEM") return undefined;
-  switch (ecosystem) {
+  switch (baseEcosystem(ecosystem)) {
     case "npm":
     case "Go":
       return semverOrder;
     case "PyPI":
       return pep440Order;
+    case "Debian":
+      return dpkgOrder;
+    case "Alpine":
+      return apkOrder;
     default:
       return undefined;
   }
@@ -103,7 +139,7 @@ export function packageKey(ecosystem: string, name: string): string {
 /** Whether an installed version is one listed in an advisory's exact `versions`. */
 export function sameVersion(ecosystem: string, listed: string, installed: string): boolean {
   if (listed === installed) return true;
-  switch (ecosystem) {
+  switch (baseEcosystem(ecosystem)) {
     case "PyPI": {
       const a = pep440Order.normalize(listed);
       const b = pep440Order.normalize(installed);
@@ -111,6 +147,13 @@ export function sameVersion(ecosystem: string, listed: string, installed: string
     }
     case "Go":
       return withoutV(listed) === withoutV(installed);
+    case "Debian":
+    case "Alpine": {
+      const order = orderFor("ECOSYSTEM", ecosystem) as VersionOrder;
+      const a = order.normalize(listed);
+      const b = order.normalize(installed);
+      return a !== undefined && b !== undefined && order.compare(a, b) === 0;
+    }
     default:
       return false;
   }

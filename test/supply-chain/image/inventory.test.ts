@@ -15,6 +15,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import {
   inventoryOf,
+  osvEcosystemOf,
   readInventory,
   scannablePackages,
 } from "../../../supply-chain/image/inventory.ts";
@@ -327,6 +328,57 @@ describe("image inventory from real installs", { skip: SKIP_NO_REGISTRY }, () =>
     );
   });
 
+  test("Debian: a real jq version inside an image matched by its source package and release", async (t) => {
+    // 1.6-2.1+deb12u2 is a published bookworm version that DEBIAN-CVE-2026-32316 affects (its fix
+    // was completed in +deb12u3); the fixture is transcribed from the package's changelog.
+    const version = "1.6-2.1+deb12u2";
+    const debs = join(CACHE, "debs-vulnerable");
+    await mkdir(debs, { recursive: true });
+    const deb = `libjq1_${version}_amd64.deb`;
+    if (!existsSync(join(debs, deb)))
+      await run("apt-get", ["download", `libjq1=${version}`], {
+        cwd: debs,
+        timeout: 120_000,
+      }).catch(() => undefined);
+    if (!existsSync(join(debs, deb))) {
+      t.skip(`apt-get download libjq1=${version} failed (no Debian bookworm mirror?)`);
+      return;
+    }
+    const rootfs = join(dir, "debian-vulnerable");
+    await run("dpkg", ["-x", join(debs, deb), rootfs]);
+    const { stdout } = await run("dpkg-deb", ["-f", join(debs, deb)]);
+    const [first, ...rest] = stdout.trimEnd().split("\n");
+    await mkdir(join(rootfs, "var/lib/dpkg"), { recursive: true });
+    await writeFile(
+      join(rootfs, "var/lib/dpkg/status"),
+      [first, "Status: install ok installed", ...rest].join("\n") + "\n",
+    );
+    await mkdir(join(rootfs, "etc"), { recursive: true });
+    const osRelease = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
+    await writeFile(join(rootfs, "etc/os-release"), osRelease);
+    const inv = await inventory("debian-vulnerable", [{ tar: await tarDir(rootfs, "") }]);
+
+    const scanned = scannablePackages(inv.packages, inv.os);
+    assert.deepEqual(
+      scanned.map((p) => `${p.ecosystem} ${p.name}@${p.version}`),
+      [`Debian:12 jq@${version}`],
+    );
+    const db = await openOfflineDatabase(join(ROOT, "test", "fixtures", "osv"));
+    const matches = await db.matches(scanned);
+    assert.deepEqual(
+      matches.map((m) => [
+        m.finding.id,
+        m.finding.fixedVersion,
+        m.package.file,
+        m.finding.package.purl,
+      ]),
+      [["DEBIAN-CVE-2026-32316", "1.6-2.1+deb12u3", "/var/lib/dpkg/status", inv.packages[0]?.purl]],
+    );
+    // The same version under another release is not judged by bookworm's advisory.
+    const trixie = scannablePackages(inv.packages, { id: "debian", versionId: "13" });
+    assert.deepEqual(await db.matches(trixie), []);
+  });
+
   test("the offline OSV matching finds a vulnerable server inside an image, no lockfile given", async () => {
     const server = NPM_SERVERS.filesystemOld;
     const entry = await installNpmServer(server);
@@ -358,6 +410,15 @@ describe("image inventory from real installs", { skip: SKIP_NO_REGISTRY }, () =>
     ]);
     assert.deepEqual(await cves(deleted), []);
   });
+});
+
+test("OSV's ecosystem for an image's release", () => {
+  assert.equal(osvEcosystemOf({ id: "debian", versionId: "12" }), "Debian:12");
+  assert.equal(osvEcosystemOf({ id: "alpine", versionId: "3.20.3" }), "Alpine:v3.20");
+  assert.equal(osvEcosystemOf({ id: "alpine", versionId: "3.18" }), "Alpine:v3.18");
+  assert.equal(osvEcosystemOf({ id: "debian" }), undefined, "testing and unstable have none");
+  assert.equal(osvEcosystemOf({ id: "ubuntu", versionId: "24.04" }), undefined);
+  assert.equal(osvEcosystemOf(undefined), undefined);
 });
 
 test("an inventory with no kept files is empty", () => {

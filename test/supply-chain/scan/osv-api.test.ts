@@ -299,4 +299,8 @@ test("an unreachable API fails with VULNERABILITY_SOURCE_FAILED", async () => {
     WardenError,
   );
   assert.ok(error.message.includes(`http://127.0.0.1:${port}/v1/querybatch`));
+  // One error that says what to do without the network.
+  assert.ok(error.message.includes("ECONNREFUSED"), error.message);
+  assert.ok(error.message.includes("--vulnerability-db PATH"), error.message);
+  assert.ok(error.message.includes("mcp-warden db download"), error.message);
 });

@@ -17,7 +17,7 @@ import { assertRejectsWithCode } from "../../support/throws.ts";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/osv/", import.meta.url));
 const fixtureFiles: Record<string, Uint8Array> = {};
-for (const dir of ["npm", "PyPI", "edge-cases"])
+for (const dir of ["npm", "PyPI", "Debian", "Alpine", "edge-cases"])
   for (const file of readdirSync(join(fixtures, dir)))
     fixtureFiles[`${dir}/${file}`] = readFileSync(join(fixtures, dir, file));
 
@@ -51,8 +51,8 @@ const summary = (m: { package: LockedPackage; finding: { id: string } }) =>
 
 test("a directory in OSV's export layout (the fixtures themselves)", async () => {
   const db = await openOfflineDatabase(fixtures);
-  // 12 records, one withdrawn.
-  assert.equal(db.description, "offline OSV database osv (11 records)");
+  // 14 records, one withdrawn.
+  assert.equal(db.description, "offline OSV database osv (13 records)");
   assert.deepEqual((await db.matches(packages)).map(summary), expected);
 });
 
@@ -60,7 +60,7 @@ test("a zip of the <Ecosystem>/<ID>.json tree, built with fflate", async () => {
   const zip = join(tmp, "osv.zip");
   await writeFile(zip, zipSync({ ...fixtureFiles, "README.md": strToU8("not a record") }));
   const db = await openOfflineDatabase(zip);
-  assert.equal(db.description, "offline OSV database osv.zip (11 records)");
+  assert.equal(db.description, "offline OSV database osv.zip (13 records)");
   assert.deepEqual((await db.matches(packages)).map(summary), expected);
 });
 

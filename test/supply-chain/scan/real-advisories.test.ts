@@ -94,3 +94,40 @@ describe("real releases against the published advisories", () => {
     });
   }
 });
+
+describe("OS packages against Debian and Alpine advisories", () => {
+  const os = (
+    ecosystem: "Debian:12" | "Alpine:v3.18" | "Alpine:v3.19",
+    name: string,
+    version: string,
+  ) => ({
+    ecosystem,
+    name,
+    version,
+    file: "/lib/apk/db/installed",
+  });
+
+  it("Alpine 3.18's openssl before 3.1.4-r0 has CVE-2023-5363; the fix and other releases do not", async () => {
+    const db = await openOfflineDatabase(join(ROOT, "test", "fixtures", "osv"));
+    const ids = async (pkg: ReturnType<typeof os>) =>
+      (await db.matches([pkg])).map((m) => `${m.finding.id} fixed in ${m.finding.fixedVersion}`);
+    assert.deepEqual(await ids(os("Alpine:v3.18", "openssl", "3.1.3-r0")), [
+      "ALPINE-CVE-2023-5363 fixed in 3.1.4-r0",
+    ]);
+    assert.deepEqual(await ids(os("Alpine:v3.18", "openssl", "3.1.0_alpha1-r0")), [
+      "ALPINE-CVE-2023-5363 fixed in 3.1.4-r0",
+    ]);
+    assert.deepEqual(await ids(os("Alpine:v3.18", "openssl", "3.1.4-r0")), []);
+    assert.deepEqual(await ids(os("Alpine:v3.18", "openssl", "3.1.4-r5")), []);
+    assert.deepEqual(await ids(os("Alpine:v3.19", "openssl", "3.1.3-r0")), []);
+    assert.deepEqual(await ids(os("Debian:12", "jq", "1.6-2.1+deb12u1")), [
+      "DEBIAN-CVE-2026-32316 fixed in 1.6-2.1+deb12u3",
+    ]);
+    assert.deepEqual(await ids(os("Debian:12", "jq", "1.6-2.1+deb12u3")), []);
+    const [jq] = await db.matches([os("Debian:12", "jq", "1.6-2.1+deb12u2")]);
+    assert.deepEqual(jq?.finding.aliases, ["CVE-2026-32316"], "the upstream CVE is an alias");
+    assert.deepEqual(await ids(os("Debian:12", "jq", "1.6-2.1+deb12u3~bpo1")), [
+      "DEBIAN-CVE-2026-32316 fixed in 1.6-2.1+deb12u3",
+    ]);
+  });
+});
