@@ -1,0 +1,254 @@
+import { fieldPath } from "../../field-path.ts";
+import { ruleAllows, type Grant, type ObjectRef, type RoleRefOnly } from "../rbac.ts";
+import type { Finding, RelatedLocation, Rule, RuleContext } from "../rule.ts";
+
+/** What one rule forbids: a verb on a resource in an API group. */
+interface Right {
+  verbs: readonly string[];
+  group: string;
+  resources: readonly string[];
+}
+
+const CORE = "";
+const READ = ["get", "list", "watch"];
+const WRITE = ["create", "update", "patch", "delete", "deletecollection"];
+
+const BROAD_ROLES = new Set(["cluster-admin", "admin", "edit"]);
+
+function refName(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
+}
+
+function where(grant: Grant | RoleRefOnly): string {
+  return grant.namespace === undefined ? "cluster-wide" : `in namespace ${grant.namespace}`;
+}
+
+/** The binding (at the matching subject) and the role, and where the rule lives. */
+function related(grant: Grant | RoleRefOnly): RelatedLocation[] {
+  const out: RelatedLocation[] = [
+    { ...grant.binding, path: fieldPath("subjects", grant.subjectIndex) },
+  ];
+  if (!("source" in grant)) return [...out, { ...grant.role, path: "metadata.name" }];
+  const aggregated = grant.source.name !== grant.role.name || grant.source.kind !== grant.role.kind;
+  if (aggregated) out.push({ ...grant.role, path: "aggregationRule.clusterRoleSelectors" });
+  out.push({ ...grant.source, path: fieldPath("rules", grant.ruleIndex) });
+  return out;
+}
+
+/** "RoleBinding team-a/x (ServiceAccount) → ClusterRole y rules[0] (aggregated into z)". */
+function chain(grant: Grant): string {
+  const aggregated =
+    grant.source.name !== grant.role.name || grant.source.kind !== grant.role.kind
+      ? `, aggregated into ${refName(grant.role)}`
+      : "";
+  return `${refName(grant.binding)} (subject ${grant.via}) → ${refName(grant.source)} rules[${grant.ruleIndex}]${aggregated}`;
+}
+
+function grantsOf(ctx: RuleContext): { grants: Grant[]; bindings: RoleRefOnly[] } {
+  const sa = ctx.workload.podSpec.serviceAccountName || "default";
+  return ctx.cluster.rbac?.grantsTo(ctx.workload.namespace, sa) ?? { grants: [], bindings: [] };
+}
+
+function saPath(ctx: RuleContext): string {
+  return fieldPath(ctx.workload.specPath, "serviceAccountName");
+}
+
+function saName(ctx: RuleContext): string {
+  return `ServiceAccount ${ctx.workload.namespace}/${ctx.workload.podSpec.serviceAccountName || "default"}`;
+}
+
+/** The forbidden verb/resource pairs a grant allows, as `verb resource` strings. */
+function allowed(grant: Grant, rights: readonly Right[]): string[] {
+  const out: string[] = [];
+  for (const right of rights) {
+    for (const resource of right.resources) {
+      for (const verb of right.verbs) {
+        if (ruleAllows(grant, verb, right.group, resource)) out.push(`${verb} ${resource}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** A rule that forbids any grant of `rights`, one finding per granting PolicyRule. */
+function rightsRule(id: string, title: string, rights: readonly Right[], why: string): Rule {
+  return {
+    id,
+    title,
+    check(ctx) {
+      const findings: Finding[] = [];
+      for (const grant of grantsOf(ctx).grants) {
+        const hits = allowed(grant, rights);
+        if (hits.length === 0) continue;
+        findings.push({
+          rule: id,
+          message: `${saName(ctx)} may ${hits.join(", ")} ${where(grant)} through ${chain(grant)}: ${why}`,
+          path: saPath(ctx),
+          related: related(grant),
+        });
+      }
+      return findings;
+    },
+  };
+}
+
+const noBroadRoles: Rule = {
+  id: "rbac/no-broad-roles",
+  title: "The pod's ServiceAccount is not bound to cluster-admin, admin or edit.",
+  check(ctx) {
+    const { grants, bindings } = grantsOf(ctx);
+    const seen = new Set<string>();
+    const findings: Finding[] = [];
+    const all: (Grant | RoleRefOnly)[] = [...bindings, ...grants];
+    for (const g of all) {
+      if (g.role.kind !== "ClusterRole" || !BROAD_ROLES.has(g.role.name)) continue;
+      const key = `${refName(g.binding)}|${g.subjectIndex}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push({
+        rule: this.id,
+        message: `${saName(ctx)} is bound to ClusterRole ${g.role.name} ${where(g)} by ${refName(g.binding)} (subject ${g.via}): bind a Role that lists only what the server needs`,
+        path: saPath(ctx),
+        related: [
+          { ...g.binding, path: fieldPath("subjects", g.subjectIndex) },
+          { ...g.binding, path: "roleRef.name" },
+        ],
+      });
+    }
+    return findings;
+  },
+};
+
+const noWildcards: Rule = {
+  id: "rbac/no-wildcards",
+  title: "No rule granted to the pod's ServiceAccount uses * for verbs, resources or API groups.",
+  check(ctx) {
+    const findings: Finding[] = [];
+    for (const grant of grantsOf(ctx).grants) {
+      const { rule } = grant;
+      const fields = (
+        [
+          ["verbs", rule.verbs],
+          ["resources", rule.resources],
+          ["apiGroups", rule.apiGroups],
+        ] as const
+      ).filter(([, values]) => values?.some((v) => v === "*"));
+      if (fields.length === 0) continue;
+      findings.push({
+        rule: this.id,
+        message: `${saName(ctx)} is granted * in ${fields.map(([f]) => f).join(", ")} ${where(grant)} through ${chain(grant)}: name the verbs, resources and API groups the server uses`,
+        path: saPath(ctx),
+        related: related(grant),
+      });
+    }
+    return findings;
+  },
+};
+
+const WORKLOAD_CREATE: Right[] = [
+  { verbs: ["create"], group: CORE, resources: ["pods", "replicationcontrollers"] },
+  {
+    verbs: ["create"],
+    group: "apps",
+    resources: ["deployments", "replicasets", "statefulsets", "daemonsets"],
+  },
+  { verbs: ["create"], group: "batch", resources: ["jobs", "cronjobs"] },
+];
+
+export const rbacRules: readonly Rule[] = [
+  noBroadRoles,
+  noWildcards,
+  rightsRule(
+    "rbac/no-secret-read",
+    "The pod's ServiceAccount cannot get, list or watch Secrets.",
+    [{ verbs: READ, group: CORE, resources: ["secrets"] }],
+    "reading Secrets hands the server every credential they hold; mount the one it needs instead",
+  ),
+  rightsRule(
+    "rbac/no-pod-exec",
+    "The pod's ServiceAccount cannot exec into, attach to or port-forward to pods.",
+    [
+      {
+        verbs: ["create", "get"],
+        group: CORE,
+        resources: ["pods/exec", "pods/attach", "pods/portforward"],
+      },
+    ],
+    "that runs commands in, or reaches into, other pods",
+  ),
+  rightsRule(
+    "rbac/no-workload-create",
+    "The pod's ServiceAccount cannot create pods or pod controllers.",
+    WORKLOAD_CREATE,
+    "whoever creates pods can run them with any ServiceAccount of the namespace",
+  ),
+  rightsRule(
+    "rbac/no-node-proxy",
+    "The pod's ServiceAccount has no access to nodes/proxy.",
+    [
+      {
+        verbs: ["get", "create", "update", "patch", "delete"],
+        group: CORE,
+        resources: ["nodes/proxy"],
+      },
+    ],
+    "the kubelet API runs commands in every pod of the node",
+  ),
+  rightsRule(
+    "rbac/no-escalation",
+    "The pod's ServiceAccount cannot escalate, bind or impersonate.",
+    [
+      {
+        verbs: ["escalate", "bind"],
+        group: "rbac.authorization.k8s.io",
+        resources: ["roles", "clusterroles"],
+      },
+      { verbs: ["impersonate"], group: CORE, resources: ["users", "groups", "serviceaccounts"] },
+      {
+        verbs: ["impersonate"],
+        group: "authentication.k8s.io",
+        resources: ["userextras/scopes", "uids"],
+      },
+    ],
+    "that grants more than the server's own roles hold",
+  ),
+  rightsRule(
+    "rbac/no-token-create",
+    "The pod's ServiceAccount cannot create ServiceAccount tokens.",
+    [{ verbs: ["create"], group: CORE, resources: ["serviceaccounts/token"] }],
+    "a token for another ServiceAccount carries that account's rights",
+  ),
+  {
+    id: "rbac/no-csr-approval",
+    title: "The pod's ServiceAccount cannot approve certificate signing requests.",
+    check(ctx) {
+      const { grants } = grantsOf(ctx);
+      const approval = grants.filter((g) =>
+        ruleAllows(g, "update", "certificates.k8s.io", "certificatesigningrequests/approval"),
+      );
+      const signers = grants.filter((g) =>
+        ruleAllows(g, "approve", "certificates.k8s.io", "signers"),
+      );
+      // Approval needs both: update on the approval subresource and approve on a signer.
+      if (approval.length === 0 || signers.length === 0) return [];
+      return [...approval, ...signers].map((grant) => ({
+        rule: this.id,
+        message: `${saName(ctx)} may approve certificate signing requests ${where(grant)} (update certificatesigningrequests/approval and approve signers) through ${chain(grant)}: an approved certificate authenticates as anyone the signer allows`,
+        path: saPath(ctx),
+        related: related(grant),
+      }));
+    },
+  },
+  rightsRule(
+    "rbac/no-webhook-write",
+    "The pod's ServiceAccount cannot write admission webhook configurations.",
+    [
+      {
+        verbs: WRITE,
+        group: "admissionregistration.k8s.io",
+        resources: ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"],
+      },
+    ],
+    "a webhook sees, and can change or block, every object the API server admits",
+  ),
+];
