@@ -5,10 +5,18 @@ import { runCli } from "../support/cli.ts";
 // Manifests others published to deploy MCP servers (../shared/realworld, see its SOURCES.md).
 const REALWORLD = new URL("../../../shared/realworld/", import.meta.url).pathname;
 
+interface Related {
+  kind: string;
+  name: string;
+  source?: string;
+  line?: number;
+  path: string;
+}
+
 interface Result {
   name: string;
   allowed: boolean;
-  findings: { rule: string; path: string; message: string }[];
+  findings: { rule: string; path: string; message: string; related?: Related[] }[];
 }
 
 async function judge(): Promise<Map<string, Result>> {
@@ -70,4 +78,69 @@ test("what SOURCES.md notes about each manifest is what the rules find", async (
   assert.equal(paths("test-stdio-server", "image/digest-pinned").length, 2);
   // no seccompProfile anywhere
   assert.ok(rules("mcp-markdown").has("pod-security/seccomp-profile"));
+});
+
+// SOURCES.md notes these RBAC problems; the binding that grants each is named and located.
+test("the ClusterRoles that read every Secret and exec into pods are reported with their bindings", async () => {
+  const results = await judge();
+  const rbac = (name: string) =>
+    results
+      .get(name)!
+      .findings.filter((f) => f.rule.startsWith("rbac/"))
+      .map((f) => ({
+        rule: f.rule,
+        path: f.path,
+        related: (f.related ?? []).map((r) => `${r.kind} ${r.name} ${r.path} line ${r.line}`),
+      }));
+  const sa = "spec.template.spec.serviceAccountName";
+  const kubectlBinding = "ClusterRoleBinding kubectl-mcp-server-reader subjects[0] line 183";
+  assert.deepEqual(rbac("kubectl-mcp-server"), [
+    {
+      rule: "rbac/no-secret-read",
+      path: sa,
+      related: [kubectlBinding, "ClusterRole kubectl-mcp-server-reader rules[0] line 89"],
+    },
+  ]);
+  const binding = "ClusterRoleBinding mcp-k8s-server subjects[0] line 120";
+  assert.deepEqual(rbac("mcp-k8s-server"), [
+    {
+      rule: "rbac/no-secret-read",
+      path: sa,
+      related: [binding, "ClusterRole mcp-k8s-server rules[0] line 87"],
+    },
+    {
+      rule: "rbac/no-pod-exec",
+      path: sa,
+      related: [binding, "ClusterRole mcp-k8s-server rules[5] line 103"],
+    },
+    {
+      rule: "rbac/no-workload-create",
+      path: sa,
+      related: [binding, "ClusterRole mcp-k8s-server rules[5] line 103"],
+    },
+    {
+      rule: "rbac/no-workload-create",
+      path: sa,
+      related: [binding, "ClusterRole mcp-k8s-server rules[6] line 106"],
+    },
+    {
+      rule: "rbac/no-workload-create",
+      path: sa,
+      related: [binding, "ClusterRole mcp-k8s-server rules[7] line 109"],
+    },
+  ]);
+  const exec = results.get("mcp-k8s-server")!.findings.find((f) => f.rule === "rbac/no-pod-exec")!;
+  assert.match(
+    exec.message,
+    /ClusterRoleBinding mcp-k8s-server .*ClusterRole mcp-k8s-server rules\[5\]/,
+  );
+  // no other published manifest grants its ServiceAccount anything
+  for (const [name, x] of results) {
+    if (name === "kubectl-mcp-server" || name === "mcp-k8s-server") continue;
+    assert.deepEqual(
+      x.findings.filter((f) => f.rule.startsWith("rbac/")),
+      [],
+      name,
+    );
+  }
 });

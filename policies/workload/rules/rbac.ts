@@ -57,14 +57,13 @@ function saName(ctx: RuleContext): string {
   return `ServiceAccount ${ctx.workload.namespace}/${ctx.workload.podSpec.serviceAccountName || "default"}`;
 }
 
-/** The forbidden verb/resource pairs a grant allows, as `verb resource` strings. */
+/** The forbidden rights a grant allows, as `get/list secrets` strings. */
 function allowed(grant: Grant, rights: readonly Right[]): string[] {
   const out: string[] = [];
   for (const right of rights) {
     for (const resource of right.resources) {
-      for (const verb of right.verbs) {
-        if (ruleAllows(grant, verb, right.group, resource)) out.push(`${verb} ${resource}`);
-      }
+      const verbs = right.verbs.filter((verb) => ruleAllows(grant, verb, right.group, resource));
+      if (verbs.length > 0) out.push(`${verbs.join("/")} ${resource}`);
     }
   }
   return out;
