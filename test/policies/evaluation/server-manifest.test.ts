@@ -429,3 +429,39 @@ test("the schema is draft-07 and keeps our extensions closed", () => {
     assert.equal(s.definitions[closed]?.additionalProperties, false, closed);
   assert.equal(s.definitions.MpakTrust?.additionalProperties, true);
 });
+
+test("declared Kubernetes API access is normalised and validates as the predicate's", () => {
+  const m = parseServerManifest(
+    withMeta({
+      "dev.mcp-warden/permissions": {
+        kubernetes: [
+          {
+            apiGroups: ["apps", ""],
+            resources: ["pods", "deployments", "pods"],
+            verbs: ["watch", "get", "list"],
+            namespaces: ["team-a"],
+          },
+        ],
+      },
+    }),
+    "server.json",
+  );
+  assert.deepEqual(m.permissions?.kubernetes, [
+    {
+      apiGroups: ["", "apps"],
+      resources: ["deployments", "pods"],
+      verbs: ["get", "list", "watch"],
+      namespaces: ["team-a"],
+    },
+  ]);
+  assert.deepEqual(predicateWith(m).permissions?.kubernetes, m.permissions?.kubernetes);
+  const bad = manifestError(
+    withMeta({
+      "dev.mcp-warden/permissions": {
+        kubernetes: [{ apiGroups: [""], resources: [], verbs: ["get"] }],
+      },
+    }),
+  );
+  const P = '_meta["dev.mcp-warden/permissions"].kubernetes[0]';
+  assert.deepEqual(paths(bad).sort(), [`${P}.namespaces`, `${P}.resources`]);
+});
