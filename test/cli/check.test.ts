@@ -45,7 +45,10 @@ test("check examples/: a verdict per workload, exit 1 because some are denied", 
     assert.match(r.stdout, new RegExp(`^(PASS|FAIL) \\S+ \\S+/${name} `, "m"), name);
   }
   assert.match(r.stdout, /^6 workloads: 2 allowed, 4 denied/m);
-  assert.match(r.stderr, /image\/signed, image\/evaluated need a registry and were skipped/);
+  assert.match(
+    r.stderr,
+    /image\/signed, image\/evaluated, rbac\/within-declared need a registry and were skipped/,
+  );
 });
 
 test("check on the allowed examples alone exits 0", async () => {
@@ -60,7 +63,11 @@ test("JSON output follows the contract", async () => {
   const byName = new Map(report.results.map((x) => [x.name, x]));
   assert.equal(byName.get("mcp-fetch")?.allowed, true);
   assert.deepEqual(byName.get("mcp-fetch")?.findings, []);
-  assert.deepEqual(byName.get("mcp-fetch")?.skipped, ["image/signed", "image/evaluated"]);
+  assert.deepEqual(byName.get("mcp-fetch")?.skipped, [
+    "image/signed",
+    "image/evaluated",
+    "rbac/within-declared",
+  ]);
   const crm = byName.get("mcp-crm")!;
   assert.equal(crm.allowed, true);
   assert.equal(crm.findings[0]?.exemptedBy, "mcp-warden-system/crm-egress");

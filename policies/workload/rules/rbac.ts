@@ -1,6 +1,8 @@
+import type { KubernetesPermission } from "../../evaluation/predicate.ts";
 import { fieldPath } from "../../field-path.ts";
 import { ruleAllows, type Grant, type ObjectRef, type RoleRefOnly } from "../rbac.ts";
 import type { Finding, RelatedLocation, Rule, RuleContext } from "../rule.ts";
+import { imageReferences } from "./image.ts";
 
 /** What one rule forbids: a verb on a resource in an API group. */
 interface Right {
@@ -154,6 +156,73 @@ const WORKLOAD_CREATE: Right[] = [
   { verbs: ["create"], group: "batch", resources: ["jobs", "cronjobs"] },
 ];
 
+/**
+ * What the pod's images' signed evaluations declare (`permissions.kubernetes`), from the newest
+ * verified evaluation of each image that declares permissions; undefined when none does.
+ */
+function declaredAccess(ctx: RuleContext): KubernetesPermission[] | undefined {
+  let declared: KubernetesPermission[] | undefined;
+  for (const reference of imageReferences(ctx.workload)) {
+    const newest = (ctx.evidence?.forImage(reference)?.verifiedEvaluations ?? [])
+      .filter((e) => e.kubernetes !== undefined)
+      .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
+    if (newest?.kubernetes) declared = [...(declared ?? []), ...newest.kubernetes];
+  }
+  return declared;
+}
+
+const has = (list: readonly string[], value: string) => list.includes("*") || list.includes(value);
+
+/** The `verb group/resource` tuples of a grant that no declared entry covers. */
+function undeclared(grant: Grant, declared: readonly KubernetesPermission[]): string[] {
+  const { rule } = grant;
+  if ((rule.nonResourceURLs ?? []).length > 0 && (rule.resources ?? []).length === 0) {
+    return rule.verbs.flatMap((v) => (rule.nonResourceURLs ?? []).map((u) => `${v} ${u}`));
+  }
+  // A cluster-wide grant is covered only by `*` namespaces; wildcards must be declared as such.
+  const scope = grant.namespace ?? "*";
+  const out: string[] = [];
+  for (const group of rule.apiGroups ?? []) {
+    for (const resource of rule.resources ?? []) {
+      for (const verb of rule.verbs) {
+        const covered = declared.some(
+          (d) =>
+            has(d.apiGroups, group) &&
+            has(d.resources, resource) &&
+            has(d.verbs, verb) &&
+            (d.namespaces.includes("*") || d.namespaces.includes(scope)),
+        );
+        if (!covered) out.push(`${verb} ${group === "" ? "" : `${group}/`}${resource}`);
+      }
+    }
+  }
+  return out;
+}
+
+const withinDeclared: Rule = {
+  id: "rbac/within-declared",
+  title:
+    "The pod's ServiceAccount is granted no more than its signed evaluation declares (permissions.kubernetes).",
+  needsRegistry: true,
+  check(ctx) {
+    const declared = declaredAccess(ctx);
+    // Without a verified evaluation that declares permissions, image/evaluated speaks.
+    if (declared === undefined) return [];
+    const findings: Finding[] = [];
+    for (const grant of grantsOf(ctx).grants) {
+      const extra = undeclared(grant, declared);
+      if (extra.length === 0) continue;
+      findings.push({
+        rule: this.id,
+        message: `${saName(ctx)} may ${extra.join(", ")} ${where(grant)} through ${chain(grant)}, which the server's signed evaluation does not declare (permissions.kubernetes): grant only what it declares`,
+        path: saPath(ctx),
+        related: related(grant),
+      });
+    }
+    return findings;
+  },
+};
+
 export const rbacRules: readonly Rule[] = [
   noBroadRoles,
   noWildcards,
@@ -250,4 +319,5 @@ export const rbacRules: readonly Rule[] = [
     ],
     "a webhook sees, and can change or block, every object the API server admits",
   ),
+  withinDeclared,
 ];

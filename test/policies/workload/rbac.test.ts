@@ -256,7 +256,9 @@ test("wildcards grant what they cover: * resources read secrets and create pods"
     clusterRole("all", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]),
     binding("ClusterRoleBinding", "crb", { kind: "ClusterRole", name: "all" }, [sa]),
   ];
-  for (const id of rbacRules.map((r) => r.id).filter((id) => id !== "rbac/no-broad-roles")) {
+  for (const id of rbacRules
+    .map((r) => r.id)
+    .filter((id) => id !== "rbac/no-broad-roles" && id !== "rbac/within-declared")) {
     assert.ok(findings(objects, id).length > 0, id);
   }
 });
@@ -512,4 +514,78 @@ test("rbac/* is exemptible only when the policy lists the family itself", () => 
   const exempted = judged(["rbac/*"]);
   assert.equal(exempted.allowed, true);
   assert.equal(exempted.findings[0]!.exemptedBy, "sys/read");
+});
+
+test("rbac/within-declared: no more than the signed evaluation's permissions.kubernetes", () => {
+  const rule = rbacRules.find((r) => r.id === "rbac/within-declared")!;
+  assert.equal(rule.needsRegistry, true);
+  const evidence = (kubernetes: unknown[] | undefined, time = "2026-05-01T00:00:00Z") => ({
+    forImage: (ref: string) =>
+      ref === "x"
+        ? {
+            verifiedSignatures: [],
+            rejectedSignatures: [],
+            rejectedEvaluations: [],
+            verifiedEvaluations: [
+              {
+                verdict: "pass" as const,
+                trustLevel: "L3" as const,
+                time,
+                signer: "key:k",
+                ...(kubernetes ? { kubernetes: kubernetes as never } : {}),
+              },
+            ],
+          }
+        : undefined,
+  });
+  const read = { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] };
+  const inTeamA = [
+    role("r", "team-a", [read]),
+    binding("RoleBinding", "rb", { kind: "Role", name: "r" }, [sa], "team-a"),
+  ];
+  const clusterWide = [
+    clusterRole("r", [read]),
+    binding("ClusterRoleBinding", "crb", { kind: "ClusterRole", name: "r" }, [sa]),
+  ];
+  const declare = (namespaces: string[], verbs = ["get", "list"]) => [
+    { apiGroups: [""], resources: ["configmaps"], verbs, namespaces },
+  ];
+  const table: [string, RbacObject[], unknown[] | undefined, string[]][] = [
+    ["declared exactly", inTeamA, declare(["team-a"]), []],
+    ["declared with * verbs", inTeamA, declare(["team-a"], ["*"]), []],
+    ["one verb more than declared", inTeamA, declare(["team-a"], ["get"]), ["list configmaps"]],
+    [
+      "declared in another namespace",
+      inTeamA,
+      declare(["team-b"]),
+      ["get configmaps, list configmaps"],
+    ],
+    [
+      "cluster-wide needs * namespaces",
+      clusterWide,
+      declare(["team-a"]),
+      ["get configmaps, list configmaps"],
+    ],
+    ["cluster-wide declared as *", clusterWide, declare(["*"]), []],
+    [
+      "permissions without kubernetes: none needed",
+      inTeamA,
+      [],
+      ["get configmaps, list configmaps"],
+    ],
+    ["no evaluation declares permissions: image/evaluated speaks", inTeamA, undefined, []],
+  ];
+  for (const [what, rbac, kubernetes, expected] of table) {
+    const found = rule.check(contextFor(pod("mcp"), { rbac, evidence: evidence(kubernetes) }));
+    assert.deepEqual(
+      found.map((f) => /may (.*?) (in namespace|cluster-wide)/.exec(f.message)![1]),
+      expected,
+      what,
+    );
+    for (const f of found)
+      assert.ok(
+        f.related!.some((r) => r.path === "rules[0]"),
+        what,
+      );
+  }
 });
