@@ -395,3 +395,12 @@ export function ruleAllows(
     (r) => r === "*" || r === resource || (sub !== undefined && r === `*${sub}`),
   );
 }
+
+/** The same object, as the authorizer would see it: kind, namespace and name. */
+export function sameObject(a: ObjectRef, b: ObjectRef): boolean {
+  return a.kind === b.kind && (a.namespace ?? "") === (b.namespace ?? "") && a.name === b.name;
+}
+
+export function refOfObject(o: RbacObject): ObjectRef {
+  return refOf(o);
+}

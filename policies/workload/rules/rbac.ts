@@ -223,7 +223,25 @@ const withinDeclared: Rule = {
   },
 };
 
-export const rbacRules: readonly Rule[] = [
+/** When the RBAC state cannot be trusted (a watch down too long), every rbac rule denies and says why. */
+function unlessStale(rule: Rule): Rule {
+  return {
+    ...rule,
+    check(ctx) {
+      const stale = ctx.cluster.unavailable?.rbac;
+      if (stale === undefined) return rule.check.call(rule, ctx);
+      return [
+        {
+          rule: rule.id,
+          message: `cannot verify the ServiceAccount's RBAC: ${stale}`,
+          path: saPath(ctx),
+        },
+      ];
+    },
+  };
+}
+
+const rules: readonly Rule[] = [
   noBroadRoles,
   noWildcards,
   rightsRule(
@@ -321,3 +339,5 @@ export const rbacRules: readonly Rule[] = [
   ),
   withinDeclared,
 ];
+
+export const rbacRules: readonly Rule[] = rules.map(unlessStale);

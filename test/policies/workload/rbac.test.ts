@@ -589,3 +589,16 @@ test("rbac/within-declared: no more than the signed evaluation's permissions.kub
       );
   }
 });
+
+test("rbac rules deny and say why when the RBAC state cannot be trusted", () => {
+  const ctx = contextFor(pod("mcp"));
+  const stale = {
+    ...ctx,
+    cluster: { ...ctx.cluster, unavailable: { rbac: "the rolebindings watch has not synced" } },
+  };
+  for (const rule of rbacRules) {
+    const found = rule.check(stale);
+    assert.equal(found.length, 1, rule.id);
+    assert.match(found[0]!.message, /rolebindings watch has not synced/);
+  }
+});
