@@ -1,5 +1,6 @@
 import {
   ApiException,
+  CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
@@ -19,6 +20,9 @@ import { WatchedResource } from "./watched-resource.ts";
 const GROUP = "mcp-warden.dev";
 const VERSION = "v1alpha1";
 const RBAC_GROUP = "rbac.authorization.k8s.io";
+/** The opt-in of deploy/webhook.yaml's namespaceSelector, and the namespaces it never judges. */
+const ENFORCE_LABEL = "mcp-warden.dev/enforce";
+const NEVER_JUDGED = new Set(["kube-system", "mcp-warden-system"]);
 
 /** The RBAC kinds the rbac/* rules resolve a ServiceAccount's rights through, by plural. */
 const RBAC_RESOURCES = [
@@ -75,6 +79,9 @@ export class ClusterWatch implements StateSource {
   private readonly custom: CustomObjectsApi;
   private readonly networkPolicies: WatchedResource<KubernetesObject>;
   private readonly rbacWatches: [kind: string, WatchedResource<KubernetesObject>][];
+  /** Namespaces, for their opt-in label: bindings are judged for ServiceAccounts in judged ones. */
+  private readonly namespaces: WatchedResource<KubernetesObject>;
+  private rbac: RbacObject[] = [];
   private readonly policyWatch: WatchedResource<KubernetesObject> | undefined;
   private exceptionWatches = new Map<string, WatchedResource<KubernetesObject>>();
   private policy: CompiledPolicy | undefined;
@@ -105,6 +112,8 @@ export class ClusterWatch implements StateSource {
         this.custom.listClusterCustomObject({ group: RBAC_GROUP, version: "v1", plural }),
       ),
     ]);
+    const core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.namespaces = this.watch("namespaces", "/api/v1/namespaces", () => core.listNamespace());
     if (opts.policyName !== undefined) {
       this.policyError = `MCPWardenPolicy ${opts.policyName} not loaded yet`;
       this.policyWatch = this.watch(
@@ -125,6 +134,7 @@ export class ClusterWatch implements StateSource {
     return [
       this.networkPolicies,
       ...this.rbacWatches.map(([, w]) => w),
+      this.namespaces,
       ...(this.policyWatch ? [this.policyWatch] : []),
       ...this.exceptionWatches.values(),
     ];
@@ -133,6 +143,7 @@ export class ClusterWatch implements StateSource {
   start(): void {
     this.networkPolicies.start();
     for (const [, w] of this.rbacWatches) w.start();
+    this.namespaces.start();
     this.policyWatch?.start();
     for (const w of this.exceptionWatches.values()) w.start();
   }
@@ -180,10 +191,19 @@ export class ClusterWatch implements StateSource {
       : unsynced.length > 0
         ? `waiting for the first sync of ${unsynced.join(", ")}`
         : undefined;
+    const judged = new Set(
+      this.namespaces
+        .list()
+        .filter((n) => n.metadata?.labels?.[ENFORCE_LABEL] === "true")
+        .map((n) => n.metadata?.name ?? "")
+        .filter((n) => !NEVER_JUDGED.has(n)),
+    );
     return {
       policy: this.policy,
       policyError: this.policyError,
       cluster,
+      rbac: this.rbac,
+      judgedNamespace: (namespace) => judged.has(namespace),
       ready: notReady === undefined,
       notReady,
       watches,
@@ -310,11 +330,13 @@ export class ClusterWatch implements StateSource {
         } catch (err) {
           // The API server admitted it, so this is our misreading: a skipped binding could hide a
           // grant, so the rbac rules deny and say why.
-          this.invalidRbac = `${kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""} cannot be read: ${describe(err)}`;
+          const ns = o.metadata?.namespace;
+          this.invalidRbac = `${kind} ${ns ? `${ns}/` : ""}${o.metadata?.name ?? ""} cannot be read: ${describe(err)}`;
           this.opts.logger.error({ err: this.invalidRbac }, "unreadable RBAC object");
         }
       }
     }
+    this.rbac = rbac;
     return createClusterState({ networkPolicies, exceptions, rbac });
   }
 }

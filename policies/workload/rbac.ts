@@ -204,6 +204,21 @@ const roleValidator = compileSchema<RoleObject>(roleSchema);
 const bindingValidator = compileSchema<BindingObject>(bindingSchema);
 const serviceAccountValidator = compileSchema<ServiceAccountObject>(serviceAccountSchema);
 
+/**
+ * The API server writes an unset list as null (an aggregated ClusterRole's `rules` until the
+ * controller fills them, a binding without subjects): read null as absent, as it means.
+ */
+function withoutNulls(object: unknown): unknown {
+  if (!isRecord(object)) return object;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (value === null && (key === "rules" || key === "subjects" || key === "aggregationRule"))
+      continue;
+    out[key] = value;
+  }
+  return out;
+}
+
 const NAMESPACED: ReadonlySet<string> = new Set(["Role", "RoleBinding", "ServiceAccount"]);
 
 /**
@@ -212,7 +227,8 @@ const NAMESPACED: ReadonlySet<string> = new Set(["Role", "RoleBinding", "Service
  * cluster-scoped kinds lose any namespace, as the API server ignores it.
  * @throws InputError DOCUMENT_INVALID listing every bad field
  */
-export function parseRbacObject(object: unknown, defaultNamespace = "default"): RbacObject {
+export function parseRbacObject(input: unknown, defaultNamespace = "default"): RbacObject {
+  const object = withoutNulls(input);
   const kind = isRecord(object) ? object.kind : undefined;
   const validator =
     kind === "Role" || kind === "ClusterRole"

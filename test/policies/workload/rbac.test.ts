@@ -457,6 +457,14 @@ test("RBAC objects are read as the API server admits them", () => {
     metadata: { name: "c", namespace: "ignored" },
   });
   assert.equal(crb.metadata.namespace, undefined);
+  // as the API server serves an aggregated ClusterRole before the controller fills it
+  const aggregated = parseRbacObject({
+    kind: "ClusterRole",
+    metadata: { name: "view" },
+    rules: null,
+    aggregationRule: { clusterRoleSelectors: [{ matchLabels: { "aggregate-to-view": "true" } }] },
+  });
+  assert.equal("rules" in aggregated, false);
 });
 
 test("rbac/* is exemptible only when the policy lists the family itself", () => {
