@@ -173,12 +173,35 @@ function declaredAccess(ctx: RuleContext): KubernetesPermission[] | undefined {
 
 const has = (list: readonly string[], value: string) => list.includes("*") || list.includes(value);
 
+/**
+ * What Kubernetes grants every authenticated identity (system:basic-user, system:discovery):
+ * asking about its own rights and reading discovery. No server needs to declare it.
+ */
+const BASELINE: readonly KubernetesPermission[] = [
+  {
+    apiGroups: ["authorization.k8s.io"],
+    resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+    verbs: ["create"],
+    namespaces: ["*"],
+  },
+  {
+    apiGroups: ["authentication.k8s.io"],
+    resources: ["selfsubjectreviews"],
+    verbs: ["create"],
+    namespaces: ["*"],
+  },
+];
+
 /** The `verb group/resource` tuples of a grant that no declared entry covers. */
 function undeclared(grant: Grant, declared: readonly KubernetesPermission[]): string[] {
   const { rule } = grant;
   if ((rule.nonResourceURLs ?? []).length > 0 && (rule.resources ?? []).length === 0) {
-    return rule.verbs.flatMap((v) => (rule.nonResourceURLs ?? []).map((u) => `${v} ${u}`));
+    // Reading discovery and health endpoints is everyone's; anything else on them is not.
+    return rule.verbs
+      .filter((v) => v !== "get")
+      .flatMap((v) => (rule.nonResourceURLs ?? []).map((u) => `${v} ${u}`));
   }
+  declared = [...declared, ...BASELINE];
   // A cluster-wide grant is covered only by `*` namespaces; wildcards must be declared as such.
   const scope = grant.namespace ?? "*";
   const out: string[] = [];

@@ -582,6 +582,35 @@ test("rbac/within-declared: no more than the signed evaluation's permissions.kub
       ["get configmaps, list configmaps"],
     ],
     ["no evaluation declares permissions: image/evaluated speaks", inTeamA, undefined, []],
+    [
+      "what every authenticated identity gets needs no declaration",
+      [
+        clusterRole("system:basic-user", [
+          {
+            apiGroups: ["authorization.k8s.io"],
+            resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+            verbs: ["create"],
+          },
+        ]),
+        clusterRole("system:discovery", [
+          { nonResourceURLs: ["/api", "/version"], verbs: ["get"] },
+        ]),
+        binding(
+          "ClusterRoleBinding",
+          "system:basic-user",
+          { kind: "ClusterRole", name: "system:basic-user" },
+          [{ kind: "Group", name: "system:authenticated" }],
+        ),
+        binding(
+          "ClusterRoleBinding",
+          "system:discovery",
+          { kind: "ClusterRole", name: "system:discovery" },
+          [{ kind: "Group", name: "system:authenticated" }],
+        ),
+      ],
+      [],
+      [],
+    ],
   ];
   for (const [what, rbac, kubernetes, expected] of table) {
     const found = rule.check(contextFor(pod("mcp"), { rbac, evidence: evidence(kubernetes) }));
