@@ -1,7 +1,7 @@
 import { InputError } from "../errors.ts";
 import { isRecord } from "../guards.ts";
 import type { LabelSelector, Labels } from "./k8s-types.ts";
-import { selectorMatches } from "./label-selector.ts";
+import { labelSelectorSchema as selector, selectorMatches } from "./label-selector.ts";
 import { compileSchema } from "../schema-validator.ts";
 
 /**
@@ -65,28 +65,6 @@ export interface ServiceAccountObject {
 export type RbacObject = RoleObject | BindingObject | ServiceAccountObject;
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
-
-const selector = {
-  type: "object",
-  properties: {
-    matchLabels: { type: "object", additionalProperties: { type: "string" } },
-    matchExpressions: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["key", "operator"],
-        properties: {
-          key: { type: "string", minLength: 1 },
-          operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
-          values: { type: "array", items: { type: "string" } },
-        },
-        if: { properties: { operator: { enum: ["In", "NotIn"] } } },
-        then: { required: ["values"], properties: { values: { type: "array", minItems: 1 } } },
-        else: { properties: { values: { type: "array", maxItems: 0 } } },
-      },
-    },
-  },
-} as const;
 
 const strings = { type: "array", items: { type: "string" } } as const;
 

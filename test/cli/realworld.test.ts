@@ -83,51 +83,27 @@ test("what SOURCES.md notes about each manifest is what the rules find", async (
 // SOURCES.md notes these RBAC problems; the binding that grants each is named and located.
 test("the ClusterRoles that read every Secret and exec into pods are reported with their bindings", async () => {
   const results = await judge();
+  // One line per finding: the rule, then where the binding and the granting rule are.
   const rbac = (name: string) =>
     results
       .get(name)!
       .findings.filter((f) => f.rule.startsWith("rbac/"))
-      .map((f) => ({
-        rule: f.rule,
-        path: f.path,
-        related: (f.related ?? []).map((r) => `${r.kind} ${r.name} ${r.path} line ${r.line}`),
-      }));
-  const sa = "spec.template.spec.serviceAccountName";
-  const kubectlBinding = "ClusterRoleBinding kubectl-mcp-server-reader subjects[0] line 183";
+      .map((f) => {
+        assert.equal(f.path, "spec.template.spec.serviceAccountName", f.rule);
+        const related = (f.related ?? []).map((r) => `${r.kind} ${r.name} ${r.path} @${r.line}`);
+        return `${f.rule}: ${related.join(", ")}`;
+      });
   assert.deepEqual(rbac("kubectl-mcp-server"), [
-    {
-      rule: "rbac/no-secret-read",
-      path: sa,
-      related: [kubectlBinding, "ClusterRole kubectl-mcp-server-reader rules[0] line 89"],
-    },
+    "rbac/no-secret-read: ClusterRoleBinding kubectl-mcp-server-reader subjects[0] @183, ClusterRole kubectl-mcp-server-reader rules[0] @89",
   ]);
-  const binding = "ClusterRoleBinding mcp-k8s-server subjects[0] line 120";
+  const binding = "ClusterRoleBinding mcp-k8s-server subjects[0] @120";
+  const role = "ClusterRole mcp-k8s-server";
   assert.deepEqual(rbac("mcp-k8s-server"), [
-    {
-      rule: "rbac/no-secret-read",
-      path: sa,
-      related: [binding, "ClusterRole mcp-k8s-server rules[0] line 87"],
-    },
-    {
-      rule: "rbac/no-pod-exec",
-      path: sa,
-      related: [binding, "ClusterRole mcp-k8s-server rules[5] line 103"],
-    },
-    {
-      rule: "rbac/no-workload-create",
-      path: sa,
-      related: [binding, "ClusterRole mcp-k8s-server rules[5] line 103"],
-    },
-    {
-      rule: "rbac/no-workload-create",
-      path: sa,
-      related: [binding, "ClusterRole mcp-k8s-server rules[6] line 106"],
-    },
-    {
-      rule: "rbac/no-workload-create",
-      path: sa,
-      related: [binding, "ClusterRole mcp-k8s-server rules[7] line 109"],
-    },
+    `rbac/no-secret-read: ${binding}, ${role} rules[0] @87`,
+    `rbac/no-pod-exec: ${binding}, ${role} rules[5] @103`,
+    `rbac/no-workload-create: ${binding}, ${role} rules[5] @103`,
+    `rbac/no-workload-create: ${binding}, ${role} rules[6] @106`,
+    `rbac/no-workload-create: ${binding}, ${role} rules[7] @109`,
   ]);
   const exec = results.get("mcp-k8s-server")!.findings.find((f) => f.rule === "rbac/no-pod-exec")!;
   assert.match(
