@@ -103,7 +103,7 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     }),
   }));
   const skipped = [...new Set(results.flatMap((r) => r.decision.skipped))];
-  return { policy, results, skipped };
+  return { policy, results, skipped, documentOf: set.documentOf };
 }
 
 /** `mcp-warden check`: prints the report and returns the exit status (0 allowed, 1 denied). */

@@ -9,6 +9,8 @@ import { isRecord } from "../policies/guards.ts";
 import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
 import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
+import { isRbacKind, parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
+import type { RelatedLocation } from "../policies/workload/rule.ts";
 import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
 import { describeDocument, type SourceDocument } from "./documents.ts";
 
@@ -24,7 +26,12 @@ export interface ManifestSet {
   policies: SourceDocument[];
   /** Documents of kinds that are neither workloads nor cluster state (Services, ConfigMaps...). */
   ignored: SourceDocument[];
+  /** The document that holds an object of the cluster state a finding relates to. */
+  documentOf: (ref: Omit<RelatedLocation, "path">) => SourceDocument | undefined;
 }
+
+const refKey = (kind: string, namespace: string | undefined, name: string) =>
+  `${kind}/${namespace ?? ""}/${name}`;
 
 /**
  * Sorts documents by kind and validates each. Every bad document is reported, each named by
@@ -36,6 +43,8 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
   const workloads: SourcedWorkload[] = [];
   const networkPolicies: NetworkPolicy[] = [];
   const exceptions: Exception[] = [];
+  const rbac: RbacObject[] = [];
+  const sources = new Map<string, SourceDocument>();
   const policies: SourceDocument[] = [];
   const ignored: SourceDocument[] = [];
   for (const doc of documents) {
@@ -54,7 +63,12 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
         workloads.push({ workload: toWorkload(object), document: doc });
       else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
-      else if (object.kind === POLICY_KIND) policies.push(doc);
+      else if (isRbacKind(object.kind)) {
+        const parsed = parseRbacObject(object);
+        rbac.push(parsed);
+        const { namespace, name } = parsed.metadata;
+        sources.set(refKey(parsed.kind, namespace, name), doc);
+      } else if (object.kind === POLICY_KIND) policies.push(doc);
       else ignored.push(doc);
     } catch (e) {
       if (!(e instanceof WardenError)) throw e;
@@ -67,8 +81,9 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
   }
   return {
     workloads,
-    cluster: createClusterState({ networkPolicies, exceptions }),
+    cluster: createClusterState({ networkPolicies, exceptions, rbac }),
     policies,
     ignored,
+    documentOf: (ref) => sources.get(refKey(ref.kind, ref.namespace, ref.name)),
   };
 }

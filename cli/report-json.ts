@@ -14,6 +14,22 @@ export function formatJson(report: CheckReport): string {
       action: f.action,
       message: f.message,
       path: f.path,
+      ...(f.related
+        ? {
+            related: f.related.map((rel) => {
+              const doc = report.documentOf(rel);
+              return {
+                kind: rel.kind,
+                ...(rel.namespace !== undefined ? { namespace: rel.namespace } : {}),
+                name: rel.name,
+                ...(doc
+                  ? { source: doc.source, line: doc.locate(rel.path)?.line ?? doc.line }
+                  : {}),
+                path: rel.path,
+              };
+            }),
+          }
+        : {}),
       ...(f.exemptedBy ? { exemptedBy: f.exemptedBy } : {}),
     })),
     skipped: r.decision.skipped,

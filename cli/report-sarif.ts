@@ -1,4 +1,4 @@
-import type { Log, Result, ReportingDescriptor } from "sarif";
+import type { Location, Log, Result, ReportingDescriptor } from "sarif";
 import pkg from "../package.json" with { type: "json" };
 import { CATALOGUE } from "../policies/workload/catalogue.ts";
 import type { DecidedFinding } from "../policies/workload/engine.ts";
@@ -16,7 +16,38 @@ function artifactUri(source: string): string | undefined {
   return encodeURI(source.replaceAll("\\", "/").replace(/^\.\//, ""));
 }
 
-function result(r: WorkloadResult, f: DecidedFinding, ruleIndex: number): Result {
+/** The binding and role behind a finding, each at its file and line when it was among the inputs. */
+function relatedLocations(report: CheckReport, f: DecidedFinding): Location[] {
+  return (f.related ?? []).map((rel, id) => {
+    const doc = report.documentOf(rel);
+    const uri = doc ? artifactUri(doc.source) : undefined;
+    const pos = doc?.locate(rel.path);
+    const name = [rel.kind, rel.namespace, rel.name].filter((p) => p !== undefined).join("/");
+    return {
+      id,
+      ...(doc && uri
+        ? {
+            physicalLocation: {
+              artifactLocation: { uri, uriBaseId: "SRCROOT" },
+              ...(pos ? { region: { startLine: pos.line, startColumn: pos.column } } : {}),
+            },
+          }
+        : {}),
+      logicalLocations: [{ fullyQualifiedName: `${name}/${rel.path}`, kind: "member" }],
+      message: {
+        text: `${rel.kind} ${rel.namespace ? `${rel.namespace}/` : ""}${rel.name} ${rel.path}`,
+      },
+    };
+  });
+}
+
+function result(
+  report: CheckReport,
+  r: WorkloadResult,
+  f: DecidedFinding,
+  ruleIndex: number,
+): Result {
+  const related = relatedLocations(report, f);
   const uri = artifactUri(r.document.source);
   const pos = r.document.locate(f.path);
   const subject = `${r.kind}/${r.namespace}/${r.name}`;
@@ -38,7 +69,16 @@ function result(r: WorkloadResult, f: DecidedFinding, ruleIndex: number): Result
         logicalLocations: [{ fullyQualifiedName: `${subject}/${f.path}`, kind: "member" }],
       },
     ],
-    partialFingerprints: { "mcpWardenFinding/v1": `${subject}|${f.rule}|${f.path}` },
+    ...(related.length > 0 ? { relatedLocations: related } : {}),
+    // RBAC findings share the ServiceAccount's path; what grants the right tells them apart.
+    partialFingerprints: {
+      "mcpWardenFinding/v1": [
+        `${subject}|${f.rule}|${f.path}`,
+        ...(f.related ?? []).map(
+          (rel) => `${rel.kind}/${rel.namespace ?? ""}/${rel.name}/${rel.path}`,
+        ),
+      ].join("|"),
+    },
     ...(f.exemptedBy
       ? {
           suppressions: [
@@ -69,7 +109,7 @@ export function formatSarif(report: CheckReport): string {
           SRCROOT: { description: { text: "The directory mcp-warden ran in." } },
         },
         results: report.results.flatMap((r) =>
-          r.decision.findings.map((f) => result(r, f, index.get(f.rule) ?? -1)),
+          r.decision.findings.map((f) => result(report, r, f, index.get(f.rule) ?? -1)),
         ),
       },
     ],

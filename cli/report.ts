@@ -1,5 +1,6 @@
 import type { Decision } from "../policies/workload/engine.ts";
 import type { CompiledPolicy } from "../policies/workload/policy.ts";
+import type { RelatedLocation } from "../policies/workload/rule.ts";
 import type { SourceDocument } from "./documents.ts";
 
 // What `check` produced, apart from check.ts so that the report writers need not import it.
@@ -16,4 +17,6 @@ export interface CheckReport {
   policy: CompiledPolicy;
   results: WorkloadResult[];
   skipped: string[];
+  /** The input document holding an object a finding relates to (a binding, a role). */
+  documentOf: (ref: Omit<RelatedLocation, "path">) => SourceDocument | undefined;
 }

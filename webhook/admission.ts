@@ -8,6 +8,8 @@ import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
 import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
 import { imageReferences } from "../policies/workload/rules/image.ts";
 import { compileSchema } from "../policies/schema-validator.ts";
+import { judgeBinding } from "../policies/workload/binding-judge.ts";
+import { parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
 import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
 
 /** The fields of an `admission.k8s.io/v1` AdmissionRequest this webhook reads. */
@@ -329,4 +331,67 @@ export function admissionResponse(uid: string, outcome: AdmissionOutcome) {
       ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
     },
   };
+}
+
+const BINDING_KINDS = new Set(["RoleBinding", "ClusterRoleBinding"]);
+
+/** Whether the request writes a RoleBinding or ClusterRoleBinding. */
+export function isBindingRequest(request: AdmissionRequest): boolean {
+  return request.kind.group === "rbac.authorization.k8s.io" && BINDING_KINDS.has(request.kind.kind);
+}
+
+/**
+ * Judges the creation or update of a RoleBinding or ClusterRoleBinding: denied when it would grant
+ * a ServiceAccount of a judged namespace what the rbac rules forbid. Never throws.
+ */
+export function judgeBindingRequest(
+  request: AdmissionRequest,
+  inputs: Pick<JudgeInputs, "policy" | "policyError" | "cluster" | "now"> & {
+    rbac: readonly RbacObject[];
+    judgedNamespace: (namespace: string) => boolean;
+  },
+): AdmissionOutcome {
+  if (!EVALUATED_OPERATIONS.has(request.operation))
+    return skip(`${request.operation} is not judged`);
+  const { policy } = inputs;
+  if (!policy) {
+    return errorOutcome(
+      undefined,
+      `no valid policy is loaded (${inputs.policyError ?? "not loaded yet"})`,
+    );
+  }
+  try {
+    const object = isRecord(request.object)
+      ? { ...request.object, kind: request.kind.kind }
+      : request.object;
+    const binding = parseRbacObject(object, request.namespace || "default");
+    if (binding.kind !== "RoleBinding" && binding.kind !== "ClusterRoleBinding") {
+      return errorOutcome(policy, `request.object is a ${binding.kind}, not a binding`);
+    }
+    const decision = judgeBinding(binding, {
+      policy,
+      rbac: inputs.rbac,
+      judgedNamespace: inputs.judgedNamespace,
+      now: inputs.now,
+      unavailable: inputs.cluster.unavailable?.rbac,
+    });
+    const name = `${binding.metadata.namespace ? `${binding.metadata.namespace}/` : ""}${binding.metadata.name}`;
+    const denying = decision.findings.filter((f) => f.action === "enforce");
+    const listed = denying.slice(0, MAX_LISTED_FINDINGS).map(describeFinding);
+    return {
+      allowed: decision.allowed,
+      ...(decision.allowed
+        ? {}
+        : { message: `mcp-warden denied ${binding.kind} ${name}: ${listed.join("; ")}` }),
+      warnings: decision.findings
+        .filter((f) => f.action === "warn")
+        .map((f) => truncate(describeFinding(f), MAX_WARNING_LENGTH)),
+      evaluated: true,
+      rules: [...new Set(decision.findings.map((f) => f.rule))],
+      exceptionsUsed: [],
+      images: [],
+    };
+  } catch (e) {
+    return failedOutcome(policy, e);
+  }
 }

@@ -1,5 +1,6 @@
 import {
   ApiException,
+  CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
@@ -12,11 +13,24 @@ import { parseException, type Exception } from "../policies/workload/exception-s
 import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
 import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
+import { parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
 import type { StateSnapshot, StateSource } from "./state.ts";
 import { WatchedResource } from "./watched-resource.ts";
 
 const GROUP = "mcp-warden.dev";
 const VERSION = "v1alpha1";
+const RBAC_GROUP = "rbac.authorization.k8s.io";
+/** The opt-in of deploy/webhook.yaml's namespaceSelector, and the namespaces it never judges. */
+const ENFORCE_LABEL = "mcp-warden.dev/enforce";
+const NEVER_JUDGED = new Set(["kube-system", "mcp-warden-system"]);
+
+/** The RBAC kinds the rbac/* rules resolve a ServiceAccount's rights through, by plural. */
+const RBAC_RESOURCES = [
+  ["roles", "Role"],
+  ["clusterroles", "ClusterRole"],
+  ["rolebindings", "RoleBinding"],
+  ["clusterrolebindings", "ClusterRoleBinding"],
+] as const;
 
 export interface ClusterWatchOptions {
   kubeConfig: KubeConfig;
@@ -55,20 +69,26 @@ function describe(err: unknown): string {
 }
 
 /**
- * Cluster state from list+watch caches: NetworkPolicies in every namespace, MCPWardenExceptions
- * in the policy's exception namespaces only, and the MCPWardenPolicy the webhook enforces.
+ * Cluster state from list+watch caches: NetworkPolicies, Roles, ClusterRoles, RoleBindings and
+ * ClusterRoleBindings in every namespace, MCPWardenExceptions in the policy's exception namespaces
+ * only, and the MCPWardenPolicy the webhook enforces.
  * Objects are validated once per change, not per request.
  */
 export class ClusterWatch implements StateSource {
   private readonly opts: ClusterWatchOptions;
   private readonly custom: CustomObjectsApi;
   private readonly networkPolicies: WatchedResource<KubernetesObject>;
+  private readonly rbacWatches: [kind: string, WatchedResource<KubernetesObject>][];
+  /** Namespaces, for their opt-in label: bindings are judged for ServiceAccounts in judged ones. */
+  private readonly namespaces: WatchedResource<KubernetesObject>;
+  private rbac: RbacObject[] = [];
   private readonly policyWatch: WatchedResource<KubernetesObject> | undefined;
   private exceptionWatches = new Map<string, WatchedResource<KubernetesObject>>();
   private policy: CompiledPolicy | undefined;
   private policyError: string | undefined;
   private cluster: ClusterState | undefined;
   private invalidNetworkPolicy: string | undefined;
+  private invalidRbac: string | undefined;
 
   constructor(opts: ClusterWatchOptions) {
     this.opts = opts;
@@ -86,6 +106,14 @@ export class ClusterWatch implements StateSource {
           plural: "networkpolicies",
         }),
     );
+    this.rbacWatches = RBAC_RESOURCES.map(([plural, kind]) => [
+      kind,
+      this.watch(plural, `/apis/${RBAC_GROUP}/v1/${plural}`, () =>
+        this.custom.listClusterCustomObject({ group: RBAC_GROUP, version: "v1", plural }),
+      ),
+    ]);
+    const core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.namespaces = this.watch("namespaces", "/api/v1/namespaces", () => core.listNamespace());
     if (opts.policyName !== undefined) {
       this.policyError = `MCPWardenPolicy ${opts.policyName} not loaded yet`;
       this.policyWatch = this.watch(
@@ -102,27 +130,37 @@ export class ClusterWatch implements StateSource {
     this.syncExceptionWatches();
   }
 
+  private all(): WatchedResource<KubernetesObject>[] {
+    return [
+      this.networkPolicies,
+      ...this.rbacWatches.map(([, w]) => w),
+      this.namespaces,
+      ...(this.policyWatch ? [this.policyWatch] : []),
+      ...this.exceptionWatches.values(),
+    ];
+  }
+
   start(): void {
     this.networkPolicies.start();
+    for (const [, w] of this.rbacWatches) w.start();
+    this.namespaces.start();
     this.policyWatch?.start();
     for (const w of this.exceptionWatches.values()) w.start();
   }
 
   async close(): Promise<void> {
-    const all = [this.networkPolicies, this.policyWatch, ...this.exceptionWatches.values()];
-    await Promise.all(all.filter((w) => w !== undefined).map((w) => w.stop()));
+    await Promise.all(this.all().map((w) => w.stop()));
   }
 
   snapshot(now: Date): StateSnapshot {
     const t = now.getTime();
-    const watches = [this.networkPolicies, this.policyWatch, ...this.exceptionWatches.values()]
-      .filter((w): w is WatchedResource<KubernetesObject> => w !== undefined)
-      .map((w) => w.status(t));
+    const watches = this.all().map((w) => w.status(t));
     this.cluster ??= this.buildClusterState();
-    const stale = (prefix: string) => {
+    const stale = (...prefixes: string[]) => {
       const bad = watches.filter(
         (w) =>
-          w.resource.startsWith(prefix) && (!w.synced || w.failingForMs > this.opts.staleAfterMs),
+          prefixes.some((p) => w.resource.startsWith(p)) &&
+          (!w.synced || w.failingForMs > this.opts.staleAfterMs),
       );
       if (bad.length === 0) return undefined;
       return bad
@@ -136,9 +174,10 @@ export class ClusterWatch implements StateSource {
     const unavailable = {
       networkPolicies: this.invalidNetworkPolicy ?? stale("networkpolicies"),
       exceptions: stale("mcpwardenexceptions"),
+      rbac: this.invalidRbac ?? stale(...RBAC_RESOURCES.map(([plural]) => plural)),
     };
     const cluster: ClusterState =
-      unavailable.networkPolicies || unavailable.exceptions
+      unavailable.networkPolicies || unavailable.exceptions || unavailable.rbac
         ? {
             ...this.cluster,
             unavailable: Object.fromEntries(
@@ -152,10 +191,19 @@ export class ClusterWatch implements StateSource {
       : unsynced.length > 0
         ? `waiting for the first sync of ${unsynced.join(", ")}`
         : undefined;
+    const judged = new Set(
+      this.namespaces
+        .list()
+        .filter((n) => n.metadata?.labels?.[ENFORCE_LABEL] === "true")
+        .map((n) => n.metadata?.name ?? "")
+        .filter((n) => !NEVER_JUDGED.has(n)),
+    );
     return {
       policy: this.policy,
       policyError: this.policyError,
       cluster,
+      rbac: this.rbac,
+      judgedNamespace: (namespace) => judged.has(namespace),
       ready: notReady === undefined,
       notReady,
       watches,
@@ -273,6 +321,22 @@ export class ClusterWatch implements StateSource {
         }
       }
     }
-    return createClusterState({ networkPolicies, exceptions });
+    const rbac: RbacObject[] = [];
+    this.invalidRbac = undefined;
+    for (const [kind, w] of this.rbacWatches) {
+      for (const o of w.list()) {
+        try {
+          rbac.push(parseRbacObject(withKind(o, `${RBAC_GROUP}/v1`, kind)));
+        } catch (err) {
+          // The API server admitted it, so this is our misreading: a skipped binding could hide a
+          // grant, so the rbac rules deny and say why.
+          const ns = o.metadata?.namespace;
+          this.invalidRbac = `${kind} ${ns ? `${ns}/` : ""}${o.metadata?.name ?? ""} cannot be read: ${describe(err)}`;
+          this.opts.logger.error({ err: this.invalidRbac }, "unreadable RBAC object");
+        }
+      }
+    }
+    this.rbac = rbac;
+    return createClusterState({ networkPolicies, exceptions, rbac });
   }
 }

@@ -7,6 +7,8 @@ import { errorClass } from "../policies/errors.ts";
 import {
   admissionSubject,
   errorOutcome,
+  isBindingRequest,
+  judgeBindingRequest,
   judgeSubject,
   readAdmissionReview,
   registryLookup,
@@ -90,6 +92,18 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
     outcome,
     ...(failure ? { failure } : {}),
   });
+  if (isBindingRequest(request)) {
+    return answer(
+      judgeBindingRequest(request, {
+        policy: snapshot.policy,
+        policyError: snapshot.policyError,
+        cluster: snapshot.cluster,
+        now: at,
+        rbac: snapshot.rbac ?? [],
+        judgedNamespace: snapshot.judgedNamespace ?? (() => false),
+      }),
+    );
+  }
   const prepared = admissionSubject(request, snapshot.policy, snapshot.policyError);
   if ("outcome" in prepared) return answer(prepared.outcome);
   const { subject } = prepared;

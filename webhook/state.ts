@@ -1,6 +1,7 @@
 import type { ClusterState } from "../policies/workload/cluster-state.ts";
 import { createClusterState } from "../policies/workload/cluster-state.ts";
 import type { CompiledPolicy } from "../policies/workload/policy.ts";
+import type { RbacObject } from "../policies/workload/rbac.ts";
 
 /** What the webhook judges with at one moment. */
 export interface StateSnapshot {
@@ -8,6 +9,10 @@ export interface StateSnapshot {
   /** Why no valid policy is loaded, when none is. */
   policyError?: string | undefined;
   cluster: ClusterState;
+  /** Roles and bindings as watched, for judging a binding against the rest; none without a cluster. */
+  rbac?: readonly RbacObject[];
+  /** Whether the webhook judges this namespace (opted in, not excluded); none without a cluster. */
+  judgedNamespace?: (namespace: string) => boolean;
   ready: boolean;
   /** Why the webhook is not ready (shown by /readyz). */
   notReady?: string | undefined;

@@ -1,5 +1,5 @@
 import { fieldPath } from "../field-path.ts";
-import { escapeText } from "./description-safety.ts";
+import { escapeText } from "./description-safety/text.ts";
 
 /**
  * What changed between two definitions a model reads (a tool, a prompt, a resource template, the

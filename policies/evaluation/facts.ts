@@ -25,6 +25,7 @@ export function evaluationFact({ predicate, signer }: VerifiedEvaluation): Evalu
     trustLevel: predicate.trustLevel === "L4" && !keyless ? "L3" : predicate.trustLevel,
     time: predicate.time,
     signer,
+    ...(predicate.permissions ? { kubernetes: predicate.permissions.kubernetes ?? [] } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { fieldPath } from "../field-path.ts";
-import { escapeText } from "./description-safety.ts";
+import { escapeText } from "./description-safety/text.ts";
 import type { FindingSubject } from "./ignores.ts";
 import type { ControlFinding } from "./predicate.ts";
 

@@ -2,7 +2,7 @@ import { isMap, isNode, isPair, isScalar, parseDocument, type Pair, type YAMLMap
 import { InputError } from "../errors.ts";
 import { isRecord } from "../guards.ts";
 import { diffValues, formatChanges } from "./definition-diff.ts";
-import { escapeText } from "./description-safety.ts";
+import { escapeText } from "./description-safety/text.ts";
 import {
   pinInstructions,
   pinPrompt,

@@ -106,6 +106,16 @@ export interface DeclaredPermissions {
   credentials: DeclaredCredential[];
   /** Kubernetes quantities. */
   resources?: { cpu?: string; memory?: string };
+  /** Kubernetes API access (RBAC) the server's ServiceAccount needs; absent in older predicates. */
+  kubernetes?: KubernetesPermission[];
+}
+
+/** Verbs × resources (in apiGroups) × namespaces; `*` in namespaces also covers cluster scope. */
+export interface KubernetesPermission {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  namespaces: string[];
 }
 
 export interface ToolPin {

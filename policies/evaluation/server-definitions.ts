@@ -2,7 +2,7 @@ import type { FieldProblem } from "../errors.ts";
 import { fieldPath } from "../field-path.ts";
 import { compileSchema } from "../schema-validator.ts";
 import { diffValues, formatChanges } from "./definition-diff.ts";
-import { escapeText } from "./description-safety.ts";
+import { escapeText } from "./description-safety/text.ts";
 import type {
   ControlFinding,
   InstructionsPin,

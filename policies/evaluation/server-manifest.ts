@@ -11,6 +11,7 @@ import {
   type EgressEndpoint,
   type FilesystemAccess,
   type IngressAgent,
+  type KubernetesPermission,
 } from "./predicate.ts";
 import {
   repeatedNames,
@@ -190,6 +191,7 @@ interface RawPermissions {
   filesystem?: FilesystemAccess[];
   credentials?: DeclaredCredential[];
   resources?: { cpu?: string; memory?: string };
+  kubernetes?: KubernetesPermission[];
 }
 
 const validator = compileSchema<RawManifest>(schema);
@@ -466,6 +468,14 @@ function normalisePermissions(
     if (raw.resources.cpu !== undefined) resources.cpu = raw.resources.cpu;
     if (raw.resources.memory !== undefined) resources.memory = raw.resources.memory;
     permissions.resources = resources;
+  }
+  if (raw.kubernetes !== undefined) {
+    permissions.kubernetes = raw.kubernetes.map((k) => ({
+      apiGroups: sortedUnique(k.apiGroups),
+      resources: sortedUnique(k.resources),
+      verbs: sortedUnique(k.verbs),
+      namespaces: sortedUnique(k.namespaces),
+    }));
   }
   return permissions;
 }

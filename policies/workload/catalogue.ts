@@ -3,6 +3,7 @@ import { credentialRules } from "./rules/credentials.ts";
 import { imageRules } from "./rules/image.ts";
 import { networkRules } from "./rules/network.ts";
 import { podSecurityRules } from "./rules/pod-security.ts";
+import { rbacRules } from "./rules/rbac.ts";
 import { sandboxRules } from "./rules/sandbox.ts";
 
 /** Rules that judge a workload's own fields and its cluster state. */
@@ -12,6 +13,7 @@ export const CHECKED_RULES: readonly Rule[] = [
   ...networkRules,
   ...credentialRules,
   ...imageRules,
+  ...rbacRules,
 ];
 
 export const EXCEPTION_INVALID = "exception/invalid";

@@ -1,21 +1,25 @@
 import type { NetworkPolicy } from "./k8s-types.ts";
 import type { Exception } from "./exception-schema.ts";
+import { createRbacState, type RbacObject, type RbacState } from "./rbac.ts";
 
-/** What the cluster holds besides the workload: NetworkPolicies and exceptions, indexed. */
+/** What the cluster holds besides the workload: NetworkPolicies, exceptions and RBAC, indexed. */
 export interface ClusterState {
   networkPoliciesIn(namespace: string): readonly NetworkPolicy[];
   /** Every exception with this name, in any namespace. */
   exceptionsNamed(name: string): readonly Exception[];
+  /** Roles, bindings and ServiceAccounts; absent when the edge gathers no RBAC. */
+  rbac?: RbacState;
   /**
    * Why part of the state cannot be trusted (a watch down for too long). Rules that depend on it
    * then deny and say why, rather than guess from stale data.
    */
-  unavailable?: { networkPolicies?: string; exceptions?: string };
+  unavailable?: { networkPolicies?: string; exceptions?: string; rbac?: string };
 }
 
 export function createClusterState(input: {
   networkPolicies?: readonly NetworkPolicy[];
   exceptions?: readonly Exception[];
+  rbac?: readonly RbacObject[];
   unavailable?: ClusterState["unavailable"];
 }): ClusterState {
   const byNamespace = new Map<string, NetworkPolicy[]>();
@@ -34,6 +38,7 @@ export function createClusterState(input: {
   return {
     networkPoliciesIn: (namespace) => byNamespace.get(namespace) ?? [],
     exceptionsNamed: (name) => byName.get(name) ?? [],
+    ...(input.rbac ? { rbac: createRbacState(input.rbac) } : {}),
     ...(input.unavailable ? { unavailable: input.unavailable } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { KubernetesPermission } from "../evaluation/predicate.ts";
 import type { TrustLevel } from "../trust-level.ts";
 
 /**
@@ -22,6 +23,11 @@ export interface ImageFacts {
     trustLevel: TrustLevel;
     time: string;
     signer: string;
+    /**
+     * The Kubernetes API access the evaluation declares (`permissions.kubernetes`): an empty list
+     * when it declares permissions but no API access; absent when it declares no permissions.
+     */
+    kubernetes?: KubernetesPermission[];
   }[];
   rejectedEvaluations: { reason: string }[];
 }

@@ -33,3 +33,27 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Lab
   }
   return true;
 }
+
+/** A LabelSelector as the API server validates it (shared by NetworkPolicies and ClusterRoles). */
+export const labelSelectorSchema = {
+  type: "object",
+  properties: {
+    matchLabels: { type: "object", additionalProperties: { type: "string" } },
+    matchExpressions: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["key", "operator"],
+        properties: {
+          key: { type: "string", minLength: 1 },
+          operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
+          values: { type: "array", items: { type: "string" } },
+        },
+        // As the API server validates: In/NotIn need values, Exists/DoesNotExist take none.
+        if: { properties: { operator: { enum: ["In", "NotIn"] } } },
+        then: { required: ["values"], properties: { values: { type: "array", minItems: 1 } } },
+        else: { properties: { values: { type: "array", maxItems: 0 } } },
+      },
+    },
+  },
+} as const;

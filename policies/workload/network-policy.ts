@@ -1,29 +1,7 @@
 import { InputError } from "../errors.ts";
 import type { NetworkPolicy } from "./k8s-types.ts";
 import { compileSchema } from "../schema-validator.ts";
-
-const selector = {
-  type: "object",
-  properties: {
-    matchLabels: { type: "object", additionalProperties: { type: "string" } },
-    matchExpressions: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["key", "operator"],
-        properties: {
-          key: { type: "string", minLength: 1 },
-          operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
-          values: { type: "array", items: { type: "string" } },
-        },
-        // As the API server validates: In/NotIn need values, Exists/DoesNotExist take none.
-        if: { properties: { operator: { enum: ["In", "NotIn"] } } },
-        then: { required: ["values"], properties: { values: { type: "array", minItems: 1 } } },
-        else: { properties: { values: { type: "array", maxItems: 0 } } },
-      },
-    },
-  },
-} as const;
+import { labelSelectorSchema as selector } from "./label-selector.ts";
 
 const peers = {
   type: "array",

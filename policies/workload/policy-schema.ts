@@ -103,7 +103,9 @@ export const policySpecSchema = {
           description:
             "Namespaces exceptions are honoured from; only cluster admins should write there.",
         },
-        exemptible: globList("Rules an exception may exempt from (ids or globs)."),
+        exemptible: globList(
+          "Rules an exception may exempt from (ids or globs). rbac/* rules only through a glob that begins with rbac/.",
+        ),
       },
     },
   },

@@ -65,6 +65,18 @@ export interface CompiledPolicy {
 /** Rules no exception can ever exempt from, whatever the policy says. */
 const NEVER_EXEMPTIBLE = new Set([EXCEPTION_INVALID, ADMISSION_ERROR]);
 const DEFAULT_EXEMPTIBLE = ["pod-security/*", "sandbox/*", "network/*", "credentials/*"];
+/**
+ * Families only a glob that names them makes exemptible: `"*"` in `exemptible` does not reach
+ * `rbac/*`, so granting an exception from least privilege is always written out.
+ */
+const LISTED_ONLY = ["rbac/"];
+
+/** Whether an `exemptible` glob covers a rule, under the listed-only families' stricter reading. */
+function exemptibleBy(glob: Glob, ruleId: string): boolean {
+  if (!glob.matches(ruleId)) return false;
+  const family = LISTED_ONLY.find((f) => ruleId.startsWith(f));
+  return family === undefined || glob.source.startsWith(family);
+}
 const DEFAULT_MAX_AGE = "720h";
 
 const validator = compileSchema<PolicyDocument>(policySchema);
@@ -206,7 +218,7 @@ export function compilePolicy(object: unknown): CompiledPolicy {
     },
     exceptionNamespaces: doc.spec.exceptions?.namespaces ?? [],
     isExemptible: (ruleId) =>
-      !NEVER_EXEMPTIBLE.has(ruleId) && exemptible.some((g) => g.matches(ruleId)),
+      !NEVER_EXEMPTIBLE.has(ruleId) && exemptible.some((g) => exemptibleBy(g, ruleId)),
     trustedSigners: doc.spec.images?.trustedSigners ?? [],
     keylessIdentities: keylessIdentities(doc.spec.images?.trustedSigners ?? []),
     digest: `sha256:${createHash("sha256").update(JSON.stringify(doc)).digest("hex")}`,

@@ -10,6 +10,17 @@ export interface Finding {
   message: string;
   /** Field path in the submitted object, e.g. `spec.template.spec.containers[1].image`. */
   path: string;
+  /** Other objects that cause the finding (the binding and role that grant a right). */
+  related?: RelatedLocation[];
+}
+
+/** A field of another object, named so an edge can point at the document that holds it. */
+export interface RelatedLocation {
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** Field path in that object, e.g. `rules[2]` or `subjects[0]`. */
+  path: string;
 }
 
 /** Settings from the compiled policy that individual rules read. */

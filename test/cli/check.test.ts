@@ -45,7 +45,10 @@ test("check examples/: a verdict per workload, exit 1 because some are denied", 
     assert.match(r.stdout, new RegExp(`^(PASS|FAIL) \\S+ \\S+/${name} `, "m"), name);
   }
   assert.match(r.stdout, /^6 workloads: 2 allowed, 4 denied/m);
-  assert.match(r.stderr, /image\/signed, image\/evaluated need a registry and were skipped/);
+  assert.match(
+    r.stderr,
+    /image\/signed, image\/evaluated, rbac\/within-declared need a registry and were skipped/,
+  );
 });
 
 test("check on the allowed examples alone exits 0", async () => {
@@ -60,7 +63,11 @@ test("JSON output follows the contract", async () => {
   const byName = new Map(report.results.map((x) => [x.name, x]));
   assert.equal(byName.get("mcp-fetch")?.allowed, true);
   assert.deepEqual(byName.get("mcp-fetch")?.findings, []);
-  assert.deepEqual(byName.get("mcp-fetch")?.skipped, ["image/signed", "image/evaluated"]);
+  assert.deepEqual(byName.get("mcp-fetch")?.skipped, [
+    "image/signed",
+    "image/evaluated",
+    "rbac/within-declared",
+  ]);
   const crm = byName.get("mcp-crm")!;
   assert.equal(crm.allowed, true);
   assert.equal(crm.findings[0]?.exemptedBy, "mcp-warden-system/crm-egress");
@@ -114,6 +121,54 @@ test("SARIF output validates against the SARIF 2.1.0 schema and points at file a
   );
   const warn = results.find((x) => x.ruleId === "credentials/no-secret-env")!;
   assert.equal(warn.level, "warning");
+});
+
+test("RBAC among the inputs: the binding and rule are related locations in JSON and SARIF", async () => {
+  const yaml = [
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team-a}\nspec:\n  serviceAccountName: mcp\n  containers: [{name: a, image: nginx}]",
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: team-a}\nrules:\n  - apiGroups: [""]\n    resources: [configmaps]\n    verbs: [get]\n  - apiGroups: [""]\n    resources: [secrets]\n    verbs: [list]',
+    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: team-a}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects:\n  - kind: ServiceAccount\n    name: mcp",
+  ].join("\n---\n");
+  const path = file("rbac.yaml", `${yaml}\n`);
+  const json = await runCli(["check", path, "--format", "json", "--rules", "rbac/*"]);
+  assert.equal(json.code, 1, json.stderr);
+  const [finding] = (
+    JSON.parse(json.stdout) as {
+      results: { findings: { rule: string; path: string; related: unknown[] }[] }[];
+    }
+  ).results[0]!.findings;
+  assert.equal(finding!.rule, "rbac/no-secret-read");
+  assert.equal(finding!.path, "spec.serviceAccountName");
+  assert.deepEqual(finding!.related, [
+    {
+      kind: "RoleBinding",
+      namespace: "team-a",
+      name: "reader",
+      source: path,
+      line: 24,
+      path: "subjects[0]",
+    },
+    { kind: "Role", namespace: "team-a", name: "reader", source: path, line: 15, path: "rules[1]" },
+  ]);
+
+  const sarif = await runCli(["check", path, "--format", "sarif", "--rules", "rbac/*"]);
+  const log = JSON.parse(sarif.stdout) as {
+    runs: {
+      results: {
+        relatedLocations: {
+          physicalLocation: { region: { startLine: number } };
+          message: { text: string };
+        }[];
+      }[];
+    }[];
+  };
+  assert.deepEqual(sarifValidator()(log).slice(0, 5), []);
+  assert.deepEqual(
+    log.runs[0]!.results[0]!.relatedLocations.map(
+      (l) => `${l.message.text} @${l.physicalLocation.region.startLine}`,
+    ),
+    ["RoleBinding team-a/reader subjects[0] @24", "Role team-a/reader rules[1] @15"],
+  );
 });
 
 test("stdin, multi-document YAML and JSON", async () => {
@@ -244,6 +299,16 @@ const badInputs: { name: string; make: () => string; expect: RegExp }[] = [
     name: "duplicate keys",
     make: () => file("dup.yaml", "kind: Pod\nkind: Deployment\n"),
     expect: /dup\.yaml document 1/,
+  },
+  {
+    name: "a ClusterRoleBinding the API server would reject (ServiceAccount without namespace)",
+    make: () =>
+      file(
+        "crb.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}\nsubjects: [{kind: ServiceAccount, name: mcp}]\n",
+      ),
+    expect:
+      /crb\.yaml document 1 \(line 1\): invalid ClusterRoleBinding: subjects\/0|crb\.yaml document 1 \(line 1\): invalid ClusterRoleBinding: subjects\[0\]/,
   },
   {
     name: "a scalar document",

@@ -5,10 +5,18 @@ import { runCli } from "../support/cli.ts";
 // Manifests others published to deploy MCP servers (../shared/realworld, see its SOURCES.md).
 const REALWORLD = new URL("../../../shared/realworld/", import.meta.url).pathname;
 
+interface Related {
+  kind: string;
+  name: string;
+  source?: string;
+  line?: number;
+  path: string;
+}
+
 interface Result {
   name: string;
   allowed: boolean;
-  findings: { rule: string; path: string; message: string }[];
+  findings: { rule: string; path: string; message: string; related?: Related[] }[];
 }
 
 async function judge(): Promise<Map<string, Result>> {
@@ -70,4 +78,45 @@ test("what SOURCES.md notes about each manifest is what the rules find", async (
   assert.equal(paths("test-stdio-server", "image/digest-pinned").length, 2);
   // no seccompProfile anywhere
   assert.ok(rules("mcp-markdown").has("pod-security/seccomp-profile"));
+});
+
+// SOURCES.md notes these RBAC problems; the binding that grants each is named and located.
+test("the ClusterRoles that read every Secret and exec into pods are reported with their bindings", async () => {
+  const results = await judge();
+  // One line per finding: the rule, then where the binding and the granting rule are.
+  const rbac = (name: string) =>
+    results
+      .get(name)!
+      .findings.filter((f) => f.rule.startsWith("rbac/"))
+      .map((f) => {
+        assert.equal(f.path, "spec.template.spec.serviceAccountName", f.rule);
+        const related = (f.related ?? []).map((r) => `${r.kind} ${r.name} ${r.path} @${r.line}`);
+        return `${f.rule}: ${related.join(", ")}`;
+      });
+  assert.deepEqual(rbac("kubectl-mcp-server"), [
+    "rbac/no-secret-read: ClusterRoleBinding kubectl-mcp-server-reader subjects[0] @183, ClusterRole kubectl-mcp-server-reader rules[0] @89",
+  ]);
+  const binding = "ClusterRoleBinding mcp-k8s-server subjects[0] @120";
+  const role = "ClusterRole mcp-k8s-server";
+  assert.deepEqual(rbac("mcp-k8s-server"), [
+    `rbac/no-secret-read: ${binding}, ${role} rules[0] @87`,
+    `rbac/no-pod-exec: ${binding}, ${role} rules[5] @103`,
+    `rbac/no-workload-create: ${binding}, ${role} rules[5] @103`,
+    `rbac/no-workload-create: ${binding}, ${role} rules[6] @106`,
+    `rbac/no-workload-create: ${binding}, ${role} rules[7] @109`,
+  ]);
+  const exec = results.get("mcp-k8s-server")!.findings.find((f) => f.rule === "rbac/no-pod-exec")!;
+  assert.match(
+    exec.message,
+    /ClusterRoleBinding mcp-k8s-server .*ClusterRole mcp-k8s-server rules\[5\]/,
+  );
+  // no other published manifest grants its ServiceAccount anything
+  for (const [name, x] of results) {
+    if (name === "kubectl-mcp-server" || name === "mcp-k8s-server") continue;
+    assert.deepEqual(
+      x.findings.filter((f) => f.rule.startsWith("rbac/")),
+      [],
+      name,
+    );
+  }
 });

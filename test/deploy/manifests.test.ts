@@ -7,10 +7,19 @@ import { runCli } from "../support/cli.ts";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
-test("the webhook's own Deployment passes mcp-warden's default policy", async () => {
+// What `kubectl apply -k deploy/` applies: the kustomization's own resources, not the opt-in
+// components beside them.
+const applied = () =>
+  (
+    parseAllDocuments(read("deploy/kustomization.yaml"))[0]!.toJS() as { resources: string[] }
+  ).resources.map((r) => `deploy/${r}`);
+
+test("the webhook's own Deployment passes mcp-warden's default policy, its RBAC included", async () => {
+  const files = applied();
+  assert.ok(files.includes("deploy/rbac.yaml"));
   const r = await runCli([
     "check",
-    "deploy/",
+    ...files,
     "--policy",
     "policies/default.yaml",
     "--format",
@@ -23,6 +32,28 @@ test("the webhook's own Deployment passes mcp-warden's default policy", async ()
   assert.deepEqual(
     results.map((x) => [x.name, x.allowed, x.findings.length]),
     [["mcp-warden", true, 0]],
+  );
+  assert.match(read("deploy/deployment.yaml"), /- --no-pull-secrets\n/);
+});
+
+test("reading pull secrets is an opt-in component, and its Secret access is reported", async () => {
+  const component = read("deploy/components/pull-secrets/kustomization.yaml");
+  assert.match(component, /kind: Component/);
+  assert.match(component, /value: --no-pull-secrets/);
+  const r = await runCli([
+    "check",
+    ...applied(),
+    "deploy/components/pull-secrets/rbac.yaml",
+    "--format",
+    "json",
+  ]);
+  assert.equal(r.code, 1, r.stdout);
+  const { results } = JSON.parse(r.stdout) as {
+    results: { findings: { rule: string; related: { kind: string; name: string }[] }[] }[];
+  };
+  assert.deepEqual(
+    results[0]!.findings.map((f) => [f.rule, f.related[0]!.kind, f.related[0]!.name]),
+    [["rbac/no-secret-read", "ClusterRoleBinding", "mcp-warden-pull-secrets"]],
   );
 });
 

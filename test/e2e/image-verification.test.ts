@@ -1,5 +1,5 @@
 // image/signed and image/evaluated at admission, end to end: a real kube-apiserver calls
-// `mcp-warden serve` (as its ServiceAccount, with deploy/rbac.yaml), which looks the pod's image up
+// `mcp-warden serve` (as its ServiceAccount, with deploy/rbac.yaml and the pull-secrets component's RBAC), which looks the pod's image up
 // in a real registry behind Basic auth, with the credentials of the pod's imagePullSecrets.
 import { readYaml, registerWebhook } from "./support/manifests.ts";
 import assert from "node:assert/strict";
@@ -77,7 +77,12 @@ describe("image verification at admission", { skip, timeout: 300_000 }, () => {
     ] as const) {
       await core.createNamespace({ body: { metadata: { name, labels } } });
     }
-    for (const object of readYaml("deploy/rbac.yaml")) await objects.create(object);
+    // Pull secrets are read with the opt-in component's RBAC, as an install that enables it has.
+    for (const object of [
+      ...readYaml("deploy/rbac.yaml"),
+      ...readYaml("deploy/components/pull-secrets/rbac.yaml"),
+    ])
+      await objects.create(object);
     await objects.create(denyAll("team-a"));
     const auth = Buffer.from("ci:s3cret").toString("base64");
     await core.createNamespacedSecret({

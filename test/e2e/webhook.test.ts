@@ -149,6 +149,7 @@ describe(
       // No image here is in a registry: the registry rules are judged in test/supply-chain/.
       policy.spec.rules["image/signed"] = "off";
       policy.spec.rules["image/evaluated"] = "off";
+      policy.spec.rules["rbac/within-declared"] = "off";
       await eventually(() => objects.create(policy), 30_000);
       await objects.create(isolation("team-a"));
 
@@ -304,6 +305,119 @@ describe(
         /\[exception\/invalid\] spec\.template\.metadata\.annotations\["mcp-warden\.dev\/exception"\]: exception own does not exist: exceptions are honoured only from mcp-warden-system/,
       );
       assert.match(text, /\[sandbox\/resource-limits\]/);
+    });
+
+    describe("RBAC of the pod's ServiceAccount", () => {
+      const GROUP = "rbac.authorization.k8s.io";
+      const clusterRole = (name: string, rule: Record<string, unknown>) =>
+        ({
+          apiVersion: `${GROUP}/v1`,
+          kind: "ClusterRole",
+          metadata: { name },
+          rules: [rule],
+        }) as KubernetesObject;
+      const binding = (
+        kind: "RoleBinding" | "ClusterRoleBinding",
+        name: string,
+        role: string,
+        subject: Record<string, unknown>,
+      ) =>
+        ({
+          apiVersion: `${GROUP}/v1`,
+          kind,
+          metadata: { name, ...(kind === "RoleBinding" ? { namespace: "team-c" } : {}) },
+          roleRef: { apiGroup: GROUP, kind: "ClusterRole", name: role },
+          subjects: [subject],
+        }) as KubernetesObject;
+      const mcp = { kind: "ServiceAccount", name: "mcp", namespace: "team-c" };
+
+      before(async () => {
+        await core.createNamespace({
+          body: { metadata: { name: "team-c", labels: { "mcp-warden.dev/enforce": "true" } } },
+        });
+        await objects.create(isolation("team-c"));
+        await core.createNamespacedServiceAccount({
+          namespace: "team-c",
+          body: { metadata: { name: "mcp" } },
+        });
+        await objects.create(
+          clusterRole("secret-reader", {
+            apiGroups: [""],
+            resources: ["secrets"],
+            verbs: ["list"],
+          }),
+        );
+        await objects.create(
+          clusterRole("pod-exec", { apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }),
+        );
+        await objects.create(
+          clusterRole("config-reader", {
+            apiGroups: [""],
+            resources: ["configmaps"],
+            verbs: ["get"],
+          }),
+        );
+      });
+
+      test("a pod whose ServiceAccount reads Secrets through its namespace's group is denied, naming the binding", async () => {
+        // Group subjects are judged when pods are admitted, so this binding itself is admitted.
+        await objects.create(
+          binding("ClusterRoleBinding", "team-c-secrets", "secret-reader", {
+            kind: "Group",
+            apiGroup: GROUP,
+            name: "system:serviceaccounts:team-c",
+          }),
+        );
+        const spec = { ...compliantPodSpec(), serviceAccountName: "mcp" };
+        const text = await eventually(() =>
+          rejection(
+            core.createNamespacedPod({
+              namespace: "team-c",
+              body: pod("team-c", "reader", spec),
+              dryRun: "All",
+            }),
+          ).then((t) => {
+            assert.match(t, /rbac\/no-secret-read/);
+            return t;
+          }),
+        );
+        assert.match(
+          text,
+          /\[rbac\/no-secret-read\] spec\.serviceAccountName: ServiceAccount team-c\/mcp may list secrets cluster-wide through ClusterRoleBinding team-c-secrets \(subject Group system:serviceaccounts:team-c\) → ClusterRole secret-reader rules\[0\]/,
+        );
+        // a pod of another namespace is not granted anything by it
+        const other = await objects.create(
+          deployment("team-a", "not-granted", { ...compliantPodSpec(), serviceAccountName: "mcp" }),
+        );
+        assert.equal(other.metadata?.name, "not-granted");
+      });
+
+      test("creating a binding that grants a judged ServiceAccount exec or cluster-admin is denied", async () => {
+        const exec = await rejection(
+          objects.create(binding("RoleBinding", "exec", "pod-exec", mcp)),
+        );
+        assert.match(exec, /admission webhook "bindings\.mcp-warden\.dev" denied the request/);
+        assert.match(
+          exec,
+          /mcp-warden denied RoleBinding team-c\/exec: \[rbac\/no-pod-exec\] subjects\[0\]/,
+        );
+        const admin = await rejection(
+          objects.create(binding("ClusterRoleBinding", "mcp-admin", "cluster-admin", mcp)),
+        );
+        assert.match(
+          admin,
+          /\[rbac\/no-broad-roles\] subjects\[0\]: ServiceAccount team-c\/mcp is bound to ClusterRole cluster-admin cluster-wide/,
+        );
+        // a harmless binding, and one for a ServiceAccount of a namespace not judged, are admitted
+        const harmless = await objects.create(
+          binding("RoleBinding", "config", "config-reader", mcp),
+        );
+        assert.equal(harmless.metadata?.name, "config");
+        const free = await objects.create(
+          binding("ClusterRoleBinding", "free-exec", "pod-exec", { ...mcp, namespace: "free" }),
+        );
+        assert.equal(free.metadata?.name, "free-exec");
+      });
     });
 
     test("a namespace without the opt-in label is not judged", async () => {

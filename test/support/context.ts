@@ -2,6 +2,7 @@ import { createClusterState } from "../../policies/workload/cluster-state.ts";
 import type { Exception } from "../../policies/workload/exception-schema.ts";
 import type { ImageEvidence } from "../../policies/workload/image-evidence.ts";
 import type { NetworkPolicy } from "../../policies/workload/k8s-types.ts";
+import type { RbacObject } from "../../policies/workload/rbac.ts";
 import type { RuleContext, RuleSettings } from "../../policies/workload/rule.ts";
 import { toWorkload } from "../../policies/workload/workload.ts";
 
@@ -16,6 +17,7 @@ export function contextFor(
   opts: {
     networkPolicies?: NetworkPolicy[];
     exceptions?: Exception[];
+    rbac?: RbacObject[];
     settings?: Partial<RuleSettings>;
     evidence?: ImageEvidence;
     now?: Date;
@@ -26,6 +28,7 @@ export function contextFor(
     cluster: createClusterState({
       networkPolicies: opts.networkPolicies ?? [],
       exceptions: opts.exceptions ?? [],
+      ...(opts.rbac ? { rbac: opts.rbac } : {}),
     }),
     settings: { ...defaultSettings, ...opts.settings },
     evidence: opts.evidence,

@@ -5,6 +5,7 @@ import { after, test } from "node:test";
 import { pino } from "pino";
 import { createClusterState } from "../../policies/workload/cluster-state.ts";
 import { parseNetworkPolicy } from "../../policies/workload/network-policy.ts";
+import { parseRbacObject } from "../../policies/workload/rbac.ts";
 import { compilePolicy, type CompiledPolicy } from "../../policies/workload/policy.ts";
 import { buildApp } from "../../webhook/app.ts";
 import { DeadlineExceeded, withDeadline } from "../../webhook/decide.ts";
@@ -388,7 +389,12 @@ test("the registry is asked exactly when the policy runs a rule the catalogue sa
     appWith(stateWith({ policy: compilePolicy(policyWith({ rules })) }), undefined, evidence);
   const body = review({ object: pod(compliantPodSpec()) });
   await validate(
-    withRules({ "*": "enforce", "image/signed": "off", "image/evaluated": "off" }),
+    withRules({
+      "*": "enforce",
+      "image/signed": "off",
+      "image/evaluated": "off",
+      "rbac/within-declared": "off",
+    }),
     body,
   );
   assert.deepEqual(asked, [], "no registry rule runs: no lookup");
@@ -413,4 +419,57 @@ test("recorded reviews: a compliant CronJob and Pod dry run are admitted; a Depl
     body.response.status!.message,
     /^mcp-warden denied Deployment team-a\/mcp-fetch: .*spec\.template\.spec\.hostNetwork/,
   );
+});
+
+test("binding writes: denied when they grant a judged namespace's ServiceAccount forbidden rights", async () => {
+  const GROUP = "rbac.authorization.k8s.io";
+  const secrets = parseRbacObject({
+    kind: "ClusterRole",
+    metadata: { name: "secrets" },
+    rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }],
+  });
+  const app = appWith(stateWith({ rbac: [secrets], judgedNamespace: (ns) => ns === "team-a" }));
+  const bindingReview = (operation: string, namespace: string) =>
+    review({
+      kind: { group: GROUP, version: "v1", kind: "ClusterRoleBinding" },
+      resource: { group: GROUP, version: "v1", resource: "clusterrolebindings" },
+      namespace: undefined,
+      operation,
+      object: {
+        apiVersion: `${GROUP}/v1`,
+        kind: "ClusterRoleBinding",
+        metadata: { name: "read-secrets" },
+        roleRef: { apiGroup: GROUP, kind: "ClusterRole", name: "secrets" },
+        subjects: [{ kind: "ServiceAccount", name: "mcp", namespace }],
+      },
+    });
+  const table: [string, string, boolean][] = [
+    ["CREATE", "team-a", false],
+    ["UPDATE", "team-a", false],
+    ["CREATE", "elsewhere", true],
+    ["DELETE", "team-a", true],
+  ];
+  for (const [operation, namespace, allowed] of table) {
+    const { body } = await validate(app, bindingReview(operation, namespace));
+    assert.equal(body.response.allowed, allowed, `${operation} ${namespace}`);
+    if (!allowed) {
+      assert.match(
+        body.response.status!.message,
+        /^mcp-warden denied ClusterRoleBinding read-secrets: \[rbac\/no-secret-read\] subjects\[0\]: ServiceAccount team-a\/mcp may get secrets cluster-wide/,
+      );
+    }
+  }
+  // a binding the API server would not admit cannot be judged: fail closed
+  const broken = review({
+    kind: { group: GROUP, version: "v1", kind: "ClusterRoleBinding" },
+    operation: "CREATE",
+    object: {
+      kind: "ClusterRoleBinding",
+      metadata: { name: "b" },
+      roleRef: { kind: "ClusterRole" },
+    },
+  });
+  const { body } = await validate(app, broken);
+  assert.equal(body.response.allowed, false);
+  assert.match(body.response.status!.message, /admission\/error/);
 });

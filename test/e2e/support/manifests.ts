@@ -20,6 +20,8 @@ export async function registerWebhook(
   const [vwc] = readYaml("deploy/webhook.yaml") as (KubernetesObject & {
     webhooks: { clientConfig: unknown }[];
   })[];
-  vwc!.webhooks[0]!.clientConfig = { url, caBundle: Buffer.from(caPem).toString("base64") };
+  for (const hook of vwc!.webhooks) {
+    hook.clientConfig = { url, caBundle: Buffer.from(caPem).toString("base64") };
+  }
   await objects.create(vwc!);
 }

@@ -316,7 +316,22 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
     trustLevel: "L3",
     time: "2025-12-10T14:32:07Z",
     signer,
+    // It declares permissions but no Kubernetes API access: none is needed.
+    kubernetes: [],
   });
+  const declared = [
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["get"], namespaces: ["team-a"] },
+  ];
+  assert.deepEqual(
+    evaluationFact({
+      predicate: { ...predicate, permissions: { ...predicate.permissions!, kubernetes: declared } },
+      signer,
+    }).kubernetes,
+    declared,
+  );
+  const undeclared: EvaluationPredicate = { ...predicate };
+  delete undeclared.permissions;
+  assert.equal(evaluationFact({ predicate: undeclared, signer }).kubernetes, undefined);
   assert.equal(
     evaluationFacts([
       { predicate, signer },
@@ -423,6 +438,9 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
       filesystem: [{ path: "/workspace", access: "read" }],
       credentials: [{ name: "TOKEN", kind: "oauth", scopes: ["read"], description: "GitHub" }],
       resources: { cpu: "1", memory: "1Gi" },
+      kubernetes: [
+        { apiGroups: [""], resources: ["configmaps"], verbs: ["get"], namespaces: ["team-a"] },
+      ],
     },
     tools: [{ ...valid().tools[0]!, outputSchemaSha256: sha256("{}") }],
     prompts: [{ name: "args-prompt", description: "d", sha256: sha256("p") }],

@@ -485,3 +485,39 @@ test("prompts, resource templates and instructions are declared under _meta, opt
   );
   assert.deepEqual(paths(repeated), ['_meta["dev.mcp-warden/prompts"][1].name']);
 });
+
+test("declared Kubernetes API access is normalised and validates as the predicate's", () => {
+  const m = parseServerManifest(
+    withMeta({
+      "dev.mcp-warden/permissions": {
+        kubernetes: [
+          {
+            apiGroups: ["apps", ""],
+            resources: ["pods", "deployments", "pods"],
+            verbs: ["watch", "get", "list"],
+            namespaces: ["team-a"],
+          },
+        ],
+      },
+    }),
+    "server.json",
+  );
+  assert.deepEqual(m.permissions?.kubernetes, [
+    {
+      apiGroups: ["", "apps"],
+      resources: ["deployments", "pods"],
+      verbs: ["get", "list", "watch"],
+      namespaces: ["team-a"],
+    },
+  ]);
+  assert.deepEqual(predicateWith(m).permissions?.kubernetes, m.permissions?.kubernetes);
+  const bad = manifestError(
+    withMeta({
+      "dev.mcp-warden/permissions": {
+        kubernetes: [{ apiGroups: [""], resources: [], verbs: ["get"] }],
+      },
+    }),
+  );
+  const P = '_meta["dev.mcp-warden/permissions"].kubernetes[0]';
+  assert.deepEqual(paths(bad).sort(), [`${P}.namespaces`, `${P}.resources`]);
+});

@@ -51,7 +51,7 @@ test("a compliant workload in an isolated namespace is allowed; registry rules a
   });
   assert.deepEqual(d.findings, []);
   assert.equal(d.allowed, true);
-  assert.deepEqual(d.skipped, ["image/signed", "image/evaluated"]);
+  assert.deepEqual(d.skipped, ["image/signed", "image/evaluated", "rbac/within-declared"]);
 });
 
 test("warn findings admit, enforce findings deny", () => {

@@ -143,9 +143,20 @@ test("Go durations", () => {
 });
 
 test("the rules that need a registry are the ones the catalogue says need one", () => {
-  assert.deepEqual(registryRulesEnabled(defaultPolicy()), ["image/signed", "image/evaluated"]);
+  assert.deepEqual(registryRulesEnabled(defaultPolicy()), [
+    "image/signed",
+    "image/evaluated",
+    "rbac/within-declared",
+  ]);
   const offline = compilePolicy(
-    policyWith({ rules: { "*": "enforce", "image/signed": "off", "image/evaluated": "off" } }),
+    policyWith({
+      rules: {
+        "*": "enforce",
+        "image/signed": "off",
+        "image/evaluated": "off",
+        "rbac/within-declared": "off",
+      },
+    }),
   );
   assert.deepEqual(registryRulesEnabled(offline), []);
   // A rule added to the catalogue with needsRegistry is looked up for without being listed anywhere else.
