@@ -3,7 +3,7 @@ import { judgeWorkload } from "../policies/workload/engine.ts";
 import { InputError, WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
 import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
-import { parseDocuments, type SourceDocument } from "./documents.ts";
+import { describeDocument, parseDocuments, type SourceDocument } from "./documents.ts";
 import { CliError } from "./errors.ts";
 import { readInputFiles } from "./input-files.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
@@ -15,12 +15,23 @@ import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
 import type { CheckReport } from "./report.ts";
+import { isRecord } from "../policies/guards.ts";
+import {
+  EXCEPTION_KIND,
+  parseException,
+  type Exception,
+} from "../policies/workload/exception-schema.ts";
+import type { FieldProblem } from "../policies/errors.ts";
 
 export type ReportFormat = "text" | "json" | "sarif";
 
 export interface CheckInputs {
   paths: string[];
   policyFile: string | undefined;
+  /** Files or directories of trusted MCPWardenExceptions, kept apart from the judged inputs. */
+  exceptionPaths: string[];
+  /** Trust MCPWardenException and MCPWardenPolicy documents among the judged inputs (local use). */
+  trustInputs: boolean;
   rules: string[] | undefined;
   format: ReportFormat;
   now: Date;
@@ -53,8 +64,9 @@ function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
 async function choosePolicy(
   policyFile: string | undefined,
   inlinePolicies: SourceDocument[],
-): Promise<CompiledPolicy> {
-  if (policyFile !== undefined) return loadPolicyFile(policyFile);
+): Promise<{ policy: CompiledPolicy; source: string }> {
+  if (policyFile !== undefined)
+    return { policy: await loadPolicyFile(policyFile), source: policyFile };
   const [inline, ...more] = inlinePolicies;
   if (more.length > 0) {
     throw new CliError(
@@ -62,14 +74,69 @@ async function choosePolicy(
       `the inputs hold ${inlinePolicies.length} MCPWardenPolicy documents: choose one with --policy`,
     );
   }
-  if (inline) return compilePolicyFrom(inline, inline.object);
-  return loadPolicyFile(DEFAULT_POLICY_FILE);
+  if (inline) return { policy: compilePolicyFrom(inline, inline.object), source: inline.source };
+  return { policy: await loadPolicyFile(DEFAULT_POLICY_FILE), source: "default" };
+}
+
+/**
+ * Reads the trusted exceptions of `--exceptions`: every document must be an MCPWardenException.
+ * @throws InputError INPUT_INVALID / DOCUMENT_INVALID naming every bad file and document
+ */
+async function loadTrustedExceptions(
+  paths: readonly string[],
+  stdin: AsyncIterable<Uint8Array>,
+): Promise<Exception[]> {
+  if (paths.length === 0) return [];
+  const texts = await readInputFiles(paths, stdin);
+  const exceptions: Exception[] = [];
+  const problems: FieldProblem[] = [];
+  for (const t of texts) {
+    let docs: SourceDocument[];
+    try {
+      docs = parseDocuments(t.source, t.text);
+    } catch (e) {
+      if (!(e instanceof WardenError)) throw e;
+      problems.push(...e.problems);
+      continue;
+    }
+    for (const doc of docs) {
+      const where = describeDocument(doc);
+      if (!isRecord(doc.object) || doc.object.kind !== EXCEPTION_KIND) {
+        problems.push({
+          path: where,
+          message: `--exceptions holds only ${EXCEPTION_KIND} documents`,
+        });
+        continue;
+      }
+      try {
+        exceptions.push(parseException(doc.object));
+      } catch (e) {
+        if (!(e instanceof WardenError)) throw e;
+        const fields = e.problems.map((p) => `${p.path || "(document)"} ${p.message}`).join("; ");
+        problems.push({ path: where, message: `${e.message}: ${fields}` });
+      }
+    }
+  }
+  if (problems.length > 0)
+    throw new InputError("DOCUMENT_INVALID", "cannot read the exceptions", { problems });
+  return exceptions;
+}
+
+function objectName(doc: SourceDocument): string {
+  const meta = isRecord(doc.object) && isRecord(doc.object.metadata) ? doc.object.metadata : {};
+  const ns = typeof meta.namespace === "string" ? `${meta.namespace}/` : "";
+  return `${ns}${typeof meta.name === "string" ? meta.name : "(unnamed)"}`;
 }
 
 /** Evaluates every workload in the inputs; the report is what all output formats render. */
 export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckReport> {
   const only = parseRuleGlobs(inputs.rules);
-  const texts = await readInputFiles(inputs.paths, io.stdin);
+  const trustedExceptions = await loadTrustedExceptions(inputs.exceptionPaths, io.stdin);
+  const exclude = [
+    ...inputs.exceptionPaths.filter((p) => p !== "-"),
+    ...(inputs.policyFile !== undefined ? [inputs.policyFile] : []),
+  ];
+  const texts = await readInputFiles(inputs.paths, io.stdin, exclude);
   const documents: SourceDocument[] = [];
   const problems = [];
   for (const t of texts) {
@@ -82,8 +149,15 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
   }
   if (problems.length > 0)
     throw new InputError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
-  const set = buildManifestSet(documents);
-  const policy = await choosePolicy(inputs.policyFile, set.policies);
+  const set = buildManifestSet(documents, { trustInputs: inputs.trustInputs, trustedExceptions });
+  for (const doc of set.untrusted) {
+    const kind = isRecord(doc.object) ? String(doc.object.kind) : "";
+    const how = kind === EXCEPTION_KIND ? "--exceptions PATH" : "--policy FILE";
+    io.stderr(
+      `note: ignored ${kind} ${objectName(doc)} (${describeDocument(doc)}): the judged inputs cannot exempt or set policy for themselves; pass it with ${how}, or --trust-inputs for local use\n`,
+    );
+  }
+  const { policy, source: policySource } = await choosePolicy(inputs.policyFile, set.policies);
   let evidence: ImageEvidence | undefined;
   if (inputs.verifyImages && registryRulesEnabled(policy).length > 0) {
     const images = set.workloads.flatMap(({ workload }) => imageReferences(workload));
@@ -103,7 +177,7 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     }),
   }));
   const skipped = [...new Set(results.flatMap((r) => r.decision.skipped))];
-  return { policy, results, skipped, documentOf: set.documentOf };
+  return { policy, policySource, results, skipped, documentOf: set.documentOf };
 }
 
 /** `mcp-warden check`: prints the report and returns the exit status (0 allowed, 1 denied). */

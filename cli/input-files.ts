@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { extname, join, resolve, sep } from "node:path";
 import { InputError, WardenError } from "../policies/errors.ts";
 
 export interface InputText {
@@ -35,13 +35,23 @@ export function decodeText(source: string, bytes: Uint8Array): InputText {
   }
 }
 
-async function listManifests(dir: string): Promise<string[]> {
+/** Whether a path is one of the excluded paths or lies under one of them. */
+function isExcluded(path: string, exclude: readonly string[]): boolean {
+  const abs = resolve(path);
+  return exclude.some((x) => {
+    const root = resolve(x);
+    return abs === root || abs.startsWith(root.endsWith(sep) ? root : root + sep);
+  });
+}
+
+async function listManifests(dir: string, exclude: readonly string[]): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   const files: string[] = [];
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) files.push(...(await listManifests(path)));
+    if (isExcluded(path, exclude)) continue;
+    if (e.isDirectory()) files.push(...(await listManifests(path, exclude)));
     else if (e.isFile() && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) files.push(path);
   }
   return files;
@@ -70,12 +80,15 @@ async function readStream(source: string, stream: AsyncIterable<Uint8Array>): Pr
 
 /**
  * Reads the named files, directories (recursively: .yaml, .yml, .json) and `-` (stdin).
+ * Files in a directory that are, or lie under, one of `exclude` (the trusted `--exceptions` and
+ * `--policy` paths) are skipped, so a directory may hold its trusted exceptions apart.
  * Every unreadable input is reported, not only the first.
  * @throws InputError INPUT_INVALID
  */
 export async function readInputFiles(
   paths: readonly string[],
   stdin: AsyncIterable<Uint8Array>,
+  exclude: readonly string[] = [],
 ): Promise<InputText[]> {
   const out: InputText[] = [];
   const problems: { path: string; message: string }[] = [];
@@ -88,7 +101,7 @@ export async function readInputFiles(
       const info = await stat(path).catch(() => undefined);
       if (!info) throw unreadable(path, `no such file or directory`);
       if (info.isDirectory()) {
-        const files = await listManifests(path);
+        const files = await listManifests(path, exclude);
         if (files.length === 0) throw unreadable(path, `no .yaml, .yml or .json files`);
         for (const file of files) out.push(await readManifest(file));
       } else {

@@ -8,7 +8,7 @@ import { oneOf, parseNow, registryAccess } from "./options.ts";
 import { runVerify } from "./verify.ts";
 
 export const USAGE = `usage:
-  mcp-warden check [PATH|-]... [--policy FILE] [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
+  mcp-warden check [PATH|-]... [--policy FILE] [--exceptions PATH]... [--trust-inputs] [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
                    [--verify-images [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]]
   mcp-warden verify IMAGE [--policy FILE] [--format text|json] [--now ISO8601]
                    [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]
@@ -25,8 +25,11 @@ export const USAGE = `usage:
   mcp-warden --help
 
 check   judges every workload in the files, directories (recursively) or stdin (-) against the
-        policy (default: policies/default.yaml). NetworkPolicy, MCPWardenException and
-        MCPWardenPolicy documents among the inputs are the cluster state.
+        policy (default: policies/default.yaml). NetworkPolicy and RBAC documents among the inputs
+        are the cluster state. Exceptions are trusted only from --exceptions PATH (files or
+        directories, left out of the judged inputs) and the policy only from --policy:
+        MCPWardenException and MCPWardenPolicy documents among the inputs are ignored with a
+        note, unless --trust-inputs (local use).
 verify  looks an image up in its registry: its signatures and evaluation attestations (referrers,
         the fallback index, cosign's .sig/.att tags), which verified against the policy's trusted
         signers and why others did not, and the policy's image/* rules; exit 0 when none denies.
@@ -62,6 +65,8 @@ function parseCheckArgs(args: string[]): CheckInputs {
     strict: true,
     options: {
       policy: { type: "string" },
+      exceptions: { type: "string", multiple: true, default: [] },
+      "trust-inputs": { type: "boolean", default: false },
       rules: { type: "string" },
       format: { type: "string", default: "text" },
       now: { type: "string" },
@@ -77,6 +82,8 @@ function parseCheckArgs(args: string[]): CheckInputs {
   return {
     paths: positionals,
     policyFile: values.policy,
+    exceptionPaths: values.exceptions,
+    trustInputs: values["trust-inputs"],
     rules: values.rules?.split(","),
     format,
     now,

@@ -23,7 +23,10 @@ export interface SourcedWorkload {
 export interface ManifestSet {
   workloads: SourcedWorkload[];
   cluster: ClusterState;
+  /** MCPWardenPolicy documents among the inputs: used only when the inputs are trusted. */
   policies: SourceDocument[];
+  /** MCPWardenException and MCPWardenPolicy documents among untrusted inputs: not used. */
+  untrusted: SourceDocument[];
   /** Documents of kinds that are neither workloads nor cluster state (Services, ConfigMaps...). */
   ignored: SourceDocument[];
   /** The document that holds an object of the cluster state a finding relates to. */
@@ -33,20 +36,34 @@ export interface ManifestSet {
 const refKey = (kind: string, namespace: string | undefined, name: string) =>
   `${kind}/${namespace ?? ""}/${name}`;
 
+export interface ManifestSetOptions {
+  /**
+   * Whether MCPWardenException and MCPWardenPolicy documents among the inputs count. When not,
+   * they are listed under `untrusted` and grant nothing: a manifest's author cannot exempt it.
+   */
+  trustInputs: boolean;
+  /** Exceptions from trusted sources (`--exceptions`), added to the cluster state. */
+  trustedExceptions?: readonly Exception[];
+}
+
 /**
  * Sorts documents by kind and validates each. Every bad document is reported, each named by
  * file, document number and line.
  * @throws InputError DOCUMENT_INVALID
  */
-export function buildManifestSet(documents: readonly SourceDocument[]): ManifestSet {
+export function buildManifestSet(
+  documents: readonly SourceDocument[],
+  options: ManifestSetOptions = { trustInputs: true },
+): ManifestSet {
   const problems: FieldProblem[] = [];
   const workloads: SourcedWorkload[] = [];
   const networkPolicies: NetworkPolicy[] = [];
-  const exceptions: Exception[] = [];
+  const exceptions: Exception[] = [...(options.trustedExceptions ?? [])];
   const rbac: RbacObject[] = [];
   const sources = new Map<string, SourceDocument>();
   const policies: SourceDocument[] = [];
   const ignored: SourceDocument[] = [];
+  const untrusted: SourceDocument[] = [];
   for (const doc of documents) {
     const where = describeDocument(doc);
     const object = doc.object;
@@ -56,6 +73,10 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
     }
     if (typeof object.kind !== "string" || object.kind === "") {
       problems.push({ path: where, message: "has no kind" });
+      continue;
+    }
+    if (!options.trustInputs && (object.kind === EXCEPTION_KIND || object.kind === POLICY_KIND)) {
+      untrusted.push(doc);
       continue;
     }
     try {
@@ -83,6 +104,7 @@ export function buildManifestSet(documents: readonly SourceDocument[]): Manifest
     workloads,
     cluster: createClusterState({ networkPolicies, exceptions, rbac }),
     policies,
+    untrusted,
     ignored,
     documentOf: (ref) => sources.get(refKey(ref.kind, ref.namespace, ref.name)),
   };

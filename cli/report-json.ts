@@ -35,5 +35,5 @@ export function formatJson(report: CheckReport): string {
     skipped: r.decision.skipped,
     exceptionsUsed: r.decision.exceptionsUsed,
   }));
-  return `${JSON.stringify({ policy: report.policy.name, results }, null, 2)}\n`;
+  return `${JSON.stringify({ policy: { name: report.policy.name, source: report.policySource }, results }, null, 2)}\n`;
 }

@@ -15,6 +15,8 @@ export interface WorkloadResult {
 
 export interface CheckReport {
   policy: CompiledPolicy;
+  /** Where the policy came from: the `--policy` file, an input file (`--trust-inputs`) or `default`. */
+  policySource: string;
   results: WorkloadResult[];
   skipped: string[];
   /** The input document holding an object a finding relates to (a binding, a role). */

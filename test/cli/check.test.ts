@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -7,6 +7,7 @@ import { runCli } from "../support/cli.ts";
 import { sarifValidator } from "../support/sarif.ts";
 
 interface JsonReport {
+  policy: { name: string; source: string };
   results: {
     kind: string;
     namespace: string;
@@ -21,6 +22,7 @@ interface JsonReport {
       exemptedBy?: string;
     }[];
     skipped: string[];
+    exceptionsUsed: string[];
   }[];
 }
 
@@ -31,8 +33,10 @@ function file(name: string, text: string | Buffer): string {
   return path;
 }
 
+const EXAMPLES = ["examples/", "--exceptions", "examples/exceptions/"];
+
 test("check examples/: a verdict per workload, exit 1 because some are denied", async () => {
-  const r = await runCli(["check", "examples/"]);
+  const r = await runCli(["check", ...EXAMPLES]);
   assert.equal(r.code, 1, r.stderr);
   for (const name of [
     "mcp-fetch",
@@ -49,17 +53,23 @@ test("check examples/: a verdict per workload, exit 1 because some are denied", 
     r.stderr,
     /image\/signed, image\/evaluated, rbac\/within-declared need a registry and were skipped/,
   );
+  assert.match(
+    r.stderr,
+    /^note: ignored MCPWardenException team-b\/let-me-in \(examples\/denied\/self-granted-exception\.yaml document 1 \(line \d+\)\)/m,
+  );
+  assert.doesNotMatch(r.stderr, /crm-egress/, "the trusted exception is not among the inputs");
 });
 
 test("check on the allowed examples alone exits 0", async () => {
-  const r = await runCli(["check", "examples/allowed"]);
+  const r = await runCli(["check", "examples/allowed", "--exceptions", "examples/exceptions"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
 });
 
 test("JSON output follows the contract", async () => {
-  const r = await runCli(["check", "examples/", "--format", "json"]);
+  const r = await runCli(["check", ...EXAMPLES, "--format", "json"]);
   assert.equal(r.code, 1);
   const report = JSON.parse(r.stdout) as JsonReport;
+  assert.deepEqual(report.policy, { name: "default", source: "default" });
   const byName = new Map(report.results.map((x) => [x.name, x]));
   assert.equal(byName.get("mcp-fetch")?.allowed, true);
   assert.deepEqual(byName.get("mcp-fetch")?.findings, []);
@@ -71,6 +81,7 @@ test("JSON output follows the contract", async () => {
   const crm = byName.get("mcp-crm")!;
   assert.equal(crm.allowed, true);
   assert.equal(crm.findings[0]?.exemptedBy, "mcp-warden-system/crm-egress");
+  assert.deepEqual(crm.exceptionsUsed, ["mcp-warden-system/crm-egress"]);
   const github = byName.get("mcp-github")!;
   assert.equal(github.source, "examples/denied/literal-github-token.yaml");
   assert.deepEqual(
@@ -223,6 +234,8 @@ test("--now decides exception expiry", async () => {
   const later = await runCli([
     "check",
     "examples/allowed/vendor-egress-with-exception.yaml",
+    "--exceptions",
+    "examples/exceptions/crm-egress.yaml",
     "--now",
     "2031-01-01T00:00:00Z",
     "--format",
@@ -253,6 +266,129 @@ test("--policy: a custom policy changes the verdict; a bad one lists every field
   assert.match(b.stderr, /bad-policy\.yaml document 1 \(line 1\): invalid MCPWardenPolicy/);
   assert.match(b.stderr, /spec\.rules\["\*"\]: must be one of/);
   assert.match(b.stderr, /spec\.exceptions\.namespaces: must be array/);
+});
+
+test("trust: exceptions and policies count only from --exceptions and --policy, unless --trust-inputs", async () => {
+  const vendor = "examples/allowed/vendor-egress-with-exception.yaml";
+  const exception = readFileSync("examples/exceptions/crm-egress.yaml", "utf8");
+  const selfExempting = file(
+    "self-exempting.yaml",
+    `${exception}---\n${readFileSync(vendor, "utf8")}`,
+  );
+  const relaxed =
+    "apiVersion: mcp-warden.dev/v1alpha1\nkind: MCPWardenPolicy\nmetadata: {name: relaxed}\nspec:\n  rules:\n    '*': audit\n";
+  const inlinePolicy = file("inline-policy.yaml", `${relaxed}---\n${readFileSync(vendor, "utf8")}`);
+  const dir = join(tmp, "repo");
+  mkdirSync(join(dir, "trusted"), { recursive: true });
+  writeFileSync(join(dir, "app.yaml"), readFileSync(vendor));
+  writeFileSync(join(dir, "trusted", "crm.yaml"), exception);
+  const notException = file("not-exception.yaml", readFileSync(vendor));
+  const cases: {
+    name: string;
+    args: string[];
+    code: number;
+    policy?: { name: string; source: string };
+    exceptionsUsed?: string[];
+    note?: RegExp;
+    stderr?: RegExp;
+  }[] = [
+    {
+      name: "no exceptions given: the egress finding denies",
+      args: [vendor],
+      code: 1,
+      exceptionsUsed: [],
+    },
+    {
+      name: "--exceptions FILE exempts",
+      args: [vendor, "--exceptions", "examples/exceptions/crm-egress.yaml"],
+      code: 0,
+      exceptionsUsed: ["mcp-warden-system/crm-egress"],
+    },
+    {
+      name: "--exceptions is repeatable and takes directories",
+      args: [vendor, "--exceptions", join(dir, "trusted"), "--exceptions", "examples/exceptions"],
+      code: 0,
+      exceptionsUsed: ["mcp-warden-system/crm-egress"],
+    },
+    {
+      name: "an exception among the inputs is ignored, with a note naming it",
+      args: [selfExempting],
+      code: 1,
+      exceptionsUsed: [],
+      note: /^note: ignored MCPWardenException mcp-warden-system\/crm-egress \(.*self-exempting\.yaml document 1 \(line 5\)\)/m,
+    },
+    {
+      name: "--trust-inputs restores trusting it",
+      args: [selfExempting, "--trust-inputs"],
+      code: 0,
+      exceptionsUsed: ["mcp-warden-system/crm-egress"],
+    },
+    {
+      name: "a policy among the inputs is ignored, with a note naming it",
+      args: [inlinePolicy],
+      code: 1,
+      policy: { name: "default", source: "default" },
+      note: /^note: ignored MCPWardenPolicy relaxed \(.*inline-policy\.yaml document 1 \(line 1\)\): .*--policy FILE/m,
+    },
+    {
+      name: "--trust-inputs uses a policy among the inputs and names its file",
+      args: [inlinePolicy, "--trust-inputs"],
+      code: 0,
+      policy: { name: "relaxed", source: inlinePolicy },
+    },
+    {
+      name: "--policy FILE is named as the source",
+      args: [vendor, "--policy", file("relaxed-policy.yaml", relaxed)],
+      code: 0,
+      policy: { name: "relaxed", source: join(tmp, "relaxed-policy.yaml") },
+    },
+    {
+      name: "files under an --exceptions directory are not judged inputs",
+      args: [dir, "--exceptions", join(dir, "trusted")],
+      code: 0,
+      exceptionsUsed: ["mcp-warden-system/crm-egress"],
+    },
+    {
+      name: "without --exceptions, the same directory's exception is an ignored input",
+      args: [dir],
+      code: 1,
+      note: /^note: ignored MCPWardenException mcp-warden-system\/crm-egress \(.*trusted\/crm\.yaml/m,
+    },
+    {
+      name: "--exceptions holding anything but exceptions is bad input",
+      args: [vendor, "--exceptions", notException],
+      code: 2,
+      stderr:
+        /not-exception\.yaml document 1 \(line \d+\): --exceptions holds only MCPWardenException documents/,
+    },
+  ];
+  for (const c of cases) {
+    const r = await runCli([
+      "check",
+      ...c.args,
+      "--format",
+      "json",
+      "--now",
+      "2026-01-01T00:00:00Z",
+    ]);
+    assert.equal(r.code, c.code, `${c.name}: ${r.stderr}`);
+    if (c.stderr) {
+      assert.match(r.stderr, c.stderr, c.name);
+      continue;
+    }
+    const report = JSON.parse(r.stdout) as JsonReport;
+    if (c.policy) assert.deepEqual(report.policy, c.policy, c.name);
+    if (c.exceptionsUsed) {
+      assert.deepEqual(
+        report.results.map((x) => x.name),
+        ["mcp-crm"],
+        c.name,
+      );
+      assert.deepEqual(report.results[0]!.exceptionsUsed, c.exceptionsUsed, c.name);
+    }
+    if (c.note) assert.match(r.stderr, c.note, c.name);
+    else assert.doesNotMatch(r.stderr, /note: ignored/, c.name);
+  }
 });
 
 const badInputs: { name: string; make: () => string; expect: RegExp }[] = [
