@@ -3,7 +3,12 @@ import { judgeWorkload } from "../policies/workload/engine.ts";
 import { InputError, WardenError } from "../policies/errors.ts";
 import { compileGlob, type Glob } from "../policies/glob.ts";
 import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
-import { describeDocument, parseDocuments, type SourceDocument } from "./documents.ts";
+import {
+  describeDocument,
+  parseDocuments,
+  readDocuments,
+  type SourceDocument,
+} from "./documents.ts";
 import { CliError } from "./errors.ts";
 import { readInputFiles } from "./input-files.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
@@ -138,17 +143,12 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
   ];
   const texts = await readInputFiles(inputs.paths, io.stdin, exclude);
   const documents: SourceDocument[] = [];
-  const problems = [];
+  const problems: FieldProblem[] = [];
   for (const t of texts) {
-    try {
-      documents.push(...parseDocuments(t.source, t.text));
-    } catch (e) {
-      if (!(e instanceof WardenError)) throw e;
-      problems.push(...e.problems);
-    }
+    const read = readDocuments(t.source, t.text);
+    documents.push(...read.documents);
+    problems.push(...read.problems);
   }
-  if (problems.length > 0)
-    throw new InputError("DOCUMENT_INVALID", "cannot parse the inputs", { problems });
   const set = buildManifestSet(documents, { trustInputs: inputs.trustInputs, trustedExceptions });
   for (const doc of set.untrusted) {
     const kind = isRecord(doc.object) ? String(doc.object.kind) : "";
@@ -177,7 +177,8 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     }),
   }));
   const skipped = [...new Set(results.flatMap((r) => r.decision.skipped))];
-  return { policy, policySource, results, skipped, documentOf: set.documentOf };
+  problems.push(...set.problems);
+  return { policy, policySource, results, skipped, problems, documentOf: set.documentOf };
 }
 
 /** `mcp-warden check`: prints the report and returns the exit status (0 allowed, 1 denied). */
@@ -189,6 +190,21 @@ export async function runCheck(inputs: CheckInputs, io: CheckIo): Promise<number
     );
   }
   const render = { text: formatText, json: formatJson, sarif: formatSarif }[inputs.format];
-  io.stdout(render(report));
+  // With bad documents, the results of the rest are still printed; none is printed when nothing
+  // could be judged, so that a bad input alone gives an error and no empty report.
+  if (report.problems.length === 0 || report.results.length > 0) io.stdout(render(report));
+  if (report.problems.length > 0) {
+    const judged =
+      report.results.length > 0
+        ? `; the results printed are for the other documents, judged without them`
+        : "";
+    const error = new InputError(
+      "DOCUMENT_INVALID",
+      `${report.problems.length} document(s) cannot be evaluated${judged}`,
+      { problems: report.problems },
+    );
+    io.stderr(`mcp-warden: ${error.describe()}\n`);
+    return 2;
+  }
   return report.results.every((r) => r.decision.allowed) ? 0 : 1;
 }

@@ -1,5 +1,5 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
-import { errorMessage, InputError } from "../policies/errors.ts";
+import { errorMessage, InputError, type FieldProblem } from "../policies/errors.ts";
 import { parseFieldPath } from "../policies/field-path.ts";
 import { isRecord } from "../policies/guards.ts";
 
@@ -49,16 +49,47 @@ function locator(doc: Document, counter: LineCounter, prefix: (string | number)[
 }
 
 /**
+ * Drops every null-valued mapping field, recursively: `null` is unset, as the API server decodes
+ * optional fields (`allowPrivilegeEscalation: null` is admitted and means the default). Null
+ * list items stay, so validation still names them.
+ */
+export function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== null && v !== undefined) out[k] = dropNulls(v);
+  }
+  return out;
+}
+
+/**
  * Reads every document of a YAML or JSON text (JSON is YAML). Empty documents are skipped;
- * `kind: List` is expanded into its items, as kubectl does.
+ * `kind: List` is expanded into its items, as kubectl does; null-valued fields are dropped
+ * ({@link dropNulls}).
  * @throws InputError DOCUMENT_INVALID naming the file, document and line of every syntax error
  */
 export function parseDocuments(source: string, text: string): SourceDocument[] {
+  const { documents, problems } = readDocuments(source, text);
+  if (problems.length > 0) {
+    throw new InputError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
+  }
+  return documents;
+}
+
+/**
+ * {@link parseDocuments} that keeps going: the documents that could be read, and a problem
+ * (file, document, line) for each one that could not.
+ */
+export function readDocuments(
+  source: string,
+  text: string,
+): { documents: SourceDocument[]; problems: FieldProblem[] } {
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   const out: SourceDocument[] = [];
-  const problems = [];
+  const problems: FieldProblem[] = [];
   for (const [i, doc] of list.entries()) {
     const index = i + 1;
     // The line of the document's first node, not of the `---` before it.
@@ -72,7 +103,7 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
     if (doc.errors.length > 0 || doc.contents === null) continue;
     let object: unknown;
     try {
-      object = doc.toJS({ maxAliasCount: 100 });
+      object = dropNulls(doc.toJS({ maxAliasCount: 100 }));
     } catch (e) {
       problems.push({
         path: `${source} document ${index} (line ${line})`,
@@ -98,8 +129,5 @@ export function parseDocuments(source: string, text: string): SourceDocument[] {
       out.push({ source, index, line, object, locate: locator(doc, counter, []) });
     }
   }
-  if (problems.length > 0) {
-    throw new InputError("DOCUMENT_INVALID", `${source}: not valid YAML or JSON`, { problems });
-  }
-  return out;
+  return { documents: out, problems };
 }

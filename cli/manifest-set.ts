@@ -1,5 +1,5 @@
 import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
-import { InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
+import { WardenError, type FieldProblem } from "../policies/errors.ts";
 import {
   EXCEPTION_KIND,
   parseException,
@@ -27,6 +27,8 @@ export interface ManifestSet {
   policies: SourceDocument[];
   /** MCPWardenException and MCPWardenPolicy documents among untrusted inputs: not used. */
   untrusted: SourceDocument[];
+  /** Every document that cannot be judged or read as cluster state, named by file, document, line. */
+  problems: FieldProblem[];
   /** Documents of kinds that are neither workloads nor cluster state (Services, ConfigMaps...). */
   ignored: SourceDocument[];
   /** The document that holds an object of the cluster state a finding relates to. */
@@ -47,9 +49,8 @@ export interface ManifestSetOptions {
 }
 
 /**
- * Sorts documents by kind and validates each. Every bad document is reported, each named by
- * file, document number and line.
- * @throws InputError DOCUMENT_INVALID
+ * Sorts documents by kind and validates each. A bad document does not stop the others: each is
+ * listed under `problems`, named by file, document number and line.
  */
 export function buildManifestSet(
   documents: readonly SourceDocument[],
@@ -97,10 +98,8 @@ export function buildManifestSet(
       problems.push({ path: where, message: `${e.message}: ${fields}` });
     }
   }
-  if (problems.length > 0) {
-    throw new InputError("DOCUMENT_INVALID", "some documents cannot be evaluated", { problems });
-  }
   return {
+    problems,
     workloads,
     cluster: createClusterState({ networkPolicies, exceptions, rbac }),
     policies,

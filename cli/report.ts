@@ -1,3 +1,4 @@
+import type { FieldProblem } from "../policies/errors.ts";
 import type { Decision } from "../policies/workload/engine.ts";
 import type { CompiledPolicy } from "../policies/workload/policy.ts";
 import type { RelatedLocation } from "../policies/workload/rule.ts";
@@ -19,6 +20,8 @@ export interface CheckReport {
   policySource: string;
   results: WorkloadResult[];
   skipped: string[];
+  /** Documents that could not be read or judged (file, document, line); exit status 2. */
+  problems: FieldProblem[];
   /** The input document holding an object a finding relates to (a binding, a role). */
   documentOf: (ref: Omit<RelatedLocation, "path">) => SourceDocument | undefined;
 }

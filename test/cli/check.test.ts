@@ -391,7 +391,7 @@ test("trust: exceptions and policies count only from --exceptions and --policy, 
   }
 });
 
-const badInputs: { name: string; make: () => string; expect: RegExp }[] = [
+const badInputs: { name: string; make: () => string; expect: RegExp; judged?: RegExp }[] = [
   {
     name: "invalid YAML",
     make: () => file("broken.yaml", "kind: Pod\nmetadata: {name: x\n"),
@@ -405,6 +405,7 @@ const badInputs: { name: string; make: () => string; expect: RegExp }[] = [
         "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: []}\n---\napiVersion: v1\nmetadata: {name: b}\n",
       ),
     expect: /nokind\.yaml document 2 \(line 6\): has no kind/,
+    judged: /^FAIL Pod default\/a {2}\(.*nokind\.yaml:1\)$/m,
   },
   {
     name: "a Deployment whose containers is a string",
@@ -459,9 +460,154 @@ for (const c of badInputs) {
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stderr, c.expect);
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-    assert.equal(r.stdout, "");
+    if (c.judged) assert.match(r.stdout, c.judged, "the good documents are still judged");
+    else assert.equal(r.stdout, "");
   });
 }
+
+const SAFE_POD = (extra: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: team-a
+spec:
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+    - name: a
+      image: registry.example.com/a:1@sha256:${"a".repeat(64)}
+      resources: {limits: {cpu: "1", memory: 64Mi}}
+      securityContext:
+        readOnlyRootFilesystem: true
+        capabilities: {drop: [ALL]}
+${extra}`;
+
+test("null is unset: a null field judges as if it were absent", async () => {
+  const cases: { name: string; nulls: string; absent: string }[] = [
+    {
+      name: "allowPrivilegeEscalation: null is the default (escalation allowed), not an error",
+      nulls: SAFE_POD("        allowPrivilegeEscalation: null\n"),
+      absent: SAFE_POD(""),
+    },
+    {
+      name: "allowPrivilegeEscalation: ~ beside false elsewhere",
+      nulls: SAFE_POD("        allowPrivilegeEscalation: false\n        privileged: ~\n"),
+      absent: SAFE_POD("        allowPrivilegeEscalation: false\n"),
+    },
+    {
+      name: "null lists and maps (env, annotations, hostNetwork) are unset",
+      nulls: SAFE_POD("        allowPrivilegeEscalation: false\n      env: null\n")
+        .replace("  namespace: team-a\n", "  namespace: team-a\n  annotations: null\n")
+        .replace("spec:\n", "spec:\n  hostNetwork: null\n"),
+      absent: SAFE_POD("        allowPrivilegeEscalation: false\n"),
+    },
+    {
+      name: "JSON null",
+      nulls: JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", namespace: "team-a", labels: null },
+        spec: { containers: [{ name: "a", image: "nginx", securityContext: null }] },
+      }),
+      absent: JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", namespace: "team-a" },
+        spec: { containers: [{ name: "a", image: "nginx" }] },
+      }),
+    },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const run = async (text: string, which: string) => {
+      const r = await runCli(["check", file(`null-${i}-${which}.yaml`, text), "--format", "json"]);
+      assert.notEqual(r.code, 2, `${c.name} (${which}): ${r.stderr}`);
+      const result = (JSON.parse(r.stdout) as JsonReport).results[0]!;
+      return { code: r.code, allowed: result.allowed, findings: result.findings };
+    };
+    const nulls = await run(c.nulls, "nulls");
+    assert.deepEqual(nulls, await run(c.absent, "absent"), c.name);
+  }
+  const escalation = await runCli([
+    "check",
+    file("null-escalation.yaml", SAFE_POD("        allowPrivilegeEscalation: null\n")),
+    "--rules",
+    "pod-security/*",
+    "--format",
+    "json",
+  ]);
+  assert.deepEqual(
+    (JSON.parse(escalation.stdout) as JsonReport).results[0]!.findings.map((f) => f.path),
+    ["spec.containers[0].securityContext.allowPrivilegeEscalation"],
+    "unset, so the rule asks for false",
+  );
+});
+
+test("one bad document does not hide the others: their results, every error, exit 2", async () => {
+  const good = file(
+    "partial-good.yaml",
+    `${SAFE_POD("        allowPrivilegeEscalation: false\n")}---\napiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: team-a}\nspec: {containers: [{name: a, image: nginx}]}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers: nginx\n`,
+  );
+  const broken = file("partial-broken.yaml", "kind: Pod\nmetadata: {name: x\n");
+  const expectErrors = [
+    /partial-good\.yaml document 3 \(line 23\): Deployment cannot be evaluated/,
+    /partial-broken\.yaml document 1 \(line \d+\)/,
+    /2 document\(s\) cannot be evaluated; the results printed are for the other documents/,
+  ];
+  const formats: { format: string; names: (stdout: string) => string[] }[] = [
+    {
+      format: "text",
+      names: (out) => [...out.matchAll(/^(?:PASS|FAIL) Pod team-a\/(\w+)/gm)].map((m) => m[1]!),
+    },
+    {
+      format: "json",
+      names: (out) => (JSON.parse(out) as JsonReport).results.map((x) => x.name),
+    },
+    {
+      format: "sarif",
+      names: (out) => {
+        const log = JSON.parse(out) as {
+          runs: {
+            results: { locations: { logicalLocations: { fullyQualifiedName: string }[] }[] }[];
+          }[];
+        };
+        assert.deepEqual(sarifValidator()(log).slice(0, 5), []);
+        const names = log.runs[0]!.results.map(
+          (x) =>
+            /team-a\/(\w+)\//.exec(x.locations[0]!.logicalLocations[0]!.fullyQualifiedName)?.[1],
+        );
+        return [...new Set(names)].map(String);
+      },
+    },
+  ];
+  for (const f of formats) {
+    const r = await runCli([
+      "check",
+      good,
+      broken,
+      "--rules",
+      "pod-security/*",
+      "--format",
+      f.format,
+    ]);
+    assert.equal(r.code, 2, f.format);
+    for (const e of expectErrors) assert.match(r.stderr, e, f.format);
+    assert.deepEqual(
+      f.names(r.stdout),
+      f.format === "sarif" ? ["q"] : ["p", "q"],
+      `${f.format}: the judgeable workloads`,
+    );
+  }
+  const json = JSON.parse(
+    (await runCli(["check", good, broken, "--rules", "pod-security/*", "--format", "json"])).stdout,
+  ) as JsonReport;
+  assert.deepEqual(
+    json.results.map((x) => [x.name, x.allowed]),
+    [
+      ["p", true],
+      ["q", false],
+    ],
+  );
+});
 
 test("usage errors exit 2", async () => {
   for (const args of [
