@@ -48,6 +48,11 @@ function locator(doc: Document, counter: LineCounter, prefix: (string | number)[
   };
 }
 
+/** `List`, or a typed list (`PodList`, `DeploymentList`...): kubectl reads each the same way. */
+function isListKind(kind: unknown): boolean {
+  return typeof kind === "string" && /^(?:[A-Z][A-Za-z0-9]*)?List$/.test(kind);
+}
+
 /**
  * Drops every null-valued mapping field, recursively: `null` is unset, as the API server decodes
  * optional fields (`allowPrivilegeEscalation: null` is admitted and means the default). Null
@@ -65,7 +70,8 @@ export function dropNulls(value: unknown): unknown {
 
 /**
  * Reads every document of a YAML or JSON text (JSON is YAML). Empty documents are skipped;
- * `kind: List` is expanded into its items, as kubectl does; null-valued fields are dropped
+ * `kind: List` and typed lists (`PodList`...) are expanded into their items, as kubectl does;
+ * YAML merge keys are merged; null-valued fields are dropped
  * ({@link dropNulls}).
  * @throws InputError DOCUMENT_INVALID naming the file, document and line of every syntax error
  */
@@ -86,7 +92,9 @@ export function readDocuments(
   text: string,
 ): { documents: SourceDocument[]; problems: FieldProblem[] } {
   const counter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true });
+  // `merge`: YAML merge keys (`<<: *base`) are merged, explicit keys winning, as kubectl's
+  // decoder does; without it `<<` would be a literal field and the merged ones unseen.
+  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, merge: true });
   const list = Array.isArray(docs) ? docs : [];
   const out: SourceDocument[] = [];
   const problems: FieldProblem[] = [];
@@ -114,7 +122,7 @@ export function readDocuments(
     // A document of only comments (or `~`) is empty, as kubectl treats it.
     if (object === null || object === undefined) continue;
     const items =
-      isMap(doc.contents) && doc.get("kind") === "List" && isSeq(doc.get("items", true));
+      isMap(doc.contents) && isListKind(doc.get("kind")) && isSeq(doc.get("items", true));
     if (items && isRecord(object) && Array.isArray(object.items)) {
       object.items.forEach((item: unknown, j) => {
         out.push({

@@ -609,6 +609,103 @@ test("one bad document does not hide the others: their results, every error, exi
   );
 });
 
+test("typed lists are judged like kind: List", async () => {
+  const pod = (name: string) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "team-a" },
+    spec: { containers: [{ name: "a", image: "nginx" }] },
+  });
+  const deployment = (name: string) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: "team-a" },
+    spec: { template: pod(name) },
+  });
+  const cases: { kind: string; items: object[]; judged: string[] }[] = [
+    { kind: "List", items: [pod("a"), deployment("b")], judged: ["Pod/a", "Deployment/b"] },
+    { kind: "PodList", items: [pod("a"), pod("b")], judged: ["Pod/a", "Pod/b"] },
+    { kind: "DeploymentList", items: [deployment("c")], judged: ["Deployment/c"] },
+    { kind: "PodList", items: [], judged: [] },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const list = { apiVersion: "v1", kind: c.kind, metadata: {}, items: c.items };
+    for (const [ext, text] of [
+      ["json", JSON.stringify(list)],
+      ["yaml", JSON.stringify(list, null, 2)],
+    ] as const) {
+      const r = await runCli(["check", file(`list-${i}.${ext}`, text), "--format", "json"]);
+      assert.equal(r.code, c.judged.length > 0 ? 1 : 0, `${c.kind}: ${r.stderr}`);
+      assert.deepEqual(
+        (JSON.parse(r.stdout) as JsonReport).results.map((x) => `${x.kind}/${x.name}`),
+        c.judged,
+        c.kind,
+      );
+    }
+  }
+});
+
+test("YAML merge keys are merged as kubectl does, explicit keys winning", async () => {
+  const secure = `securityContext:
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities: {drop: [ALL]}`;
+  const pod = (container: string, anchors = "") => `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: team-a}
+${anchors}spec:
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+    - name: a
+      image: registry.example.com/a:1@sha256:${"a".repeat(64)}
+      resources: {limits: {cpu: "1", memory: 64Mi}}
+${container}
+`;
+  const defaults = `x-defaults: &secure
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  capabilities: {drop: [ALL]}
+`;
+  const cases: { name: string; yaml: string; findings: string[] }[] = [
+    { name: "written out", yaml: pod(`      ${secure}`), findings: [] },
+    {
+      name: "merged from an anchor",
+      yaml: pod(`      securityContext:\n        <<: *secure`, defaults),
+      findings: [],
+    },
+    {
+      name: "an explicit key overrides the merged one",
+      yaml: pod(
+        `      securityContext:\n        <<: *secure\n        allowPrivilegeEscalation: true`,
+        defaults,
+      ),
+      findings: ["pod-security/allow-privilege-escalation"],
+    },
+    {
+      name: "merged from a list of anchors",
+      yaml: pod(`      securityContext:\n        <<: [*secure, {privileged: true}]`, defaults),
+      findings: ["pod-security/privileged"],
+    },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const r = await runCli([
+      "check",
+      file(`merge-${i}.yaml`, c.yaml),
+      "--rules",
+      "pod-security/*",
+      "--format",
+      "json",
+    ]);
+    assert.equal(r.code, c.findings.length > 0 ? 1 : 0, `${c.name}: ${r.stderr}`);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as JsonReport).results[0]!.findings.map((f) => f.rule),
+      c.findings,
+      c.name,
+    );
+  }
+});
+
 test("usage errors exit 2", async () => {
   for (const args of [
     ["check"],
