@@ -80,8 +80,8 @@ async function readStream(source: string, stream: AsyncIterable<Uint8Array>): Pr
 
 /**
  * Reads the named files, directories (recursively: .yaml, .yml, .json) and `-` (stdin).
- * Files in a directory that are, or lie under, one of `exclude` (the trusted `--exceptions` and
- * `--policy` paths) are skipped, so a directory may hold its trusted exceptions apart.
+ * Files that are, or lie under, one of `exclude` (the trusted `--exceptions` and `--policy`
+ * paths) are skipped, so a directory may hold its trusted exceptions apart.
  * Every unreadable input is reported, not only the first.
  * @throws InputError INPUT_INVALID
  */
@@ -104,7 +104,7 @@ export async function readInputFiles(
         const files = await listManifests(path, exclude);
         if (files.length === 0) throw unreadable(path, `no .yaml, .yml or .json files`);
         for (const file of files) out.push(await readManifest(file));
-      } else {
+      } else if (!isExcluded(path, exclude)) {
         out.push(await readManifest(path));
       }
     } catch (e) {

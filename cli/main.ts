@@ -79,6 +79,9 @@ function parseCheckArgs(args: string[]): CheckInputs {
   if (positionals.length === 0) {
     throw new CliError("USAGE", "check needs at least one file, directory or - (stdin)");
   }
+  if (positionals.includes("-") && values.exceptions.includes("-")) {
+    throw new CliError("USAGE", "stdin (-) can be the inputs or --exceptions, not both");
+  }
   return {
     paths: positionals,
     policyFile: values.policy,

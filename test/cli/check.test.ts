@@ -355,6 +355,12 @@ test("trust: exceptions and policies count only from --exceptions and --policy, 
       note: /^note: ignored MCPWardenException mcp-warden-system\/crm-egress \(.*trusted\/crm\.yaml/m,
     },
     {
+      name: "a file named both as input and in --exceptions is only trusted, not judged",
+      args: [vendor, "examples/exceptions/crm-egress.yaml", "--exceptions", "examples/exceptions"],
+      code: 0,
+      exceptionsUsed: ["mcp-warden-system/crm-egress"],
+    },
+    {
       name: "--exceptions holding anything but exceptions is bad input",
       args: [vendor, "--exceptions", notException],
       code: 2,
@@ -711,6 +717,7 @@ test("usage errors exit 2", async () => {
     ["check"],
     ["check", "examples/", "--format", "xml"],
     ["check", "--bogus"],
+    ["check", "-", "--exceptions", "-"],
     ["frobnicate"],
     [],
   ]) {
