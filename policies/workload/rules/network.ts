@@ -1,4 +1,5 @@
 import { fieldPath } from "../../field-path.ts";
+import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
 import { selectorMatches } from "../label-selector.ts";
 import type { Finding, Rule, RuleContext } from "../rule.ts";
@@ -18,20 +19,34 @@ export function selectingPolicies(ctx: RuleContext): NetworkPolicy[] {
     .filter((np) => selectorMatches(np.spec.podSelector, labels));
 }
 
-/** A CIDR with prefix length 0 covers every address of its family, `except` or not. */
-function coversEverything(peer: NetworkPolicyPeer): boolean {
-  const cidr = peer.ipBlock?.cidr;
-  return cidr !== undefined && /\/0+$/.test(cidr.trim());
+/** How far the ipBlocks of one rule reach, whatever notation or union they are written in. */
+export function peersReach(peers: NetworkPolicyPeer[]): Reach | undefined {
+  return classifyReach(blockAddresses(peers.flatMap((p) => (p.ipBlock ? [p.ipBlock] : []))));
+}
+
+function cidrs(peers: NetworkPolicyPeer[]): string {
+  return peers.flatMap((p) => (p.ipBlock ? [p.ipBlock.cidr] : [])).join(", ");
 }
 
 /** Why one rule of a policy lets every peer through, or undefined when it does not. */
 function openingReason(
   peers: NetworkPolicyPeer[] | undefined,
   field: "to" | "from",
+  noun: string,
 ): string | undefined {
-  if (!peers || peers.length === 0) return `${field} is empty, which allows every peer`;
-  const open = peers.find(coversEverything);
-  return open ? `ipBlock ${open.ipBlock?.cidr ?? ""} allows every address` : undefined;
+  if (!peers || peers.length === 0)
+    return `every ${noun}: ${field} is empty, which allows every peer`;
+  const reach = peersReach(peers);
+  if (!reach) return undefined;
+  const blocks = `ipBlock ${cidrs(peers)}`;
+  switch (reach.kind) {
+    case "every-address":
+      return `every ${noun}: ${blocks} allows every IPv${reach.family} address`;
+    case "public-and-internal":
+      return `every public ${noun} and internal ranges: ${blocks} does not except ${reach.reaches.join(", ")}`;
+    case "internet":
+      return `every public ${noun} (internet): ${blocks} excepts only private, loopback, link-local and multicast ranges`;
+  }
 }
 
 function directionRule(id: string, direction: Direction): Rule {
@@ -66,11 +81,11 @@ function directionRule(id: string, direction: Direction): Rule {
             ? (np.spec.egress ?? []).map((r) => r.to)
             : (np.spec.ingress ?? []).map((r) => r.from);
         peerLists.forEach((peers, i) => {
-          const reason = openingReason(peers, peersField);
+          const reason = openingReason(peers, peersField, noun);
           if (reason) {
             findings.push({
               rule: id,
-              message: `NetworkPolicy ${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}] opens the pod to every ${noun}: ${reason}`,
+              message: `NetworkPolicy ${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}] opens the pod to ${reason}`,
               path,
             });
           }

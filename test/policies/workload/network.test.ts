@@ -221,3 +221,66 @@ for (const c of cases) {
     });
   }
 }
+
+test("malformed ipBlocks are invalid input", () => {
+  const table: [Record<string, unknown>, string][] = [
+    [{ cidr: "0.0.0.0" }, "spec.egress[0].to[0].ipBlock.cidr"],
+    [{ cidr: "010.0.0.0/8" }, "spec.egress[0].to[0].ipBlock.cidr"],
+    [{ cidr: "::/129" }, "spec.egress[0].to[0].ipBlock.cidr"],
+    [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/33"] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+    [{ cidr: "10.0.0.0/8", except: ["11.0.0.0/8"] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+    [{ cidr: "10.0.0.0/8", except: ["10.0.0.0/8"] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+  ];
+  for (const [ipBlock, path] of table) {
+    const e = assertThrowsWithCode(
+      () => np("bad", { egress: [{ to: [{ ipBlock }] }] }),
+      "DOCUMENT_INVALID",
+      WardenError,
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      [path],
+      JSON.stringify(ipBlock),
+    );
+  }
+});
+
+test("egress messages say how far an ipBlock reaches", () => {
+  const table: [Record<string, unknown>[], RegExp | undefined][] = [
+    [[{ cidr: "0.0.0.0/0" }], /every destination: ipBlock 0\.0\.0\.0\/0 allows every IPv4 address/],
+    [[{ cidr: "::/0" }], /every destination: ipBlock ::\/0 allows every IPv4 address/],
+    [[{ cidr: "::ffff:0.0.0.0/96" }], /every destination/],
+    [
+      [{ cidr: "0.0.0.0/1" }, { cidr: "128.0.0.0/1" }],
+      /every destination: ipBlock 0\.0\.0\.0\/1, 128\.0\.0\.0\/1/,
+    ],
+    [
+      [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }],
+      /every public destination and internal ranges: .*does not except 100\.64\.0\.0\/10 \(carrier-grade NAT\), 127\.0\.0\.0\/8 \(loopback\), 169\.254\.0\.0\/16 \(link-local, cloud metadata\), 224\.0\.0\.0\/4 \(multicast\)$/,
+    ],
+    [[{ cidr: "0.0.0.0/2" }], undefined],
+  ];
+  for (const [blocks, expected] of table) {
+    const policy = np("p", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [{ to: blocks.map((ipBlock) => ({ ipBlock })) }],
+    });
+    const found = egress.check(
+      contextFor(
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "p", namespace: "team-a" },
+          spec: { containers: [{ name: "app", image: "x" }] },
+        },
+        { networkPolicies: [policy] },
+      ),
+    );
+    if (!expected) assert.deepEqual(found, [], JSON.stringify(blocks));
+    else {
+      assert.equal(found.length, 1, JSON.stringify(found));
+      assert.match(found[0]!.message, expected);
+    }
+  }
+});
