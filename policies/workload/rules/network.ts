@@ -172,6 +172,28 @@ function directionRule(id: string, direction: Direction): Rule {
           }
         });
       }
+      // Rules and policies are additive: blocks that only together cover every address (0.0.0.0/1
+      // in one rule, 128.0.0.0/1 in another) open the pod as much as one /0.
+      if (findings.length === 0) {
+        const all = selecting.flatMap((np) =>
+          (direction === "Egress" ? (np.spec.egress ?? []) : (np.spec.ingress ?? [])).flatMap(
+            (r, i) =>
+              ("to" in r ? r.to : "from" in r ? r.from : undefined)?.map((peer) => ({
+                peer,
+                where: `${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}]`,
+              })) ?? [],
+          ),
+        );
+        const reach = peersReach(all.map((a) => a.peer));
+        if (reach?.kind === "every-address") {
+          const used = [...new Set(all.filter((a) => a.peer.ipBlock).map((a) => a.where))];
+          findings.push({
+            rule: id,
+            message: `NetworkPolicies ${used.join(", ")} together open the pod to every ${noun}: ipBlock ${cidrs(all.map((a) => a.peer))} allow every IPv${reach.family} address`,
+            path,
+          });
+        }
+      }
       return findings;
     },
   };

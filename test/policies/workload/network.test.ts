@@ -508,3 +508,44 @@ test("internet ingress is still every public source", () => {
   assert.equal(found.length, 1);
   assert.match(found[0]!.message, /opens the pod to every public source \(internet\)/);
 });
+
+test("blocks that only together cover every address open the pod, across rules and policies", () => {
+  const half = (name: string, cidr: string, port: number) =>
+    np(name, {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [agentOnly],
+      egress: [{ to: [{ ipBlock: { cidr } }], ports: [{ port }] }],
+    });
+  const table: [string, NetworkPolicy[], RegExp | undefined][] = [
+    [
+      "two policies",
+      [half("low", "0.0.0.0/1", 443), half("high", "128.0.0.0/1", 80)],
+      /NetworkPolicies team-a\/low egress\[0\], team-a\/high egress\[0\] together open the pod to every destination: ipBlock 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 allow every IPv4 address/,
+    ],
+    [
+      "two rules of one policy",
+      [
+        np("both", {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            { to: [{ ipBlock: { cidr: "0.0.0.0/2" } }, { ipBlock: { cidr: "64.0.0.0/2" } }] },
+            { to: [{ ipBlock: { cidr: "128.0.0.0/1" } }] },
+          ],
+        }),
+      ],
+      /together open the pod to every destination/,
+    ],
+    ["one half only", [half("low", "0.0.0.0/1", 443)], undefined],
+  ];
+  const { object } = inEveryKind({ containers: [{ name: "app", image: "x" }] })[0]!;
+  for (const [name, policies, expected] of table) {
+    const found = egress.check(contextFor(object, { networkPolicies: policies }));
+    if (!expected) assert.deepEqual(found, [], name);
+    else {
+      assert.equal(found.length, 1, `${name}: ${JSON.stringify(found)}`);
+      assert.match(found[0]!.message, expected, name);
+    }
+  }
+});
