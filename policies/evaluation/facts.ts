@@ -25,7 +25,16 @@ export function evaluationFact({ predicate, signer }: VerifiedEvaluation): Evalu
     trustLevel: predicate.trustLevel === "L4" && !keyless ? "L3" : predicate.trustLevel,
     time: predicate.time,
     signer,
-    ...(predicate.permissions ? { kubernetes: predicate.permissions.kubernetes ?? [] } : {}),
+    ...(predicate.permissions
+      ? {
+          kubernetes: predicate.permissions.kubernetes ?? [],
+          internetEgressPorts: [
+            ...new Set(
+              predicate.permissions.egress.flatMap((e) => (e.internet ? (e.ports ?? []) : [])),
+            ),
+          ].sort((a, b) => a - b),
+        }
+      : {}),
   };
 }
 

@@ -70,8 +70,10 @@ export interface SourceInfo {
 }
 
 export interface EgressEndpoint {
-  /** Lowercase DNS name; `*.` allowed as the first label. At least one of `host` and `cidrs`. */
+  /** Lowercase DNS name; `*.` allowed as the first label. At least one of `host`, `cidrs`, `internet`. */
   host?: string;
+  /** Every public address (not private, loopback, link-local or multicast) on `ports`, which is then required. */
+  internet?: true;
   /** Absent: any port. */
   ports?: number[];
   cidrs?: string[];
@@ -238,12 +240,13 @@ function records(value: unknown): [Record<string, unknown>, number][] {
   );
 }
 
-// The schema says "host or cidrs" with anyOf; ajv then reports both as missing. Say it once.
+// The schema says "host, cidrs or internet with ports" with anyOf; ajv then reports each as
+// missing. Say it once.
 function mergeEgressAlternatives(problems: FieldProblem[]): FieldProblem[] {
   const missing = new Set(problems.filter((p) => p.message === "is required").map((p) => p.path));
   const merged: FieldProblem[] = [];
   for (const p of problems) {
-    const m = /^(.*\.egress\[\d+\])\.(host|cidrs)$/.exec(p.path);
+    const m = /^(.*\.egress\[\d+\])\.(host|cidrs|internet|ports)$/.exec(p.path);
     if (
       m === null ||
       p.message !== "is required" ||
@@ -252,7 +255,10 @@ function mergeEgressAlternatives(problems: FieldProblem[]): FieldProblem[] {
     ) {
       merged.push(p);
     } else if (m[2] === "host") {
-      merged.push({ path: m[1] ?? p.path, message: "needs a host, cidrs, or both" });
+      merged.push({
+        path: m[1] ?? p.path,
+        message: "needs a host, cidrs, or both; or internet: true with ports",
+      });
     }
   }
   return merged;

@@ -199,7 +199,10 @@ const validator = compileSchema<RawManifest>(schema);
 // anyOf alternatives (egress host or cidrs; a positional argument's valueHint or value) are each
 // reported missing by ajv; say it once.
 const ALTERNATIVES: [RegExp, string][] = [
-  [/^(.*\.egress\[\d+\])\.(host|cidrs)$/, "needs host or cidrs"],
+  [
+    /^(.*\.egress\[\d+\])\.(host|cidrs|internet)$/,
+    'needs host, cidrs, or internet: true with ports (e.g. {"internet": true, "ports": [80, 443]})',
+  ],
   [/^(.*Arguments\[\d+\])\.(valueHint|value)$/, "a positional argument needs valueHint or value"],
 ];
 
@@ -380,13 +383,20 @@ function normaliseEgress(endpoints: readonly EgressEndpoint[]): EgressEndpoint[]
       if (IPV4.test(host)) cidrs = [...cidrs, `${host}/32`];
       else out.host = host;
     }
+    if (e.internet === true) out.internet = true;
     if (e.ports !== undefined) out.ports = sortedUnique(e.ports);
     if (cidrs.length > 0) out.cidrs = sortedUnique(cidrs);
     return out;
   });
   // Named hosts first, then address blocks.
   return dedupe(normalised, (e) =>
-    JSON.stringify([e.host === undefined ? 1 : 0, e.host ?? "", e.cidrs ?? [], e.ports ?? []]),
+    JSON.stringify([
+      e.host === undefined ? 1 : 0,
+      e.host ?? "",
+      e.cidrs ?? [],
+      e.ports ?? [],
+      e.internet ?? false,
+    ]),
   );
 }
 

@@ -28,6 +28,12 @@ export interface ImageFacts {
      * when it declares permissions but no API access; absent when it declares no permissions.
      */
     kubernetes?: KubernetesPermission[];
+    /**
+     * The ports of the internet egress the evaluation declares (`permissions.egress` entries with
+     * `internet: true`): empty when it declares permissions but no internet egress; absent when
+     * it declares no permissions.
+     */
+    internetEgressPorts?: number[];
   }[];
   rejectedEvaluations: { reason: string }[];
 }

@@ -93,6 +93,17 @@ export const policySpecSchema = {
         },
       },
     },
+    network: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        internetEgress: {
+          enum: ["allow", "deny"],
+          description:
+            "Admit internet egress (an ipBlock of all addresses excepting private, loopback, link-local and multicast ranges, limited by ports) for servers whose signed evaluation declares it. Default deny.",
+        },
+      },
+    },
     exceptions: {
       type: "object",
       additionalProperties: false,

@@ -43,6 +43,7 @@ export interface PolicyDocument {
       evaluation?: { minTrustLevel?: TrustLevel; maxAge?: string };
     };
     sandbox?: { allowPersistentVolumeClaims?: boolean };
+    network?: { internetEgress?: "allow" | "deny" };
     exceptions?: { namespaces?: string[]; exemptible?: string[] };
   };
 }
@@ -211,6 +212,7 @@ export function compilePolicy(object: unknown): CompiledPolicy {
       actions.get(ruleId) ?? mostSpecific(ruleGlobs, ruleId)?.action ?? "enforce",
     settings: {
       allowPersistentVolumeClaims: doc.spec.sandbox?.allowPersistentVolumeClaims ?? false,
+      internetEgress: doc.spec.network?.internetEgress ?? "deny",
       evaluation: {
         minTrustLevel: doc.spec.images?.evaluation?.minTrustLevel ?? "L3",
         maxAgeMs: parseDuration(doc.spec.images?.evaluation?.maxAge ?? DEFAULT_MAX_AGE),

@@ -26,6 +26,8 @@ export interface RelatedLocation {
 /** Settings from the compiled policy that individual rules read. */
 export interface RuleSettings {
   allowPersistentVolumeClaims: boolean;
+  /** `spec.network.internetEgress`: admit declared internet egress. */
+  internetEgress: "allow" | "deny";
   evaluation: { minTrustLevel: TrustLevel; maxAgeMs: number };
 }
 

@@ -8,6 +8,7 @@ import { toWorkload } from "../../policies/workload/workload.ts";
 
 export const defaultSettings: RuleSettings = {
   allowPersistentVolumeClaims: false,
+  internetEgress: "deny",
   evaluation: { minTrustLevel: "L3", maxAgeMs: 720 * 3600_000 },
 };
 

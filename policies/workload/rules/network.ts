@@ -1,6 +1,8 @@
 import { fieldPath } from "../../field-path.ts";
+import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
 import { selectorMatches } from "../label-selector.ts";
+import { imageReferences } from "./image.ts";
 import type { Finding, Rule, RuleContext } from "../rule.ts";
 
 type Direction = "Ingress" | "Egress";
@@ -18,20 +20,103 @@ export function selectingPolicies(ctx: RuleContext): NetworkPolicy[] {
     .filter((np) => selectorMatches(np.spec.podSelector, labels));
 }
 
-/** A CIDR with prefix length 0 covers every address of its family, `except` or not. */
-function coversEverything(peer: NetworkPolicyPeer): boolean {
-  const cidr = peer.ipBlock?.cidr;
-  return cidr !== undefined && /\/0+$/.test(cidr.trim());
+/** How far the ipBlocks of one rule reach, whatever notation or union they are written in. */
+export function peersReach(peers: NetworkPolicyPeer[]): Reach | undefined {
+  return classifyReach(blockAddresses(peers.flatMap((p) => (p.ipBlock ? [p.ipBlock] : []))));
+}
+
+function cidrs(peers: NetworkPolicyPeer[]): string {
+  return peers.flatMap((p) => (p.ipBlock ? [p.ipBlock.cidr] : [])).join(", ");
 }
 
 /** Why one rule of a policy lets every peer through, or undefined when it does not. */
 function openingReason(
   peers: NetworkPolicyPeer[] | undefined,
   field: "to" | "from",
+  noun: string,
 ): string | undefined {
-  if (!peers || peers.length === 0) return `${field} is empty, which allows every peer`;
-  const open = peers.find(coversEverything);
-  return open ? `ipBlock ${open.ipBlock?.cidr ?? ""} allows every address` : undefined;
+  if (!peers || peers.length === 0)
+    return `every ${noun}: ${field} is empty, which allows every peer`;
+  const reach = peersReach(peers);
+  if (!reach) return undefined;
+  const blocks = `ipBlock ${cidrs(peers)}`;
+  switch (reach.kind) {
+    case "every-address":
+      return `every ${noun}: ${blocks} allows every IPv${reach.family} address`;
+    case "public-and-internal":
+      return `every public ${noun} and internal ranges: ${blocks} does not except ${reach.reaches.join(", ")}`;
+    case "internet":
+      return `every public ${noun} (internet): ${blocks} excepts only private, loopback, link-local and multicast ranges`;
+  }
+}
+
+/** The ports a rule allows, or why they cannot be listed (every port, a named port). */
+function rulePorts(ports: unknown[] | undefined): number[] | string {
+  if (!ports || ports.length === 0) return "every port";
+  const out = new Set<number>();
+  for (const entry of ports) {
+    const { port, endPort } = (entry ?? {}) as { port?: unknown; endPort?: unknown };
+    if (port === undefined) return "every port";
+    if (typeof port !== "number") return `named port ${JSON.stringify(port)}`;
+    const last = typeof endPort === "number" && endPort > port ? endPort : port;
+    for (let p = port; p <= last; p++) out.add(p);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+function portList(ports: readonly number[]): string {
+  return `port${ports.length === 1 ? "" : "s"} ${ports.join(", ")}`;
+}
+
+/**
+ * The internet egress ports the pod's images' signed evaluations declare, from the newest verified
+ * evaluation of each image that declares permissions; undefined when none declares permissions.
+ */
+function declaredInternetPorts(ctx: RuleContext): Set<number> | undefined {
+  let declared: Set<number> | undefined;
+  for (const reference of imageReferences(ctx.workload)) {
+    const newest = (ctx.evidence?.forImage(reference)?.verifiedEvaluations ?? [])
+      .filter((e) => e.internetEgressPorts !== undefined)
+      .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
+    if (newest?.internetEgressPorts) {
+      declared = new Set([...(declared ?? []), ...newest.internetEgressPorts]);
+    }
+  }
+  return declared;
+}
+
+/**
+ * Why internet egress on these ports is not admitted; empty when the policy allows internet
+ * egress and the server's signed evaluation declares it on every one of the ports.
+ */
+function internetEgressDenials(ctx: RuleContext, ports: number[] | string): string[] {
+  const reasons: string[] = [];
+  if (typeof ports === "string") {
+    reasons.push(`it allows ${ports}: limit it to the ports the server declares`);
+  }
+  if (ctx.settings.internetEgress !== "allow") {
+    reasons.push("the policy does not allow internet egress (spec.network.internetEgress: deny)");
+  }
+  if (ctx.evidence === undefined) {
+    reasons.push(
+      "no signed evaluation is at hand to show the server declares it: run with --verify-images, or add an exception for network/egress-restricted",
+    );
+  } else {
+    const declared = declaredInternetPorts(ctx);
+    if (declared === undefined || declared.size === 0) {
+      reasons.push(
+        'the server\'s signed evaluation does not declare internet egress (permissions.egress {"internet": true, "ports": [...]})',
+      );
+    } else if (typeof ports !== "string") {
+      const extra = ports.filter((p) => !declared.has(p));
+      if (extra.length > 0) {
+        reasons.push(
+          `the server's signed evaluation declares internet egress on ${portList([...declared].sort((a, b) => a - b))} only, not ${extra.join(", ")}`,
+        );
+      }
+    }
+  }
+  return reasons;
 }
 
 function directionRule(id: string, direction: Direction): Rule {
@@ -61,20 +146,53 @@ function directionRule(id: string, direction: Direction): Rule {
       }
       const findings: Finding[] = [];
       for (const np of selecting) {
-        const peerLists =
+        const rules =
           direction === "Egress"
-            ? (np.spec.egress ?? []).map((r) => r.to)
-            : (np.spec.ingress ?? []).map((r) => r.from);
-        peerLists.forEach((peers, i) => {
-          const reason = openingReason(peers, peersField);
+            ? (np.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))
+            : (np.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }));
+        rules.forEach(({ peers, ports: rulePortList }, i) => {
+          const where = `NetworkPolicy ${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}]`;
+          const reach = peers && peers.length > 0 ? peersReach(peers) : undefined;
+          if (direction === "Egress" && reach?.kind === "internet") {
+            const ports = rulePorts(rulePortList);
+            const denials = internetEgressDenials(ctx, ports);
+            if (denials.length > 0) {
+              const on = typeof ports === "string" ? ports : portList(ports);
+              findings.push({
+                rule: id,
+                message: `${where} allows internet egress on ${on} (ipBlock ${cidrs(peers ?? [])}: every public address; private, loopback, link-local and multicast ranges excepted), which is not admitted: ${denials.join("; ")}`,
+                path,
+              });
+            }
+            return;
+          }
+          const reason = openingReason(peers, peersField, noun);
           if (reason) {
-            findings.push({
-              rule: id,
-              message: `NetworkPolicy ${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}] opens the pod to every ${noun}: ${reason}`,
-              path,
-            });
+            findings.push({ rule: id, message: `${where} opens the pod to ${reason}`, path });
           }
         });
+      }
+      // Rules and policies are additive: blocks that only together cover every address (0.0.0.0/1
+      // in one rule, 128.0.0.0/1 in another) open the pod as much as one /0.
+      if (findings.length === 0) {
+        const all = selecting.flatMap((np) =>
+          (direction === "Egress" ? (np.spec.egress ?? []) : (np.spec.ingress ?? [])).flatMap(
+            (r, i) =>
+              ("to" in r ? r.to : "from" in r ? r.from : undefined)?.map((peer) => ({
+                peer,
+                where: `${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}]`,
+              })) ?? [],
+          ),
+        );
+        const reach = peersReach(all.map((a) => a.peer));
+        if (reach?.kind === "every-address") {
+          const used = [...new Set(all.filter((a) => a.peer.ipBlock).map((a) => a.where))];
+          findings.push({
+            rule: id,
+            message: `NetworkPolicies ${used.join(", ")} together open the pod to every ${noun}: ipBlock ${cidrs(all.map((a) => a.peer))} allow every IPv${reach.family} address`,
+            path,
+          });
+        }
       }
       return findings;
     },

@@ -177,6 +177,7 @@ test("an egress endpoint needs a host or CIDR blocks, reported once; both forms 
     { host: "*.googleapis.com", ports: [443] },
     { cidrs: ["10.20.0.0/16", "2001:db8::/32"], ports: [5432] },
     { host: "internal.example.com", cidrs: ["192.168.1.10/32"] },
+    { internet: true, ports: [80, 443] },
   ];
   predicate.permissions!.credentials = [
     { name: "GITHUB_TOKEN", kind: "oauth", scopes: ["repo:read"] },
@@ -316,9 +317,27 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
     trustLevel: "L3",
     time: "2025-12-10T14:32:07Z",
     signer,
-    // It declares permissions but no Kubernetes API access: none is needed.
+    // It declares permissions but no Kubernetes API access and no internet egress.
     kubernetes: [],
+    internetEgressPorts: [],
   });
+  assert.deepEqual(
+    evaluationFact({
+      predicate: {
+        ...predicate,
+        permissions: {
+          ...predicate.permissions!,
+          egress: [
+            { host: "api.example.com", ports: [8443] },
+            { internet: true, ports: [443] },
+            { internet: true, ports: [80, 443] },
+          ],
+        },
+      },
+      signer,
+    }).internetEgressPorts,
+    [80, 443],
+  );
   const declared = [
     { apiGroups: [""], resources: ["configmaps"], verbs: ["get"], namespaces: ["team-a"] },
   ];
@@ -332,6 +351,7 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
   const undeclared: EvaluationPredicate = { ...predicate };
   delete undeclared.permissions;
   assert.equal(evaluationFact({ predicate: undeclared, signer }).kubernetes, undefined);
+  assert.equal(evaluationFact({ predicate: undeclared, signer }).internetEgressPorts, undefined);
   assert.equal(
     evaluationFacts([
       { predicate, signer },
@@ -428,7 +448,10 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
       runAttempt: 2,
     },
     permissions: {
-      egress: [{ host: "registry.npmjs.org", ports: [443], cidrs: ["104.16.0.0/12"] }],
+      egress: [
+        { host: "registry.npmjs.org", ports: [443], cidrs: ["104.16.0.0/12"] },
+        { internet: true, ports: [80, 443] },
+      ],
       ingress: {
         ports: [8080],
         agents: [

@@ -95,6 +95,7 @@ test("declared permissions are normalised into the predicate's permissions", () 
           { host: "10.1.2.3" },
           { cidrs: ["2001:DB8::/32", "10.0.0.0/8"] },
           { host: "*.GoogleAPIs.com" },
+          { internet: true, ports: [443, 80, 443] },
         ],
         ingress: {
           ports: [8443, 8080, 8443],
@@ -124,6 +125,7 @@ test("declared permissions are normalised into the predicate's permissions", () 
       { host: "api.example.com", ports: [80, 443] },
       { cidrs: ["10.0.0.0/8", "2001:db8::/32"] },
       { cidrs: ["10.1.2.3/32"] },
+      { internet: true, ports: [80, 443] },
     ],
     ingress: {
       ports: [8080, 8443],
@@ -195,6 +197,8 @@ test("every bad field is reported with its path, in one pass", () => {
             { host: "bad_host.example" },
             { ports: [443] },
             { host: "ok.example", ports: [0] },
+            { internet: true },
+            { internet: false, ports: [443] },
           ],
           ingress: { agents: [{ namespace: "x" }] },
           filesystem: [{ path: "relative", access: "write" }],
@@ -221,6 +225,8 @@ test("every bad field is reported with its path, in one pass", () => {
     `${P}.egress[0].host`,
     `${P}.egress[1]`,
     `${P}.egress[2].ports[0]`,
+    `${P}.egress[3].ports`,
+    `${P}.egress[4].internet`,
     `${P}.ingress.agents[0].name`,
     `${P}.filesystem[0].path`,
     `${P}.filesystem[0].access`,

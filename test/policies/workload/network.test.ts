@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { ImageEvidence, ImageFacts } from "../../../policies/workload/image-evidence.ts";
 import type { NetworkPolicy } from "../../../policies/workload/k8s-types.ts";
 import { selectorMatches } from "../../../policies/workload/label-selector.ts";
 import { parseNetworkPolicy } from "../../../policies/workload/network-policy.ts";
@@ -221,3 +222,330 @@ for (const c of cases) {
     });
   }
 }
+
+test("malformed ipBlocks are invalid input", () => {
+  const table: [Record<string, unknown>, string][] = [
+    [{ cidr: "0.0.0.0" }, "spec.egress[0].to[0].ipBlock.cidr"],
+    [{ cidr: "010.0.0.0/8" }, "spec.egress[0].to[0].ipBlock.cidr"],
+    [{ cidr: "::/129" }, "spec.egress[0].to[0].ipBlock.cidr"],
+    [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/33"] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+    [{ cidr: "10.0.0.0/8", except: ["11.0.0.0/8"] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+    [{ cidr: "10.0.0.0/8", except: ["10.0.0.0/8"] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+  ];
+  for (const [ipBlock, path] of table) {
+    const e = assertThrowsWithCode(
+      () => np("bad", { egress: [{ to: [{ ipBlock }] }] }),
+      "DOCUMENT_INVALID",
+      WardenError,
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      [path],
+      JSON.stringify(ipBlock),
+    );
+  }
+});
+
+test("egress messages say how far an ipBlock reaches", () => {
+  const table: [Record<string, unknown>[], RegExp | undefined][] = [
+    [[{ cidr: "0.0.0.0/0" }], /every destination: ipBlock 0\.0\.0\.0\/0 allows every IPv4 address/],
+    [[{ cidr: "::/0" }], /every destination: ipBlock ::\/0 allows every IPv4 address/],
+    [[{ cidr: "::ffff:0.0.0.0/96" }], /every destination/],
+    [
+      [{ cidr: "0.0.0.0/1" }, { cidr: "128.0.0.0/1" }],
+      /every destination: ipBlock 0\.0\.0\.0\/1, 128\.0\.0\.0\/1/,
+    ],
+    [
+      [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }],
+      /every public destination and internal ranges: .*does not except 100\.64\.0\.0\/10 \(carrier-grade NAT\), 127\.0\.0\.0\/8 \(loopback\), 169\.254\.0\.0\/16 \(link-local, cloud metadata\), 224\.0\.0\.0\/4 \(multicast\)$/,
+    ],
+    [[{ cidr: "0.0.0.0/2" }], undefined],
+  ];
+  for (const [blocks, expected] of table) {
+    const policy = np("p", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [{ to: blocks.map((ipBlock) => ({ ipBlock })) }],
+    });
+    const found = egress.check(
+      contextFor(
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "p", namespace: "team-a" },
+          spec: { containers: [{ name: "app", image: "x" }] },
+        },
+        { networkPolicies: [policy] },
+      ),
+    );
+    if (!expected) assert.deepEqual(found, [], JSON.stringify(blocks));
+    else {
+      assert.equal(found.length, 1, JSON.stringify(found));
+      assert.match(found[0]!.message, expected);
+    }
+  }
+});
+
+const internalV4 = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "224.0.0.0/4",
+];
+const webPorts = [
+  { port: 80, protocol: "TCP" },
+  { port: 443, protocol: "TCP" },
+];
+function webFetch(rule: Record<string, unknown>): NetworkPolicy {
+  return np("web-fetch", {
+    podSelector: {},
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [agentOnly],
+    egress: [dns, rule],
+  });
+}
+const internetRule = {
+  to: [{ ipBlock: { cidr: "0.0.0.0/0", except: internalV4 } }],
+  ports: webPorts,
+};
+function evidenceDeclaring(internetEgressPorts: number[] | undefined): ImageEvidence {
+  const facts: ImageFacts = {
+    verifiedSignatures: [{ signer: "key:abc" }],
+    rejectedSignatures: [],
+    verifiedEvaluations: [
+      {
+        verdict: "pass",
+        trustLevel: "L3",
+        time: "2026-05-01T00:00:00Z",
+        signer: "key:abc",
+        ...(internetEgressPorts ? { kubernetes: [], internetEgressPorts } : {}),
+      },
+    ],
+    rejectedEvaluations: [],
+  };
+  return { forImage: () => facts };
+}
+
+test("internet egress is admitted only when declared and allowed, and denied with a true message", () => {
+  const table: {
+    name: string;
+    policy: NetworkPolicy;
+    internetEgress: "allow" | "deny";
+    evidence?: ImageEvidence;
+    expected: RegExp[];
+    absent?: RegExp[];
+  }[] = [
+    {
+      name: "declared on 80 and 443, allowed",
+      policy: webFetch(internetRule),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [],
+    },
+    {
+      name: "declared on more ports than the rule allows, allowed",
+      policy: webFetch({ ...internetRule, ports: [{ port: 443 }] }),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [],
+    },
+    {
+      name: "v4 and v6 web-fetch, declared and allowed",
+      policy: webFetch({
+        ...internetRule,
+        to: [
+          ...internetRule.to,
+          {
+            ipBlock: {
+              cidr: "::/0",
+              except: ["::ffff:0:0/96", "fc00::/7", "::1/128", "fe80::/10", "ff00::/8"],
+            },
+          },
+        ],
+      }),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [],
+    },
+    {
+      name: "offline, default policy",
+      policy: webFetch(internetRule),
+      internetEgress: "deny",
+      expected: [
+        /egress\[1\] allows internet egress on ports 80, 443 \(ipBlock 0\.0\.0\.0\/0: every public address; private, loopback, link-local and multicast ranges excepted\), which is not admitted/,
+        /spec\.network\.internetEgress: deny/,
+        /run with --verify-images, or add an exception for network\/egress-restricted/,
+      ],
+      absent: [/every destination/],
+    },
+    {
+      name: "offline, allowed by the policy",
+      policy: webFetch(internetRule),
+      internetEgress: "allow",
+      expected: [/--verify-images/, /exception/],
+      absent: [/every destination/, /spec\.network\.internetEgress/],
+    },
+    {
+      name: "declared, not allowed by the policy",
+      policy: webFetch(internetRule),
+      internetEgress: "deny",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [
+        /not admitted: the policy does not allow internet egress \(spec\.network\.internetEgress: deny\)$/,
+      ],
+    },
+    {
+      name: "declared on 443 only",
+      policy: webFetch(internetRule),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([443]),
+      expected: [/declares internet egress on port 443 only, not 80$/],
+    },
+    {
+      name: "permissions declared without internet egress",
+      policy: webFetch(internetRule),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([]),
+      expected: [/does not declare internet egress/],
+    },
+    {
+      name: "no evaluation declares permissions",
+      policy: webFetch(internetRule),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring(undefined),
+      expected: [/does not declare internet egress/],
+    },
+    {
+      name: "internet egress on every port",
+      policy: webFetch({ to: internetRule.to }),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [
+        /allows internet egress on every port .*limit it to the ports the server declares$/,
+      ],
+    },
+    {
+      name: "a named port cannot be checked against the declaration",
+      policy: webFetch({ ...internetRule, ports: [{ port: "https" }] }),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [/on named port "https"/],
+    },
+    {
+      name: "a port range beyond the declaration",
+      policy: webFetch({ ...internetRule, ports: [{ port: 443, endPort: 444 }] }),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [/on ports 443, 444 .*only, not 444$/],
+    },
+    {
+      name: "cloud metadata left open is not internet egress",
+      policy: webFetch({
+        to: [
+          {
+            ipBlock: {
+              cidr: "0.0.0.0/0",
+              except: internalV4.filter((c) => !c.startsWith("169.254")),
+            },
+          },
+        ],
+        ports: webPorts,
+      }),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [
+        /opens the pod to every public destination and internal ranges: .*169\.254\.0\.0\/16 \(link-local, cloud metadata\)$/,
+      ],
+    },
+    {
+      name: "all addresses limited by ports is still every destination",
+      policy: webFetch({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: webPorts }),
+      internetEgress: "allow",
+      evidence: evidenceDeclaring([80, 443]),
+      expected: [
+        /opens the pod to every destination: ipBlock 0\.0\.0\.0\/0 allows every IPv4 address/,
+      ],
+    },
+  ];
+  const { object } = inEveryKind({
+    containers: [{ name: "app", image: "ghcr.io/acme/fetch@sha256:" + "a".repeat(64) }],
+  })[0]!;
+  for (const c of table) {
+    const found = egress.check(
+      contextFor(object, {
+        networkPolicies: [c.policy],
+        settings: { internetEgress: c.internetEgress },
+        ...(c.evidence ? { evidence: c.evidence } : {}),
+      }),
+    );
+    if (c.expected.length === 0) {
+      assert.deepEqual(found, [], c.name);
+      continue;
+    }
+    assert.equal(found.length, 1, `${c.name}: ${JSON.stringify(found)}`);
+    for (const re of c.expected) assert.match(found[0]!.message, re, c.name);
+    for (const re of c.absent ?? []) assert.doesNotMatch(found[0]!.message, re, c.name);
+  }
+});
+
+test("internet ingress is still every public source", () => {
+  const policy = np("in", {
+    podSelector: {},
+    policyTypes: ["Ingress"],
+    ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0", except: internalV4 } }], ports: webPorts }],
+  });
+  const { object } = inEveryKind({ containers: [{ name: "app", image: "x" }] })[0]!;
+  const found = ingress.check(
+    contextFor(object, {
+      networkPolicies: [policy],
+      settings: { internetEgress: "allow" },
+      evidence: evidenceDeclaring([80, 443]),
+    }),
+  );
+  assert.equal(found.length, 1);
+  assert.match(found[0]!.message, /opens the pod to every public source \(internet\)/);
+});
+
+test("blocks that only together cover every address open the pod, across rules and policies", () => {
+  const half = (name: string, cidr: string, port: number) =>
+    np(name, {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [agentOnly],
+      egress: [{ to: [{ ipBlock: { cidr } }], ports: [{ port }] }],
+    });
+  const table: [string, NetworkPolicy[], RegExp | undefined][] = [
+    [
+      "two policies",
+      [half("low", "0.0.0.0/1", 443), half("high", "128.0.0.0/1", 80)],
+      /NetworkPolicies team-a\/low egress\[0\], team-a\/high egress\[0\] together open the pod to every destination: ipBlock 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 allow every IPv4 address/,
+    ],
+    [
+      "two rules of one policy",
+      [
+        np("both", {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            { to: [{ ipBlock: { cidr: "0.0.0.0/2" } }, { ipBlock: { cidr: "64.0.0.0/2" } }] },
+            { to: [{ ipBlock: { cidr: "128.0.0.0/1" } }] },
+          ],
+        }),
+      ],
+      /together open the pod to every destination/,
+    ],
+    ["one half only", [half("low", "0.0.0.0/1", 443)], undefined],
+  ];
+  const { object } = inEveryKind({ containers: [{ name: "app", image: "x" }] })[0]!;
+  for (const [name, policies, expected] of table) {
+    const found = egress.check(contextFor(object, { networkPolicies: policies }));
+    if (!expected) assert.deepEqual(found, [], name);
+    else {
+      assert.equal(found.length, 1, `${name}: ${JSON.stringify(found)}`);
+      assert.match(found[0]!.message, expected, name);
+    }
+  }
+});

@@ -167,3 +167,23 @@ test("the rules that need a registry are the ones the catalogue says need one", 
     [],
   );
 });
+
+test("spec.network.internetEgress: deny unless the policy says allow; nothing else is accepted", () => {
+  assert.equal(defaultPolicy().settings.internetEgress, "deny");
+  const table: [unknown, "allow" | "deny"][] = [
+    [{}, "deny"],
+    [{ internetEgress: "deny" }, "deny"],
+    [{ internetEgress: "allow" }, "allow"],
+  ];
+  for (const [network, expected] of table) {
+    const policy = compilePolicy(policyWith({ network }));
+    assert.equal(policy.settings.internetEgress, expected, JSON.stringify(network));
+  }
+  for (const network of [{ internetEgress: "yes" }, { internetEgress: true }, { other: 1 }]) {
+    const problems = problemsOf(() => compilePolicy(policyWith({ network })));
+    assert.ok(
+      problems.some((p) => p.path.startsWith("spec.network")),
+      JSON.stringify(problems),
+    );
+  }
+});
