@@ -98,6 +98,7 @@ export const policySpecSchema = {
       additionalProperties: false,
       properties: {
         internetEgress: {
+          type: "string",
           enum: ["allow", "deny"],
           description:
             "Admit internet egress (an ipBlock of all addresses excepting private, loopback, link-local and multicast ranges, limited by ports) for servers whose signed evaluation declares it. Default deny.",

@@ -14,6 +14,33 @@ test("deploy/crds/ is what the engine's schemas render (run scripts/generate-crd
   }
 });
 
+test("the CRDs are structural: every property and item schema names its type", () => {
+  // The API server rejects a CRD whose object fields carry no type (an enum alone is not enough).
+  const missing: string[] = [];
+  const visit = (schema: unknown, path: string): void => {
+    if (typeof schema !== "object" || schema === null) return;
+    const s = schema as Record<string, unknown>;
+    const typeless =
+      s.type === undefined &&
+      s["x-kubernetes-int-or-string"] !== true &&
+      s["x-kubernetes-preserve-unknown-fields"] !== true &&
+      s.anyOf === undefined &&
+      s.oneOf === undefined;
+    if (typeless) missing.push(path);
+    const props = s.properties;
+    if (typeof props === "object" && props !== null) {
+      for (const [k, v] of Object.entries(props)) visit(v, `${path}.${k}`);
+    }
+    if (s.items !== undefined) visit(s.items, `${path}[]`);
+    if (typeof s.additionalProperties === "object") visit(s.additionalProperties, `${path}{}`);
+  };
+  for (const [name, text] of Object.entries(renderCrds())) {
+    const crd = parse(text) as { spec: { versions: { schema: { openAPIV3Schema: unknown } }[] } };
+    visit(crd.spec.versions[0]!.schema.openAPIV3Schema, name);
+  }
+  assert.deepEqual(missing, []);
+});
+
 test("the CRDs are structural: no additionalProperties: false anywhere", () => {
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(walk);
