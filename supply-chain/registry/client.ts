@@ -224,6 +224,24 @@ export class RegistryClient {
   ): Promise<Uint8Array> {
     const r = toRepo(repo);
     const ctx = this.context(r, "getBlob", opts);
+    const { res, algorithm } = await this.requestBlob(r, digest, ctx);
+    const bytes = await readBounded(res, opts.maxBytes ?? this.maxBlobBytes, ctx, `blob ${digest}`);
+    const actual = digestOf(bytes, algorithm);
+    if (actual !== digest)
+      throw registryError(
+        "DIGEST_MISMATCH",
+        `blob ${digest} has content hashing to ${actual}`,
+        ctx,
+      );
+    return bytes;
+  }
+
+  /** GETs a blob whose digest can be verified; any answer but 200 is an error. */
+  private async requestBlob(
+    r: Repo,
+    digest: string,
+    ctx: CallContext,
+  ): Promise<{ res: Response; algorithm: ParsedDigest["algorithm"] }> {
     const parsed = parseDigest(digest);
     if (parsed === undefined)
       throw registryError(
@@ -236,15 +254,7 @@ export class RegistryClient {
       url: this.url(r, `blobs/${digest}`),
     });
     if (res.status !== 200) throw await this.statusError(res, ctx, `blob ${digest}`);
-    const bytes = await readBounded(res, opts.maxBytes ?? this.maxBlobBytes, ctx, `blob ${digest}`);
-    const actual = digestOf(bytes, parsed.algorithm);
-    if (actual !== digest)
-      throw registryError(
-        "DIGEST_MISMATCH",
-        `blob ${digest} has content hashing to ${actual}`,
-        ctx,
-      );
-    return bytes;
+    return { res, algorithm: parsed.algorithm };
   }
 
   /**
@@ -265,18 +275,7 @@ export class RegistryClient {
       signal: deadlineSignal(timeoutMs, opts.signal),
       timeoutMs,
     };
-    const parsed = parseDigest(digest);
-    if (parsed === undefined)
-      throw registryError(
-        "INVALID_REFERENCE",
-        `cannot verify digest ${JSON.stringify(digest)}`,
-        ctx,
-      );
-    const res = await this.call(ctx, r, false, {
-      method: "GET",
-      url: this.url(r, `blobs/${digest}`),
-    });
-    if (res.status !== 200) throw await this.statusError(res, ctx, `blob ${digest}`);
+    const { res, algorithm } = await this.requestBlob(r, digest, ctx);
     const declared = Number(res.headers.get("content-length") ?? NaN);
     const body = res.body;
     if (body === null) throw registryError("PROTOCOL", `blob ${digest} has no body`, ctx);
@@ -292,7 +291,7 @@ export class RegistryClient {
       body,
       new URL(res.url || "about:blank"),
       digest,
-      parsed.algorithm,
+      algorithm,
       opts.maxBytes,
       ctx,
     );
