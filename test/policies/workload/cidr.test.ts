@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockAddresses, classifyReach, parseCidr } from "../../../policies/workload/cidr.ts";
+import {
+  INTERNAL_V4 as internalV4,
+  INTERNAL_V6 as internalV6,
+} from "../../support/internal-ranges.ts";
 
 const V4 = 0xffff00000000n;
 
@@ -51,17 +55,6 @@ test("parseCidr rejects malformed CIDRs", () => {
     assert.equal(parseCidr(text), undefined, JSON.stringify(text));
   }
 });
-
-const internalV4 = [
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "100.64.0.0/10",
-  "127.0.0.0/8",
-  "169.254.0.0/16",
-  "224.0.0.0/4",
-];
-const internalV6 = ["fc00::/7", "::1/128", "fe80::/10", "ff00::/8"];
 
 test("classifyReach: every notation and union of all addresses is every address", () => {
   const table: [string, { cidr: string; except?: string[] }[], ReturnType<typeof classifyReach>][] =

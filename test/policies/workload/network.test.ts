@@ -8,6 +8,7 @@ import { effectivePolicyTypes, networkRules } from "../../../policies/workload/r
 import { WardenError } from "../../../policies/errors.ts";
 import { contextFor, inEveryKind } from "../../support/context.ts";
 import { assertThrowsWithCode } from "../../support/throws.ts";
+import { INTERNAL_V4 as internalV4 } from "../../support/internal-ranges.ts";
 
 const egress = networkRules.find((r) => r.id === "network/egress-restricted")!;
 const ingress = networkRules.find((r) => r.id === "network/ingress-restricted")!;
@@ -286,15 +287,6 @@ test("egress messages say how far an ipBlock reaches", () => {
   }
 });
 
-const internalV4 = [
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "100.64.0.0/10",
-  "127.0.0.0/8",
-  "169.254.0.0/16",
-  "224.0.0.0/4",
-];
 const webPorts = [
   { port: 80, protocol: "TCP" },
   { port: 443, protocol: "TCP" },
