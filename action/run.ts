@@ -19,7 +19,7 @@ import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts"
 import { openVulnerabilitySource, readIgnoreFile } from "../supply-chain/evaluate/sources.ts";
 import { ActionError } from "./errors.ts";
 import type { ActionInputs } from "./inputs.ts";
-import { generateKubernetesManifests } from "./kubernetes-manifests.ts";
+import { generateKubernetesManifests } from "../policies/deployment/kubernetes-manifests.ts";
 import { registryClientFor } from "./registry.ts";
 import { signingSetup, type SigningSetup } from "./signing.ts";
 

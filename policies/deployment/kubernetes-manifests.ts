@@ -1,7 +1,7 @@
-import { InputError, type FieldProblem } from "../policies/errors.ts";
-import { fieldPath } from "../policies/field-path.ts";
-import { isDigestPinned, parseImageReference } from "../policies/workload/image-reference.ts";
-import type { DeclaredPermissions, EgressEndpoint } from "../policies/evaluation/predicate.ts";
+import { InputError, type FieldProblem } from "../errors.ts";
+import { fieldPath } from "../field-path.ts";
+import { isDigestPinned, parseImageReference } from "../workload/image-reference.ts";
+import type { DeclaredPermissions, EgressEndpoint } from "../evaluation/predicate.ts";
 import { deploymentName, envName, isDnsLabel, labelValue } from "./kubernetes-names.ts";
 import type {
   Container,

@@ -11,12 +11,12 @@ import {
   generateKubernetesManifests,
   type KubernetesManifests,
   type KubernetesManifestsInput,
-} from "../../action/kubernetes-manifests.ts";
-import { deploymentName, labelValue } from "../../action/kubernetes-names.ts";
-import type { DeclaredPermissions } from "../../policies/evaluation/predicate.ts";
-import { WardenError } from "../../policies/errors.ts";
-import { runCli } from "../support/cli.ts";
-import { assertThrowsWithCode } from "../support/throws.ts";
+} from "../../../policies/deployment/kubernetes-manifests.ts";
+import { deploymentName, labelValue } from "../../../policies/deployment/kubernetes-names.ts";
+import type { DeclaredPermissions } from "../../../policies/evaluation/predicate.ts";
+import { WardenError } from "../../../policies/errors.ts";
+import { runCli } from "../../support/cli.ts";
+import { assertThrowsWithCode } from "../../support/throws.ts";
 
 const IMAGE = `ghcr.io/acme/mcp-weather@sha256:${"3f0c1e6b0a7d2c4e".repeat(4)}`;
 const SERVER = "io.github.acme/weather";

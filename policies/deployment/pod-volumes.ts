@@ -1,4 +1,4 @@
-import type { DeclaredCredential, DeclaredPermissions } from "../policies/evaluation/predicate.ts";
+import type { DeclaredCredential, DeclaredPermissions } from "../evaluation/predicate.ts";
 import type { EnvVar, Volume, VolumeMount } from "./kubernetes-objects.ts";
 import { dnsLabel, envName, uniqueName } from "./kubernetes-names.ts";
 

@@ -1,9 +1,5 @@
-import type { NetworkPolicyPeer } from "../policies/workload/k8s-types.ts";
-import type {
-  DeclaredPermissions,
-  EgressEndpoint,
-  IngressAgent,
-} from "../policies/evaluation/predicate.ts";
+import type { NetworkPolicyPeer } from "../workload/k8s-types.ts";
+import type { DeclaredPermissions, EgressEndpoint, IngressAgent } from "../evaluation/predicate.ts";
 import type { EgressRule, IngressRule, PortRule } from "./kubernetes-objects.ts";
 
 /**

@@ -4,7 +4,7 @@ import type {
   NetworkPolicyPeer,
   ObjectMeta,
   SeccompProfile,
-} from "../policies/workload/k8s-types.ts";
+} from "../workload/k8s-types.ts";
 
 /**
  * The Kubernetes objects the Action generates, typed as they are written: the fields the
