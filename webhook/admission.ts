@@ -143,15 +143,20 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Pod updates that leave spec and annotations alone (labels, finalizers, status) change nothing we judge. */
+/**
+ * Pod updates that leave spec, labels and annotations alone (finalizers, owner references, status)
+ * change nothing we judge. Labels decide which NetworkPolicies select the pod and annotations which
+ * exceptions it asks for, so `kubectl label` is judged like any other change.
+ */
 function unchangedPod(request: AdmissionRequest): boolean {
   const { object, oldObject } = request;
   if (!isRecord(object) || !isRecord(oldObject)) return false;
-  const annotations = (o: Record<string, unknown>) =>
-    isRecord(o.metadata) ? o.metadata.annotations : undefined;
+  const meta = (o: Record<string, unknown>, key: "labels" | "annotations") =>
+    isRecord(o.metadata) ? o.metadata[key] : undefined;
   return (
     isDeepStrictEqual(object.spec, oldObject.spec) &&
-    isDeepStrictEqual(annotations(object), annotations(oldObject))
+    isDeepStrictEqual(meta(object, "labels"), meta(oldObject, "labels")) &&
+    isDeepStrictEqual(meta(object, "annotations"), meta(oldObject, "annotations"))
   );
 }
 
@@ -171,7 +176,7 @@ function whySkipped(request: AdmissionRequest): string | undefined {
     return "the object is being deleted";
   }
   if (request.operation === "UPDATE" && kind === "Pod" && unchangedPod(request)) {
-    return "the update leaves the pod spec and annotations unchanged";
+    return "the update leaves the pod spec, labels and annotations unchanged";
   }
   return undefined;
 }

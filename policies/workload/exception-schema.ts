@@ -1,4 +1,6 @@
 import { InputError } from "../errors.ts";
+import { isRecord } from "../guards.ts";
+import { parseRfc3339 } from "../rfc3339.ts";
 import { compileSchema } from "../schema-validator.ts";
 
 export const EXCEPTION_API_VERSION = "mcp-warden.dev/v1alpha1";
@@ -74,6 +76,17 @@ const validator = compileSchema<Exception>(exceptionSchema);
  */
 export function parseException(object: unknown): Exception {
   const problems = validator.problems(object, "");
+  const expires = isRecord(object) && isRecord(object.spec) ? object.spec.expires : undefined;
+  if (
+    typeof expires === "string" &&
+    parseRfc3339(expires) === undefined &&
+    !problems.some((p) => p.path === "spec.expires")
+  ) {
+    problems.push({
+      path: "spec.expires",
+      message: `${JSON.stringify(expires)} is not an RFC 3339 time (2026-01-31T00:00:00Z)`,
+    });
+  }
   if (problems.length > 0 || !validator.is(object)) {
     throw new InputError("EXCEPTION_INVALID", "invalid MCPWardenException", { problems });
   }

@@ -3,6 +3,7 @@ import type { ClusterState } from "./cluster-state.ts";
 import { EXCEPTION_ANNOTATION, type Exception } from "./exception-schema.ts";
 import { fieldPath } from "../field-path.ts";
 import { compileGlob, type Glob } from "../glob.ts";
+import { parseRfc3339 } from "../rfc3339.ts";
 import type { CompiledPolicy } from "./policy.ts";
 import type { Finding } from "./rule.ts";
 import type { Workload } from "./workload.ts";
@@ -67,8 +68,13 @@ function whyNotGranted(
   now: Date,
 ): string | undefined {
   const id = `${ex.metadata.namespace}/${ex.metadata.name}`;
-  if (ex.spec.expires !== undefined && Date.parse(ex.spec.expires) <= now.getTime()) {
-    return `exception ${id} expired at ${ex.spec.expires}`;
+  if (ex.spec.expires !== undefined) {
+    const expires = parseRfc3339(ex.spec.expires);
+    // What cannot be read as a time grants nothing: it must never read as "no expiry".
+    if (expires === undefined) {
+      return `exception ${id} has expires ${JSON.stringify(ex.spec.expires)}, which is not an RFC 3339 time (2026-01-31T00:00:00Z)`;
+    }
+    if (expires <= now.getTime()) return `exception ${id} expired at ${ex.spec.expires}`;
   }
   const globs = globsOf(ex);
   if (!globs.namespaces.some((ns) => ns.matches(workload.namespace))) {

@@ -184,7 +184,7 @@ test("workload kinds are judged through their templates; dryRun requests are jud
   );
 });
 
-test("not judged: DELETE, other kinds, status updates, unchanged pod updates, objects being deleted", async () => {
+test("not judged: DELETE, other kinds, status updates, pod updates that change no spec, label or annotation, objects being deleted", async () => {
   const app = appWith();
   const bad = pod(rootPod());
   // A label change as the API server sends it: both objects would be denied if judged.
@@ -192,6 +192,10 @@ test("not judged: DELETE, other kinds, status updates, unchanged pod updates, ob
   for (const o of [labelsOnly.request.object, labelsOnly.request.oldObject]) {
     (podSpecOf(o).securityContext as Record<string, unknown>).runAsNonRoot = false;
   }
+  const finalizersOnly = structuredClone(labelsOnly);
+  const newMeta = finalizersOnly.request.object.metadata as Record<string, unknown>;
+  newMeta.labels = (finalizersOnly.request.oldObject.metadata as Record<string, unknown>).labels;
+  newMeta.finalizers = ["example.com/hold"];
   const cases = [
     review({ operation: "DELETE", oldObject: bad }),
     review({
@@ -199,7 +203,7 @@ test("not judged: DELETE, other kinds, status updates, unchanged pod updates, ob
       object: { kind: "Service", metadata: { name: "s" } },
     }),
     review({ operation: "UPDATE", subResource: "status", object: bad, oldObject: bad }),
-    labelsOnly,
+    finalizersOnly,
     review({
       operation: "UPDATE",
       object: { ...bad, metadata: { ...bad.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } },
@@ -216,6 +220,10 @@ test("not judged: DELETE, other kinds, status updates, unchanged pod updates, ob
     review({ operation: "UPDATE", object: changed, oldObject: bad }),
   );
   assert.equal(body.response.allowed, false, "a pod update that changes the spec is judged");
+  // Labels choose the NetworkPolicies that isolate a pod: `kubectl label` is judged too.
+  const relabelled = await validate(app, labelsOnly);
+  assert.equal(relabelled.body.response.allowed, false, "a label-only update is judged");
+  assert.match(relabelled.body.response.status!.message, /runAsNonRoot/);
 });
 
 test("the ephemeralcontainers subresource is judged", async () => {

@@ -1,4 +1,5 @@
 import { fieldPath } from "../../field-path.ts";
+import { quantitySign } from "../quantity.ts";
 import type { Finding, Rule } from "../rule.ts";
 import { containerLabel, type ContainerRef } from "../workload.ts";
 
@@ -30,10 +31,17 @@ const resourceLimits: Rule = {
       const limits = ref.container.resources?.limits ?? {};
       for (const resource of ["cpu", "memory"]) {
         const value = limits[resource];
-        if (value === undefined || value === "" || value === 0 || value === "0") {
+        const sign = value === undefined ? undefined : quantitySign(value);
+        if (sign !== "positive") {
+          const why =
+            value === undefined
+              ? "is not set"
+              : sign === undefined
+                ? `is ${JSON.stringify(value)}, which is not a Kubernetes quantity`
+                : `is ${JSON.stringify(value)}, which is ${sign === "zero" ? "zero: no limit at all" : "negative"}`;
           findings.push({
             rule: this.id,
-            message: `${containerLabel(ref)} must set a non-zero resources.limits.${resource}`,
+            message: `${containerLabel(ref)} must set a non-zero resources.limits.${resource} (it ${why})`,
             path: fieldPath(ref.path, "resources", "limits", resource),
           });
         }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { InputError } from "../../../policies/errors.ts";
 import { createClusterState } from "../../../policies/workload/cluster-state.ts";
 import { judgeWorkload } from "../../../policies/workload/engine.ts";
 import { parseException } from "../../../policies/workload/exception-schema.ts";
@@ -240,6 +241,30 @@ for (const c of exceptionCases) {
     assert.deepEqual(d.exceptionsUsed, exempted ? ["mcp-warden-system/limits"] : []);
   });
 }
+
+test("an expiry that cannot be read is refused, never read as no expiry", () => {
+  for (const expires of ["2026-12-31T23:59:60Z", "2026-06-31T00:00:00Z", "2026-12-31 00:00:00Z"]) {
+    assert.throws(
+      () => exception("limits", "mcp-warden-system", { expires }),
+      (e: InputError) => e.problems.some((p) => p.path === "spec.expires"),
+      expires,
+    );
+    // The same object reaching the engine without the parser (a CRD validator that accepted it).
+    const accepted = exception("limits", "mcp-warden-system", {});
+    const unreadable = { ...accepted, spec: { ...accepted.spec, expires } };
+    const cluster = createClusterState({
+      networkPolicies: [parseNetworkPolicy(denyAll("team-a"))],
+      exceptions: [unreadable],
+    });
+    const d = judgeWorkload(
+      deployment("team-a", noLimits(), { "mcp-warden.dev/exception": "limits" }),
+      { policy, cluster, now },
+    );
+    assert.equal(d.allowed, false, expires);
+    const invalid = d.findings.filter((f) => f.rule === "exception/invalid");
+    assert.match(invalid[0]?.message ?? "", /not an RFC 3339 time/);
+  }
+});
 
 test("exceptions are never honoured when the policy names no exception namespace", () => {
   const closed = compilePolicy(policyWith({ rules: { "*": "enforce" } }));

@@ -62,6 +62,30 @@ const cases: {
     },
     paths: ["containers[0].resources.limits.cpu", "containers[0].resources.limits.memory"],
   },
+  ...["0m", "0Mi", "0.0", "0e3", "-0", ".0Gi", 0].map((zero) => ({
+    rule: "sandbox/resource-limits",
+    name: `zero in another unit: ${JSON.stringify(zero)} is no limit`,
+    spec: {
+      containers: [{ ...goodContainer, resources: { limits: { cpu: zero, memory: "128Mi" } } }],
+    },
+    paths: ["containers[0].resources.limits.cpu"],
+  })),
+  ...["-1", "1 Gi", "1gi", "0x10", "1e", "Mi", ""].map((bad) => ({
+    rule: "sandbox/resource-limits",
+    name: `not a quantity or negative: ${JSON.stringify(bad)}`,
+    spec: {
+      containers: [{ ...goodContainer, resources: { limits: { cpu: "500m", memory: bad } } }],
+    },
+    paths: ["containers[0].resources.limits.memory"],
+  })),
+  ...["1m", "0.5", "1e3", "1Ki", "100Mi", "+2", 1].map((ok) => ({
+    rule: "sandbox/resource-limits",
+    name: `a positive quantity: ${JSON.stringify(ok)}`,
+    spec: {
+      containers: [{ ...goodContainer, resources: { limits: { cpu: ok, memory: "64Mi" } } }],
+    },
+    paths: [],
+  })),
   {
     rule: "sandbox/resource-limits",
     name: "init container without limits",
