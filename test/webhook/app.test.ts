@@ -194,7 +194,12 @@ test("not judged: DELETE, other kinds, status updates, pod updates that change n
   }
   const finalizersOnly = structuredClone(labelsOnly);
   const newMeta = finalizersOnly.request.object.metadata as Record<string, unknown>;
-  newMeta.labels = (finalizersOnly.request.oldObject.metadata as Record<string, unknown>).labels;
+  newMeta.labels = (
+    (finalizersOnly.request.oldObject as Record<string, unknown>).metadata as Record<
+      string,
+      unknown
+    >
+  ).labels;
   newMeta.finalizers = ["example.com/hold"];
   const cases = [
     review({ operation: "DELETE", oldObject: bad }),
