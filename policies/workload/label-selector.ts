@@ -34,6 +34,28 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Lab
   return true;
 }
 
+/** The label Kubernetes sets on every namespace (since v1.21): requiring it to exist narrows nothing. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/**
+ * Whether a selector admits every object that might carry `alwaysPresent` labels: no matchLabels,
+ * and no requirement that a label be present (In, or Exists on a label not always there). NotIn and
+ * DoesNotExist only exclude, so anyone who can label an object can step around them.
+ */
+export function selectorIsUnbounded(
+  selector: LabelSelector | undefined,
+  alwaysPresent: readonly string[] = [],
+): boolean {
+  if (!selector) return true;
+  if (Object.keys(selector.matchLabels ?? {}).length > 0) return false;
+  return (selector.matchExpressions ?? []).every(
+    (req) =>
+      req.operator === "NotIn" ||
+      req.operator === "DoesNotExist" ||
+      (req.operator === "Exists" && alwaysPresent.includes(req.key)),
+  );
+}
+
 /** A LabelSelector as the API server validates it (shared by NetworkPolicies and ClusterRoles). */
 export const labelSelectorSchema = {
   type: "object",

@@ -1,7 +1,7 @@
 import { fieldPath } from "../../field-path.ts";
 import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
-import { selectorMatches } from "../label-selector.ts";
+import { NAMESPACE_NAME_LABEL, selectorIsUnbounded, selectorMatches } from "../label-selector.ts";
 import { imageReferences } from "./image.ts";
 import type { Finding, Rule, RuleContext } from "../rule.ts";
 
@@ -29,6 +29,19 @@ function cidrs(peers: NetworkPolicyPeer[]): string {
   return peers.flatMap((p) => (p.ipBlock ? [p.ipBlock.cidr] : [])).join(", ");
 }
 
+/**
+ * A peer that selects every pod of every namespace: a namespaceSelector that every namespace
+ * passes, and no podSelector that narrows it.
+ */
+function everyPodPeer(peer: NetworkPolicyPeer): boolean {
+  return (
+    peer.ipBlock === undefined &&
+    peer.namespaceSelector !== undefined &&
+    selectorIsUnbounded(peer.namespaceSelector, [NAMESPACE_NAME_LABEL]) &&
+    selectorIsUnbounded(peer.podSelector)
+  );
+}
+
 /** Why one rule of a policy lets every peer through, or undefined when it does not. */
 function openingReason(
   peers: NetworkPolicyPeer[] | undefined,
@@ -37,6 +50,11 @@ function openingReason(
 ): string | undefined {
   if (!peers || peers.length === 0)
     return `every ${noun}: ${field} is empty, which allows every peer`;
+  const open = peers.findIndex(everyPodPeer);
+  if (open >= 0) {
+    const peer = peers[open]!;
+    return `every pod of every namespace: ${field}[${open}] has namespaceSelector ${JSON.stringify(peer.namespaceSelector)}, which every namespace passes, and ${peer.podSelector === undefined ? "no podSelector" : `podSelector ${JSON.stringify(peer.podSelector)}, which every pod passes`}`;
+  }
   const reach = peersReach(peers);
   if (!reach) return undefined;
   const blocks = `ipBlock ${cidrs(peers)}`;
@@ -128,6 +146,15 @@ function directionRule(id: string, direction: Direction): Rule {
     title: `A NetworkPolicy restricts ${rulesField} and none allows every ${noun}.`,
     check(ctx) {
       const path = fieldPath(ctx.workload.metaPath, "labels");
+      if (ctx.workload.podSpec.hostNetwork === true) {
+        return [
+          {
+            rule: id,
+            message: `the pod uses the node's network (hostNetwork: true), which NetworkPolicies do not isolate: its ${rulesField} cannot be restricted; remove hostNetwork`,
+            path: fieldPath(ctx.workload.specPath, "hostNetwork"),
+          },
+        ];
+      }
       const stale = ctx.cluster.unavailable?.networkPolicies;
       if (stale !== undefined) {
         return [{ rule: id, message: `cannot verify ${rulesField} isolation: ${stale}`, path }];

@@ -204,6 +204,52 @@ const cases: { name: string; policies: NetworkPolicy[]; egress: number; ingress:
     egress: 0,
     ingress: 0,
   },
+  ...[
+    { namespaceSelector: {} },
+    { namespaceSelector: {}, podSelector: {} },
+    {
+      namespaceSelector: {
+        matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "Exists" }],
+      },
+    },
+    {
+      namespaceSelector: {
+        matchExpressions: [
+          { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["x"] },
+        ],
+      },
+      podSelector: { matchExpressions: [{ key: "quarantined", operator: "DoesNotExist" }] },
+    },
+  ].map((peer) => ({
+    name: `a peer that selects every pod of every namespace is no isolation: ${JSON.stringify(peer)}`,
+    policies: [
+      np("wide", {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [peer] }],
+        egress: [dns, { to: [peer] }],
+      }),
+    ],
+    egress: 1,
+    ingress: 1,
+  })),
+  ...[
+    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agents" } } },
+    { namespaceSelector: {}, podSelector: { matchLabels: { agent: "a" } } },
+    { namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }] } },
+  ].map((peer) => ({
+    name: `a peer narrowed by a label that must be present is not every pod: ${JSON.stringify(peer)}`,
+    policies: [
+      np("narrow", {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [peer] }],
+        egress: [dns],
+      }),
+    ],
+    egress: 0,
+    ingress: 0,
+  })),
 ];
 
 for (const c of cases) {
@@ -538,6 +584,23 @@ test("blocks that only together cover every address open the pod, across rules a
     else {
       assert.equal(found.length, 1, `${name}: ${JSON.stringify(found)}`);
       assert.match(found[0]!.message, expected, name);
+    }
+  }
+});
+
+test("a hostNetwork pod is not isolated by any NetworkPolicy", () => {
+  for (const { kind, object, specPath } of inEveryKind({
+    hostNetwork: true,
+    containers: [{ name: "app", image: "x" }],
+  })) {
+    const ctx = contextFor(object, {
+      networkPolicies: [np("deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })],
+    });
+    for (const rule of [egress, ingress]) {
+      const findings = rule.check(ctx);
+      assert.equal(findings.length, 1, kind);
+      assert.equal(findings[0]!.path, `${specPath}.hostNetwork`);
+      assert.match(findings[0]!.message, /NetworkPolicies do not isolate/);
     }
   }
 });
