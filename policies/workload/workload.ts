@@ -97,6 +97,45 @@ function descend(
 }
 
 /**
+ * A value no label can hold (label values have no spaces): stands for what the API server fills in
+ * later (a Job's uid, a CronJob's Job names), so no selector's `In` value can equal it, while
+ * `Exists`, `NotIn` and `DoesNotExist` see the label as the running pod will carry it.
+ */
+export const SET_BY_API_SERVER = "(set by the API server)";
+
+/**
+ * The labels a Job's pods carry: those of its template plus the ones the API server adds when the
+ * Job is created (unless `manualSelector`), which NetworkPolicies may select on either way. A
+ * CronJob's Jobs are named after it and the schedule, so their name is not known yet.
+ */
+function withJobLabels(
+  kind: WorkloadKind,
+  object: Record<string, unknown>,
+  name: string | undefined,
+  podMeta: ObjectMeta,
+): ObjectMeta {
+  if (kind !== "Job" && kind !== "CronJob") return podMeta;
+  const jobSpec =
+    kind === "Job" ? object.spec : descendQuietly(object, ["spec", "jobTemplate", "spec"]);
+  if (isRecord(jobSpec) && jobSpec.manualSelector === true) return podMeta;
+  const jobName = kind === "Job" && name ? name : SET_BY_API_SERVER;
+  const added: Record<string, string> = {
+    "batch.kubernetes.io/controller-uid": SET_BY_API_SERVER,
+    "batch.kubernetes.io/job-name": jobName,
+    "controller-uid": SET_BY_API_SERVER,
+    "job-name": jobName,
+  };
+  // What the object already carries wins: at admission the API server has already set them.
+  return { ...podMeta, labels: { ...added, ...(podMeta.labels ?? {}) } };
+}
+
+function descendQuietly(root: Record<string, unknown>, segments: readonly string[]): unknown {
+  let node: unknown = root;
+  for (const s of segments) node = isRecord(node) ? node[s] : undefined;
+  return node;
+}
+
+/**
  * Reads a workload object into the model the rules judge. Every shape problem in the fields the
  * rules read is reported at once, with its path in the submitted object.
  * @throws InputError WORKLOAD_INVALID
@@ -145,7 +184,7 @@ export function toWorkload(object: unknown, defaultNamespace = "default"): Workl
     kind,
     name,
     namespace: meta.namespace || defaultNamespace,
-    podMeta,
+    podMeta: withJobLabels(kind, object, meta.name, podMeta),
     podSpec,
     metaPath,
     specPath,

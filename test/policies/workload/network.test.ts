@@ -604,3 +604,52 @@ test("a hostNetwork pod is not isolated by any NetworkPolicy", () => {
     }
   }
 });
+
+test("a Job's pods carry the labels the API server adds, and NetworkPolicies select on them both ways", () => {
+  const spec = { containers: [{ name: "app", image: "x" }], restartPolicy: "Never" };
+  const template = { metadata: { labels: { app: "x" } }, spec };
+  const job = (jobSpec: Record<string, unknown> = {}) => ({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "backup", namespace: "team-a" },
+    spec: { template, ...jobSpec },
+  });
+  const cronJob = {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: "nightly", namespace: "team-a" },
+    spec: { schedule: "0 1 * * *", jobTemplate: { spec: { template } } },
+  };
+  const denyWhere = (podSelector: Record<string, unknown>) => [
+    np("deny", { podSelector, policyTypes: ["Ingress", "Egress"] }),
+  ];
+  const isolated = (object: unknown, networkPolicies: NetworkPolicy[]) => {
+    const ctx = contextFor(object, { networkPolicies });
+    return egress.check(ctx).length === 0 && ingress.check(ctx).length === 0;
+  };
+  // A deny-all that leaves out every Job's pods does not isolate a Job, nor a CronJob's Jobs.
+  const notJobs = denyWhere({ matchExpressions: [{ key: "job-name", operator: "DoesNotExist" }] });
+  assert.equal(isolated(job(), notJobs), false);
+  assert.equal(isolated(cronJob, notJobs), false);
+  assert.equal(isolated(job({ manualSelector: true, selector: {} }), notJobs), true);
+  // One that selects Jobs by the added labels does isolate them.
+  const jobs = denyWhere({
+    matchExpressions: [{ key: "batch.kubernetes.io/controller-uid", operator: "Exists" }],
+  });
+  assert.equal(isolated(job(), jobs), true);
+  assert.equal(isolated(cronJob, jobs), true);
+  assert.equal(isolated({ ...job(), kind: "Deployment", apiVersion: "apps/v1" }, jobs), false);
+  // By name: the Job's own name is known, a CronJob's Jobs' names are not.
+  const named = (name: string) =>
+    denyWhere({ matchLabels: { "batch.kubernetes.io/job-name": name } });
+  assert.equal(isolated(job(), named("backup")), true);
+  assert.equal(isolated(job(), named("other")), false);
+  assert.equal(isolated(cronJob, named("nightly")), false);
+  // What the object already carries (at admission, the uid the API server set) is kept.
+  const admitted = job();
+  admitted.spec.template = {
+    ...template,
+    metadata: { labels: { app: "x", "controller-uid": "0a1b", "job-name": "backup" } },
+  };
+  assert.equal(isolated(admitted, denyWhere({ matchLabels: { "controller-uid": "0a1b" } })), true);
+});
