@@ -646,10 +646,11 @@ test("a Job's pods carry the labels the API server adds, and NetworkPolicies sel
   assert.equal(isolated(job(), named("other")), false);
   assert.equal(isolated(cronJob, named("nightly")), false);
   // What the object already carries (at admission, the uid the API server set) is kept.
-  const admitted = job();
-  admitted.spec.template = {
-    ...template,
-    metadata: { labels: { app: "x", "controller-uid": "0a1b", "job-name": "backup" } },
-  };
+  const admitted = job({
+    template: {
+      ...template,
+      metadata: { labels: { app: "x", "controller-uid": "0a1b", "job-name": "backup" } },
+    },
+  });
   assert.equal(isolated(admitted, denyWhere({ matchLabels: { "controller-uid": "0a1b" } })), true);
 });
