@@ -1,4 +1,5 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
+import { KUBECTL_YAML } from "../policies/kubectl-yaml.ts";
 import { errorMessage, InputError, type FieldProblem } from "../policies/errors.ts";
 import { parseFieldPath } from "../policies/field-path.ts";
 import { isRecord } from "../policies/guards.ts";
@@ -92,9 +93,7 @@ export function readDocuments(
   text: string,
 ): { documents: SourceDocument[]; problems: FieldProblem[] } {
   const counter = new LineCounter();
-  // `merge`: YAML merge keys (`<<: *base`) are merged, explicit keys winning, as kubectl's
-  // decoder does; without it `<<` would be a literal field and the merged ones unseen.
-  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, merge: true });
+  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, ...KUBECTL_YAML });
   const list = Array.isArray(docs) ? docs : [];
   const out: SourceDocument[] = [];
   const problems: FieldProblem[] = [];

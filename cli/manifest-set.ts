@@ -52,6 +52,10 @@ export interface ManifestSetOptions {
  * Sorts documents by kind and validates each. A bad document does not stop the others: each is
  * listed under `problems`, named by file, document number and line.
  */
+/** Why a value written as text is not a string: the file is read as kubectl reads it (YAML 1.1). */
+const QUOTE_HINT =
+  " (quote it: kubectl, like YAML 1.1, reads an unquoted yes, no, on, off, y or n as a boolean and digits as a number, and the API server rejects the object)";
+
 export function buildManifestSet(
   documents: readonly SourceDocument[],
   options: ManifestSetOptions = { trustInputs: true },
@@ -94,7 +98,12 @@ export function buildManifestSet(
       else ignored.push(doc);
     } catch (e) {
       if (!(e instanceof WardenError)) throw e;
-      const fields = e.problems.map((p) => `${p.path || "(document)"} ${p.message}`).join("; ");
+      const fields = e.problems
+        .map(
+          (p) =>
+            `${p.path || "(document)"} ${p.message}${p.message === "must be string" ? QUOTE_HINT : ""}`,
+        )
+        .join("; ");
       problems.push({ path: where, message: `${e.message}: ${fields}` });
     }
   }

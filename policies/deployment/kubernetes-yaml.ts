@@ -1,4 +1,5 @@
 import { Document, isNode, visit } from "yaml";
+import { KUBECTL_SAFE_OUTPUT } from "../kubectl-yaml.ts";
 import type { KubernetesObject } from "./kubernetes-objects.ts";
 
 /**
@@ -25,8 +26,12 @@ export interface YamlStream {
 
 /** The stream as text: the header, then each object as a document, `---` between them. */
 export function renderYamlStream({ header, objects, comments = [] }: YamlStream): string {
-  // No aliases: each object reads on its own, whatever maps its builder shared.
-  const documents = objects.map((object) => new Document(object, { aliasDuplicateObjects: false }));
+  // No aliases: each object reads on its own, whatever maps its builder shared. Written as YAML 1.1
+  // (no directive is emitted), so a string that kubectl would read as a boolean or a number
+  // (`on`, `y`, `0777`, `1:30`) is quoted.
+  const documents = objects.map(
+    (object) => new Document(object, { aliasDuplicateObjects: false, ...KUBECTL_SAFE_OUTPUT }),
+  );
   for (const { object, path, text } of comments) {
     const node = documents[object]?.getIn(path, true);
     if (isNode(node)) node.commentBefore = ` ${commentText(text)}`;

@@ -712,6 +712,75 @@ ${container}
   }
 });
 
+test("YAML 1.1 scalars are read as kubectl reads them", async () => {
+  const pod = (securityContext: string, labels = "app: p", extra = "") => `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: team-a
+  labels: {${labels}}
+  annotations: {released: 2026-01-01, window: 1:30}
+spec:
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: yes, seccompProfile: {type: RuntimeDefault}}
+  containers: &containers
+    - name: a
+      image: registry.example.com/a:1@sha256:${"a".repeat(64)}
+      resources: {limits: {cpu: "1", memory: 64Mi}}
+      securityContext: {${securityContext}}
+${extra}`;
+  const secure =
+    "allowPrivilegeEscalation: off, readOnlyRootFilesystem: y, capabilities: {drop: [ALL]}";
+  const cases: { name: string; yaml: string; code: number; findings?: string[]; error?: RegExp }[] =
+    [
+      // yes, off and y are booleans to kubectl; the timestamp and the base-60 number stay strings.
+      { name: "booleans written the YAML 1.1 way", yaml: pod(secure), code: 0, findings: [] },
+      {
+        name: "on is true",
+        yaml: pod(secure.replace("allowPrivilegeEscalation: off", "allowPrivilegeEscalation: on")),
+        code: 1,
+        findings: ["pod-security/allow-privilege-escalation"],
+      },
+      {
+        name: "a label value kubectl reads as a boolean: the API server rejects the object",
+        yaml: pod(secure, "app: p, enabled: yes"),
+        code: 2,
+        error: /metadata\.labels\.enabled must be string \(quote it/,
+      },
+      {
+        name: "quoted, it is a string",
+        yaml: pod(secure, 'app: p, enabled: "yes"'),
+        code: 0,
+        findings: [],
+      },
+      {
+        name: "an alias used as a whole list is followed",
+        yaml: pod(secure, "app: p", "  initContainers: *containers\n"),
+        code: 0,
+        findings: [],
+      },
+    ];
+  for (const [i, c] of cases.entries()) {
+    const r = await runCli([
+      "check",
+      file(`yaml11-${i}.yaml`, c.yaml),
+      "--rules",
+      "pod-security/*",
+      "--format",
+      "json",
+    ]);
+    assert.equal(r.code, c.code, `${c.name}: ${r.stderr}`);
+    if (c.findings) {
+      assert.deepEqual(
+        (JSON.parse(r.stdout) as JsonReport).results[0]!.findings.map((f) => f.rule),
+        c.findings,
+        c.name,
+      );
+    }
+    if (c.error) assert.match(r.stderr, c.error, c.name);
+  }
+});
+
 test("usage errors exit 2", async () => {
   for (const args of [
     ["check"],
