@@ -166,16 +166,16 @@ function partOfWorkload(example: string): boolean {
 }
 
 function explanation(rule: RuleInfo, policy: CompiledPolicy): string {
-  const action = policy.actionFor(rule.id);
   const status = [
-    `the default policy: ${action}`,
-    policy.isExemptible(rule.id) ? "exemptible by an MCPWardenException" : "not exemptible",
-    ...(rule.needsRegistry ? ["needs a registry (check judges it only with --verify-images)"] : []),
-  ].join("; ");
+    `The default policy: ${policy.actionFor(rule.id)}, ${policy.isExemptible(rule.id) ? "exemptible by an MCPWardenException" : "not exemptible"}.`,
+    ...(rule.needsRegistry ? ["Needs a registry: check judges it only with --verify-images."] : []),
+  ].join(" ");
   return [
     rule.id,
+    "",
+    "checks",
     wrap(rule.title, "  "),
-    wrap(`(${status})`, "  "),
+    wrap(status, "  "),
     "",
     "why",
     wrap(rule.explain.why, "  "),

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
 import { main } from "../../cli/main.ts";
 
 export const BIN = new URL("../../bin/mcp-warden.js", import.meta.url).pathname;
@@ -46,9 +47,7 @@ export async function runMain(args: string[], opts: { stdin?: string } = {}): Pr
   const writes: MainResult["writes"] = [];
   const code = await main({
     argv: args,
-    stdin: (async function* () {
-      if (opts.stdin !== undefined) yield new TextEncoder().encode(opts.stdin);
-    })(),
+    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
     stdout: (text) => writes.push({ stream: "stdout", text }),
     stderr: (text) => writes.push({ stream: "stderr", text }),
     debug: false,

@@ -60,7 +60,7 @@ function pinningProblem(reference: string): string | undefined {
   const fix = `pin it as ${name}@sha256:<64 hex>`;
   if (parsed.value.digest !== undefined)
     return `is pinned by ${parsed.value.digest.split(":")[0]}, not sha256; ${fix}`;
-  return `is not pinned by digest, so the content behind it can change; ${fix} (get the digest with: crane digest ${name})`;
+  return `is not pinned by digest, so the content behind it can change; ${fix} (crane digest ${name} prints the digest; mcp-warden fix --resolve-digests pins every image of a manifest)`;
 }
 
 const digestPinned: Rule = {
@@ -68,7 +68,7 @@ const digestPinned: Rule = {
   title: "Every image (containers, init, ephemeral, image volumes) is pinned by a sha256 digest.",
   explain: {
     why: "A tag can be moved to other content at any time by whoever can push to the repository, so the image that runs need not be the one that was reviewed, evaluated and signed. Signatures and evaluations are about a digest; only a digest reference ties the pod to them.",
-    fix: "Reference every image (containers, init and ephemeral containers, image volumes) as NAME@sha256:<64 hex>; a tag may stay in front of the digest for readers (NAME:TAG@sha256:...), the digest decides. Get the digest with crane digest NAME:TAG (or docker buildx imagetools inspect NAME:TAG); the mcp-warden Action prints it as its digest output.",
+    fix: "Reference every image (containers, init and ephemeral containers, image volumes) as NAME@sha256:<64 hex>; a tag may stay in front of the digest for readers (NAME:TAG@sha256:...), the digest decides. Get the digest with crane digest NAME:TAG (or docker buildx imagetools inspect NAME:TAG), or let mcp-warden fix --resolve-digests look up and pin every image of a manifest; the mcp-warden Action prints the digest it evaluated as its digest output.",
     example: yamlExample`
       spec:
         template:
