@@ -227,7 +227,9 @@ requires.
   --format text|json          a table (default), or a JSON array of
                               {id, title, action, enabled, exemptible, needsRegistry}
 
-mcp-warden explain RULE tells what a rule guards against and how to pass it.`,
+mcp-warden explain RULE tells what a rule guards against and how to pass it.
+
+exit status: 0, 2 a policy that cannot be read or bad usage`,
     run: async (args, io) => {
       const { runRules } = await import("./rules.ts");
       return await runRules(args, io);

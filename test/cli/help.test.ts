@@ -81,6 +81,29 @@ test("--help wins over arguments that are wrong or missing", async () => {
   assert.match(after.stderr, /^mcp-warden explain: no rule "--help"/);
 });
 
+test("every option a command's help shows is one the command takes", async () => {
+  for (const c of COMMANDS) {
+    // The synopsis, and the option lists of the description (lines that start with an option).
+    const shown = new Set(
+      [...`${c.usage}\n${c.description}`.matchAll(/(?:^ {2}|\[|^mcp-warden .*?)(--[a-z][a-z-]*)/gm)]
+        .concat([...c.usage.matchAll(/(--[a-z][a-z-]*)/g)])
+        .map((m) => m[1]!),
+    );
+    assert.ok(shown.size > 0 || c.name === "explain" || c.name === "db", c.name);
+    for (const option of shown) {
+      // Known options parse (a boolean given a value says so); the unknown one after it fails.
+      const args = [...(c.subcommands ?? []).slice(0, 1), `${option}=x`, "--no-such-option"];
+      const r = await runMain([c.name, ...args]);
+      assert.equal(r.code, 2, `${c.name} ${option}`);
+      assert.doesNotMatch(
+        r.stderr,
+        new RegExp(`unknown option ${option}\\b`),
+        `${c.name} ${option}`,
+      );
+    }
+  }
+});
+
 test("the help of db names the export base the download uses", () => {
   assert.ok(command("db").description.includes(OSV_EXPORT_BASE));
 });
