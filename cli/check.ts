@@ -13,7 +13,8 @@ import { CliError } from "./errors.ts";
 import { readInputFiles } from "./input-files.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { buildManifestSet } from "./manifest-set.ts";
-import { evidenceFor, type RegistryAccess } from "./registry-access.ts";
+import { oneOf, parseNow, parseOptions, registryAccess } from "./options.ts";
+import { evidenceFor, REGISTRY_OPTIONS, type RegistryAccess } from "./registry-access.ts";
 import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
 import { imageReferences } from "../policies/workload/rules/image.ts";
 import { formatJson } from "./report-json.ts";
@@ -44,6 +45,46 @@ export interface CheckInputs {
   registry: RegistryAccess;
 }
 
+const FORMATS: readonly ReportFormat[] = ["text", "json", "sarif"];
+
+/** `check`'s command line. @throws CliError USAGE */
+export function parseCheckArgs(args: string[]): CheckInputs {
+  const { values, positionals } = parseOptions({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      policy: { type: "string" },
+      exceptions: { type: "string", multiple: true, default: [] },
+      "trust-inputs": { type: "boolean", default: false },
+      rules: { type: "string" },
+      format: { type: "string", default: "text" },
+      now: { type: "string" },
+      "verify-images": { type: "boolean", default: false },
+      ...REGISTRY_OPTIONS,
+    },
+  });
+  const format = oneOf("format", values.format, FORMATS);
+  const now = parseNow(values.now);
+  if (positionals.length === 0) {
+    throw new CliError("USAGE", "needs at least one file, directory or - (stdin)");
+  }
+  if (positionals.includes("-") && values.exceptions.includes("-")) {
+    throw new CliError("USAGE", "stdin (-) can be the inputs or --exceptions, not both");
+  }
+  return {
+    paths: positionals,
+    policyFile: values.policy,
+    exceptionPaths: values.exceptions,
+    trustInputs: values["trust-inputs"],
+    rules: values.rules?.split(","),
+    format,
+    now,
+    verifyImages: values["verify-images"],
+    registry: registryAccess(values),
+  };
+}
+
 export interface CheckIo {
   stdin: AsyncIterable<Uint8Array>;
   stdout: (text: string) => void;
@@ -60,7 +101,7 @@ function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
   if (globs.length === 0 || unknown.length > 0) {
     throw new CliError(
       "USAGE",
-      `--rules ${unknown.map((g) => g.source).join(",") || "(empty)"} matches no rule; see the rule catalogue in the README`,
+      `--rules ${unknown.map((g) => g.source).join(",") || "(empty)"} matches no rule; mcp-warden rules lists them`,
     );
   }
   return globs;
@@ -184,6 +225,7 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
 /** `mcp-warden check`: prints the report and returns the exit status (0 allowed, 1 denied). */
 export async function runCheck(inputs: CheckInputs, io: CheckIo): Promise<number> {
   const report = await check(inputs, io);
+  // Before the results, where it is read: after a long report it scrolls by unseen.
   if (report.skipped.length > 0) {
     io.stderr(
       `note: ${report.skipped.join(", ")} need a registry and were skipped (add --verify-images to check them): an offline pass is not an admission pass\n`,

@@ -1,21 +1,9 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import {
-  downloadEcosystem,
-  OSV_EXPORT_BASE,
-  validEcosystemName,
-} from "../supply-chain/scan/osv/download.ts";
+import { downloadEcosystem, validEcosystemName } from "../supply-chain/scan/osv/download.ts";
 import { secureServiceUrl } from "../supply-chain/service-url.ts";
 import { CliError } from "./errors.ts";
-
-export const DB_USAGE = `usage:
-  mcp-warden db download DIR [--ecosystem NAME]... [--base-url URL]
-
-Downloads OSV's per-ecosystem exports (<base-url>/<ecosystem>/all.zip, default base
-${OSV_EXPORT_BASE}) into DIR as <Ecosystem>/<ID>.json, the layout
---vulnerability-db DIR reads. Default ecosystems: ${"npm, PyPI, Go, Debian, Alpine"}. An interrupted
-download is resumed (HTTP Range) when run again; each zip is checked whole (every entry's CRC-32)
-before it replaces the previous copy. Progress goes to stderr, one line per ecosystem to stdout.`;
+import { parseOptions } from "./options.ts";
+import { closest } from "./suggest.ts";
 
 const DEFAULT_ECOSYSTEMS = ["npm", "PyPI", "Go", "Debian", "Alpine"];
 
@@ -26,28 +14,24 @@ export interface DbIo {
 
 /** `mcp-warden db download`: exit 0 when every ecosystem was downloaded and checked. */
 export async function runDb(args: string[], io: DbIo): Promise<number> {
+  // `mcp-warden db help` and `db --help` never get here: main prints the help.
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-    (sub === undefined ? io.stderr : io.stdout)(`${DB_USAGE}\n`);
-    return sub === undefined ? 2 : 0;
+  if (sub === undefined) throw new CliError("USAGE", "needs a subcommand (download)");
+  if (sub !== "download") {
+    const meant = closest(sub, ["download"]).length > 0 ? "; did you mean download?" : "";
+    throw new CliError("USAGE", `unknown subcommand ${JSON.stringify(sub)}${meant}`);
   }
-  if (sub !== "download") throw new CliError("USAGE", `unknown db command ${JSON.stringify(sub)}`);
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args: rest,
     allowPositionals: true,
     strict: true,
     options: {
       ecosystem: { type: "string", multiple: true, default: [] as string[] },
       "base-url": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
   });
-  if (values.help) {
-    io.stdout(`${DB_USAGE}\n`);
-    return 0;
-  }
   if (positionals.length !== 1)
-    throw new CliError("USAGE", "db download needs one directory to download into");
+    throw new CliError("USAGE", "download needs one directory to download into");
   const ecosystems = values.ecosystem.length > 0 ? values.ecosystem : DEFAULT_ECOSYSTEMS;
   const bad = ecosystems.filter((e) => !validEcosystemName(e));
   if (bad.length > 0)

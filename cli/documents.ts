@@ -70,6 +70,16 @@ export function dropNulls(value: unknown): unknown {
 }
 
 /**
+ * A schema's "must be string", with why a value written as text may not be one: files are read as
+ * kubectl reads them (YAML 1.1).
+ */
+export function withQuoteHint(message: string): string {
+  return message === "must be string"
+    ? `${message} (quote it: kubectl, like YAML 1.1, reads an unquoted yes, no, on, off, y or n as a boolean and digits as a number, and the API server rejects the object)`
+    : message;
+}
+
+/**
  * Reads every document of a YAML or JSON text (JSON is YAML). Empty documents are skipped;
  * `kind: List` and typed lists (`PodList`...) are expanded into their items, as kubectl does;
  * YAML merge keys are merged; null-valued fields are dropped

@@ -1,6 +1,5 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { SEVERITY_THRESHOLDS } from "../policies/evaluation/controls.ts";
 import { authorManifest } from "../policies/evaluation/manifest-authoring.ts";
@@ -20,7 +19,7 @@ import { readInventory } from "../supply-chain/image/inventory.ts";
 import { DEFAULT_PLATFORM, parsePlatform, pullImage } from "../supply-chain/image/pull.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { CliError } from "./errors.ts";
-import { oneOf, parseNow, registryAccess } from "./options.ts";
+import { oneOf, parseNow, parseOptions, registryAccess } from "./options.ts";
 import { readRegistryConfig } from "./registry-config.ts";
 
 export interface EvaluateIo {
@@ -102,7 +101,7 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
  * Exit 0 when the verdict passes at the minimum level or above, 1 otherwise, 2 on bad input.
  */
 export async function runEvaluate(args: string[], io: EvaluateIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args,
     allowPositionals: false,
     strict: true,

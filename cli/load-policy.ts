@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { InputError } from "../policies/errors.ts";
 import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
-import { describeDocument, parseDocuments } from "./documents.ts";
+import { describeDocument, parseDocuments, withQuoteHint } from "./documents.ts";
 import { decodeText } from "./input-files.ts";
 
 export const DEFAULT_POLICY_FILE = new URL("../policies/default.yaml", import.meta.url);
@@ -16,7 +16,7 @@ export function compilePolicyFrom(
   } catch (e) {
     if (e instanceof InputError) {
       throw new InputError(e.code, `${describeDocument(doc)}: ${e.message}`, {
-        problems: e.problems,
+        problems: e.problems.map((p) => ({ ...p, message: withQuoteHint(p.message) })),
         cause: e,
       });
     }

@@ -12,7 +12,7 @@ import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
 import { isRbacKind, parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
 import type { RelatedLocation } from "../policies/workload/rule.ts";
 import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
-import { describeDocument, type SourceDocument } from "./documents.ts";
+import { describeDocument, withQuoteHint, type SourceDocument } from "./documents.ts";
 
 export interface SourcedWorkload {
   workload: Workload;
@@ -52,10 +52,6 @@ export interface ManifestSetOptions {
  * Sorts documents by kind and validates each. A bad document does not stop the others: each is
  * listed under `problems`, named by file, document number and line.
  */
-/** Why a value written as text is not a string: the file is read as kubectl reads it (YAML 1.1). */
-const QUOTE_HINT =
-  " (quote it: kubectl, like YAML 1.1, reads an unquoted yes, no, on, off, y or n as a boolean and digits as a number, and the API server rejects the object)";
-
 export function buildManifestSet(
   documents: readonly SourceDocument[],
   options: ManifestSetOptions = { trustInputs: true },
@@ -99,10 +95,7 @@ export function buildManifestSet(
     } catch (e) {
       if (!(e instanceof WardenError)) throw e;
       const fields = e.problems
-        .map(
-          (p) =>
-            `${p.path || "(document)"} ${p.message}${p.message === "must be string" ? QUOTE_HINT : ""}`,
-        )
+        .map((p) => `${p.path || "(document)"} ${withQuoteHint(p.message)}`)
         .join("; ");
       problems.push({ path: where, message: `${e.message}: ${fields}` });
     }

@@ -1,6 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CliError } from "./errors.ts";
+import { closest, either } from "./suggest.ts";
 import type { RegistryAccess } from "./registry-access.ts";
 import type { TrustedRootSource } from "./registry-config.ts";
 
@@ -59,4 +61,62 @@ export function trustedRootSource(values: {
     tufRoot: values["tuf-root"],
     tufCache: values["tuf-cache"] ?? join(homedir(), ".cache", "mcp-warden", "tuf"),
   };
+}
+
+const PARSE_ERRORS = new Set([
+  "ERR_PARSE_ARGS_UNKNOWN_OPTION",
+  "ERR_PARSE_ARGS_INVALID_OPTION_VALUE",
+  "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL",
+]);
+
+/**
+ * node:util's `parseArgs`, strict, its errors turned into a usage error of one plain line (the
+ * option or argument at fault, the option meant when it was mistyped) without the parser's advice.
+ * @throws CliError USAGE
+ */
+export function parseOptions<T extends ParseArgsConfig>(
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    if (e instanceof TypeError && "code" in e && PARSE_ERRORS.has(String(e.code))) {
+      throw new CliError("USAGE", describeParseError(String(e.code), e.message, config), {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+/** What is wrong with the command line, found again among the parser's tokens. */
+function describeParseError(code: string, message: string, config: ParseArgsConfig): string {
+  const options = config.options ?? {};
+  const { tokens } = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true });
+  for (const t of tokens) {
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && t.kind === "option" && !(t.name in options)) {
+      const meant = closest(
+        t.rawName,
+        Object.keys(options).map((o) => `--${o}`),
+      );
+      return `unknown option ${t.rawName}${meant.length > 0 ? `; did you mean ${either(meant)}?` : ""}`;
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && t.kind === "option") {
+      const type = options[t.name]?.type;
+      if (type === "boolean" && t.value !== undefined) return `${t.rawName} takes no value`;
+      if (type === "string" && t.value === undefined) return `${t.rawName} needs a value`;
+      if (type === "string" && !t.inlineValue && t.value !== undefined && /^-./.test(t.value))
+        return `${t.rawName} needs a value, but the option ${t.value} follows it`;
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" && t.kind === "positional") {
+      return `unexpected argument ${JSON.stringify(t.value)}: this command takes options only`;
+    }
+  }
+  return parseErrorLine(message);
+}
+
+/** A parseArgs error message without its advice: the first sentence, as one line. */
+export function parseErrorLine(message: string): string {
+  const first = message.split(/\.\s|\n/)[0] ?? message;
+  return first.charAt(0).toLowerCase() + first.slice(1);
 }

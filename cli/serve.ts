@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { parseDuration } from "../policies/workload/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
@@ -7,7 +6,7 @@ import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { obtainTrustedRoot, readRegistryConfig } from "./registry-config.ts";
-import { trustedRootSource } from "./options.ts";
+import { parseOptions, trustedRootSource } from "./options.ts";
 
 export interface ServeEnv {
   inCluster: boolean;
@@ -40,7 +39,7 @@ export async function parseServeArgs(
   args: string[],
   env: ServeEnv,
 ): Promise<ServeInputs & { logLevel: string }> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args,
     allowPositionals: false,
     strict: true,
@@ -64,7 +63,7 @@ export async function parseServeArgs(
   if (!values["tls-cert"] || !values["tls-key"]) {
     throw new CliError(
       "USAGE",
-      "serve needs --tls-cert and --tls-key: the API server only calls webhooks over HTTPS",
+      "needs --tls-cert and --tls-key: the API server only calls webhooks over HTTPS",
     );
   }
   if (values.policy && values["policy-name"]) {

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { judgeWorkload } from "../policies/workload/engine.ts";
 import { compileGlob } from "../policies/glob.ts";
 import type { ImageFacts } from "../policies/workload/image-evidence.ts";
@@ -6,7 +5,7 @@ import { createClusterState } from "../policies/workload/cluster-state.ts";
 import { toWorkload } from "../policies/workload/workload.ts";
 import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
-import { oneOf, parseNow, registryAccess } from "./options.ts";
+import { oneOf, parseNow, parseOptions, registryAccess } from "./options.ts";
 import { evidenceFor, REGISTRY_OPTIONS } from "./registry-access.ts";
 
 export interface VerifyIo {
@@ -46,7 +45,7 @@ function describeFacts(image: string, facts: ImageFacts): string[] {
 
 /** `mcp-warden verify IMAGE`: what the registry holds for one image, as the webhook would judge it. */
 export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args,
     allowPositionals: true,
     strict: true,
@@ -59,7 +58,7 @@ export async function runVerify(args: string[], io: VerifyIo): Promise<number> {
   });
   const [image, ...extra] = positionals;
   if (image === undefined || extra.length > 0)
-    throw new CliError("USAGE", "verify needs exactly one IMAGE");
+    throw new CliError("USAGE", "needs exactly one IMAGE");
   const format = oneOf("format", values.format, ["text", "json"]);
   const now = parseNow(values.now);
   const policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);

@@ -233,7 +233,7 @@ export function compilePolicy(object: unknown): CompiledPolicy {
  */
 export function registryRulesEnabled(
   policy: CompiledPolicy,
-  catalogue: readonly RuleInfo[] = CATALOGUE,
+  catalogue: readonly Pick<RuleInfo, "id" | "needsRegistry">[] = CATALOGUE,
 ): string[] {
   return catalogue
     .filter((r) => r.needsRegistry && policy.actionFor(r.id) !== "off")

@@ -40,11 +40,44 @@ export interface RuleContext {
   now: Date;
 }
 
+/**
+ * What `mcp-warden explain RULE` prints beside the rule's title: the risk, the fix and an example.
+ * Every rule in the catalogue has one.
+ */
+export interface Explanation {
+  /** The risk the rule guards against: what goes wrong when a workload breaks it. */
+  why: string;
+  /** How to make a workload pass, naming the fields to set or remove. */
+  fix: string;
+  /**
+   * YAML that passes the rule, one or more documents. A document with a `kind` is a whole object
+   * (a NetworkPolicy, a Role, an MCPWardenException...); one without a kind whose `spec.template`
+   * is set is a fragment of a Deployment, merged into it as `kubectl patch` merges (lists of named
+   * items by name). The tests judge every such example and check that the rule passes.
+   */
+  example: string;
+}
+
 export interface Rule {
   id: string;
   /** One line: what the rule requires. */
   title: string;
   /** The rule needs registry facts (`evidence`); offline runs skip it and say so. */
   needsRegistry?: boolean;
+  explain: Explanation;
   check(ctx: RuleContext): Finding[];
+}
+
+/**
+ * An {@link Explanation.example} written indented beside the rule: the common indentation and the
+ * leading and trailing blank lines are removed. Raw, so `\.` in a regular expression stays as written.
+ */
+export function yamlExample(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const lines = String.raw(strings, ...values)
+    .replace(/^\s*\n/, "")
+    .replace(/\n\s*$/, "")
+    .split("\n");
+  const indents = lines.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);
+  const indent = Math.min(...indents);
+  return lines.map((l) => l.slice(indent)).join("\n");
 }

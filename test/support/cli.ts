@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
+import { main } from "../../cli/main.ts";
 
 export const BIN = new URL("../../bin/mcp-warden.js", import.meta.url).pathname;
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -30,4 +32,33 @@ export function runCli(
     );
     child.stdin.end(opts.stdin ?? "");
   });
+}
+
+export interface MainResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Everything written, in order, with the stream it went to. */
+  writes: { stream: "stdout" | "stderr"; text: string }[];
+}
+
+/** Runs `main()` in this process with an Io that records what it writes, as the bin would call it. */
+export async function runMain(args: string[], opts: { stdin?: string } = {}): Promise<MainResult> {
+  const writes: MainResult["writes"] = [];
+  const code = await main({
+    argv: args,
+    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+    stdout: (text) => writes.push({ stream: "stdout", text }),
+    stderr: (text) => writes.push({ stream: "stderr", text }),
+    debug: false,
+    inCluster: false,
+    kubeconfig: undefined,
+    waitForShutdown: () => new Promise<string>(() => undefined),
+  });
+  const of = (stream: "stdout" | "stderr") =>
+    writes
+      .filter((w) => w.stream === stream)
+      .map((w) => w.text)
+      .join("");
+  return { code, stdout: of("stdout"), stderr: of("stderr"), writes };
 }

@@ -1,5 +1,5 @@
 import { fieldPath } from "../../field-path.ts";
-import type { Finding, Rule } from "../rule.ts";
+import { yamlExample, type Finding, type Rule } from "../rule.ts";
 import { containerLabel, type ContainerRef } from "../workload.ts";
 
 /** A credential format recognised by its shape alone, whatever the variable is called. */
@@ -189,6 +189,31 @@ function variable(name: string | undefined, index: number): string {
 const noLiteralSecrets: Rule = {
   id: NO_LITERAL_SECRETS,
   title: "No environment variable holds a literal credential.",
+  explain: {
+    why: "A credential written into a manifest is in the repository and its history, in every copy of the manifest, in the API server's stored pod spec (not encrypted as Secrets can be) and readable by everyone who can read the Deployment: far more people and systems than should hold it. Treat it as leaked.",
+    fix: "Revoke the credential first: it stays in version history. Put its replacement in a Secret, mount the Secret as a file (a secret or projected volume) and point the server at the file; or use workload identity, so there is no long-lived secret at all. Detected: known token formats (GitHub, AWS, Slack, OpenAI, Anthropic, Google, Stripe, npm), JWTs, private keys, passwords in URLs, and random-looking values in variables named like secrets.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                env:
+                  - name: GITHUB_TOKEN_FILE
+                    value: /var/run/secrets/github/token
+                volumeMounts:
+                  - name: github
+                    mountPath: /var/run/secrets/github
+                    readOnly: true
+            volumes:
+              - name: github
+                secret:
+                  secretName: mcp-example-github # create it with kubectl create secret generic
+                  items:
+                    - key: token
+                      path: token
+    `,
+  },
   check({ workload }) {
     const findings: Finding[] = [];
     for (const ref of workload.containers) {
@@ -236,6 +261,28 @@ function secretEnvFindings(ref: ContainerRef): Finding[] {
 const noSecretEnv: Rule = {
   id: NO_SECRET_ENV,
   title: "No environment variable is read from a Secret; Secrets are mounted as files.",
+  explain: {
+    why: "Environment variables are inherited by every process the server starts (tools that run commands), printed by crash reports and debug endpoints, and readable in /proc/<pid>/environ. A mounted file is read only when needed, by the server alone, and the kubelet updates it when the Secret rotates.",
+    fix: "Mount the Secret as a read-only secret or projected volume and have the server read the file (many servers take a *_FILE variable naming it) instead of valueFrom.secretKeyRef or envFrom.secretRef. The default policy only warns about this rule: MCP servers often read credentials from variables alone.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                env:
+                  - name: API_TOKEN_FILE
+                    value: /var/run/secrets/api/token
+                volumeMounts:
+                  - name: api
+                    mountPath: /var/run/secrets/api
+                    readOnly: true
+            volumes:
+              - name: api
+                secret:
+                  secretName: mcp-example-api
+    `,
+  },
   check({ workload }) {
     return workload.containers.flatMap(secretEnvFindings);
   },

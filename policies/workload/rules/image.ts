@@ -1,7 +1,7 @@
 import { fieldPath } from "../../field-path.ts";
 import type { ImageFacts } from "../image-evidence.ts";
 import { isDigestPinned, parseImageReference } from "../image-reference.ts";
-import type { Finding, Rule, RuleContext } from "../rule.ts";
+import { yamlExample, type Finding, type Rule, type RuleContext } from "../rule.ts";
 import type { TrustLevel } from "../../trust-level.ts";
 import { containerLabel, type Workload } from "../workload.ts";
 
@@ -56,15 +56,28 @@ function pinningProblem(reference: string): string | undefined {
     return `is not a valid image reference (${parsed.error})`;
   }
   if (isDigestPinned(parsed.value)) return undefined;
-  const fix = `pin it as ${parsed.value.familiar.replace(/@.*$/, "")}@sha256:<64 hex>`;
+  const name = parsed.value.familiar.replace(/@.*$/, "");
+  const fix = `pin it as ${name}@sha256:<64 hex>`;
   if (parsed.value.digest !== undefined)
     return `is pinned by ${parsed.value.digest.split(":")[0]}, not sha256; ${fix}`;
-  return `is not pinned by digest, so the content behind it can change; ${fix}`;
+  return `is not pinned by digest, so the content behind it can change; ${fix} (crane digest ${name} prints the digest; mcp-warden fix --resolve-digests pins every image of a manifest)`;
 }
 
 const digestPinned: Rule = {
   id: DIGEST_PINNED,
   title: "Every image (containers, init, ephemeral, image volumes) is pinned by a sha256 digest.",
+  explain: {
+    why: "A tag can be moved to other content at any time by whoever can push to the repository, so the image that runs need not be the one that was reviewed, evaluated and signed. Signatures and evaluations are about a digest; only a digest reference ties the pod to them.",
+    fix: "Reference every image (containers, init and ephemeral containers, image volumes) as NAME@sha256:<64 hex>; a tag may stay in front of the digest for readers (NAME:TAG@sha256:...), the digest decides. Get the digest with crane digest NAME:TAG (or docker buildx imagetools inspect NAME:TAG), or let mcp-warden fix --resolve-digests look up and pin every image of a manifest; the mcp-warden Action prints the digest it evaluated as its digest output.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                image: ghcr.io/acme/mcp-example:1.4.2@sha256:3f0c1e6b0a7d2c4e5f60718293a4b5c6d7e8f90112233445566778899aabbccd
+    `,
+  },
   check({ workload }) {
     const findings: Finding[] = [];
     for (const site of imageSites(workload)) {
@@ -122,6 +135,22 @@ function signatureProblem(facts: ImageFacts): string | undefined {
 const signed: Rule = {
   id: SIGNED,
   title: "Every image carries a signature that verifies against a trusted signer.",
+  explain: {
+    why: "Anyone who can push to the registry can push an image. A signature from a signer the policy trusts, about the image's digest, shows the image came from that signer (your release workflow) and not from someone else with push access.",
+    fix: "Sign the image by digest in its release workflow (the mcp-warden Action does: signing: keyless or key; so does cosign sign), and list that signer in the policy's spec.images.trustedSigners: for keyless signing, the OIDC issuer and the workflow's identity. mcp-warden verify IMAGE shows what the registry holds and why a signature did not verify. check skips this rule unless --verify-images is given; at admission it is never skipped.",
+    example: yamlExample`
+      apiVersion: mcp-warden.dev/v1alpha1
+      kind: MCPWardenPolicy
+      metadata:
+        name: default
+      spec:
+        images:
+          trustedSigners:
+            - keyless:
+                issuer: https://token.actions.githubusercontent.com
+                subjectRegExp: ^https://github\.com/acme/mcp-example/\.github/workflows/release\.yml@refs/tags/v.*$
+    `,
+  },
   needsRegistry: true,
   check(ctx) {
     return judgeFacts(ctx, SIGNED, signatureProblem);
@@ -184,6 +213,25 @@ const evaluated: Rule = {
   id: EVALUATED,
   title:
     "Every image's newest trusted evaluation passed, meets the minimum trust level and is fresh.",
+  explain: {
+    why: "The evaluation is the release-time review of the server: its tools and their descriptions, its dependencies against known vulnerabilities, its declared permissions. Without a passing, signed evaluation at the policy's trust level, nothing shows the image was reviewed at all; without a fresh one, nothing shows it still passes against today's advisories.",
+    fix: "Run the mcp-warden Action in the server's release workflow: it evaluates the release and attaches the signed evaluation to the image's digest. Its signer must be in spec.images.trustedSigners; the newest evaluation must pass, reach spec.images.evaluation.minTrustLevel (default L3) and be younger than maxAge (default 720h), so re-run it on a schedule. mcp-warden evaluate runs the same evaluation locally, and mcp-warden verify IMAGE shows what the registry holds. check skips this rule unless --verify-images is given.",
+    example: yamlExample`
+      # .github/workflows/release.yml, in the job that pushes the image
+      permissions:
+        contents: read
+        packages: write
+        id-token: write
+      steps:
+        - uses: actions/checkout@v4
+        - uses: mcp-warden/mcp-warden@v0
+          with:
+            image: ghcr.io/acme/mcp-example:${"${{ github.ref_name }}"}
+            manifest: server.json
+            signing: keyless
+            min-trust-level: L3
+    `,
+  },
   needsRegistry: true,
   check(ctx) {
     return judgeFacts(ctx, EVALUATED, evaluationProblem);

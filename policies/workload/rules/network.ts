@@ -3,7 +3,13 @@ import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
 import { NAMESPACE_NAME_LABEL, selectorIsUnbounded, selectorMatches } from "../label-selector.ts";
 import { imageReferences } from "./image.ts";
-import type { Finding, Rule, RuleContext } from "../rule.ts";
+import {
+  yamlExample,
+  type Explanation,
+  type Finding,
+  type Rule,
+  type RuleContext,
+} from "../rule.ts";
 
 type Direction = "Ingress" | "Egress";
 
@@ -137,13 +143,14 @@ function internetEgressDenials(ctx: RuleContext, ports: number[] | string): stri
   return reasons;
 }
 
-function directionRule(id: string, direction: Direction): Rule {
+function directionRule(id: string, direction: Direction, explain: Explanation): Rule {
   const rulesField = direction === "Egress" ? "egress" : "ingress";
   const peersField = direction === "Egress" ? "to" : "from";
   const noun = direction === "Egress" ? "destination" : "source";
   return {
     id,
     title: `A NetworkPolicy restricts ${rulesField} and none allows every ${noun}.`,
+    explain,
     check(ctx) {
       const path = fieldPath(ctx.workload.metaPath, "labels");
       if (ctx.workload.podSpec.hostNetwork === true) {
@@ -227,6 +234,64 @@ function directionRule(id: string, direction: Direction): Rule {
 }
 
 export const networkRules: readonly Rule[] = [
-  directionRule("network/egress-restricted", "Egress"),
-  directionRule("network/ingress-restricted", "Ingress"),
+  directionRule("network/egress-restricted", "Egress", {
+    why: "Without egress isolation, a server that a prompt injection has turned can send whatever it reads (files, tokens, the conversation) anywhere on the internet, and reach the cluster's internal services and the cloud metadata endpoint. A rule with an empty to, or ipBlocks that together cover every address, is no isolation.",
+    fix: "Add a NetworkPolicy in the pod's namespace whose podSelector matches the pod's labels, with policyTypes [Egress] and egress rules that allow only DNS and the endpoints the server declares, each with its ports. Internet egress (every public address: 0.0.0.0/0 except the private, loopback, link-local and multicast ranges) is admitted only when the policy sets spec.network.internetEgress: allow and the server's signed evaluation declares it on those ports; offline, check --verify-images looks the evaluation up. The mcp-warden Action writes such a NetworkPolicy from the manifest (kubernetes-manifests).",
+    example: yamlExample`
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata:
+        name: mcp-example
+        namespace: mcp-servers
+      spec:
+        podSelector:
+          matchLabels:
+            app: mcp-example
+        policyTypes: [Egress]
+        egress:
+          - to: # DNS
+              - namespaceSelector:
+                  matchLabels:
+                    kubernetes.io/metadata.name: kube-system
+                podSelector:
+                  matchLabels:
+                    k8s-app: kube-dns
+            ports:
+              - port: 53
+                protocol: UDP
+              - port: 53
+                protocol: TCP
+          - to: # the one endpoint the server declares
+              - ipBlock:
+                  cidr: 140.82.112.0/20
+            ports:
+              - port: 443
+    `,
+  }),
+  directionRule("network/ingress-restricted", "Ingress", {
+    why: "Without ingress isolation, every pod in the cluster (other MCP servers, any compromised workload) can call the server's tools, which act with the server's credentials and reach. A rule with an empty from, or ipBlocks that cover every address, is no isolation.",
+    fix: "Add a NetworkPolicy in the pod's namespace whose podSelector matches the pod's labels, with policyTypes [Ingress] and ingress rules that admit only the agents that call the server (a namespaceSelector and podSelector each), on the server's port. The manifest's permissions.ingress.agents names them; the mcp-warden Action writes the NetworkPolicy from it.",
+    example: yamlExample`
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata:
+        name: mcp-example
+        namespace: mcp-servers
+      spec:
+        podSelector:
+          matchLabels:
+            app: mcp-example
+        policyTypes: [Ingress]
+        ingress:
+          - from: # only the research agent calls this server
+              - namespaceSelector:
+                  matchLabels:
+                    kubernetes.io/metadata.name: agents
+                podSelector:
+                  matchLabels:
+                    mcp-warden.dev/agent: research-agent
+            ports:
+              - port: 8080
+    `,
+  }),
 ];

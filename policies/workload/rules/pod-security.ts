@@ -4,7 +4,13 @@
  * runs both, so they fold into one rule here. Each finding names one offending field.
  */
 import { fieldPath } from "../../field-path.ts";
-import type { Finding, Rule, RuleContext } from "../rule.ts";
+import {
+  yamlExample,
+  type Explanation,
+  type Finding,
+  type Rule,
+  type RuleContext,
+} from "../rule.ts";
 import type { PodSecurityContext, PodSpec } from "../k8s-types.ts";
 import { containerLabel } from "../workload.ts";
 
@@ -13,12 +19,14 @@ type Report = (path: string, message: string) => void;
 function defineRule(
   name: string,
   title: string,
+  explain: Explanation,
   collect: (ctx: RuleContext, report: Report) => void,
 ): Rule {
   const id = `pod-security/${name}`;
   return {
     id,
     title,
+    explain,
     check(ctx) {
       const findings: Finding[] = [];
       collect(ctx, (path, message) => findings.push({ rule: id, message, path }));
@@ -89,6 +97,18 @@ function buildSecurityContexts(workload: RuleContext["workload"]): SecurityConte
 const hostNamespaces = defineRule(
   "host-namespaces",
   "The pod does not share the node's network, PID or IPC namespace.",
+  {
+    why: "A pod in the node's network namespace listens on the node's addresses, reaches whatever listens on the node's localhost and is not held by any NetworkPolicy; with hostPID it sees every process of the node and can read their environments and memory through /proc; with hostIPC it shares the node's shared memory. A server turned by a prompt injection would hold all of that.",
+    fix: "Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false). Reach the server through a Service, not through the node's network.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            hostNetwork: false
+            hostPID: false
+            hostIPC: false
+    `,
+  },
   ({ workload }, report) => {
     const namespaces = [
       ["hostNetwork", "network"],
@@ -109,6 +129,19 @@ const hostNamespaces = defineRule(
 const privileged = defineRule(
   "privileged",
   "No container runs privileged.",
+  {
+    why: "A privileged container gets every capability and every device of the node, and no seccomp or AppArmor confinement: it is root on the node in all but name, one mount away from the node's filesystem.",
+    fix: "Remove securityContext.privileged from every container, init and ephemeral container (or set it to false). No MCP server needs the whole node; a server that needs one kernel feature needs one capability, and pod-security/capabilities allows adding only NET_BIND_SERVICE.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                securityContext:
+                  privileged: false
+    `,
+  },
   ({ workload }, report) => {
     for (const ref of workload.containers) {
       if (ref.container.securityContext?.privileged === true) {
@@ -141,6 +174,21 @@ const DEFAULT_CAPABILITIES = new Set([
 const capabilities = defineRule(
   "capabilities",
   "Every container drops ALL capabilities and adds at most NET_BIND_SERVICE (Linux pods).",
+  {
+    why: "Capabilities are root's powers split up. The runtime's default set still holds ones a server does not need (NET_RAW to forge packets, DAC_OVERRIDE to read any file, SETUID, CHOWN...), and each capability added (SYS_ADMIN, NET_ADMIN, SYS_PTRACE) is a step from the container to the node.",
+    fix: 'Set securityContext.capabilities.drop: ["ALL"] on every container, with "ALL" in capitals (names are case-sensitive), and add back nothing but NET_BIND_SERVICE, which only a server binding a port below 1024 needs. Windows pods are not checked.',
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                securityContext:
+                  capabilities:
+                    drop: ["ALL"]
+                    # add: ["NET_BIND_SERVICE"]   # only to listen below port 1024
+    `,
+  },
   ({ workload }, report) => {
     // Upstream's restricted check replaces the baseline one and skips Windows pods entirely.
     if (isWindows(workload.podSpec)) return;
@@ -174,6 +222,24 @@ const capabilities = defineRule(
 const hostPathVolumes = defineRule(
   "host-path-volumes",
   "No hostPath volumes.",
+  {
+    why: "A hostPath volume mounts a directory of the node into the pod: the kubelet's credentials, other pods' volumes, the container runtime's socket, the node's logs. Written to, it plants files the node itself runs or trusts.",
+    fix: "Replace the hostPath volume: an emptyDir for scratch space, a configMap or secret for files the server reads, a persistentVolumeClaim for data it keeps (which sandbox/volume-isolation must allow).",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                volumeMounts:
+                  - name: data
+                    mountPath: /data
+            volumes:
+              - name: data
+                emptyDir:
+                  sizeLimit: 256Mi
+    `,
+  },
   ({ workload }, report) => {
     (workload.podSpec.volumes ?? []).forEach((volume, i) => {
       if (isSet(volume.hostPath)) {
@@ -189,6 +255,19 @@ const hostPathVolumes = defineRule(
 const hostPorts = defineRule(
   "host-ports",
   "No container binds a host port.",
+  {
+    why: "A host port publishes the server on the node's own address, where anything that reaches the node reaches the server, around the NetworkPolicy that says which agents may call it; it also ties the pod to nodes where that port is free.",
+    fix: "Remove hostPort from the container's ports, keep containerPort, and reach the server through a Service.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                ports:
+                  - containerPort: 8080
+    `,
+  },
   ({ workload }, report) => {
     for (const ref of workload.containers) {
       (ref.container.ports ?? []).forEach((port, i) => {
@@ -209,6 +288,18 @@ const APPARMOR_TYPES = new Set(["RuntimeDefault", "Localhost"]);
 const appArmorProfile = defineRule(
   "apparmor-profile",
   "AppArmor is not disabled or overridden: only RuntimeDefault or Localhost profiles.",
+  {
+    why: "AppArmor confines which files, mounts and capabilities a process may use, even as root. An Unconfined profile (or any other than the runtime's default or one loaded on the node) switches that off.",
+    fix: 'Leave appArmorProfile unset (the runtime\'s default applies), or set type RuntimeDefault, or Localhost with a profile loaded on the nodes. Remove container.apparmor.security.beta.kubernetes.io/* annotations other than "runtime/default" and "localhost/<profile>".',
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            securityContext:
+              appArmorProfile:
+                type: RuntimeDefault
+    `,
+  },
   (ctx, report) => {
     for (const { setter, sc, path } of securityContexts(ctx)) {
       const profile = sc?.appArmorProfile;
@@ -245,6 +336,18 @@ const SELINUX_TYPES = new Set([
 const seLinuxOptions = defineRule(
   "selinux-options",
   "SELinux options set no custom user or role and only a container type.",
+  {
+    why: 'On SELinux nodes the label decides what a container may touch. A custom user or role, or a type other than the container types (spc_t is the "super-privileged container"), lifts the confinement that keeps a container away from the node and from other containers.',
+    fix: "Remove seLinuxOptions.user and seLinuxOptions.role; leave seLinuxOptions.type unset or set it to container_t, container_init_t, container_kvm_t or container_engine_t. A level (the MCS categories) may stay.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            securityContext:
+              seLinuxOptions:
+                type: container_t
+    `,
+  },
   (ctx, report) => {
     for (const { setter, sc, path } of securityContexts(ctx)) {
       const opts = sc?.seLinuxOptions;
@@ -271,6 +374,19 @@ const seLinuxOptions = defineRule(
 const procMount = defineRule(
   "proc-mount",
   "No container unmasks /proc (procMount stays Default, even with hostUsers: false).",
+  {
+    why: "The runtime masks the parts of /proc that expose the kernel (kcore, sysrq-trigger, timer_list...) and makes others read-only. procMount: Unmasked removes that, giving the container a view of, and levers on, the node's kernel.",
+    fix: "Remove securityContext.procMount from every container, or set it to Default.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                securityContext:
+                  procMount: Default
+    `,
+  },
   ({ workload }, report) => {
     for (const ref of workload.containers) {
       const value = ref.container.securityContext?.procMount;
@@ -289,6 +405,18 @@ const SECCOMP_TYPES = new Set(["RuntimeDefault", "Localhost"]);
 const seccompProfile = defineRule(
   "seccomp-profile",
   "A RuntimeDefault or Localhost seccomp profile applies to every container (Linux pods).",
+  {
+    why: "seccomp limits the system calls a container can make. Without a profile, every syscall the kernel offers is open, including the rarely used ones behind most kernel privilege escalations; RuntimeDefault closes those at no cost to an ordinary server.",
+    fix: "Set securityContext.seccompProfile.type: RuntimeDefault once in the pod's securityContext, which covers every container (or Localhost with a profile installed on the nodes); never Unconfined. Windows pods are not checked.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            securityContext:
+              seccompProfile:
+                type: RuntimeDefault
+    `,
+  },
   ({ workload }, report) => {
     // Upstream's restricted check replaces the baseline one and skips Windows pods entirely.
     if (isWindows(workload.podSpec)) return;
@@ -341,6 +469,19 @@ const SAFE_SYSCTLS = new Set([
 const sysctls = defineRule(
   "sysctls",
   "The pod sets only safe, namespaced sysctls.",
+  {
+    why: "Most sysctls are not per pod: set from one pod, they change the kernel of the whole node (network stack, memory, core dumps) for every pod on it.",
+    fix: "Set only sysctls namespaced per pod: kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_local_reserved_ports, net.ipv4.ip_unprivileged_port_start, net.ipv4.ping_group_range, net.ipv4.tcp_syncookies, net.ipv4.tcp_keepalive_time, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_rmem, net.ipv4.tcp_wmem, net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_notsent_lowat. A node-wide setting belongs in the node's configuration.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            securityContext:
+              sysctls:
+                - name: net.ipv4.ip_unprivileged_port_start
+                  value: "0"
+    `,
+  },
   ({ workload }, report) => {
     (workload.podSpec.securityContext?.sysctls ?? []).forEach((sysctl, i) => {
       if (!SAFE_SYSCTLS.has(sysctl.name ?? "")) {
@@ -356,6 +497,21 @@ const sysctls = defineRule(
 const hostProbesAndLifecycle = defineRule(
   "host-probes-and-lifecycle",
   "Probes and lifecycle handlers do not target another host.",
+  {
+    why: "The kubelet runs probes and lifecycle handlers from the node. A host on an httpGet or tcpSocket handler makes the kubelet connect wherever the manifest says (other pods, services on the node's network, the cloud metadata endpoint), from the node and around every NetworkPolicy.",
+    fix: "Remove host from the httpGet and tcpSocket handlers of livenessProbe, readinessProbe, startupProbe and lifecycle.postStart/preStop; the kubelet then targets the pod's own IP.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                readinessProbe:
+                  httpGet:
+                    path: /healthz
+                    port: 8080
+    `,
+  },
   ({ workload }, report) => {
     for (const ref of workload.containers) {
       const { container } = ref;
@@ -384,6 +540,20 @@ const hostProbesAndLifecycle = defineRule(
 const windowsHostProcess = defineRule(
   "windows-host-process",
   "Neither the pod nor any container runs as a Windows HostProcess.",
+  {
+    why: "A Windows HostProcess container runs on the node itself, as a node account, with the node's filesystem and network: no isolation at all.",
+    fix: "Remove securityContext.windowsOptions.hostProcess from the pod and every container (or set it to false).",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            os:
+              name: windows
+            securityContext:
+              windowsOptions:
+                runAsUserName: ContainerUser # an ordinary container user, not a HostProcess
+    `,
+  },
   (ctx, report) => {
     for (const { setter, sc, path } of securityContexts(ctx)) {
       if (sc?.windowsOptions?.hostProcess === true) {
@@ -434,6 +604,25 @@ const RESTRICTED_VOLUME_SOURCES = [
 const restrictedVolumes = defineRule(
   "restricted-volumes",
   "Volumes are only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or secret.",
+  {
+    why: "Other volume types mount storage with the node's own credentials (nfs, iscsi, rbd, cloud disks), run code on the node (gitRepo clones with the node's git) or reach the node's paths, outside what Kubernetes governs per pod.",
+    fix: "Use one of configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or secret: emptyDir for scratch, configMap or secret for configuration, a persistentVolumeClaim bound to storage an administrator set up, an init container instead of gitRepo.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                volumeMounts:
+                  - name: config
+                    mountPath: /etc/mcp
+                    readOnly: true
+            volumes:
+              - name: config
+                configMap:
+                  name: mcp-example-config
+    `,
+  },
   ({ workload }, report) => {
     const allowed = ALLOWED_VOLUME_SOURCES.join(", ");
     (workload.podSpec.volumes ?? []).forEach((volume, i) => {
@@ -462,6 +651,19 @@ const restrictedVolumes = defineRule(
 const allowPrivilegeEscalation = defineRule(
   "allow-privilege-escalation",
   "Every container sets allowPrivilegeEscalation: false (Linux pods).",
+  {
+    why: "Unless allowPrivilegeEscalation is false (the kernel's no_new_privs), a process can gain privileges through a setuid binary or file capabilities in the image, and running as non-root then means little.",
+    fix: "Set securityContext.allowPrivilegeEscalation: false on every container, init and ephemeral container. Windows pods are not checked.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                securityContext:
+                  allowPrivilegeEscalation: false
+    `,
+  },
   ({ workload }, report) => {
     if (isWindows(workload.podSpec)) return;
     for (const ref of workload.containers) {
@@ -478,6 +680,18 @@ const allowPrivilegeEscalation = defineRule(
 const runAsNonRoot = defineRule(
   "run-as-non-root",
   "The pod or every container sets runAsNonRoot: true (unless hostUsers: false).",
+  {
+    why: "A process running as uid 0 owns everything the container holds and is root on the node the moment it escapes. runAsNonRoot: true makes the kubelet refuse to start a container whose user is root, whatever the image says.",
+    fix: "Set runAsNonRoot: true in the pod's securityContext (or in every container's), with a non-zero runAsUser when the image's USER is root or not numeric. Pods with hostUsers: false (their own user namespace) are not checked.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            securityContext:
+              runAsNonRoot: true
+              runAsUser: 10001
+    `,
+  },
   ({ workload }, report) => {
     if (inUserNamespace(workload.podSpec)) return;
     const podValue = workload.podSpec.securityContext?.runAsNonRoot;
@@ -509,6 +723,17 @@ const runAsNonRoot = defineRule(
 const runAsUser = defineRule(
   "run-as-user",
   "Neither the pod nor any container sets runAsUser: 0 (unless hostUsers: false).",
+  {
+    why: "runAsUser: 0 runs the container as root, whatever the image's USER says, and is root on the node the moment it escapes.",
+    fix: "Remove runAsUser: 0 from the pod's and every container's securityContext, or set a non-zero uid the image can run as (and runAsNonRoot: true). Pods with hostUsers: false are not checked.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            securityContext:
+              runAsUser: 10001
+    `,
+  },
   (ctx, report) => {
     if (inUserNamespace(ctx.workload.podSpec)) return;
     for (const { setter, sc, path } of securityContexts(ctx)) {

@@ -1,6 +1,6 @@
 import { fieldPath } from "../../field-path.ts";
 import { quantitySign } from "../quantity.ts";
-import type { Finding, Rule } from "../rule.ts";
+import { yamlExample, type Finding, type Rule } from "../rule.ts";
 import { containerLabel, type ContainerRef } from "../workload.ts";
 
 /** Ephemeral containers cannot carry resources or be made read-only by their creator's intent. */
@@ -11,6 +11,26 @@ function runtimeContainers(refs: readonly ContainerRef[]): ContainerRef[] {
 const readOnlyRootFilesystem: Rule = {
   id: "sandbox/read-only-root-filesystem",
   title: "Every container and init container mounts its root filesystem read-only.",
+  explain: {
+    why: "A writable root filesystem lets a compromised server rewrite its own code and libraries, drop tools beside them and keep them until the container restarts. Read-only, the container stays the image that was evaluated and signed.",
+    fix: "Set securityContext.readOnlyRootFilesystem: true on every container and init container, and mount an emptyDir wherever the server writes (/tmp, a cache directory).",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                securityContext:
+                  readOnlyRootFilesystem: true
+                volumeMounts:
+                  - name: tmp
+                    mountPath: /tmp
+            volumes:
+              - name: tmp
+                emptyDir:
+                  sizeLimit: 64Mi
+    `,
+  },
   check({ workload }) {
     return runtimeContainers(workload.containers)
       .filter((ref) => ref.container.securityContext?.readOnlyRootFilesystem !== true)
@@ -25,6 +45,24 @@ const readOnlyRootFilesystem: Rule = {
 const resourceLimits: Rule = {
   id: "sandbox/resource-limits",
   title: "Every container and init container has cpu and memory limits.",
+  explain: {
+    why: "Without limits, one server (looping on a hostile input, or flooded with tool calls) can take every CPU and all the memory of its node, starving the workloads beside it and the node's own components.",
+    fix: "Set a non-zero resources.limits.cpu and resources.limits.memory on every container and init container, and requests beside them so the scheduler places the pod where they fit. The server's manifest declares what it needs (permissions.resources).",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                resources:
+                  requests:
+                    cpu: 100m
+                    memory: 128Mi
+                  limits:
+                    cpu: 500m
+                    memory: 256Mi
+    `,
+  },
   check({ workload }) {
     const findings: Finding[] = [];
     for (const ref of runtimeContainers(workload.containers)) {
@@ -54,6 +92,24 @@ const resourceLimits: Rule = {
 const volumeIsolation: Rule = {
   id: "sandbox/volume-isolation",
   title: "No persistentVolumeClaim volumes unless the policy allows them.",
+  explain: {
+    why: "A persistentVolumeClaim can be mounted by other pods too, so servers (or a server and whoever compromised another) share data across the isolation the rest of the policy builds; and a claim outlives the pod, carrying whatever was written into the next run.",
+    fix: "Use an emptyDir for data the server needs only while it runs. A server that must keep data gets a claim of its own, and the policy must allow claims: spec.sandbox.allowPersistentVolumeClaims: true.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            containers:
+              - name: server
+                volumeMounts:
+                  - name: cache
+                    mountPath: /var/cache/mcp
+            volumes:
+              - name: cache
+                emptyDir:
+                  sizeLimit: 1Gi
+    `,
+  },
   check({ workload, settings }) {
     if (settings.allowPersistentVolumeClaims) return [];
     const findings: Finding[] = [];
@@ -73,13 +129,37 @@ const volumeIsolation: Rule = {
 const serviceAccountToken: Rule = {
   id: "sandbox/service-account-token",
   title: "The pod sets automountServiceAccountToken: false.",
+  explain: {
+    why: "By default every pod gets a token of its ServiceAccount that the Kubernetes API accepts, mounted where any process of the pod can read it. An MCP server runs on model output and rarely needs the API; a token it holds acts, for whoever steers or compromises it, with every right its ServiceAccount is granted.",
+    fix: "Set automountServiceAccountToken: false in the pod spec. A server that needs a token for another service (workload identity with a cloud provider) mounts a projected serviceAccountToken volume with that service's audience and a short expirationSeconds instead: the kubelet rotates it, the Kubernetes API does not accept it for another audience, and this rule passes.",
+    example: yamlExample`
+      spec:
+        template:
+          spec:
+            automountServiceAccountToken: false
+            containers:
+              - name: server
+                volumeMounts:
+                  - name: cloud-token
+                    mountPath: /var/run/secrets/tokens/cloud
+                    readOnly: true
+            volumes:
+              - name: cloud-token
+                projected:
+                  sources:
+                    - serviceAccountToken:
+                        audience: sts.example.com # the identity provider's audience
+                        expirationSeconds: 3600
+                        path: token
+    `,
+  },
   check({ workload }) {
     if (workload.podSpec.automountServiceAccountToken === false) return [];
     return [
       {
         rule: this.id,
         message:
-          "pod must set automountServiceAccountToken=false: an MCP server should not hold a Kubernetes API token",
+          "pod must set automountServiceAccountToken=false: an MCP server should not hold a Kubernetes API token; if it needs a token for another service (workload identity), mount a projected serviceAccountToken volume with that service's audience and a short expirationSeconds, which this rule allows",
         path: fieldPath(workload.specPath, "automountServiceAccountToken"),
       },
     ];

@@ -153,6 +153,9 @@ test("image/digest-pinned flags each unpinned image at its own path, in every ki
       /container "app" image "nginx:1\.27" is not pinned by digest/,
     );
     assert.match(findings[0]!.message, /nginx:1\.27@sha256:<64 hex>/);
+    // How to get the digest.
+    assert.match(findings[0]!.message, /crane digest nginx:1\.27 prints the digest/);
+    assert.match(findings[0]!.message, /mcp-warden fix --resolve-digests/);
   }
 });
 

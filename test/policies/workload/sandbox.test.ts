@@ -171,3 +171,43 @@ test("every sandbox rule has a passing and a failing case", () => {
     );
   }
 });
+
+test("sandbox/service-account-token names the projected-token route, which passes", () => {
+  const [finding] = rule("sandbox/service-account-token").check(
+    contextFor({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p" },
+      spec: { containers: [goodContainer] },
+    }),
+  );
+  assert.match(finding?.message ?? "", /must set automountServiceAccountToken=false/);
+  assert.match(
+    finding?.message ?? "",
+    /projected serviceAccountToken volume with that service's audience and a short expirationSeconds/,
+  );
+  // The route the message names: automount off, a projected token for another audience.
+  const projected = {
+    automountServiceAccountToken: false,
+    containers: [goodContainer],
+    volumes: [
+      {
+        name: "token",
+        projected: {
+          sources: [
+            {
+              serviceAccountToken: {
+                audience: "sts.example.com",
+                expirationSeconds: 3600,
+                path: "token",
+              },
+            },
+          ],
+        },
+      },
+    ],
+  };
+  for (const { kind, object } of inEveryKind(projected)) {
+    assert.deepEqual(rule("sandbox/service-account-token").check(contextFor(object)), [], kind);
+  }
+});

@@ -1,0 +1,289 @@
+import type { ServeEnv } from "./serve.ts";
+
+/** What a command gets from the process: arguments, streams and the environment it reads. */
+export interface Io extends Omit<ServeEnv, "stdout"> {
+  argv: string[];
+  stdin: AsyncIterable<Uint8Array>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Print stack traces of internal errors. */
+  debug: boolean;
+}
+
+/**
+ * One `mcp-warden` command. A command is this one entry in {@link COMMANDS}: `--help`, `help
+ * NAME`, the command list and usage errors are all made from it.
+ */
+export interface Command {
+  /** What the user types after `mcp-warden`. */
+  name: string;
+  /** One line for the command list: what the command does. */
+  summary: string;
+  /**
+   * The synopsis, starting `mcp-warden NAME`; continuation lines indented under the arguments.
+   * Printed after a usage error and at the top of the command's help.
+   */
+  usage: string;
+  /** The rest of the help: what it does, its options, its exit status. */
+  description: string;
+  /** Its subcommands (`db download`): `mcp-warden NAME help` then prints the help too. */
+  subcommands?: readonly string[];
+  /**
+   * Runs the command on the arguments after its name and returns the exit status. It imports its
+   * module when it runs, so `--help` and the other commands never load what it needs.
+   * @throws CliError USAGE for a wrong command line (main prints it with the usage, exit 2)
+   */
+  run(args: string[], io: Io): Promise<number>;
+}
+
+const REGISTRY_OPTIONS_HELP = `registry access (for keyless signers, a sigstore trusted root):
+  --registry-config FILE      registry credentials, a Docker config JSON
+  --insecure-registry HOST[:PORT]
+                              speak plain HTTP to this registry (repeatable)
+  --registry-timeout MS       the deadline of one image's whole lookup (default 10000)
+  --trusted-root FILE         a sigstore trusted_root.json
+  --tuf-mirror URL --tuf-root FILE
+                              fetch the trusted root through TUF, trusting this root.json
+  --tuf-cache DIR             where TUF metadata is cached (default ~/.cache/mcp-warden/tuf)`;
+
+/**
+ * Every command, in the order `mcp-warden --help` lists them. Add a command here and nowhere
+ * else: `fix` and `generate` go after `explain`, then `gateway` and `audit`.
+ */
+export const COMMANDS: readonly Command[] = [
+  {
+    name: "check",
+    summary: "judge Kubernetes manifests against the policy, offline",
+    usage: `mcp-warden check [PATH|-]... [--policy FILE] [--exceptions PATH]... [--trust-inputs]
+                 [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
+                 [--verify-images [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
+                                  [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]]`,
+    description: `Judges every workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+ReplicationController) in the files, directories (read recursively) or stdin (-) against the
+policy, and prints a verdict per workload with what to fix. NetworkPolicy, Role, ClusterRole,
+RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs are the cluster state.
+
+  --policy FILE               the MCPWardenPolicy (default: policies/default.yaml)
+  --exceptions PATH           trusted MCPWardenExceptions, files or directories (repeatable); they
+                              are left out of the judged inputs
+  --trust-inputs              trust MCPWardenException and MCPWardenPolicy documents among the
+                              inputs (local use); without it they are ignored, with a note
+  --rules GLOB[,GLOB...]      run only the matching rules ('pod-security/*,image/digest-pinned');
+                              mcp-warden rules lists them
+  --format text|json|sarif    text (default), a JSON report, or SARIF 2.1.0 for code scanning
+  --now ISO8601               the time exceptions expire against, for reproducible runs
+  --verify-images             look every image up in its registry, so that image/signed,
+                              image/evaluated and rbac/within-declared are judged; without it they
+                              are skipped, and a note on stderr says so
+
+${REGISTRY_OPTIONS_HELP}
+
+exit status: 0 every workload allowed, 1 any denied, 2 bad input or usage`,
+    run: async (args, io) => {
+      const { parseCheckArgs, runCheck } = await import("./check.ts");
+      return await runCheck(parseCheckArgs(args), io);
+    },
+  },
+  {
+    name: "verify",
+    summary: "check an image's signatures and evaluations in its registry",
+    usage: `mcp-warden verify IMAGE [--policy FILE] [--format text|json] [--now ISO8601]
+                  [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
+                  [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]`,
+    description: `Looks IMAGE up in its registry as the admission webhook would: its signatures and evaluation
+attestations (OCI referrers, the sha256-<hex> fallback index, cosign's .sig and .att tags), which
+verified against the policy's trusted signers and why the others did not. Then the policy's
+image/* rules decide.
+
+  --policy FILE               the policy whose trustedSigners and image/* rules apply
+                              (default: policies/default.yaml)
+  --format text|json          text (default) or JSON: the facts and the findings
+  --now ISO8601               the time an evaluation's age is judged at
+
+${REGISTRY_OPTIONS_HELP}
+
+exit status: 0 no image/* rule denies, 1 one does, 2 bad input or usage`,
+    run: async (args, io) => {
+      const { runVerify } = await import("./verify.ts");
+      return await runVerify(args, io);
+    },
+  },
+  {
+    name: "evaluate",
+    summary: "run the GitHub Action's evaluation of an MCP server release locally",
+    usage: `mcp-warden evaluate [--manifest server.json] [--lockfile FILE]... [--vulnerability-db osv|URL|PATH]
+                    [--ignore-file FILE] [--fail-on-severity critical|high|medium|low|none]
+                    [--min-trust-level L1|L2|L3|L4] [--tool-timeout 60] [--format text|json|sarif]
+                    [--now ISO8601] [--write-manifest]
+                    [--image REF [--platform os/arch[/variant]] [--registry-config FILE]
+                                 [--insecure-registry HOST[:PORT]]... [--registry-timeout MS]]
+                    [--vulnerability-db-warn-age 7d] [--vulnerability-db-max-age DURATION]`,
+    description: `Evaluates an MCP server release as the GitHub Action does: the manifest and its declared
+permissions, the tools, prompts and resource templates the running server lists (over stdio), the
+lockfiles next to the manifest against OSV advisories and, with --image, the packages installed in
+the image's own layers. Nothing is signed, so the controls that need a signature or CI provenance
+are skipped and cap the trust level.
+
+  --manifest FILE             the server's server.json (default: server.json)
+  --lockfile FILE             the lockfiles to scan (repeatable; default: those found next to the
+                              manifest)
+  --vulnerability-db SOURCE   osv (the OSV API, default), an https:// OSV API, or the directory of
+                              an offline database (mcp-warden db download)
+  --vulnerability-db-warn-age AGE
+                              warn when the offline database is older (default 7d)
+  --vulnerability-db-max-age AGE
+                              fail when it is older (default: no maximum)
+  --ignore-file FILE          findings waived on purpose, each with a reason and an expiry
+  --fail-on-severity LEVEL    the lowest severity of vulnerability that fails (default high)
+  --min-trust-level LEVEL     the level the release must reach to exit 0 (default L2)
+  --tool-timeout SECONDS      to start the server and list its tools (default 60)
+  --format text|json|sarif    text (default), the evaluation predicate, or SARIF
+  --now ISO8601               the evaluation's time
+  --write-manifest            write what the server exposes, pinned, into the manifest's _meta
+                              (and a permissions skeleton when none is declared), then evaluate it
+  --image REF                 also scan the packages installed in this image (control SC-04)
+  --platform os/arch[/variant]
+                              the image's platform to pull (default linux/amd64)
+  --registry-config FILE, --insecure-registry HOST[:PORT], --registry-timeout MS
+                              how the image's registry is reached
+
+exit status: 0 the verdict passes at --min-trust-level or above, 1 it does not, 2 bad input or
+usage`,
+    run: async (args, io) => {
+      // The scanners and the MCP client load only here: check and serve never need them.
+      const { runEvaluate } = await import("./evaluate.ts");
+      return await runEvaluate(args, io);
+    },
+  },
+  {
+    name: "serve",
+    summary: "run the validating admission webhook",
+    usage: `mcp-warden serve --tls-cert FILE --tls-key FILE [--port 8443] [--host 0.0.0.0]
+                 [--policy FILE | --policy-name NAME] [--kubeconfig FILE] [--webhook-timeout 10]
+                 [--stale-after 60s] [--body-limit BYTES] [--tls-reload-interval 10s] [--log-level info]
+                 [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
+                 [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE] [--no-pull-secrets]`,
+    description: `Runs the validating admission webhook over HTTPS (POST /validate; GET /healthz, /readyz,
+/metrics) until SIGTERM or SIGINT, judging workloads exactly as check does. Cluster state comes
+from --kubeconfig, $KUBECONFIG or the pod's service account; without any, it serves with empty
+cluster state and says so.
+
+  --tls-cert FILE, --tls-key FILE
+                              the serving certificate and key (required); re-read when they change
+  --port PORT, --host ADDRESS where to listen (default 8443 on 0.0.0.0)
+  --policy FILE               the policy from a file (default: policies/default.yaml)
+  --policy-name NAME          or the cluster's MCPWardenPolicy of that name, watched
+  --kubeconfig FILE           the cluster to watch
+  --webhook-timeout SECONDS   the webhook configuration's timeoutSeconds (default 10); a decision
+                              not made by 80% of it denies as admission/error
+  --stale-after DURATION      a watch broken for longer makes the rules that rely on it deny
+                              (default 60s)
+  --body-limit BYTES          larger requests are refused (default 3 MiB)
+  --tls-reload-interval DURATION
+                              how often the certificate files are checked (default 10s)
+  --log-level LEVEL           pino's level (default info)
+  --no-pull-secrets           do not read the judged pods' imagePullSecrets
+
+${REGISTRY_OPTIONS_HELP.replace(/\n {2}--registry-timeout.*/, "")}
+(no --registry-timeout: registry calls share each admission's deadline)
+
+exit status: 0 after a clean shutdown, 2 bad input or usage`,
+    run: async (args, io) => {
+      const { runServe } = await import("./serve.ts");
+      return await runServe(args, io);
+    },
+  },
+  {
+    name: "db",
+    summary: "download OSV's advisories for offline evaluation",
+    usage: `mcp-warden db download DIR [--ecosystem NAME]... [--base-url URL]`,
+    subcommands: ["download"],
+    description: `download DIR fetches OSV's per-ecosystem exports (<base-url>/<ecosystem>/all.zip, default base
+https://osv-vulnerabilities.storage.googleapis.com) into DIR as <Ecosystem>/<ID>.json, the
+layout --vulnerability-db DIR reads. An interrupted download is resumed (HTTP Range) when run
+again; each zip is checked whole (every entry's CRC-32) before it replaces the previous copy.
+Progress goes to stderr, one line per ecosystem to stdout.
+
+  --ecosystem NAME            an OSV ecosystem to download (repeatable; default npm, PyPI, Go,
+                              Debian, Alpine)
+  --base-url URL              another mirror of the exports (https://, or http:// on loopback)
+
+exit status: 0 every ecosystem downloaded and checked, 2 a failure or bad usage`,
+    run: async (args, io) => {
+      const { runDb } = await import("./db.ts");
+      return await runDb(args, io);
+    },
+  },
+  {
+    name: "rules",
+    summary: "list the rules, and what the policy does with each",
+    usage: `mcp-warden rules [--policy FILE] [--format text|json]`,
+    description: `Lists every rule a policy can name: its id, what the policy does with it (enforce denies, warn
+admits with a warning, audit only reports, off skips), whether an MCPWardenException can exempt
+from it, whether it needs a registry (check judges those only with --verify-images), and what it
+requires.
+
+  --policy FILE               the policy whose actions are shown (default: policies/default.yaml)
+  --format text|json          a table (default), or a JSON array of
+                              {id, title, action, enabled, exemptible, needsRegistry}
+
+mcp-warden explain RULE tells what a rule guards against and how to pass it.
+
+exit status: 0, 2 a policy that cannot be read or bad usage`,
+    run: async (args, io) => {
+      const { runRules } = await import("./rules.ts");
+      return await runRules(args, io);
+    },
+  },
+  {
+    name: "explain",
+    summary: "what a rule checks, why, and how to fix what it finds",
+    usage: `mcp-warden explain RULE|GLOB... [--format text|json]`,
+    description: `Explains a rule: what it checks, the risk it guards against, how to fix a workload it denies,
+and an example that passes it (YAML; a document without a kind is part of a Deployment). RULE is
+an id from mcp-warden rules (pod-security/privileged); a glob ('sandbox/*') explains every rule
+it matches.
+
+  --format text|json          text (default), or a JSON array of
+                              {id, title, needsRegistry, why, fix, example}
+
+exit status: 0, 2 for a rule that does not exist (the closest ones are suggested)`,
+    run: async (args, io) => {
+      const { runExplain } = await import("./rules.ts");
+      return await runExplain(args, io);
+    },
+  },
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** The `usage:` block printed after a usage error and at the top of the help. */
+export function usageOf(command: Command): string {
+  return `usage:\n${command.usage.replace(/^/gm, "  ")}\n`;
+}
+
+/** `mcp-warden help COMMAND`. */
+export function helpOf(command: Command): string {
+  return `${usageOf(command)}\n${command.description}\n`;
+}
+
+/** `mcp-warden --help`: every command with its summary. */
+export function commandList(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `usage: mcp-warden COMMAND [ARGUMENTS...]
+
+Keeps unsafe MCP servers out of production Kubernetes clusters: one policy engine for manifests
+(check), images (verify), releases (evaluate) and admission (serve).
+
+commands:
+${lines.join("\n")}
+
+mcp-warden help COMMAND (or COMMAND --help) shows a command's options.
+mcp-warden --version prints the version.
+
+exit status: 0 allowed or done, 1 denied, 2 bad input or usage
+`;
+}
