@@ -21,6 +21,8 @@ export const USAGE = `usage:
                    [--format text|json|sarif] [--now ISO8601] [--write-manifest]
                    [--image REF [--platform os/arch[/variant]] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
                    [--vulnerability-db-warn-age 7d] [--vulnerability-db-max-age DURATION]
+  mcp-warden generate --manifest server.json --image REF [--resolve-digest] [--namespace NS] [--out DIR]
+                   [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--registry-timeout MS]
   mcp-warden db download DIR [--ecosystem NAME]... [--base-url URL]
   mcp-warden --help
 
@@ -40,6 +42,9 @@ evaluate runs the GitHub Action's evaluation of an MCP server release locally: t
         when the verdict passes at --min-trust-level or above. --write-manifest writes the tools,
         prompts, resource templates and instructions the server exposes, pinned, and a permissions
         skeleton into the manifest's _meta, says what changed, and evaluates it.
+generate writes the ServiceAccount, Deployment and NetworkPolicy the GitHub Action generates for
+        the server's declared permissions (stdout, or DIR/NAME.yaml with --out). The image must be
+        pinned by digest, or --resolve-digest looks its tag up in the registry.
 db      download DIR fetches OSV's per-ecosystem exports into DIR, the offline database that
         --vulnerability-db DIR reads (resumed when interrupted, checked before it replaces a copy).
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
@@ -116,6 +121,10 @@ export async function main(io: Io): Promise<number> {
         // Loaded on demand: the webhook and check never need the scanners or the MCP client.
         const { runEvaluate } = await import("./evaluate.ts");
         return await runEvaluate(rest, io);
+      }
+      case "generate": {
+        const { runGenerate } = await import("./generate.ts");
+        return await runGenerate(rest, io);
       }
       case "db": {
         const { runDb } = await import("./db.ts");
