@@ -280,10 +280,27 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
   });
 
   test("an image not pinned by digest is refused when rendering", async () => {
-    for (const digest of ["", "sha256:abc", "latest"]) {
+    for (const digest of ["", "sha256:abc", "latest", `sha256:${"AB".repeat(32)}`]) {
       const r = await helm(["template", "mcp-warden", ".", "--set", `image.digest=${digest}`]);
       assert.notEqual(r.code, 0, digest);
-      assert.match(r.stderr, /image\.digest/, digest);
+      assert.match(r.stderr, /image[./]digest/, digest);
+    }
+  });
+
+  test("values.schema.json refuses misspelt options and wrong types, naming them", async () => {
+    const refused: [string, RegExp][] = [
+      ["tls.certmanager.enabled=true", /'\/tls': additional properties 'certmanager' not allowed/],
+      ["pullSecret.enabled=true", /additional properties 'pullSecret' not allowed/],
+      ["replicas=two", /'\/replicas': got string, want integer/],
+      ["replicas=0", /'\/replicas'/],
+      ["resources.limits.memory=null", /'\/resources\/limits'/],
+      ["exceptionNamespaces={Team_A}", /'\/exceptionNamespaces\/0'/],
+      ["pullSecrets.enabled=yes", /'\/pullSecrets\/enabled': got string, want boolean/],
+    ];
+    for (const [set, message] of refused) {
+      const r = await helm(["lint", ".", "--strict", "--set", set]);
+      assert.notEqual(r.code, 0, set);
+      assert.match(`${r.stdout}${r.stderr}`, message, set);
     }
   });
 
