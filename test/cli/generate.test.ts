@@ -12,7 +12,9 @@ import {
   startRegistry,
   type RegistryServer,
 } from "../support/registry-server.ts";
-import { findTool } from "../support/supply-chain.ts";
+import { findTool, pushImage } from "../support/supply-chain.ts";
+import { RegistryClient } from "../../supply-chain/registry/client.ts";
+import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
 
 const MANIFEST = "test/fixtures/mcp/server-filesystem.server.json";
 const PINNED = `ghcr.io/acme/server-filesystem@sha256:${"3f0c1e6b0a7d2c4e".repeat(4)}`;
@@ -194,6 +196,47 @@ describe(
       assert.equal(r.code, 2);
       assert.equal(r.stdout, "");
       assert.match(r.stderr, new RegExp(`--image ${image.replace(/[.]/g, "\\.")}: `));
+    });
+  },
+);
+
+describe(
+  "--resolve-digest with --registry-config against a registry that requires a login",
+  { skip: SKIP_NO_REGISTRY, timeout: 120_000 },
+  () => {
+    let registry: RegistryServer;
+    let image: string;
+    let digest: string;
+    before(async () => {
+      registry = await startRegistry({ users: { alice: "correct horse" } });
+      const client = new RegistryClient({
+        credentials: staticCredentials({
+          [registry.host]: { username: "alice", password: "correct horse" },
+        }),
+      });
+      const repo = `${registry.host}/private/filesystem`;
+      const pushed = await pushImage(client, repo, "2025.7.1", `generate-${Date.now()}`);
+      image = `${repo}:2025.7.1`;
+      digest = pushed.manifest.digest;
+    });
+    after(async () => {
+      await registry?.stop();
+    });
+
+    test("the Docker config's credentials resolve the tag", async () => {
+      const config = join(dir, "docker-config.json");
+      const auth = Buffer.from("alice:correct horse").toString("base64");
+      await writeFile(config, JSON.stringify({ auths: { [registry.host]: { auth } } }));
+      const r = await generate("--image", image, "--resolve-digest", "--registry-config", config);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(kinds(r.stdout)[1]!.image, `${registry.host}/private/filesystem@${digest}`);
+    });
+
+    test("without them the registry's refusal is reported, naming the image (exit 2)", async () => {
+      const r = await generate("--image", image, "--resolve-digest");
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout, "");
+      assert.ok(r.stderr.startsWith(`mcp-warden: --image ${image}: `), r.stderr);
     });
   },
 );
