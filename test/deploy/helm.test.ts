@@ -146,7 +146,7 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
       "resources.requests.cpu=250m",
     ],
     policy: ["policy.network.internetEgress=allow", "policy.rules.image/signed=warn"],
-    "existing namespace": ["namespace.create=false"],
+    "namespace rendered": ["namespace.create=true"],
   };
 
   test("helm lint --strict passes with the default values and with each option set", async () => {
@@ -157,8 +157,10 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
     }
   });
 
-  test("the default values render the kustomize base's objects, CRDs included", async () => {
-    const { objects } = await renderChart([], ["--include-crds"]);
+  test("the default values render the kustomize base's objects, CRDs included (and the Namespace when asked)", async () => {
+    // helm install needs the namespace before the release; `helm template` users may render it.
+    assert.ok(!(await renderChart()).objects.some((o) => o.kind === "Namespace"));
+    const { objects } = await renderChart(["namespace.create=true"], ["--include-crds"]);
     // The one difference: without cert-manager nothing would inject a CA, so there is no
     // cert-manager annotation (the base carries it for deploy/cert-manager).
     assertSameObjects(objects, withoutCaInjection(kustomizeBase()));
@@ -174,7 +176,10 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
   });
 
   test("tls.certManager.enabled renders deploy/cert-manager: Issuer, Certificate, CA injection", async () => {
-    const { objects } = await renderChart(["tls.certManager.enabled=true"]);
+    const { objects } = await renderChart([
+      "tls.certManager.enabled=true",
+      "namespace.create=true",
+    ]);
     assertSameObjects(objects, [
       ...kustomizeBase().filter((o) => o.kind !== "CustomResourceDefinition"),
       ...readObjects("deploy/cert-manager/certificate.yaml"),
@@ -182,7 +187,7 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
   });
 
   test("pullSecrets.enabled renders components/pull-secrets: its RBAC, and pull secrets read", async () => {
-    const { objects } = await renderChart(["pullSecrets.enabled=true"]);
+    const { objects } = await renderChart(["pullSecrets.enabled=true", "namespace.create=true"]);
     assertSameObjects(
       objects,
       withPullSecrets(withoutCaInjection(kustomizeBase())).filter(
@@ -275,8 +280,12 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
     assert.equal(policy.spec.rules["image/signed"], "warn");
     assert.equal(policy.spec.rules["*"], "enforce");
 
-    const existing = (await renderChart(["namespace.create=false"])).objects;
-    assert.ok(!existing.some((o) => o.kind === "Namespace"));
+    const namespace = find(
+      (await renderChart(["namespace.create=true"])).objects,
+      "Namespace",
+      RELEASE_NAMESPACE,
+    );
+    assert.equal(namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
   });
 
   test("an image not pinned by digest is refused when rendering", async () => {
@@ -344,20 +353,12 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
       cluster = await startCluster({ binDir });
       const kc = cluster.kubeConfig();
       objects = KubernetesObjectApi.makeApiClient(kc);
-      // The CRDs are installed for real, as helm installs crds/ before the templates; so are
-      // cert-manager's, for the chart's Certificate and Issuer.
+      // cert-manager's CRDs, for the chart's Certificate and Issuer; mcp-warden's come from the
+      // chart's crds/, installed by `helm install` in the first test.
       const certManager = join(helmBinDir()!, "cert-manager-crds");
-      const crds = [
-        ...(await renderChart([], ["--include-crds"])).objects.filter(
-          (o) => o.kind === "CustomResourceDefinition",
-        ),
-        ...parseObjects(
-          readFileSync(join(certManager, "cert-manager.io_certificates.yaml"), "utf8"),
-        ),
-        ...parseObjects(readFileSync(join(certManager, "cert-manager.io_issuers.yaml"), "utf8")),
-      ];
-      assert.equal(crds.length, 4);
-      for (const crd of crds) await objects.create(crd);
+      for (const file of ["cert-manager.io_certificates.yaml", "cert-manager.io_issuers.yaml"])
+        for (const crd of parseObjects(readFileSync(join(certManager, file), "utf8")))
+          await objects.create(crd);
       // Namespaced objects are only dry-run into namespaces that exist.
       const core = kc.makeApiClient(CoreV1Api);
       for (const name of [RELEASE_NAMESPACE, "security-exceptions", "platform"])
@@ -390,6 +391,59 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
         }
       }
     }
+
+    test("helm install puts the CRDs from crds/ and every object into the cluster; uninstall removes the webhook", async () => {
+      const namespace = "mcp-warden-helm";
+      const args = ["--namespace", namespace, "--kubeconfig", cluster.kubeconfigPath];
+      // As the README says: the namespace first, labelled for the restricted profile.
+      await cluster
+        .kubeConfig()
+        .makeApiClient(CoreV1Api)
+        .createNamespace({
+          body: {
+            metadata: {
+              name: namespace,
+              labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+            },
+          },
+        });
+      const install = await helm(["install", "mcp-warden", ".", ...args]);
+      assert.equal(install.code, 0, `${install.stdout}${install.stderr}`);
+      try {
+        assert.match(install.stdout, /STATUS: deployed/);
+        const rendered = (
+          await helm(["template", "mcp-warden", ".", "--namespace", namespace, "--include-crds"])
+        ).stdout;
+        const expected = parseObjects(rendered);
+        assert.equal(expected.filter((o) => o.kind === "CustomResourceDefinition").length, 2);
+        for (const o of expected) {
+          const live = await objects.read(o);
+          assert.equal(live.metadata?.name, o.metadata.name, key(o));
+        }
+        const policy = await objects.read({
+          apiVersion: "mcp-warden.dev/v1alpha1",
+          kind: "MCPWardenPolicy",
+          metadata: { name: "default" },
+        });
+        assert.deepEqual(
+          (policy as unknown as { spec: unknown }).spec,
+          find(expected, "MCPWardenPolicy", "default").spec,
+        );
+      } finally {
+        // The webhook has no pod to answer here: left in place it would deny, fail-closed, the
+        // ClusterRoleBindings the next test dry-runs.
+        const uninstall = await helm(["uninstall", "mcp-warden", ...args]);
+        assert.equal(uninstall.code, 0, uninstall.stderr);
+      }
+      await assert.rejects(
+        objects.read({
+          apiVersion: "admissionregistration.k8s.io/v1",
+          kind: "ValidatingWebhookConfiguration",
+          metadata: { name: "mcp-warden" },
+        }),
+        /HTTP-Code: 404/,
+      );
+    });
 
     test("every object of every option set is accepted by server-side dry-run", async () => {
       const ca = await makeTestCA();

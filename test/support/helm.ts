@@ -3,8 +3,8 @@
  * deploy/helm/mcp-warden. The same script caches cert-manager's CRDs beside it.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
@@ -44,17 +44,26 @@ export interface HelmResult {
   stderr: string;
 }
 
+let home: string | undefined;
+
 /** Runs helm with the chart's directory as the working directory; never throws on exit status. */
 export async function helm(args: readonly string[]): Promise<HelmResult> {
   const dir = helmBinDir();
   if (dir === undefined) throw new Error(String(SKIP_NO_HELM));
+  // A home of its own: no user configuration or repositories leak in from the machine.
+  home ??= mkdtempSync(join(tmpdir(), "mcp-warden-helm-home-"));
   try {
     const { stdout, stderr } = await run(join(dir, "helm"), [...args], {
       cwd: CHART,
       timeout: 120_000,
       maxBuffer: 16 * 1024 * 1024,
-      // No user configuration or repositories leak in from the machine running the tests.
-      env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", HELM_CACHE_HOME: "/nonexistent" },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        HELM_CACHE_HOME: join(home, "cache"),
+        HELM_CONFIG_HOME: join(home, "config"),
+        HELM_DATA_HOME: join(home, "data"),
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
