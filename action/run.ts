@@ -14,7 +14,7 @@ import {
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/summary.ts";
 import type { RegistryClient } from "../supply-chain/registry/client.ts";
-import { isRegistryError, RegistryError } from "../supply-chain/registry/errors.ts";
+import { isRegistryError, registryErrorAbout } from "../supply-chain/registry/errors.ts";
 import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";
 import { openVulnerabilitySource, readIgnoreFile } from "../supply-chain/evaluate/sources.ts";
 import { ActionError } from "./errors.ts";
@@ -73,15 +73,7 @@ export interface ActionContext {
  * error keeps its code, details and cause (an unreachable registry is not bad input).
  */
 function registryFailure(image: string, e: unknown): WardenError {
-  if (isRegistryError(e))
-    return new RegistryError(e.code, `image ${image}: ${e.message}`, {
-      registry: e.registry,
-      repository: e.repository,
-      operation: e.operation,
-      status: e.status,
-      problems: e.problems,
-      cause: e,
-    });
+  if (isRegistryError(e)) return registryErrorAbout(`image ${image}`, e);
   return new InputError("INPUT_INVALID", `image ${image}: ${errorMessage(e)}`, { cause: e });
 }
 

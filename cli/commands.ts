@@ -253,6 +253,31 @@ exit status: 0, 2 for a rule that does not exist (the closest ones are suggested
       return await runExplain(args, io);
     },
   },
+  {
+    name: "generate",
+    summary: "write the Deployment, ServiceAccount and NetworkPolicies for a server's manifest",
+    usage: `mcp-warden generate --manifest server.json --image REF [--resolve-digest] [--namespace NS]
+                    [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
+                    [--registry-timeout MS]`,
+    description: `Writes the ServiceAccount, Deployment and NetworkPolicies the GitHub Action generates for the
+server's declared permissions: the restricted security context, resource limits from the
+manifest, no service-account token, and a default-deny NetworkPolicy that allows only the
+declared agents and endpoints. The output passes mcp-warden check.
+
+  --manifest FILE             the server's server.json
+  --image REF                 the image, pinned by digest (REF@sha256:...)
+  --resolve-digest            look a tag up in the registry and pin its digest
+  --namespace NS              the namespace of the objects
+  --out DIR                   write DIR/NAME.yaml instead of printing the documents
+
+${REGISTRY_OPTIONS_HELP}
+
+exit status: 0 written, 2 bad input or usage`,
+    run: async (args, io) => {
+      const { runGenerate } = await import("./generate.ts");
+      return await runGenerate(args, io);
+    },
+  },
 ];
 
 export function findCommand(name: string): Command | undefined {

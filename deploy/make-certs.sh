@@ -21,5 +21,8 @@ openssl x509 -req -in "$dir/tls.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAc
 
 kubectl -n "$NAMESPACE" create secret tls mcp-warden-tls --cert="$dir/tls.crt" --key="$dir/tls.key" \
   --dry-run=client -o yaml | kubectl apply -f -
-kubectl patch validatingwebhookconfiguration mcp-warden --type=json -p "[{\"op\":\"add\",\"path\":\"/webhooks/0/clientConfig/caBundle\",\"value\":\"$(base64 -w0 < "$dir/ca.crt")\"}]"
+# Both webhooks (workloads, bindings) call the same Service: each needs the CA, or the API server
+# cannot verify it and, failing closed, denies what that webhook judges.
+ca="$(base64 -w0 < "$dir/ca.crt")"
+kubectl patch validatingwebhookconfiguration mcp-warden --type=json -p "[{\"op\":\"add\",\"path\":\"/webhooks/0/clientConfig/caBundle\",\"value\":\"$ca\"},{\"op\":\"add\",\"path\":\"/webhooks/1/clientConfig/caBundle\",\"value\":\"$ca\"}]"
 echo "mcp-warden TLS installed; label a namespace to enforce: kubectl label ns NAME mcp-warden.dev/enforce=true"

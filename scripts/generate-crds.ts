@@ -1,6 +1,7 @@
-// Renders deploy/crds/*.yaml from the schemas the engine validates with, so a policy file and a
-// policy object in a cluster are held to one schema. `node scripts/generate-crds.ts --write`
-// rewrites the files; a test fails when they differ from what this renders.
+// Renders deploy/crds/*.yaml, and the same files into the Helm chart's crds/, from the schemas the
+// engine validates with, so a policy file and a policy object in a cluster are held to one schema.
+// `node scripts/generate-crds.ts --write` rewrites the files; a test fails when they differ from
+// what this renders.
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { EXCEPTION_KIND, exceptionSpecSchema } from "../policies/workload/exception-schema.ts";
@@ -97,8 +98,11 @@ export function renderCrds(): Record<string, string> {
   };
 }
 
+/** Where the CRDs are written: the kustomize base, and the Helm chart (which installs crds/ first). */
+export const CRD_DIRS = ["deploy/crds", "deploy/helm/mcp-warden/crds"] as const;
+
 if (process.argv.includes("--write")) {
   for (const [name, text] of Object.entries(renderCrds())) {
-    writeFileSync(new URL(`../deploy/crds/${name}`, import.meta.url), text);
+    for (const dir of CRD_DIRS) writeFileSync(new URL(`../${dir}/${name}`, import.meta.url), text);
   }
 }

@@ -57,3 +57,18 @@ export class RegistryError extends errorClass<RegistryErrorCode>("RegistryError"
 export function isRegistryError(err: unknown, code?: RegistryErrorCode): err is RegistryError {
   return err instanceof RegistryError && (code === undefined || err.code === code);
 }
+
+/**
+ * The same failure, its message led by what it was about (`image ghcr.io/acme/crm:1: …`): code,
+ * details and cause kept, so an unreachable registry stays that and is not read as bad input.
+ */
+export function registryErrorAbout(subject: string, e: RegistryError): RegistryError {
+  return new RegistryError(e.code, `${subject}: ${e.message}`, {
+    registry: e.registry,
+    repository: e.repository,
+    operation: e.operation,
+    status: e.status,
+    problems: e.problems,
+    cause: e,
+  });
+}

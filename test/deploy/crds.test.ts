@@ -1,16 +1,25 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { renderCrds } from "../../scripts/generate-crds.ts";
+import { CRD_DIRS, renderCrds } from "../../scripts/generate-crds.ts";
 
-test("deploy/crds/ is what the engine's schemas render (run scripts/generate-crds.ts --write)", () => {
-  for (const [name, text] of Object.entries(renderCrds())) {
-    assert.equal(
-      readFileSync(new URL(`../../deploy/crds/${name}`, import.meta.url), "utf8"),
-      text,
-      name,
+test("deploy/crds/ and the Helm chart's crds/ are what the engine's schemas render (run scripts/generate-crds.ts --write)", () => {
+  assert.deepEqual(CRD_DIRS, ["deploy/crds", "deploy/helm/mcp-warden/crds"]);
+  for (const dir of CRD_DIRS) {
+    const expected = renderCrds();
+    assert.deepEqual(
+      readdirSync(new URL(`../../${dir}`, import.meta.url)).sort(),
+      Object.keys(expected).sort(),
+      dir,
     );
+    for (const [name, text] of Object.entries(expected)) {
+      assert.equal(
+        readFileSync(new URL(`../../${dir}/${name}`, import.meta.url), "utf8"),
+        text,
+        `${dir}/${name}`,
+      );
+    }
   }
 });
 

@@ -1,0 +1,152 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { generateKubernetesManifests } from "../policies/deployment/kubernetes-manifests.ts";
+import { errorMessage, InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
+import { fieldPath } from "../policies/field-path.ts";
+import { parseServerManifest, PERMISSIONS_KEY } from "../policies/evaluation/server-manifest.ts";
+import { isDigestPinned, parseImageReference } from "../policies/workload/image-reference.ts";
+import { isRegistryError, registryErrorAbout } from "../supply-chain/registry/errors.ts";
+import { CliError } from "./errors.ts";
+import { registryAccess } from "./options.ts";
+import { REGISTRY_OPTIONS, registryClient, type RegistryAccess } from "./registry-access.ts";
+
+/**
+ * `mcp-warden generate`: the ServiceAccount, Deployment and NetworkPolicy the GitHub Action
+ * writes (`kubernetes-manifests`), made from a local `server.json` and an image.
+ */
+
+export interface GenerateIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export interface GenerateInputs {
+  manifest: string;
+  image: string;
+  /** Look the tag up in the registry; otherwise the image must already name its digest. */
+  resolveDigest: boolean;
+  namespace?: string;
+  /** Write `<dir>/<name>.yaml` instead of printing the stream. */
+  outDir?: string;
+  registry: RegistryAccess;
+}
+
+export function parseGenerateArgs(args: string[]): GenerateInputs {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      manifest: { type: "string" },
+      image: { type: "string" },
+      "resolve-digest": { type: "boolean", default: false },
+      namespace: { type: "string" },
+      out: { type: "string" },
+      ...REGISTRY_OPTIONS,
+    },
+  });
+  if (positionals.length > 0)
+    throw new CliError("USAGE", `generate takes no positional arguments: ${positionals.join(" ")}`);
+  if (values.manifest === undefined) throw new CliError("USAGE", "generate needs --manifest FILE");
+  if (values.image === undefined) throw new CliError("USAGE", "generate needs --image REF");
+  return {
+    manifest: values.manifest,
+    image: values.image,
+    resolveDigest: values["resolve-digest"],
+    ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
+    ...(values.out === undefined ? {} : { outDir: values.out }),
+    registry: registryAccess(values),
+  };
+}
+
+/** The image as `repository@sha256:…`: given so, or looked up with `--resolve-digest`. */
+async function pinnedImage(inputs: GenerateInputs): Promise<string> {
+  const parsed = parseImageReference(inputs.image);
+  if (!parsed.ok) throw badImage(inputs.image, parsed.error);
+  if (isDigestPinned(parsed.value)) return inputs.image;
+  if (!inputs.resolveDigest)
+    throw badImage(
+      inputs.image,
+      "is not pinned by digest (REF@sha256:<64 hex>); add --resolve-digest to look it up in its registry",
+    );
+  const client = await registryClient(inputs.registry);
+  const descriptor = await client.resolve(parsed.value).catch((e: unknown) => {
+    throw isRegistryError(e) ? registryErrorAbout(`--image ${inputs.image}`, e) : e;
+  });
+  return `${parsed.value.name}@${descriptor.digest}`;
+}
+
+function badImage(image: string, message: string): InputError {
+  return new InputError("INPUT_INVALID", `--image ${image} cannot be deployed`, {
+    problems: [{ path: "--image", message }],
+  });
+}
+
+async function readManifest(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? errorMessage(e);
+    throw new InputError("INPUT_INVALID", `${path}: cannot read the manifest (${code})`);
+  }
+}
+
+/**
+ * The generator names fields of its own input (`permissions.filesystem[0].path`); a user edits
+ * the manifest, so those are named where they are in it (`_meta["dev.mcp-warden/permissions"]…`).
+ */
+function inManifest(p: FieldProblem): FieldProblem {
+  if (p.path === "image") return { path: "--image", message: p.message };
+  if (p.path === "namespace") return { path: "--namespace", message: p.message };
+  if (p.path === "serverName") return { path: "name", message: p.message };
+  if (p.path.startsWith("permissions"))
+    return {
+      path: `${fieldPath("", "_meta", PERMISSIONS_KEY)}${p.path.slice("permissions".length)}`,
+      message: p.message,
+    };
+  return p;
+}
+
+/**
+ * Writes `<dir>/<name>.yaml` through a new file renamed into place: a symbolic link at that path
+ * is replaced, never followed.
+ */
+async function writeInto(dir: string, name: string, yaml: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${name}.yaml`);
+  const temp = join(dir, `.${name}.yaml.${process.pid}.tmp`);
+  await writeFile(temp, yaml, { flag: "wx" });
+  await rename(temp, file);
+  return file;
+}
+
+export async function runGenerate(args: string[], io: GenerateIo): Promise<number> {
+  const inputs = parseGenerateArgs(args);
+  const manifest = parseServerManifest(await readManifest(inputs.manifest), inputs.manifest);
+  const image = await pinnedImage(inputs);
+  let generated;
+  try {
+    generated = generateKubernetesManifests({
+      image,
+      serverName: manifest.name,
+      version: manifest.version,
+      ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
+      ...(inputs.namespace === undefined ? {} : { namespace: inputs.namespace }),
+    });
+  } catch (e) {
+    if (!(e instanceof WardenError)) throw e;
+    throw new InputError("INPUT_INVALID", `${inputs.manifest}: ${e.message}`, {
+      problems: e.problems.map(inManifest),
+      cause: e,
+    });
+  }
+  if (inputs.outDir === undefined) {
+    io.stdout(generated.yaml);
+    return 0;
+  }
+  const name = generated.objects[0]!.metadata.name;
+  const file = await writeInto(inputs.outDir, name, generated.yaml);
+  io.stdout(`wrote ${file} (${generated.objects.map((o) => o.kind).join(", ")} ${name})\n`);
+  return 0;
+}
