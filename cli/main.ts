@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { errorMessage, WardenError } from "../policies/errors.ts";
 import { runCheck, type CheckInputs, type ReportFormat } from "./check.ts";
+import { runClusterCheck } from "./check-cluster.ts";
 import { CliError } from "./errors.ts";
 import { runServe, type ServeEnv } from "./serve.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
@@ -101,6 +102,8 @@ export async function main(io: Io): Promise<number> {
   try {
     switch (command) {
       case "check":
+        // What the cluster runs now: its own module, flags and formats.
+        if (rest.includes("--cluster")) return await runClusterCheck(rest, io);
         return await runCheck(parseCheckArgs(rest), io);
       case undefined:
       case "-h":
