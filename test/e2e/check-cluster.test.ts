@@ -1,11 +1,11 @@
 // `mcp-warden check --cluster` against a real kube-apiserver: what runs now, judged with the
 // cluster's own policy, NetworkPolicies, RBAC and exceptions, and written back as PolicyReports.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { apiRequest } from "../../cluster/api.ts";
 import { runCli } from "../support/cli.ts";
@@ -386,6 +386,54 @@ describe(
             "a namespace without workloads keeps no stale results",
           );
         }
+      },
+    );
+
+    test(
+      "the report writer's ServiceAccount (deploy/components/policy-reports) may do all of it",
+      { skip: crdDir ? false : SKIP_NO_CRDS },
+      async () => {
+        for (const o of [
+          ...readYaml("deploy/rbac.yaml"),
+          ...readYaml("deploy/components/policy-reports/rbac.yaml"),
+        ]) {
+          await objects.create(o);
+        }
+        const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+        const { status } = await core.createNamespacedServiceAccountToken({
+          name: "mcp-warden-reports",
+          namespace: "mcp-warden-system",
+          body: { spec: { audiences: [], expirationSeconds: 600 } },
+        });
+        const kubeconfig = join(mkdtempSync(join(tmpdir(), "reports-")), "kubeconfig");
+        writeFileSync(
+          kubeconfig,
+          JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [
+              {
+                name: "test",
+                cluster: {
+                  server: cluster.server,
+                  "certificate-authority-data": Buffer.from(cluster.caData).toString("base64"),
+                },
+              },
+            ],
+            users: [{ name: "reports", user: { token: status!.token } }],
+            contexts: [{ name: "reports", context: { cluster: "test", user: "reports" } }],
+            "current-context": "reports",
+          }),
+        );
+        const r = await runCli([
+          "check",
+          "--cluster",
+          "--kubeconfig",
+          kubeconfig,
+          "--apply-reports",
+        ]);
+        assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
+        assert.match(r.stderr, /wrote 4 report\(s\)/);
       },
     );
 
