@@ -36,6 +36,15 @@ import {
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
 import type { CheckReport } from "./report.ts";
+import {
+  formatRescanText,
+  openSource,
+  rescanImages,
+  rescanReportResults,
+  type ImageUse,
+  type RescannedImage,
+} from "./rescan.ts";
+import { isRecord } from "../policies/guards.ts";
 
 export type ClusterReportFormat = "text" | "json" | "sarif" | "policyreport";
 const FORMATS: readonly ClusterReportFormat[] = ["text", "json", "sarif", "policyreport"];
@@ -53,6 +62,8 @@ export interface ClusterCheckInputs {
   verifyImages: boolean;
   registry: RegistryAccess;
   applyReports: boolean;
+  /** Match each running image's signed SBOM against today's advisories (`--vulnerability-db`). */
+  rescan: { vulnerabilityDb: string } | undefined;
 }
 
 export interface ClusterCheckIo {
@@ -80,6 +91,8 @@ export function parseClusterCheckArgs(args: string[]): ClusterCheckInputs {
       now: { type: "string" },
       "verify-images": { type: "boolean", default: false },
       "apply-reports": { type: "boolean", default: false },
+      rescan: { type: "boolean", default: false },
+      "vulnerability-db": { type: "string" },
       ...REGISTRY_OPTIONS,
     },
   });
@@ -90,6 +103,8 @@ export function parseClusterCheckArgs(args: string[]): ClusterCheckInputs {
         `${positionals.join(" ")})`,
     );
   }
+  if (values["vulnerability-db"] !== undefined && !values.rescan)
+    throw new CliError("USAGE", "--vulnerability-db is for --rescan");
   if (values.policy !== undefined && values["policy-name"] !== undefined)
     throw new CliError("USAGE", "give either --policy FILE or --policy-name NAME, not both");
   return {
@@ -103,6 +118,7 @@ export function parseClusterCheckArgs(args: string[]): ClusterCheckInputs {
     verifyImages: values["verify-images"],
     registry: registryAccess(values),
     applyReports: values["apply-reports"],
+    rescan: values.rescan ? { vulnerabilityDb: values["vulnerability-db"] ?? "osv" } : undefined,
   };
 }
 
@@ -169,6 +185,8 @@ export interface ClusterCheck {
   /** The namespaces judged: one report each. */
   namespaces: string[];
   ranRules: string[];
+  /** Every image the judged workloads run, with the workloads that run it. */
+  images: Map<string, ImageUse[]>;
 }
 
 /**
@@ -217,6 +235,20 @@ export async function checkCluster(
     document,
     decision: judgeWorkload(workload, { policy, cluster, now: inputs.now, only, evidence }),
   }));
+  const images = new Map<string, ImageUse[]>();
+  for (const { workload } of workloads) {
+    const meta = isRecord(workload.object.metadata) ? workload.object.metadata : {};
+    const use: ImageUse = {
+      namespace: workload.namespace,
+      kind: workload.kind,
+      name: workload.name,
+      apiVersion: typeof workload.object.apiVersion === "string" ? workload.object.apiVersion : "",
+      ...(typeof meta.uid === "string" ? { uid: meta.uid } : {}),
+    };
+    for (const ref of new Set(imageReferences(workload))) {
+      images.set(ref, [...(images.get(ref) ?? []), use]);
+    }
+  }
   const report: CheckReport = {
     policy,
     policySource,
@@ -226,7 +258,12 @@ export async function checkCluster(
     documentOf: (ref: Omit<RelatedLocation, "path">) =>
       liveDocument(undefined, liveName(ref.kind, ref.namespace, ref.name)),
   };
-  return { report, namespaces: [...namespaces].sort(), ranRules: ranRules(policy, only) };
+  return {
+    report,
+    namespaces: [...namespaces].sort(),
+    ranRules: ranRules(policy, only),
+    images,
+  };
 }
 
 /**
@@ -309,16 +346,29 @@ export async function runClusterCheck(args: string[], io: ClusterCheckIo): Promi
   const check = await checkCluster(kc, inputs, io);
   const { report } = check;
   if (report.skipped.length > 0) io.stderr(SKIPPED_NOTE(report.skipped));
+  let rescanned: RescannedImage[] | undefined;
+  if (inputs.rescan) {
+    const source = await openSource(inputs.rescan.vulnerabilityDb);
+    rescanned = await rescanImages(check.images, report.policy, inputs.registry, source);
+  }
+  const extra = rescanned ? rescanReportResults(rescanned, report.policy, inputs.now) : undefined;
   const wantReports = inputs.format === "policyreport" || inputs.applyReports;
   const reports = wantReports
-    ? await reportsToWrite(kc, check, inputs.now, undefined, inputs.applyReports)
+    ? await reportsToWrite(kc, check, inputs.now, extra, inputs.applyReports)
     : undefined;
   if (inputs.format === "policyreport") {
     const objects = reports?.get(REPORT_KINDS[0]) ?? [];
-    io.stdout(objects.map((o) => stringify(o)).join("---\n"));
+    // Results share objects (a timestamp, resources): written out, not as YAML aliases.
+    io.stdout(objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join("---\n"));
+  } else if (inputs.format === "json" && rescanned) {
+    const json = JSON.parse(formatJson(report)) as Record<string, unknown>;
+    io.stdout(`${JSON.stringify({ ...json, rescan: rescanned }, null, 2)}\n`);
   } else {
     const render = { text: formatText, json: formatJson, sarif: formatSarif }[inputs.format];
     io.stdout(render(report));
+    if (rescanned && inputs.format === "text") io.stdout(`\n${formatRescanText(rescanned)}`);
+    if (rescanned && inputs.format === "sarif")
+      io.stderr("note: --rescan results are in the text, json and policyreport formats only\n");
   }
   if (inputs.applyReports && reports) await applyReports(kc, reports, io);
   if (report.problems.length > 0) {

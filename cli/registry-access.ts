@@ -1,3 +1,4 @@
+import type { TrustMaterial } from "@sigstore/verify";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence, type RegistryEvidence } from "../supply-chain/verify/evidence.ts";
 import {
@@ -25,7 +26,10 @@ export const REGISTRY_OPTIONS = {
   "tuf-cache": { type: "string" },
 } as const;
 
-export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
+/** A registry client with the CLI's credentials, and the sigstore trusted root, if any. */
+export async function registryClientFor(
+  access: RegistryAccess,
+): Promise<{ client: RegistryClient; trustedRoot: TrustMaterial | undefined }> {
   const credentials = access.registryConfig
     ? await readRegistryConfig(access.registryConfig)
     : undefined;
@@ -35,6 +39,11 @@ export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvide
     insecure: access.insecureRegistries,
     timeoutMs: access.timeoutMs,
   });
+  return { client, trustedRoot };
+}
+
+export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
+  const { client, trustedRoot } = await registryClientFor(access);
   // `--registry-timeout` is one deadline for each image's whole lookup, not for each call.
   return registryEvidence(() => client, { trustedRoot, lookupTimeoutMs: access.timeoutMs });
 }
