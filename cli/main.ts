@@ -13,6 +13,7 @@ export const USAGE = `usage:
                    [--verify-images [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]]
   mcp-warden check --cluster [--kubeconfig FILE] [--namespace NS]... [--policy FILE | --policy-name NAME] [--rules GLOB[,GLOB...]]
                    [--format text|json|sarif|policyreport] [--apply-reports] [--now ISO8601] [--verify-images [registry options]]
+                   [--rescan [--vulnerability-db osv|URL|PATH] [registry options]]
   mcp-warden verify IMAGE [--policy FILE] [--format text|json] [--now ISO8601]
                    [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]
   mcp-warden serve --tls-cert FILE --tls-key FILE [--port 8443] [--host 0.0.0.0]
@@ -38,7 +39,8 @@ check   judges every workload in the files, directories (recursively) or stdin (
         mcp-warden-system and the policy's exception namespaces, with the cluster's NetworkPolicies,
         RBAC and exceptions, and its MCPWardenPolicy (--policy-name, default "default"; the default
         policy when there is none). --apply-reports writes a PolicyReport (wgpolicyk8s.io/v1alpha2)
-        and a Report (openreports.io/v1alpha1) per namespace.
+        and a Report (openreports.io/v1alpha1) per namespace. --rescan matches each running image's
+        CycloneDX SBOM attestation, signed by a trusted signer, against today's advisories.
 verify  looks an image up in its registry: its signatures and evaluation attestations (referrers,
         the fallback index, cosign's .sig/.att tags), which verified against the policy's trusted
         signers and why others did not, and the policy's image/* rules; exit 0 when none denies.
