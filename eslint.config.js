@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 // Layering (DESIGN.md "Architecture"): cli/ → the edges (action/, webhook/, gateway/) →
-// supply-chain/ → policies/. Built-in rules only, so the check costs no module resolution.
+// supply-chain/ and cluster/ → policies/. Built-in rules only, so the check costs no module resolution.
 
 const EDGES = ["cli", "action", "webhook", "gateway"];
 // Folders nothing in the product imports: entry points, tests, benchmarks, build scripts.
@@ -107,6 +107,14 @@ const layering = [
     {
       regex: into(depth, [...EDGES, ...OUTSIDE]),
       message: "supply-chain/ serves the edges and never imports them.",
+    },
+    EDGE_PACKAGES,
+  ]),
+  // cluster/ is Kubernetes API I/O the edges share (the webhook's watches, check --cluster).
+  ...layer("cluster", (depth) => [
+    {
+      regex: into(depth, [...EDGES, ...OUTSIDE]),
+      message: "cluster/ serves the edges and never imports them.",
     },
     EDGE_PACKAGES,
   ]),

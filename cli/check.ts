@@ -91,7 +91,7 @@ export interface CheckIo {
   stderr: (text: string) => void;
 }
 
-function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
+export function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
   if (!rules) return undefined;
   const globs = rules
     .map((r) => r.trim())
@@ -222,15 +222,15 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
   return { policy, policySource, results, skipped, problems, documentOf: set.documentOf };
 }
 
+/** What stderr says when registry rules were skipped. */
+export const SKIPPED_NOTE = (skipped: readonly string[]): string =>
+  `note: ${skipped.join(", ")} need a registry and were skipped (add --verify-images to check them): an offline pass is not an admission pass\n`;
+
 /** `mcp-warden check`: prints the report and returns the exit status (0 allowed, 1 denied). */
 export async function runCheck(inputs: CheckInputs, io: CheckIo): Promise<number> {
   const report = await check(inputs, io);
   // Before the results, where it is read: after a long report it scrolls by unseen.
-  if (report.skipped.length > 0) {
-    io.stderr(
-      `note: ${report.skipped.join(", ")} need a registry and were skipped (add --verify-images to check them): an offline pass is not an admission pass\n`,
-    );
-  }
+  if (report.skipped.length > 0) io.stderr(SKIPPED_NOTE(report.skipped));
   const render = { text: formatText, json: formatJson, sarif: formatSarif }[inputs.format];
   // With bad documents, the results of the rest are still printed; none is printed when nothing
   // could be judged, so that a bad input alone gives an error and no empty report.

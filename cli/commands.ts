@@ -57,7 +57,10 @@ export const COMMANDS: readonly Command[] = [
     usage: `mcp-warden check [PATH|-]... [--policy FILE] [--exceptions PATH]... [--trust-inputs]
                  [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
                  [--verify-images [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
-                                  [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]]`,
+                                  [--trusted-root FILE | --tuf-mirror URL --tuf-root FILE]]
+mcp-warden check --cluster [--kubeconfig FILE] [--namespace NS]... [--policy FILE | --policy-name NAME]
+                 [--rules GLOB[,GLOB...]] [--format text|json|sarif|policyreport] [--apply-reports]
+                 [--now ISO8601] [--verify-images] [--rescan [--vulnerability-db osv|URL|PATH]]`,
     description: `Judges every workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
 ReplicationController) in the files, directories (read recursively) or stdin (-) against the
 policy, and prints a verdict per workload with what to fix. NetworkPolicy, Role, ClusterRole,
@@ -78,8 +81,27 @@ RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs ar
 
 ${REGISTRY_OPTIONS_HELP}
 
+With --cluster, judges the workloads running now (controllers by their templates; ReplicaSets,
+Jobs and Pods their controllers own through them) in every namespace but kube-system,
+mcp-warden-system and the policy's exception namespaces, with the cluster's NetworkPolicies,
+RBAC, exceptions and MCPWardenPolicy (the default policy when there is none):
+
+  --cluster                   judge what runs in the cluster instead of files
+  --kubeconfig FILE           the cluster (default: $KUBECONFIG, ~/.kube/config or in-cluster)
+  --namespace NS              only this namespace (repeatable)
+  --policy-name NAME          the cluster's MCPWardenPolicy to use (default "default")
+  --format policyreport       also: PolicyReport objects (wgpolicyk8s.io/v1alpha2), as YAML
+  --apply-reports             write a PolicyReport and an openreports.io Report per namespace
+  --rescan                    match each running image's signed CycloneDX SBOM attestation
+                              against today's advisories (no pull, no re-run)
+  --vulnerability-db osv|URL|PATH
+                              the advisories --rescan reads (default: osv)
+
 exit status: 0 every workload allowed, 1 any denied, 2 bad input or usage`,
     run: async (args, io) => {
+      // What the cluster runs now: its own module, flags and formats.
+      const { isClusterCheck, runClusterCheck } = await import("./check-cluster.ts");
+      if (isClusterCheck(args)) return await runClusterCheck(args, io);
       const { parseCheckArgs, runCheck } = await import("./check.ts");
       return await runCheck(parseCheckArgs(args), io);
     },

@@ -16,6 +16,8 @@ export interface SourceDocument {
   index: number;
   line: number;
   object: unknown;
+  /** Read from the API server (`check --cluster`): `source` names it `namespace/kind/name`, no file or line. */
+  live?: boolean;
   /** Line and column of a field path, or of its deepest parent that exists. */
   locate(path: string): SourcePosition | undefined;
 }

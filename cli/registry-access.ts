@@ -1,3 +1,4 @@
+import type { TrustMaterial } from "@sigstore/verify";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence, type RegistryEvidence } from "../supply-chain/verify/evidence.ts";
 import {
@@ -37,9 +38,18 @@ export async function registryClient(access: RegistryAccess): Promise<RegistryCl
   });
 }
 
+/** A registry client with the CLI's credentials, and the sigstore trusted root, if any. */
+export async function registryClientFor(
+  access: RegistryAccess,
+): Promise<{ client: RegistryClient; trustedRoot: TrustMaterial | undefined }> {
+  return {
+    client: await registryClient(access),
+    trustedRoot: await obtainTrustedRoot(access.trustedRoot),
+  };
+}
+
 export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
-  const client = await registryClient(access);
-  const trustedRoot = await obtainTrustedRoot(access.trustedRoot);
+  const { client, trustedRoot } = await registryClientFor(access);
   // `--registry-timeout` is one deadline for each image's whole lookup, not for each call.
   return registryEvidence(() => client, { trustedRoot, lookupTimeoutMs: access.timeoutMs });
 }

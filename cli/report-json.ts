@@ -7,7 +7,7 @@ export function formatJson(report: CheckReport): string {
     namespace: r.namespace,
     name: r.name,
     source: r.document.source,
-    line: r.document.line,
+    ...(r.document.live ? {} : { line: r.document.line }),
     allowed: r.decision.allowed,
     findings: r.decision.findings.map((f) => ({
       rule: f.rule,
@@ -22,7 +22,8 @@ export function formatJson(report: CheckReport): string {
                 kind: rel.kind,
                 ...(rel.namespace !== undefined ? { namespace: rel.namespace } : {}),
                 name: rel.name,
-                ...(doc
+                ...(doc?.live ? { source: doc.source } : {}),
+                ...(doc && !doc.live
                   ? { source: doc.source, line: doc.locate(rel.path)?.line ?? doc.line }
                   : {}),
                 path: rel.path,

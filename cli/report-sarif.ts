@@ -2,6 +2,7 @@ import type { Location, Log, Result, ReportingDescriptor } from "sarif";
 import pkg from "../package.json" with { type: "json" };
 import { CATALOGUE } from "../policies/workload/catalogue.ts";
 import type { DecidedFinding } from "../policies/workload/engine.ts";
+import type { SourceDocument } from "./documents.ts";
 import type { CheckReport, WorkloadResult } from "./report.ts";
 
 const LEVEL: Record<DecidedFinding["action"], Result.level> = {
@@ -16,6 +17,11 @@ function artifactUri(source: string): string | undefined {
   return encodeURI(source.replaceAll("\\", "/").replace(/^\.\//, ""));
 }
 
+/** A file under the directory mcp-warden ran in; an object in a cluster is named as it is. */
+function artifactLocation(uri: string, doc: SourceDocument): { uri: string; uriBaseId?: string } {
+  return doc.live ? { uri } : { uri, uriBaseId: "SRCROOT" };
+}
+
 /** The binding and role behind a finding, each at its file and line when it was among the inputs. */
 function relatedLocations(report: CheckReport, f: DecidedFinding): Location[] {
   return (f.related ?? []).map((rel, id) => {
@@ -28,7 +34,7 @@ function relatedLocations(report: CheckReport, f: DecidedFinding): Location[] {
       ...(doc && uri
         ? {
             physicalLocation: {
-              artifactLocation: { uri, uriBaseId: "SRCROOT" },
+              artifactLocation: artifactLocation(uri, doc),
               ...(pos ? { region: { startLine: pos.line, startColumn: pos.column } } : {}),
             },
           }
@@ -61,7 +67,7 @@ function result(
         ...(uri
           ? {
               physicalLocation: {
-                artifactLocation: { uri, uriBaseId: "SRCROOT" },
+                artifactLocation: artifactLocation(uri, r.document),
                 ...(pos ? { region: { startLine: pos.line, startColumn: pos.column } } : {}),
               },
             }

@@ -15,7 +15,7 @@ function findingLines(f: DecidedFinding): string[] {
 
 function block(r: WorkloadResult): string[] {
   const mark = r.decision.allowed ? "PASS" : "FAIL";
-  const where = `${r.document.source}:${r.document.line}`;
+  const where = r.document.live ? r.document.source : `${r.document.source}:${r.document.line}`;
   return [
     `${mark} ${r.kind} ${r.namespace}/${r.name}  (${where})`,
     ...r.decision.findings.flatMap(findingLines),

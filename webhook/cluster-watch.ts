@@ -1,5 +1,4 @@
 import {
-  ApiException,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
@@ -7,30 +6,23 @@ import {
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { describeApiError as describe, withKind } from "../cluster/api.ts";
+import {
+  ENFORCE_LABEL,
+  NEVER_JUDGED,
+  parseState,
+  RBAC_RESOURCES,
+  type RawState,
+} from "../cluster/state.ts";
 import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
-import { WardenError } from "../policies/errors.ts";
-import { parseException, type Exception } from "../policies/workload/exception-schema.ts";
-import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
-import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
 import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
-import { parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
+import type { RbacObject } from "../policies/workload/rbac.ts";
 import type { StateSnapshot, StateSource } from "./state.ts";
 import { WatchedResource } from "./watched-resource.ts";
 
 const GROUP = "mcp-warden.dev";
 const VERSION = "v1alpha1";
 const RBAC_GROUP = "rbac.authorization.k8s.io";
-/** The opt-in of deploy/webhook.yaml's namespaceSelector, and the namespaces it never judges. */
-const ENFORCE_LABEL = "mcp-warden.dev/enforce";
-const NEVER_JUDGED = new Set(["kube-system", "mcp-warden-system"]);
-
-/** The RBAC kinds the rbac/* rules resolve a ServiceAccount's rights through, by plural. */
-const RBAC_RESOURCES = [
-  ["roles", "Role"],
-  ["clusterroles", "ClusterRole"],
-  ["rolebindings", "RoleBinding"],
-  ["clusterrolebindings", "ClusterRoleBinding"],
-] as const;
 
 export interface ClusterWatchOptions {
   kubeConfig: KubeConfig;
@@ -42,30 +34,6 @@ export interface ClusterWatchOptions {
   logger: Logger;
   /** The webhook's clock, which stamps when a watch started failing; the system clock if unset. */
   now?: (() => Date) | undefined;
-}
-
-/** Items of a list response carry no apiVersion and kind (watch events do): restore them. */
-function withKind(o: KubernetesObject, apiVersion: string, kind: string): KubernetesObject {
-  return { ...o, apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? kind };
-}
-
-/** A short reason: API errors carry the whole response (headers too) in their message. */
-function describe(err: unknown): string {
-  if (err instanceof ApiException) {
-    const body: unknown = err.body;
-    let message = typeof body === "string" ? body : "";
-    try {
-      const parsed = JSON.parse(message) as { message?: unknown };
-      if (typeof parsed.message === "string") message = parsed.message;
-    } catch {
-      // plain text body
-    }
-    return `HTTP ${err.code}${message ? `: ${message.trim()}` : ""}`;
-  }
-  if (err instanceof WardenError)
-    return `${err.message}: ${err.problems.map((p) => `${p.path} ${p.message}`).join("; ")}`;
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 /**
@@ -291,52 +259,25 @@ export class ClusterWatch implements StateSource {
   }
 
   private buildClusterState(): ClusterState {
-    const networkPolicies: NetworkPolicy[] = [];
-    this.invalidNetworkPolicy = undefined;
-    for (const o of this.networkPolicies.list()) {
-      try {
-        networkPolicies.push(
-          parseNetworkPolicy(withKind(o, "networking.k8s.io/v1", "NetworkPolicy")),
-        );
-      } catch (err) {
-        // Skipping it could hide a policy that opens pods: deny network rules instead.
-        this.invalidNetworkPolicy = `NetworkPolicy ${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""} cannot be read: ${describe(err)}`;
-        this.opts.logger.error({ err: this.invalidNetworkPolicy }, "unreadable NetworkPolicy");
-      }
-    }
-    const exceptions: Exception[] = [];
-    for (const w of this.exceptionWatches.values()) {
-      for (const o of w.list()) {
-        try {
-          exceptions.push(parseException(withKind(o, `${GROUP}/${VERSION}`, "MCPWardenException")));
-        } catch (err) {
-          // An unreadable exception grants nothing; the workload asking for it is told it is missing.
-          this.opts.logger.error(
-            {
-              exception: `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`,
-              err: describe(err),
-            },
-            "invalid MCPWardenException ignored",
-          );
-        }
-      }
-    }
-    const rbac: RbacObject[] = [];
-    this.invalidRbac = undefined;
-    for (const [kind, w] of this.rbacWatches) {
-      for (const o of w.list()) {
-        try {
-          rbac.push(parseRbacObject(withKind(o, `${RBAC_GROUP}/v1`, kind)));
-        } catch (err) {
-          // The API server admitted it, so this is our misreading: a skipped binding could hide a
-          // grant, so the rbac rules deny and say why.
-          const ns = o.metadata?.namespace;
-          this.invalidRbac = `${kind} ${ns ? `${ns}/` : ""}${o.metadata?.name ?? ""} cannot be read: ${describe(err)}`;
-          this.opts.logger.error({ err: this.invalidRbac }, "unreadable RBAC object");
-        }
-      }
-    }
-    this.rbac = rbac;
-    return createClusterState({ networkPolicies, exceptions, rbac });
+    const raw: RawState = {
+      networkPolicies: this.networkPolicies.list(),
+      rbac: this.rbacWatches.map(([kind, w]) => [kind, w.list()] as const),
+      exceptions: [...this.exceptionWatches.values()].flatMap((w) => w.list()),
+    };
+    const parsed = parseState(raw);
+    for (const err of parsed.invalidNetworkPolicies)
+      this.opts.logger.error({ err }, "unreadable NetworkPolicy");
+    for (const err of parsed.invalidExceptions)
+      this.opts.logger.error({ err }, "invalid MCPWardenException ignored");
+    for (const err of parsed.invalidRbac) this.opts.logger.error({ err }, "unreadable RBAC object");
+    // Unreadable objects make their rules deny and say why (see parseState).
+    this.invalidNetworkPolicy = parsed.invalidNetworkPolicies.join("; ") || undefined;
+    this.invalidRbac = parsed.invalidRbac.join("; ") || undefined;
+    this.rbac = parsed.rbac;
+    return createClusterState({
+      networkPolicies: parsed.networkPolicies,
+      exceptions: parsed.exceptions,
+      rbac: parsed.rbac,
+    });
   }
 }

@@ -251,30 +251,14 @@ function toFacts(digest: string, candidates: Candidate[]): ImageFacts {
   return facts;
 }
 
-/**
- * Everything the registry holds about one image, verified against the trusted keys and keyless
- * identities: sigstore bundles among its referrers (or in the fallback index) and cosign's legacy
- * `.sig`/`.att` tags (key-based, or keyless with the certificate and Rekor bundle annotations).
- *
- * Never throws: whatever the registry answers, a failed lookup is a fact (`lookupError`) that
- * denies. The three sources are read independently, so a broken one cannot hide valid evidence
- * in another (`lookupError` then says what failed, next to what verified). The whole lookup
- * runs under one deadline and within the counts and sizes of LIMITS.
- */
-export async function gatherImageFacts(
+/** Every signed thing found next to one image, checked; or why the image could not be resolved. */
+async function collect(
   client: RegistryClient,
   reference: string,
   opts: GatherOptions,
-): Promise<ImageFacts> {
-  const empty = (lookupError: string): ImageFacts => ({
-    lookupError,
-    verifiedSignatures: [],
-    rejectedSignatures: [],
-    verifiedEvaluations: [],
-    rejectedEvaluations: [],
-  });
+): Promise<{ error: string } | { digest: string; candidates: Candidate[]; lookupError?: string }> {
   const parsed = parseImageReference(reference);
-  if (!parsed.ok) return empty(`invalid image reference: ${quotable(parsed.error)}`);
+  if (!parsed.ok) return { error: `invalid image reference: ${quotable(parsed.error)}` };
   const repo = { registry: parsed.value.registry, repository: parsed.value.repository };
   const deadline = AbortSignal.timeout(opts.timeoutMs ?? LIMITS.lookupTimeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
@@ -284,11 +268,11 @@ export async function gatherImageFacts(
     digest = parsed.value.digest ?? resolved.digest;
     // Signatures and evaluations name images by SHA-256.
     if (!digest.startsWith("sha256:"))
-      return empty(
-        `the registry resolved ${quotable(reference)} to ${quotable(digest)}, not a sha256 digest`,
-      );
+      return {
+        error: `the registry resolved ${quotable(reference)} to ${quotable(digest)}, not a sha256 digest`,
+      };
   } catch (err) {
-    return empty(message(err));
+    return { error: message(err) };
   }
   const l: Lookup = {
     client,
@@ -319,8 +303,73 @@ export async function gatherImageFacts(
       : `the lookup's ${opts.timeoutMs ?? LIMITS.lookupTimeoutMs} ms deadline passed`;
     if (!failures.includes(m)) failures.push(m);
   }
-  const facts = toFacts(digest, candidates);
-  if (failures.length > 0)
-    facts.lookupError = quotable(failures.join("; "), 2 * LIMITS.maxReasonChars);
+  return failures.length > 0
+    ? {
+        digest,
+        candidates,
+        lookupError: quotable(failures.join("; "), 2 * LIMITS.maxReasonChars),
+      }
+    : { digest, candidates };
+}
+
+/**
+ * Everything the registry holds about one image, verified against the trusted keys and keyless
+ * identities: sigstore bundles among its referrers (or in the fallback index) and cosign's legacy
+ * `.sig`/`.att` tags (key-based, or keyless with the certificate and Rekor bundle annotations).
+ *
+ * Never throws: whatever the registry answers, a failed lookup is a fact (`lookupError`) that
+ * denies. The three sources are read independently, so a broken one cannot hide valid evidence
+ * in another (`lookupError` then says what failed, next to what verified). The whole lookup
+ * runs under one deadline and within the counts and sizes of LIMITS.
+ */
+export async function gatherImageFacts(
+  client: RegistryClient,
+  reference: string,
+  opts: GatherOptions,
+): Promise<ImageFacts> {
+  const found = await collect(client, reference, opts);
+  if ("error" in found)
+    return {
+      lookupError: found.error,
+      verifiedSignatures: [],
+      rejectedSignatures: [],
+      verifiedEvaluations: [],
+      rejectedEvaluations: [],
+    };
+  const facts = toFacts(found.digest, found.candidates);
+  if (found.lookupError !== undefined) facts.lookupError = found.lookupError;
   return facts;
+}
+
+/** The verified attestations of one predicate type attached to an image, found as above. */
+export interface ImageAttestations {
+  digest?: string;
+  /** Statements signed by a trusted signer about this digest, as signed. */
+  verified: { signer: string; statement: unknown }[];
+  /** Why the lookup failed, wholly or in part. */
+  lookupError?: string;
+}
+
+/**
+ * The attestations of `predicateType` (an SBOM, ...) next to an image that verify against the
+ * trusted keys and identities, found where {@link gatherImageFacts} looks. Never throws.
+ */
+export async function gatherAttestations(
+  client: RegistryClient,
+  reference: string,
+  predicateType: string,
+  opts: GatherOptions,
+): Promise<ImageAttestations> {
+  const found = await collect(client, reference, opts);
+  if ("error" in found) return { verified: [], lookupError: found.error };
+  const verified = found.candidates.flatMap(({ check }) =>
+    check.ok && check.statement.predicateType === predicateType
+      ? [{ signer: check.statement.signer, statement: check.statement.raw }]
+      : [],
+  );
+  return {
+    digest: found.digest,
+    verified,
+    ...(found.lookupError !== undefined ? { lookupError: found.lookupError } : {}),
+  };
 }

@@ -57,6 +57,32 @@ test("reading pull secrets is an opt-in component, and its Secret access is repo
   );
 });
 
+test("the opt-in report writer passes the default policy and may not read Secrets", async () => {
+  const component = read("deploy/components/policy-reports/kustomization.yaml");
+  assert.match(component, /kind: Component/);
+  const r = await runCli([
+    "check",
+    ...applied(),
+    "deploy/components/policy-reports/rbac.yaml",
+    "deploy/components/policy-reports/cronjob.yaml",
+    "--policy",
+    "policies/default.yaml",
+    "--format",
+    "json",
+  ]);
+  assert.equal(r.code, 0, r.stdout);
+  const { results } = JSON.parse(r.stdout) as {
+    results: { kind: string; name: string; allowed: boolean; findings: unknown[] }[];
+  };
+  assert.deepEqual(
+    results.map((x) => [x.kind, x.name, x.allowed, x.findings.length]),
+    [
+      ["Deployment", "mcp-warden", true, 0],
+      ["CronJob", "mcp-warden-reports", true, 0],
+    ],
+  );
+});
+
 test("the policy installed in the cluster is the default policy", () => {
   assert.equal(read("deploy/policy.yaml"), read("policies/default.yaml"));
 });

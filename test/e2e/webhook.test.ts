@@ -1,6 +1,6 @@
 // The admission webhook against a real kube-apiserver: `mcp-warden serve` runs as its own process,
 // registered with the configuration shipped in deploy/webhook.yaml (pointed at 127.0.0.1).
-import { readYaml, registerWebhook } from "./support/manifests.ts";
+import { deployment, readYaml, registerWebhook, withoutLimits } from "./support/manifests.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
@@ -58,26 +58,6 @@ function pod(
   } as KubernetesObject;
 }
 
-function deployment(
-  namespace: string,
-  name: string,
-  spec: Record<string, unknown>,
-  annotations?: Record<string, string>,
-): KubernetesObject {
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace },
-    spec: {
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name }, ...(annotations ? { annotations } : {}) },
-        spec,
-      },
-    },
-  } as KubernetesObject;
-}
-
 function isolation(namespace: string): KubernetesObject {
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -89,12 +69,6 @@ function isolation(namespace: string): KubernetesObject {
       egress: [{ to: [{ ipBlock: { cidr: "10.1.0.0/16" } }] }],
     },
   } as KubernetesObject;
-}
-
-function withoutLimits(): Record<string, unknown> {
-  const spec = compliantPodSpec();
-  for (const c of spec.containers as Record<string, unknown>[]) delete c.resources;
-  return spec;
 }
 
 describe(

@@ -121,6 +121,24 @@ test("supply-chain/ imports no edge, and neither @actions/* nor fastify", async 
   );
 });
 
+test("cluster/ imports no edge, and neither @actions/* nor fastify; the edges share it", async () => {
+  for (const edge of ["cli/check.ts", "webhook/app.ts", "action/run.ts", "gateway/proxy.ts"]) {
+    await assertRejected(`cluster/probe.ts`, `import "../${edge}";\n`, "no-restricted-imports");
+  }
+  await assertRejected(`cluster/probe.ts`, `import "fastify";\n`, "no-restricted-imports");
+  await assertRejected(
+    `cluster/probe.ts`,
+    `import "../test/support/cli.ts";\n`,
+    "no-restricted-imports",
+  );
+  await assertAllowed(
+    `cluster/probe.ts`,
+    `import "../policies/workload/policy.ts";\nimport "@kubernetes/client-node";\nimport "node:https";\n`,
+  );
+  await assertAllowed(`webhook/probe.ts`, `import "../cluster/state.ts";\n`);
+  await assertAllowed(`cli/probe.ts`, `import "../cluster/api.ts";\n`);
+});
+
 test("the edges do not import each other or cli/", async () => {
   const cases: [string, string][] = [
     ["webhook/probe.ts", "../action/run.ts"],
