@@ -66,7 +66,7 @@ function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined {
   return globs;
 }
 
-async function choosePolicy(
+export async function choosePolicy(
   policyFile: string | undefined,
   inlinePolicies: SourceDocument[],
 ): Promise<{ policy: CompiledPolicy; source: string }> {
@@ -87,7 +87,7 @@ async function choosePolicy(
  * Reads the trusted exceptions of `--exceptions`: every document must be an MCPWardenException.
  * @throws InputError INPUT_INVALID / DOCUMENT_INVALID naming every bad file and document
  */
-async function loadTrustedExceptions(
+export async function loadTrustedExceptions(
   paths: readonly string[],
   stdin: AsyncIterable<Uint8Array>,
 ): Promise<Exception[]> {

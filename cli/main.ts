@@ -6,6 +6,7 @@ import { runServe, type ServeEnv } from "./serve.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { oneOf, parseNow, registryAccess } from "./options.ts";
 import { runVerify } from "./verify.ts";
+import { parseFixArgs, runFix } from "./fix.ts";
 
 export const USAGE = `usage:
   mcp-warden check [PATH|-]... [--policy FILE] [--exceptions PATH]... [--trust-inputs] [--rules GLOB[,GLOB...]] [--format text|json|sarif] [--now ISO8601]
@@ -21,6 +22,8 @@ export const USAGE = `usage:
                    [--format text|json|sarif] [--now ISO8601] [--write-manifest]
                    [--image REF [--platform os/arch[/variant]] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
                    [--vulnerability-db-warn-age 7d] [--vulnerability-db-max-age DURATION]
+  mcp-warden fix PATH... [--out DIR | --in-place] [--resolve-digests] [--format text|json] [--policy FILE] [--exceptions PATH]...
+                   [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--registry-timeout MS]
   mcp-warden db download DIR [--ecosystem NAME]... [--base-url URL]
   mcp-warden --help
 
@@ -40,6 +43,11 @@ evaluate runs the GitHub Action's evaluation of an MCP server release locally: t
         when the verdict passes at --min-trust-level or above. --write-manifest writes the tools,
         prompts, resource templates and instructions the server exposes, pinned, and a permissions
         skeleton into the manifest's _meta, says what changed, and evaluates it.
+fix     writes corrected copies of the workloads (restricted security context, read-only root
+        with an emptyDir for /tmp, no API token, placeholder resources, digests with
+        --resolve-digests, a default-deny NetworkPolicy), checks them again and lists what needs a
+        person's decision (stderr, or JSON on stdout). One input without --out/--in-place: the
+        YAML on stdout. Exit 0 when the output passes check with nothing to decide, 1 otherwise.
 db      download DIR fetches OSV's per-ecosystem exports into DIR, the offline database that
         --vulnerability-db DIR reads (resumed when interrupted, checked before it replaces a copy).
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
@@ -110,6 +118,8 @@ export async function main(io: Io): Promise<number> {
         return command === undefined ? 2 : 0;
       case "serve":
         return await runServe(rest, io);
+      case "fix":
+        return await runFix(parseFixArgs(rest), io);
       case "verify":
         return await runVerify(rest, io);
       case "evaluate": {
