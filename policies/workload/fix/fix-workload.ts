@@ -215,6 +215,35 @@ function quantity(value: unknown): string | number | undefined {
   return typeof value === "string" && value !== "" && value !== "0" ? value : undefined;
 }
 
+const UNITS: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** A Kubernetes quantity as a number (`500m` → 0.5, `1Gi` → 2^30); undefined if unusual. */
+function amount(q: string | number): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([a-zA-Z]*)$/.exec(String(q));
+  const unit = m?.[2] !== undefined ? UNITS[m[2]] : undefined;
+  return m?.[1] === undefined || unit === undefined ? undefined : Number(m[1]) * unit;
+}
+
+/** The default, or the request when that is larger (or cannot be compared). */
+function atLeast(request: string | number | undefined, fallback: string): string | number {
+  if (request === undefined) return fallback;
+  const r = amount(request);
+  const f = amount(fallback);
+  return r === undefined || f === undefined || r > f ? request : fallback;
+}
+
 const resourceLimits: Fixer = (fix, findings) => {
   for (const f of findings) {
     const ref = fix.containerAt(f.path);
@@ -223,9 +252,9 @@ const resourceLimits: Fixer = (fix, findings) => {
       fix.leave(f);
       continue;
     }
-    // A limit below the request is rejected by the API server: start from the request.
+    // A limit below the request is rejected by the API server: never go under the request.
     const request = quantity(ref.container.resources?.requests?.[resource]);
-    const value = request ?? DEFAULT_RESOURCES[resource];
+    const value = atLeast(request, DEFAULT_RESOURCES[resource]);
     fix.setOrLeave(f, f.path, value, PLACEHOLDER);
     if (request === undefined)
       fix.set(fieldPath(ref.path, "resources", "requests", resource), value, PLACEHOLDER);

@@ -26,15 +26,20 @@ export function ensureMap(doc: Document, path: YamlPath): YAMLMap | undefined {
     if (!isMap(node)) return undefined;
     let child: unknown = node.get(segment, true);
     if (child === undefined || isNullScalar(child)) {
+      unflowEmpty(node);
       child = new YAMLMap();
       node.set(doc.createNode(segment), child);
     }
     node = child;
   }
   if (!isMap(node)) return undefined;
-  // `resources: {}` gets fields: write them as a block, as the rest of the document is.
-  if (node.flow && node.items.length === 0) node.flow = false;
+  unflowEmpty(node);
   return node;
+}
+
+/** `resources: {}` that gets fields is written as a block, as the rest of the document is. */
+function unflowEmpty(node: YAMLMap): void {
+  if (node.flow === true && node.items.length === 0) node.flow = false;
 }
 
 /** Sets the field at `path` (its parent mappings created), with a line comment when given. */
