@@ -58,7 +58,7 @@ export function renderFile(
     const serialised = doc.toString({
       lineWidth: 0,
       indentSeq: !flushSequences(original),
-      flowCollectionPadding: false,
+      flowCollectionPadding: /[[{] [^\s\]}]/.test(original),
     });
     // The blank lines after the document belong to the layout of the file: keep them.
     const trailing = /\n*$/.exec(original)?.[0] ?? "";

@@ -1,4 +1,13 @@
-import { isMap, isScalar, isSeq, type Document, type Node, YAMLMap, YAMLSeq } from "yaml";
+import {
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type Node,
+  YAMLMap,
+  YAMLSeq,
+} from "yaml";
 
 /**
  * Edits of a parsed `yaml` Document in place, so the comments and layout of everything not
@@ -14,39 +23,57 @@ function isNullScalar(node: unknown): boolean {
   return isScalar(node) && (node.value === null || node.value === undefined);
 }
 
-/** The collection at `path`; mappings are created (block style) where the path ends early. */
-export function ensureMap(doc: Document, path: YamlPath): YAMLMap | undefined {
+/**
+ * The mappings from the document's root down to `path`, created where the path ends early;
+ * undefined when something else than a mapping (or a sequence, at a number) is in the way.
+ */
+function mapsAlong(doc: Document, path: YamlPath): Node[] | undefined {
   let node: unknown = doc.contents;
+  const along: Node[] = [];
   for (const segment of path) {
     if (typeof segment === "number") {
       if (!isSeq(node)) return undefined;
+      along.push(node);
       node = node.items[segment];
       continue;
     }
     if (!isMap(node)) return undefined;
+    along.push(node);
     let child: unknown = node.get(segment, true);
     if (child === undefined || isNullScalar(child)) {
-      unflowEmpty(node);
       child = new YAMLMap();
       node.set(doc.createNode(segment), child);
     }
     node = child;
   }
   if (!isMap(node)) return undefined;
-  unflowEmpty(node);
-  return node;
+  along.push(node);
+  return along;
 }
 
-/** `resources: {}` that gets fields is written as a block, as the rest of the document is. */
-function unflowEmpty(node: YAMLMap): void {
-  if (node.flow === true && node.items.length === 0) node.flow = false;
+/** Collections written as blocks from here on, because a comment inside `{ … }` ends the line. */
+function asBlocks(nodes: readonly Node[]): void {
+  for (const n of nodes) if (isCollection(n) && n.flow === true) n.flow = false;
 }
 
-/** Sets the field at `path` (its parent mappings created), with a line comment when given. */
+/**
+ * Sets the field at `path` (its parent mappings created), with a line comment when given. A
+ * scalar already there keeps its node, and so its comment.
+ */
 export function setField(doc: Document, path: YamlPath, value: unknown, comment?: string): boolean {
-  const parent = ensureMap(doc, path.slice(0, -1));
   const key = path[path.length - 1];
-  if (parent === undefined || typeof key !== "string") return false;
+  if (typeof key !== "string") return false;
+  const along = mapsAlong(doc, path.slice(0, -1));
+  const parent = along?.at(-1);
+  if (along === undefined || !isMap(parent)) return false;
+  const existing: unknown = parent.get(key, true);
+  // A comment inside `{ … }` would end the line: a commented field is written in a block.
+  if (comment !== undefined) asBlocks(along);
+  if (isScalar(existing) && (typeof value !== "object" || value === null)) {
+    existing.value = value;
+    if (comment !== undefined) existing.comment = ` ${comment}`;
+    return true;
+  }
   const node = doc.createNode(value) as Node;
   if (comment !== undefined) node.comment = ` ${comment}`;
   parent.set(doc.createNode(key), node);
@@ -55,9 +82,11 @@ export function setField(doc: Document, path: YamlPath, value: unknown, comment?
 
 /** The sequence at `path`, created (block style) when missing; undefined when something else. */
 export function ensureSeq(doc: Document, path: YamlPath): YAMLSeq | undefined {
-  const parent = ensureMap(doc, path.slice(0, -1));
   const key = path[path.length - 1];
-  if (parent === undefined || typeof key !== "string") return undefined;
+  if (typeof key !== "string") return undefined;
+  const along = mapsAlong(doc, path.slice(0, -1));
+  const parent = along?.at(-1);
+  if (along === undefined || !isMap(parent)) return undefined;
   const existing: unknown = parent.get(key, true);
   if (existing !== undefined && !isNullScalar(existing))
     return isSeq(existing) ? existing : undefined;
@@ -76,8 +105,11 @@ export function appendItem(
   const seq = ensureSeq(doc, path);
   if (seq === undefined) return false;
   const node = doc.createNode(value) as Node;
-  if (comment !== undefined) node.commentBefore = ` ${comment}`;
-  // Block items in a flow sequence would be written inline: keep the sequence's own style.
+  if (comment !== undefined) {
+    node.commentBefore = ` ${comment}`;
+    const along = mapsAlong(doc, path.slice(0, -1));
+    if (along !== undefined) asBlocks([...along, seq]);
+  }
   seq.items.push(node);
   return true;
 }
