@@ -271,6 +271,11 @@ export async function fix(inputs: FixInputs, io: FixIo, now: Date): Promise<FixR
         decisions.push({ file: f.file, document: i + 1, path: c.path, what: c.what, rules: [] });
     });
   }
+  // Grouped by file and document, as a person reads them; within one, fixes before marks.
+  const order = new Map(fixed.map((f, i) => [f.file, i]));
+  decisions.sort(
+    (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.document - b.document,
+  );
   const recheck = judge(
     fixed.map((f) => ({ source: f.file, text: f.text })),
     policy,
