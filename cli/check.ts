@@ -6,7 +6,7 @@ import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/
 import {
   describeDocument,
   parseDocuments,
-  readDocuments,
+  readAllDocuments,
   type SourceDocument,
 } from "./documents.ts";
 import { CliError } from "./errors.ts";
@@ -142,13 +142,7 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     ...(inputs.policyFile !== undefined ? [inputs.policyFile] : []),
   ];
   const texts = await readInputFiles(inputs.paths, io.stdin, exclude);
-  const documents: SourceDocument[] = [];
-  const problems: FieldProblem[] = [];
-  for (const t of texts) {
-    const read = readDocuments(t.source, t.text);
-    documents.push(...read.documents);
-    problems.push(...read.problems);
-  }
+  const { documents, problems } = readAllDocuments(texts);
   const set = buildManifestSet(documents, { trustInputs: inputs.trustInputs, trustedExceptions });
   for (const doc of set.untrusted) {
     const kind = isRecord(doc.object) ? String(doc.object.kind) : "";

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
+import { InputError, WardenError } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import { judgeWorkload, type DecidedFinding } from "../policies/workload/engine.ts";
 import type { Exception } from "../policies/workload/exception-schema.ts";
@@ -14,16 +14,14 @@ import {
 import { markedChoices } from "../policies/workload/fix/markers.ts";
 import { isDigestPinned, parseImageReference } from "../policies/workload/image-reference.ts";
 import type { CompiledPolicy } from "../policies/workload/policy.ts";
-import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { choosePolicy, loadTrustedExceptions } from "./check.ts";
-import { describeDocument, readDocuments, type SourceDocument } from "./documents.ts";
+import { describeDocument, readAllDocuments, type SourceDocument } from "./documents.ts";
 import { CliError } from "./errors.ts";
 import { editableFile, objectRoot, renderFile } from "./fix-yaml.ts";
 import { readInputFiles, type InputText } from "./input-files.ts";
 import { buildManifestSet, type ManifestSet } from "./manifest-set.ts";
 import { oneOf, registryAccess } from "./options.ts";
-import type { RegistryAccess } from "./registry-access.ts";
-import { readRegistryConfig } from "./registry-config.ts";
+import { registryClient, type RegistryAccess } from "./registry-access.ts";
 
 export interface FixInputs {
   paths: string[];
@@ -143,13 +141,7 @@ function judge(
   exceptions: readonly Exception[],
   now: Date,
 ): Judged {
-  const documents: SourceDocument[] = [];
-  const problems: FieldProblem[] = [];
-  for (const t of texts) {
-    const read = readDocuments(t.source, t.text);
-    documents.push(...read.documents);
-    problems.push(...read.problems);
-  }
+  const { documents, problems } = readAllDocuments(texts);
   const set = buildManifestSet(documents, { trustInputs: false, trustedExceptions: exceptions });
   problems.push(...set.problems);
   if (problems.length > 0)
@@ -168,14 +160,7 @@ async function lookUpDigests(
   references: readonly string[],
   access: RegistryAccess,
 ): Promise<Map<string, DigestLookup>> {
-  const credentials = access.registryConfig
-    ? await readRegistryConfig(access.registryConfig)
-    : undefined;
-  const client = new RegistryClient({
-    credentials,
-    insecure: access.insecureRegistries,
-    timeoutMs: access.timeoutMs,
-  });
+  const client = await registryClient(access);
   const out = new Map<string, DigestLookup>();
   for (const reference of new Set(references)) {
     const parsed = parseImageReference(reference);

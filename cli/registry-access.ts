@@ -25,16 +25,21 @@ export const REGISTRY_OPTIONS = {
   "tuf-cache": { type: "string" },
 } as const;
 
-export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
+/** A registry client with the credentials of `--registry-config` and the insecure registries. */
+export async function registryClient(access: RegistryAccess): Promise<RegistryClient> {
   const credentials = access.registryConfig
     ? await readRegistryConfig(access.registryConfig)
     : undefined;
-  const trustedRoot = await obtainTrustedRoot(access.trustedRoot);
-  const client = new RegistryClient({
+  return new RegistryClient({
     credentials,
     insecure: access.insecureRegistries,
     timeoutMs: access.timeoutMs,
   });
+}
+
+export async function evidenceFor(access: RegistryAccess): Promise<RegistryEvidence> {
+  const client = await registryClient(access);
+  const trustedRoot = await obtainTrustedRoot(access.trustedRoot);
   // `--registry-timeout` is one deadline for each image's whole lookup, not for each call.
   return registryEvidence(() => client, { trustedRoot, lookupTimeoutMs: access.timeoutMs });
 }
