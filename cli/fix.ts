@@ -3,6 +3,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { InputError, WardenError } from "../policies/errors.ts";
+import { fieldPath } from "../policies/field-path.ts";
 import { isRecord } from "../policies/guards.ts";
 import { judgeWorkload, type DecidedFinding } from "../policies/workload/engine.ts";
 import type { Exception } from "../policies/workload/exception-schema.ts";
@@ -238,8 +239,15 @@ export async function fix(inputs: FixInputs, io: FixIo, now: Date): Promise<FixR
       );
       if (doc.toString() !== before) changed.add(document.index - 1);
       if (result.networkPolicy !== undefined) appended.push(result.networkPolicy);
+      // Paths are in the document, as the marked choices' are: `items[1].spec…` in a List.
+      const prefix = fieldPath("", ...root);
       for (const d of result.decisions)
-        decisions.push({ file: file.source, document: document.index, ...d });
+        decisions.push({
+          file: file.source,
+          document: document.index,
+          ...d,
+          path: prefix === "" ? d.path : `${prefix}.${d.path}`,
+        });
     });
     const text = renderFile(editable, changed, appended);
     fixed.push({

@@ -201,6 +201,52 @@ spec:
   assert.ok(!out.decisions.some((d) => d.path.endsWith(".resources")));
 });
 
+test("items of a List and a CronJob's pod template are fixed where they are written", async () => {
+  const path = join(dir, "list.yaml");
+  await writeFile(
+    path,
+    `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ServiceAccount
+    metadata: { name: sa, namespace: mcp }
+  - apiVersion: batch/v1
+    kind: CronJob
+    metadata: { name: nightly, namespace: mcp }
+    spec:
+      schedule: "0 3 * * *"
+      jobTemplate:
+        spec:
+          template:
+            metadata: { labels: { app: nightly } }
+            spec:
+              restartPolicy: Never
+              containers:
+                - { name: job, image: "r.example/job@${digest("e")}" }
+`,
+  );
+  const r = await run(["fix", path, "--format", "json"]);
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as FixJson;
+  assert.deepEqual(out.remaining, []);
+  const list = parse(out.files[0]?.content?.split("\n---\n")[0] ?? "") as {
+    items: { kind: string; spec?: { jobTemplate: { spec: { template: { spec: unknown } } } } }[];
+  };
+  assert.equal(list.items[0]?.kind, "ServiceAccount");
+  const pod = list.items[1]?.spec?.jobTemplate.spec.template.spec as {
+    automountServiceAccountToken?: boolean;
+  };
+  assert.equal(pod.automountServiceAccountToken, false);
+  // Paths are in the document, for fixes and marked choices alike.
+  assert.ok(out.decisions.every((d) => d.document !== 1 || d.path.startsWith("items[1].")));
+  assert.ok(
+    out.decisions.some(
+      (d) => d.path === "items[1].spec.jobTemplate.spec.template.spec.containers[0].resources",
+    ),
+  );
+});
+
 test("bad input: a YAML syntax error names the file and line, exit 2, nothing written", async () => {
   const path = join(dir, "broken.yaml");
   await writeFile(path, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n");
