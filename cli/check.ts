@@ -6,7 +6,7 @@ import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/
 import {
   describeDocument,
   parseDocuments,
-  readDocuments,
+  readAllDocuments,
   type SourceDocument,
 } from "./documents.ts";
 import { CliError } from "./errors.ts";
@@ -107,7 +107,7 @@ export function parseRuleGlobs(rules: string[] | undefined): Glob[] | undefined 
   return globs;
 }
 
-async function choosePolicy(
+export async function choosePolicy(
   policyFile: string | undefined,
   inlinePolicies: SourceDocument[],
 ): Promise<{ policy: CompiledPolicy; source: string }> {
@@ -128,7 +128,7 @@ async function choosePolicy(
  * Reads the trusted exceptions of `--exceptions`: every document must be an MCPWardenException.
  * @throws InputError INPUT_INVALID / DOCUMENT_INVALID naming every bad file and document
  */
-async function loadTrustedExceptions(
+export async function loadTrustedExceptions(
   paths: readonly string[],
   stdin: AsyncIterable<Uint8Array>,
 ): Promise<Exception[]> {
@@ -183,13 +183,7 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
     ...(inputs.policyFile !== undefined ? [inputs.policyFile] : []),
   ];
   const texts = await readInputFiles(inputs.paths, io.stdin, exclude);
-  const documents: SourceDocument[] = [];
-  const problems: FieldProblem[] = [];
-  for (const t of texts) {
-    const read = readDocuments(t.source, t.text);
-    documents.push(...read.documents);
-    problems.push(...read.problems);
-  }
+  const { documents, problems } = readAllDocuments(texts);
   const set = buildManifestSet(documents, { trustInputs: inputs.trustInputs, trustedExceptions });
   for (const doc of set.untrusted) {
     const kind = isRecord(doc.object) ? String(doc.object.kind) : "";

@@ -276,6 +276,38 @@ exit status: 0, 2 for a rule that does not exist (the closest ones are suggested
     },
   },
   {
+    name: "fix",
+    summary: "write corrected copies of manifests and list what needs a person's decision",
+    usage: `mcp-warden fix PATH... [--out DIR | --in-place] [--resolve-digests] [--format text|json]
+               [--policy FILE] [--exceptions PATH]...
+               [--registry-config FILE] [--insecure-registry HOST[:PORT]]... [--registry-timeout MS]`,
+    description: `Judges the inputs as check does and edits each workload's YAML, keeping comments and layout:
+the restricted pod and container security context, a read-only root with an emptyDir at /tmp,
+automountServiceAccountToken: false (a projected API token when the service account has RBAC
+grants among the inputs), placeholder resources, digests (--resolve-digests), and a default-deny
+NetworkPolicy with DNS egress for a workload that none isolates. What could break the workload
+(hostPath, privileged, an explicit runAsNonRoot: false), RBAC grants and the peers only an
+operator knows are listed as decisions, not guessed. The output is checked again before exit.
+
+  --out DIR                   write the fixed copies under DIR
+  --in-place                  rewrite the inputs
+  --resolve-digests           pin every image by the digest its tag has in the registry now
+  --format text|json          decisions on stderr (default), or {"decisions", "remaining",
+                              "files"} as JSON on stdout
+  --policy FILE               the MCPWardenPolicy (default: policies/default.yaml)
+  --exceptions PATH           trusted MCPWardenExceptions, files or directories (repeatable)
+
+${REGISTRY_OPTIONS_HELP}
+
+One input without --out or --in-place: the fixed YAML on stdout.
+
+exit status: 0 the output passes check, 1 decisions or findings remain, 2 bad input or usage`,
+    run: async (args, io) => {
+      const { parseFixArgs, runFix } = await import("./fix.ts");
+      return await runFix(parseFixArgs(args), io);
+    },
+  },
+  {
     name: "generate",
     summary: "write the Deployment, ServiceAccount and NetworkPolicies for a server's manifest",
     usage: `mcp-warden generate --manifest server.json --image REF [--resolve-digest] [--namespace NS]

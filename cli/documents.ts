@@ -150,3 +150,18 @@ export function readDocuments(
   }
   return { documents: out, problems };
 }
+
+/** {@link readDocuments} of several texts: every document that could be read, every problem. */
+export function readAllDocuments(texts: readonly { source: string; text: string }[]): {
+  documents: SourceDocument[];
+  problems: FieldProblem[];
+} {
+  const documents: SourceDocument[] = [];
+  const problems: FieldProblem[] = [];
+  for (const t of texts) {
+    const read = readDocuments(t.source, t.text);
+    documents.push(...read.documents);
+    problems.push(...read.problems);
+  }
+  return { documents, problems };
+}

@@ -17,10 +17,9 @@ import {
 } from "../supply-chain/evaluate/sources.ts";
 import { readInventory } from "../supply-chain/image/inventory.ts";
 import { DEFAULT_PLATFORM, parsePlatform, pullImage } from "../supply-chain/image/pull.ts";
-import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { CliError } from "./errors.ts";
 import { oneOf, parseNow, parseOptions, registryAccess } from "./options.ts";
-import { readRegistryConfig } from "./registry-config.ts";
+import { registryClient } from "./registry-access.ts";
 
 export interface EvaluateIo {
   stdout: (text: string) => void;
@@ -232,14 +231,7 @@ async function readImage(
   platform: string | undefined,
   access: ReturnType<typeof registryAccess>,
 ): Promise<{ reference: string; inventory: Awaited<ReturnType<typeof readInventory>> }> {
-  const credentials = access.registryConfig
-    ? await readRegistryConfig(access.registryConfig)
-    : undefined;
-  const client = new RegistryClient({
-    credentials,
-    insecure: access.insecureRegistries,
-    timeoutMs: access.timeoutMs,
-  });
+  const client = await registryClient(access);
   const pulled = await pullImage(client, reference, {
     platform: platform === undefined ? DEFAULT_PLATFORM : parsePlatform(platform),
   });

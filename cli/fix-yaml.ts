@@ -1,0 +1,73 @@
+import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
+
+/**
+ * A file's YAML documents for editing, and the file written back: the documents `fix` did not
+ * change are copied byte for byte, the changed ones re-serialised in the style they were written
+ * in (indented or flush sequences, `[a, b]` flow lists), with their comments.
+ */
+
+export interface EditableFile {
+  text: string;
+  documents: Document[];
+}
+
+/** Parses as `readDocuments` does, so document numbers and List items line up with findings. */
+export function editableFile(text: string): EditableFile {
+  const documents = parseAllDocuments(text, { uniqueKeys: true, merge: true });
+  return { text, documents: Array.isArray(documents) ? documents : [] };
+}
+
+/** Where the object judged as item `position` of document `doc` sits: `[]` or `["items", n]`. */
+export function objectRoot(doc: Document, position: number): (string | number)[] {
+  const kind: unknown = isMap(doc.contents) ? doc.get("kind") : undefined;
+  const isList = typeof kind === "string" && /^(?:[A-Z][A-Za-z0-9]*)?List$/.test(kind);
+  return isList && isSeq(doc.get("items", true)) ? ["items", position] : [];
+}
+
+/** Sequences written flush with their key (`key:\n- a`) rather than indented under it. */
+function flushSequences(text: string): boolean {
+  const lines = text.split("\n");
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const key = /^( *)[^\s#-][^:#]*:\s*(#.*)?$/.exec(lines[i] ?? "");
+    const item = /^( *)- /.exec(lines[i + 1] ?? "");
+    if (key && item) return key[1] === item[1];
+  }
+  return false;
+}
+
+/**
+ * The file with each document in `changed` re-serialised and `appended` (YAML documents) added at
+ * the end; every other byte as it was.
+ */
+export function renderFile(
+  file: EditableFile,
+  changed: ReadonlySet<number>,
+  appended: readonly string[],
+): string {
+  const { text, documents } = file;
+  let out = "";
+  let start = 0;
+  documents.forEach((doc, i) => {
+    const end = doc.range?.[2] ?? text.length;
+    const original = text.slice(start, end);
+    start = end;
+    if (!changed.has(i)) {
+      out += original;
+      return;
+    }
+    const serialised = doc.toString({
+      lineWidth: 0,
+      indentSeq: !flushSequences(original),
+      flowCollectionPadding: /[[{] [^\s\]}]/.test(original),
+    });
+    // The blank lines after the document belong to the layout of the file: keep them.
+    const trailing = /\n*$/.exec(original)?.[0] ?? "";
+    out += serialised.replace(/\n*$/, trailing.length > 0 ? trailing : "\n");
+  });
+  out += text.slice(start);
+  for (const doc of appended) {
+    if (out !== "" && !out.endsWith("\n")) out += "\n";
+    out += `---\n${doc}`;
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+import {
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type Node,
+  YAMLMap,
+  YAMLSeq,
+} from "yaml";
+
+/**
+ * Edits of a parsed `yaml` Document in place, so the comments and layout of everything not
+ * edited stay as written. Each edit returns false when the document holds something else than a
+ * mapping where one is needed (an alias, a scalar): the caller then lists a decision rather
+ * than overwrite what a person wrote.
+ */
+
+export type YamlPath = readonly (string | number)[];
+
+/** A value that is written but means "unset" (`securityContext:` or `~`). */
+function isNullScalar(node: unknown): boolean {
+  return isScalar(node) && (node.value === null || node.value === undefined);
+}
+
+/**
+ * The mappings from the document's root down to `path`, created where the path ends early;
+ * undefined when something else than a mapping (or a sequence, at a number) is in the way.
+ */
+function mapsAlong(doc: Document, path: YamlPath): Node[] | undefined {
+  let node: unknown = doc.contents;
+  const along: Node[] = [];
+  for (const segment of path) {
+    if (typeof segment === "number") {
+      if (!isSeq(node)) return undefined;
+      along.push(node);
+      node = node.items[segment];
+      continue;
+    }
+    if (!isMap(node)) return undefined;
+    along.push(node);
+    let child: unknown = node.get(segment, true);
+    if (child === undefined || isNullScalar(child)) {
+      child = new YAMLMap();
+      node.set(doc.createNode(segment), child);
+    }
+    node = child;
+  }
+  if (!isMap(node)) return undefined;
+  along.push(node);
+  return along;
+}
+
+/** Collections written as blocks from here on, because a comment inside `{ … }` ends the line. */
+function asBlocks(nodes: readonly Node[]): void {
+  for (const n of nodes) if (isCollection(n) && n.flow === true) n.flow = false;
+}
+
+/**
+ * Sets the field at `path` (its parent mappings created), with a line comment when given. A
+ * scalar already there keeps its node, and so its comment.
+ */
+export function setField(doc: Document, path: YamlPath, value: unknown, comment?: string): boolean {
+  const key = path[path.length - 1];
+  if (typeof key !== "string") return false;
+  const along = mapsAlong(doc, path.slice(0, -1));
+  const parent = along?.at(-1);
+  if (along === undefined || !isMap(parent)) return false;
+  const existing: unknown = parent.get(key, true);
+  // A comment inside `{ … }` would end the line: a commented field is written in a block.
+  if (comment !== undefined) asBlocks(along);
+  if (isScalar(existing) && (typeof value !== "object" || value === null)) {
+    existing.value = value;
+    if (comment !== undefined) existing.comment = ` ${comment}`;
+    return true;
+  }
+  const node = doc.createNode(value) as Node;
+  if (comment !== undefined) node.comment = ` ${comment}`;
+  parent.set(doc.createNode(key), node);
+  return true;
+}
+
+/** The sequence at `path`, created (block style) when missing; undefined when something else. */
+export function ensureSeq(doc: Document, path: YamlPath): YAMLSeq | undefined {
+  const key = path[path.length - 1];
+  if (typeof key !== "string") return undefined;
+  const along = mapsAlong(doc, path.slice(0, -1));
+  const parent = along?.at(-1);
+  if (along === undefined || !isMap(parent)) return undefined;
+  const existing: unknown = parent.get(key, true);
+  if (existing !== undefined && !isNullScalar(existing))
+    return isSeq(existing) ? existing : undefined;
+  const seq = new YAMLSeq();
+  parent.set(doc.createNode(key), seq);
+  return seq;
+}
+
+/** Appends an item to the sequence at `path`, with a comment on the line before it. */
+export function appendItem(
+  doc: Document,
+  path: YamlPath,
+  value: unknown,
+  comment?: string,
+): boolean {
+  const seq = ensureSeq(doc, path);
+  if (seq === undefined) return false;
+  const node = doc.createNode(value) as Node;
+  if (comment !== undefined) {
+    node.commentBefore = ` ${comment}`;
+    const along = mapsAlong(doc, path.slice(0, -1));
+    if (along !== undefined) asBlocks([...along, seq]);
+  }
+  seq.items.push(node);
+  return true;
+}
