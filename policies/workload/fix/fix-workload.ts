@@ -310,6 +310,11 @@ const network: Fixer = (fix, findings) => {
   const directions: Direction[] = [];
   for (const f of findings) {
     const direction: Direction = f.rule === "network/egress-restricted" ? "Egress" : "Ingress";
+    // No NetworkPolicy isolates a pod on the node's network: dropping hostNetwork is a person's call.
+    if (fix.workload.podSpec.hostNetwork === true) {
+      fix.leave(f, BREAKS);
+      continue;
+    }
     // Another NetworkPolicy restricts this direction but too little: only its owner can narrow it.
     if (restricted(direction)) fix.leave(f, "mcp-warden does not edit existing NetworkPolicies");
     else if (!directions.includes(direction)) directions.push(direction);

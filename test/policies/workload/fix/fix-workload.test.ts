@@ -243,6 +243,9 @@ spec:
   // Lowercase `all` is what the author meant: corrected in place.
   assert.deepEqual(sc.capabilities, { add: ["SYS_ADMIN"], drop: ["ALL"] });
   assert.deepEqual(denying, [
+    // A pod on the node's network is not isolated by any NetworkPolicy.
+    "network/egress-restricted",
+    "network/ingress-restricted",
     "pod-security/allow-privilege-escalation",
     "pod-security/capabilities",
     "pod-security/host-namespaces",
