@@ -32,6 +32,22 @@ const DOCKER_CLIENT_ENV = [
   "DOCKER_TLS_VERIFY",
 ];
 
+/**
+ * The namespaces `unshare` runs an image in: a user namespace whose root is this process's user,
+ * and mount, PID (the server its init, killed with it), network, IPC and UTS namespaces it owns.
+ */
+export const UNSHARE_NAMESPACES: readonly string[] = [
+  "--user",
+  "--map-root-user",
+  "--mount",
+  "--pid",
+  "--fork",
+  "--net",
+  "--ipc",
+  "--uts",
+  "--kill-child",
+];
+
 /** Each runtime's probe, per PATH it was looked up on. */
 const probed = new Map<string, Promise<ImageRuntime | string>>();
 
@@ -67,17 +83,7 @@ async function probeRuntime(name: ImageRuntimeName): Promise<ImageRuntime | stri
       ? ["version", "--format", "{{.Server.Version}}"]
       : name === "runc"
         ? ["--version"]
-        : [
-            "--user",
-            "--map-root-user",
-            "--mount",
-            "--pid",
-            "--fork",
-            "--net",
-            "--kill-child",
-            "--",
-            "true",
-          ];
+        : [...UNSHARE_NAMESPACES, "--", "true"];
   const failed = await new Promise<string | undefined>((done) => {
     execFile(
       command,

@@ -12,6 +12,7 @@ import {
   chooseImageRuntime,
   IMAGE_RUNTIMES,
   runtimeEnvironment,
+  UNSHARE_NAMESPACES,
   type ImageRuntime,
   type ImageRuntimeName,
 } from "./image-runtime.ts";
@@ -179,27 +180,23 @@ async function withUnpackedRoot<T>(
         );
       }
     }
-    const hostEnv = findExecutable("env", process.env.PATH ?? "/usr/bin:/bin") ?? "/usr/bin/env";
+    const hostPath = process.env.PATH ?? "/usr/bin:/bin";
+    const hostEnv = findExecutable("env", hostPath) ?? "/usr/bin/env";
+    // util-linux `setpriv`, where there is one, sets no_new_privs as runc does.
+    const setpriv = findExecutable("setpriv", hostPath);
     // The script's arguments are data: the root, then `env -i` setting exactly the container's
     // environment for the nested `unshare`, which chroots and runs the image's command.
     return await use({
       command: runtime.command,
       args: [
-        "--user",
-        "--map-root-user",
-        "--mount",
-        "--pid",
-        "--fork",
-        "--net",
-        "--ipc",
-        "--uts",
-        "--kill-child",
+        ...UNSHARE_NAMESPACES,
         "--",
         "/bin/sh",
         "-c",
         UNSHARE_SCRIPT,
         "mcp-warden",
         rootfs,
+        ...(setpriv === undefined ? [] : [setpriv, "--no-new-privs"]),
         hostEnv,
         "-i",
         ...env,
