@@ -4,7 +4,7 @@
  * registry, pulled and run under each runtime this machine has.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -111,7 +111,7 @@ describe("tools listed from the image", { skip: unavailable, timeout: 600_000 },
   const client = new RegistryClient();
   before(async () => {
     registry = await startRegistry();
-    dir = await mkdtemp(join(tmpdir(), "mcp-warden-imagetools-"));
+    dir = await mkdtemp(join(tmpdir(), "mcp-warden-image-tools-"));
   });
   after(async () => {
     await registry?.stop();
@@ -149,14 +149,26 @@ describe("tools listed from the image", { skip: unavailable, timeout: 600_000 },
       { skip: available.includes(runtime) ? false : `${runtime} does not work here` },
       async () => {
         const { image } = await probeImage();
-        const listed = await listImageTools(
-          { client, image },
-          {
-            timeoutMs: 30_000,
-            runtimes: [runtime],
-            env: { PROBE_HOST: "127.0.0.1", PROBE_PORT: port(), FROM_MANIFEST: "yes" },
-          },
-        );
+        // The unpacked root goes into a temporary directory of this test's, to see it removed.
+        const temp = join(dir, `tmp-${runtime}`);
+        await mkdir(temp);
+        const saved = process.env.TMPDIR;
+        process.env.TMPDIR = temp;
+        let listed;
+        try {
+          listed = await listImageTools(
+            { client, image },
+            {
+              timeoutMs: 30_000,
+              runtimes: [runtime],
+              env: { PROBE_HOST: "127.0.0.1", PROBE_PORT: port(), FROM_MANIFEST: "yes" },
+            },
+          );
+        } finally {
+          if (saved === undefined) delete process.env.TMPDIR;
+          else process.env.TMPDIR = saved;
+        }
+        assert.deepEqual(await readdir(temp), []);
         assert.equal(listed.runtime, runtime);
         const seen = JSON.parse(listed.tools[0]?.description ?? "{}") as Probe;
         assert.equal(seen.uid, IMAGE_USER);
@@ -180,11 +192,6 @@ describe("tools listed from the image", { skip: unavailable, timeout: 600_000 },
           FROM_MANIFEST: "yes",
           NODE_ENV: "production",
         });
-        // The unpacked root is gone.
-        assert.deepEqual(
-          (await readdir(tmpdir())).filter((e) => e.startsWith("mcp-warden-image-")),
-          [],
-        );
       },
     );
 
