@@ -161,8 +161,10 @@ async function withUnpackedRoot<T>(
     if (runtime.name === "runc") {
       const uid = process.getuid?.() ?? 0;
       const rootless = uid === 0 ? undefined : { uid, gid: process.getgid?.() ?? uid };
+      // Rootless, only the namespace's root can be mapped (see oci-config.ts).
+      const runAs = rootless ? { uid: 0, gid: 0 } : user;
       const spec = ociConfig(
-        { args, env, cwd, user },
+        { args, env, cwd, user: runAs },
         { rootfs: "rootfs", hostname: "mcp-server", ...(rootless ? { rootless } : {}) },
       );
       await writeFile(join(bundle, "config.json"), JSON.stringify(spec));

@@ -4,7 +4,9 @@
  * a network namespace with no interface but a loopback that is down, a read-only root, no
  * capability in any set, `noNewPrivileges`, a tmpfs `/tmp`, and the masked and read-only paths of
  * `runc spec`. No host path is mounted. Rootless (this process not root), a user namespace maps
- * the image's user to this process's.
+ * the namespace's root to this process's user: runc needs root mapped, and one user is all an
+ * unprivileged process may map, so the caller runs the server as that root (without
+ * capabilities, like any other user here).
  */
 
 /** Who the server runs as inside the container. */
@@ -53,7 +55,6 @@ export function ociConfig(
     { type: "cgroup" },
     ...(rootless ? [{ type: "user" }] : []),
   ];
-  // Rootless, a new sysfs cannot always be mounted; the tmpfs /dev needs no host device either way.
   const mounts = [
     { destination: "/proc", type: "proc", source: "proc" },
     {
@@ -132,8 +133,8 @@ export function ociConfig(
       namespaces,
       ...(rootless
         ? {
-            uidMappings: [{ containerID: process.user.uid, hostID: rootless.uid, size: 1 }],
-            gidMappings: [{ containerID: process.user.gid, hostID: rootless.gid, size: 1 }],
+            uidMappings: [{ containerID: 0, hostID: rootless.uid, size: 1 }],
+            gidMappings: [{ containerID: 0, hostID: rootless.gid, size: 1 }],
           }
         : {}),
       maskedPaths: MASKED_PATHS,

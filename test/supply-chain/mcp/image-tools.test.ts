@@ -4,10 +4,12 @@
  * registry, pulled and run under each runtime this machine has.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { pullImage } from "../../../supply-chain/image/pull.ts";
 import {
   chooseImageRuntime,
@@ -16,6 +18,7 @@ import {
 import { listImageTools } from "../../../supply-chain/mcp/image-tools.ts";
 import { listServerTools } from "../../../supply-chain/mcp/live-tools.ts";
 import { RegistryClient } from "../../../supply-chain/registry/client.ts";
+import { ROOT } from "../../support/cli.ts";
 import { installNpmServer, NPM_SERVERS } from "../../support/mcp-servers.ts";
 import {
   SKIP_NO_REGISTRY,
@@ -29,6 +32,8 @@ import {
 } from "../../support/server-images.ts";
 import { assertRejectsWithCode } from "../../support/throws.ts";
 import { WardenError } from "../../../policies/errors.ts";
+
+const run = promisify(execFile);
 
 /**
  * A stdio MCP server that reports, as its one tool's description, what it sees of its sandbox:
@@ -192,6 +197,68 @@ describe("tools listed from the image", { skip: unavailable, timeout: 600_000 },
           FROM_MANIFEST: "yes",
           NODE_ENV: "production",
         });
+      },
+    );
+
+  for (const runtime of ["runc", "unshare"] as const)
+    test(
+      `${runtime}, rootless: an unprivileged process runs the image with no capabilities, no network and a read-only root`,
+      {
+        skip:
+          process.getuid?.() !== 0
+            ? "needs root to start the unprivileged process"
+            : available.includes(runtime)
+              ? false
+              : `${runtime} does not work here`,
+      },
+      async () => {
+        const { image } = await probeImage();
+        // A child as nobody pulls and lists the image; the test directory must be readable to it.
+        await chmod(dir, 0o755);
+        const child = join(dir, "rootless.ts");
+        await writeFile(
+          child,
+          `import { pullImage } from ${JSON.stringify(join(ROOT, "supply-chain/image/pull.ts"))};
+import { listImageTools } from ${JSON.stringify(join(ROOT, "supply-chain/mcp/image-tools.ts"))};
+import { RegistryClient } from ${JSON.stringify(join(ROOT, "supply-chain/registry/client.ts"))};
+const client = new RegistryClient();
+const image = await pullImage(client, process.argv[2]);
+const listed = await listImageTools({ client, image }, {
+  timeoutMs: 30000, runtimes: [process.argv[3]], env: { PROBE_HOST: "127.0.0.1", PROBE_PORT: process.argv[4] },
+});
+process.stdout.write(listed.tools[0].description);
+`,
+        );
+        await chmod(child, 0o644);
+        const pinned = `${image.registry}/${image.repository}@${image.digest}`;
+        const { stdout } = await run(
+          "setpriv",
+          [
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "env",
+            "-i",
+            `PATH=${process.env.PATH ?? "/usr/bin:/bin"}`,
+            "HOME=/tmp",
+            process.execPath,
+            child,
+            pinned,
+            runtime,
+            port(),
+          ],
+          { timeout: 120_000 },
+        );
+        const seen = JSON.parse(stdout) as Probe;
+        // Rootless runc maps only the namespace's root (to nobody); unshare keeps the image's user.
+        assert.equal(seen.uid, runtime === "runc" ? 0 : IMAGE_USER);
+        assert.equal(seen.capEff, "0000000000000000");
+        assert.equal(seen.capPrm, "0000000000000000");
+        assert.equal(seen.noNewPrivs, "1");
+        assert.equal(seen.root, "EROFS");
+        assert.equal(seen.tmp, "written");
+        assert.deepEqual(seen.sysNet, ["lo"]);
+        assert.notEqual(seen.connect, "connected");
       },
     );
 
