@@ -19,7 +19,12 @@ import { listImageTools } from "../../../supply-chain/mcp/image-tools.ts";
 import { listServerTools } from "../../../supply-chain/mcp/live-tools.ts";
 import { RegistryClient } from "../../../supply-chain/registry/client.ts";
 import { ROOT } from "../../support/cli.ts";
-import { installNpmServer, NPM_SERVERS } from "../../support/mcp-servers.ts";
+import {
+  installNpmServer,
+  installPypiServer,
+  NPM_SERVERS,
+  PYPI_SERVERS,
+} from "../../support/mcp-servers.ts";
 import {
   SKIP_NO_REGISTRY,
   startRegistry,
@@ -278,6 +283,38 @@ process.stdout.write(listed.tools[0].description);
         { timeoutMs: 60_000 },
       );
       assert.ok(fromImage.tools.length > 5);
+      assert.deepEqual(fromImage.tools, fromPackage.tools);
+      assert.deepEqual(fromImage.definitions, fromPackage.definitions);
+    },
+  );
+
+  test(
+    "a published PyPI server on Debian's Python lists the same tools from its image as from its package",
+    { skip: available.length === 0 ? "no runtime works here" : false },
+    async (t) => {
+      const server = PYPI_SERVERS.time;
+      let venv;
+      try {
+        venv = await installPypiServer(server.name, server.version, server.module);
+      } catch (e) {
+        t.skip(
+          `${server.name} could not be installed: ${e instanceof Error ? e.message : String(e)}`,
+        );
+        return;
+      }
+      const built = await pushServerImage(client, `${registry.host}/time`, server.version, {
+        pypi: server,
+      });
+      const image = await pullImage(client, built.pinned);
+      // The server writes the local zone into its descriptions: the same one on both sides.
+      const env = { TZ: "Asia/Tokyo" };
+      const fromImage = await listImageTools({ client, image }, { timeoutMs: 60_000, env });
+      const fromPackage = await listServerTools(
+        { command: venv.python, args: venv.args, env },
+        { timeoutMs: 60_000 },
+      );
+      assert.ok(fromImage.tools.length > 0);
+      assert.match(JSON.stringify(fromImage.tools), /Asia\/Tokyo/);
       assert.deepEqual(fromImage.tools, fromPackage.tools);
       assert.deepEqual(fromImage.definitions, fromPackage.definitions);
     },
