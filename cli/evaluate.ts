@@ -6,7 +6,11 @@ import { authorManifest } from "../policies/evaluation/manifest-authoring.ts";
 import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import { InputError } from "../policies/errors.ts";
 import type { TrustLevel } from "../policies/trust-level.ts";
-import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
+import {
+  evaluateRelease,
+  type ReleaseEvaluation,
+  type ReleaseInputs,
+} from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import {
   DEFAULT_DB_WARN_AGE,
@@ -43,6 +47,13 @@ function pinCount(
   return `${pins.length} hashed, ${matching === 0 ? "none" : matching} matching the declared pins`;
 }
 
+/** Where the listed tools came from, as the report says it. */
+function listedFrom(e: ReleaseEvaluation): string {
+  return e.toolSource === "image"
+    ? `the image's own server (${e.toolRuntime ?? "a container runtime"})`
+    : "the running server";
+}
+
 function describe(e: ReleaseEvaluation, min: TrustLevel): string {
   const p = e.predicate;
   const lines = [
@@ -55,7 +66,7 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
           `image        ${e.image.reference} (${e.image.inventory.image}): ${e.image.inventory.packages.length} packages in ${e.image.inventory.stats.layers} layers`,
         ]
       : []),
-    `tools        ${pinCount(p.tools, e.manifest.tools)}${e.exposedTools ? ", listed from the running server" : ", from the manifest only"}`,
+    `tools        ${pinCount(p.tools, e.manifest.tools)}${e.exposedTools ? `, listed from ${listedFrom(e)}` : ", from the manifest only"}`,
     ...(p.prompts || p.resourceTemplates || p.instructions
       ? [
           `other pins   ${pinCount(
@@ -230,10 +241,15 @@ async function readImage(
   reference: string,
   platform: string | undefined,
   access: ReturnType<typeof registryAccess>,
-): Promise<{ reference: string; inventory: Awaited<ReturnType<typeof readInventory>> }> {
+): Promise<NonNullable<ReleaseInputs["image"]>> {
   const client = await registryClient(access);
   const pulled = await pullImage(client, reference, {
     platform: platform === undefined ? DEFAULT_PLATFORM : parsePlatform(platform),
   });
-  return { reference, inventory: await readInventory(client, pulled) };
+  // The pulled image also runs, to list its tools (supply-chain/mcp/image-tools.ts).
+  return {
+    reference,
+    inventory: await readInventory(client, pulled),
+    pulled: { client, image: pulled },
+  };
 }

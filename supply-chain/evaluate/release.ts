@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
-import { InputError, WardenError } from "../../policies/errors.ts";
+import { InputError } from "../../policies/errors.ts";
 import {
   evaluateControls,
   trustLevelOf,
@@ -50,7 +50,8 @@ import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
 import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image/inventory.ts";
 import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
-import { listServerTools } from "../mcp/live-tools.ts";
+import type { ImageRuntimeName } from "../mcp/image-runtime.ts";
+import type { ImageSource } from "../mcp/image-tools.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
 import {
@@ -60,6 +61,9 @@ import {
   parseAge,
   type DatabaseAgeLimits,
 } from "./sources.ts";
+import { listReleaseTools, type ToolSource } from "./tool-listing.ts";
+
+export type { ToolSource } from "./tool-listing.ts";
 
 /**
  * Evaluates one MCP server release: reads its manifest, lists its tools from the running server,
@@ -82,8 +86,11 @@ export interface ReleaseInputs {
   now: Date;
   /** Paths in reports are relative to this directory (the workspace). */
   baseDir: string;
-  /** The image's inventory (`evaluate --image`), scanned as control SC-04. */
-  image?: { reference: string; inventory: ImageInventory };
+  /**
+   * The image's inventory (`evaluate --image`), scanned as control SC-04; with `pulled`, its tools
+   * are listed by running the image itself.
+   */
+  image?: { reference: string; inventory: ImageInventory; pulled?: ImageSource };
   /**
    * What the server exposed in an earlier run of this evaluation (`--write-manifest` evaluates the
    * manifest it wrote against the listing it wrote it from); the server is not started again.
@@ -116,6 +123,14 @@ export interface ReleaseEvaluation {
   exposedTools?: ToolDefinition[];
   /** Instructions, prompts and resource templates as the server listed them; `undefined` when it was not listed. */
   exposedDefinitions?: ServerDefinitions;
+  /**
+   * Where the exposed tools were listed from: the image's own entrypoint, the package the manifest
+   * names (no image, or the image could not be run: a notice says why), or an earlier run's listing.
+   * `undefined` when nothing was listed.
+   */
+  toolSource?: ToolSource;
+  /** The runtime that ran the image, when `toolSource` is `image`. */
+  toolRuntime?: ImageRuntimeName;
   notices: Notice[];
 }
 
@@ -214,37 +229,38 @@ async function observeTools(
   safety: Observations["descriptionSafety"];
   flows: NonNullable<Observations["toolFlows"]>;
   definitionPins: Observations["definitionPins"];
+  source?: ToolSource;
+  runtime?: ImageRuntimeName;
 }> {
   let exposed: ToolDefinition[] | undefined;
   let definitions: ServerDefinitions | undefined;
   let skipped: string | undefined;
+  let source: ToolSource | undefined;
+  let runtime: ImageRuntimeName | undefined;
   if (inputs.listing !== undefined) {
     exposed = [...inputs.listing.tools];
     definitions = inputs.listing.definitions;
+    source = "earlier-run";
   } else if (refuse !== undefined) {
     skipped = `the server was ${refuse}`;
     notices.push({ level: "error", message: skipped, file: manifestFile });
-  } else if (manifest.stdio === undefined) {
-    skipped =
-      'the manifest gives no stdio command (a stdio package or _meta["dev.mcp-warden/stdio"]), so the running server\'s tools could not be listed';
   } else {
-    try {
-      const listed = await listServerTools(manifest.stdio, {
+    const listed = await listReleaseTools(
+      manifest,
+      manifestFile,
+      {
+        ...(inputs.image?.pulled ? { image: inputs.image.pulled } : {}),
         timeoutMs: inputs.toolTimeoutMs,
         ...(inputs.signal ? { signal: inputs.signal } : {}),
-      });
-      exposed = listed.tools;
-      definitions = listed.definitions;
-      if (!listed.isolation.namespaces)
-        notices.push({
-          level: "warning",
-          message: `the server ran without namespaces of its own (${listed.isolation.reason ?? "unavailable"}): it could read this process's environment through /proc`,
-          file: manifestFile,
-        });
-    } catch (e) {
-      if (!(e instanceof WardenError)) throw e;
-      skipped = `the server could not be listed: ${e.message}`;
-      notices.push({ level: "warning", message: skipped, file: manifestFile });
+      },
+      notices,
+    );
+    if ("skipped" in listed) skipped = listed.skipped;
+    else {
+      exposed = listed.listing.tools;
+      definitions = listed.listing.definitions;
+      source = listed.listing.source;
+      runtime = listed.listing.runtime;
     }
   }
   const declaredAt = manifestToolsAt(manifestFile);
@@ -301,6 +317,8 @@ async function observeTools(
     safety,
     flows,
     definitionPins,
+    ...(source ? { source } : {}),
+    ...(runtime ? { runtime } : {}),
   };
 }
 
@@ -534,9 +552,13 @@ export async function evaluateRelease(
     manifestFile,
     lockfiles,
     vulnerabilities: [...vulnerabilities, ...imageVulnerabilities],
-    ...(inputs.image ? { image: inputs.image } : {}),
+    ...(inputs.image
+      ? { image: { reference: inputs.image.reference, inventory: inputs.image.inventory } }
+      : {}),
     ...(tools.exposed ? { exposedTools: tools.exposed } : {}),
     ...(tools.definitions ? { exposedDefinitions: tools.definitions } : {}),
+    ...(tools.source ? { toolSource: tools.source } : {}),
+    ...(tools.runtime ? { toolRuntime: tools.runtime } : {}),
     notices,
   };
 }

@@ -75,16 +75,20 @@ export async function listServerTools(
   const { report, wrapper } = plan;
   const listed = await withServerHome(report.home, (home) => {
     const env = serverEnvironment({ ...(home === undefined ? {} : { HOME: home }), ...stdio.env });
-    return listWith(stdio, opts, { env, ...(wrapper ? { wrapper } : {}) });
+    return listWithLaunch(stdio, opts, { env, ...(wrapper ? { wrapper } : {}) });
   });
   return { ...listed, isolation: report };
 }
 
-/** Starts the server with `launch`, lists its tools, and stops it whatever happened. */
-async function listWith(
+/**
+ * Starts the server with `launch`, lists its tools, and stops it whatever happened. Errors name
+ * the server as `name` (default: its command line).
+ */
+export async function listWithLaunch(
   stdio: StdioCommand,
-  opts: ListToolsOptions,
+  opts: Omit<ListToolsOptions, "isolation">,
   launch: Launch,
+  name = describeCommand(stdio),
 ): Promise<Omit<ListedTools, "isolation">> {
   const transport = new IsolatedStdioTransport(stdio, launch);
   const client = new Client(CLIENT_INFO, { capabilities: {} });
@@ -108,7 +112,7 @@ async function listWith(
       const raw = await listPages(transport, method, field, maxPages, request);
       const { items, problems } = read(raw, method);
       if (problems.length > 0)
-        throw failure(stdio, transport, `returned invalid ${what}`, undefined, problems);
+        throw failure(name, transport, `returned invalid ${what}`, undefined, problems);
       return items;
     };
     const tools =
@@ -151,7 +155,7 @@ async function listWith(
   try {
     return await Promise.race([session(), stops.stopped]);
   } catch (error) {
-    throw await explain(error, stdio, transport, stops.stopped);
+    throw await explain(error, name, transport, stops.stopped);
   } finally {
     stops.dispose();
     await client.close().catch(() => {});
@@ -167,7 +171,7 @@ class Stop extends Error {}
  * `stopped` rejects with the first {@link Stop}; `signal` aborts the SDK's pending requests.
  */
 function stopConditions(
-  opts: ListToolsOptions,
+  opts: Omit<ListToolsOptions, "isolation">,
   transport: IsolatedStdioTransport,
 ): { stopped: Promise<never>; signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -242,7 +246,7 @@ function toolsOf(result: unknown): unknown {
 /** Any error of a listing as MCP_SERVER_FAILED, with the most telling reason. */
 async function explain(
   error: unknown,
-  stdio: StdioCommand,
+  name: string,
   transport: IsolatedStdioTransport,
   stopped: Promise<never>,
 ): Promise<WardenError> {
@@ -253,18 +257,18 @@ async function explain(
   if (pending !== undefined) {
     const { problems } = readToolDefinitions(pending, "tools/list");
     if (problems.length > 0)
-      return failure(stdio, transport, "returned invalid tools", error, problems);
+      return failure(name, transport, "returned invalid tools", error, problems);
   }
   // A stop reason wins over the SDK's own view of it ("Connection closed", "AbortError").
   const reason: unknown =
     error instanceof Stop
       ? error
       : await Promise.race([stopped, Promise.resolve(undefined)]).catch((e: unknown) => e);
-  if (reason instanceof Stop) return failure(stdio, transport, reason.message, error);
+  if (reason instanceof Stop) return failure(name, transport, reason.message, error);
   if (transport.exit !== undefined)
-    return failure(stdio, transport, `${transport.exit} before listing its tools`, error);
+    return failure(name, transport, `${transport.exit} before listing its tools`, error);
   const detail = errorMessage(error);
-  return failure(stdio, transport, `failed: ${detail}`, error);
+  return failure(name, transport, `failed: ${detail}`, error);
 }
 
 function describeCommand(stdio: StdioCommand): string {
@@ -273,9 +277,9 @@ function describeCommand(stdio: StdioCommand): string {
     .join(" ");
 }
 
-/** MCP_SERVER_FAILED naming the command, with the last lines of the server's stderr. */
+/** MCP_SERVER_FAILED naming the server, with the last lines of its stderr. */
 function failure(
-  stdio: StdioCommand,
+  name: string,
   transport: IsolatedStdioTransport,
   what: string,
   cause?: unknown,
@@ -284,7 +288,7 @@ function failure(
   const tail = transport.stderrTail.trimEnd();
   const lines = tail === "" ? [] : tail.split("\n").slice(-20);
   const message = [
-    `MCP server \`${describeCommand(stdio)}\` ${what}`,
+    `MCP server \`${name}\` ${what}`,
     ...(lines.length > 0 ? ["stderr (last lines):", ...lines.map((l) => `  ${l}`)] : []),
   ].join("\n");
   return new McpServerError("MCP_SERVER_FAILED", message, { cause, problems: problems ?? [] });
