@@ -51,6 +51,7 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
     `server       ${p.server.name} ${p.server.version} (${e.manifestFile}, ${p.server.manifestDigest})`,
     `verdict      ${p.verdict}`,
     `trust level  ${p.trustLevel}${isTrustLevelAtLeast(p.trustLevel, min) ? "" : ` (below the minimum ${min})`}`,
+    ...(p.trustLevelCappedBy ?? []).map((r) => `  capped     ${r}`),
     `lockfiles    ${e.lockfiles.map((l) => `${l.file} (${l.packages.length} packages)`).join(", ") || "none"}`,
     ...(e.image
       ? [
