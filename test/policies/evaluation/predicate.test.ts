@@ -318,9 +318,20 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
     trustLevel: "L3",
     time: "2025-12-10T14:32:07Z",
     signer,
+    // Its controls read the image's inventory (SC-04, SC-05) and listed the tools by running it.
+    imageEvidence: { inventory: true, run: true },
     // It declares permissions but no Kubernetes API access and no internet egress.
     kubernetes: [],
     internetEgressPorts: [],
+  });
+  // A predicate written before evidence was recorded says nothing of the image.
+  const unrecorded = {
+    ...predicate,
+    controls: predicate.controls.map(({ evidence: _, ...c }) => c),
+  };
+  assert.deepEqual(evaluationFact({ predicate: unrecorded, signer }).imageEvidence, {
+    inventory: false,
+    run: false,
   });
   assert.deepEqual(
     evaluationFact({
