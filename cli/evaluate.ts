@@ -202,7 +202,12 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       await rename(temp, manifestPath);
       // The evaluation is of the manifest as written, against the same listing.
       evaluation = await evaluateRelease(
-        { ...release, listing: { tools, definitions } },
+        {
+          ...release,
+          listing: { tools, definitions },
+          // The listing keeps the evidence of the run that made it.
+          ...(evaluation.toolSource === "image" ? { listingFrom: "image" as const } : {}),
+        },
         ignoreFile,
       );
     }

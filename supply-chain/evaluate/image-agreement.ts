@@ -253,10 +253,13 @@ export function lockfileAgreement(
       continue;
     }
     const versions = new Map<string, string[]>();
+    // Where each package is recorded, for a finding that points at its lockfile entry.
+    const entry = new Map<string, string>();
     for (const p of locked.flatMap((l) => l.packages))
       if (p.ecosystem === ecosystem) {
         const key = keyName(ecosystem, p.name);
         versions.set(key, [...(versions.get(key) ?? []), p.version]);
+        if (!entry.has(key)) entry.set(key, p.line === undefined ? p.file : `${p.file}:${p.line}`);
       }
     const where = locked.map((l) => l.file).join(", ");
     const installed = image.inventory.packages.filter(
@@ -277,7 +280,7 @@ export function lockfileAgreement(
         findings.push({
           message: `the image holds ${p.name} ${p.version} (${p.file}), ${where} records ${[...new Set(recorded)].join(", ")}`,
           severity: "medium",
-          location: locked[0]?.file ?? where,
+          location: entry.get(key) ?? where,
         });
     }
   }

@@ -111,6 +111,11 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
     });
     assert.match(text.stdout, /^image +127\.0\.0\.1:\d+\/servers\/filesystem:2025\.3\.28 /m);
     assert.match(text.stdout, /fail SC-04/);
+    // Under the level, why it is not higher.
+    assert.match(
+      text.stdout,
+      /^trust level +L1 \(below the minimum L2\)\n {2}capped +L2 needs SC-02 to pass: it was skipped/m,
+    );
   });
 
   test("the fixed server's image passes SC-04; without --image there is no SC-04", async () => {

@@ -250,7 +250,8 @@ describe("SC-06: the lockfiles agree with the image", () => {
         [
           "the image holds mcp-remote 0.1.16 (/app/node_modules/mcp-remote/package.json), package-lock.json records 0.1.15",
           "medium",
-          "package-lock.json",
+          // The lockfile's entry for it.
+          "package-lock.json:591",
         ],
         [
           "the image holds left-pad 1.3.0 (/app/node_modules/left-pad/package.json), which package-lock.json does not record",
