@@ -153,10 +153,14 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
     ]);
   });
 
-  test("the manifest declares mcp-remote 0.1.16, the image holds 0.1.15: SC-05 fails naming both and the file", async () => {
-    // A real install of mcp-remote 0.1.15 from its lockfile (npm ci), pushed as an image.
-    const fixture = join(FIXTURES, "lockfiles", "npm-mcp-remote-0.1.15");
-    const prefix = await installNpmLockfile(fixture);
+  const remoteFixture = join(FIXTURES, "lockfiles", "npm-mcp-remote-0.1.15");
+
+  /**
+   * A real install of mcp-remote 0.1.15 from its lockfile (npm ci), pushed as an image, and a
+   * workspace whose server.json declares mcp-remote at `declared`.
+   */
+  async function remoteRelease(declared: string): Promise<{ ws: string; ref: string }> {
+    const prefix = await installNpmLockfile(remoteFixture);
     const { stdout } = await run(
       "tar",
       ["-C", prefix, "-cf", "-", "--owner=0", "--group=0", "--transform=s,^,app/,", "node_modules"],
@@ -165,34 +169,40 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
     const built = await pushLayers(
       new RegistryClient(),
       `${registry.host}/servers/remote`,
-      "0.1.16",
+      declared,
       [{ tar: stdout }],
       { config: { Entrypoint: ["node", "/app/node_modules/mcp-remote/dist/proxy.js"] } },
     );
-    const ws = join(dir, "remote");
+    const ws = join(dir, `remote-${declared}`);
     await mkdir(ws, { recursive: true });
     await writeFile(
       join(ws, "server.json"),
       JSON.stringify({
         name: "io.github.acme/remote",
         description: "A proxy to a remote MCP server",
-        version: "0.1.16",
+        version: declared,
         // Served over HTTP: nothing here is started, the evaluation is of the image's contents.
         packages: [
           {
             registryType: "npm",
             identifier: "mcp-remote",
-            version: "0.1.16",
+            version: declared,
             transport: { type: "streamable-http", url: "http://127.0.0.1:8080/mcp" },
           },
         ],
       }),
     );
+    return { ws, ref: built.ref };
+  }
+
+  test("the manifest declares mcp-remote 0.1.16, the image holds 0.1.15: SC-05 fails naming both and the file", async () => {
+    const { ws, ref } = await remoteRelease("0.1.16");
+    const fixture = remoteFixture;
     const r = await runCli(
       [
         "evaluate",
         "--image",
-        built.ref,
+        ref,
         "--lockfile",
         join(fixture, "package-lock.json"),
         "--vulnerability-db",
@@ -226,6 +236,45 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
     assert.deepEqual(sc06.findings, [], sc06.notes);
     assert.match(sc06.notes ?? "", /they agree$/);
     assert.deepEqual(sc06.evidence, ["lockfile", "image-inventory"]);
+  });
+
+  test("a lockfile of another install disagrees with the image: SC-06 warns, in the report and SARIF, and fails nothing", async () => {
+    const { ws, ref } = await remoteRelease("0.1.15");
+    // server-filesystem's lockfile beside mcp-remote's image: most of what the image holds is not in it.
+    const other = join(FIXTURES, "lockfiles", "npm-filesystem-2025.7.1", "package-lock.json");
+    const args = ["evaluate", "--image", ref, "--lockfile", other, "--vulnerability-db", OSV];
+    const r = await runCli([...args, "--format", "json"], { cwd: ws });
+    const predicate = parsePredicate(JSON.parse(r.stdout));
+    assert.equal(predicate.controls.find((c) => c.id === "SC-05")?.status, "pass");
+    const sc06 = predicate.controls.find((c) => c.id === "SC-06");
+    assert.equal(sc06?.status, "pass", "a warning, not a failure");
+    assert.ok(sc06.findings.length > 0);
+    assert.ok(sc06.findings.every((f) => f.severity === "medium"));
+    assert.ok(
+      sc06.findings.some((f) =>
+        /^the image holds mcp-remote 0\.1\.15 \(\/app\/node_modules\/mcp-remote\/package\.json\), which .*package-lock\.json does not record$/.test(
+          f.message,
+        ),
+      ),
+      sc06.findings.map((f) => f.message).join("\n"),
+    );
+    assert.match(sc06.notes ?? "", /disagreement\(s\), a warning/);
+    assert.match(r.stderr, /^warning: the lockfiles disagree with the image \(SC-06\)/m);
+    assert.ok(
+      predicate.trustLevelCappedBy?.every((c) => !c.startsWith("L4")),
+      "the level stops well below L4 for other reasons here",
+    );
+    // Even at a threshold its findings reach, SARIF reports them as warnings.
+    const sarif = await runCli([...args, "--format", "sarif", "--fail-on-severity", "medium"], {
+      cwd: ws,
+    });
+    const log = JSON.parse(sarif.stdout) as {
+      runs: { results: { ruleId: string; level: string }[] }[];
+    };
+    const levels = new Set(
+      log.runs[0]?.results.filter((x) => x.ruleId === "SC-06").map((x) => x.level),
+    );
+    assert.deepEqual([...levels], ["warning"]);
   });
 
   test("an image that cannot be read is bad input, exit 2", async () => {
