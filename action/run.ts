@@ -416,7 +416,10 @@ function verdict(
   }
   if (!isTrustLevelAtLeast(predicate.trustLevel, inputs.minTrustLevel))
     failures.push(
-      `trust level ${predicate.trustLevel} is below min-trust-level ${inputs.minTrustLevel}`,
+      `trust level ${predicate.trustLevel} is below min-trust-level ${inputs.minTrustLevel}${
+        // Why it stopped there: a control, or the image not examined.
+        predicate.trustLevelCappedBy ? ` (${predicate.trustLevelCappedBy.join("; ")})` : ""
+      }`,
     );
   const subject = oneLine(`${predicate.server.name} ${predicate.server.version}`);
   if (failures.length === 0) reporter.info(`${subject}: pass at ${predicate.trustLevel}`);

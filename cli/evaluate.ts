@@ -60,6 +60,7 @@ function describe(e: ReleaseEvaluation, min: TrustLevel): string {
     `server       ${p.server.name} ${p.server.version} (${e.manifestFile}, ${p.server.manifestDigest})`,
     `verdict      ${p.verdict}`,
     `trust level  ${p.trustLevel}${isTrustLevelAtLeast(p.trustLevel, min) ? "" : ` (below the minimum ${min})`}`,
+    ...(p.trustLevelCappedBy ?? []).map((r) => `  capped     ${r}`),
     `lockfiles    ${e.lockfiles.map((l) => `${l.file} (${l.packages.length} packages)`).join(", ") || "none"}`,
     ...(e.image
       ? [
@@ -210,7 +211,12 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       await rename(temp, manifestPath);
       // The evaluation is of the manifest as written, against the same listing.
       evaluation = await evaluateRelease(
-        { ...release, listing: { tools, definitions } },
+        {
+          ...release,
+          listing: { tools, definitions },
+          // The listing keeps the evidence of the run that made it.
+          ...(evaluation.toolSource === "image" ? { listingFrom: "image" as const } : {}),
+        },
         ignoreFile,
       );
     }

@@ -12,6 +12,15 @@ export interface VerifyIo {
   stdout: (text: string) => void;
 }
 
+/** What of the image itself the evaluation examined, as its controls record it. */
+function imageEvidence(e: ImageFacts["verifiedEvaluations"][number]): string {
+  const seen = [
+    ...(e.imageEvidence?.inventory ? ["its inventory read"] : []),
+    ...(e.imageEvidence?.run ? ["its entrypoint run"] : []),
+  ];
+  return seen.length === 0 ? "none (the image itself was not examined)" : seen.join(", ");
+}
+
 function describeFacts(image: string, facts: ImageFacts): string[] {
   const lines = [`image      ${image}`, `digest     ${facts.digest ?? "(not resolved)"}`];
   if (facts.lookupError) {
@@ -25,6 +34,7 @@ function describeFacts(image: string, facts: ImageFacts): string[] {
   for (const e of facts.verifiedEvaluations) {
     lines.push(
       `evaluation verified: verdict ${e.verdict}, trust level ${e.trustLevel}, ${e.time}, signed by ${e.signer}`,
+      `           image evidence: ${imageEvidence(e)}`,
     );
   }
   for (const e of facts.rejectedEvaluations) lines.push(`evaluation rejected: ${e.reason}`);

@@ -1,4 +1,5 @@
 import type { TrustLevel } from "../trust-level.ts";
+import { controlEvidence, type EvidenceUsed } from "./evidence.ts";
 import {
   TRUST_LEVELS,
   type ControlFinding,
@@ -61,6 +62,8 @@ export const CONTROL_TITLES = {
   "SC-03": "Dependencies are pinned to exact versions with integrity hashes",
   "SC-04":
     "No known vulnerability at or above the severity threshold among the packages installed in the image",
+  "SC-05": "The package and version the manifest declares are what the image holds",
+  "SC-06": "The lockfiles agree with the packages installed in the image",
   "AI-03": "The image is signed",
   "PR-01": "The source repository and commit of the release are recorded",
   "PR-02": "The release was evaluated by an identified CI workflow run",
@@ -72,14 +75,40 @@ export type ControlId = keyof typeof CONTROL_TITLES;
  * The controls each level requires on top of the levels below, after MTF's levels: L1 Basic (valid
  * manifest, tool declarations), L2 Standard (vulnerability scanning, pinning, description safety,
  * no toxic flow between the tools, pins of prompts, resource templates and instructions),
- * L3 Verified (signing, provenance, permission and credential scope declaration), L4 Attested
- * (the signature itself proves which workflow built the release).
+ * L3 Verified (signing, provenance, permission and credential scope declaration, and the image
+ * itself examined: its inventory scanned and matched with the manifest), L4 Attested (the
+ * signature itself proves which workflow built the release, and the lockfiles scanned are the
+ * image's).
  */
 export const LEVEL_REQUIREMENTS: Record<TrustLevel, readonly ControlId[]> = {
   L1: ["AI-01", "CD-01"],
   L2: ["SC-02", "SC-03", "CD-03", "CD-04", "CD-05"],
-  L3: ["AI-03", "PR-01", "PR-02", "CD-02"],
-  L4: ["PR-03"],
+  L3: ["AI-03", "PR-01", "PR-02", "CD-02", "SC-04", "SC-05"],
+  L4: ["PR-03", "SC-06"],
+};
+
+/**
+ * What a level needs beyond its controls passing. L3 needs the tools listed by running the image
+ * (CD-01's evidence `image-run`), not the published package: what runs in the cluster is the
+ * image. L4 needs SC-06 without a single disagreement: SC-06 only warns, so it passes with them.
+ */
+const LEVEL_CONDITIONS: Partial<
+  Record<TrustLevel, (controls: ReadonlyMap<string, ControlResult>) => string | undefined>
+> = {
+  L3: (controls) => {
+    const listedBy = controls.get("CD-01")?.evidence ?? [];
+    if (listedBy.includes("image-run")) return undefined;
+    const how = listedBy.includes("package-run")
+      ? "they were listed by running the published package"
+      : "they were not listed from a running server";
+    return `L3 needs the tools listed by running the image itself (CD-01 evidence image-run): ${how}`;
+  },
+  L4: (controls) => {
+    const n = controls.get("SC-06")?.findings.length ?? 0;
+    return n === 0
+      ? undefined
+      : `L4 needs the lockfiles to agree with the image: SC-06 found ${n} disagreement(s)`;
+  },
 };
 
 /** What was observed about one release; `undefined` where a thing could not be observed at all. */
@@ -121,6 +150,18 @@ export interface Observations {
         evidence: string;
       }
     | { skipped: string };
+  /**
+   * The manifest's packages against the image's inventory (SC-05); `skipped` when no image was
+   * read or the manifest declares no package the image can hold.
+   */
+  manifestImage?: { findings: ControlFinding[]; notes?: string } | { skipped: string };
+  /**
+   * The lockfiles against the image's inventory (SC-06): disagreements are warnings, the control
+   * passes with them. `skipped` when no image or no lockfile was read.
+   */
+  lockfileImage?: { findings: ControlFinding[]; notes?: string } | { skipped: string };
+  /** How the server's tools were listed, for the controls' evidence (absent: not listed). */
+  listing?: EvidenceUsed["listing"];
   /** Pinning problems; `skipped` when no lockfile was found. */
   pinning: { findings: ControlFinding[] } | { skipped: string };
   /** How the image is signed. */
@@ -236,8 +277,28 @@ function provenanceControls(obs: Observations): ControlResult[] {
   return [pr01, pr02, pr03];
 }
 
-/** Every control, in a stable order. */
+const NO_IMAGE =
+  "no image was examined (evaluate --image REF): the evaluation is of the package and lockfiles, not of an image";
+
+/** A control judged from an observation that may carry notes of its own. */
+function noted(
+  id: ControlId,
+  outcome: { findings: ControlFinding[]; notes?: string } | { skipped: string },
+  failed?: (findings: ControlFinding[]) => boolean,
+): ControlResult {
+  const result = control(id, outcome, failed);
+  return "notes" in outcome && outcome.notes !== undefined
+    ? { ...result, notes: outcome.notes }
+    : result;
+}
+
+/** Every control, in a stable order, each with the sources of its evidence. */
 export function evaluateControls(obs: Observations, settings: ControlSettings): ControlResult[] {
+  const used: EvidenceUsed = obs.listing === undefined ? {} : { listing: obs.listing };
+  return judgeControls(obs, settings).map((c) => ({ ...c, evidence: controlEvidence(c, used) }));
+}
+
+function judgeControls(obs: Observations, settings: ControlSettings): ControlResult[] {
   return [
     { ...control("AI-01", { findings: [] }), notes: "server.json parsed and validated" },
     control("CD-01", obs.toolDeclaration),
@@ -261,24 +322,60 @@ export function evaluateControls(obs: Observations, settings: ControlSettings): 
     ...(obs.imageVulnerabilities === undefined
       ? []
       : [vulnerabilityControl("SC-04", obs.imageVulnerabilities, settings)]),
+    noted("SC-05", obs.manifestImage ?? { skipped: NO_IMAGE }),
+    // Warn-level: a disagreement is reported, and only L4 asks for none.
+    noted("SC-06", obs.lockfileImage ?? { skipped: NO_IMAGE }, () => false),
     signingControl(obs),
     ...provenanceControls(obs),
   ];
 }
 
-/**
- * The highest level whose controls, and those of every level below, all pass. A control that was
- * skipped caps the level as a failed one does: what was not checked earns nothing. L1 is the floor
- * of the scale; a release that fails an L1 control fails its verdict.
- */
-export function trustLevelOf(controls: readonly ControlResult[]): TrustLevel {
-  const status = new Map(controls.map((c) => [c.id, c.status]));
-  let reached: TrustLevel = "L1";
-  for (const level of TRUST_LEVELS) {
-    if (!LEVEL_REQUIREMENTS[level].every((id) => status.get(id) === "pass")) break;
-    reached = level;
+/** Why `level` is not met on its own (the levels below it aside); empty when it is. */
+function unmet(level: TrustLevel, byId: ReadonlyMap<string, ControlResult>): string[] {
+  const reasons: string[] = [];
+  for (const id of LEVEL_REQUIREMENTS[level]) {
+    const c = byId.get(id);
+    if (c === undefined) {
+      reasons.push(
+        id === "SC-04"
+          ? `${level} needs ${id}: ${NO_IMAGE}`
+          : `${level} needs ${id}, which was not recorded`,
+      );
+    } else if (c.status !== "pass") {
+      const why = c.notes ?? c.findings[0]?.message;
+      reasons.push(
+        `${level} needs ${id} to pass: it ${c.status === "skip" ? "was skipped" : "failed"}${why ? ` (${why})` : ""}`,
+      );
+    }
   }
-  return reached;
+  const condition = LEVEL_CONDITIONS[level]?.(byId);
+  if (condition !== undefined) reasons.push(condition);
+  return reasons;
+}
+
+/**
+ * The level reached and, below L4, why the next one was not: the highest level whose controls, and
+ * those of every level below, all pass and whose conditions hold. A control that was skipped caps
+ * the level as a failed one does: what was not checked earns nothing. L1 is the floor of the
+ * scale; a release that fails an L1 control fails its verdict.
+ */
+export function trustOf(controls: readonly ControlResult[]): {
+  level: TrustLevel;
+  cappedBy: string[];
+} {
+  const byId = new Map(controls.map((c) => [c.id, c]));
+  let level: TrustLevel = "L1";
+  for (const next of TRUST_LEVELS) {
+    const reasons = unmet(next, byId);
+    // L1 is the floor: a release that misses it is still L1, and says what it misses.
+    if (reasons.length > 0) return { level, cappedBy: reasons };
+    level = next;
+  }
+  return { level, cappedBy: [] };
+}
+
+export function trustLevelOf(controls: readonly ControlResult[]): TrustLevel {
+  return trustOf(controls).level;
 }
 
 /** `fail` when any control failed; skipped controls lower the level, not the verdict. */

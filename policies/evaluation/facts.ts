@@ -1,5 +1,6 @@
 import { InputError, type InputErrorCode } from "../errors.ts";
 import type { ImageFacts } from "../workload/image-evidence.ts";
+import { imageEvidenceOf } from "./evidence.ts";
 import { readStatement, type EvaluationPredicate } from "./predicate.ts";
 
 /** What `image/evaluated` judges of one evaluation: verdict, level, time and who signed it. */
@@ -25,6 +26,7 @@ export function evaluationFact({ predicate, signer }: VerifiedEvaluation): Evalu
     trustLevel: predicate.trustLevel === "L4" && !keyless ? "L3" : predicate.trustLevel,
     time: predicate.time,
     signer,
+    imageEvidence: imageEvidenceOf(predicate.controls),
     ...(predicate.permissions
       ? {
           kubernetes: predicate.permissions.kubernetes ?? [],

@@ -38,6 +38,18 @@ export function isTrustLevelAtLeast(level: TrustLevel, minimum: TrustLevel): boo
 export type Verdict = "pass" | "fail";
 export type SeverityLevel = "critical" | "high" | "medium" | "low" | "unknown";
 export type ControlStatus = "pass" | "fail" | "skip";
+/**
+ * Where a control's evidence came from: the image's own inventory, a run of the image's
+ * entrypoint, the lockfiles, a run of the published package, the manifest.
+ */
+export const EVIDENCE_SOURCES = [
+  "image-inventory",
+  "image-run",
+  "lockfile",
+  "package-run",
+  "manifest",
+] as const;
+export type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
 export type CredentialKind = "oauth" | "workload-identity" | "static";
 
 /** Digest fields named `…Digest` hold `sha256:<64 hex>`; fields named `sha256`/`…Sha256` hold bare hex. */
@@ -193,6 +205,8 @@ export interface ControlResult {
   waived?: WaivedFinding[];
   /** Required when `status` is `skip`. */
   notes?: string;
+  /** The sources the judgement rests on; empty when skipped. Absent in predicates written before it was recorded. */
+  evidence?: EvidenceSource[];
 }
 
 /** The predicate of `https://mcp-warden.dev/evaluation/v1`. */
@@ -215,6 +229,12 @@ export interface EvaluationPredicate {
   vulnerabilities: VulnerabilityFinding[];
   controls: ControlResult[];
   trustLevel: TrustLevel;
+  /**
+   * Why `trustLevel` is not the next level up: the controls that level needs that did not pass, and
+   * the evidence it needs that the evaluation lacks (an image examined). Absent at L4, and in
+   * predicates written before it was recorded.
+   */
+  trustLevelCappedBy?: string[];
   verdict: Verdict;
 }
 

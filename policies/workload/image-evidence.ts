@@ -24,6 +24,11 @@ export interface ImageFacts {
     time: string;
     signer: string;
     /**
+     * Whether the evaluation examined the image itself: its controls record `image-inventory` and
+     * `image-run` evidence. Absent in facts gathered before it was recorded: treated as false.
+     */
+    imageEvidence?: { inventory: boolean; run: boolean };
+    /**
      * The Kubernetes API access the evaluation declares (`permissions.kubernetes`): an empty list
      * when it declares permissions but no API access; absent when it declares no permissions.
      */

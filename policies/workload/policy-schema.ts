@@ -79,6 +79,11 @@ export const policySpecSchema = {
               pattern: "^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$",
               description: "Oldest evaluation accepted, as a duration (720h).",
             },
+            requireImageEvidence: {
+              type: "boolean",
+              description:
+                "Count only evaluations of the image itself: the predicate's controls must record image-inventory and image-run evidence (the image's own packages read, its entrypoint run). Default false.",
+            },
           },
         },
       },

@@ -40,7 +40,7 @@ export interface PolicyDocument {
     rules?: Record<string, RuleAction>;
     images?: {
       trustedSigners?: TrustedSigner[];
-      evaluation?: { minTrustLevel?: TrustLevel; maxAge?: string };
+      evaluation?: { minTrustLevel?: TrustLevel; maxAge?: string; requireImageEvidence?: boolean };
     };
     sandbox?: { allowPersistentVolumeClaims?: boolean };
     network?: { internetEgress?: "allow" | "deny" };
@@ -216,6 +216,7 @@ export function compilePolicy(object: unknown): CompiledPolicy {
       evaluation: {
         minTrustLevel: doc.spec.images?.evaluation?.minTrustLevel ?? "L3",
         maxAgeMs: parseDuration(doc.spec.images?.evaluation?.maxAge ?? DEFAULT_MAX_AGE),
+        requireImageEvidence: doc.spec.images?.evaluation?.requireImageEvidence ?? false,
       },
     },
     exceptionNamespaces: doc.spec.exceptions?.namespaces ?? [],

@@ -28,7 +28,12 @@ export interface RuleSettings {
   allowPersistentVolumeClaims: boolean;
   /** `spec.network.internetEgress`: admit declared internet egress. */
   internetEgress: "allow" | "deny";
-  evaluation: { minTrustLevel: TrustLevel; maxAgeMs: number };
+  evaluation: {
+    minTrustLevel: TrustLevel;
+    maxAgeMs: number;
+    /** `spec.images.evaluation.requireImageEvidence`: only an evaluation of the image itself counts (absent: false). */
+    requireImageEvidence?: boolean;
+  };
 }
 
 export interface RuleContext {

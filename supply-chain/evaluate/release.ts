@@ -3,7 +3,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { InputError } from "../../policies/errors.ts";
 import {
   evaluateControls,
-  trustLevelOf,
+  trustOf,
   verdictOf,
   type Observations,
 } from "../../policies/evaluation/controls.ts";
@@ -48,6 +48,7 @@ import {
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
 import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
+import { lockfileAgreement, manifestAgreement } from "./image-agreement.ts";
 import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image/inventory.ts";
 import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
 import type { ImageRuntimeName } from "../mcp/image-runtime.ts";
@@ -96,6 +97,8 @@ export interface ReleaseInputs {
    * manifest it wrote against the listing it wrote it from); the server is not started again.
    */
   listing?: ServerListing;
+  /** Where the earlier run listed the server (`listing`): by running the image, or the package (default). */
+  listingFrom?: "image" | "package";
   signal?: AbortSignal;
   /** How old an offline database may be (default: warn after 7 days, never fail). */
   databaseAge?: DatabaseAgeLimits;
@@ -313,6 +316,7 @@ async function observeTools(
   return {
     ...(exposed ? { exposed } : {}),
     ...(definitions ? { definitions } : {}),
+    ...(exposed && source ? { source } : {}),
     declaration,
     safety,
     flows,
@@ -451,6 +455,11 @@ export async function evaluateRelease(
     definitionPins: tools.definitionPins,
     permissionsDeclared: manifest.permissions !== undefined,
     manifestFile,
+    ...(tools.source === undefined
+      ? {}
+      : { listing: listingEvidence(tools.source, inputs.listingFrom) }),
+    manifestImage: manifestAgreement(manifest, manifestFile, inputs.image),
+    lockfileImage: lockfileAgreement(manifest, lockfiles, inputs.image),
     vulnerabilities:
       lockfiles.length === 0
         ? { skipped: noLockfile }
@@ -510,6 +519,18 @@ export async function evaluateRelease(
   );
   notices.push(...waiverNotices(waivers, ignoreFile));
   const controls = waivers.controls;
+  const trust = trustOf(controls);
+  if (inputs.image === undefined)
+    notices.push({
+      level: "warning",
+      message: `no image was examined (evaluate --image REF): the inventory, vulnerabilities and tools are those of the package and lockfiles, not of an image, and the trust level is capped at L2`,
+    });
+  const sc06 = controls.find((c) => c.id === "SC-06");
+  if (sc06 !== undefined && sc06.findings.length > 0)
+    notices.push({
+      level: "warning",
+      message: `the lockfiles disagree with the image (SC-06): ${sc06.findings.length === 1 ? (sc06.findings[0]?.message ?? "") : `${sc06.findings.length} findings, the first: ${sc06.findings[0]?.message ?? ""}`}`,
+    });
   const knownTools = tools.exposed ?? manifest.tools;
   const known = tools.definitions ?? {
     prompts: manifest.definitions.prompts,
@@ -534,7 +555,8 @@ export async function evaluateRelease(
       : {}),
     vulnerabilities: unique(outcome.findings.map((finding) => ({ finding }))).map((m) => m.finding),
     controls,
-    trustLevel: trustLevelOf(controls),
+    trustLevel: trust.level,
+    ...(trust.cappedBy.length > 0 ? { trustLevelCappedBy: trust.cappedBy } : {}),
     verdict: verdictOf(controls),
   };
   // A level the manifest claims (MCP Trust Framework extension) is a claim; the evaluation decides.
@@ -556,11 +578,21 @@ export async function evaluateRelease(
       ? { image: { reference: inputs.image.reference, inventory: inputs.image.inventory } }
       : {}),
     ...(tools.exposed ? { exposedTools: tools.exposed } : {}),
+    ...(tools.source ? { toolSource: tools.source } : {}),
     ...(tools.definitions ? { exposedDefinitions: tools.definitions } : {}),
     ...(tools.source ? { toolSource: tools.source } : {}),
     ...(tools.runtime ? { toolRuntime: tools.runtime } : {}),
     notices,
   };
+}
+
+/** The evidence of a listing: the image's own entrypoint, or the published package. */
+function listingEvidence(
+  source: NonNullable<ReleaseEvaluation["toolSource"]>,
+  earlierFrom: ReleaseInputs["listingFrom"],
+): "image-run" | "package-run" {
+  const ran = source === "earlier-run" ? (earlierFrom ?? "package") : source;
+  return ran === "image" ? "image-run" : "package-run";
 }
 
 /** One finding per advisory and package version (go.mod and go.sum, a workspace, nested copies). */

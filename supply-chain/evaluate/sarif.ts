@@ -103,7 +103,13 @@ export function releaseSarif(
       results.push({
         ruleId: control.id,
         ruleIndex: index,
-        level: control.status === "fail" ? "error" : levelOf(f.severity, opts.threshold),
+        // SC-06 only warns: its findings never fail anything, whatever their severity.
+        level:
+          control.status === "fail"
+            ? "error"
+            : control.id === "SC-06"
+              ? "warning"
+              : levelOf(f.severity, opts.threshold),
         message: { text: f.message },
         ...locations(findingPosition(f.location, evaluation)),
         partialFingerprints: { "mcpWardenControl/v1": `${control.id}|${f.location ?? ""}|${i}` },

@@ -68,6 +68,9 @@ export function releaseSummary(
       [[verdict, p.trustLevel, opts.minTrustLevel, { code: opts.image }]],
     ),
     "",
+    // Why the level is not higher, right under it.
+    ...(p.trustLevelCappedBy ?? []).map((r) => `- ${cell(r)}`),
+    ...(p.trustLevelCappedBy ? [""] : []),
     "### Findings by severity",
     "",
   ];

@@ -239,6 +239,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     imageRef: string,
     signer: Record<string, unknown>,
     extraArgs: string[] = [],
+    minTrustLevel = "L3",
   ) {
     const policy = join(dir, `policy-${randomUUID()}.yaml`);
     await writeFile(
@@ -246,7 +247,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       stringify(
         policyWith({
           rules: { "*": "enforce" },
-          images: { trustedSigners: [signer], evaluation: { minTrustLevel: "L3", maxAge: "24h" } },
+          images: { trustedSigners: [signer], evaluation: { minTrustLevel, maxAge: "24h" } },
         }),
       ),
     );
@@ -318,31 +319,43 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     assert.match(r.summary, /CVE-2025-53109/);
   });
 
-  test("the fixed release (2025.7.1) passes, and its signature and evaluation verify as the webhook checks them", async () => {
+  test("the fixed release (2025.7.1) passes, its level capped at L2 until the image itself is examined; its signature and evaluation verify as the webhook checks them", async () => {
     const ws = await workspace("fs-fixed", "2025.7.1");
     const ref = await image("2025.7.1");
     const r = await runAction(
       ws,
-      keyed({ image: ref, "kubernetes-manifests": "deploy", "min-trust-level": "L3" }),
+      keyed({ image: ref, "kubernetes-manifests": "deploy", "min-trust-level": "L2" }),
     );
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.outputs.verdict, "pass");
-    assert.equal(
-      r.outputs["trust-level"],
-      "L3",
-      "key signing proves no workflow identity: L3, not L4",
-    );
+    // Signed and recorded as L3 asks, but the image's inventory was not read and its tools came
+    // from running the package: L3 needs the image itself examined.
+    assert.equal(r.outputs["trust-level"], "L2");
     assert.match(r.outputs.signature ?? "", /^sha256:[a-f0-9]{64}$/);
     assert.match(r.outputs.attestation ?? "", /^sha256:[a-f0-9]{64}$/);
     const pinnedRef = `${ref.replace(/:[^:]+$/, "")}@${r.outputs.digest}`;
-    const v = await verify(pinnedRef, { key: { publicKey: publicKeyPem } });
+    const v = await verify(pinnedRef, { key: { publicKey: publicKeyPem } }, [], "L2");
     assert.equal(v.code, 0, v.stdout + v.stderr);
+    const l3 = await verify(pinnedRef, { key: { publicKey: publicKeyPem } });
+    assert.equal(l3.code, 1, "a policy asking for L3 does not admit it");
+    assert.match(l3.stdout, /trust level L2 is below the required L3/);
 
     // The tools were listed from the running server and pinned.
     const predicate = JSON.parse(await readFile(r.outputs.evaluation ?? "", "utf8")) as {
       tools: { name: string; sha256: string }[];
       trustLevel: string;
+      trustLevelCappedBy?: string[];
+      controls: { id: string; evidence?: string[] }[];
     };
+    assert.deepEqual(predicate.controls.find((c) => c.id === "CD-01")?.evidence, [
+      "manifest",
+      "package-run",
+    ]);
+    assert.ok(
+      predicate.trustLevelCappedBy?.some((c) => /^L3 needs SC-04: no image was examined/.test(c)),
+      JSON.stringify(predicate.trustLevelCappedBy),
+    );
+    assert.match(r.summary, /L3 needs SC-04: no image was examined/);
     assert.ok(
       predicate.tools.some((t) => t.name === "read_file" && /^[a-f0-9]{64}$/.test(t.sha256)),
     );
@@ -364,7 +377,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     assert.equal(check.code, 0, check.stdout + check.stderr);
   });
 
-  test("keyless: the runner's OIDC token → Fulcio certificate and Rekor entry; L4, verified by workflow identity", async () => {
+  test("keyless: the runner's OIDC token → Fulcio certificate and Rekor entry, verified by workflow identity; L2 without the image examined", async () => {
     const ws = await workspace("fs-keyless", "2025.7.1");
     const ref = await image("keyless");
     const r = await runAction(ws, {
@@ -373,10 +386,15 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       "fulcio-url": sigstore.url,
       "rekor-url": sigstore.url,
       "rekor-entry-type": "intoto",
-      "min-trust-level": "L4",
+      "min-trust-level": "L2",
     });
     assert.equal(r.code, 0, r.stdout);
-    assert.equal(r.outputs["trust-level"], "L4");
+    // PR-03 passes (the signature proves the workflow), but L3 and L4 need the image examined.
+    assert.equal(r.outputs["trust-level"], "L2");
+    const predicate = JSON.parse(await readFile(r.outputs.evaluation ?? "", "utf8")) as {
+      controls: { id: string; status: string }[];
+    };
+    assert.equal(predicate.controls.find((c) => c.id === "PR-03")?.status, "pass");
     const root = join(dir, "trusted_root.json");
     await writeFile(root, JSON.stringify(sigstore.trustedRoot));
     const pinnedRef = `${ref.replace(/:[^:]+$/, "")}@${r.outputs.digest}`;
@@ -386,7 +404,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
         subject: `https://github.com/${WORKFLOW_REF}`,
       },
     };
-    const ok = await verify(pinnedRef, identity, ["--trusted-root", root]);
+    const ok = await verify(pinnedRef, identity, ["--trusted-root", root], "L2");
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     const wrong = await verify(
       pinnedRef,
@@ -397,6 +415,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
         },
       },
       ["--trusted-root", root],
+      "L2",
     );
     assert.equal(wrong.code, 1, "another workflow's identity is not trusted");
   });

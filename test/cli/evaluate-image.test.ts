@@ -14,7 +14,7 @@ import { parsePredicate } from "../../policies/evaluation/predicate.ts";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { runCli, ROOT } from "../support/cli.ts";
 import { pushLayers } from "../support/images.ts";
-import { installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
+import { installNpmLockfile, installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
 import { SKIP_NO_REGISTRY, startRegistry } from "../support/registry-server.ts";
 import type { RegistryServer } from "../support/registry-server.ts";
 
@@ -54,8 +54,17 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
     await mkdir(join(ws, "data"), { recursive: true });
     const manifest = JSON.parse(
       await readFile(join(FIXTURES, "mcp", "server-filesystem.server.json"), "utf8"),
-    ) as { version: string; _meta: Record<string, unknown> };
+    ) as {
+      version: string;
+      packages: { registryType: string; identifier: string; version: string }[];
+      _meta: Record<string, unknown>;
+    };
     manifest.version = server.version;
+    // The release's packages: the npm package at this version, and the image pushed here.
+    for (const p of manifest.packages) {
+      p.version = server.version;
+      if (p.registryType === "oci") p.identifier = `${registry.host}/servers/filesystem`;
+    }
     manifest._meta["dev.mcp-warden/tools"] = JSON.parse(
       await readFile(
         join(FIXTURES, "mcp", `server-filesystem@${server.version}.tools.json`),
@@ -84,6 +93,10 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
     assert.equal(sc04?.status, "fail");
     assert.match(sc04?.notes ?? "", new RegExp(`evidence: image inventory of .*${digest}`));
     assert.match(sc04?.notes ?? "", /\d+ npm/);
+    assert.deepEqual(sc04?.evidence, ["image-inventory"]);
+    const sc05 = predicate.controls.find((c) => c.id === "SC-05");
+    assert.equal(sc05?.status, "pass", sc05?.notes);
+    assert.deepEqual(sc05.evidence, ["manifest", "image-inventory"]);
     const locations = sc04?.findings.map((f) => f.location) ?? [];
     assert.ok(
       locations.includes("/app/node_modules/@modelcontextprotocol/server-filesystem/package.json"),
@@ -98,6 +111,11 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
     });
     assert.match(text.stdout, /^image +127\.0\.0\.1:\d+\/servers\/filesystem:2025\.3\.28 /m);
     assert.match(text.stdout, /fail SC-04/);
+    // Under the level, why it is not higher.
+    assert.match(
+      text.stdout,
+      /^trust level +L1 \(below the minimum L2\)\n {2}capped +L2 needs SC-02 to pass: it was skipped/m,
+    );
   });
 
   test("the fixed server's image passes SC-04; without --image there is no SC-04", async () => {
@@ -116,6 +134,147 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
       plain.controls.find((c) => c.id === "SC-04"),
       undefined,
     );
+    // Without an image the evaluation says so, and says why it stops where it does.
+    assert.match(without.stderr, /^warning: no image was examined \(evaluate --image REF\)/m);
+    for (const id of ["SC-05", "SC-06"]) {
+      const c = plain.controls.find((x) => x.id === id);
+      assert.equal(c?.status, "skip", id);
+      assert.match(c.notes ?? "", /no image was examined/);
+      assert.deepEqual(c.evidence, []);
+    }
+    assert.ok(
+      plain.trustLevelCappedBy?.some((r) => /^L\d needs /.test(r)),
+      JSON.stringify(plain.trustLevelCappedBy),
+    );
+    // With the image, the image's own evidence is recorded; the tools still come from the package.
+    assert.deepEqual(predicate.controls.find((c) => c.id === "CD-01")?.evidence, [
+      "manifest",
+      "package-run",
+    ]);
+  });
+
+  const remoteFixture = join(FIXTURES, "lockfiles", "npm-mcp-remote-0.1.15");
+
+  /**
+   * A real install of mcp-remote 0.1.15 from its lockfile (npm ci), pushed as an image, and a
+   * workspace whose server.json declares mcp-remote at `declared`.
+   */
+  async function remoteRelease(declared: string): Promise<{ ws: string; ref: string }> {
+    const prefix = await installNpmLockfile(remoteFixture);
+    const { stdout } = await run(
+      "tar",
+      ["-C", prefix, "-cf", "-", "--owner=0", "--group=0", "--transform=s,^,app/,", "node_modules"],
+      { encoding: "buffer", maxBuffer: 256 * 1024 * 1024 },
+    );
+    const built = await pushLayers(
+      new RegistryClient(),
+      `${registry.host}/servers/remote`,
+      declared,
+      [{ tar: stdout }],
+      { config: { Entrypoint: ["node", "/app/node_modules/mcp-remote/dist/proxy.js"] } },
+    );
+    const ws = join(dir, `remote-${declared}`);
+    await mkdir(ws, { recursive: true });
+    await writeFile(
+      join(ws, "server.json"),
+      JSON.stringify({
+        name: "io.github.acme/remote",
+        description: "A proxy to a remote MCP server",
+        version: declared,
+        // Served over HTTP: nothing here is started, the evaluation is of the image's contents.
+        packages: [
+          {
+            registryType: "npm",
+            identifier: "mcp-remote",
+            version: declared,
+            transport: { type: "streamable-http", url: "http://127.0.0.1:8080/mcp" },
+          },
+        ],
+      }),
+    );
+    return { ws, ref: built.ref };
+  }
+
+  test("the manifest declares mcp-remote 0.1.16, the image holds 0.1.15: SC-05 fails naming both and the file", async () => {
+    const { ws, ref } = await remoteRelease("0.1.16");
+    const fixture = remoteFixture;
+    const r = await runCli(
+      [
+        "evaluate",
+        "--image",
+        ref,
+        "--lockfile",
+        join(fixture, "package-lock.json"),
+        "--vulnerability-db",
+        OSV,
+        "--format",
+        "json",
+      ],
+      { cwd: ws },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const predicate = parsePredicate(JSON.parse(r.stdout));
+    const sc05 = predicate.controls.find((c) => c.id === "SC-05");
+    assert.equal(sc05?.status, "fail");
+    assert.deepEqual(sc05.findings, [
+      {
+        message:
+          "the manifest declares npm package mcp-remote 0.1.16 (packages[0]), but the image holds mcp-remote 0.1.15 (/app/node_modules/mcp-remote/package.json)",
+        severity: "high",
+        location: "server.json#packages[0].version",
+      },
+    ]);
+    assert.deepEqual(sc05.evidence, ["manifest", "image-inventory"]);
+    assert.equal(predicate.verdict, "fail");
+    // What the image holds is what SC-04 judged: the critical CVE-2025-6514 of 0.1.15.
+    const sc04 = predicate.controls.find((c) => c.id === "SC-04");
+    assert.equal(sc04?.status, "fail");
+    assert.ok(predicate.vulnerabilities.some((v) => v.aliases.includes("CVE-2025-6514")));
+    // The lockfile is the one the image was installed from: SC-06 finds nothing to warn about.
+    const sc06 = predicate.controls.find((c) => c.id === "SC-06");
+    assert.equal(sc06?.status, "pass");
+    assert.deepEqual(sc06.findings, [], sc06.notes);
+    assert.match(sc06.notes ?? "", /they agree$/);
+    assert.deepEqual(sc06.evidence, ["lockfile", "image-inventory"]);
+  });
+
+  test("a lockfile of another install disagrees with the image: SC-06 warns, in the report and SARIF, and fails nothing", async () => {
+    const { ws, ref } = await remoteRelease("0.1.15");
+    // server-filesystem's lockfile beside mcp-remote's image: most of what the image holds is not in it.
+    const other = join(FIXTURES, "lockfiles", "npm-filesystem-2025.7.1", "package-lock.json");
+    const args = ["evaluate", "--image", ref, "--lockfile", other, "--vulnerability-db", OSV];
+    const r = await runCli([...args, "--format", "json"], { cwd: ws });
+    const predicate = parsePredicate(JSON.parse(r.stdout));
+    assert.equal(predicate.controls.find((c) => c.id === "SC-05")?.status, "pass");
+    const sc06 = predicate.controls.find((c) => c.id === "SC-06");
+    assert.equal(sc06?.status, "pass", "a warning, not a failure");
+    assert.ok(sc06.findings.length > 0);
+    assert.ok(sc06.findings.every((f) => f.severity === "medium"));
+    assert.ok(
+      sc06.findings.some((f) =>
+        /^the image holds mcp-remote 0\.1\.15 \(\/app\/node_modules\/mcp-remote\/package\.json\), which .*package-lock\.json does not record$/.test(
+          f.message,
+        ),
+      ),
+      sc06.findings.map((f) => f.message).join("\n"),
+    );
+    assert.match(sc06.notes ?? "", /disagreement\(s\), a warning/);
+    assert.match(r.stderr, /^warning: the lockfiles disagree with the image \(SC-06\)/m);
+    assert.ok(
+      predicate.trustLevelCappedBy?.every((c) => !c.startsWith("L4")),
+      "the level stops well below L4 for other reasons here",
+    );
+    // Even at a threshold its findings reach, SARIF reports them as warnings.
+    const sarif = await runCli([...args, "--format", "sarif", "--fail-on-severity", "medium"], {
+      cwd: ws,
+    });
+    const log = JSON.parse(sarif.stdout) as {
+      runs: { results: { ruleId: string; level: string }[] }[];
+    };
+    const levels = new Set(
+      log.runs[0]?.results.filter((x) => x.ruleId === "SC-06").map((x) => x.level),
+    );
+    assert.deepEqual([...levels], ["warning"]);
   });
 
   test("an image that cannot be read is bad input, exit 2", async () => {

@@ -31,6 +31,8 @@ describe(
     let policyFile: string;
     let signed: string;
     let unsigned: string;
+    let packageOnly: string;
+    let imageEvidencePolicy: (require: boolean) => Promise<string>;
     let now: string;
 
     before(async () => {
@@ -47,6 +49,47 @@ describe(
       unsigned = `${repo}@${b.manifest.digest}`;
       await signImage(client, signed, keySigner(key.privateKey), new Date(now));
       await attestEvaluation(client, signed, predicate, keySigner(key.privateKey), new Date(now));
+      // An evaluation that examined no image: tools listed by running the package, no inventory.
+      const c = await pushImage(client, repo, "package-only", `cli-package-only-${Date.now()}`);
+      packageOnly = `${repo}@${c.manifest.digest}`;
+      const withoutImage = {
+        ...predicate,
+        controls: predicate.controls
+          .filter((x) => x.id !== "SC-04" && x.id !== "SC-05")
+          .map((x) => ({
+            ...x,
+            evidence: (x.evidence ?? []).map((e) => (e === "image-run" ? "package-run" : e)),
+          })),
+        trustLevel: "L2" as const,
+        trustLevelCappedBy: ["L3 needs SC-04: no image was examined (evaluate --image REF)"],
+      };
+      await signImage(client, packageOnly, keySigner(key.privateKey), new Date(now));
+      await attestEvaluation(
+        client,
+        packageOnly,
+        withoutImage,
+        keySigner(key.privateKey),
+        new Date(now),
+      );
+      const publicKey = key.publicKey.export({ type: "spki", format: "pem" }).toString();
+      imageEvidencePolicy = async (require) => {
+        const file = join(dir, `policy-image-evidence-${require}.yaml`);
+        await writeFile(
+          file,
+          stringify({
+            apiVersion: "mcp-warden.dev/v1alpha1",
+            kind: "MCPWardenPolicy",
+            metadata: { name: "image-evidence" },
+            spec: {
+              images: {
+                trustedSigners: [{ key: { publicKey } }],
+                evaluation: { minTrustLevel: "L2", maxAge: "720h", requireImageEvidence: require },
+              },
+            },
+          }),
+        );
+        return file;
+      };
       policyFile = join(dir, "policy.yaml");
       await writeFile(
         policyFile,
@@ -80,7 +123,45 @@ describe(
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /signature {2}verified, signed by key:sha256:[0-9a-f]{16}/);
       assert.match(r.stdout, /evaluation verified: verdict pass, trust level L3/);
+      assert.match(r.stdout, /image evidence: its inventory read, its entrypoint run/);
       assert.match(r.stdout, /^PASS /m);
+    });
+
+    test("verify with requireImageEvidence: an evaluation that examined no image does not count", async () => {
+      const strict = await imageEvidencePolicy(true);
+      const denied = await runCli([
+        "verify",
+        packageOnly,
+        "--policy",
+        strict,
+        "--now",
+        now,
+        "--format",
+        "json",
+      ]);
+      assert.equal(denied.code, 1, denied.stdout + denied.stderr);
+      const out = JSON.parse(denied.stdout) as {
+        allowed: boolean;
+        findings: { rule: string; message: string }[];
+      };
+      assert.equal(out.allowed, false);
+      assert.deepEqual(
+        out.findings.map((f) => f.rule),
+        ["image/evaluated"],
+      );
+      assert.match(
+        out.findings[0]?.message ?? "",
+        /the policy requires image evidence \(requireImageEvidence\), and it read no image inventory \(no image-inventory evidence\) and did not list the tools by running the image \(no image-run evidence\)/,
+      );
+      // The evaluation that read the image and ran it passes the same policy.
+      const examined = await runCli(["verify", signed, "--policy", strict, "--now", now]);
+      assert.equal(examined.code, 0, examined.stdout + examined.stderr);
+      // Without the requirement, the package-only evaluation counts at its own level (L2).
+      const lenient = await imageEvidencePolicy(false);
+      const admitted = await runCli(["verify", packageOnly, "--policy", lenient, "--now", now]);
+      assert.equal(admitted.code, 0, admitted.stdout + admitted.stderr);
+      assert.match(admitted.stdout, /evaluation verified: verdict pass, trust level L2/);
+      assert.match(admitted.stdout, /image evidence: none \(the image itself was not examined\)/);
     });
 
     test("verify: an unsigned image fails and says why", async () => {

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 /**
@@ -107,6 +107,24 @@ export async function installNpmServer(server: NpmServer): Promise<string> {
   const entry = binEntry(manifest);
   if (entry === undefined) throw new Error(`${name}@${version} declares no bin entry`);
   return join(pkgDir, entry);
+}
+
+/**
+ * Installs a lockfile fixture's project exactly as its lockfile records it (`npm ci`, no install
+ * scripts) and returns the folder holding its `node_modules`.
+ */
+export async function installNpmLockfile(fixtureDir: string): Promise<string> {
+  const dir = cacheDir(`lockfile+${basename(fixtureDir)}`, "ci");
+  await installOnce(dir, join("node_modules", ".package-lock.json"), async (tmp) => {
+    for (const file of ["package.json", "package-lock.json"])
+      copyFileSync(join(fixtureDir, file), join(tmp, file));
+    await run(
+      "npm",
+      ["ci", "--prefix", tmp, "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+      { timeout: 300_000 },
+    );
+  });
+  return dir;
 }
 
 function binEntry(manifest: unknown): string | undefined {

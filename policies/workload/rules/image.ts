@@ -179,10 +179,29 @@ export function formatDuration(ms: number): string {
   return `${Math.round(ms / 60_000)}m`;
 }
 
+/** What an evaluation lacks to be an evaluation of the image itself; undefined when nothing. */
+function missingImageEvidence(e: Evaluation): string | undefined {
+  const inventory = e.imageEvidence?.inventory === true;
+  const run = e.imageEvidence?.run === true;
+  if (inventory && run) return undefined;
+  const lacks = [
+    ...(inventory ? [] : ["read no image inventory (no image-inventory evidence)"]),
+    ...(run ? [] : ["did not list the tools by running the image (no image-run evidence)"]),
+  ];
+  return lacks.join(" and ");
+}
+
 function evaluationProblems(e: Evaluation & { ms: number }, ctx: RuleContext): string[] {
-  const { minTrustLevel, maxAgeMs } = ctx.settings.evaluation;
+  const { minTrustLevel, maxAgeMs, requireImageEvidence } = ctx.settings.evaluation;
   const problems: string[] = [];
   if (e.verdict !== "pass") problems.push("its verdict is fail");
+  if (requireImageEvidence === true) {
+    const missing = missingImageEvidence(e);
+    if (missing !== undefined)
+      problems.push(
+        `the policy requires image evidence (requireImageEvidence), and it ${missing}; re-evaluate the image itself (evaluate --image)`,
+      );
+  }
   if (TRUST_ORDER.indexOf(e.trustLevel) < TRUST_ORDER.indexOf(minTrustLevel))
     problems.push(`trust level ${e.trustLevel} is below the required ${minTrustLevel}`);
   const age = ctx.now.getTime() - e.ms;

@@ -4,6 +4,7 @@ import {
   evaluateControls,
   meetsThreshold,
   trustLevelOf,
+  trustOf,
   verdictOf,
   type Observations,
 } from "../../../policies/evaluation/controls.ts";
@@ -43,7 +44,10 @@ function vuln(
   };
 }
 
-/** Everything checked and clean, signed keyless in CI: the best a release can be. */
+/**
+ * Everything checked and clean, signed keyless in CI, the image itself examined (its inventory
+ * read, its tools listed by running it): the best a release can be.
+ */
 function clean(overrides: Partial<Observations> = {}): Observations {
   return {
     toolDeclaration: { findings: [] },
@@ -52,6 +56,10 @@ function clean(overrides: Partial<Observations> = {}): Observations {
     definitionPins: { findings: [] },
     permissionsDeclared: true,
     vulnerabilities: { findings: [] },
+    imageVulnerabilities: { findings: [], evidence: "image inventory of acme/weather" },
+    manifestImage: { findings: [] },
+    lockfileImage: { findings: [] },
+    listing: "image-run",
     pinning: { findings: [] },
     signing: "keyless",
     source,
@@ -75,6 +83,9 @@ describe("evaluation controls", () => {
         "CD-05:pass",
         "SC-02:pass",
         "SC-03:pass",
+        "SC-04:pass",
+        "SC-05:pass",
+        "SC-06:pass",
         "AI-03:pass",
         "PR-01:pass",
         "PR-02:pass",
@@ -82,7 +93,121 @@ describe("evaluation controls", () => {
       ],
     );
     assert.equal(trustLevelOf(controls), "L4");
+    assert.deepEqual(trustOf(controls).cappedBy, []);
     assert.equal(verdictOf(controls), "pass");
+  });
+
+  it("each control records the sources of its evidence", () => {
+    const evidence = (obs: Observations) =>
+      Object.fromEntries(evaluateControls(obs, high).map((c) => [c.id, c.evidence]));
+    assert.deepEqual(evidence(clean()), {
+      "AI-01": ["manifest"],
+      "CD-01": ["manifest", "image-run"],
+      "CD-02": ["manifest"],
+      "CD-03": ["manifest", "image-run"],
+      "CD-04": ["image-run"],
+      "CD-05": ["manifest", "image-run"],
+      "SC-02": ["lockfile"],
+      "SC-03": ["lockfile"],
+      "SC-04": ["image-inventory"],
+      "SC-05": ["manifest", "image-inventory"],
+      "SC-06": ["lockfile", "image-inventory"],
+      "AI-03": [],
+      "PR-01": [],
+      "PR-02": [],
+      "PR-03": [],
+    });
+    // The package run instead of the image; a skipped control judged nothing.
+    const packaged = evidence(
+      clean({ listing: "package-run", vulnerabilities: { skipped: "no lockfile" } }),
+    );
+    assert.deepEqual(packaged["CD-01"], ["manifest", "package-run"]);
+    assert.deepEqual(packaged["CD-04"], ["package-run"]);
+    assert.deepEqual(packaged["SC-02"], []);
+    // Not listed at all: what the manifest declares is all there was.
+    const declared = clean({ toolFlows: { findings: [] } });
+    delete declared.listing;
+    assert.deepEqual(evidence(declared)["CD-04"], ["manifest"]);
+    assert.deepEqual(evidence(declared)["CD-03"], ["manifest"]);
+  });
+
+  it("without an image: SC-04 absent, SC-05 and SC-06 skipped, capped at L2 and saying why", () => {
+    const obs = clean({ listing: "package-run" });
+    delete obs.imageVulnerabilities;
+    delete obs.manifestImage;
+    delete obs.lockfileImage;
+    const controls = evaluateControls(obs, high);
+    assert.equal(
+      controls.find((c) => c.id === "SC-04"),
+      undefined,
+    );
+    for (const id of ["SC-05", "SC-06"]) {
+      const c = controls.find((x) => x.id === id);
+      assert.equal(c?.status, "skip", id);
+      assert.match(c.notes ?? "", /no image was examined/);
+    }
+    const trust = trustOf(controls);
+    assert.equal(trust.level, "L2");
+    assert.equal(verdictOf(controls), "pass", "not examining the image lowers the level only");
+    assert.ok(
+      trust.cappedBy.some((r) => /^L3 needs SC-04: no image was examined/.test(r)),
+      trust.cappedBy.join("\n"),
+    );
+    assert.ok(
+      trust.cappedBy.some((r) => /^L3 needs SC-05 to pass: it was skipped \(no image/.test(r)),
+    );
+    assert.ok(
+      trust.cappedBy.some((r) =>
+        /^L3 needs the tools listed by running the image itself .*the published package/.test(r),
+      ),
+    );
+  });
+
+  it("the image's inventory without the image run: still L2", () => {
+    const controls = evaluateControls(clean({ listing: "package-run" }), high);
+    const trust = trustOf(controls);
+    assert.equal(trust.level, "L2");
+    assert.deepEqual(trust.cappedBy, [
+      "L3 needs the tools listed by running the image itself (CD-01 evidence image-run): they were listed by running the published package",
+    ]);
+    // A predicate read back without evidence (written before it was recorded) earns no L3 either.
+    const bare = evaluateControls(clean(), high).map(({ evidence: _, ...c }) => c);
+    assert.equal(trustLevelOf(bare), "L2");
+  });
+
+  it("a manifest that does not match the image fails SC-05 and the verdict", () => {
+    const mismatch = {
+      message:
+        "the manifest declares npm package mcp-remote 0.1.16 (packages[0]), but the image holds mcp-remote 0.1.15 (/app/node_modules/mcp-remote/package.json)",
+      severity: "high" as const,
+      location: "server.json#packages[0].version",
+    };
+    const controls = evaluateControls(clean({ manifestImage: { findings: [mismatch] } }), high);
+    assert.equal(controls.find((c) => c.id === "SC-05")?.status, "fail");
+    assert.equal(verdictOf(controls), "fail");
+    assert.equal(trustLevelOf(controls), "L2");
+  });
+
+  it("a lockfile that disagrees with the image warns: SC-06 passes, the verdict too, but not L4", () => {
+    const disagreement = {
+      message:
+        "the image holds zod 3.25.76 (/app/node_modules/zod/package.json), package-lock.json records 3.25.0",
+      severity: "medium" as const,
+      location: "package-lock.json",
+    };
+    const controls = evaluateControls(
+      clean({ lockfileImage: { findings: [disagreement], notes: "1 disagreement(s)" } }),
+      high,
+    );
+    const sc06 = controls.find((c) => c.id === "SC-06");
+    assert.equal(sc06?.status, "pass");
+    assert.deepEqual(sc06.findings, [disagreement]);
+    assert.equal(sc06.notes, "1 disagreement(s)");
+    assert.equal(verdictOf(controls), "pass");
+    assert.deepEqual(trustOf(controls), {
+      level: "L3",
+      cappedBy: ["L4 needs the lockfiles to agree with the image: SC-06 found 1 disagreement(s)"],
+    });
   });
 
   it("key signing proves no workflow identity: L3", () => {

@@ -13,6 +13,7 @@ import {
   PREDICATE_TYPE,
   STATEMENT_TYPE,
   buildStatement,
+  EVIDENCE_SOURCES,
   isTrustLevelAtLeast,
   parsePredicate,
   predicateProblems,
@@ -138,7 +139,7 @@ test("nested problems and what the schema cannot say are reported together", () 
   // Expired before the evaluation: it cannot have waived anything.
   (vulns[0]!.ignored as Record<string, unknown>).expires = "2025-11-30T00:00:00Z";
   // A skipped control must say why.
-  delete controls[6]!.notes;
+  delete controls[8]!.notes;
   controls[2]!.id = "SC-02";
   // `sha256` fields hold bare hex; `…Digest` fields carry the prefix.
   tools[0]!.sha256 = `sha256:${tools[0]!.sha256 as string}`;
@@ -149,7 +150,7 @@ test("nested problems and what the schema cannot say are reported together", () 
   const paths = rejects(() => parsePredicate(bad), "EVALUATION_INVALID");
   assert.deepEqual([...paths].sort(), [
     "controls[2].id",
-    "controls[6].notes",
+    "controls[8].notes",
     "permissions.credentials[0].kind",
     "permissions.egress[0]",
     "permissions.egress[1].host",
@@ -317,9 +318,20 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
     trustLevel: "L3",
     time: "2025-12-10T14:32:07Z",
     signer,
+    // Its controls read the image's inventory (SC-04, SC-05) and listed the tools by running it.
+    imageEvidence: { inventory: true, run: true },
     // It declares permissions but no Kubernetes API access and no internet egress.
     kubernetes: [],
     internetEgressPorts: [],
+  });
+  // A predicate written before evidence was recorded says nothing of the image.
+  const unrecorded = {
+    ...predicate,
+    controls: predicate.controls.map(({ evidence: _, ...c }) => c),
+  };
+  assert.deepEqual(evaluationFact({ predicate: unrecorded, signer }).imageEvidence, {
+    inventory: false,
+    run: false,
   });
   assert.deepEqual(
     evaluationFact({
@@ -488,8 +500,11 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
           },
         ],
         notes: "n",
+        evidence: ["lockfile"],
       },
     ],
+    trustLevel: "L2",
+    trustLevelCappedBy: ["L3 needs SC-05 to pass: it was skipped"],
   };
   assert.deepEqual(parsePredicate(complete), complete);
   const fromSchema = new Set(
@@ -560,4 +575,35 @@ test("a recorded evaluation of server-everything pins its prompts, resource temp
   assert.deepEqual(recorded.resourceTemplates, templates.map(pinResourceTemplate));
   assert.deepEqual(recorded.instructions, pinInstructions(listed.instructions));
   assert.equal(recorded.controls.find((c) => c.id === "CD-05")?.status, "pass");
+});
+
+test("a control's evidence is one of the documented sources, each once", () => {
+  const schemaEnum = (
+    predicateSchema as {
+      definitions: { control: { properties: { evidence: { items: { enum: string[] } } } } };
+    }
+  ).definitions.control.properties.evidence.items.enum;
+  assert.deepEqual(schemaEnum, [...EVIDENCE_SOURCES]);
+  const withEvidence = (evidence: unknown) => {
+    const p = raw();
+    (p.controls as Record<string, unknown>[])[0]!.evidence = evidence;
+    return p;
+  };
+  assert.deepEqual(
+    parsePredicate(withEvidence(["image-inventory", "image-run"])).controls[0]?.evidence,
+    ["image-inventory", "image-run"],
+  );
+  assert.deepEqual(
+    [...rejects(() => parsePredicate(withEvidence(["sbom"])), "EVALUATION_INVALID")],
+    ["controls[0].evidence[0]"],
+  );
+  assert.deepEqual(
+    [
+      ...rejects(
+        () => parsePredicate(withEvidence(["lockfile", "lockfile"])),
+        "EVALUATION_INVALID",
+      ),
+    ],
+    ["controls[0].evidence"],
+  );
 });

@@ -377,3 +377,42 @@ test("formatDuration writes hours like maxAge does", () => {
   assert.equal(formatDuration(30.5 * HOUR), "30.5h");
   assert.equal(formatDuration(45 * 60_000), "45m");
 });
+
+test("requireImageEvidence: only an evaluation that read the image and ran it counts", () => {
+  const object = asPod(podSpec(allPinned));
+  const judge = (e: ImageFacts["verifiedEvaluations"][number], require: boolean) =>
+    rule("image/evaluated").check(
+      contextFor(object, {
+        evidence: sameFacts({ verifiedEvaluations: [e] }),
+        now: NOW,
+        settings: {
+          evaluation: { minTrustLevel: "L2", maxAgeMs: 720 * HOUR, requireImageEvidence: require },
+        },
+      }),
+    );
+  const examined = evaluation(1, { imageEvidence: { inventory: true, run: true } });
+  const packageRun = evaluation(1, { imageEvidence: { inventory: true, run: false } });
+  const noImage = evaluation(1, {
+    trustLevel: "L2",
+    imageEvidence: { inventory: false, run: false },
+  });
+  // Written before evidence was recorded: nothing says it examined the image.
+  const older = evaluation(1);
+  assert.deepEqual(judge(examined, true), []);
+  for (const e of [packageRun, noImage, older]) assert.deepEqual(judge(e, false), []);
+
+  const [runOnly] = judge(packageRun, true);
+  assert.match(
+    runOnly?.message ?? "",
+    /fails the policy: the policy requires image evidence \(requireImageEvidence\), and it did not list the tools by running the image \(no image-run evidence\); re-evaluate the image itself/,
+  );
+  assert.doesNotMatch(runOnly?.message ?? "", /image inventory/);
+  for (const e of [noImage, older]) {
+    const findings = judge(e, true);
+    assert.equal(findings.length, 4, "every image of the pod");
+    assert.match(
+      findings[0]?.message ?? "",
+      /it read no image inventory \(no image-inventory evidence\) and did not list the tools by running the image \(no image-run evidence\)/,
+    );
+  }
+});

@@ -27,6 +27,21 @@ test("the default policy: every rule enforced, no-secret-env warned, exceptions 
   assert.equal(policy.isExemptible("exception/invalid"), false);
   assert.equal(policy.actionFor("admission/error"), "enforce");
   assert.equal(policy.settings.evaluation.maxAgeMs, 720 * 3_600_000);
+  // Evaluations written before evidence was recorded still count unless a policy asks for it.
+  assert.equal(policy.settings.evaluation.requireImageEvidence, false);
+});
+
+test("requireImageEvidence is a boolean the policy may set", () => {
+  const policy = compilePolicy(
+    policyWith({ images: { evaluation: { minTrustLevel: "L3", requireImageEvidence: true } } }),
+  );
+  assert.equal(policy.settings.evaluation.requireImageEvidence, true);
+  assert.deepEqual(
+    problemsOf(() =>
+      compilePolicy(policyWith({ images: { evaluation: { requireImageEvidence: "yes" } } })),
+    ).map((p) => p.path),
+    ["spec.images.evaluation.requireImageEvidence"],
+  );
 });
 
 test("the most specific glob wins; unmatched rules are enforced", () => {
@@ -78,7 +93,7 @@ test("a bad policy is rejected with every invalid field listed", () => {
       spec: {
         rules: { "*": "block", "sandbox/*": "warn" },
         images: {
-          evaluation: { minTrustLevel: "L9", maxAge: "30 days" },
+          evaluation: { minTrustLevel: "L9", maxAge: "30 days", requireImageEvidence: 1 },
           trustedSigners: [{ keyless: {} }],
         },
         exceptions: { namespaces: "mcp-warden-system" },
@@ -91,6 +106,7 @@ test("a bad policy is rejected with every invalid field listed", () => {
     "spec.exceptions.namespaces",
     "spec.images.evaluation.maxAge",
     "spec.images.evaluation.minTrustLevel",
+    "spec.images.evaluation.requireImageEvidence",
     "spec.images.trustedSigners[0].keyless.issuer",
     'spec.rules["*"]',
     "spec.surprise",
