@@ -44,6 +44,7 @@ import {
   PROMPTS_KEY,
   RESOURCE_TEMPLATES_KEY,
   type ServerManifest,
+  type StdioCommand,
 } from "../../policies/evaluation/server-manifest.ts";
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
@@ -51,6 +52,7 @@ import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pi
 import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image/inventory.ts";
 import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
 import { listServerTools } from "../mcp/live-tools.ts";
+import { withServerEnv, type ServerEnv } from "./server-env.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
 import {
@@ -92,6 +94,13 @@ export interface ReleaseInputs {
   signal?: AbortSignal;
   /** How old an offline database may be (default: warn after 7 days, never fail). */
   databaseAge?: DatabaseAgeLimits;
+  /**
+   * Variables of this process's environment passed to the server (`--server-env`), each with its
+   * value here or `undefined` when unset. Notices name them; values are never recorded.
+   */
+  serverEnv?: ServerEnv;
+  /** Says what each long step is doing (scanning, starting the server, listing). */
+  progress?: (message: string) => void;
 }
 
 /** Something a reader should see next to the verdict: an expired ignore, a server that would not start. */
@@ -218,7 +227,15 @@ async function observeTools(
   let exposed: ToolDefinition[] | undefined;
   let definitions: ServerDefinitions | undefined;
   let skipped: string | undefined;
+  const passEnv = (stdio: StdioCommand): StdioCommand => {
+    const passed = withServerEnv(stdio, inputs.serverEnv ?? []);
+    for (const message of passed.notices)
+      notices.push({ level: "warning", message, file: manifestFile });
+    return passed.stdio;
+  };
   if (inputs.listing !== undefined) {
+    // Listed earlier in this run, with the same environment: its notices still apply.
+    if (manifest.stdio) passEnv(manifest.stdio);
     exposed = [...inputs.listing.tools];
     definitions = inputs.listing.definitions;
   } else if (refuse !== undefined) {
@@ -229,12 +246,17 @@ async function observeTools(
       'the manifest gives no stdio command (a stdio package or _meta["dev.mcp-warden/stdio"]), so the running server\'s tools could not be listed';
   } else {
     try {
-      const listed = await listServerTools(manifest.stdio, {
+      const stdio = passEnv(manifest.stdio);
+      inputs.progress?.(`starting the server and listing what it exposes: ${stdio.command}`);
+      const listed = await listServerTools(stdio, {
         timeoutMs: inputs.toolTimeoutMs,
         ...(inputs.signal ? { signal: inputs.signal } : {}),
       });
       exposed = listed.tools;
       definitions = listed.definitions;
+      inputs.progress?.(
+        `listed ${listed.tools.length} tool(s), ${listed.definitions.prompts.length} prompt(s), ${listed.definitions.resourceTemplates.length} resource template(s)`,
+      );
       if (!listed.isolation.namespaces)
         notices.push({
           level: "warning",
@@ -378,12 +400,20 @@ export async function evaluateRelease(
 
   const packages = lockfiles.flatMap((l) => l.packages);
   const call = inputs.signal ? { signal: inputs.signal } : {};
+  if (packages.length > 0)
+    inputs.progress?.(
+      `scanning ${packages.length} package(s) of ${lockfiles.length} lockfile(s) (${inputs.vulnerabilities.description})`,
+    );
   const lockMatches = unique(
     packages.length > 0 ? await inputs.vulnerabilities.matches(packages, call) : [],
   );
   const imagePackages = inputs.image
     ? scannablePackages(inputs.image.inventory.packages, inputs.image.inventory.os)
     : [];
+  if (imagePackages.length > 0)
+    inputs.progress?.(
+      `scanning ${imagePackages.length} package(s) of the image (${inputs.vulnerabilities.description})`,
+    );
   const imageMatches = unique(
     imagePackages.length > 0 ? await inputs.vulnerabilities.matches(imagePackages, call) : [],
   );
