@@ -19,8 +19,8 @@ export const USAGE = `usage:
   mcp-warden evaluate [--manifest server.json] [--lockfile FILE]... [--vulnerability-db osv|URL|PATH] [--ignore-file FILE]
                    [--fail-on-severity critical|high|medium|low|none] [--min-trust-level L1..L4] [--tool-timeout 60]
                    [--format text|json|sarif] [--now ISO8601] [--write-manifest]
-                   [--image REF [--platform os/arch[/variant]] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
-                   [--vulnerability-db-warn-age 7d] [--vulnerability-db-max-age DURATION]
+                   [--image REF [--platform os/arch[/variant]] [--sbom FILE] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...]
+                   [--vulnerability-db-warn-age 7d] [--vulnerability-db-max-age DURATION] [--server-env NAME]... [--quiet]
   mcp-warden db download DIR [--ecosystem NAME]... [--base-url URL]
   mcp-warden --help
 
@@ -39,7 +39,10 @@ evaluate runs the GitHub Action's evaluation of an MCP server release locally: t
         the packages installed in the image's own layers (control SC-04); nothing is signed. Exit 0
         when the verdict passes at --min-trust-level or above. --write-manifest writes the tools,
         prompts, resource templates and instructions the server exposes, pinned, and a permissions
-        skeleton into the manifest's _meta, says what changed, and evaluates it.
+        skeleton into the manifest's _meta, says what changed, and evaluates it. --sbom writes
+        the image's inventory as a CycloneDX 1.5 document. --server-env NAME passes that variable
+        of this environment to the server (named in the notices, never its value). Progress goes
+        to stderr; --quiet silences it.
 db      download DIR fetches OSV's per-ecosystem exports into DIR, the offline database that
         --vulnerability-db DIR reads (resumed when interrupted, checked before it replaces a copy).
 serve   runs the validating admission webhook (POST /validate, /healthz, /readyz, /metrics) over
