@@ -73,26 +73,19 @@ describe("mcp-warden evaluate --server-env", { timeout: 120_000 }, () => {
     RUNNER_SECRET: "s3cret-not-for-the-server",
   };
 
+  // What the server exposes is written into the manifest, where listedEnv reads it.
+  const evaluate = (...more: string[]) => [
+    ...["evaluate", "--vulnerability-db", OSV, "--min-trust-level", "L1"],
+    ...["--write-manifest", "--quiet", ...more],
+  ];
+
   test("only the named variables pass, with their values; the notices name them, never a value", async () => {
     const ws = await workspace("named");
     const r = await runCli(
-      [
-        "evaluate",
-        "--vulnerability-db",
-        OSV,
-        "--min-trust-level",
-        "L1",
-        "--write-manifest",
-        "--server-env",
-        "SSL_CERT_FILE",
-        "--server-env",
-        "HTTPS_PROXY",
-        "--server-env",
-        "MCP_WARDEN_NOT_SET",
-        "--format",
-        "json",
-        "--quiet",
-      ],
+      evaluate(
+        ...["--server-env", "SSL_CERT_FILE", "--server-env", "HTTPS_PROXY"],
+        ...["--server-env", "MCP_WARDEN_NOT_SET", "--format", "json"],
+      ),
       { cwd: ws, env },
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -108,28 +101,13 @@ describe("mcp-warden evaluate --server-env", { timeout: 120_000 }, () => {
       r.stderr,
       /^warning: --server-env MCP_WARDEN_NOT_SET: not set in this process's environment/m,
     );
-    for (const value of Object.values({
-      a: env.SSL_CERT_FILE,
-      b: env.HTTPS_PROXY,
-      c: env.RUNNER_SECRET,
-    }))
+    for (const value of [env.SSL_CERT_FILE, env.HTTPS_PROXY, env.RUNNER_SECRET])
       assert.ok(!r.stderr.includes(value), `${value} is not in the notices`);
   });
 
   test("without --server-env the server gets none of them", async () => {
     const ws = await workspace("none");
-    const r = await runCli(
-      [
-        "evaluate",
-        "--vulnerability-db",
-        OSV,
-        "--min-trust-level",
-        "L1",
-        "--write-manifest",
-        "--quiet",
-      ],
-      { cwd: ws, env },
-    );
+    const r = await runCli(evaluate(), { cwd: ws, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(await listedEnv(ws), {});
     assert.doesNotMatch(r.stdout + r.stderr, /server-env/);
