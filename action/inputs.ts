@@ -217,6 +217,13 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
       path: "server-env",
       message: `takes environment variable names (SSL_CERT_FILE), not ${badNames.map((n) => JSON.stringify(n)).join(", ")}`,
     });
+  // The Action's own inputs (the key, passwords) and the runner's tokens never reach the server.
+  const runnerOwn = serverEnv.filter((n) => /^(INPUT|ACTIONS)_/i.test(n));
+  if (runnerOwn.length > 0)
+    problems.push({
+      path: "server-env",
+      message: `${runnerOwn.join(", ")}: the Action's inputs (INPUT_*) and the runner's tokens (ACTIONS_*) are not passed to the server`,
+    });
 
   const lockfiles = get("lockfiles").trim() || "detect";
   const inputs: ActionInputs = {

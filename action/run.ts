@@ -251,6 +251,10 @@ async function evaluate(
   image: EvaluatedImage,
 ): Promise<ReleaseEvaluation> {
   const { serverEnv } = serverEnvFrom(inputs.serverEnv, ctx.env ?? {});
+  const db = inputs.vulnerabilityDb;
+  ctx.reporter.info(
+    `opening the vulnerability source ${oneLine(db.kind === "api" ? db.url : db.path)}`,
+  );
   return evaluateRelease(
     {
       manifestPath: resolve(ctx.workspace, inputs.manifest),

@@ -205,4 +205,18 @@ describe("the image's platform and the server's environment", () => {
       ["input platform", "input server-env"],
     );
   });
+
+  it("the Action's own inputs and the runner's tokens are never passed to the server", () => {
+    const error = assertThrowsWithCode(
+      () =>
+        inputs({
+          image: "ghcr.io/acme/x:v1",
+          "server-env": "INPUT_KEY, ACTIONS_ID_TOKEN_REQUEST_TOKEN, HTTPS_PROXY",
+        }),
+      "USAGE",
+      WardenError,
+    );
+    assert.equal(error.problems.length, 1);
+    assert.match(error.problems[0]?.message ?? "", /^INPUT_KEY, ACTIONS_ID_TOKEN_REQUEST_TOKEN: /);
+  });
 });
