@@ -176,7 +176,6 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       : await readImage(values.image, values.platform, registryAccess(values), progress);
 
   const manifestPath = resolve(cwd, values.manifest);
-  progress?.(`opening the vulnerability source ${values["vulnerability-db"]}`);
   const release = {
     manifestPath,
     lockfiles:
