@@ -66,6 +66,7 @@ try {
     idToken: (audience) => core.getIDToken(audience),
     evaluator: { name: "mcp-warden", version: pkg.version },
     reporter,
+    env: process.env,
   });
   if (failure !== undefined) core.setFailed(failure);
 } catch (e) {

@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../policies/errors.ts";
+import { errorMessage, type FieldProblem } from "../policies/errors.ts";
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from "../policies/evaluation/controls.ts";
 import { TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import type { TrustLevel } from "../policies/trust-level.ts";
@@ -10,6 +10,8 @@ import {
   type DatabaseAgeLimits,
   type VulnerabilityDb,
 } from "../supply-chain/evaluate/sources.ts";
+import { ENV_NAME } from "../supply-chain/evaluate/server-env.ts";
+import { DEFAULT_PLATFORM, parsePlatform, type PlatformSpec } from "../supply-chain/image/pull.ts";
 import { ActionError } from "./errors.ts";
 
 /** Every input `action.yml` declares; a test keeps the two in step. */
@@ -38,6 +40,8 @@ export const INPUT_NAMES = [
   "rekor-url",
   "tsa-url",
   "rekor-entry-type",
+  "platform",
+  "server-env",
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 
@@ -79,6 +83,10 @@ export interface ActionInputs {
   /** Write the manifest with what the server exposes, as a file of the run's output (`manifest`). */
   writeManifest: boolean;
   toolTimeoutMs: number;
+  /** The image's platform read for the inventory, when `image` names an index. */
+  platform: PlatformSpec;
+  /** Names of this process's environment variables passed to the server under evaluation. */
+  serverEnv: string[];
 }
 
 function list(value: string): string[] {
@@ -196,6 +204,27 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
       message: "must be an age such as 30d or 72h",
     });
 
+  let platform = DEFAULT_PLATFORM;
+  try {
+    platform = parsePlatform(get("platform").trim() || "linux/amd64");
+  } catch (e) {
+    problems.push({ path: "platform", message: errorMessage(e) });
+  }
+  const serverEnv = list(get("server-env"));
+  const badNames = serverEnv.filter((n) => !ENV_NAME.test(n));
+  if (badNames.length > 0)
+    problems.push({
+      path: "server-env",
+      message: `takes environment variable names (SSL_CERT_FILE), not ${badNames.map((n) => JSON.stringify(n)).join(", ")}`,
+    });
+  // The Action's own inputs (the key, passwords) and the runner's tokens never reach the server.
+  const runnerOwn = serverEnv.filter((n) => /^(INPUT|ACTIONS)_/i.test(n));
+  if (runnerOwn.length > 0)
+    problems.push({
+      path: "server-env",
+      message: `${runnerOwn.join(", ")}: the Action's inputs (INPUT_*) and the runner's tokens (ACTIONS_*) are not passed to the server`,
+    });
+
   const lockfiles = get("lockfiles").trim() || "detect";
   const inputs: ActionInputs = {
     image,
@@ -224,6 +253,8 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
       oneOf("write-manifest", get("write-manifest") || "false", ["false", "true"], problems) ===
       "true",
     toolTimeoutMs: Math.round(timeout * 1000),
+    platform,
+    serverEnv,
   };
   const ignoreFile = optional(get("ignore-file"));
   if (ignoreFile !== undefined) inputs.ignoreFile = ignoreFile;

@@ -15,7 +15,10 @@ import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import { releaseSummary, type SigningRecord } from "../supply-chain/evaluate/summary.ts";
 import type { RegistryClient } from "../supply-chain/registry/client.ts";
 import { isRegistryError, registryErrorAbout } from "../supply-chain/registry/errors.ts";
-import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts";
+import { attestEvaluation, attestSbom, signImage } from "../supply-chain/sign/sign-image.ts";
+import { readImageForEvaluation, type EvaluatedImage } from "../supply-chain/evaluate/image.ts";
+import { serverEnvFrom } from "../supply-chain/evaluate/server-env.ts";
+import { inventoryBom, type CycloneDxBom } from "../supply-chain/sbom/cyclonedx.ts";
 import { openVulnerabilitySource, readIgnoreFile } from "../supply-chain/evaluate/sources.ts";
 import { ActionError } from "./errors.ts";
 import type { ActionInputs } from "./inputs.ts";
@@ -32,7 +35,8 @@ export type OutputName =
   | "signature"
   | "attestation"
   | "kubernetes-manifests"
-  | "manifest";
+  | "manifest"
+  | "sbom-attestation-digest";
 
 export interface Annotation {
   file?: string;
@@ -66,6 +70,8 @@ export interface ActionContext {
   idToken: (audience: string) => Promise<string>;
   evaluator: { name: string; version: string };
   reporter: Reporter;
+  /** This process's environment: `server-env` names the variables passed to the server from it. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -151,14 +157,21 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<{ f
       ? []
       : await readIgnoreFile(resolve(ctx.workspace, inputs.ignoreFile), inputs.ignoreFile);
   const signing = await signingSetup(inputs.signing, ctx.idToken);
-  const evaluation = await evaluate(inputs, ctx, ignores, now);
+  const read = await readImage(image, inputs, ctx);
+  const evaluation = await evaluate(inputs, ctx, ignores, now, read);
   const outDir = await writeReports(evaluation, inputs, ctx, image.pinned);
   await writeKubernetesManifests(evaluation, inputs, ctx, image.pinned);
   await writeAuthoredManifest(evaluation, inputs, ctx, outDir);
   annotate(evaluation, inputs, ctx.reporter);
   // The evaluation is attached whatever its verdict: a failing one is a record, and the webhook
   // denies on it. The image signature alone approves nothing.
-  const signed = await signAndAttach(image, evaluation, inputs, ctx, signing, now);
+  const bom = inventoryBom(read.inventory, {
+    repository: reference.name,
+    platform: read.platform,
+    tool: ctx.evaluator,
+    now,
+  });
+  const signed = await signAndAttach(image, { evaluation, bom }, inputs, ctx, signing, now);
   await writeSummary(evaluation, inputs, ctx, image.pinned, { signed });
   return verdict(evaluation, inputs, ctx.reporter);
 }
@@ -204,12 +217,36 @@ async function resolveDigest(
   return { client, pinned };
 }
 
+/**
+ * The image the evaluation is about, read as `mcp-warden evaluate --image` reads it: by the digest
+ * just resolved, for the `platform` input, its layers inventoried (SC-04, and the SBOM).
+ */
+async function readImage(
+  image: ResolvedImage,
+  inputs: ActionInputs,
+  ctx: ActionContext,
+): Promise<EvaluatedImage> {
+  const progress = (m: string) => ctx.reporter.info(oneLine(m));
+  return readImageForEvaluation(image.client, image.pinned, {
+    platform: inputs.platform,
+    progress,
+  }).catch((e: unknown) => {
+    throw isRegistryError(e) ? registryFailure(inputs.image, e) : e;
+  });
+}
+
 async function evaluate(
   inputs: ActionInputs,
   ctx: ActionContext,
   ignores: IgnoreEntry[],
   now: Date,
+  image: EvaluatedImage,
 ): Promise<ReleaseEvaluation> {
+  const { serverEnv } = serverEnvFrom(inputs.serverEnv, ctx.env ?? {});
+  const db = inputs.vulnerabilityDb;
+  ctx.reporter.info(
+    `opening the vulnerability source ${oneLine(db.kind === "api" ? db.url : db.path)}`,
+  );
   return evaluateRelease(
     {
       manifestPath: resolve(ctx.workspace, inputs.manifest),
@@ -232,6 +269,9 @@ async function evaluate(
       now,
       baseDir: ctx.workspace,
       databaseAge: inputs.databaseAge,
+      image,
+      ...(serverEnv.length > 0 ? { serverEnv } : {}),
+      progress: (m) => ctx.reporter.info(oneLine(m)),
     },
     inputs.ignoreFile,
   );
@@ -339,7 +379,7 @@ async function writeKubernetesManifests(
  */
 async function signAndAttach(
   image: ResolvedImage,
-  evaluation: ReleaseEvaluation,
+  { evaluation, bom }: { evaluation: ReleaseEvaluation; bom: CycloneDxBom },
   inputs: ActionInputs,
   ctx: ActionContext,
   signing: SigningSetup | undefined,
@@ -349,6 +389,7 @@ async function signAndAttach(
   if (signing === undefined) {
     reporter.setOutput("signature", "");
     reporter.setOutput("attestation", "");
+    reporter.setOutput("sbom-attestation-digest", "");
     return undefined;
   }
   const { client, pinned } = image;
@@ -363,11 +404,13 @@ async function signAndAttach(
       now,
       signing.witnesses,
     );
+    const sbom = await attestSbom(client, pinned, bom, signing.signer, now, signing.witnesses);
     signed = {
       image: pinned,
       description: signing.description,
       signature: signature.referrer.descriptor.digest,
       attestation: attestation.referrer.descriptor.digest,
+      sbom: sbom.referrer.descriptor.digest,
     };
   } catch (e) {
     const failure = signingFailure(pinned, e);
@@ -376,8 +419,9 @@ async function signAndAttach(
   }
   reporter.setOutput("signature", signed.signature);
   reporter.setOutput("attestation", signed.attestation);
+  reporter.setOutput("sbom-attestation-digest", signed.sbom ?? "");
   reporter.info(
-    `signed ${pinned}: signature ${signed.signature}, evaluation attestation ${signed.attestation}`,
+    `signed ${pinned}: signature ${signed.signature}, evaluation attestation ${signed.attestation}, SBOM attestation ${signed.sbom ?? "none"}`,
   );
   return signed;
 }

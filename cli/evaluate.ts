@@ -19,8 +19,15 @@ import {
   readIgnoreFile,
   vulnerabilityDbOf,
 } from "../supply-chain/evaluate/sources.ts";
-import { readInventory } from "../supply-chain/image/inventory.ts";
-import { DEFAULT_PLATFORM, parsePlatform, pullImage } from "../supply-chain/image/pull.ts";
+import {
+  readImageForEvaluation,
+  type EvaluatedImage,
+  type Progress,
+} from "../supply-chain/evaluate/image.ts";
+import { parsePlatform } from "../supply-chain/image/pull.ts";
+import { serverEnvFrom, type ServerEnv } from "../supply-chain/evaluate/server-env.ts";
+import { inventoryBom } from "../supply-chain/sbom/cyclonedx.ts";
+import { parseImageReference } from "../policies/workload/image-reference.ts";
 import { CliError } from "./errors.ts";
 import { oneOf, parseNow, parseOptions, registryAccess } from "./options.ts";
 import { registryClient } from "./registry-access.ts";
@@ -134,6 +141,9 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       "insecure-registry": { type: "string", multiple: true, default: [] as string[] },
       "registry-timeout": { type: "string", default: "10000" },
       "write-manifest": { type: "boolean", default: false },
+      sbom: { type: "string" },
+      "server-env": { type: "string", multiple: true, default: [] as string[] },
+      quiet: { type: "boolean", default: false },
     },
   });
   const failOnSeverity = oneOf("fail-on-severity", values["fail-on-severity"], SEVERITY_THRESHOLDS);
@@ -161,6 +171,11 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       `--vulnerability-db-max-age ${maxAgeText} is not an age (30d, 72h)`,
     );
   const now = parseNow(values.now);
+  if (values.sbom !== undefined && values.image === undefined)
+    throw new CliError("USAGE", "--sbom needs --image: the SBOM is the image's inventory");
+  const serverEnv = serverEnvOf(values["server-env"]);
+  // Progress is for a person watching: stderr, never stdout, and silenced by --quiet.
+  const progress = values.quiet ? undefined : (m: string) => io.stderr(`${m}\n`);
   const cwd = process.cwd();
   const ignoreFile = values["ignore-file"];
   const ignores = ignoreFile ? await readIgnoreFile(resolve(cwd, ignoreFile), ignoreFile) : [];
@@ -168,7 +183,7 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
   const image =
     values.image === undefined
       ? undefined
-      : await readImage(values.image, values.platform, registryAccess(values));
+      : await readImage(values.image, values.platform, registryAccess(values), progress);
 
   const manifestPath = resolve(cwd, values.manifest);
   const release = {
@@ -177,12 +192,13 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       values.lockfile.length === 0 ? "detect" : values.lockfile.map((l) => resolve(cwd, l)),
     settings: { failOnSeverity, minTrustLevel, ignores },
     vulnerabilities: await openVulnerabilitySource(db, (p) => resolve(cwd, p)),
+    ...(serverEnv.length > 0 ? { serverEnv } : {}),
+    ...(progress ? { progress } : {}),
     signing: "none",
     toolTimeoutMs: Math.round(timeout * 1000),
     evaluator: { name: "mcp-warden", version: pkg.version },
     now,
     baseDir: cwd,
-    ...(image ? { image } : {}),
     databaseAge: {
       warnAfterMs: warnAge,
       ...(maxAge === undefined ? {} : { failAfterMs: maxAge }),
@@ -227,6 +243,18 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
       ...authored.changes.map((c) => `  ${c}`),
     );
   }
+  if (values.sbom !== undefined && image !== undefined) {
+    const bom = inventoryBom(image.inventory, {
+      repository: repositoryOf(image.reference),
+      platform: image.platform,
+      tool: { name: "mcp-warden", version: pkg.version },
+      now,
+    });
+    await writeFile(resolve(cwd, values.sbom), `${JSON.stringify(bom, null, 2)}\n`);
+    progress?.(
+      `wrote the SBOM (CycloneDX ${bom.specVersion}, ${bom.components.length} components) to ${values.sbom}`,
+    );
+  }
   const p = evaluation.predicate;
   // The text report lists the notices; beside JSON or SARIF they go to stderr.
   if (format !== "text")
@@ -242,20 +270,33 @@ export async function runEvaluate(args: string[], io: EvaluateIo): Promise<numbe
   return p.verdict === "pass" && isTrustLevelAtLeast(p.trustLevel, minTrustLevel) ? 0 : 1;
 }
 
-/** Pulls the image by digest and inventories its layers (supply-chain/image/). */
+/** The image through a client with the registry options' credentials (supply-chain/evaluate/image.ts). */
 async function readImage(
   reference: string,
   platform: string | undefined,
   access: ReturnType<typeof registryAccess>,
-): Promise<NonNullable<ReleaseInputs["image"]>> {
+  progress: Progress | undefined,
+): Promise<EvaluatedImage> {
   const client = await registryClient(access);
-  const pulled = await pullImage(client, reference, {
-    platform: platform === undefined ? DEFAULT_PLATFORM : parsePlatform(platform),
+  return readImageForEvaluation(client, reference, {
+    ...(platform === undefined ? {} : { platform: parsePlatform(platform) }),
+    ...(progress ? { progress } : {}),
   });
-  // The pulled image also runs, to list its tools (supply-chain/mcp/image-tools.ts).
-  return {
-    reference,
-    inventory: await readInventory(client, pulled),
-    pulled: { client, image: pulled },
-  };
+}
+
+/** `--server-env NAME`: names only, as an environment variable is named; values read here. */
+function serverEnvOf(names: readonly string[]): ServerEnv {
+  const { serverEnv, invalid } = serverEnvFrom(names, process.env);
+  if (invalid.length > 0)
+    throw new CliError(
+      "USAGE",
+      `--server-env takes variable names (SSL_CERT_FILE), not ${invalid.map((b) => JSON.stringify(b)).join(", ")}`,
+    );
+  return serverEnv;
+}
+
+/** The repository part of an image reference, as an attestation subject names it. */
+function repositoryOf(reference: string): string {
+  const parsed = parseImageReference(reference);
+  return parsed.ok ? parsed.value.name : reference;
 }

@@ -44,6 +44,7 @@ import {
   PROMPTS_KEY,
   RESOURCE_TEMPLATES_KEY,
   type ServerManifest,
+  type StdioCommand,
 } from "../../policies/evaluation/server-manifest.ts";
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
@@ -53,6 +54,7 @@ import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image
 import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
 import type { ImageRuntimeName } from "../mcp/image-runtime.ts";
 import type { ImageSource } from "../mcp/image-tools.ts";
+import { withServerEnv, type ServerEnv } from "./server-env.ts";
 import { LOCKFILE_NAMES, parseGoModule, parseLockfile } from "../scan/lockfiles/index.ts";
 import type { Lockfile, VulnerabilitySource } from "../scan/types.ts";
 import {
@@ -102,6 +104,13 @@ export interface ReleaseInputs {
   signal?: AbortSignal;
   /** How old an offline database may be (default: warn after 7 days, never fail). */
   databaseAge?: DatabaseAgeLimits;
+  /**
+   * Variables of this process's environment passed to the server (`--server-env`), each with its
+   * value here or `undefined` when unset. Notices name them; values are never recorded.
+   */
+  serverEnv?: ServerEnv;
+  /** Says what each long step is doing (scanning, starting the server, listing). */
+  progress?: (message: string) => void;
 }
 
 /** Something a reader should see next to the verdict: an expired ignore, a server that would not start. */
@@ -240,7 +249,15 @@ async function observeTools(
   let skipped: string | undefined;
   let source: ToolSource | undefined;
   let runtime: ImageRuntimeName | undefined;
+  const passEnv = (stdio: StdioCommand): StdioCommand => {
+    const passed = withServerEnv(stdio, inputs.serverEnv ?? []);
+    for (const message of passed.notices)
+      notices.push({ level: "warning", message, file: manifestFile });
+    return passed.stdio;
+  };
   if (inputs.listing !== undefined) {
+    // Listed earlier in this run, with the same environment: its notices still apply.
+    if (manifest.stdio) passEnv(manifest.stdio);
     exposed = [...inputs.listing.tools];
     definitions = inputs.listing.definitions;
     source = "earlier-run";
@@ -248,8 +265,11 @@ async function observeTools(
     skipped = `the server was ${refuse}`;
     notices.push({ level: "error", message: skipped, file: manifestFile });
   } else {
+    const withEnv = manifest.stdio ? { ...manifest, stdio: passEnv(manifest.stdio) } : manifest;
+    if (withEnv.stdio || inputs.image?.pulled)
+      inputs.progress?.("starting the server and listing what it exposes");
     const listed = await listReleaseTools(
-      manifest,
+      withEnv,
       manifestFile,
       {
         ...(inputs.image?.pulled ? { image: inputs.image.pulled } : {}),
@@ -264,6 +284,9 @@ async function observeTools(
       definitions = listed.listing.definitions;
       source = listed.listing.source;
       runtime = listed.listing.runtime;
+      inputs.progress?.(
+        `listed ${exposed.length} tool(s), ${definitions.prompts.length} prompt(s), ${definitions.resourceTemplates.length} resource template(s) from the ${source === "image" ? "image" : "package"}`,
+      );
     }
   }
   const declaredAt = manifestToolsAt(manifestFile);
@@ -400,12 +423,20 @@ export async function evaluateRelease(
 
   const packages = lockfiles.flatMap((l) => l.packages);
   const call = inputs.signal ? { signal: inputs.signal } : {};
+  if (packages.length > 0)
+    inputs.progress?.(
+      `scanning ${packages.length} package(s) of ${lockfiles.length} lockfile(s) (${inputs.vulnerabilities.description})`,
+    );
   const lockMatches = unique(
     packages.length > 0 ? await inputs.vulnerabilities.matches(packages, call) : [],
   );
   const imagePackages = inputs.image
     ? scannablePackages(inputs.image.inventory.packages, inputs.image.inventory.os)
     : [];
+  if (imagePackages.length > 0)
+    inputs.progress?.(
+      `scanning ${imagePackages.length} package(s) of the image (${inputs.vulnerabilities.description})`,
+    );
   const imageMatches = unique(
     imagePackages.length > 0 ? await inputs.vulnerabilities.matches(imagePackages, call) : [],
   );

@@ -7,6 +7,8 @@ export interface SigningRecord {
   description: string;
   signature: string;
   attestation: string;
+  /** The SBOM attestation, when the image's inventory was attached too. */
+  sbom?: string;
 }
 
 const SEVERITIES: readonly SeverityLevel[] = ["critical", "high", "medium", "low", "unknown"];
@@ -191,6 +193,9 @@ export function releaseSummary(
           ["image", { code: opts.signed.image }],
           ["signature", { code: opts.signed.signature }],
           ["evaluation attestation", { code: opts.signed.attestation }],
+          ...(opts.signed.sbom
+            ? [["SBOM attestation (CycloneDX)", { code: opts.signed.sbom }]]
+            : []),
         ],
       ),
       "",

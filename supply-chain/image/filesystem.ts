@@ -10,7 +10,14 @@ import type { RegistryClient } from "../registry/client.ts";
 import { readGoBuildInfo } from "./go-buildinfo.ts";
 import type { GoBuildInfo } from "./go-buildinfo.ts";
 import { walkLayers } from "./pull.ts";
-import type { EntryBody, ImageBounds, LayerEntry, PulledImage, WalkStats } from "./pull.ts";
+import type {
+  EntryBody,
+  ImageBounds,
+  LayerEntry,
+  PulledImage,
+  WalkHooks,
+  WalkStats,
+} from "./pull.ts";
 
 export type KeptKind =
   /** `…/node_modules/[@scope/]name/package.json` */
@@ -202,7 +209,7 @@ export interface ImageFiles {
 export async function readImageFiles(
   client: RegistryClient,
   image: PulledImage,
-  opts: Partial<ImageBounds & FileBounds> & { signal?: AbortSignal } = {},
+  opts: Partial<ImageBounds & FileBounds> & WalkHooks = {},
 ): Promise<ImageFiles> {
   const view = new MergedView(opts);
   const stats = await walkLayers(client, image, view.visit, opts);

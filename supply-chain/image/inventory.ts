@@ -15,7 +15,7 @@ import type { Ecosystem, LockedPackage, OsEcosystem } from "../scan/types.ts";
 import { readImageFiles } from "./filesystem.ts";
 import type { FileBounds, KeptFile, SkippedFile } from "./filesystem.ts";
 import type { GoModule } from "./go-buildinfo.ts";
-import type { ImageBounds, PulledImage, WalkStats } from "./pull.ts";
+import type { ImageBounds, PulledImage, WalkHooks, WalkStats } from "./pull.ts";
 
 /** OSV ecosystem names of what an image can hold. */
 export type InventoryEcosystem = Ecosystem | "Debian" | "Alpine";
@@ -101,7 +101,7 @@ export function scannablePackages(
 export async function readInventory(
   client: RegistryClient,
   image: PulledImage,
-  opts: Partial<ImageBounds & FileBounds> & { signal?: AbortSignal } = {},
+  opts: Partial<ImageBounds & FileBounds> & WalkHooks = {},
 ): Promise<ImageInventory> {
   const { files, skipped, stats } = await readImageFiles(client, image, opts);
   return { image: image.digest, ...inventoryOf(files, skipped), stats };

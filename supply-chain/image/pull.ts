@@ -318,12 +318,18 @@ export function normalizeEntryName(name: string): string | undefined {
   return parts.join("/");
 }
 
+export interface WalkHooks {
+  signal?: AbortSignal;
+  /** Called as each layer starts to stream: a caller can say what is being pulled. */
+  onLayer?: (index: number, layer: Descriptor) => void;
+}
+
 /** Streams every layer of `image`, lowest first, through `visit`. */
 export async function walkLayers(
   client: RegistryClient,
   image: PulledImage,
   visit: EntryVisitor,
-  opts: Partial<ImageBounds> & { signal?: AbortSignal } = {},
+  opts: Partial<ImageBounds> & WalkHooks = {},
 ): Promise<WalkStats> {
   const bounds: ImageBounds = { ...IMAGE_BOUNDS, ...definedOnly(opts) };
   const stats: WalkStats = { layers: 0, entries: 0, uncompressedBytes: 0 };
@@ -343,6 +349,7 @@ export async function walkLayers(
         `${name} declares ${layer.size} bytes, over the ${bounds.maxLayerBytes}-byte bound`,
         { layer: layer.digest },
       );
+    opts.onLayer?.(layerIndex, layer);
     let web: ReadableStream<Uint8Array>;
     try {
       web = await client.openBlob(repo, layer.digest, {

@@ -8,6 +8,7 @@ import { parseImageReference } from "../../policies/workload/image-reference.ts"
 import type { AttachedReferrer, RegistryClient } from "../registry/client.ts";
 import type { Descriptor } from "../registry/types.ts";
 import { COSIGN_SIGN_PREDICATE } from "../verify/gather.ts";
+import { CYCLONEDX_PREDICATE_TYPE, type CycloneDxBom } from "../sbom/cyclonedx.ts";
 import { attachBundle } from "./attach.ts";
 import { signStatement } from "./statement-bundle.ts";
 
@@ -60,9 +61,58 @@ export async function attestEvaluation(
   now: Date,
   witnesses: Witness[] = [],
 ): Promise<Signed> {
+  return attest(
+    client,
+    reference,
+    PREDICATE_TYPE,
+    (subject) => buildStatement(subject, predicate),
+    {
+      signer,
+      now,
+      witnesses,
+    },
+  );
+}
+
+/**
+ * Attaches a signed CycloneDX SBOM attestation exactly as `cosign attest --type cyclonedx` writes
+ * it: an in-toto Statement v0.1 whose subject names the repository and the digest, predicate type
+ * `https://cyclonedx.org/bom`, the BOM as the predicate. `cosign verify-attestation --type
+ * cyclonedx` accepts it.
+ */
+export async function attestSbom(
+  client: RegistryClient,
+  reference: string,
+  bom: CycloneDxBom,
+  signer: Signer,
+  now: Date,
+  witnesses: Witness[] = [],
+): Promise<Signed> {
+  return attest(
+    client,
+    reference,
+    CYCLONEDX_PREDICATE_TYPE,
+    (subject) => ({
+      _type: "https://in-toto.io/Statement/v0.1",
+      subject: [{ name: subject.name, digest: { sha256: subject.digest.replace(/^sha256:/, "") } }],
+      predicateType: CYCLONEDX_PREDICATE_TYPE,
+      predicate: bom,
+    }),
+    { signer, now, witnesses },
+  );
+}
+
+/** Signs the statement built for the resolved image and attaches it as a referrer. */
+async function attest(
+  client: RegistryClient,
+  reference: string,
+  predicateType: string,
+  statementFor: (subject: { name: string; digest: string }) => object,
+  how: { signer: Signer; now: Date; witnesses: Witness[] },
+): Promise<Signed> {
   const { repo, name, subject } = await subjectOf(client, reference);
-  const statement = buildStatement({ name, digest: subject.digest }, predicate);
-  const bundle = await signStatement(statement, signer, witnesses);
-  const referrer = await attachBundle(client, repo, subject, bundle, PREDICATE_TYPE, now);
+  const statement = statementFor({ name, digest: subject.digest });
+  const bundle = await signStatement(statement, how.signer, how.witnesses);
+  const referrer = await attachBundle(client, repo, subject, bundle, predicateType, how.now);
   return { subject, repository: name, referrer };
 }

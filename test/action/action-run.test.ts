@@ -34,7 +34,8 @@ import {
 } from "../support/registry-server.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
 import { sarifValidator } from "../support/sarif.ts";
-import { findTool, pushImage } from "../support/supply-chain.ts";
+import { pushSeedImage } from "../support/images.ts";
+import { findTool } from "../support/supply-chain.ts";
 
 const DIST = join(ROOT, "dist", "index.js");
 const run = promisify(execFile);
@@ -157,7 +158,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
 
   async function image(tag: string): Promise<string> {
     const repo = `${registry.host}/acme/server-filesystem`;
-    await pushImage(client, repo, tag, `${tag}-${randomUUID()}`);
+    await pushSeedImage(client, repo, tag, `${tag}-${randomUUID()}`);
     return `${repo}:${tag}`;
   }
 
@@ -691,7 +692,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
         }),
       });
       const repo = `${locked.host}/acme/server-filesystem`;
-      await pushImage(authed, repo, "auth", `auth-${randomUUID()}`);
+      await pushSeedImage(authed, repo, "auth", `auth-${randomUUID()}`);
       const ws = await workspace("fs-auth", "2025.7.1");
       const ok = await runAction(
         ws,

@@ -171,3 +171,52 @@ describe("offline database age inputs", () => {
     );
   });
 });
+
+describe("the image's platform and the server's environment", () => {
+  it("linux/amd64 and no variables by default", () => {
+    const read = inputs({ image: "ghcr.io/acme/x:v1" });
+    assert.deepEqual(read.platform, { os: "linux", architecture: "amd64" });
+    assert.deepEqual(read.serverEnv, []);
+  });
+
+  it("reads os/arch/variant and names separated by commas or lines", () => {
+    const read = inputs({
+      image: "ghcr.io/acme/x:v1",
+      platform: "linux/arm64/v8",
+      "server-env": "SSL_CERT_FILE, HTTPS_PROXY\nNO_PROXY",
+    });
+    assert.deepEqual(read.platform, { os: "linux", architecture: "arm64", variant: "v8" });
+    assert.deepEqual(read.serverEnv, ["SSL_CERT_FILE", "HTTPS_PROXY", "NO_PROXY"]);
+  });
+
+  it("a platform that is not os/arch and a value where a name belongs are refused by name", () => {
+    const error = assertThrowsWithCode(
+      () =>
+        inputs({
+          image: "ghcr.io/acme/x:v1",
+          platform: "amd64",
+          "server-env": "HTTPS_PROXY=http://proxy:3128",
+        }),
+      "USAGE",
+      WardenError,
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.path),
+      ["input platform", "input server-env"],
+    );
+  });
+
+  it("the Action's own inputs and the runner's tokens are never passed to the server", () => {
+    const error = assertThrowsWithCode(
+      () =>
+        inputs({
+          image: "ghcr.io/acme/x:v1",
+          "server-env": "INPUT_KEY, ACTIONS_ID_TOKEN_REQUEST_TOKEN, HTTPS_PROXY",
+        }),
+      "USAGE",
+      WardenError,
+    );
+    assert.equal(error.problems.length, 1);
+    assert.match(error.problems[0]?.message ?? "", /^INPUT_KEY, ACTIONS_ID_TOKEN_REQUEST_TOKEN: /);
+  });
+});

@@ -12,6 +12,8 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parsePredicate } from "../../policies/evaluation/predicate.ts";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
+import type { CycloneDxBom } from "../../supply-chain/sbom/cyclonedx.ts";
+import { cycloneDxValidator } from "../support/cyclonedx.ts";
 import { runCli, ROOT } from "../support/cli.ts";
 import { pushLayers } from "../support/images.ts";
 import { installNpmLockfile, installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
@@ -275,6 +277,62 @@ describe("mcp-warden evaluate --image", { skip: SKIP_NO_REGISTRY, timeout: 300_0
       log.runs[0]?.results.filter((x) => x.ruleId === "SC-06").map((x) => x.level),
     );
     assert.deepEqual([...levels], ["warning"]);
+  });
+
+  test("progress goes to stderr, one JSON document to stdout; --quiet silences it; --sbom writes the CycloneDX document", async () => {
+    const { ws, ref, digest } = await release(NPM_SERVERS.filesystem);
+    const sbom = join(ws, "sbom.cdx.json");
+    const args = [
+      ...["evaluate", "--image", ref, "--vulnerability-db", OSV, "--format", "json"],
+      ...["--min-trust-level", "L1"],
+    ];
+    const r = await runCli([...args, "--sbom", "sbom.cdx.json"], { cwd: ws });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      parsePredicate(JSON.parse(r.stdout)).verdict,
+      "pass",
+      "stdout is one JSON document",
+    );
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^pulling \\S+ \\(${digest}, linux/amd64\\): 1 layer\\(s\\), [\\d.]+ (KiB|MiB)$`,
+        "m",
+      ),
+    );
+    assert.match(r.stderr, /^ {2}layer 1\/1 sha256:[a-f0-9]{64} \([\d.]+ (KiB|MiB)\)$/m);
+    assert.match(r.stderr, /^inventory: \d+ npm in 1 layer\(s\), \d+ files, [\d.]+ MiB unpacked$/m);
+    assert.match(r.stderr, /^scanning \d+ package\(s\) of the image/m);
+    assert.match(r.stderr, /^starting the server and listing what it exposes: /m);
+    assert.match(r.stderr, /^listed \d+ tool\(s\)/m);
+    assert.match(
+      r.stderr,
+      /^wrote the SBOM \(CycloneDX 1\.5, \d+ components\) to sbom\.cdx\.json$/m,
+    );
+
+    const bom = JSON.parse(await readFile(sbom, "utf8")) as CycloneDxBom;
+    assert.deepEqual(cycloneDxValidator()(bom), []);
+    assert.equal(bom.metadata.component.version, digest);
+    assert.ok(
+      bom.components.some(
+        (c) => c.purl === "pkg:npm/%40modelcontextprotocol/server-filesystem@2025.7.1",
+      ),
+    );
+
+    const quiet = await runCli([...args, "--quiet"], { cwd: ws });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /pulling|layer 1\/1|inventory:|scanning|starting the server/);
+    // The same evaluation, only quieter; the warnings stay.
+    const loud = parsePredicate(JSON.parse(r.stdout));
+    const silent = parsePredicate(JSON.parse(quiet.stdout));
+    assert.deepEqual(silent.controls, loud.controls);
+    assert.match(quiet.stderr, /^warning: /m);
+
+    const noImage = await runCli(["evaluate", "--sbom", "x.json", "--vulnerability-db", OSV], {
+      cwd: ws,
+    });
+    assert.equal(noImage.code, 2);
+    assert.match(noImage.stderr, /--sbom needs --image/);
   });
 
   test("an image that cannot be read is bad input, exit 2", async () => {

@@ -14,10 +14,14 @@ export interface CliResult {
 /** Runs the real CLI entry point in a child process, as a user would. */
 export function runCli(
   args: string[],
-  opts: { stdin?: string | Buffer; cwd?: string } = {},
+  opts: { stdin?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, stdio: "pipe" });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      stdio: "pipe",
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));

@@ -124,3 +124,16 @@ export async function crane(bin: string, args: readonly string[]): Promise<strin
   const { stdout } = await run(bin, [...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
   return stdout.trim();
 }
+
+/**
+ * A one-layer image whose layer is a real tar (a file holding `seed`, so each image is new): what a
+ * step that reads an image's layers needs when the contents do not matter.
+ */
+export async function pushSeedImage(
+  client: RegistryClient,
+  repo: string,
+  tag: string,
+  seed: string,
+): Promise<BuiltImage> {
+  return pushLayers(client, repo, tag, [{ tar: await tarOf([{ name: "seed", content: seed }]) }]);
+}
