@@ -11,7 +11,8 @@
 // The database: OSV records generated deterministically for the packages in the image (ranges that
 // contain the installed version, that end at or below it, that begin above it) and for packages
 // that are not there, in the layout `mcp-warden db download` writes (`<Ecosystem>/<ID>.json`) for
-// mcp-warden and as `<Ecosystem>/all.zip` under `--local-db-path` for osv-scanner.
+// mcp-warden and as `osv-scalibr/<Ecosystem>/all.zip` under `--local-db-path` for osv-scanner
+// (where osv-scanner 2.6's local matcher, from osv-scalibr, looks).
 //
 // The mcp-warden side runs as a child process (`node bench/image.ts --scan REF DB`, what
 // `evaluate --image` does for SC-04: pull, inventory, open the database, match), so both sides are
