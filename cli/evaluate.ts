@@ -6,11 +6,7 @@ import { authorManifest } from "../policies/evaluation/manifest-authoring.ts";
 import { isTrustLevelAtLeast, TRUST_LEVELS } from "../policies/evaluation/predicate.ts";
 import { InputError } from "../policies/errors.ts";
 import type { TrustLevel } from "../policies/trust-level.ts";
-import {
-  evaluateRelease,
-  type ReleaseEvaluation,
-  type ReleaseInputs,
-} from "../supply-chain/evaluate/release.ts";
+import { evaluateRelease, type ReleaseEvaluation } from "../supply-chain/evaluate/release.ts";
 import { releaseSarif } from "../supply-chain/evaluate/sarif.ts";
 import {
   DEFAULT_DB_WARN_AGE,
