@@ -45,10 +45,11 @@ test("check examples/: a verdict per workload, exit 1 because some are denied", 
     "mcp-search",
     "mcp-filesystem",
     "mcp-indexer",
+    "weather-mcp",
   ]) {
     assert.match(r.stdout, new RegExp(`^(PASS|FAIL) \\S+ \\S+/${name} `, "m"), name);
   }
-  assert.match(r.stdout, /^6 workloads: 2 allowed, 4 denied/m);
+  assert.match(r.stdout, /^7 workloads: 2 allowed, 5 denied/m);
   assert.match(
     r.stderr,
     /image\/signed, image\/evaluated, rbac\/within-declared need a registry and were skipped/,

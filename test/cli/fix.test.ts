@@ -327,3 +327,24 @@ describe("--resolve-digests against a registry", { skip: SKIP_NO_REGISTRY }, () 
     assert.match(open[0]?.what ?? "", new RegExp(`${missing} could not be pinned: `));
   });
 });
+
+test("the README's first screen: check denies the example, fix writes a copy that check passes", async () => {
+  const example = "examples/fixable/weather-server.yaml";
+  const before = await run(["check", example]);
+  assert.equal(before.code, 1, before.stderr);
+  const fixed = await run(["fix", example]);
+  assert.equal(fixed.code, 1, "decisions are left for a person");
+  assert.match(fixed.stderr, /^DECIDE .* spec\.ingress: nothing may connect yet/m);
+  assert.match(fixed.stderr, /0 findings left unfixed/);
+  const dir = await mkdtemp(join(tmpdir(), "mcp-warden-readme-"));
+  try {
+    await writeFile(join(dir, "weather.yaml"), fixed.stdout);
+    const after = await run(["check", join(dir, "weather.yaml")]);
+    assert.equal(after.code, 0, after.stdout + after.stderr);
+    assert.match(after.stdout, /^PASS Deployment mcp-servers\/weather-mcp/m);
+    // The example's own comments survive the fix.
+    assert.match(fixed.stdout, /# Pinned by digest: what was evaluated is what runs\./);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
