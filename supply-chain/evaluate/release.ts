@@ -267,7 +267,9 @@ async function observeTools(
   } else {
     const withEnv = manifest.stdio ? { ...manifest, stdio: passEnv(manifest.stdio) } : manifest;
     if (withEnv.stdio || inputs.image?.pulled)
-      inputs.progress?.("starting the server and listing what it exposes");
+      inputs.progress?.(
+        `starting the server and listing what it exposes: ${inputs.image?.pulled ? `the image's entrypoint, else ${withEnv.stdio?.command ?? "nothing"}` : (withEnv.stdio?.command ?? "")}`,
+      );
     const listed = await listReleaseTools(
       withEnv,
       manifestFile,

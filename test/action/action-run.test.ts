@@ -26,6 +26,7 @@ import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
 import { runCli, ROOT } from "../support/cli.ts";
 import { installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
+import { pushPackageImage } from "../support/server-images.ts";
 import { policyWith } from "../support/policies.ts";
 import {
   SKIP_NO_REGISTRY,
@@ -34,7 +35,6 @@ import {
 } from "../support/registry-server.ts";
 import { startSigstoreMock, type SigstoreMock } from "../support/sigstore-mock.ts";
 import { sarifValidator } from "../support/sarif.ts";
-import { pushSeedImage } from "../support/images.ts";
 import { findTool } from "../support/supply-chain.ts";
 
 const DIST = join(ROOT, "dist", "index.js");
@@ -135,10 +135,13 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       await readFile(join(FIXTURES, "mcp", "server-filesystem.server.json"), "utf8"),
     ) as Record<string, unknown> & {
       _meta: Record<string, unknown>;
-      packages: { version: string }[];
+      packages: { version: string; registryType: string; identifier: string }[];
     };
     manifest.version = version;
     for (const p of manifest.packages) p.version = version;
+    // The OCI package is the image the test pushes (see image()).
+    const oci = manifest.packages.find((p) => p.registryType === "oci");
+    if (oci) oci.identifier = `${registry.host}/acme/server-filesystem`;
     // The tools each release really exposes, as recorded from the published package.
     manifest._meta["dev.mcp-warden/tools"] = JSON.parse(
       await readFile(join(FIXTURES, "mcp", `server-filesystem@${version}.tools.json`), "utf8"),
@@ -156,9 +159,14 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     return ws;
   }
 
-  async function image(tag: string): Promise<string> {
+  /**
+   * The release's image: the server's install at the workspace's version, so SC-05 finds the
+   * package the manifest declares, and nothing to run it with (tools come from the package).
+   */
+  async function image(tag: string, version: "2025.3.28" | "2025.7.1"): Promise<string> {
     const repo = `${registry.host}/acme/server-filesystem`;
-    await pushSeedImage(client, repo, tag, `${tag}-${randomUUID()}`);
+    const npm = version === "2025.3.28" ? NPM_SERVERS.filesystemOld : NPM_SERVERS.filesystem;
+    await pushPackageImage(client, repo, tag, { npm });
     return `${repo}:${tag}`;
   }
 
@@ -266,7 +274,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
 
   test("the vulnerable filesystem server (2025.3.28) fails on CVE-2025-53109/53110, and says so everywhere", async () => {
     const ws = await workspace("fs-old", "2025.3.28");
-    const ref = await image("2025.3.28");
+    const ref = await image("2025.3.28", "2025.3.28");
     const r = await runAction(ws, keyed({ image: ref }));
     assert.equal(r.code, 1, r.stdout);
     assert.equal(r.outputs.verdict, "fail", r.stdout);
@@ -320,9 +328,9 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     assert.match(r.summary, /CVE-2025-53109/);
   });
 
-  test("the fixed release (2025.7.1) passes, its level capped at L2 until the image itself is examined; its signature and evaluation verify as the webhook checks them", async () => {
+  test("the fixed release (2025.7.1) passes, its level capped at L2 until the image itself is run; its signature and evaluation verify as the webhook checks them", async () => {
     const ws = await workspace("fs-fixed", "2025.7.1");
-    const ref = await image("2025.7.1");
+    const ref = await image("2025.7.1", "2025.7.1");
     const r = await runAction(
       ws,
       keyed({ image: ref, "kubernetes-manifests": "deploy", "min-trust-level": "L2" }),
@@ -353,10 +361,12 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
       "package-run",
     ]);
     assert.ok(
-      predicate.trustLevelCappedBy?.some((c) => /^L3 needs SC-04: no image was examined/.test(c)),
+      predicate.trustLevelCappedBy?.some((c) =>
+        /^L3 needs the tools listed by running the image itself/.test(c),
+      ),
       JSON.stringify(predicate.trustLevelCappedBy),
     );
-    assert.match(r.summary, /L3 needs SC-04: no image was examined/);
+    assert.match(r.summary, /L3 needs the tools listed by running the image itself/);
     assert.ok(
       predicate.tools.some((t) => t.name === "read_file" && /^[a-f0-9]{64}$/.test(t.sha256)),
     );
@@ -380,7 +390,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
 
   test("keyless: the runner's OIDC token → Fulcio certificate and Rekor entry, verified by workflow identity; L2 without the image examined", async () => {
     const ws = await workspace("fs-keyless", "2025.7.1");
-    const ref = await image("keyless");
+    const ref = await image("keyless", "2025.7.1");
     const r = await runAction(ws, {
       image: ref,
       signing: "keyless",
@@ -439,7 +449,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
         timeout: 60_000,
       });
       const ws = await workspace("fs-cosign-key", "2025.7.1");
-      const ref = await image("cosign-key");
+      const ref = await image("cosign-key", "2025.7.1");
       const r = await runAction(ws, {
         image: ref,
         signing: "key",
@@ -488,7 +498,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
 
   test("an ignore entry waives the CVEs until it expires; an expired one stops waiving and says so", async () => {
     const ws = await workspace("fs-ignored", "2025.3.28");
-    await image("ignored");
+    await image("ignored", "2025.3.28");
     const entries = (expires: string) =>
       stringify({
         ignore: ["CVE-2025-53109", "CVE-2025-53110", "CVE-2025-66414"].map((id) => ({
@@ -551,7 +561,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
             : t,
       );
     });
-    await image("poisoned");
+    await image("poisoned", "2025.7.1");
     const r = await runAction(ws, {
       image: `${registry.host}/acme/server-filesystem:poisoned`,
       signing: "none",
@@ -603,7 +613,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
         "    expires: 2099-01-01",
       ].join("\n"),
     );
-    await image("authoring");
+    await image("authoring", "2025.7.1");
     const r = await runAction(ws, {
       image: `${registry.host}/acme/server-filesystem:authoring`,
       signing: "none",
@@ -666,7 +676,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     });
     await rm(join(ws, "package-lock.json"));
     await copyFile(join(FIXTURES, "lockfiles", "uv-mcp-1.22.0", "uv.lock"), join(ws, "uv.lock"));
-    await image("py");
+    await image("py", "2025.7.1");
     const r = await runAction(ws, {
       image: `${registry.host}/acme/server-filesystem:py`,
       signing: "none",
@@ -679,7 +689,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     );
     assert.match(
       r.stdout,
-      /::warning::CD-01 skipped \(caps the trust level\): the manifest gives no stdio command/,
+      /::warning::CD-01 skipped \(caps the trust level\): .*the manifest gives no stdio command/,
     );
   });
 
@@ -692,8 +702,11 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
         }),
       });
       const repo = `${locked.host}/acme/server-filesystem`;
-      await pushSeedImage(authed, repo, "auth", `auth-${randomUUID()}`);
-      const ws = await workspace("fs-auth", "2025.7.1");
+      await pushPackageImage(authed, repo, "auth", { npm: NPM_SERVERS.filesystem });
+      const ws = await workspace("fs-auth", "2025.7.1", (m) => {
+        for (const p of m.packages as { registryType: string; identifier: string }[])
+          if (p.registryType === "oci") p.identifier = repo;
+      });
       const ok = await runAction(
         ws,
         keyed({
@@ -755,7 +768,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     test("manifest not JSON", async () => {
       const ws = await workspace("bad-manifest", "2025.7.1");
       await writeFile(join(ws, "server.json"), "{ name: oops");
-      await image("bad-manifest");
+      await image("bad-manifest", "2025.7.1");
       const r = await runAction(ws, {
         image: `${registry.host}/acme/server-filesystem:bad-manifest`,
         signing: "none",
@@ -768,7 +781,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
     test("lockfile garbage", async () => {
       const ws = await workspace("bad-lock", "2025.7.1");
       await writeFile(join(ws, "package-lock.json"), "\u0000\u0001garbage");
-      await image("bad-lock");
+      await image("bad-lock", "2025.7.1");
       const r = await runAction(ws, {
         image: `${registry.host}/acme/server-filesystem:bad-lock`,
         signing: "none",
@@ -795,7 +808,7 @@ describe("the GitHub Action (dist/index.js)", { skip: SKIP_NO_REGISTRY, timeout:
           ],
         }),
       );
-      await image("bad-osv");
+      await image("bad-osv", "2025.7.1");
       const r = await runAction(ws, {
         image: `${registry.host}/acme/server-filesystem:bad-osv`,
         signing: "none",

@@ -317,6 +317,48 @@ export async function pushServerImage(
   return { ref: `${repo}:${tag}`, digest, pinned: `${repo}@${digest}` };
 }
 
+/**
+ * An image that holds a server's install (`/app/node_modules`, as `pushServerImage` lays it out)
+ * and nothing to run it with: no base, no runtime, no Entrypoint. Its inventory holds the package;
+ * listing its tools from the image fails, and the evaluation falls back to the package.
+ */
+export async function pushPackageImage(
+  client: RegistryClient,
+  repo: string,
+  tag: string,
+  app: AppSpec,
+): Promise<ServerImage> {
+  const layer = await appLayer(app);
+  const descriptor = await client.pushBlob(
+    repo,
+    await readFile(layer.file),
+    MEDIA_TYPES.ociLayerTarGzip,
+  );
+  const configBlob = await client.pushBlob(
+    repo,
+    encode({
+      os: "linux",
+      architecture: "amd64",
+      config: { WorkingDir: "/app" },
+      rootfs: { type: "layers", diff_ids: [layer.diffId] },
+    }),
+    MEDIA_TYPES.ociConfig,
+  );
+  const pushed = await client.pushManifest(
+    repo,
+    tag,
+    encode({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociManifest,
+      config: configBlob,
+      layers: [descriptor],
+    }),
+    MEDIA_TYPES.ociManifest,
+  );
+  const digest = pushed.descriptor.digest;
+  return { ref: `${repo}:${tag}`, digest, pinned: `${repo}@${digest}` };
+}
+
 /** The app layer: the server's cached npm or PyPI install, or the test's files. */
 async function appLayer(app: AppSpec): Promise<CachedLayer> {
   if ("pypi" in app) {

@@ -27,7 +27,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { stringify } from "yaml";
 import { PREDICATE_TYPE } from "../../../policies/evaluation/predicate.ts";
 import type { TrustedSigner } from "../../../policies/workload/policy.ts";
 import { legacyTag, RegistryClient } from "../../../supply-chain/registry/client.ts";
@@ -687,7 +686,7 @@ describe("cosign v2 legacy keyless signatures", { skip, timeout: 300_000 }, () =
       const file = join(dir, `policy-${name}.yaml`);
       await writeFile(
         file,
-        stringify({
+        JSON.stringify({
           apiVersion: "mcp-warden.dev/v1alpha1",
           kind: "MCPWardenPolicy",
           metadata: { name },
