@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { ClusterError, describeApiError } from "../cluster/api.ts";
@@ -24,7 +23,7 @@ import { parseRuleGlobs, SKIPPED_NOTE } from "./check.ts";
 import type { SourceDocument } from "./documents.ts";
 import { CliError } from "./errors.ts";
 import { compilePolicyFrom, DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
-import { oneOf, parseNow, registryAccess } from "./options.ts";
+import { oneOf, parseNow, registryAccess, parseOptions } from "./options.ts";
 import { evidenceFor, REGISTRY_OPTIONS, type RegistryAccess } from "./registry-access.ts";
 import { formatJson } from "./report-json.ts";
 import {
@@ -95,7 +94,7 @@ export function isClusterCheck(args: readonly string[]): boolean {
 }
 
 export function parseClusterCheckArgs(args: string[]): ClusterCheckInputs {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args,
     allowPositionals: true,
     strict: true,

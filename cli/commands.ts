@@ -297,7 +297,11 @@ operator knows are listed as decisions, not guessed. The output is checked again
   --policy FILE               the MCPWardenPolicy (default: policies/default.yaml)
   --exceptions PATH           trusted MCPWardenExceptions, files or directories (repeatable)
 
-${REGISTRY_OPTIONS_HELP}
+registry access (--resolve-digests):
+  --registry-config FILE      registry credentials, a Docker config JSON
+  --insecure-registry HOST[:PORT]
+                              speak plain HTTP to this registry (repeatable)
+  --registry-timeout MS       the deadline of one image's lookup (default 10000)
 
 One input without --out or --in-place: the fixed YAML on stdout.
 

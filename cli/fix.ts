@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { stat } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { InputError, WardenError } from "../policies/errors.ts";
 import { fieldPath } from "../policies/field-path.ts";
 import { isRecord } from "../policies/guards.ts";
@@ -21,7 +20,7 @@ import { CliError } from "./errors.ts";
 import { editableFile, objectRoot, renderFile } from "./fix-yaml.ts";
 import { readInputFiles, type InputText } from "./input-files.ts";
 import { buildManifestSet, type ManifestSet } from "./manifest-set.ts";
-import { oneOf, registryAccess } from "./options.ts";
+import { oneOf, registryAccess, parseOptions } from "./options.ts";
 import { registryClient, type RegistryAccess } from "./registry-access.ts";
 
 export interface FixInputs {
@@ -68,7 +67,7 @@ export interface FixedFile {
 }
 
 export function parseFixArgs(args: string[]): FixInputs {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args,
     allowPositionals: true,
     strict: true,

@@ -1,6 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { generateKubernetesManifests } from "../policies/deployment/kubernetes-manifests.ts";
 import { errorMessage, InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
 import { fieldPath } from "../policies/field-path.ts";
@@ -8,7 +7,7 @@ import { parseServerManifest, PERMISSIONS_KEY } from "../policies/evaluation/ser
 import { isDigestPinned, parseImageReference } from "../policies/workload/image-reference.ts";
 import { isRegistryError, registryErrorAbout } from "../supply-chain/registry/errors.ts";
 import { CliError } from "./errors.ts";
-import { registryAccess } from "./options.ts";
+import { registryAccess, parseOptions } from "./options.ts";
 import { REGISTRY_OPTIONS, registryClient, type RegistryAccess } from "./registry-access.ts";
 
 /**
@@ -33,7 +32,7 @@ export interface GenerateInputs {
 }
 
 export function parseGenerateArgs(args: string[]): GenerateInputs {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args,
     allowPositionals: true,
     strict: true,

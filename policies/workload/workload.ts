@@ -76,11 +76,11 @@ export function isWorkloadKind(kind: unknown): kind is WorkloadKind {
   return typeof kind === "string" && (WORKLOAD_KINDS as readonly string[]).includes(kind);
 }
 
-/** Walks `segments` from `root`, reporting the first segment that is not an object. */
+/** Walks `segments` from `root`, reporting (when given `problems`) the first segment that is not an object. */
 function descend(
   root: Record<string, unknown>,
   segments: readonly string[],
-  problems: FieldProblem[],
+  problems: FieldProblem[] = [],
 ): Record<string, unknown> | undefined {
   let node: Record<string, unknown> = root;
   let path = "";
@@ -115,9 +115,8 @@ function withJobLabels(
   podMeta: ObjectMeta,
 ): ObjectMeta {
   if (kind !== "Job" && kind !== "CronJob") return podMeta;
-  const jobSpec =
-    kind === "Job" ? object.spec : descendQuietly(object, ["spec", "jobTemplate", "spec"]);
-  if (isRecord(jobSpec) && jobSpec.manualSelector === true) return podMeta;
+  const jobSpec = descend(object, kind === "Job" ? ["spec"] : ["spec", "jobTemplate", "spec"]);
+  if (jobSpec?.manualSelector === true) return podMeta;
   const jobName = kind === "Job" && name ? name : SET_BY_API_SERVER;
   const added: Record<string, string> = {
     "batch.kubernetes.io/controller-uid": SET_BY_API_SERVER,
@@ -127,12 +126,6 @@ function withJobLabels(
   };
   // What the object already carries wins: at admission the API server has already set them.
   return { ...podMeta, labels: { ...added, ...(podMeta.labels ?? {}) } };
-}
-
-function descendQuietly(root: Record<string, unknown>, segments: readonly string[]): unknown {
-  let node: unknown = root;
-  for (const s of segments) node = isRecord(node) ? node[s] : undefined;
-  return node;
 }
 
 /**
