@@ -6,8 +6,9 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { pullImage } from "../../../supply-chain/image/pull.ts";
@@ -205,6 +206,14 @@ describe("tools listed from the image", { skip: unavailable, timeout: 600_000 },
       },
     );
 
+  /** Whether every directory down to `path` lets other users through (the child runs as nobody). */
+  function othersCanReach(path: string): boolean {
+    for (let d = path; ; d = dirname(d)) {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+      if (dirname(d) === d) return true;
+    }
+  }
+
   for (const runtime of ["runc", "unshare"] as const)
     test(
       `${runtime}, rootless: an unprivileged process runs the image with no capabilities, no network and a read-only root`,
@@ -212,9 +221,11 @@ describe("tools listed from the image", { skip: unavailable, timeout: 600_000 },
         skip:
           process.getuid?.() !== 0
             ? "needs root to start the unprivileged process"
-            : available.includes(runtime)
-              ? false
-              : `${runtime} does not work here`,
+            : !othersCanReach(ROOT)
+              ? `the checkout ${ROOT} is not reachable by an unprivileged user (a 0700 directory above it, as mktemp -d makes)`
+              : available.includes(runtime)
+                ? false
+                : `${runtime} does not work here`,
       },
       async () => {
         const { image } = await probeImage();
