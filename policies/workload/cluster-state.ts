@@ -19,7 +19,12 @@ export interface ClusterState {
    * Why part of the state cannot be trusted (a watch down for too long). Rules that depend on it
    * then deny and say why, rather than guess from stale data.
    */
-  unavailable?: { networkPolicies?: string; exceptions?: string; rbac?: string };
+  unavailable?: {
+    networkPolicies?: string;
+    exceptions?: string;
+    rbac?: string;
+    configMaps?: string;
+  };
 }
 
 export function createClusterState(input: {

@@ -82,12 +82,35 @@ function literalFinding(
   };
 }
 
+/**
+ * When the edge's ConfigMaps cannot be trusted (a watch down for too long), a container that reads
+ * one is denied, saying why: its keys may have changed to hold a credential since.
+ */
+function cannotJudge(
+  scan: Scan,
+  cluster: ClusterState,
+  what: string,
+  name: string,
+  path: string,
+): boolean {
+  const why = cluster.unavailable?.configMaps;
+  if (why === undefined) return false;
+  scan.findings.push({
+    rule: NO_LITERAL_SECRETS,
+    message: `${containerLabel(scan.ref)} ${what} reads ConfigMap ${JSON.stringify(name)}, whose keys cannot be judged for credentials now: ${why}`,
+    path,
+  });
+  return true;
+}
+
 /** `envFrom`: each key of a known ConfigMap becomes a variable (Secrets' keys are not known here). */
 function scanEnvFrom(scan: Scan, cluster: ClusterState): void {
   const { ref, workload } = scan;
   (ref.container.envFrom ?? []).forEach((source, k) => {
     const name = source.configMapRef?.name;
     if (name === undefined) return;
+    const path = fieldPath(ref.path, "envFrom", k, "configMapRef");
+    if (cannotJudge(scan, cluster, `envFrom[${k}]`, name, path)) return;
     const cm = cluster.configMap(workload.namespace, name);
     if (cm === undefined) return;
     for (const [key, value] of Object.entries(cm.data ?? {})) {
@@ -104,7 +127,7 @@ function scanEnvFrom(scan: Scan, cluster: ClusterState): void {
         scan.findings.push(
           literalFinding(
             `${containerLabel(ref)} envFrom[${k}] loads key ${JSON.stringify(key)} of ConfigMap ${JSON.stringify(name)} as ${variableName}, which holds {literal}; a ConfigMap is readable by everyone who can read the namespace's configuration, so ${LITERAL_ADVICE}`,
-            fieldPath(ref.path, "envFrom", k, "configMapRef"),
+            path,
             found,
             [origin],
           ),
@@ -141,6 +164,11 @@ function scanEnv(scan: Scan, cluster: ClusterState): void {
         origin: here(workload, path),
       });
     } else if (keyRef?.name !== undefined && keyRef.key !== undefined) {
+      const path = fieldPath(ref.path, "env", j, "valueFrom", "configMapKeyRef");
+      if (cannotJudge(scan, cluster, `env ${label}`, keyRef.name, path)) {
+        scan.env.set(name, { value: undefined, reported: true, origin: here(workload, path) });
+        return;
+      }
       const cm = cluster.configMap(workload.namespace, keyRef.name);
       const value = cm?.data?.[keyRef.key];
       const origin: RelatedLocation = {
@@ -159,7 +187,7 @@ function scanEnv(scan: Scan, cluster: ClusterState): void {
         scan.findings.push(
           literalFinding(
             `${containerLabel(ref)} env ${label} reads key ${JSON.stringify(keyRef.key)} of ConfigMap ${JSON.stringify(keyRef.name)}, which holds {literal}; a ConfigMap is readable by everyone who can read the namespace's configuration, so ${LITERAL_ADVICE}`,
-            fieldPath(ref.path, "env", j, "valueFrom", "configMapKeyRef"),
+            path,
             found,
             [origin],
           ),

@@ -298,3 +298,39 @@ test("a ConfigMap is read as the API server admits it", () => {
       },
     );
 });
+
+test("while the ConfigMaps cannot be trusted, a container that reads one is denied and told why", () => {
+  const object = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "x", namespace: "team-a" },
+    spec: {
+      containers: [
+        {
+          name: "app",
+          image: "x",
+          envFrom: [{ configMapRef: { name: "settings" } }],
+          env: [
+            { name: "A", valueFrom: { configMapKeyRef: { name: "settings", key: "a" } } },
+            { name: "B", value: "plain" },
+          ],
+        },
+      ],
+    },
+  };
+  const why = "the configmaps watch has been failing for 90s";
+  const cluster = createClusterState({
+    configMaps: [configMap("settings", { a: "1" })],
+    unavailable: { configMaps: why },
+  });
+  const found = rule.check({ ...contextFor(object), cluster });
+  assert.deepEqual(
+    found.map((f) => f.path),
+    [`${C}.envFrom[0].configMapRef`, `${C}.env[0].valueFrom.configMapKeyRef`],
+  );
+  for (const f of found)
+    assert.ok(f.message.endsWith(`cannot be judged for credentials now: ${why}`));
+  // A container that reads no ConfigMap is judged as always.
+  const plain = { ...object, spec: { containers: [{ name: "app", image: "x" }] } };
+  assert.deepEqual(rule.check({ ...contextFor(plain), cluster }), []);
+});
