@@ -176,6 +176,8 @@ function obviouslyNotSecret(value: string, named: "password" | "secret"): boolea
     /^(?:\/|\.{1,2}\/|~\/)[\w.\-/]*$/.test(v) || // file paths
     /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/.test(v) || // URLs (a password in one is found before)
     ENV_REFERENCE.test(v) ||
+    // Computed where it runs: `$(cat /run/secrets/x)`, `${VAR:-x}`, `$VAR/suffix`, backquotes.
+    /^(?:\$[({A-Za-z_]|`)/.test(v) ||
     /^arn:aws[a-z-]*:/.test(v) || // AWS resource names identify keys, they are not keys
     /^(?:sha(?:1|224|256|384|512)|md5|blake2b):[0-9a-f]{32,}$/i.test(v) || // digests
     /^pk_(?:live|test)_[0-9A-Za-z]+$/.test(v) || // Stripe publishable keys are public

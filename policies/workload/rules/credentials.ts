@@ -76,7 +76,10 @@ function literalFinding(
   return {
     rule: NO_LITERAL_SECRETS,
     // The secret is never repeated whole: findings end up in logs, events and CI output.
-    message: message.replace("{literal}", `a literal ${found.kind} (${maskSecret(found.secret)})`),
+    message: message.replace(
+      "{literal}",
+      () => `a literal ${found.kind} (${maskSecret(found.secret)})`,
+    ),
     path,
     ...(related.length > 0 ? { related } : {}),
   };

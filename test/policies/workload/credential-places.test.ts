@@ -88,6 +88,16 @@ const places: {
     ],
   },
   {
+    name: "values a shell computes are not literals",
+    container: {
+      command: ["sh", "-c"],
+      args: [
+        'export PGPASSWORD="$(cat /run/secrets/db/password)"; DB_PASS=${DB_PASS:-} exec server --api-key=$API_KEY',
+      ],
+    },
+    want: [],
+  },
+  {
     name: "a DSN in an argument",
     container: { args: [`--dsn=postgres://app:${PASSWORD}@db:5432/app`] },
     want: [[`${C}.args[0]`, "password embedded in a URL"]],
