@@ -9,23 +9,21 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse, stringify } from "yaml";
-import { readInputs, type InputName } from "../../action/inputs.ts";
-import { run, type OutputName } from "../../action/run.ts";
-import { parsePredicate, type EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
 import { chooseImageRuntime } from "../../supply-chain/mcp/image-runtime.ts";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { runCli, ROOT } from "../support/cli.ts";
-import { installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
+import { NPM_SERVERS } from "../support/mcp-servers.ts";
 import {
   SKIP_NO_REGISTRY,
   startRegistry,
   type RegistryServer,
 } from "../support/registry-server.ts";
+import { osvDatabase, releaseWithAction, RELEASE_VERSION as VERSION } from "../support/release.ts";
 import {
   pushPackageImage,
   pushServerImage,
@@ -33,24 +31,10 @@ import {
   type ServerImage,
 } from "../support/server-images.ts";
 
-const FIXTURES = join(ROOT, "test", "fixtures");
-const VERSION = NPM_SERVERS.filesystem.version;
-const COMMIT = "8f3c2a1b9d4e5f60718293a4b5c6d7e8f9012345";
-const WORKFLOW_REF = `acme/server-filesystem/.github/workflows/release.yml@refs/tags/v${VERSION}`;
-const actionYml = parse(await readFile(join(ROOT, "action.yml"), "utf8")) as {
-  inputs: Record<string, { default?: string }>;
-};
 const unavailable =
   SKIP_NO_REGISTRY ||
   (await serverImagesUnavailable()) ||
   ((await chooseImageRuntime()).runtime === undefined && "no container runtime works here");
-
-interface Released {
-  failure?: string;
-  outputs: Partial<Record<OutputName, string>>;
-  predicate: EvaluationPredicate;
-  summary: string;
-}
 
 describe(
   "the Action's trust level rests on the image it signs",
@@ -68,9 +52,7 @@ describe(
     before(async () => {
       registry = await startRegistry();
       dir = await mkdtemp(join(tmpdir(), "mcp-warden-action-l3-"));
-      osv = join(dir, "osv");
-      for (const eco of ["npm", "Debian"])
-        await cp(join(FIXTURES, "osv", eco), join(osv, eco), { recursive: true });
+      osv = await osvDatabase(dir);
       // The default policy as shipped (minTrustLevel L3), trusting the release key.
       const policy = parse(await readFile(join(ROOT, "policies", "default.yaml"), "utf8")) as {
         spec: { images: { trustedSigners: unknown[]; evaluation: { minTrustLevel: string } } };
@@ -98,85 +80,8 @@ describe(
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 
-    /** The release workspace: server.json (declared tools, permissions, stdio) and its lockfile. */
-    async function workspace(name: string): Promise<string> {
-      const ws = join(dir, name);
-      await mkdir(join(ws, "data"), { recursive: true });
-      const manifest = JSON.parse(
-        await readFile(join(FIXTURES, "mcp", "server-filesystem.server.json"), "utf8"),
-      ) as {
-        version: string;
-        packages: { version: string; registryType: string; identifier: string }[];
-        _meta: Record<string, unknown>;
-      };
-      manifest.version = VERSION;
-      for (const p of manifest.packages) p.version = VERSION;
-      const oci = manifest.packages.find((p) => p.registryType === "oci");
-      if (oci) oci.identifier = `${registry.host}/acme/server-filesystem`;
-      manifest._meta["dev.mcp-warden/tools"] = JSON.parse(
-        await readFile(join(FIXTURES, "mcp", `server-filesystem@${VERSION}.tools.json`), "utf8"),
-      ) as unknown;
-      // The package-run fallback, used only when the image cannot be run.
-      manifest._meta["dev.mcp-warden/stdio"] = {
-        command: process.execPath,
-        args: [await installNpmServer(NPM_SERVERS.filesystem), join(ws, "data")],
-      };
-      await writeFile(join(ws, "server.json"), JSON.stringify(manifest, null, 2));
-      await copyFile(
-        join(FIXTURES, "lockfiles", `npm-filesystem-${VERSION}`, "package-lock.json"),
-        join(ws, "package-lock.json"),
-      );
-      return ws;
-    }
-
-    /** `run(inputs)` as the entry file calls it, in a GitHub workflow run that names itself. */
-    async function release(image: ServerImage, name: string): Promise<Released> {
-      const ws = await workspace(name);
-      const given: Partial<Record<InputName, string>> = {
-        image: image.ref,
-        signing: "key",
-        key: key.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-        "vulnerability-db": osv,
-        "min-trust-level": "L2",
-        "tool-timeout": "60",
-      };
-      const inputs = readInputs((n) => given[n] ?? actionYml.inputs[n]?.default ?? "");
-      const outputs: Partial<Record<OutputName, string>> = {};
-      let summary = "";
-      const { failure } = await run(inputs, {
-        now: () => new Date(),
-        tempDir: join(ws, "runner-temp"),
-        workspace: ws,
-        source: {
-          repository: "https://github.com/acme/server-filesystem",
-          commit: COMMIT,
-          ref: `refs/tags/v${VERSION}`,
-          workflow: WORKFLOW_REF,
-          runId: "4242",
-          runAttempt: 1,
-        },
-        oidcAvailable: false,
-        idToken: () => Promise.reject(new Error("no OIDC here")),
-        evaluator: { name: "mcp-warden", version: "0.1.0" },
-        reporter: {
-          info: () => {},
-          warning: () => {},
-          error: () => {},
-          setOutput: (n, value) => {
-            outputs[n] = value;
-          },
-          summary: (markdown) => {
-            summary += markdown;
-            return Promise.resolve();
-          },
-        },
-        env: {},
-      });
-      const predicate = parsePredicate(
-        JSON.parse(await readFile(outputs.evaluation ?? "", "utf8")),
-      );
-      return { ...(failure === undefined ? {} : { failure }), outputs, predicate, summary };
-    }
+    const release = (image: ServerImage) =>
+      releaseWithAction({ dir, image: image.ref, key: key.privateKey, osv });
 
     function verify(image: ServerImage, extra: string[] = []) {
       const pinned = `${registry.host}/acme/server-filesystem@${image.digest}`;
@@ -184,7 +89,7 @@ describe(
     }
 
     test("a runnable image is evaluated from itself and reaches L3, which the default policy admits", async () => {
-      const r = await release(runnable, "runnable");
+      const r = await release(runnable);
       const { predicate } = r;
       assert.equal(r.failure, undefined);
       assert.equal(r.outputs.digest, runnable.digest);
@@ -226,7 +131,7 @@ describe(
     });
 
     test("the same release in an image with nothing to run stays at L2, says why, and the default policy denies it", async () => {
-      const r = await release(packageOnly, "package-only");
+      const r = await release(packageOnly);
       const { predicate } = r;
       assert.equal(r.failure, undefined, "min-trust-level L2 is met");
       assert.equal(predicate.verdict, "pass", JSON.stringify(predicate.controls, null, 1));
