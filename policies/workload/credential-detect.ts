@@ -139,17 +139,24 @@ function authorizationValue(value: string): Detected | undefined {
 }
 
 // Variable names repeat across pods and requests; classify each once.
-const secretNameMemo = new Map<string, "password" | "secret" | undefined>();
+const secretNameMemo = new Map<string, SecretName | undefined>();
+
+/**
+ * `password`: any literal is one. `shared-secret` (`JWT_SECRET`, `SESSION_SECRET`): a passphrase
+ * or a random value is one. `secret` (`*_KEY`, `*_TOKEN`, `API_KEY`...): a random value is one,
+ * since such names also hold cache keys, placeholders and the names of other things.
+ */
+type SecretName = "password" | "shared-secret" | "secret";
 
 /** Whether a variable (or flag) name says it holds a password or another secret. */
-export function secretName(name: string): "password" | "secret" | undefined {
+export function secretName(name: string): SecretName | undefined {
   if (secretNameMemo.has(name)) return secretNameMemo.get(name);
   const kind = classifyName(name);
   if (secretNameMemo.size < 4096) secretNameMemo.set(name, kind);
   return kind;
 }
 
-function classifyName(name: string): "password" | "secret" | undefined {
+function classifyName(name: string): SecretName | undefined {
   // `apiKey`, `api-key` and `--api-key` read as API_KEY.
   const n = name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
@@ -161,14 +168,15 @@ function classifyName(name: string): "password" | "secret" | undefined {
   if (/_(?:ID|IDS|NAME|NAMES|FILE|PATH|DIR|HEADER|URL|URI|ENDPOINT|REF|TTL|LENGTH)$/.test(n))
     return undefined;
   if (/(?:PASSWORD|PASSWD|PASSPHRASE)$|(?:^|_)(?:PWD|PASS)$/.test(n)) return "password";
-  if (/(?:^|_)(?:KEY|TOKEN|SECRET)$/.test(n)) return "secret";
+  if (/(?:^|_)SECRET$/.test(n)) return "shared-secret";
+  if (/(?:^|_)(?:KEY|TOKEN)$/.test(n)) return "secret";
   if (/PASSWORD|API_?KEY|CREDENTIAL|SECRET_KEY|ACCESS_KEY|PRIVATE_KEY|AUTH_TOKEN/.test(n))
     return "secret";
   return undefined;
 }
 
 /** Values that are plainly configuration, not credentials, even in a secret-named variable. */
-function obviouslyNotSecret(value: string, named: "password" | "secret"): boolean {
+function obviouslyNotSecret(value: string, named: SecretName): boolean {
   const v = value.trim();
   return (
     /^(?:true|false|yes|no|on|off|enabled|disabled|none|null|nil|required|optional)$/i.test(v) ||
@@ -182,7 +190,7 @@ function obviouslyNotSecret(value: string, named: "password" | "secret"): boolea
     /^(?:sha(?:1|224|256|384|512)|md5|blake2b):[0-9a-f]{32,}$/i.test(v) || // digests
     /^pk_(?:live|test)_[0-9A-Za-z]+$/.test(v) || // Stripe publishable keys are public
     isPublicKey(v) ||
-    // Prose; credentials have no spaces. A passphrase does, so not for password-named variables.
+    // Prose; credentials have no spaces. A passphrase does, so not under a password or *_SECRET name.
     (named === "secret" && /\s/.test(v))
   );
 }
@@ -293,6 +301,8 @@ export function findCredential(name: string, value: string): Detected | undefine
   if (named === undefined || obviouslyNotSecret(value, named)) return undefined;
   if (named === "password")
     return value.length >= MIN_PASSWORD_LENGTH ? { kind: "password", secret: value } : undefined;
+  if (named === "shared-secret" && /\s/.test(value.trim()) && value.length >= 8)
+    return { kind: "passphrase", secret: value };
   const text = encodedText(value);
   if (text !== undefined) {
     // Encoded configuration is judged by what it says, not by how random its encoding looks.

@@ -120,6 +120,8 @@ const detected: [name: string, value: string, kind: string][] = [
   ["PGPASSWORD", random(10, ALNUM), "password"],
   ["REDIS_PASS", random(10, ALNUM), "password"],
   ["smtp-pwd", random(10, ALNUM), "password"],
+  ["JWT_SECRET", "the quick brown fox signs tokens", "passphrase"],
+  ["sessionSecret", "two words", "passphrase"],
   ["api_key", random(32, ALNUM), "high-entropy secret"],
   ["apiKey", random(32, ALNUM), "high-entropy secret"],
   ["authToken", random(32, B64URL), "high-entropy secret"],
@@ -254,6 +256,9 @@ const benign: [name: string, value: string][] = [
   ["DB_PASSWORD", "$(DB_PASSWORD_FROM_SECRET)"],
   ["DB_PASSWORD", "${DB_PASSWORD}"],
   ["DB_PASSWORD", "$DB_PASSWORD"],
+  ["TLS_SECRET", "mcp-server-tls"],
+  ["ENABLE_SECRET", "true"],
+  ["API_KEY", "your api key here"],
 ];
 
 function pod(env: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
