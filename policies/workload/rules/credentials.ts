@@ -209,7 +209,7 @@ function scanEnv(scan: Scan, cluster: ClusterState): void {
 
 // `--flag=value`, `-flag=value` (Go), `--flag` then its value, and `NAME=value` assignments
 // (`env`, `docker run -e`, a shell script's exports).
-const FLAG = /^--?([A-Za-z][A-Za-z0-9_.-]+)(?:=([\s\S]*))?$/;
+const FLAG = /^(--?[A-Za-z][A-Za-z0-9_.-]+)(?:=([\s\S]*))?$/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 
 /** The words of a shell command line, quotes removed (enough to find flags and assignments). */

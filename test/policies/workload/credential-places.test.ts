@@ -261,6 +261,11 @@ test("the finding names the ConfigMap key, or the variable a value was expanded 
     { kind: "Pod", namespace: "team-a", name: "x", path: `${C}.env[0].value` },
   ]);
   assert.match(expanded?.message ?? "", /\(\*\*\*\*\) once \$\(P\) is expanded/);
+  const [flag] = findings({ args: ["--db-password", PASSWORD] });
+  assert.match(
+    flag?.message ?? "",
+    /^container "app" args\[1\] \(the value of --db-password\) holds a literal password \(\*\*\*\*\)/,
+  );
 });
 
 test("$(VAR) expands as the kubelet expands it", () => {
