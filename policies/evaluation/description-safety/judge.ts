@@ -1,6 +1,13 @@
 import { quote } from "./text.ts";
 import type { Issue } from "./normalize.ts";
 import {
+  FAMILIES,
+  GENERIC_OTHER_TOOL,
+  PARAM_WORD as PARAM_FEATURE,
+  type Feature,
+} from "./features.ts";
+import { scoredKinds } from "./score.ts";
+import {
   DROP_VERBS,
   INSTRUCTION_NOUNS,
   SECRET_PATHS,
@@ -259,7 +266,29 @@ function clauses(text: string): string[] {
     .filter((c) => c !== "");
 }
 
-function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]>): void {
+/**
+ * The features of one lower-cased clause (features.ts), with those that need the tool's context:
+ * a tool of another server named, a parameter of this tool named.
+ */
+export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
+  const found = new Set<Feature>();
+  for (const [name, re] of Object.entries(FAMILIES) as [Feature, RegExp][])
+    if (re.test(c)) found.add(name);
+  if (SECRET.test(c)) found.add("secret");
+  if (foreignTools(c, ctx).length > 0 || GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c))
+    found.add("other-tool");
+  if (mentionsParam(c, ctx) || PARAM_FEATURE.test(c)) found.add("param");
+  if (SINK.test(c)) found.add("sink");
+  return found;
+}
+
+function judgeClause(
+  clause: string,
+  ctx: TextContext,
+  out: Map<string, string[]>,
+  features: ReadonlySet<Feature>,
+  next: ReadonlySet<Feature>,
+): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
   const ws = words(c);
@@ -274,6 +303,7 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
     return;
   }
   if (APPROVAL.some((re) => re.test(c))) add("approval");
+  for (const kind of scoredKinds(features, next)) if (!out.get(kind)?.includes(clause)) add(kind);
 
   const reads = imperatives(ws, READ_VERBS).length > 0;
   const sends = imperatives(ws, SEND_VERBS).length > 0;
@@ -328,10 +358,29 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
 }
 
 /** Issues with what one normalised text says. */
+// A text this long has room to bury an instruction after what a reader checks.
+const LONG_TEXT = 400;
+
 export function judgeText(text: string, ctx: TextContext): Issue[] {
   const out = new Map<string, string[]>();
   const subject = ctx.identifier ? splitIdentifier(text) : text;
-  for (const clause of clauses(subject)) judgeClause(clause, ctx, out);
+  const list = clauses(subject);
+  const features = list.map((c) =>
+    ctx.identifier ? new Set<Feature>() : clauseFeatures(c.toLowerCase(), ctx),
+  );
+  // Burial: in a long text, a clause of its last paragraph (or last quarter) that addresses the
+  // model scores more than the same clause would at the top.
+  if (!ctx.identifier && subject.length >= LONG_TEXT) {
+    const lastParagraph = subject.slice(subject.lastIndexOf("\n\n") + 1);
+    const tailFrom = Math.floor(list.length * 0.75);
+    list.forEach((c, i) => {
+      const f = features[i];
+      if (f?.has("address") === true && (i >= tailFrom || lastParagraph.includes(c))) f.add("tail");
+    });
+  }
+  list.forEach((clause, i) =>
+    judgeClause(clause, ctx, out, features[i] ?? new Set(), features[i + 1] ?? new Set()),
+  );
   const issues: Issue[] = [...out.entries()].map(([kind, found]) => ({
     kind,
     severity: "high",

@@ -1,0 +1,290 @@
+/**
+ * Feature families CD-03 scores a clause on, each a list of regular expressions over lower-cased,
+ * NFKC-normalised text. A feature says what a clause does, not which attack it is: it addresses
+ * the model, names a secret, moves data into an argument, hides something from the user, claims an
+ * approval, refers to another tool, redirects what that tool does… `score.ts` weighs them into a
+ * verdict per kind with explicit thresholds, so a phrasing nobody listed still scores when its
+ * parts are known. The languages each family covers are named beside it; the families that steer
+ * a model most (override, concealment, approval, addressing) cover at least en, fr, de, es, pt,
+ * it, ru, zh, ja and ko.
+ */
+
+export type Feature =
+  | "address"
+  | "prior-rules"
+  | "only-this"
+  | "elevate"
+  | "secret"
+  | "move"
+  | "param"
+  | "sink"
+  | "conceal"
+  | "deceive"
+  | "stealth"
+  | "authority"
+  | "consent-skip"
+  | "other-tool"
+  | "redirect"
+  | "instead"
+  | "call"
+  | "trigger"
+  | "tail";
+
+const rx = (parts: readonly string[]): RegExp => new RegExp(`(?:${parts.join("|")})`, "u");
+
+/** Words not inside a longer word (`\b` does not know non-ASCII letters). */
+const w = (alternation: string): string =>
+  `(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`;
+
+// People a text may hide things from.
+const PERSON = String.raw`(?:the )?(?:users?|persons?|person you are (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
+// What a model writes for the user.
+const ANSWER = String.raw`(?:your |the |any )?(?:answers?|repl(?:y|ies)|responses?|outputs?|summar(?:y|ies)|messages?|chat|final (?:answer|reply|response))`;
+// The text referring to itself.
+const SELF = String.raw`(?:this|these|the (?:above|following)) (?:paragraphs?|notes?|instructions?|sections?|messages?|texts?|rules?|steps?|lines?|parts?|details?|directives?|requirements?)`;
+
+/** Clauses addressed to the model rather than describing the tool to a reader. */
+const ADDRESS = rx([
+  // en
+  String.raw`\byou (?:must|should|shall|need to|have to|are (?:required|expected|instructed|to)|will (?:now |always )?(?:need|have) to)\b`,
+  String.raw`^(?:always|never)\b`,
+  String.raw`\b(?:before|after|when|whenever) (?:using|calling|invoking|running) (?:this|the|any|that) (?:tool|function|server)\b`,
+  String.raw`\b(?:note|tip|hint|message|reminder|instructions?|notice) (?:to|for) (?:the |any )?(?:ai|assistant|model|agent|llm|bot|language model)\b`,
+  String.raw`\b(?:for|to) (?:the |any )?(?:ai|assistant|model|agent|llm)s?\s*[:,]`,
+  String.raw`^(?:(?:dear|hey|attention|hi) )?(?:ai|assistant|model|agent|llm|claude|chatgpt|gpt|gemini|copilot)\s*[:,]`,
+  String.raw`^(?:important|note|additional note|p\.?s\.?|remember|reminder|nb)\s*[:!-]`,
+  // fr
+  w(`vous devez|tu dois|il faut (?:que vous|que tu|toujours)|veuillez toujours|toujours`),
+  // de
+  w(`du musst|sie müssen|du sollst|sie sollen|immer`),
+  // es, pt, it
+  w(
+    `debes|deberás|tienes que|siempre|você deve|voce deve|deve sempre|sempre|devi|dovete|devi sempre`,
+  ),
+  // ru
+  w(`ты должен|вы должны|ты должна|необходимо|всегда|обязательно`),
+  // zh, ja, ko
+  String.raw`你必须|您必须|你应该|务必|必须|一定要|総是|总是|必ず|しなければならない|してください|常に|반드시|해야 합니다|항상`,
+]);
+
+/** "The previous rules": earlier instructions spoken of, in many languages. */
+const PRIOR = [
+  "previous",
+  "prior",
+  "earlier",
+  "above",
+  "original",
+  "initial",
+  "old",
+  "existing",
+  "précédente?s?",
+  "antérieures?",
+  "anciennes?",
+  "vorherigen?",
+  "bisherigen?",
+  "früheren?",
+  "alten",
+  "anteriores?",
+  "previas?",
+  "precedenti",
+  "vecchie",
+  "предыдущие",
+  "прежние",
+  "предыдущих",
+  "прежних",
+  "poprzednie",
+].join("|");
+const RULES =
+  "instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
+const PRIOR_RULES = rx([
+  `${w(`(?:${PRIOR})`)}\\s+(?:\\p{L}+\\s+)?${w(RULES)}`,
+  `${w(RULES)}\\s+${w(`(?:${PRIOR})`)}`,
+  String.raw`(?:之前|以前|先前|原来|原先|上面)的?(?:指令|指示|规则|規則|说明|提示)|(?:前の|以前の|これまでの)(?:指示|ルール|命令)|이전 (?:지시|규칙|명령)`,
+]);
+
+/** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
+const ONLY_THIS = rx([
+  String.raw`\b(?:follow|obey|heed|listen to|answer to|take (?:your )?orders from)\b.{0,20}\b(?:only|solely|exclusively)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
+  String.raw`\b(?:only|solely|exclusively) (?:follow|obey|heed|listen to)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
+  String.raw`\b(?:follow|obey|heed|listen to|answer to)\b.{0,40}\bthis (?:tool|server|description|text|note) (?:only|alone|exclusively)\b`,
+  String.raw`\bthis (?:tool|server|note)(?:'s instructions)? (?:alone|only)\b.{0,20}\b(?:counts?|matters?|appl(?:y|ies))\b`,
+  w(
+    `(?:suivez|suis|obéissez|obéis|écoutez)(?: \\p{L}+){0,3} (?:uniquement|seulement) (?:à )?(?:cet|cette|ce) (?:outil|serveur|note)|n'obéissez qu'à (?:cet|ce)`,
+  ),
+  w(
+    `(?:folge|befolge|gehorche)(?:n sie)?(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:diesem|dieser|diesen) (?:tool|werkzeug|server|hinweis)`,
+  ),
+  w(
+    `(?:sigue|obedece|siga|obedezca|segui|obbedisci|obedeça)(?: \\p{L}+){0,4} (?:solo|solamente|únicamente|apenas|somente|solo|soltanto) (?:a )?(?:esta|este|questo|questa) (?:herramienta|ferramenta|strumento|servidor|server|nota)`,
+  ),
+  w(
+    `(?:следуй(?:те)?|подчиняйся|подчиняйтесь|слушай(?:те)?)(?: \\p{L}+){0,3} только (?:этому|этой) (?:инструменту|серверу|заметке)`,
+  ),
+  String.raw`只(?:听从|遵循|服从|遵守)(?:这个|此)(?:工具|服务器)|仅(?:遵循|服从)(?:这个|此)|このツール(?:だけ|のみ)に従|이 도구(?:만|의 지시만) 따르`,
+]);
+
+/** Raises untrusted content to the user's or the system's authority. */
+const ELEVATE = rx([
+  String.raw`\b(?:treat|consider|regard|handle|follow|obey|execute|carry out)\b.{0,40}\b(?:instructions?|commands?|directives?|requests?|text|content|comments?|notes?)\b.{0,40}\b(?:in|inside|within|from|of|found in|contained in|embedded in)\b.{0,40}\bas (?:if (?:they|it) (?:came|come|were) )?(?:coming )?(?:from|written by|issued by|authored by|sent by)? ?(?:the |your )?(?:user|system|developer|administrator|admin|operator|owner)(?:'s)?\b`,
+  String.raw`\b(?:instructions?|commands?|requests?)\b.{0,40}\b(?:in|inside|within|found in)\b.{0,40}\b(?:come|comes|are|is) (?:directly )?from the (?:user|system|developer|administrator|operator)\b`,
+]);
+
+/** Files, paths and variables that hold secrets, beyond lexicon.ts's SECRET_PATHS. */
+const SECRET = rx([
+  String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
+  String.raw`\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
+  String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
+  String.raw`[\w-]+\.(?:pem|p12|pfx|keystore|jks|kdbx|ovpn)\b`,
+  String.raw`\b(?:cursor|claude|windsurf|vscode|cline|continue)\b[^.]{0,20}\b(?:config|settings|mcp)(?:\.json)?\b`,
+  String.raw`\blogin data\b|\bcookies?(?:\.sqlite| jar| store| file|\.txt)\b|\bbrowser (?:data|profile|history|cookies)\b|\bkeychains?\b|\bkeyring\b|\bcredential (?:manager|store|helper)\b|\bpassword (?:manager|vault|store)\b`,
+  String.raw`\$\{?[a-z][a-z0-9_]*(?:token|key|secret|password|pass|pwd|auth|credentials?)\}?\b|%[a-z_]*(?:token|key|secret|password)%|\bprocess\.env\b|\bos\.environ\b`,
+  String.raw`\b(?:session|auth|access|bearer|refresh|oauth|personal access|api) (?:tokens?|cookies?|keys?)\b`,
+]);
+
+/** Verbs that move data somewhere: into an argument, a file, a message. */
+const MOVE = rx([
+  String.raw`\b(?:echo|print|write|dump|copy|paste|put|place|insert|embed|append|prepend|include|attach|pass|send|forward|fill|populate|stuff|add|set|supply|provide|carry|transfer|upload|post|encode|concatenate|attach)(?:es|s|ed|ing)?\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
+  String.raw`\b(?:must|should|has to|have to|needs? to|is to|are to|will)(?: also| always| first)? (?:contain|carry|include|hold|embed|bear)\b`,
+  String.raw`\bwhatever (?:is|was) (?:stored|kept|written|saved|found|in)\b|\b(?:the )?(?:contents?|value|text|output) of\b`,
+]);
+
+/** An argument, a field, a parameter the data would go into. */
+const PARAM = rx([String.raw`\b(?:parameter|argument|param|field|arg|header|payload)s?\b`]);
+
+/** Where data leaves: addresses, phone numbers, remotes and webhooks. */
+const SINK = rx([
+  String.raw`(?:https?|ftp|s3|wss?|gs)://`,
+  String.raw`\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
+  String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b`,
+  String.raw`\b(?:webhook|callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
+]);
+
+// Verbs of telling or showing, and their negations.
+const TELL = String.raw`(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
+const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
+
+/** Keeping the user from learning something. */
+const CONCEAL = rx([
+  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\b.{0,60}\b(?:${PERSON}|${ANSWER}|${SELF})\b`,
+  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:${PERSON}\s+)?(?:that|what|where|why|how|about)\b`,
+  String.raw`\b(?:keep|leave|hide|conceal|omit|withhold)\b.{0,40}\b(?:from (?:the )?(?:user|human|person|requester)(?!\s*(?:list|group|table|account|id|name|record|profile)s?\b)|out of (?:${ANSWER})|to yourself)\b`,
+  String.raw`\b(?:keep|hide|conceal)\b (?:this|it|that|these|the (?:call|step|upload|transfer|request|read)) (?:secret|hidden|confidential)\b`,
+  String.raw`\b(?:omit|withhold|leave out|hide|conceal)\b.{0,20}\b(?:${SELF})\b`,
+  String.raw`\b(?:${SELF})\b.{0,30}\b(?:is|are|must (?:be|stay|remain)|should (?:be|stay|remain)|stays?|remains?) (?:confidential|secret|private|hidden|internal|between us)\b`,
+  String.raw`\bwithout (?:${PERSON}) (?:knowing|noticing|seeing|being (?:told|informed|aware))\b|\b(?:so|such) that (?:${PERSON}|nobody|no one) (?:never |does not |doesn't |won't )?(?:notices?|knows?|sees?|finds? out|learns?)\b`,
+  String.raw`\b(?:make sure|ensure|so that|such that)\b.{0,30}\b(?:${PERSON})\b.{0,20}\b(?:does not|doesn't|do not|don't|won't|will not|never|cannot|can't)\s+(?:know|find out|notice|learn|see|hear|reali[sz]e)\b`,
+  String.raw`\b(?:${PERSON})\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never|is not to|are not to)\s+(?:know|find out|see|notice|learn|hear|be (?:told|aware|informed|notified))\b`,
+  // fr
+  w(
+    `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
+  ),
+  // de
+  w(
+    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage)(?: \\p{L}+){0,3} (?:nicht|nichts|niemals)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
+  ),
+  // es, pt, it
+  w(
+    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
+  ),
+  // ru
+  w(
+    `не (?:говори|сообщай|упоминай|рассказывай|показывай|сообщайте|говорите|упоминайте)(?:те)?|без ведома пользователя|чтобы пользователь не (?:узнал|заметил)`,
+  ),
+  // zh, ja, ko
+  String.raw`不要(?:告诉|告知|通知|提及|提到|透露|显示|让)(?:用户)?|别告诉|不要让用户(?:知道|发现|看到)|对用户保密|ユーザーに(?:伝え|知らせ|言わ|見せ)(?:ない|ず)|(?:言わ|伝え|知らせ|表示し)ないで|사용자에게 (?:알리지|말하지|보여주지)|언급하지 마`,
+]);
+
+/** Telling the model to lie to the user about what happened. */
+const DECEIVE = rx([
+  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
+  String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
+  String.raw`\b(?:make up|invent|fabricate|give)\b.{0,30}\b(?:reason|explanation|excuse|story|cover story)\b`,
+]);
+
+/** Doing something without a trace the user sees. */
+const STEALTH = rx([
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b`,
+  w(
+    `silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
+  ),
+  String.raw`悄悄|偷偷|静默|默默|秘密地|こっそり|黙って|密かに|ひそかに|몰래|조용히`,
+]);
+
+/** A claim that someone with authority already allowed or ordered this. */
+const AUTHORITY = rx([
+  String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|mandated|whitelisted|allow-?listed|vetted|verified|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
+  String.raw`\b(?:security|compliance|it|admin|legal|platform) (?:team|department|officer|policy) (?:requires|mandates|has (?:approved|authori[sz]ed|asked)|demands|insists)\b`,
+  String.raw`\b(?:admin(?:istrator)?|root|god|developer|maintenance|debug|elevated|privileged|unrestricted|sudo) (?:mode|access|privileges?|rights|permissions?) (?:is |are |has been |have been )?(?:on|enabled|active|granted|unlocked)\b|\b(?:in|enter|entering) (?:admin|developer|maintenance|god|debug) mode\b`,
+  String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
+  // fr, de, es, pt, it, ru, zh, ja, ko
+  w(
+    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprobad[oa]s?|autorizad[oa]s?|consentido|confirmad[oa])|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие)`,
+  ),
+  String.raw`已(?:经)?(?:批准|授权|同意|确认)|用户已同意|承認済み|既に(?:承認|許可)|(?:承認|許可)されています|이미 (?:승인|허가|동의)`,
+]);
+
+/** The user need not be asked: confirmation, approval or consent skipped. */
+const CONSENT_SKIP = rx([
+  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
+  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting)\b`,
+  String.raw`\b(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|not (?:required|needed|necessary))\b`,
+  w(
+    `sans (?:demander|confirmation|validation|autorisation|accord)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|senza (?:chiedere|conferma)|без (?:подтверждения|спроса|согласия|разрешения)`,
+  ),
+  String.raw`无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|確認(?:は)?不要|確認せずに|확인(?:할 필요| 없이)|묻지 않고`,
+]);
+
+/** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
+const OTHER_TOOL = rx([
+  String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b`,
+  String.raw`\bthe (?:[\w-]+ ){1,2}(?:integration|connector|plugin|extension|server|app|client)s?\b`,
+  String.raw`\b(?:email|e-mail|mail|messaging|message|sms|chat|slack|whatsapp|telegram|signal|payment|banking|transfer|github|git|calendar|crm|database|file ?system|shell|browser|http|fetch)[ _-](?:tool|function|integration|connector|plugin|server)s?\b`,
+]);
+
+/** Changing where something goes or what it does instead of what was asked. */
+const REDIRECT = rx([
+  String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)`,
+  String.raw`\b(?:is|are|must be|should be|has to be|have to be) (?:to be )?(?:addressed|sent|routed|redirected|rerouted|forwarded|copied|delivered|posted|diverted|bcc'?d|cc'?d) (?:to|via|through)\b`,
+  String.raw`\b(?:is|are) to be (?:addressed|sent|routed|redirected|forwarded|copied|delivered|posted)\b`,
+  String.raw`\b(?:always |also )?(?:bcc|cc|blind copy|blind-copy)\b|\b(?:change|replace|swap|override|overwrite|rewrite) (?:the )?(?:recipient|destination|to address|address|account|target|url|endpoint|host|remote)\b`,
+]);
+
+/** Something else than what was asked: weak alone, since tools say what they do instead of what. */
+const INSTEAD = rx([String.raw`\binstead of\b|\brather than\b|\bin place of\b`]);
+
+/** Calling a tool. */
+const CALL = rx([
+  String.raw`\b(?:call|invoke|run|trigger|execute|use|fire|launch|perform)\b`,
+  String.raw`\b(?:calling|invoking|running|triggering|executing|using)\b`,
+]);
+
+/** When something fires: on an event, every time, after a condition. */
+const TRIGGER = rx([
+  String.raw`\b(?:(?:each|every) time|whenever|on every|for every|after (?:each|every|any)|before (?:each|every|any|answering|responding))\b`,
+  String.raw`\bwhen(?:ever)? (?:any|a|an|the|one|some|these|those|this)\b.{0,60}\b(?:is|are|gets?|was|were|has been|have been)\s+(?:\w+ed|done|sent|made|run|built|written|closed|opened)\b`,
+  String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
+]);
+
+export const FAMILIES: Readonly<Record<Exclude<Feature, "other-tool" | "tail" | "param">, RegExp>> =
+  {
+    address: ADDRESS,
+    "prior-rules": PRIOR_RULES,
+    "only-this": ONLY_THIS,
+    elevate: ELEVATE,
+    secret: SECRET,
+    move: MOVE,
+    sink: SINK,
+    conceal: CONCEAL,
+    deceive: DECEIVE,
+    stealth: STEALTH,
+    authority: AUTHORITY,
+    "consent-skip": CONSENT_SKIP,
+    redirect: REDIRECT,
+    instead: INSTEAD,
+    call: CALL,
+    trigger: TRIGGER,
+  };
+
+export const GENERIC_OTHER_TOOL = OTHER_TOOL;
+export const PARAM_WORD = PARAM;

@@ -1,0 +1,74 @@
+import type { Feature } from "./features.ts";
+
+/**
+ * How features combine into a verdict. Each kind has weights for the features that make it and a
+ * threshold; a clause (or a clause and the one after it: a claim and the order it justifies are
+ * often two sentences) scores the sum of the weights of the features present, and reaches the kind
+ * when the sum meets the threshold. One feature alone stays below every threshold except where it
+ * is the whole attack (`elevate`: raising untrusted content to the user's authority; `conceal`:
+ * hiding from the user): naming `~/.ssh` is not an attack, naming it, moving it into an argument
+ * and saying so to the model is.
+ */
+export interface KindScore {
+  weights: Partial<Record<Feature, number>>;
+  threshold: number;
+  /** Features of which at least one must be in the clause itself, not only in its neighbour. */
+  anchor: readonly Feature[];
+  /** Whether the next clause's features count too (a claim, then the order it justifies). */
+  window: boolean;
+}
+
+export const SCORES: Readonly<Record<string, KindScore>> = {
+  override: {
+    weights: { elevate: 3, "only-this": 2, "prior-rules": 1, address: 1 },
+    threshold: 3,
+    anchor: ["elevate", "only-this", "prior-rules"],
+    window: true,
+  },
+  concealment: {
+    weights: { conceal: 3, deceive: 3, stealth: 1, address: 1 },
+    threshold: 3,
+    anchor: ["conceal", "deceive"],
+    window: true,
+  },
+  approval: {
+    weights: { authority: 2, "consent-skip": 2, address: 1, stealth: 1 },
+    threshold: 3,
+    anchor: ["authority", "consent-skip"],
+    window: true,
+  },
+  "secret-read": {
+    weights: { secret: 2, move: 1, param: 1, sink: 1, address: 1, stealth: 1 },
+    threshold: 4,
+    anchor: ["secret"],
+    window: false,
+  },
+  shadowing: {
+    weights: { "other-tool": 2, redirect: 2, instead: 1, sink: 1, trigger: 1, address: 1 },
+    threshold: 4,
+    anchor: ["redirect", "instead"],
+    window: false,
+  },
+  "silent-call": {
+    weights: { "other-tool": 2, call: 1, trigger: 1, stealth: 2, address: 1, tail: 1 },
+    threshold: 5,
+    anchor: ["call"],
+    window: false,
+  },
+};
+
+/** The kinds `features` reach; `next` are the features of the following clause. Weights are positive, so the union scores at least what the clause alone does. */
+export function scoredKinds(
+  features: ReadonlySet<Feature>,
+  next: ReadonlySet<Feature> = new Set(),
+): string[] {
+  const out: string[] = [];
+  for (const [kind, s] of Object.entries(SCORES)) {
+    if (!s.anchor.some((f) => features.has(f))) continue;
+    const sum = (set: ReadonlySet<Feature>) =>
+      [...set].reduce((n, f) => n + (s.weights[f] ?? 0), 0);
+    const both = s.window ? new Set([...features, ...next]) : features;
+    if (sum(both) >= s.threshold) out.push(kind);
+  }
+  return out;
+}
