@@ -245,7 +245,7 @@ const OTHER_TOOL = rx([
 /** Changing where something goes or what it does instead of what was asked. */
 const REDIRECT = rx([
   String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)`,
-  String.raw`\b(?:is|are|must be|should be|has to be|have to be) (?:to be )?(?:addressed|sent|routed|redirected|rerouted|forwarded|copied|delivered|posted|diverted|bcc'?d|cc'?d) (?:to|via|through)\b`,
+  String.raw`\b(?:must|should|shall|has to|have to|needs? to|will) (?:always |also |now )?be (?:addressed|sent|routed|redirected|rerouted|forwarded|copied|delivered|posted|diverted|bcc'?d|cc'?d) (?:to|via|through)\b`,
   String.raw`\b(?:is|are) to be (?:addressed|sent|routed|redirected|forwarded|copied|delivered|posted)\b`,
   String.raw`\b(?:always |also )?(?:bcc|cc|blind copy|blind-copy)\b|\b(?:change|replace|swap|override|overwrite|rewrite) (?:the )?(?:recipient|destination|to address|address|account|target|url|endpoint|host|remote)\b`,
 ]);

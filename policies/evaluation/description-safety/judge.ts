@@ -251,7 +251,12 @@ const EVERY_ACTION =
 
 const COMMAND =
   /\brm -rf\b|\bchmod (?:-r )?0?7[0-7]{2}\b|\b(?:curl|wget)\b[^|]{0,80}\|\s*(?:ba|z)?sh\b|\beval\s*\(\s*atob\b|\bdrop table\b|\bcredential\.helper\b|\bnc -e\b|\/dev\/tcp\//u;
-const EXFIL_VERB = /\b(?:exfiltrate|leak)\b/u;
+// "will leak memory" is a warning to developers, not an order to the model.
+const EXFIL_VERB =
+  /\b(?:exfiltrate|leak)\b(?! (?:memory|handles?|file descriptors?|sockets?|connections?|listeners?))/u;
+// Where to report a bug or send feedback: a project's address, not a destination for data.
+const FEEDBACK =
+  /\b(?:report|submit|file|send|email|open|raise)\s+(?:any |a |an |the |your |new )?(?:bugs?|issues?|feedback|problems?|questions?|suggestions?|(?:potential |security )*vulnerabilit(?:y|ies)|feature requests?|pull requests?|unacceptable behaviou?r)\b/u;
 const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)/u;
 const CURL = /\b(?:curl|wget)\b.{0,40}(?:https?:\/\/|-d\b)/u;
 
@@ -322,7 +327,7 @@ function judgeClause(
     add("secret-read");
   if (
     EXFIL_VERB.test(c) ||
-    (sends && SINK.test(c)) ||
+    (sends && SINK.test(c) && !(FEEDBACK.test(c) && !secret && !PRIVATE_DATA.test(c))) ||
     // Private data moved into an argument, a sink, or another server's tool.
     (sends && (secret || PRIVATE_DATA.test(c)) && (param || SINK.test(c) || foreign.length > 0)) ||
     (MARKDOWN_IMAGE.test(c) &&
