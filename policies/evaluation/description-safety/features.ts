@@ -22,7 +22,9 @@ export type Feature =
   | "deceive"
   | "stealth"
   | "authority"
-  | "consent-skip"
+  | "consent-claimed"
+  | "no-ask"
+  | "granted"
   | "other-tool"
   | "redirect"
   | "instead"
@@ -53,6 +55,7 @@ const ADDRESS = rx([
   String.raw`\b(?:for|to) (?:the |any )?(?:ai|assistant|model|agent|llm)s?\s*[:,]`,
   String.raw`^(?:(?:dear|hey|attention|hi) )?(?:ai|assistant|model|agent|llm|claude|chatgpt|gpt|gemini|copilot)\s*[:,]`,
   String.raw`^(?:important|note|additional note|p\.?s\.?|remember|reminder|nb)\s*[:!-]`,
+  String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
   // fr
   w(`vous devez|tu dois|il faut (?:que vous|que tu|toujours)|veuillez toujours|toujours`),
   // de
@@ -97,6 +100,7 @@ const PRIOR = [
 const RULES =
   "instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
 const PRIOR_RULES = rx([
+  String.raw`\byour (?:system prompt|(?:original |initial |current |earlier )?(?:instructions|guidelines|rules|directives|programming|configuration))\b`,
   `${w(`(?:${PRIOR})`)}\\s+(?:\\p{L}+\\s+)?${w(RULES)}`,
   `${w(RULES)}\\s+${w(`(?:${PRIOR})`)}`,
   String.raw`(?:之前|以前|先前|原来|原先|上面)的?(?:指令|指示|规则|規則|说明|提示)|(?:前の|以前の|これまでの)(?:指示|ルール|命令)|이전 (?:지시|규칙|명령)`,
@@ -104,6 +108,7 @@ const PRIOR_RULES = rx([
 
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
+  String.raw`\b(?:the )?(?:rules|instructions|text|guidance|directives) (?:below|above|here|in this (?:tool|description|note)) (?:replace|supersede|override|take precedence over|outrank)s?\b`,
   String.raw`\b(?:follow|obey|heed|listen to|answer to|take (?:your )?orders from)\b.{0,20}\b(?:only|solely|exclusively)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
   String.raw`\b(?:only|solely|exclusively) (?:follow|obey|heed|listen to)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
   String.raw`\b(?:follow|obey|heed|listen to|answer to)\b.{0,40}\bthis (?:tool|server|description|text|note) (?:only|alone|exclusively)\b`,
@@ -136,14 +141,16 @@ const SECRET = rx([
   String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
   String.raw`[\w-]+\.(?:pem|p12|pfx|keystore|jks|kdbx|ovpn)\b`,
   String.raw`\b(?:cursor|claude|windsurf|vscode|cline|continue)\b[^.]{0,20}\b(?:config|settings|mcp)(?:\.json)?\b`,
-  String.raw`\blogin data\b|\bcookies?(?:\.sqlite| jar| store| file|\.txt)\b|\bbrowser (?:data|profile|history|cookies)\b|\bkeychains?\b|\bkeyring\b|\bcredential (?:manager|store|helper)\b|\bpassword (?:manager|vault|store)\b`,
+  String.raw`\blogin data\b|\bsession cookies?\b|\bcookies?(?:\.sqlite| jar| store| file|\.txt)\b|\bbrowser (?:data|profile|history|cookies)\b|\bkeychains?\b|\bkeyring\b|\bcredential (?:manager|store|helper)\b|\bpassword (?:manager|vault|store)\b`,
   String.raw`\$\{?[a-z][a-z0-9_]*(?:token|key|secret|password|pass|pwd|auth|credentials?)\}?\b|%[a-z_]*(?:token|key|secret|password)%|\bprocess\.env\b|\bos\.environ\b`,
-  String.raw`\b(?:session|auth|access|bearer|refresh|oauth|personal access|api) (?:tokens?|cookies?|keys?)\b`,
 ]);
 
 /** Verbs that move data somewhere: into an argument, a file, a message. */
+const MOVE_VERB =
+  "echo(?:es|ed|ing)?|print(?:s|ed|ing)?|writes?|writing|written|wrote|dump(?:s|ed|ing)?|cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|puts?|putting|plac(?:e|es|ed|ing)|insert(?:s|ed|ing)?|embed(?:s|ded|ding)?|append(?:s|ed|ing)?|prepend(?:s|ed|ing)?|includ(?:e|es|ed|ing)|attach(?:es|ed|ing)?|pass(?:es|ed|ing)?|send(?:s|ing)?|sent|forward(?:s|ed|ing)?|fill(?:s|ed|ing)?|populat(?:e|es|ed|ing)|stuff(?:s|ed|ing)?|add(?:s|ed|ing)?|sets?|setting|suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|carr(?:y|ies|ied|ying)|transfer(?:s|red|ring)?|upload(?:s|ed|ing)?|post(?:s|ed|ing)?|encod(?:e|es|ed|ing)|base64|concatenat(?:e|es|ed|ing)";
 const MOVE = rx([
-  String.raw`\b(?:echo|print|write|dump|copy|paste|put|place|insert|embed|append|prepend|include|attach|pass|send|forward|fill|populate|stuff|add|set|supply|provide|carry|transfer|upload|post|encode|concatenate|attach)(?:es|s|ed|ing)?\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
+  String.raw`\b(?:${MOVE_VERB})\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
+  String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded) (?:in|into|inside|as|to|with|under)\b`,
   String.raw`\b(?:must|should|has to|have to|needs? to|is to|are to|will)(?: also| always| first)? (?:contain|carry|include|hold|embed|bear)\b`,
   String.raw`\bwhatever (?:is|was) (?:stored|kept|written|saved|found|in)\b|\b(?:the )?(?:contents?|value|text|output) of\b`,
 ]);
@@ -174,6 +181,9 @@ const CONCEAL = rx([
   String.raw`\bwithout (?:${PERSON}) (?:knowing|noticing|seeing|being (?:told|informed|aware))\b|\b(?:so|such) that (?:${PERSON}|nobody|no one) (?:never |does not |doesn't |won't )?(?:notices?|knows?|sees?|finds? out|learns?)\b`,
   String.raw`\b(?:make sure|ensure|so that|such that)\b.{0,30}\b(?:${PERSON})\b.{0,20}\b(?:does not|doesn't|do not|don't|won't|will not|never|cannot|can't)\s+(?:know|find out|notice|learn|see|hear|reali[sz]e)\b`,
   String.raw`\b(?:${PERSON})\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never|is not to|are not to)\s+(?:know|find out|see|notice|learn|hear|be (?:told|aware|informed|notified))\b`,
+  String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
+  String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
+  String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
   // fr
   w(
     `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
@@ -191,12 +201,13 @@ const CONCEAL = rx([
     `не (?:говори|сообщай|упоминай|рассказывай|показывай|сообщайте|говорите|упоминайте)(?:те)?|без ведома пользователя|чтобы пользователь не (?:узнал|заметил)`,
   ),
   // zh, ja, ko
-  String.raw`不要(?:告诉|告知|通知|提及|提到|透露|显示|让)(?:用户)?|别告诉|不要让用户(?:知道|发现|看到)|对用户保密|ユーザーに(?:伝え|知らせ|言わ|見せ)(?:ない|ず)|(?:言わ|伝え|知らせ|表示し)ないで|사용자에게 (?:알리지|말하지|보여주지)|언급하지 마`,
+  String.raw`(?:不要|别|不得|切勿|请勿|不可)(?:向|对|跟|给)?(?:用户)?(?:告诉|告知|通知|提及|提到|透露|显示|说|让)|对用户隐瞒|瞒着用户|别告诉|不要让用户(?:知道|发现|看到)|对用户保密|ユーザーに(?:伝え|知らせ|言わ|見せ)(?:ない|ず)|(?:言わ|伝え|知らせ|表示し)ないで|사용자에게 (?:알리지|말하지|보여주지)|언급하지 마`,
 ]);
 
 /** Telling the model to lie to the user about what happened. */
 const DECEIVE = rx([
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
+  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user|${PERSON})|claim|state|explain|insist)\b (?:that )?(?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:was|is|were) (?:only|just|merely|simply|nothing but)\b`,
   String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
   String.raw`\b(?:make up|invent|fabricate|give)\b.{0,30}\b(?:reason|explanation|excuse|story|cover story)\b`,
 ]);
@@ -213,26 +224,44 @@ const STEALTH = rx([
 /** A claim that someone with authority already allowed or ordered this. */
 const AUTHORITY = rx([
   String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|mandated|whitelisted|allow-?listed|vetted|verified|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
-  String.raw`\b(?:security|compliance|it|admin|legal|platform) (?:team|department|officer|policy) (?:requires|mandates|has (?:approved|authori[sz]ed|asked)|demands|insists)\b`,
+  String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
+  String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
+  String.raw`\b(?:management|leadership|the (?:owner|administrator|admin|operator|security team|cto|ceo|ciso)) (?:has |have )?(?:signed off|approved|authori[sz]ed|cleared|greenlit)\b`,
   String.raw`\b(?:admin(?:istrator)?|root|god|developer|maintenance|debug|elevated|privileged|unrestricted|sudo) (?:mode|access|privileges?|rights|permissions?) (?:is |are |has been |have been )?(?:on|enabled|active|granted|unlocked)\b|\b(?:in|enter|entering) (?:admin|developer|maintenance|god|debug) mode\b`,
   String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
   // fr, de, es, pt, it, ru, zh, ja, ko
   w(
-    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprobad[oa]s?|autorizad[oa]s?|consentido|confirmad[oa])|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие)`,
+    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprob|autoriz|consint|confirm)\\p{L}*|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие)`,
   ),
   String.raw`已(?:经)?(?:批准|授权|同意|确认)|用户已同意|承認済み|既に(?:承認|許可)|(?:承認|許可)されています|이미 (?:승인|허가|동의)`,
 ]);
 
-/** The user need not be asked: confirmation, approval or consent skipped. */
-const CONSENT_SKIP = rx([
-  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
-  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting)\b`,
+/** A claim that the user (or owner) already agreed, so asking again would be redundant. */
+const CONSENT_CLAIMED = rx([
   String.raw`\b(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
-  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|not (?:required|needed|necessary))\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|collected|recorded|captured|provided|secured)\b`,
   w(
-    `sans (?:demander|confirmation|validation|autorisation|accord)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|senza (?:chiedere|conferma)|без (?:подтверждения|спроса|согласия|разрешения)`,
+    `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer) hat (?:bereits|schon) (?:zugestimmt|eingewilligt|genehmigt)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
   ),
-  String.raw`无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|確認(?:は)?不要|確認せずに|확인(?:할 필요| 없이)|묻지 않고`,
+  String.raw`用户已(?:经)?(?:同意|批准|授权|确认)|ユーザーは(?:既に|すでに)(?:同意|承認|許可)|사용자가 이미 (?:동의|승인|허가)`,
+]);
+
+/** The user need not be asked: confirmation, approval or consent skipped. */
+const NO_ASK = rx([
+  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
+  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
+  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
+  w(
+    `sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
+  ),
+  String.raw`无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
+]);
+
+/** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
+const GRANTED = rx([
+  String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
 ]);
 
 /** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
@@ -244,6 +273,8 @@ const OTHER_TOOL = rx([
 
 /** Changing where something goes or what it does instead of what was asked. */
 const REDIRECT = rx([
+  String.raw`\b(?:must|should|shall|has to|have to|needs? to) (?:always |now |instead )?(?:target|point (?:to|at)|go (?:to|through)|use the (?:[\w-]+ )?(?:remote|host|server|account|endpoint|proxy|address|recipient|payee|iban))\b`,
+  String.raw`\bset (?:the )?(?:payee|recipient|destination|beneficiary|remote|proxy|iban|account) (?:of|for|on|to)\b`,
   String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)`,
   String.raw`\b(?:must|should|shall|has to|have to|needs? to|will) (?:always |also |now )?be (?:addressed|sent|routed|redirected|rerouted|forwarded|copied|delivered|posted|diverted|bcc'?d|cc'?d) (?:to|via|through)\b`,
   String.raw`\b(?:is|are) to be (?:addressed|sent|routed|redirected|forwarded|copied|delivered|posted)\b`,
@@ -279,7 +310,9 @@ export const FAMILIES: Readonly<Record<Exclude<Feature, "other-tool" | "tail" | 
     deceive: DECEIVE,
     stealth: STEALTH,
     authority: AUTHORITY,
-    "consent-skip": CONSENT_SKIP,
+    "consent-claimed": CONSENT_CLAIMED,
+    "no-ask": NO_ASK,
+    granted: GRANTED,
     redirect: REDIRECT,
     instead: INSTEAD,
     call: CALL,

@@ -32,9 +32,16 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
     window: true,
   },
   approval: {
-    weights: { authority: 2, "consent-skip": 2, address: 1, stealth: 1 },
+    weights: {
+      granted: 3,
+      authority: 2,
+      "consent-claimed": 2,
+      "no-ask": 2,
+      address: 1,
+      stealth: 1,
+    },
     threshold: 3,
-    anchor: ["authority", "consent-skip"],
+    anchor: ["granted", "authority", "consent-claimed", "no-ask"],
     window: true,
   },
   "secret-read": {
