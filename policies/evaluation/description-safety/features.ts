@@ -19,6 +19,9 @@ export type Feature =
   | "param"
   | "sink"
   | "conceal"
+  | "withheld"
+  | "modal"
+  | "protective"
   | "deceive"
   | "stealth"
   | "authority"
@@ -56,6 +59,8 @@ const ADDRESS = rx([
   String.raw`^(?:(?:dear|hey|attention|hi) )?(?:ai|assistant|model|agent|llm|claude|chatgpt|gpt|gemini|copilot)\s*[:,]`,
   String.raw`^(?:important|note|additional note|p\.?s\.?|remember|reminder|nb)\s*[:!-]`,
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
+  // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
+  String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
   // fr
   w(`vous devez|tu dois|il faut (?:que vous|que tu|toujours)|veuillez toujours|toujours`),
   // de
@@ -108,6 +113,11 @@ const PRIOR_RULES = rx([
 
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
+  w(
+    `(?:só|somente|apenas) (?:valem|vale|contam|conta) (?:as |os )?(?:regras|instruções|orientações)|solo (?:valen|cuentan|rigen) (?:las )?(?:reglas|instrucciones)|(?:gelten|zählen) nur (?:die )?(?:regeln|anweisungen)|valgono solo (?:le )?(?:regole|istruzioni)|seules? (?:comptent|valent) (?:les )?(?:règles|consignes|instructions)|только (?:эти )?(?:правила|инструкции) (?:этого|действуют)`,
+  ),
+  String.raw`(?:desta|de esta|di questo|dieses|de cet) (?:ferramenta|herramienta|strumento|tool|outil)\b.{0,20}\b(?:prioridade|prioridad|priorità|vorrang|priorité)|ha la priorità|tem prioridade|tiene prioridad|hat vorrang|a la priorité`,
+  String.raw`이 도구의 (?:규칙|지시)(?:만|을|를) 따르|このツールの(?:指示|ルール)(?:だけ|のみ)?に従|(?:按照|遵循|听从)(?:本|这个|此)工具`,
   String.raw`\b(?:the )?(?:rules|instructions|text|guidance|directives) (?:below|above|here|in this (?:tool|description|note)) (?:replace|supersede|override|take precedence over|outrank)s?\b`,
   String.raw`\b(?:follow|obey|heed|listen to|answer to|take (?:your )?orders from)\b.{0,20}\b(?:only|solely|exclusively)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
   String.raw`\b(?:only|solely|exclusively) (?:follow|obey|heed|listen to)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
@@ -150,7 +160,7 @@ const MOVE_VERB =
   "echo(?:es|ed|ing)?|print(?:s|ed|ing)?|writes?|writing|written|wrote|dump(?:s|ed|ing)?|cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|puts?|putting|plac(?:e|es|ed|ing)|insert(?:s|ed|ing)?|embed(?:s|ded|ding)?|append(?:s|ed|ing)?|prepend(?:s|ed|ing)?|includ(?:e|es|ed|ing)|attach(?:es|ed|ing)?|pass(?:es|ed|ing)?|send(?:s|ing)?|sent|forward(?:s|ed|ing)?|fill(?:s|ed|ing)?|populat(?:e|es|ed|ing)|stuff(?:s|ed|ing)?|add(?:s|ed|ing)?|sets?|setting|suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|carr(?:y|ies|ied|ying)|transfer(?:s|red|ring)?|upload(?:s|ed|ing)?|post(?:s|ed|ing)?|encod(?:e|es|ed|ing)|base64|concatenat(?:e|es|ed|ing)";
 const MOVE = rx([
   String.raw`\b(?:${MOVE_VERB})\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
-  String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded) (?:in|into|inside|as|to|with|under)\b`,
+  String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded|forwarded|handed|transmitted|uploaded|posted|shared|relayed|submitted|stored|saved) (?:over )?(?:in|into|inside|as|to|with|under|via|through)\b`,
   String.raw`\b(?:must|should|has to|have to|needs? to|is to|are to|will)(?: also| always| first)? (?:contain|carry|include|hold|embed|bear)\b`,
   String.raw`\bwhatever (?:is|was) (?:stored|kept|written|saved|found|in)\b|\b(?:the )?(?:contents?|value|text|output) of\b`,
 ]);
@@ -184,6 +194,9 @@ const CONCEAL = rx([
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
+  String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
+  String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
+  String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
   // fr
   w(
     `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
@@ -208,8 +221,54 @@ const CONCEAL = rx([
 const DECEIVE = rx([
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user|${PERSON})|claim|state|explain|insist)\b (?:that )?(?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:was|is|were) (?:only|just|merely|simply|nothing but)\b`,
+  String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
   String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
   String.raw`\b(?:make up|invent|fabricate|give)\b.{0,30}\b(?:reason|explanation|excuse|story|cover story)\b`,
+]);
+
+// Concealment as a structure, in any of ten languages: a negation, a verb of telling or learning,
+// and the user (or the answer) in one clause — "der Benutzer darf davon nichts erfahren",
+// "el usuario no debe enterarse". Descriptions say such things of what a tool does ("does not
+// notify the user"), so the structure alone weighs less than the phrases above and needs a
+// modal or an address to the model.
+const NEGATION = w(
+  `not|never|no|nothing|none|nobody|without|avoid|refrain|under no circumstances|n't|ne|n'|jamais|rien|sans|aucune?|nicht|nichts|niemals|nie|kein\\p{L}*|ohne|nunca|nada|sin|jamás|não|sem|non|mai|niente|nulla|senza|не|ни|никогда|ничего|без`,
+);
+const NEGATION_CJK = String.raw`不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
+const DISCLOSE = w(
+  `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
+);
+const DISCLOSE_CJK = String.raw`告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
+const TARGET = w(
+  `users?|user's|person|human|customers?|anyone|anybody|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
+);
+const TARGET_CJK = String.raw`用户|ユーザー|사용자`;
+const NEGATIONS = new RegExp(`${NEGATION}|${NEGATION_CJK}`, "gu");
+const DISCLOSES = new RegExp(`${DISCLOSE}|${DISCLOSE_CJK}`, "u");
+const TARGETS = new RegExp(`${TARGET}|${TARGET_CJK}`, "u");
+/**
+ * Whether a clause holds a negation with a verb of telling or learning and the user (or the
+ * answer) near it: within a few words, so a long sentence does not assemble one from its parts.
+ */
+export function withheld(c: string): boolean {
+  for (const m of c.matchAll(NEGATIONS)) {
+    const near = c.slice(Math.max(0, m.index - 50), m.index + m[0].length + 60);
+    if (DISCLOSES.test(near) && TARGETS.test(near)) return true;
+  }
+  return false;
+}
+
+/** A modal or an order: what a rule says, not what a tool does. */
+const MODAL = rx([
+  w(
+    `must|should|shall|may not|is to|are to|never|do not|don't|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
+  ),
+  String.raw`必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
+]);
+
+/** Sensitive data kept out of an answer: a safeguard, not concealment. */
+const PROTECTIVE = rx([
+  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
 ]);
 
 /** Doing something without a trace the user sees. */
@@ -226,6 +285,12 @@ const AUTHORITY = rx([
   String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|mandated|whitelisted|allow-?listed|vetted|verified|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
   String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
   String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
+  String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
+  String.raw`\b(?:authori[sz]ation|approval|admin|override|clearance) (?:token|code|key|id|number)\b.{0,40}\b(?:confirms?|proves?|grants?|authori[sz]es?|shows?)\b`,
+  w(
+    `(?:le |la |l')?(?:responsable|administrat(?:eur|rice)|propriétaire|équipe) (?:\\p{L}+ ){0,2}a (?:déjà )?(?:validé|approuvé|autorisé)|(?:der |die )?(?:administrator|admin|sicherheitsbeauftragte|eigentümer|inhaber)(?:in)? (?:hat|haben) (?:\\p{L}+ ){0,3}(?:freigegeben|genehmigt|erlaubt|autorisiert)|(?:el |la )?(?:administrador|responsable|propietario|equipo)(?:a)? (?:\\p{L}+ ){0,2}(?:ha )?(?:aprobado|autorizado|validado|aprobó|autorizó|validó)|(?:o |a )?(?:administrador|responsável|proprietário|equipe)(?:a)? (?:\\p{L}+ ){0,2}(?:já )?(?:aprovou|autorizou|validou)|(?:l'|l’)?(?:amministratore|responsabile|proprietario|team) (?:\\p{L}+ ){0,2}ha (?:già )?(?:approvato|autorizzato|validato)|администратор\\p{L}* (?:уже )?(?:одобрил|разрешил|утвердил|согласовал)`,
+  ),
+  String.raw`管理员已(?:经)?(?:批准|授权|同意)|管理者(?:が|は)(?:既に|すでに)?(?:承認|許可)|관리자가 (?:이미 )?(?:승인|허가)`,
   String.raw`\b(?:management|leadership|the (?:owner|administrator|admin|operator|security team|cto|ceo|ciso)) (?:has |have )?(?:signed off|approved|authori[sz]ed|cleared|greenlit)\b`,
   String.raw`\b(?:admin(?:istrator)?|root|god|developer|maintenance|debug|elevated|privileged|unrestricted|sudo) (?:mode|access|privileges?|rights|permissions?) (?:is |are |has been |have been )?(?:on|enabled|active|granted|unlocked)\b|\b(?:in|enter|entering) (?:admin|developer|maintenance|god|debug) mode\b`,
   String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
@@ -246,14 +311,21 @@ const CONSENT_CLAIMED = rx([
   String.raw`用户已(?:经)?(?:同意|批准|授权|确认)|ユーザーは(?:既に|すでに)(?:同意|承認|許可)|사용자가 이미 (?:동의|승인|허가)`,
 ]);
 
+const CONSENT_CLAIMED_MORE = rx([
+  String.raw`\b(?:${PERSON}) (?:has |have |had )?(?:already |previously |explicitly )?(?:gave|given|said yes|okayed|ok'd|green-?lit|signed off|pre-?approved)\b`,
+  String.raw`\bas (?:discussed|agreed|arranged|confirmed) with (?:${PERSON})\b`,
+  String.raw`\bconfirms? (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|operator'?s?) (?:permission|approval|consent|authori[sz]ation)\b`,
+]);
+
 /** The user need not be asked: confirmation, approval or consent skipped. */
 const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
-    `sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
+    `inutile de (?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
   ),
   String.raw`无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
 ]);
@@ -273,6 +345,12 @@ const OTHER_TOOL = rx([
 
 /** Changing where something goes or what it does instead of what was asked. */
 const REDIRECT = rx([
+  String.raw`\b(?:recipient|destination|payee|beneficiary|account|address|remote|url|endpoint|channel|target)s? (?:number |id )?(?:must|should|shall|has to|is to|will) (?:always )?be (?:replaced|changed|swapped|set|overwritten|rewritten|switched)\b`,
+  String.raw`\b(?:save|write|send|keep|store|post|forward|put|make|leave) (?:a |an |one )?(?:extra |additional |second |hidden )?(?:copy|duplicate|backup)\b`,
+  w(
+    `(?:eine|die) kopie (?:an|nach|in)|une copie (?:à|a|vers|dans)|una copia (?:a|en|para)|uma cópia (?:para|a|em)|una copia (?:a|in)|копию (?:на|в)`,
+  ),
+  String.raw`副本(?:发送|抄送)?(?:到|给)|コピーを|사본을`,
   String.raw`\b(?:must|should|shall|has to|have to|needs? to) (?:always |now |instead )?(?:target|point (?:to|at)|go (?:to|through)|use the (?:[\w-]+ )?(?:remote|host|server|account|endpoint|proxy|address|recipient|payee|iban))\b`,
   String.raw`\bset (?:the )?(?:payee|recipient|destination|beneficiary|remote|proxy|iban|account) (?:of|for|on|to)\b`,
   String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)`,
@@ -297,27 +375,30 @@ const TRIGGER = rx([
   String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
 ]);
 
-export const FAMILIES: Readonly<Record<Exclude<Feature, "other-tool" | "tail" | "param">, RegExp>> =
-  {
-    address: ADDRESS,
-    "prior-rules": PRIOR_RULES,
-    "only-this": ONLY_THIS,
-    elevate: ELEVATE,
-    secret: SECRET,
-    move: MOVE,
-    sink: SINK,
-    conceal: CONCEAL,
-    deceive: DECEIVE,
-    stealth: STEALTH,
-    authority: AUTHORITY,
-    "consent-claimed": CONSENT_CLAIMED,
-    "no-ask": NO_ASK,
-    granted: GRANTED,
-    redirect: REDIRECT,
-    instead: INSTEAD,
-    call: CALL,
-    trigger: TRIGGER,
-  };
+export const FAMILIES: Readonly<
+  Record<Exclude<Feature, "other-tool" | "tail" | "param" | "withheld">, RegExp>
+> = {
+  address: ADDRESS,
+  "prior-rules": PRIOR_RULES,
+  "only-this": ONLY_THIS,
+  elevate: ELEVATE,
+  secret: SECRET,
+  move: MOVE,
+  sink: SINK,
+  conceal: CONCEAL,
+  modal: MODAL,
+  protective: PROTECTIVE,
+  deceive: DECEIVE,
+  stealth: STEALTH,
+  authority: AUTHORITY,
+  "consent-claimed": new RegExp(`${CONSENT_CLAIMED.source}|${CONSENT_CLAIMED_MORE.source}`, "u"),
+  "no-ask": NO_ASK,
+  granted: GRANTED,
+  redirect: REDIRECT,
+  instead: INSTEAD,
+  call: CALL,
+  trigger: TRIGGER,
+};
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;
 export const PARAM_WORD = PARAM;

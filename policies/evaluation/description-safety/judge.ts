@@ -1,6 +1,7 @@
 import { quote } from "./text.ts";
 import type { Issue } from "./normalize.ts";
 import {
+  withheld,
   FAMILIES,
   GENERIC_OTHER_TOOL,
   PARAM_WORD as PARAM_FEATURE,
@@ -181,7 +182,13 @@ const OVERRIDE_WORDS = ((): RegExp[] => {
   ];
 })();
 
-const VOID = rx(`(?<![\\p{L}])(?:${VOID_WORDS})`);
+// CJK words follow other letters without a space, so only the others need a word start.
+const VOID = ((): RegExp => {
+  const all = VOID_WORDS.split("|");
+  const cjk = all.filter((w) => /[\u3040-\u9fff\uac00-\ud7af]/u.test(w));
+  const alpha = all.filter((w) => !cjk.includes(w));
+  return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|(?:${cjk.join("|")})`);
+})();
 
 const OVERRIDE_PHRASES = [
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
@@ -280,6 +287,7 @@ export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
   for (const [name, re] of Object.entries(FAMILIES) as [Feature, RegExp][])
     if (re.test(c)) found.add(name);
   if (SECRET.test(c)) found.add("secret");
+  if (withheld(c)) found.add("withheld");
   if (foreignTools(c, ctx).length > 0 || GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c))
     found.add("other-tool");
   if (mentionsParam(c, ctx) || PARAM_FEATURE.test(c)) found.add("param");

@@ -14,6 +14,8 @@ export interface KindScore {
   threshold: number;
   /** Features of which at least one must be in the clause itself, not only in its neighbour. */
   anchor: readonly Feature[];
+  /** Features that must all be in the clause itself. */
+  requires?: readonly Feature[];
   /** Whether the next clause's features count too (a claim, then the order it justifies). */
   window: boolean;
 }
@@ -26,9 +28,18 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
     window: true,
   },
   concealment: {
-    weights: { conceal: 3, deceive: 3, stealth: 1, address: 1 },
+    weights: {
+      conceal: 3,
+      deceive: 3,
+      withheld: 2,
+      modal: 1,
+      stealth: 1,
+      address: 1,
+      // "Never include card numbers in responses" keeps data out of an answer: a safeguard.
+      protective: -3,
+    },
     threshold: 3,
-    anchor: ["conceal", "deceive"],
+    anchor: ["conceal", "deceive", "withheld"],
     window: true,
   },
   approval: {
@@ -59,7 +70,9 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
   "silent-call": {
     weights: { "other-tool": 2, call: 1, trigger: 1, stealth: 2, address: 1, tail: 1 },
     threshold: 5,
-    anchor: ["call"],
+    // Pointing at another tool is an ordering hint; doing it unseen or on a trigger is not.
+    requires: ["call", "other-tool"],
+    anchor: ["stealth", "trigger"],
     window: false,
   },
 };
@@ -72,6 +85,7 @@ export function scoredKinds(
   const out: string[] = [];
   for (const [kind, s] of Object.entries(SCORES)) {
     if (!s.anchor.some((f) => features.has(f))) continue;
+    if (s.requires !== undefined && !s.requires.every((f) => features.has(f))) continue;
     const sum = (set: ReadonlySet<Feature>) =>
       [...set].reduce((n, f) => n + (s.weights[f] ?? 0), 0);
     const both = s.window ? new Set([...features, ...next]) : features;

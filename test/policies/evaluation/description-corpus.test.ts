@@ -75,9 +75,10 @@ test(
   },
 );
 
-test("tuned-on attacks: at least 95% are found", () => {
-  // Round 1's holdout joined the tune part; ten of its texts are still missed.
-  const tune = attackItems().filter((i) => i.split === "tune");
-  const missed = tune.filter((i) => checkServer(i.surface).length === 0).map((i) => i.id);
-  assert.ok(missed.length <= tune.length * 0.05, missed.join(", "));
+test("every tuned-on attack is found", () => {
+  const missed = attackItems()
+    .filter((i) => i.split === "tune")
+    .filter((i) => checkServer(i.surface).length === 0)
+    .map((i) => i.id);
+  assert.deepEqual(missed, []);
 });
