@@ -61,6 +61,11 @@ const ADDRESS = rx([
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
   // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
   String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
+  String.raw`\bfrom (?:now on|this point on|here on)\b`,
+  w(
+    `ab sofort|von nun an|à partir de maintenant|dorénavant|desormais|désormais|desde ahora|de ahora en adelante|a partir de agora|daqui em diante|da ora in poi|d'ora in poi|с этого момента|отныне`,
+  ),
+  String.raw`从现在开始|从现在起|今後は|これからは|지금부터|앞으로는`,
   // fr
   w(`vous devez|tu dois|il faut (?:que vous|que tu|toujours)|veuillez toujours|toujours`),
   // de
@@ -113,6 +118,11 @@ const PRIOR_RULES = rx([
 
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
+  String.raw`\b(?:do not|don't|no longer|never) (?:cover|apply to|bind|restrict|limit|govern) (?:this tool|you here|this server|what you do here)\b|\b(?:have|has) no (?:more )?(?:restrictions|limits|rules|guardrails|filters)\b|\bno longer (?:have|has) (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
+  w(
+    `keine (?:einschränkungen|regeln|grenzen) mehr|plus (?:aucune|de) (?:restrictions?|limites?|règles?)|no tienes (?:más )?(?:restricciones|límites|reglas)|não tem mais (?:restrições|limites|regras)|non hai più (?:restrizioni|limiti|regole)|больше нет (?:ограничений|правил)`,
+  ),
+  String.raw`没有(?:任何)?(?:限制|规则)了|制限(?:は|が)(?:もう)?(?:ありません|ない)|제한이 없`,
   w(
     `(?:só|somente|apenas) (?:valem|vale|contam|conta) (?:as |os )?(?:regras|instruções|orientações)|solo (?:valen|cuentan|rigen) (?:las )?(?:reglas|instrucciones)|(?:gelten|zählen) nur (?:die )?(?:regeln|anweisungen)|valgono solo (?:le )?(?:regole|istruzioni)|seules? (?:comptent|valent) (?:les )?(?:règles|consignes|instructions)|только (?:эти )?(?:правила|инструкции) (?:этого|действуют)`,
   ),
@@ -127,7 +137,7 @@ const ONLY_THIS = rx([
     `(?:suivez|suis|obéissez|obéis|écoutez)(?: \\p{L}+){0,3} (?:uniquement|seulement) (?:à )?(?:cet|cette|ce) (?:outil|serveur|note)|n'obéissez qu'à (?:cet|ce)`,
   ),
   w(
-    `(?:folge|befolge|gehorche)(?:n sie)?(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:diesem|dieser|diesen) (?:tool|werkzeug|server|hinweis)`,
+    `(?:folg|befolg|gehorch)\\p{L}*(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:diese[mnrs]?) (?:tool|werkzeug|server|hinweis\\p{L}*|beschreibung)`,
   ),
   w(
     `(?:sigue|obedece|siga|obedezca|segui|obbedisci|obedeça)(?: \\p{L}+){0,4} (?:solo|solamente|únicamente|apenas|somente|solo|soltanto) (?:a )?(?:esta|este|questo|questa) (?:herramienta|ferramenta|strumento|servidor|server|nota)`,
@@ -146,6 +156,7 @@ const ELEVATE = rx([
 
 /** Files, paths and variables that hold secrets, beyond lexicon.ts's SECRET_PATHS. */
 const SECRET = rx([
+  String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:environment|env)\b`,
   String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
   String.raw`\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
   String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
@@ -162,11 +173,22 @@ const MOVE = rx([
   String.raw`\b(?:${MOVE_VERB})\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
   String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded|forwarded|handed|transmitted|uploaded|posted|shared|relayed|submitted|stored|saved) (?:over )?(?:in|into|inside|as|to|with|under|via|through)\b`,
   String.raw`\b(?:must|should|has to|have to|needs? to|is to|are to|will)(?: also| always| first)? (?:contain|carry|include|hold|embed|bear)\b`,
+  w(
+    `coloque|insira|inclua|copie|envie|passe|cole|leia|copiez|copié|copiée|mettez|insérez|incluez|collez|envoyez|passez|lisez|copia|pon|coloca|incluye|inserta|pega|envía|pasa|lee|metti|inserisci|includi|incolla|invia|passa|leggi|kopiere|kopieren|füge|setze|sende|übergib|lies|скопируй(?:те)?|вставь(?:те)?|добавь(?:те)?|помести(?:те)?|передай(?:те)?|отправь(?:те)?|прочитай(?:те)?`,
+  ),
+  String.raw`放入|填入|复制|粘贴|读取|附加到|入れて|貼り付け|コピーし|読み込|넣어|붙여|복사|읽어`,
+  String.raw`\binclude (?:both|everything|those|these|all of (?:it|them))\b`,
   String.raw`\bwhatever (?:is|was) (?:stored|kept|written|saved|found|in)\b|\b(?:the )?(?:contents?|value|text|output) of\b`,
 ]);
 
 /** An argument, a field, a parameter the data would go into. */
-const PARAM = rx([String.raw`\b(?:parameter|argument|param|field|arg|header|payload)s?\b`]);
+const PARAM = rx([
+  String.raw`\b(?:parameter|argument|param|field|arg|header|payload)s?\b`,
+  w(
+    `parâmetro|campo|argumento|champ|paramètre|parámetro|parametro|argomento|feld|parameter|поле|параметр\\p{L}*|аргумент\\p{L}*`,
+  ),
+  String.raw`参数|字段|パラメータ|引数|フィールド|매개변수|파라미터|인자|필드`,
+]);
 
 /** Where data leaves: addresses, phone numbers, remotes and webhooks. */
 const SINK = rx([
@@ -194,6 +216,9 @@ const CONCEAL = rx([
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
+  String.raw`\b(?:in the dark|out of the loop|none the wiser|behind (?:the user's|their|his|her) back)\b`,
+  String.raw`\b(?:give|show|leave|contain|include|offer|provide)s? no (?:indication|sign|hint|trace|mention|clue|evidence)\b`,
+  String.raw`(?:unnoticed|undetected|unbemerkt|inaperçue?s?|desapercibid[oa]s?|despercebid[oa]s?|inosservat[oa]|незамечен\p{L}*|незаметн\p{L}*).{0,40}(?:${PERSON}|utilisateur|benutzer|nutzer|usuario|usuário|utente|пользовател\p{L}*)|不被(?:用户)?(?:发现|察觉)|気づかれない|눈치채지`,
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
@@ -314,6 +339,7 @@ const CONSENT_CLAIMED = rx([
 const CONSENT_CLAIMED_MORE = rx([
   String.raw`\b(?:${PERSON}) (?:has |have |had )?(?:already |previously |explicitly )?(?:gave|given|said yes|okayed|ok'd|green-?lit|signed off|pre-?approved)\b`,
   String.raw`\bas (?:discussed|agreed|arranged|confirmed) with (?:${PERSON})\b`,
+  String.raw`\b(?:comes? with|under|per|given|by virtue of|have|has) (?:the )?(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent) (?:consent|approval|permission|authori[sz]ation)\b|\b(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent|prior) (?:consent|approval|permission|authori[sz]ation) (?:covers|applies|allows|permits|is on file)\b`,
   String.raw`\bconfirms? (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|operator'?s?) (?:permission|approval|consent|authori[sz]ation)\b`,
 ]);
 
@@ -322,6 +348,7 @@ const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission) (?:is )?(?:required|needed|necessary)\b`,
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
@@ -333,11 +360,15 @@ const NO_ASK = rx([
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
 const GRANTED = rx([
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
 ]);
 
 /** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
 const OTHER_TOOL = rx([
+  w(
+    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils? (?:de|d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
+  ),
   String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b`,
   String.raw`\bthe (?:[\w-]+ ){1,2}(?:integration|connector|plugin|extension|server|app|client)s?\b`,
   String.raw`\b(?:email|e-mail|mail|messaging|message|sms|chat|slack|whatsapp|telegram|signal|payment|banking|transfer|github|git|calendar|crm|database|file ?system|shell|browser|http|fetch)[ _-](?:tool|function|integration|connector|plugin|server)s?\b`,
@@ -345,6 +376,10 @@ const OTHER_TOOL = rx([
 
 /** Changing where something goes or what it does instead of what was asked. */
 const REDIRECT = rx([
+  String.raw`\bhidden (?:guest|recipient|participant|attendee|member|collaborator|cc|bcc|copy|reviewer|follower)s?\b|\b(?:add|invite|include|cc|bcc)\b.{0,40}\bas (?:an? )?(?:hidden|silent|extra|additional|secret) (?:guest|recipient|participant|attendee|member|collaborator|reviewer)\b`,
+  w(
+    `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?) (?:también|además) a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
+  ),
   String.raw`\b(?:recipient|destination|payee|beneficiary|account|address|remote|url|endpoint|channel|target)s? (?:number |id )?(?:must|should|shall|has to|is to|will) (?:always )?be (?:replaced|changed|swapped|set|overwritten|rewritten|switched)\b`,
   String.raw`\b(?:save|write|send|keep|store|post|forward|put|make|leave) (?:a |an |one )?(?:extra |additional |second |hidden )?(?:copy|duplicate|backup)\b`,
   w(

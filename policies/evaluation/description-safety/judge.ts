@@ -392,7 +392,13 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
     });
   }
   list.forEach((clause, i) =>
-    judgeClause(clause, ctx, out, features[i] ?? new Set(), features[i + 1] ?? new Set()),
+    judgeClause(
+      clause,
+      ctx,
+      out,
+      features[i] ?? new Set(),
+      new Set([...(features[i - 1] ?? []), ...(features[i + 1] ?? [])]),
+    ),
   );
   const issues: Issue[] = [...out.entries()].map(([kind, found]) => ({
     kind,
