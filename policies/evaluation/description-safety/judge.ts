@@ -284,7 +284,7 @@ function clauses(text: string): string[] {
  */
 export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
   const found = new Set<Feature>();
-  for (const [name, re] of Object.entries(FAMILIES) as [Feature, RegExp][])
+  for (const [name, re] of Object.entries(FAMILIES) as [Feature, { test(t: string): boolean }][])
     if (re.test(c)) found.add(name);
   if (SECRET.test(c)) found.add("secret");
   if (withheld(c)) found.add("withheld");
@@ -371,6 +371,13 @@ function judgeClause(
 }
 
 /** Issues with what one normalised text says. */
+// Every kind needs two features, and no feature fits in two words of a spaced script: an enum
+// value, a default or a title ("asc", "Max results") is not scored. Scripts written without
+// spaces say a sentence in one "word".
+const UNSPACED = /[\u3040-\u9fff\uac00-\ud7af]/u;
+const tooShortToSteer = (clause: string): boolean =>
+  !UNSPACED.test(clause) && clause.trim().split(/\s+/u).length < 3;
+
 // A text this long has room to bury an instruction after what a reader checks.
 const LONG_TEXT = 400;
 
@@ -379,7 +386,9 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
   const subject = ctx.identifier ? splitIdentifier(text) : text;
   const list = clauses(subject);
   const features = list.map((c) =>
-    ctx.identifier ? new Set<Feature>() : clauseFeatures(c.toLowerCase(), ctx),
+    ctx.identifier || tooShortToSteer(c)
+      ? new Set<Feature>()
+      : clauseFeatures(c.toLowerCase(), ctx),
   );
   // Burial: in a long text, a clause of its last paragraph (or last quarter) that addresses the
   // model scores more than the same clause would at the top.
