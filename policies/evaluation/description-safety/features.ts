@@ -16,6 +16,7 @@ export type Feature =
   | "elevate"
   | "secret"
   | "move"
+  | "anaphor"
   | "param"
   | "sink"
   | "conceal"
@@ -153,13 +154,18 @@ const ONLY_THIS = rx([
     `(?:sigue|obedece|siga|obedezca|segui|obbedisci|obedeça)(?: \\p{L}+){0,4} (?:solo|solamente|únicamente|apenas|somente|solo|soltanto) (?:a )?(?:esta|este|questo|questa) (?:herramienta|ferramenta|strumento|servidor|server|nota)`,
   ),
   w(
-    `(?:следуй(?:те)?|подчиняйся|подчиняйтесь|слушай(?:те)?)(?: \\p{L}+){0,3} только (?:этому|этой) (?:инструменту|серверу|заметке)`,
+    `(?:следуй(?:те)?|подчиняйся|подчиняйтесь|слушай(?:те)?)(?: \\p{L}+){0,3} только (?:эт\\p{L}+) (?:инструмент\\p{L}*|сервер\\p{L}*|заметк\\p{L}*|описани\\p{L}*)`,
   ),
   String.raw`只(?:听从|遵循|服从|遵守)(?:这个|此)(?:工具|服务器)|仅(?:遵循|服从)(?:这个|此)|このツール(?:だけ|のみ)に従|이 도구(?:만|의 지시만) 따르`,
 ]);
 
 /** Raises untrusted content to the user's or the system's authority. */
 const ELEVATE = rx([
+  String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?) (?:prompt|instructions|rules|guidelines|message)\b`,
+  w(
+    `(?:prévaut|prévalent|a priorité|ont priorité) sur (?:vos|tes|les) (?:consignes|instructions|règles)|hat vorrang vor (?:deinen|ihren|den) (?:anweisungen|regeln|system\\p{L}*)|(?:prevalece|tiene prioridad) sobre (?:tus|sus|las) (?:instrucciones|reglas)|(?:prevalece|tem prioridade) sobre (?:suas|as) (?:instruções|regras)|(?:prevale|ha la precedenza) su(?:lle)? (?:tue |le )?(?:istruzioni|regole)|(?:имеет приоритет над|важнее) (?:твоих |ваших |системных )?(?:инструкци\\p{L}*|правил\\p{L}*)`,
+  ),
+  String.raw`(?:指示|ルール|プロンプト|命令)(?:より|よりも)優先|优先于(?:系统|之前的|你的)?(?:指令|指示|提示|规则)|(?:지시|규칙|프롬프트)보다 우선`,
   String.raw`\b(?:treat|consider|regard|handle|follow|obey|execute|carry out)\b.{0,40}\b(?:instructions?|commands?|directives?|requests?|text|content|comments?|notes?)\b.{0,40}\b(?:in|inside|within|from|of|found in|contained in|embedded in)\b.{0,40}\bas (?:if (?:they|it) (?:came|come|were) )?(?:coming )?(?:from|written by|issued by|authored by|sent by)? ?(?:the |your )?(?:user|system|developer|administrator|admin|operator|owner)(?:'s)?\b`,
   String.raw`\b(?:instructions?|commands?|requests?)\b.{0,40}\b(?:in|inside|within|found in)\b.{0,40}\b(?:come|comes|are|is) (?:directly )?from the (?:user|system|developer|administrator|operator)\b`,
 ]);
@@ -190,6 +196,11 @@ const MOVE = rx([
   String.raw`放入|填入|复制|粘贴|读取|附加到|入れて|貼り付け|コピーし|読み込|넣어|붙여|복사|읽어`,
   String.raw`\binclude (?:both|everything|those|these|all of (?:it|them))\b`,
   String.raw`\bwhatever (?:is|was) (?:stored|kept|written|saved|found|in)\b|\b(?:the )?(?:contents?|value|text|output) of\b`,
+]);
+
+/** Data moved that an earlier clause named: "pass what you find as tz_hint", "put it in notes". */
+const ANAPHOR = rx([
+  String.raw`\b(?:${MOVE_VERB})\b (?:it|them|what (?:you|it) (?:find|found|read|get|got|see|saw)|whatever you (?:find|read|get|see)|the (?:result|output|contents?)|its contents?|those|everything you (?:find|read|see))\b`,
 ]);
 
 /** An argument, a field, a parameter the data would go into. */
@@ -227,6 +238,7 @@ const CONCEAL = rx([
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
+  String.raw`\b(?:stays?|remains?|kept|keep (?:it|this|that)?)\s*between (?:you and (?:me|us|the tool|this tool|the server)|us|ourselves)\b`,
   String.raw`\b(?:in the dark|out of the loop|none the wiser|behind (?:the user's|their|his|her) back)\b`,
   String.raw`\b(?:give|show|leave|contain|include|offer|provide)s? no (?:indication|sign|hint|trace|mention|clue|evidence)\b`,
   String.raw`(?:unnoticed|undetected|unbemerkt|inaperçue?s?|desapercibid[oa]s?|despercebid[oa]s?|inosservat[oa]|незамечен\p{L}*|незаметн\p{L}*).{0,40}(?:${PERSON}|utilisateur|benutzer|nutzer|usuario|usuário|utente|пользовател\p{L}*)|不被(?:用户)?(?:发现|察觉)|気づかれない|눈치채지`,
@@ -272,11 +284,11 @@ const NEGATION = w(
 );
 const NEGATION_CJK = String.raw`不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
 const DISCLOSE = w(
-  `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
+  `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
 );
 const DISCLOSE_CJK = String.raw`告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
 const TARGET = w(
-  `users?|user's|person|human|customers?|anyone|anybody|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
+  `users?|user's|person|human|customers?|anyone|anybody|they|them|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
 );
 const TARGET_CJK = String.raw`用户|ユーザー|사용자`;
 const NEGATIONS = new RegExp(`${NEGATION}|${NEGATION_CJK}`, "gu");
@@ -296,8 +308,9 @@ export function withheld(c: string): boolean {
 
 /** A modal or an order: what a rule says, not what a tool does. */
 const MODAL = rx([
+  String.raw`^(?:ne|n'|não|не|никогда|nunca|jamais|never|do not|don't|niemals|nie)\b|^non (?:far|fare|\p{L}+(?:are|ere|ire))\b`,
   w(
-    `must|should|shall|may not|is to|are to|never|do not|don't|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
+    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|do not|don't|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
   ),
   String.raw`必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
 ]);
@@ -322,6 +335,8 @@ const AUTHORITY = rx([
   String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
   String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
+  String.raw`\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|reviewed and (?:approved|cleared|pre-?cleared))\b`,
+  String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
   String.raw`\b(?:authori[sz]ation|approval|admin|override|clearance) (?:token|code|key|id|number)\b.{0,40}\b(?:confirms?|proves?|grants?|authori[sz]es?|shows?)\b`,
   w(
     `(?:le |la |l')?(?:responsable|administrat(?:eur|rice)|propriétaire|équipe) (?:\\p{L}+ ){0,2}a (?:déjà )?(?:validé|approuvé|autorisé)|(?:der |die )?(?:administrator|admin|sicherheitsbeauftragte|eigentümer|inhaber)(?:in)? (?:hat|haben) (?:\\p{L}+ ){0,3}(?:freigegeben|genehmigt|erlaubt|autorisiert)|(?:el |la )?(?:administrador|responsable|propietario|equipo)(?:a)? (?:\\p{L}+ ){0,2}(?:ha )?(?:aprobado|autorizado|validado|aprobó|autorizó|validó)|(?:o |a )?(?:administrador|responsável|proprietário|equipe)(?:a)? (?:\\p{L}+ ){0,2}(?:já )?(?:aprovou|autorizou|validou)|(?:l'|l’)?(?:amministratore|responsabile|proprietario|team) (?:\\p{L}+ ){0,2}ha (?:già )?(?:approvato|autorizzato|validato)|администратор\\p{L}* (?:уже )?(?:одобрил|разрешил|утвердил|согласовал)`,
@@ -344,7 +359,7 @@ const CONSENT_CLAIMED = rx([
   w(
     `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer) hat (?:bereits|schon) (?:zugestimmt|eingewilligt|genehmigt)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
   ),
-  String.raw`用户已(?:经)?(?:同意|批准|授权|确认)|ユーザーは(?:既に|すでに)(?:同意|承認|許可)|사용자가 이미 (?:동의|승인|허가)`,
+  String.raw`用户.{0,4}已(?:经)?(?:同意|批准|授权|确认)|ユーザーは(?:既に|すでに)(?:同意|承認|許可)|사용자가 이미 (?:동의|승인|허가)`,
 ]);
 
 const CONSENT_CLAIMED_MORE = rx([
@@ -359,18 +374,19 @@ const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
-  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission) (?:is )?(?:required|needed|necessary)\b`,
+  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off) (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:sign-?off|approval|confirmation|review|consent|permission)\b`,
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
     `inutile de (?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
   ),
-  String.raw`无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
+  String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
 ]);
 
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
 const GRANTED = rx([
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
   String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
 ]);
@@ -378,7 +394,7 @@ const GRANTED = rx([
 /** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
 const OTHER_TOOL = rx([
   w(
-    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils? (?:de|d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
+    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils? (?:de |d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
   ),
   String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b`,
   String.raw`\bthe (?:[\w-]+ ){1,2}(?:integration|connector|plugin|extension|server|app|client)s?\b`,
@@ -387,6 +403,11 @@ const OTHER_TOOL = rx([
 
 /** Changing where something goes or what it does instead of what was asked. */
 const REDIRECT = rx([
+  String.raw`\b(?:always|from now on|henceforth)\b.{0,10}\b(?:fill|set|populate|replace|overwrite|change)\b`,
+  w(
+    `copie cachée|cci|copia oculta|cco|blindkopie|bcc|copia nascosta|cópia oculta|скрыт\\p{L}* копи\\p{L}*`,
+  ),
+  String.raw`密送|暗送|숨은 참조`,
   String.raw`\bhidden (?:guest|recipient|participant|attendee|member|collaborator|cc|bcc|copy|reviewer|follower)s?\b|\b(?:add|invite|include|cc|bcc)\b.{0,40}\bas (?:an? )?(?:hidden|silent|extra|additional|secret) (?:guest|recipient|participant|attendee|member|collaborator|reviewer)\b`,
   w(
     `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?) (?:también|además) a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
@@ -430,6 +451,7 @@ export const FAMILIES: Readonly<
   elevate: ELEVATE,
   secret: SECRET,
   move: MOVE,
+  anaphor: ANAPHOR,
   sink: SINK,
   conceal: CONCEAL,
   modal: MODAL,
