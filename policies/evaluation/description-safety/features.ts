@@ -12,6 +12,7 @@
 export type Feature =
   | "address"
   | "prior-rules"
+  | "void"
   | "only-this"
   | "elevate"
   | "secret"
@@ -72,11 +73,12 @@ const ADDRESS = rx([
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
   // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
   String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
-  String.raw`\bfrom (?:now on|this point on|here on)\b`,
+  String.raw`\bfrom (?:now on|this point on|here on)\b|\byou are now\b`,
+  w(`(?:você|voce) agora é|ahora eres|ora sei|tu es maintenant|du bist jetzt|теперь ты`),
   w(
     `ab sofort|von nun an|à partir de maintenant|dorénavant|desormais|désormais|desde ahora|de ahora en adelante|a partir de agora|daqui em diante|da ora in poi|d'ora in poi|с этого момента|отныне`,
   ),
-  String.raw`从现在开始|从现在起|今後は|これからは|지금부터|앞으로는`,
+  String.raw`从此刻起|从现在开始|从现在起|今後は|これからは|지금부터|앞으로는`,
   // fr
   w(`vous devez|tu dois|il faut (?:que vous|que tu|toujours)|veuillez toujours|toujours`),
   // de
@@ -121,6 +123,11 @@ const PRIOR = [
 const RULES =
   "instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
 const PRIOR_RULES = rx([
+  String.raw`\b(?:everything|anything|all) (?:you (?:were|have been) told |that came |written )?(?:before|above|earlier|previously)\b|\byour (?:safety |security |content )?(?:polic(?:y|ies)|guardrails|restrictions|filters)\b`,
+  w(
+    `alles,? was (?:vor|davor|bisher|oben)|tout ce qui (?:précède|a été dit avant)|todo lo (?:anterior|que (?:vino|estaba) antes)|tudo (?:o que veio )?antes|tutto (?:ciò che|quello che) (?:precede|c'era prima)|всё,? что было (?:до|раньше|выше)`,
+  ),
+  String.raw`之前的所有|以前のすべて|이전의 모든`,
   String.raw`\byour (?:system prompt|(?:original |initial |current |earlier )?(?:instructions|guidelines|rules|directives|programming|configuration))\b`,
   `${w(`(?:${PRIOR})`)}\\s+(?:\\p{L}+\\s+)?${w(RULES)}`,
   `${w(RULES)}\\s+${w(`(?:${PRIOR})`)}`,
@@ -129,6 +136,11 @@ const PRIOR_RULES = rx([
 
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
+  String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
+  w(
+    `(?:sem|sans|ohne|sin|senza|без) (?:regras|restrições|règles|restrictions|regeln|einschränkungen|reglas|restricciones|regole|restrizioni|правил|ограничений)|(?:apenas|somente|só|solo|solamente|únicamente|soltanto|uniquement|seulement|nur) (?:a |al |alla |à )?(?:esta|este|questo|questa|cet|cette|diesem|dieses) (?:ferramenta|herramienta|strumento|servidor|server|outil|tool|werkzeug)`,
+  ),
+  String.raw`不再受(?:任何)?(?:规则|限制|约束)|没有规则|ルールに縛られ|규칙에 얽매이지`,
   String.raw`\b(?:do not|don't|no longer|never) (?:cover|apply to|bind|restrict|limit|govern) (?:this tool|you here|this server|what you do here)\b|\b(?:have|has) no (?:more )?(?:restrictions|limits|rules|guardrails|filters)\b|\bno longer (?:have|has) (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
   w(
     `keine (?:einschränkungen|regeln|grenzen) mehr|plus (?:aucune|de) (?:restrictions?|limites?|règles?)|no tienes (?:más )?(?:restricciones|límites|reglas)|não tem mais (?:restrições|limites|regras)|non hai più (?:restrizioni|limiti|regole)|больше нет (?:ограничений|правил)`,
@@ -172,6 +184,7 @@ const ELEVATE = rx([
 
 /** Files, paths and variables that hold secrets, beyond lexicon.ts's SECRET_PATHS. */
 const SECRET = rx([
+  String.raw`\.kdbx\b|\b(?:1password|bitwarden|lastpass|keepass\w*|dashlane)\b|\bpassword (?:vault|export|database)\b`,
   String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:environment|env)\b`,
   String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
   String.raw`\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
@@ -238,6 +251,9 @@ const CONCEAL = rx([
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
+  w(
+    `no (?:deben?|debería|deberían) aparecer en (?:tu|la|su) respuesta|ne (?:doit|doivent) pas appara[iî]tre dans (?:ta|votre|la) réponse|nicht in (?:deiner|ihrer|der) antwort (?:erscheinen|auftauchen|vorkommen)|não (?:deve|devem) aparecer na (?:sua|tua) resposta|non (?:deve|devono) (?:apparire|comparire) nella (?:tua|sua) risposta|не (?:должн\\p{L}*) (?:появляться|попасть|фигурировать) в (?:твоём |вашем )?ответе`,
+  ),
   String.raw`\b(?:stays?|remains?|kept|keep (?:it|this|that)?)\s*between (?:you and (?:me|us|the tool|this tool|the server)|us|ourselves)\b`,
   String.raw`\b(?:in the dark|out of the loop|none the wiser|behind (?:the user's|their|his|her) back)\b`,
   String.raw`\b(?:give|show|leave|contain|include|offer|provide)s? no (?:indication|sign|hint|trace|mention|clue|evidence)\b`,
@@ -282,11 +298,11 @@ const DECEIVE = rx([
 const NEGATION = w(
   `not|never|no|nothing|none|nobody|without|avoid|refrain|under no circumstances|n't|ne|n'|jamais|rien|sans|aucune?|nicht|nichts|niemals|nie|kein\\p{L}*|ohne|nunca|nada|sin|jamás|não|sem|non|mai|niente|nulla|senza|не|ни|никогда|ничего|без`,
 );
-const NEGATION_CJK = String.raw`不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
+const NEGATION_CJK = String.raw`안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
 const DISCLOSE = w(
   `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
 );
-const DISCLOSE_CJK = String.raw`告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
+const DISCLOSE_CJK = String.raw`알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
 const TARGET = w(
   `users?|user's|person|human|customers?|anyone|anybody|they|them|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
 );
@@ -310,9 +326,9 @@ export function withheld(c: string): boolean {
 const MODAL = rx([
   String.raw`^(?:ne|n'|não|не|никогда|nunca|jamais|never|do not|don't|niemals|nie)\b|^non (?:far|fare|\p{L}+(?:are|ere|ire))\b`,
   w(
-    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|do not|don't|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
+    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
   ),
-  String.raw`必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
+  String.raw`안 됩니다|안 된다|ならない|いけない|必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
 ]);
 
 /** Sensitive data kept out of an answer: a safeguard, not concealment. */
@@ -335,7 +351,7 @@ const AUTHORITY = rx([
   String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
   String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
-  String.raw`\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|reviewed and (?:approved|cleared|pre-?cleared))\b`,
+  String.raw`\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
   String.raw`\b(?:authori[sz]ation|approval|admin|override|clearance) (?:token|code|key|id|number)\b.{0,40}\b(?:confirms?|proves?|grants?|authori[sz]es?|shows?)\b`,
   w(
@@ -357,7 +373,7 @@ const CONSENT_CLAIMED = rx([
   String.raw`\b(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|collected|recorded|captured|provided|secured)\b`,
   w(
-    `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer) hat (?:bereits|schon) (?:zugestimmt|eingewilligt|genehmigt)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
+    `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
   ),
   String.raw`用户.{0,4}已(?:经)?(?:同意|批准|授权|确认)|ユーザーは(?:既に|すでに)(?:同意|承認|許可)|사용자가 이미 (?:동의|승인|허가)`,
 ]);
@@ -374,6 +390,10 @@ const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\b(?:treat|consider|regard) (?:it|this|that|the (?:request|action|call|operation)) as (?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared)\b`,
+  w(
+    `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
+  ),
   String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off) (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:sign-?off|approval|confirmation|review|consent|permission)\b`,
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
@@ -385,6 +405,10 @@ const NO_ASK = rx([
 
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
 const GRANTED = rx([
+  w(
+    `(?:accordée?s?|octroyée?s?|donnée?s?) à l'(?:assistant|ia|agent|modèle)|(?:dem assistenten|der ki|dem modell) (?:gewährt|erteilt)|(?:concedid[oa]s?|otorgad[oa]s?) al (?:asistente|modelo|agente)|(?:concedid[oa]s?) ao (?:assistente|modelo|agente)|(?:concess[oa]|concessi) all'(?:assistente|agente|ia)|предоставлен\\p{L}* (?:ассистенту|модели|агенту)`,
+  ),
+  String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
   String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
   String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
@@ -418,7 +442,7 @@ const REDIRECT = rx([
     `(?:eine|die) kopie (?:an|nach|in)|une copie (?:à|a|vers|dans)|una copia (?:a|en|para)|uma cópia (?:para|a|em)|una copia (?:a|in)|копию (?:на|в)`,
   ),
   String.raw`副本(?:发送|抄送)?(?:到|给)|コピーを|사본을`,
-  String.raw`\b(?:must|should|shall|has to|have to|needs? to) (?:always |now |instead )?(?:target|point (?:to|at)|go (?:to|through)|use the (?:[\w-]+ )?(?:remote|host|server|account|endpoint|proxy|address|recipient|payee|iban))\b`,
+  String.raw`\b(?:must|should|shall|has to|have to|needs? to) (?:always |now |instead |first )?(?:target|point (?:to|at)|go (?:to|through)|pass through|be routed through|use the (?:[\w-]+ )?(?:remote|host|server|account|endpoint|proxy|address|recipient|payee|iban))\b`,
   String.raw`\bset (?:the )?(?:payee|recipient|destination|beneficiary|remote|proxy|iban|account) (?:of|for|on|to)\b`,
   String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)`,
   String.raw`\b(?:must|should|shall|has to|have to|needs? to|will) (?:always |also |now )?be (?:addressed|sent|routed|redirected|rerouted|forwarded|copied|delivered|posted|diverted|bcc'?d|cc'?d) (?:to|via|through)\b`,
@@ -443,7 +467,7 @@ const TRIGGER = rx([
 ]);
 
 export const FAMILIES: Readonly<
-  Record<Exclude<Feature, "other-tool" | "tail" | "param" | "withheld">, Matcher>
+  Record<Exclude<Feature, "other-tool" | "tail" | "param" | "withheld" | "void">, Matcher>
 > = {
   address: ADDRESS,
   "prior-rules": PRIOR_RULES,

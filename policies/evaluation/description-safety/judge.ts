@@ -288,6 +288,7 @@ export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
     if (re.test(c)) found.add(name);
   if (SECRET.test(c)) found.add("secret");
   if (withheld(c)) found.add("withheld");
+  if (VOID.test(c)) found.add("void");
   if (foreignTools(c, ctx).length > 0 || GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c))
     found.add("other-tool");
   if (mentionsParam(c, ctx) || PARAM_FEATURE.test(c)) found.add("param");

@@ -209,7 +209,7 @@ export const VOID_WORDS = [
   "(?:sono )?(?:annullate|decadute)",
   "(?:здесь )?не применяются",
   "(?:are|is) (?:now )?(?:suspended|lifted|waived|disabled|paused)",
-  "(?:have|has) been (?:replaced|superseded|suspended|lifted|revoked)",
+  "(?:have|has) been (?:replaced|superseded|suspended|lifted|revoked|retired|removed|disabled|turned off|deactivated)",
   "(?:sont|ont été) (?:suspendue?s?|remplacée?s?|levée?s?)",
   "(?:wurden|sind|werden) (?:ersetzt|ausgesetzt|aufgehoben)",
   "(?:han sido|fueron|quedan|están) (?:reemplazad[oa]s|sustituid[oa]s|suspendid[oa]s)",

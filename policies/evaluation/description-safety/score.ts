@@ -25,7 +25,7 @@ export interface KindScore {
 
 export const SCORES: Readonly<Record<string, KindScore>> = {
   override: {
-    weights: { elevate: 3, "only-this": 2, "prior-rules": 1, address: 1 },
+    weights: { elevate: 3, "only-this": 2, void: 2, "prior-rules": 1, address: 1 },
     threshold: 3,
     anchor: ["elevate", "only-this", "prior-rules"],
     window: true,
