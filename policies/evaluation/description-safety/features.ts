@@ -121,7 +121,7 @@ const PRIOR = [
   "poprzednie",
 ].join("|");
 const RULES =
-  "instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
+  "direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
 const PRIOR_RULES = rx([
   String.raw`\b(?:everything|anything|all) (?:you (?:were|have been) told |that came |written )?(?:before|above|earlier|previously)\b|\byour (?:safety |security |content )?(?:polic(?:y|ies)|guardrails|restrictions|filters)\b`,
   w(
@@ -131,7 +131,7 @@ const PRIOR_RULES = rx([
   String.raw`\byour (?:system prompt|(?:original |initial |current |earlier )?(?:instructions|guidelines|rules|directives|programming|configuration))\b`,
   `${w(`(?:${PRIOR})`)}\\s+(?:\\p{L}+\\s+)?${w(RULES)}`,
   `${w(RULES)}\\s+${w(`(?:${PRIOR})`)}`,
-  String.raw`(?:之前|以前|先前|原来|原先|上面)的?(?:指令|指示|规则|規則|说明|提示)|(?:前の|以前の|これまでの)(?:指示|ルール|命令)|이전 (?:지시|규칙|명령)`,
+  String.raw`이전에 받은|(?:之前|以前|先前|原来|原先|上面)的?(?:指令|指示|规则|規則|说明|提示)|(?:前の|以前の|これまでの)(?:指示|ルール|命令)|이전 (?:지시|규칙|명령)`,
 ]);
 
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
@@ -144,6 +144,9 @@ const ONLY_THIS = rx([
   String.raw`\b(?:do not|don't|no longer|never) (?:cover|apply to|bind|restrict|limit|govern) (?:this tool|you here|this server|what you do here)\b|\b(?:have|has) no (?:more )?(?:restrictions|limits|rules|guardrails|filters)\b|\bno longer (?:have|has) (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
   w(
     `keine (?:einschränkungen|regeln|grenzen) mehr|plus (?:aucune|de) (?:restrictions?|limites?|règles?)|no tienes (?:más )?(?:restricciones|límites|reglas)|não tem mais (?:restrições|limites|regras)|non hai più (?:restrizioni|limiti|regole)|больше нет (?:ограничений|правил)`,
+  ),
+  w(
+    `(?:действуй|действуйте|поступай|поступайте) (?:только )?по указаниям (?:этого|данного) инструмента`,
   ),
   String.raw`没有(?:任何)?(?:限制|规则)了|制限(?:は|が)(?:もう)?(?:ありません|ない)|제한이 없`,
   w(
@@ -173,6 +176,8 @@ const ONLY_THIS = rx([
 
 /** Raises untrusted content to the user's or the system's authority. */
 const ELEVATE = rx([
+  String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
+  String.raw`\b(?:follow|obey|execute|carry out)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files)\b`,
   String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?) (?:prompt|instructions|rules|guidelines|message)\b`,
   w(
     `(?:prévaut|prévalent|a priorité|ont priorité) sur (?:vos|tes|les) (?:consignes|instructions|règles)|hat vorrang vor (?:deinen|ihren|den) (?:anweisungen|regeln|system\\p{L}*)|(?:prevalece|tiene prioridad) sobre (?:tus|sus|las) (?:instrucciones|reglas)|(?:prevalece|tem prioridade) sobre (?:suas|as) (?:instruções|regras)|(?:prevale|ha la precedenza) su(?:lle)? (?:tue |le )?(?:istruzioni|regole)|(?:имеет приоритет над|важнее) (?:твоих |ваших |системных )?(?:инструкци\\p{L}*|правил\\p{L}*)`,
@@ -185,7 +190,7 @@ const ELEVATE = rx([
 /** Files, paths and variables that hold secrets, beyond lexicon.ts's SECRET_PATHS. */
 const SECRET = rx([
   String.raw`\.kdbx\b|\b(?:1password|bitwarden|lastpass|keepass\w*|dashlane)\b|\bpassword (?:vault|export|database)\b`,
-  String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:environment|env)\b`,
+  String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:process |shell |system )?(?:environment|env)\b`,
   String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
   String.raw`\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
   String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
@@ -198,7 +203,7 @@ const SECRET = rx([
 
 /** Verbs that move data somewhere: into an argument, a file, a message. */
 const MOVE_VERB =
-  "echo(?:es|ed|ing)?|print(?:s|ed|ing)?|writes?|writing|written|wrote|dump(?:s|ed|ing)?|cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|puts?|putting|plac(?:e|es|ed|ing)|insert(?:s|ed|ing)?|embed(?:s|ded|ding)?|append(?:s|ed|ing)?|prepend(?:s|ed|ing)?|includ(?:e|es|ed|ing)|attach(?:es|ed|ing)?|pass(?:es|ed|ing)?|send(?:s|ing)?|sent|forward(?:s|ed|ing)?|fill(?:s|ed|ing)?|populat(?:e|es|ed|ing)|stuff(?:s|ed|ing)?|add(?:s|ed|ing)?|sets?|setting|suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|carr(?:y|ies|ied|ying)|transfer(?:s|red|ring)?|upload(?:s|ed|ing)?|post(?:s|ed|ing)?|encod(?:e|es|ed|ing)|base64|concatenat(?:e|es|ed|ing)";
+  "cat|hand(?:s|ed|ing)?|giv(?:e|es|ing)|feed(?:s|ing)?|submit(?:s|ted|ting)?|deliver(?:s|ed|ing)?|echo(?:es|ed|ing)?|print(?:s|ed|ing)?|writes?|writing|written|wrote|dump(?:s|ed|ing)?|cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|puts?|putting|plac(?:e|es|ed|ing)|insert(?:s|ed|ing)?|embed(?:s|ded|ding)?|append(?:s|ed|ing)?|prepend(?:s|ed|ing)?|includ(?:e|es|ed|ing)|attach(?:es|ed|ing)?|pass(?:es|ed|ing)?|send(?:s|ing)?|sent|forward(?:s|ed|ing)?|fill(?:s|ed|ing)?|populat(?:e|es|ed|ing)|stuff(?:s|ed|ing)?|add(?:s|ed|ing)?|sets?|setting|suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|carr(?:y|ies|ied|ying)|transfer(?:s|red|ring)?|upload(?:s|ed|ing)?|post(?:s|ed|ing)?|encod(?:e|es|ed|ing)|base64|concatenat(?:e|es|ed|ing)";
 const MOVE = rx([
   String.raw`\b(?:${MOVE_VERB})\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
   String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded|forwarded|handed|transmitted|uploaded|posted|shared|relayed|submitted|stored|saved) (?:over )?(?:in|into|inside|as|to|with|under|via|through)\b`,
@@ -230,6 +235,7 @@ const SINK = rx([
   String.raw`(?:https?|ftp|s3|wss?|gs)://`,
   String.raw`\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
   String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b`,
+  String.raw`\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}`,
   String.raw`\b(?:webhook|callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
 ]);
 
@@ -251,6 +257,12 @@ const CONCEAL = rx([
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
+  String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:is|are) to be (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut)\b`,
+  String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b`,
+  w(
+    `kein wort|pas un mot|ni una palabra|nem uma palavra|(?:neanche|nemmeno|non) una parola|ни слова|not a (?:single )?word|garde[rz]? (?:\\p{L}+ )?pour (?:vous|toi)|behalte? (?:es|das|dies) für dich|guárda(?:lo|te)? para ti|guarde (?:isso |isto )?para (?:você|si)|tieni(?:lo)? per te|держи(?:те)? (?:это )?при себе`,
+  ),
+  String.raw`保持沉默|保持缄默|对.{0,6}保密|不要声张|胸にしまって|비밀로 (?:하세요|해)`,
   w(
     `no (?:deben?|debería|deberían) aparecer en (?:tu|la|su) respuesta|ne (?:doit|doivent) pas appara[iî]tre dans (?:ta|votre|la) réponse|nicht in (?:deiner|ihrer|der) antwort (?:erscheinen|auftauchen|vorkommen)|não (?:deve|devem) aparecer na (?:sua|tua) resposta|non (?:deve|devono) (?:apparire|comparire) nella (?:tua|sua) risposta|не (?:должн\\p{L}*) (?:появляться|попасть|фигурировать) в (?:твоём |вашем )?ответе`,
   ),
@@ -353,6 +365,7 @@ const AUTHORITY = rx([
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
   String.raw`\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
+  String.raw`\b(?:change|ticket|request|cr|jira|incident)\b[\w -]{0,20}\b(?:is|was|has been) (?:already )?(?:approved|authori[sz]ed|signed off|cleared)\b`,
   String.raw`\b(?:authori[sz]ation|approval|admin|override|clearance) (?:token|code|key|id|number)\b.{0,40}\b(?:confirms?|proves?|grants?|authori[sz]es?|shows?)\b`,
   w(
     `(?:le |la |l')?(?:responsable|administrat(?:eur|rice)|propriétaire|équipe) (?:\\p{L}+ ){0,2}a (?:déjà )?(?:validé|approuvé|autorisé)|(?:der |die )?(?:administrator|admin|sicherheitsbeauftragte|eigentümer|inhaber)(?:in)? (?:hat|haben) (?:\\p{L}+ ){0,3}(?:freigegeben|genehmigt|erlaubt|autorisiert)|(?:el |la )?(?:administrador|responsable|propietario|equipo)(?:a)? (?:\\p{L}+ ){0,2}(?:ha )?(?:aprobado|autorizado|validado|aprobó|autorizó|validó)|(?:o |a )?(?:administrador|responsável|proprietário|equipe)(?:a)? (?:\\p{L}+ ){0,2}(?:já )?(?:aprovou|autorizou|validou)|(?:l'|l’)?(?:amministratore|responsabile|proprietario|team) (?:\\p{L}+ ){0,2}ha (?:già )?(?:approvato|autorizzato|validato)|администратор\\p{L}* (?:уже )?(?:одобрил|разрешил|утвердил|согласовал)`,
@@ -373,7 +386,7 @@ const CONSENT_CLAIMED = rx([
   String.raw`\b(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|collected|recorded|captured|provided|secured)\b`,
   w(
-    `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
+    `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|ha già dato il (?:suo )?consenso|ya dio su consentimiento|já deu (?:o )?(?:seu )?consentimento|hat bereits (?:seine |ihre )?zustimmung gegeben|a déjà donné son consentement|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
   ),
   String.raw`用户.{0,4}已(?:经)?(?:同意|批准|授权|确认)|ユーザーは(?:既に|すでに)(?:同意|承認|許可)|사용자가 이미 (?:동의|승인|허가)`,
 ]);
@@ -394,7 +407,7 @@ const NO_ASK = rx([
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
   ),
-  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off) (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:sign-?off|approval|confirmation|review|consent|permission)\b`,
+  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off) (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:further |additional |more |other )?(?:sign-?off|approval|confirmation|review|consent|permission)\b`,
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
@@ -427,6 +440,10 @@ const OTHER_TOOL = rx([
 
 /** Changing where something goes or what it does instead of what was asked. */
 const REDIRECT = rx([
+  w(
+    `(?:destinatário|destinatario|bénéficiaire|destinataire|empfänger|получател\\p{L}*)(?: \\p{L}+){0,2} (?:deve|debe|doit|muss|должен)`,
+  ),
+  String.raw`(?:收款人|收件人)(?:必须|应该)|受取人は|수취인은`,
   String.raw`\b(?:always|from now on|henceforth)\b.{0,10}\b(?:fill|set|populate|replace|overwrite|change)\b`,
   w(
     `copie cachée|cci|copia oculta|cco|blindkopie|bcc|copia nascosta|cópia oculta|скрыт\\p{L}* копи\\p{L}*`,
