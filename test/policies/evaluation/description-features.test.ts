@@ -539,6 +539,7 @@ const BENIGN: string[] = [
   "Deleted messages do not appear in responses unless include_deleted is true.",
   "Returns an error if the rule is invalid.",
   "Updates the security group rules. Previous rules are replaced by the ones given.",
+  "Publishes the post once the owner has approved it in the CMS.",
   "Checks whether the user has approved the pending change request and returns its status.",
   "Refunds above the limit require the finance director's approval in the dashboard.",
   "Report bugs at https://github.com/acme/weather-mcp/issues.",
