@@ -2,8 +2,10 @@
 // poisoned tool definitions from benign ones, on the corpora in test/fixtures/descriptions/:
 // recall per attack category and overall, the false-positive rate on the real tool lists of
 // published servers and on benign definitions whose words resemble attacks, and definitions
-// checked per second. Every figure is given for the part the detector was tuned on (`tune`) and
-// the part it was not (`holdout`); the holdout figures are the ones that count.
+// checked per second. Every figure is given for the part the detector was tuned on (`tune`: every
+// file directly in test/fixtures/descriptions/) and the part it was not (`holdout`: the files of
+// test/fixtures/descriptions/holdout/, written apart from the detector, "n/a" when absent); the
+// holdout figures are the ones that count.
 //
 // Targets (the "Tool-definition safety" issue): recall ≥ 90% overall and in every category,
 // false positives ≤ 2% on the real descriptions.
@@ -17,6 +19,7 @@ import {
 } from "../policies/evaluation/description-safety.ts";
 import {
   attackItems,
+  holdoutPresent,
   realServers,
   trickyItems,
   type CorpusItem,
@@ -42,7 +45,8 @@ interface Rate {
   total: number;
 }
 const rate = (r: Rate): number => (r.total === 0 ? Number.NaN : r.hit / r.total);
-const pct = (r: Rate): string => `${(100 * rate(r)).toFixed(1).padStart(5)}% (${r.hit}/${r.total})`;
+const pct = (r: Rate): string =>
+  r.total === 0 ? "  n/a" : `${(100 * rate(r)).toFixed(1).padStart(5)}% (${r.hit}/${r.total})`;
 
 interface SplitReport {
   recall: Record<string, Rate>;
@@ -155,10 +159,12 @@ if (values.json) {
     pct(reports.holdout.falsePositivesTricky),
   );
   console.log(`definitions/s: ${Math.round(perSecond)}`);
-  const h = reports.holdout;
+  const judged = holdoutPresent() ? "holdout" : "tune";
+  const h = reports[judged];
   const worst = Math.min(...Object.values(h.recall).map(rate));
+  const met = (ok: boolean) => (ok ? "met" : "NOT met");
   console.log(
-    `targets on holdout: recall ≥ ${RECALL_TARGET * 100}% overall (${rate(h.overall) >= RECALL_TARGET ? "met" : "NOT met"}) and per category (${worst >= RECALL_TARGET ? "met" : "NOT met"}), real false positives ≤ ${FP_TARGET * 100}% (${rate(h.falsePositivesReal) <= FP_TARGET ? "met" : "NOT met"})`,
+    `${holdoutPresent() ? "targets on holdout" : "no holdout (test/fixtures/descriptions/holdout/ absent); targets on tune, which proves little"}: recall ≥ ${RECALL_TARGET * 100}% overall (${met(rate(h.overall) >= RECALL_TARGET)}) and per category (${met(worst >= RECALL_TARGET)}), real false positives ≤ ${FP_TARGET * 100}% (${met(rate(h.falsePositivesReal) <= FP_TARGET)})`,
   );
   // Misses and false alarms of the tune part only, unless --holdout: looking at the holdout's
   // cases while tuning would make its figures meaningless.

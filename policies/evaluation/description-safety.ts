@@ -20,7 +20,11 @@ export { escapeText } from "./description-safety/text.ts";
  * sentence (`description-safety/judge.ts`) for what it tells the model to do: drop its
  * instructions, read secrets and pass them on, send data out, hide something from the user, trust
  * a claimed approval, change how other tools behave, call other tools unseen, run a dangerous
- * command. Names and annotations that contradict the description are reported too
+ * command. Besides its phrase rules, the judge scores each clause on feature families
+ * (`description-safety/features.ts`: addressed to the model, secrets, moves, sinks, concealment,
+ * authority, other tools, redirection, triggers, burial — the steering ones in ten languages) and
+ * combines them with the weights and thresholds of `description-safety/score.ts`. Names and
+ * annotations that contradict the description are reported too
  * (`description-safety/contradictions.ts`).
  *
  * Deterministic and offline; findings quote what they found escaped (`\u{200B}`), never the

@@ -18,6 +18,15 @@ export interface SubjectContext {
   declared: Record<string, readonly string[]>;
   /** Every name the server listed or the manifest declares, for listing locations. */
   names: readonly string[];
+  /**
+   * The pin (`sha256`) of each definition, so an entry with a `sha256` waives only the definition
+   * it was written for: listed ones by listing (`tools/list:`) and name, declared ones by `_meta`
+   * key and index.
+   */
+  pins?: {
+    listed: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    declared: Readonly<Record<string, readonly string[]>>;
+  };
 }
 
 const LISTINGS = ["tools/list:", "prompts/list:", "resources/templates/list:"];
@@ -48,7 +57,12 @@ function fromLocation(location: string, ctx: SubjectContext): FindingSubject {
     }
     if (best === undefined) return {};
     const field = fieldOf(after.slice(best.shown.length));
-    return { tool: best.name, ...(field === undefined ? {} : { field }) };
+    const sha256 = ctx.pins?.listed[prefix]?.[best.name];
+    return {
+      tool: best.name,
+      ...(field === undefined ? {} : { field }),
+      ...(sha256 === undefined ? {} : { sha256 }),
+    };
   }
   const hash = location.indexOf("#");
   if (hash < 0 || location.slice(0, hash) !== ctx.manifestFile) return {};
@@ -58,7 +72,12 @@ function fromLocation(location: string, ctx: SubjectContext): FindingSubject {
       const base = fieldPath("", "_meta", key, i);
       if (path.startsWith(base) && boundary(path.slice(base.length))) {
         const field = fieldOf(path.slice(base.length));
-        return { tool: names[i] ?? "", ...(field === undefined ? {} : { field }) };
+        const sha256 = ctx.pins?.declared[key]?.[i];
+        return {
+          tool: names[i] ?? "",
+          ...(field === undefined ? {} : { field }),
+          ...(sha256 === undefined ? {} : { sha256 }),
+        };
       }
     }
   }

@@ -23,6 +23,7 @@ import type {
  *   - control: CD-03                # a control's findings
  *     tool: run_query               # optional: only findings on this tool (or prompt, template)
  *     field: inputSchema.properties.sql.description   # optional: only on this field
+ *     sha256: 5d0c…                 # optional, with tool: only while its definition has this pin
  *     reason: the SQL example is quoted on purpose
  *     expires: 2026-03-31
  * ```
@@ -44,6 +45,12 @@ export interface ControlIgnore {
   tool?: string;
   /** A field path under the tool, e.g. `inputSchema.properties.x.description`. */
   field?: string;
+  /**
+   * The pin of the tool's (prompt's, template's) definition as it was reviewed (`tools[].sha256`
+   * of the predicate): the entry waives only while the definition still hashes to it, so a
+   * changed text is judged again instead of riding on an old waiver.
+   */
+  sha256?: string;
   reason: string;
   /** RFC 3339 date-time, normalised: a bare date means the end of that day, UTC. */
   expires: string;
@@ -59,6 +66,7 @@ export function describeEntry(entry: IgnoreEntry): string {
   const scope = [
     ...(entry.tool === undefined ? [] : [`tool ${entry.tool}`]),
     ...(entry.field === undefined ? [] : [`field ${entry.field}`]),
+    ...(entry.sha256 === undefined ? [] : [`sha256 ${entry.sha256.slice(0, 12)}…`]),
   ];
   return `${entry.control}${scope.length > 0 ? ` (${scope.join(", ")})` : ""}`;
 }
@@ -69,6 +77,7 @@ interface RawEntry {
   control?: string;
   tool?: string;
   field?: string;
+  sha256?: string;
   reason: string;
   expires: string;
 }
@@ -95,6 +104,7 @@ const validator = compileSchema<IgnoreFileShape>({
           control: { type: "string", pattern: "^[A-Z]{2,4}-[0-9]{2,3}$" },
           tool: { type: "string", minLength: 1 },
           field: { type: "string", minLength: 1 },
+          sha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
           reason: { type: "string", minLength: 1, pattern: "\\S" },
           expires: {
             type: "string",
@@ -121,7 +131,7 @@ function kindProblems(e: Record<string, unknown>, i: number): { path: string; me
     return [{ path: at, message: "needs id (a vulnerability) or control (a control finding)" }];
   const problems: { path: string; message: string }[] = [];
   if (e.id !== undefined)
-    for (const key of ["tool", "field"] as const)
+    for (const key of ["tool", "field", "sha256"] as const)
       if (e[key] !== undefined)
         problems.push({
           path: `${at}.${key}`,
@@ -130,6 +140,11 @@ function kindProblems(e: Record<string, unknown>, i: number): { path: string; me
   if (e.control !== undefined) {
     if (e.package !== undefined)
       problems.push({ path: `${at}.package`, message: "only goes with id, not with control" });
+    if (e.sha256 !== undefined && e.tool === undefined)
+      problems.push({
+        path: `${at}.sha256`,
+        message: "needs tool: it is the pin of that tool's (prompt's, template's) definition",
+      });
     if (e.control === "SC-02")
       problems.push({
         path: `${at}.control`,
@@ -187,6 +202,7 @@ export function parseIgnoreFile(text: string, file: string): IgnoreEntry[] {
         control: e.control,
         ...(e.tool === undefined ? {} : { tool: e.tool }),
         ...(e.field === undefined ? {} : { field: e.field }),
+        ...(e.sha256 === undefined ? {} : { sha256: e.sha256 }),
         ...common,
       };
     return {
@@ -242,6 +258,8 @@ export function applyIgnores(
 export interface FindingSubject {
   tool?: string;
   field?: string;
+  /** The pin of the tool's (prompt's, template's) definition, when it is known. */
+  sha256?: string;
 }
 
 export interface ControlWaiverOutcome {
@@ -251,13 +269,21 @@ export interface ControlWaiverOutcome {
   expired: { entry: ControlIgnore; control: string; finding: ControlFinding }[];
   /** Control entries that matched no finding (stale entries worth removing). */
   unused: ControlIgnore[];
+  /**
+   * Entries with a `sha256` that matched a finding's control, tool and field while the
+   * definition no longer hashes to it (or its pin is unknown): the finding is judged again.
+   */
+  changed: { entry: ControlIgnore; control: string; finding: ControlFinding; sha256?: string }[];
 }
 
-function waives(entry: ControlIgnore, control: string, subject: FindingSubject): boolean {
+function scopeMatches(entry: ControlIgnore, control: string, subject: FindingSubject): boolean {
   if (entry.control !== control) return false;
   if (entry.tool !== undefined && entry.tool !== subject.tool) return false;
   return entry.field === undefined || entry.field === subject.field;
 }
+
+const pinMatches = (entry: ControlIgnore, subject: FindingSubject): boolean =>
+  entry.sha256 === undefined || entry.sha256 === subject.sha256;
 
 /**
  * Applies the control entries at `now`: a finding a live entry matches (its control, and its tool
@@ -276,14 +302,24 @@ export function applyControlWaivers(
   const entries = all.filter(isControlIgnore);
   const used = new Set<ControlIgnore>();
   const expired: ControlWaiverOutcome["expired"] = [];
+  const changed: ControlWaiverOutcome["changed"] = [];
   const out = controls.map((c): ControlResult => {
     if (c.id === "SC-02" || c.status === "skip") return c;
     const kept: ControlFinding[] = [];
     const waived: WaivedFinding[] = [];
     for (const finding of c.findings) {
       const subject = subjectOf(finding);
-      const matching = entries.filter((e) => waives(e, c.id, subject));
-      matching.forEach((e) => used.add(e));
+      const inScope = entries.filter((e) => scopeMatches(e, c.id, subject));
+      inScope.forEach((e) => used.add(e));
+      for (const e of inScope)
+        if (!pinMatches(e, subject))
+          changed.push({
+            entry: e,
+            control: c.id,
+            finding,
+            ...(subject.sha256 === undefined ? {} : { sha256: subject.sha256 }),
+          });
+      const matching = inScope.filter((e) => pinMatches(e, subject));
       const live = matching.find((e) => Date.parse(e.expires) > now.getTime());
       if (live === undefined) {
         for (const e of matching) expired.push({ entry: e, control: c.id, finding });
@@ -293,6 +329,7 @@ export function applyControlWaivers(
           finding,
           ...(subject.tool === undefined ? {} : { tool: subject.tool }),
           ...(subject.field === undefined ? {} : { field: subject.field }),
+          ...(live.sha256 === undefined ? {} : { sha256: live.sha256 }),
           reason: live.reason,
           expires: live.expires,
         });
@@ -309,5 +346,5 @@ export function applyControlWaivers(
       notes: c.notes === undefined ? note : `${c.notes}; ${note}`,
     };
   });
-  return { controls: out, expired, unused: entries.filter((e) => !used.has(e)) };
+  return { controls: out, expired, changed, unused: entries.filter((e) => !used.has(e)) };
 }

@@ -190,6 +190,8 @@ export interface WaivedFinding {
   tool?: string;
   /** The field under it, e.g. `inputSchema.properties.x.description`. */
   field?: string;
+  /** The pin of the definition the entry was written for, when it names one (it matched). */
+  sha256?: string;
   reason: string;
   /** RFC 3339 date-time, later than the evaluation's `time`. */
   expires: string;

@@ -48,7 +48,7 @@ import {
 } from "../../policies/evaluation/server-manifest.ts";
 import { settingsDigest, type EvaluationSettings } from "../../policies/evaluation/settings.ts";
 import { checkDeclaredPins, compareTools } from "../../policies/evaluation/tool-declaration.ts";
-import { pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
+import { pinTool, pinTools, type ToolDefinition } from "../../policies/evaluation/tool-pins.ts";
 import { lockfileAgreement, manifestAgreement } from "./image-agreement.ts";
 import { osvEcosystemOf, scannablePackages, type ImageInventory } from "../image/inventory.ts";
 import type { ServerListing } from "../../policies/evaluation/manifest-authoring.ts";
@@ -385,6 +385,11 @@ function waiverNotices(outcome: ControlWaiverOutcome, ignoreFile: string | undef
       message: `ignore entry ${describeEntry(entry)} expired on ${entry.expires}: the ${control} finding "${finding.message}"${finding.location ? ` (${finding.location})` : ""} is no longer waived`,
       ...(ignoreFile ? { file: ignoreFile } : {}),
     })),
+    ...outcome.changed.map(({ entry, control, finding, sha256 }) => ({
+      level: "warning" as const,
+      message: `ignore entry ${describeEntry(entry)} was written for another definition of ${entry.tool ?? "the tool"} (${sha256 === undefined ? "its pin is not known here" : `it now hashes to ${sha256}`}): the ${control} finding "${finding.message}"${finding.location ? ` (${finding.location})` : ""} is judged again; review the new definition and update sha256`,
+      ...(ignoreFile ? { file: ignoreFile } : {}),
+    })),
     // A control that could not be checked found nothing to match: that says nothing of the entry.
     ...outcome.unused
       .filter((entry) => !skipped.has(entry.control))
@@ -544,11 +549,30 @@ export async function evaluateRelease(
     ...(tools.definitions?.prompts ?? []).map((p) => p.name),
     ...(tools.definitions?.resourceTemplates ?? []).map((t) => t.name),
   ];
+  // The pin of each definition a finding may be on, for entries bound to one by `sha256`.
+  const byName = (list: readonly { name: string; sha256: string }[]) =>
+    Object.fromEntries(list.map((p) => [p.name, p.sha256]));
+  const pins = {
+    listed: {
+      "tools/list:": byName((tools.exposed ?? []).map(pinTool)),
+      "prompts/list:": byName((tools.definitions?.prompts ?? []).map(pinPrompt)),
+      "resources/templates/list:": byName(
+        (tools.definitions?.resourceTemplates ?? []).map(pinResourceTemplate),
+      ),
+    },
+    declared: {
+      [TOOLS_KEY]: manifest.tools.map((t) => pinTool(t).sha256),
+      [PROMPTS_KEY]: manifest.definitions.prompts.map((p) => pinPrompt(p).sha256),
+      [RESOURCE_TEMPLATES_KEY]: manifest.definitions.resourceTemplates.map(
+        (t) => pinResourceTemplate(t).sha256,
+      ),
+    },
+  };
   const waivers = applyControlWaivers(
     evaluateControls(observations, { failOnSeverity: inputs.settings.failOnSeverity }),
     inputs.settings.ignores,
     inputs.now,
-    (f) => findingSubject(f, { manifestFile, declared, names }),
+    (f) => findingSubject(f, { manifestFile, declared, names, pins }),
   );
   notices.push(...waiverNotices(waivers, ignoreFile));
   const controls = waivers.controls;

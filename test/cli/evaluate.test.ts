@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parsePredicate } from "../../policies/evaluation/predicate.ts";
+import { parseServerManifest } from "../../policies/evaluation/server-manifest.ts";
+import { pinTool } from "../../policies/evaluation/tool-pins.ts";
 import { runCli, ROOT } from "../support/cli.ts";
 import { installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
 import { sarifValidator } from "../support/sarif.ts";
@@ -181,6 +183,43 @@ describe("mcp-warden evaluate", { timeout: 300_000 }, () => {
     assert.match(
       expired.stdout,
       /warning: ignore entry CD-03 \(tool read_file, field description\) expired on 2020-01-01T23:59:59\.000Z: the CD-03 finding ".*" \(server\.json#_meta\["dev\.mcp-warden\/tools"\]\[\d+\]\.description\) is no longer waived/,
+    );
+
+    // Bound to the reviewed definition by its pin: waived while the declaration hashes to it,
+    // judged again once the text changes.
+    const declared = parseServerManifest(
+      await readFile(join(ws, "server.json"), "utf8"),
+      "server.json",
+    ).tools.find((t) => t.name === "read_file")!;
+    const pinned = (sha256: string) =>
+      [
+        "ignore:",
+        "  - control: CD-03",
+        "    tool: read_file",
+        `    sha256: ${sha256}`,
+        "    reason: reviewed text",
+        "    expires: 2099-01-01",
+        "  - control: CD-01",
+        "    tool: read_file",
+        "    reason: a test of waivers",
+        "    expires: 2099-01-01",
+      ].join("\n");
+    await writeFile(join(ws, "ignore.yaml"), pinned(pinTool(declared).sha256));
+    const bound = await runCli([...args, "--format", "json"], { cwd: ws });
+    assert.equal(bound.code, 0, bound.stderr);
+    const boundCd03 = parsePredicate(JSON.parse(bound.stdout)).controls.find(
+      (c) => c.id === "CD-03",
+    );
+    assert.equal(boundCd03?.status, "pass");
+    assert.ok((boundCd03?.waived ?? []).every((w) => w.sha256 === pinTool(declared).sha256));
+    const reviewedOther = pinTool({ ...declared, description: original }).sha256;
+    await writeFile(join(ws, "ignore.yaml"), pinned(reviewedOther));
+    const rebound = await runCli(args, { cwd: ws });
+    assert.equal(rebound.code, 1, rebound.stdout);
+    assert.match(rebound.stdout, /fail CD-03/);
+    assert.match(
+      rebound.stdout,
+      /warning: ignore entry CD-03 \(tool read_file, sha256 [0-9a-f]{12}…\) was written for another definition of read_file \(it now hashes to [0-9a-f]{64}\): the CD-03 finding .* is judged again/,
     );
   });
 

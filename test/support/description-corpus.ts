@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isRecord } from "../../policies/guards.ts";
 import type { ServerSurface } from "../../policies/evaluation/description-safety.ts";
 import type {
@@ -11,7 +11,9 @@ import { readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
  * The description-safety corpora (test/fixtures/descriptions/): labelled attacks, benign tool
  * lists recorded from published servers, and benign definitions whose words resemble attacks.
  * Each item is one server surface (a tool, or instructions, a prompt or a resource template), and
- * carries the split it belongs to: `tune` (what the detector was tuned on) or `holdout`.
+ * carries the split it belongs to: `tune` (what the detector was tuned on: every file directly in
+ * descriptions/, see split.json) or `holdout` (descriptions/holdout/, written apart from the
+ * detector; absent from a checkout that has not been given it).
  */
 
 export type Split = "tune" | "holdout";
@@ -27,6 +29,10 @@ export interface CorpusItem {
 }
 
 const root = new URL("../fixtures/descriptions/", import.meta.url);
+const holdoutRoot = new URL("holdout/", root);
+
+/** Whether a holdout (descriptions/holdout/) is present to measure on. */
+export const holdoutPresent = (): boolean => existsSync(holdoutRoot);
 const json = (url: URL): unknown => JSON.parse(readFileSync(url, "utf8")) as unknown;
 
 const optionalString = (v: unknown): boolean => v === undefined || typeof v === "string";
@@ -67,26 +73,42 @@ function surfaceOf(item: Record<string, unknown>, id: string): ServerSurface {
   throw new Error(`${id}: no tool, instructions, prompt or resource template`);
 }
 
-function readItems(file: string, categoryKey: "category" | "kind"): CorpusItem[] {
-  const doc = json(new URL(file, root));
-  if (!isRecord(doc) || !Array.isArray(doc.items)) throw new Error(`${file}: no items`);
-  return doc.items.map((raw: unknown) => {
-    if (!isRecord(raw) || typeof raw.id !== "string") throw new Error(`${file}: item without id`);
-    const split = raw.split;
-    if (split !== "tune" && split !== "holdout") throw new Error(`${file}: ${raw.id} has no split`);
+// The split of an item is where its file is, not a field of the item: the tune files keep the
+// split of round 1 as `round1`, for the record only.
+function readItems(
+  dir: URL,
+  file: string,
+  categoryKey: "category" | "kind",
+  split: Split,
+): CorpusItem[] {
+  const url = new URL(file, dir);
+  if (split === "holdout" && !existsSync(url)) return [];
+  const name = split === "holdout" ? `holdout/${file}` : file;
+  const doc = json(url);
+  if (!isRecord(doc) || !Array.isArray(doc.items)) throw new Error(`${name}: no items`);
+  return doc.items.map((raw: unknown, i: number) => {
+    if (!isRecord(raw) || typeof raw.id !== "string")
+      throw new Error(`${name}: items[${i}] has no id`);
+    if (typeof raw[categoryKey] !== "string")
+      throw new Error(`${name}: ${raw.id} has no ${categoryKey}`);
     return {
-      id: raw.id,
-      category: String(raw[categoryKey]),
+      id: split === "holdout" ? `holdout/${raw.id}` : raw.id,
+      category: raw[categoryKey],
       where: typeof raw.where === "string" ? raw.where : "tool description",
       ...(typeof raw.source === "string" ? { source: raw.source } : {}),
       split,
-      surface: surfaceOf(raw, raw.id),
+      surface: surfaceOf(raw, `${name}: ${raw.id}`),
     };
   });
 }
 
-export const attackItems = (): CorpusItem[] => readItems("attacks.json", "category");
-export const trickyItems = (): CorpusItem[] => readItems("benign-tricky.json", "kind");
+const bothSplits = (file: string, key: "category" | "kind"): CorpusItem[] => [
+  ...readItems(root, file, key, "tune"),
+  ...(holdoutPresent() ? readItems(holdoutRoot, file, key, "holdout") : []),
+];
+
+export const attackItems = (): CorpusItem[] => bothSplits("attacks.json", "category");
+export const trickyItems = (): CorpusItem[] => bothSplits("benign-tricky.json", "kind");
 
 /** One recorded tool list: the server, its split, its whole surface and each tool as an item. */
 export interface RealServer {
@@ -97,41 +119,38 @@ export interface RealServer {
   items: CorpusItem[];
 }
 
-/** The split of the recorded servers, `split.json`: server file → tune | holdout. */
-function realSplit(): Record<string, Split> {
-  const doc = json(new URL("split.json", root));
-  if (!isRecord(doc) || !isRecord(doc.benignReal)) throw new Error("split.json: no benignReal");
-  const out: Record<string, Split> = {};
-  for (const [k, v] of Object.entries(doc.benignReal))
-    if (v === "tune" || v === "holdout") out[k] = v;
-  return out;
-}
-
-/** `benign-real/*.tools.json` and the recorded lists under test/fixtures/mcp/. */
+/**
+ * `benign-real/*.tools.json` and the recorded lists under test/fixtures/mcp/ (tune), and
+ * `holdout/benign-real/*.tools.json` when the holdout has them.
+ */
 export function realServers(): RealServer[] {
-  const split = realSplit();
-  const dirs = [new URL("benign-real/", root), new URL("../mcp/", root)];
+  const dirs: [URL, Split][] = [
+    [new URL("benign-real/", root), "tune"],
+    [new URL("../mcp/", root), "tune"],
+    [new URL("benign-real/", holdoutRoot), "holdout"],
+  ];
   const servers: RealServer[] = [];
-  for (const dir of dirs)
+  for (const [dir, split] of dirs) {
+    if (!existsSync(dir)) continue;
     for (const file of readdirSync(dir)
       .filter((f) => f.endsWith(".tools.json"))
       .sort()) {
-      const s = split[file];
-      if (s === undefined) throw new Error(`split.json does not place ${file}`);
+      const server = `${split === "holdout" ? "holdout/" : ""}${file.replace(/\.tools\.json$/, "")}`;
       const { tools, problems } = readToolDefinitions(json(new URL(file, dir)), file);
-      if (problems.length > 0) throw new Error(`${file}: ${JSON.stringify(problems)}`);
+      if (problems.length > 0) throw new Error(`${server}: ${JSON.stringify(problems)}`);
       servers.push({
-        server: file.replace(/\.tools\.json$/, ""),
-        split: s,
+        server,
+        split,
         surface: { tools },
         items: tools.map((tool) => ({
-          id: `${file}:${tool.name}`,
+          id: `${server}:${tool.name}`,
           category: "real",
           where: "tool",
-          split: s,
+          split,
           surface: { tools: [tool] },
         })),
       });
     }
+  }
   return servers;
 }

@@ -1,6 +1,14 @@
 import { quote } from "./text.ts";
 import type { Issue } from "./normalize.ts";
 import {
+  withheld,
+  FAMILIES,
+  GENERIC_OTHER_TOOL,
+  PARAM_WORD as PARAM_FEATURE,
+  type Feature,
+} from "./features.ts";
+import { scoredKinds } from "./score.ts";
+import {
   DROP_VERBS,
   INSTRUCTION_NOUNS,
   SECRET_PATHS,
@@ -174,12 +182,18 @@ const OVERRIDE_WORDS = ((): RegExp[] => {
   ];
 })();
 
-const VOID = rx(`(?<![\\p{L}])(?:${VOID_WORDS})`);
+// CJK words follow other letters without a space, so only the others need a word start.
+const VOID = ((): RegExp => {
+  const all = VOID_WORDS.split("|");
+  const cjk = all.filter((w) => /[\u3040-\u9fff\uac00-\ud7af]/u.test(w));
+  const alpha = all.filter((w) => !cjk.includes(w));
+  return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|(?:${cjk.join("|")})`);
+})();
 
 const OVERRIDE_PHRASES = [
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
-  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|obsolete|void|invalid|replaced|superseded|(?:do not|don't) apply)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't) apply)\b/u,
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
   /\bno longer bound by\b/u,
@@ -244,7 +258,12 @@ const EVERY_ACTION =
 
 const COMMAND =
   /\brm -rf\b|\bchmod (?:-r )?0?7[0-7]{2}\b|\b(?:curl|wget)\b[^|]{0,80}\|\s*(?:ba|z)?sh\b|\beval\s*\(\s*atob\b|\bdrop table\b|\bcredential\.helper\b|\bnc -e\b|\/dev\/tcp\//u;
-const EXFIL_VERB = /\b(?:exfiltrate|leak)\b/u;
+// "will leak memory" is a warning to developers, not an order to the model.
+const EXFIL_VERB =
+  /\b(?:exfiltrate|leak)\b(?! (?:memory|handles?|file descriptors?|sockets?|connections?|listeners?))/u;
+// Where to report a bug or send feedback: a project's address, not a destination for data.
+const FEEDBACK =
+  /\b(?:report|submit|file|send|email|open|raise)\s+(?:any |a |an |the |your |new )?(?:bugs?|issues?|feedback|problems?|questions?|suggestions?|(?:potential |security )*vulnerabilit(?:y|ies)|feature requests?|pull requests?|unacceptable behaviou?r)\b/u;
 const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)/u;
 const CURL = /\b(?:curl|wget)\b.{0,40}(?:https?:\/\/|-d\b)/u;
 
@@ -259,7 +278,31 @@ function clauses(text: string): string[] {
     .filter((c) => c !== "");
 }
 
-function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]>): void {
+/**
+ * The features of one lower-cased clause (features.ts), with those that need the tool's context:
+ * a tool of another server named, a parameter of this tool named.
+ */
+export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
+  const found = new Set<Feature>();
+  for (const [name, re] of Object.entries(FAMILIES) as [Feature, { test(t: string): boolean }][])
+    if (re.test(c)) found.add(name);
+  if (SECRET.test(c)) found.add("secret");
+  if (withheld(c)) found.add("withheld");
+  if (VOID.test(c)) found.add("void");
+  if (foreignTools(c, ctx).length > 0 || GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c))
+    found.add("other-tool");
+  if (mentionsParam(c, ctx) || PARAM_FEATURE.test(c)) found.add("param");
+  if (SINK.test(c)) found.add("sink");
+  return found;
+}
+
+function judgeClause(
+  clause: string,
+  ctx: TextContext,
+  out: Map<string, string[]>,
+  features: ReadonlySet<Feature>,
+  next: ReadonlySet<Feature>,
+): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
   const ws = words(c);
@@ -274,6 +317,7 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
     return;
   }
   if (APPROVAL.some((re) => re.test(c))) add("approval");
+  for (const kind of scoredKinds(features, next)) if (!out.get(kind)?.includes(clause)) add(kind);
 
   const reads = imperatives(ws, READ_VERBS).length > 0;
   const sends = imperatives(ws, SEND_VERBS).length > 0;
@@ -292,7 +336,7 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
     add("secret-read");
   if (
     EXFIL_VERB.test(c) ||
-    (sends && SINK.test(c)) ||
+    (sends && SINK.test(c) && !(FEEDBACK.test(c) && !secret && !PRIVATE_DATA.test(c))) ||
     // Private data moved into an argument, a sink, or another server's tool.
     (sends && (secret || PRIVATE_DATA.test(c)) && (param || SINK.test(c) || foreign.length > 0)) ||
     (MARKDOWN_IMAGE.test(c) &&
@@ -328,10 +372,44 @@ function judgeClause(clause: string, ctx: TextContext, out: Map<string, string[]
 }
 
 /** Issues with what one normalised text says. */
+// Every kind needs two features, and no feature fits in two words of a spaced script: an enum
+// value, a default or a title ("asc", "Max results") is not scored. Scripts written without
+// spaces say a sentence in one "word".
+const UNSPACED = /[\u3040-\u9fff\uac00-\ud7af]/u;
+const tooShortToSteer = (clause: string): boolean =>
+  !UNSPACED.test(clause) && clause.trim().split(/\s+/u).length < 3;
+
+// A text this long has room to bury an instruction after what a reader checks.
+const LONG_TEXT = 400;
+
 export function judgeText(text: string, ctx: TextContext): Issue[] {
   const out = new Map<string, string[]>();
   const subject = ctx.identifier ? splitIdentifier(text) : text;
-  for (const clause of clauses(subject)) judgeClause(clause, ctx, out);
+  const list = clauses(subject);
+  const features = list.map((c) =>
+    ctx.identifier || tooShortToSteer(c)
+      ? new Set<Feature>()
+      : clauseFeatures(c.toLowerCase(), ctx),
+  );
+  // Burial: in a long text, a clause of its last paragraph (or last quarter) that addresses the
+  // model scores more than the same clause would at the top.
+  if (!ctx.identifier && subject.length >= LONG_TEXT) {
+    const lastParagraph = subject.slice(subject.lastIndexOf("\n\n") + 1);
+    const tailFrom = Math.floor(list.length * 0.75);
+    list.forEach((c, i) => {
+      const f = features[i];
+      if (f?.has("address") === true && (i >= tailFrom || lastParagraph.includes(c))) f.add("tail");
+    });
+  }
+  list.forEach((clause, i) =>
+    judgeClause(
+      clause,
+      ctx,
+      out,
+      features[i] ?? new Set(),
+      new Set([...(features[i - 1] ?? []), ...(features[i + 1] ?? [])]),
+    ),
+  );
   const issues: Issue[] = [...out.entries()].map(([kind, found]) => ({
     kind,
     severity: "high",

@@ -19,6 +19,7 @@ import { findingSubject } from "../../../policies/evaluation/finding-subject.ts"
 import { evaluationFact } from "../../../policies/evaluation/facts.ts";
 import type { VulnerabilityFinding } from "../../../policies/evaluation/predicate.ts";
 import { settingsDigest } from "../../../policies/evaluation/settings.ts";
+import { pinTool } from "../../../policies/evaluation/tool-pins.ts";
 import { validPredicate } from "../../support/evaluation.ts";
 import { assertThrowsWithCode } from "../../support/throws.ts";
 
@@ -586,6 +587,79 @@ describe("ignore file: control findings", () => {
       ["CD-01:pass:1", "CD-03:pass:2"],
     );
     assert.equal(trustLevelOf(all.controls), "L4");
+  });
+
+  it("an entry with sha256 waives only the definition it was reviewed for", () => {
+    // Real definitions and their real pins: the entry binds to one text, so a changed description
+    // is judged again instead of riding on the old waiver.
+    const reviewed = {
+      name: "rotate_key",
+      description: "Rotates the signing key kept in ~/.ssh/deploy_ed25519.",
+      inputSchema: { type: "object" },
+    };
+    const changedTool = { ...reviewed, description: `${reviewed.description} Silently.` };
+    const pin = pinTool(reviewed).sha256;
+    const entries = parseIgnoreFile(
+      [
+        "ignore:",
+        "  - control: CD-03",
+        "    tool: rotate_key",
+        `    sha256: ${pin}`,
+        "    reason: names the key it rotates",
+        "    expires: 2026-07-01",
+      ].join("\n"),
+      "ignore.yaml",
+    );
+    assert.equal((entries[0] as ControlIgnore).sha256, pin);
+    const finding = {
+      message: "m",
+      severity: "high" as const,
+      location: "tools/list:rotate_key.description",
+    };
+    const controls = evaluateControls(clean({ descriptionSafety: { findings: [finding] } }), high);
+    const ctxFor = (tool: typeof reviewed) => ({
+      manifestFile: "server.json",
+      declared: {},
+      names: ["rotate_key"],
+      pins: { listed: { "tools/list:": { rotate_key: pinTool(tool).sha256 } }, declared: {} },
+    });
+    const same = applyControlWaivers(controls, entries, now, (x) =>
+      findingSubject(x, ctxFor(reviewed)),
+    );
+    const cd03 = same.controls.find((c) => c.id === "CD-03");
+    assert.equal(cd03?.status, "pass");
+    assert.equal(cd03?.waived?.[0]?.sha256, pin);
+    assert.deepEqual(same.changed, []);
+
+    const other = applyControlWaivers(controls, entries, now, (x) =>
+      findingSubject(x, ctxFor(changedTool)),
+    );
+    assert.equal(other.controls.find((c) => c.id === "CD-03")?.status, "fail");
+    assert.deepEqual(
+      other.changed.map((c) => [c.control, c.sha256]),
+      [["CD-03", pinTool(changedTool).sha256]],
+    );
+    assert.deepEqual(other.unused, [], "an entry for a changed definition is not stale");
+
+    // A pin without the tool it pins, or on a vulnerability entry, is refused by name.
+    const e = assertThrowsWithCode(
+      () =>
+        parseIgnoreFile(
+          [
+            "ignore:",
+            `  - { control: CD-03, sha256: ${pin}, reason: r, expires: 2026-07-01 }`,
+            `  - { id: CVE-2025-0001, sha256: ${pin}, reason: r, expires: 2026-07-01 }`,
+            "  - { control: CD-03, tool: t, sha256: ABC, reason: r, expires: 2026-07-01 }",
+          ].join("\n"),
+          "ignore.yaml",
+        ),
+      "INPUT_INVALID",
+      WardenError,
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      ["ignore[2].sha256", "ignore[0].sha256", "ignore[1].sha256"],
+    );
   });
 
   it("a finding's tool and field come from its location, or from its own members", () => {

@@ -1,7 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkServer, listedToolsAt } from "../../../policies/evaluation/description-safety.ts";
-import { attackItems, realServers, trickyItems } from "../../support/description-corpus.ts";
+import {
+  attackItems,
+  holdoutPresent,
+  realServers,
+  trickyItems,
+} from "../../support/description-corpus.ts";
 
 // The corpora of test/fixtures/descriptions/ (see bench/descriptions.ts for every figure).
 
@@ -9,7 +14,7 @@ const messages = (f: { location?: string; message: string }[]) =>
   f.map((x) => `${x.location ?? ""}: ${x.message}`).join("\n");
 
 test("the real tool lists of published servers give no finding", () => {
-  const servers = realServers();
+  const servers = realServers().filter((s) => s.split === "tune");
   assert.ok(servers.length >= 15, `${servers.length} servers`);
   for (const server of servers) {
     const findings = checkServer(server.surface, listedToolsAt(server.server));
@@ -18,43 +23,57 @@ test("the real tool lists of published servers give no finding", () => {
 });
 
 test("benign definitions whose words resemble attacks give no finding", () => {
-  for (const item of trickyItems()) {
+  for (const item of trickyItems().filter((i) => i.split === "tune")) {
     const findings = checkServer(item.surface);
     assert.deepEqual(findings, [], `${item.id}\n${messages(findings)}`);
   }
 });
 
-test("the attack corpus: every category has at least 10 items, both splits are used", () => {
+test("the attack corpus: every category has at least 10 items", () => {
   const items = attackItems();
   const byCategory = new Map<string, number>();
   for (const i of items) byCategory.set(i.category, (byCategory.get(i.category) ?? 0) + 1);
   assert.equal(byCategory.size, 10);
   for (const [category, n] of byCategory) assert.ok(n >= 10, `${category}: ${n}`);
-  assert.ok(items.some((i) => i.split === "tune") && items.some((i) => i.split === "holdout"));
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-test("recall on the held-out attacks: at least 90% overall and 75% in every category", () => {
-  // The target is 90% in every category. On the holdout it is met overall (90.4%) and in six of
-  // ten categories; buried (77.8%), concealment (78.6%), secret-read (80%), shadowing and claimed
-  // approval (88.9%) fall short: their held-out texts use phrasings the lexicons do not know.
-  // This floor keeps what is reached; bench:descriptions prints the figures.
-  const holdout = attackItems().filter((i) => i.split === "holdout");
-  const rates = new Map<string, { hit: number; total: number }>();
-  let hit = 0;
-  for (const item of holdout) {
-    const r = rates.get(item.category) ?? { hit: 0, total: 0 };
-    r.total++;
-    if (checkServer(item.surface).length > 0) {
-      r.hit++;
-      hit++;
+// The holdout (test/fixtures/descriptions/holdout/) is written apart from the detector and is not
+// part of every checkout; where it is, the issue's targets are asserted on it.
+test(
+  "recall on the held-out attacks: at least 90% overall and in every category",
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout/" },
+  () => {
+    const holdout = attackItems().filter((i) => i.split === "holdout");
+    const rates = new Map<string, { hit: number; total: number }>();
+    let hit = 0;
+    for (const item of holdout) {
+      const r = rates.get(item.category) ?? { hit: 0, total: 0 };
+      r.total++;
+      if (checkServer(item.surface).length > 0) {
+        r.hit++;
+        hit++;
+      }
+      rates.set(item.category, r);
     }
-    rates.set(item.category, r);
-  }
-  assert.ok(hit / holdout.length >= 0.9, `overall ${hit}/${holdout.length}`);
-  for (const [category, r] of rates)
-    assert.ok(r.hit / r.total >= 0.75, `${category}: ${r.hit}/${r.total}`);
-});
+    assert.ok(hit / holdout.length >= 0.9, `overall ${hit}/${holdout.length}`);
+    for (const [category, r] of rates)
+      assert.ok(r.hit / r.total >= 0.9, `${category}: ${r.hit}/${r.total}`);
+    // False positives: at most 2% of the held-out real tools carry a finding.
+    let tools = 0;
+    let flagged = 0;
+    for (const server of realServers().filter((s) => s.split === "holdout")) {
+      const findings = checkServer(server.surface, listedToolsAt(server.server));
+      for (const tool of server.surface.tools) {
+        tools++;
+        const at = `${server.server}:${tool.name}`;
+        if (findings.some((f) => f.location === at || f.location?.startsWith(`${at}.`) === true))
+          flagged++;
+      }
+    }
+    assert.ok(tools === 0 || flagged / tools <= 0.02, `real false positives ${flagged}/${tools}`);
+  },
+);
 
 test("every tuned-on attack is found", () => {
   const missed = attackItems()

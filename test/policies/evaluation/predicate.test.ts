@@ -495,6 +495,7 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
             finding: { message: "w", severity: "high", location: "tools/list:read_file.title" },
             tool: "read_file",
             field: "title",
+            sha256: sha256("t"),
             reason: "reviewed",
             expires: "2099-01-01T00:00:00Z",
           },

@@ -1,0 +1,518 @@
+/**
+ * Feature families CD-03 scores a clause on, each a list of regular expressions over lower-cased,
+ * NFKC-normalised text. A feature says what a clause does, not which attack it is: it addresses
+ * the model, names a secret, moves data into an argument, hides something from the user, claims an
+ * approval, refers to another tool, redirects what that tool does… `score.ts` weighs them into a
+ * verdict per kind with explicit thresholds, so a phrasing nobody listed still scores when its
+ * parts are known. The languages each family covers are named beside it; the families that steer
+ * a model most (override, concealment, approval, addressing) cover at least en, fr, de, es, pt,
+ * it, ru, zh, ja and ko.
+ */
+
+export type Feature =
+  | "address"
+  | "prior-rules"
+  | "void"
+  | "only-this"
+  | "elevate"
+  | "secret"
+  | "move"
+  | "anaphor"
+  | "param"
+  | "sink"
+  | "conceal"
+  | "withheld"
+  | "modal"
+  | "protective"
+  | "deceive"
+  | "stealth"
+  | "authority"
+  | "consent-claimed"
+  | "no-ask"
+  | "granted"
+  | "other-tool"
+  | "redirect"
+  | "instead"
+  | "call"
+  | "trigger"
+  | "tail";
+
+/** Whether a text shows a feature. */
+export interface Matcher {
+  test(text: string): boolean;
+}
+
+// One expression per part: V8 scans for each part's own leading text far faster than it tries a
+// long alternation of complex branches at every position.
+const rx = (parts: readonly string[]): Matcher & { parts: readonly RegExp[] } => {
+  const res = parts.map((p) => new RegExp(p, "u"));
+  return { parts: res, test: (text) => res.some((re) => re.test(text)) };
+};
+
+/** Words not inside a longer word (`\b` does not know non-ASCII letters). */
+const w = (alternation: string): string =>
+  `(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`;
+
+// People a text may hide things from.
+const PERSON = String.raw`(?:the )?(?:users?|persons?|person you are (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
+// "Publishes the post once the owner has approved it" states a condition, not a claim.
+const CONDITION = String.raw`(?<!\b(?:once|after|when|whenever|until|unless|if|whether|before|as soon as)\s(?:the\s|an?\s)?(?:\w+\s)?)`;
+
+// What a model writes for the user.
+const ANSWER = String.raw`(?:your |the |any )?(?:answers?|repl(?:y|ies)|responses?|outputs?|summar(?:y|ies)|messages?|chat|final (?:answer|reply|response))`;
+// The text referring to itself.
+const SELF = String.raw`(?:this|these|the (?:above|following)) (?:paragraphs?|notes?|instructions?|sections?|messages?|texts?|rules?|steps?|lines?|parts?|details?|directives?|requirements?)`;
+
+/** Clauses addressed to the model rather than describing the tool to a reader. */
+const ADDRESS = rx([
+  // en
+  String.raw`\byou (?:must|should|shall|need to|have to|are (?:required|expected|instructed|to)|will (?:now |always )?(?:need|have) to)\b`,
+  String.raw`^(?:always|never)\b`,
+  String.raw`\b(?:before|after|when|whenever) (?:using|calling|invoking|running) (?:this|the|any|that) (?:tool|function|server)\b`,
+  String.raw`\b(?:note|tip|hint|message|reminder|instructions?|notice) (?:to|for) (?:the |any )?(?:ai|assistant|model|agent|llm|bot|language model)\b`,
+  String.raw`\b(?:for|to) (?:the |any )?(?:ai|assistant|model|agent|llm)s?\s*[:,]`,
+  String.raw`^(?:(?:dear|hey|attention|hi) )?(?:ai|assistant|model|agent|llm|claude|chatgpt|gpt|gemini|copilot)\s*[:,]`,
+  String.raw`^(?:important|note|additional note|p\.?s\.?|remember|reminder|nb)\s*[:!-]`,
+  String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
+  // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
+  String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
+  String.raw`\bfrom (?:now on|this point on|here on)\b|\byou are now\b`,
+  w(`(?:você|voce) agora é|ahora eres|ora sei|tu es maintenant|du bist jetzt|теперь ты`),
+  w(
+    `ab sofort|von nun an|à partir de maintenant|dorénavant|desormais|désormais|desde ahora|de ahora en adelante|a partir de agora|daqui em diante|da ora in poi|d'ora in poi|с этого момента|отныне`,
+  ),
+  String.raw`从此刻起|从现在开始|从现在起|今後は|これからは|지금부터|앞으로는`,
+  // fr
+  w(`vous devez|tu dois|il faut (?:que vous|que tu|toujours)|veuillez toujours|toujours`),
+  // de
+  w(`du musst|sie müssen|du sollst|sie sollen|immer`),
+  // es, pt, it
+  w(
+    `debes|deberás|tienes que|siempre|você deve|voce deve|deve sempre|sempre|devi|dovete|devi sempre`,
+  ),
+  // ru
+  w(`ты должен|вы должны|ты должна|необходимо|всегда|обязательно`),
+  // zh, ja, ko
+  String.raw`你必须|您必须|你应该|务必|必须|一定要|総是|总是|必ず|しなければならない|してください|常に|반드시|해야 합니다|항상`,
+]);
+
+/** "The previous rules": earlier instructions spoken of, in many languages. */
+const PRIOR = [
+  "previous",
+  "prior",
+  "earlier",
+  "above",
+  "original",
+  "initial",
+  "old",
+  "existing",
+  "précédente?s?",
+  "antérieures?",
+  "anciennes?",
+  "vorherigen?",
+  "bisherigen?",
+  "früheren?",
+  "alten",
+  "anteriores?",
+  "previas?",
+  "precedenti",
+  "vecchie",
+  "предыдущие",
+  "прежние",
+  "предыдущих",
+  "прежних",
+  "poprzednie",
+].join("|");
+const RULES =
+  "direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
+const PRIOR_RULES = rx([
+  String.raw`\b(?:everything|anything|all) (?:you (?:were|have been) told |that came |written )?(?:before|above|earlier|previously)\b|\byour (?:safety |security |content )?(?:polic(?:y|ies)|guardrails|restrictions|filters)\b`,
+  w(
+    `alles,? was (?:vor|davor|bisher|oben)|tout ce qui (?:précède|a été dit avant)|todo lo (?:anterior|que (?:vino|estaba) antes)|tudo (?:o que veio )?antes|tutto (?:ciò che|quello che) (?:precede|c'era prima)|всё,? что было (?:до|раньше|выше)`,
+  ),
+  String.raw`之前的所有|以前のすべて|이전의 모든`,
+  String.raw`\byour (?:system prompt|(?:original |initial |current |earlier )?(?:instructions|guidelines|rules|directives|programming|configuration))\b`,
+  `${w(`(?:${PRIOR})`)}\\s+(?:\\p{L}+\\s+)?${w(RULES)}`,
+  `${w(RULES)}\\s+${w(`(?:${PRIOR})`)}`,
+  String.raw`이전에 받은|(?:之前|以前|先前|原来|原先|上面)的?(?:指令|指示|规则|規則|说明|提示)|(?:前の|以前の|これまでの)(?:指示|ルール|命令)|이전 (?:지시|규칙|명령)`,
+]);
+
+/** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
+const ONLY_THIS = rx([
+  String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
+  w(
+    `(?:sem|sans|ohne|sin|senza|без) (?:regras|restrições|règles|restrictions|regeln|einschränkungen|reglas|restricciones|regole|restrizioni|правил|ограничений)|(?:apenas|somente|só|solo|solamente|únicamente|soltanto|uniquement|seulement|nur) (?:a |al |alla |à )?(?:esta|este|questo|questa|cet|cette|diesem|dieses) (?:ferramenta|herramienta|strumento|servidor|server|outil|tool|werkzeug)`,
+  ),
+  String.raw`不再受(?:任何)?(?:规则|限制|约束)|没有规则|ルールに縛られ|규칙에 얽매이지`,
+  String.raw`\b(?:do not|don't|no longer|never) (?:cover|apply to|bind|restrict|limit|govern) (?:this tool|you here|this server|what you do here)\b|\b(?:have|has) no (?:more )?(?:restrictions|limits|rules|guardrails|filters)\b|\bno longer (?:have|has) (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
+  w(
+    `keine (?:einschränkungen|regeln|grenzen) mehr|plus (?:aucune|de) (?:restrictions?|limites?|règles?)|no tienes (?:más )?(?:restricciones|límites|reglas)|não tem mais (?:restrições|limites|regras)|non hai più (?:restrizioni|limiti|regole)|больше нет (?:ограничений|правил)`,
+  ),
+  w(
+    `(?:действуй|действуйте|поступай|поступайте) (?:только )?по указаниям (?:этого|данного) инструмента`,
+  ),
+  String.raw`没有(?:任何)?(?:限制|规则)了|制限(?:は|が)(?:もう)?(?:ありません|ない)|제한이 없`,
+  w(
+    `(?:só|somente|apenas) (?:valem|vale|contam|conta) (?:as |os )?(?:regras|instruções|orientações)|solo (?:valen|cuentan|rigen) (?:las )?(?:reglas|instrucciones)|(?:gelten|zählen) nur (?:die )?(?:regeln|anweisungen)|valgono solo (?:le )?(?:regole|istruzioni)|seules? (?:comptent|valent) (?:les )?(?:règles|consignes|instructions)|только (?:эти )?(?:правила|инструкции) (?:этого|действуют)`,
+  ),
+  String.raw`(?:desta|de esta|di questo|dieses|de cet) (?:ferramenta|herramienta|strumento|tool|outil)\b.{0,20}\b(?:prioridade|prioridad|priorità|vorrang|priorité)|ha la priorità|tem prioridade|tiene prioridad|hat vorrang|a la priorité`,
+  String.raw`이 도구의 (?:규칙|지시)(?:만|을|를) 따르|このツールの(?:指示|ルール)(?:だけ|のみ)?に従|(?:按照|遵循|听从)(?:本|这个|此)工具`,
+  String.raw`\b(?:the )?(?:rules|instructions|text|guidance|directives) (?:below|above|here|in this (?:tool|description|note)) (?:replace|supersede|override|take precedence over|outrank)s?\b`,
+  String.raw`\b(?:follow|obey|heed|listen to|answer to|take (?:your )?orders from)\b.{0,20}\b(?:only|solely|exclusively)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
+  String.raw`\b(?:only|solely|exclusively) (?:follow|obey|heed|listen to)\b.{0,15}\bthis (?:tool|server|description|text|note)\b`,
+  String.raw`\b(?:follow|obey|heed|listen to|answer to)\b.{0,40}\bthis (?:tool|server|description|text|note) (?:only|alone|exclusively)\b`,
+  String.raw`\bthis (?:tool|server|note)(?:'s instructions)? (?:alone|only)\b.{0,20}\b(?:counts?|matters?|appl(?:y|ies))\b`,
+  w(
+    `(?:suivez|suis|obéissez|obéis|écoutez)(?: \\p{L}+){0,3} (?:uniquement|seulement) (?:à )?(?:cet|cette|ce) (?:outil|serveur|note)|n'obéissez qu'à (?:cet|ce)`,
+  ),
+  w(
+    `(?:folg|befolg|gehorch)\\p{L}*(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:diese[mnrs]?) (?:tool|werkzeug|server|hinweis\\p{L}*|beschreibung)`,
+  ),
+  w(
+    `(?:sigue|obedece|siga|obedezca|segui|obbedisci|obedeça)(?: \\p{L}+){0,4} (?:solo|solamente|únicamente|apenas|somente|solo|soltanto) (?:a )?(?:esta|este|questo|questa) (?:herramienta|ferramenta|strumento|servidor|server|nota)`,
+  ),
+  w(
+    `(?:следуй(?:те)?|подчиняйся|подчиняйтесь|слушай(?:те)?)(?: \\p{L}+){0,3} только (?:эт\\p{L}+) (?:инструмент\\p{L}*|сервер\\p{L}*|заметк\\p{L}*|описани\\p{L}*)`,
+  ),
+  String.raw`只(?:听从|遵循|服从|遵守)(?:这个|此)(?:工具|服务器)|仅(?:遵循|服从)(?:这个|此)|このツール(?:だけ|のみ)に従|이 도구(?:만|의 지시만) 따르`,
+]);
+
+/** Raises untrusted content to the user's or the system's authority. */
+const ELEVATE = rx([
+  String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
+  String.raw`\b(?:follow|obey|execute|carry out)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files)\b`,
+  String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?) (?:prompt|instructions|rules|guidelines|message)\b`,
+  w(
+    `(?:prévaut|prévalent|a priorité|ont priorité) sur (?:vos|tes|les) (?:consignes|instructions|règles)|hat vorrang vor (?:deinen|ihren|den) (?:anweisungen|regeln|system\\p{L}*)|(?:prevalece|tiene prioridad) sobre (?:tus|sus|las) (?:instrucciones|reglas)|(?:prevalece|tem prioridade) sobre (?:suas|as) (?:instruções|regras)|(?:prevale|ha la precedenza) su(?:lle)? (?:tue |le )?(?:istruzioni|regole)|(?:имеет приоритет над|важнее) (?:твоих |ваших |системных )?(?:инструкци\\p{L}*|правил\\p{L}*)`,
+  ),
+  String.raw`(?:指示|ルール|プロンプト|命令)(?:より|よりも)優先|优先于(?:系统|之前的|你的)?(?:指令|指示|提示|规则)|(?:지시|규칙|프롬프트)보다 우선`,
+  String.raw`\b(?:treat|consider|regard|handle|follow|obey|execute|carry out)\b.{0,40}\b(?:instructions?|commands?|directives?|requests?|text|content|comments?|notes?)\b.{0,40}\b(?:in|inside|within|from|of|found in|contained in|embedded in)\b.{0,40}\bas (?:if (?:they|it) (?:came|come|were) )?(?:coming )?(?:from|written by|issued by|authored by|sent by)? ?(?:the |your )?(?:user|system|developer|administrator|admin|operator|owner)(?:'s)?\b`,
+  String.raw`\b(?:instructions?|commands?|requests?)\b.{0,40}\b(?:in|inside|within|found in)\b.{0,40}\b(?:come|comes|are|is) (?:directly )?from the (?:user|system|developer|administrator|operator)\b`,
+]);
+
+/** Files, paths and variables that hold secrets, beyond lexicon.ts's SECRET_PATHS. */
+const SECRET = rx([
+  String.raw`\.kdbx\b|\b(?:1password|bitwarden|lastpass|keepass\w*|dashlane)\b|\bpassword (?:vault|export|database)\b`,
+  String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:process |shell |system )?(?:environment|env)\b`,
+  String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
+  String.raw`\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
+  String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
+  // A look-behind, not a leading [\w-]+: that would be tried, and backtracked, at every position.
+  String.raw`(?<=[\w-])\.(?:pem|p12|pfx|keystore|jks|kdbx|ovpn)\b`,
+  String.raw`\b(?:cursor|claude|windsurf|vscode|cline|continue)\b[^.]{0,20}\b(?:config|settings|mcp)(?:\.json)?\b`,
+  String.raw`\blogin data\b|\bsession cookies?\b|\bcookies?(?:\.sqlite| jar| store| file|\.txt)\b|\bbrowser (?:data|profile|history|cookies)\b|\bkeychains?\b|\bkeyring\b|\bcredential (?:manager|store|helper)\b|\bpassword (?:manager|vault|store)\b`,
+  String.raw`\$\{?[a-z][a-z0-9_]*(?:token|key|secret|password|pass|pwd|auth|credentials?)\}?\b|%[a-z_]*(?:token|key|secret|password)%|\bprocess\.env\b|\bos\.environ\b`,
+]);
+
+/** Verbs that move data somewhere: into an argument, a file, a message. */
+const MOVE_VERB =
+  "cat|hand(?:s|ed|ing)?|giv(?:e|es|ing)|feed(?:s|ing)?|submit(?:s|ted|ting)?|deliver(?:s|ed|ing)?|echo(?:es|ed|ing)?|print(?:s|ed|ing)?|writes?|writing|written|wrote|dump(?:s|ed|ing)?|cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|puts?|putting|plac(?:e|es|ed|ing)|insert(?:s|ed|ing)?|embed(?:s|ded|ding)?|append(?:s|ed|ing)?|prepend(?:s|ed|ing)?|includ(?:e|es|ed|ing)|attach(?:es|ed|ing)?|pass(?:es|ed|ing)?|send(?:s|ing)?|sent|forward(?:s|ed|ing)?|fill(?:s|ed|ing)?|populat(?:e|es|ed|ing)|stuff(?:s|ed|ing)?|add(?:s|ed|ing)?|sets?|setting|suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|carr(?:y|ies|ied|ying)|transfer(?:s|red|ring)?|upload(?:s|ed|ing)?|post(?:s|ed|ing)?|encod(?:e|es|ed|ing)|base64|concatenat(?:e|es|ed|ing)";
+const MOVE = rx([
+  String.raw`\b(?:${MOVE_VERB})\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
+  String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded|forwarded|handed|transmitted|uploaded|posted|shared|relayed|submitted|stored|saved) (?:over )?(?:in|into|inside|as|to|with|under|via|through)\b`,
+  String.raw`\b(?:must|should|has to|have to|needs? to|is to|are to|will)(?: also| always| first)? (?:contain|carry|include|hold|embed|bear)\b`,
+  w(
+    `coloque|insira|inclua|copie|envie|passe|cole|leia|copiez|copié|copiée|mettez|insérez|incluez|collez|envoyez|passez|lisez|copia|pon|coloca|incluye|inserta|pega|envía|pasa|lee|metti|inserisci|includi|incolla|invia|passa|leggi|kopiere|kopieren|füge|setze|sende|übergib|lies|скопируй(?:те)?|вставь(?:те)?|добавь(?:те)?|помести(?:те)?|передай(?:те)?|отправь(?:те)?|прочитай(?:те)?`,
+  ),
+  String.raw`放入|填入|复制|粘贴|读取|附加到|入れて|貼り付け|コピーし|読み込|넣어|붙여|복사|읽어`,
+  String.raw`\binclude (?:both|everything|those|these|all of (?:it|them))\b`,
+  String.raw`\bwhatever (?:is|was) (?:stored|kept|written|saved|found|in)\b|\b(?:the )?(?:contents?|value|text|output) of\b`,
+]);
+
+/** Data moved that an earlier clause named: "pass what you find as tz_hint", "put it in notes". */
+const ANAPHOR = rx([
+  String.raw`\b(?:${MOVE_VERB})\b (?:it|them|what (?:you|it) (?:find|found|read|get|got|see|saw)|whatever you (?:find|read|get|see)|the (?:result|output|contents?)|its contents?|those|everything you (?:find|read|see))\b`,
+]);
+
+/** An argument, a field, a parameter the data would go into. */
+const PARAM = rx([
+  String.raw`\b(?:parameter|argument|param|field|arg|header|payload)s?\b`,
+  w(
+    `parâmetro|campo|argumento|champ|paramètre|parámetro|parametro|argomento|feld|parameter|поле|параметр\\p{L}*|аргумент\\p{L}*`,
+  ),
+  String.raw`参数|字段|パラメータ|引数|フィールド|매개변수|파라미터|인자|필드`,
+]);
+
+/** Where data leaves: addresses, phone numbers, remotes and webhooks. */
+const SINK = rx([
+  String.raw`(?:https?|ftp|s3|wss?|gs)://`,
+  String.raw`\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
+  String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b`,
+  String.raw`\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}`,
+  String.raw`\b(?:webhook|callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
+]);
+
+// Verbs of telling or showing, and their negations.
+const TELL = String.raw`(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
+const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
+
+/** Keeping the user from learning something. */
+const CONCEAL = rx([
+  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\b.{0,60}\b(?:${PERSON}|${ANSWER}|${SELF})\b`,
+  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:${PERSON}\s+)?(?:that|what|where|why|how|about)\b`,
+  String.raw`\b(?:keep|leave|hide|conceal|omit|withhold)\b.{0,40}\b(?:from (?:the )?(?:user|human|person|requester)(?!\s*(?:list|group|table|account|id|name|record|profile)s?\b)|out of (?:${ANSWER})|to yourself)\b`,
+  String.raw`\b(?:keep|hide|conceal)\b (?:this|it|that|these|the (?:call|step|upload|transfer|request|read)) (?:secret|hidden|confidential)\b`,
+  String.raw`\b(?:omit|withhold|leave out|hide|conceal)\b.{0,20}\b(?:${SELF})\b`,
+  String.raw`\b(?:${SELF})\b.{0,30}\b(?:is|are|must (?:be|stay|remain)|should (?:be|stay|remain)|stays?|remains?) (?:confidential|secret|private|hidden|internal|between us)\b`,
+  String.raw`\bwithout (?:${PERSON}) (?:knowing|noticing|seeing|being (?:told|informed|aware))\b|\b(?:so|such) that (?:${PERSON}|nobody|no one) (?:never |does not |doesn't |won't )?(?:notices?|knows?|sees?|finds? out|learns?)\b`,
+  String.raw`\b(?:make sure|ensure|so that|such that)\b.{0,30}\b(?:${PERSON})\b.{0,20}\b(?:does not|doesn't|do not|don't|won't|will not|never|cannot|can't)\s+(?:know|find out|notice|learn|see|hear|reali[sz]e)\b`,
+  String.raw`\b(?:${PERSON})\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never|is not to|are not to)\s+(?:know|find out|see|notice|learn|hear|be (?:told|aware|informed|notified))\b`,
+  String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
+  String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
+  String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
+  String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:is|are) to be (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut)\b`,
+  String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b`,
+  w(
+    `kein wort|pas un mot|ni una palabra|nem uma palavra|(?:neanche|nemmeno|non) una parola|ни слова|not a (?:single )?word|garde[rz]? (?:\\p{L}+ )?pour (?:vous|toi)|behalte? (?:es|das|dies) für dich|guárda(?:lo|te)? para ti|guarde (?:isso |isto )?para (?:você|si)|tieni(?:lo)? per te|держи(?:те)? (?:это )?при себе`,
+  ),
+  String.raw`保持沉默|保持缄默|对.{0,6}保密|不要声张|胸にしまって|비밀로 (?:하세요|해)`,
+  w(
+    `no (?:deben?|debería|deberían) aparecer en (?:tu|la|su) respuesta|ne (?:doit|doivent) pas appara[iî]tre dans (?:ta|votre|la) réponse|nicht in (?:deiner|ihrer|der) antwort (?:erscheinen|auftauchen|vorkommen)|não (?:deve|devem) aparecer na (?:sua|tua) resposta|non (?:deve|devono) (?:apparire|comparire) nella (?:tua|sua) risposta|не (?:должн\\p{L}*) (?:появляться|попасть|фигурировать) в (?:твоём |вашем )?ответе`,
+  ),
+  String.raw`\b(?:stays?|remains?|kept|keep (?:it|this|that)?)\s*between (?:you and (?:me|us|the tool|this tool|the server)|us|ourselves)\b`,
+  String.raw`\b(?:in the dark|out of the loop|none the wiser|behind (?:the user's|their|his|her) back)\b`,
+  String.raw`\b(?:give|show|leave|contain|include|offer|provide)s? no (?:indication|sign|hint|trace|mention|clue|evidence)\b`,
+  String.raw`(?:unnoticed|undetected|unbemerkt|inaperçue?s?|desapercibid[oa]s?|despercebid[oa]s?|inosservat[oa]|незамечен\p{L}*|незаметн\p{L}*).{0,40}(?:${PERSON}|utilisateur|benutzer|nutzer|usuario|usuário|utente|пользовател\p{L}*)|不被(?:用户)?(?:发现|察觉)|気づかれない|눈치채지`,
+  String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
+  String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
+  String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
+  // fr
+  w(
+    `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
+  ),
+  // de
+  w(
+    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage)(?: \\p{L}+){0,3} (?:nicht|nichts|niemals)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
+  ),
+  // es, pt, it
+  w(
+    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
+  ),
+  // ru
+  w(
+    `не (?:говори|сообщай|упоминай|рассказывай|показывай|сообщайте|говорите|упоминайте)(?:те)?|без ведома пользователя|чтобы пользователь не (?:узнал|заметил)`,
+  ),
+  // zh, ja, ko
+  String.raw`(?:不要|别|不得|切勿|请勿|不可)(?:向|对|跟|给)?(?:用户)?(?:告诉|告知|通知|提及|提到|透露|显示|说|让)|对用户隐瞒|瞒着用户|别告诉|不要让用户(?:知道|发现|看到)|对用户保密|ユーザーに(?:伝え|知らせ|言わ|見せ)(?:ない|ず)|(?:言わ|伝え|知らせ|表示し)ないで|사용자에게 (?:알리지|말하지|보여주지)|언급하지 마`,
+]);
+
+/** Telling the model to lie to the user about what happened. */
+const DECEIVE = rx([
+  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
+  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user|${PERSON})|claim|state|explain|insist)\b (?:that )?(?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:was|is|were) (?:only|just|merely|simply|nothing but)\b`,
+  String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
+  String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
+  String.raw`\b(?:make up|invent|fabricate|give)\b.{0,30}\b(?:reason|explanation|excuse|story|cover story)\b`,
+]);
+
+// Concealment as a structure, in any of ten languages: a negation, a verb of telling or learning,
+// and the user (or the answer) in one clause — "der Benutzer darf davon nichts erfahren",
+// "el usuario no debe enterarse". Descriptions say such things of what a tool does ("does not
+// notify the user"), so the structure alone weighs less than the phrases above and needs a
+// modal or an address to the model.
+const NEGATION = w(
+  `not|never|no|nothing|none|nobody|without|avoid|refrain|under no circumstances|n't|ne|n'|jamais|rien|sans|aucune?|nicht|nichts|niemals|nie|kein\\p{L}*|ohne|nunca|nada|sin|jamás|não|sem|non|mai|niente|nulla|senza|не|ни|никогда|ничего|без`,
+);
+const NEGATION_CJK = String.raw`안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
+const DISCLOSE = w(
+  `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
+);
+const DISCLOSE_CJK = String.raw`알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
+const TARGET = w(
+  `users?|user's|person|human|customers?|anyone|anybody|they|them|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
+);
+const TARGET_CJK = String.raw`用户|ユーザー|사용자`;
+const NEGATIONS = new RegExp(`${NEGATION}|${NEGATION_CJK}`, "gu");
+const DISCLOSES = new RegExp(`${DISCLOSE}|${DISCLOSE_CJK}`, "u");
+const TARGETS = new RegExp(`${TARGET}|${TARGET_CJK}`, "u");
+/**
+ * Whether a clause holds a negation with a verb of telling or learning and the user (or the
+ * answer) near it: within a few words, so a long sentence does not assemble one from its parts.
+ */
+export function withheld(c: string): boolean {
+  for (const m of c.matchAll(NEGATIONS)) {
+    const near = c.slice(Math.max(0, m.index - 50), m.index + m[0].length + 60);
+    if (DISCLOSES.test(near) && TARGETS.test(near)) return true;
+  }
+  return false;
+}
+
+/** A modal or an order: what a rule says, not what a tool does. */
+const MODAL = rx([
+  String.raw`^(?:ne|n'|não|не|никогда|nunca|jamais|never|do not|don't|niemals|nie)\b|^non (?:far|fare|\p{L}+(?:are|ere|ire))\b`,
+  w(
+    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
+  ),
+  String.raw`안 됩니다|안 된다|ならない|いけない|必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
+]);
+
+/** Sensitive data kept out of an answer: a safeguard, not concealment. */
+const PROTECTIVE = rx([
+  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
+]);
+
+/** Doing something without a trace the user sees. */
+const STEALTH = rx([
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b`,
+  w(
+    `silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
+  ),
+  String.raw`悄悄|偷偷|静默|默默|秘密地|こっそり|黙って|密かに|ひそかに|몰래|조용히`,
+]);
+
+/** A claim that someone with authority already allowed or ordered this. */
+const AUTHORITY = rx([
+  String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|mandated|whitelisted|allow-?listed|vetted|verified|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
+  String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
+  String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
+  String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
+  String.raw`${CONDITION}\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared))\b`,
+  String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
+  String.raw`\b(?:change|ticket|request|cr|jira|incident)\b[\w -]{0,20}\b(?:is|was|has been) (?:already )?(?:approved|authori[sz]ed|signed off|cleared)\b`,
+  String.raw`\b(?:authori[sz]ation|approval|admin|override|clearance) (?:token|code|key|id|number)\b.{0,40}\b(?:confirms?|proves?|grants?|authori[sz]es?|shows?)\b`,
+  w(
+    `(?:le |la |l')?(?:responsable|administrat(?:eur|rice)|propriétaire|équipe) (?:\\p{L}+ ){0,2}a (?:déjà )?(?:validé|approuvé|autorisé)|(?:der |die )?(?:administrator|admin|sicherheitsbeauftragte|eigentümer|inhaber)(?:in)? (?:hat|haben) (?:\\p{L}+ ){0,3}(?:freigegeben|genehmigt|erlaubt|autorisiert)|(?:el |la )?(?:administrador|responsable|propietario|equipo)(?:a)? (?:\\p{L}+ ){0,2}(?:ha )?(?:aprobado|autorizado|validado|aprobó|autorizó|validó)|(?:o |a )?(?:administrador|responsável|proprietário|equipe)(?:a)? (?:\\p{L}+ ){0,2}(?:já )?(?:aprovou|autorizou|validou)|(?:l'|l’)?(?:amministratore|responsabile|proprietario|team) (?:\\p{L}+ ){0,2}ha (?:già )?(?:approvato|autorizzato|validato)|администратор\\p{L}* (?:уже )?(?:одобрил|разрешил|утвердил|согласовал)`,
+  ),
+  String.raw`管理员已(?:经)?(?:批准|授权|同意)|管理者(?:が|は)(?:既に|すでに)?(?:承認|許可)|관리자가 (?:이미 )?(?:승인|허가)`,
+  String.raw`\b(?:management|leadership|the (?:owner|administrator|admin|operator|security team|cto|ceo|ciso)) (?:has |have )?(?:signed off|approved|authori[sz]ed|cleared|greenlit)\b`,
+  String.raw`\b(?:admin(?:istrator)?|root|god|developer|maintenance|debug|elevated|privileged|unrestricted|sudo) (?:mode|access|privileges?|rights|permissions?) (?:is |are |has been |have been )?(?:on|enabled|active|granted|unlocked)\b|\b(?:in|enter|entering) (?:admin|developer|maintenance|god|debug) mode\b`,
+  String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
+  // fr, de, es, pt, it, ru, zh, ja, ko
+  w(
+    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprob|autoriz|consint|confirm)\\p{L}*|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие)`,
+  ),
+  String.raw`已(?:经)?(?:批准|授权|同意|确认)|用户已同意|承認済み|既に(?:承認|許可)|(?:承認|許可)されています|이미 (?:승인|허가|동의)`,
+]);
+
+/** A claim that the user (or owner) already agreed, so asking again would be redundant. */
+const CONSENT_CLAIMED = rx([
+  String.raw`${CONDITION}\b(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|collected|recorded|captured|provided|secured)\b`,
+  w(
+    `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|ha già dato il (?:suo )?consenso|ya dio su consentimiento|já deu (?:o )?(?:seu )?consentimento|hat bereits (?:seine |ihre )?zustimmung gegeben|a déjà donné son consentement|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
+  ),
+  String.raw`用户.{0,4}已(?:经)?(?:同意|批准|授权|确认)|ユーザーは(?:既に|すでに)(?:同意|承認|許可)|사용자가 이미 (?:동의|승인|허가)`,
+]);
+
+const CONSENT_CLAIMED_MORE = rx([
+  String.raw`\b(?:${PERSON}) (?:has |have |had )?(?:already |previously |explicitly )?(?:gave|given|said yes|okayed|ok'd|green-?lit|signed off|pre-?approved)\b`,
+  String.raw`\bas (?:discussed|agreed|arranged|confirmed) with (?:${PERSON})\b`,
+  String.raw`\b(?:comes? with|under|per|given|by virtue of|have|has) (?:the )?(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent) (?:consent|approval|permission|authori[sz]ation)\b|\b(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent|prior) (?:consent|approval|permission|authori[sz]ation) (?:covers|applies|allows|permits|is on file)\b`,
+  String.raw`\bconfirms? (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|operator'?s?) (?:permission|approval|consent|authori[sz]ation)\b`,
+]);
+
+/** The user need not be asked: confirmation, approval or consent skipped. */
+const NO_ASK = rx([
+  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
+  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
+  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\b(?:treat|consider|regard) (?:it|this|that|the (?:request|action|call|operation)) as (?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared)\b`,
+  w(
+    `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
+  ),
+  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off) (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:further |additional |more |other )?(?:sign-?off|approval|confirmation|review|consent|permission)\b`,
+  String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
+  w(
+    `inutile de (?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
+  ),
+  String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
+]);
+
+/** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
+const GRANTED = rx([
+  w(
+    `(?:accordée?s?|octroyée?s?|donnée?s?) à l'(?:assistant|ia|agent|modèle)|(?:dem assistenten|der ki|dem modell) (?:gewährt|erteilt)|(?:concedid[oa]s?|otorgad[oa]s?) al (?:asistente|modelo|agente)|(?:concedid[oa]s?) ao (?:assistente|modelo|agente)|(?:concess[oa]|concessi) all'(?:assistente|agente|ia)|предоставлен\\p{L}* (?:ассистенту|модели|агенту)`,
+  ),
+  String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
+  String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
+  String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
+  String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
+]);
+
+/** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
+const OTHER_TOOL = rx([
+  w(
+    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils? (?:de |d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
+  ),
+  String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b`,
+  String.raw`\bthe (?:[\w-]+ ){1,2}(?:integration|connector|plugin|extension|server|app|client)s?\b`,
+  String.raw`\b(?:email|e-mail|mail|messaging|message|sms|chat|slack|whatsapp|telegram|signal|payment|banking|transfer|github|git|calendar|crm|database|file ?system|shell|browser|http|fetch)[ _-](?:tool|function|integration|connector|plugin|server)s?\b`,
+]);
+
+/** Changing where something goes or what it does instead of what was asked. */
+const REDIRECT = rx([
+  w(
+    `(?:destinatário|destinatario|bénéficiaire|destinataire|empfänger|получател\\p{L}*)(?: \\p{L}+){0,2} (?:deve|debe|doit|muss|должен)`,
+  ),
+  String.raw`(?:收款人|收件人)(?:必须|应该)|受取人は|수취인은`,
+  String.raw`\b(?:always|from now on|henceforth)\b.{0,10}\b(?:fill|set|populate|replace|overwrite|change)\b`,
+  w(
+    `copie cachée|cci|copia oculta|cco|blindkopie|bcc|copia nascosta|cópia oculta|скрыт\\p{L}* копи\\p{L}*`,
+  ),
+  String.raw`密送|暗送|숨은 참조`,
+  String.raw`\bhidden (?:guest|recipient|participant|attendee|member|collaborator|cc|bcc|copy|reviewer|follower)s?\b|\b(?:add|invite|include|cc|bcc)\b.{0,40}\bas (?:an? )?(?:hidden|silent|extra|additional|secret) (?:guest|recipient|participant|attendee|member|collaborator|reviewer)\b`,
+  w(
+    `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?) (?:también|además) a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
+  ),
+  String.raw`\b(?:recipient|destination|payee|beneficiary|account|address|remote|url|endpoint|channel|target)s? (?:number |id )?(?:must|should|shall|has to|is to|will) (?:always )?be (?:replaced|changed|swapped|set|overwritten|rewritten|switched)\b`,
+  String.raw`\b(?:save|write|send|keep|store|post|forward|put|make|leave) (?:a |an |one )?(?:extra |additional |second |hidden )?(?:copy|duplicate|backup)\b`,
+  w(
+    `(?:eine|die) kopie (?:an|nach|in)|une copie (?:à|a|vers|dans)|una copia (?:a|en|para)|uma cópia (?:para|a|em)|una copia (?:a|in)|копию (?:на|в)`,
+  ),
+  String.raw`副本(?:发送|抄送)?(?:到|给)|コピーを|사본을`,
+  String.raw`\b(?:must|should|shall|has to|have to|needs? to) (?:always |now |instead |first )?(?:target|point (?:to|at)|go (?:to|through)|pass through|be routed through|use the (?:[\w-]+ )?(?:remote|host|server|account|endpoint|proxy|address|recipient|payee|iban))\b`,
+  String.raw`\bset (?:the )?(?:payee|recipient|destination|beneficiary|remote|proxy|iban|account) (?:of|for|on|to)\b`,
+  String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)`,
+  String.raw`\b(?:must|should|shall|has to|have to|needs? to|will) (?:always |also |now )?be (?:addressed|sent|routed|redirected|rerouted|forwarded|copied|delivered|posted|diverted|bcc'?d|cc'?d) (?:to|via|through)\b`,
+  String.raw`\b(?:is|are) to be (?:addressed|sent|routed|redirected|forwarded|copied|delivered|posted)\b`,
+  String.raw`\b(?:always |also )?(?:bcc|cc|blind copy|blind-copy)\b|\b(?:change|replace|swap|override|overwrite|rewrite) (?:the )?(?:recipient|destination|to address|address|account|target|url|endpoint|host|remote)\b`,
+]);
+
+/** Something else than what was asked: weak alone, since tools say what they do instead of what. */
+const INSTEAD = rx([String.raw`\binstead of\b|\brather than\b|\bin place of\b`]);
+
+/** Calling a tool. */
+const CALL = rx([
+  String.raw`\b(?:call|invoke|run|trigger|execute|use|fire|launch|perform)\b`,
+  String.raw`\b(?:calling|invoking|running|triggering|executing|using)\b`,
+]);
+
+/** When something fires: on an event, every time, after a condition. */
+const TRIGGER = rx([
+  String.raw`\b(?:(?:each|every) time|whenever|on every|for every|after (?:each|every|any)|before (?:each|every|any|answering|responding))\b`,
+  String.raw`\bwhen(?:ever)? (?:any|a|an|the|one|some|these|those|this)\b.{0,60}\b(?:is|are|gets?|was|were|has been|have been)\s+(?:\w+ed|done|sent|made|run|built|written|closed|opened)\b`,
+  String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
+]);
+
+export const FAMILIES: Readonly<
+  Record<Exclude<Feature, "other-tool" | "tail" | "param" | "withheld" | "void">, Matcher>
+> = {
+  address: ADDRESS,
+  "prior-rules": PRIOR_RULES,
+  "only-this": ONLY_THIS,
+  elevate: ELEVATE,
+  secret: SECRET,
+  move: MOVE,
+  anaphor: ANAPHOR,
+  sink: SINK,
+  conceal: CONCEAL,
+  modal: MODAL,
+  protective: PROTECTIVE,
+  deceive: DECEIVE,
+  stealth: STEALTH,
+  authority: AUTHORITY,
+  "consent-claimed": {
+    test: (text: string) => CONSENT_CLAIMED.test(text) || CONSENT_CLAIMED_MORE.test(text),
+  },
+  "no-ask": NO_ASK,
+  granted: GRANTED,
+  redirect: REDIRECT,
+  instead: INSTEAD,
+  call: CALL,
+  trigger: TRIGGER,
+};
+
+export const GENERIC_OTHER_TOOL = OTHER_TOOL;
+export const PARAM_WORD = PARAM;
