@@ -76,8 +76,8 @@ RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs ar
   --format text|json|sarif    text (default), a JSON report, or SARIF 2.1.0 for code scanning
   --now ISO8601               the time exceptions expire against, for reproducible runs
   --verify-images             look every image up in its registry, so that image/signed,
-                              image/evaluated and rbac/within-declared are judged; without it they
-                              are skipped, and a note on stderr says so
+                              image/evaluated, rbac/within-declared and network/within-declared are
+                              judged; without it they are skipped, and a note on stderr says so
 
 ${REGISTRY_OPTIONS_HELP}
 

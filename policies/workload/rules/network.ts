@@ -75,7 +75,7 @@ function openingReason(
 }
 
 /** The ports a rule allows, or why they cannot be listed (every port, a named port). */
-function rulePorts(ports: unknown[] | undefined): number[] | string {
+export function rulePorts(ports: unknown[] | undefined): number[] | string {
   if (!ports || ports.length === 0) return "every port";
   const out = new Set<number>();
   for (const entry of ports) {
