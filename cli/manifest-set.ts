@@ -8,6 +8,11 @@ import {
 import { isRecord } from "../policies/guards.ts";
 import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import {
+  isEgressPolicyKind,
+  parseEgressPolicy,
+  type EgressPolicy,
+} from "../policies/workload/fqdn-policy.ts";
 import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
 import { isRbacKind, parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
 import type { RelatedLocation } from "../policies/workload/rule.ts";
@@ -59,6 +64,7 @@ export function buildManifestSet(
   const problems: FieldProblem[] = [];
   const workloads: SourcedWorkload[] = [];
   const networkPolicies: NetworkPolicy[] = [];
+  const egressPolicies: EgressPolicy[] = [];
   const exceptions: Exception[] = [...(options.trustedExceptions ?? [])];
   const rbac: RbacObject[] = [];
   const sources = new Map<string, SourceDocument>();
@@ -84,6 +90,8 @@ export function buildManifestSet(
       if (isWorkloadKind(object.kind))
         workloads.push({ workload: toWorkload(object), document: doc });
       else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
+      else if (isEgressPolicyKind(object.kind, object.apiVersion))
+        egressPolicies.push(parseEgressPolicy(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
       else if (isRbacKind(object.kind)) {
         const parsed = parseRbacObject(object);
@@ -103,7 +111,7 @@ export function buildManifestSet(
   return {
     problems,
     workloads,
-    cluster: createClusterState({ networkPolicies, exceptions, rbac }),
+    cluster: createClusterState({ networkPolicies, exceptions, rbac, egressPolicies }),
     policies,
     untrusted,
     ignored,

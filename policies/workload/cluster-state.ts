@@ -1,10 +1,16 @@
 import type { NetworkPolicy } from "./k8s-types.ts";
 import type { Exception } from "./exception-schema.ts";
+import type { EgressPolicy } from "./fqdn-policy.ts";
 import { createRbacState, type RbacObject, type RbacState } from "./rbac.ts";
 
 /** What the cluster holds besides the workload: NetworkPolicies, exceptions and RBAC, indexed. */
 export interface ClusterState {
   networkPoliciesIn(namespace: string): readonly NetworkPolicy[];
+  /**
+   * CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies and ClusterNetworkPolicies: the
+   * egress policies that can name hosts. Absent when the edge gathers none.
+   */
+  egressPolicies?: readonly EgressPolicy[];
   /** Every exception with this name, in any namespace. */
   exceptionsNamed(name: string): readonly Exception[];
   /** Roles, bindings and ServiceAccounts; absent when the edge gathers no RBAC. */
@@ -20,6 +26,7 @@ export function createClusterState(input: {
   networkPolicies?: readonly NetworkPolicy[];
   exceptions?: readonly Exception[];
   rbac?: readonly RbacObject[];
+  egressPolicies?: readonly EgressPolicy[];
   unavailable?: ClusterState["unavailable"];
 }): ClusterState {
   const byNamespace = new Map<string, NetworkPolicy[]>();
@@ -39,6 +46,7 @@ export function createClusterState(input: {
     networkPoliciesIn: (namespace) => byNamespace.get(namespace) ?? [],
     exceptionsNamed: (name) => byName.get(name) ?? [],
     ...(input.rbac ? { rbac: createRbacState(input.rbac) } : {}),
+    ...(input.egressPolicies ? { egressPolicies: input.egressPolicies } : {}),
     ...(input.unavailable ? { unavailable: input.unavailable } : {}),
   };
 }

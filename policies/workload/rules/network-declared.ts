@@ -5,7 +5,14 @@ import type { NetworkPolicyPeer } from "../k8s-types.ts";
 import { NAMESPACE_NAME_LABEL, selectorIsUnbounded } from "../label-selector.ts";
 import { yamlExample, type Finding, type Rule, type RuleContext } from "../rule.ts";
 import { imageReferences } from "./image.ts";
-import { effectivePolicyTypes, peersReach, rulePorts, selectingPolicies } from "./network.ts";
+import type { EgressPeer } from "../fqdn-policy.ts";
+import {
+  applyingEgressPolicies,
+  effectivePolicyTypes,
+  peersReach,
+  rulePorts,
+  selectingPolicies,
+} from "./network.ts";
 
 /** What the pod's images' signed evaluations declare about the network, together. */
 export interface DeclaredNetwork {
@@ -142,6 +149,64 @@ function undeclaredEgress(
   return `${podsText(peer, namespaces)} on ${on(ports)}`;
 }
 
+/**
+ * Whether a declared host covers a name or pattern a policy allows: the same name, or a name or
+ * pattern under a declared `*.` wildcard (whatever it matches ends in the wildcard's suffix).
+ */
+export function hostCovers(declared: string, name: string): boolean {
+  const d = declared.toLowerCase().replace(/\.$/, "");
+  if (d === name) return true;
+  return d.startsWith("*.") && name.endsWith(d.slice(1)) && name.length > d.length - 1;
+}
+
+/** Why one destination of a host-naming policy is beyond what is declared, or undefined. */
+function undeclaredPeer(
+  peer: EgressPeer,
+  ports: number[] | string,
+  declared: readonly EgressEndpoint[],
+): string | undefined {
+  const fitting = declared.filter((e) => e.internet !== true && portsCovered(e.ports, ports));
+  switch (peer.kind) {
+    case "all":
+      return undefined; // network/egress-restricted reports it
+    case "fqdn":
+      return fitting.some((e) => e.host !== undefined && hostCovers(e.host, peer.name))
+        ? undefined
+        : `${peer.pattern ? "host pattern" : "host"} ${peer.name} on ${on(ports)}`;
+    case "cidr":
+      return undeclaredEgress(
+        { ipBlock: { cidr: peer.cidr, ...(peer.except ? { except: peer.except } : {}) } },
+        ports,
+        declared,
+        "",
+      );
+    case "entity":
+      return `${peer.name === "nodes" ? "nodes" : `entity ${peer.name}`} on ${on(ports)}`;
+    case "pods": {
+      const asPeer: NetworkPolicyPeer = { podSelector: peer.selector };
+      if (peer.namespaces !== undefined && isDns(podsIn(peer.namespaces, peer.selector), ports))
+        return undefined;
+      const services = new Set(fitting.flatMap((e) => serviceNamespace(e.host) ?? []));
+      if (peer.namespaces !== undefined && peer.namespaces.every((ns) => services.has(ns)))
+        return undefined;
+      return `${podsText(asPeer, peer.namespaces)} on ${on(ports)}`;
+    }
+  }
+}
+
+/** A NetworkPolicy peer for pods of these namespaces, to judge like one. */
+function podsIn(
+  namespaces: string[],
+  selector: NetworkPolicyPeer["podSelector"],
+): NetworkPolicyPeer {
+  return {
+    namespaceSelector: {
+      matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "In", values: namespaces }],
+    },
+    ...(selector ? { podSelector: selector } : {}),
+  };
+}
+
 /** Whether an agent's pods are all a selector peer admits, or narrower. */
 function agentCovers(agent: IngressAgent, peer: NetworkPolicyPeer, ns: string, own: string) {
   if ((agent.namespace ?? own) !== ns) return false;
@@ -206,6 +271,28 @@ export const networkWithinDeclared: Rule = {
     const own = ctx.workload.namespace;
     const path = fieldPath(ctx.workload.metaPath, "labels");
     const findings: Finding[] = [];
+    for (const p of applyingEgressPolicies(ctx)) {
+      for (const allowance of p.egress) {
+        const extra = allowance.peers.flatMap((peer) => {
+          const why = undeclaredPeer(peer, allowance.ports, declared.egress);
+          return why === undefined ? [] : [why];
+        });
+        if (extra.length === 0) continue;
+        findings.push({
+          rule: this.id,
+          message: `${p.name} ${allowance.path} allows ${extra.join("; ")}, which the server's signed evaluation does not declare: allow only the declared hosts and endpoints (permissions.egress)`,
+          path,
+          related: [
+            {
+              kind: p.policy.kind,
+              ...(p.policy.metadata.namespace ? { namespace: p.policy.metadata.namespace } : {}),
+              name: p.policy.metadata.name,
+              path: allowance.path,
+            },
+          ],
+        });
+      }
+    }
     for (const np of selectingPolicies(ctx)) {
       const types = effectivePolicyTypes(np);
       const name = `NetworkPolicy ${np.metadata.namespace ?? own}/${np.metadata.name ?? ""}`;
