@@ -219,10 +219,6 @@ const ciliumSchema = (kind: string, namespaced: boolean) =>
       spec: ciliumRule,
       specs: { type: "array", items: ciliumRule },
     },
-    anyOf: [
-      { required: ["spec"], properties: { spec: { type: "object" } } },
-      { required: ["specs"], properties: { specs: { type: "array" } } },
-    ],
   }) as const;
 
 const portNumber = { type: "integer", minimum: 1, maximum: 65535 } as const;
@@ -259,7 +255,9 @@ const clusterNetworkPolicySchema = {
       type: "object",
       required: ["priority", "subject", "tier"],
       properties: {
-        tier: { enum: ["Admin", "Baseline"] },
+        // The CRD lists Admin and Baseline, but kube-apiserver v1.34 admits any string here (found on
+        // the real API server): another tier is state, and selects like the others.
+        tier: { type: "string" },
         priority: { type: "integer", minimum: 0, maximum: 1000 },
         subject: {
           type: "object",
@@ -356,7 +354,7 @@ interface ClusterNetworkPolicyInput {
   kind: "ClusterNetworkPolicy";
   metadata: { name: string };
   spec: {
-    tier: "Admin" | "Baseline";
+    tier: string;
     priority: number;
     subject: { namespaces?: LabelSelector; pods?: PodsInput };
     egress?: {
