@@ -315,7 +315,7 @@ exit status: 0 the output passes check, 1 decisions or findings remain, 2 bad in
     name: "generate",
     summary: "write the Deployment, ServiceAccount and NetworkPolicies for a server's manifest",
     usage: `mcp-warden generate --manifest server.json --image REF [--resolve-digest] [--namespace NS]
-                    [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
+                    [--network kubernetes|cilium] [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
                     [--registry-timeout MS]`,
     description: `Writes the ServiceAccount, Deployment and NetworkPolicies the GitHub Action generates for the
 server's declared permissions: the restricted security context, resource limits from the
@@ -326,6 +326,9 @@ declared agents and endpoints. The output passes mcp-warden check.
   --image REF                 the image, pinned by digest (REF@sha256:...)
   --resolve-digest            look a tag up in the registry and pin its digest
   --namespace NS              the namespace of the objects
+  --network kubernetes|cilium kubernetes (default): NetworkPolicy only, hosts declared by name are
+                              listed in an annotation; cilium: also a CiliumNetworkPolicy that
+                              allows them by name (toFQDNs) with DNS through Cilium's DNS proxy
   --out DIR                   write DIR/NAME.yaml instead of printing the documents
 
 ${REGISTRY_OPTIONS_HELP}

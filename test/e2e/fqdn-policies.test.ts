@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { apiRequest } from "../../cluster/api.ts";
+import { generateKubernetesManifests } from "../../policies/deployment/kubernetes-manifests.ts";
 import {
   INVALID_FQDN_POLICIES,
   VALID_FQDN_POLICIES,
@@ -85,5 +86,25 @@ describe("FQDN egress policies on a real kube-apiserver", { skip, timeout: 300_0
       else assert.match(refused, /is invalid/, what);
     }
     assert.deepEqual(admitted, []);
+  });
+
+  test("what generate --network cilium writes is admitted", async () => {
+    const { objects: generated } = generateKubernetesManifests({
+      image: `ghcr.io/acme/fetch@sha256:${"c".repeat(64)}`,
+      serverName: "io.github.acme/fetch",
+      version: "1.0.0",
+      namespace: "team-a",
+      network: "cilium",
+      permissions: {
+        egress: [{ host: "api.github.com", ports: [443] }, { host: "*.googleapis.com" }],
+        ingress: { agents: [] },
+        filesystem: [],
+        credentials: [],
+      },
+    });
+    for (const object of generated) {
+      const created: KubernetesObject = await objects.create(object, undefined, "All");
+      assert.equal(created.kind, object.kind);
+    }
   });
 });
