@@ -64,7 +64,8 @@ mcp-warden check --cluster [--kubeconfig FILE] [--namespace NS]... [--policy FIL
     description: `Judges every workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
 ReplicationController) in the files, directories (read recursively) or stdin (-) against the
 policy, and prints a verdict per workload with what to fix. NetworkPolicy, Role, ClusterRole,
-RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs are the cluster state.
+RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs are the cluster state,
+and so are CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy and ClusterNetworkPolicy documents.
 
   --policy FILE               the MCPWardenPolicy (default: policies/default.yaml)
   --exceptions PATH           trusted MCPWardenExceptions, files or directories (repeatable); they
