@@ -124,6 +124,7 @@ describe(
       policy.spec.rules["image/signed"] = "off";
       policy.spec.rules["image/evaluated"] = "off";
       policy.spec.rules["rbac/within-declared"] = "off";
+      policy.spec.rules["network/within-declared"] = "off";
       await eventually(() => objects.create(policy), 30_000);
       await objects.create(isolation("team-a"));
 

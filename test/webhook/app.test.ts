@@ -407,6 +407,7 @@ test("the registry is asked exactly when the policy runs a rule the catalogue sa
       "image/signed": "off",
       "image/evaluated": "off",
       "rbac/within-declared": "off",
+      "network/within-declared": "off",
     }),
     body,
   );
