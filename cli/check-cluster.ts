@@ -232,6 +232,8 @@ export async function checkCluster(
     listWorkloads(kc, inputs.namespaces),
   ]);
   for (const e of parsed.invalidExceptions) io.stderr(`note: ${e}; it grants nothing\n`);
+  for (const e of parsed.invalidConfigMaps)
+    io.stderr(`note: ${e}; the credentials a container reads from it are not judged\n`);
   const cluster = clusterStateOf(parsed);
   const judged = new Set(namespaces);
   const problems: FieldProblem[] = [];

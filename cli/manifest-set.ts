@@ -15,6 +15,11 @@ import {
 } from "../policies/workload/fqdn-policy.ts";
 import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
 import { isRbacKind, parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
+import {
+  CONFIG_MAP_KIND,
+  parseConfigMap,
+  type ConfigMapObject,
+} from "../policies/workload/config-map.ts";
 import type { RelatedLocation } from "../policies/workload/rule.ts";
 import { isWorkloadKind, toWorkload, type Workload } from "../policies/workload/workload.ts";
 import { describeDocument, withQuoteHint, type SourceDocument } from "./documents.ts";
@@ -34,7 +39,7 @@ export interface ManifestSet {
   untrusted: SourceDocument[];
   /** Every document that cannot be judged or read as cluster state, named by file, document, line. */
   problems: FieldProblem[];
-  /** Documents of kinds that are neither workloads nor cluster state (Services, ConfigMaps...). */
+  /** Documents of kinds that are neither workloads nor cluster state (Services, Secrets...). */
   ignored: SourceDocument[];
   /** The document that holds an object of the cluster state a finding relates to. */
   documentOf: (ref: Omit<RelatedLocation, "path">) => SourceDocument | undefined;
@@ -67,6 +72,7 @@ export function buildManifestSet(
   const egressPolicies: EgressPolicy[] = [];
   const exceptions: Exception[] = [...(options.trustedExceptions ?? [])];
   const rbac: RbacObject[] = [];
+  const configMaps: ConfigMapObject[] = [];
   const sources = new Map<string, SourceDocument>();
   const policies: SourceDocument[] = [];
   const ignored: SourceDocument[] = [];
@@ -87,9 +93,15 @@ export function buildManifestSet(
       continue;
     }
     try {
-      if (isWorkloadKind(object.kind))
-        workloads.push({ workload: toWorkload(object), document: doc });
-      else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
+      if (isWorkloadKind(object.kind)) {
+        const workload = toWorkload(object);
+        workloads.push({ workload, document: doc });
+        sources.set(refKey(workload.kind, workload.namespace, workload.name), doc);
+      } else if (object.kind === CONFIG_MAP_KIND) {
+        const parsed = parseConfigMap(object);
+        configMaps.push(parsed);
+        sources.set(refKey(CONFIG_MAP_KIND, parsed.metadata.namespace, parsed.metadata.name), doc);
+      } else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
       else if (isEgressPolicyKind(object.kind, object.apiVersion))
         egressPolicies.push(parseEgressPolicy(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
@@ -111,7 +123,7 @@ export function buildManifestSet(
   return {
     problems,
     workloads,
-    cluster: createClusterState({ networkPolicies, exceptions, rbac, egressPolicies }),
+    cluster: createClusterState({ networkPolicies, exceptions, rbac, configMaps, egressPolicies }),
     policies,
     untrusted,
     ignored,

@@ -6,6 +6,11 @@ import {
   parseException,
   type Exception,
 } from "../policies/workload/exception-schema.ts";
+import {
+  CONFIG_MAP_KIND,
+  parseConfigMap,
+  type ConfigMapObject,
+} from "../policies/workload/config-map.ts";
 import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
 import type { CompiledPolicy } from "../policies/workload/policy.ts";
@@ -20,7 +25,8 @@ import {
   withKind,
 } from "./api.ts";
 
-// The cluster state the engine judges with (NetworkPolicies, RBAC, MCPWardenExceptions), read
+// The cluster state the engine judges with (NetworkPolicies, RBAC, MCPWardenExceptions, and
+// ConfigMaps where the edge reads them), read
 // from the API server: once (`check --cluster`) or through watches (the webhook).
 
 export const WARDEN_API_VERSION = EXCEPTION_API_VERSION;
@@ -44,12 +50,17 @@ export interface RawState {
   networkPolicies: readonly KubernetesObject[];
   rbac: readonly (readonly [kind: string, objects: readonly KubernetesObject[]])[];
   exceptions: readonly KubernetesObject[];
+  /** ConfigMaps, for the credentials a container reads from them; absent when not gathered. */
+  configMaps?: readonly KubernetesObject[];
 }
 
 export interface ParsedState {
   networkPolicies: NetworkPolicy[];
   exceptions: Exception[];
   rbac: RbacObject[];
+  configMaps: ConfigMapObject[];
+  /** ConfigMaps that cannot be read: their keys are not judged, and the edge says so. */
+  invalidConfigMaps: string[];
   /**
    * NetworkPolicies that cannot be read. Skipping one could hide a policy that opens pods, so the
    * network rules deny instead.
@@ -73,6 +84,8 @@ export function parseState(raw: RawState): ParsedState {
     networkPolicies: [],
     exceptions: [],
     rbac: [],
+    configMaps: [],
+    invalidConfigMaps: [],
     invalidNetworkPolicies: [],
     invalidRbac: [],
     invalidExceptions: [],
@@ -106,6 +119,13 @@ export function parseState(raw: RawState): ParsedState {
       }
     }
   }
+  for (const o of raw.configMaps ?? []) {
+    try {
+      out.configMaps.push(parseConfigMap(withKind(o, "v1", CONFIG_MAP_KIND)));
+    } catch (err) {
+      out.invalidConfigMaps.push(`ConfigMap ${nameOf(o)} cannot be read: ${describeApiError(err)}`);
+    }
+  }
   return out;
 }
 
@@ -121,6 +141,7 @@ export function clusterStateOf(parsed: ParsedState): ClusterState {
     networkPolicies: parsed.networkPolicies,
     exceptions: parsed.exceptions,
     rbac: parsed.rbac,
+    configMaps: parsed.configMaps,
     ...(Object.keys(unavailable).length > 0 ? { unavailable } : {}),
   });
 }
@@ -141,13 +162,13 @@ async function listExceptions(kc: KubeConfig, namespace: string): Promise<Kubern
 }
 
 /**
- * The cluster state now, in one list call per resource: NetworkPolicies and RBAC in every
- * namespace, MCPWardenExceptions only from the policy's exception namespaces (as the webhook
- * honours them).
+ * The cluster state now, in one list call per resource: NetworkPolicies, RBAC and ConfigMaps in
+ * every namespace, MCPWardenExceptions only from the policy's exception namespaces (as the
+ * webhook honours them).
  * @throws ClusterError when a list fails: judging without it would be guessing
  */
 export async function readState(kc: KubeConfig, policy: CompiledPolicy): Promise<ParsedState> {
-  const [networkPolicies, rbac, exceptions] = await Promise.all([
+  const [networkPolicies, rbac, exceptions, configMaps] = await Promise.all([
     listAll(
       kc,
       collectionPath(NETWORK_POLICY_API_VERSION, "networkpolicies"),
@@ -164,8 +185,9 @@ export async function readState(kc: KubeConfig, policy: CompiledPolicy): Promise
       ),
     ),
     Promise.all(policy.exceptionNamespaces.map((ns) => listExceptions(kc, ns))),
+    listAll(kc, collectionPath("v1", "configmaps"), "v1", CONFIG_MAP_KIND),
   ]);
-  return parseState({ networkPolicies, rbac, exceptions: exceptions.flat() });
+  return parseState({ networkPolicies, rbac, exceptions: exceptions.flat(), configMaps });
 }
 
 /**

@@ -37,8 +37,8 @@ export interface ClusterWatchOptions {
 }
 
 /**
- * Cluster state from list+watch caches: NetworkPolicies, Roles, ClusterRoles, RoleBindings and
- * ClusterRoleBindings in every namespace, MCPWardenExceptions in the policy's exception namespaces
+ * Cluster state from list+watch caches: NetworkPolicies, Roles, ClusterRoles, RoleBindings,
+ * ClusterRoleBindings and ConfigMaps in every namespace, MCPWardenExceptions in the policy's exception namespaces
  * only, and the MCPWardenPolicy the webhook enforces.
  * Objects are validated once per change, not per request.
  */
@@ -47,6 +47,8 @@ export class ClusterWatch implements StateSource {
   private readonly custom: CustomObjectsApi;
   private readonly networkPolicies: WatchedResource<KubernetesObject>;
   private readonly rbacWatches: [kind: string, WatchedResource<KubernetesObject>][];
+  /** ConfigMaps, for the credentials a container reads through configMapKeyRef and envFrom. */
+  private readonly configMaps: WatchedResource<KubernetesObject>;
   /** Namespaces, for their opt-in label: bindings are judged for ServiceAccounts in judged ones. */
   private readonly namespaces: WatchedResource<KubernetesObject>;
   private rbac: RbacObject[] = [];
@@ -82,6 +84,9 @@ export class ClusterWatch implements StateSource {
     ]);
     const core = opts.kubeConfig.makeApiClient(CoreV1Api);
     this.namespaces = this.watch("namespaces", "/api/v1/namespaces", () => core.listNamespace());
+    this.configMaps = this.watch("configmaps", "/api/v1/configmaps", () =>
+      core.listConfigMapForAllNamespaces(),
+    );
     if (opts.policyName !== undefined) {
       this.policyError = `MCPWardenPolicy ${opts.policyName} not loaded yet`;
       this.policyWatch = this.watch(
@@ -103,6 +108,7 @@ export class ClusterWatch implements StateSource {
       this.networkPolicies,
       ...this.rbacWatches.map(([, w]) => w),
       this.namespaces,
+      this.configMaps,
       ...(this.policyWatch ? [this.policyWatch] : []),
       ...this.exceptionWatches.values(),
     ];
@@ -112,6 +118,7 @@ export class ClusterWatch implements StateSource {
     this.networkPolicies.start();
     for (const [, w] of this.rbacWatches) w.start();
     this.namespaces.start();
+    this.configMaps.start();
     this.policyWatch?.start();
     for (const w of this.exceptionWatches.values()) w.start();
   }
@@ -143,9 +150,13 @@ export class ClusterWatch implements StateSource {
       networkPolicies: this.invalidNetworkPolicy ?? stale("networkpolicies"),
       exceptions: stale("mcpwardenexceptions"),
       rbac: this.invalidRbac ?? stale(...RBAC_RESOURCES.map(([plural]) => plural)),
+      configMaps: stale("configmaps"),
     };
     const cluster: ClusterState =
-      unavailable.networkPolicies || unavailable.exceptions || unavailable.rbac
+      unavailable.networkPolicies ||
+      unavailable.exceptions ||
+      unavailable.rbac ||
+      unavailable.configMaps
         ? {
             ...this.cluster,
             unavailable: Object.fromEntries(
@@ -265,6 +276,7 @@ export class ClusterWatch implements StateSource {
       networkPolicies: this.networkPolicies.list(),
       rbac: this.rbacWatches.map(([kind, w]) => [kind, w.list()] as const),
       exceptions: [...this.exceptionWatches.values()].flatMap((w) => w.list()),
+      configMaps: this.configMaps.list(),
     };
     const parsed = parseState(raw);
     for (const err of parsed.invalidNetworkPolicies)
@@ -272,6 +284,8 @@ export class ClusterWatch implements StateSource {
     for (const err of parsed.invalidExceptions)
       this.opts.logger.error({ err }, "invalid MCPWardenException ignored");
     for (const err of parsed.invalidRbac) this.opts.logger.error({ err }, "unreadable RBAC object");
+    for (const err of parsed.invalidConfigMaps)
+      this.opts.logger.error({ err }, "unreadable ConfigMap: its keys are not judged");
     // Unreadable objects make their rules deny and say why (see parseState).
     this.invalidNetworkPolicy = parsed.invalidNetworkPolicies.join("; ") || undefined;
     this.invalidRbac = parsed.invalidRbac.join("; ") || undefined;
@@ -280,6 +294,7 @@ export class ClusterWatch implements StateSource {
       networkPolicies: parsed.networkPolicies,
       exceptions: parsed.exceptions,
       rbac: parsed.rbac,
+      configMaps: parsed.configMaps,
     });
   }
 }

@@ -1,9 +1,10 @@
+import type { ConfigMapObject } from "./config-map.ts";
 import type { NetworkPolicy } from "./k8s-types.ts";
 import type { Exception } from "./exception-schema.ts";
 import type { EgressPolicy } from "./fqdn-policy.ts";
 import { createRbacState, type RbacObject, type RbacState } from "./rbac.ts";
 
-/** What the cluster holds besides the workload: NetworkPolicies, exceptions and RBAC, indexed. */
+/** What the cluster holds besides the workload: NetworkPolicies, exceptions, RBAC and ConfigMaps, indexed. */
 export interface ClusterState {
   networkPoliciesIn(namespace: string): readonly NetworkPolicy[];
   /**
@@ -16,19 +17,33 @@ export interface ClusterState {
   /** Roles, bindings and ServiceAccounts; absent when the edge gathers no RBAC. */
   rbac?: RbacState;
   /**
+   * The ConfigMap a container's environment reads, when the edge gathered ConfigMaps and this one
+   * is among them; undefined when it is not known here (its keys are then not judged).
+   */
+  configMap(namespace: string, name: string): ConfigMapObject | undefined;
+  /**
    * Why part of the state cannot be trusted (a watch down for too long). Rules that depend on it
    * then deny and say why, rather than guess from stale data.
    */
-  unavailable?: { networkPolicies?: string; exceptions?: string; rbac?: string };
+  unavailable?: {
+    networkPolicies?: string;
+    exceptions?: string;
+    rbac?: string;
+    configMaps?: string;
+  };
 }
 
 export function createClusterState(input: {
   networkPolicies?: readonly NetworkPolicy[];
   exceptions?: readonly Exception[];
   rbac?: readonly RbacObject[];
+  configMaps?: readonly ConfigMapObject[];
   egressPolicies?: readonly EgressPolicy[];
   unavailable?: ClusterState["unavailable"];
 }): ClusterState {
+  const configMaps = new Map<string, ConfigMapObject>();
+  for (const cm of input.configMaps ?? [])
+    configMaps.set(`${cm.metadata.namespace}/${cm.metadata.name}`, cm);
   const byNamespace = new Map<string, NetworkPolicy[]>();
   for (const np of input.networkPolicies ?? []) {
     const ns = np.metadata.namespace || "default";
@@ -45,6 +60,7 @@ export function createClusterState(input: {
   return {
     networkPoliciesIn: (namespace) => byNamespace.get(namespace) ?? [],
     exceptionsNamed: (name) => byName.get(name) ?? [],
+    configMap: (namespace, name) => configMaps.get(`${namespace}/${name}`),
     ...(input.rbac ? { rbac: createRbacState(input.rbac) } : {}),
     ...(input.egressPolicies ? { egressPolicies: input.egressPolicies } : {}),
     ...(input.unavailable ? { unavailable: input.unavailable } : {}),

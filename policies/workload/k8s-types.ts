@@ -104,6 +104,8 @@ export interface Lifecycle {
 export interface Container {
   name?: string;
   image?: string;
+  command?: string[];
+  args?: string[];
   securityContext?: SecurityContext;
   ports?: ContainerPort[];
   env?: EnvVar[];

@@ -33,6 +33,8 @@ const container = {
   properties: {
     name: str,
     image: str,
+    command: { type: "array", items: str },
+    args: { type: "array", items: str },
     securityContext: {
       type: "object",
       properties: {

@@ -61,7 +61,10 @@ describe(
             evidence: (x.evidence ?? []).map((e) => (e === "image-run" ? "package-run" : e)),
           })),
         trustLevel: "L2" as const,
-        trustLevelCappedBy: ["L3 needs SC-04: no image was examined (evaluate --image REF)"],
+        // What the evaluator writes when it listed the package, not the image (test/action/image-trust-level.test.ts).
+        trustLevelCappedBy: [
+          "L3 needs the tools listed by running the image itself (CD-01 evidence image-run): they were listed by running the published package",
+        ],
       };
       await signImage(client, packageOnly, keySigner(key.privateKey), new Date(now));
       await attestEvaluation(

@@ -34,7 +34,13 @@ interface JsonResult {
   source: string;
   line?: number;
   allowed: boolean;
-  findings: { rule: string; action: string; path: string; exemptedBy?: string }[];
+  findings: {
+    rule: string;
+    action: string;
+    path: string;
+    exemptedBy?: string;
+    related?: unknown[];
+  }[];
   skipped: string[];
 }
 interface JsonReport {
@@ -437,6 +443,54 @@ describe(
         assert.match(r.stderr, /wrote 4 report\(s\)/);
       },
     );
+
+    test("a credential in a ConfigMap a workload loads is read from the cluster and reported at the reference", async () => {
+      await objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-c" } });
+      await objects.create(isolation("team-c"));
+      // Built here, so no secret-looking literal sits in the repository.
+      const password = Buffer.from("team-c configuration").toString("base64url");
+      await objects.create({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "crm-settings", namespace: "team-c" },
+        data: { LOG_LEVEL: "debug", DATABASE_URL: `postgres://crm:${password}@db:5432/crm` },
+      } as KubernetesObject);
+      const spec = compliantPodSpec() as { containers: Record<string, unknown>[] };
+      spec.containers[0]!.envFrom = [{ configMapRef: { name: "crm-settings" } }];
+      await objects.create(deployment("team-c", "crm", spec));
+      await objects.create(deployment("team-c", "plain", compliantPodSpec()));
+      const { code, stdout, stderr } = await check(
+        "--namespace",
+        "team-c",
+        "--rules",
+        "credentials/*",
+        "--format",
+        "json",
+      );
+      assert.equal(code, 1, stderr);
+      assert.ok(!stdout.includes(password), "the password is not repeated");
+      const report = JSON.parse(stdout) as JsonReport;
+      const crm = report.results.find((r) => r.name === "crm");
+      assert.deepEqual(
+        crm?.findings.map((f) => [f.rule, f.path, f.related]),
+        [
+          [
+            "credentials/no-literal-secrets",
+            "spec.template.spec.containers[0].envFrom[0].configMapRef",
+            [
+              {
+                kind: "ConfigMap",
+                namespace: "team-c",
+                name: "crm-settings",
+                source: "team-c/ConfigMap/crm-settings",
+                path: "data.DATABASE_URL",
+              },
+            ],
+          ],
+        ],
+      );
+      assert.equal(report.results.find((r) => r.name === "plain")?.allowed, true);
+    });
 
     test("a cluster that cannot be reached is an error, exit 2", async () => {
       const { code, stderr } = await runCli([

@@ -1,24 +1,30 @@
 // image/signed and image/evaluated at admission, end to end: a real kube-apiserver calls
 // `mcp-warden serve` (as its ServiceAccount, with deploy/rbac.yaml and the pull-secrets component's RBAC), which looks the pod's image up
-// in a real registry behind Basic auth, with the credentials of the pod's imagePullSecrets.
+// in a real registry behind Basic auth, with the credentials of the pod's imagePullSecrets. The
+// approved image is a runnable image of a published server that the Action evaluated at L3 (its
+// inventory read, its entrypoint run) and signed: what the default policy's minTrustLevel asks.
 import { readYaml, registerWebhook } from "./support/manifests.ts";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
 import { parse } from "yaml";
-import type { EvaluationPredicate } from "../../policies/evaluation/predicate.ts";
+import { chooseImageRuntime } from "../../supply-chain/mcp/image-runtime.ts";
 import { RegistryClient } from "../../supply-chain/registry/client.ts";
 import { staticCredentials } from "../../supply-chain/registry/credentials.ts";
-import { keySigner } from "../../supply-chain/sign/key-signer.ts";
-import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
 import { compliantPodSpec, denyAll } from "../support/policies.ts";
 import {
   SKIP_NO_REGISTRY,
   startRegistry,
   type RegistryServer,
 } from "../support/registry-server.ts";
+import { NPM_SERVERS } from "../support/mcp-servers.ts";
+import { osvDatabase, releaseWithAction } from "../support/release.ts";
+import { pushServerImage, serverImagesUnavailable } from "../support/server-images.ts";
 import { pushImage } from "../support/supply-chain.ts";
 import { issueServingCert, makeTestCA } from "./support/certs.ts";
 import { statusMessage } from "./support/api-errors.ts";
@@ -26,12 +32,17 @@ import { k8sBinDir, SKIP_NO_BINARIES, startCluster, type TestCluster } from "./s
 import { startWebhookProcess, type WebhookProcess } from "./support/webhook-process.ts";
 
 const binDir = k8sBinDir();
-const skip = !binDir ? SKIP_NO_BINARIES : SKIP_NO_REGISTRY;
+const skip = !binDir
+  ? SKIP_NO_BINARIES
+  : SKIP_NO_REGISTRY ||
+    (await serverImagesUnavailable()) ||
+    ((await chooseImageRuntime()).runtime === undefined && "no container runtime works here");
 const root = new URL("../../", import.meta.url);
 
 describe("image verification at admission", { skip, timeout: 300_000 }, () => {
   let cluster: TestCluster;
   let registry: RegistryServer;
+  let dir: string | undefined;
   let webhook: WebhookProcess;
   let core: CoreV1Api;
   let signed: string;
@@ -46,22 +57,38 @@ describe("image verification at admission", { skip, timeout: 300_000 }, () => {
       credentials: staticCredentials({ [registry.host]: { username: "ci", password: "s3cret" } }),
     });
     const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    const predicate = JSON.parse(
-      readFileSync(new URL("test/fixtures/evaluation/valid-predicate.json", root), "utf8"),
-    ) as EvaluationPredicate;
-    // A fresh evaluation: the cluster judges with the real clock.
-    const fresh: EvaluationPredicate = {
-      ...predicate,
-      time: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-      vulnerabilities: [],
-    };
     const repo = `${registry.host}/private/mcp`;
-    const a = await pushImage(client, repo, "approved", `approved-${Date.now()}`);
+    const built = await pushServerImage(client, repo, "approved", {
+      npm: NPM_SERVERS.filesystem,
+      args: ["/tmp"],
+    });
     const b = await pushImage(client, repo, "unsigned", `unsigned-${Date.now()}`);
-    signed = `${repo}@${a.manifest.digest}`;
+    signed = built.pinned;
     unsigned = `${repo}@${b.manifest.digest}`;
-    await signImage(client, signed, keySigner(key.privateKey), new Date());
-    await attestEvaluation(client, signed, fresh, keySigner(key.privateKey), new Date());
+    // The release workflow: the Action evaluates the image (with the registry's credentials),
+    // signs it and attaches the evaluation.
+    dir = await mkdtemp(join(tmpdir(), "mcp-warden-e2e-image-"));
+    const dockerConfigPath = join(dir, "config.json");
+    await writeFile(
+      dockerConfigPath,
+      JSON.stringify({
+        auths: { [registry.host]: { auth: Buffer.from("ci:s3cret").toString("base64") } },
+      }),
+    );
+    const released = await releaseWithAction({
+      dir,
+      image: built.ref,
+      key: key.privateKey,
+      osv: await osvDatabase(dir),
+      dockerConfigPath,
+    });
+    assert.equal(released.outputs.digest, built.digest);
+    assert.equal(released.predicate.verdict, "pass");
+    assert.equal(
+      released.predicate.trustLevel,
+      "L3",
+      JSON.stringify(released.predicate.trustLevelCappedBy),
+    );
 
     const kc = cluster.kubeConfig();
     const objects = KubernetesObjectApi.makeApiClient(kc);
@@ -131,6 +158,7 @@ describe("image verification at admission", { skip, timeout: 300_000 }, () => {
     await webhook?.stop();
     await cluster?.stop();
     await registry?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const pod = (name: string, image: string, pullSecrets: boolean) => {
@@ -173,7 +201,7 @@ describe("image verification at admission", { skip, timeout: 300_000 }, () => {
     );
   });
 
-  test("a signed, freshly evaluated image is admitted with the pod's pull secret", async () => {
+  test("an image the Action evaluated at L3 and signed is admitted under the default policy, with the pod's pull secret", async () => {
     assert.equal(await create(pod("approved", signed, true)), "admitted");
   });
 

@@ -1,6 +1,6 @@
 // Cluster state from real watches: when the API server goes away, the webhook keeps its cache
-// for a bounded time, retries with backoff, and then denies network and exception rules (saying
-// why) instead of judging with stale data.
+// for a bounded time, retries with backoff, and then denies network and exception rules, and
+// containers that read ConfigMaps (saying why), instead of judging with stale data.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
@@ -86,6 +86,18 @@ test(
       assert.match(
         outcome.message ?? "",
         /\[network\/egress-restricted\] metadata\.labels: cannot verify egress isolation: the networkpolicies watch has been failing for \d+s/,
+      );
+      // A container that reads a ConfigMap cannot be judged for credentials with stale ConfigMaps.
+      const spec = compliantPodSpec() as { containers: Record<string, unknown>[] };
+      spec.containers[0]!.envFrom = [{ configMapRef: { name: "settings" } }];
+      const s = watch.snapshot(new Date());
+      const withConfigMap = judgeAdmission(
+        { ...request, object: { ...request.object, spec } },
+        { policy: s.policy, cluster: s.cluster, now: new Date() },
+      );
+      assert.match(
+        withConfigMap.message ?? "",
+        /\[credentials\/no-literal-secrets\] spec\.containers\[0\]\.envFrom\[0\]\.configMapRef: .*cannot be judged for credentials now: the configmaps watch has been failing for \d+s/,
       );
       const snapshot = watch.snapshot(new Date());
       assert.ok(snapshot.watches.every((w) => w.synced && w.failingForMs > 1500));

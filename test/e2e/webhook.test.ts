@@ -193,6 +193,40 @@ describe(
       );
     });
 
+    test("a password in a ConfigMap the workload loads is denied once the webhook's watch has it", async () => {
+      // Built here, so no secret-looking literal sits in the repository.
+      const password = Buffer.from("team-a settings").toString("base64url");
+      await core.createNamespacedConfigMap({
+        namespace: "team-a",
+        body: {
+          metadata: { name: "crm-settings" },
+          data: { LOG_LEVEL: "debug", DATABASE_URL: `postgres://crm:${password}@db:5432/crm` },
+        },
+      });
+      const spec = compliantPodSpec() as { containers: Record<string, unknown>[] };
+      spec.containers[0]!.envFrom = [{ configMapRef: { name: "crm-settings" } }];
+      const body = deployment("team-a", "crm", spec);
+      // The webhook sees the ConfigMap through its watch: poll until it has.
+      const text = await eventually(async () => {
+        const t = await rejection(objects.create(body, undefined, "All"));
+        assert.match(t, /credentials\/no-literal-secrets/);
+        return t;
+      }, 30_000);
+      assert.match(
+        text,
+        /\[credentials\/no-literal-secrets\] spec\.template\.spec\.containers\[0\]\.envFrom\[0\]\.configMapRef: .*key "DATABASE_URL" of ConfigMap "crm-settings"/,
+      );
+      assert.ok(!text.includes(password), "the password is not repeated");
+      // The same ConfigMap without the password admits the workload.
+      await core.replaceNamespacedConfigMap({
+        name: "crm-settings",
+        namespace: "team-a",
+        body: { metadata: { name: "crm-settings" }, data: { LOG_LEVEL: "debug" } },
+      });
+      const created = await eventually(() => objects.create(body), 30_000);
+      assert.equal(created.metadata?.name, "crm");
+    });
+
     test("an ephemeral container added through the subresource is judged", async () => {
       await core.createNamespacedPod({
         namespace: "team-a",

@@ -1,183 +1,11 @@
 import { fieldPath } from "../../field-path.ts";
-import { yamlExample, type Finding, type Rule } from "../rule.ts";
-import { containerLabel, type ContainerRef } from "../workload.ts";
+import type { ClusterState } from "../cluster-state.ts";
+import { findCredential, maskSecret, type Detected } from "../credential-detect.ts";
+import { expandEnvReferences } from "../env-expansion.ts";
+import { yamlExample, type Finding, type RelatedLocation, type Rule } from "../rule.ts";
+import { containerLabel, type ContainerRef, type Workload } from "../workload.ts";
 
-/** A credential format recognised by its shape alone, whatever the variable is called. */
-interface TokenFormat {
-  kind: string;
-  pattern: RegExp;
-  /** Extra check on the match, for formats whose prefix alone is too common. */
-  accept?: (match: string) => boolean;
-}
-
-// Tokens are matched where they are not glued to other token characters, so `task-…` is not `sk-…`.
-const START = "(?<![A-Za-z0-9_-])";
-const END = "(?![A-Za-z0-9_-])";
-
-function token(body: string): RegExp {
-  return new RegExp(`${START}${body}${END}`);
-}
-
-function hasLetterAndDigit(s: string): boolean {
-  return /[A-Za-z]/.test(s) && /[0-9]/.test(s);
-}
-
-const TOKEN_FORMATS: readonly TokenFormat[] = [
-  {
-    kind: "private key",
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/,
-  },
-  { kind: "GitHub token", pattern: token("gh[pousr]_[A-Za-z0-9]{36,251}") },
-  { kind: "GitHub fine-grained token", pattern: token("github_pat_[A-Za-z0-9_]{50,}") },
-  { kind: "AWS access key ID", pattern: /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/ },
-  { kind: "Slack token", pattern: token("xox[abprs]-[A-Za-z0-9-]{10,}") },
-  {
-    kind: "Slack webhook URL",
-    pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{20,}/,
-  },
-  {
-    kind: "Anthropic API key",
-    pattern: token("sk-ant-[A-Za-z0-9_-]{32,}"),
-  },
-  {
-    kind: "OpenAI API key",
-    pattern: token("sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
-    accept: hasLetterAndDigit,
-  },
-  { kind: "Google API key", pattern: token("AIza[0-9A-Za-z_-]{35}") },
-  { kind: "Stripe secret key", pattern: token("(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}") },
-  { kind: "npm token", pattern: token("npm_[A-Za-z0-9]{36}") },
-];
-
-// One scan for every known prefix, so ordinary values skip the per-format patterns.
-const ANY_TOKEN_PREFIX =
-  /PRIVATE KEY|gh[pousr]_|github_pat_|AKIA|ASIA|xox[abprs]-|hooks\.slack\.com|sk-|AIza|[sr]k_(?:live|test)_|npm_|eyJ/;
-
-const JWT_CANDIDATE = new RegExp(
-  `${START}(eyJ[A-Za-z0-9_-]{5,})\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*${END}`,
-);
-
-/** A JWT is three base64url segments whose header decodes to a JSON object naming its `alg`. */
-function looksLikeJwt(value: string): boolean {
-  const header = JWT_CANDIDATE.exec(value)?.[1];
-  if (header === undefined) return false;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(header, "base64url").toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && "alg" in parsed;
-  } catch {
-    return false;
-  }
-}
-
-// `scheme://user:password@host`. A password that is only a `$(VAR)` reference is expanded by the
-// kubelet from another variable, which is how a Secret is meant to get there.
-const URL_USERINFO = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#@]+)@/g;
-const ENV_REFERENCE = /^(?:\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$/;
-
-function hasUrlPassword(value: string): boolean {
-  if (!value.includes("://") || !value.includes("@")) return false;
-  for (const m of value.matchAll(URL_USERINFO)) {
-    const password = m[1] ?? "";
-    if (!ENV_REFERENCE.test(password)) return true;
-  }
-  return false;
-}
-
-// Variable names repeat across pods and requests; classify each once.
-const secretNameMemo = new Map<string, "password" | "secret" | undefined>();
-
-/** Names of variables that by convention hold secrets. */
-function secretName(name: string): "password" | "secret" | undefined {
-  if (secretNameMemo.has(name)) return secretNameMemo.get(name);
-  const kind = classifyName(name);
-  if (secretNameMemo.size < 4096) secretNameMemo.set(name, kind);
-  return kind;
-}
-
-function classifyName(name: string): "password" | "secret" | undefined {
-  // `apiKey` and `api-key` read as API_KEY.
-  const n = name
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/[^A-Za-z0-9]+/g, "_")
-    .toUpperCase();
-  if (/(?:^|_)(?:PASSWORD|PASSWD|PASSPHRASE|PWD)$/.test(n)) return "password";
-  if (/(?:^|_)(?:KEY|TOKEN|SECRET)$/.test(n)) return "secret";
-  if (/PASSWORD|API_?KEY|CREDENTIAL|SECRET_KEY|ACCESS_KEY|PRIVATE_KEY/.test(n)) return "secret";
-  return undefined;
-}
-
-/** Values that are plainly configuration, not credentials, even in a secret-named variable. */
-function obviouslyNotSecret(value: string): boolean {
-  const v = value.trim();
-  return (
-    /^(?:true|false|yes|no|on|off|enabled|disabled|none|null|nil|required|optional)$/i.test(v) ||
-    /^[-+]?\d+(?:\.\d+)?(?:[a-zA-Z]{1,3})?$/.test(v) || // numbers, sizes, durations
-    /^(?:\/|\.{1,2}\/|~\/)[\w.\-/]*$/.test(v) || // file paths
-    (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/.test(v) && !hasUrlPassword(v)) || // URLs without a password
-    ENV_REFERENCE.test(v) ||
-    /^arn:aws[a-z-]*:/.test(v) || // AWS resource names identify keys, they are not keys
-    /\s/.test(v) // prose; credentials have no spaces
-  );
-}
-
-/** Shannon entropy in bits per character. */
-export function shannonEntropy(s: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  const length = [...s].length;
-  let bits = 0;
-  for (const c of counts.values()) {
-    const p = c / length;
-    bits -= p * Math.log2(p);
-  }
-  return bits;
-}
-
-const MIN_RANDOM_LENGTH = 16;
-// Random hex tops out at 4 bits per character, base64 near 6; words and names stay well below.
-const HEX_ENTROPY = 3.0;
-const OTHER_ENTROPY = 3.5;
-const MIN_PASSWORD_LENGTH = 6;
-
-function characterClasses(s: string): number {
-  return [/[a-z]/, /[A-Z]/, /[0-9]/].filter((re) => re.test(s)).length;
-}
-
-// `user-profile-cache-v2`, `eu-west-1`, `projects/acme/keyRings/ring`: words (camelCase too) and
-// numbers joined up. Random tokens mix cases and digits inside a segment.
-const WORD_SEGMENT = /^(?:(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)(?:[A-Z][a-z]+)*\d*|\d+)$/;
-
-function wordsAndNumbers(value: string): boolean {
-  return value.split(/[-_.:/@]+/).every((segment) => segment === "" || WORD_SEGMENT.test(segment));
-}
-
-function looksRandom(value: string): boolean {
-  if (value.length < MIN_RANDOM_LENGTH || characterClasses(value) < 2) return false;
-  if (wordsAndNumbers(value)) return false;
-  const threshold = /^[0-9a-fA-F-]+$/.test(value) ? HEX_ENTROPY : OTHER_ENTROPY;
-  return shannonEntropy(value) >= threshold;
-}
-
-/**
- * The kind of credential `value` looks like (`"GitHub token"`, `"JWT"`...), or undefined. Known
- * formats are recognised in any variable; a random-looking value only in a variable named like a
- * secret, and any literal in one named like a password.
- */
-export function detectCredential(name: string, value: string): string | undefined {
-  if (ANY_TOKEN_PREFIX.test(value)) {
-    for (const f of TOKEN_FORMATS) {
-      const match = f.pattern.exec(value);
-      if (match && (f.accept?.(match[0]) ?? true)) return f.kind;
-    }
-    if (looksLikeJwt(value)) return "JWT";
-  }
-  if (hasUrlPassword(value)) return "password embedded in a URL";
-  const named = secretName(name);
-  if (named === undefined || obviouslyNotSecret(value)) return undefined;
-  if (named === "password" && value.length >= MIN_PASSWORD_LENGTH) return "password";
-  if (looksRandom(value)) return "high-entropy secret";
-  return undefined;
-}
+export { detectCredential, shannonEntropy } from "../credential-detect.ts";
 
 const NO_LITERAL_SECRETS = "credentials/no-literal-secrets";
 const NO_SECRET_ENV = "credentials/no-secret-env";
@@ -186,12 +14,294 @@ function variable(name: string | undefined, index: number): string {
   return name === undefined || name === "" ? `#${index}` : name;
 }
 
+const LITERAL_ADVICE =
+  "revoke it, then provide it from a mounted Secret volume or use workload identity";
+
+/** A variable of the container's environment as the kubelet builds it, as far as it is known here. */
+interface EnvEntry {
+  /** Its value; undefined when it comes from a Secret, the downward API or an unknown ConfigMap. */
+  value: string | undefined;
+  /** Whether its own value was reported: references to it are not reported again. */
+  reported: boolean;
+  /** Where its value is written. */
+  origin: RelatedLocation;
+}
+
+interface Scan {
+  ref: ContainerRef;
+  workload: Workload;
+  env: Map<string, EnvEntry>;
+  findings: Finding[];
+}
+
+function here(workload: Workload, path: string): RelatedLocation {
+  return { kind: workload.kind, namespace: workload.namespace, name: workload.name, path };
+}
+
+/**
+ * `value` with the `$(VAR)` references the kubelet would fill in from known, unreported variables.
+ * A reference to a Secret (or to a variable already reported) stays a reference, which is no
+ * literal.
+ */
+function expand(scan: Scan, value: string) {
+  return expandEnvReferences(value, (name) => {
+    const entry = scan.env.get(name);
+    return entry && !entry.reported ? entry.value : undefined;
+  });
+}
+
+/** " once $(A) is expanded", naming where the expanded variables are written; related locations. */
+function expansionNote(
+  scan: Scan,
+  used: readonly string[],
+  raw: string,
+  name: string,
+): { note: string; related: RelatedLocation[] } {
+  // Only when the reference made the credential: a token written whole is reported as written.
+  if (used.length === 0 || findCredential(name, raw) !== undefined)
+    return { note: "", related: [] };
+  const related = used.flatMap((n) => {
+    const origin = scan.env.get(n)?.origin;
+    return origin ? [origin] : [];
+  });
+  return { note: ` once ${used.map((n) => `$(${n})`).join(", ")} is expanded`, related };
+}
+
+function literalFinding(
+  message: string,
+  path: string,
+  found: Detected,
+  related: RelatedLocation[] = [],
+): Finding {
+  return {
+    rule: NO_LITERAL_SECRETS,
+    // The secret is never repeated whole: findings end up in logs, events and CI output.
+    message: message.replace(
+      "{literal}",
+      () => `a literal ${found.kind} (${maskSecret(found.secret)})`,
+    ),
+    path,
+    ...(related.length > 0 ? { related } : {}),
+  };
+}
+
+/**
+ * When the edge's ConfigMaps cannot be trusted (a watch down for too long), a container that reads
+ * one is denied, saying why: its keys may have changed to hold a credential since.
+ */
+function cannotJudge(
+  scan: Scan,
+  cluster: ClusterState,
+  what: string,
+  name: string,
+  path: string,
+): boolean {
+  const why = cluster.unavailable?.configMaps;
+  if (why === undefined) return false;
+  scan.findings.push({
+    rule: NO_LITERAL_SECRETS,
+    message: `${containerLabel(scan.ref)} ${what} reads ConfigMap ${JSON.stringify(name)}, whose keys cannot be judged for credentials now: ${why}`,
+    path,
+  });
+  return true;
+}
+
+/** `envFrom`: each key of a known ConfigMap becomes a variable (Secrets' keys are not known here). */
+function scanEnvFrom(scan: Scan, cluster: ClusterState): void {
+  const { ref, workload } = scan;
+  (ref.container.envFrom ?? []).forEach((source, k) => {
+    const name = source.configMapRef?.name;
+    if (name === undefined) return;
+    const path = fieldPath(ref.path, "envFrom", k, "configMapRef");
+    if (cannotJudge(scan, cluster, `envFrom[${k}]`, name, path)) return;
+    const cm = cluster.configMap(workload.namespace, name);
+    if (cm === undefined) return;
+    for (const [key, value] of Object.entries(cm.data ?? {})) {
+      const variableName = `${source.prefix ?? ""}${key}`;
+      const origin: RelatedLocation = {
+        kind: "ConfigMap",
+        namespace: cm.metadata.namespace,
+        name: cm.metadata.name,
+        path: fieldPath("data", key),
+      };
+      const found = findCredential(variableName, value);
+      scan.env.set(variableName, { value, reported: found !== undefined, origin });
+      if (found)
+        scan.findings.push(
+          literalFinding(
+            `${containerLabel(ref)} envFrom[${k}] loads key ${JSON.stringify(key)} of ConfigMap ${JSON.stringify(name)} as ${variableName}, which holds {literal}; a ConfigMap is readable by everyone who can read the namespace's configuration, so ${LITERAL_ADVICE}`,
+            path,
+            found,
+            [origin],
+          ),
+        );
+    }
+  });
+}
+
+/** `env`, in order: a value sees only the variables before it, as the kubelet expands it. */
+function scanEnv(scan: Scan, cluster: ClusterState): void {
+  const { ref, workload } = scan;
+  (ref.container.env ?? []).forEach((env, j) => {
+    const name = env.name ?? "";
+    const label = variable(env.name, j);
+    const keyRef = env.valueFrom?.configMapKeyRef;
+    if (typeof env.value === "string" && env.value !== "") {
+      const path = fieldPath(ref.path, "env", j, "value");
+      const expanded = expand(scan, env.value);
+      const found = findCredential(name, expanded.value);
+      if (found) {
+        const { note, related } = expansionNote(scan, expanded.used, env.value, name);
+        scan.findings.push(
+          literalFinding(
+            `${containerLabel(ref)} env ${label} holds {literal}${note}; ${LITERAL_ADVICE}`,
+            path,
+            found,
+            related,
+          ),
+        );
+      }
+      scan.env.set(name, {
+        value: expanded.value,
+        reported: found !== undefined,
+        origin: here(workload, path),
+      });
+    } else if (keyRef?.name !== undefined && keyRef.key !== undefined) {
+      const path = fieldPath(ref.path, "env", j, "valueFrom", "configMapKeyRef");
+      if (cannotJudge(scan, cluster, `env ${label}`, keyRef.name, path)) {
+        scan.env.set(name, { value: undefined, reported: true, origin: here(workload, path) });
+        return;
+      }
+      const cm = cluster.configMap(workload.namespace, keyRef.name);
+      const value = cm?.data?.[keyRef.key];
+      const origin: RelatedLocation = {
+        kind: "ConfigMap",
+        namespace: workload.namespace,
+        name: keyRef.name,
+        path: fieldPath("data", keyRef.key),
+      };
+      // The key's own name speaks too: `password` read into DB_CONFIG is still a password.
+      const found =
+        value === undefined
+          ? undefined
+          : (findCredential(name, value) ?? findCredential(keyRef.key, value));
+      scan.env.set(name, { value, reported: found !== undefined, origin });
+      if (found)
+        scan.findings.push(
+          literalFinding(
+            `${containerLabel(ref)} env ${label} reads key ${JSON.stringify(keyRef.key)} of ConfigMap ${JSON.stringify(keyRef.name)}, which holds {literal}; a ConfigMap is readable by everyone who can read the namespace's configuration, so ${LITERAL_ADVICE}`,
+            path,
+            found,
+            [origin],
+          ),
+        );
+    } else {
+      // A Secret, the downward API, or nothing: no literal here.
+      const path = fieldPath(ref.path, "env", j);
+      scan.env.set(name, {
+        value: env.valueFrom === undefined ? "" : undefined,
+        reported: false,
+        origin: here(workload, path),
+      });
+    }
+  });
+}
+
+// `--flag=value`, `-flag=value` (Go), `--flag` then its value, and `NAME=value` assignments
+// (`env`, `docker run -e`, a shell script's exports).
+const FLAG = /^(--?[A-Za-z][A-Za-z0-9_.-]+)(?:=([\s\S]*))?$/;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
+
+/** The words of a shell command line, quotes removed (enough to find flags and assignments). */
+function shellWords(text: string): string[] {
+  const words: string[] = [];
+  for (const m of text.matchAll(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g))
+    words.push(m[0].replace(/"([^"]*)"|'([^']*)'/g, "$1$2"));
+  return words;
+}
+
+/** The named values in a list of words: `[name, value, index of the word holding the value]`. */
+function namedValues(words: readonly string[]): [string, string, number][] {
+  const out: [string, string, number][] = [];
+  words.forEach((word, i) => {
+    const flag = FLAG.exec(word);
+    if (flag) {
+      const [, name = "", value] = flag;
+      if (value !== undefined) out.push([name, value, i]);
+      else {
+        const next = words[i + 1];
+        if (next !== undefined && !next.startsWith("-")) out.push([name, next, i + 1]);
+      }
+      return;
+    }
+    const assignment = ASSIGNMENT.exec(word);
+    if (assignment) out.push([assignment[1] ?? "", assignment[2] ?? "", i]);
+  });
+  return out;
+}
+
+/**
+ * `command` and `args`, expanded against the whole environment: credentials by their shape in
+ * each item, and by name after a flag or in an assignment, also inside a shell script.
+ */
+function scanArguments(scan: Scan, field: "command" | "args"): void {
+  const { ref } = scan;
+  const items = ref.container[field] ?? [];
+  const expanded = items.map((item) => (typeof item === "string" ? expand(scan, item) : undefined));
+  const values = expanded.map((e) => e?.value ?? "");
+  const found = new Map<number, { detected: Detected; name: string }>();
+  const note = (i: number, name: string, detected: Detected) => {
+    if (!found.has(i)) found.set(i, { detected, name });
+  };
+  for (const [name, value, i] of namedValues(values)) {
+    const detected = findCredential(name, value);
+    if (detected) note(i, name, detected);
+  }
+  values.forEach((value, i) => {
+    const detected = findCredential("", value);
+    if (detected) note(i, "", detected);
+    if (/\s/.test(value))
+      for (const [name, inner] of namedValues(shellWords(value))) {
+        const named = findCredential(name, inner);
+        if (named) note(i, name, named);
+      }
+  });
+  for (const [i, { detected, name }] of [...found].sort(([a], [b]) => a - b)) {
+    const raw = items[i] ?? "";
+    const { note: expandedNote, related } = expansionNote(scan, expanded[i]?.used ?? [], raw, name);
+    const what = name === "" ? "" : ` (the value of ${name})`;
+    scan.findings.push(
+      literalFinding(
+        `${containerLabel(ref)} ${field}[${i}]${what} holds {literal}${expandedNote}; ${LITERAL_ADVICE}`,
+        fieldPath(ref.path, field, i),
+        detected,
+        related,
+      ),
+    );
+  }
+}
+
+/** Every place a container takes a string, in the order the kubelet builds them. */
+function literalSecretFindings(
+  ref: ContainerRef,
+  workload: Workload,
+  cluster: ClusterState,
+): Finding[] {
+  const scan: Scan = { ref, workload, env: new Map(), findings: [] };
+  scanEnvFrom(scan, cluster);
+  scanEnv(scan, cluster);
+  scanArguments(scan, "command");
+  scanArguments(scan, "args");
+  return scan.findings;
+}
+
 const noLiteralSecrets: Rule = {
   id: NO_LITERAL_SECRETS,
-  title: "No environment variable holds a literal credential.",
+  title:
+    "No container is given a literal credential: not in env, command or args, nor through a ConfigMap.",
   explain: {
     why: "A credential written into a manifest is in the repository and its history, in every copy of the manifest, in the API server's stored pod spec (not encrypted as Secrets can be) and readable by everyone who can read the Deployment: far more people and systems than should hold it. Treat it as leaked.",
-    fix: "Revoke the credential first: it stays in version history. Put its replacement in a Secret, mount the Secret as a file (a secret or projected volume) and point the server at the file; or use workload identity, so there is no long-lived secret at all. Detected: known token formats (GitHub, AWS, Slack, OpenAI, Anthropic, Google, Stripe, npm), JWTs, private keys, passwords in URLs, and random-looking values in variables named like secrets.",
+    fix: "Revoke the credential first: it stays in version history. Put its replacement in a Secret, mount the Secret as a file (a secret or projected volume) and point the server at the file; or use workload identity, so there is no long-lived secret at all. Checked: env values (with $(VAR) references expanded as the kubelet expands them), command and args (flags such as --password=… and NAME=… assignments, also inside a shell script), and the keys of ConfigMaps read through env[].valueFrom.configMapKeyRef or envFrom[].configMapRef when the ConfigMap is among the inputs or in the cluster. Detected: known token formats (GitHub, AWS, Slack, OpenAI, Anthropic, Google, Stripe secret keys, npm), JWTs, private keys, passwords in URLs (postgres, mysql, mongodb+srv, redis, amqp, SQLAlchemy), connection strings (Azure AccountKey, SharedAccessKey and SAS signatures, Password=/Pwd=), Bearer and Basic authorization values, any literal in a variable or flag named like a password (a passphrase too), a passphrase in one named *_SECRET, and random-looking values in ones named like secrets. Public values are not credentials: public keys, digests, publishable keys, IDs. A $(VAR) reference to a variable read from a Secret is the way to pass one.",
     example: yamlExample`
       spec:
         template:
@@ -214,22 +324,8 @@ const noLiteralSecrets: Rule = {
                       path: token
     `,
   },
-  check({ workload }) {
-    const findings: Finding[] = [];
-    for (const ref of workload.containers) {
-      (ref.container.env ?? []).forEach((env, j) => {
-        if (typeof env.value !== "string" || env.value === "") return;
-        const kind = detectCredential(env.name ?? "", env.value);
-        if (kind === undefined) return;
-        // The value is never repeated: findings end up in logs, events and CI output.
-        findings.push({
-          rule: NO_LITERAL_SECRETS,
-          message: `${containerLabel(ref)} env ${variable(env.name, j)} holds a literal ${kind}; revoke it, then provide it from a mounted Secret volume or use workload identity`,
-          path: fieldPath(ref.path, "env", j, "value"),
-        });
-      });
-    }
-    return findings;
+  check({ workload, cluster }) {
+    return workload.containers.flatMap((ref) => literalSecretFindings(ref, workload, cluster));
   },
 };
 

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import type { Finding, Rule } from "../../../policies/workload/rule.ts";
 import {
   credentialRules,
@@ -7,6 +8,16 @@ import {
   shannonEntropy,
 } from "../../../policies/workload/rules/credentials.ts";
 import { contextFor, inEveryKind } from "../../support/context.ts";
+import {
+  ALNUM,
+  B64,
+  B64URL,
+  DIGITS,
+  HEXCHARS,
+  LOWER,
+  seededRandom,
+  UPPER,
+} from "../../support/fake-credentials.ts";
 
 function rule(id: string): Rule {
   const found = credentialRules.find((r) => r.id === id);
@@ -18,27 +29,27 @@ function run(id: string, object: unknown): Finding[] {
   return rule(id).check(contextFor(object));
 }
 
-// Fake credentials are generated here, in the shape of the real formats, so no secret-looking
-// literal sits in the repository. A fixed seed keeps every run the same.
-let seed = 0x2f6b_1d3c;
-function random(length: number, alphabet: string): string {
-  let out = "";
-  for (let i = 0; i < length; i++) {
-    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-    out += alphabet[(seed >>> 8) % alphabet.length];
-  }
-  return out;
-}
-const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const LOWER = "abcdefghijklmnopqrstuvwxyz";
-const DIGITS = "0123456789";
-const ALNUM = UPPER + LOWER + DIGITS;
-const B64URL = ALNUM + "-_";
-const B64 = ALNUM + "+/";
-const HEXCHARS = "0123456789abcdef";
+const random = seededRandom(0x2f6b_1d3c);
 const b64url = (json: unknown): string => Buffer.from(JSON.stringify(json)).toString("base64url");
 const pem = (label: string): string =>
   `-----BEGIN ${label}-----\n${random(64, B64)}\n${random(64, B64)}\n-----END ${label}-----\n`;
+const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const der = (type: "spki" | "pkcs8") =>
+  (type === "spki"
+    ? ecKey.publicKey.export({ type, format: "der" })
+    : ecKey.privateKey.export({ type, format: "der" })
+  ).toString("base64");
+const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+// An OpenSSH ed25519 public key blob: the length-prefixed type name, then the key.
+const sshBlob = () =>
+  Buffer.concat([
+    u32(11),
+    Buffer.from("ssh-ed25519"),
+    u32(32),
+    Buffer.from(random(32, ALNUM)),
+  ]).toString("base64");
+const uuid = () => [8, 4, 4, 4, 12].map((n) => random(n, HEXCHARS)).join("-");
+const base64 = (text: string) => Buffer.from(text).toString("base64");
 const jwt = (header: Record<string, unknown>): string =>
   `${b64url(header)}.${b64url({ sub: "svc", iat: 1_700_000_000 })}.${random(43, B64URL)}`;
 
@@ -101,6 +112,79 @@ const detected: [name: string, value: string, kind: string][] = [
   ["SERVICE_CREDENTIALS", random(28, ALNUM), "high-entropy secret"],
   ["DB_PASSWORD", "changeme", "password"],
   ["ADMIN_PASSWD", random(10, ALNUM), "password"],
+  // Passphrases and password names in every spelling.
+  ["DB_PASSWORD", "correct horse battery staple", "password"],
+  ["SIGNING_PASSPHRASE", "four words in a row", "password"],
+  ["db_password", random(10, ALNUM), "password"],
+  ["dbPassword", random(10, ALNUM), "password"],
+  ["PGPASSWORD", random(10, ALNUM), "password"],
+  ["REDIS_PASS", random(10, ALNUM), "password"],
+  ["smtp-pwd", random(10, ALNUM), "password"],
+  ["JWT_SECRET", "the quick brown fox signs tokens", "passphrase"],
+  ["sessionSecret", "two words", "passphrase"],
+  ["api_key", random(32, ALNUM), "high-entropy secret"],
+  ["apiKey", random(32, ALNUM), "high-entropy secret"],
+  ["authToken", random(32, B64URL), "high-entropy secret"],
+  ["SECRET", random(32, ALNUM), "high-entropy secret"],
+  ["SIGNING_KEY", der("pkcs8"), "high-entropy secret"],
+  // Connection strings and DSNs.
+  [
+    "AZURE_STORAGE_CONNECTION_STRING",
+    `DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${random(86, B64)}==;EndpointSuffix=core.windows.net`,
+    "Azure storage account key",
+  ],
+  [
+    "SERVICE_BUS",
+    `Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${random(43, B64)}=`,
+    "Azure shared access key",
+  ],
+  [
+    "BLOB_SAS_URL",
+    `https://acme.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=o&sp=r&se=2027-01-01T00:00:00Z&sig=${random(43, B64)}%3D`,
+    "Azure shared access signature",
+  ],
+  [
+    "SQL_CONNECTION",
+    `Server=tcp:acme.database.windows.net,1433;Database=app;User ID=app;Password=${random(14, ALNUM)};Encrypt=True`,
+    "password in a connection string",
+  ],
+  [
+    "LEGACY_DB",
+    `Data Source=db;Initial Catalog=app;Uid=sa;Pwd=${random(12, ALNUM)};`,
+    "password in a connection string",
+  ],
+  [
+    "PG_DSN",
+    `host=db port=5432 dbname=app user=app password=${random(12, ALNUM)}`,
+    "password in a connection string",
+  ],
+  [
+    "JDBC_URL",
+    `jdbc:mysql://db:3306/app?user=app&password=${random(12, ALNUM)}`,
+    "password in a connection string",
+  ],
+  [
+    "MONGO_URL",
+    `mongodb+srv://app:${random(16, ALNUM)}@cluster0.example.mongodb.net/app`,
+    "password embedded in a URL",
+  ],
+  ["MYSQL_URL", `mysql://root:${random(12, ALNUM)}@mysql:3306/app`, "password embedded in a URL"],
+  [
+    "SQLALCHEMY_DATABASE_URI",
+    `postgresql+psycopg2://app:${random(12, ALNUM)}@db/app`,
+    "password embedded in a URL",
+  ],
+  ["AMQP", `amqps://svc:${random(12, ALNUM)}@mq.example.com/vhost`, "password embedded in a URL"],
+  // Authorization values, whatever the variable is called.
+  ["UPSTREAM", `Bearer ${random(40, B64URL)}`, "bearer token"],
+  ["HEADERS", `Authorization: bearer ${random(32, ALNUM)}.${random(20, ALNUM)}`, "bearer token"],
+  ["UPSTREAM", `Basic ${base64(`svc:${random(14, ALNUM)}`)}`, "HTTP Basic credentials"],
+  // Encoded configuration is judged by what it holds.
+  [
+    "CONFIG_SECRET",
+    base64(JSON.stringify({ db: `postgres://app:${random(12, ALNUM)}@db/app` })),
+    "password embedded in a URL (base64-encoded)",
+  ],
 ];
 
 const benign: [name: string, value: string][] = [
@@ -144,6 +228,37 @@ const benign: [name: string, value: string][] = [
   ["ALGORITHM", "eyJ-is-how-json-starts.in.base64"],
   ["ENABLE_SECRET_SCANNING", "enabled"],
   ["API_TOKEN", "none"],
+  // Public values that look random.
+  ["STRIPE_PUBLISHABLE_KEY", `pk_live_${random(24, ALNUM)}`],
+  ["STRIPE_KEY", `pk_live_${random(24, ALNUM)}`],
+  ["SSH_KEY", `ssh-ed25519 ${sshBlob()} deploy@example.com`],
+  ["SSH_HOST_KEY", sshBlob()],
+  ["JWT_VERIFY_KEY", ecKey.publicKey.export({ type: "spki", format: "pem" }).toString()],
+  ["VERIFY_KEY", der("spki")],
+  ["CACHE_KEY", `sha256:${random(64, HEXCHARS)}`],
+  ["ARTIFACT_KEY", `sha512:${random(128, HEXCHARS)}`],
+  ["TENANT_ID", uuid()],
+  ["CLIENT_ID", uuid()],
+  ["SIGNING_KEY_ID", uuid()],
+  ["CORRELATION_ID", uuid()],
+  ["BUILD_COMMIT", random(40, HEXCHARS)],
+  ["CONFIG_TOKEN", base64(JSON.stringify({ logLevel: "debug", region: "eu-west-1" }))],
+  // References and placeholders where a credential would go.
+  ["AUTH_HEADER", "Bearer $(API_TOKEN)"],
+  ["AUTH_HEADER", "Bearer ${API_TOKEN}"],
+  ["AUTH_HEADER", "Bearer YOUR_TOKEN_HERE"],
+  ["AUTH_HEADER", "Bearer <token>"],
+  ["AUTH_SCHEME", "Bearer token"],
+  ["SQL_CONNECTION", "Server=db;Database=app;User ID=app;Password=$(DB_PASSWORD)"],
+  ["SQL_CONNECTION", "Server=db;Database=app;Integrated Security=true"],
+  ["PG_DSN", "host=db dbname=app user=app password="],
+  ["REDIS_URL", "redis://:$(REDIS_PASSWORD)@redis:6379/0"],
+  ["DB_PASSWORD", "$(DB_PASSWORD_FROM_SECRET)"],
+  ["DB_PASSWORD", "${DB_PASSWORD}"],
+  ["DB_PASSWORD", "$DB_PASSWORD"],
+  ["TLS_SECRET", "mcp-server-tls"],
+  ["ENABLE_SECRET", "true"],
+  ["API_KEY", "your api key here"],
 ];
 
 function pod(env: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -192,12 +307,19 @@ test("credentials/no-literal-secrets flags every detected value, never echoing i
 });
 
 test("credentials/no-literal-secrets passes benign values and values from references", () => {
-  const env = [
-    ...benign.map(([name, value]) => ({ name, value })),
-    { name: "FROM_SECRET", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
-    { name: "EMPTY", value: "" },
-  ];
-  for (const { kind, object } of inEveryKind(pod(env))) {
+  // One container each: a container's variables expand into each other's `$(VAR)`.
+  const spec = {
+    containers: benign.map(([name, value], i) => ({
+      name: `c${i}`,
+      image: "x",
+      env: [
+        { name: "FROM_SECRET", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
+        { name: "EMPTY", value: "" },
+        { name, value },
+      ],
+    })),
+  };
+  for (const { kind, object } of inEveryKind(spec)) {
     assert.deepEqual(run("credentials/no-literal-secrets", object), [], kind);
   }
 });
