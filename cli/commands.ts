@@ -64,7 +64,8 @@ mcp-warden check --cluster [--kubeconfig FILE] [--namespace NS]... [--policy FIL
     description: `Judges every workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
 ReplicationController) in the files, directories (read recursively) or stdin (-) against the
 policy, and prints a verdict per workload with what to fix. NetworkPolicy, Role, ClusterRole,
-RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs are the cluster state.
+RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs are the cluster state,
+and so are CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy and ClusterNetworkPolicy documents.
 
   --policy FILE               the MCPWardenPolicy (default: policies/default.yaml)
   --exceptions PATH           trusted MCPWardenExceptions, files or directories (repeatable); they
@@ -76,8 +77,8 @@ RoleBinding, ClusterRoleBinding and ServiceAccount documents among the inputs ar
   --format text|json|sarif    text (default), a JSON report, or SARIF 2.1.0 for code scanning
   --now ISO8601               the time exceptions expire against, for reproducible runs
   --verify-images             look every image up in its registry, so that image/signed,
-                              image/evaluated and rbac/within-declared are judged; without it they
-                              are skipped, and a note on stderr says so
+                              image/evaluated, rbac/within-declared and network/within-declared are
+                              judged; without it they are skipped, and a note on stderr says so
 
 ${REGISTRY_OPTIONS_HELP}
 
@@ -315,7 +316,7 @@ exit status: 0 the output passes check, 1 decisions or findings remain, 2 bad in
     name: "generate",
     summary: "write the Deployment, ServiceAccount and NetworkPolicies for a server's manifest",
     usage: `mcp-warden generate --manifest server.json --image REF [--resolve-digest] [--namespace NS]
-                    [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
+                    [--network kubernetes|cilium] [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
                     [--registry-timeout MS]`,
     description: `Writes the ServiceAccount, Deployment and NetworkPolicies the GitHub Action generates for the
 server's declared permissions: the restricted security context, resource limits from the
@@ -326,6 +327,9 @@ declared agents and endpoints. The output passes mcp-warden check.
   --image REF                 the image, pinned by digest (REF@sha256:...)
   --resolve-digest            look a tag up in the registry and pin its digest
   --namespace NS              the namespace of the objects
+  --network kubernetes|cilium kubernetes (default): NetworkPolicy only, hosts declared by name are
+                              listed in an annotation; cilium: also a CiliumNetworkPolicy that
+                              allows them by name (toFQDNs) with DNS through Cilium's DNS proxy
   --out DIR                   write DIR/NAME.yaml instead of printing the documents
 
 ${REGISTRY_OPTIONS_HELP}

@@ -26,6 +26,7 @@ export interface GenerateInputs {
   /** Look the tag up in the registry; otherwise the image must already name its digest. */
   resolveDigest: boolean;
   namespace?: string;
+  network: "kubernetes" | "cilium";
   /** Write `<dir>/<name>.yaml` instead of printing the stream. */
   outDir?: string;
   registry: RegistryAccess;
@@ -41,6 +42,7 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
       image: { type: "string" },
       "resolve-digest": { type: "boolean", default: false },
       namespace: { type: "string" },
+      network: { type: "string", default: "kubernetes" },
       out: { type: "string" },
       ...REGISTRY_OPTIONS,
     },
@@ -49,10 +51,14 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
     throw new CliError("USAGE", `generate takes no positional arguments: ${positionals.join(" ")}`);
   if (values.manifest === undefined) throw new CliError("USAGE", "generate needs --manifest FILE");
   if (values.image === undefined) throw new CliError("USAGE", "generate needs --image REF");
+  const network = values.network;
+  if (network !== "kubernetes" && network !== "cilium")
+    throw new CliError("USAGE", `--network must be kubernetes or cilium, not ${network}`);
   return {
     manifest: values.manifest,
     image: values.image,
     resolveDigest: values["resolve-digest"],
+    network,
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values.out === undefined ? {} : { outDir: values.out }),
     registry: registryAccess(values),
@@ -132,6 +138,7 @@ export async function runGenerate(args: string[], io: GenerateIo): Promise<numbe
       version: manifest.version,
       ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
       ...(inputs.namespace === undefined ? {} : { namespace: inputs.namespace }),
+      network: inputs.network,
     });
   } catch (e) {
     if (!(e instanceof WardenError)) throw e;

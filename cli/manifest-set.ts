@@ -8,6 +8,11 @@ import {
 import { isRecord } from "../policies/guards.ts";
 import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import {
+  isEgressPolicyKind,
+  parseEgressPolicy,
+  type EgressPolicy,
+} from "../policies/workload/fqdn-policy.ts";
 import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
 import { isRbacKind, parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
 import {
@@ -64,6 +69,7 @@ export function buildManifestSet(
   const problems: FieldProblem[] = [];
   const workloads: SourcedWorkload[] = [];
   const networkPolicies: NetworkPolicy[] = [];
+  const egressPolicies: EgressPolicy[] = [];
   const exceptions: Exception[] = [...(options.trustedExceptions ?? [])];
   const rbac: RbacObject[] = [];
   const configMaps: ConfigMapObject[] = [];
@@ -96,6 +102,8 @@ export function buildManifestSet(
         configMaps.push(parsed);
         sources.set(refKey(CONFIG_MAP_KIND, parsed.metadata.namespace, parsed.metadata.name), doc);
       } else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
+      else if (isEgressPolicyKind(object.kind, object.apiVersion))
+        egressPolicies.push(parseEgressPolicy(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
       else if (isRbacKind(object.kind)) {
         const parsed = parseRbacObject(object);
@@ -115,7 +123,7 @@ export function buildManifestSet(
   return {
     problems,
     workloads,
-    cluster: createClusterState({ networkPolicies, exceptions, rbac, configMaps }),
+    cluster: createClusterState({ networkPolicies, exceptions, rbac, configMaps, egressPolicies }),
     policies,
     untrusted,
     ignored,

@@ -353,7 +353,7 @@ export function judgeBindingRequest(
   request: AdmissionRequest,
   inputs: Pick<JudgeInputs, "policy" | "policyError" | "cluster" | "now"> & {
     rbac: readonly RbacObject[];
-    judgedNamespace: (namespace: string) => boolean;
+    judgedNamespaces: readonly string[];
   },
 ): AdmissionOutcome {
   if (!EVALUATED_OPERATIONS.has(request.operation))
@@ -376,7 +376,7 @@ export function judgeBindingRequest(
     const decision = judgeBinding(binding, {
       policy,
       rbac: inputs.rbac,
-      judgedNamespace: inputs.judgedNamespace,
+      judgedNamespaces: inputs.judgedNamespaces,
       now: inputs.now,
       unavailable: inputs.cluster.unavailable?.rbac,
     });

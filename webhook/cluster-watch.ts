@@ -170,19 +170,21 @@ export class ClusterWatch implements StateSource {
       : unsynced.length > 0
         ? `waiting for the first sync of ${unsynced.join(", ")}`
         : undefined;
-    const judged = new Set(
-      this.namespaces
-        .list()
-        .filter((n) => n.metadata?.labels?.[ENFORCE_LABEL] === "true")
-        .map((n) => n.metadata?.name ?? "")
-        .filter((n) => !NEVER_JUDGED.has(n)),
-    );
+    const judged = [
+      ...new Set(
+        this.namespaces
+          .list()
+          .filter((n) => n.metadata?.labels?.[ENFORCE_LABEL] === "true")
+          .map((n) => n.metadata?.name ?? "")
+          .filter((n) => !NEVER_JUDGED.has(n)),
+      ),
+    ];
     return {
       policy: this.policy,
       policyError: this.policyError,
       cluster,
       rbac: this.rbac,
-      judgedNamespace: (namespace) => judged.has(namespace),
+      judgedNamespaces: judged,
       ready: notReady === undefined,
       notReady,
       watches,

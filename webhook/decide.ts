@@ -100,7 +100,7 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
         cluster: snapshot.cluster,
         now: at,
         rbac: snapshot.rbac ?? [],
-        judgedNamespace: snapshot.judgedNamespace ?? (() => false),
+        judgedNamespaces: snapshot.judgedNamespaces ?? [],
       }),
     );
   }

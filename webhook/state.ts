@@ -11,8 +11,8 @@ export interface StateSnapshot {
   cluster: ClusterState;
   /** Roles and bindings as watched, for judging a binding against the rest; none without a cluster. */
   rbac?: readonly RbacObject[];
-  /** Whether the webhook judges this namespace (opted in, not excluded); none without a cluster. */
-  judgedNamespace?: (namespace: string) => boolean;
+  /** The namespaces the webhook judges (opted in, not excluded); none without a cluster. */
+  judgedNamespaces?: readonly string[];
   ready: boolean;
   /** Why the webhook is not ready (shown by /readyz). */
   notReady?: string | undefined;

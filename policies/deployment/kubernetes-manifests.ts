@@ -11,6 +11,7 @@ import type {
   ServiceAccount,
 } from "./kubernetes-objects.ts";
 import { renderYamlStream, type NodeComment } from "./kubernetes-yaml.ts";
+import { ciliumNetworkPolicy, declaresHosts } from "./cilium-network-policy.ts";
 import {
   egressRules,
   ingressRules,
@@ -53,10 +54,15 @@ export interface KubernetesManifestsInput {
   permissions?: DeclaredPermissions;
   /** Absent: the objects carry no namespace and land in the one they are applied to. */
   namespace?: string;
+  /**
+   * `cilium`: also a CiliumNetworkPolicy allowing the declared hosts by name (toFQDNs), instead of
+   * only naming them in an annotation. Absent: `kubernetes`, NetworkPolicy only.
+   */
+  network?: "kubernetes" | "cilium";
 }
 
 export interface KubernetesManifests {
-  /** ServiceAccount, Deployment, NetworkPolicy, in that order. */
+  /** ServiceAccount, Deployment, NetworkPolicy (then the CiliumNetworkPolicy), in that order. */
   objects: KubernetesObject[];
   /** The objects as one multi-document YAML stream (`---` separated) with a header comment. */
   yaml: string;
@@ -114,21 +120,31 @@ export function generateKubernetesManifests(input: KubernetesManifestsInput): Ku
   const egress = egressRules(permissions?.egress ?? []);
   const ingress = ingressRules(permissions);
 
-  const objects = [
+  const cilium = input.network === "cilium";
+  const objects: KubernetesObject[] = [
     serviceAccount(meta),
     deployment(meta, input, pod),
-    networkPolicy(meta, egress, ingress),
+    networkPolicy(meta, egress, ingress, cilium),
   ];
   // Each rule says, in a comment, which declaration it comes from.
   const comments: NodeComment[] = [
     ...ingress.rules.map((r, i) => ({ object: 2, path: ["spec", "ingress", i], text: r.comment })),
     ...egress.rules.map((r, i) => ({ object: 2, path: ["spec", "egress", i], text: r.comment })),
   ];
+  if (cilium) {
+    const cnp = ciliumNetworkPolicy(
+      metadata(meta),
+      { [NAME_LABEL]: name },
+      permissions?.egress ?? [],
+    );
+    objects.push(cnp.object);
+    comments.push(...cnp.comments.map((c) => ({ object: 3, ...c })));
+  }
   const header = headerComment(
     input,
     name,
     pod.staticKeys,
-    egress.unexpressed,
+    cilium ? egress.unexpressed.filter((e) => !declaresHosts([e])) : egress.unexpressed,
     ingress,
     permissions,
   );
@@ -238,9 +254,11 @@ function networkPolicy(
   meta: SharedMetadata,
   egress: EgressRules,
   ingress: IngressRules,
+  cilium: boolean,
 ): NetworkPolicy {
   const annotations: Record<string, string> = {};
-  if (egress.unexpressed.length > 0)
+  // With a CiliumNetworkPolicy the hosts are allowed by name, not left to an annotation.
+  if (egress.unexpressed.length > 0 && !cilium)
     annotations[EGRESS_HOSTS_ANNOTATION] = JSON.stringify(
       egress.unexpressed.map((e) => ({
         host: e.host,
@@ -323,6 +341,11 @@ function headerComment(
     "and the declared writable paths), holds no Kubernetes API token, and may talk only to DNS and",
     "the declared endpoints, and be reached only by the declared agents.",
   ];
+  if (input.network === "cilium")
+    lines.push(
+      `CiliumNetworkPolicy ${name} allows the hosts declared by name (toFQDNs, on their ports) and`,
+      "DNS through Cilium's DNS proxy; it needs Cilium as the cluster's network plugin.",
+    );
   if (permissions === undefined)
     lines.push(
       "The server declares no permissions: no agent may connect and only DNS is reachable.",

@@ -35,6 +35,10 @@ export function evaluationFact({ predicate, signer }: VerifiedEvaluation): Evalu
               predicate.permissions.egress.flatMap((e) => (e.internet ? (e.ports ?? []) : [])),
             ),
           ].sort((a, b) => a - b),
+          network: {
+            egress: predicate.permissions.egress,
+            ingress: predicate.permissions.ingress,
+          },
         }
       : {}),
   };

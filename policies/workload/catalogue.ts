@@ -2,6 +2,7 @@ import { yamlExample, type Explanation, type Rule } from "./rule.ts";
 import { credentialRules } from "./rules/credentials.ts";
 import { imageRules } from "./rules/image.ts";
 import { networkRules } from "./rules/network.ts";
+import { networkWithinDeclared } from "./rules/network-declared.ts";
 import { podSecurityRules } from "./rules/pod-security.ts";
 import { rbacRules } from "./rules/rbac.ts";
 import { sandboxRules } from "./rules/sandbox.ts";
@@ -14,6 +15,7 @@ export const CHECKED_RULES: readonly Rule[] = [
   ...credentialRules,
   ...imageRules,
   ...rbacRules,
+  networkWithinDeclared,
 ];
 
 export const EXCEPTION_INVALID = "exception/invalid";

@@ -1,11 +1,17 @@
 import type { ConfigMapObject } from "./config-map.ts";
 import type { NetworkPolicy } from "./k8s-types.ts";
 import type { Exception } from "./exception-schema.ts";
+import type { EgressPolicy } from "./fqdn-policy.ts";
 import { createRbacState, type RbacObject, type RbacState } from "./rbac.ts";
 
 /** What the cluster holds besides the workload: NetworkPolicies, exceptions, RBAC and ConfigMaps, indexed. */
 export interface ClusterState {
   networkPoliciesIn(namespace: string): readonly NetworkPolicy[];
+  /**
+   * CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies and ClusterNetworkPolicies: the
+   * egress policies that can name hosts. Absent when the edge gathers none.
+   */
+  egressPolicies?: readonly EgressPolicy[];
   /** Every exception with this name, in any namespace. */
   exceptionsNamed(name: string): readonly Exception[];
   /** Roles, bindings and ServiceAccounts; absent when the edge gathers no RBAC. */
@@ -32,6 +38,7 @@ export function createClusterState(input: {
   exceptions?: readonly Exception[];
   rbac?: readonly RbacObject[];
   configMaps?: readonly ConfigMapObject[];
+  egressPolicies?: readonly EgressPolicy[];
   unavailable?: ClusterState["unavailable"];
 }): ClusterState {
   const configMaps = new Map<string, ConfigMapObject>();
@@ -55,6 +62,7 @@ export function createClusterState(input: {
     exceptionsNamed: (name) => byName.get(name) ?? [],
     configMap: (namespace, name) => configMaps.get(`${namespace}/${name}`),
     ...(input.rbac ? { rbac: createRbacState(input.rbac) } : {}),
+    ...(input.egressPolicies ? { egressPolicies: input.egressPolicies } : {}),
     ...(input.unavailable ? { unavailable: input.unavailable } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { KubernetesPermission } from "../evaluation/predicate.ts";
+import type { DeclaredPermissions, KubernetesPermission } from "../evaluation/predicate.ts";
 import type { TrustLevel } from "../trust-level.ts";
 
 /**
@@ -39,6 +39,11 @@ export interface ImageFacts {
      * it declares no permissions.
      */
     internetEgressPorts?: number[];
+    /**
+     * The egress endpoints and ingress (ports, agents) the evaluation declares; absent when it
+     * declares no permissions.
+     */
+    network?: Pick<DeclaredPermissions, "egress" | "ingress">;
   }[];
   rejectedEvaluations: { reason: string }[];
 }

@@ -52,7 +52,7 @@ test("check examples/: a verdict per workload, exit 1 because some are denied", 
   assert.match(r.stdout, /^7 workloads: 2 allowed, 5 denied/m);
   assert.match(
     r.stderr,
-    /image\/signed, image\/evaluated, rbac\/within-declared need a registry and were skipped/,
+    /image\/signed, image\/evaluated, rbac\/within-declared, network\/within-declared need a registry and were skipped/,
   );
   assert.match(
     r.stderr,
@@ -78,6 +78,7 @@ test("JSON output follows the contract", async () => {
     "image/signed",
     "image/evaluated",
     "rbac/within-declared",
+    "network/within-declared",
   ]);
   const crm = byName.get("mcp-crm")!;
   assert.equal(crm.allowed, true);

@@ -290,7 +290,7 @@ test("explain GLOB explains every rule it matches; --format json gives the texts
   assert.equal(text.code, 0);
   assert.deepEqual(
     [...text.stdout.matchAll(/^(network\/[a-z-]+)$/gm)].map((m) => m[1]),
-    ["network/egress-restricted", "network/ingress-restricted"],
+    ["network/egress-restricted", "network/ingress-restricted", "network/within-declared"],
   );
 });
 
@@ -333,7 +333,7 @@ test("check prints the skipped-rules note before the results, and keeps stdout f
   assert.doesNotThrow(() => JSON.parse(json.stdout), "stdout is the JSON report alone");
   assert.match(
     json.stderr,
-    /^note: image\/signed, image\/evaluated, rbac\/within-declared need a registry/m,
+    /^note: image\/signed, image\/evaluated, rbac\/within-declared, network\/within-declared need a registry/m,
   );
 });
 

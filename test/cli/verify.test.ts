@@ -219,7 +219,7 @@ describe(
       assert.equal(offline.code, 0);
       assert.match(
         offline.stderr,
-        /image\/signed, image\/evaluated, rbac\/within-declared need a registry and were skipped/,
+        /image\/signed, image\/evaluated, rbac\/within-declared, network\/within-declared need a registry and were skipped/,
       );
       const online = await runCli([
         "check",

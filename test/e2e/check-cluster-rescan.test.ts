@@ -120,6 +120,7 @@ describe("check --cluster --rescan", { skip, timeout: 300_000 }, () => {
     policy!.spec.rules["image/signed"] = "off";
     policy!.spec.rules["image/evaluated"] = "off";
     policy!.spec.rules["rbac/within-declared"] = "off";
+    policy!.spec.rules["network/within-declared"] = "off";
     policyFile = join(dir, "policy.json");
     await writeFile(policyFile, JSON.stringify(policy));
 

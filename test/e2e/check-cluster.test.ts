@@ -116,6 +116,7 @@ describe(
       })[];
       policy!.spec.rules["image/*"] = "off";
       policy!.spec.rules["rbac/within-declared"] = "off";
+      policy!.spec.rules["network/within-declared"] = "off";
       await objects.create(policy!);
       await objects.create(isolation("team-a"));
 

@@ -124,6 +124,7 @@ describe(
       policy.spec.rules["image/signed"] = "off";
       policy.spec.rules["image/evaluated"] = "off";
       policy.spec.rules["rbac/within-declared"] = "off";
+      policy.spec.rules["network/within-declared"] = "off";
       await eventually(() => objects.create(policy), 30_000);
       await objects.create(isolation("team-a"));
 
@@ -329,11 +330,12 @@ describe(
         name: string,
         role: string,
         subject: Record<string, unknown>,
+        namespace = "team-c",
       ) =>
         ({
           apiVersion: `${GROUP}/v1`,
           kind,
-          metadata: { name, ...(kind === "RoleBinding" ? { namespace: "team-c" } : {}) },
+          metadata: { name, ...(kind === "RoleBinding" ? { namespace } : {}) },
           roleRef: { apiGroup: GROUP, kind: "ClusterRole", name: role },
           subjects: [subject],
         }) as KubernetesObject;
@@ -367,14 +369,58 @@ describe(
         );
       });
 
-      test("a pod whose ServiceAccount reads Secrets through its namespace's group is denied, naming the binding", async () => {
-        // Group subjects are judged when pods are admitted, so this binding itself is admitted.
-        await objects.create(
-          binding("ClusterRoleBinding", "team-c-secrets", "secret-reader", {
-            kind: "Group",
-            apiGroup: GROUP,
-            name: "system:serviceaccounts:team-c",
+      test("a binding that grants Secrets to the ServiceAccounts' groups is denied, naming the group and the namespaces it reaches", async () => {
+        const teamGroup = { kind: "Group", apiGroup: GROUP, name: "system:serviceaccounts:team-c" };
+        const one = await rejection(
+          objects.create(
+            binding("ClusterRoleBinding", "team-c-secrets", "secret-reader", teamGroup),
+          ),
+        );
+        assert.match(one, /admission webhook "bindings\.mcp-warden\.dev" denied the request/);
+        assert.match(
+          one,
+          /\[rbac\/no-secret-read\] subjects\[0\]: Group system:serviceaccounts:team-c \(every ServiceAccount of namespace team-c\) may list secrets cluster-wide through ClusterRoleBinding team-c-secrets/,
+        );
+        const all = await rejection(
+          objects.create(
+            binding("RoleBinding", "all-secrets", "secret-reader", {
+              kind: "Group",
+              apiGroup: GROUP,
+              name: "system:serviceaccounts",
+            }),
+          ),
+        );
+        // every judged namespace, and none that is not judged
+        const reached =
+          /Group system:serviceaccounts \(every ServiceAccount of namespaces ([^)]*)\) may list secrets in namespace team-c/.exec(
+            all,
+          );
+        assert.ok(reached?.[1], all);
+        const namespaces = reached[1].split(", ");
+        for (const ns of ["team-a", "team-b", "team-c"]) assert.ok(namespaces.includes(ns), all);
+        for (const ns of ["free", "kube-system", "mcp-warden-system"])
+          assert.ok(!namespaces.includes(ns), all);
+        // the group of a namespace that is not judged is not mcp-warden's to refuse
+        const free = await objects.create(
+          binding("ClusterRoleBinding", "free-secrets", "secret-reader", {
+            ...teamGroup,
+            name: "system:serviceaccounts:free",
           }),
+        );
+        assert.equal(free.metadata?.name, "free-secrets");
+      });
+
+      test("a pod whose ServiceAccount reads Secrets through its namespace's group is denied, naming the binding", async () => {
+        // A RoleBinding in a namespace that did not opt in never reaches the webhook (the
+        // configuration's namespaceSelector); the grant it makes is judged when pods are admitted.
+        await objects.create(
+          binding(
+            "RoleBinding",
+            "team-c-secrets",
+            "secret-reader",
+            { kind: "Group", apiGroup: GROUP, name: "system:serviceaccounts:team-c" },
+            "free",
+          ),
         );
         const spec = { ...compliantPodSpec(), serviceAccountName: "mcp" };
         const text = await eventually(() =>
@@ -391,7 +437,7 @@ describe(
         );
         assert.match(
           text,
-          /\[rbac\/no-secret-read\] spec\.serviceAccountName: ServiceAccount team-c\/mcp may list secrets cluster-wide through ClusterRoleBinding team-c-secrets \(subject Group system:serviceaccounts:team-c\) → ClusterRole secret-reader rules\[0\]/,
+          /\[rbac\/no-secret-read\] spec\.serviceAccountName: ServiceAccount team-c\/mcp may list secrets in namespace free through RoleBinding free\/team-c-secrets \(subject Group system:serviceaccounts:team-c\) → ClusterRole secret-reader rules\[0\]/,
         );
         // a pod of another namespace is not granted anything by it
         const other = await objects.create(

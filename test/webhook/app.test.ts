@@ -407,6 +407,7 @@ test("the registry is asked exactly when the policy runs a rule the catalogue sa
       "image/signed": "off",
       "image/evaluated": "off",
       "rbac/within-declared": "off",
+      "network/within-declared": "off",
     }),
     body,
   );
@@ -441,7 +442,7 @@ test("binding writes: denied when they grant a judged namespace's ServiceAccount
     metadata: { name: "secrets" },
     rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }],
   });
-  const app = appWith(stateWith({ rbac: [secrets], judgedNamespace: (ns) => ns === "team-a" }));
+  const app = appWith(stateWith({ rbac: [secrets], judgedNamespaces: ["team-a"] }));
   const bindingReview = (operation: string, namespace: string) =>
     review({
       kind: { group: GROUP, version: "v1", kind: "ClusterRoleBinding" },

@@ -1,5 +1,6 @@
 import { fieldPath } from "../../field-path.ts";
 import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
+import type { EgressAllowance, EgressPolicy } from "../fqdn-policy.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
 import { NAMESPACE_NAME_LABEL, selectorIsUnbounded, selectorMatches } from "../label-selector.ts";
 import { imageReferences } from "./image.ts";
@@ -24,6 +25,56 @@ export function selectingPolicies(ctx: RuleContext): NetworkPolicy[] {
   return ctx.cluster
     .networkPoliciesIn(ctx.workload.namespace)
     .filter((np) => selectorMatches(np.spec.podSelector, labels));
+}
+
+/** A FQDN-capable egress policy that selects the pod, and what of it applies to the pod. */
+export interface ApplyingEgressPolicy {
+  policy: EgressPolicy;
+  /** `CiliumNetworkPolicy team-a/x`, `ClusterNetworkPolicy x`. */
+  name: string;
+  isolates: boolean;
+  egress: EgressAllowance[];
+}
+
+export function applyingEgressPolicies(ctx: RuleContext): ApplyingEgressPolicy[] {
+  const labels = ctx.workload.podMeta.labels ?? {};
+  const ns = ctx.workload.namespace;
+  return (ctx.cluster.egressPolicies ?? [])
+    .filter((p) => p.selects(ns, labels))
+    .map((policy) => ({
+      policy,
+      name: `${policy.kind} ${policy.metadata.namespace ? `${policy.metadata.namespace}/` : ""}${policy.metadata.name}`,
+      ...policy.egressFor(ns, labels),
+    }));
+}
+
+/** A host pattern every name matches: `*`, or only wildcard labels. */
+export function everyHost(pattern: string): boolean {
+  return pattern.split(".").every((label) => /^\*+$/.test(label));
+}
+
+/** Why one allowance of a FQDN-capable policy opens the pod to every destination, or undefined. */
+function fqdnOpening(ctx: RuleContext, allowance: EgressAllowance): string | undefined {
+  for (const peer of allowance.peers) {
+    if (peer.kind === "all") return `every destination: ${peer.why}`;
+    if (peer.kind === "fqdn" && peer.pattern && everyHost(peer.name))
+      return `every host name: pattern ${JSON.stringify(peer.name)} matches them all`;
+    if (peer.kind === "pods" && peer.namespaces === undefined && selectorIsUnbounded(peer.selector))
+      return "every pod of every namespace";
+  }
+  const blocks = allowance.peers.flatMap((p) =>
+    p.kind === "cidr"
+      ? [{ ipBlock: { cidr: p.cidr, ...(p.except ? { except: p.except } : {}) } }]
+      : [],
+  );
+  const reach = blocks.length > 0 ? peersReach(blocks) : undefined;
+  if (reach?.kind === "internet") {
+    const denials = internetEgressDenials(ctx, allowance.ports);
+    return denials.length > 0
+      ? `internet egress (${cidrs(blocks)}: every public address), which is not admitted: ${denials.join("; ")}`
+      : undefined;
+  }
+  return blocks.length > 0 ? openingReason(blocks, "to", "destination") : undefined;
 }
 
 /** How far the ipBlocks of one rule reach, whatever notation or union they are written in. */
@@ -75,7 +126,7 @@ function openingReason(
 }
 
 /** The ports a rule allows, or why they cannot be listed (every port, a named port). */
-function rulePorts(ports: unknown[] | undefined): number[] | string {
+export function rulePorts(ports: unknown[] | undefined): number[] | string {
   if (!ports || ports.length === 0) return "every port";
   const out = new Set<number>();
   for (const entry of ports) {
@@ -169,16 +220,32 @@ function directionRule(id: string, direction: Direction, explain: Explanation): 
       const selecting = selectingPolicies(ctx).filter((np) =>
         effectivePolicyTypes(np).includes(direction),
       );
-      if (selecting.length === 0) {
+      // Host-naming egress policies: Cilium's and ClusterNetworkPolicies add to NetworkPolicies.
+      const fqdn = direction === "Egress" ? applyingEgressPolicies(ctx) : [];
+      if (selecting.length === 0 && !fqdn.some((p) => p.isolates)) {
         return [
           {
             rule: id,
-            message: `no NetworkPolicy in namespace ${ctx.workload.namespace} selects this pod with policyTypes ${direction}: add one that allows only the declared ${direction === "Egress" ? "endpoints" : "agents"}`,
+            message:
+              direction === "Egress"
+                ? `no NetworkPolicy in namespace ${ctx.workload.namespace} selects this pod with policyTypes Egress: add one that allows only the declared endpoints (or a CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or ClusterNetworkPolicy that makes its egress default-deny and allows only the declared hosts)`
+                : `no NetworkPolicy in namespace ${ctx.workload.namespace} selects this pod with policyTypes ${direction}: add one that allows only the declared agents`,
             path,
           },
         ];
       }
       const findings: Finding[] = [];
+      for (const p of fqdn) {
+        for (const allowance of p.egress) {
+          const reason = fqdnOpening(ctx, allowance);
+          if (reason)
+            findings.push({
+              rule: id,
+              message: `${p.name} ${allowance.path} opens the pod to ${reason}`,
+              path,
+            });
+        }
+      }
       for (const np of selecting) {
         const rules =
           direction === "Egress"

@@ -323,6 +323,8 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
     // It declares permissions but no Kubernetes API access and no internet egress.
     kubernetes: [],
     internetEgressPorts: [],
+    // network/within-declared holds the NetworkPolicies to its egress and ingress.
+    network: { egress: predicate.permissions!.egress, ingress: predicate.permissions!.ingress },
   });
   // A predicate written before evidence was recorded says nothing of the image.
   const unrecorded = {
@@ -364,6 +366,7 @@ test("verified statements become the verifiedEvaluations image/evaluated judges"
   delete undeclared.permissions;
   assert.equal(evaluationFact({ predicate: undeclared, signer }).kubernetes, undefined);
   assert.equal(evaluationFact({ predicate: undeclared, signer }).internetEgressPorts, undefined);
+  assert.equal(evaluationFact({ predicate: undeclared, signer }).network, undefined);
   assert.equal(
     evaluationFacts([
       { predicate, signer },

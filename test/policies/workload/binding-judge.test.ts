@@ -40,7 +40,8 @@ function binding(
   return parsed;
 }
 
-const judged = (ns: string) => ns === "team-a";
+const judged = ["team-a"];
+const group = (name: string) => ({ kind: "Group", apiGroup: GROUP, name });
 const sa = (namespace?: string) => ({
   kind: "ServiceAccount",
   name: "mcp",
@@ -70,10 +71,49 @@ test("a binding that grants forbidden rights to a ServiceAccount of a judged nam
     ["a harmless role", binding("ClusterRoleBinding", "viewer", [sa("team-a")]), []],
     ["a namespace not judged", binding("ClusterRoleBinding", "secrets", [sa("team-b")]), []],
     [
-      "a group subject (judged when pods are admitted)",
+      "the group of a judged namespace's ServiceAccounts",
+      binding("ClusterRoleBinding", "secrets", [group("system:serviceaccounts:team-a")]),
+      ["rbac/no-secret-read subjects[0]"],
+    ],
+    [
+      "the group of a namespace not judged",
+      binding("ClusterRoleBinding", "secrets", [group("system:serviceaccounts:team-b")]),
+      [],
+    ],
+    [
+      "every ServiceAccount, after a harmless subject",
       binding("ClusterRoleBinding", "secrets", [
-        { kind: "Group", apiGroup: GROUP, name: "system:serviceaccounts:team-a" },
+        group("developers"),
+        group("system:serviceaccounts"),
       ]),
+      ["rbac/no-secret-read subjects[1]"],
+    ],
+    [
+      "every authenticated identity",
+      binding("ClusterRoleBinding", "cluster-admin", [group("system:authenticated")]),
+      ["rbac/no-broad-roles subjects[0]"],
+    ],
+    [
+      "a RoleBinding's group reaches the ServiceAccounts the group covers",
+      binding("RoleBinding", "secrets", [group("system:serviceaccounts")]),
+      ["rbac/no-secret-read subjects[0]"],
+    ],
+    [
+      "a ServiceAccount named as a user",
+      binding("ClusterRoleBinding", "secrets", [
+        { kind: "User", apiGroup: GROUP, name: "system:serviceaccount:team-a:mcp" },
+        { kind: "User", apiGroup: GROUP, name: "system:serviceaccount:team-b:mcp" },
+      ]),
+      ["rbac/no-secret-read subjects[0]"],
+    ],
+    [
+      "a named ServiceAccount and its group in one binding: one finding each",
+      binding("ClusterRoleBinding", "secrets", [sa("team-a"), group("system:serviceaccounts")]),
+      ["rbac/no-secret-read subjects[0]", "rbac/no-secret-read subjects[1]"],
+    ],
+    [
+      "a group granted a harmless role",
+      binding("ClusterRoleBinding", "viewer", [group("system:serviceaccounts")]),
       [],
     ],
   ];
@@ -81,7 +121,7 @@ test("a binding that grants forbidden rights to a ServiceAccount of a judged nam
     const d = judgeBinding(b, {
       policy: policy(),
       rbac: [secretsReader, viewer],
-      judgedNamespace: judged,
+      judgedNamespaces: judged,
       now: new Date(0),
     });
     assert.deepEqual(
@@ -99,7 +139,7 @@ test("only what this binding grants counts, and its update replaces the old vers
   const d = judgeBinding(other, {
     policy: policy(),
     rbac: [secretsReader, viewer, existing],
-    judgedNamespace: judged,
+    judgedNamespaces: judged,
     now: new Date(0),
   });
   assert.deepEqual(d.findings, []);
@@ -109,7 +149,7 @@ test("only what this binding grants counts, and its update replaces the old vers
     judgeBinding(fixed, {
       policy: policy(),
       rbac: [secretsReader, viewer, existing],
-      judgedNamespace: judged,
+      judgedNamespaces: judged,
       now: new Date(0),
     }).allowed,
     true,
@@ -121,7 +161,7 @@ test("the policy's actions apply; a stale RBAC state denies", () => {
   const warned = judgeBinding(b, {
     policy: policy({ "*": "enforce", "rbac/no-secret-read": "warn" }),
     rbac: [secretsReader],
-    judgedNamespace: judged,
+    judgedNamespaces: judged,
     now: new Date(0),
   });
   assert.equal(warned.allowed, true);
@@ -132,9 +172,51 @@ test("the policy's actions apply; a stale RBAC state denies", () => {
   const stale = judgeBinding(binding("ClusterRoleBinding", "viewer", [sa("team-a")]), {
     policy: policy(),
     rbac: [viewer],
-    judgedNamespace: judged,
+    judgedNamespaces: judged,
     now: new Date(0),
     unavailable: "the rolebindings watch has not synced",
   });
   assert.equal(stale.allowed, false);
+});
+
+test("a group's finding names the group and every judged namespace it reaches, once", () => {
+  const table: [string, BindingObject, string][] = [
+    [
+      "all ServiceAccounts",
+      binding("ClusterRoleBinding", "secrets", [group("system:serviceaccounts")]),
+      "Group system:serviceaccounts (every ServiceAccount of namespaces team-a, team-c) may get secrets cluster-wide through ClusterRoleBinding b (subject Group system:serviceaccounts) → ClusterRole secrets rules[0]",
+    ],
+    [
+      "one namespace's",
+      binding("RoleBinding", "secrets", [group("system:serviceaccounts:team-c")]),
+      "Group system:serviceaccounts:team-c (every ServiceAccount of namespace team-c) may get secrets in namespace team-a through RoleBinding team-a/b (subject Group system:serviceaccounts:team-c) → ClusterRole secrets rules[0]",
+    ],
+  ];
+  for (const [what, b, message] of table) {
+    const d = judgeBinding(b, {
+      policy: policy(),
+      rbac: [secretsReader],
+      judgedNamespaces: ["team-a", "team-c"],
+      now: new Date(0),
+    });
+    assert.equal(d.allowed, false, what);
+    assert.equal(d.findings.length, 1, what);
+    assert.ok(d.findings[0]?.message.startsWith(message), `${what}: ${d.findings[0]?.message}`);
+    assert.deepEqual(
+      d.findings[0]?.related?.map((r) => `${r.kind} ${r.name} ${r.path}`),
+      [`${b.kind} b subjects[0]`, "ClusterRole secrets rules[0]"],
+      what,
+    );
+  }
+  // no judged namespace: nothing is reached, nothing denied
+  const none = judgeBinding(
+    binding("ClusterRoleBinding", "secrets", [group("system:serviceaccounts")]),
+    {
+      policy: policy(),
+      rbac: [secretsReader],
+      judgedNamespaces: [],
+      now: new Date(0),
+    },
+  );
+  assert.deepEqual(none, { allowed: true, findings: [] });
 });

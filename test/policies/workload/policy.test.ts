@@ -163,6 +163,7 @@ test("the rules that need a registry are the ones the catalogue says need one", 
     "image/signed",
     "image/evaluated",
     "rbac/within-declared",
+    "network/within-declared",
   ]);
   const offline = compilePolicy(
     policyWith({
@@ -171,6 +172,7 @@ test("the rules that need a registry are the ones the catalogue says need one", 
         "image/signed": "off",
         "image/evaluated": "off",
         "rbac/within-declared": "off",
+        "network/within-declared": "off",
       },
     }),
   );
