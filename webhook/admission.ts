@@ -63,17 +63,22 @@ export function readAdmissionReview(body: unknown): ReadReview {
   const review = body as { apiVersion?: unknown; kind?: unknown; request?: unknown };
   const rawUid = (review.request as { uid?: unknown } | undefined)?.uid;
   const uid = typeof rawUid === "string" && rawUid !== "" ? rawUid : undefined;
+  const request = review.request;
+  const valid = requestValidator.is(request);
+  if (valid && review.apiVersion === "admission.k8s.io/v1" && review.kind === "AdmissionReview") {
+    return { ok: true, request };
+  }
+  // Only a bad review pays for listing every problem.
   const problems = [];
   if (review.apiVersion !== "admission.k8s.io/v1")
     problems.push("apiVersion must be admission.k8s.io/v1");
   if (review.kind !== "AdmissionReview") problems.push("kind must be AdmissionReview");
-  problems.push(
-    ...requestValidator.problems(review.request, "request").map((p) => `${p.path} ${p.message}`),
-  );
-  if (problems.length > 0 || !requestValidator.is(review.request)) {
-    return { ok: false, uid, message: `malformed AdmissionReview: ${problems.join("; ")}` };
+  if (!valid) {
+    problems.push(
+      ...requestValidator.problems(review.request, "request").map((p) => `${p.path} ${p.message}`),
+    );
   }
-  return { ok: true, request: review.request };
+  return { ok: false, uid, message: `malformed AdmissionReview: ${problems.join("; ")}` };
 }
 
 export interface JudgeInputs {

@@ -57,6 +57,8 @@ export class ClusterWatch implements StateSource {
   private policy: CompiledPolicy | undefined;
   private policyError: string | undefined;
   private cluster: ClusterState | undefined;
+  /** Namespaces judged (opted in, not excluded), rebuilt when a namespace changes, not per request. */
+  private judged: readonly string[] | undefined;
   private invalidNetworkPolicy: string | undefined;
   private invalidRbac: string | undefined;
 
@@ -170,7 +172,7 @@ export class ClusterWatch implements StateSource {
       : unsynced.length > 0
         ? `waiting for the first sync of ${unsynced.join(", ")}`
         : undefined;
-    const judged = [
+    const judged = (this.judged ??= [
       ...new Set(
         this.namespaces
           .list()
@@ -178,7 +180,7 @@ export class ClusterWatch implements StateSource {
           .map((n) => n.metadata?.name ?? "")
           .filter((n) => !NEVER_JUDGED.has(n)),
       ),
-    ];
+    ]);
     return {
       policy: this.policy,
       policyError: this.policyError,
@@ -213,6 +215,7 @@ export class ClusterWatch implements StateSource {
 
   private changed(resource: string): void {
     this.cluster = undefined;
+    if (resource === "namespaces") this.judged = undefined;
     if (resource === "mcpwardenpolicies") this.reloadPolicy();
   }
 

@@ -178,10 +178,16 @@ const OTHER_NON_PUBLIC: readonly AddressRange[] = [
   "2001:db8::/32",
 ].map((c) => parseCidr(c)!);
 
-const FAMILIES: { family: 4 | 6; space: AddressRange[] }[] = [
-  { family: 4, space: [V4_SPACE] },
-  { family: 6, space: subtract([ALL], [V4_SPACE]) },
-];
+// Per family, the public addresses and the internal ranges inside it: fixed, so computed once.
+const FAMILIES = [
+  { family: 4 as const, space: [V4_SPACE] },
+  { family: 6 as const, space: subtract([ALL], [V4_SPACE]) },
+].map(({ family, space }) => ({
+  family,
+  space,
+  publicSpace: subtract(space, [...INTERNAL_RANGES.map((r) => r.range), ...OTHER_NON_PUBLIC]),
+  internal: INTERNAL_RANGES.filter((r) => coversAll(space, [r.range])),
+}));
 
 /**
  * How far a set of allowed addresses reaches:
@@ -197,15 +203,13 @@ export type Reach =
   | { kind: "internet"; families: (4 | 6)[] };
 
 export function classifyReach(allowed: readonly AddressRange[]): Reach | undefined {
+  if (allowed.length === 0) return undefined;
   const internet: (4 | 6)[] = [];
   let partial: Reach | undefined;
-  for (const { family, space } of FAMILIES) {
+  for (const { family, space, publicSpace, internal } of FAMILIES) {
     if (coversAll(allowed, space)) return { kind: "every-address", family };
-    const nonPublic = [...INTERNAL_RANGES.map((r) => r.range), ...OTHER_NON_PUBLIC];
-    if (!coversAll(allowed, subtract(space, nonPublic))) continue;
-    const open = INTERNAL_RANGES.filter(
-      (r) => coversAll(space, [r.range]) && intersects(allowed, r.range),
-    );
+    if (!coversAll(allowed, publicSpace)) continue;
+    const open = internal.filter((r) => intersects(allowed, r.range));
     if (open.length > 0) {
       partial ??= {
         kind: "public-and-internal",

@@ -3,6 +3,8 @@
  * object is the CRD's schema (`deploy/crds/`), so a policy file and a policy object in a cluster
  * are checked alike.
  */
+import { POD_SECURITY_VERSION_PATTERN } from "./rules/pod-security-version.ts";
+
 export const POLICY_API_VERSION = "mcp-warden.dev/v1alpha1";
 export const POLICY_KIND = "MCPWardenPolicy";
 
@@ -95,6 +97,18 @@ export const policySpecSchema = {
         allowPersistentVolumeClaims: {
           type: "boolean",
           description: "Let sandbox/volume-isolation admit persistentVolumeClaim volumes.",
+        },
+      },
+    },
+    podSecurity: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        version: {
+          type: "string",
+          pattern: POD_SECURITY_VERSION_PATTERN,
+          description:
+            "The Pod Security Admission policy version the pod-security/* rules judge as, like the namespace label pod-security.kubernetes.io/enforce-version: latest (the default) or v1.NN from v1.25; pin the version the cluster's API server enforces.",
         },
       },
     },

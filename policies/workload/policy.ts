@@ -11,6 +11,7 @@ import { fieldPath } from "../field-path.ts";
 import { compileGlob, mostSpecific, type Glob } from "../glob.ts";
 import { policySchema, type RULE_ACTIONS } from "./policy-schema.ts";
 import type { RuleSettings } from "./rule.ts";
+import { OLDEST_POD_SECURITY_MINOR, podSecurityMinor } from "./rules/pod-security-version.ts";
 import type { TrustLevel } from "../trust-level.ts";
 import { compileSchema } from "../schema-validator.ts";
 
@@ -44,6 +45,7 @@ export interface PolicyDocument {
     };
     sandbox?: { allowPersistentVolumeClaims?: boolean };
     network?: { internetEgress?: "allow" | "deny" };
+    podSecurity?: { version?: string };
     exceptions?: { namespaces?: string[]; exemptible?: string[] };
   };
 }
@@ -114,6 +116,14 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
     if (!RULE_IDS.some((id) => g.matches(id))) {
       problems.push({ path, message: "matches no rule in the catalogue" });
     }
+  }
+  const podSecurityVersion = doc.spec.podSecurity?.version;
+  const minor = podSecurityMinor(podSecurityVersion);
+  if (minor !== undefined && minor < OLDEST_POD_SECURITY_MINOR) {
+    problems.push({
+      path: "spec.podSecurity.version",
+      message: `${podSecurityVersion} is older than v1.${OLDEST_POD_SECURITY_MINOR}, the oldest Pod Security Admission version mcp-warden judges as`,
+    });
   }
   (doc.spec.images?.trustedSigners ?? []).forEach((signer, i) => {
     const path = fieldPath("spec.images.trustedSigners", i);
@@ -205,6 +215,7 @@ export function compilePolicy(object: unknown): CompiledPolicy {
   }
   actions.set(ADMISSION_ERROR, doc.spec.rules?.[ADMISSION_ERROR] ?? "enforce");
   const exemptible = (doc.spec.exceptions?.exemptible ?? DEFAULT_EXEMPTIBLE).map(compileGlob);
+  const podSecurityVersion = podSecurityMinor(doc.spec.podSecurity?.version);
   return {
     name: doc.metadata.name,
     document: doc,
@@ -213,6 +224,7 @@ export function compilePolicy(object: unknown): CompiledPolicy {
     settings: {
       allowPersistentVolumeClaims: doc.spec.sandbox?.allowPersistentVolumeClaims ?? false,
       internetEgress: doc.spec.network?.internetEgress ?? "deny",
+      ...(podSecurityVersion === undefined ? {} : { podSecurityVersion }),
       evaluation: {
         minTrustLevel: doc.spec.images?.evaluation?.minTrustLevel ?? "L3",
         maxAgeMs: parseDuration(doc.spec.images?.evaluation?.maxAge ?? DEFAULT_MAX_AGE),

@@ -34,6 +34,11 @@ export interface RuleSettings {
     /** `spec.images.evaluation.requireImageEvidence`: only an evaluation of the image itself counts (absent: false). */
     requireImageEvidence?: boolean;
   };
+  /**
+   * `spec.podSecurity.version`: the Pod Security Admission policy version (minor of v1.NN) the
+   * pod-security/* rules judge as; absent: latest.
+   */
+  podSecurityVersion?: number | undefined;
 }
 
 export interface RuleContext {

@@ -71,6 +71,13 @@ export class FactsCache {
     return entry.facts;
   }
 
+  /** The cached facts, if fresh, counted as a hit; undefined (nothing counted) otherwise. */
+  fresh(reference: string, scope: string): ImageFacts | undefined {
+    const cached = this.peek(reference, scope);
+    if (cached) this.hits++;
+    return cached;
+  }
+
   async get(reference: string, scope: string, signal?: AbortSignal): Promise<ImageFacts> {
     const cached = this.peek(reference, scope);
     if (cached) {

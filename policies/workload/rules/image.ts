@@ -163,13 +163,17 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 type Evaluation = ImageFacts["verifiedEvaluations"][number];
 
-function newest(evaluations: readonly Evaluation[]): (Evaluation & { ms: number }) | undefined {
-  let best: (Evaluation & { ms: number }) | undefined;
+function newest(evaluations: readonly Evaluation[]): { e: Evaluation; ms: number } | undefined {
+  let best: Evaluation | undefined;
+  let bestMs = Number.NaN;
   for (const e of evaluations) {
     const ms = Date.parse(e.time);
-    if (!Number.isNaN(ms) && (best === undefined || ms > best.ms)) best = { ...e, ms };
+    if (!Number.isNaN(ms) && (best === undefined || ms > bestMs)) {
+      best = e;
+      bestMs = ms;
+    }
   }
-  return best;
+  return best === undefined ? undefined : { e: best, ms: bestMs };
 }
 
 /** `720h`, `30.5h`, `45m`: durations the way the policy's `maxAge` writes them. */
@@ -191,7 +195,7 @@ function missingImageEvidence(e: Evaluation): string | undefined {
   return lacks.join(" and ");
 }
 
-function evaluationProblems(e: Evaluation & { ms: number }, ctx: RuleContext): string[] {
+function evaluationProblems(e: Evaluation, ms: number, ctx: RuleContext): string[] {
   const { minTrustLevel, maxAgeMs, requireImageEvidence } = ctx.settings.evaluation;
   const problems: string[] = [];
   if (e.verdict !== "pass") problems.push("its verdict is fail");
@@ -204,7 +208,7 @@ function evaluationProblems(e: Evaluation & { ms: number }, ctx: RuleContext): s
   }
   if (TRUST_ORDER.indexOf(e.trustLevel) < TRUST_ORDER.indexOf(minTrustLevel))
     problems.push(`trust level ${e.trustLevel} is below the required ${minTrustLevel}`);
-  const age = ctx.now.getTime() - e.ms;
+  const age = ctx.now.getTime() - ms;
   if (age > maxAgeMs)
     problems.push(
       `it is ${formatDuration(age)} old, older than the allowed ${formatDuration(maxAgeMs)}; re-evaluate the image`,
@@ -223,9 +227,9 @@ function evaluationProblem(facts: ImageFacts, ctx: RuleContext): string | undefi
       return "has no evaluation with a valid time; re-evaluate the image";
     return "has no evaluation attestation; evaluate it in its release workflow before deploying";
   }
-  const problems = evaluationProblems(latest, ctx);
+  const problems = evaluationProblems(latest.e, latest.ms, ctx);
   if (problems.length === 0) return undefined;
-  return `is not approved: its newest evaluation (${latest.time}, by ${latest.signer}) fails the policy: ${problems.join("; ")}`;
+  return `is not approved: its newest evaluation (${latest.e.time}, by ${latest.e.signer}) fails the policy: ${problems.join("; ")}`;
 }
 
 const evaluated: Rule = {

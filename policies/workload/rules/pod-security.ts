@@ -1,7 +1,9 @@
 /**
- * Kubernetes Pod Security Admission, "restricted" profile (baseline included), latest policy
- * version. Where PSA has a baseline and a restricted variant of one check, the restricted profile
- * runs both, so they fold into one rule here. Each finding names one offending field.
+ * Kubernetes Pod Security Admission, "restricted" profile (baseline included), at the policy
+ * version the policy pins (`spec.podSecurity.version`; latest by default, see
+ * pod-security-version.ts for what changes between versions). Where PSA has a baseline and a
+ * restricted variant of one check, the restricted profile runs both, so they fold into one rule
+ * here. Each finding names one offending field.
  */
 import { fieldPath } from "../../field-path.ts";
 import {
@@ -13,6 +15,7 @@ import {
 } from "../rule.ts";
 import type { PodSecurityContext, PodSpec } from "../k8s-types.ts";
 import { containerLabel } from "../workload.ts";
+import { podSecurityProfile, type PodSecurityProfile } from "./pod-security-version.ts";
 
 type Report = (path: string, message: string) => void;
 
@@ -44,9 +47,14 @@ function isWindows(spec: PodSpec): boolean {
   return spec.os?.name === "windows";
 }
 
+/** The checks as the policy's pinned Pod Security version has them. */
+function profile(ctx: RuleContext): PodSecurityProfile {
+  return podSecurityProfile(ctx.settings.podSecurityVersion);
+}
+
 /** Pods in their own user namespace get the root-related relaxations (policy v1.35+). */
-function inUserNamespace(spec: PodSpec): boolean {
-  return spec.hostUsers === false;
+function relaxedForUserNamespace(ctx: RuleContext): boolean {
+  return profile(ctx).relaxesRootInUserNamespace && ctx.workload.podSpec.hostUsers === false;
 }
 
 function isSet(value: unknown): boolean {
@@ -325,14 +333,6 @@ const appArmorProfile = defineRule(
   },
 );
 
-const SELINUX_TYPES = new Set([
-  "",
-  "container_t",
-  "container_init_t",
-  "container_kvm_t",
-  "container_engine_t",
-]);
-
 const seLinuxOptions = defineRule(
   "selinux-options",
   "SELinux options set no custom user or role and only a container type.",
@@ -349,14 +349,16 @@ const seLinuxOptions = defineRule(
     `,
   },
   (ctx, report) => {
+    const allowed = profile(ctx).seLinuxTypes;
     for (const { setter, sc, path } of securityContexts(ctx)) {
       const opts = sc?.seLinuxOptions;
       if (!opts) continue;
       const optsPath = fieldPath(path, "seLinuxOptions");
-      if (!SELINUX_TYPES.has(opts.type ?? "")) {
+      if (!allowed.has(opts.type ?? "")) {
+        const types = [...allowed].filter((t) => t !== "");
         report(
           fieldPath(optsPath, "type"),
-          `${setter} must not set securityContext.seLinuxOptions.type to ${q(opts.type)}; use container_t, container_init_t, container_kvm_t or container_engine_t, or leave it unset`,
+          `${setter} must not set securityContext.seLinuxOptions.type to ${q(opts.type)}; use ${types.slice(0, -1).join(", ")} or ${types.at(-1)}, or leave it unset`,
         );
       }
       for (const field of ["user", "role"] as const) {
@@ -448,24 +450,6 @@ const seccompProfile = defineRule(
   },
 );
 
-/** Namespaced, node-isolated sysctls allowed by the latest policy version (v1.37). */
-const SAFE_SYSCTLS = new Set([
-  "kernel.shm_rmid_forced",
-  "net.ipv4.ip_local_port_range",
-  "net.ipv4.tcp_syncookies",
-  "net.ipv4.ping_group_range",
-  "net.ipv4.ip_unprivileged_port_start",
-  "net.ipv4.ip_local_reserved_ports",
-  "net.ipv4.tcp_keepalive_time",
-  "net.ipv4.tcp_fin_timeout",
-  "net.ipv4.tcp_keepalive_intvl",
-  "net.ipv4.tcp_keepalive_probes",
-  "net.ipv4.tcp_rmem",
-  "net.ipv4.tcp_wmem",
-  "net.ipv4.tcp_slow_start_after_idle",
-  "net.ipv4.tcp_notsent_lowat",
-]);
-
 const sysctls = defineRule(
   "sysctls",
   "The pod sets only safe, namespaced sysctls.",
@@ -482,9 +466,11 @@ const sysctls = defineRule(
                   value: "0"
     `,
   },
-  ({ workload }, report) => {
+  (ctx, report) => {
+    const { workload } = ctx;
+    const safe = profile(ctx).safeSysctls;
     (workload.podSpec.securityContext?.sysctls ?? []).forEach((sysctl, i) => {
-      if (!SAFE_SYSCTLS.has(sysctl.name ?? "")) {
+      if (!safe.has(sysctl.name ?? "")) {
         report(
           fieldPath(workload.specPath, "securityContext", "sysctls", i, "name"),
           `pod must not set sysctl ${q(sysctl.name)}: only sysctls isolated from the node and other pods are allowed`,
@@ -512,8 +498,9 @@ const hostProbesAndLifecycle = defineRule(
                     port: 8080
     `,
   },
-  ({ workload }, report) => {
-    for (const ref of workload.containers) {
+  (ctx, report) => {
+    if (!profile(ctx).checksProbeHosts) return;
+    for (const ref of ctx.workload.containers) {
       const { container } = ref;
       const handlers = [
         ["livenessProbe", container.livenessProbe],
@@ -682,7 +669,7 @@ const runAsNonRoot = defineRule(
   "The pod or every container sets runAsNonRoot: true (unless hostUsers: false).",
   {
     why: "A process running as uid 0 owns everything the container holds and is root on the node the moment it escapes. runAsNonRoot: true makes the kubelet refuse to start a container whose user is root, whatever the image says.",
-    fix: "Set runAsNonRoot: true in the pod's securityContext (or in every container's), with a non-zero runAsUser when the image's USER is root or not numeric. Pods with hostUsers: false (their own user namespace) are not checked.",
+    fix: "Set runAsNonRoot: true in the pod's securityContext (or in every container's), with a non-zero runAsUser when the image's USER is root or not numeric. Pods with hostUsers: false (their own user namespace) are not checked from Pod Security v1.35 on (spec.podSecurity.version).",
     example: yamlExample`
       spec:
         template:
@@ -692,8 +679,9 @@ const runAsNonRoot = defineRule(
               runAsUser: 10001
     `,
   },
-  ({ workload }, report) => {
-    if (inUserNamespace(workload.podSpec)) return;
+  (ctx, report) => {
+    if (relaxedForUserNamespace(ctx)) return;
+    const { workload } = ctx;
     const podValue = workload.podSpec.securityContext?.runAsNonRoot;
     if (podValue === false) {
       report(
@@ -725,7 +713,7 @@ const runAsUser = defineRule(
   "Neither the pod nor any container sets runAsUser: 0 (unless hostUsers: false).",
   {
     why: "runAsUser: 0 runs the container as root, whatever the image's USER says, and is root on the node the moment it escapes.",
-    fix: "Remove runAsUser: 0 from the pod's and every container's securityContext, or set a non-zero uid the image can run as (and runAsNonRoot: true). Pods with hostUsers: false are not checked.",
+    fix: "Remove runAsUser: 0 from the pod's and every container's securityContext, or set a non-zero uid the image can run as (and runAsNonRoot: true). Pods with hostUsers: false are not checked from Pod Security v1.35 on (spec.podSecurity.version).",
     example: yamlExample`
       spec:
         template:
@@ -735,7 +723,7 @@ const runAsUser = defineRule(
     `,
   },
   (ctx, report) => {
-    if (inUserNamespace(ctx.workload.podSpec)) return;
+    if (relaxedForUserNamespace(ctx)) return;
     for (const { setter, sc, path } of securityContexts(ctx)) {
       if (sc?.runAsUser === 0) {
         report(
