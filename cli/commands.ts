@@ -8,6 +8,8 @@ export interface Io extends Omit<ServeEnv, "stdout"> {
   stderr: (text: string) => void;
   /** Print stack traces of internal errors. */
   debug: boolean;
+  /** The process environment, for a command that hands it on (the bridge's server process). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -213,6 +215,34 @@ exit status: 0 after a clean shutdown, 2 bad input or usage`,
     run: async (args, io) => {
       const { runServe } = await import("./serve.ts");
       return await runServe(args, io);
+    },
+  },
+  {
+    name: "bridge",
+    summary: "expose a stdio MCP server as Streamable HTTP, for the gateway in front of it",
+    usage: `mcp-warden bridge [--port 8080] [--host 0.0.0.0] [--max-sessions 16] [--body-limit BYTES]
+                  [--idle-timeout 30m] -- CMD [ARG...]`,
+    description: `Runs the stdio MCP server CMD behind MCP Streamable HTTP (protocol 2025-06-18 and 2025-11-25,
+with sessions) on http://HOST:PORT/mcp. It decides nothing: no authentication, no filtering; the
+gateway in front of it does, and the pod's NetworkPolicy lets only the gateway in. A stdio server
+serves one client, so every session (an initialize without Mcp-Session-Id) starts its own CMD with
+the bridge's environment; DELETE ends the session and kills it; when it exits, the requests it
+has not answered get a JSON-RPC error (-32000) and the session is gone (404 afterwards).
+
+  --port PORT, --host ADDRESS where to listen (default 8080 on 0.0.0.0)
+  --max-sessions N            server processes at once; an initialize beyond them gets 503
+                              (default 16)
+  --body-limit BYTES          larger requests are refused with 413 (default 4 MiB)
+  --idle-timeout DURATION     a session without a message either way for this long ends
+                              (default 30m)
+
+The self-contained executable (scripts/build-bridge.sh) takes the same arguments without the
+word bridge; the gateway Deployment the generator writes runs it.
+
+exit status: 0 after SIGTERM or SIGINT, 2 bad usage or an address that cannot be bound`,
+    run: async (args, io) => {
+      const { runBridge } = await import("./bridge.ts");
+      return await runBridge(args, { ...io, env: io.env ?? {} });
     },
   },
   {
