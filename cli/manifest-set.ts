@@ -1,4 +1,8 @@
-import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
+import {
+  createClusterState,
+  parseNamespace,
+  type ClusterState,
+} from "../policies/workload/cluster-state.ts";
 import { WardenError, type FieldProblem } from "../policies/errors.ts";
 import {
   EXCEPTION_KIND,
@@ -6,7 +10,7 @@ import {
   type Exception,
 } from "../policies/workload/exception-schema.ts";
 import { isRecord } from "../policies/guards.ts";
-import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
+import type { Labels, NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
 import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
 import { isRbacKind, parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
@@ -61,6 +65,7 @@ export function buildManifestSet(
   const networkPolicies: NetworkPolicy[] = [];
   const exceptions: Exception[] = [...(options.trustedExceptions ?? [])];
   const rbac: RbacObject[] = [];
+  const namespaces: { name: string; labels: Labels }[] = [];
   const sources = new Map<string, SourceDocument>();
   const policies: SourceDocument[] = [];
   const ignored: SourceDocument[] = [];
@@ -84,6 +89,7 @@ export function buildManifestSet(
       if (isWorkloadKind(object.kind))
         workloads.push({ workload: toWorkload(object), document: doc });
       else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
+      else if (object.kind === "Namespace") namespaces.push(parseNamespace(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
       else if (isRbacKind(object.kind)) {
         const parsed = parseRbacObject(object);
@@ -103,7 +109,7 @@ export function buildManifestSet(
   return {
     problems,
     workloads,
-    cluster: createClusterState({ networkPolicies, exceptions, rbac }),
+    cluster: createClusterState({ networkPolicies, exceptions, rbac, namespaces }),
     policies,
     untrusted,
     ignored,

@@ -143,9 +143,13 @@ export class ClusterWatch implements StateSource {
       networkPolicies: this.invalidNetworkPolicy ?? stale("networkpolicies"),
       exceptions: stale("mcpwardenexceptions"),
       rbac: this.invalidRbac ?? stale(...RBAC_RESOURCES.map(([plural]) => plural)),
+      namespaces: stale("namespaces"),
     };
     const cluster: ClusterState =
-      unavailable.networkPolicies || unavailable.exceptions || unavailable.rbac
+      unavailable.networkPolicies ||
+      unavailable.exceptions ||
+      unavailable.rbac ||
+      unavailable.namespaces
         ? {
             ...this.cluster,
             unavailable: Object.fromEntries(
@@ -278,6 +282,12 @@ export class ClusterWatch implements StateSource {
       networkPolicies: parsed.networkPolicies,
       exceptions: parsed.exceptions,
       rbac: parsed.rbac,
+      // Every namespace, as the cluster labels it: runtime/gateway-required selects by these.
+      namespaces: this.namespaces.list().map((n) => ({
+        name: n.metadata?.name ?? "",
+        labels: { ...(n.metadata?.labels ?? {}) },
+      })),
+      namespacesComplete: true,
     });
   }
 }

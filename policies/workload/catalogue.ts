@@ -4,6 +4,7 @@ import { imageRules } from "./rules/image.ts";
 import { networkRules } from "./rules/network.ts";
 import { podSecurityRules } from "./rules/pod-security.ts";
 import { rbacRules } from "./rules/rbac.ts";
+import { runtimeRules } from "./rules/runtime.ts";
 import { sandboxRules } from "./rules/sandbox.ts";
 
 /** Rules that judge a workload's own fields and its cluster state. */
@@ -14,6 +15,7 @@ export const CHECKED_RULES: readonly Rule[] = [
   ...credentialRules,
   ...imageRules,
   ...rbacRules,
+  ...runtimeRules,
 ];
 
 export const EXCEPTION_INVALID = "exception/invalid";
