@@ -22,7 +22,7 @@ runBridge(process.argv.slice(2), {
     const usage = e instanceof CliError && e.code === "USAGE";
     const text = e instanceof WardenError ? e.describe() : `internal error: ${errorMessage(e)}`;
     process.stderr.write(
-      `mcp-warden-bridge: ${text}\n${usage ? "usage: bridge [--port 8080] [--host 0.0.0.0] [--max-sessions 16] [--body-limit BYTES] [--idle-timeout 30m] -- CMD [ARG...]\n" : ""}`,
+      `mcp-warden-bridge: ${text}\n${usage ? "usage: bridge [--port 8080] [--host 0.0.0.0] [--max-sessions 16] [--body-limit BYTES] [--idle-timeout 30m] -- CMD [ARG...] | --install FILE\n" : ""}`,
     );
     process.exitCode = 2;
   },

@@ -1,4 +1,5 @@
 import { startBridge, type BridgeOptions } from "../gateway/bridge/bridge.ts";
+import { installSelf } from "../gateway/bridge/install.ts";
 import { CliError } from "./errors.ts";
 import { duration, parseOptions, positiveNumber } from "./options.ts";
 
@@ -22,7 +23,7 @@ export const BRIDGE_DEFAULTS = {
   idleTimeout: "30m",
 } as const;
 
-export type BridgeInputs = Omit<BridgeOptions, "env" | "log" | "stderr">;
+export type BridgeInputs = Omit<BridgeOptions, "env" | "log" | "stderr"> | { install: string };
 
 export function parseBridgeArgs(args: string[]): BridgeInputs {
   const split = args.indexOf("--");
@@ -37,8 +38,14 @@ export function parseBridgeArgs(args: string[]): BridgeInputs {
       "max-sessions": { type: "string", default: String(BRIDGE_DEFAULTS.maxSessions) },
       "body-limit": { type: "string", default: String(BRIDGE_DEFAULTS.bodyLimit) },
       "idle-timeout": { type: "string", default: BRIDGE_DEFAULTS.idleTimeout },
+      install: { type: "string" },
     },
   });
+  if (values.install !== undefined) {
+    if (command.length > 0 || positionals.length > 0)
+      throw new CliError("USAGE", "--install FILE takes no server command");
+    return { install: values.install };
+  }
   if (positionals.length > 0)
     throw new CliError(
       "USAGE",
@@ -73,6 +80,10 @@ function definedEnv(env: Record<string, string | undefined>): Record<string, str
 /** Runs the bridge until the process is told to stop; exit 0 after a clean shutdown. */
 export async function runBridge(args: string[], io: BridgeIo): Promise<number> {
   const inputs = parseBridgeArgs(args);
+  if ("install" in inputs) {
+    await installSelf(inputs.install);
+    return 0;
+  }
   const log = (event: Record<string, unknown>) =>
     io.stderr(
       `${JSON.stringify({ time: new Date().toISOString(), service: "mcp-warden-bridge", ...event })}\n`,

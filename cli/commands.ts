@@ -221,7 +221,8 @@ exit status: 0 after a clean shutdown, 2 bad input or usage`,
     name: "bridge",
     summary: "expose a stdio MCP server as Streamable HTTP, for the gateway in front of it",
     usage: `mcp-warden bridge [--port 8080] [--host 0.0.0.0] [--max-sessions 16] [--body-limit BYTES]
-                  [--idle-timeout 30m] -- CMD [ARG...]`,
+                  [--idle-timeout 30m] -- CMD [ARG...]
+mcp-warden-bridge --install FILE`,
     description: `Runs the stdio MCP server CMD behind MCP Streamable HTTP (protocol 2025-06-18 and 2025-11-25,
 with sessions) on http://HOST:PORT/mcp. It decides nothing: no authentication, no filtering; the
 gateway in front of it does, and the pod's NetworkPolicy lets only the gateway in. A stdio server
@@ -236,8 +237,9 @@ has not answered get a JSON-RPC error (-32000) and the session is gone (404 afte
   --idle-timeout DURATION     a session without a message either way for this long ends
                               (default 30m)
 
-The self-contained executable (scripts/build-bridge.sh) takes the same arguments without the
-word bridge; the gateway Deployment the generator writes runs it.
+The self-contained executable (scripts/build-bridge.sh; /usr/local/bin/mcp-warden-bridge in the
+mcp-warden image) takes the same arguments without the word bridge, and --install FILE copies
+it to FILE (mode 0555): the init container of a generated stdio server's pod runs that.
 
 exit status: 0 after SIGTERM or SIGINT, 2 bad usage or an address that cannot be bound`,
     run: async (args, io) => {

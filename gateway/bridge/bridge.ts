@@ -27,7 +27,7 @@ import { IsolatedStdioTransport } from "../../supply-chain/mcp/stdio-transport.t
  * run at once; an `initialize` beyond that gets 503.
  */
 
-export type BridgeErrorCode = "LISTEN_FAILED";
+export type BridgeErrorCode = "LISTEN_FAILED" | "NOT_SELF_CONTAINED";
 export class BridgeError extends errorClass<BridgeErrorCode>("BridgeError") {}
 
 /** The JSON-RPC error code of a request the server process can no longer answer. */
