@@ -348,7 +348,9 @@ exit status: 0 the output passes check, 1 decisions or findings remain, 2 bad in
     summary: "write the Deployment, ServiceAccount and NetworkPolicies for a server's manifest",
     usage: `mcp-warden generate --manifest server.json --image REF [--resolve-digest] [--namespace NS]
                     [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
-                    [--registry-timeout MS]`,
+                    [--registry-timeout MS]
+                    [--gateway-image REF@sha256:... [--evaluation FILE] [--api-server-cidr CIDR]...
+                                                    [--access-namespace NS]]`,
     description: `Writes the ServiceAccount, Deployment and NetworkPolicies the GitHub Action generates for the
 server's declared permissions: the restricted security context, resource limits from the
 manifest, no service-account token, and a default-deny NetworkPolicy that allows only the
@@ -359,6 +361,19 @@ declared agents and endpoints. The output passes mcp-warden check.
   --resolve-digest            look a tag up in the registry and pin its digest
   --namespace NS              the namespace of the objects
   --out DIR                   write DIR/NAME.yaml instead of printing the documents
+
+With --gateway-image (the signed mcp-warden image, pinned; needs --namespace), the server runs
+behind its gateway: the gateway's ServiceAccount (bound only to system:auth-delegator),
+Deployment, Service and NetworkPolicy, a Service for the server, the server's ingress narrowed
+to the gateway's pods, and an MCPWardenAccess skeleton for the declared agents. The output passes
+check under a policy whose spec.runtime.gateway.image is that image.
+
+  --gateway-image REF         the mcp-warden image the gateway and the bridge come from
+  --evaluation FILE           the evaluation predicate (evaluate --format json): a server it ran
+                              over stdio runs as /mcp-warden/bridge -- <its entrypoint and command>
+  --api-server-cidr CIDR      where the gateway reaches the API server for TokenReview
+                              (repeatable; default the private ranges)
+  --access-namespace NS       where the MCPWardenAccess goes (default mcp-warden-system)
 
 ${REGISTRY_OPTIONS_HELP}
 

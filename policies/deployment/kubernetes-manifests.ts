@@ -19,6 +19,7 @@ import {
   type IngressRules,
 } from "./network-policy-rules.ts";
 import { normalisePath, podVolumes, type PodVolumes } from "./pod-volumes.ts";
+import { gatewayProblems, withGateway, type GatewayOptions } from "./gateway-manifests.ts";
 
 /**
  * Kubernetes manifests for an evaluated MCP server release: a ServiceAccount, a Deployment and a
@@ -53,6 +54,8 @@ export interface KubernetesManifestsInput {
   permissions?: DeclaredPermissions;
   /** Absent: the objects carry no namespace and land in the one they are applied to. */
   namespace?: string;
+  /** Put the server behind its gateway (`gateway-manifests.ts`); needs `namespace`. */
+  gateway?: GatewayOptions;
 }
 
 export interface KubernetesManifests {
@@ -114,11 +117,12 @@ export function generateKubernetesManifests(input: KubernetesManifestsInput): Ku
   const egress = egressRules(permissions?.egress ?? []);
   const ingress = ingressRules(permissions);
 
-  const objects = [
-    serviceAccount(meta),
-    deployment(meta, input, pod),
-    networkPolicy(meta, egress, ingress),
-  ];
+  const base = {
+    serviceAccount: serviceAccount(meta),
+    deployment: deployment(meta, input, pod),
+    networkPolicy: networkPolicy(meta, egress, ingress),
+  };
+  const objects: KubernetesObject[] = [base.serviceAccount, base.deployment, base.networkPolicy];
   // Each rule says, in a comment, which declaration it comes from.
   const comments: NodeComment[] = [
     ...ingress.rules.map((r, i) => ({ object: 2, path: ["spec", "ingress", i], text: r.comment })),
@@ -132,6 +136,23 @@ export function generateKubernetesManifests(input: KubernetesManifestsInput): Ku
     ingress,
     permissions,
   );
+  if (input.gateway !== undefined && input.namespace !== undefined) {
+    const behind = withGateway(
+      base,
+      { name, namespace: input.namespace, image: input.image, permissions, labels },
+      input.gateway,
+    );
+    // The server's ingress rules are the gateway's now: their comments go with them.
+    const kept = comments.filter((c) => !(c.object === 2 && c.path[1] === "ingress"));
+    return {
+      objects: behind.objects,
+      yaml: renderYamlStream({
+        header: [...header, ...behind.header],
+        objects: behind.objects,
+        comments: [...kept, ...behind.comments],
+      }),
+    };
+  }
   return { objects, yaml: renderYamlStream({ header, objects, comments }) };
 }
 
@@ -276,6 +297,8 @@ function validate(input: KubernetesManifestsInput): FieldProblem[] {
   if (input.namespace !== undefined && !isDnsLabel(input.namespace))
     problems.push({ path: "namespace", message: "must be a DNS-1123 label" });
   const permissions = input.permissions;
+  if (input.gateway !== undefined)
+    problems.push(...gatewayProblems(input.gateway, input.namespace, permissions));
   if (permissions === undefined) return problems;
 
   permissions.filesystem.forEach((fs, i) => {

@@ -29,3 +29,9 @@ export function isGatewayImage(
   const parsed = parseImageReference(image);
   return parsed.ok && parsed.value.name === gateway.name && parsed.value.digest === gateway.digest;
 }
+
+/**
+ * Where the mcp-warden image holds the self-contained bridge executable; the init container of a
+ * stdio server's pod runs `<this> --install BRIDGE_PATH`.
+ */
+export const BRIDGE_IN_IMAGE = "/usr/local/bin/mcp-warden-bridge";
