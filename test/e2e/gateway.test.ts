@@ -14,6 +14,7 @@ import { parse } from "yaml";
 import { generateKubernetesManifests } from "../../policies/deployment/kubernetes-manifests.ts";
 import type { DeclaredPermissions } from "../../policies/evaluation/predicate.ts";
 import { GATEWAY_LABEL } from "../../policies/workload/gateway-contract.ts";
+import { runCli } from "../support/cli.ts";
 import { compliantPodSpec } from "../support/policies.ts";
 import { statusMessage } from "./support/api-errors.ts";
 import { issueServingCert, makeTestCA } from "./support/certs.ts";
@@ -183,6 +184,38 @@ describe(
       );
       // The pod's own label does not take it out of the namespace's requirement either.
       assert.doesNotMatch(text, /runtime\/gateway-required/);
+    });
+
+    test("check --cluster selects namespaces by the labels the cluster holds, as the webhook does", async () => {
+      // Not opted in to the webhook, so admitted; but the policy selects it.
+      await core.createNamespace({
+        body: { metadata: { name: "legacy", labels: { "mcp-warden.dev/gateway": "required" } } },
+      });
+      const set = generated("weather", false).map((o) => ({
+        ...o,
+        metadata: { ...o.metadata, namespace: "legacy" },
+      }));
+      for (const o of set) await objects.create(forClient(o));
+      const r = await runCli([
+        ...["check", "--cluster", "--kubeconfig", cluster.kubeconfigPath],
+        ...["--namespace", "legacy", "--format", "json"],
+      ]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const report = JSON.parse(r.stdout) as {
+        results: {
+          name: string;
+          allowed: boolean;
+          findings: { rule: string; message: string }[];
+        }[];
+      };
+      assert.deepEqual(
+        report.results.map((x) => [x.name, x.allowed, [...new Set(x.findings.map((f) => f.rule))]]),
+        [["weather", false, ["runtime/gateway-required"]]],
+      );
+      assert.match(
+        report.results[0]?.findings[0]?.message ?? "",
+        /^namespace legacy is selected by spec\.runtime\.gatewayRequired\.namespaceSelector/,
+      );
     });
 
     test("the generated set behind the gateway is admitted", async () => {
