@@ -147,7 +147,15 @@ export function generateKubernetesManifests(input: KubernetesManifestsInput): Ku
     return {
       objects: behind.objects,
       yaml: renderYamlStream({
-        header: [...header, ...behind.header],
+        // Behind the gateway, the declared agents reach the gateway, not the server.
+        header: [
+          ...header.map((l) =>
+            l.endsWith("be reached only by the declared agents.")
+              ? l.replace("the declared agents.", "its gateway (below).")
+              : l,
+          ),
+          ...behind.header,
+        ],
         objects: behind.objects,
         comments: [...kept, ...behind.comments],
       }),
