@@ -34,6 +34,8 @@ export const INPUT_NAMES = [
   "github-token",
   "insecure-registries",
   "kubernetes-manifests",
+  "kubernetes-namespace",
+  "gateway-image",
   "write-manifest",
   "tool-timeout",
   "fulcio-url",
@@ -80,6 +82,10 @@ export interface ActionInputs {
   minTrustLevel: TrustLevel;
   registry: { username?: string; password?: string; githubToken?: string; insecure: string[] };
   kubernetesManifests?: string;
+  /** The namespace of the generated objects; absent: none (the one they are applied to). */
+  kubernetesNamespace?: string;
+  /** The signed mcp-warden image, pinned: the generated server goes behind its gateway. */
+  gatewayImage?: string;
   /** Write the manifest with what the server exposes, as a file of the run's output (`manifest`). */
   writeManifest: boolean;
   toolTimeoutMs: number;
@@ -260,6 +266,19 @@ export function readInputs(get: (name: InputName) => string): ActionInputs {
   if (ignoreFile !== undefined) inputs.ignoreFile = ignoreFile;
   const k8s = optional(get("kubernetes-manifests"));
   if (k8s !== undefined) inputs.kubernetesManifests = k8s;
+  const k8sNamespace = optional(get("kubernetes-namespace"));
+  if (k8sNamespace !== undefined) inputs.kubernetesNamespace = k8sNamespace;
+  const gatewayImage = optional(get("gateway-image"));
+  if (gatewayImage !== undefined) {
+    inputs.gatewayImage = gatewayImage;
+    if (k8s === undefined)
+      problems.push({ path: "gateway-image", message: "needs kubernetes-manifests" });
+    if (k8sNamespace === undefined)
+      problems.push({
+        path: "gateway-image",
+        message: "needs kubernetes-namespace: the gateway's binding and grant name it",
+      });
+  }
 
   if (problems.length > 0)
     throw new ActionError("USAGE", "invalid action inputs", {

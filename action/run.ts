@@ -365,6 +365,16 @@ async function writeKubernetesManifests(
     serverName: predicate.server.name,
     version: predicate.server.version,
     ...(predicate.permissions ? { permissions: predicate.permissions } : {}),
+    ...(inputs.kubernetesNamespace === undefined ? {} : { namespace: inputs.kubernetesNamespace }),
+    // A stdio server runs behind the bridge with the command this evaluation ran.
+    ...(inputs.gatewayImage === undefined
+      ? {}
+      : {
+          gateway: {
+            image: inputs.gatewayImage,
+            ...(predicate.run === undefined ? {} : { run: predicate.run }),
+          },
+        }),
   });
   const file = await writeManifestFile(
     resolve(ctx.workspace, inputs.kubernetesManifests),

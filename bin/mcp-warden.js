@@ -17,6 +17,7 @@ if (Number(version.split(".")[0]) < MIN_NODE_MAJOR) {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
         debug: Boolean(process.env.MCP_WARDEN_DEBUG),
+        env: process.env,
         inCluster: Boolean(process.env.KUBERNETES_SERVICE_HOST),
         kubeconfig: process.env.KUBECONFIG || undefined,
         waitForShutdown: () =>

@@ -4,7 +4,7 @@ import { ClusterError, describeApiError } from "../cluster/api.ts";
 import { applyObject, listManaged } from "../cluster/reports.ts";
 import {
   clusterStateOf,
-  listNamespaceNames,
+  listNamespaces,
   NEVER_JUDGED,
   readPolicyObject,
   readState,
@@ -226,15 +226,16 @@ export async function checkCluster(
   const only = parseRuleGlobs(inputs.rules);
   const { policy, source: policySource } = await choosePolicy(kc, inputs, io);
   const excluded = new Set([...NEVER_JUDGED, ...policy.exceptionNamespaces]);
-  const [parsed, namespaces, objects] = await Promise.all([
+  const [parsed, all, objects] = await Promise.all([
     readState(kc, policy),
-    inputs.namespaces ?? listNamespaceNames(kc).then((all) => all.filter((n) => !excluded.has(n))),
+    listNamespaces(kc),
     listWorkloads(kc, inputs.namespaces),
   ]);
+  const namespaces = inputs.namespaces ?? all.map((n) => n.name).filter((n) => !excluded.has(n));
   for (const e of parsed.invalidExceptions) io.stderr(`note: ${e}; it grants nothing\n`);
   for (const e of parsed.invalidConfigMaps)
     io.stderr(`note: ${e}; the credentials a container reads from it are not judged\n`);
-  const cluster = clusterStateOf(parsed);
+  const cluster = clusterStateOf(parsed, all);
   const judged = new Set(namespaces);
   const problems: FieldProblem[] = [];
   const workloads: { workload: Workload; document: SourceDocument }[] = [];

@@ -8,6 +8,8 @@ export interface Io extends Omit<ServeEnv, "stdout"> {
   stderr: (text: string) => void;
   /** Print stack traces of internal errors. */
   debug: boolean;
+  /** The process environment, for a command that hands it on (the bridge's server process). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -217,6 +219,36 @@ exit status: 0 after a clean shutdown, 2 bad input or usage`,
     },
   },
   {
+    name: "bridge",
+    summary: "expose a stdio MCP server as Streamable HTTP, for the gateway in front of it",
+    usage: `mcp-warden bridge [--port 8080] [--host 0.0.0.0] [--max-sessions 16] [--body-limit BYTES]
+                  [--idle-timeout 30m] -- CMD [ARG...]
+mcp-warden-bridge --install FILE`,
+    description: `Runs the stdio MCP server CMD behind MCP Streamable HTTP (protocol 2025-06-18 and 2025-11-25,
+with sessions) on http://HOST:PORT/mcp. It decides nothing: no authentication, no filtering; the
+gateway in front of it does, and the pod's NetworkPolicy lets only the gateway in. A stdio server
+serves one client, so every session (an initialize without Mcp-Session-Id) starts its own CMD with
+the bridge's environment; DELETE ends the session and kills it; when it exits, the requests it
+has not answered get a JSON-RPC error (-32000) and the session is gone (404 afterwards).
+
+  --port PORT, --host ADDRESS where to listen (default 8080 on 0.0.0.0)
+  --max-sessions N            server processes at once; an initialize beyond them gets 503
+                              (default 16)
+  --body-limit BYTES          larger requests are refused with 413 (default 4 MiB)
+  --idle-timeout DURATION     a session without a message either way for this long ends
+                              (default 30m)
+
+The self-contained executable (scripts/build-bridge.sh; /usr/local/bin/mcp-warden-bridge in the
+mcp-warden image) takes the same arguments without the word bridge, and --install FILE copies
+it to FILE (mode 0555): the init container of a generated stdio server's pod runs that.
+
+exit status: 0 after SIGTERM or SIGINT, 2 bad usage or an address that cannot be bound`,
+    run: async (args, io) => {
+      const { runBridge } = await import("./bridge.ts");
+      return await runBridge(args, { ...io, env: io.env ?? {} });
+    },
+  },
+  {
     name: "db",
     summary: "download OSV's advisories for offline evaluation",
     usage: `mcp-warden db download DIR [--ecosystem NAME]... [--base-url URL]`,
@@ -317,7 +349,9 @@ exit status: 0 the output passes check, 1 decisions or findings remain, 2 bad in
     summary: "write the Deployment, ServiceAccount and NetworkPolicies for a server's manifest",
     usage: `mcp-warden generate --manifest server.json --image REF [--resolve-digest] [--namespace NS]
                     [--network kubernetes|cilium] [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
-                    [--registry-timeout MS]`,
+                    [--registry-timeout MS]
+                    [--gateway-image REF@sha256:... [--evaluation FILE] [--api-server-cidr CIDR]...
+                                                    [--access-namespace NS]]`,
     description: `Writes the ServiceAccount, Deployment and NetworkPolicies the GitHub Action generates for the
 server's declared permissions: the restricted security context, resource limits from the
 manifest, no service-account token, and a default-deny NetworkPolicy that allows only the
@@ -331,6 +365,19 @@ declared agents and endpoints. The output passes mcp-warden check.
                               listed in an annotation; cilium: also a CiliumNetworkPolicy that
                               allows them by name (toFQDNs) with DNS through Cilium's DNS proxy
   --out DIR                   write DIR/NAME.yaml instead of printing the documents
+
+With --gateway-image (the signed mcp-warden image, pinned; needs --namespace), the server runs
+behind its gateway: the gateway's ServiceAccount (bound only to system:auth-delegator),
+Deployment, Service and NetworkPolicy, a Service for the server, the server's ingress narrowed
+to the gateway's pods, and an MCPWardenAccess skeleton for the declared agents. The output passes
+check under a policy whose spec.runtime.gateway.image is that image.
+
+  --gateway-image REF         the mcp-warden image the gateway and the bridge come from
+  --evaluation FILE           the evaluation predicate (evaluate --format json): a server it ran
+                              over stdio runs as /mcp-warden/bridge -- <its entrypoint and command>
+  --api-server-cidr CIDR      where the gateway reaches the API server for TokenReview
+                              (repeatable; default the private ranges)
+  --access-namespace NS       where the MCPWardenAccess goes (default mcp-warden-system)
 
 ${REGISTRY_OPTIONS_HELP}
 

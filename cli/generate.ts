@@ -4,6 +4,7 @@ import { generateKubernetesManifests } from "../policies/deployment/kubernetes-m
 import { errorMessage, InputError, WardenError, type FieldProblem } from "../policies/errors.ts";
 import { fieldPath } from "../policies/field-path.ts";
 import { parseServerManifest, PERMISSIONS_KEY } from "../policies/evaluation/server-manifest.ts";
+import { parsePredicate, type ServerRun } from "../policies/evaluation/predicate.ts";
 import { isDigestPinned, parseImageReference } from "../policies/workload/image-reference.ts";
 import { isRegistryError, registryErrorAbout } from "../supply-chain/registry/errors.ts";
 import { CliError } from "./errors.ts";
@@ -30,6 +31,12 @@ export interface GenerateInputs {
   /** Write `<dir>/<name>.yaml` instead of printing the stream. */
   outDir?: string;
   registry: RegistryAccess;
+  /** `--gateway-image`: put the server behind its gateway. */
+  gatewayImage?: string;
+  /** `--evaluation`: the predicate whose `run` a stdio server is bridged with. */
+  evaluation?: string;
+  apiServerCidrs: string[];
+  accessNamespace?: string;
 }
 
 export function parseGenerateArgs(args: string[]): GenerateInputs {
@@ -44,6 +51,10 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
       namespace: { type: "string" },
       network: { type: "string", default: "kubernetes" },
       out: { type: "string" },
+      "gateway-image": { type: "string" },
+      evaluation: { type: "string" },
+      "api-server-cidr": { type: "string", multiple: true, default: [] },
+      "access-namespace": { type: "string" },
       ...REGISTRY_OPTIONS,
     },
   });
@@ -54,6 +65,11 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
   const network = values.network;
   if (network !== "kubernetes" && network !== "cilium")
     throw new CliError("USAGE", `--network must be kubernetes or cilium, not ${network}`);
+  const gatewayOnly = ["evaluation", "api-server-cidr", "access-namespace"] as const;
+  if (values["gateway-image"] === undefined)
+    for (const flag of gatewayOnly)
+      if (flag === "api-server-cidr" ? values[flag].length > 0 : values[flag] !== undefined)
+        throw new CliError("USAGE", `--${flag} goes with --gateway-image`);
   return {
     manifest: values.manifest,
     image: values.image,
@@ -62,6 +78,12 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values.out === undefined ? {} : { outDir: values.out }),
     registry: registryAccess(values),
+    ...(values["gateway-image"] === undefined ? {} : { gatewayImage: values["gateway-image"] }),
+    ...(values.evaluation === undefined ? {} : { evaluation: values.evaluation }),
+    apiServerCidrs: values["api-server-cidr"],
+    ...(values["access-namespace"] === undefined
+      ? {}
+      : { accessNamespace: values["access-namespace"] }),
   };
 }
 
@@ -88,12 +110,35 @@ function badImage(image: string, message: string): InputError {
   });
 }
 
-async function readManifest(path: string): Promise<string> {
+async function readManifest(path: string, what = "the manifest"): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? errorMessage(e);
-    throw new InputError("INPUT_INVALID", `${path}: cannot read the manifest (${code})`);
+    throw new InputError("INPUT_INVALID", `${path}: cannot read ${what} (${code})`);
+  }
+}
+
+/** `--evaluation FILE`: the predicate (`evaluate --format json`), for the command it ran. */
+async function evaluatedRun(path: string): Promise<ServerRun | undefined> {
+  const text = await readManifest(path, "the evaluation");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(
+      "INPUT_INVALID",
+      `${path}: the evaluation is not JSON (${errorMessage(e)})`,
+    );
+  }
+  try {
+    return parsePredicate(value).run;
+  } catch (e) {
+    if (!(e instanceof WardenError)) throw e;
+    throw new InputError("INPUT_INVALID", `${path}: ${e.message}`, {
+      problems: e.problems,
+      cause: e,
+    });
   }
 }
 
@@ -104,6 +149,10 @@ async function readManifest(path: string): Promise<string> {
 function inManifest(p: FieldProblem): FieldProblem {
   if (p.path === "image") return { path: "--image", message: p.message };
   if (p.path === "namespace") return { path: "--namespace", message: p.message };
+  if (p.path === "gateway.image") return { path: "--gateway-image", message: p.message };
+  if (p.path === "gateway.run") return { path: "--evaluation", message: p.message };
+  if (p.path.startsWith("gateway.apiServerCidrs"))
+    return { path: "--api-server-cidr", message: p.message };
   if (p.path === "serverName") return { path: "name", message: p.message };
   if (p.path.startsWith("permissions"))
     return {
@@ -130,6 +179,7 @@ export async function runGenerate(args: string[], io: GenerateIo): Promise<numbe
   const inputs = parseGenerateArgs(args);
   const manifest = parseServerManifest(await readManifest(inputs.manifest), inputs.manifest);
   const image = await pinnedImage(inputs);
+  const run = inputs.evaluation === undefined ? undefined : await evaluatedRun(inputs.evaluation);
   let generated;
   try {
     generated = generateKubernetesManifests({
@@ -139,6 +189,20 @@ export async function runGenerate(args: string[], io: GenerateIo): Promise<numbe
       ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
       ...(inputs.namespace === undefined ? {} : { namespace: inputs.namespace }),
       network: inputs.network,
+      ...(inputs.gatewayImage === undefined
+        ? {}
+        : {
+            gateway: {
+              image: inputs.gatewayImage,
+              ...(run === undefined ? {} : { run }),
+              ...(inputs.apiServerCidrs.length === 0
+                ? {}
+                : { apiServerCidrs: inputs.apiServerCidrs }),
+              ...(inputs.accessNamespace === undefined
+                ? {}
+                : { accessNamespace: inputs.accessNamespace }),
+            },
+          }),
     });
   } catch (e) {
     if (!(e instanceof WardenError)) throw e;

@@ -1,4 +1,8 @@
-import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
+import {
+  createClusterState,
+  parseNamespace,
+  type ClusterState,
+} from "../policies/workload/cluster-state.ts";
 import { WardenError, type FieldProblem } from "../policies/errors.ts";
 import {
   EXCEPTION_KIND,
@@ -6,7 +10,7 @@ import {
   type Exception,
 } from "../policies/workload/exception-schema.ts";
 import { isRecord } from "../policies/guards.ts";
-import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
+import type { Labels, NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
 import {
   isEgressPolicyKind,
@@ -73,6 +77,7 @@ export function buildManifestSet(
   const exceptions: Exception[] = [...(options.trustedExceptions ?? [])];
   const rbac: RbacObject[] = [];
   const configMaps: ConfigMapObject[] = [];
+  const namespaces: { name: string; labels: Labels }[] = [];
   const sources = new Map<string, SourceDocument>();
   const policies: SourceDocument[] = [];
   const ignored: SourceDocument[] = [];
@@ -102,6 +107,7 @@ export function buildManifestSet(
         configMaps.push(parsed);
         sources.set(refKey(CONFIG_MAP_KIND, parsed.metadata.namespace, parsed.metadata.name), doc);
       } else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
+      else if (object.kind === "Namespace") namespaces.push(parseNamespace(object));
       else if (isEgressPolicyKind(object.kind, object.apiVersion))
         egressPolicies.push(parseEgressPolicy(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));
@@ -123,7 +129,14 @@ export function buildManifestSet(
   return {
     problems,
     workloads,
-    cluster: createClusterState({ networkPolicies, exceptions, rbac, configMaps, egressPolicies }),
+    cluster: createClusterState({
+      networkPolicies,
+      exceptions,
+      rbac,
+      configMaps,
+      egressPolicies,
+      namespaces,
+    }),
     policies,
     untrusted,
     ignored,

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseDuration } from "../policies/workload/policy.ts";
 import { CliError } from "./errors.ts";
 import { closest, either } from "./suggest.ts";
 import type { RegistryAccess } from "./registry-access.ts";
@@ -12,6 +13,22 @@ export function oneOf<T extends string>(flag: string, value: string, allowed: re
   if (found === undefined)
     throw new CliError("USAGE", `--${flag} ${value} is not one of ${allowed.join(", ")}`);
   return found;
+}
+
+/** A flag's value as a positive number (`--port 8443`, `--body-limit 3145728`). */
+export function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliError("USAGE", `${flag} ${value} must be a positive number`);
+  return n;
+}
+
+/** A flag's value as a duration (`60s`, `2m`, `1h30m`), in milliseconds. */
+export function duration(flag: string, value: string): number {
+  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(value)) {
+    throw new CliError("USAGE", `${flag} ${value} is not a duration (60s, 2m)`);
+  }
+  return parseDuration(value);
 }
 
 /** `--now`, or the current time. */

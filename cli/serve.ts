@@ -1,12 +1,11 @@
 import { pino } from "pino";
-import { parseDuration } from "../policies/workload/policy.ts";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
 import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { obtainTrustedRoot, readRegistryConfig } from "./registry-config.ts";
-import { parseOptions, trustedRootSource } from "./options.ts";
+import { duration, parseOptions, positiveNumber, trustedRootSource } from "./options.ts";
 
 export interface ServeEnv {
   inCluster: boolean;
@@ -20,20 +19,6 @@ export interface ServeEnv {
 // every registry option but --registry-timeout.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the option left out
 const { "registry-timeout": _timeout, ...SERVE_REGISTRY_OPTIONS } = REGISTRY_OPTIONS;
-
-function positiveNumber(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new CliError("USAGE", `${flag} ${value} must be a positive number`);
-  return n;
-}
-
-function duration(flag: string, value: string): number {
-  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(value)) {
-    throw new CliError("USAGE", `${flag} ${value} is not a duration (60s, 2m)`);
-  }
-  return parseDuration(value);
-}
 
 export async function parseServeArgs(
   args: string[],

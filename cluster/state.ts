@@ -130,7 +130,10 @@ export function parseState(raw: RawState): ParsedState {
 }
 
 /** The engine's view of parsed state: unreadable NetworkPolicies or RBAC make their rules deny. */
-export function clusterStateOf(parsed: ParsedState): ClusterState {
+export function clusterStateOf(
+  parsed: ParsedState,
+  namespaces?: readonly { name: string; labels: Record<string, string> }[],
+): ClusterState {
   const unavailable = {
     ...(parsed.invalidNetworkPolicies.length > 0
       ? { networkPolicies: parsed.invalidNetworkPolicies.join("; ") }
@@ -142,6 +145,8 @@ export function clusterStateOf(parsed: ParsedState): ClusterState {
     exceptions: parsed.exceptions,
     rbac: parsed.rbac,
     configMaps: parsed.configMaps,
+    // Listed whole, so a namespace missing from them is one the rules cannot judge.
+    ...(namespaces === undefined ? {} : { namespaces, namespacesComplete: true }),
     ...(Object.keys(unavailable).length > 0 ? { unavailable } : {}),
   });
 }
@@ -211,8 +216,13 @@ export async function readPolicyObject(
   }
 }
 
-/** Every namespace's name. */
-export async function listNamespaceNames(kc: KubeConfig): Promise<string[]> {
+/** Every namespace, with its labels (runtime/gateway-required selects namespaces by them). */
+export async function listNamespaces(
+  kc: KubeConfig,
+): Promise<{ name: string; labels: Record<string, string> }[]> {
   const list = await listAll(kc, "/api/v1/namespaces", "v1", "Namespace");
-  return list.map((n) => n.metadata?.name ?? "").filter((n) => n !== "");
+  return list
+    .map((n) => ({ name: n.metadata?.name ?? "", labels: { ...(n.metadata?.labels ?? {}) } }))
+    .filter((n) => n.name !== "");
 }
+

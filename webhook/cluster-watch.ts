@@ -153,12 +153,14 @@ export class ClusterWatch implements StateSource {
       exceptions: stale("mcpwardenexceptions"),
       rbac: this.invalidRbac ?? stale(...RBAC_RESOURCES.map(([plural]) => plural)),
       configMaps: stale("configmaps"),
+      namespaces: stale("namespaces"),
     };
     const cluster: ClusterState =
       unavailable.networkPolicies ||
       unavailable.exceptions ||
       unavailable.rbac ||
-      unavailable.configMaps
+      unavailable.configMaps ||
+      unavailable.namespaces
         ? {
             ...this.cluster,
             unavailable: Object.fromEntries(
@@ -298,6 +300,12 @@ export class ClusterWatch implements StateSource {
       exceptions: parsed.exceptions,
       rbac: parsed.rbac,
       configMaps: parsed.configMaps,
+      // Every namespace, as the cluster labels it: runtime/gateway-required selects by these.
+      namespaces: this.namespaces.list().map((n) => ({
+        name: n.metadata?.name ?? "",
+        labels: { ...(n.metadata?.labels ?? {}) },
+      })),
+      namespacesComplete: true,
     });
   }
 }

@@ -20,6 +20,7 @@ import {
   type IngressRules,
 } from "./network-policy-rules.ts";
 import { normalisePath, podVolumes, type PodVolumes } from "./pod-volumes.ts";
+import { gatewayProblems, withGateway, type GatewayOptions } from "./gateway-manifests.ts";
 
 /**
  * Kubernetes manifests for an evaluated MCP server release: a ServiceAccount, a Deployment and a
@@ -59,6 +60,8 @@ export interface KubernetesManifestsInput {
    * only naming them in an annotation. Absent: `kubernetes`, NetworkPolicy only.
    */
   network?: "kubernetes" | "cilium";
+  /** Put the server behind its gateway (`gateway-manifests.ts`); needs `namespace`. */
+  gateway?: GatewayOptions;
 }
 
 export interface KubernetesManifests {
@@ -121,11 +124,12 @@ export function generateKubernetesManifests(input: KubernetesManifestsInput): Ku
   const ingress = ingressRules(permissions);
 
   const cilium = input.network === "cilium";
-  const objects: KubernetesObject[] = [
-    serviceAccount(meta),
-    deployment(meta, input, pod),
-    networkPolicy(meta, egress, ingress, cilium),
-  ];
+  const base = {
+    serviceAccount: serviceAccount(meta),
+    deployment: deployment(meta, input, pod),
+    networkPolicy: networkPolicy(meta, egress, ingress, cilium),
+  };
+  const objects: KubernetesObject[] = [base.serviceAccount, base.deployment, base.networkPolicy];
   // Each rule says, in a comment, which declaration it comes from.
   const comments: NodeComment[] = [
     ...ingress.rules.map((r, i) => ({ object: 2, path: ["spec", "ingress", i], text: r.comment })),
@@ -148,6 +152,31 @@ export function generateKubernetesManifests(input: KubernetesManifestsInput): Ku
     ingress,
     permissions,
   );
+  if (input.gateway !== undefined && input.namespace !== undefined) {
+    const behind = withGateway(
+      base,
+      { name, namespace: input.namespace, image: input.image, permissions, labels },
+      input.gateway,
+    );
+    // The server's ingress rules are the gateway's now: their comments go with them.
+    const kept = comments.filter((c) => !(c.object === 2 && c.path[1] === "ingress"));
+    return {
+      objects: behind.objects,
+      yaml: renderYamlStream({
+        // Behind the gateway, the declared agents reach the gateway, not the server.
+        header: [
+          ...header.map((l) =>
+            l.endsWith("be reached only by the declared agents.")
+              ? l.replace("the declared agents.", "its gateway (below).")
+              : l,
+          ),
+          ...behind.header,
+        ],
+        objects: behind.objects,
+        comments: [...kept, ...behind.comments],
+      }),
+    };
+  }
   return { objects, yaml: renderYamlStream({ header, objects, comments }) };
 }
 
@@ -294,6 +323,8 @@ function validate(input: KubernetesManifestsInput): FieldProblem[] {
   if (input.namespace !== undefined && !isDnsLabel(input.namespace))
     problems.push({ path: "namespace", message: "must be a DNS-1123 label" });
   const permissions = input.permissions;
+  if (input.gateway !== undefined)
+    problems.push(...gatewayProblems(input.gateway, input.namespace, permissions));
   if (permissions === undefined) return problems;
 
   permissions.filesystem.forEach((fs, i) => {

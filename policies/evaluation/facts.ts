@@ -27,6 +27,7 @@ export function evaluationFact({ predicate, signer }: VerifiedEvaluation): Evalu
     time: predicate.time,
     signer,
     imageEvidence: imageEvidenceOf(predicate.controls),
+    ...(predicate.run ? { run: predicate.run } : {}),
     ...(predicate.permissions
       ? {
           kubernetes: predicate.permissions.kubernetes ?? [],

@@ -132,6 +132,12 @@ export interface KubernetesPermission {
   namespaces: string[];
 }
 
+export interface ServerRun {
+  transport: "stdio";
+  entrypoint: string[];
+  cmd: string[];
+}
+
 export interface ToolPin {
   name: string;
   description?: string;
@@ -228,6 +234,11 @@ export interface EvaluationPredicate {
   resourceTemplates?: ResourceTemplatePin[];
   /** The server's `instructions` (from `initialize`) pinned; absent when it sends none. */
   instructions?: InstructionsPin;
+  /**
+   * How the server was run when its tools were listed from the image (CD-01 evidence `image-run`):
+   * the image config's Entrypoint and Cmd, over stdio. Absent when the image was not run.
+   */
+  run?: ServerRun;
   vulnerabilities: VulnerabilityFinding[];
   controls: ControlResult[];
   trustLevel: TrustLevel;

@@ -5,6 +5,7 @@ import { networkRules } from "./rules/network.ts";
 import { networkWithinDeclared } from "./rules/network-declared.ts";
 import { podSecurityRules } from "./rules/pod-security.ts";
 import { rbacRules } from "./rules/rbac.ts";
+import { runtimeRules } from "./rules/runtime.ts";
 import { sandboxRules } from "./rules/sandbox.ts";
 
 /** Rules that judge a workload's own fields and its cluster state. */
@@ -16,6 +17,7 @@ export const CHECKED_RULES: readonly Rule[] = [
   ...imageRules,
   ...rbacRules,
   networkWithinDeclared,
+  ...runtimeRules,
 ];
 
 export const EXCEPTION_INVALID = "exception/invalid";

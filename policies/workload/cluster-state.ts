@@ -1,5 +1,9 @@
 import type { ConfigMapObject } from "./config-map.ts";
 import type { NetworkPolicy } from "./k8s-types.ts";
+import { InputError } from "../errors.ts";
+import { compileSchema } from "../schema-validator.ts";
+import type { Labels, NetworkPolicy } from "./k8s-types.ts";
+import { NAMESPACE_NAME_LABEL } from "./label-selector.ts";
 import type { Exception } from "./exception-schema.ts";
 import type { EgressPolicy } from "./fqdn-policy.ts";
 import { createRbacState, type RbacObject, type RbacState } from "./rbac.ts";
@@ -14,6 +18,12 @@ export interface ClusterState {
   egressPolicies?: readonly EgressPolicy[];
   /** Every exception with this name, in any namespace. */
   exceptionsNamed(name: string): readonly Exception[];
+  /**
+   * The labels of the namespaces the edge knows, as the cluster holds them: `complete` when it
+   * knows every namespace (the webhook's watch), not when it knows only those among its inputs
+   * (`check`). Absent when the edge gathers none.
+   */
+  namespaces?: { labelsOf(name: string): Labels | undefined; complete: boolean };
   /** Roles, bindings and ServiceAccounts; absent when the edge gathers no RBAC. */
   rbac?: RbacState;
   /**
@@ -30,6 +40,7 @@ export interface ClusterState {
     exceptions?: string;
     rbac?: string;
     configMaps?: string;
+    namespaces?: string;
   };
 }
 
@@ -39,6 +50,9 @@ export function createClusterState(input: {
   rbac?: readonly RbacObject[];
   configMaps?: readonly ConfigMapObject[];
   egressPolicies?: readonly EgressPolicy[];
+  /** Namespaces with their labels; `namespacesComplete` when they are every namespace there is. */
+  namespaces?: readonly { name: string; labels: Labels }[];
+  namespacesComplete?: boolean;
   unavailable?: ClusterState["unavailable"];
 }): ClusterState {
   const configMaps = new Map<string, ConfigMapObject>();
@@ -63,6 +77,46 @@ export function createClusterState(input: {
     configMap: (namespace, name) => configMaps.get(`${namespace}/${name}`),
     ...(input.rbac ? { rbac: createRbacState(input.rbac) } : {}),
     ...(input.egressPolicies ? { egressPolicies: input.egressPolicies } : {}),
+    ...(input.namespaces
+      ? { namespaces: namespaceIndex(input.namespaces, input.namespacesComplete === true) }
+      : {}),
     ...(input.unavailable ? { unavailable: input.unavailable } : {}),
   };
+}
+
+function namespaceIndex(
+  list: readonly { name: string; labels: Labels }[],
+  complete: boolean,
+): NonNullable<ClusterState["namespaces"]> {
+  const byName = new Map(list.map((n) => [n.name, n.labels]));
+  return { labelsOf: (name) => byName.get(name), complete };
+}
+
+const namespaceValidator = compileSchema<{ metadata: { name: string; labels?: Labels } }>({
+  type: "object",
+  required: ["kind", "metadata"],
+  properties: {
+    kind: { const: "Namespace" },
+    metadata: {
+      type: "object",
+      required: ["name"],
+      properties: {
+        name: { type: "string", minLength: 1 },
+        labels: { type: "object", additionalProperties: { type: "string" } },
+      },
+    },
+  },
+});
+
+/**
+ * A Namespace document as cluster state: its name and labels, with the label the API server
+ * sets on every namespace (`kubernetes.io/metadata.name`) as it would.
+ * @throws InputError DOCUMENT_INVALID listing every bad field
+ */
+export function parseNamespace(object: unknown): { name: string; labels: Labels } {
+  const problems = namespaceValidator.problems(object, "");
+  if (problems.length > 0 || !namespaceValidator.is(object))
+    throw new InputError("DOCUMENT_INVALID", "invalid Namespace", { problems });
+  const { name, labels } = object.metadata;
+  return { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } };
 }

@@ -1,4 +1,8 @@
-import type { DeclaredPermissions, KubernetesPermission } from "../evaluation/predicate.ts";
+import type {
+  DeclaredPermissions,
+  KubernetesPermission,
+  ServerRun,
+} from "../evaluation/predicate.ts";
 import type { TrustLevel } from "../trust-level.ts";
 
 /**
@@ -28,6 +32,11 @@ export interface ImageFacts {
      * `image-run` evidence. Absent in facts gathered before it was recorded: treated as false.
      */
     imageEvidence?: { inventory: boolean; run: boolean };
+    /**
+     * How the evaluation ran the image's server (its Entrypoint and Cmd, over stdio); absent when
+     * it did not run the image. `runtime/gateway-required` holds a stdio server to the bridge.
+     */
+    run?: ServerRun;
     /**
      * The Kubernetes API access the evaluation declares (`permissions.kubernetes`): an empty list
      * when it declares permissions but no API access; absent when it declares no permissions.

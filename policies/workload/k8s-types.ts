@@ -101,11 +101,18 @@ export interface Lifecycle {
   preStop?: HandlerWithHost;
 }
 
+export interface VolumeMount {
+  name?: string;
+  mountPath?: string;
+  readOnly?: boolean;
+}
+
 export interface Container {
   name?: string;
   image?: string;
   command?: string[];
   args?: string[];
+  volumeMounts?: VolumeMount[];
   securityContext?: SecurityContext;
   ports?: ContainerPort[];
   env?: EnvVar[];

@@ -124,6 +124,53 @@ export const policySpecSchema = {
         },
       },
     },
+    runtime: {
+      type: "object",
+      additionalProperties: false,
+      description: "The runtime gateway (runtime/gateway-required, runtime/gateway-identity).",
+      properties: {
+        gateway: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            image: {
+              type: "string",
+              minLength: 1,
+              description:
+                "The signed mcp-warden image, pinned by digest (REPO@sha256:<64 hex>): the only image a pod carrying the gateway's identity label (mcp-warden.dev/gateway-for) may run, and the image whose init container copies the bridge into a stdio server's pod.",
+            },
+          },
+        },
+        gatewayRequired: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            namespaceSelector: {
+              type: "object",
+              additionalProperties: false,
+              description:
+                "Namespaces (by the labels the cluster holds for them, never a label on the pod) whose every pod must be reachable only from its gateway, as pods whose image carries a verified evaluation always are. Absent: no namespace is selected.",
+              properties: {
+                matchLabels: { type: "object", additionalProperties: { type: "string" } },
+                matchExpressions: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    additionalProperties: false,
+                    required: ["key", "operator"],
+                    properties: {
+                      key: { type: "string", minLength: 1 },
+                      operator: { type: "string", enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
+                      values: { type: "array", items: { type: "string" } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     exceptions: {
       type: "object",
       additionalProperties: false,

@@ -14,6 +14,8 @@ import type { RuleSettings } from "./rule.ts";
 import { OLDEST_POD_SECURITY_MINOR, podSecurityMinor } from "./rules/pod-security-version.ts";
 import type { TrustLevel } from "../trust-level.ts";
 import { compileSchema } from "../schema-validator.ts";
+import { isDigestPinned, parseImageReference, type ImageReference } from "./image-reference.ts";
+import type { LabelSelector } from "./k8s-types.ts";
 
 export type RuleAction = (typeof RULE_ACTIONS)[number];
 
@@ -46,6 +48,10 @@ export interface PolicyDocument {
     sandbox?: { allowPersistentVolumeClaims?: boolean };
     network?: { internetEgress?: "allow" | "deny" };
     podSecurity?: { version?: string };
+    runtime?: {
+      gateway?: { image?: string };
+      gatewayRequired?: { namespaceSelector?: LabelSelector };
+    };
     exceptions?: { namespaces?: string[]; exemptible?: string[] };
   };
 }
@@ -161,6 +167,31 @@ function semanticProblems(doc: PolicyDocument): FieldProblem[] {
       });
     }
   });
+  const gatewayImage = doc.spec.runtime?.gateway?.image;
+  if (gatewayImage !== undefined) {
+    const parsed = parseImageReference(gatewayImage);
+    if (!parsed.ok || !isDigestPinned(parsed.value))
+      problems.push({
+        path: "spec.runtime.gateway.image",
+        message: "must be an image reference pinned by digest (REPO@sha256:<64 hex>)",
+      });
+  }
+  (doc.spec.runtime?.gatewayRequired?.namespaceSelector?.matchExpressions ?? []).forEach(
+    (req, i) => {
+      const set = req.operator === "In" || req.operator === "NotIn";
+      if (set !== (req.values !== undefined && req.values.length > 0))
+        problems.push({
+          path: fieldPath(
+            "spec.runtime.gatewayRequired.namespaceSelector.matchExpressions",
+            i,
+            "values",
+          ),
+          message: set
+            ? `must not be empty for ${req.operator}`
+            : `must be empty for ${req.operator}`,
+        });
+    },
+  );
   (doc.spec.exceptions?.exemptible ?? []).forEach((glob, i) => {
     const g = compileGlob(glob);
     if ([...NEVER_EXEMPTIBLE].some((id) => g.matches(id))) {
@@ -187,6 +218,14 @@ export function keylessIdentities(signers: readonly TrustedSigner[]): KeylessIde
     if (subjectRegExp !== undefined) return [{ issuer, subject: new RegExp(subjectRegExp, "u") }];
     return [];
   });
+}
+
+/** The policy's gateway image, parsed; semanticProblems has checked that it is pinned. */
+function gatewayImageOf(doc: PolicyDocument): ImageReference | undefined {
+  const text = doc.spec.runtime?.gateway?.image;
+  if (text === undefined) return undefined;
+  const parsed = parseImageReference(text);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /**
@@ -229,6 +268,12 @@ export function compilePolicy(object: unknown): CompiledPolicy {
         minTrustLevel: doc.spec.images?.evaluation?.minTrustLevel ?? "L3",
         maxAgeMs: parseDuration(doc.spec.images?.evaluation?.maxAge ?? DEFAULT_MAX_AGE),
         requireImageEvidence: doc.spec.images?.evaluation?.requireImageEvidence ?? false,
+      },
+      runtime: {
+        ...(gatewayImageOf(doc) === undefined ? {} : { gatewayImage: gatewayImageOf(doc) }),
+        ...(doc.spec.runtime?.gatewayRequired?.namespaceSelector === undefined
+          ? {}
+          : { namespaceSelector: doc.spec.runtime.gatewayRequired.namespaceSelector }),
       },
     },
     exceptionNamespaces: doc.spec.exceptions?.namespaces ?? [],

@@ -1,6 +1,8 @@
 import type { ClusterState } from "./cluster-state.ts";
 import type { ImageEvidence } from "./image-evidence.ts";
 import type { TrustLevel } from "../trust-level.ts";
+import type { ImageReference } from "./image-reference.ts";
+import type { LabelSelector } from "./k8s-types.ts";
 import type { Workload } from "./workload.ts";
 
 /** One problem a rule found, at one field of the object as submitted. */
@@ -39,6 +41,11 @@ export interface RuleSettings {
    * pod-security/* rules judge as; absent: latest.
    */
   podSecurityVersion?: number | undefined;
+  /** `spec.runtime`: the gateway's image and the namespaces that must run behind it (absent: none). */
+  runtime?: {
+    gatewayImage?: ImageReference;
+    namespaceSelector?: LabelSelector;
+  };
 }
 
 export interface RuleContext {

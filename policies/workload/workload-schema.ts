@@ -35,6 +35,10 @@ const container = {
     image: str,
     command: { type: "array", items: str },
     args: { type: "array", items: str },
+    volumeMounts: {
+      type: "array",
+      items: { type: "object", properties: { name: str, mountPath: str, readOnly: bool } },
+    },
     securityContext: {
       type: "object",
       properties: {

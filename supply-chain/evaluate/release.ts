@@ -596,6 +596,18 @@ export async function evaluateRelease(
       ? { instructions: manifest.definitions.instructions.text }
       : {}),
   };
+  // The command the image's own server was listed with: what the generator and the bridge run.
+  const pulledConfig = inputs.image?.pulled?.image.config;
+  const ranImage =
+    tools.source !== undefined &&
+    listingEvidence(tools.source, inputs.listingFrom) === "image-run" &&
+    pulledConfig !== undefined
+      ? {
+          transport: "stdio" as const,
+          entrypoint: [...pulledConfig.entrypoint],
+          cmd: [...pulledConfig.cmd],
+        }
+      : undefined;
   const predicate: EvaluationPredicate = {
     evaluator: { ...inputs.evaluator, policyDigest: settingsDigest(inputs.settings) },
     time: inputs.now.toISOString(),
@@ -610,6 +622,7 @@ export async function evaluateRelease(
     ...(known.instructions !== undefined
       ? { instructions: pinInstructions(known.instructions) }
       : {}),
+    ...(ranImage !== undefined ? { run: ranImage } : {}),
     vulnerabilities: unique(outcome.findings.map((finding) => ({ finding }))).map((m) => m.finding),
     controls,
     trustLevel: trust.level,

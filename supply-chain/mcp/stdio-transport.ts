@@ -18,6 +18,8 @@ export interface StdioCommand {
 export interface Launch {
   env: Record<string, string>;
   wrapper?: NamespaceWrapper;
+  /** Also given every chunk the server writes to stderr (the bridge passes it on to its own). */
+  onStderr?: (chunk: Buffer) => void;
 }
 
 /** How much of the server's stderr is kept for error messages. */
@@ -140,6 +142,7 @@ export class IsolatedStdioTransport implements Transport {
       });
       child.stderr?.on("data", (chunk: Buffer) => {
         this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_TAIL);
+        this.launch.onStderr?.(chunk);
       });
     });
   }

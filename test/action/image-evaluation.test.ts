@@ -179,6 +179,8 @@ describe(
       return { ...got, ...(failure === undefined ? {} : { failure }) };
     }
 
+    const GATEWAY_IMAGE = `ghcr.io/mcp-warden/mcp-warden:0.1.0@sha256:${"b".repeat(64)}`;
+
     test("the vulnerable packages inside the image fail SC-04, no lockfile given", async () => {
       const ws = await workspace("no-lockfile");
       const r = await runAction(
@@ -188,6 +190,9 @@ describe(
           signing: "none",
           "vulnerability-db": osv,
           "server-env": "SSL_CERT_FILE, MCP_WARDEN_UNSET_NAME",
+          "kubernetes-manifests": "deploy",
+          "kubernetes-namespace": "mcp-servers",
+          "gateway-image": GATEWAY_IMAGE,
         },
         { SSL_CERT_FILE: "/etc/ssl/certs/proxy-ca.pem", UNRELATED_SECRET: "never-passed" },
       );
@@ -216,6 +221,14 @@ describe(
         r.warnings.join("\n"),
       );
       assert.ok(r.warnings.some((w) => /MCP_WARDEN_UNSET_NAME: not set/.test(w)));
+      // The tools came from the package, not the image's own entrypoint: no stdio run is
+      // recorded, so the generated server is reached on its declared port, its gateway in front.
+      assert.equal(predicate.run, undefined);
+      const generated = await readFile(r.outputs["kubernetes-manifests"] ?? "", "utf8");
+      assert.doesNotMatch(generated, /mcp-warden\/bridge/);
+      assert.match(generated, /kind: MCPWardenAccess/);
+      assert.match(generated, /name: server-filesystem-gateway\n {2}namespace: mcp-servers/);
+      assert.match(generated, /--server-image\n\s+- [^\n]+@sha256:/);
       assert.ok(!r.warnings.concat(r.info).some((m) => m.includes("/etc/ssl/certs/proxy-ca.pem")));
       // Progress in the log: what is pulled, with sizes, what the layers hold, what is scanned.
       const log = r.info.join("\n");

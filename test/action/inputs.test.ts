@@ -130,6 +130,35 @@ describe("readInputs", () => {
     );
   });
 
+  it("gateway-image needs kubernetes-manifests and kubernetes-namespace", () => {
+    const gateway = `ghcr.io/mcp-warden/mcp-warden@sha256:${"b".repeat(64)}`;
+    const read = inputs({
+      image: "x/y:1",
+      "kubernetes-manifests": "deploy",
+      "kubernetes-namespace": "mcp-servers",
+      "gateway-image": gateway,
+    });
+    assert.equal(read.gatewayImage, gateway);
+    assert.equal(read.kubernetesNamespace, "mcp-servers");
+    assert.equal(inputs({ image: "x/y:1" }).gatewayImage, undefined);
+    const e = assertThrowsWithCode(
+      () => inputs({ image: "x/y:1", "gateway-image": gateway }),
+      "USAGE",
+      WardenError,
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.message),
+      [
+        "needs kubernetes-manifests",
+        "needs kubernetes-namespace: the gateway's binding and grant name it",
+      ],
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      ["input gateway-image", "input gateway-image"],
+    );
+  });
+
   it("refuses plain http for signing services except on loopback", () => {
     assert.throws(
       () => inputs({ image: "x/y:1", "fulcio-url": "http://fulcio.example" }),

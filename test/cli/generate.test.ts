@@ -154,6 +154,126 @@ test("a missing manifest exits 2, naming it", async () => {
   assert.match(r.stderr, /absent\.json: cannot read the manifest \(ENOENT\)/);
 });
 
+const GATEWAY_IMAGE = `ghcr.io/mcp-warden/mcp-warden:0.1.0@sha256:${"b".repeat(64)}`;
+
+/** The evaluation predicate of the fixture server, recording that its image was run over stdio. */
+async function evaluationFile(): Promise<string> {
+  const predicate = JSON.parse(
+    await readFile("test/fixtures/evaluation/valid-predicate.json", "utf8"),
+  ) as Record<string, unknown>;
+  predicate.run = {
+    transport: "stdio",
+    entrypoint: ["/usr/local/bin/node"],
+    cmd: ["/app/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js", "/workspace"],
+  };
+  const file = join(dir, "evaluation.json");
+  await writeFile(file, JSON.stringify(predicate));
+  return file;
+}
+
+test("--gateway-image puts the server behind its gateway; the set passes check under a policy naming that image", async () => {
+  const r = await generate(
+    "--image",
+    PINNED,
+    "--namespace",
+    "mcp-servers",
+    "--gateway-image",
+    GATEWAY_IMAGE,
+    "--evaluation",
+    await evaluationFile(),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    kinds(r.stdout).map((o) => `${o.kind} ${o.name}`),
+    [
+      "ServiceAccount server-filesystem",
+      "Deployment server-filesystem",
+      "NetworkPolicy server-filesystem",
+      "Service server-filesystem",
+      "ServiceAccount server-filesystem-gateway",
+      "ClusterRoleBinding mcp-servers-server-filesystem-gateway-auth-delegator",
+      "Deployment server-filesystem-gateway",
+      "Service server-filesystem-gateway",
+      "NetworkPolicy server-filesystem-gateway",
+      "MCPWardenAccess mcp-servers-server-filesystem",
+    ],
+  );
+  assert.match(
+    r.stdout,
+    /command:\n\s+- \/mcp-warden\/bridge\n\s+args:\n\s+- --port\n\s+- "8080"\n\s+- --\n\s+- \/usr\/local\/bin\/node\n/,
+  );
+  // The namespace is one the policy selects, as the cluster labels it.
+  const file = join(dir, "gateway-set.yaml");
+  await writeFile(
+    file,
+    `${r.stdout}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: mcp-servers\n  labels:\n    mcp-warden.dev/gateway: required\n`,
+  );
+  const policy = join(dir, "gateway-policy.yaml");
+  await writeFile(
+    policy,
+    [
+      "apiVersion: mcp-warden.dev/v1alpha1",
+      "kind: MCPWardenPolicy",
+      "metadata: { name: gateway }",
+      "spec:",
+      '  rules: { "*": enforce, "credentials/no-secret-env": warn }',
+      "  runtime:",
+      `    gateway: { image: "${GATEWAY_IMAGE}" }`,
+      '    gatewayRequired: { namespaceSelector: { matchLabels: { "mcp-warden.dev/gateway": required } } }',
+      "",
+    ].join("\n"),
+  );
+  const checked = await runCli(["check", file, "--policy", policy, "--format", "json"]);
+  assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+  const report = JSON.parse(checked.stdout) as Report;
+  assert.deepEqual(
+    report.results.map((x) => [x.kind, x.name, x.allowed, x.findings]),
+    [
+      ["Deployment", "server-filesystem", true, []],
+      ["Deployment", "server-filesystem-gateway", true, []],
+    ],
+  );
+  // Under the default policy, which names no gateway image, nothing may carry the gateway's label.
+  const byDefault = await runCli(["check", file, "--format", "json"]);
+  assert.equal(byDefault.code, 1);
+  const denied = JSON.parse(byDefault.stdout) as Report;
+  assert.deepEqual(
+    denied.results.map((x) => [x.name, x.allowed]),
+    [
+      ["server-filesystem", true],
+      ["server-filesystem-gateway", false],
+    ],
+  );
+});
+
+test("gateway options: --namespace is required, the others need --gateway-image (exit 2)", async () => {
+  const noNamespace = await generate("--image", PINNED, "--gateway-image", GATEWAY_IMAGE);
+  assert.equal(noNamespace.code, 2);
+  assert.match(noNamespace.stderr, /\n {2}--namespace: is required with a gateway/);
+  const alone = await generate("--image", PINNED, "--evaluation", "x.json");
+  assert.equal(alone.code, 2);
+  assert.match(alone.stderr, /--evaluation goes with --gateway-image/);
+  const unpinned = await generate(
+    "--image",
+    PINNED,
+    "--namespace",
+    "mcp-servers",
+    "--gateway-image",
+    "ghcr.io/mcp-warden/mcp-warden:0.1.0",
+  );
+  assert.equal(unpinned.code, 2);
+  assert.match(unpinned.stderr, /\n {2}--gateway-image: must be pinned by digest/);
+  const badEvaluation = join(dir, "bad-evaluation.json");
+  await writeFile(badEvaluation, JSON.stringify({ run: { transport: "http" } }));
+  const bad = await generate(
+    ...["--image", PINNED, "--namespace", "mcp-servers", "--gateway-image", GATEWAY_IMAGE],
+    ...["--evaluation", badEvaluation],
+  );
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, new RegExp(`${badEvaluation}: `));
+  assert.match(bad.stderr, /run\.transport/);
+});
+
 describe(
   "--resolve-digest against a real registry",
   { skip: SKIP_NO_REGISTRY, timeout: 120_000 },

@@ -486,6 +486,7 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
       { name: "t", uriTemplate: "demo://resource/{id}", description: "d", sha256: sha256("t") },
     ],
     instructions: { text: "Use the tools wisely.", sha256: sha256('"Use the tools wisely."') },
+    run: { transport: "stdio", entrypoint: ["/usr/local/bin/node"], cmd: ["/app/index.js"] },
     vulnerabilities: [valid().vulnerabilities[0]!, valid().vulnerabilities[1]!],
     controls: [
       {

@@ -90,8 +90,10 @@ function findings(
     exceptions: objects.filter((o) => o.kind === EXCEPTION_KIND).map((o) => parseException(o)),
     rbac: objects.filter((o) => isRbacKind(o.kind)).map((o) => parseRbacObject(o)),
   });
+  // An example that shows the policy setting a rule reads is judged under that policy.
+  const own = objects.find((o) => o.kind === POLICY_KIND);
   return judgeWorkload(toWorkload(deployment), {
-    policy,
+    policy: own === undefined ? policy : compilePolicy(own),
     cluster,
     now: NOW,
     only: [compileGlob(id)],

@@ -110,9 +110,17 @@ describe("a release's tools listed from its image", { skip: unavailable, timeout
 
   test("the image of the declared server passes CD-01, listed from the image", async () => {
     const ws = await workspace(NPM_SERVERS.filesystem, "same");
-    const e = await evaluate(ws, { image: await image(NPM_SERVERS.filesystem) });
+    const built = await image(NPM_SERVERS.filesystem);
+    const e = await evaluate(ws, { image: built });
     assert.equal(e.toolSource, "image");
     assert.ok(e.toolRuntime !== undefined);
+    // The command that ran is recorded: the generator and runtime/gateway-required hold the pod to it.
+    assert.deepEqual(e.predicate.run, {
+      transport: "stdio",
+      entrypoint: built.pulled.image.config.entrypoint,
+      cmd: built.pulled.image.config.cmd,
+    });
+    assert.deepEqual(e.predicate.run.cmd.slice(-1), ["/tmp"]);
     assert.equal(cd01(e)?.status, "pass", JSON.stringify(cd01(e)));
     const about = e.notices.filter((n) => /listed|image|namespaces/.test(n.message));
     assert.deepEqual(about, []);
@@ -139,6 +147,8 @@ describe("a release's tools listed from its image", { skip: unavailable, timeout
     assert.equal(e.toolSource, "package");
     assert.equal(e.toolRuntime, undefined);
     assert.equal(cd01(e)?.status, "pass");
+    // The image did not run: nothing to hold a pod to.
+    assert.equal(e.predicate.run, undefined);
     const notice = e.notices.find((n) => /could not be listed from the image/.test(n.message));
     assert.ok(notice, JSON.stringify(e.notices));
     assert.match(notice.message, /listed from the package the manifest names instead/);

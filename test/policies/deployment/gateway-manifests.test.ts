@@ -1,0 +1,252 @@
+/**
+ * The generated set behind the gateway, judged by the engine with every rule on and registry facts
+ * at hand (as at admission): the server's evaluation records a stdio run, both images are signed
+ * and evaluated, and the namespace is one the policy selects.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { generateKubernetesManifests } from "../../../policies/deployment/kubernetes-manifests.ts";
+import type { DeclaredPermissions, ServerRun } from "../../../policies/evaluation/predicate.ts";
+import { WardenError } from "../../../policies/errors.ts";
+import { createClusterState, parseNamespace } from "../../../policies/workload/cluster-state.ts";
+import { judgeWorkload } from "../../../policies/workload/engine.ts";
+import { GATEWAY_LABEL } from "../../../policies/workload/gateway-contract.ts";
+import type { ImageEvidence, ImageFacts } from "../../../policies/workload/image-evidence.ts";
+import type { NetworkPolicy } from "../../../policies/workload/k8s-types.ts";
+import { parseNetworkPolicy } from "../../../policies/workload/network-policy.ts";
+import { compilePolicy } from "../../../policies/workload/policy.ts";
+import { isRbacKind, parseRbacObject } from "../../../policies/workload/rbac.ts";
+import { isWorkloadKind, toWorkload } from "../../../policies/workload/workload.ts";
+import { policyWith } from "../../support/policies.ts";
+import { assertThrowsWithCode } from "../../support/throws.ts";
+
+const NOW = new Date("2026-06-01T00:00:00Z");
+const IMAGE = `ghcr.io/acme/mcp-weather@sha256:${"3f0c1e6b0a7d2c4e".repeat(4)}`;
+const GATEWAY = `ghcr.io/mcp-warden/mcp-warden:0.1.0@sha256:${"b".repeat(64)}`;
+const RUN: ServerRun = {
+  transport: "stdio",
+  entrypoint: ["/usr/local/bin/node"],
+  cmd: ["/app/index.js"],
+};
+const PERMISSIONS: DeclaredPermissions = {
+  egress: [],
+  ingress: {
+    agents: [
+      { name: "planner", namespace: "agents", labels: { app: "planner" } },
+      { name: "unselectable" },
+    ],
+  },
+  filesystem: [],
+  credentials: [],
+};
+
+const policy = compilePolicy(
+  policyWith({
+    rules: { "*": "enforce", "credentials/no-secret-env": "warn" },
+    images: {
+      trustedSigners: [
+        { key: { publicKey: "-----BEGIN PUBLIC KEY-----\nMFk=\n-----END PUBLIC KEY-----" } },
+      ],
+    },
+    runtime: {
+      gateway: { image: GATEWAY },
+      gatewayRequired: {
+        namespaceSelector: { matchLabels: { "mcp-warden.dev/gateway": "required" } },
+      },
+    },
+  }),
+);
+
+function facts(run?: ServerRun): ImageFacts {
+  return {
+    digest: "sha256:x",
+    verifiedSignatures: [{ signer: "key:release" }],
+    rejectedSignatures: [],
+    verifiedEvaluations: [
+      {
+        verdict: "pass",
+        trustLevel: "L3",
+        time: "2026-05-31T00:00:00Z",
+        signer: "key:release",
+        kubernetes: [],
+        internetEgressPorts: [],
+        ...(run ? { run } : {}),
+      },
+    ],
+    rejectedEvaluations: [],
+  };
+}
+const evidence: ImageEvidence = {
+  forImage: (ref) => (ref === IMAGE ? facts(RUN) : ref === GATEWAY ? facts() : undefined),
+};
+
+function judgeAll(
+  objects: readonly { kind: string }[],
+  namespaceLabels = { "mcp-warden.dev/gateway": "required" },
+) {
+  const raw = objects as unknown as Record<string, unknown>[];
+  const cluster = createClusterState({
+    networkPolicies: raw
+      .filter((o) => o.kind === "NetworkPolicy")
+      .map((o) => parseNetworkPolicy(o)),
+    rbac: raw.filter((o) => isRbacKind(o.kind)).map((o) => parseRbacObject(o)),
+    namespaces: [
+      parseNamespace({
+        kind: "Namespace",
+        metadata: { name: "mcp-servers", labels: namespaceLabels },
+      }),
+    ],
+    namespacesComplete: true,
+  });
+  return raw
+    .filter((o) => isWorkloadKind(o.kind))
+    .map((o) => {
+      const w = toWorkload(o);
+      const d = judgeWorkload(w, { policy, cluster, now: NOW, evidence });
+      return {
+        name: w.name,
+        allowed: d.allowed,
+        skipped: d.skipped,
+        findings: d.findings.map((f) => `${f.rule} ${f.path}: ${f.message}`),
+      };
+    });
+}
+
+function generate(over: Partial<Parameters<typeof generateKubernetesManifests>[0]> = {}) {
+  return generateKubernetesManifests({
+    image: IMAGE,
+    serverName: "io.github.acme/weather",
+    version: "1.4.2",
+    permissions: PERMISSIONS,
+    namespace: "mcp-servers",
+    gateway: { image: GATEWAY, run: RUN },
+    ...over,
+  });
+}
+
+test("the generated set behind the gateway passes every rule, the registry's included", () => {
+  const m = generate();
+  assert.deepEqual(
+    m.objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+    [
+      "ServiceAccount mcp-servers/weather",
+      "Deployment mcp-servers/weather",
+      "NetworkPolicy mcp-servers/weather",
+      "Service mcp-servers/weather",
+      "ServiceAccount mcp-servers/weather-gateway",
+      "ClusterRoleBinding /mcp-servers-weather-gateway-auth-delegator",
+      "Deployment mcp-servers/weather-gateway",
+      "Service mcp-servers/weather-gateway",
+      "NetworkPolicy mcp-servers/weather-gateway",
+      "MCPWardenAccess mcp-warden-system/mcp-servers-weather",
+    ],
+  );
+  assert.deepEqual(judgeAll(m.objects), [
+    { name: "weather", allowed: true, skipped: [], findings: [] },
+    { name: "weather-gateway", allowed: true, skipped: [], findings: [] },
+  ]);
+});
+
+/** The value at `path` in a generated object, as YAML would read it. */
+function at(value: unknown, ...path: (string | number)[]): unknown {
+  return path.reduce<unknown>(
+    (v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+    value,
+  );
+}
+
+test("what the gateway runs and may reach", () => {
+  const m = generate();
+  const byName = (kind: string, name: string): unknown =>
+    m.objects.find((o) => o.kind === kind && o.metadata.name === name);
+  const gateway = byName("Deployment", "weather-gateway");
+  const pod = at(gateway, "spec", "template");
+  assert.equal(at(pod, "metadata", "labels", GATEWAY_LABEL), "weather");
+  assert.deepEqual(at(pod, "spec", "containers", 0, "args"), [
+    "gateway",
+    "--upstream",
+    "http://weather:8080/mcp",
+    "--tls-cert",
+    "/tls/tls.crt",
+    "--tls-key",
+    "/tls/tls.key",
+    "--port",
+    "8443",
+    "--server-image",
+    IMAGE,
+    "--audience",
+    "https://weather-gateway.mcp-servers.svc",
+    "--token-review",
+  ]);
+  assert.deepEqual(at(pod, "spec", "volumes", 0), {
+    name: "tls",
+    secret: { secretName: "weather-gateway-tls" },
+  });
+  // TokenReview rights only.
+  const binding = byName("ClusterRoleBinding", "mcp-servers-weather-gateway-auth-delegator");
+  assert.equal(at(binding, "roleRef", "name"), "system:auth-delegator");
+  assert.deepEqual(at(binding, "subjects"), [
+    { kind: "ServiceAccount", name: "weather-gateway", namespace: "mcp-servers" },
+  ]);
+  // The server: only the gateway's pods, on the bridge's port.
+  const serverNp = byName("NetworkPolicy", "weather") as NetworkPolicy;
+  assert.deepEqual(serverNp.spec.ingress, [
+    {
+      from: [{ podSelector: { matchLabels: { [GATEWAY_LABEL]: "weather" } } }],
+      ports: [{ port: 8080, protocol: "TCP" }],
+    },
+  ]);
+  // The gateway: the selectable declared agents in, on its port; DNS, the server and the API server out.
+  const gwNp = byName("NetworkPolicy", "weather-gateway") as NetworkPolicy;
+  assert.equal(gwNp.spec.ingress?.length, 1);
+  assert.deepEqual(gwNp.spec.ingress?.[0]?.ports, [{ port: 8443, protocol: "TCP" }]);
+  assert.deepEqual(
+    gwNp.spec.egress?.map((r) => (r.ports ?? []).map((p) => (p as { port: number }).port)),
+    [[53, 53], [8080], [443, 6443]],
+  );
+  const access = byName("MCPWardenAccess", "mcp-servers-weather");
+  assert.deepEqual(at(access, "spec", "server"), { namespace: "mcp-servers", name: "weather" });
+  assert.deepEqual(at(access, "spec", "agents"), ["planner", "unselectable"]);
+  assert.deepEqual(at(access, "spec", "tools"), []);
+});
+
+test("without the gateway, the same server in a selected namespace is denied by runtime/gateway-required", () => {
+  const m = generate({ gateway: undefined });
+  const [server] = judgeAll(m.objects);
+  assert.equal(server?.allowed, false);
+  // Its declared agents may connect directly, and the stdio server has no bridge.
+  assert.ok(
+    server?.findings.every((f) => f.startsWith("runtime/gateway-required")),
+    server?.findings.join("\n"),
+  );
+  assert.ok(server?.findings.some((f) => /must run as \/mcp-warden\/bridge/.test(f)));
+});
+
+test("an HTTP server (no evaluated stdio run) is reached on its declared port, without the bridge", () => {
+  const m = generate({
+    permissions: { ...PERMISSIONS, ingress: { ...PERMISSIONS.ingress, ports: [3000] } },
+    gateway: { image: GATEWAY },
+  });
+  const deployment = m.objects[1] as unknown as {
+    spec: { template: { spec: { initContainers?: unknown; containers: { command?: unknown }[] } } };
+  };
+  assert.equal(deployment.spec.template.spec.initContainers, undefined);
+  assert.equal(deployment.spec.template.spec.containers[0]?.command, undefined);
+  assert.match(m.yaml, /--upstream\n\s+- http:\/\/weather:3000\/mcp/);
+});
+
+test("a gateway needs a pinned image, a namespace and something to reach", () => {
+  const e = assertThrowsWithCode(
+    () =>
+      generate({
+        namespace: undefined,
+        gateway: { image: "ghcr.io/mcp-warden/mcp-warden:0.1.0", apiServerCidrs: ["10.0.0.0/33"] },
+      }),
+    "INPUT_INVALID",
+    WardenError,
+  );
+  assert.deepEqual(
+    e.problems.map((p) => p.path),
+    ["gateway.image", "namespace", "gateway.run", "gateway.apiServerCidrs[0]"],
+  );
+});
