@@ -110,6 +110,23 @@ export const policySpecSchema = {
         },
       },
     },
+    runtime: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        rateLimit: {
+          type: "object",
+          additionalProperties: false,
+          required: ["requestsPerSecond", "burst"],
+          description:
+            "What mcp-warden gateway lets each authenticated caller send: requests a second, refilled up to burst. Absent: no limit.",
+          properties: {
+            requestsPerSecond: { type: "number", exclusiveMinimum: 0 },
+            burst: { type: "integer", minimum: 1 },
+          },
+        },
+      },
+    },
     exceptions: {
       type: "object",
       additionalProperties: false,

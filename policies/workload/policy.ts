@@ -45,6 +45,7 @@ export interface PolicyDocument {
     sandbox?: { allowPersistentVolumeClaims?: boolean };
     network?: { internetEgress?: "allow" | "deny" };
     exceptions?: { namespaces?: string[]; exemptible?: string[] };
+    runtime?: { rateLimit?: { requestsPerSecond: number; burst: number } };
   };
 }
 
