@@ -136,21 +136,22 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
   }) as unknown as FastifyInstance;
   const buckets = new Map<string, Bucket>();
   const serverRef = { namespace: opts.server.namespace, name: opts.server.deployment };
-  const metadataUrl = new URL("/.well-known/oauth-protected-resource", opts.resource).href;
+  // Read when asked: the public URL may be known only once the server listens.
+  const metadataUrl = () => new URL("/.well-known/oauth-protected-resource", opts.resource).href;
 
   // The raw bytes are kept: the audit trail records what the agent sent.
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) =>
     done(null, body),
   );
 
-  const metadata = {
+  const metadata = () => ({
     resource: opts.resource,
     authorization_servers: [...opts.authorizationServers],
     bearer_methods_supported: ["header"],
     resource_name: `mcp-warden gateway for ${opts.server.name}`,
-  };
-  app.get("/.well-known/oauth-protected-resource", (_req, reply) => reply.send(metadata));
-  app.get("/.well-known/oauth-protected-resource/mcp", (_req, reply) => reply.send(metadata));
+  });
+  app.get("/.well-known/oauth-protected-resource", (_req, reply) => reply.send(metadata()));
+  app.get("/.well-known/oauth-protected-resource/mcp", (_req, reply) => reply.send(metadata()));
   app.get("/healthz", (_req, reply) => reply.send({ ok: true }));
   app.get("/readyz", (_req, reply) => {
     const ready = deps.held.ready && deps.grantsReady();
@@ -181,8 +182,8 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
       deps.logger.info({ event: "unauthenticated", reason: errorMessage(err) }, "401");
       const challenge =
         token === undefined
-          ? `Bearer resource_metadata="${metadataUrl}"`
-          : `Bearer resource_metadata="${metadataUrl}", error="invalid_token"`;
+          ? `Bearer resource_metadata="${metadataUrl()}"`
+          : `Bearer resource_metadata="${metadataUrl()}", error="invalid_token"`;
       await reply
         .code(401)
         .header("www-authenticate", challenge)
@@ -278,7 +279,24 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     }
     if (type.includes("text/event-stream")) {
       reply.header("cache-control", "no-cache");
-      const stream = Readable.fromWeb(res.body).pipe(sseTransform(handle, opts.maxAnswerBytes));
+      const source = Readable.fromWeb(res.body);
+      // A stream that ends without the answer to a request (the server died, or closed it)
+      // ends with an error answer, so the agent is not left waiting.
+      const stream = sseTransform(handle, opts.maxAnswerBytes, () =>
+        id !== undefined && !answered
+          ? {
+              jsonrpc: JSONRPC,
+              id,
+              error: { code: -32603, message: "the server ended without answering" },
+            }
+          : undefined,
+      );
+      // pipe() does not pass errors on: a server that dies mid-stream must end the agent's stream.
+      source.on("error", (err) => {
+        deps.logger.warn({ err: errorMessage(err) }, "stream from the server failed");
+        stream.end();
+      });
+      source.pipe(stream);
       stream.on("close", () => onEnd?.(answered));
       stream.on("error", (err) =>
         deps.logger.warn({ err: errorMessage(err) }, "stream from the server failed"),

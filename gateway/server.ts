@@ -167,46 +167,43 @@ export async function startGateway(inputs: GatewayInputs, logger: Logger): Promi
   };
   held.update(await listUpstream(inputs.upstream));
 
-  const resource =
-    inputs.resource ??
-    `https://${inputs.host === "0.0.0.0" ? "localhost" : inputs.host}:${inputs.port}/mcp`;
-  const app = buildApp(
-    {
-      bodyLimit: inputs.bodyLimit,
-      allowedOrigins: inputs.allowedOrigins,
-      resource,
-      authorizationServers: inputs.oidc.map((o) => o.issuer),
-      requestIdHeader: inputs.requestIdHeader,
-      rateLimit: inputs.policy.document.spec.runtime?.rateLimit,
-      server: {
-        name: predicate.server.name,
-        version: predicate.server.version,
-        imageDigest: approved.digest,
-        pod: inputs.server.pod,
-        namespace: inputs.server.namespace,
-        deployment: inputs.server.deployment,
-      },
-      maxAnswerBytes: DEFAULT_GATEWAY_OPTIONS.maxAnswerBytes,
-      maxJsonDepth: DEFAULT_GATEWAY_OPTIONS.maxJsonDepth,
+  const appOptions = {
+    bodyLimit: inputs.bodyLimit,
+    allowedOrigins: inputs.allowedOrigins,
+    resource: inputs.resource ?? "",
+    authorizationServers: inputs.oidc.map((o) => o.issuer),
+    requestIdHeader: inputs.requestIdHeader,
+    rateLimit: inputs.policy.document.spec.runtime?.rateLimit,
+    server: {
+      name: predicate.server.name,
+      version: predicate.server.version,
+      imageDigest: approved.digest,
+      pod: inputs.server.pod,
+      namespace: inputs.server.namespace,
+      deployment: inputs.server.deployment,
     },
-    {
-      upstream: inputs.upstream,
-      authenticate,
-      held,
-      agents: predicate.permissions?.ingress.agents ?? [],
-      grants,
-      adminNamespaces: inputs.policy.exceptionNamespaces,
-      observer: inputs.observer ?? NO_OBSERVER,
-      metrics,
-      logger,
-      now,
-      onListChanged: () => void relist(),
-      grantsReady,
-      https: { key, cert },
-    },
-  );
+    maxAnswerBytes: DEFAULT_GATEWAY_OPTIONS.maxAnswerBytes,
+    maxJsonDepth: DEFAULT_GATEWAY_OPTIONS.maxJsonDepth,
+  };
+  const app = buildApp(appOptions, {
+    upstream: inputs.upstream,
+    authenticate,
+    held,
+    agents: predicate.permissions?.ingress.agents ?? [],
+    grants,
+    adminNamespaces: inputs.policy.exceptionNamespaces,
+    observer: inputs.observer ?? NO_OBSERVER,
+    metrics,
+    logger,
+    now,
+    onListChanged: () => void relist(),
+    grantsReady,
+    https: { key, cert },
+  });
   await app.listen({ port: inputs.port, host: inputs.host });
   const port = (app.server.address() as AddressInfo).port;
+  // The public URL, unless given, is known only now (--port 0 picks one).
+  appOptions.resource ||= `https://${inputs.host === "0.0.0.0" ? "localhost" : inputs.host}:${port}/mcp`;
 
   let metricsServer: Server | undefined;
   if (inputs.metricsPort !== undefined) {

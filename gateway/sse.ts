@@ -50,6 +50,8 @@ const BOUNDARY = /\r\n\r\n|\n\n|\r\r/;
 export function sseTransform(
   onMessage: (message: unknown, raw: string) => Promise<unknown>,
   maxEventBytes: number,
+  /** At the end of the stream: a last message to send (an answer the server never gave), if any. */
+  onEnd?: () => unknown,
 ): Transform {
   let buffer = "";
   const decoder = new TextDecoder();
@@ -95,6 +97,9 @@ export function sseTransform(
         try {
           buffer += decoder.decode();
           if (buffer.trim() !== "") await handle(buffer, (s) => this.push(s));
+          const last = onEnd?.();
+          if (last !== undefined)
+            this.push(formatEvent({ event: "message", data: JSON.stringify(last) }));
           done();
         } catch (err) {
           done(err as Error);

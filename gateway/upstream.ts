@@ -30,23 +30,47 @@ interface Session {
   signal: AbortSignal;
 }
 
-/** The JSON-RPC answer with `id` from a JSON or SSE response body. */
+/** The JSON-RPC answer with `id` from a JSON body, or from an SSE stream as soon as it arrives. */
 async function answerOf(res: Response, id: number): Promise<Record<string, unknown>> {
-  const text = await res.text();
-  if (text.length > MAX_ANSWER_BYTES) throw new Error(`answer larger than ${MAX_ANSWER_BYTES}`);
   const type = res.headers.get("content-type") ?? "";
-  const messages: unknown[] = [];
-  if (type.includes("text/event-stream")) {
-    for (const block of text.split(/\r\n\r\n|\n\n|\r\r/)) {
-      const data = parseEvent(block).data;
-      if (data !== undefined) messages.push(JSON.parse(data));
+  const found = (m: unknown): Record<string, unknown> | undefined => {
+    if (!isRecord(m) || m.id !== id) return undefined;
+    if (isRecord(m.error))
+      throw new Error(`error ${String(m.error.code)}: ${String(m.error.message)}`);
+    return m;
+  };
+  if (!type.includes("text/event-stream")) {
+    const text = await res.text();
+    if (text.length > MAX_ANSWER_BYTES) throw new Error(`answer larger than ${MAX_ANSWER_BYTES}`);
+    const answer = found(JSON.parse(text));
+    if (!answer) throw new Error(`no answer to request ${id} (HTTP ${res.status})`);
+    return answer;
+  }
+  if (!res.body) throw new Error(`no answer to request ${id} (HTTP ${res.status})`);
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      if (buffer.length > MAX_ANSWER_BYTES)
+        throw new Error(`answer larger than ${MAX_ANSWER_BYTES}`);
+      const blocks = buffer.split(/\r\n\r\n|\n\n|\r\r/);
+      buffer = blocks.pop() ?? "";
+      for (const block of blocks) {
+        const data = parseEvent(block).data;
+        // A priming event carries an empty data line.
+        if (data === undefined || data.trim() === "") continue;
+        const answer = found(JSON.parse(data));
+        if (answer) return answer;
+      }
     }
-  } else messages.push(JSON.parse(text));
-  const answer = messages.find((m) => isRecord(m) && m.id === id);
-  if (!isRecord(answer)) throw new Error(`no answer to request ${id} (HTTP ${res.status})`);
-  if (isRecord(answer.error))
-    throw new Error(`error ${String(answer.error.code)}: ${String(answer.error.message)}`);
-  return answer;
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  throw new Error(`no answer to request ${id} (HTTP ${res.status})`);
 }
 
 function headersOf(s: Session, method: string): Record<string, string> {
