@@ -167,7 +167,21 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticate {
     }
   };
 
+  // A verified JWT stays verified until it expires: its identity is kept briefly, by its hash.
+  const verified = new Map<string, { identity: Identity; until: number }>();
+  const remember = (token: string, identity: Identity, exp: number | undefined): Identity => {
+    const now = opts.now();
+    const until = Math.min(now + REVIEW_CACHE_MS, (exp ?? 0) * 1000);
+    if (until > now) {
+      if (verified.size >= REVIEW_CACHE_MAX) verified.clear();
+      verified.set(createHash("sha256").update(token).digest("hex"), { identity, until });
+    }
+    return identity;
+  };
+
   return async (token) => {
+    const hit = verified.get(createHash("sha256").update(token).digest("hex"));
+    if (hit && hit.until > opts.now()) return hit.identity;
     let claimed: string | undefined;
     try {
       claimed = decodeJwt(token).iss;
@@ -181,13 +195,17 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticate {
         issuer: oidc.issuer,
         audience: oidc.audiences,
       });
-      return { kind: "subject", issuer: oidc.issuer, subject: payload.sub! };
+      return remember(
+        token,
+        { kind: "subject", issuer: oidc.issuer, subject: payload.sub! },
+        payload.exp,
+      );
     }
     const sa = opts.serviceAccounts;
     if (sa.kind === "token-review") return viaReview(token, sa.review);
     if (sa.kind === "jwks") {
       const payload = await verify(token, sa.keys, { audience: opts.audience });
-      return fromUsername(payload.sub, payload.iss!);
+      return remember(token, fromUsername(payload.sub, payload.iss!), payload.exp);
     }
     throw unauthenticated("the token is from no trusted issuer");
   };

@@ -85,7 +85,18 @@ export class ArgumentValidators {
     this.ajv2020 = addFormats(new Ajv2020(options));
   }
 
+  // The same schema object (an approved definition) is looked up without re-serialising it.
+  private readonly bySchema = new WeakMap<object, ValidateFunction | string>();
+
   private compiled(schema: Record<string, unknown>): ValidateFunction | string {
+    const known = this.bySchema.get(schema);
+    if (known !== undefined) return known;
+    const result = this.compile(schema);
+    this.bySchema.set(schema, result);
+    return result;
+  }
+
+  private compile(schema: Record<string, unknown>): ValidateFunction | string {
     const text = canonicalize(schema) ?? "";
     const hit = this.cache.get(text);
     if (hit !== undefined) return hit;
