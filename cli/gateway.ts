@@ -4,7 +4,7 @@ import { readPolicyObject } from "../cluster/state.ts";
 import { compilePolicy, parseDuration } from "../policies/workload/policy.ts";
 import { DEFAULT_GATEWAY_OPTIONS } from "../gateway/app.ts";
 import { startGateway, type GatewayInputs } from "../gateway/server.ts";
-import type { Io } from "./commands.ts";
+import type { ServeEnv } from "./serve.ts";
 import { CliError } from "./errors.ts";
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { parseOptions, registryAccess } from "./options.ts";
@@ -28,7 +28,7 @@ function url(flag: string, value: string | undefined): URL {
 
 export async function parseGatewayArgs(
   args: string[],
-  io: Io,
+  io: ServeEnv,
 ): Promise<GatewayInputs & { logLevel: string }> {
   const { values } = parseOptions({
     args,
@@ -134,7 +134,7 @@ export async function parseGatewayArgs(
 }
 
 /** `mcp-warden gateway`: the runtime proxy, until the process is told to stop. */
-export async function runGateway(args: string[], io: Io): Promise<number> {
+export async function runGateway(args: string[], io: ServeEnv): Promise<number> {
   const inputs = await parseGatewayArgs(args, io);
   const logger = pino({ level: inputs.logLevel, base: { service: "mcp-warden-gateway" } });
   const running = await startGateway(inputs, logger);

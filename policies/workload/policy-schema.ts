@@ -121,7 +121,7 @@ export const policySpecSchema = {
           description:
             "What mcp-warden gateway lets each authenticated caller send: requests a second, refilled up to burst. Absent: no limit.",
           properties: {
-            requestsPerSecond: { type: "number", exclusiveMinimum: 0 },
+            requestsPerSecond: { type: "number", minimum: 0.001 },
             burst: { type: "integer", minimum: 1 },
           },
         },
