@@ -436,6 +436,42 @@ describe(
       assert.equal(((await encoded.json()) as { error: { code: number } }).error.code, -32020);
     });
 
+    test("the GET stream and DELETE pass through with the session, authenticated like POST", async () => {
+      const alice = await connect("alice");
+      const sessionId = (alice.transport as StreamableHTTPClientTransport).sessionId!;
+      const token = await oidc.token({ sub: "alice" });
+      const headers = {
+        authorization: `Bearer ${token}`,
+        "mcp-session-id": sessionId,
+        "mcp-protocol-version": "2025-11-25",
+      };
+      const unauthenticated = await trusting(`${base}/mcp`, {
+        headers: { accept: "text/event-stream", "mcp-session-id": sessionId },
+      });
+      assert.equal(unauthenticated.status, 401);
+      const controller = new AbortController();
+      const stream = await trusting(`${base}/mcp`, {
+        headers: { ...headers, accept: "text/event-stream" },
+        signal: controller.signal,
+      });
+      // The SDK client holds the session's GET stream already; a second one is the server's to refuse or serve.
+      assert.ok([200, 409].includes(stream.status), String(stream.status));
+      if (stream.status === 200)
+        assert.match(stream.headers.get("content-type") ?? "", /text\/event-stream/);
+      controller.abort();
+      const deleted = await trusting(`${base}/mcp`, { method: "DELETE", headers });
+      assert.equal(deleted.status, 200);
+      await deleted.body?.cancel();
+      // The session is gone at the server: the next call in it is refused there.
+      const after = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }), {
+        "mcp-session-id": sessionId,
+        "mcp-protocol-version": "2025-11-25",
+      });
+      // server-everything answers an unknown session with 400 (the specification says 404).
+      assert.ok([400, 404].includes(after.status), String(after.status));
+      await alice.close().catch(() => undefined);
+    });
+
     test("each caller is held to the policy's rate limit", async () => {
       const token = await oidc.token({ sub: "dave" });
       const statuses: number[] = [];
