@@ -387,6 +387,59 @@ exit status: 0 written, 2 bad input or usage`,
       return await runGenerate(args, io);
     },
   },
+  {
+    name: "gateway",
+    summary:
+      "the runtime proxy in front of one MCP server: every call authenticated, granted and held to the signed evaluation",
+    usage: `mcp-warden gateway --upstream URL --tls-cert FILE --tls-key FILE [--port 8443]
+                   --server-image REF@sha256:... --audience AUD --server-name NAME
+                   [--token-review | --issuer-jwks URL] [--oidc-issuer URL --oidc-audience A]...
+                   [--clock-skew 60s] [--allowed-origin O]... [--body-limit BYTES]
+                   [--policy FILE | --policy-name N] [--access FILE] [--metrics-port PORT]
+                   [registry options]`,
+    description: `Runs in its own pod in front of one MCP server (Streamable HTTP, the 2025-06-18/2025-11-25 and
+2026-07-28 protocol eras) and serves it on https://HOST:PORT/mcp. At start it verifies
+--server-image as admission does and takes the approved tool and prompt definitions from its
+signed evaluation; it refuses to start when that fails. Every request needs a bearer token: a
+projected ServiceAccount token with --audience (TokenReview, or the cluster issuer's keys) or a
+JWT from an --oidc-issuer. A call is allowed only when the evaluation declares the agent, an
+MCPWardenAccess grant in the policy's admin namespaces allows it, the server's definition is the
+pinned one and the arguments validate against its inputSchema. See docs/gateway.md.
+
+  --upstream URL              the server's Streamable HTTP endpoint (http://127.0.0.1:3001/mcp)
+  --tls-cert FILE --tls-key FILE
+                              the gateway's serving certificate and key (PEM)
+  --port PORT                 HTTPS port (default 8443); --host ADDRESS (default 0.0.0.0)
+  --server-image REF@sha256:...
+                              the server's image, pinned by digest
+  --server-name NAME          the server's Deployment name, as grants name it (default
+                              $MCP_WARDEN_SERVER_NAME); --server-namespace NS (default $POD_NAMESPACE)
+  --audience AUD              the audience ServiceAccount tokens must carry
+  --token-review              check ServiceAccount tokens with TokenReview (the gateway's own
+                              credentials need create on tokenreviews)
+  --issuer-jwks URL           check them offline against the cluster issuer's keys instead
+  --oidc-issuer URL           accept JWTs from this OpenID issuer (discovery, JWKS; repeatable)
+  --oidc-audience A           the audience OIDC tokens must carry (repeatable)
+  --clock-skew DURATION       tolerated clock difference for exp/nbf (default 60s)
+  --allowed-origin ORIGIN     an Origin a browser may call from (repeatable); any other: 403
+  --body-limit BYTES          larger request bodies are refused with 413 (default 1048576)
+  --request-id-header NAME    the header carried into audit records as requestId (default x-request-id)
+  --resource URL              the gateway's public /mcp URL, for protected-resource metadata
+  --policy FILE               the MCPWardenPolicy (default: policies/default.yaml)
+  --policy-name NAME          the cluster's MCPWardenPolicy instead
+  --access FILE               MCPWardenAccess grants from a file instead of the cluster
+  --kubeconfig FILE           the cluster (default: $KUBECONFIG, or the pod's service account)
+  --metrics-port PORT         serve Prometheus metrics on this port (plain HTTP, /metrics)
+  --log-level LEVEL           pino log level (default info)
+
+${REGISTRY_OPTIONS_HELP}
+
+exit status: 0 stopped by a signal, 2 bad usage or a server that cannot be verified`,
+    run: async (args, io) => {
+      const { runGateway } = await import("./gateway.ts");
+      return await runGateway(args, io);
+    },
+  },
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -55,7 +55,7 @@ export function describeApiError(err: unknown): string {
 }
 
 export interface ApiRequest {
-  method?: "GET" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
   query?: Record<string, string>;
   body?: unknown;
   contentType?: string;

@@ -69,7 +69,9 @@ export type InputErrorCode =
   /** An in-toto Statement of another predicate type. */
   | "STATEMENT_PREDICATE_TYPE"
   /** An MCP server manifest (`server.json`) that is not valid. */
-  | "MANIFEST_INVALID";
+  | "MANIFEST_INVALID"
+  /** An `MCPWardenAccess` grant that is not valid. */
+  | "ACCESS_INVALID";
 
 /** Bad input to the core: a policy, exception, workload, document, manifest or evaluation. */
 export class InputError extends errorClass<InputErrorCode>("InputError") {}

@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { EXCEPTION_KIND, exceptionSpecSchema } from "../policies/workload/exception-schema.ts";
 import { POLICY_KIND, policySpecSchema } from "../policies/workload/policy-schema.ts";
+import { ACCESS_KIND, accessSpecSchema } from "../policies/runtime/access.ts";
 
 const GROUP = "mcp-warden.dev";
 
@@ -93,6 +94,18 @@ export function renderCrds(): Record<string, string> {
           "mwex",
           exceptionSpecSchema,
           "Exempts workloads in some namespaces from some rules; honoured only from the policy's exception namespaces.",
+        ),
+      ),
+    "mcpwardenaccess.yaml":
+      header +
+      stringify(
+        crd(
+          ACCESS_KIND,
+          "mcpwardenaccesses",
+          "Namespaced",
+          "mwacc",
+          accessSpecSchema,
+          "Grants declared agents tools, prompts and resources of one MCP server at mcp-warden gateway; honoured only from the policy's exception namespaces.",
         ),
       ),
   };

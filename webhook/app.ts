@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { ADMISSION_ERROR } from "../policies/workload/catalogue.ts";
 import { admissionResponse, type AdmissionOutcome, type AdmissionRequest } from "./admission.ts";
 import { admit, type CredentialsFor } from "./decide.ts";
-import { jsonDepthExceeds } from "./json-depth.ts";
+import { jsonDepthExceeds } from "../policies/json-depth.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 import type { StateSource } from "./state.ts";
 import type { EvidenceProvider } from "../supply-chain/verify/evidence.ts";

@@ -98,6 +98,16 @@ export interface IngressAgent {
   /** Pod labels selecting the agent (`matchLabels`). */
   labels?: Record<string, string>;
   cidrs?: string[];
+  /** The ServiceAccount the agent authenticates as at the gateway, in `namespace`. */
+  serviceAccount?: string;
+  /** OIDC identities (a token's `iss` and `sub`) the agent authenticates as at the gateway. */
+  subjects?: AgentSubject[];
+}
+
+/** One OIDC identity of a declared agent. */
+export interface AgentSubject {
+  issuer: string;
+  subject: string;
 }
 
 export interface FilesystemAccess {

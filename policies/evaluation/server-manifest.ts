@@ -409,10 +409,23 @@ function normaliseAgents(agents: readonly IngressAgent[]): IngressAgent[] {
         Object.entries(a.labels).sort(([x], [y]) => compareStrings(x, y)),
       );
     if (a.cidrs !== undefined) out.cidrs = sortedUnique(a.cidrs.map(normaliseCidr));
+    if (a.serviceAccount !== undefined) out.serviceAccount = a.serviceAccount;
+    if (a.subjects !== undefined)
+      out.subjects = dedupe(
+        a.subjects.map((s) => ({ issuer: s.issuer, subject: s.subject })),
+        (s) => JSON.stringify([s.issuer, s.subject]),
+      );
     return out;
   });
   return dedupe(normalised, (a) =>
-    JSON.stringify([a.name, a.namespace ?? "", a.labels ?? {}, a.cidrs ?? []]),
+    JSON.stringify([
+      a.name,
+      a.namespace ?? "",
+      a.labels ?? {},
+      a.cidrs ?? [],
+      a.serviceAccount ?? "",
+      a.subjects ?? [],
+    ]),
   );
 }
 

@@ -127,7 +127,8 @@ export const policySpecSchema = {
     runtime: {
       type: "object",
       additionalProperties: false,
-      description: "The runtime gateway (runtime/gateway-required, runtime/gateway-identity).",
+      description:
+        "The runtime gateway (runtime/gateway-required, runtime/gateway-identity, mcp-warden gateway).",
       properties: {
         gateway: {
           type: "object",
@@ -167,6 +168,17 @@ export const policySpecSchema = {
                 },
               },
             },
+          },
+        },
+        rateLimit: {
+          type: "object",
+          additionalProperties: false,
+          required: ["requestsPerSecond", "burst"],
+          description:
+            "What mcp-warden gateway lets each authenticated caller send: requests a second, refilled up to burst. Absent: no limit.",
+          properties: {
+            requestsPerSecond: { type: "number", minimum: 0.001 },
+            burst: { type: "integer", minimum: 1 },
           },
         },
       },

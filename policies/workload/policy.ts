@@ -53,6 +53,7 @@ export interface PolicyDocument {
       gatewayRequired?: { namespaceSelector?: LabelSelector };
     };
     exceptions?: { namespaces?: string[]; exemptible?: string[] };
+    runtime?: { rateLimit?: { requestsPerSecond: number; burst: number } };
   };
 }
 

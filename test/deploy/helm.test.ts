@@ -166,6 +166,7 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
     assertSameObjects(objects, withoutCaInjection(kustomizeBase()));
     const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
     assert.deepEqual(crds.map((o) => o.metadata.name).sort(), [
+      "mcpwardenaccesses.mcp-warden.dev",
       "mcpwardenexceptions.mcp-warden.dev",
       "mcpwardenpolicies.mcp-warden.dev",
     ]);
@@ -415,7 +416,7 @@ describe("the Helm chart", { skip: SKIP_NO_HELM, timeout: 300_000 }, () => {
           await helm(["template", "mcp-warden", ".", "--namespace", namespace, "--include-crds"])
         ).stdout;
         const expected = parseObjects(rendered);
-        assert.equal(expected.filter((o) => o.kind === "CustomResourceDefinition").length, 2);
+        assert.equal(expected.filter((o) => o.kind === "CustomResourceDefinition").length, 3);
         for (const o of expected) {
           const live = await objects.read(o);
           assert.equal(live.metadata?.name, o.metadata.name, key(o));

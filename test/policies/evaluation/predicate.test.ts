@@ -470,7 +470,14 @@ test("the TypeScript types and the JSON Schema describe the same fields", () => 
       ingress: {
         ports: [8080],
         agents: [
-          { name: "agent", namespace: "agents", labels: { app: "agent" }, cidrs: ["10.0.0.0/8"] },
+          {
+            name: "agent",
+            namespace: "agents",
+            labels: { app: "agent" },
+            cidrs: ["10.0.0.0/8"],
+            serviceAccount: "agent",
+            subjects: [{ issuer: "https://idp.example", subject: "agent-1" }],
+          },
         ],
       },
       filesystem: [{ path: "/workspace", access: "read" }],

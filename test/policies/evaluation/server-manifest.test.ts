@@ -177,6 +177,53 @@ test("what the manifest yields validates as the predicate's server, permissions 
   predicateWith(none);
 });
 
+test("declared agents carry the identities the gateway maps tokens to, into the predicate", () => {
+  const m = parseServerManifest(
+    withMeta({
+      "dev.mcp-warden/permissions": {
+        ingress: {
+          agents: [
+            {
+              name: "triage",
+              namespace: "agents",
+              serviceAccount: "triage-bot",
+              subjects: [
+                { issuer: "https://idp.example", subject: "u2" },
+                { issuer: "https://idp.example", subject: "u1" },
+                { issuer: "https://idp.example", subject: "u2" },
+              ],
+            },
+          ],
+        },
+      },
+    }),
+    "server.json",
+  );
+  assert.deepEqual(m.permissions?.ingress.agents, [
+    {
+      name: "triage",
+      namespace: "agents",
+      serviceAccount: "triage-bot",
+      subjects: [
+        { issuer: "https://idp.example", subject: "u1" },
+        { issuer: "https://idp.example", subject: "u2" },
+      ],
+    },
+  ]);
+  assert.deepEqual(predicateWith(m).permissions?.ingress.agents, m.permissions?.ingress.agents);
+  const e = manifestError(
+    withMeta({
+      "dev.mcp-warden/permissions": {
+        ingress: { agents: [{ name: "a", serviceAccount: "", subjects: [{ issuer: "x" }] }] },
+      },
+    }),
+  );
+  const P = '_meta["dev.mcp-warden/permissions"].ingress.agents[0]';
+  const paths = e.problems.map((p) => p.path);
+  assert.ok(paths.includes(`${P}.serviceAccount`), paths.join(", "));
+  assert.ok(paths.includes(`${P}.subjects[0].subject`), paths.join(", "));
+});
+
 test("every bad field is reported with its path, in one pass", () => {
   const e = manifestError(
     JSON.stringify({

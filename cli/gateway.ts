@@ -1,0 +1,145 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { readPolicyObject } from "../cluster/state.ts";
+import { compilePolicy, parseDuration } from "../policies/workload/policy.ts";
+import { DEFAULT_GATEWAY_OPTIONS } from "../gateway/app.ts";
+import { startGateway, type GatewayInputs } from "../gateway/server.ts";
+import type { ServeEnv } from "./serve.ts";
+import { CliError } from "./errors.ts";
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
+import { parseOptions, registryAccess } from "./options.ts";
+import { evidenceFor, REGISTRY_OPTIONS, registryClientFor } from "./registry-access.ts";
+
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CliError("USAGE", `${flag} ${value} must be a positive whole number`);
+  return n;
+}
+
+function url(flag: string, value: string | undefined): URL {
+  if (value === undefined) throw new CliError("USAGE", `needs ${flag} URL`);
+  try {
+    return new URL(value);
+  } catch {
+    throw new CliError("USAGE", `${flag} ${value} is not a URL`);
+  }
+}
+
+export async function parseGatewayArgs(
+  args: string[],
+  io: ServeEnv,
+): Promise<GatewayInputs & { logLevel: string }> {
+  const { values } = parseOptions({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      upstream: { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      port: { type: "string", default: "8443" },
+      host: { type: "string", default: "0.0.0.0" },
+      "metrics-port": { type: "string" },
+      "server-image": { type: "string" },
+      audience: { type: "string" },
+      "token-review": { type: "boolean", default: false },
+      "issuer-jwks": { type: "string" },
+      "oidc-issuer": { type: "string", multiple: true, default: [] as string[] },
+      "oidc-audience": { type: "string", multiple: true, default: [] as string[] },
+      "clock-skew": { type: "string", default: "60s" },
+      "allowed-origin": { type: "string", multiple: true, default: [] as string[] },
+      "body-limit": { type: "string", default: String(DEFAULT_GATEWAY_OPTIONS.bodyLimit) },
+      "request-id-header": { type: "string", default: DEFAULT_GATEWAY_OPTIONS.requestIdHeader },
+      resource: { type: "string" },
+      policy: { type: "string" },
+      "policy-name": { type: "string" },
+      access: { type: "string" },
+      kubeconfig: { type: "string" },
+      "server-namespace": { type: "string" },
+      "server-name": { type: "string" },
+      pod: { type: "string" },
+      "log-level": { type: "string", default: "info" },
+      ...REGISTRY_OPTIONS,
+    },
+  });
+  const need = (flag: string, v: string | undefined): string => {
+    if (v === undefined) throw new CliError("USAGE", `needs --${flag}`);
+    return v;
+  };
+  if (values.policy && values["policy-name"])
+    throw new CliError("USAGE", "give either --policy FILE or --policy-name NAME, not both");
+  if (values["token-review"] && values["issuer-jwks"])
+    throw new CliError("USAGE", "give either --token-review or --issuer-jwks URL, not both");
+  if (values["oidc-issuer"].length > 0 && values["oidc-audience"].length === 0)
+    throw new CliError("USAGE", "--oidc-issuer needs --oidc-audience");
+  if (!/^([0-9]+(ms|s|m|h))+$/.test(values["clock-skew"]))
+    throw new CliError("USAGE", `--clock-skew ${values["clock-skew"]} is not a duration (60s)`);
+  let kubeConfig: KubeConfig | undefined;
+  const kubeconfig = values.kubeconfig ?? io.kubeconfig;
+  if (kubeconfig) {
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfig);
+  } else if (io.inCluster) {
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromCluster();
+  }
+  let policy;
+  if (values["policy-name"]) {
+    if (!kubeConfig) throw new CliError("USAGE", "--policy-name needs a cluster (--kubeconfig)");
+    const object = await readPolicyObject(kubeConfig, values["policy-name"]);
+    if (!object)
+      throw new CliError("USAGE", `MCPWardenPolicy ${values["policy-name"]} does not exist`);
+    policy = compilePolicy(object);
+  } else policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);
+  const access = registryAccess(values);
+  const { provide } = await evidenceFor(access);
+  const { client, trustedRoot } = await registryClientFor(access);
+  const env = process.env;
+  return {
+    upstream: url("--upstream", values.upstream),
+    tlsCert: need("tls-cert", values["tls-cert"]),
+    tlsKey: need("tls-key", values["tls-key"]),
+    port: positiveInteger("--port", values.port),
+    host: values.host,
+    metricsPort:
+      values["metrics-port"] === undefined
+        ? undefined
+        : positiveInteger("--metrics-port", values["metrics-port"]),
+    serverImage: need("server-image", values["server-image"]),
+    audience: need("audience", values.audience),
+    serviceAccounts: values["token-review"]
+      ? { kind: "token-review" }
+      : values["issuer-jwks"]
+        ? { kind: "jwks", url: values["issuer-jwks"] }
+        : { kind: "none" },
+    oidc: values["oidc-issuer"].map((issuer) => ({ issuer, audiences: values["oidc-audience"] })),
+    clockSkewSeconds: parseDuration(values["clock-skew"]) / 1000,
+    allowedOrigins: values["allowed-origin"],
+    bodyLimit: positiveInteger("--body-limit", values["body-limit"]),
+    requestIdHeader: values["request-id-header"].toLowerCase(),
+    resource: values.resource,
+    policy,
+    access: values.access !== undefined ? { file: values.access } : { cluster: true },
+    kubeConfig,
+    // The Downward API gives these in the gateway's pod; the flags win.
+    server: {
+      namespace: values["server-namespace"] ?? env.POD_NAMESPACE ?? "default",
+      deployment: need("server-name", values["server-name"] ?? env.MCP_WARDEN_SERVER_NAME),
+      pod: values.pod ?? env.POD_NAME ?? env.HOSTNAME ?? "",
+    },
+    registry: { provide, client, trustedRoot, timeoutMs: access.timeoutMs },
+    logLevel: values["log-level"],
+  };
+}
+
+/** `mcp-warden gateway`: the runtime proxy, until the process is told to stop. */
+export async function runGateway(args: string[], io: ServeEnv): Promise<number> {
+  const inputs = await parseGatewayArgs(args, io);
+  const logger = pino({ level: inputs.logLevel, base: { service: "mcp-warden-gateway" } });
+  const running = await startGateway(inputs, logger);
+  const signal = await io.waitForShutdown();
+  logger.info({ signal }, "shutting down");
+  await running.close();
+  return 0;
+}
