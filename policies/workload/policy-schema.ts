@@ -3,6 +3,8 @@
  * object is the CRD's schema (`deploy/crds/`), so a policy file and a policy object in a cluster
  * are checked alike.
  */
+import { auditSpecSchema } from "../audit/settings.ts";
+
 export const POLICY_API_VERSION = "mcp-warden.dev/v1alpha1";
 export const POLICY_KIND = "MCPWardenPolicy";
 
@@ -110,6 +112,7 @@ export const policySpecSchema = {
         },
       },
     },
+    audit: auditSpecSchema,
     exceptions: {
       type: "object",
       additionalProperties: false,
