@@ -173,3 +173,9 @@ export function openNote(note: string, verifier: NoteVerifier): string {
     throw forged(`the note carries no signature by ${verifier.name}+${hex8(verifier.keyId)}`);
   return text;
 }
+
+/** The verifier of a signer: a writer checks what it resumes on with its own key. */
+export function verifierOf(signer: NoteSigner): NoteVerifier {
+  const publicKey = rawPublicKey(signer.key);
+  return { name: signer.name, keyId: signer.keyId, publicKey, key: publicKeyObject(publicKey) };
+}
