@@ -69,8 +69,9 @@ test("the cases would catch a weaker rule: a raised threshold fails them", { ski
   await writeFile(rules, weaker);
   const r = await run(PROMTOOL, ["test", "rules", join(dir, "tests.yaml")]).then(
     () => 0,
-    (e: { code: number; stdout: string }) =>
-      e.stdout.includes("MCPWardenCallRateAnomaly") ? e.code : -1,
+    // promtool reports failed cases on stderr.
+    (e: { code: number; stdout: string; stderr: string }) =>
+      `${e.stdout}${e.stderr}`.includes("alertname: MCPWardenCallRateAnomaly") ? e.code : -1,
   );
   assert.equal(r, 1);
 });
