@@ -1,6 +1,6 @@
 /** The audit trail's write-once sink on a real MinIO: S3 Object Lock in compliance mode. */
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,6 +16,7 @@ import { compileAuditSettings } from "../../policies/audit/settings.ts";
 import { verifyLog } from "../../policies/audit/verify.ts";
 import { AuditWriteError } from "../../gateway/audit/errors.ts";
 import { S3Sink } from "../../gateway/audit/s3-sink.ts";
+import { openAuditTrail } from "../../gateway/audit/open.ts";
 import { AuditTrail } from "../../gateway/audit/trail.ts";
 import { SKIP_NO_MINIO, startMinio, type Minio } from "../support/minio.ts";
 import { ORIGIN, observed, testKeys } from "./helpers.ts";
@@ -109,6 +110,50 @@ describe("S3 sink on MinIO", { skip: SKIP_NO_MINIO }, () => {
       (await sink.read()).lines.map((l) => l.text),
       ['{"index":0}'],
     );
+  });
+
+  test("a gateway opens its trail on an S3 endpoint with the SDK's credentials, and not on an unlocked bucket", async () => {
+    const root = await mkdtemp(join(tmpdir(), "audit-s3-open-"));
+    const keyFile = join(root, "signer.key");
+    await writeFile(keyFile, keys.texts.signer);
+    const saved = { ...process.env };
+    // The SDK's default chain, as IRSA or a mounted Secret's environment would provide it.
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: "mcp-warden",
+      AWS_SECRET_ACCESS_KEY: "mcp-warden-test-secret",
+    });
+    try {
+      const config = {
+        namespace: "team-b",
+        pod: "files-gateway-0",
+        keyFile,
+        bufferDir: join(root, "buffer"),
+        sink: {
+          kind: "s3" as const,
+          bucket: "audit",
+          endpoint: minio.endpoint,
+          region: "us-east-1",
+          forcePathStyle: true,
+        },
+        stdout: () => undefined,
+      };
+      const trail = await openAuditTrail(config);
+      await trail.record(observed(1));
+      await trail.close();
+      const stored = await sinkAt("team-b/files-gateway-0/").read();
+      assert.equal(
+        verifyLog(stored.lines, stored.checkpoints, keys.verifier, {
+          origin: "mcp-warden/team-b/files-gateway-0",
+        }).covered,
+        1,
+      );
+      await assert.rejects(
+        openAuditTrail({ ...config, sink: { ...config.sink, bucket: "plain" } }),
+        (e: unknown) => e instanceof AuditWriteError && e.code === "AUDIT_CONFIG_INVALID",
+      );
+    } finally {
+      process.env = saved;
+    }
   });
 
   test("the trail writes to MinIO, resumes on it, and waits out a killed MinIO without losing a record", async () => {
