@@ -11,6 +11,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { verifyLog } from "../../policies/audit/verify.ts";
 import { DirectorySink } from "../../gateway/audit/directory-sink.ts";
+import { S3Sink } from "../../gateway/audit/s3-sink.ts";
+import type { StoredLog } from "../../gateway/audit/sink.ts";
+import { SKIP_NO_MINIO, startMinio } from "../support/minio.ts";
 import { testKeys } from "./helpers.ts";
 
 const CHILD = new URL("trail-child.ts", import.meta.url).pathname;
@@ -24,12 +27,19 @@ interface Run {
   exited: Promise<void>;
 }
 
-function start(sinkDir: string, bufferDir: string, signer: string, name: string): Run {
+function start(
+  sink: string,
+  bufferDir: string,
+  signer: string,
+  name: string,
+  env?: NodeJS.ProcessEnv,
+): Run {
   const child = spawn(
     process.execPath,
-    [CHILD, sinkDir, bufferDir, signer, name, String(WORKERS), String(MAX_CALLS)],
+    [CHILD, sink, bufferDir, signer, name, String(WORKERS), String(MAX_CALLS)],
     {
       stdio: ["ignore", "pipe", "inherit"],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
     },
   );
   const run: Run = {
@@ -63,27 +73,29 @@ async function acked(run: Run, count: number): Promise<void> {
   }
 }
 
-test(
-  "a trail killed under load and restarted keeps every acknowledged call, once, in a log that verifies",
-  { timeout: 300_000 },
-  async () => {
+/** Kills a loaded trail writing to `sink`, restarts it, and checks what `read` finds there. */
+async function killAndRestart(
+  sink: string,
+  read: () => Promise<StoredLog>,
+  env?: NodeJS.ProcessEnv,
+): Promise<void> {
+  {
     const keys = testKeys();
-    const root = await mkdtemp(join(tmpdir(), "audit-kill-"));
-    const [sinkDir, bufferDir] = [join(root, "sink"), join(root, "buffer")];
+    const bufferDir = join(await mkdtemp(join(tmpdir(), "audit-kill-")), "buffer");
 
-    const first = start(sinkDir, bufferDir, keys.texts.signer, "a");
+    const first = start(sink, bufferDir, keys.texts.signer, "a", env);
     await acked(first, 400);
     first.child.kill("SIGKILL");
     await first.exited;
     const killedAcks = new Map(first.acks);
 
-    const second = start(sinkDir, bufferDir, keys.texts.signer, "b");
+    const second = start(sink, bufferDir, keys.texts.signer, "b", env);
     await acked(second, 400);
     second.child.kill("SIGTERM");
     await second.exited;
     assert.equal(second.child.exitCode, 0, second.lines.slice(-5).join("\n"));
 
-    const stored = await new DirectorySink(sinkDir).read();
+    const stored = await read();
     const v = verifyLog(stored.lines, stored.checkpoints, keys.verifier);
     assert.equal(v.covered, stored.lines.length, "the closing checkpoint covers the whole log");
     const records = stored.lines.map(
@@ -130,5 +142,38 @@ test(
     process.stdout.write(
       `# killed after ${killedAcks.size} acknowledged calls; restarted at tree size ${opened}; ${records.length} records, ${second.acks.size} calls after restart\n`,
     );
+  }
+}
+
+test(
+  "a trail killed under load and restarted keeps every acknowledged call, once, in a log that verifies",
+  { timeout: 300_000 },
+  async () => {
+    const sinkDir = join(await mkdtemp(join(tmpdir(), "audit-kill-sink-")), "sink");
+    await killAndRestart(sinkDir, () => new DirectorySink(sinkDir).read());
+  },
+);
+
+test(
+  "the same on MinIO: killed under load and restarted, nothing acknowledged is lost",
+  { timeout: 300_000, skip: SKIP_NO_MINIO },
+  async () => {
+    const minio = await startMinio();
+    try {
+      await minio.lockedBucket("audit");
+      const sink = new S3Sink({
+        client: minio.client,
+        bucket: "audit",
+        prefix: "kill/",
+        retentionDays: 1,
+      });
+      await killAndRestart(
+        `s3:${minio.endpoint}/audit/kill/`,
+        () => sink.read(),
+        minio.credentialsEnv,
+      );
+    } finally {
+      await minio.stop();
+    }
   },
 );

@@ -47,6 +47,8 @@ async function freePort(): Promise<number> {
 export interface Minio {
   endpoint: string;
   client: S3Client;
+  /** The root credentials as the SDK reads them from the environment, for child processes. */
+  credentialsEnv: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
   /** Stops the server (SIGKILL), keeping its data. */
   kill(): Promise<void>;
   /** Starts it again on the same port and data. */
@@ -132,6 +134,7 @@ export async function startMinio(): Promise<Minio> {
   return {
     endpoint,
     client,
+    credentialsEnv: { AWS_ACCESS_KEY_ID: USER, AWS_SECRET_ACCESS_KEY: PASSWORD },
     kill,
     restart: start,
     lockedBucket: async (name) => {
