@@ -190,4 +190,37 @@ describe("S3 sink on MinIO", { skip: SKIP_NO_MINIO }, () => {
     const v = verifyLog(stored.lines, stored.checkpoints, keys.verifier, { origin: ORIGIN });
     assert.equal(v.covered, 11);
   });
+
+  test("deny: with MinIO killed calls fail closed (within the sink timeout), and their records reach it once it is back", async () => {
+    const bufferDir = await mkdtemp(join(tmpdir(), "audit-s3-deny-"));
+    const trail = await AuditTrail.open({
+      origin: ORIGIN,
+      signer: keys.signer,
+      sink: sinkAt("deny/"),
+      bufferDir,
+      settings: compileAuditSettings({ onSinkFailure: "deny" }),
+      stdout: () => undefined,
+      sinkTimeoutMs: 2_000,
+    });
+    await trail.record(observed(0));
+    await minio.kill();
+    await assert.rejects(
+      trail.intent(observed(1)),
+      (e: unknown) => e instanceof AuditWriteError && e.code === "SINK_FAILED",
+    );
+    await assert.rejects(
+      trail.intent(observed(2)),
+      (e: unknown) => e instanceof AuditWriteError && e.code === "SINK_FAILED",
+    );
+    await minio.restart();
+    await trail.close();
+    const stored = await sinkAt("deny/").read();
+    assert.deepEqual(
+      stored.lines.map(
+        (l) => (JSON.parse(l.text) as { context: { requestId: string } }).context.requestId,
+      ),
+      ["req-0", "req-1", "req-2"],
+    );
+    assert.equal(verifyLog(stored.lines, stored.checkpoints, keys.verifier).covered, 3);
+  });
 });
