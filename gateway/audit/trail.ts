@@ -290,9 +290,8 @@ export class AuditTrail {
         this.#o.signer,
       );
       try {
-        const dir = join(this.#o.bufferDir, "checkpoints");
-        await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, `${size}.note`), note);
+        // The newest only, beside the buffer for whoever reads the pod's volume; the sink keeps all.
+        await writeFile(join(this.#o.bufferDir, "checkpoint.note"), note);
         await this.#o.sink.putCheckpoint(size, note);
         this.#checkpointed = size;
       } catch (e) {
