@@ -440,6 +440,43 @@ exit status: 0 stopped by a signal, 2 bad usage or a server that cannot be verif
       return await runGateway(args, io);
     },
   },
+  {
+    name: "audit",
+    summary: "verify a gateway's audit log against its signed checkpoints; make checkpoint keys",
+    usage: `mcp-warden audit verify LOG --checkpoints DIR --key VERIFIER [--record N] [--origin ORIGIN]
+                        [--format text|json]
+mcp-warden audit keygen NAME [--out PREFIX]`,
+    subcommands: ["verify", "keygen"],
+    description: `verify checks an audit log (a JSON-lines file, or a directory of them such as a sink's records/)
+against its signed checkpoints (C2SP tlog-checkpoint signed notes, one per file in DIR): each
+checkpoint is signed by the key, the records are numbered in order with none missing, each
+checkpoint's root is the RFC 6962 root of the log's first records, the checkpoints are consistent
+with each other, and none covers more records than the log holds. A failure is reported with its
+code: RECORD_CHANGED, RECORD_MISSING, LOG_REORDERED, LOG_TRUNCATED, CHECKPOINT_FORGED or
+CHECKPOINT_INCONSISTENT.
+
+  --checkpoints DIR           the signed checkpoints (a sink's checkpoints/)
+  --key VERIFIER              the verifier key (name+hash+base64), or a file holding it
+  --record N                  also print record N's inclusion proof under the first checkpoint
+                              that covers it
+  --origin ORIGIN             the log's origin (mcp-warden/<namespace>/<pod>); default: the
+                              checkpoints'
+  --format text|json          text (default), or {verified, origin, records, covered, checkpoints,
+                              inclusion} / {verified: false, code, message}
+
+keygen makes an Ed25519 key pair in the signed-note formats: the signer key
+(PRIVATE+KEY+NAME+hash+base64, for the gateway's Secret) and the verifier key. NAME is a
+schema-less URL without spaces or '+'.
+
+  --out PREFIX                write PREFIX.key (mode 0600) and PREFIX.pub instead of printing both
+
+exit status: 0 the log verifies, 1 it does not (or no checkpoint is signed by the key), 2 bad input
+or usage`,
+    run: async (args, io) => {
+      const { runAudit } = await import("./audit.ts");
+      return await runAudit(args, io);
+    },
+  },
 ];
 
 export function findCommand(name: string): Command | undefined {

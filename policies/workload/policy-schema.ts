@@ -4,6 +4,7 @@
  * are checked alike.
  */
 import { POD_SECURITY_VERSION_PATTERN } from "./rules/pod-security-version.ts";
+import { auditSpecSchema } from "../audit/settings.ts";
 
 export const POLICY_API_VERSION = "mcp-warden.dev/v1alpha1";
 export const POLICY_KIND = "MCPWardenPolicy";
@@ -183,6 +184,7 @@ export const policySpecSchema = {
         },
       },
     },
+    audit: auditSpecSchema,
     exceptions: {
       type: "object",
       additionalProperties: false,

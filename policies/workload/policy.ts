@@ -8,11 +8,13 @@ import {
 } from "./catalogue.ts";
 import { errorMessage, InputError, type FieldProblem } from "../errors.ts";
 import { fieldPath } from "../field-path.ts";
+import { parseDuration } from "../duration.ts";
 import { compileGlob, mostSpecific, type Glob } from "../glob.ts";
 import { policySchema, type RULE_ACTIONS } from "./policy-schema.ts";
 import type { RuleSettings } from "./rule.ts";
 import { OLDEST_POD_SECURITY_MINOR, podSecurityMinor } from "./rules/pod-security-version.ts";
 import type { TrustLevel } from "../trust-level.ts";
+import type { AuditSpec } from "../audit/settings.ts";
 import { compileSchema } from "../schema-validator.ts";
 import { isDigestPinned, parseImageReference, type ImageReference } from "./image-reference.ts";
 import type { LabelSelector } from "./k8s-types.ts";
@@ -51,9 +53,10 @@ export interface PolicyDocument {
     runtime?: {
       gateway?: { image?: string };
       gatewayRequired?: { namespaceSelector?: LabelSelector };
+      rateLimit?: { requestsPerSecond: number; burst: number };
     };
     exceptions?: { namespaces?: string[]; exemptible?: string[] };
-    runtime?: { rateLimit?: { requestsPerSecond: number; burst: number } };
+    audit?: AuditSpec;
   };
 }
 
@@ -91,24 +94,8 @@ const DEFAULT_MAX_AGE = "720h";
 
 const validator = compileSchema<PolicyDocument>(policySchema);
 
-const DURATION_UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Go duration syntax (`720h`, `1h30m`) to milliseconds; the schema has checked the shape. */
-export function parseDuration(text: string): number {
-  let total = 0;
-  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(m[1]) * (DURATION_UNIT_MS[m[2] ?? ""] ?? 0);
-  }
-  return total;
-}
+// Kept here for its callers; it lives apart because spec.audit needs it and the schema imports that.
+export { parseDuration };
 
 function semanticProblems(doc: PolicyDocument): FieldProblem[] {
   const problems: FieldProblem[] = [];
