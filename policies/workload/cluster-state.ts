@@ -1,5 +1,4 @@
 import type { ConfigMapObject } from "./config-map.ts";
-import type { NetworkPolicy } from "./k8s-types.ts";
 import { InputError } from "../errors.ts";
 import { compileSchema } from "../schema-validator.ts";
 import type { Labels, NetworkPolicy } from "./k8s-types.ts";
