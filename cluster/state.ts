@@ -225,4 +225,3 @@ export async function listNamespaces(
     .map((n) => ({ name: n.metadata?.name ?? "", labels: { ...(n.metadata?.labels ?? {}) } }))
     .filter((n) => n.name !== "");
 }
-
