@@ -201,8 +201,12 @@ describe("image verification at admission", { skip, timeout: 300_000 }, () => {
     );
   });
 
-  test("an image the Action evaluated at L3 and signed is admitted under the default policy, with the pod's pull secret", async () => {
-    assert.equal(await create(pod("approved", signed, true)), "admitted");
+  // The image rules pass; run bare, without the gateway in front of it, the default policy's
+  // runtime/gateway-required (every pod whose image carries a verified evaluation) alone denies it.
+  test("an image the Action evaluated at L3 and signed passes the image rules under the default policy, with the pod's pull secret", async () => {
+    const text = await create(pod("approved", signed, true));
+    assert.match(text, /\[runtime\/gateway-required\]/);
+    assert.doesNotMatch(text, /\[image\//);
   });
 
   test("without the pull secret the private registry refuses the lookup, and the pod is denied", async () => {

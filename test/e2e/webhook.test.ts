@@ -501,6 +501,7 @@ describe(
         "namespace.yaml",
         "crds/mcpwardenpolicies.yaml",
         "crds/mcpwardenexceptions.yaml",
+        "crds/mcpwardenaccess.yaml",
         "rbac.yaml",
         "policy.yaml",
         "deployment.yaml",
