@@ -14,11 +14,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { stringify } from "yaml";
 import { S3Sink } from "../../gateway/audit/s3-sink.ts";
 import type { AuditRecord } from "../../policies/audit/record.ts";
 import { makeTestCA, issueServingCert } from "../e2e/support/certs.ts";
-import { BIN, runMain } from "../support/cli.ts";
+import { BIN, runCli, runMain } from "../support/cli.ts";
 import { SKIP_NO_MINIO, startMinio, type Minio } from "../support/minio.ts";
 import {
   SKIP_NO_REGISTRY,
@@ -448,6 +449,27 @@ describe(
       const v = await verifySink();
       assert.equal(v.code, 0, v.out);
       assert.equal(v.covered, records.length);
+    });
+
+    test("the gateway refuses to start on an unreadable audit key or a bucket without Object Lock", async () => {
+      await minio.client.send(new CreateBucketCommand({ Bucket: "unlocked" }));
+      const cases: [string, string, RegExp][] = [
+        ["--audit-key", join(dir, "absent.key"), /audit key .*absent\.key: cannot be read/],
+        [
+          "--audit-sink",
+          "s3://unlocked",
+          /bucket unlocked: (no Object Lock|Object Lock is not enabled)/,
+        ],
+      ];
+      for (const [flag, value, message] of cases) {
+        const changed = [...args];
+        changed[changed.indexOf(flag) + 1] = value;
+        const r = await runCli(changed, {
+          env: { ...process.env, ...minio.credentialsEnv, AWS_REGION: "us-east-1" },
+        });
+        assert.equal(r.code, 2, `${flag} ${value}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+      }
     });
   },
 );
