@@ -3,6 +3,9 @@
 // gateway on real TLS with OIDC bearer authentication (a loopback issuer), grants, the pinned
 // schema check and JSON logging to a file on. Latency at a fixed rate (BENCH_RATE calls/s on each
 // path, interleaved), then throughput with BENCH_CONCURRENCY calls in flight for BENCH_MS on each.
+// The audit trail's cost beside it: the same gateway with its audit trail on (an intent and a
+// result record per call, each durable before the call goes on), into a directory sink and, when
+// scripts/build-minio.sh has built MinIO, into S3 with Object Lock.
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,7 +14,16 @@ import { performance } from "node:perf_hooks";
 import { pino } from "pino";
 import { Agent, fetch as undiciFetch } from "undici";
 import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../gateway/app.ts";
-import { NO_OBSERVER } from "../gateway/call-observer.ts";
+import { auditObserver } from "../gateway/audit/open.ts";
+import { DirectorySink } from "../gateway/audit/directory-sink.ts";
+import { S3Sink } from "../gateway/audit/s3-sink.ts";
+import type { AuditSink } from "../gateway/audit/sink.ts";
+import { AuditTrail } from "../gateway/audit/trail.ts";
+import { NO_OBSERVER, type CallObserver } from "../gateway/call-observer.ts";
+import { randomBytes } from "node:crypto";
+import { keyPairFromSeed, parseSigner } from "../policies/audit/note.ts";
+import { compileAuditSettings } from "../policies/audit/settings.ts";
+import { SKIP_NO_MINIO, startMinio } from "../test/support/minio.ts";
 import { HeldServer } from "../gateway/held.ts";
 import { createAuthenticator, discoverIssuer } from "../gateway/identity.ts";
 import { createGatewayMetrics } from "../gateway/metrics.ts";
@@ -70,46 +82,83 @@ const grant = parseAccess({
 });
 const ca = await makeTestCA();
 const cert = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
-const app = buildApp(
-  {
-    ...DEFAULT_GATEWAY_OPTIONS,
-    allowedOrigins: [],
-    resource: "https://127.0.0.1/mcp",
-    authorizationServers: [oidc.issuer],
-    rateLimit: undefined,
-    server: {
-      name: "everything",
-      version: "bench",
-      imageDigest: `sha256:${"0".repeat(64)}`,
-      pod: "bench",
-      namespace: "mcp",
-      deployment: "everything",
+/** A gateway on its own port with `observer` (the audit trail, or nothing). */
+async function startApp(observer: CallObserver) {
+  const app = buildApp(
+    {
+      ...DEFAULT_GATEWAY_OPTIONS,
+      allowedOrigins: [],
+      resource: "https://127.0.0.1/mcp",
+      authorizationServers: [oidc.issuer],
+      rateLimit: undefined,
+      server: {
+        name: "everything",
+        version: "bench",
+        imageDigest: `sha256:${"0".repeat(64)}`,
+        pod: "bench",
+        namespace: "mcp",
+        deployment: "everything",
+      },
     },
-  },
-  {
-    upstream: server.url,
-    authenticate: createAuthenticator({
-      audience: "gateway-test",
-      serviceAccounts: { kind: "none" },
-      oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
-      clockSkewSeconds: 5,
-      now: () => Date.now(),
-    }),
-    held,
-    agents: predicate.permissions?.ingress.agents ?? [],
-    grants: () => [grant],
-    adminNamespaces: ["mcp-warden-system"],
-    observer: NO_OBSERVER,
-    metrics,
-    logger,
-    now: () => new Date(),
-    onListChanged: () => undefined,
-    grantsReady: () => true,
-    https: { key: Buffer.from(cert.key), cert: Buffer.from(cert.cert) },
-  },
-);
-await app.listen({ port: 0, host: "127.0.0.1" });
-const gatewayUrl = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}/mcp`;
+    {
+      upstream: server.url,
+      authenticate: createAuthenticator({
+        audience: "gateway-test",
+        serviceAccounts: { kind: "none" },
+        oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
+        clockSkewSeconds: 5,
+        now: () => Date.now(),
+      }),
+      held,
+      agents: predicate.permissions?.ingress.agents ?? [],
+      grants: () => [grant],
+      adminNamespaces: ["mcp-warden-system"],
+      observer,
+      metrics,
+      logger,
+      now: () => new Date(),
+      onListChanged: () => undefined,
+      grantsReady: () => true,
+      https: { key: Buffer.from(cert.key), cert: Buffer.from(cert.cert) },
+    },
+  );
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  return { app, url: `https://127.0.0.1:${(app.server.address() as AddressInfo).port}/mcp` };
+}
+
+const signer = parseSigner(keyPairFromSeed("bench.gateway/audit", randomBytes(32)).signer);
+async function trailOn(name: string, sink: AuditSink): Promise<AuditTrail> {
+  return await AuditTrail.open({
+    origin: `mcp-warden/bench/${name}`,
+    signer,
+    sink,
+    bufferDir: join(dir, `buffer-${name}`),
+    settings: compileAuditSettings({ retention: "1d" }),
+    stdout: () => undefined,
+  });
+}
+const trails: AuditTrail[] = [await trailOn("dir", new DirectorySink(join(dir, "sink")))];
+const minio = SKIP_NO_MINIO ? undefined : await startMinio();
+if (minio) {
+  await minio.lockedBucket("bench-audit");
+  trails.push(
+    await trailOn(
+      "s3",
+      new S3Sink({
+        client: minio.client,
+        bucket: "bench-audit",
+        prefix: "bench/",
+        retentionDays: 1,
+      }),
+    ),
+  );
+} else console.error(`audit into S3 not measured: ${SKIP_NO_MINIO}`);
+const apps = [
+  { name: "gateway", ...(await startApp(NO_OBSERVER)) },
+  { name: "+audit", ...(await startApp(auditObserver(trails[0]!))) },
+  ...(trails[1] ? [{ name: "+audit-s3", ...(await startApp(auditObserver(trails[1]))) }] : []),
+];
+
 const token = await oidc.token({ sub: "bench" }, "1h");
 const dispatcher = new Agent({ connect: { ca: ca.cert }, connections: 64 });
 
@@ -157,12 +206,13 @@ async function open(url: string, extra: Record<string, string>): Promise<Path["h
 
 const paths: Path[] = [
   { name: "direct", url: server.url.href, headers: await open(server.url.href, {}) },
-  {
-    name: "gateway",
-    url: gatewayUrl,
-    headers: await open(gatewayUrl, { authorization: `Bearer ${token}` }),
-  },
 ];
+for (const a of apps)
+  paths.push({
+    name: a.name,
+    url: a.url,
+    headers: await open(a.url, { authorization: `Bearer ${token}` }),
+  });
 
 let nextId = 1;
 /** One tools/call; its latency in ms, or undefined when it was lost (error, or no result). */
@@ -232,17 +282,25 @@ for (const p of paths) {
 const d = latencies.get("direct")!;
 const g = latencies.get("gateway")!;
 const row = (name: string, xs: number[]) =>
-  `${name.padEnd(8)} p50 ${percentile(xs, 0.5).toFixed(2)} ms  p99 ${percentile(xs, 0.99).toFixed(2)} ms  calls ${xs.length}  lost ${lost.get(name)}  throughput ${throughput.get(name)!.toFixed(0)} calls/s`;
+  `${name.padEnd(9)} p50 ${percentile(xs, 0.5).toFixed(2)} ms  p99 ${percentile(xs, 0.99).toFixed(2)} ms  calls ${xs.length}  lost ${lost.get(name)}  throughput ${throughput.get(name)!.toFixed(0)} calls/s`;
 console.log(
   `tools/call get-sum at ${RATE} calls/s on each path, ${CALLS} calls each (Node ${process.version})`,
 );
-console.log(row("direct", d));
-console.log(row("gateway", g));
+for (const p of paths) console.log(row(p.name, latencies.get(p.name)!));
 console.log(
   `added    p50 ${(percentile(g, 0.5) - percentile(d, 0.5)).toFixed(2)} ms  p99 ${(percentile(g, 0.99) - percentile(d, 0.99)).toFixed(2)} ms  throughput ratio ${(throughput.get("gateway")! / throughput.get("direct")!).toFixed(2)}`,
 );
+// The audit trail's cost over the gateway without it: two records (intent, result) per call.
+for (const a of apps.slice(1)) {
+  const xs = latencies.get(a.name)!;
+  console.log(
+    `audit (${a.name === "+audit" ? "directory sink" : "S3 sink"}) added p50 ${(percentile(xs, 0.5) - percentile(g, 0.5)).toFixed(2)} ms  p99 ${(percentile(xs, 0.99) - percentile(g, 0.99)).toFixed(2)} ms over the gateway  records ${(2 * throughput.get(a.name)!).toFixed(0)}/s at ${CONCURRENCY} in flight`,
+  );
+}
 
-await app.close();
+for (const a of apps) await a.app.close();
+for (const t of trails) await t.close();
+await minio?.stop();
 await dispatcher.close();
 await server.stop();
 await oidc.close();

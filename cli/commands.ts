@@ -396,7 +396,8 @@ exit status: 0 written, 2 bad input or usage`,
                    [--token-review | --issuer-jwks URL] [--oidc-issuer URL --oidc-audience A]...
                    [--clock-skew 60s] [--allowed-origin O]... [--body-limit BYTES]
                    [--policy FILE | --policy-name N] [--access FILE] [--metrics-port PORT]
-                   [registry options]`,
+                   [--audit-key FILE --audit-buffer DIR --audit-sink s3://BUCKET[/PREFIX]|dir:PATH
+                    [--audit-s3-endpoint URL] [--audit-s3-region R]] [registry options]`,
     description: `Runs in its own pod in front of one MCP server (Streamable HTTP, the 2025-06-18/2025-11-25 and
 2026-07-28 protocol eras) and serves it on https://HOST:PORT/mcp. At start it verifies
 --server-image as admission does and takes the approved tool and prompt definitions from its
@@ -431,6 +432,18 @@ pinned one and the arguments validate against its inputSchema. See docs/gateway.
   --kubeconfig FILE           the cluster (default: $KUBECONFIG, or the pod's service account)
   --metrics-port PORT         serve Prometheus metrics on this port (plain HTTP, /metrics)
   --log-level LEVEL           pino log level (default info)
+  --pod NAME                  the gateway's pod (default $POD_NAME), in audit records and the log's origin
+
+The audit trail (docs/audit.md), all three or none: every call and denial is recorded, durable in
+the sink before the call is forwarded and before it is answered, and printed on stdout.
+  --audit-key FILE            the checkpoint signer key (signed-note format; mcp-warden audit keygen)
+  --audit-buffer DIR          the pod's own emptyDir: records are synced here first
+  --audit-sink SINK           s3://BUCKET[/PREFIX] (Object Lock, compliance mode; the log is kept
+                              under PREFIX/<namespace>/<pod>/) or dir:PATH (a volume only the
+                              gateway mounts)
+  --audit-s3-endpoint URL     an S3-compatible endpoint (path-style); credentials from
+                              AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the SDK's default chain
+  --audit-s3-region REGION    default $AWS_REGION, else us-east-1
 
 ${REGISTRY_OPTIONS_HELP}
 

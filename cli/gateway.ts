@@ -26,6 +26,69 @@ function url(flag: string, value: string | undefined): URL {
   }
 }
 
+/**
+ * `--audit-key FILE --audit-buffer DIR --audit-sink s3://BUCKET[/PREFIX] | dir:PATH`, all three or
+ * none; `--audit-s3-endpoint URL` and `--audit-s3-region R` (default `$AWS_REGION`, else
+ * us-east-1) for an S3-compatible store. S3 credentials come from the SDK's default chain
+ * (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, web identity...).
+ */
+function auditInputs(
+  values: {
+    "audit-key"?: string | undefined;
+    "audit-buffer"?: string | undefined;
+    "audit-sink"?: string | undefined;
+    "audit-s3-endpoint"?: string | undefined;
+    "audit-s3-region"?: string | undefined;
+  },
+  env: NodeJS.ProcessEnv,
+  server: { namespace: string; pod: string },
+): Pick<GatewayInputs, "audit"> {
+  const keyFile = values["audit-key"];
+  const bufferDir = values["audit-buffer"];
+  const sink = values["audit-sink"];
+  const given = [keyFile, bufferDir, sink].filter((v) => v !== undefined).length;
+  if (given > 0 && server.pod === "")
+    throw new CliError("USAGE", "the audit trail needs the pod's name (--pod or $POD_NAME)");
+  if (given === 0) {
+    if (values["audit-s3-endpoint"] !== undefined || values["audit-s3-region"] !== undefined)
+      throw new CliError("USAGE", "--audit-s3-endpoint and --audit-s3-region need --audit-sink");
+    return {};
+  }
+  if (keyFile === undefined || bufferDir === undefined || sink === undefined)
+    throw new CliError(
+      "USAGE",
+      "the audit trail needs --audit-key FILE, --audit-buffer DIR and --audit-sink SINK together",
+    );
+  if (sink.startsWith("dir:") && sink.length > 4) {
+    if (values["audit-s3-endpoint"] !== undefined)
+      throw new CliError("USAGE", "--audit-s3-endpoint is for an s3:// sink");
+    return { audit: { keyFile, bufferDir, sink: { kind: "directory", dir: sink.slice(4) } } };
+  }
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(sink);
+  if (s3 === null)
+    throw new CliError(
+      "USAGE",
+      `--audit-sink ${sink} is neither s3://BUCKET[/PREFIX] nor dir:PATH`,
+    );
+  const endpoint = values["audit-s3-endpoint"];
+  if (endpoint !== undefined) url("--audit-s3-endpoint", endpoint);
+  const prefix = s3[2] ?? "";
+  return {
+    audit: {
+      keyFile,
+      bufferDir,
+      sink: {
+        kind: "s3",
+        bucket: s3[1] as string,
+        // Under the given prefix, each gateway pod keeps its own log: PREFIX/<namespace>/<pod>/.
+        prefix: `${prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`}${server.namespace}/${server.pod}/`,
+        ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
+        region: values["audit-s3-region"] ?? env.AWS_REGION ?? "us-east-1",
+      },
+    },
+  };
+}
+
 export async function parseGatewayArgs(
   args: string[],
   io: ServeEnv,
@@ -60,6 +123,11 @@ export async function parseGatewayArgs(
       "server-name": { type: "string" },
       pod: { type: "string" },
       "log-level": { type: "string", default: "info" },
+      "audit-key": { type: "string" },
+      "audit-buffer": { type: "string" },
+      "audit-sink": { type: "string" },
+      "audit-s3-endpoint": { type: "string" },
+      "audit-s3-region": { type: "string" },
       ...REGISTRY_OPTIONS,
     },
   });
@@ -92,12 +160,20 @@ export async function parseGatewayArgs(
       throw new CliError("USAGE", `MCPWardenPolicy ${values["policy-name"]} does not exist`);
     policy = compilePolicy(object);
   } else policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);
+  const upstream = url("--upstream", values.upstream);
+  const env = process.env;
+  // The Downward API gives these in the gateway's pod; the flags win.
+  const server = {
+    namespace: values["server-namespace"] ?? env.POD_NAMESPACE ?? "default",
+    deployment: need("server-name", values["server-name"] ?? env.MCP_WARDEN_SERVER_NAME),
+    pod: values.pod ?? env.POD_NAME ?? env.HOSTNAME ?? "",
+  };
+  const audit = auditInputs(values, env, server);
   const access = registryAccess(values);
   const { provide } = await evidenceFor(access);
   const { client, trustedRoot } = await registryClientFor(access);
-  const env = process.env;
   return {
-    upstream: url("--upstream", values.upstream),
+    upstream,
     tlsCert: need("tls-cert", values["tls-cert"]),
     tlsKey: need("tls-key", values["tls-key"]),
     port: positiveInteger("--port", values.port),
@@ -122,13 +198,9 @@ export async function parseGatewayArgs(
     policy,
     access: values.access !== undefined ? { file: values.access } : { cluster: true },
     kubeConfig,
-    // The Downward API gives these in the gateway's pod; the flags win.
-    server: {
-      namespace: values["server-namespace"] ?? env.POD_NAMESPACE ?? "default",
-      deployment: need("server-name", values["server-name"] ?? env.MCP_WARDEN_SERVER_NAME),
-      pod: values.pod ?? env.POD_NAME ?? env.HOSTNAME ?? "",
-    },
+    server,
     registry: { provide, client, trustedRoot, timeoutMs: access.timeoutMs },
+    ...audit,
     logLevel: values["log-level"],
   };
 }

@@ -447,17 +447,21 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
       context,
       decision: { allowed: false, reason: "" },
     };
+    // A tool is a label value only when the evaluation approves it: a caller naming made-up tools
+    // cannot create series.
     const label = {
       server: opts.server.name,
-      tool: typeof target === "string" && call?.kind === "tool" ? target : method,
+      tool:
+        typeof target === "string" && call?.kind === "tool"
+          ? deps.held.tool(target) === undefined
+            ? "unknown"
+            : target
+          : method,
     };
     const finish = (decision: string) => {
       // Only a declared agent's name is a label value; every other caller is `unknown`.
       deps.metrics.calls.inc({ ...label, decision, agent: agent ?? "unknown" });
-      deps.metrics.duration.observe(
-        { server: opts.server.name, decision },
-        (performance.now() - started) / 1000,
-      );
+      deps.metrics.duration.observe({ ...label, decision }, (performance.now() - started) / 1000);
     };
     const deny = async (
       reason: string,
@@ -546,6 +550,7 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
             ...observed,
             output: { bytes: bytesOf(answer.error ?? answer.result), isError },
             latencyMs: performance.now() - started,
+            intent: observed,
           });
           recorded = true;
         } catch (err) {
@@ -571,6 +576,7 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
             ...observed,
             output: { bytes: bytesOf({ message: "no answer from the server" }), isError: true },
             latencyMs: performance.now() - started,
+            intent: observed,
           })
           .catch((err: unknown) =>
             deps.logger.error(

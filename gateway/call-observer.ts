@@ -45,6 +45,11 @@ export interface ObservedRecord extends ObservedCall {
   /** The raw bytes of the answer's `result` (or `error`); empty for a denial the gateway answered. */
   output: { bytes: Uint8Array; isError: boolean };
   latencyMs: number;
+  /**
+   * The object given to `intent` for this call, so an observer can link the result to its intent;
+   * absent for a denial, which has no intent.
+   */
+  intent?: ObservedCall;
 }
 
 export interface CallObserver {

@@ -28,6 +28,8 @@ import {
 } from "./identity.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { listUpstream } from "./upstream.ts";
+import { auditObserver, openAuditTrail, type AuditConfig } from "./audit/open.ts";
+import type { AuditTrail } from "./audit/trail.ts";
 
 export interface GatewayInputs {
   upstream: URL;
@@ -59,6 +61,12 @@ export interface GatewayInputs {
     trustedRoot: TrustMaterial | undefined;
     timeoutMs: number;
   };
+  /**
+   * The audit trail (docs/audit.md): signer key, buffer and sink; undefined: no trail. Its origin is
+   * `mcp-warden/<server.namespace>/<server.pod>` and the policy's `spec.audit` applies.
+   */
+  audit?: Pick<AuditConfig, "keyFile" | "bufferDir" | "sink">;
+  /** Replaces the trail's observer (tests). */
   observer?: CallObserver;
 }
 
@@ -99,6 +107,21 @@ export async function startGateway(inputs: GatewayInputs, logger: Logger): Promi
     "evaluation verified",
   );
   const metrics = createGatewayMetrics({ processMetrics: true });
+  // The trail is open, and the sink's log verified, before any call can arrive.
+  let trail: AuditTrail | undefined;
+  if (inputs.audit !== undefined) {
+    trail = await openAuditTrail({
+      ...inputs.audit,
+      namespace: inputs.server.namespace,
+      pod: inputs.server.pod,
+      ...(inputs.policy.document.spec.audit === undefined
+        ? {}
+        : { audit: inputs.policy.document.spec.audit }),
+      registry: metrics.registry,
+      onSinkError: (err) => logger.warn({ err: errorMessage(err) }, "audit sink write failed"),
+    });
+    logger.info({ origin: trail.origin, size: trail.size }, "audit trail open");
+  }
   const held = new HeldServer(predicate, { server: predicate.server.name, metrics, logger });
 
   let sa: ServiceAccountCheck = { kind: "none" };
@@ -192,7 +215,7 @@ export async function startGateway(inputs: GatewayInputs, logger: Logger): Promi
     agents: predicate.permissions?.ingress.agents ?? [],
     grants,
     adminNamespaces: inputs.policy.exceptionNamespaces,
-    observer: inputs.observer ?? NO_OBSERVER,
+    observer: inputs.observer ?? (trail ? auditObserver(trail) : NO_OBSERVER),
     metrics,
     logger,
     now,
@@ -232,6 +255,8 @@ export async function startGateway(inputs: GatewayInputs, logger: Logger): Promi
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await watch?.stop();
       await listing;
+      // After the proxy stops: what is queued reaches the sink, and a last checkpoint is signed.
+      await trail?.close();
     },
   };
 }

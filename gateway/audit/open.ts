@@ -4,18 +4,14 @@ import type { Registry } from "prom-client";
 import { auditOrigin } from "../../policies/audit/checkpoint.ts";
 import { AuditError } from "../../policies/audit/errors.ts";
 import { parseSigner } from "../../policies/audit/note.ts";
-import type {
-  AuditAgent,
-  AuditContext,
-  AuditServer,
-  ObservedCall,
-} from "../../policies/audit/record.ts";
+import type { AuditContext, ObservedCall as AuditInput } from "../../policies/audit/record.ts";
 import { compileAuditSettings, type AuditSpec } from "../../policies/audit/settings.ts";
 import { DirectorySink } from "./directory-sink.ts";
 import { AuditWriteError } from "./errors.ts";
 import { S3Sink } from "./s3-sink.ts";
 import type { AuditSink } from "./sink.ts";
 import { AuditTrail } from "./trail.ts";
+import type { CallObserver, ObservedCall, ObservedRecord } from "../call-observer.ts";
 
 export type AuditSinkConfig =
   | { kind: "directory"; dir: string }
@@ -105,51 +101,45 @@ export async function openAuditTrail(config: AuditConfig): Promise<AuditTrail> {
   });
 }
 
-/** A call as the gateway's proxy observes it (gateway/call-observer.ts), structurally. */
-export interface ObserverCall {
-  time: Date | string | number;
-  agent: AuditAgent | "unknown" | null | undefined;
-  server: AuditServer;
-  method: string;
-  tool?: string | null;
-  input: Uint8Array;
-  output?: { bytes: Uint8Array; isError: boolean } | null;
-  latencyMs?: number;
-  context?: AuditContext;
-  decision: { allowed: boolean; reason: string };
-}
-
-/** Maps an observed call onto the audit record's input: an unknown agent is null. */
-export function toObservedCall(call: ObserverCall): ObservedCall {
+/** Maps a call as the proxy observes it onto the audit record's input: an unknown agent is null. */
+export function toObservedCall(call: ObservedCall | ObservedRecord): AuditInput {
   const context = Object.fromEntries(
-    Object.entries(call.context ?? {}).filter(([, v]) => typeof v === "string"),
+    Object.entries(call.context).filter(([, v]) => typeof v === "string"),
   ) as AuditContext;
+  const agent = call.agent;
   return {
     time: new Date(call.time),
-    agent: call.agent === "unknown" || call.agent == null ? null : call.agent,
-    server: call.server,
+    agent:
+      agent === "unknown"
+        ? null
+        : {
+            issuer: agent.issuer,
+            subject: agent.subject,
+            ...(agent.namespace === undefined ? {} : { namespace: agent.namespace }),
+            ...(agent.serviceAccount === undefined ? {} : { serviceAccount: agent.serviceAccount }),
+          },
+    server: { ...call.server },
     method: call.method,
     tool: call.tool ?? null,
     input: call.input,
-    ...(call.output == null ? {} : { output: call.output }),
-    ...(call.latencyMs === undefined ? {} : { latencyMs: call.latencyMs }),
+    ...("output" in call ? { output: call.output, latencyMs: call.latencyMs } : {}),
     context,
     decision: call.decision,
   };
 }
 
 /**
- * The proxy's call observer over a trail: `intent` before forwarding, `record` before answering
- * (or for a denial); both throw AuditWriteError to fail the call closed. The observer's call
- * object links a result to its intent.
+ * The proxy's call observer (gateway/call-observer.ts) over a trail: `intent` before forwarding,
+ * `record` before answering (or for a denial); both reject with AuditWriteError to fail the call
+ * closed. A result is linked to its intent through `record.intent`, the object `intent` was given.
  */
-export function auditObserver(trail: AuditTrail) {
+export function auditObserver(trail: AuditTrail): CallObserver {
   return {
-    intent: async (call: ObserverCall): Promise<void> => {
+    intent: async (call) => {
       await trail.intent(toObservedCall(call), call);
     },
-    record: async (call: ObserverCall): Promise<void> => {
-      await trail.record(toObservedCall(call), call);
+    record: async (record) => {
+      await trail.record(toObservedCall(record), record.intent ?? record);
     },
   };
 }

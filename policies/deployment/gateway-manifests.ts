@@ -168,6 +168,7 @@ export function withGateway(
       serverImage: input.image,
       audience,
       image: gateway.image,
+      server: name,
     }),
     {
       apiVersion: "v1",
@@ -283,7 +284,14 @@ function gatewayDeployment(
   name: string,
   namespace: string,
   labels: Record<string, string>,
-  opts: { upstream: string; serverImage: string; audience: string; image: string },
+  opts: {
+    upstream: string;
+    serverImage: string;
+    audience: string;
+    image: string;
+    /** The server's Deployment, as grants name it. */
+    server: string;
+  },
 ): KubernetesObject {
   return {
     apiVersion: "apps/v1",
@@ -322,6 +330,16 @@ function gatewayDeployment(
                 "--audience",
                 opts.audience,
                 "--token-review",
+                "--server-name",
+                opts.server,
+              ],
+              // The namespace names the server for grants; the pod names the gateway in audit records.
+              env: [
+                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                {
+                  name: "POD_NAMESPACE",
+                  valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
+                },
               ],
               ports: [{ name: "https", containerPort: GATEWAY_PORT, protocol: "TCP" }],
               resources: resources(GATEWAY_RESOURCES),

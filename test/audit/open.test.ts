@@ -7,6 +7,7 @@ import { verifyLog } from "../../policies/audit/verify.ts";
 import { DirectorySink } from "../../gateway/audit/directory-sink.ts";
 import { AuditWriteError } from "../../gateway/audit/errors.ts";
 import { auditObserver, openAuditTrail } from "../../gateway/audit/open.ts";
+import type { ObservedCall } from "../../gateway/call-observer.ts";
 import { testKeys } from "./helpers.ts";
 
 const keys = testKeys();
@@ -26,11 +27,16 @@ test("the trail opens from a key file and a sink; a bad key file is named", asyn
   const trail = await openAuditTrail(base);
   assert.equal(trail.origin, "mcp-warden/team-a/crm-gateway-0");
   const observer = auditObserver(trail);
-  // As the proxy calls it: the same call object for both phases, an unknown agent, raw bytes.
-  const call = {
+  // As the proxy calls it (gateway/call-observer.ts): an unknown agent, raw bytes.
+  const call: ObservedCall = {
     time: "2026-12-05T08:00:00Z",
     agent: "unknown" as const,
-    server: { name: "crm", pod: "crm-0" },
+    server: {
+      name: "crm",
+      version: "1.0.0",
+      imageDigest: `sha256:${"a".repeat(64)}`,
+      pod: "crm-0",
+    },
     method: "tools/call",
     tool: "search",
     input: Buffer.from('{"q":1}'),
@@ -38,7 +44,7 @@ test("the trail opens from a key file and a sink; a bad key file is named", asyn
     decision: { allowed: true, reason: "granted" },
   };
   await observer.intent(call);
-  // A different object for the result: it is recorded, without a link to the intent.
+  // A result that does not name its intent: it is recorded, without a link to one.
   await observer.record({
     ...call,
     output: { bytes: Buffer.from("{}"), isError: false },
@@ -61,12 +67,17 @@ test("the trail opens from a key file and a sink; a bad key file is named", asyn
   const linked = await openAuditTrail(base);
   const o2 = auditObserver(linked);
   await o2.intent(call);
-  await o2.record(call);
+  await o2.record({
+    ...call,
+    output: { bytes: Buffer.from("{}"), isError: false },
+    latencyMs: 2,
+    intent: call,
+  });
   await linked.close();
   const again = (await new DirectorySink(join(root, "sink")).read()).lines.map(
     (l) => JSON.parse(l.text) as { intent?: number },
   );
-  assert.equal(again[3]?.intent, 2, "the result names the intent written for the same call object");
+  assert.equal(again[3]?.intent, 2, "the result names the intent of the call it links to");
 
   await writeFile(keyFile, keys.texts.verifier);
   await assert.rejects(

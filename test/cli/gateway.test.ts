@@ -72,6 +72,30 @@ describe("mcp-warden gateway", { skip: SKIP_NO_REGISTRY, timeout: 60_000 }, () =
         [...base, "--server-image", unsigned, "--body-limit", "0"],
         /--body-limit 0 must be a positive whole number/,
       ],
+      [
+        [...base, "--server-image", unsigned, "--pod", "p", "--audit-sink", "dir:/tmp/x"],
+        /needs --audit-key FILE, --audit-buffer DIR and --audit-sink SINK together/,
+      ],
+      [
+        [
+          ...base,
+          "--server-image",
+          unsigned,
+          "--pod",
+          "p",
+          "--audit-key",
+          "k",
+          "--audit-buffer",
+          "b",
+          "--audit-sink",
+          "ftp://bucket",
+        ],
+        /--audit-sink ftp:\/\/bucket is neither/,
+      ],
+      [
+        [...base, "--server-image", unsigned, "--audit-s3-endpoint", "http://127.0.0.1:9000"],
+        /--audit-s3-endpoint and --audit-s3-region need --audit-sink/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runMain(args);

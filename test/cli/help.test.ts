@@ -85,8 +85,12 @@ test("every option a command's help shows is one the command takes", async () =>
   for (const c of COMMANDS) {
     // The synopsis, and the option lists of the description (lines that start with an option).
     const shown = new Set(
-      [...`${c.usage}\n${c.description}`.matchAll(/(?:^ {2}|\[|^mcp-warden .*?)(--[a-z][a-z-]*)/gm)]
-        .concat([...c.usage.matchAll(/(--[a-z][a-z-]*)/g)])
+      [
+        ...`${c.usage}\n${c.description}`.matchAll(
+          /(?:^ {2}|\[|^mcp-warden .*?)(--[a-z][a-z0-9-]*)/gm,
+        ),
+      ]
+        .concat([...c.usage.matchAll(/(--[a-z][a-z0-9-]*)/g)])
         .map((m) => m[1]!),
     );
     assert.ok(shown.size > 0 || c.name === "explain" || c.name === "db", c.name);

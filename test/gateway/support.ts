@@ -5,6 +5,16 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { CallObserver, ObservedCall, ObservedRecord } from "../../gateway/call-observer.ts";
+import { generateKeyPairSync } from "node:crypto";
+import { listUpstream } from "../../gateway/upstream.ts";
+import type { IngressAgent } from "../../policies/evaluation/predicate.ts";
+import { parsePredicate } from "../../policies/evaluation/predicate.ts";
+import { pinTools, readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
+import { RegistryClient } from "../../supply-chain/registry/client.ts";
+import { keySigner } from "../../supply-chain/sign/key-signer.ts";
+import { attestEvaluation, signImage } from "../../supply-chain/sign/sign-image.ts";
+import { validPredicate } from "../support/evaluation.ts";
+import { pushImage } from "../support/supply-chain.ts";
 import { installNpmServer, NPM_SERVERS } from "../support/mcp-servers.ts";
 
 export async function freePort(): Promise<number> {
@@ -126,4 +136,62 @@ export class KeepingObserver implements CallObserver {
     this.records.push(record);
     return Promise.resolve();
   }
+}
+
+export interface SignedServer {
+  /** The server's image, pinned, signed and carrying its evaluation in the registry. */
+  image: string;
+  /** A policy trusting the key that signed it; `spec` is merged in. */
+  policy(spec?: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * Signs an image for the running server and attaches an evaluation that pins what it lists now
+ * (without `unpinned`) and declares `agents`, in the real registry.
+ */
+export async function signedEvaluation(
+  registry: { host: string },
+  upstream: URL,
+  agents: IngressAgent[],
+  unpinned: readonly string[] = [],
+): Promise<SignedServer> {
+  const listing = await listUpstream(upstream);
+  const { tools } = readToolDefinitions(listing.tools, "tools");
+  const fixture = validPredicate();
+  const predicate = parsePredicate({
+    ...fixture,
+    time: new Date(Date.now() - 60_000).toISOString(),
+    server: { ...fixture.server, name: "io.github.modelcontextprotocol/server-everything" },
+    vulnerabilities: [],
+    controls: fixture.controls.map((c) => ({ ...c, waived: undefined })),
+    permissions: { egress: [], filesystem: [], credentials: [], ingress: { agents } },
+    tools: pinTools(tools.filter((t) => !unpinned.includes(t.name))),
+    prompts: undefined,
+    resourceTemplates: undefined,
+    instructions: undefined,
+  });
+  const client = new RegistryClient();
+  const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const repo = `${registry.host}/mcp/everything`;
+  const pushed = await pushImage(client, repo, "everything", `signed-${Date.now()}`);
+  const image = `${repo}@${pushed.manifest.digest}`;
+  await signImage(client, image, keySigner(key.privateKey), new Date());
+  await attestEvaluation(client, image, predicate, keySigner(key.privateKey), new Date());
+  const publicKey = key.publicKey.export({ type: "spki", format: "pem" }).toString();
+  return {
+    image,
+    policy: (spec = {}) => ({
+      apiVersion: "mcp-warden.dev/v1alpha1",
+      kind: "MCPWardenPolicy",
+      metadata: { name: "gateway-test" },
+      spec: {
+        images: {
+          trustedSigners: [{ key: { publicKey } }],
+          evaluation: { minTrustLevel: "L1", maxAge: "720h" },
+        },
+        exceptions: { namespaces: ["mcp-warden-system"] },
+        ...spec,
+      },
+    }),
+  };
 }

@@ -177,7 +177,14 @@ test("what the gateway runs and may reach", () => {
     "--audience",
     "https://weather-gateway.mcp-servers.svc",
     "--token-review",
+    "--server-name",
+    "weather",
   ]);
+  // What mcp-warden gateway reads from the Downward API: grants name the server by namespace.
+  assert.deepEqual(
+    (at(pod, "spec", "containers", 0, "env") as { name: string }[]).map((e) => e.name),
+    ["POD_NAME", "POD_NAMESPACE"],
+  );
   assert.deepEqual(at(pod, "spec", "volumes", 0), {
     name: "tls",
     secret: { secretName: "weather-gateway-tls" },
