@@ -19,6 +19,7 @@ import {
 } from "../policies/workload/fqdn-policy.ts";
 import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import { isRecord } from "../policies/guards.ts";
 import type { CompiledPolicy } from "../policies/workload/policy.ts";
 import { parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
 import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
@@ -219,27 +220,38 @@ async function listExceptions(kc: KubeConfig, namespace: string): Promise<Kubern
 }
 
 /**
+ * Whether the API server serves this resource, from discovery (which every authenticated user may
+ * read), so a kind that is not installed needs no permission to be found absent.
+ */
+async function served(kc: KubeConfig, apiVersion: string, plural: string): Promise<boolean> {
+  try {
+    const list = await apiRequest(kc, `/apis/${apiVersion}`);
+    const resources = isRecord(list) && Array.isArray(list.resources) ? list.resources : [];
+    return resources.some((r) => isRecord(r) && r.name === plural);
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) return false;
+    throw err;
+  }
+}
+
+/**
  * The host-naming egress policies of one kind; none when its CRD is not installed (the API server
- * does not serve the kind).
+ * does not serve the kind). Served but not readable is an error, not an absence.
  */
 async function listEgressPolicies(
   kc: KubeConfig,
   resource: (typeof EGRESS_POLICY_RESOURCES)[number],
 ): Promise<readonly [string, KubernetesObject[]]> {
-  try {
-    return [
+  if (!(await served(kc, resource.apiVersion, resource.plural))) return [resource.kind, []];
+  return [
+    resource.kind,
+    await listAll(
+      kc,
+      collectionPath(resource.apiVersion, resource.plural),
+      resource.apiVersion,
       resource.kind,
-      await listAll(
-        kc,
-        collectionPath(resource.apiVersion, resource.plural),
-        resource.apiVersion,
-        resource.kind,
-      ),
-    ];
-  } catch (err) {
-    if (err instanceof ClusterError && err.status === 404) return [resource.kind, []];
-    throw err;
-  }
+    ),
+  ];
 }
 
 /**
