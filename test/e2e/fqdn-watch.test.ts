@@ -320,6 +320,43 @@ describe("host-naming egress policies as cluster state", { skip, timeout: 300_00
     assert.match(text, /opens the pod to every host name: pattern "\*\.\*" matches them all/);
   });
 
+  test("a ClusterNetworkPolicy selecting opted-in namespaces by label isolates their pods", async () => {
+    const before = await refusal(
+      core.createNamespacedPod({
+        namespace: "team-a",
+        body: pod("team-a", "subject"),
+        dryRun: "All",
+      }),
+    );
+    assert.match(before ?? "", /no NetworkPolicy in namespace team-a selects this pod/);
+    await objects.create({
+      apiVersion: "policy.networking.k8s.io/v1alpha2",
+      kind: "ClusterNetworkPolicy",
+      metadata: { name: "opted-in" },
+      spec: {
+        tier: "Admin",
+        priority: 10,
+        subject: { namespaces: { matchLabels: { "mcp-warden.dev/enforce": "true" } } },
+        egress: [
+          {
+            action: "Accept",
+            to: [{ domainNames: ["api.github.com"] }],
+            protocols: [{ tcp: { destinationPort: { number: 443 } } }],
+          },
+          { action: "Deny", to: [{ networks: ["0.0.0.0/0", "::/0"] }] },
+        ],
+      },
+    } as KubernetesObject);
+    const admitted = await eventually(() =>
+      core.createNamespacedPod({
+        namespace: "team-a",
+        body: pod("team-a", "subject"),
+        dryRun: "All",
+      }),
+    );
+    assert.equal(admitted.metadata?.name, "subject");
+  });
+
   test("a served kind whose watch cannot sync denies the network rules, saying why", async () => {
     // dev may read what the webhook reads, except Cilium's policies.
     const [role] = readYaml("deploy/rbac.yaml").filter((o) => o.kind === "ClusterRole") as (
