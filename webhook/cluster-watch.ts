@@ -16,6 +16,7 @@ import {
   type RawState,
 } from "../cluster/state.ts";
 import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
+import { isRecord } from "../policies/guards.ts";
 import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
 import type { RbacObject } from "../policies/workload/rbac.ts";
 import type { StateSnapshot, StateSource } from "./state.ts";
@@ -30,23 +31,21 @@ type EgressResource = (typeof EGRESS_POLICY_RESOURCES)[number];
 
 /** Whether a CustomResourceDefinition is established and serves the version read here. */
 export function crdServes(crd: KubernetesObject | undefined, resource: EgressResource): boolean {
-  const { spec, status } = (crd ?? {}) as {
-    spec?: { group?: unknown; versions?: unknown };
-    status?: { conditions?: unknown };
+  const object: unknown = crd;
+  const spec = isRecord(object) ? object.spec : undefined;
+  const status = isRecord(object) ? object.status : undefined;
+  const list = (o: unknown, key: string): unknown[] => {
+    const v = isRecord(o) ? o[key] : undefined;
+    return Array.isArray(v) ? v : [];
   };
-  const versions = Array.isArray(spec?.versions) ? (spec.versions as unknown[]) : [];
-  const conditions = Array.isArray(status?.conditions) ? (status.conditions as unknown[]) : [];
   return (
-    spec?.group === resource.group &&
-    versions.some(
-      (v) =>
-        (v as { name?: unknown }).name === resource.version &&
-        (v as { served?: unknown }).served === true,
+    isRecord(spec) &&
+    spec.group === resource.group &&
+    list(spec, "versions").some(
+      (v) => isRecord(v) && v.name === resource.version && v.served === true,
     ) &&
-    conditions.some(
-      (c) =>
-        (c as { type?: unknown }).type === "Established" &&
-        (c as { status?: unknown }).status === "True",
+    list(status, "conditions").some(
+      (c) => isRecord(c) && c.type === "Established" && c.status === "True",
     )
   );
 }
