@@ -11,8 +11,15 @@ import {
   parseConfigMap,
   type ConfigMapObject,
 } from "../policies/workload/config-map.ts";
+import {
+  CILIUM_API_VERSION,
+  CLUSTER_NETWORK_POLICY_API_VERSION,
+  parseEgressPolicy,
+  type EgressPolicy,
+} from "../policies/workload/fqdn-policy.ts";
 import type { NetworkPolicy } from "../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
+import { isRecord } from "../policies/guards.ts";
 import type { CompiledPolicy } from "../policies/workload/policy.ts";
 import { parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
 import { POLICY_KIND } from "../policies/workload/policy-schema.ts";
@@ -41,6 +48,34 @@ export const RBAC_RESOURCES = [
   ["clusterrolebindings", "ClusterRoleBinding"],
 ] as const;
 
+/**
+ * The egress policies that can name hosts, each served only where its CRD is installed: Cilium's
+ * and the network-policy-api's ClusterNetworkPolicy. `crd` is the name of the CRD that serves it.
+ */
+export const EGRESS_POLICY_RESOURCES = [
+  {
+    apiVersion: CILIUM_API_VERSION,
+    group: "cilium.io",
+    version: "v2",
+    plural: "ciliumnetworkpolicies",
+    kind: "CiliumNetworkPolicy",
+  },
+  {
+    apiVersion: CILIUM_API_VERSION,
+    group: "cilium.io",
+    version: "v2",
+    plural: "ciliumclusterwidenetworkpolicies",
+    kind: "CiliumClusterwideNetworkPolicy",
+  },
+  {
+    apiVersion: CLUSTER_NETWORK_POLICY_API_VERSION,
+    group: "policy.networking.k8s.io",
+    version: "v1alpha2",
+    plural: "clusternetworkpolicies",
+    kind: "ClusterNetworkPolicy",
+  },
+].map((r) => ({ ...r, crd: `${r.plural}.${r.group}` }));
+
 /** The opt-in of deploy/webhook.yaml's namespaceSelector, and the namespaces it never judges. */
 export const ENFORCE_LABEL = "mcp-warden.dev/enforce";
 export const NEVER_JUDGED: ReadonlySet<string> = new Set(["kube-system", "mcp-warden-system"]);
@@ -52,17 +87,21 @@ export interface RawState {
   exceptions: readonly KubernetesObject[];
   /** ConfigMaps, for the credentials a container reads from them; absent when not gathered. */
   configMaps?: readonly KubernetesObject[];
+  /** Host-naming egress policies by kind (EGRESS_POLICY_RESOURCES), of the kinds served. */
+  egressPolicies?: readonly (readonly [kind: string, objects: readonly KubernetesObject[]])[];
 }
 
 export interface ParsedState {
   networkPolicies: NetworkPolicy[];
+  /** CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies and ClusterNetworkPolicies. */
+  egressPolicies: EgressPolicy[];
   exceptions: Exception[];
   rbac: RbacObject[];
   configMaps: ConfigMapObject[];
   /** ConfigMaps that cannot be read: their keys are not judged, and the edge says so. */
   invalidConfigMaps: string[];
   /**
-   * NetworkPolicies that cannot be read. Skipping one could hide a policy that opens pods, so the
+   * NetworkPolicies (and host-naming egress policies) that cannot be read. Skipping one could hide a policy that opens pods, so the
    * network rules deny instead.
    */
   invalidNetworkPolicies: string[];
@@ -82,6 +121,7 @@ const nameOf = (o: KubernetesObject) =>
 export function parseState(raw: RawState): ParsedState {
   const out: ParsedState = {
     networkPolicies: [],
+    egressPolicies: [],
     exceptions: [],
     rbac: [],
     configMaps: [],
@@ -99,6 +139,18 @@ export function parseState(raw: RawState): ParsedState {
       out.invalidNetworkPolicies.push(
         `NetworkPolicy ${nameOf(o)} cannot be read: ${describeApiError(err)}`,
       );
+    }
+  }
+  for (const [kind, objects] of raw.egressPolicies ?? []) {
+    const apiVersion = EGRESS_POLICY_RESOURCES.find((r) => r.kind === kind)?.apiVersion ?? "";
+    for (const o of objects) {
+      try {
+        out.egressPolicies.push(parseEgressPolicy(withKind(o, apiVersion, kind)));
+      } catch (err) {
+        out.invalidNetworkPolicies.push(
+          `${kind} ${nameOf(o)} cannot be read: ${describeApiError(err)}`,
+        );
+      }
     }
   }
   for (const o of raw.exceptions) {
@@ -142,6 +194,7 @@ export function clusterStateOf(
   };
   return createClusterState({
     networkPolicies: parsed.networkPolicies,
+    egressPolicies: parsed.egressPolicies,
     exceptions: parsed.exceptions,
     rbac: parsed.rbac,
     configMaps: parsed.configMaps,
@@ -167,13 +220,48 @@ async function listExceptions(kc: KubeConfig, namespace: string): Promise<Kubern
 }
 
 /**
+ * Whether the API server serves this resource, from discovery (which every authenticated user may
+ * read), so a kind that is not installed needs no permission to be found absent.
+ */
+async function served(kc: KubeConfig, apiVersion: string, plural: string): Promise<boolean> {
+  try {
+    const list = await apiRequest(kc, `/apis/${apiVersion}`);
+    const resources = isRecord(list) && Array.isArray(list.resources) ? list.resources : [];
+    return resources.some((r) => isRecord(r) && r.name === plural);
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) return false;
+    throw err;
+  }
+}
+
+/**
+ * The host-naming egress policies of one kind; none when its CRD is not installed (the API server
+ * does not serve the kind). Served but not readable is an error, not an absence.
+ */
+async function listEgressPolicies(
+  kc: KubeConfig,
+  resource: (typeof EGRESS_POLICY_RESOURCES)[number],
+): Promise<readonly [string, KubernetesObject[]]> {
+  if (!(await served(kc, resource.apiVersion, resource.plural))) return [resource.kind, []];
+  return [
+    resource.kind,
+    await listAll(
+      kc,
+      collectionPath(resource.apiVersion, resource.plural),
+      resource.apiVersion,
+      resource.kind,
+    ),
+  ];
+}
+
+/**
  * The cluster state now, in one list call per resource: NetworkPolicies, RBAC and ConfigMaps in
- * every namespace, MCPWardenExceptions only from the policy's exception namespaces (as the
+ * every namespace, the host-naming egress policies of the kinds the cluster serves, MCPWardenExceptions only from the policy's exception namespaces (as the
  * webhook honours them).
  * @throws ClusterError when a list fails: judging without it would be guessing
  */
 export async function readState(kc: KubeConfig, policy: CompiledPolicy): Promise<ParsedState> {
-  const [networkPolicies, rbac, exceptions, configMaps] = await Promise.all([
+  const [networkPolicies, rbac, exceptions, configMaps, egressPolicies] = await Promise.all([
     listAll(
       kc,
       collectionPath(NETWORK_POLICY_API_VERSION, "networkpolicies"),
@@ -191,8 +279,15 @@ export async function readState(kc: KubeConfig, policy: CompiledPolicy): Promise
     ),
     Promise.all(policy.exceptionNamespaces.map((ns) => listExceptions(kc, ns))),
     listAll(kc, collectionPath("v1", "configmaps"), "v1", CONFIG_MAP_KIND),
+    Promise.all(EGRESS_POLICY_RESOURCES.map((r) => listEgressPolicies(kc, r))),
   ]);
-  return parseState({ networkPolicies, rbac, exceptions: exceptions.flat(), configMaps });
+  return parseState({
+    networkPolicies,
+    rbac,
+    exceptions: exceptions.flat(),
+    configMaps,
+    egressPolicies,
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 import type { Logger } from "pino";
 import { describeApiError as describe, withKind } from "../cluster/api.ts";
 import {
+  EGRESS_POLICY_RESOURCES,
   ENFORCE_LABEL,
   NEVER_JUDGED,
   parseState,
@@ -15,6 +16,7 @@ import {
   type RawState,
 } from "../cluster/state.ts";
 import { createClusterState, type ClusterState } from "../policies/workload/cluster-state.ts";
+import { isRecord } from "../policies/guards.ts";
 import { compilePolicy, type CompiledPolicy } from "../policies/workload/policy.ts";
 import type { RbacObject } from "../policies/workload/rbac.ts";
 import type { StateSnapshot, StateSource } from "./state.ts";
@@ -23,6 +25,30 @@ import { WatchedResource } from "./watched-resource.ts";
 const GROUP = "mcp-warden.dev";
 const VERSION = "v1alpha1";
 const RBAC_GROUP = "rbac.authorization.k8s.io";
+const CRD_GROUP = "apiextensions.k8s.io";
+
+type EgressResource = (typeof EGRESS_POLICY_RESOURCES)[number];
+
+/** Whether a CustomResourceDefinition is established and serves the version read here. */
+export function crdServes(crd: KubernetesObject | undefined, resource: EgressResource): boolean {
+  const object: unknown = crd;
+  const spec = isRecord(object) ? object.spec : undefined;
+  const status = isRecord(object) ? object.status : undefined;
+  const list = (o: unknown, key: string): unknown[] => {
+    const v = isRecord(o) ? o[key] : undefined;
+    return Array.isArray(v) ? v : [];
+  };
+  return (
+    isRecord(spec) &&
+    spec.group === resource.group &&
+    list(spec, "versions").some(
+      (v) => isRecord(v) && v.name === resource.version && v.served === true,
+    ) &&
+    list(status, "conditions").some(
+      (c) => isRecord(c) && c.type === "Established" && c.status === "True",
+    )
+  );
+}
 
 export interface ClusterWatchOptions {
   kubeConfig: KubeConfig;
@@ -41,11 +67,21 @@ export interface ClusterWatchOptions {
  * ClusterRoleBindings and ConfigMaps in every namespace, MCPWardenExceptions in the policy's exception namespaces
  * only, and the MCPWardenPolicy the webhook enforces.
  * Objects are validated once per change, not per request.
+ *
+ * The host-naming egress policies (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy,
+ * ClusterNetworkPolicy) are watched while their CRD serves them: one watch per CRD, by name,
+ * starts a kind's watch when its CRD is established and stops it when the CRD goes. A kind whose
+ * CRD is not installed is absent, not stale; the CRD watches and the kinds' watches, once started,
+ * are stale like the others and then deny the network rules.
  */
 export class ClusterWatch implements StateSource {
   private readonly opts: ClusterWatchOptions;
   private readonly custom: CustomObjectsApi;
   private readonly networkPolicies: WatchedResource<KubernetesObject>;
+  /** The CRD of each host-naming egress policy kind, by kind. */
+  private readonly crdWatches: [EgressResource, WatchedResource<KubernetesObject>][];
+  /** The host-naming egress policies of the kinds served now, by kind. */
+  private readonly egressWatches = new Map<string, WatchedResource<KubernetesObject>>();
   private readonly rbacWatches: [kind: string, WatchedResource<KubernetesObject>][];
   /** ConfigMaps, for the credentials a container reads through configMapKeyRef and envFrom. */
   private readonly configMaps: WatchedResource<KubernetesObject>;
@@ -84,6 +120,24 @@ export class ClusterWatch implements StateSource {
         this.custom.listClusterCustomObject({ group: RBAC_GROUP, version: "v1", plural }),
       ),
     ]);
+    this.crdWatches = EGRESS_POLICY_RESOURCES.map((r) => {
+      const fieldSelector = `metadata.name=${r.crd}`;
+      return [
+        r,
+        this.watch(
+          `customresourcedefinitions/${r.crd}`,
+          `/apis/${CRD_GROUP}/v1/customresourcedefinitions`,
+          () =>
+            this.custom.listClusterCustomObject({
+              group: CRD_GROUP,
+              version: "v1",
+              plural: "customresourcedefinitions",
+              fieldSelector,
+            }),
+          fieldSelector,
+        ),
+      ];
+    });
     const core = opts.kubeConfig.makeApiClient(CoreV1Api);
     this.namespaces = this.watch("namespaces", "/api/v1/namespaces", () => core.listNamespace());
     this.configMaps = this.watch("configmaps", "/api/v1/configmaps", () =>
@@ -108,6 +162,8 @@ export class ClusterWatch implements StateSource {
   private all(): WatchedResource<KubernetesObject>[] {
     return [
       this.networkPolicies,
+      ...this.crdWatches.map(([, w]) => w),
+      ...this.egressWatches.values(),
       ...this.rbacWatches.map(([, w]) => w),
       this.namespaces,
       this.configMaps,
@@ -118,6 +174,7 @@ export class ClusterWatch implements StateSource {
 
   start(): void {
     this.networkPolicies.start();
+    for (const [, w] of this.crdWatches) w.start();
     for (const [, w] of this.rbacWatches) w.start();
     this.namespaces.start();
     this.configMaps.start();
@@ -149,7 +206,13 @@ export class ClusterWatch implements StateSource {
         .join("; ");
     };
     const unavailable = {
-      networkPolicies: this.invalidNetworkPolicy ?? stale("networkpolicies"),
+      networkPolicies:
+        this.invalidNetworkPolicy ??
+        stale(
+          "networkpolicies",
+          "customresourcedefinitions/",
+          ...EGRESS_POLICY_RESOURCES.map((r) => r.plural),
+        ),
       exceptions: stale("mcpwardenexceptions"),
       rbac: this.invalidRbac ?? stale(...RBAC_RESOURCES.map(([plural]) => plural)),
       configMaps: stale("configmaps"),
@@ -199,12 +262,14 @@ export class ClusterWatch implements StateSource {
     resource: string,
     path: string,
     list: () => Promise<unknown>,
+    fieldSelector?: string,
   ): WatchedResource<KubernetesObject> {
     return new WatchedResource<KubernetesObject>({
       kubeConfig: this.opts.kubeConfig,
       resource,
       path,
       list: () => list() as Promise<KubernetesListObject<KubernetesObject>>,
+      fieldSelector,
       onChange: () => this.changed(resource),
       now: this.opts.now ?? (() => new Date()),
       onError: (err) =>
@@ -219,6 +284,35 @@ export class ClusterWatch implements StateSource {
     this.cluster = undefined;
     if (resource === "namespaces") this.judged = undefined;
     if (resource === "mcpwardenpolicies") this.reloadPolicy();
+    if (resource.startsWith("customresourcedefinitions/")) this.syncEgressWatches();
+  }
+
+  /** One watch per host-naming egress policy kind whose CRD serves it now. */
+  private syncEgressWatches(): void {
+    for (const [r, crds] of this.crdWatches) {
+      const served = crdServes(
+        crds.list().find((o) => o.metadata?.name === r.crd),
+        r,
+      );
+      const current = this.egressWatches.get(r.kind);
+      if (!served && current) {
+        void current.stop();
+        this.egressWatches.delete(r.kind);
+        this.opts.logger.info({ kind: r.kind, crd: r.crd }, "CRD gone: no longer watched");
+      } else if (served && !current) {
+        const w = this.watch(r.plural, `/apis/${r.group}/${r.version}/${r.plural}`, () =>
+          this.custom.listClusterCustomObject({
+            group: r.group,
+            version: r.version,
+            plural: r.plural,
+          }),
+        );
+        this.egressWatches.set(r.kind, w);
+        w.start();
+        this.opts.logger.info({ kind: r.kind, crd: r.crd }, "CRD served: watching");
+      }
+    }
+    this.cluster = undefined;
   }
 
   private reloadPolicy(): void {
@@ -279,13 +373,14 @@ export class ClusterWatch implements StateSource {
   private buildClusterState(): ClusterState {
     const raw: RawState = {
       networkPolicies: this.networkPolicies.list(),
+      egressPolicies: [...this.egressWatches].map(([kind, w]) => [kind, w.list()] as const),
       rbac: this.rbacWatches.map(([kind, w]) => [kind, w.list()] as const),
       exceptions: [...this.exceptionWatches.values()].flatMap((w) => w.list()),
       configMaps: this.configMaps.list(),
     };
     const parsed = parseState(raw);
     for (const err of parsed.invalidNetworkPolicies)
-      this.opts.logger.error({ err }, "unreadable NetworkPolicy");
+      this.opts.logger.error({ err }, "unreadable network policy");
     for (const err of parsed.invalidExceptions)
       this.opts.logger.error({ err }, "invalid MCPWardenException ignored");
     for (const err of parsed.invalidRbac) this.opts.logger.error({ err }, "unreadable RBAC object");
@@ -297,6 +392,7 @@ export class ClusterWatch implements StateSource {
     this.rbac = parsed.rbac;
     return createClusterState({
       networkPolicies: parsed.networkPolicies,
+      egressPolicies: parsed.egressPolicies,
       exceptions: parsed.exceptions,
       rbac: parsed.rbac,
       configMaps: parsed.configMaps,

@@ -1,5 +1,6 @@
 import {
-  makeInformer,
+  ListWatch,
+  Watch,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
@@ -21,7 +22,7 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export class WatchedResource<T extends KubernetesObject> {
   readonly resource: string;
-  private readonly informer: ReturnType<typeof makeInformer<T>>;
+  private readonly informer: ListWatch<T>;
   private synced = false;
   private failingSince: number | undefined;
   private connects = 0;
@@ -38,6 +39,8 @@ export class WatchedResource<T extends KubernetesObject> {
     resource: string;
     path: string;
     list: () => Promise<KubernetesListObject<T>>;
+    /** Watch only the objects this selects (`metadata.name=x`); the list must select the same. */
+    fieldSelector?: string | undefined;
     onChange: () => void;
     onError: (err: unknown) => void;
     /** Stamps when the watch started failing; `status(now)` is measured against the same clock. */
@@ -54,7 +57,14 @@ export class WatchedResource<T extends KubernetesObject> {
       this.backoffMs = 250;
       return result;
     };
-    this.informer = makeInformer<T>(opts.kubeConfig, opts.path, list);
+    this.informer = new ListWatch<T>(
+      opts.path,
+      new Watch(opts.kubeConfig),
+      list,
+      false,
+      undefined,
+      opts.fieldSelector,
+    );
     this.informer.on("change", () => {
       this.failingSince = undefined;
       this.onChange();

@@ -55,13 +55,20 @@ export interface EgressAllowance {
 export interface EgressPolicy {
   kind: EgressPolicyKind;
   metadata: { name: string; namespace?: string };
-  /** Whether it selects a pod of `namespace` with `labels`. */
-  selects(namespace: string, labels: Labels): boolean;
+  /**
+   * Whether it selects a pod of `namespace` with `labels`. `namespaceLabels` are the namespace's
+   * labels where the edge knows them; its name label is always known.
+   */
+  selects(namespace: string, labels: Labels, namespaceLabels?: Labels): boolean;
   /**
    * What applies to such a pod: whether its egress becomes default-deny, and what is allowed. A
    * Cilium policy applies those of its rules whose endpointSelector selects the pod.
    */
-  egressFor(namespace: string, labels: Labels): { isolates: boolean; egress: EgressAllowance[] };
+  egressFor(
+    namespace: string,
+    labels: Labels,
+    namespaceLabels?: Labels,
+  ): { isolates: boolean; egress: EgressAllowance[] };
 }
 
 // The patterns of the published CRDs (cilium v1.20 pkg/k8s/apis/cilium.io/client/crds/v2,
@@ -411,7 +418,12 @@ function ciliumSelector(sel: LabelSelector | undefined): LabelSelector {
       : {}),
   };
 }
-const ciliumLabels = (namespace: string, labels: Labels): Labels => ({
+/** Cilium gives each endpoint its namespace's labels, prefixed. */
+const CILIUM_NAMESPACE_LABELS = "io.cilium.k8s.namespace.labels.";
+const ciliumLabels = (namespace: string, labels: Labels, namespaceLabels: Labels = {}): Labels => ({
+  ...Object.fromEntries(
+    Object.entries(namespaceLabels).map(([k, v]) => [`${CILIUM_NAMESPACE_LABELS}${k}`, v]),
+  ),
   ...labels,
   [CILIUM_NAMESPACE]: namespace,
 });
@@ -447,10 +459,10 @@ function ciliumPolicy(input: CiliumInput): EgressPolicy {
   const rules = input.spec ? [["spec", input.spec] as const] : [];
   const listed = (input.specs ?? []).map((r, i) => [fieldPath("specs", i), r] as const);
   const all = [...rules, ...listed];
-  const selecting = (rule: CiliumRuleInput, ns: string, labels: Labels) =>
+  const selecting = (rule: CiliumRuleInput, ns: string, labels: Labels, nsLabels?: Labels) =>
     rule.endpointSelector !== undefined &&
     (namespace === undefined || namespace === ns) &&
-    selectorMatches(ciliumSelector(rule.endpointSelector), ciliumLabels(ns, labels));
+    selectorMatches(ciliumSelector(rule.endpointSelector), ciliumLabels(ns, labels, nsLabels));
   // Selection is per rule: a policy's rules can select different pods.
   const perRule = all.map(([base, rule]) => ({
     rule,
@@ -497,14 +509,14 @@ function ciliumPolicy(input: CiliumInput): EgressPolicy {
       return { path: fieldPath(base, "egress", i), peers, ports: ciliumPortsOf(e.toPorts) };
     }),
   }));
-  const applying = (ns: string, labels: Labels) =>
-    perRule.filter((r) => selecting(r.rule, ns, labels));
+  const applying = (ns: string, labels: Labels, nsLabels?: Labels) =>
+    perRule.filter((r) => selecting(r.rule, ns, labels, nsLabels));
   return {
     kind: input.kind,
     metadata: { name: input.metadata.name, ...(namespace !== undefined ? { namespace } : {}) },
-    selects: (ns, labels) => applying(ns, labels).length > 0,
-    egressFor: (ns, labels) => {
-      const rules = applying(ns, labels);
+    selects: (ns, labels, nsLabels) => applying(ns, labels, nsLabels).length > 0,
+    egressFor: (ns, labels, nsLabels) => {
+      const rules = applying(ns, labels, nsLabels);
       return { isolates: rules.some((r) => r.isolates), egress: rules.flatMap((r) => r.egress) };
     },
   };
@@ -540,7 +552,10 @@ function namespacesOf(sel: LabelSelector | undefined): string[] | undefined {
 
 function clusterNetworkPolicy(input: ClusterNetworkPolicyInput): EgressPolicy {
   const { subject } = input.spec;
-  const namespaceLabels = (ns: string): Labels => ({ [NAMESPACE_NAME_LABEL]: ns });
+  const namespaceLabels = (ns: string, known: Labels = {}): Labels => ({
+    ...known,
+    [NAMESPACE_NAME_LABEL]: ns,
+  });
   const egress = (input.spec.egress ?? []).map((r, i) => ({
     rule: r,
     path: fieldPath("spec", "egress", i),
@@ -580,11 +595,11 @@ function clusterNetworkPolicy(input: ClusterNetworkPolicyInput): EgressPolicy {
     kind: "ClusterNetworkPolicy",
     metadata: { name: input.metadata.name },
     egressFor: () => ({ isolates, egress: allowances }),
-    selects: (ns, labels) =>
+    selects: (ns, labels, nsLabels) =>
       subject.namespaces
-        ? selectorMatches(subject.namespaces, namespaceLabels(ns))
+        ? selectorMatches(subject.namespaces, namespaceLabels(ns, nsLabels))
         : subject.pods !== undefined &&
-          selectorMatches(subject.pods.namespaceSelector, namespaceLabels(ns)) &&
+          selectorMatches(subject.pods.namespaceSelector, namespaceLabels(ns, nsLabels)) &&
           selectorMatches(subject.pods.podSelector, labels),
   };
 }

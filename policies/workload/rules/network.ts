@@ -39,12 +39,14 @@ export interface ApplyingEgressPolicy {
 export function applyingEgressPolicies(ctx: RuleContext): ApplyingEgressPolicy[] {
   const labels = ctx.workload.podMeta.labels ?? {};
   const ns = ctx.workload.namespace;
+  // The namespace's labels where the edge knows them (the webhook's watch, Namespace inputs).
+  const nsLabels = ctx.cluster.namespaces?.labelsOf(ns);
   return (ctx.cluster.egressPolicies ?? [])
-    .filter((p) => p.selects(ns, labels))
+    .filter((p) => p.selects(ns, labels, nsLabels))
     .map((policy) => ({
       policy,
       name: `${policy.kind} ${policy.metadata.namespace ? `${policy.metadata.namespace}/` : ""}${policy.metadata.name}`,
-      ...policy.egressFor(ns, labels),
+      ...policy.egressFor(ns, labels, nsLabels),
     }));
 }
 

@@ -252,6 +252,64 @@ test("FQDN egress policies isolate the pod's egress with the same selection sema
   }
 });
 
+test("namespaces are selected by the labels the cluster gives them, where the edge knows them", () => {
+  const isolating = { egress: [DNS_EGRESS, toFqdn(fqdns("api.github.com"))] };
+  const denyAll = { egress: [{ action: "Deny", to: [{ networks: ["0.0.0.0/0", "::/0"] }] }] };
+  const byLabel = { matchLabels: { "mcp-warden.dev/enforce": "true" } };
+  const policies: [string, Record<string, unknown>][] = [
+    [
+      "a ClusterNetworkPolicy whose subject selects namespaces by label",
+      {
+        apiVersion: "policy.networking.k8s.io/v1alpha2",
+        kind: "ClusterNetworkPolicy",
+        metadata: { name: "enforced" },
+        spec: { tier: "Admin", priority: 10, subject: { namespaces: byLabel }, ...denyAll },
+      },
+    ],
+    [
+      "a ClusterNetworkPolicy whose subject selects pods of labelled namespaces",
+      clusterPolicy("enforced", denyAll),
+    ],
+    [
+      "a CiliumClusterwideNetworkPolicy selecting the namespace's labels",
+      {
+        apiVersion: "cilium.io/v2",
+        kind: "CiliumClusterwideNetworkPolicy",
+        metadata: { name: "enforced" },
+        spec: {
+          endpointSelector: {
+            matchLabels: { "k8s:io.cilium.k8s.namespace.labels.mcp-warden.dev/enforce": "true" },
+          },
+          ...isolating,
+        },
+      },
+    ],
+  ];
+  // clusterPolicy selects its namespace by name: select by label instead.
+  const spec = policies[1]![1].spec as { subject: { pods: { namespaceSelector: unknown } } };
+  spec.subject.pods.namespaceSelector = byLabel;
+  const withNamespaces = (policy: EgressPolicy, labels: Record<string, string> | undefined) => ({
+    ...ctx([policy]),
+    cluster: createClusterState({
+      egressPolicies: [policy],
+      ...(labels ? { namespaces: [{ name: "team-a", labels }] } : {}),
+    }),
+  });
+  for (const [what, object] of policies) {
+    const policy = parseEgressPolicy(object);
+    assert.deepEqual(
+      egressRule.check(withNamespaces(policy, { "mcp-warden.dev/enforce": "true" })),
+      [],
+      `${what}: labelled namespace`,
+    );
+    for (const labels of [{ "mcp-warden.dev/enforce": "false" }, undefined]) {
+      const found = egressRule.check(withNamespaces(policy, labels));
+      assert.equal(found.length, 1, `${what}: ${JSON.stringify(labels)}`);
+      assert.match(found[0]!.message, /^no NetworkPolicy/, what);
+    }
+  }
+});
+
 test("host names and patterns beyond the declared ones are reported, naming the policy and the rule", () => {
   const declared = evidence([
     { host: "api.github.com", ports: [443] },
