@@ -1,8 +1,6 @@
-import { InputError } from "../errors.ts";
-import { compileGlob, type Glob } from "../glob.ts";
-import { isRecord } from "../guards.ts";
+import { adminObjectParser } from "../admin-object.ts";
 import { parseRfc3339 } from "../rfc3339.ts";
-import { compileSchema } from "../schema-validator.ts";
+import { compileGlob, type Glob } from "../glob.ts";
 
 /**
  * `MCPWardenAccess` (DESIGN.md "Runtime gateway"): which declared agents may use which tools,
@@ -75,48 +73,16 @@ export const accessSpecSchema = {
   },
 } as const;
 
-const accessSchema = {
-  type: "object",
-  required: ["apiVersion", "kind", "metadata", "spec"],
-  properties: {
-    apiVersion: { const: ACCESS_API_VERSION },
-    kind: { const: ACCESS_KIND },
-    metadata: {
-      type: "object",
-      required: ["name"],
-      properties: { name: { type: "string", minLength: 1 }, namespace: { type: "string" } },
-    },
-    spec: accessSpecSchema,
-  },
-} as const;
-
-const validator = compileSchema<Access>(accessSchema);
-
 /**
  * Validates an `MCPWardenAccess` object. A missing namespace means `default`, as kubectl does.
  * @throws InputError ACCESS_INVALID listing every bad field
  */
-export function parseAccess(object: unknown): Access {
-  const problems = validator.problems(object, "");
-  const expires = isRecord(object) && isRecord(object.spec) ? object.spec.expires : undefined;
-  if (
-    typeof expires === "string" &&
-    parseRfc3339(expires) === undefined &&
-    !problems.some((p) => p.path === "spec.expires")
-  ) {
-    problems.push({
-      path: "spec.expires",
-      message: `${JSON.stringify(expires)} is not an RFC 3339 time (2026-01-31T00:00:00Z)`,
-    });
-  }
-  if (problems.length > 0 || !validator.is(object)) {
-    throw new InputError("ACCESS_INVALID", "invalid MCPWardenAccess", { problems });
-  }
-  return {
-    ...object,
-    metadata: { ...object.metadata, namespace: object.metadata.namespace || "default" },
-  };
-}
+export const parseAccess: (object: unknown) => Access = adminObjectParser({
+  apiVersion: ACCESS_API_VERSION,
+  kind: ACCESS_KIND,
+  spec: accessSpecSchema,
+  code: "ACCESS_INVALID",
+});
 
 /** The server a gateway stands in front of, as grants name it. */
 export interface ServerRef {

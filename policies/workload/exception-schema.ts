@@ -1,7 +1,4 @@
-import { InputError } from "../errors.ts";
-import { isRecord } from "../guards.ts";
-import { parseRfc3339 } from "../rfc3339.ts";
-import { compileSchema } from "../schema-validator.ts";
+import { adminObjectParser } from "../admin-object.ts";
 
 export const EXCEPTION_API_VERSION = "mcp-warden.dev/v1alpha1";
 export const EXCEPTION_KIND = "MCPWardenException";
@@ -53,45 +50,13 @@ export const exceptionSpecSchema = {
   },
 } as const;
 
-const exceptionSchema = {
-  type: "object",
-  required: ["apiVersion", "kind", "metadata", "spec"],
-  properties: {
-    apiVersion: { const: EXCEPTION_API_VERSION },
-    kind: { const: EXCEPTION_KIND },
-    metadata: {
-      type: "object",
-      required: ["name"],
-      properties: { name: { type: "string", minLength: 1 }, namespace: { type: "string" } },
-    },
-    spec: exceptionSpecSchema,
-  },
-} as const;
-
-const validator = compileSchema<Exception>(exceptionSchema);
-
 /**
  * Validates an `MCPWardenException` object. A missing namespace means `default`, as kubectl does.
  * @throws InputError EXCEPTION_INVALID listing every bad field
  */
-export function parseException(object: unknown): Exception {
-  const problems = validator.problems(object, "");
-  const expires = isRecord(object) && isRecord(object.spec) ? object.spec.expires : undefined;
-  if (
-    typeof expires === "string" &&
-    parseRfc3339(expires) === undefined &&
-    !problems.some((p) => p.path === "spec.expires")
-  ) {
-    problems.push({
-      path: "spec.expires",
-      message: `${JSON.stringify(expires)} is not an RFC 3339 time (2026-01-31T00:00:00Z)`,
-    });
-  }
-  if (problems.length > 0 || !validator.is(object)) {
-    throw new InputError("EXCEPTION_INVALID", "invalid MCPWardenException", { problems });
-  }
-  return {
-    ...object,
-    metadata: { ...object.metadata, namespace: object.metadata.namespace || "default" },
-  };
-}
+export const parseException: (object: unknown) => Exception = adminObjectParser({
+  apiVersion: EXCEPTION_API_VERSION,
+  kind: EXCEPTION_KIND,
+  spec: exceptionSpecSchema,
+  code: "EXCEPTION_INVALID",
+});
