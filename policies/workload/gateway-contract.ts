@@ -1,4 +1,5 @@
 import { parseImageReference, type ImageReference } from "./image-reference.ts";
+import type { KubernetesPermission } from "../evaluation/predicate.ts";
 
 /**
  * What the runtime gateway's pods and the servers behind them agree on, shared by the rules
@@ -35,3 +36,39 @@ export function isGatewayImage(
  * stdio server's pod runs `<this> --install BRIDGE_PATH`.
  */
 export const BRIDGE_IN_IMAGE = "/usr/local/bin/mcp-warden-bridge";
+
+/**
+ * The Kubernetes API access the gateway needs, as an evaluation declares it
+ * (`permissions.kubernetes`): TokenReview (and SubjectAccessReview, which `system:auth-delegator`
+ * carries), list and watch of `MCPWardenAccess` grants in the access namespaces, and get of the
+ * MCPWardenPolicy it runs under. The gateway image's evaluation declares this much, so
+ * `rbac/within-declared` admits the ServiceAccount `mcp-warden generate` binds for it.
+ */
+export function gatewayKubernetesAccess(accessNamespaces: string[]): KubernetesPermission[] {
+  return [
+    {
+      apiGroups: ["authentication.k8s.io"],
+      resources: ["tokenreviews"],
+      verbs: ["create"],
+      namespaces: ["*"],
+    },
+    {
+      apiGroups: ["authorization.k8s.io"],
+      resources: ["subjectaccessreviews"],
+      verbs: ["create"],
+      namespaces: ["*"],
+    },
+    {
+      apiGroups: ["mcp-warden.dev"],
+      resources: ["mcpwardenaccesses"],
+      verbs: ["get", "list", "watch"],
+      namespaces: [...accessNamespaces],
+    },
+    {
+      apiGroups: ["mcp-warden.dev"],
+      resources: ["mcpwardenpolicies"],
+      verbs: ["get"],
+      namespaces: ["*"],
+    },
+  ];
+}
