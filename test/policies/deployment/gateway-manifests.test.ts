@@ -64,7 +64,11 @@ const policy = compilePolicy(
   }),
 );
 
-function facts(run?: ServerRun, kubernetes: KubernetesPermission[] = []): ImageFacts {
+function facts(
+  run?: ServerRun,
+  kubernetes: KubernetesPermission[] = [],
+  network?: Pick<DeclaredPermissions, "egress" | "ingress">,
+): ImageFacts {
   return {
     digest: "sha256:x",
     verifiedSignatures: [{ signer: "key:release" }],
@@ -77,6 +81,7 @@ function facts(run?: ServerRun, kubernetes: KubernetesPermission[] = []): ImageF
         signer: "key:release",
         kubernetes,
         internetEgressPorts: [],
+        ...(network ? { network } : {}),
         ...(run ? { run } : {}),
       },
     ],
@@ -86,7 +91,7 @@ function facts(run?: ServerRun, kubernetes: KubernetesPermission[] = []): ImageF
 const evidence: ImageEvidence = {
   forImage: (ref) =>
     ref === IMAGE
-      ? facts(RUN)
+      ? facts(RUN, [], PERMISSIONS)
       : ref === GATEWAY
         ? facts(undefined, gatewayKubernetesAccess(["mcp-warden-system"]))
         : undefined,
