@@ -17,7 +17,7 @@ import { judgeWorkload } from "../policies/workload/engine.ts";
 import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
 import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
 import type { RelatedLocation } from "../policies/workload/rule.ts";
-import { imageReferences } from "../policies/workload/rules/image.ts";
+import { evidenceImages, imageReferences } from "../policies/workload/rules/image.ts";
 import { toWorkload, type Workload } from "../policies/workload/workload.ts";
 import { parseRuleGlobs, SKIPPED_NOTE } from "./check.ts";
 import type { SourceDocument } from "./documents.ts";
@@ -253,7 +253,7 @@ export async function checkCluster(
   }
   let evidence: ImageEvidence | undefined;
   if (inputs.verifyImages && registryRulesEnabled(policy).length > 0) {
-    const images = workloads.flatMap(({ workload }) => imageReferences(workload));
+    const images = workloads.flatMap(({ workload }) => evidenceImages(workload));
     evidence = await (await evidenceFor(inputs.registry)).provide(images, policy);
   }
   const results = workloads.map(({ workload, document }) => ({

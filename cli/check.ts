@@ -16,7 +16,7 @@ import { buildManifestSet } from "./manifest-set.ts";
 import { oneOf, parseNow, parseOptions, registryAccess } from "./options.ts";
 import { evidenceFor, REGISTRY_OPTIONS, type RegistryAccess } from "./registry-access.ts";
 import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
-import { imageReferences } from "../policies/workload/rules/image.ts";
+import { evidenceImages } from "../policies/workload/rules/image.ts";
 import { formatJson } from "./report-json.ts";
 import { formatSarif } from "./report-sarif.ts";
 import { formatText } from "./report-text.ts";
@@ -195,7 +195,7 @@ export async function check(inputs: CheckInputs, io: CheckIo): Promise<CheckRepo
   const { policy, source: policySource } = await choosePolicy(inputs.policyFile, set.policies);
   let evidence: ImageEvidence | undefined;
   if (inputs.verifyImages && registryRulesEnabled(policy).length > 0) {
-    const images = set.workloads.flatMap(({ workload }) => imageReferences(workload));
+    const images = set.workloads.flatMap(({ workload }) => evidenceImages(workload));
     evidence = await (await evidenceFor(inputs.registry)).provide(images, policy);
   }
   const results = set.workloads.map(({ workload, document }) => ({

@@ -26,6 +26,40 @@ function url(flag: string, value: string | undefined): URL {
   }
 }
 
+const GATEWAY_FLAGS = {
+  upstream: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  port: { type: "string", default: "8443" },
+  host: { type: "string", default: "0.0.0.0" },
+  "metrics-port": { type: "string" },
+  "server-image": { type: "string" },
+  audience: { type: "string" },
+  "token-review": { type: "boolean", default: false },
+  "issuer-jwks": { type: "string" },
+  "oidc-issuer": { type: "string", multiple: true, default: [] as string[] },
+  "oidc-audience": { type: "string", multiple: true, default: [] as string[] },
+  "clock-skew": { type: "string", default: "60s" },
+  "allowed-origin": { type: "string", multiple: true, default: [] as string[] },
+  "body-limit": { type: "string", default: String(DEFAULT_GATEWAY_OPTIONS.bodyLimit) },
+  "request-id-header": { type: "string", default: DEFAULT_GATEWAY_OPTIONS.requestIdHeader },
+  resource: { type: "string" },
+  policy: { type: "string" },
+  "policy-name": { type: "string" },
+  access: { type: "string" },
+  kubeconfig: { type: "string" },
+  "server-namespace": { type: "string" },
+  "server-name": { type: "string" },
+  pod: { type: "string" },
+  "log-level": { type: "string", default: "info" },
+  "audit-key": { type: "string" },
+  "audit-buffer": { type: "string" },
+  "audit-sink": { type: "string" },
+  "audit-s3-endpoint": { type: "string" },
+  "audit-s3-region": { type: "string" },
+  ...REGISTRY_OPTIONS,
+} as const;
+
 /**
  * `--audit-key FILE --audit-buffer DIR --audit-sink s3://BUCKET[/PREFIX] | dir:PATH`, all three or
  * none; `--audit-s3-endpoint URL` and `--audit-s3-region R` (default `$AWS_REGION`, else
@@ -40,7 +74,7 @@ function auditInputs(
     "audit-s3-endpoint"?: string | undefined;
     "audit-s3-region"?: string | undefined;
   },
-  env: NodeJS.ProcessEnv,
+  env: { AWS_REGION?: string | undefined },
   server: { namespace: string; pod: string },
 ): Pick<GatewayInputs, "audit"> {
   const keyFile = values["audit-key"];
@@ -89,47 +123,26 @@ function auditInputs(
   };
 }
 
-export async function parseGatewayArgs(
-  args: string[],
-  io: ServeEnv,
-): Promise<GatewayInputs & { logLevel: string }> {
+/** The environment the gateway reads beside its flags (the Downward API sets these in its pod). */
+export interface GatewayEnv {
+  POD_NAMESPACE?: string | undefined;
+  POD_NAME?: string | undefined;
+  HOSTNAME?: string | undefined;
+  MCP_WARDEN_SERVER_NAME?: string | undefined;
+  AWS_REGION?: string | undefined;
+}
+
+/**
+ * `mcp-warden gateway`'s arguments, checked without touching a file, a registry or a cluster:
+ * every usage error is found here, and what the flags resolve to is returned. The generator's
+ * gateway Deployment is tested against this (test/cli/gateway-args.test.ts).
+ */
+export function parseGatewayOptions(args: string[], env: GatewayEnv) {
   const { values } = parseOptions({
     args,
     allowPositionals: false,
     strict: true,
-    options: {
-      upstream: { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      port: { type: "string", default: "8443" },
-      host: { type: "string", default: "0.0.0.0" },
-      "metrics-port": { type: "string" },
-      "server-image": { type: "string" },
-      audience: { type: "string" },
-      "token-review": { type: "boolean", default: false },
-      "issuer-jwks": { type: "string" },
-      "oidc-issuer": { type: "string", multiple: true, default: [] as string[] },
-      "oidc-audience": { type: "string", multiple: true, default: [] as string[] },
-      "clock-skew": { type: "string", default: "60s" },
-      "allowed-origin": { type: "string", multiple: true, default: [] as string[] },
-      "body-limit": { type: "string", default: String(DEFAULT_GATEWAY_OPTIONS.bodyLimit) },
-      "request-id-header": { type: "string", default: DEFAULT_GATEWAY_OPTIONS.requestIdHeader },
-      resource: { type: "string" },
-      policy: { type: "string" },
-      "policy-name": { type: "string" },
-      access: { type: "string" },
-      kubeconfig: { type: "string" },
-      "server-namespace": { type: "string" },
-      "server-name": { type: "string" },
-      pod: { type: "string" },
-      "log-level": { type: "string", default: "info" },
-      "audit-key": { type: "string" },
-      "audit-buffer": { type: "string" },
-      "audit-sink": { type: "string" },
-      "audit-s3-endpoint": { type: "string" },
-      "audit-s3-region": { type: "string" },
-      ...REGISTRY_OPTIONS,
-    },
+    options: GATEWAY_FLAGS,
   });
   const need = (flag: string, v: string | undefined): string => {
     if (v === undefined) throw new CliError("USAGE", `needs --${flag}`);
@@ -143,6 +156,51 @@ export async function parseGatewayArgs(
     throw new CliError("USAGE", "--oidc-issuer needs --oidc-audience");
   if (!/^([0-9]+(ms|s|m|h))+$/.test(values["clock-skew"]))
     throw new CliError("USAGE", `--clock-skew ${values["clock-skew"]} is not a duration (60s)`);
+  const upstream = url("--upstream", values.upstream);
+  const tlsCert = need("tls-cert", values["tls-cert"]);
+  const tlsKey = need("tls-key", values["tls-key"]);
+  // The Downward API gives these in the gateway's pod; the flags win.
+  const server = {
+    namespace: values["server-namespace"] ?? env.POD_NAMESPACE ?? "default",
+    deployment: need("server-name", values["server-name"] ?? env.MCP_WARDEN_SERVER_NAME),
+    pod: values.pod ?? env.POD_NAME ?? env.HOSTNAME ?? "",
+  };
+  return {
+    values,
+    upstream,
+    tlsCert,
+    tlsKey,
+    port: positiveInteger("--port", values.port),
+    host: values.host,
+    metricsPort:
+      values["metrics-port"] === undefined
+        ? undefined
+        : positiveInteger("--metrics-port", values["metrics-port"]),
+    serverImage: need("server-image", values["server-image"]),
+    audience: need("audience", values.audience),
+    serviceAccounts: values["token-review"]
+      ? ({ kind: "token-review" } as const)
+      : values["issuer-jwks"]
+        ? ({ kind: "jwks", url: values["issuer-jwks"] } as const)
+        : ({ kind: "none" } as const),
+    oidc: values["oidc-issuer"].map((issuer) => ({ issuer, audiences: values["oidc-audience"] })),
+    clockSkewSeconds: parseDuration(values["clock-skew"]) / 1000,
+    allowedOrigins: values["allowed-origin"],
+    bodyLimit: positiveInteger("--body-limit", values["body-limit"]),
+    requestIdHeader: values["request-id-header"].toLowerCase(),
+    resource: values.resource,
+    access: values.access !== undefined ? { file: values.access } : ({ cluster: true } as const),
+    server,
+    ...auditInputs(values, env, server),
+    logLevel: values["log-level"],
+  };
+}
+
+export async function parseGatewayArgs(
+  args: string[],
+  io: ServeEnv,
+): Promise<GatewayInputs & { logLevel: string }> {
+  const { values, ...parsed } = parseGatewayOptions(args, process.env);
   let kubeConfig: KubeConfig | undefined;
   const kubeconfig = values.kubeconfig ?? io.kubeconfig;
   if (kubeconfig) {
@@ -160,48 +218,14 @@ export async function parseGatewayArgs(
       throw new CliError("USAGE", `MCPWardenPolicy ${values["policy-name"]} does not exist`);
     policy = compilePolicy(object);
   } else policy = await loadPolicyFile(values.policy ?? DEFAULT_POLICY_FILE);
-  const upstream = url("--upstream", values.upstream);
-  const env = process.env;
-  // The Downward API gives these in the gateway's pod; the flags win.
-  const server = {
-    namespace: values["server-namespace"] ?? env.POD_NAMESPACE ?? "default",
-    deployment: need("server-name", values["server-name"] ?? env.MCP_WARDEN_SERVER_NAME),
-    pod: values.pod ?? env.POD_NAME ?? env.HOSTNAME ?? "",
-  };
-  const audit = auditInputs(values, env, server);
   const access = registryAccess(values);
   const { provide } = await evidenceFor(access);
   const { client, trustedRoot } = await registryClientFor(access);
   return {
-    upstream,
-    tlsCert: need("tls-cert", values["tls-cert"]),
-    tlsKey: need("tls-key", values["tls-key"]),
-    port: positiveInteger("--port", values.port),
-    host: values.host,
-    metricsPort:
-      values["metrics-port"] === undefined
-        ? undefined
-        : positiveInteger("--metrics-port", values["metrics-port"]),
-    serverImage: need("server-image", values["server-image"]),
-    audience: need("audience", values.audience),
-    serviceAccounts: values["token-review"]
-      ? { kind: "token-review" }
-      : values["issuer-jwks"]
-        ? { kind: "jwks", url: values["issuer-jwks"] }
-        : { kind: "none" },
-    oidc: values["oidc-issuer"].map((issuer) => ({ issuer, audiences: values["oidc-audience"] })),
-    clockSkewSeconds: parseDuration(values["clock-skew"]) / 1000,
-    allowedOrigins: values["allowed-origin"],
-    bodyLimit: positiveInteger("--body-limit", values["body-limit"]),
-    requestIdHeader: values["request-id-header"].toLowerCase(),
-    resource: values.resource,
+    ...parsed,
     policy,
-    access: values.access !== undefined ? { file: values.access } : { cluster: true },
     kubeConfig,
-    server,
     registry: { provide, client, trustedRoot, timeoutMs: access.timeoutMs },
-    ...audit,
-    logLevel: values["log-level"],
   };
 }
 

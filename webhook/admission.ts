@@ -6,7 +6,7 @@ import { errorMessage, WardenError } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
 import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
-import { imageReferences } from "../policies/workload/rules/image.ts";
+import { evidenceImages, imageReferences } from "../policies/workload/rules/image.ts";
 import { compileSchema } from "../policies/schema-validator.ts";
 import { judgeBinding } from "../policies/workload/binding-judge.ts";
 import { parseRbacObject, type RbacObject } from "../policies/workload/rbac.ts";
@@ -273,7 +273,7 @@ export function admissionSubject(
  */
 export function registryLookup(subject: AdmissionSubject): ImageLookup | undefined {
   const { workload, policy } = subject;
-  const images = imageReferences(workload);
+  const images = evidenceImages(workload);
   if (images.length === 0 || registryRulesEnabled(policy).length === 0) return undefined;
   return {
     images,

@@ -23,8 +23,9 @@ import { egressRules, ingressRules } from "./network-policy-rules.ts";
 
 /**
  * The gateway in front of a generated MCP server (DESIGN.md "Runtime gateway"): its own
- * ServiceAccount (bound only to `system:auth-delegator`, for TokenReview), Deployment, Service
- * and NetworkPolicy; the server's NetworkPolicy narrowed to the gateway's pods; the server
+ * ServiceAccount (bound to `system:auth-delegator` for TokenReview, to a Role reading
+ * `mcpwardenaccesses` in the access namespace and to a ClusterRole reading the one
+ * MCPWardenPolicy it runs under), Deployment, Service and NetworkPolicy; the server's NetworkPolicy narrowed to the gateway's pods; the server
  * behind the bridge when its evaluation ran it over stdio; a Service for the server; and an
  * `MCPWardenAccess` skeleton naming the declared agents. What the rules hold these to is in
  * `policies/workload/rules/runtime.ts`.
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   apiServerCidrs?: string[];
   /** Where the MCPWardenAccess goes: one of the policy's admin namespaces (default mcp-warden-system). */
   accessNamespace?: string;
+  /** The cluster's MCPWardenPolicy the gateway reads (`--policy-name`; default `default`). */
+  policyName?: string;
 }
 
 /** The port the gateway serves on (HTTPS) and the bridge's in the server pod. */
@@ -46,6 +49,8 @@ export const GATEWAY_PORT = 8443;
 export const BRIDGE_PORT = 8080;
 const DEFAULT_API_SERVER_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 const DEFAULT_ACCESS_NAMESPACE = "mcp-warden-system";
+const DEFAULT_POLICY_NAME = "default";
+const WARDEN_GROUP = "mcp-warden.dev";
 const BRIDGE_VOLUME = "mcp-warden-bridge";
 const GATEWAY_RESOURCES = { cpu: "500m", memory: "256Mi" };
 const BRIDGE_INIT_RESOURCES = { cpu: "100m", memory: "128Mi" };
@@ -132,7 +137,14 @@ export function withGateway(
     namespace,
     labels: { ...labels },
   });
-  const audience = `https://${gwName}.${namespace}.svc`;
+  // Agents reach the gateway through its Service, so its name is the audience of their tokens
+  // and the protected resource the gateway advertises (RFC 9728).
+  const audience = gatewayAudience(name, namespace);
+  const accessNamespace = gateway.accessNamespace ?? DEFAULT_ACCESS_NAMESPACE;
+  const policyName = gateway.policyName ?? DEFAULT_POLICY_NAME;
+  const subjects = [{ kind: "ServiceAccount", name: gwName, namespace }];
+  const accessRole = dnsLabel(`${namespace}-${gwName}-access`, "mcp-gateway-access");
+  const policyRole = `${namespace}-${gwName}-policy`;
   const objects: KubernetesObject[] = [
     base.serviceAccount,
     deployment,
@@ -161,14 +173,56 @@ export function withGateway(
         kind: "ClusterRole",
         name: "system:auth-delegator",
       },
-      subjects: [{ kind: "ServiceAccount", name: gwName, namespace }],
+      subjects,
+    } as KubernetesObject,
+    {
+      // The gateway lists and watches the grants in the policy's admin namespace; nothing else.
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: accessRole, namespace: accessNamespace, labels: { ...gwLabels } },
+      rules: [
+        {
+          apiGroups: [WARDEN_GROUP],
+          resources: ["mcpwardenaccesses"],
+          verbs: ["get", "list", "watch"],
+        },
+      ],
+    } as KubernetesObject,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: accessRole, namespace: accessNamespace, labels: { ...gwLabels } },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: accessRole },
+      subjects,
+    } as KubernetesObject,
+    {
+      // --policy-name: the one cluster-scoped MCPWardenPolicy, by name.
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: policyRole, labels: { ...gwLabels } },
+      rules: [
+        {
+          apiGroups: [WARDEN_GROUP],
+          resources: ["mcpwardenpolicies"],
+          resourceNames: [policyName],
+          verbs: ["get"],
+        },
+      ],
+    } as KubernetesObject,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: policyRole, labels: { ...gwLabels } },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: policyRole },
+      subjects,
     } as KubernetesObject,
     gatewayDeployment(gwName, namespace, gwLabels, {
-      upstream: `http://${name}:${serverPort}/mcp`,
+      upstream: `http://${name}.${namespace}.svc:${serverPort}/mcp`,
       serverImage: input.image,
+      serverName: name,
       audience,
       image: gateway.image,
-      server: name,
+      policyName,
     }),
     {
       apiVersion: "v1",
@@ -185,7 +239,7 @@ export function withGateway(
       kind: "MCPWardenAccess",
       metadata: {
         name: dnsLabel(`${namespace}-${name}`, "mcp-server"),
-        namespace: gateway.accessNamespace ?? DEFAULT_ACCESS_NAMESPACE,
+        namespace: accessNamespace,
         labels: { ...input.labels },
       },
       spec: {
@@ -212,7 +266,9 @@ export function withGateway(
     `which the policy lets only its gateway image (spec.runtime.gateway.image: ${gateway.image}) carry.`,
     `Before applying, create the TLS Secret ${gwName}-tls (tls.crt, tls.key) for ${gwName}.${namespace}.svc,`,
     `and narrow the gateway's API-server egress (${(gateway.apiServerCidrs ?? DEFAULT_API_SERVER_CIDRS).join(", ")}) to your control plane.`,
-    `The MCPWardenAccess goes to ${gateway.accessNamespace ?? DEFAULT_ACCESS_NAMESPACE}, where only admins write; it grants no tool yet.`,
+    `The MCPWardenAccess goes to ${accessNamespace}, where only admins write; it grants no tool yet.`,
+    `Agents call ${audience}/mcp with a projected ServiceAccount token whose audience is ${audience}.`,
+    `The gateway reads the MCPWardenPolicy ${policyName} (its trusted signers, admin namespaces and rate limits).`,
     ...(gateway.run === undefined
       ? []
       : [
@@ -221,6 +277,14 @@ export function withGateway(
         ]),
   ];
   return { objects, comments, header };
+}
+
+/**
+ * The gateway's URL inside the cluster (its Service, port 443): the audience agents' tokens carry
+ * and the origin of the protected resource `/mcp`.
+ */
+export function gatewayAudience(server: string, namespace: string): string {
+  return `https://${dnsLabel(`${server}-gateway`, "mcp-gateway")}.${namespace}.svc`;
 }
 
 /** The server's Deployment, with the bridge in front of a stdio server. */
@@ -287,10 +351,10 @@ function gatewayDeployment(
   opts: {
     upstream: string;
     serverImage: string;
+    serverName: string;
     audience: string;
     image: string;
-    /** The server's Deployment, as grants name it. */
-    server: string;
+    policyName: string;
   },
 ): KubernetesObject {
   return {
@@ -327,19 +391,23 @@ function gatewayDeployment(
                 String(GATEWAY_PORT),
                 "--server-image",
                 opts.serverImage,
+                "--server-name",
+                opts.serverName,
                 "--audience",
                 opts.audience,
+                "--resource",
+                `${opts.audience}/mcp`,
                 "--token-review",
-                "--server-name",
-                opts.server,
+                "--policy-name",
+                opts.policyName,
               ],
-              // The namespace names the server for grants; the pod names the gateway in audit records.
+              // --server-namespace and --pod come from here (cli/gateway.ts).
               env: [
-                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                 {
                   name: "POD_NAMESPACE",
                   valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
                 },
+                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
               ],
               ports: [{ name: "https", containerPort: GATEWAY_PORT, protocol: "TCP" }],
               resources: resources(GATEWAY_RESOURCES),

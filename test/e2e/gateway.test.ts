@@ -102,6 +102,7 @@ describe(
       for (const crd of [
         ...readYaml("deploy/crds/mcpwardenpolicies.yaml"),
         ...readYaml("deploy/crds/mcpwardenexceptions.yaml"),
+        ...readYaml("deploy/crds/mcpwardenaccess.yaml"),
       ])
         await objects.create(crd);
       // The namespace opts in to the webhook and is selected by the policy through its labels.
@@ -218,27 +219,60 @@ describe(
       );
     });
 
-    test("the generated set behind the gateway is admitted", async () => {
+    test("the generated set behind the gateway is admitted, its grant stored", async () => {
       const set = generated("weather", true);
-      // The MCPWardenAccess CRD is not installed here: the skeleton is left out.
-      const applied = set.filter((o) => o.kind !== "MCPWardenAccess");
-      assert.equal(applied.length, set.length - 1);
       const order = [
         "ServiceAccount",
+        "ClusterRole",
         "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
         "NetworkPolicy",
         "Service",
         "Deployment",
+        "MCPWardenAccess",
       ];
+      assert.deepEqual(
+        [...new Set(set.map((o) => o.kind ?? ""))].filter((k) => !order.includes(k)),
+        [],
+        "every generated kind is applied",
+      );
       for (const kind of order)
-        for (const o of applied.filter((x) => x.kind === kind)) {
-          const created = await objects.create(forClient(o));
+        for (const o of set.filter((x) => x.kind === kind)) {
+          // The CRD's schema is served once it is established; until then the create is refused.
+          const created = await eventually(() => objects.create(forClient(o)));
           assert.equal(created.metadata?.name, o.metadata?.name);
         }
       const names = (await objects.list("apps/v1", "Deployment", NS)).items.map(
         (d) => d.metadata?.name,
       );
       assert.deepEqual(names.sort(), ["weather", "weather-gateway"]);
+      // The grant skeleton, as the API server stored it under the CRD's schema.
+      const access = set.find((o) => o.kind === "MCPWardenAccess")!;
+      const stored = await objects.read<KubernetesObject & { spec?: Record<string, unknown> }>({
+        apiVersion: access.apiVersion!,
+        kind: access.kind!,
+        metadata: { name: access.metadata!.name!, namespace: access.metadata!.namespace! },
+      });
+      assert.equal(stored.metadata?.namespace, "mcp-warden-system");
+      assert.deepEqual(stored.spec, {
+        server: { namespace: NS, name: "weather" },
+        agents: ["planner"],
+        tools: [],
+        reason: "grants for the agents weather declares; list the tools each may call",
+      });
+      // The gateway's ServiceAccount may read the grants there and its policy, nothing more.
+      const role = await objects.read<
+        KubernetesObject & { rules?: { resources?: string[]; verbs?: string[] }[] }
+      >({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: "mcp-servers-weather-gateway-access", namespace: "mcp-warden-system" },
+      });
+      assert.deepEqual(
+        role.rules?.map((r) => [r.resources, r.verbs]),
+        [[["mcpwardenaccesses"], ["get", "list", "watch"]]],
+      );
     });
   },
 );

@@ -3,6 +3,7 @@ import type { ImageFacts } from "../image-evidence.ts";
 import { isDigestPinned, parseImageReference } from "../image-reference.ts";
 import { yamlExample, type Finding, type Rule, type RuleContext } from "../rule.ts";
 import type { TrustLevel } from "../../trust-level.ts";
+import { gatewayCommand } from "../gateway-contract.ts";
 import { containerLabel, type Workload } from "../workload.ts";
 
 /** One place in the pod that names an image. */
@@ -40,6 +41,17 @@ export function imageSites(workload: Workload): ImageSite[] {
 /** The references of every image the pod pulls, in `imageSites` order; blank ones left out. */
 export function imageReferences(workload: Workload): string[] {
   return imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : []));
+}
+
+/**
+ * The images whose registry facts judging the workload needs: its own, and for a runtime gateway
+ * the server image it fronts (`network/within-declared` holds the gateway's ingress to that
+ * server's declared agents).
+ */
+export function evidenceImages(workload: Workload): string[] {
+  const own = imageReferences(workload);
+  const server = gatewayCommand(workload)?.serverImage;
+  return server === undefined || own.includes(server) ? own : [...own, server];
 }
 
 const DIGEST_PINNED = "image/digest-pinned";

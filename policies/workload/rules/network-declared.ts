@@ -4,6 +4,7 @@ import { blockAddresses, parseCidr, type AddressRange } from "../cidr.ts";
 import type { NetworkPolicyPeer } from "../k8s-types.ts";
 import { NAMESPACE_NAME_LABEL, selectorIsUnbounded } from "../label-selector.ts";
 import { yamlExample, type Finding, type Rule, type RuleContext } from "../rule.ts";
+import { gatewayCommand, gatewayPeerProblem } from "../gateway-contract.ts";
 import { imageReferences } from "./image.ts";
 import type { EgressPeer } from "../fqdn-policy.ts";
 import {
@@ -20,6 +21,11 @@ export interface DeclaredNetwork {
   /** Undefined: no port is declared, the server is reached over stdio only. */
   ingressPorts: number[] | undefined;
   agents: IngressAgent[];
+  /**
+   * The pod is a runtime gateway: what is declared is its server's (`--server-image`), agents in
+   * on the gateway's own port; its egress (the API server, the registry, the server) is its own.
+   */
+  gateway?: boolean;
 }
 
 /**
@@ -27,11 +33,24 @@ export interface DeclaredNetwork {
  * none does (image/evaluated then speaks).
  */
 export function declaredNetwork(ctx: RuleContext): DeclaredNetwork | undefined {
-  let out: DeclaredNetwork | undefined;
-  for (const reference of imageReferences(ctx.workload)) {
-    const newest = (ctx.evidence?.forImage(reference)?.verifiedEvaluations ?? [])
+  const newestOf = (reference: string) =>
+    (ctx.evidence?.forImage(reference)?.verifiedEvaluations ?? [])
       .filter((e) => e.network !== undefined)
       .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0]?.network;
+  const gateway = gatewayCommand(ctx.workload);
+  if (gateway !== undefined) {
+    const server = gateway.serverImage === undefined ? undefined : newestOf(gateway.serverImage);
+    if (server === undefined) return undefined;
+    return {
+      egress: server.egress,
+      ingressPorts: [gateway.port],
+      agents: server.ingress.agents,
+      gateway: true,
+    };
+  }
+  let out: DeclaredNetwork | undefined;
+  for (const reference of imageReferences(ctx.workload)) {
+    const newest = newestOf(reference);
     if (!newest) continue;
     const ports = newest.ingress.ports;
     out = {
@@ -271,7 +290,8 @@ export const networkWithinDeclared: Rule = {
     const own = ctx.workload.namespace;
     const path = fieldPath(ctx.workload.metaPath, "labels");
     const findings: Finding[] = [];
-    for (const p of applyingEgressPolicies(ctx)) {
+    // A gateway's egress is its own (the API server, the registry, its server), not the server's.
+    for (const p of declared.gateway ? [] : applyingEgressPolicies(ctx)) {
       for (const allowance of p.egress) {
         const extra = allowance.peers.flatMap((peer) => {
           const why = undeclaredPeer(peer, allowance.ports, declared.egress);
@@ -312,7 +332,7 @@ export const networkWithinDeclared: Rule = {
           ],
         });
       };
-      if (types.includes("Egress")) {
+      if (types.includes("Egress") && declared.gateway !== true) {
         (np.spec.egress ?? []).forEach((r, i) => {
           const ports = rulePorts(r.ports);
           const extra = (r.to ?? []).flatMap((peer, j) => {
@@ -326,8 +346,14 @@ export const networkWithinDeclared: Rule = {
         (np.spec.ingress ?? []).forEach((r, i) => {
           const extra: string[] = [];
           const ports = rulePorts(r.ports);
+          // A server behind its gateway admits the gateway's pods; a gateway is judged by the agents.
+          const fromGateway = (peer: NetworkPolicyPeer) =>
+            declared.gateway !== true && gatewayPeerProblem(peer, own) === undefined;
+          const onlyGateway = (r.from ?? []).length > 0 && (r.from ?? []).every(fromGateway);
           if (declared.ingressPorts === undefined) {
-            extra.push(`connections on ${on(ports)} to a server that declares no ports`);
+            // A stdio server has no port of its own; behind the bridge, its gateway reaches it.
+            if (!onlyGateway)
+              extra.push(`connections on ${on(ports)} to a server that declares no ports`);
           } else {
             const open = declared.ingressPorts;
             const beyond =
@@ -335,6 +361,7 @@ export const networkWithinDeclared: Rule = {
             if (beyond.length > 0) extra.push(`ports beyond ${on(open)}: ${on(beyond)}`);
           }
           (r.from ?? []).forEach((peer, j) => {
+            if (fromGateway(peer)) return;
             const why = undeclaredIngress(peer, declared.agents, own);
             if (why !== undefined) extra.push(`from[${j}] ${why}`);
           });

@@ -1,7 +1,12 @@
 import { fieldPath } from "../../field-path.ts";
 import type { ServerRun } from "../../evaluation/predicate.ts";
-import { BRIDGE_DIR, BRIDGE_PATH, GATEWAY_LABEL, isGatewayImage } from "../gateway-contract.ts";
-import type { NetworkPolicyPeer } from "../k8s-types.ts";
+import {
+  BRIDGE_DIR,
+  BRIDGE_PATH,
+  GATEWAY_LABEL,
+  gatewayPeerProblem,
+  isGatewayImage,
+} from "../gateway-contract.ts";
 import { NAMESPACE_NAME_LABEL, selectorMatches } from "../label-selector.ts";
 import { yamlExample, type Finding, type Rule, type RuleContext } from "../rule.ts";
 import { containerLabel, type ContainerRef } from "../workload.ts";
@@ -49,33 +54,6 @@ function applicability(ctx: RuleContext): { reasons: string[]; unknown?: string 
   return { reasons };
 }
 
-/** Why a NetworkPolicy peer admits more than the gateway's pods; undefined when it does not. */
-function peerProblem(peer: NetworkPolicyPeer, namespace: string): string | undefined {
-  if (peer.ipBlock !== undefined)
-    return `ipBlock ${peer.ipBlock.cidr} admits addresses, not the gateway's pods`;
-  const selector = peer.podSelector;
-  const requiresLabel =
-    selector !== undefined &&
-    (Object.hasOwn(selector.matchLabels ?? {}, GATEWAY_LABEL) ||
-      (selector.matchExpressions ?? []).some(
-        (e) => e.key === GATEWAY_LABEL && (e.operator === "In" || e.operator === "Exists"),
-      ));
-  if (!requiresLabel)
-    return `its podSelector does not require the gateway's label ${GATEWAY_LABEL}`;
-  const nsSelector = peer.namespaceSelector;
-  if (nsSelector === undefined) return undefined;
-  const labels = Object.entries(nsSelector.matchLabels ?? {});
-  const ownOnly =
-    (nsSelector.matchExpressions ?? []).length === 0 &&
-    labels.length === 1 &&
-    labels[0]?.[0] === NAMESPACE_NAME_LABEL &&
-    labels[0][1] === namespace;
-  // Another namespace's pods may not be judged at all, so its gateway label proves nothing.
-  return ownOnly
-    ? undefined
-    : `its namespaceSelector admits pods of other namespaces, where the gateway's label is not protected`;
-}
-
 /** The pod's NetworkPolicy ingress admits only its gateway's pods. */
 function networkFindings(ctx: RuleContext, why: string): Finding[] {
   const path = fieldPath(ctx.workload.metaPath, "labels");
@@ -113,7 +91,7 @@ function networkFindings(ctx: RuleContext, why: string): Finding[] {
         return;
       }
       from.forEach((peer, j) => {
-        const problem = peerProblem(peer, ns);
+        const problem = gatewayPeerProblem(peer, ns);
         if (problem !== undefined)
           findings.push({
             rule: GATEWAY_REQUIRED,

@@ -6,11 +6,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { generateKubernetesManifests } from "../../../policies/deployment/kubernetes-manifests.ts";
-import type { DeclaredPermissions, ServerRun } from "../../../policies/evaluation/predicate.ts";
+import type {
+  DeclaredPermissions,
+  KubernetesPermission,
+  ServerRun,
+} from "../../../policies/evaluation/predicate.ts";
 import { WardenError } from "../../../policies/errors.ts";
 import { createClusterState, parseNamespace } from "../../../policies/workload/cluster-state.ts";
 import { judgeWorkload } from "../../../policies/workload/engine.ts";
-import { GATEWAY_LABEL } from "../../../policies/workload/gateway-contract.ts";
+import {
+  GATEWAY_LABEL,
+  gatewayKubernetesAccess,
+} from "../../../policies/workload/gateway-contract.ts";
 import type { ImageEvidence, ImageFacts } from "../../../policies/workload/image-evidence.ts";
 import type { NetworkPolicy } from "../../../policies/workload/k8s-types.ts";
 import { parseNetworkPolicy } from "../../../policies/workload/network-policy.ts";
@@ -57,7 +64,11 @@ const policy = compilePolicy(
   }),
 );
 
-function facts(run?: ServerRun): ImageFacts {
+function facts(
+  run?: ServerRun,
+  kubernetes: KubernetesPermission[] = [],
+  network?: Pick<DeclaredPermissions, "egress" | "ingress">,
+): ImageFacts {
   return {
     digest: "sha256:x",
     verifiedSignatures: [{ signer: "key:release" }],
@@ -68,8 +79,9 @@ function facts(run?: ServerRun): ImageFacts {
         trustLevel: "L3",
         time: "2026-05-31T00:00:00Z",
         signer: "key:release",
-        kubernetes: [],
+        kubernetes,
         internetEgressPorts: [],
+        ...(network ? { network } : {}),
         ...(run ? { run } : {}),
       },
     ],
@@ -77,7 +89,12 @@ function facts(run?: ServerRun): ImageFacts {
   };
 }
 const evidence: ImageEvidence = {
-  forImage: (ref) => (ref === IMAGE ? facts(RUN) : ref === GATEWAY ? facts() : undefined),
+  forImage: (ref) =>
+    ref === IMAGE
+      ? facts(RUN, [], PERMISSIONS)
+      : ref === GATEWAY
+        ? facts(undefined, gatewayKubernetesAccess(["mcp-warden-system"]))
+        : undefined,
 };
 
 function judgeAll(
@@ -135,6 +152,10 @@ test("the generated set behind the gateway passes every rule, the registry's inc
       "Service mcp-servers/weather",
       "ServiceAccount mcp-servers/weather-gateway",
       "ClusterRoleBinding /mcp-servers-weather-gateway-auth-delegator",
+      "Role mcp-warden-system/mcp-servers-weather-gateway-access",
+      "RoleBinding mcp-warden-system/mcp-servers-weather-gateway-access",
+      "ClusterRole /mcp-servers-weather-gateway-policy",
+      "ClusterRoleBinding /mcp-servers-weather-gateway-policy",
       "Deployment mcp-servers/weather-gateway",
       "Service mcp-servers/weather-gateway",
       "NetworkPolicy mcp-servers/weather-gateway",
@@ -165,7 +186,7 @@ test("what the gateway runs and may reach", () => {
   assert.deepEqual(at(pod, "spec", "containers", 0, "args"), [
     "gateway",
     "--upstream",
-    "http://weather:8080/mcp",
+    "http://weather.mcp-servers.svc:8080/mcp",
     "--tls-cert",
     "/tls/tls.crt",
     "--tls-key",
@@ -174,16 +195,24 @@ test("what the gateway runs and may reach", () => {
     "8443",
     "--server-image",
     IMAGE,
-    "--audience",
-    "https://weather-gateway.mcp-servers.svc",
-    "--token-review",
     "--server-name",
     "weather",
+    "--audience",
+    "https://weather-gateway.mcp-servers.svc",
+    "--resource",
+    "https://weather-gateway.mcp-servers.svc/mcp",
+    "--token-review",
+    "--policy-name",
+    "default",
+  ]);
+  assert.deepEqual(at(pod, "spec", "containers", 0, "env"), [
+    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
   ]);
   // What mcp-warden gateway reads from the Downward API: grants name the server by namespace.
   assert.deepEqual(
     (at(pod, "spec", "containers", 0, "env") as { name: string }[]).map((e) => e.name),
-    ["POD_NAME", "POD_NAMESPACE"],
+    ["POD_NAMESPACE", "POD_NAME"],
   );
   assert.deepEqual(at(pod, "spec", "volumes", 0), {
     name: "tls",
@@ -192,9 +221,36 @@ test("what the gateway runs and may reach", () => {
   // TokenReview rights only.
   const binding = byName("ClusterRoleBinding", "mcp-servers-weather-gateway-auth-delegator");
   assert.equal(at(binding, "roleRef", "name"), "system:auth-delegator");
-  assert.deepEqual(at(binding, "subjects"), [
-    { kind: "ServiceAccount", name: "weather-gateway", namespace: "mcp-servers" },
+  const subjects = [{ kind: "ServiceAccount", name: "weather-gateway", namespace: "mcp-servers" }];
+  assert.deepEqual(at(binding, "subjects"), subjects);
+  // The grants, read only, in the access namespace alone.
+  const role = m.objects.find((o) => o.kind === "Role");
+  assert.equal(role?.metadata.namespace, "mcp-warden-system");
+  assert.deepEqual(at(role, "rules"), [
+    {
+      apiGroups: ["mcp-warden.dev"],
+      resources: ["mcpwardenaccesses"],
+      verbs: ["get", "list", "watch"],
+    },
   ]);
+  const roleBinding = m.objects.find((o) => o.kind === "RoleBinding");
+  assert.equal(roleBinding?.metadata.namespace, "mcp-warden-system");
+  assert.deepEqual(at(roleBinding, "roleRef", "name"), role?.metadata.name);
+  assert.deepEqual(at(roleBinding, "subjects"), subjects);
+  // The one policy named by --policy-name, get only.
+  const policyRole = byName("ClusterRole", "mcp-servers-weather-gateway-policy");
+  assert.deepEqual(at(policyRole, "rules"), [
+    {
+      apiGroups: ["mcp-warden.dev"],
+      resources: ["mcpwardenpolicies"],
+      resourceNames: ["default"],
+      verbs: ["get"],
+    },
+  ]);
+  assert.deepEqual(
+    at(byName("ClusterRoleBinding", "mcp-servers-weather-gateway-policy"), "subjects"),
+    subjects,
+  );
   // The server: only the gateway's pods, on the bridge's port.
   const serverNp = byName("NetworkPolicy", "weather") as NetworkPolicy;
   assert.deepEqual(serverNp.spec.ingress, [
@@ -239,7 +295,7 @@ test("an HTTP server (no evaluated stdio run) is reached on its declared port, w
   };
   assert.equal(deployment.spec.template.spec.initContainers, undefined);
   assert.equal(deployment.spec.template.spec.containers[0]?.command, undefined);
-  assert.match(m.yaml, /--upstream\n\s+- http:\/\/weather:3000\/mcp/);
+  assert.match(m.yaml, /--upstream\n\s+- http:\/\/weather\.mcp-servers\.svc:3000\/mcp/);
 });
 
 test("a gateway needs a pinned image, a namespace and something to reach", () => {

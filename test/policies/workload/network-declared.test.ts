@@ -10,6 +10,9 @@ import {
   rangesCovered,
 } from "../../../policies/workload/rules/network-declared.ts";
 import { parseCidr } from "../../../policies/workload/cidr.ts";
+import { GATEWAY_LABEL } from "../../../policies/workload/gateway-contract.ts";
+import { evidenceImages } from "../../../policies/workload/rules/image.ts";
+import { toWorkload } from "../../../policies/workload/workload.ts";
 import { contextFor } from "../../support/context.ts";
 
 const IMAGE = "ghcr.io/acme/crm@sha256:" + "a".repeat(64);
@@ -46,6 +49,11 @@ function evidence(network: Pick<DeclaredPermissions, "egress" | "ingress"> | und
   return { forImage: (r: string) => (r === IMAGE ? facts : undefined) } satisfies ImageEvidence;
 }
 
+const declaredAgents = [
+  { name: "sales", namespace: "agents", labels: { app: "sales" } },
+  { name: "ops", namespace: "ops" },
+  { name: "bastion", cidrs: ["192.168.7.0/24"] },
+];
 const declared = evidence({
   egress: [
     { host: "api.crm.example", cidrs: ["140.82.112.0/20"], ports: [443] },
@@ -54,11 +62,7 @@ const declared = evidence({
   ],
   ingress: {
     ports: [8080],
-    agents: [
-      { name: "sales", namespace: "agents", labels: { app: "sales" } },
-      { name: "ops", namespace: "ops" },
-      { name: "bastion", cidrs: ["192.168.7.0/24"] },
-    ],
+    agents: declaredAgents,
   },
 });
 
@@ -280,6 +284,171 @@ test("a server that declares no ports may not be reached; nothing is judged with
     rule.check(contextFor(pod, { networkPolicies: [open], evidence: evidence(undefined) })),
     [],
   );
+});
+
+test("behind its gateway: the server admits the gateway's pods, the gateway is held to the server's agents", () => {
+  const GATEWAY_IMAGE = "ghcr.io/mcp-warden/mcp-warden@sha256:" + "b".repeat(64);
+  const gatewayPod = (args: string[]) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: "crm-gateway",
+      namespace: "team-a",
+      labels: { app: "crm-gateway", [GATEWAY_LABEL]: "crm" },
+    },
+    spec: { containers: [{ name: "gateway", image: GATEWAY_IMAGE, args: ["gateway", ...args] }] },
+  });
+  const fronting = gatewayPod(["--upstream", "http://crm:8080/mcp", "--server-image", IMAGE]);
+  const gatewayPeer = { podSelector: { matchLabels: { [GATEWAY_LABEL]: "crm" } } };
+  const stdio = evidence({ egress: [], ingress: { agents: declaredAgents } });
+  const toGateway = (spec: Record<string, unknown>) =>
+    parseNetworkPolicy({
+      kind: "NetworkPolicy",
+      metadata: { name: "crm-gateway", namespace: "team-a" },
+      spec: { podSelector: { matchLabels: { app: "crm-gateway" } }, ...spec },
+    });
+  const table: {
+    what: string;
+    pod: unknown;
+    policy: NetworkPolicy;
+    evidence: ImageEvidence;
+    expected: string[];
+  }[] = [
+    {
+      what: "the server admits only its gateway, on its declared port",
+      pod,
+      policy: np({
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [gatewayPeer], ports: [{ port: 8080 }] }],
+      }),
+      evidence: declared,
+      expected: [],
+    },
+    {
+      what: "the server's gateway still reaches it only on declared ports",
+      pod,
+      policy: np({
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [gatewayPeer], ports: [{ port: 9090 }] }],
+      }),
+      evidence: declared,
+      expected: ["ingress[0] allows ports beyond port 8080: port 9090"],
+    },
+    {
+      what: "a stdio server declares no port; its gateway reaches the bridge",
+      pod,
+      policy: np({
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [gatewayPeer], ports: [{ port: 8080 }] }],
+      }),
+      evidence: stdio,
+      expected: [],
+    },
+    {
+      what: "a stdio server's bridge is the gateway's alone: an agent beside it is still judged",
+      pod,
+      policy: np({
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [gatewayPeer, sales], ports: [{ port: 8080 }] }],
+      }),
+      evidence: stdio,
+      expected: ["ingress[0] allows connections on port 8080 to a server that declares no ports"],
+    },
+    {
+      what: "a gateway-labelled peer from any namespace is no gateway",
+      pod,
+      policy: np({
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ ...gatewayPeer, namespaceSelector: {} }],
+            ports: [{ port: 8080 }],
+          },
+        ],
+      }),
+      evidence: declared,
+      expected: [
+        `ingress[0] allows from[0] pods matching {"matchLabels":{"${GATEWAY_LABEL}":"crm"}} of namespaces matching {}`,
+      ],
+    },
+    {
+      what: "the gateway admits the server's declared agents on its own port",
+      pod: fronting,
+      policy: toGateway({
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [sales], ports: [{ port: 8443 }] }],
+        // Its egress (the API server, the registry, the server) is not the server's to declare.
+        egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ port: 443 }] }],
+      }),
+      evidence: declared,
+      expected: [],
+    },
+    {
+      what: "the gateway admits an agent the server does not declare",
+      pod: fronting,
+      policy: toGateway({
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ namespaceSelector: ns("billing") }],
+            ports: [{ port: 8443 }],
+          },
+        ],
+      }),
+      evidence: declared,
+      expected: ["ingress[0] allows from[0] every pod of namespace billing"],
+    },
+    {
+      what: "the gateway opens a port it does not serve on",
+      pod: gatewayPod(["--server-image", IMAGE, "--port=9443"]),
+      policy: toGateway({
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [sales], ports: [{ port: 8443 }] }],
+      }),
+      evidence: declared,
+      expected: ["ingress[0] allows ports beyond port 9443: port 8443"],
+    },
+    {
+      what: "another gateway's pods are no declared agent of this one",
+      pod: fronting,
+      policy: toGateway({
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [gatewayPeer], ports: [{ port: 8443 }] }],
+      }),
+      evidence: declared,
+      expected: [
+        `ingress[0] allows from[0] pods matching {"matchLabels":{"${GATEWAY_LABEL}":"crm"}} of namespace team-a`,
+      ],
+    },
+    {
+      what: "a gateway whose server image has no evaluation with permissions is not judged here",
+      pod: gatewayPod(["--server-image", "ghcr.io/acme/other@sha256:" + "c".repeat(64)]),
+      policy: toGateway({
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ namespaceSelector: {} }] }],
+      }),
+      evidence: declared,
+      expected: [],
+    },
+  ];
+  for (const row of table) {
+    const found = rule.check(
+      contextFor(row.pod, { networkPolicies: [row.policy], evidence: row.evidence }),
+    );
+    assert.deepEqual(
+      found.map(
+        (f) =>
+          /^NetworkPolicy team-a\/crm(?:-gateway)? (.*), which the server's signed evaluation does not declare/.exec(
+            f.message,
+          )?.[1] ?? f.message,
+      ),
+      row.expected,
+      row.what,
+    );
+  }
+  // The gateway's registry facts include its server's, so every edge fetches them.
+  assert.deepEqual(evidenceImages(toWorkload(fronting)), [GATEWAY_IMAGE, IMAGE]);
+  assert.deepEqual(evidenceImages(toWorkload(pod)), [IMAGE]);
 });
 
 test("the rule needs the registry: offline check lists it as skipped", () => {
