@@ -351,7 +351,8 @@ exit status: 0 the output passes check, 1 decisions or findings remain, 2 bad in
                     [--network kubernetes|cilium] [--out DIR] [--registry-config FILE] [--insecure-registry HOST[:PORT]]...
                     [--registry-timeout MS]
                     [--gateway-image REF@sha256:... [--evaluation FILE] [--api-server-cidr CIDR]...
-                                                    [--access-namespace NS]]`,
+                                                    [--registry-cidr CIDR]... [--access-namespace NS]
+                                                    [--policy-name NAME]]`,
     description: `Writes the ServiceAccount, Deployment and NetworkPolicies the GitHub Action generates for the
 server's declared permissions: the restricted security context, resource limits from the
 manifest, no service-account token, and a default-deny NetworkPolicy that allows only the
@@ -377,7 +378,10 @@ check under a policy whose spec.runtime.gateway.image is that image.
                               over stdio runs as /mcp-warden/bridge -- <its entrypoint and command>
   --api-server-cidr CIDR      where the gateway reaches the API server for TokenReview
                               (repeatable; default the private ranges)
+  --registry-cidr CIDR        where the gateway reaches the server image's registry to verify it
+                              at start (repeatable; default every public address)
   --access-namespace NS       where the MCPWardenAccess goes (default mcp-warden-system)
+  --policy-name NAME          the MCPWardenPolicy the gateway runs under (default default)
 
 ${REGISTRY_OPTIONS_HELP}
 

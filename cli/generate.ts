@@ -36,7 +36,9 @@ export interface GenerateInputs {
   /** `--evaluation`: the predicate whose `run` a stdio server is bridged with. */
   evaluation?: string;
   apiServerCidrs: string[];
+  registryCidrs: string[];
   accessNamespace?: string;
+  policyName?: string;
 }
 
 export function parseGenerateArgs(args: string[]): GenerateInputs {
@@ -54,7 +56,9 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
       "gateway-image": { type: "string" },
       evaluation: { type: "string" },
       "api-server-cidr": { type: "string", multiple: true, default: [] },
+      "registry-cidr": { type: "string", multiple: true, default: [] },
       "access-namespace": { type: "string" },
+      "policy-name": { type: "string" },
       ...REGISTRY_OPTIONS,
     },
   });
@@ -65,10 +69,20 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
   const network = values.network;
   if (network !== "kubernetes" && network !== "cilium")
     throw new CliError("USAGE", `--network must be kubernetes or cilium, not ${network}`);
-  const gatewayOnly = ["evaluation", "api-server-cidr", "access-namespace"] as const;
+  const gatewayOnly = [
+    "evaluation",
+    "api-server-cidr",
+    "registry-cidr",
+    "access-namespace",
+    "policy-name",
+  ] as const;
   if (values["gateway-image"] === undefined)
     for (const flag of gatewayOnly)
-      if (flag === "api-server-cidr" ? values[flag].length > 0 : values[flag] !== undefined)
+      if (
+        flag === "api-server-cidr" || flag === "registry-cidr"
+          ? values[flag].length > 0
+          : values[flag] !== undefined
+      )
         throw new CliError("USAGE", `--${flag} goes with --gateway-image`);
   return {
     manifest: values.manifest,
@@ -81,9 +95,11 @@ export function parseGenerateArgs(args: string[]): GenerateInputs {
     ...(values["gateway-image"] === undefined ? {} : { gatewayImage: values["gateway-image"] }),
     ...(values.evaluation === undefined ? {} : { evaluation: values.evaluation }),
     apiServerCidrs: values["api-server-cidr"],
+    registryCidrs: values["registry-cidr"],
     ...(values["access-namespace"] === undefined
       ? {}
       : { accessNamespace: values["access-namespace"] }),
+    ...(values["policy-name"] === undefined ? {} : { policyName: values["policy-name"] }),
   };
 }
 
@@ -153,6 +169,9 @@ function inManifest(p: FieldProblem): FieldProblem {
   if (p.path === "gateway.run") return { path: "--evaluation", message: p.message };
   if (p.path.startsWith("gateway.apiServerCidrs"))
     return { path: "--api-server-cidr", message: p.message };
+  if (p.path.startsWith("gateway.registryCidrs"))
+    return { path: "--registry-cidr", message: p.message };
+  if (p.path === "gateway.policyName") return { path: "--policy-name", message: p.message };
   if (p.path === "serverName") return { path: "name", message: p.message };
   if (p.path.startsWith("permissions"))
     return {
@@ -198,9 +217,11 @@ export async function runGenerate(args: string[], io: GenerateIo): Promise<numbe
               ...(inputs.apiServerCidrs.length === 0
                 ? {}
                 : { apiServerCidrs: inputs.apiServerCidrs }),
+              ...(inputs.registryCidrs.length === 0 ? {} : { registryCidrs: inputs.registryCidrs }),
               ...(inputs.accessNamespace === undefined
                 ? {}
                 : { accessNamespace: inputs.accessNamespace }),
+              ...(inputs.policyName === undefined ? {} : { policyName: inputs.policyName }),
             },
           }),
     });

@@ -5,9 +5,10 @@ import {
   BRIDGE_IN_IMAGE,
   BRIDGE_PATH,
   GATEWAY_LABEL,
+  registryPort,
 } from "../workload/gateway-contract.ts";
 import { isDigestPinned, parseImageReference } from "../workload/image-reference.ts";
-import { parseCidr } from "../workload/cidr.ts";
+import { INTERNAL_RANGES, parseCidr } from "../workload/cidr.ts";
 import type { NetworkPolicyPeer } from "../workload/k8s-types.ts";
 import { dnsLabel } from "./kubernetes-names.ts";
 import type {
@@ -42,12 +43,32 @@ export interface GatewayOptions {
   accessNamespace?: string;
   /** The cluster's MCPWardenPolicy the gateway reads (`--policy-name`; default `default`). */
   policyName?: string;
+  /**
+   * Where the server image's registry is, for the gateway's start-up verification (default: any
+   * public address; a NetworkPolicy cannot name a host, and registries redirect blobs to CDNs).
+   */
+  registryCidrs?: string[];
 }
 
 /** The port the gateway serves on (HTTPS) and the bridge's in the server pod. */
 export const GATEWAY_PORT = 8443;
 export const BRIDGE_PORT = 8080;
 const DEFAULT_API_SERVER_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+/**
+ * Public addresses (the internet): IPv4 but the internal ranges internet egress must except
+ * (private, carrier-grade NAT, loopback, link-local with the cloud metadata endpoints,
+ * multicast), and IPv6's global unicast space, which holds none of them. The gateway's registry
+ * egress reaches no pod, node or metadata service.
+ */
+const INTERNET: NetworkPolicyPeer[] = [
+  {
+    ipBlock: {
+      cidr: "0.0.0.0/0",
+      except: INTERNAL_RANGES.filter((r) => !r.cidr.includes(":")).map((r) => r.cidr),
+    },
+  },
+  { ipBlock: { cidr: "2000::/3" } },
+];
 const DEFAULT_ACCESS_NAMESPACE = "mcp-warden-system";
 const DEFAULT_POLICY_NAME = "default";
 const WARDEN_GROUP = "mcp-warden.dev";
@@ -80,10 +101,23 @@ export function gatewayProblems(
       message:
         "the server declares no port and no evaluated stdio command is given, so the gateway has nothing to reach: give the evaluation (its run) or declare the server's port",
     });
-  (gateway.apiServerCidrs ?? []).forEach((cidr, i) => {
-    if (parseCidr(cidr) === undefined)
-      problems.push({ path: `gateway.apiServerCidrs[${i}]`, message: "must be a valid CIDR" });
-  });
+  // A cluster-scoped object's name: a DNS subdomain (RFC 1123).
+  if (
+    gateway.policyName !== undefined &&
+    !(
+      gateway.policyName.length <= 253 &&
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(gateway.policyName)
+    )
+  )
+    problems.push({
+      path: "gateway.policyName",
+      message: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)",
+    });
+  for (const field of ["apiServerCidrs", "registryCidrs"] as const)
+    (gateway[field] ?? []).forEach((cidr, i) => {
+      if (parseCidr(cidr) === undefined)
+        problems.push({ path: `gateway.${field}[${i}]`, message: "must be a valid CIDR" });
+    });
   return problems;
 }
 
@@ -233,7 +267,14 @@ export function withGateway(
         ports: [{ name: "https", port: 443, targetPort: GATEWAY_PORT, protocol: "TCP" }],
       },
     } as KubernetesObject,
-    gatewayNetworkPolicy(gwName, namespace, gwLabels, name, serverPort, input.permissions, gateway),
+    gatewayNetworkPolicy(
+      gwName,
+      namespace,
+      gwLabels,
+      { name, image: input.image, port: serverPort },
+      input.permissions,
+      gateway,
+    ),
     {
       apiVersion: "mcp-warden.dev/v1alpha1",
       kind: "MCPWardenAccess",
@@ -266,6 +307,9 @@ export function withGateway(
     `which the policy lets only its gateway image (spec.runtime.gateway.image: ${gateway.image}) carry.`,
     `Before applying, create the TLS Secret ${gwName}-tls (tls.crt, tls.key) for ${gwName}.${namespace}.svc,`,
     `and narrow the gateway's API-server egress (${(gateway.apiServerCidrs ?? DEFAULT_API_SERVER_CIDRS).join(", ")}) to your control plane.`,
+    gateway.registryCidrs === undefined || gateway.registryCidrs.length === 0
+      ? `At start the gateway verifies ${input.image} in its registry: its egress allows public addresses on port ${registryPort(input.image) ?? 443}; narrow it with --registry-cidr.`
+      : `At start the gateway verifies ${input.image} in its registry (${gateway.registryCidrs.join(", ")}).`,
     `The MCPWardenAccess goes to ${accessNamespace}, where only admins write; it grants no tool yet.`,
     `Agents call ${audience}/mcp with a projected ServiceAccount token whose audience is ${audience}.`,
     `The gateway reads the MCPWardenPolicy ${policyName} (its trusted signers, admin namespaces and rate limits).`,
@@ -457,11 +501,11 @@ function gatewayNetworkPolicy(
   name: string,
   namespace: string,
   labels: Record<string, string>,
-  server: string,
-  serverPort: number,
+  server: { name: string; image: string; port: number },
   permissions: DeclaredPermissions | undefined,
   gateway: GatewayOptions,
 ): NetworkPolicy {
+  const serverPort = server.port;
   // The declared agents reach the gateway now, on its port, as they would have reached the server.
   const agents = ingressRules(
     permissions === undefined
@@ -470,7 +514,7 @@ function gatewayNetworkPolicy(
   );
   const dns = egressRules([]).rules.map((r) => r.rule);
   const toServer: EgressRule = {
-    to: [{ podSelector: { matchLabels: { [NAME_LABEL]: server } } }],
+    to: [{ podSelector: { matchLabels: { [NAME_LABEL]: server.name } } }],
     ports: [{ port: serverPort, protocol: "TCP" }],
   };
   const apiServer: EgressRule = {
@@ -482,6 +526,14 @@ function gatewayNetworkPolicy(
       { port: 6443, protocol: "TCP" },
     ],
   };
+  // At start the gateway verifies --server-image's signature and evaluation in its registry.
+  const registry: EgressRule = {
+    to:
+      gateway.registryCidrs === undefined || gateway.registryCidrs.length === 0
+        ? INTERNET
+        : gateway.registryCidrs.map((cidr): NetworkPolicyPeer => ({ ipBlock: { cidr } })),
+    ports: [{ port: registryPort(server.image) ?? 443, protocol: "TCP" }],
+  };
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
@@ -490,7 +542,7 @@ function gatewayNetworkPolicy(
       podSelector: { matchLabels: { [NAME_LABEL]: name } },
       policyTypes: ["Ingress", "Egress"],
       ingress: agents.rules.map((r) => r.rule),
-      egress: [...dns, toServer, apiServer],
+      egress: [...dns, toServer, apiServer, registry],
     },
   };
 }

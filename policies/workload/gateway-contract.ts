@@ -140,3 +140,27 @@ export function gatewayCommand(
   }
   return undefined;
 }
+
+/** The port an image's registry serves on: the one its reference names, else HTTPS (443). */
+export function registryPort(image: string): number | undefined {
+  const parsed = parseImageReference(image);
+  if (!parsed.ok) return undefined;
+  const port = /:([0-9]{1,5})$/.exec(parsed.value.registry)?.[1];
+  return port === undefined ? 443 : Number(port);
+}
+
+/**
+ * The registry port a gateway pod verifies its server image on, when the pod is the policy's
+ * gateway: it carries the gateway label, every container runs the policy's pinned gateway image,
+ * and it runs `gateway --server-image REF`. Undefined for any other pod. The gateway's command
+ * line is its own word only because `runtime/gateway-identity` holds it to that image.
+ */
+export function verifiedGatewayRegistryPort(
+  workload: Workload,
+  gatewayImage: ImageReference | undefined,
+): number | undefined {
+  const command = gatewayCommand(workload);
+  if (command?.serverImage === undefined) return undefined;
+  const all = workload.containers.every((ref) => isGatewayImage(ref.container.image, gatewayImage));
+  return all ? registryPort(command.serverImage) : undefined;
+}

@@ -276,6 +276,18 @@ test("gateway options: --namespace is required, the others need --gateway-image 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, new RegExp(`${badEvaluation}: `));
   assert.match(bad.stderr, /run\.transport/);
+  for (const flag of ["--registry-cidr", "--policy-name"]) {
+    const without = await generate("--image", PINNED, flag, "x");
+    assert.equal(without.code, 2);
+    assert.match(without.stderr, new RegExp(`${flag} goes with --gateway-image`));
+  }
+  const badNames = await generate(
+    ...["--image", PINNED, "--namespace", "mcp-servers", "--gateway-image", GATEWAY_IMAGE],
+    ...["--registry-cidr", "registry.example.com", "--policy-name", "Team_A"],
+  );
+  assert.equal(badNames.code, 2);
+  assert.match(badNames.stderr, /\n {2}--registry-cidr: must be a valid CIDR/);
+  assert.match(badNames.stderr, /\n {2}--policy-name: must be a Kubernetes object name/);
 });
 
 describe(

@@ -3,6 +3,7 @@ import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
 import type { EgressAllowance, EgressPolicy } from "../fqdn-policy.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
 import { NAMESPACE_NAME_LABEL, selectorIsUnbounded, selectorMatches } from "../label-selector.ts";
+import { verifiedGatewayRegistryPort } from "../gateway-contract.ts";
 import { imageReferences } from "./image.ts";
 import {
   yamlExample,
@@ -167,6 +168,11 @@ function declaredInternetPorts(ctx: RuleContext): Set<number> | undefined {
  * egress and the server's signed evaluation declares it on every one of the ports.
  */
 function internetEgressDenials(ctx: RuleContext, ports: number[] | string): string[] {
+  // The policy's own gateway verifies its server image in the registry at start: that port is
+  // its need, admitted as the policy admitted its image (spec.runtime.gateway.image).
+  const registry = verifiedGatewayRegistryPort(ctx.workload, ctx.settings.runtime?.gatewayImage);
+  if (registry !== undefined && typeof ports !== "string" && ports.every((p) => p === registry))
+    return [];
   const reasons: string[] = [];
   if (typeof ports === "string") {
     reasons.push(`it allows ${ports}: limit it to the ports the server declares`);

@@ -259,14 +259,23 @@ test("what the gateway runs and may reach", () => {
       ports: [{ port: 8080, protocol: "TCP" }],
     },
   ]);
-  // The gateway: the selectable declared agents in, on its port; DNS, the server and the API server out.
+  // The gateway: the selectable declared agents in, on its port; DNS, the server, the API server
+  // and the server image's registry out.
   const gwNp = byName("NetworkPolicy", "weather-gateway") as NetworkPolicy;
   assert.equal(gwNp.spec.ingress?.length, 1);
   assert.deepEqual(gwNp.spec.ingress?.[0]?.ports, [{ port: 8443, protocol: "TCP" }]);
   assert.deepEqual(
     gwNp.spec.egress?.map((r) => (r.ports ?? []).map((p) => (p as { port: number }).port)),
-    [[53, 53], [8080], [443, 6443]],
+    [[53, 53], [8080], [443, 6443], [443]],
   );
+  // The registry by default: public addresses only, never pods, nodes or a metadata endpoint.
+  const registryPeers = gwNp.spec.egress?.[3]?.to ?? [];
+  assert.deepEqual(
+    registryPeers.map((p) => p.ipBlock?.cidr),
+    ["0.0.0.0/0", "2000::/3"],
+  );
+  for (const excluded of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"])
+    assert.ok(registryPeers[0]?.ipBlock?.except?.includes(excluded), excluded);
   const access = byName("MCPWardenAccess", "mcp-servers-weather");
   assert.deepEqual(at(access, "spec", "server"), { namespace: "mcp-servers", name: "weather" });
   assert.deepEqual(at(access, "spec", "agents"), ["planner", "unselectable"]);
@@ -298,18 +307,90 @@ test("an HTTP server (no evaluated stdio run) is reached on its declared port, w
   assert.match(m.yaml, /--upstream\n\s+- http:\/\/weather\.mcp-servers\.svc:3000\/mcp/);
 });
 
+test("the gateway's registry egress follows the image's registry port and --registry-cidr; --policy-name names what it reads", () => {
+  const onPort = generate({
+    image: `registry.internal:5000/acme/weather@sha256:${"c".repeat(64)}`,
+  });
+  const np = onPort.objects.find(
+    (o) => o.kind === "NetworkPolicy" && o.metadata.name === "weather-gateway",
+  ) as unknown as NetworkPolicy;
+  assert.deepEqual(np.spec.egress?.[3]?.ports, [{ port: 5000, protocol: "TCP" }]);
+
+  const narrowed = generate({
+    gateway: { image: GATEWAY, run: RUN, registryCidrs: ["10.20.0.0/16"], policyName: "team-a" },
+  });
+  const gwNp = narrowed.objects.find(
+    (o) => o.kind === "NetworkPolicy" && o.metadata.name === "weather-gateway",
+  ) as unknown as NetworkPolicy;
+  assert.deepEqual(gwNp.spec.egress?.[3], {
+    to: [{ ipBlock: { cidr: "10.20.0.0/16" } }],
+    ports: [{ port: 443, protocol: "TCP" }],
+  });
+  const role = narrowed.objects.find((o) => o.kind === "ClusterRole");
+  assert.deepEqual(at(role, "rules", 0, "resourceNames"), ["team-a"]);
+  const gw = narrowed.objects.find(
+    (o) => o.kind === "Deployment" && o.metadata.name === "weather-gateway",
+  );
+  const args = at(gw, "spec", "template", "spec", "containers", 0, "args") as string[];
+  assert.equal(args[args.indexOf("--policy-name") + 1], "team-a");
+  // Still admitted as a whole.
+  assert.ok(judgeAll(narrowed.objects).every((d) => d.allowed));
+});
+
+test("internet egress is the policy's gateway's on its registry's port only", () => {
+  const findingsOf = (objects: readonly { kind: string }[]) =>
+    judgeAll(objects).find((d) => d.name === "weather-gateway")?.findings ?? [];
+  const egressFinding = /^network\/egress-restricted .*internet egress .*not admitted/;
+  // Another port on the same addresses is not the registry's.
+  const otherPort = structuredClone(generate().objects);
+  const np = otherPort.find(
+    (o) => o.kind === "NetworkPolicy" && o.metadata.name === "weather-gateway",
+  ) as unknown as NetworkPolicy;
+  np.spec.egress![3]!.ports = [{ port: 8443, protocol: "TCP" }];
+  assert.ok(
+    findingsOf(otherPort).some((f) => egressFinding.test(f)),
+    findingsOf(otherPort).join("\n"),
+  );
+  // A pod that carries the gateway's label and command line with another image gains nothing.
+  const posing = structuredClone(generate().objects);
+  const gw = posing.find((o) => o.kind === "Deployment" && o.metadata.name === "weather-gateway");
+  (at(gw, "spec", "template", "spec", "containers", 0) as { image: string }).image =
+    `ghcr.io/acme/proxy@sha256:${"d".repeat(64)}`;
+  const posed = findingsOf(posing);
+  assert.ok(
+    posed.some((f) => f.startsWith("runtime/gateway-identity")),
+    posed.join("\n"),
+  );
+  assert.ok(
+    posed.some((f) => egressFinding.test(f)),
+    posed.join("\n"),
+  );
+});
+
 test("a gateway needs a pinned image, a namespace and something to reach", () => {
   const e = assertThrowsWithCode(
     () =>
       generate({
         namespace: undefined,
-        gateway: { image: "ghcr.io/mcp-warden/mcp-warden:0.1.0", apiServerCidrs: ["10.0.0.0/33"] },
+        gateway: {
+          image: "ghcr.io/mcp-warden/mcp-warden:0.1.0",
+          apiServerCidrs: ["10.0.0.0/33"],
+          registryCidrs: ["10.0.0.0/8", "registry.internal"],
+          policyName: "Team_A",
+        },
       }),
     "INPUT_INVALID",
     WardenError,
   );
   assert.deepEqual(
     e.problems.map((p) => p.path),
-    ["gateway.image", "namespace", "gateway.run", "gateway.apiServerCidrs[0]"],
+    [
+      "gateway.image",
+      "namespace",
+      "gateway.run",
+      "gateway.policyName",
+      "gateway.apiServerCidrs[0]",
+      "gateway.registryCidrs[1]",
+    ],
   );
 });
