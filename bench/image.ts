@@ -25,24 +25,26 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { crc32, deflateRawSync } from "node:zlib";
-import { Zip, type ZipInputFile } from "fflate";
 import { PackageURL } from "packageurl-js";
 import { readInventory, scannablePackages } from "../supply-chain/image/inventory.ts";
 import { pullImage } from "../supply-chain/image/pull.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { MEDIA_TYPES } from "../supply-chain/registry/types.ts";
 import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
+import {
+  deflatedZip,
+  keyOf,
+  median,
+  osvScannerFindings,
+  timedProcess,
+  type TimedRun,
+} from "./osv-compare.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** Bump when the generated database changes, so a cached one is not reused. */
 const DB_RECIPE = 2;
-
-/** A finding as both sides are compared: ecosystem, package, installed version, advisory. */
-type Finding = [ecosystem: string, name: string, version: string, id: string];
-const keyOf = (f: Finding): string => f.join(" ");
 
 // ---------------------------------------------------------------------------------------------
 // The mcp-warden side, in its own process.
@@ -280,22 +282,6 @@ function generate(packages: readonly Installed[]): Map<string, object[]> {
   return byEcosystem;
 }
 
-/** OSV's all.zip: deflated `<ID>.json` entries. */
-function deflatedZip(entries: readonly [string, Uint8Array][]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const zip = new Zip((err, chunk) => {
-    if (err) throw err;
-    chunks.push(chunk);
-  });
-  for (const [filename, bytes] of entries) {
-    const file: ZipInputFile = { filename, size: bytes.length, crc: crc32(bytes), compression: 8 };
-    zip.add(file);
-    file.ondata?.(null, deflateRawSync(bytes, { level: 6 }), true);
-  }
-  zip.end();
-  return Buffer.concat(chunks);
-}
-
 /** The database in both layouts, generated once: `json/<Ecosystem>/<ID>.json` and `zip/osv-scalibr/<Ecosystem>/all.zip`. */
 async function database(
   packages: readonly Installed[],
@@ -395,29 +381,15 @@ try {
 
   // -------------------------------------------------------------------------------------------
   // The runs: alternating, each a process timed from its start to its exit.
-  interface Run {
-    ms: number;
-    rssMiB: number;
-    stdout: string;
-  }
-  const timed = async (cmd: string, args: readonly string[]): Promise<Run> => {
-    const t0 = performance.now();
-    const r = await run("/usr/bin/time", ["-v", cmd, ...args], {
-      maxBuffer: 512 * 1024 * 1024,
-      timeout: 900_000,
-    }).catch((e: Error & { stdout?: string; stderr?: string; code?: number }) => {
-      // osv-scanner exits 1 when it finds vulnerabilities.
-      if (e.code === 1 && e.stdout) return { stdout: e.stdout, stderr: e.stderr ?? "" };
-      throw new Error(`${cmd} failed: ${e.stderr?.slice(-2000) ?? e.message}`, { cause: e });
-    });
-    const ms = performance.now() - t0;
-    const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN);
-    return { ms, rssMiB: rss / 1024, stdout: r.stdout };
-  };
-  const warden = (): Promise<Run> =>
-    timed(process.execPath, [fileURLToPath(import.meta.url), "--scan", ref, join(db.dir, "json")]);
-  const scanner = (): Promise<Run> =>
-    timed(osvScanner, [
+  const warden = (): Promise<TimedRun> =>
+    timedProcess(process.execPath, [
+      fileURLToPath(import.meta.url),
+      "--scan",
+      ref,
+      join(db.dir, "json"),
+    ]);
+  const scanner = (): Promise<TimedRun> =>
+    timedProcess(osvScanner, [
       "scan",
       "image",
       "--archive",
@@ -428,8 +400,8 @@ try {
       "--format=json",
       archive,
     ]);
-  const wardenRuns: Run[] = [];
-  const scannerRuns: Run[] = [];
+  const wardenRuns: TimedRun[] = [];
+  const scannerRuns: TimedRun[] = [];
   for (let i = 0; i < RUNS; i++) {
     wardenRuns.push(await warden());
     scannerRuns.push(await scanner());
@@ -444,30 +416,11 @@ try {
     packages: Record<string, number>;
     findings: string[];
   };
-  const theirs = new Set<string>();
-  const theirPackages: Record<string, number> = {};
-  const report = JSON.parse(scannerRuns[0]!.stdout) as {
-    results?: {
-      packages?: {
-        package: { name: string; version: string; ecosystem: string; os_package_name?: string };
-        vulnerabilities?: { id: string }[];
-      }[];
-    }[];
-  };
-  for (const result of report.results ?? [])
-    for (const p of result.packages ?? []) {
-      const ecosystem = p.package.ecosystem.replace(/:.*/, "");
-      theirPackages[ecosystem] = (theirPackages[ecosystem] ?? 0) + 1;
-      const name = p.package.os_package_name ?? p.package.name;
-      for (const v of p.vulnerabilities ?? [])
-        theirs.add(keyOf([ecosystem, name, p.package.version, v.id]));
-    }
+  const { findings: theirs, packages: theirPackages } = osvScannerFindings(scannerRuns[0]!.stdout);
   const mine = new Set(ours.findings);
   const onlyOurs = [...mine].filter((k) => !theirs.has(k)).sort();
   const onlyTheirs = [...theirs].filter((k) => !mine.has(k)).sort();
 
-  const median = (xs: number[]): number =>
-    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   const wMs = median(wardenRuns.map((r) => r.ms));
   const sMs = median(scannerRuns.map((r) => r.ms));
   const wRss = Math.max(...wardenRuns.map((r) => r.rssMiB));

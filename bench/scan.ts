@@ -4,17 +4,46 @@
 // it. The database (50,000 records across npm and PyPI, several ranges, CVSS v3.1/v4.0 vectors) is
 // generated deterministically into a temp dir; a share of its records targets packages of the
 // lockfile so matching does real range work. Target: the whole scan of the directory under 2 s.
+// Then (d) the whole scan as a process of its own, lockfiles to findings, beside osv-scanner v2
+// (`scan source --offline-vulnerabilities`, built from the Go module proxy by
+// scripts/build-osv-scanner.sh) on the same lockfiles and the same records as OSV's per-ecosystem
+// all.zip: time, peak resident memory (GNU time) and the findings of both, compared.
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Zip, type ZipInputFile } from "fflate";
-import { crc32, deflateRawSync } from "node:zlib";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { errorMessage } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
 import type { LockedPackage } from "../supply-chain/scan/types.ts";
+import {
+  deflatedZip,
+  keyOf,
+  median,
+  osvScannerFindings,
+  timedProcess,
+  type TimedRun,
+} from "./osv-compare.ts";
+
+// ---------------------------------------------------------------------------------------------
+// (d)'s mcp-warden side, in its own process: the lockfiles of LOCKDIR parsed, the database opened,
+// matched; the findings as keys on stdout.
+if (process.argv[2] === "--scan") {
+  const [, , , db = "", lockDir = ""] = process.argv;
+  const { parseLockfile } = await import("../supply-chain/scan/lockfiles/index.ts");
+  const locked: LockedPackage[] = [];
+  for (const file of ["package-lock.json", "requirements.txt"])
+    locked.push(...parseLockfile(file, await readFile(join(lockDir, file), "utf8")).packages);
+  const source = await openOfflineDatabase(db);
+  const findings = (await source.matches(locked)).map((m) =>
+    keyOf([m.package.ecosystem, m.package.name, m.package.version, m.finding.id]),
+  );
+  process.stdout.write(JSON.stringify({ packages: locked.length, findings }));
+  process.exit(0);
+}
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 50_000);
 const MATCH_MS = Number(process.env.BENCH_MS ?? 1000);
@@ -157,34 +186,34 @@ for (let n = 0; n < RECORDS; n++) {
   files[`${ecosystem}/${id}.json`] = encoder.encode(JSON.stringify(value, null, 2));
 }
 
-/**
- * A zip of deflated entries, as OSV publishes. Entries are deflated with node:zlib and handed to
- * fflate's Zip already compressed: fflate's own deflate of 50,000 small files takes longer than
- * the rest of the benchmark.
- */
-function deflatedZip(entries: Record<string, Uint8Array>): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const zip = new Zip((err, chunk) => {
-    if (err) throw err;
-    chunks.push(chunk);
-  });
-  for (const [filename, bytes] of Object.entries(entries)) {
-    const deflated = deflateRawSync(bytes, { level: 6 });
-    const file: ZipInputFile = { filename, size: bytes.length, crc: crc32(bytes), compression: 8 };
-    zip.add(file);
-    file.ondata?.(null, deflated, true);
-  }
-  zip.end();
-  return Buffer.concat(chunks);
-}
-
 const dir = await mkdtemp(join(tmpdir(), "mcp-warden-bench-scan-"));
 try {
   const tree = join(dir, "osv");
   for (const ecosystem of ["npm", "PyPI"]) await mkdir(join(tree, ecosystem), { recursive: true });
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(tree, name), bytes);
   const zip = join(dir, "all.zip");
-  await writeFile(zip, deflatedZip(files));
+  await writeFile(zip, deflatedZip(Object.entries(files)));
+  // For (d): the lockfiles, and the records as osv-scanner 2.6 (osv-scalibr's local matcher)
+  // reads them, `<local-db-path>/osv-scalibr/<Ecosystem>/all.zip`.
+  const lockDir = join(dir, "lock");
+  await mkdir(lockDir);
+  if (existsSync(LOCKFILE)) await copyFile(LOCKFILE, join(lockDir, "package-lock.json"));
+  await writeFile(
+    join(lockDir, "requirements.txt"),
+    pypi.map((p) => `${p.name}==${p.version}\n`).join(""),
+  );
+  const scannerDb = join(dir, "osv-scanner-db");
+  for (const ecosystem of ["npm", "PyPI"]) {
+    await mkdir(join(scannerDb, "osv-scalibr", ecosystem), { recursive: true });
+    await writeFile(
+      join(scannerDb, "osv-scalibr", ecosystem, "all.zip"),
+      deflatedZip(
+        Object.entries(files)
+          .filter(([name]) => name.startsWith(`${ecosystem}/`))
+          .map(([name, bytes]) => [name.slice(ecosystem.length + 1), bytes] as const),
+      ),
+    );
+  }
   const bytes = Object.values(files).reduce((sum, b) => sum + b.length, 0);
 
   console.log(
@@ -194,8 +223,6 @@ try {
     `packages: ${packages.length.toLocaleString("en-US")} (${npm.length} npm from test/fixtures/lockfiles/npm-large via ${how}${syntheticNpm.length > 0 ? `, ${syntheticNpm.length} synthetic npm` : ""}, ${pypi.length} synthetic PyPI)`,
   );
 
-  const median = (xs: number[]): number =>
-    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
     const start = performance.now();
     const result = await fn();
@@ -250,6 +277,104 @@ try {
     `target: whole scan of the directory < 2 s — ${scanDir < 2000 ? "met" : "NOT met"} (directory ${(scanDir / 1000).toFixed(2)} s, all.zip ${(scanZip / 1000).toFixed(2)} s; medians of ${RUNS} runs)`,
   );
   console.log(`(${source.description}; ${pathToFileURL(dir).href} removed after the run)`);
+
+  await sideBySide(tree, zip, lockDir, scannerDb);
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** (d): the whole scan, each side a process of its own, alternating, RUNS times. */
+async function sideBySide(
+  tree: string,
+  zip: string,
+  lockDir: string,
+  scannerDb: string,
+): Promise<void> {
+  if (!existsSync(join(lockDir, "package-lock.json"))) {
+    console.log("(d) skipped: no lockfile fixture");
+    return;
+  }
+  const run = promisify(execFile);
+  let osvScanner: string | undefined;
+  try {
+    const script = fileURLToPath(new URL("../scripts/build-osv-scanner.sh", import.meta.url));
+    osvScanner = (
+      await run("bash", [script], { maxBuffer: 64 * 1024 * 1024, timeout: 3_600_000 })
+    ).stdout
+      .trim()
+      .split("\n")
+      .pop();
+  } catch (e) {
+    console.log(
+      `(d) osv-scanner left out: scripts/build-osv-scanner.sh failed (${errorMessage(e)})`,
+    );
+  }
+  const self = fileURLToPath(import.meta.url);
+  const sides: { name: string; go: () => Promise<TimedRun> }[] = [
+    {
+      name: "mcp-warden, directory",
+      go: () => timedProcess(process.execPath, [self, "--scan", tree, lockDir]),
+    },
+    {
+      name: "mcp-warden, all.zip",
+      go: () => timedProcess(process.execPath, [self, "--scan", zip, lockDir]),
+    },
+  ];
+  if (osvScanner !== undefined)
+    sides.push({
+      name: "osv-scanner scan source, all.zip",
+      go: () =>
+        timedProcess(osvScanner, [
+          "scan",
+          "source",
+          `--lockfile=${join(lockDir, "package-lock.json")}`,
+          `--lockfile=${join(lockDir, "requirements.txt")}`,
+          "--offline-vulnerabilities",
+          `--local-db-path=${scannerDb}`,
+          "--all-vulns",
+          "--format=json",
+        ]),
+    });
+  const runs = sides.map(() => [] as TimedRun[]);
+  for (let i = 0; i < RUNS + 1; i++)
+    for (const [s, side] of sides.entries()) runs[s]?.push(await side.go());
+  const fmt = (n: number): string => n.toLocaleString("en-US");
+  const ours = new Set(
+    (JSON.parse(runs[0]?.[0]?.stdout ?? "{}") as { findings: string[] }).findings,
+  );
+  const machine = `${cpus()[0]?.model ?? "?"} × ${cpus().length}, Node ${process.version}`;
+  console.log(`(d) the whole scan as a process, lockfiles to findings (${machine}):`);
+  const figures = sides.map((side, s) => {
+    const list = runs[s] ?? [];
+    return {
+      name: side.name,
+      ms: median(list.map((r) => r.ms)),
+      rssMiB: Math.max(...list.map((r) => r.rssMiB)),
+      findings:
+        s < 2
+          ? new Set((JSON.parse(list[0]?.stdout ?? "{}") as { findings: string[] }).findings)
+          : osvScannerFindings(list[0]?.stdout ?? "{}").findings,
+    };
+  });
+  for (const f of figures)
+    console.log(
+      `    ${f.name.padEnd(40)} ${(f.ms / 1000).toFixed(2).padStart(6)} s  ${f.rssMiB.toFixed(0).padStart(5)} MiB peak RSS  ${fmt(f.findings.size)} findings`,
+    );
+  const scanner = figures[2];
+  if (scanner !== undefined) {
+    const onlyOurs = [...ours].filter((k) => !scanner.findings.has(k));
+    const onlyTheirs = [...scanner.findings].filter((k) => !ours.has(k));
+    const dirSide = figures[0]!;
+    console.log(
+      `    ratio osv-scanner / mcp-warden (directory): time ${(scanner.ms / dirSide.ms).toFixed(2)}×, peak memory ${(scanner.rssMiB / dirSide.rssMiB).toFixed(2)}× (time: medians of ${RUNS + 1} runs, memory: the highest)`,
+    );
+    console.log(
+      `    findings: ${fmt(ours.size - onlyOurs.length)} in both, ${onlyOurs.length} only mcp-warden, ${onlyTheirs.length} only osv-scanner`,
+    );
+    for (const k of [
+      ...onlyOurs.slice(0, 10).map((k) => `only mcp-warden: ${k}`),
+      ...onlyTheirs.slice(0, 10).map((k) => `only osv-scanner: ${k}`),
+    ])
+      console.log(`      ${k}`);
+  }
 }
