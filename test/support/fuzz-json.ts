@@ -174,3 +174,71 @@ export function deeplyNestedText(depth: number, asArray: boolean): string {
     ? `${"[".repeat(depth)}1${"]".repeat(depth)}`
     : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 }
+
+export type TextMutation =
+  | { op: "truncate"; at: number }
+  | { op: "delete"; at: number; length: number }
+  | { op: "insert"; at: number; text: string }
+  | { op: "repeat"; at: number; length: number; times: number };
+
+/** Damage to a text file: cut short, a slice removed or repeated, hostile text spliced in. */
+export const textMutation: fc.Arbitrary<TextMutation> = fc.oneof(
+  fc.record({ op: fc.constant("truncate" as const), at: fc.nat() }),
+  fc.record({
+    op: fc.constant("delete" as const),
+    at: fc.nat(),
+    length: fc.integer({ min: 1, max: 200 }),
+  }),
+  fc.record({
+    op: fc.constant("insert" as const),
+    at: fc.nat(),
+    text: fc.oneof(
+      hostileString,
+      fc.constantFrom(
+        "\n",
+        ":",
+        '"',
+        "'",
+        "{",
+        "}",
+        "[",
+        "]",
+        "=",
+        "\n  - ",
+        "\t",
+        "#",
+        "@",
+        "\r\n",
+      ),
+    ),
+  }),
+  fc.record({
+    op: fc.constant("repeat" as const),
+    at: fc.nat(),
+    length: fc.integer({ min: 1, max: 200 }),
+    times: fc.integer({ min: 2, max: 50 }),
+  }),
+);
+
+/** Applies text mutations in order. */
+export function mutateText(text: string, mutations: readonly TextMutation[]): string {
+  let out = text;
+  for (const m of mutations) {
+    const at = out.length === 0 ? 0 : m.at % (out.length + 1);
+    switch (m.op) {
+      case "truncate":
+        out = out.slice(0, at);
+        break;
+      case "delete":
+        out = out.slice(0, at) + out.slice(at + m.length);
+        break;
+      case "insert":
+        out = out.slice(0, at) + m.text + out.slice(at);
+        break;
+      case "repeat":
+        out = out.slice(0, at) + out.slice(at, at + m.length).repeat(m.times) + out.slice(at);
+        break;
+    }
+  }
+  return out;
+}
