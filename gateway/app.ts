@@ -359,6 +359,14 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
       return invalid("not a JSON-RPC 2.0 message");
     const method = typeof message.method === "string" ? message.method : undefined;
     const id = message.id;
+    // MCP ids are strings or integers: any other id could never be matched to its answer, so
+    // the answer would pass unfiltered.
+    if (id !== undefined && typeof id !== "string" && !Number.isSafeInteger(id))
+      return invalid("the id must be a string or an integer");
+    // JSON-RPC runs a notification without answering it: a call sent without an id is a call
+    // nonetheless, and would reach the server unchecked.
+    if (method !== undefined && id === undefined && !method.startsWith("notifications/"))
+      return invalid(`${method} is a request and needs an id`);
     const mismatch = checkHeaders(message, (n) => header(request, n));
     if (mismatch !== undefined)
       return reply.code(400).send({

@@ -5,11 +5,9 @@
  * as startGateway does after verification (proxy.test.ts covers that path).
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { createMcpHandler, fromJsonSchema, McpServer } from "@modelcontextprotocol/server";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../../gateway/app.ts";
@@ -21,69 +19,7 @@ import { parsePredicate } from "../../policies/evaluation/predicate.ts";
 import { pinTools, readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
 import { parseAccess } from "../../policies/runtime/access.ts";
 import { validPredicate } from "../support/evaluation.ts";
-import { KeepingObserver, startOidcIssuer, type OidcIssuer } from "./support.ts";
-
-const SUM_SCHEMA = {
-  type: "object",
-  properties: { a: { type: "number" }, b: { type: "number" } },
-  required: ["a", "b"],
-} as const;
-
-/** A 2.4.0 server on loopback that remembers the Authorization headers it was sent. */
-async function startModernServer(
-  seen: (string | undefined)[],
-): Promise<{ url: URL; close(): Promise<void> }> {
-  const handler = createMcpHandler(() => {
-    const server = new McpServer({ name: "modern-sum", version: "1.0.0" });
-    server.registerTool(
-      "sum",
-      { description: "Adds two numbers", inputSchema: fromJsonSchema(SUM_SCHEMA) },
-      (args) => {
-        const { a, b } = args as { a: number; b: number };
-        return { content: [{ type: "text", text: String(a + b) }] };
-      },
-    );
-    server.registerTool(
-      "secret",
-      { description: "Not in the evaluation", inputSchema: fromJsonSchema({ type: "object" }) },
-      () => ({ content: [{ type: "text", text: "leaked" }] }),
-    );
-    return server;
-  });
-  const http: Server = createServer((req: IncomingMessage, res) => {
-    seen.push(req.headers.authorization);
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers))
-        if (typeof v === "string") headers.set(k, v);
-      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      const request = new Request(`http://127.0.0.1${req.url}`, {
-        method: req.method,
-        headers,
-        ...(body && req.method !== "GET" && req.method !== "HEAD" ? { body } : {}),
-      });
-      handler
-        .fetch(request)
-        .then(async (response) => {
-          res.writeHead(response.status, Object.fromEntries(response.headers));
-          if (response.body)
-            for await (const chunk of response.body as AsyncIterable<Uint8Array>) res.write(chunk);
-          res.end();
-        })
-        .catch(() => res.writeHead(500).end());
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return {
-    url: new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`),
-    close: async () => {
-      await handler.close();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
-}
+import { KeepingObserver, startModernServer, startOidcIssuer, type OidcIssuer } from "./support.ts";
 
 describe("the 2026-07-28 era through the gateway", { timeout: 60_000 }, () => {
   const authorizations: (string | undefined)[] = [];
@@ -256,6 +192,39 @@ describe("the 2026-07-28 era through the gateway", { timeout: 60_000 }, () => {
       assert.equal(res.status, status, JSON.stringify(headers));
       if (status === 400) assert.equal(answer.error?.code, -32020, JSON.stringify(headers));
       else assert.equal(answer.error, undefined, JSON.stringify(answer));
+    }
+  });
+
+  test("a call without an id (a JSON-RPC notification) or with an id no answer can match is refused before the server", async () => {
+    const token = await oidc.token({ sub: "carol" });
+    const send = (message: Record<string, unknown>, headers: Record<string, string>) =>
+      fetch(`${base}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${token}`,
+          ...headers,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", ...message }),
+      });
+    const secret = { method: "tools/call", params: { name: "secret", arguments: {} } };
+    const list = { method: "tools/list" };
+    const cases: [Record<string, unknown>, Record<string, string>][] = [
+      [secret, { "mcp-method": "tools/call", "mcp-name": "secret" }],
+      [secret, {}],
+      [{ ...list, id: [1] }, { "mcp-method": "tools/list" }],
+      [{ ...list, id: { a: 1 } }, {}],
+      [{ ...list, id: 1.5 }, {}],
+      [{ ...list, id: true }, {}],
+    ];
+    for (const [message, headers] of cases) {
+      const before = authorizations.length;
+      const res = await send(message, headers);
+      const answer = (await res.json()) as { error?: { code: number } };
+      assert.equal(res.status, 400, JSON.stringify(message));
+      assert.equal(answer.error?.code, -32600, JSON.stringify(message));
+      assert.equal(authorizations.length, before, `${JSON.stringify(message)} reached the server`);
     }
   });
 });

@@ -1,6 +1,7 @@
 /** Real parts for gateway tests: an OIDC issuer on loopback, a published server over HTTP, TLS. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createMcpHandler, fromJsonSchema, McpServer } from "@modelcontextprotocol/server";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -193,5 +194,67 @@ export async function signedEvaluation(
         ...spec,
       },
     }),
+  };
+}
+
+const SUM_SCHEMA = {
+  type: "object",
+  properties: { a: { type: "number" }, b: { type: "number" } },
+  required: ["a", "b"],
+} as const;
+
+/** A 2.4.0 server on loopback that remembers the Authorization headers it was sent. */
+export async function startModernServer(
+  seen: (string | undefined)[],
+): Promise<{ url: URL; close(): Promise<void> }> {
+  const handler = createMcpHandler(() => {
+    const server = new McpServer({ name: "modern-sum", version: "1.0.0" });
+    server.registerTool(
+      "sum",
+      { description: "Adds two numbers", inputSchema: fromJsonSchema(SUM_SCHEMA) },
+      (args) => {
+        const { a, b } = args as { a: number; b: number };
+        return { content: [{ type: "text", text: String(a + b) }] };
+      },
+    );
+    server.registerTool(
+      "secret",
+      { description: "Not in the evaluation", inputSchema: fromJsonSchema({ type: "object" }) },
+      () => ({ content: [{ type: "text", text: "leaked" }] }),
+    );
+    return server;
+  });
+  const http: Server = createServer((req: IncomingMessage, res) => {
+    seen.push(req.headers.authorization);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string") headers.set(k, v);
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+      const request = new Request(`http://127.0.0.1${req.url}`, {
+        method: req.method,
+        headers,
+        ...(body && req.method !== "GET" && req.method !== "HEAD" ? { body } : {}),
+      });
+      handler
+        .fetch(request)
+        .then(async (response) => {
+          res.writeHead(response.status, Object.fromEntries(response.headers));
+          if (response.body)
+            for await (const chunk of response.body as AsyncIterable<Uint8Array>) res.write(chunk);
+          res.end();
+        })
+        .catch(() => res.writeHead(500).end());
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  return {
+    url: new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`),
+    close: async () => {
+      await handler.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
   };
 }

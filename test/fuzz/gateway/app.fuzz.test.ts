@@ -1,0 +1,245 @@
+/**
+ * MCP messages through the gateway's app, mutated: in front of a real server written with
+ * @modelcontextprotocol/server (one granted, approved tool `sum`, one unapproved tool `secret`),
+ * an authenticated agent sends JSON-RPC requests, notifications and batches with wrong types,
+ * odd names, deep nesting and headers that disagree with the body. Never a 5xx from the
+ * gateway itself, always JSON-RPC or a plain refusal, and `secret` is never reached.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import fc from "fast-check";
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../../../gateway/app.ts";
+import { HeldServer } from "../../../gateway/held.ts";
+import { createAuthenticator, discoverIssuer } from "../../../gateway/identity.ts";
+import { createGatewayMetrics } from "../../../gateway/metrics.ts";
+import { listUpstream } from "../../../gateway/upstream.ts";
+import { parsePredicate } from "../../../policies/evaluation/predicate.ts";
+import { pinTools, readToolDefinitions } from "../../../policies/evaluation/tool-pins.ts";
+import { parseAccess } from "../../../policies/runtime/access.ts";
+import { validPredicate } from "../../support/evaluation.ts";
+import { fuzz } from "../../support/fuzz.ts";
+import { deeplyNestedText, hostileString, mutate, mutation } from "../../support/fuzz-json.ts";
+import {
+  KeepingObserver,
+  startModernServer,
+  startOidcIssuer,
+  type OidcIssuer,
+} from "../../gateway/support.ts";
+
+let server: { url: URL; close(): Promise<void> };
+let oidc: OidcIssuer;
+let app: FastifyInstance;
+let token: string;
+const upstreamCalls: (string | undefined)[] = [];
+
+before(async () => {
+  [server, oidc] = await Promise.all([startModernServer(upstreamCalls), startOidcIssuer()]);
+  const listing = await listUpstream(server.url);
+  const { tools } = readToolDefinitions(listing.tools, "tools");
+  const fixture = validPredicate();
+  const predicate = parsePredicate({
+    ...fixture,
+    vulnerabilities: [],
+    controls: fixture.controls.map((c) => ({ ...c, waived: undefined })),
+    permissions: {
+      egress: [],
+      filesystem: [],
+      credentials: [],
+      ingress: {
+        agents: [{ name: "calc", subjects: [{ issuer: oidc.issuer, subject: "carol" }] }],
+      },
+    },
+    tools: pinTools(tools.filter((t) => t.name === "sum")),
+    prompts: undefined,
+    resourceTemplates: undefined,
+    instructions: undefined,
+  });
+  const logger = pino({ level: "silent" });
+  const metrics = createGatewayMetrics();
+  const held = new HeldServer(predicate, { server: "modern-sum", metrics, logger });
+  held.update(listing);
+  // Every tool granted: only the evaluation keeps `secret` out.
+  const grant = parseAccess({
+    apiVersion: "mcp-warden.dev/v1alpha1",
+    kind: "MCPWardenAccess",
+    metadata: { name: "calc", namespace: "mcp-warden-system" },
+    spec: {
+      server: { namespace: "mcp", name: "modern" },
+      agents: ["calc"],
+      tools: ["*"],
+      reason: "fuzz",
+    },
+  });
+  app = buildApp(
+    {
+      ...DEFAULT_GATEWAY_OPTIONS,
+      allowedOrigins: [],
+      resource: "http://127.0.0.1/mcp",
+      authorizationServers: [oidc.issuer],
+      rateLimit: undefined,
+      server: {
+        name: "modern-sum",
+        version: "1.0.0",
+        imageDigest: "sha256:" + "0".repeat(64),
+        pod: "modern-gw",
+        namespace: "mcp",
+        deployment: "modern",
+      },
+    },
+    {
+      upstream: server.url,
+      authenticate: createAuthenticator({
+        audience: "gateway-test",
+        serviceAccounts: { kind: "none" },
+        oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
+        clockSkewSeconds: 5,
+        now: () => Date.now(),
+      }),
+      held,
+      agents: predicate.permissions?.ingress.agents ?? [],
+      grants: () => [grant],
+      adminNamespaces: ["mcp-warden-system"],
+      observer: new KeepingObserver(),
+      metrics,
+      logger,
+      now: () => new Date(),
+      onListChanged: () => undefined,
+      grantsReady: () => true,
+    },
+  );
+  await app.ready();
+  token = await oidc.token({ sub: "carol" });
+});
+
+after(async () => {
+  await app?.close();
+  await server?.close();
+  await oidc?.close();
+});
+
+const META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+const MESSAGES: Record<string, unknown>[] = [
+  {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "sum", arguments: { a: 1, b: 2 }, _meta: META },
+  },
+  {
+    jsonrpc: "2.0",
+    id: 2,
+    method: "tools/call",
+    params: { name: "secret", arguments: {}, _meta: META },
+  },
+  { jsonrpc: "2.0", id: 3, method: "tools/list", params: { _meta: META } },
+  { jsonrpc: "2.0", id: 4, method: "prompts/get", params: { name: "p", _meta: META } },
+  {
+    jsonrpc: "2.0",
+    id: 5,
+    method: "resources/read",
+    params: { uri: "file:///etc/passwd", _meta: META },
+  },
+  { jsonrpc: "2.0", id: 6, method: "ping", params: { _meta: META } },
+  { jsonrpc: "2.0", method: "notifications/initialized" },
+];
+
+/** The headers a 2026-07-28 client sends for `message`, sometimes left out or changed. */
+function headersFor(message: unknown, variant: number, odd: string): Record<string, string> {
+  const m = message as { method?: unknown; params?: { name?: unknown; uri?: unknown } } | null;
+  const method = typeof m?.method === "string" ? m.method : "";
+  const nameOrUri = m?.params?.name ?? m?.params?.uri;
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    authorization: `Bearer ${token}`,
+    "mcp-protocol-version": "2026-07-28",
+  };
+  const safe = (v: string) => `=?base64?${Buffer.from(v).toString("base64")}?=`;
+  if (variant % 4 !== 3 && method) headers["mcp-method"] = method;
+  if (variant % 4 !== 2 && typeof nameOrUri === "string") headers["mcp-name"] = safe(nameOrUri);
+  if (variant % 4 === 1) headers["mcp-name"] = safe(odd);
+  if (variant % 8 === 5) delete headers["mcp-protocol-version"];
+  return headers;
+}
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+async function post(payload: string, headers: Record<string, string>): Promise<Reply> {
+  const res = await app.inject({ method: "POST", url: "/mcp", headers, payload });
+  return { status: res.statusCode, body: res.body };
+}
+
+/** What every reply must be, whatever was sent. */
+function assertSafe(reply: Reply): void {
+  assert.ok(reply.status < 500 || reply.status === 502, `status ${reply.status}: ${reply.body}`);
+  assert.ok(!reply.body.includes("leaked"), `the unapproved tool was reached: ${reply.body}`);
+  assert.ok(
+    upstreamCalls.every((a) => a === undefined || !a.includes(token)),
+    "the agent's token reached the server",
+  );
+}
+
+test("mutated MCP messages: never a 5xx of the gateway's own, never the unapproved tool", async (t) => {
+  await fuzz(
+    t,
+    fc.asyncProperty(
+      fc.constantFrom(...MESSAGES),
+      fc.array(mutation, { maxLength: 3 }),
+      // Mostly the headers a client sends; sometimes missing or disagreeing.
+      fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.nat() }),
+      hostileString,
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
+      async (message, mutations, variant, odd, batch) => {
+        const damaged = mutate(message, mutations);
+        const body = batch ? [damaged, MESSAGES[1]] : damaged;
+        const reply = await post(JSON.stringify(body) ?? "null", headersFor(damaged, variant, odd));
+        assertSafe(reply);
+      },
+    ),
+    80,
+  );
+});
+
+test("raw bodies: deep nesting, non-JSON, non-objects, huge arrays", async (t) => {
+  await fuzz(
+    t,
+    fc.asyncProperty(
+      fc.oneof(
+        fc
+          .tuple(fc.integer({ min: 1, max: 10_000 }), fc.boolean())
+          .map(([d, a]) => deeplyNestedText(d, a)),
+        fc.string({ unit: "binary", maxLength: 200 }),
+        fc.constantFrom(
+          "",
+          "null",
+          "[]",
+          "{}",
+          "1",
+          '"x"',
+          "[[]]",
+          '{"jsonrpc":"2.0"}',
+          '{"__proto__":{"x":1}}',
+        ),
+        fc
+          .integer({ min: 0, max: 50_000 })
+          .map((n) => JSON.stringify(Array.from({ length: n }, () => MESSAGES[1]))),
+      ),
+      async (text) => {
+        const reply = await post(text, headersFor(undefined, 3, ""));
+        assertSafe(reply);
+      },
+    ),
+    60,
+  );
+});
