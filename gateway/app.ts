@@ -6,6 +6,7 @@ import type { IngressAgent } from "../policies/evaluation/predicate.ts";
 import { errorMessage } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import { jsonDepthExceeds } from "../policies/json-depth.ts";
+import { jsonRepeatsKeys } from "../policies/json-keys.ts";
 import { grantFor, type Access, type AgentGrant } from "../policies/runtime/access.ts";
 import { decideCall, filterList, granted, type TargetKind } from "../policies/runtime/decide.ts";
 import { declaredAgentFor, type Identity } from "../policies/runtime/identity.ts";
@@ -354,6 +355,9 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     } catch {
       return invalid("the body is not JSON", -32700);
     }
+    // The server reads the bytes the gateway judged: with a key given twice, it might read the
+    // other value (a tool name, an argument) than the one judged here.
+    if (jsonRepeatsKeys(text, message)) return invalid("the body repeats a key in one object");
     if (Array.isArray(message)) return invalid("JSON-RPC batches are not accepted");
     if (!isRecord(message) || message.jsonrpc !== JSONRPC)
       return invalid("not a JSON-RPC 2.0 message");

@@ -227,4 +227,46 @@ describe("the 2026-07-28 era through the gateway", { timeout: 60_000 }, () => {
       assert.equal(authorizations.length, before, `${JSON.stringify(message)} reached the server`);
     }
   });
+
+  test("a key given twice is refused before the server: a server reading the first would run what was not judged", async () => {
+    const token = await oidc.token({ sub: "carol" });
+    const bodies = [
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret","name":"sum","arguments":{"a":1,"b":2}}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"a":"x","a":1,"b":2}}}',
+      '{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/call","params":{"name":"sum","arguments":{"a":1,"b":2}}}',
+    ];
+    for (const body of bodies) {
+      const before = authorizations.length;
+      const res = await fetch(`${base}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${token}`,
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "tools/call",
+          "mcp-name": "sum",
+        },
+        body,
+      });
+      const answer = (await res.json()) as { error?: { code: number } };
+      assert.equal(res.status, 400, body);
+      assert.equal(answer.error?.code, -32600, body);
+      assert.equal(authorizations.length, before, `${body} reached the server`);
+    }
+    // The same call without the repeated key goes through: only the repetition is refused.
+    const plain = await fetch(`${base}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${token}`,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "sum",
+      },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"a":1,"b":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}',
+    });
+    assert.equal(plain.status, 200, await plain.clone().text());
+  });
 });

@@ -220,6 +220,18 @@ test("raw bodies: deep nesting, non-JSON, non-objects, huge arrays", async (t) =
           .tuple(fc.integer({ min: 1, max: 10_000 }), fc.boolean())
           .map(([d, a]) => deeplyNestedText(d, a)),
         fc.string({ unit: "binary", maxLength: 200 }),
+        // A key given twice, the judged value last: the server must never see the first.
+        fc
+          .tuple(
+            fc.constantFrom('"name"', '"arguments"', '"params"', '"method"'),
+            fc.jsonValue({ maxDepth: 2 }),
+          )
+          .map(([key, value]) =>
+            JSON.stringify(MESSAGES[0]).replace(
+              `${key}:`,
+              `${key}:${JSON.stringify(value)},${key}:`,
+            ),
+          ),
         fc.constantFrom(
           "",
           "null",
