@@ -126,6 +126,8 @@ function identityKey(identity: Identity): string {
 }
 
 const encoder = new TextEncoder();
+// A byte-order mark is kept, so JSON.parse refuses it as the server would.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const bytesOf = (v: unknown): Uint8Array =>
   encoder.encode(v === undefined ? "" : JSON.stringify(v));
 
@@ -345,9 +347,16 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     const raw = request.body;
     if (!Buffer.isBuffer(raw))
       return reply.code(415).send({ error: "the body must be application/json" });
-    const text = raw.toString("utf8");
     const invalid = (message: string, code = -32600) =>
       reply.code(400).send({ jsonrpc: JSONRPC, id: null, error: { code, message } });
+    // JSON on the wire is UTF-8 (RFC 8259). Bytes that are not would be judged here as U+FFFD
+    // and forwarded as they came, for the server to read some other way.
+    let text: string;
+    try {
+      text = strictUtf8.decode(raw);
+    } catch {
+      return invalid("the body is not UTF-8", -32700);
+    }
     if (jsonDepthExceeds(text, opts.maxJsonDepth)) return invalid("the body nests too deeply");
     let message: unknown;
     try {

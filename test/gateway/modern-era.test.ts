@@ -228,7 +228,7 @@ describe("the 2026-07-28 era through the gateway", { timeout: 60_000 }, () => {
     }
   });
 
-  test("a key given twice is refused before the server: a server reading the first would run what was not judged", async () => {
+  test("a key given twice, or bytes that are not UTF-8, are refused before the server: a server reading them otherwise would run what was not judged", async () => {
     const token = await oidc.token({ sub: "carol" });
     const bodies = [
       '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret","name":"sum","arguments":{"a":1,"b":2}}}',
@@ -254,6 +254,30 @@ describe("the 2026-07-28 era through the gateway", { timeout: 60_000 }, () => {
       assert.equal(answer.error?.code, -32600, body);
       assert.equal(authorizations.length, before, `${body} reached the server`);
     }
+    // Bytes that are not UTF-8 would be judged as U+FFFD and reach the server as they came.
+    const notUtf8 = Buffer.concat([
+      Buffer.from(
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"a":1,"b":2,"c":"',
+      ),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}}}'),
+    ]);
+    const before = authorizations.length;
+    const refused = await fetch(`${base}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${token}`,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "sum",
+      },
+      body: notUtf8,
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { error?: { code: number } }).error?.code, -32700);
+    assert.equal(authorizations.length, before, "bytes that are not UTF-8 reached the server");
     // The same call without the repeated key goes through: only the repetition is refused.
     const plain = await fetch(`${base}/mcp`, {
       method: "POST",
