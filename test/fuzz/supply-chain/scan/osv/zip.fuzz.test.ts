@@ -11,8 +11,8 @@ import {
   inflateZipEntry,
   zipEntries,
   ZipError,
-} from "../../../../supply-chain/scan/osv/zip.ts";
-import { fuzz, returnsOrThrowsTyped } from "../../../support/fuzz.ts";
+} from "../../../../../supply-chain/scan/osv/zip.ts";
+import { fuzz, returnsOrThrowsTyped } from "../../../../support/fuzz.ts";
 
 const TYPED = [ZipError];
 
