@@ -20,6 +20,7 @@ import { keyId } from "../../../supply-chain/verify/trusted-keys.ts";
 import { keySigner } from "../../../supply-chain/sign/key-signer.ts";
 import { signStatement } from "../../../supply-chain/sign/statement-bundle.ts";
 import { readGoBuildInfo } from "../../../supply-chain/image/go-buildinfo.ts";
+import { fromDockerConfig, fromPullSecrets } from "../../../supply-chain/registry/credentials.ts";
 import { fuzz, returnsOrThrowsTyped } from "../../support/fuzz.ts";
 import {
   hostileString,
@@ -271,6 +272,47 @@ test("Go build info: damaged ELF bytes are read or ignored", async (t) => {
       returnsOrThrowsTyped(() => readGoBuildInfo(Buffer.concat([elfHeader, bytes])), TYPED);
       returnsOrThrowsTyped(() => readGoBuildInfo(bytes), TYPED);
     }),
+    100,
+  );
+});
+
+const DOCKER_CONFIG = {
+  auths: {
+    "ghcr.io": { auth: Buffer.from("user:token").toString("base64") },
+    "https://index.docker.io/v1/": { username: "u", password: "p" },
+    "*.registry.example:5000/team": { identitytoken: "t" },
+    "localhost:5000": {},
+  },
+};
+
+test("Docker configs and pull secrets: read or CREDENTIALS_INVALID; lookups of any host answer", async (t) => {
+  await fuzz(
+    t,
+    fc.property(
+      fc.array(mutation, { minLength: 1, maxLength: 4 }),
+      fc.oneof(hostileString, fc.constantFrom("ghcr.io", "a.registry.example:5000", "docker.io")),
+      fc.option(hostileString, { nil: undefined }),
+      fc.boolean(),
+      (m, host, repository, asSecret) => {
+        const config = mutate(DOCKER_CONFIG, m);
+        returnsOrThrowsTyped(() => {
+          const source = asSecret
+            ? fromPullSecrets([
+                {
+                  metadata: { name: "pull", namespace: "team-a" },
+                  type: "kubernetes.io/dockerconfigjson",
+                  data: {
+                    ".dockerconfigjson": Buffer.from(JSON.stringify(config) ?? "").toString(
+                      "base64",
+                    ),
+                  },
+                },
+              ])
+            : fromDockerConfig(config);
+          source.forRegistry(host, repository);
+        }, TYPED);
+      },
+    ),
     100,
   );
 });
