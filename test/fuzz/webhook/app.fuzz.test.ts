@@ -13,7 +13,7 @@ import { createMetrics } from "../../../webhook/metrics.ts";
 import type { StateSource } from "../../../webhook/state.ts";
 import { fuzz } from "../../support/fuzz.ts";
 import { deeplyNestedText, hostileString, mutation, mutate } from "../../support/fuzz-json.ts";
-import { workload } from "../../support/fuzz-k8s.ts";
+import { WORKLOAD_TEMPLATE, workload } from "../../support/fuzz-k8s.ts";
 import { compliantPodSpec, denyAll, offlinePolicy } from "../../support/policies.ts";
 
 // Every decision line the app logs, to tell an evaluated allow from an allow after an error.
@@ -327,5 +327,49 @@ test("bytes that are not UTF-8 and bodies of other content types: a 4xx or a den
       },
     ),
     60,
+  );
+});
+
+/** The pod spec inside a generated workload, found by its kind's template path. */
+function podSpecIn(object: Record<string, unknown>): Record<string, unknown> {
+  let at: unknown = object;
+  for (const key of WORKLOAD_TEMPLATE[String(object.kind)]!.path)
+    at = (at as Record<string, unknown>)[key];
+  return (at as { spec: Record<string, unknown> }).spec;
+}
+
+test("a workload made privileged or given the host's namespaces is denied, whatever else it holds", async (t) => {
+  await fuzz(
+    t,
+    fc.asyncProperty(
+      workload,
+      fc.constantFrom(
+        "containers",
+        "initContainers",
+        "ephemeralContainers",
+        "hostPID",
+        "hostNetwork",
+        "hostIPC",
+      ),
+      fc.nat(),
+      async (object, where, which) => {
+        const spec = podSpecIn(object);
+        if (where.startsWith("host")) spec[where] = true;
+        else {
+          const list = (spec[where] as Record<string, unknown>[] | undefined) ?? [];
+          if (list.length === 0) return;
+          const container = list[which % list.length]!;
+          container.securityContext = {
+            ...(container.securityContext as object),
+            privileged: true,
+          };
+        }
+        const answer = await send(JSON.stringify(reviewOf(object, "CREATE", "escalate")));
+        assert.equal(answer.status, 200);
+        const response = (answer.body as { response: { allowed: boolean } }).response;
+        assert.equal(response.allowed, false, `${where} allowed: ${JSON.stringify(object)}`);
+      },
+    ),
+    100,
   );
 });
