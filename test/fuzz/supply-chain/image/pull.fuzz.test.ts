@@ -25,10 +25,14 @@ import {
 } from "../../../support/registry-server.ts";
 
 const TYPED = [ImageError, RegistryError];
+const OUTSIDE = "/OUTSIDE";
 
 const entryName = fc.oneof(
   fc.constantFrom(
     "a",
+    "dir",
+    "link",
+    "link/",
     "dir/",
     "dir/a",
     "./b",
@@ -55,7 +59,8 @@ const entry: fc.Arbitrary<TarEntrySpec> = fc.oneof(
   fc.record({
     name: entryName,
     type: fc.constantFrom("symlink" as const, "link" as const),
-    linkname: fc.oneof(entryName, fc.constantFrom("/", "..", "/tmp", "../../..", "dir")),
+    // OUTSIDE stands for a real directory beside the extraction root, made before the run.
+    linkname: fc.oneof(entryName, fc.constantFrom("/", "..", "../../..", "dir", "link", OUTSIDE)),
   }),
 );
 
@@ -98,6 +103,7 @@ describe("image layers from a registry", { skip: SKIP_NO_REGISTRY }, () => {
     registry = await startRegistry();
     client = new RegistryClient();
     dir = await mkdtemp(join(tmpdir(), "mcp-warden-fuzz-layers-"));
+    await mkdir(join(dir, "outside"));
   });
   after(async () => {
     await registry?.stop();
@@ -113,7 +119,11 @@ describe("image layers from a registry", { skip: SKIP_NO_REGISTRY }, () => {
         fc.constantFrom<Compression>("gzip", "zstd", "none"),
         async (layers, damages, compression) => {
           const n = run++;
-          const tars = await Promise.all(layers.map((entries) => tarOf(entries)));
+          const outside = join(dir, "outside");
+          const aimed = layers.map((entries) =>
+            entries.map((e) => (e.linkname === OUTSIDE ? { ...e, linkname: outside } : e)),
+          );
+          const tars = await Promise.all(aimed.map((entries) => tarOf(entries)));
           // The config's diff_id is of the damaged tar: the damage must be caught by reading it.
           const built = await pushLayers(
             client,
@@ -132,6 +142,7 @@ describe("image layers from a registry", { skip: SKIP_NO_REGISTRY }, () => {
           await resolvesOrRejectsTyped(() => extractImage(client, image, root), TYPED);
           const beside = (await readdir(box)).filter((name) => name !== "root");
           assert.deepEqual(beside, [], "an entry was written outside the root");
+          assert.deepEqual(await readdir(outside), [], "an entry was written through a link");
           await rm(box, { recursive: true, force: true });
         },
       ),
