@@ -87,11 +87,29 @@ function reviewOf(object: Record<string, unknown>, operation: string, uid: strin
 
 const uid = fc.oneof(fc.uuid(), hostileString);
 
+/** A binding that grants a judged namespace's ServiceAccount a cluster role. */
+function binding(kind: string): Record<string, unknown> {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind,
+    metadata: { name: "grant", ...(kind === "RoleBinding" ? { namespace: "team-a" } : {}) },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+    subjects: [{ kind: "ServiceAccount", name: "srv", namespace: "team-a" }],
+  };
+}
+
 /** A review from a recorded one or a generated workload, then mutated. */
 const mutatedReview = fc
   .tuple(
     fc.oneof(
       fc.constantFrom(...recordedReviews),
+      fc
+        .tuple(
+          fc.constantFrom("RoleBinding", "ClusterRoleBinding"),
+          fc.constantFrom("CREATE", "UPDATE"),
+          uid,
+        )
+        .map(([kind, operation, id]) => reviewOf(binding(kind), operation, id)),
       fc
         .tuple(workload, fc.constantFrom("CREATE", "UPDATE", "DELETE", "CONNECT", "create"), uid)
         .map(([object, operation, id]) => reviewOf(object, operation, id)),
