@@ -7,7 +7,14 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "j
 import { Agent, fetch as undiciFetch } from "undici";
 import type { CallObserver, ObservedCall, ObservedRecord } from "../../gateway/call-observer.ts";
 import { generateKeyPairSync } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../../gateway/app.ts";
+import { HeldServer } from "../../gateway/held.ts";
+import { createAuthenticator, discoverIssuer } from "../../gateway/identity.ts";
+import { createGatewayMetrics } from "../../gateway/metrics.ts";
 import { listUpstream } from "../../gateway/upstream.ts";
+import { parseAccess } from "../../policies/runtime/access.ts";
 import type { IngressAgent } from "../../policies/evaluation/predicate.ts";
 import { parsePredicate } from "../../policies/evaluation/predicate.ts";
 import { pinTools, readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
@@ -255,6 +262,110 @@ export async function startModernServer(
     close: async () => {
       await handler.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+/** The gateway's app over {@link startModernServer}, its OIDC issuer and what the server saw. */
+export interface ModernGateway {
+  app: FastifyInstance;
+  oidc: OidcIssuer;
+  /** The Authorization header of every request that reached the server. */
+  authorizations: (string | undefined)[];
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway's app (not listening) in front of {@link startModernServer}: the evaluation
+ * approves `sum` only, and a grant gives the agent `calc` (OIDC subject `carol`) every tool, so
+ * only the evaluation keeps `secret` out. No registry: the app is built over the predicate as
+ * startGateway does after verification.
+ */
+export async function modernGateway(
+  observer: CallObserver = new KeepingObserver(),
+): Promise<ModernGateway> {
+  const authorizations: (string | undefined)[] = [];
+  const [server, oidc] = await Promise.all([startModernServer(authorizations), startOidcIssuer()]);
+  const listing = await listUpstream(server.url);
+  const { tools } = readToolDefinitions(listing.tools, "tools");
+  const fixture = validPredicate();
+  const predicate = parsePredicate({
+    ...fixture,
+    vulnerabilities: [],
+    controls: fixture.controls.map((c) => ({ ...c, waived: undefined })),
+    permissions: {
+      egress: [],
+      filesystem: [],
+      credentials: [],
+      ingress: {
+        agents: [{ name: "calc", subjects: [{ issuer: oidc.issuer, subject: "carol" }] }],
+      },
+    },
+    tools: pinTools(tools.filter((t) => t.name === "sum")),
+    prompts: undefined,
+    resourceTemplates: undefined,
+    instructions: undefined,
+  });
+  const logger = pino({ level: "silent" });
+  const metrics = createGatewayMetrics();
+  const held = new HeldServer(predicate, { server: "modern-sum", metrics, logger });
+  held.update(listing);
+  const grant = parseAccess({
+    apiVersion: "mcp-warden.dev/v1alpha1",
+    kind: "MCPWardenAccess",
+    metadata: { name: "calc", namespace: "mcp-warden-system" },
+    spec: {
+      server: { namespace: "mcp", name: "modern" },
+      agents: ["calc"],
+      tools: ["*"],
+      reason: "test",
+    },
+  });
+  const app = buildApp(
+    {
+      ...DEFAULT_GATEWAY_OPTIONS,
+      allowedOrigins: [],
+      resource: "http://127.0.0.1/mcp",
+      authorizationServers: [oidc.issuer],
+      rateLimit: undefined,
+      server: {
+        name: "modern-sum",
+        version: "1.0.0",
+        imageDigest: "sha256:" + "0".repeat(64),
+        pod: "modern-gw",
+        namespace: "mcp",
+        deployment: "modern",
+      },
+    },
+    {
+      upstream: server.url,
+      authenticate: createAuthenticator({
+        audience: "gateway-test",
+        serviceAccounts: { kind: "none" },
+        oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
+        clockSkewSeconds: 5,
+        now: () => Date.now(),
+      }),
+      held,
+      agents: predicate.permissions?.ingress.agents ?? [],
+      grants: () => [grant],
+      adminNamespaces: ["mcp-warden-system"],
+      observer,
+      metrics,
+      logger,
+      now: () => new Date(),
+      onListChanged: () => undefined,
+      grantsReady: () => true,
+    },
+  );
+  return {
+    app,
+    oidc,
+    authorizations,
+    close: async () => {
+      await app.close();
+      await server.close();
+      await oidc.close();
     },
   };
 }

@@ -3,121 +3,29 @@
  * @modelcontextprotocol/server (one granted, approved tool `sum`, one unapproved tool `secret`),
  * an authenticated agent sends JSON-RPC requests, notifications and batches with wrong types,
  * odd names, deep nesting and headers that disagree with the body. Never a 5xx from the
- * gateway itself, always JSON-RPC or a plain refusal, and `secret` is never reached.
+ * gateway itself (a 502 says the server failed), `secret` is never reached and the agent's
+ * token never is either.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
-import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../../../gateway/app.ts";
-import { HeldServer } from "../../../gateway/held.ts";
-import { createAuthenticator, discoverIssuer } from "../../../gateway/identity.ts";
-import { createGatewayMetrics } from "../../../gateway/metrics.ts";
-import { listUpstream } from "../../../gateway/upstream.ts";
-import { parsePredicate } from "../../../policies/evaluation/predicate.ts";
-import { pinTools, readToolDefinitions } from "../../../policies/evaluation/tool-pins.ts";
-import { parseAccess } from "../../../policies/runtime/access.ts";
-import { validPredicate } from "../../support/evaluation.ts";
 import { fuzz } from "../../support/fuzz.ts";
 import { deeplyNestedText, hostileString, mutate, mutation } from "../../support/fuzz-json.ts";
-import {
-  KeepingObserver,
-  startModernServer,
-  startOidcIssuer,
-  type OidcIssuer,
-} from "../../gateway/support.ts";
+import { modernGateway, type ModernGateway } from "../../gateway/support.ts";
 
-let server: { url: URL; close(): Promise<void> };
-let oidc: OidcIssuer;
+let gateway: ModernGateway;
 let app: FastifyInstance;
 let token: string;
-const upstreamCalls: (string | undefined)[] = [];
 
 before(async () => {
-  [server, oidc] = await Promise.all([startModernServer(upstreamCalls), startOidcIssuer()]);
-  const listing = await listUpstream(server.url);
-  const { tools } = readToolDefinitions(listing.tools, "tools");
-  const fixture = validPredicate();
-  const predicate = parsePredicate({
-    ...fixture,
-    vulnerabilities: [],
-    controls: fixture.controls.map((c) => ({ ...c, waived: undefined })),
-    permissions: {
-      egress: [],
-      filesystem: [],
-      credentials: [],
-      ingress: {
-        agents: [{ name: "calc", subjects: [{ issuer: oidc.issuer, subject: "carol" }] }],
-      },
-    },
-    tools: pinTools(tools.filter((t) => t.name === "sum")),
-    prompts: undefined,
-    resourceTemplates: undefined,
-    instructions: undefined,
-  });
-  const logger = pino({ level: "silent" });
-  const metrics = createGatewayMetrics();
-  const held = new HeldServer(predicate, { server: "modern-sum", metrics, logger });
-  held.update(listing);
-  // Every tool granted: only the evaluation keeps `secret` out.
-  const grant = parseAccess({
-    apiVersion: "mcp-warden.dev/v1alpha1",
-    kind: "MCPWardenAccess",
-    metadata: { name: "calc", namespace: "mcp-warden-system" },
-    spec: {
-      server: { namespace: "mcp", name: "modern" },
-      agents: ["calc"],
-      tools: ["*"],
-      reason: "fuzz",
-    },
-  });
-  app = buildApp(
-    {
-      ...DEFAULT_GATEWAY_OPTIONS,
-      allowedOrigins: [],
-      resource: "http://127.0.0.1/mcp",
-      authorizationServers: [oidc.issuer],
-      rateLimit: undefined,
-      server: {
-        name: "modern-sum",
-        version: "1.0.0",
-        imageDigest: "sha256:" + "0".repeat(64),
-        pod: "modern-gw",
-        namespace: "mcp",
-        deployment: "modern",
-      },
-    },
-    {
-      upstream: server.url,
-      authenticate: createAuthenticator({
-        audience: "gateway-test",
-        serviceAccounts: { kind: "none" },
-        oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
-        clockSkewSeconds: 5,
-        now: () => Date.now(),
-      }),
-      held,
-      agents: predicate.permissions?.ingress.agents ?? [],
-      grants: () => [grant],
-      adminNamespaces: ["mcp-warden-system"],
-      observer: new KeepingObserver(),
-      metrics,
-      logger,
-      now: () => new Date(),
-      onListChanged: () => undefined,
-      grantsReady: () => true,
-    },
-  );
+  gateway = await modernGateway();
+  app = gateway.app;
   await app.ready();
-  token = await oidc.token({ sub: "carol" });
+  token = await gateway.oidc.token({ sub: "carol" });
 });
 
-after(async () => {
-  await app?.close();
-  await server?.close();
-  await oidc?.close();
-});
+after(() => gateway?.close());
 
 const META = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -182,7 +90,7 @@ function assertSafe(reply: Reply): void {
   assert.ok(reply.status < 500 || reply.status === 502, `status ${reply.status}: ${reply.body}`);
   assert.ok(!reply.body.includes("leaked"), `the unapproved tool was reached: ${reply.body}`);
   assert.ok(
-    upstreamCalls.every((a) => a === undefined || !a.includes(token)),
+    gateway.authorizations.every((a) => a === undefined || !a.includes(token)),
     "the agent's token reached the server",
   );
 }
