@@ -11,7 +11,6 @@ import { parse } from "yaml";
 import { WardenError } from "../../../policies/errors.ts";
 import { parseAccess } from "../../../policies/runtime/access.ts";
 import { parseCidr } from "../../../policies/workload/cidr.ts";
-import { parseNamespace } from "../../../policies/workload/cluster-state.ts";
 import { parseConfigMap } from "../../../policies/workload/config-map.ts";
 import { parseException } from "../../../policies/workload/exception-schema.ts";
 import { parseEgressPolicy } from "../../../policies/workload/fqdn-policy.ts";
@@ -21,6 +20,9 @@ import { parseNetworkPolicy } from "../../../policies/workload/network-policy.ts
 import { compilePolicy } from "../../../policies/workload/policy.ts";
 import { parseRbacObject } from "../../../policies/workload/rbac.ts";
 import { toWorkload } from "../../../policies/workload/workload.ts";
+import { judgeWorkload } from "../../../policies/workload/engine.ts";
+import { createClusterState, parseNamespace } from "../../../policies/workload/cluster-state.ts";
+import { defaultPolicy as defaultPolicyCompiled } from "../../support/policies.ts";
 import { parseRfc3339 } from "../../../policies/rfc3339.ts";
 import { fuzz, returnsOrThrowsTyped } from "../../support/fuzz.ts";
 import {
@@ -192,11 +194,25 @@ test("RBAC objects, ConfigMaps and Namespaces: mutated ones are read or refused 
   );
 });
 
-test("workloads of every kind, mutated: built or WORKLOAD_INVALID", async (t) => {
+const engine = {
+  policy: defaultPolicyCompiled(),
+  cluster: createClusterState({
+    networkPolicies: [parseNetworkPolicy(NETWORK_POLICY, "team-a")],
+    namespaces: [parseNamespace(NAMESPACE)],
+  }),
+  now: new Date("2026-12-05T00:00:00Z"),
+  evidence: { forImage: () => undefined },
+};
+
+test("workloads of every kind, mutated: built or WORKLOAD_INVALID, and every one built is judged", async (t) => {
   await fuzz(
     t,
     fc.property(workload, fc.array(mutation, { maxLength: 4 }), (object, m) => {
-      returnsOrThrowsTyped(() => toWorkload(mutate(object, m), "team-a"), TYPED);
+      returnsOrThrowsTyped(() => {
+        const built = toWorkload(mutate(object, m), "team-a");
+        const decision = judgeWorkload(built, engine);
+        assert.equal(typeof decision.allowed, "boolean");
+      }, TYPED);
     }),
     150,
   );

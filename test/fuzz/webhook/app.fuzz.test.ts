@@ -190,6 +190,8 @@ function assertFailsClosed(sent: unknown, answer: Answer, depthOk: boolean): voi
   if (!body.response.allowed) {
     assert.equal(body.response.status?.code, 403);
     assert.equal(typeof body.response.status?.message, "string");
+    // Bad input is named as such; an error of any other kind is a bug, even when it denies.
+    assert.doesNotMatch(String(body.response.status?.message), /internal error/);
   }
   const decision = answer.decision?.decision;
   assert.ok(decision !== undefined, "every answered review is logged");
