@@ -6,6 +6,7 @@ import type { IngressAgent } from "../policies/evaluation/predicate.ts";
 import { errorMessage } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import { jsonDepthExceeds } from "../policies/json-depth.ts";
+import { jsonRepeatsKeys } from "../policies/json-keys.ts";
 import { grantFor, type Access, type AgentGrant } from "../policies/runtime/access.ts";
 import { decideCall, filterList, granted, type TargetKind } from "../policies/runtime/decide.ts";
 import { declaredAgentFor, type Identity } from "../policies/runtime/identity.ts";
@@ -125,6 +126,8 @@ function identityKey(identity: Identity): string {
 }
 
 const encoder = new TextEncoder();
+// A byte-order mark is kept, so JSON.parse refuses it as the server would.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const bytesOf = (v: unknown): Uint8Array =>
   encoder.encode(v === undefined ? "" : JSON.stringify(v));
 
@@ -344,9 +347,16 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     const raw = request.body;
     if (!Buffer.isBuffer(raw))
       return reply.code(415).send({ error: "the body must be application/json" });
-    const text = raw.toString("utf8");
     const invalid = (message: string, code = -32600) =>
       reply.code(400).send({ jsonrpc: JSONRPC, id: null, error: { code, message } });
+    // JSON on the wire is UTF-8 (RFC 8259). Bytes that are not would be judged here as U+FFFD
+    // and forwarded as they came, for the server to read some other way.
+    let text: string;
+    try {
+      text = strictUtf8.decode(raw);
+    } catch {
+      return invalid("the body is not UTF-8", -32700);
+    }
     if (jsonDepthExceeds(text, opts.maxJsonDepth)) return invalid("the body nests too deeply");
     let message: unknown;
     try {
@@ -354,11 +364,22 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     } catch {
       return invalid("the body is not JSON", -32700);
     }
+    // The server reads the bytes the gateway judged: with a key given twice, it might read the
+    // other value (a tool name, an argument) than the one judged here.
+    if (jsonRepeatsKeys(text, message)) return invalid("the body repeats a key in one object");
     if (Array.isArray(message)) return invalid("JSON-RPC batches are not accepted");
     if (!isRecord(message) || message.jsonrpc !== JSONRPC)
       return invalid("not a JSON-RPC 2.0 message");
     const method = typeof message.method === "string" ? message.method : undefined;
     const id = message.id;
+    // MCP ids are strings or integers: any other id could never be matched to its answer, so
+    // the answer would pass unfiltered.
+    if (id !== undefined && typeof id !== "string" && !Number.isSafeInteger(id))
+      return invalid("the id must be a string or an integer");
+    // JSON-RPC runs a notification without answering it: a call sent without an id is a call
+    // nonetheless, and would reach the server unchecked.
+    if (method !== undefined && id === undefined && !method.startsWith("notifications/"))
+      return invalid(`${method} is a request and needs an id`);
     const mismatch = checkHeaders(message, (n) => header(request, n));
     if (mismatch !== undefined)
       return reply.code(400).send({

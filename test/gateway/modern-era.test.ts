@@ -5,176 +5,29 @@
  * as startGateway does after verification (proxy.test.ts covers that path).
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { createMcpHandler, fromJsonSchema, McpServer } from "@modelcontextprotocol/server";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
-import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../../gateway/app.ts";
-import { HeldServer } from "../../gateway/held.ts";
-import { createAuthenticator, discoverIssuer } from "../../gateway/identity.ts";
-import { createGatewayMetrics } from "../../gateway/metrics.ts";
-import { listUpstream } from "../../gateway/upstream.ts";
-import { parsePredicate } from "../../policies/evaluation/predicate.ts";
-import { pinTools, readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
-import { parseAccess } from "../../policies/runtime/access.ts";
-import { validPredicate } from "../support/evaluation.ts";
-import { KeepingObserver, startOidcIssuer, type OidcIssuer } from "./support.ts";
-
-const SUM_SCHEMA = {
-  type: "object",
-  properties: { a: { type: "number" }, b: { type: "number" } },
-  required: ["a", "b"],
-} as const;
-
-/** A 2.4.0 server on loopback that remembers the Authorization headers it was sent. */
-async function startModernServer(
-  seen: (string | undefined)[],
-): Promise<{ url: URL; close(): Promise<void> }> {
-  const handler = createMcpHandler(() => {
-    const server = new McpServer({ name: "modern-sum", version: "1.0.0" });
-    server.registerTool(
-      "sum",
-      { description: "Adds two numbers", inputSchema: fromJsonSchema(SUM_SCHEMA) },
-      (args) => {
-        const { a, b } = args as { a: number; b: number };
-        return { content: [{ type: "text", text: String(a + b) }] };
-      },
-    );
-    server.registerTool(
-      "secret",
-      { description: "Not in the evaluation", inputSchema: fromJsonSchema({ type: "object" }) },
-      () => ({ content: [{ type: "text", text: "leaked" }] }),
-    );
-    return server;
-  });
-  const http: Server = createServer((req: IncomingMessage, res) => {
-    seen.push(req.headers.authorization);
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers))
-        if (typeof v === "string") headers.set(k, v);
-      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      const request = new Request(`http://127.0.0.1${req.url}`, {
-        method: req.method,
-        headers,
-        ...(body && req.method !== "GET" && req.method !== "HEAD" ? { body } : {}),
-      });
-      handler
-        .fetch(request)
-        .then(async (response) => {
-          res.writeHead(response.status, Object.fromEntries(response.headers));
-          if (response.body)
-            for await (const chunk of response.body as AsyncIterable<Uint8Array>) res.write(chunk);
-          res.end();
-        })
-        .catch(() => res.writeHead(500).end());
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return {
-    url: new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`),
-    close: async () => {
-      await handler.close();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
-}
+import { KeepingObserver, modernGateway, type ModernGateway, type OidcIssuer } from "./support.ts";
 
 describe("the 2026-07-28 era through the gateway", { timeout: 60_000 }, () => {
-  const authorizations: (string | undefined)[] = [];
-  let server: { url: URL; close(): Promise<void> };
+  let gateway: ModernGateway;
+  let authorizations: (string | undefined)[];
   let oidc: OidcIssuer;
   let app: FastifyInstance;
   let base: string;
   const observer = new KeepingObserver();
 
   before(async () => {
-    [server, oidc] = await Promise.all([startModernServer(authorizations), startOidcIssuer()]);
-    const listing = await listUpstream(server.url);
-    const { tools } = readToolDefinitions(listing.tools, "tools");
-    const fixture = validPredicate();
-    const predicate = parsePredicate({
-      ...fixture,
-      vulnerabilities: [],
-      controls: fixture.controls.map((c) => ({ ...c, waived: undefined })),
-      permissions: {
-        egress: [],
-        filesystem: [],
-        credentials: [],
-        ingress: {
-          agents: [{ name: "calc", subjects: [{ issuer: oidc.issuer, subject: "carol" }] }],
-        },
-      },
-      tools: pinTools(tools.filter((t) => t.name === "sum")),
-      prompts: undefined,
-      resourceTemplates: undefined,
-      instructions: undefined,
-    });
-    const logger = pino({ level: "silent" });
-    const metrics = createGatewayMetrics();
-    const held = new HeldServer(predicate, { server: "modern-sum", metrics, logger });
-    held.update(listing);
-    const grant = parseAccess({
-      apiVersion: "mcp-warden.dev/v1alpha1",
-      kind: "MCPWardenAccess",
-      metadata: { name: "calc", namespace: "mcp-warden-system" },
-      spec: {
-        server: { namespace: "mcp", name: "modern" },
-        agents: ["calc"],
-        tools: ["*"],
-        reason: "test",
-      },
-    });
-    app = buildApp(
-      {
-        ...DEFAULT_GATEWAY_OPTIONS,
-        allowedOrigins: [],
-        resource: "http://127.0.0.1/mcp",
-        authorizationServers: [oidc.issuer],
-        rateLimit: undefined,
-        server: {
-          name: "modern-sum",
-          version: "1.0.0",
-          imageDigest: "sha256:" + "0".repeat(64),
-          pod: "modern-gw",
-          namespace: "mcp",
-          deployment: "modern",
-        },
-      },
-      {
-        upstream: server.url,
-        authenticate: createAuthenticator({
-          audience: "gateway-test",
-          serviceAccounts: { kind: "none" },
-          oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
-          clockSkewSeconds: 5,
-          now: () => Date.now(),
-        }),
-        held,
-        agents: predicate.permissions?.ingress.agents ?? [],
-        grants: () => [grant],
-        adminNamespaces: ["mcp-warden-system"],
-        observer,
-        metrics,
-        logger,
-        now: () => new Date(),
-        onListChanged: () => undefined,
-        grantsReady: () => true,
-      },
-    );
+    gateway = await modernGateway(observer);
+    ({ app, oidc, authorizations } = gateway);
     await app.listen({ port: 0, host: "127.0.0.1" });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   });
 
   after(async () => {
-    await app?.close();
-    await server?.close();
-    await oidc?.close();
+    await gateway?.close();
   });
 
   async function connect(subject: string): Promise<Client> {
@@ -257,5 +110,76 @@ describe("the 2026-07-28 era through the gateway", { timeout: 60_000 }, () => {
       if (status === 400) assert.equal(answer.error?.code, -32020, JSON.stringify(headers));
       else assert.equal(answer.error, undefined, JSON.stringify(answer));
     }
+  });
+
+  /** POSTs `body` as carol, with the headers a 2026-07-28 client sends and then `headers`. */
+  async function post(body: string | Buffer, headers: Record<string, string> = {}) {
+    const token = await oidc.token({ sub: "carol" });
+    return fetch(`${base}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${token}`,
+        "mcp-protocol-version": "2026-07-28",
+        ...headers,
+      },
+      body,
+    });
+  }
+
+  /** Asserts that `body` is refused with `code` and never reaches the server. */
+  async function assertRefused(
+    body: string | Buffer,
+    headers: Record<string, string>,
+    code: number,
+  ) {
+    const before = authorizations.length;
+    const res = await post(body, headers);
+    const answer = (await res.json()) as { error?: { code: number } };
+    const what = body.toString();
+    assert.equal(res.status, 400, what);
+    assert.equal(answer.error?.code, code, what);
+    assert.equal(authorizations.length, before, `${what} reached the server`);
+  }
+
+  test("a call without an id (a JSON-RPC notification) or with an id no answer can match is refused before the server", async () => {
+    const secret = { method: "tools/call", params: { name: "secret", arguments: {} } };
+    const list = { method: "tools/list" };
+    const cases: [Record<string, unknown>, Record<string, string>][] = [
+      [secret, { "mcp-method": "tools/call", "mcp-name": "secret" }],
+      [secret, {}],
+      [{ ...list, id: [1] }, { "mcp-method": "tools/list" }],
+      [{ ...list, id: { a: 1 } }, {}],
+      [{ ...list, id: 1.5 }, {}],
+      [{ ...list, id: true }, {}],
+    ];
+    for (const [message, headers] of cases)
+      await assertRefused(JSON.stringify({ jsonrpc: "2.0", ...message }), headers, -32600);
+  });
+
+  test("a key given twice, or bytes that are not UTF-8, are refused before the server: a server reading them otherwise would run what was not judged", async () => {
+    const sum = { "mcp-method": "tools/call", "mcp-name": "sum" };
+    for (const body of [
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret","name":"sum","arguments":{"a":1,"b":2}}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"a":"x","a":1,"b":2}}}',
+      '{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/call","params":{"name":"sum","arguments":{"a":1,"b":2}}}',
+    ])
+      await assertRefused(body, sum, -32600);
+    // Bytes that are not UTF-8 would be judged as U+FFFD and reach the server as they came.
+    const notUtf8 = Buffer.concat([
+      Buffer.from(
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"a":1,"b":2,"c":"',
+      ),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}}}'),
+    ]);
+    await assertRefused(notUtf8, sum, -32700);
+    // The same call, well formed, goes through: only the repetition and the bytes are refused.
+    const plain = await post(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"a":1,"b":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}',
+      sum,
+    );
+    assert.equal(plain.status, 200, await plain.clone().text());
   });
 });

@@ -1,12 +1,20 @@
 /** Real parts for gateway tests: an OIDC issuer on loopback, a published server over HTTP, TLS. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createMcpHandler, fromJsonSchema, McpServer } from "@modelcontextprotocol/server";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { CallObserver, ObservedCall, ObservedRecord } from "../../gateway/call-observer.ts";
 import { generateKeyPairSync } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../../gateway/app.ts";
+import { HeldServer } from "../../gateway/held.ts";
+import { createAuthenticator, discoverIssuer } from "../../gateway/identity.ts";
+import { createGatewayMetrics } from "../../gateway/metrics.ts";
 import { listUpstream } from "../../gateway/upstream.ts";
+import { parseAccess } from "../../policies/runtime/access.ts";
 import type { IngressAgent } from "../../policies/evaluation/predicate.ts";
 import { parsePredicate } from "../../policies/evaluation/predicate.ts";
 import { pinTools, readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
@@ -193,5 +201,171 @@ export async function signedEvaluation(
         ...spec,
       },
     }),
+  };
+}
+
+const SUM_SCHEMA = {
+  type: "object",
+  properties: { a: { type: "number" }, b: { type: "number" } },
+  required: ["a", "b"],
+} as const;
+
+/** A 2.4.0 server on loopback that remembers the Authorization headers it was sent. */
+export async function startModernServer(
+  seen: (string | undefined)[],
+): Promise<{ url: URL; close(): Promise<void> }> {
+  const handler = createMcpHandler(() => {
+    const server = new McpServer({ name: "modern-sum", version: "1.0.0" });
+    server.registerTool(
+      "sum",
+      { description: "Adds two numbers", inputSchema: fromJsonSchema(SUM_SCHEMA) },
+      (args) => {
+        const { a, b } = args as { a: number; b: number };
+        return { content: [{ type: "text", text: String(a + b) }] };
+      },
+    );
+    server.registerTool(
+      "secret",
+      { description: "Not in the evaluation", inputSchema: fromJsonSchema({ type: "object" }) },
+      () => ({ content: [{ type: "text", text: "leaked" }] }),
+    );
+    return server;
+  });
+  const http: Server = createServer((req: IncomingMessage, res) => {
+    seen.push(req.headers.authorization);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string") headers.set(k, v);
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+      const request = new Request(`http://127.0.0.1${req.url}`, {
+        method: req.method,
+        headers,
+        ...(body && req.method !== "GET" && req.method !== "HEAD" ? { body } : {}),
+      });
+      handler
+        .fetch(request)
+        .then(async (response) => {
+          res.writeHead(response.status, Object.fromEntries(response.headers));
+          if (response.body)
+            for await (const chunk of response.body as AsyncIterable<Uint8Array>) res.write(chunk);
+          res.end();
+        })
+        .catch(() => res.writeHead(500).end());
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  return {
+    url: new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`),
+    close: async () => {
+      await handler.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+/** The gateway's app over {@link startModernServer}, its OIDC issuer and what the server saw. */
+export interface ModernGateway {
+  app: FastifyInstance;
+  oidc: OidcIssuer;
+  /** The Authorization header of every request that reached the server. */
+  authorizations: (string | undefined)[];
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway's app (not listening) in front of {@link startModernServer}: the evaluation
+ * approves `sum` only, and a grant gives the agent `calc` (OIDC subject `carol`) every tool, so
+ * only the evaluation keeps `secret` out. No registry: the app is built over the predicate as
+ * startGateway does after verification.
+ */
+export async function modernGateway(
+  observer: CallObserver = new KeepingObserver(),
+): Promise<ModernGateway> {
+  const authorizations: (string | undefined)[] = [];
+  const [server, oidc] = await Promise.all([startModernServer(authorizations), startOidcIssuer()]);
+  const listing = await listUpstream(server.url);
+  const { tools } = readToolDefinitions(listing.tools, "tools");
+  const fixture = validPredicate();
+  const predicate = parsePredicate({
+    ...fixture,
+    vulnerabilities: [],
+    controls: fixture.controls.map((c) => ({ ...c, waived: undefined })),
+    permissions: {
+      egress: [],
+      filesystem: [],
+      credentials: [],
+      ingress: {
+        agents: [{ name: "calc", subjects: [{ issuer: oidc.issuer, subject: "carol" }] }],
+      },
+    },
+    tools: pinTools(tools.filter((t) => t.name === "sum")),
+    prompts: undefined,
+    resourceTemplates: undefined,
+    instructions: undefined,
+  });
+  const logger = pino({ level: "silent" });
+  const metrics = createGatewayMetrics();
+  const held = new HeldServer(predicate, { server: "modern-sum", metrics, logger });
+  held.update(listing);
+  const grant = parseAccess({
+    apiVersion: "mcp-warden.dev/v1alpha1",
+    kind: "MCPWardenAccess",
+    metadata: { name: "calc", namespace: "mcp-warden-system" },
+    spec: {
+      server: { namespace: "mcp", name: "modern" },
+      agents: ["calc"],
+      tools: ["*"],
+      reason: "test",
+    },
+  });
+  const app = buildApp(
+    {
+      ...DEFAULT_GATEWAY_OPTIONS,
+      allowedOrigins: [],
+      resource: "http://127.0.0.1/mcp",
+      authorizationServers: [oidc.issuer],
+      rateLimit: undefined,
+      server: {
+        name: "modern-sum",
+        version: "1.0.0",
+        imageDigest: "sha256:" + "0".repeat(64),
+        pod: "modern-gw",
+        namespace: "mcp",
+        deployment: "modern",
+      },
+    },
+    {
+      upstream: server.url,
+      authenticate: createAuthenticator({
+        audience: "gateway-test",
+        serviceAccounts: { kind: "none" },
+        oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
+        clockSkewSeconds: 5,
+        now: () => Date.now(),
+      }),
+      held,
+      agents: predicate.permissions?.ingress.agents ?? [],
+      grants: () => [grant],
+      adminNamespaces: ["mcp-warden-system"],
+      observer,
+      metrics,
+      logger,
+      now: () => new Date(),
+      onListChanged: () => undefined,
+      grantsReady: () => true,
+    },
+  );
+  return {
+    app,
+    oidc,
+    authorizations,
+    close: async () => {
+      await app.close();
+      await server.close();
+      await oidc.close();
+    },
   };
 }

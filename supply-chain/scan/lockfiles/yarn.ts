@@ -60,8 +60,54 @@ const classicSchema = compileSchema<Record<string, ClassicEntry>>({
   },
 });
 
+/**
+ * Where @yarnpkg/lockfile's tokenizer would run past the end of `text`: a string without its
+ * closing quote, or a comment without a line end. It then appends to a string until V8 gives up
+ * (seconds and about a gigabyte for a truncated file), so such text never reaches it. Walks the
+ * tokens as it does; stops, claiming nothing, at a character it would refuse anyway.
+ */
+function runawayToken(text: string): { line: number; message: string } | undefined {
+  let line = 1;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "\n" || c === "\r") {
+      i += c === "\r" && text[i + 1] === "\n" ? 2 : 1;
+      line++;
+    } else if (c === "#") {
+      const end = text.indexOf("\n", i);
+      if (end === -1) return { line, message: "a comment does not end the line" };
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (
+        j < text.length &&
+        !(text[j] === '"' && !(text[j - 1] === "\\" && text[j - 2] !== "\\"))
+      )
+        j++;
+      if (j >= text.length) return { line, message: "a string has no closing quote" };
+      for (let k = i; k < j; k++) if (text[k] === "\n") line++;
+      i = j + 1;
+    } else if (text.startsWith("true", i) || text.startsWith("false", i)) {
+      i += text.startsWith("true", i) ? 4 : 5;
+    } else if (/[a-zA-Z/-]/.test(c)) {
+      while (i < text.length && !":, \n\r".includes(text[i]!)) i++;
+    } else if (c === " " || c === ":" || c === "," || /[0-9]/.test(c)) {
+      i++;
+    } else {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** yarn.lock of yarn 1 (`# yarn lockfile v1`). */
 export function parseYarnClassic(file: string, text: string): Lockfile {
+  const runaway = runawayToken(text);
+  if (runaway) {
+    const problem = { path: `${file}:${runaway.line}`, message: runaway.message };
+    throw invalid(file, "not a yarn 1 lockfile", [problem]);
+  }
   let data: unknown;
   try {
     data = yarnLockfile.parse(text).object;

@@ -109,16 +109,17 @@ export function zipEntries(bytes: Uint8Array, keep: (name: string) => boolean): 
         const extraEnd = x + extraLength;
         for (; x + 4 <= extraEnd; x += 4 + v.getUint16(x + 2, true)) {
           if (v.getUint16(x, true) !== 0x0001) continue;
+          // Each value is read from within the field, never from what follows it.
+          const fieldEnd = Math.min(extraEnd, x + 4 + v.getUint16(x + 2, true));
           let field = x + 4;
-          if (size === 0xffffffff) {
-            size = u64(v, field);
+          const next64 = (): number => {
+            check(field + 8 <= fieldEnd, `${name}: the ZIP64 field is shorter than its values`);
             field += 8;
-          }
-          if (compressedSize === 0xffffffff) {
-            compressedSize = u64(v, field);
-            field += 8;
-          }
-          if (header === 0xffffffff) header = u64(v, field);
+            return u64(v, field - 8);
+          };
+          if (size === 0xffffffff) size = next64();
+          if (compressedSize === 0xffffffff) compressedSize = next64();
+          if (header === 0xffffffff) header = next64();
           break;
         }
       }
@@ -155,20 +156,24 @@ export function inflateZipEntries(bytes: Uint8Array, entries: readonly ZipEntry[
   const v = view(bytes);
   let length = 0;
   let size = 0;
+  // Each entry's data is found within the bytes before anything is allocated for it: the
+  // directory's sizes are claims.
+  const data: Uint8Array[] = [];
   for (const entry of entries) {
     check(entry.method === 8, `${entry.name} is not deflated`);
+    data.push(dataOf(bytes, v, entry));
     length += GZIP_HEADER.length + entry.compressedSize + 8;
     size += entry.size;
   }
   if (size === 0) return new Uint8Array(0);
   const gzip = Buffer.allocUnsafe(length);
   let at = 0;
-  for (const entry of entries) {
+  for (const [i, entry] of entries.entries()) {
     gzip.set(GZIP_HEADER, at);
     at += GZIP_HEADER.length;
-    const data = dataOf(bytes, v, entry);
-    gzip.set(data, at);
-    at += data.length;
+    const compressed = data[i]!;
+    gzip.set(compressed, at);
+    at += compressed.length;
     gzip.writeUInt32LE(entry.crc >>> 0, at);
     gzip.writeUInt32LE(entry.size % 2 ** 32, at + 4);
     at += 8;

@@ -570,6 +570,20 @@ describe("go.mod and go.sum", () => {
   });
 });
 
+describe("yarn 1 lockfiles cut short", () => {
+  it("a string without its closing quote or a last comment without a line end is refused by line, before yarn's parser runs away on it", () => {
+    const text = fixture("yarn-classic-sdk/yarn.lock");
+    const cut = text.indexOf("resolved ") + 'resolved "https://reg'.length;
+    const line = text.slice(0, cut).split("\n").length;
+    const string = assertInvalid("yarn.lock", text.slice(0, cut), `yarn.lock:${line}`);
+    assert.match(string.problems[0]!.message, /no closing quote/);
+    const comment = assertInvalid("yarn.lock", "# yarn lockfile v1\n# cut", "yarn.lock:2");
+    assert.match(comment.problems[0]!.message, /comment/);
+    // A `#` inside a quoted value is not a comment; the whole file still parses.
+    assert.ok(parseLockfile("yarn.lock", text).packages.length > 0);
+  });
+});
+
 describe("any lockfile", () => {
   it("rejects unknown names and garbage in every format with LOCKFILE_INVALID", () => {
     assertInvalid("Gemfile.lock", "GEM\n");
