@@ -31,10 +31,16 @@ import {
   type AdmissionVerdict,
   type DryRunClient,
 } from "./support/psa-admission.ts";
-import { podArbitrary, type Json } from "./support/psa-pods.ts";
+import {
+  ephemeralContainerArbitrary,
+  ephemeralHostPod,
+  podArbitrary,
+  type Json,
+} from "./support/psa-pods.ts";
 
 const DEFAULT_SEED = 20_261_205;
 const PODS_PER_NAMESPACE = 2_000;
+const EPHEMERAL_PER_NAMESPACE = 300;
 /** Dry-runs in flight at once: enough to keep the API server busy on two cores. */
 const CONCURRENCY = 8;
 /** Pods the API server's validation refuses are not judged by Pod Security; keep them rare. */
@@ -182,6 +188,12 @@ async function fetchAsAdmin(cluster: TestCluster, path: string, body: unknown): 
 // --- the test ----------------------------------------------------------------------------------
 
 const pods = fc.sample(podArbitrary, { numRuns: podCount, seed });
+const ephemeralCount = EPHEMERAL_PER_NAMESPACE * scale;
+const ephemeralContainers = fc.sample(ephemeralContainerArbitrary, {
+  numRuns: ephemeralCount,
+  seed: seed + 1,
+});
+const EPHEMERAL_HOST = "ephemeral-host";
 
 void test("Pod Security messages map to rule ids, reason by reason", () => {
   const message =
@@ -226,16 +238,22 @@ function describeRelease(k8s: K8sRelease): void {
         assert.equal(cluster.version, k8s.version);
       });
 
-      test(`${podCount} generated pods per namespace, judged by both (seed ${seed})`, async () => {
+      /**
+       * Judges `judged[i]` with the engine and asks the API server through `ask(pin, i)`, in
+       * every namespace; fails on any undocumented disagreement or too many invalid pods.
+       */
+      async function differential(
+        what: string,
+        judged: Json[],
+        ask: (pin: Pin, i: number) => Promise<AdmissionVerdict>,
+      ): Promise<void> {
         const undocumented: Disagreement[] = [];
         const explained = new Map<string, number>();
         const figures: string[] = [];
         const tooManyInvalid: string[] = [];
         for (const pin of pins) {
           const engine = engineFor(pin.minor);
-          const verdicts = await mapPool(pods, CONCURRENCY, (pod) =>
-            client.judge(pin.namespace, pod),
-          );
+          const verdicts = await mapPool(judged, CONCURRENCY, (_, i) => ask(pin, i));
           let invalid = 0;
           let agreed = 0;
           let sameVerdict = 0;
@@ -247,7 +265,7 @@ function describeRelease(k8s: K8sRelease): void {
               if (invalidSamples.length < 5) invalidSamples.push(verdict.message);
               return;
             }
-            const pod = pods[i]!;
+            const pod = judged[i]!;
             const ours = engine(pod);
             const server = verdict.kind === "allowed" ? [] : verdict.rules;
             if (verdict.kind === "forbidden") forbidden++;
@@ -268,19 +286,19 @@ function describeRelease(k8s: K8sRelease): void {
             if (known === undefined) undocumented.push(d);
             else for (const id of known) explained.set(id, (explained.get(id) ?? 0) + 1);
           });
-          const judged = pods.length - invalid;
+          const n = judged.length - invalid;
           figures.push(
             `${pin.namespace} (enforce-version ${pin.label}, policy v1.${pin.minor}): ` +
-              `${sameVerdict}/${judged} same verdict (${forbidden} forbidden), ` +
-              `${agreed}/${judged} same checks, ${invalid} invalid`,
+              `${sameVerdict}/${n} same verdict (${forbidden} forbidden), ` +
+              `${agreed}/${n} same checks, ${invalid} invalid`,
           );
-          if (invalid > pods.length * MAX_INVALID_SHARE)
+          if (invalid > judged.length * MAX_INVALID_SHARE)
             tooManyInvalid.push(
-              `${invalid} of ${pods.length} generated pods failed validation in ${pin.namespace}, e.g.\n` +
+              `${invalid} of ${judged.length} ${what} failed validation in ${pin.namespace}, e.g.\n` +
                 invalidSamples.join("\n"),
             );
         }
-        console.log(`# ${k8s.version}: ${figures.join("; ")}`);
+        console.log(`# ${k8s.version} ${what}: ${figures.join("; ")}`);
         if (explained.size > 0)
           console.log(`# documented differences: ${JSON.stringify(Object.fromEntries(explained))}`);
         assert.deepEqual(
@@ -289,6 +307,29 @@ function describeRelease(k8s: K8sRelease): void {
           `${undocumented.length} undocumented disagreements`,
         );
         assert.deepEqual(tooManyInvalid, []);
+      }
+
+      test(`${podCount} generated pods per namespace, judged by both (seed ${seed})`, () =>
+        differential("pods", pods, (pin, i) => client.judge(pin.namespace, pods[i]!)));
+
+      test(`${ephemeralCount} generated ephemeral containers per namespace, judged by both`, async () => {
+        // Ephemeral containers join an existing pod: create one the profile admits, then ask
+        // (dry-run) to add each generated container to it.
+        for (const pin of pins) {
+          const status = await client.post(`/api/v1/namespaces/${pin.namespace}/pods`, {
+            ...ephemeralHostPod(EPHEMERAL_HOST),
+            metadata: { name: EPHEMERAL_HOST, namespace: pin.namespace },
+          });
+          assert.equal(status, 201, `creating ${pin.namespace}/${EPHEMERAL_HOST}`);
+        }
+        const withEphemeral = ephemeralContainers.map((c) => {
+          const pod = ephemeralHostPod(EPHEMERAL_HOST);
+          (pod.spec as Json).ephemeralContainers = [c];
+          return pod;
+        });
+        await differential("ephemeral containers", withEphemeral, (pin, i) =>
+          client.judgeEphemeral(pin.namespace, EPHEMERAL_HOST, ephemeralContainers[i]),
+        );
       });
     },
   );

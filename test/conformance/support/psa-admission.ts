@@ -71,6 +71,8 @@ export function rulesOfMessage(message: string): string[] | undefined {
 export interface DryRunClient {
   /** Server-side dry-run create of `pod` in `namespace`. */
   judge(namespace: string, pod: Record<string, unknown>): Promise<AdmissionVerdict>;
+  /** Server-side dry-run of adding ephemeral `container` to the existing pod `pod`. */
+  judgeEphemeral(namespace: string, pod: string, container: unknown): Promise<AdmissionVerdict>;
   /** A plain POST of `body` to `path` (no dry-run); the status code. */
   post(path: string, body: unknown): Promise<number>;
   close(): void;
@@ -79,15 +81,15 @@ export interface DryRunClient {
 /** A client for `cluster` as its admin, holding at most `sockets` connections open. */
 export function dryRunClient(cluster: TestCluster, sockets: number): DryRunClient {
   const agent = new Agent({ keepAlive: true, maxSockets: sockets, ca: cluster.caData });
-  const post = (path: string, body: unknown) =>
+  const send = (method: string, path: string, body: unknown, contentType = "application/json") =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const url = `${cluster.server}${path}`;
       const headers = {
         authorization: `Bearer ${cluster.token}`,
-        "content-type": "application/json",
+        "content-type": contentType,
         accept: "application/json",
       };
-      const req = request(url, { method: "POST", agent, timeout: 30_000, headers }, (res) => {
+      const req = request(url, { method, agent, timeout: 30_000, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("error", reject);
@@ -95,19 +97,12 @@ export function dryRunClient(cluster: TestCluster, sockets: number): DryRunClien
           resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
         );
       });
-      req.on("timeout", () => req.destroy(new Error(`POST ${url} timed out`)));
+      req.on("timeout", () => req.destroy(new Error(`${method} ${url} timed out`)));
       req.on("error", reject);
       req.end(JSON.stringify(body));
     });
 
-  const judge = async (
-    namespace: string,
-    pod: Record<string, unknown>,
-  ): Promise<AdmissionVerdict> => {
-    const { status, text } = await post(`/api/v1/namespaces/${namespace}/pods?dryRun=All`, {
-      ...pod,
-      metadata: { ...(pod.metadata as object), namespace },
-    });
+  const verdictOf = ({ status, text }: { status: number; text: string }): AdmissionVerdict => {
     if (status === 201 || status === 200) return { kind: "allowed" };
     let message = text;
     try {
@@ -122,9 +117,28 @@ export function dryRunClient(cluster: TestCluster, sockets: number): DryRunClien
       : { kind: "forbidden", rules, message };
   };
 
+  const judge = async (namespace: string, pod: Record<string, unknown>) =>
+    verdictOf(
+      await send("POST", `/api/v1/namespaces/${namespace}/pods?dryRun=All`, {
+        ...pod,
+        metadata: { ...(pod.metadata as object), namespace },
+      }),
+    );
+
+  const judgeEphemeral = async (namespace: string, pod: string, container: unknown) =>
+    verdictOf(
+      await send(
+        "PATCH",
+        `/api/v1/namespaces/${namespace}/pods/${pod}/ephemeralcontainers?dryRun=All`,
+        { spec: { ephemeralContainers: [container] } },
+        "application/strategic-merge-patch+json",
+      ),
+    );
+
   return {
     judge,
-    post: async (path, body) => (await post(path, body)).status,
+    judgeEphemeral,
+    post: async (path, body) => (await send("POST", path, body)).status,
     close: () => agent.destroy(),
   };
 }

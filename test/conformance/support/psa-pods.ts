@@ -401,3 +401,39 @@ function fixPorts(c: Json, hostNetwork: boolean): Json {
   );
   return { ...c, ports };
 }
+
+/**
+ * A pod the restricted profile admits at every version, to create for real: ephemeral
+ * containers can only be added to an existing pod (the pods/ephemeralcontainers subresource).
+ */
+export function ephemeralHostPod(name: string): Json {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: {
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: "app-0",
+          image: "registry.example/mcp/server:1.0",
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        },
+      ],
+    },
+  };
+}
+
+/** An ephemeral container for ephemeralHostPod (no ports, probes or lifecycle: not allowed). */
+export const ephemeralContainerArbitrary: fc.Arbitrary<Json> = securityContext({
+  os: undefined,
+  userNamespace: false,
+  hostProcess: false,
+}).map((sc) =>
+  compact({
+    name: "debugger",
+    image: "registry.example/debug:1.0",
+    targetContainerName: "app-0",
+    securityContext: sc,
+  }),
+);
