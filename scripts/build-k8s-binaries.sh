@@ -17,7 +17,9 @@ fi
 mkdir -p "$OUT"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+# A release whose modules need a newer Go than the installed one builds with
+# K8S_GOTOOLCHAIN=go1.27.3 (fetched through the module proxy); the default is the local Go.
+export GOFLAGS=-mod=mod GOTOOLCHAIN="${K8S_GOTOOLCHAIN:-local}" CGO_ENABLED=0
 
 # kube-apiserver: k8s.io/kubernetes replaces its staging modules with local paths, so a wrapper
 # module requires it and points every k8s.io/<staging> module at its published v0.x release.
@@ -41,6 +43,17 @@ go mod tidy >&2
 go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION" \
   -o "$OUT/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
 mv "$OUT/kube-apiserver.tmp" "$OUT/kube-apiserver"
+
+# etcd does not depend on the Kubernetes version: reuse a build of the same etcd version made
+# for another Kubernetes release (a copy, so each directory stays self-contained).
+for other in "$CACHE"/k8s-*-etcd-"$ETCD_VERSION"/etcd; do
+  if [[ -x "$other" && "$other" != "$OUT/etcd" ]]; then
+    cp "$other" "$OUT/etcd.tmp"
+    mv "$OUT/etcd.tmp" "$OUT/etcd"
+    echo "$OUT"
+    exit 0
+  fi
+done
 
 # etcd: the server module builds as it is.
 mkdir -p "$work/etcd"

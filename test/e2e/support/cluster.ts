@@ -7,7 +7,7 @@
  *   finally { await cluster.stop(); }
  */
 import { startGuard } from "../../support/process-guard.ts";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -22,24 +22,93 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { issueServingCert, makeTestCA } from "./certs.ts";
 
-/** Versions built by scripts/build-k8s-binaries.sh unless K8S_VERSION/ETCD_VERSION override them. */
-export const K8S_VERSION = "v1.34.4";
+/**
+ * The Kubernetes releases the suite runs against, oldest first: the oldest and the newest it
+ * supports. scripts/build-k8s-binaries.sh builds each (K8S_VERSION=...); .ci/run builds both.
+ */
+export const K8S_MATRIX = ["v1.34.4", "v1.37.2"] as const;
+/** The oldest release: the default of scripts/build-k8s-binaries.sh and of k8sBinDir(). */
+export const K8S_VERSION = K8S_MATRIX[0];
 export const ETCD_VERSION = "v3.6.16";
 
 /** Message for `test(..., { skip })` when the binaries are not there. */
 export const SKIP_NO_BINARIES =
   "e2e: kube-apiserver/etcd not built; run scripts/build-k8s-binaries.sh";
 
+/** The environment variable naming each matrix entry's binaries (oldest, newest). */
+const BIN_ENV = ["MCP_WARDEN_K8S_BIN", "MCP_WARDEN_K8S_BIN_NEWEST"] as const;
+
+/** One release of the matrix and where its binaries are. */
+export interface K8sRelease {
+  /** `v1.34.4`, as built (`kube-apiserver --version` when the directory came from the env). */
+  version: string;
+  /** Directory holding `kube-apiserver` and `etcd`; undefined when they are missing. */
+  binDir: string | undefined;
+  /** For `describe(..., { skip })`: false, or why this release's binaries are missing. */
+  skip: false | string;
+}
+
+function hasBinaries(dir: string): boolean {
+  return existsSync(join(dir, "kube-apiserver")) && existsSync(join(dir, "etcd"));
+}
+
+/** `v1.37.2` from `kube-apiserver --version` ("Kubernetes v1.37.2"). */
+function builtVersion(dir: string): string | undefined {
+  try {
+    const out = execFileSync(join(dir, "kube-apiserver"), ["--version"], { encoding: "utf8" });
+    return /Kubernetes (v\d+\.\d+\.\d+)/.exec(out)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function release(index: 0 | 1): K8sRelease {
+  const expected = K8S_MATRIX[index];
+  const cache = process.env.MCP_WARDEN_CACHE ?? join(homedir(), ".cache", "mcp-warden");
+  const fromEnv = process.env[BIN_ENV[index]];
+  const dir = fromEnv ?? join(cache, `k8s-${expected}-etcd-${ETCD_VERSION}`);
+  if (!hasBinaries(dir)) {
+    const build = index === 0 ? "" : `K8S_VERSION=${expected} `;
+    return {
+      version: expected,
+      binDir: undefined,
+      skip: `e2e: kube-apiserver/etcd ${expected} not built; run ${build}scripts/build-k8s-binaries.sh`,
+    };
+  }
+  // A directory from the environment may hold another build; name it by what it is.
+  const version = (fromEnv === undefined ? undefined : builtVersion(dir)) ?? expected;
+  return { version, binDir: dir, skip: false };
+}
+
+/** The oldest release ($MCP_WARDEN_K8S_BIN, else the build script's cache directory). */
+export function oldestK8s(): K8sRelease {
+  return release(0);
+}
+
+/** The newest release ($MCP_WARDEN_K8S_BIN_NEWEST, else the build script's cache directory). */
+export function newestK8s(): K8sRelease {
+  return release(1);
+}
+
+/** Every release of the matrix, oldest first, for suites that run against each. */
+export function k8sMatrix(): K8sRelease[] {
+  return [oldestK8s(), newestK8s()];
+}
+
 /**
- * Directory holding `kube-apiserver` and `etcd`: `$MCP_WARDEN_K8S_BIN`, else the build script's
- * cache directory. Undefined when either binary is missing, so callers can skip.
+ * Directory holding the oldest release's `kube-apiserver` and `etcd`: `$MCP_WARDEN_K8S_BIN`,
+ * else the build script's cache directory. Undefined when either binary is missing, so callers
+ * can skip.
  */
 export function k8sBinDir(): string | undefined {
-  const cache = process.env.MCP_WARDEN_CACHE ?? join(homedir(), ".cache", "mcp-warden");
-  const dir =
-    process.env.MCP_WARDEN_K8S_BIN ?? join(cache, `k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}`);
-  const present = existsSync(join(dir, "kube-apiserver")) && existsSync(join(dir, "etcd"));
-  return present ? dir : undefined;
+  return oldestK8s().binDir;
+}
+
+/** `v1.37.2` → 37. */
+export function minorOf(version: string): number {
+  const match = /^v1\.(\d+)\./.exec(version);
+  if (!match) throw new Error(`not a Kubernetes v1.x version: ${version}`);
+  return Number(match[1]);
 }
 
 export interface StartClusterOptions {
@@ -72,6 +141,8 @@ export type UserKey = keyof Users;
 export interface TestCluster {
   /** https://127.0.0.1:PORT */
   server: string;
+  /** The API server's gitVersion (GET /version), e.g. `v1.37.2`. */
+  version: string;
   /** PEM CA that signed the API server's serving certificate. */
   caData: string;
   /** Bearer token of `admin`, a member of `system:masters`. */
@@ -128,10 +199,13 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       httpsOk(`${server}/readyz`, files.caData, admin.token),
     );
 
+    const version = await serverVersion(server, files.caData, admin.token);
+
     const kubeconfigPath = join(root, "kubeconfig");
     await writeFile(kubeconfigPath, kubeconfigYaml(server, files.caData, files.users));
     return {
       server,
+      version,
       caData: files.caData,
       token: admin.token,
       users: files.users,
@@ -410,6 +484,33 @@ function httpsOk(url: string, ca: string, token: string): Promise<boolean> {
     const req = request(url, { ca, headers, timeout: PROBE_TIMEOUT_MS }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The API server's gitVersion, from GET /version. */
+function serverVersion(server: string, ca: string, token: string): Promise<string> {
+  const url = `${server}/version`;
+  return new Promise((resolve, reject) => {
+    const headers = { authorization: `Bearer ${token}` };
+    const req = request(url, { ca, headers, timeout: PROBE_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString();
+        let version: unknown;
+        try {
+          version = (JSON.parse(text) as { gitVersion?: unknown }).gitVersion;
+        } catch {
+          version = undefined;
+        }
+        if (res.statusCode === 200 && typeof version === "string") resolve(version);
+        else reject(new Error(`GET ${url}: ${res.statusCode} without a gitVersion: ${text}`));
+      });
+      res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
     req.on("error", reject);
