@@ -35,7 +35,12 @@ export type Feature =
   | "instead"
   | "call"
   | "trigger"
-  | "tail";
+  | "tail"
+  | "soft-conceal"
+  | "side-action"
+  | "presentation"
+  | "meta"
+  | "conditional";
 
 /** Whether a text shows a feature. */
 export interface Matcher {
@@ -276,6 +281,16 @@ const CONCEAL = rx([
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
+  // Hiding from the user, by name, in the languages the tell-verbs below do not cover.
+  w(
+    `(?:oculta|esconde|ocultar|esconder)(?:le|lhe)? (?:\\p{L}+ ){0,3}(?:al|del|ao|do|a la|à) (?:usuari[oa]|usuário|utilizador)|cache[rz]? (?:\\p{L}+ ){0,3}(?:à|a) (?:l'|l’)utilisat(?:eur|rice)|verberge?n? (?:\\p{L}+ ){0,3}vor (?:dem|der) (?:benutzer|nutzer|anwender)\\p{L}*|nascond(?:i|ere|ete|a) (?:\\p{L}+ ){0,3}(?:all'|all’|a l'|dall'|dall’)utente|скр(?:ой|ойте|ыть|ывай|ывайте) (?:\\p{L}+ ){0,3}от пользовател\\p{L}*|verberg (?:\\p{L}+ ){0,3}voor de gebruiker|vertel (?:\\p{L}+ ){0,3}niet|zeg (?:\\p{L}+ ){0,3}(?:niet|niets)|niet (?:vertellen|melden|vermelden)|ukryj(?:cie)? (?:\\p{L}+ ){0,3}przed użytkownikiem|nie (?:mów|mówcie|informuj|wspominaj|ujawniaj|pokazuj)(?: \\p{L}+){0,2}|kullanıcıdan gizle|kullanıcıya (?:söyleme|bahsetme|gösterme)`,
+  ),
+  String.raw`(?:ユーザー|利用者)(?:に|から)(?:は)?隠|사용자(?:에게|로부터) 숨기|사용자 몰래|向用户隐瞒|(?:ユーザー|利用者)に知られ(?:ない|ず)`,
+  // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
+  String.raw`\b(?:confirmation|approval|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|message)s?\b.{0,30}\b(?:only (?:shows?|displays?)|(?:does not|doesn't|won't|will not) (?:show|display)|truncat\w*|cuts? off|hides?)\b`,
+  String.raw`\b(?:render|display|print|appear|show)s? (?:\w+ )?(?:invisibl[ey]|as blank|hidden)\b|\bconceal(?:ed)? (?:escape|ansi|sgr|terminal) (?:code|sequence|attribute)s?\b|(?:\besc|\\e|\\x1b|\\033|\\u001b)\[8m`,
+  String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
+  String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user)\b`,
   // fr
   w(
     `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
@@ -286,7 +301,7 @@ const CONCEAL = rx([
   ),
   // es, pt, it
   w(
-    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
+    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le |lo |la |les |los )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
   ),
   // ru
   w(
@@ -303,6 +318,53 @@ const DECEIVE = rx([
   String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
   String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
   String.raw`\b(?:make up|invent|fabricate|give)\b.{0,30}\b(?:reason|explanation|excuse|story|cover story)\b`,
+  // A failure passed off as a success.
+  String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
+  String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
+  String.raw`\b(?:swallow|suppress|mask|discard|bury)\b (?:it|them|the (?:error|exception|failure)s?|any (?:errors?|exceptions?|failures?))\b`,
+  String.raw`\b(?:${PERSON}) should (?:only )?see (?:a |an )?(?:clean |normal |plain )?(?:success|ok|confirmation)\b`,
+]);
+
+/**
+ * Softer ways of keeping something out of what the user sees ("leave it out when you summarise",
+ * "stays out of the conversation", "mention only the first step"): concealment only when what is
+ * kept out is an action of the tool's own (a copy sent, an upload, a second step) or a secret.
+ */
+const SOFT_CONCEAL = rx([
+  String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|${ANSWER})\b`,
+  String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose) only\b|\bonly (?:mention|report|show|disclose|describe)\b`,
+  String.raw`\bif (?:the |it |a |an |any |this )?[\w ]{0,25}\bfails?\b.{0,10}\b(?:do not|don't|never) (?:surface|report|show|mention|display|raise)\b`,
+  w(
+    `(?:ne (?:\\p{L}+ ){0,2}(?:mentionne[rz]?|signale[rz]?|montre[rz]?) que|erwähne nur|menciona solo|mencione apenas|menziona solo|упоминай только)`,
+  ),
+]);
+
+/** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
+const SIDE_ACTION = rx([
+  String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
+  w(
+    `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
+  ),
+  String.raw`上传|发送到|外部服务器|アップロード|送信|外部サーバー|업로드|외부 서버|전송`,
+]);
+
+/**
+ * What a reply shows rather than what a tool does: "never mention internal ticket ids in the
+ * subject", "do not show the raw JSON to users". Keeping these out of a message is presentation.
+ */
+const PRESENTATION = rx([
+  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?)\b`,
+  w(`identifiants?|kennungen|kennung|identificadores?|identificativi|идентификатор\\p{L}*`),
+  String.raw`编号|工单|内部ID|内部 ?id|社内ID|내부 ID`,
+]);
+
+/**
+ * A text about attacks rather than an attack: a scanner listing what it detects, a training tool
+ * quoting what an attacker writes. "A tool that describes another tool is not that tool."
+ */
+const META = rx([
+  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
+  String.raw`\b(?:an attacker|attackers|malicious (?:tools?|servers?|descriptions?|texts?)|poisoned (?:tools?|descriptions?))\b (?:may|might|can|could|often|typically|will|would)\b`,
 ]);
 
 // Concealment as a structure, in any of ten languages: a negation, a verb of telling or learning,
@@ -354,6 +416,7 @@ const PROTECTIVE = rx([
 /** Doing something without a trace the user sees. */
 const STEALTH = rx([
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b`,
+  String.raw`\bneeds? not be (?:mentioned|reported|shown|disclosed|announced)\b|\b(?:doesn't|does not|do not|don't|won't|will not) need (?:to be )?(?:mentioned|reported|announced)\b`,
   w(
     `silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
   ),
@@ -368,6 +431,15 @@ const AUTHORITY = rx([
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
   String.raw`${CONDITION}\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
+  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator)\b`,
+  String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
+  String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
+  String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
+  String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
+  w(
+    `(?:im voraus|vorab|au préalable|à l'avance|d'avance|de antemano|por adelantado|previamente|in anticipo|anticipatamente|antecipadamente|de antemão|заранее|vooraf|z góry) (?:\\p{L}+ ){0,3}(?:genehmigt|freigegeben|erlaubt|zugestimmt|approuvé|autorisé|accepté|aprobad[oa]s?|autorizad[oa]s?|aprobó|autorizó|aprovad[oa]s?|aprovou|autorizou|approvat[oaie]|autorizzat[oaie]|разрешил\\p{L}*|одобрил\\p{L}*|дал\\p{L}* согласие|согласовал\\p{L}*|goedgekeurd|zatwierdzi\\p{L}*)|(?:genehmigt|freigegeben|approuvé|autorisé|aprobad[oa]s?|autorizad[oa]s?|aprovad[oa]s?|autorizou|approvat[oaie]|autorizzat[oaie]|goedgekeurd) (?:\\p{L}+ ){0,2}(?:im voraus|vorab|au préalable|à l'avance|de antemano|por adelantado|previamente|anteriormente|in anticipo|antecipadamente|vooraf)`,
+  ),
+  String.raw`(?:事先|预先|提前)(?:已(?:经)?)?(?:授权|同意|批准)|已(?:经)?(?:事先|预先|提前)(?:授权|同意|批准)|事前に.{0,12}(?:許可|承認|同意)|미리 .{0,12}(?:허락|승인|동의|허가)|이미 .{0,12}(?:허락|승인|허가|동의)`,
   String.raw`\b(?:change|ticket|request|cr|jira|incident)\b[\w -]{0,20}\b(?:is|was|has been) (?:already )?(?:approved|authori[sz]ed|signed off|cleared)\b`,
   String.raw`\b(?:authori[sz]ation|approval|admin|override|clearance) (?:token|code|key|id|number)\b.{0,40}\b(?:confirms?|proves?|grants?|authori[sz]es?|shows?)\b`,
   w(
@@ -399,6 +471,12 @@ const CONSENT_CLAIMED_MORE = rx([
   String.raw`\bas (?:discussed|agreed|arranged|confirmed) with (?:${PERSON})\b`,
   String.raw`\b(?:comes? with|under|per|given|by virtue of|have|has) (?:the )?(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent) (?:consent|approval|permission|authori[sz]ation)\b|\b(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent|prior) (?:consent|approval|permission|authori[sz]ation) (?:covers|applies|allows|permits|is on file)\b`,
   String.raw`\bconfirms? (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|operator'?s?) (?:permission|approval|consent|authori[sz]ation)\b`,
+  // A standing preference the model is told the user expressed.
+  String.raw`${CONDITION}\b(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
+  String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
+  String.raw`\b(?:${PERSON}) (?:told|informed|assured) (?:us|you|me)\b.{0,30}\b(?:they|he|she) (?:always|never|prefer|want|would like|are fine|are ok|don't mind)\b`,
+  String.raw`\b(?:cleared|agreed|arranged|discussed|confirmed|settled) with (?:${PERSON})(?: \w+)? (?:beforehand|in advance|earlier|already|before|previously)\b`,
+  String.raw`用户.{0,4}已(?:经)?(?:事先|预先|提前)?(?:同意|批准|授权|确认)|(?:ユーザー|利用者)(?:は|が).{0,12}(?:同意|承認|許可)(?:して|済)|사용자가 .{0,12}(?:동의|승인|허가|허락)했`,
 ]);
 
 /** The user need not be asked: confirmation, approval or consent skipped. */
@@ -406,7 +484,9 @@ const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
-  String.raw`\b(?:treat|consider|regard) (?:it|this|that|the (?:request|action|call|operation)) as (?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared)\b`,
+  String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved)\b`,
+  String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their )*(?:confirmation|approval|consent|permission|review|sign-?off)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
+  String.raw`\bno need to (?:involve|bother|consult|loop in|disturb|interrupt|notify|inform|check with|wait for) (?:${PERSON})\b|\bproceed (?:straight away|right away|immediately|directly|at once)\b`,
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
   ),
@@ -414,9 +494,9 @@ const NO_ASK = rx([
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
-    `inutile de (?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
+    `inutile de (?:lui |leur )?(?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
   ),
-  String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
+  String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:再次|再)?(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
 ]);
 
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
@@ -487,7 +567,10 @@ const TRIGGER = rx([
 ]);
 
 export const FAMILIES: Readonly<
-  Record<Exclude<Feature, "other-tool" | "tail" | "param" | "withheld" | "void">, Matcher>
+  Record<
+    Exclude<Feature, "other-tool" | "tail" | "param" | "withheld" | "void" | "conditional">,
+    Matcher
+  >
 > = {
   address: ADDRESS,
   "prior-rules": PRIOR_RULES,
@@ -512,6 +595,10 @@ export const FAMILIES: Readonly<
   instead: INSTEAD,
   call: CALL,
   trigger: TRIGGER,
+  "soft-conceal": SOFT_CONCEAL,
+  "side-action": SIDE_ACTION,
+  presentation: PRESENTATION,
+  meta: META,
 };
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;

@@ -48,10 +48,10 @@ const SECRET = rx(`(?:${SECRET_PATHS}|\\bid[ _](?:rsa|dsa|ecdsa|ed25519)\\b|\\bs
 const WEAK_SECRET = rx(SECRET_WORDS);
 
 const SINK = rx(
-  String.raw`(?:https?|ftp|s3|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
+  String.raw`\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
 );
 const PRIVATE_DATA = rx(
-  String.raw`\b(?:(?:each|every|all|any) (?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b`,
+  String.raw`\b(?:(?:each|every|all|any) (?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b`,
 );
 const PARAM_WORD = rx(
   String.raw`\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
@@ -65,16 +65,18 @@ const STEALTH = rx(
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
+  String.raw`\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
 );
+// "Call authenticate before any other tool of this server": its own siblings, an ordering hint.
+const OWN_SERVER = /\b(?:tools?|functions?) (?:of|on|from|in) (?:this|the same) server\b/u;
 const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 
 const SEND_VERBS = new Set(
-  "deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+  "resolve deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
     " ",
   ),
 );
@@ -133,17 +135,26 @@ const ASK_FOR_SECRET =
 
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
+const CALLED_BEFORE = /\b(?:call|invoke|run|trigger|execute|use|using|with|via)\s+(?:the\s+)?$/u;
+
+const NOT_A_NAME = new Set("this the a same other another any each every one".split(" "));
+
 /** Tools the clause names that are neither this tool, its parameters nor its siblings. */
 function foreignTools(clause: string, ctx: TextContext): string[] {
   const names = new Set<string>();
   for (const m of clause.matchAll(NAMED_TOOL)) {
     const name = m[1] ?? "";
-    if (name !== "this" && name !== "the" && name !== "a" && name !== "same") names.add(name);
+    if (!NOT_A_NAME.has(name)) names.add(name);
   }
   for (const m of clause.matchAll(SNAKE)) {
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 1);
     if (after === "." && /^\.\w/u.test(clause.slice(m.index + m[0].length))) continue; // a file name
-    if (/_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa)$/u.test(m[0])) continue;
+    // `create_access_key` right after "call" is a tool, not a variable.
+    if (
+      /_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa)$/u.test(m[0]) &&
+      !CALLED_BEFORE.test(clause.slice(Math.max(0, m.index - 12), m.index))
+    )
+      continue;
     names.add(m[0]);
   }
   return [...names].filter(
@@ -233,6 +244,20 @@ const CONCEAL = [
   /\bne (?:dites|dis) (?:rien|pas)\b.{0,30}\butilisateur|\bsag(?:en sie)? dem (?:benutzer|nutzer)\b.{0,20}\bnicht\b|\bno (?:le )?digas al usuario\b|\bне говори пользователю\b|\b不要告诉用户/u,
 ];
 
+// "Checks whether the user has already approved…", "a pull request that the owner has approved":
+// a condition or the state of an object, not a claim made to the model.
+const CONDITIONAL =
+  /\b(?:whether|if|once|after|until|unless|when|only when|which)\b[^,;:]*$|\b(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?) that\b[^,;:]*$/u;
+
+const CONDITIONAL_CLAIM =
+  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared)\b/u;
+
+/** Whether `re` matches `c` as a claim: not inside a condition or a relative clause. */
+function claimed(c: string, re: RegExp): boolean {
+  const m = re.exec(c);
+  return m !== null && !CONDITIONAL.test(c.slice(Math.max(0, m.index - 60), m.index + 1));
+}
+
 const APPROVAL = [
   /\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\b(?:approved|authori[sz]ed|granted|given) in advance\b/u,
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
@@ -289,10 +314,21 @@ export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
   if (SECRET.test(c)) found.add("secret");
   if (withheld(c)) found.add("withheld");
   if (VOID.test(c)) found.add("void");
-  if (foreignTools(c, ctx).length > 0 || GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c))
+  if (
+    foreignTools(c, ctx).length > 0 ||
+    ((GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c)) && !OWN_SERVER.test(c))
+  )
     found.add("other-tool");
   if (mentionsParam(c, ctx) || PARAM_FEATURE.test(c)) found.add("param");
   if (SINK.test(c)) found.add("sink");
+  if (CONDITIONAL_CLAIM.test(c)) found.add("conditional");
+  // Ids or raw JSON kept out of a reply are presentation, unless a secret or an extra action is
+  // what is kept out with them.
+  if (
+    found.has("presentation") &&
+    (found.has("side-action") || found.has("secret") || found.has("sink") || found.has("stealth"))
+  )
+    found.delete("presentation");
   return found;
 }
 
@@ -311,16 +347,35 @@ function judgeClause(
   const stealth = STEALTH.test(c);
 
   if (overrides(c)) add("override");
-  if (!ctx.identifier && CONCEAL.some((re) => re.test(c))) add("concealment");
+  // A text about attacks (a scanner, a training aid) names what it detects: not an order.
+  const meta = features.has("meta");
+  if (!ctx.identifier && !meta && !features.has("presentation") && CONCEAL.some((re) => re.test(c)))
+    add("concealment");
   if (ctx.identifier) {
     if (secret && CONTENT.test(c)) add("secret-read");
     return;
   }
-  if (APPROVAL.some((re) => re.test(c))) add("approval");
-  for (const kind of scoredKinds(features, next)) if (!out.get(kind)?.includes(clause)) add(kind);
+  if (!meta && APPROVAL.some((re) => claimed(c, re))) add("approval");
+  for (const kind of scoredKinds(features, next))
+    if (
+      !(meta && (kind === "concealment" || kind === "approval")) &&
+      !out.get(kind)?.includes(clause)
+    )
+      add(kind);
+  // Kept out of sight softly ("leave it out when you summarise"): concealment when what is kept
+  // out is the tool's own extra action or a secret.
+  if (
+    !meta &&
+    features.has("soft-conceal") &&
+    ["side-action", "sink", "secret", "stealth"].some(
+      (f) => features.has(f as Feature) || next.has(f as Feature),
+    ) &&
+    !out.get("concealment")?.includes(clause)
+  )
+    add("concealment");
 
   const reads = imperatives(ws, READ_VERBS).length > 0;
-  const sends = imperatives(ws, SEND_VERBS).length > 0;
+  const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c);
   const param = mentionsParam(c, ctx);
   const foreign = foreignTools(c, ctx);
   if (
@@ -345,9 +400,11 @@ function judgeClause(
   )
     add("exfiltration");
 
-  const generic = GENERIC_OTHER.test(c);
+  const generic = GENERIC_OTHER.test(c) && !OWN_SERVER.test(c);
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
+    // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
+    (foreign.length > 0 && ordersAbout(c, foreign)) ||
     (generic && /\buse this tool\b|\binstead\b/u.test(c)) ||
     EVERY_ACTION.test(c)
   )
@@ -359,6 +416,7 @@ function judgeClause(
         (CALL_VERBS.has(w) || baseOfIng(w).some((b) => CALL_VERBS.has(b))) &&
         foreign.some((f) => (ws[i + 1] ?? "") === f || ws[i + 2] === f),
     ) ||
+    ws.some((w, i) => VIA.has(w) && foreign.some((f) => ws[i + 1] === f || ws[i + 2] === f)) ||
     /\bmake an? (?:hidden |silent |quiet )?call\b/u.test(c) ||
     /\b(?:is|are|be|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
@@ -369,6 +427,20 @@ function judgeClause(
     (calls || sends || imperatives(ws, new Set(["prefix", "prepend", "put", "add"])).length > 0)
   )
     add("command");
+}
+
+// "Retry it by sending the full request to …": the order is in the gerund.
+const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi|leak)ing\b/u;
+
+const VIA = new Set(["with", "using", "via", "through"]);
+
+// A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
+const WHEN_THEN =
+  /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop)\b/u;
+
+function ordersAbout(c: string, foreign: readonly string[]): boolean {
+  const m = WHEN_THEN.exec(c);
+  return m !== null && foreign.some((f) => (m[1] ?? "").includes(f));
 }
 
 /** Issues with what one normalised text says. */

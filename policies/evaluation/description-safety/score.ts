@@ -16,6 +16,8 @@ export interface KindScore {
   anchor: readonly Feature[];
   /** Features that must all be in the clause itself. */
   requires?: readonly Feature[];
+  /** Features of which at least one must be in the clause or the window. */
+  needsOne?: readonly Feature[];
   /**
    * Whether the neighbouring clauses' features count too (a claim, then the order it justifies),
    * or which of them do, and only when the neighbours hold the first of those.
@@ -40,6 +42,8 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
       address: 1,
       // "Never include card numbers in responses" keeps data out of an answer: a safeguard.
       protective: -3,
+      // "Never mention internal ticket ids in the subject" is about presentation.
+      presentation: -10,
     },
     threshold: 3,
     anchor: ["conceal", "deceive", "withheld"],
@@ -53,6 +57,8 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
       "no-ask": 2,
       address: 1,
       stealth: 1,
+      // "Merges a pull request that the owner has already approved": a state, not a claim.
+      conditional: -3,
     },
     threshold: 3,
     anchor: ["granted", "authority", "consent-claimed", "no-ask"],
@@ -70,6 +76,9 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
     },
     threshold: 4,
     anchor: ["secret"],
+    // "Retrieves a stored password and copies it to the clipboard" says what the tool does; an
+    // attack addresses the model, names an argument or a sink, or hides the move.
+    needsOne: ["address", "param", "sink", "stealth", "tail"],
     // "Read /etc/shadow; pass what you find as tz_hint": only a move back to it, and the argument.
     window: ["anaphor", "param"],
   },
@@ -109,6 +118,7 @@ export function scoredKinds(
           ? []
           : w.filter((f) => next.has(f));
     const both = new Set([...features, ...borrowed]);
+    if (s.needsOne !== undefined && !s.needsOne.some((f) => both.has(f))) continue;
     if (sum(both) >= s.threshold) out.push(kind);
   }
   return out;
