@@ -289,8 +289,11 @@ const CONCEAL = rx([
   // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
   String.raw`\b(?:confirmation|approval|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|message)s?\b.{0,30}\b(?:only (?:shows?|displays?)|(?:does not|doesn't|won't|will not) (?:show|display)|truncat\w*|cuts? off|hides?)\b`,
   String.raw`\b(?:render|display|print|appear|show)s? (?:\w+ )?(?:invisibl[ey]|as blank|hidden)\b|\bconceal(?:ed)? (?:escape|ansi|sgr|terminal) (?:code|sequence|attribute)s?\b|(?:\besc|\\e|\\x1b|\\033|\\u001b)\[8m`,
+  String.raw`\bso (?:that )?(?:${PERSON}|nobody|no one) (?:cannot|can't|can not|won't|will not|doesn't|does not|never|is unable to) (?:review|see|notice|find|know|check|read|learn|spot|detect|trace|undo|audit)\b`,
+  String.raw`\b(?:suppress|hide|mute)\b.{0,30}\b(?:audit (?:output|log|trail|entries|records?)|logs?|logging|traces?)\b.{0,40}\b(?:${PERSON})\b`,
+  String.raw`(?:不要|别|切勿|请勿|不得|无需)在(?:回复|回答|答复|输出|对话)(?:中|里)(?:提及|提到|说明|显示|透露|告知)`,
   String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
-  String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user)\b`,
+  String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   // fr
   w(
     `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
@@ -318,6 +321,9 @@ const DECEIVE = rx([
   String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
   String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
   String.raw`\b(?:make up|invent|fabricate|give)\b.{0,30}\b(?:reason|explanation|excuse|story|cover story)\b`,
+  // The action misdescribed to the user who approves it.
+  String.raw`\b(?:describe|present|frame|label|refer to|pass (?:it )?off|portray|characteri[sz]e|call)\b[^.]{0,30}\b(?:only |just |merely )?as\b[^.]{0,60}\b(?:even though|although|though it|while it|but it|when (?:in fact|actually))\b|\brefer to (?:it|this tool|the tool) only as\b`,
+  String.raw`\btell (?:${PERSON}) (?:that )?['"“‘]?(?:it|this|that)(?: is|'s) (?:just|only|merely|simply|a harmless|harmless|a routine|routine|read-only)\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -332,7 +338,10 @@ const DECEIVE = rx([
  */
 const SOFT_CONCEAL = rx([
   String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|${ANSWER})\b`,
-  String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose) only\b|\bonly (?:mention|report|show|disclose|describe)\b`,
+  String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose|summari[sz]e)s? only\b|\bonly (?:mention|report|show|disclose|describe|summari[sz]e)s?\b|\bshow (?:${PERSON}) (?:[\w-]+ ){0,4}only\b`,
+  String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) be (?:disclosed|revealed|mentioned|shown|surfaced|reported|discussed|brought up)\b|\b(?:is|are|remains?|stays?|kept) (?:strictly )?(?:confidential|private|secret|undisclosed)\b|\bkeeps? (?:[\w-]+ ){0,4}(?:private|secret|confidential|hidden|quiet|undisclosed)\b`,
+  String.raw`\b(?:goes|go|remains?|stays?|is left|are left) (?:unmentioned|unreported|unsaid|unspoken|undisclosed|unremarked)\b|\bno (?:reason|point|need) to (?:bring up|mention|tell|inform|notify|disclose|reveal|raise)\b|\bbe discreet\b|\bwith discretion\b`,
+  String.raw`\bhide (?:them|it|those|these|the (?:errors?|failures?|warnings?|logs?))\b|\bsuppress (?:the |any |all )?(?:audit|log|logging|output|trace|record|history|notifications?)\b|\b(?:delete|remove|erase|clear|wipe|purge) (?:[\w-]+ ){0,5}from (?:the )?(?:visible |chat |conversation |call |tool |sent )?(?:history|log|transcript|sent (?:folder|items|mail))\b`,
   String.raw`\bif (?:the |it |a |an |any |this )?[\w ]{0,25}\bfails?\b.{0,10}\b(?:do not|don't|never) (?:surface|report|show|mention|display|raise)\b`,
   w(
     `(?:ne (?:\\p{L}+ ){0,2}(?:mentionne[rz]?|signale[rz]?|montre[rz]?) que|erwähne nur|menciona solo|mencione apenas|menziona solo|упоминай только)`,
@@ -341,7 +350,7 @@ const SOFT_CONCEAL = rx([
 
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
-  String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
+  String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
     `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
   ),
@@ -379,7 +388,7 @@ const NEGATION_CJK = String.raw`안 됩니다|안 돼|안 된다|してはいけ
 const DISCLOSE = w(
   `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
 );
-const DISCLOSE_CJK = String.raw`알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
+const DISCLOSE_CJK = String.raw`触れ|言及|話さ|話し|알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
 const TARGET = w(
   `users?|user's|person|human|customers?|anyone|anybody|they|them|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
 );
@@ -403,7 +412,7 @@ export function withheld(c: string): boolean {
 const MODAL = rx([
   String.raw`^(?:ne|n'|não|не|никогда|nunca|jamais|never|do not|don't|niemals|nie)\b|^non (?:far|fare|\p{L}+(?:are|ere|ire))\b`,
   w(
-    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
+    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|нужно|не нужно|следует`,
   ),
   String.raw`안 됩니다|안 된다|ならない|いけない|必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
 ]);
@@ -433,6 +442,12 @@ const AUTHORITY = rx([
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
   String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator)\b`,
   String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
+  String.raw`\b(?:admin(?:istrator)?|security|operator|developer|maintenance|owner) override (?:is )?(?:active|enabled|on|engaged|in effect)\b|\b(?:official|verified|certified|sanctioned|authori[sz]ed),? (?:[\w-]+ ){0,2}(?:integration|partner|server|tool|plugin|extension|source)\b`,
+  String.raw`\b(?:review|audit|assessment|ticket|change|cr|policy|[a-z]+-\d+(?:-\d+)?)\b.{0,30}\b(?:has|have) (?:already )?(?:cleared|approved|authori[sz]ed|signed off on|whitelisted)\b (?:all|every|each|any)\b`,
+  w(
+    `(?:vom|von der|durch das|durch den|durch die) (?:\\p{L}*team|admin\\p{L}*|administrator\\p{L}*|betreiber\\p{L}*|hersteller|anbieter|eigentümer) (?:\\p{L}+ )?(?:freigegeben|genehmigt|geprüft|verifiziert|autorisiert)|(?:freigegeben|genehmigt|geprüft|verifiziert) (?:vom|von der|durch) \\p{L}+|(?:verificad[oa]|aprobad[oa]|autorizad[oa]|validad[oa]) por (?:el|la|los) (?:proveedor|administrador|equipo|fabricante|propietario)|(?:verificad[oa]|aprovad[oa]|autorizad[oa]) pel[oa] (?:fornecedor|administrador|equipe|fabricante)|(?:approvat[oa]|autorizzat[oa]|verificat[oa]) (?:dal|dall'|dalla) ?(?:fornitore|amministratore|team|produttore)|(?:approuvée?|autorisée?|vérifiée?|validée?) par (?:le |l'|la )(?:fournisseur|administrateur|équipe|éditeur)|(?:одобрен\\p{L}*|разрешен\\p{L}*|утвержден\\p{L}*|проверен\\p{L}*) (?:администратор\\p{L}*|владельц\\p{L}*|командой|поставщиком|службой безопасности)`,
+  ),
+  String.raw`已(?:经)?(?:获|得到|获得)(?:了)?(?:管理员|用户|安全团队|厂商|官方|所有者)?(?:的)?(?:批准|授权|同意|许可)|(?:管理者|セキュリティチーム|ベンダー)(?:が|により|によって).{0,12}(?:承認済み|承認され|許可され)|(?:관리자|보안 팀|보안팀)(?:가|이) (?:이미 )?(?:승인|허가)한`,
   String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
   String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
   String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
@@ -459,7 +474,7 @@ const AUTHORITY = rx([
 /** A claim that the user (or owner) already agreed, so asking again would be redundant. */
 const CONSENT_CLAIMED = rx([
   String.raw`${CONDITION}\b(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
-  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|collected|recorded|captured|provided|secured)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|on record|in place|collected|recorded|documented|logged|registered|captured|provided|secured)\b`,
   w(
     `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|ha già dato il (?:suo )?consenso|ya dio su consentimiento|já deu (?:o )?(?:seu )?consentimento|hat bereits (?:seine |ihre )?zustimmung gegeben|a déjà donné son consentement|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
   ),
@@ -471,6 +486,9 @@ const CONSENT_CLAIMED_MORE = rx([
   String.raw`\bas (?:discussed|agreed|arranged|confirmed) with (?:${PERSON})\b`,
   String.raw`\b(?:comes? with|under|per|given|by virtue of|have|has) (?:the )?(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent) (?:consent|approval|permission|authori[sz]ation)\b|\b(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent|prior) (?:consent|approval|permission|authori[sz]ation) (?:covers|applies|allows|permits|is on file)\b`,
   String.raw`\bconfirms? (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|operator'?s?) (?:permission|approval|consent|authori[sz]ation)\b`,
+  String.raw`\bas (?:agreed|arranged|discussed|confirmed|established|set up|settled) (?:in|during|at|with|when)\b|\b(?:${PERSON}) (?:always|usually|never) (?:says? yes|agrees?|approves?|accepts?|consents?|objects?|minds?)\b`,
+  String.raw`\b(?:${PERSON}) (?:wants|prefers|would like|asked for|expects|requested) [^.]{0,60}\b(?:automatically|without (?:asking|confirmation|a check-?in|being asked|approval|review))\b`,
+  String.raw`\b(?:their|the user'?s|the owner'?s|his|her) (?:earlier|previous|prior|original|initial) (?:request|instruction|approval|answer|consent|permission) (?:covers|applies to|includes|extends to|authori[sz]es)\b`,
   // A standing preference the model is told the user expressed.
   String.raw`${CONDITION}\b(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -486,11 +504,17 @@ const NO_ASK = rx([
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
   String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved)\b`,
   String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their )*(?:confirmation|approval|consent|permission|review|sign-?off)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
+  String.raw`\bwithout (?:pausing|waiting|stopping)(?: for| to ask)?\b|\b(?:pausing|waiting|stopping) for (?:a |the )?(?:yes|go-ahead|ok|okay|confirmation|approval|reply)\b|\bexempt from (?:\w+ )?(?:confirmation|approval|review|consent|checks?)\b|\bskip (?:the|this|that|any) (?:question|check|prompt|step|dialog|confirmation)\b`,
+  String.raw`\bno (?:prompt|confirmation|dialog|question|approval)s? (?:should|needs? to|must|will|shall) be (?:shown|displayed|asked|raised|requested)\b|\b(?:do|does) not need to be (?:double-checked|checked|confirmed|approved|reviewed|verified)\b|\bneeds? not be (?:confirmed|checked|double-checked|approved|reviewed)\b|\bwithout (?:a |any )?(?:check-?in|go-ahead|sign-?off)\b`,
+  w(
+    `sans attendre (?:de |la |une |l'|d')?(?:validation|confirmation|accord|autorisation)|no hace falta (?:la |su |ninguna )?(?:confirmación|aprobación|autorización)|no (?:es|será) necesari[oa] (?:la |su )?(?:confirmación|aprobación)|não é necessári[oa] (?:a )?(?:confirmação|aprovação)|non (?:serve|occorre) (?:la |alcuna )?(?:conferma|approvazione)|keine bestätigung (?:des|der) (?:nutzers|benutzers|nutzerin)|rückfrage (?:\\p{L}+ ){0,3}(?:ist )?(?:überflüssig|unnötig|nicht nötig|nicht erforderlich)|не (?:нужно|надо|требуется) (?:спрашивать|подтверждение|согласие)`,
+  ),
+  String.raw`不要(?:征求|请求|询问)(?:用户)?(?:的)?(?:同意|确认|许可)|(?:ユーザー|利用者)への確認(?:なし|不要|は不要)|사용자 (?:확인|동의) 없이`,
   String.raw`\bno need to (?:involve|bother|consult|loop in|disturb|interrupt|notify|inform|check with|wait for) (?:${PERSON})\b|\bproceed (?:straight away|right away|immediately|directly|at once)\b`,
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
   ),
-  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off) (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:further |additional |more |other )?(?:sign-?off|approval|confirmation|review|consent|permission)\b`,
+  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off)(?: step| dialog| prompt| check)? (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:further |additional |more |other )?(?:sign-?off|approval|confirmation|review|consent|permission)\b`,
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
@@ -506,6 +530,7 @@ const GRANTED = rx([
   ),
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
   String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
   String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,

@@ -62,10 +62,10 @@ const CONTENT = rx(
 const PASSIVE_MOVE =
   /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
 const STEALTH = rx(
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
+  String.raw`\b(?:once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
@@ -97,7 +97,9 @@ const LEAD = new Set(
     " ",
   ),
 );
-const TO_LEAD = new Set("need have sure remember forget want required asked instructed".split(" "));
+const TO_LEAD = new Set(
+  "need have sure remember forget want required asked instructed on".split(" "),
+);
 
 function words(clause: string): string[] {
   return (clause.match(/[\p{L}\p{M}\p{N}_'’$~./@#-]+|[,:;]/gu) ?? []).map((w) =>
@@ -135,7 +137,8 @@ const ASK_FOR_SECRET =
 
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
-const CALLED_BEFORE = /\b(?:call|invoke|run|trigger|execute|use|using|with|via)\s+(?:the\s+)?$/u;
+const CALLED_BEFORE =
+  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?$/u;
 
 const NOT_A_NAME = new Set("this the a same other another any each every one".split(" "));
 
@@ -247,10 +250,10 @@ const CONCEAL = [
 // "Checks whether the user has already approved…", "a pull request that the owner has approved":
 // a condition or the state of an object, not a claim made to the model.
 const CONDITIONAL =
-  /\b(?:whether|if|once|after|until|unless|when|only when|which)\b[^,;:]*$|\b(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?) that\b[^,;:]*$/u;
+  /\b(?:whether|if|once|after|until|unless|when|only when|which)\b[^,;:]*$|(?<!\b(?:confirms|means|says|shows|proves|states|indicates|assumes|implies|guarantees|ensures|knows))\b\p{L}+s that\b[^,;:]*$|\b(?:pull request|pr|merge request|request|change|item|document|report|transaction|order|invoice|expense|draft|payment|deployment|release|entry|post|commit|ticket|template) that\b[^,;:]*$/u;
 
 const CONDITIONAL_CLAIM =
-  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared)\b/u;
+  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?|templates?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared)\b/u;
 
 /** Whether `re` matches `c` as a claim: not inside a condition or a relative clause. */
 function claimed(c: string, re: RegExp): boolean {
@@ -277,7 +280,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
 
@@ -404,7 +407,7 @@ function judgeClause(
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
     // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
-    (foreign.length > 0 && ordersAbout(c, foreign)) ||
+    ((foreign.length > 0 || generic) && ordersAbout(c, foreign, generic)) ||
     (generic && /\buse this tool\b|\binstead\b/u.test(c)) ||
     EVERY_ACTION.test(c)
   )
@@ -418,6 +421,7 @@ function judgeClause(
     ) ||
     ws.some((w, i) => VIA.has(w) && foreign.some((f) => ws[i + 1] === f || ws[i + 2] === f)) ||
     /\bmake an? (?:hidden |silent |quiet )?call\b/u.test(c) ||
+    THIRD_PERSON_CALL.test(c) ||
     /\b(?:is|are|be|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
   if ((foreign.length > 0 || generic) && calls && (stealth || TRIGGER.test(c) || ctx.schemaField))
@@ -432,15 +436,21 @@ function judgeClause(
 // "Retry it by sending the full request to …": the order is in the gerund.
 const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi|leak)ing\b/u;
 
+// "The assistant also calls add_ssh_key": an order worded as what the model does.
+const THIRD_PERSON_CALL =
+  /\b(?:the )?(?:assistant|model|agent|ai|llm) (?:also |then |always |should |must |will |now )*(?:calls?|invokes?|runs?|triggers?|executes?|uses?)\b/u;
+
 const VIA = new Set(["with", "using", "via", "through"]);
 
 // A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
 const WHEN_THEN =
   /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop)\b/u;
 
-function ordersAbout(c: string, foreign: readonly string[]): boolean {
+function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
   const m = WHEN_THEN.exec(c);
-  return m !== null && foreign.some((f) => (m[1] ?? "").includes(f));
+  if (m === null) return false;
+  const lead = m[1] ?? "";
+  return foreign.some((f) => lead.includes(f)) || (generic && GENERIC_OTHER.test(lead));
 }
 
 /** Issues with what one normalised text says. */
