@@ -9,38 +9,42 @@
  * it, ru, zh, ja and ko.
  */
 
-export type Feature =
-  | "address"
-  | "prior-rules"
-  | "void"
-  | "only-this"
-  | "elevate"
-  | "secret"
-  | "move"
-  | "anaphor"
-  | "param"
-  | "sink"
-  | "conceal"
-  | "withheld"
-  | "modal"
-  | "protective"
-  | "deceive"
-  | "stealth"
-  | "authority"
-  | "consent-claimed"
-  | "no-ask"
-  | "granted"
-  | "other-tool"
-  | "redirect"
-  | "instead"
-  | "call"
-  | "trigger"
-  | "tail"
-  | "soft-conceal"
-  | "side-action"
-  | "presentation"
-  | "meta"
-  | "conditional";
+/** Every feature, in the order a full listing shows them. */
+export const FEATURES = [
+  "address",
+  "prior-rules",
+  "void",
+  "only-this",
+  "elevate",
+  "secret",
+  "move",
+  "anaphor",
+  "param",
+  "sink",
+  "conceal",
+  "withheld",
+  "modal",
+  "protective",
+  "deceive",
+  "stealth",
+  "authority",
+  "consent-claimed",
+  "no-ask",
+  "granted",
+  "other-tool",
+  "redirect",
+  "instead",
+  "call",
+  "trigger",
+  "tail",
+  "soft-conceal",
+  "side-action",
+  "presentation",
+  "meta",
+  "conditional",
+] as const;
+
+export type Feature = (typeof FEATURES)[number];
 
 /** Whether a text shows a feature. */
 export interface Matcher {

@@ -3,11 +3,12 @@ import type { Issue } from "./normalize.ts";
 import {
   withheld,
   FAMILIES,
+  FEATURES,
   GENERIC_OTHER_TOOL,
   PARAM_WORD as PARAM_FEATURE,
   type Feature,
 } from "./features.ts";
-import { scoredKinds } from "./score.ts";
+import { scoredKinds, type FeatureView } from "./score.ts";
 import {
   DROP_VERBS,
   INSTRUCTION_NOUNS,
@@ -306,41 +307,84 @@ function clauses(text: string): string[] {
     .filter((c) => c !== "");
 }
 
+const NO_FEATURES: FeatureView = { has: () => false };
+
 /**
- * The features of one lower-cased clause (features.ts), with those that need the tool's context:
- * a tool of another server named, a parameter of this tool named.
+ * The features of one lower-cased clause (features.ts), with those that need the tool's context
+ * (a tool of another server named, a parameter of this tool named), each looked for the first
+ * time a score or a rule asks for it: most clauses show no anchor of any kind, and then the
+ * families that only weigh are never tried.
  */
+export class ClauseFeatures implements FeatureView {
+  private readonly known = new Map<Feature, boolean>();
+  private readonly c: string;
+  private readonly ctx: TextContext;
+
+  constructor(c: string, ctx: TextContext) {
+    this.c = c;
+    this.ctx = ctx;
+  }
+
+  has(f: Feature): boolean {
+    let v = this.known.get(f);
+    if (v === undefined) {
+      v = this.look(f);
+      this.known.set(f, v);
+    }
+    return v;
+  }
+
+  add(f: Feature): void {
+    this.known.set(f, true);
+  }
+
+  private look(f: Feature): boolean {
+    const c = this.c;
+    switch (f) {
+      case "secret":
+        return FAMILIES.secret.test(c) || SECRET.test(c);
+      case "sink":
+        return FAMILIES.sink.test(c) || SINK.test(c);
+      case "withheld":
+        return withheld(c);
+      case "void":
+        return VOID.test(c);
+      case "other-tool":
+        return (
+          foreignTools(c, this.ctx).length > 0 ||
+          ((GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c)) && !OWN_SERVER.test(c))
+        );
+      case "param":
+        return mentionsParam(c, this.ctx) || PARAM_FEATURE.test(c);
+      case "conditional":
+        return CONDITIONAL_CLAIM.test(c);
+      case "tail":
+        return false;
+      // Ids or raw JSON kept out of a reply are presentation, unless a secret or an extra action
+      // is what is kept out with them.
+      case "presentation":
+        return (
+          FAMILIES.presentation.test(c) &&
+          !(["side-action", "secret", "sink", "stealth"] as const).some((g) => this.has(g))
+        );
+      default:
+        return FAMILIES[f].test(c);
+    }
+  }
+}
+
+/** Every feature of one lower-cased clause. */
 export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
-  const found = new Set<Feature>();
-  for (const [name, re] of Object.entries(FAMILIES) as [Feature, { test(t: string): boolean }][])
-    if (re.test(c)) found.add(name);
-  if (SECRET.test(c)) found.add("secret");
-  if (withheld(c)) found.add("withheld");
-  if (VOID.test(c)) found.add("void");
-  if (
-    foreignTools(c, ctx).length > 0 ||
-    ((GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c)) && !OWN_SERVER.test(c))
-  )
-    found.add("other-tool");
-  if (mentionsParam(c, ctx) || PARAM_FEATURE.test(c)) found.add("param");
-  if (SINK.test(c)) found.add("sink");
-  if (CONDITIONAL_CLAIM.test(c)) found.add("conditional");
-  // Ids or raw JSON kept out of a reply are presentation, unless a secret or an extra action is
-  // what is kept out with them.
-  if (
-    found.has("presentation") &&
-    (found.has("side-action") || found.has("secret") || found.has("sink") || found.has("stealth"))
-  )
-    found.delete("presentation");
-  return found;
+  const view = new ClauseFeatures(c, ctx);
+  return new Set(FEATURES.filter((f) => view.has(f)));
 }
 
 function judgeClause(
   clause: string,
   ctx: TextContext,
   out: Map<string, string[]>,
-  features: ReadonlySet<Feature>,
-  next: ReadonlySet<Feature>,
+  features: FeatureView,
+  next: FeatureView,
 ): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
@@ -469,9 +513,7 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
   const subject = ctx.identifier ? splitIdentifier(text) : text;
   const list = clauses(subject);
   const features = list.map((c) =>
-    ctx.identifier || tooShortToSteer(c)
-      ? new Set<Feature>()
-      : clauseFeatures(c.toLowerCase(), ctx),
+    ctx.identifier || tooShortToSteer(c) ? undefined : new ClauseFeatures(c.toLowerCase(), ctx),
   );
   // Burial: in a long text, a clause of its last paragraph (or last quarter) that addresses the
   // model scores more than the same clause would at the top.
@@ -483,15 +525,13 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
       if (f?.has("address") === true && (i >= tailFrom || lastParagraph.includes(c))) f.add("tail");
     });
   }
-  list.forEach((clause, i) =>
-    judgeClause(
-      clause,
-      ctx,
-      out,
-      features[i] ?? new Set(),
-      new Set([...(features[i - 1] ?? []), ...(features[i + 1] ?? [])]),
-    ),
-  );
+  list.forEach((clause, i) => {
+    const before = features[i - 1] ?? NO_FEATURES;
+    const after = features[i + 1] ?? NO_FEATURES;
+    judgeClause(clause, ctx, out, features[i] ?? NO_FEATURES, {
+      has: (f) => before.has(f) || after.has(f),
+    });
+  });
   const issues: Issue[] = [...out.entries()].map(([kind, found]) => ({
     kind,
     severity: "high",

@@ -99,27 +99,36 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
   },
 };
 
-/** The kinds `features` reach; `next` are the features of the neighbouring clauses. Weights are positive, so the union scores at least what the clause alone does. */
-export function scoredKinds(
-  features: ReadonlySet<Feature>,
-  next: ReadonlySet<Feature> = new Set(),
-): string[] {
+/** Whether a clause (or its neighbours) shows a feature: a `Set`, or features looked for on demand. */
+export interface FeatureView {
+  has(feature: Feature): boolean;
+}
+
+const NONE: FeatureView = { has: () => false };
+
+/**
+ * The kinds `features` reach; `next` are the features of the neighbouring clauses. Weights are
+ * positive, so the union scores at least what the clause alone does. Only the features a kind
+ * weighs are asked for, and only once one of its anchors is present.
+ */
+export function scoredKinds(features: FeatureView, next: FeatureView = NONE): string[] {
   const out: string[] = [];
   for (const [kind, s] of Object.entries(SCORES)) {
     if (!s.anchor.some((f) => features.has(f))) continue;
     if (s.requires !== undefined && !s.requires.every((f) => features.has(f))) continue;
-    const sum = (set: ReadonlySet<Feature>) =>
-      [...set].reduce((n, f) => n + (s.weights[f] ?? 0), 0);
     const w = s.window;
-    const borrowed =
+    const borrowed: (f: Feature) => boolean =
       w === true
-        ? [...next]
+        ? (f) => next.has(f)
         : w === false || !next.has(w[0] ?? "tail")
-          ? []
-          : w.filter((f) => next.has(f));
-    const both = new Set([...features, ...borrowed]);
-    if (s.needsOne !== undefined && !s.needsOne.some((f) => both.has(f))) continue;
-    if (sum(both) >= s.threshold) out.push(kind);
+          ? () => false
+          : (f) => w.includes(f) && next.has(f);
+    const has = (f: Feature): boolean => features.has(f) || borrowed(f);
+    if (s.needsOne !== undefined && !s.needsOne.some(has)) continue;
+    let sum = 0;
+    for (const [f, weight] of Object.entries(s.weights) as [Feature, number][])
+      if (has(f)) sum += weight;
+    if (sum >= s.threshold) out.push(kind);
   }
   return out;
 }
