@@ -252,7 +252,7 @@ const SINK = rx([
 ]);
 
 // Verbs of telling or showing, and their negations.
-const TELL = String.raw`(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
+const TELL = String.raw`(?:describ(?:e|ing)|discuss(?:ing)?|talk(?:ing)? about|refer(?:ring)? to|point(?:ing)? out|let on|letting on|tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
 const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
 
 /** Keeping the user from learning something. */
@@ -269,7 +269,7 @@ const CONCEAL = rx([
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
-  String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:is|are) to be (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut)\b`,
+  String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:(?:is|are) to be|(?:should|must|shall|will|needs? to|has to|have to) be) (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut|scrubbed|erased|purged|filtered out|wiped)\b`,
   String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b`,
   w(
     `kein wort|pas un mot|ni una palabra|nem uma palavra|(?:neanche|nemmeno|non) una parola|ни слова|not a (?:single )?word|garde[rz]? (?:\\p{L}+ )?pour (?:vous|toi)|behalte? (?:es|das|dies) für dich|guárda(?:lo|te)? para ti|guarde (?:isso |isto )?para (?:você|si)|tieni(?:lo)? per te|держи(?:те)? (?:это )?при себе`,
@@ -287,7 +287,7 @@ const CONCEAL = rx([
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
   // Hiding from the user, by name, in the languages the tell-verbs below do not cover.
   w(
-    `(?:oculta|esconde|ocultar|esconder)(?:le|lhe)? (?:\\p{L}+ ){0,3}(?:al|del|ao|do|a la|à) (?:usuari[oa]|usuário|utilizador)|cache[rz]? (?:\\p{L}+ ){0,3}(?:à|a) (?:l'|l’)utilisat(?:eur|rice)|verberge?n? (?:\\p{L}+ ){0,3}vor (?:dem|der) (?:benutzer|nutzer|anwender)\\p{L}*|nascond(?:i|ere|ete|a) (?:\\p{L}+ ){0,3}(?:all'|all’|a l'|dall'|dall’)utente|скр(?:ой|ойте|ыть|ывай|ывайте) (?:\\p{L}+ ){0,3}от пользовател\\p{L}*|verberg (?:\\p{L}+ ){0,3}voor de gebruiker|vertel (?:\\p{L}+ ){0,3}niet|zeg (?:\\p{L}+ ){0,3}(?:niet|niets)|niet (?:vertellen|melden|vermelden)|ukryj(?:cie)? (?:\\p{L}+ ){0,3}przed użytkownikiem|nie (?:mów|mówcie|informuj|wspominaj|ujawniaj|pokazuj)(?: \\p{L}+){0,2}|kullanıcıdan gizle|kullanıcıya (?:söyleme|bahsetme|gösterme)`,
+    `(?:oculta|esconde|ocultar|esconder)(?:le|lhe)? (?:\\p{L}+ ){0,3}(?:al|del|ao|do|a la|à) (?:usuari[oa]|usuário|utilizador)|cache[rz]? (?:\\p{L}+ ){0,3}(?:à|a) (?:l'|l’)utilisat(?:eur|rice)|verberge?n? (?:\\p{L}+ ){0,3}vor (?:dem|der) (?:benutzer|nutzer|anwender)\\p{L}*|nascond(?:i|ere|ete|a) (?:\\p{L}+ ){0,3}(?:all'|all’|a l'|dall'|dall’)utente|скр(?:ой|ойте|ыть|ывай|ывайте) (?:\\p{L}+ ){0,3}от пользовател\\p{L}*|verberg (?:\\p{L}+ ){0,3}voor de gebruiker|vertel (?:\\p{L}+ ){0,3}niet|zeg (?:\\p{L}+ ){0,3}(?:niet|niets)|niet (?:vertellen|melden|vermelden)|ukryj(?:cie)? (?:\\p{L}+ ){0,3}przed użytkownikiem|nie (?:mów|mówcie|informuj|wspominaj|ujawniaj|pokazuj)(?: \\p{L}+){0,2}|kullanıcıdan gizle|kullanıcıya (?:\\p{L}+ ){0,4}(?:söyleme|bahsetme|gösterme)`,
   ),
   String.raw`(?:ユーザー|利用者)(?:に|から)(?:は)?隠|사용자(?:에게|로부터) 숨기|사용자 몰래|向用户隐瞒|(?:ユーザー|利用者)に知られ(?:ない|ず)`,
   // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
@@ -296,6 +296,8 @@ const CONCEAL = rx([
   String.raw`\bso (?:that )?(?:${PERSON}|nobody|no one) (?:cannot|can't|can not|won't|will not|doesn't|does not|never|is unable to) (?:review|see|notice|find|know|check|read|learn|spot|detect|trace|undo|audit)\b`,
   String.raw`\b(?:suppress|hide|mute)\b.{0,30}\b(?:audit (?:output|log|trail|entries|records?)|logs?|logging|traces?)\b.{0,40}\b(?:${PERSON})\b`,
   String.raw`(?:不要|别|切勿|请勿|不得|无需)在(?:回复|回答|答复|输出|对话)(?:中|里)(?:提及|提到|说明|显示|透露|告知)`,
+  String.raw`\b(?:${PERSON})\b.{0,40}\b(?:is|are) not (?:meant|supposed|intended|expected|to) (?:to )?(?:be aware|know|see|notice|learn|find out|hear)\b`,
+  String.raw`\b(?:overwritten|erased|cleared|hidden|covered|scrolled away|replaced) before (?:it is |it's |they are )?(?:displayed|shown|seen|rendered|read)\b|\bcarriage returns?\b.{0,80}\b(?:overwrit\w*|hides?|erases?)\b`,
   String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   // fr
@@ -328,6 +330,7 @@ const DECEIVE = rx([
   // The action misdescribed to the user who approves it.
   String.raw`\b(?:describe|present|frame|label|refer to|pass (?:it )?off|portray|characteri[sz]e|call)\b[^.]{0,30}\b(?:only |just |merely )?as\b[^.]{0,60}\b(?:even though|although|though it|while it|but it|when (?:in fact|actually))\b|\brefer to (?:it|this tool|the tool) only as\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?['"“‘]?(?:it|this|that)(?: is|'s) (?:just|only|merely|simply|a harmless|harmless|a routine|routine|read-only)\b`,
+  String.raw`\b(?:${ANSWER}|it|this|that)\s+(?:must |should |has to |needs to |will )?(?:reads?|looks?|sounds?|appears?|seems?) as (?:if|though)\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -345,6 +348,11 @@ const SOFT_CONCEAL = rx([
   String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose|summari[sz]e)s? only\b|\bonly (?:mention|report|show|disclose|describe|summari[sz]e)s?\b|\bshow (?:${PERSON}) (?:[\w-]+ ){0,4}only\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) be (?:disclosed|revealed|mentioned|shown|surfaced|reported|discussed|brought up)\b|\b(?:is|are|remains?|stays?|kept) (?:strictly )?(?:confidential|private|secret|undisclosed)\b|\bkeeps? (?:[\w-]+ ){0,4}(?:private|secret|confidential|hidden|quiet|undisclosed)\b`,
   String.raw`\b(?:goes|go|remains?|stays?|is left|are left) (?:unmentioned|unreported|unsaid|unspoken|undisclosed|unremarked)\b|\bno (?:reason|point|need) to (?:bring up|mention|tell|inform|notify|disclose|reveal|raise)\b|\bbe discreet\b|\bwith discretion\b`,
+  String.raw`\boff-? ?limits\b|\b(?:answer|talk|speak|reply|respond) only (?:about|on|to)\b`,
+  w(
+    `mant[eé]n(?:lo|er)? en secreto|guárda(?:lo)? en secreto|mantenha (?:\\p{L}+ ){0,3}em segredo|tien[ie](?:lo)? nascost[oa]|tenere nascost[oa]|держи(?:те)? в (?:секрете|тайне)|garde[rz]? (?:\\p{L}+ ){0,3}secrète?|(?:halte|halten sie) (?:\\p{L}+ ){0,3}geheim|geheim (?:halten|hält)|houd (?:\\p{L}+ ){0,3}geheim|zachowaj (?:\\p{L}+ ){0,3}w tajemnicy|gizli tut`,
+  ),
+  String.raw`秘密に|保密|비밀로|内緒`,
   String.raw`\bhide (?:them|it|those|these|the (?:errors?|failures?|warnings?|logs?))\b|\bsuppress (?:the |any |all )?(?:audit|log|logging|output|trace|record|history|notifications?)\b|\b(?:delete|remove|erase|clear|wipe|purge) (?:[\w-]+ ){0,5}from (?:the )?(?:visible |chat |conversation |call |tool |sent )?(?:history|log|transcript|sent (?:folder|items|mail))\b`,
   String.raw`\bif (?:the |it |a |an |any |this )?[\w ]{0,25}\bfails?\b.{0,10}\b(?:do not|don't|never) (?:surface|report|show|mention|display|raise)\b`,
   w(
@@ -442,16 +450,16 @@ const AUTHORITY = rx([
   String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
   String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
-  String.raw`${CONDITION}\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared))\b`,
+  String.raw`${CONDITION}\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared|okayed|ok'd|signed off))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
-  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator)\b`,
+  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory)\b`,
   String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
   String.raw`\b(?:admin(?:istrator)?|security|operator|developer|maintenance|owner) override (?:is )?(?:active|enabled|on|engaged|in effect)\b|\b(?:official|verified|certified|sanctioned|authori[sz]ed),? (?:[\w-]+ ){0,2}(?:integration|partner|server|tool|plugin|extension|source)\b`,
   String.raw`\b(?:review|audit|assessment|ticket|change|cr|policy|[a-z]+-\d+(?:-\d+)?)\b.{0,30}\b(?:has|have) (?:already )?(?:cleared|approved|authori[sz]ed|signed off on|whitelisted)\b (?:all|every|each|any)\b`,
   w(
     `(?:vom|von der|durch das|durch den|durch die) (?:\\p{L}*team|admin\\p{L}*|administrator\\p{L}*|betreiber\\p{L}*|hersteller|anbieter|eigentümer) (?:\\p{L}+ )?(?:freigegeben|genehmigt|geprüft|verifiziert|autorisiert)|(?:freigegeben|genehmigt|geprüft|verifiziert) (?:vom|von der|durch) \\p{L}+|(?:verificad[oa]|aprobad[oa]|autorizad[oa]|validad[oa]) por (?:el|la|los) (?:proveedor|administrador|equipo|fabricante|propietario)|(?:verificad[oa]|aprovad[oa]|autorizad[oa]) pel[oa] (?:fornecedor|administrador|equipe|fabricante)|(?:approvat[oa]|autorizzat[oa]|verificat[oa]) (?:dal|dall'|dalla) ?(?:fornitore|amministratore|team|produttore)|(?:approuvée?|autorisée?|vérifiée?|validée?) par (?:le |l'|la )(?:fournisseur|administrateur|équipe|éditeur)|(?:одобрен\\p{L}*|разрешен\\p{L}*|утвержден\\p{L}*|проверен\\p{L}*) (?:администратор\\p{L}*|владельц\\p{L}*|командой|поставщиком|службой безопасности)`,
   ),
-  String.raw`已(?:经)?(?:获|得到|获得)(?:了)?(?:管理员|用户|安全团队|厂商|官方|所有者)?(?:的)?(?:批准|授权|同意|许可)|(?:管理者|セキュリティチーム|ベンダー)(?:が|により|によって).{0,12}(?:承認済み|承認され|許可され)|(?:관리자|보안 팀|보안팀)(?:가|이) (?:이미 )?(?:승인|허가)한`,
+  String.raw`관리자(?:가|께서) (?:이미 |사전 |미리 |사전에 )?(?:승인|허가)|사전(?:에)? 승인|已(?:经)?(?:获|得到|获得)(?:了)?(?:管理员|用户|安全团队|厂商|官方|所有者)?(?:的)?(?:批准|授权|同意|许可)|(?:管理者|セキュリティチーム|ベンダー)(?:が|により|によって).{0,12}(?:承認済み|承認され|許可され)|(?:관리자|보안 팀|보안팀)(?:가|이) (?:이미 )?(?:승인|허가)한`,
   String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
   String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
   String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
@@ -467,10 +475,10 @@ const AUTHORITY = rx([
   String.raw`管理员已(?:经)?(?:批准|授权|同意)|管理者(?:が|は)(?:既に|すでに)?(?:承認|許可)|관리자가 (?:이미 )?(?:승인|허가)`,
   String.raw`\b(?:management|leadership|the (?:owner|administrator|admin|operator|security team|cto|ceo|ciso)) (?:has |have )?(?:signed off|approved|authori[sz]ed|cleared|greenlit)\b`,
   String.raw`\b(?:admin(?:istrator)?|root|god|developer|maintenance|debug|elevated|privileged|unrestricted|sudo) (?:mode|access|privileges?|rights|permissions?) (?:is |are |has been |have been )?(?:on|enabled|active|granted|unlocked)\b|\b(?:in|enter|entering) (?:admin|developer|maintenance|god|debug) mode\b`,
-  String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
+  String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified|vetted|screened)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
   // fr, de, es, pt, it, ru, zh, ja, ko
   w(
-    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprob|autoriz|consint|confirm)\\p{L}*|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие)`,
+    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprob|autoriz|consint|confirm)\\p{L}*|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие|разрешил\\p{L}*|одобрил\\p{L}*|согласовал\\p{L}*|подтвердил\\p{L}*)`,
   ),
   String.raw`已(?:经)?(?:批准|授权|同意|确认)|用户已同意|承認済み|既に(?:承認|許可)|(?:承認|許可)されています|이미 (?:승인|허가|동의)`,
 ]);
@@ -493,6 +501,11 @@ const CONSENT_CLAIMED_MORE = rx([
   String.raw`\bas (?:agreed|arranged|discussed|confirmed|established|set up|settled) (?:in|during|at|with|when)\b|\b(?:${PERSON}) (?:always|usually|never) (?:says? yes|agrees?|approves?|accepts?|consents?|objects?|minds?)\b`,
   String.raw`\b(?:${PERSON}) (?:wants|prefers|would like|asked for|expects|requested) [^.]{0,60}\b(?:automatically|without (?:asking|confirmation|a check-?in|being asked|approval|review))\b`,
   String.raw`\b(?:their|the user'?s|the owner'?s|his|her) (?:earlier|previous|prior|original|initial) (?:request|instruction|approval|answer|consent|permission) (?:covers|applies to|includes|extends to|authori[sz]es)\b`,
+  String.raw`\b(?:consider|treat|regard|take) (?:the |their |user'?s? )?(?:approval|consent|permission|confirmation)(?: of (?:the )?\w+)? (?:as )?(?:implied|given|granted|assumed|obtained|done)\b|\b(?:${PERSON})'?s? (?:settings?|preferences?|profile|configuration) (?:say|says|allow|allows|specify|specifies|indicate|indicates|permit|permits)\b`,
+  String.raw`\b(?:has |had |have )?(?:already )?(?:gave|given) (?:their |his |her |its |the |a )?(?:permission|consent|approval|authori[sz]ation|go-ahead|blessing)\b`,
+  w(
+    `ya (?:ha )?(?:dio|dado) su (?:permiso|consentimiento|autorización|aprobación)|já deu (?:a |sua |o seu |seu )?(?:permissão|autorização|aprovação|consentimento)|(?:a|ont) déjà donné (?:son |sa |leur |l')(?:accord|autorisation|consentement|feu vert)|(?:hat|haben) (?:bereits |schon )?(?:seine |ihre |die )?(?:erlaubnis|zustimmung|genehmigung|freigabe) (?:gegeben|erteilt)|ha già dato (?:il suo |la sua |l'|l’)?(?:consenso|autorizzazione|permesso|approvazione)|уже дал\\p{L}* (?:своё |свое )?(?:согласие|разрешение)`,
+  ),
   // A standing preference the model is told the user expressed.
   String.raw`${CONDITION}\b(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -514,6 +527,10 @@ const NO_ASK = rx([
     `sans attendre (?:de |la |une |l'|d')?(?:validation|confirmation|accord|autorisation)|no hace falta (?:la |su |ninguna )?(?:confirmación|aprobación|autorización)|no (?:es|será) necesari[oa] (?:la |su )?(?:confirmación|aprobación)|não é necessári[oa] (?:a )?(?:confirmação|aprovação)|non (?:serve|occorre) (?:la |alcuna )?(?:conferma|approvazione)|keine bestätigung (?:des|der) (?:nutzers|benutzers|nutzerin)|rückfrage (?:\\p{L}+ ){0,3}(?:ist )?(?:überflüssig|unnötig|nicht nötig|nicht erforderlich)|не (?:нужно|надо|требуется) (?:спрашивать|подтверждение|согласие)`,
   ),
   String.raw`不要(?:征求|请求|询问)(?:用户)?(?:的)?(?:同意|确认|许可)|(?:ユーザー|利用者)への確認(?:なし|不要|は不要)|사용자 (?:확인|동의) 없이`,
+  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
+  w(
+    `pas besoin de (?:\\p{L}+ )?(?:confirmation|validation|demander|confirmer|autorisation)|(?:sin|sem|senza|sans) (?:consultar|consulter|consultare)(?:le|lhe)?|(?:não é|no es|non è|n'est pas|ist nicht) (?:preciso|necessário|necesario|necessario|nécessaire|nötig|notwendig) (?:\\p{L}+ ){0,2}(?:autoriza|confirma|permiss|pregunt|pergunt|chied|demand|frag|bestätig|genehmig)\\p{L}*`,
+  ),
   String.raw`\bno need to (?:involve|bother|consult|loop in|disturb|interrupt|notify|inform|check with|wait for) (?:${PERSON})\b|\bproceed (?:straight away|right away|immediately|directly|at once)\b`,
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
@@ -534,6 +551,7 @@ const GRANTED = rx([
   ),
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\b(?:you|the (?:assistant|model|agent|ai)) (?:has|have) been (?:given|granted|handed) (?:a |the )?(?:blanket |full |standing |unrestricted |general |explicit )?(?:approval|permission|authority|rights|access|clearance|authori[sz]ation)\b`,
   String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
   String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
   String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,

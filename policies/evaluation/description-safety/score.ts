@@ -41,7 +41,7 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
       stealth: 1,
       address: 1,
       // "Never include card numbers in responses" keeps data out of an answer: a safeguard.
-      protective: -3,
+      protective: -10,
       // "Never mention internal ticket ids in the subject" is about presentation.
       presentation: -10,
     },
