@@ -77,7 +77,7 @@ const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 
 const SEND_VERBS = new Set(
-  "resolve resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+  "resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
     " ",
   ),
 );
@@ -141,15 +141,19 @@ const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]
 const CALLED_BEFORE =
   /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?$/u;
 
+// `createAdminKey` or `delete-branch` right after a call verb: tool names in other spellings.
+const OTHER_SPELLING_CALLED =
+  /\b(?:call|calls|invoke|invokes|trigger|triggers|execute|executes|run|runs)\s+(?:the\s+)?([a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b/gu;
 const NOT_A_NAME = new Set("this the a same other another any each every one".split(" "));
 
 /** Tools the clause names that are neither this tool, its parameters nor its siblings. */
-function foreignTools(clause: string, ctx: TextContext): string[] {
+function foreignTools(clause: string, ctx: TextContext, original = clause): string[] {
   const names = new Set<string>();
   for (const m of clause.matchAll(NAMED_TOOL)) {
     const name = m[1] ?? "";
     if (!NOT_A_NAME.has(name)) names.add(name);
   }
+  for (const m of original.matchAll(OTHER_SPELLING_CALLED)) names.add((m[1] ?? "").toLowerCase());
   for (const m of clause.matchAll(SNAKE)) {
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 1);
     if (after === "." && /^\.\w/u.test(clause.slice(m.index + m[0].length))) continue; // a file name
@@ -319,10 +323,13 @@ export class ClauseFeatures implements FeatureView {
   private readonly known = new Map<Feature, boolean>();
   private readonly c: string;
   private readonly ctx: TextContext;
+  private readonly original: string;
 
-  constructor(c: string, ctx: TextContext) {
+  /** `c` lower-cased; `original` as written, where tool names keep their case. */
+  constructor(c: string, ctx: TextContext, original = c) {
     this.c = c;
     this.ctx = ctx;
+    this.original = original;
   }
 
   has(f: Feature): boolean {
@@ -351,7 +358,7 @@ export class ClauseFeatures implements FeatureView {
         return VOID.test(c);
       case "other-tool":
         return (
-          foreignTools(c, this.ctx).length > 0 ||
+          foreignTools(c, this.ctx, this.original).length > 0 ||
           ((GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c)) && !OWN_SERVER.test(c))
         );
       case "param":
@@ -437,7 +444,7 @@ function judgeClause(
   const reads = imperatives(ws, READ_VERBS).length > 0;
   const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c);
   const param = mentionsParam(c, ctx);
-  const foreign = foreignTools(c, ctx);
+  const foreign = foreignTools(c, ctx, clause);
   if (
     (secret &&
       (reads ||
@@ -536,7 +543,7 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
   const subject = ctx.identifier ? splitIdentifier(text) : text;
   const list = clauses(subject);
   const features = list.map((c) =>
-    ctx.identifier || tooShortToSteer(c) ? undefined : new ClauseFeatures(c.toLowerCase(), ctx),
+    ctx.identifier || tooShortToSteer(c) ? undefined : new ClauseFeatures(c.toLowerCase(), ctx, c),
   );
   // Burial: in a long text, a clause of its last paragraph (or last quarter) that addresses the
   // model scores more than the same clause would at the top.
