@@ -307,7 +307,7 @@ const MARKUP =
 function clauses(text: string): string[] {
   return text
     .split(
-      /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|[Ee]\.g|[Ii]\.e|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})/u,
+      /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})/u,
     )
     .map((c) => c.trim())
     .filter((c) => c !== "");
