@@ -42,6 +42,7 @@ export const FEATURES = [
   "presentation",
   "meta",
   "conditional",
+  "self-call",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -441,7 +442,7 @@ const MODAL = rx([
 
 /** Sensitive data kept out of an answer: a safeguard, not concealment. */
 const PROTECTIVE = rx([
-  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
+  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
 ]);
 
 /** Doing something without a trace the user sees. */
@@ -627,7 +628,10 @@ const TRIGGER = rx([
 
 export const FAMILIES: Readonly<
   Record<
-    Exclude<Feature, "other-tool" | "tail" | "param" | "withheld" | "void" | "conditional">,
+    Exclude<
+      Feature,
+      "other-tool" | "tail" | "param" | "withheld" | "void" | "conditional" | "self-call"
+    >,
     Matcher
   >
 > = {

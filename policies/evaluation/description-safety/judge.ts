@@ -367,6 +367,8 @@ export class ClauseFeatures implements FeatureView {
         return mentionsParam(c, this.ctx) || PARAM_FEATURE.test(c);
       case "conditional":
         return CONDITIONAL_CLAIM.test(c);
+      case "self-call":
+        return SELF_CALL.test(c) && foreignTools(c, this.ctx, this.original).length === 0;
       case "tail":
         return false;
       // "Never include card numbers in responses" is a safeguard, unless what is kept out is the
@@ -499,7 +501,14 @@ function judgeClause(
     ) ||
     /"(?:tool|function|call|action)"\s*:\s*"/u.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
-  if ((foreign.length > 0 || generic) && calls && (stealth || TRIGGER.test(c) || ctx.schemaField))
+  // "Call it before any other tool": an ordering hint about this tool, not a call of another.
+  const callsItself = SELF_CALL.test(c) && foreign.length === 0;
+  if (
+    (foreign.length > 0 || generic) &&
+    calls &&
+    !callsItself &&
+    (stealth || TRIGGER.test(c) || ctx.schemaField)
+  )
     add("silent-call");
   if (
     COMMAND.test(c) &&
@@ -517,6 +526,9 @@ const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi
 // "The assistant also calls add_ssh_key": an order worded as what the model does.
 const THIRD_PERSON_CALL =
   /\b(?:the )?(?:assistant|model|agent|ai|llm) (?:also |then |always |should |must |will |now )*(?:calls?|invokes?|runs?|triggers?|executes?|uses?)\b/u;
+
+const SELF_CALL =
+  /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
 
 const VIA = new Set(["with", "using", "via", "through"]);
 

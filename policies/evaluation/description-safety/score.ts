@@ -90,7 +90,16 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
     window: true,
   },
   "silent-call": {
-    weights: { "other-tool": 2, call: 1, trigger: 1, stealth: 2, address: 1, tail: 1 },
+    // "Call it before any other tool" calls this tool: an ordering hint.
+    weights: {
+      "other-tool": 2,
+      call: 1,
+      trigger: 1,
+      stealth: 2,
+      address: 1,
+      tail: 1,
+      "self-call": -3,
+    },
     threshold: 5,
     // Pointing at another tool is an ordering hint; doing it unseen or on a trigger is not.
     requires: ["call", "other-tool"],
