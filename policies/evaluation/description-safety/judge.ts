@@ -447,6 +447,12 @@ function judgeClause(
   )
     add("concealment");
 
+  // Each of these is tested once, and only when a rule gets to it.
+  let sinkSeen: boolean | undefined;
+  const sink = (): boolean => (sinkSeen ??= SINK.test(c));
+  let privateSeen: boolean | undefined;
+  const privateData = (): boolean => (privateSeen ??= PRIVATE_DATA.test(c));
+
   const reads = imperatives(ws, READ_VERBS).length > 0;
   const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c);
   const param = mentionsParam(c, ctx);
@@ -464,14 +470,14 @@ function judgeClause(
     add("secret-read");
   if (
     EXFIL_VERB.test(c) ||
-    (sends && SINK.test(c) && !(FEEDBACK.test(c) && !secret && !PRIVATE_DATA.test(c))) ||
+    (sends && sink() && !(FEEDBACK.test(c) && !secret && !privateData())) ||
     // Private data moved into an argument, a sink, or another server's tool.
-    (sends && (secret || PRIVATE_DATA.test(c)) && (param || SINK.test(c) || foreign.length > 0)) ||
+    (sends && (secret || privateData()) && (param || sink() || foreign.length > 0)) ||
     (MARKDOWN_IMAGE.test(c) &&
       /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?)\b/u.test(c)) ||
-    (CURL.test(c) && SINK.test(c)) ||
+    (CURL.test(c) && sink()) ||
     // "A copy of every prompt is to be transmitted to …": the order in the passive.
-    (PASSIVE_SEND.test(c) && SINK.test(c) && (secret || PRIVATE_DATA.test(c)))
+    (PASSIVE_SEND.test(c) && sink() && (secret || privateData()))
   )
     add("exfiltration");
 

@@ -389,11 +389,18 @@ function commentIssues(text: string, hidden: string[]): Issue[] {
  * Normalises one text a model reads. `prose` false for identifiers (names, keys, types): only
  * hidden characters and look-alike letters matter there.
  */
+// Printable ASCII (with line breaks and tabs) hides no character, has no look-alike letter and is
+// its own NFKC form: most texts, and the character passes are skipped for them.
+const PLAIN_ASCII = /^[\x20-\x7E\n\r\t]*$/;
+
 export function normalise(text: string, prose: boolean): Normalised {
   const hidden: string[] = [];
-  const issues = hiddenCharacterIssues(text, hidden);
-  const nfkc = text.normalize("NFKC");
-  const { issues: lookAlikes, folded } = homoglyphs(nfkc.replace(ANSI, " ").replace(STRIPPED, ""));
+  const ascii = PLAIN_ASCII.test(text);
+  const issues = ascii ? [] : hiddenCharacterIssues(text, hidden);
+  const nfkc = ascii ? text : text.normalize("NFKC");
+  const { issues: lookAlikes, folded } = ascii
+    ? { issues: [], folded: text }
+    : homoglyphs(nfkc.replace(ANSI, " ").replace(STRIPPED, ""));
   issues.push(...lookAlikes);
   if (prose)
     issues.push(
