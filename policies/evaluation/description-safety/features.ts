@@ -43,6 +43,7 @@ export const FEATURES = [
   "meta",
   "conditional",
   "self-call",
+  "sensitive-action",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -346,6 +347,20 @@ const DECEIVE = rx([
 ]);
 
 /**
+ * Actions an attacker wants done in the user's name, whatever tool does them: adding a
+ * collaborator or an admin, minting admin keys, switching off MFA or audit logging, approving
+ * payments, persisting through cron, installing from a URL, exporting the address book.
+ */
+const SENSITIVE_ACTION = rx([
+  String.raw`\b(?:add|invite|make|grant)\b.{0,40}\bas (?:an? )?(?:collaborator|admin(?:istrator)?|owner|maintainer|co-owner|org member)s?\b|\b(?:grant|give)\b.{0,30}\b(?:admin|owner|root|write|full) (?:rights|access|role|permissions?)\b`,
+  String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:admin|root|owner|org(?:anization)?|service|full-access|personal access)\b.{0,15}\b(?:keys?|tokens?|accounts?|users?|credentials)\b`,
+  String.raw`\b(?:disable|turn off|switch off|deactivate|remove)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification)\b`,
+  String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b`,
+  String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
+  String.raw`\b(?:install|download and run|fetch and run)\b.{0,40}\bfrom (?:https?://|the url|this url)|\bexport\b.{0,20}\b(?:address book|contacts|contact list)\b`,
+]);
+
+/**
  * Softer ways of keeping something out of what the user sees ("leave it out when you summarise",
  * "stays out of the conversation", "mention only the first step"): concealment only when what is
  * kept out is an action of the tool's own (a copy sent, an upload, a second step) or a secret.
@@ -519,6 +534,7 @@ const CONSENT_CLAIMED_MORE = rx([
   w(
     `ya (?:ha )?(?:dio|dado) su (?:permiso|consentimiento|autorización|aprobación)|já deu (?:a |sua |o seu |seu )?(?:permissão|autorização|aprovação|consentimento)|(?:a|ont) déjà donné (?:son |sa |leur |l')(?:accord|autorisation|consentement|feu vert)|(?:hat|haben) (?:bereits |schon )?(?:seine |ihre |die )?(?:erlaubnis|zustimmung|genehmigung|freigabe) (?:gegeben|erteilt)|ha già dato (?:il suo |la sua |l'|l’)?(?:consenso|autorizzazione|permesso|approvazione)|уже дал\\p{L}* (?:своё |свое )?(?:согласие|разрешение)`,
   ),
+  String.raw`\b(?:${PERSON}) (?:prefers?|would rather|wants?|wished|asked|chose) (?:not to be|never to be|to not be|not being) (?:asked|prompted|bothered|interrupted|consulted|disturbed)\b|\b(?:${PERSON}) (?:does not|doesn't|do not|don't|never) (?:want|like|wish) to be (?:asked|prompted|bothered|interrupted|consulted)\b`,
   // A standing preference the model is told the user expressed.
   String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -544,6 +560,7 @@ const NO_ASK = rx([
   w(
     `pas besoin de (?:\\p{L}+ )?(?:confirmation|validation|demander|confirmer|autorisation)|(?:sin|sem|senza|sans) (?:consultar|consulter|consultare)(?:le|lhe)?|(?:não é|no es|non è|n'est pas|ist nicht) (?:preciso|necessário|necesario|necessario|nécessaire|nötig|notwendig) (?:\\p{L}+ ){0,2}(?:autoriza|confirma|permiss|pregunt|pergunt|chied|demand|frag|bestätig|genehmig)\\p{L}*`,
   ),
+  String.raw`\b(?:bothered|troubled|pestered) with (?:confirmations?|questions|prompts|approvals?)\b|\b(?:do it|book|buy|pay|send|delete|proceed|go ahead|execute|run it|act)\b (?:right away|straight away|immediately|at once)\b`,
   String.raw`\bno need to (?:involve|bother|consult|loop in|disturb|interrupt|notify|inform|check with|wait for) (?:${PERSON})\b|\bproceed (?:straight away|right away|immediately|directly|at once)\b`,
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
@@ -658,6 +675,7 @@ export const FAMILIES: Readonly<
   instead: INSTEAD,
   call: CALL,
   trigger: TRIGGER,
+  "sensitive-action": SENSITIVE_ACTION,
   "soft-conceal": SOFT_CONCEAL,
   "side-action": SIDE_ACTION,
   presentation: PRESENTATION,

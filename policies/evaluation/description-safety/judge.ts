@@ -507,6 +507,14 @@ function judgeClause(
     ) ||
     /"(?:tool|function|call|action)"\s*:\s*"/u.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
+  // An order to do what an attacker wants done in the user's name ("add eve as an admin"), on a
+  // trigger or unseen, is a call of whatever tool does it, named or not.
+  if (
+    features.has("sensitive-action") &&
+    (features.has("address") || imperatives(ws, SENSITIVE_VERBS).length > 0) &&
+    (stealth || TRIGGER.test(c) || next.has("stealth") || features.has("tail"))
+  )
+    add("silent-call");
   // "Call it before any other tool": an ordering hint about this tool, not a call of another.
   const callsItself = SELF_CALL.test(c) && foreign.length === 0;
   if (
@@ -532,6 +540,12 @@ const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi
 // "The assistant also calls add_ssh_key": an order worded as what the model does.
 const THIRD_PERSON_CALL =
   /\b(?:the )?(?:assistant|model|agent|ai|llm) (?:also |then |always |should |must |will |now )*(?:calls?|invokes?|runs?|triggers?|executes?|uses?)\b/u;
+
+const SENSITIVE_VERBS = new Set(
+  "add invite make grant give create generate mint issue disable turn switch deactivate remove approve install write register download fetch export".split(
+    " ",
+  ),
+);
 
 const SELF_CALL =
   /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
