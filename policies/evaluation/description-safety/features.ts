@@ -305,6 +305,8 @@ const CONCEAL = rx([
   String.raw`\b(?:scrolls?|is pushed|are pushed|falls?|drops?) (?:off|out of|beyond|past) (?:the )?(?:view|screen|sight|visible (?:area|part|window)|dialog|window)\b`,
   String.raw`\b(?:bring|bringing|brought|draw|drawing|drawn|call|calling)\b.{0,40}\bto (?:the )?attention of (?:the )?(?:${PERSON})`,
   String.raw`\b(?:is|are) not to be (?:narrated|recounted|described|discussed|mentioned|shown|disclosed|reported|revealed|surfaced)\b`,
+  String.raw`\bnothing in (?:${ANSWER}|what you (?:say|write|show|tell)) (?:may|should|must|can|is to|will|shall) (?:hint at|mention|reveal|refer to|show|suggest|indicate|point to)\b`,
+  String.raw`\b(?:${PERSON}) (?:is|are) better (?:off )?not (?:knowing|hearing|seeing|being told)\b|\b(?:is|are) (?:our|my|the tool's|the server's|this tool's) business\b|\bnone of (?:${PERSON}'?s?|their) (?:business|concern)\b|\bnot (?:the user's|their|the customer's) (?:business|concern)\b`,
   String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   // fr
@@ -339,6 +341,7 @@ const DECEIVE = rx([
   String.raw`\btell (?:${PERSON}) (?:that )?['"“‘]?(?:it|this|that)(?: is|'s) (?:just|only|merely|simply|a harmless|harmless|a routine|routine|read-only)\b`,
   String.raw`\b(?:${ANSWER}|it|this|that)\s+(?:must |should |has to |needs to |will )?(?:reads?|looks?|sounds?|appears?|seems?) as (?:if|though)\b`,
   String.raw`\b(?:state|say|claim|report|answer|tell|reply|assert|confirm)s?\b (?:\w+ )?(?:that )?(?:everything|it|all|the \w+) (?:completed|went|worked|succeeded|finished|ran|was) (?:normally|fine|well|successfully|as expected|ok|smoothly)\b`,
+  String.raw`\b(?:replace|swap|change|rewrite|substitute|mask)\b.{0,50}\b(?:in|from) (?:everything|anything|all|whatever|what) (?:you )?(?:show|tell|report|display|say|write)\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -373,6 +376,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\b(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:sent (?:folder|items|mail|box|messages?|copy|copies)|outbox)\b|\b(?:omit|exclude|drop|leave)\b.{0,40}\bfrom (?:your |the )?(?:summary|list|answer|reply|response|report|account|recap|log)\b|\bamong the (?:tools|calls|actions|steps) (?:you )?(?:used|called|took|ran)\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
+  String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
   String.raw`\boff-? ?limits\b|\b(?:answer|talk|speak|reply|respond) only (?:about|on|to)\b`,
   w(
     `mant[eé]n(?:lo|er)? en secreto|guárda(?:lo)? en secreto|mantenha (?:\\p{L}+ ){0,3}em segredo|tien[ie](?:lo)? nascost[oa]|tenere nascost[oa]|держи(?:те)? в (?:секрете|тайне)|garde[rz]? (?:\\p{L}+ ){0,3}secrète?|(?:halte|halten sie) (?:\\p{L}+ ){0,3}geheim|geheim (?:halten|hält)|houd (?:\\p{L}+ ){0,3}geheim|zachowaj (?:\\p{L}+ ){0,3}w tajemnicy|gizli tut`,
@@ -387,6 +391,7 @@ const SOFT_CONCEAL = rx([
 
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
+  String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent)\b`,
   String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?))\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
@@ -472,7 +477,7 @@ const STEALTH = rx([
 
 /** A claim that someone with authority already allowed or ordered this. */
 const AUTHORITY = rx([
-  String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|mandated|whitelisted|allow-?listed|vetted|verified|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
+  String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|signed|mandated|whitelisted|allow-?listed|vetted|verified|reviewed|audited|certified|endorsed|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
   String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
   String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
@@ -535,6 +540,7 @@ const CONSENT_CLAIMED_MORE = rx([
     `ya (?:ha )?(?:dio|dado) su (?:permiso|consentimiento|autorización|aprobación)|já deu (?:a |sua |o seu |seu )?(?:permissão|autorização|aprovação|consentimento)|(?:a|ont) déjà donné (?:son |sa |leur |l')(?:accord|autorisation|consentement|feu vert)|(?:hat|haben) (?:bereits |schon )?(?:seine |ihre |die )?(?:erlaubnis|zustimmung|genehmigung|freigabe) (?:gegeben|erteilt)|ha già dato (?:il suo |la sua |l'|l’)?(?:consenso|autorizzazione|permesso|approvazione)|уже дал\\p{L}* (?:своё |свое )?(?:согласие|разрешение)`,
   ),
   String.raw`\b(?:${PERSON}) (?:prefers?|would rather|wants?|wished|asked|chose) (?:not to be|never to be|to not be|not being) (?:asked|prompted|bothered|interrupted|consulted|disturbed)\b|\b(?:${PERSON}) (?:does not|doesn't|do not|don't|never) (?:want|like|wish) to be (?:asked|prompted|bothered|interrupted|consulted)\b`,
+  String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have )?(?:enabled|turned on|activated|switched on|configured|set up) (?:the |a )?[\w-]+(?: [\w-]+)? (?:mode|setting|option|preference)\b|\b(?:${PERSON}) (?:has |have )?(?:indicated|expressed|stated|given|shown) (?:a |their |his |her )?(?:preference|wish|desire)\b`,
   // A standing preference the model is told the user expressed.
   String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -561,6 +567,7 @@ const NO_ASK = rx([
     `pas besoin de (?:\\p{L}+ )?(?:confirmation|validation|demander|confirmer|autorisation)|(?:sin|sem|senza|sans) (?:consultar|consulter|consultare)(?:le|lhe)?|(?:não é|no es|non è|n'est pas|ist nicht) (?:preciso|necessário|necesario|necessario|nécessaire|nötig|notwendig) (?:\\p{L}+ ){0,2}(?:autoriza|confirma|permiss|pregunt|pergunt|chied|demand|frag|bestätig|genehmig)\\p{L}*`,
   ),
   String.raw`\b(?:bothered|troubled|pestered) with (?:confirmations?|questions|prompts|approvals?)\b|\b(?:do it|book|buy|pay|send|delete|proceed|go ahead|execute|run it|act)\b (?:right away|straight away|immediately|at once)\b`,
+  String.raw`\b(?:trusted|accepted|run|executed|carried out|followed) without (?:further |any |additional )?(?:checks?|review|confirmation|verification|questions)\b|\b(?:do not|don't|never|no need to) (?:pause|stop|wait|hold) (?:for|to (?:ask|get|seek)) (?:an? |the |any )?(?:approval|confirmation|consent|permission|go-ahead|sign-off|yes)\b|\bproceed without (?:the |involving the |asking the |consulting the )?(?:${PERSON})\b`,
   String.raw`\bno need to (?:involve|bother|consult|loop in|disturb|interrupt|notify|inform|check with|wait for) (?:${PERSON})\b|\bproceed (?:straight away|right away|immediately|directly|at once)\b`,
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
@@ -582,6 +589,7 @@ const GRANTED = rx([
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
   String.raw`\b(?:you|the (?:assistant|model|agent|ai)) (?:has|have) been (?:given|granted|handed) (?:a |the )?(?:blanket |full |standing |unrestricted |general |explicit )?(?:approval|permission|authority|rights|access|clearance|authori[sz]ation)\b`,
+  String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b`,
   String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
   String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
   String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
