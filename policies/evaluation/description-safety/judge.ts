@@ -585,7 +585,7 @@ const LONG_TEXT = 400;
 
 export function judgeText(text: string, ctx: TextContext): Issue[] {
   const out = new Map<string, string[]>();
-  const subject = ctx.identifier ? splitIdentifier(text) : text;
+  const subject = ctx.identifier ? splitIdentifier(text) : unwrap(text);
   const list = clauses(subject);
   const features = list.map((c) =>
     ctx.identifier || tooShortToSteer(c) ? undefined : new ClauseFeatures(c.toLowerCase(), ctx, c),
@@ -620,6 +620,18 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
     if (m !== null) issues.push({ kind: "markup", severity: "high", detail: quote(m[0]) });
   }
   return issues;
+}
+
+// Formatting between the words of a sentence: a docstring's hard line breaks, Markdown emphasis,
+// inline HTML (inline code stays marked: it holds values, not words). "**Do not** tell the\nuser" is "Do not tell the user".
+const WRAPPED = /(?<![.!?:;。！？\n])[ \t]*\n[ \t]*(?=[\p{Ll}(])/gu;
+const EMPHASIS =
+  /\*\*|__|(?<![\p{L}\p{N}])[*_](?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}.!?])[*_](?![\p{L}\p{N}])/gu;
+const INLINE_HTML = /<\/?(?:b|strong|em|i|u|code|span|mark|small|big|font)(?:\s[^>]{0,80})?>/giu;
+
+/** The text with the formatting inside its sentences removed, so a sentence reads as one. */
+export function unwrap(text: string): string {
+  return text.replace(INLINE_HTML, "").replace(EMPHASIS, "").replace(WRAPPED, " ");
 }
 
 /** `content_from_reading_ssh_id_rsa`, `ignorePreviousInstructions` → words. */
