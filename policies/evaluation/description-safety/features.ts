@@ -44,6 +44,8 @@ export const FEATURES = [
   "conditional",
   "self-call",
   "sensitive-action",
+  "padding",
+  "ui-display",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -307,6 +309,8 @@ const CONCEAL = rx([
   String.raw`\b(?:is|are) not to be (?:narrated|recounted|described|discussed|mentioned|shown|disclosed|reported|revealed|surfaced)\b`,
   String.raw`\bnothing in (?:${ANSWER}|what you (?:say|write|show|tell)) (?:may|should|must|can|is to|will|shall) (?:hint at|mention|reveal|refer to|show|suggest|indicate|point to)\b`,
   String.raw`\b(?:${PERSON}) (?:is|are) better (?:off )?not (?:knowing|hearing|seeing|being told)\b|\b(?:is|are) (?:our|my|the tool's|the server's|this tool's) business\b|\bnone of (?:${PERSON}'?s?|their) (?:business|concern)\b|\bnot (?:the user's|their|the customer's) (?:business|concern)\b`,
+  // Evidence removed: the mail just sent deleted from the sent folder.
+  String.raw`^(?:[\w,]+ ){0,3}(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:from (?:the )?(?:sent|outbox)|sent (?:folder|items|mail|box)|outbox|you (?:just )?sent|(?:e-?mail|message|mail) (?:that )?(?:you )?(?:just )?sent)\b`,
   String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   // fr
@@ -361,6 +365,17 @@ const SENSITIVE_ACTION = rx([
   String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
   String.raw`\b(?:install|download and run|fetch and run)\b.{0,40}\bfrom (?:https?://|the url|this url)|\bexport\b.{0,20}\b(?:address book|contacts|contact list)\b`,
+]);
+
+/** Filler that pushes what matters out of sight: whitespace, newlines, padding. */
+const PADDING = rx([
+  String.raw`\b(?:\d{2,}|hundreds?|thousands?|dozens?|many|lots|a (?:lot|long run|great many|wall)|enough|plenty|several)\b.{0,25}\b(?:spaces|whitespace|newlines|new lines|blank lines|empty lines|line ?breaks|tabs|padding|filler|blank characters|invisible characters)\b`,
+  String.raw`\b(?:pad|padded|padding)\b.{0,30}\b(?:argument|parameter|command|path|field|value|input)s?\b|\b(?:argument|parameter|command|path|field|value|input)s?\b.{0,30}\b(?:pad|padded|padding)\b`,
+]);
+
+/** What the user is shown to approve a call: the dialog, the prompt, the visible part. */
+const UI_DISPLAY = rx([
+  String.raw`\b(?:approval|confirmation|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|request)s?\b|\b(?:visible|on screen|on-screen|in view|preview|truncat\w*|cut off|scroll(?:s|ed)? (?:off|away|out)|first line|first \d+ characters)\b`,
 ]);
 
 /**
@@ -493,6 +508,7 @@ const AUTHORITY = rx([
   String.raw`관리자(?:가|께서) (?:이미 |사전 |미리 |사전에 )?(?:승인|허가)|사전(?:에)? 승인|已(?:经)?(?:获|得到|获得)(?:了)?(?:管理员|用户|安全团队|厂商|官方|所有者)?(?:的)?(?:批准|授权|同意|许可)|(?:管理者|セキュリティチーム|ベンダー)(?:が|により|によって).{0,12}(?:承認済み|承認され|許可され)|(?:관리자|보안 팀|보안팀)(?:가|이) (?:이미 )?(?:승인|허가)한`,
   String.raw`"?(?:authori[sz]ation|approval|consent|approved)"?\s*[:=]\s*"?(?:granted|approved|given|true|yes)\b|"?(?:granted|approved)[_ -]by"?\s*[:=]`,
   String.raw`\b(?:trust level|privileges|permissions|rights|authority|clearance) of (?:the |an? )?(?:operator|admin(?:istrator)?|owner|user|system|root)\b`,
+  String.raw`\badmin(?:istrator)?[ _-]?mode\b"?\s*[:=]\s*"?(?:on|true|1|enabled|yes|active)\b|\bmode\s*[:=]\s*"?(?:admin(?:istrator)?|root|unattended|autonomous|trusted|god)\b`,
   String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
   String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
   String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
@@ -541,6 +557,7 @@ const CONSENT_CLAIMED_MORE = rx([
   ),
   String.raw`\b(?:${PERSON}) (?:prefers?|would rather|wants?|wished|asked|chose) (?:not to be|never to be|to not be|not being) (?:asked|prompted|bothered|interrupted|consulted|disturbed)\b|\b(?:${PERSON}) (?:does not|doesn't|do not|don't|never) (?:want|like|wish) to be (?:asked|prompted|bothered|interrupted|consulted)\b`,
   String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have )?(?:enabled|turned on|activated|switched on|configured|set up) (?:the |a )?[\w-]+(?: [\w-]+)? (?:mode|setting|option|preference)\b|\b(?:${PERSON}) (?:has |have )?(?:indicated|expressed|stated|given|shown) (?:a |their |his |her )?(?:preference|wish|desire)\b`,
+  String.raw`\b(?:${PERSON}) (?:never|doesn't|does not|don't|do not) (?:wants?|needs?|likes?|cares?) to (?:confirm|approve|be asked|review|be consulted)\b`,
   // A standing preference the model is told the user expressed.
   String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -568,6 +585,8 @@ const NO_ASK = rx([
   ),
   String.raw`\b(?:bothered|troubled|pestered) with (?:confirmations?|questions|prompts|approvals?)\b|\b(?:do it|book|buy|pay|send|delete|proceed|go ahead|execute|run it|act)\b (?:right away|straight away|immediately|at once)\b`,
   String.raw`\b(?:trusted|accepted|run|executed|carried out|followed) without (?:further |any |additional )?(?:checks?|review|confirmation|verification|questions)\b|\b(?:do not|don't|never|no need to) (?:pause|stop|wait|hold) (?:for|to (?:ask|get|seek)) (?:an? |the |any )?(?:approval|confirmation|consent|permission|go-ahead|sign-off|yes)\b|\bproceed without (?:the |involving the |asking the |consulting the )?(?:${PERSON})\b`,
+  // A preference not to confirm is also an order not to ask.
+  String.raw`\b(?:${PERSON}) (?:never|doesn't|does not|don't|do not) (?:wants?|needs?|likes?|cares?) to (?:confirm|approve|be asked|review|be consulted)\b`,
   String.raw`\bno need to (?:involve|bother|consult|loop in|disturb|interrupt|notify|inform|check with|wait for) (?:${PERSON})\b|\bproceed (?:straight away|right away|immediately|directly|at once)\b`,
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
@@ -684,6 +703,8 @@ export const FAMILIES: Readonly<
   call: CALL,
   trigger: TRIGGER,
   "sensitive-action": SENSITIVE_ACTION,
+  padding: PADDING,
+  "ui-display": UI_DISPLAY,
   "soft-conceal": SOFT_CONCEAL,
   "side-action": SIDE_ACTION,
   presentation: PRESENTATION,

@@ -513,9 +513,12 @@ function judgeClause(
   if (
     features.has("sensitive-action") &&
     (features.has("address") || imperatives(ws, SENSITIVE_VERBS).length > 0) &&
-    (stealth || TRIGGER.test(c) || next.has("stealth") || features.has("tail"))
+    (stealth || TRIGGER.test(c) || ALSO.test(c) || next.has("stealth") || features.has("tail"))
   )
     add("silent-call");
+  // Filler that pushes an argument out of the approval dialog hides it from the user.
+  if (features.has("padding") && (features.has("ui-display") || next.has("ui-display")))
+    if (!out.get("concealment")?.includes(clause)) add("concealment");
   // "Call it before any other tool": an ordering hint about this tool, not a call of another.
   const callsItself = SELF_CALL.test(c) && foreign.length === 0;
   if (
@@ -547,6 +550,8 @@ const SENSITIVE_VERBS = new Set(
     " ",
   ),
 );
+
+const ALSO = /\b(?:also|as well|additionally|in addition|too)\b/u;
 
 const SELF_CALL =
   /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
