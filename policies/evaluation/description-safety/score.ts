@@ -120,9 +120,16 @@ const NONE: FeatureView = { has: () => false };
  * positive, so the union scores at least what the clause alone does. Only the features a kind
  * weighs are asked for, and only once one of its anchors is present.
  */
+// The table as entries, once: scoring runs for every clause.
+const KINDS = Object.entries(SCORES).map(([kind, s]) => ({
+  kind,
+  s,
+  weights: Object.entries(s.weights) as [Feature, number][],
+}));
+
 export function scoredKinds(features: FeatureView, next: FeatureView = NONE): string[] {
   const out: string[] = [];
-  for (const [kind, s] of Object.entries(SCORES)) {
+  for (const { kind, s, weights } of KINDS) {
     if (!s.anchor.some((f) => features.has(f))) continue;
     if (s.requires !== undefined && !s.requires.every((f) => features.has(f))) continue;
     const w = s.window;
@@ -135,8 +142,7 @@ export function scoredKinds(features: FeatureView, next: FeatureView = NONE): st
     const has = (f: Feature): boolean => features.has(f) || borrowed(f);
     if (s.needsOne !== undefined && !s.needsOne.some(has)) continue;
     let sum = 0;
-    for (const [f, weight] of Object.entries(s.weights) as [Feature, number][])
-      if (has(f)) sum += weight;
+    for (const [f, weight] of weights) if (has(f)) sum += weight;
     if (sum >= s.threshold) out.push(kind);
   }
   return out;
