@@ -406,10 +406,7 @@ function judgeClause(
 ): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
-  const ws = words(c);
   const secret = SECRET.test(c);
-  const weak = WEAK_SECRET.test(c);
-  const stealth = STEALTH.test(c);
 
   if (overrides(c)) add("override");
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
@@ -426,6 +423,9 @@ function judgeClause(
     if (secret && CONTENT.test(c)) add("secret-read");
     return;
   }
+  const ws = words(c);
+  const weak = WEAK_SECRET.test(c);
+  const stealth = STEALTH.test(c);
   if (!meta && APPROVAL.some((re) => claimed(c, re))) add("approval");
   for (const kind of scoredKinds(features, next))
     if (
