@@ -77,7 +77,7 @@ const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 
 const SEND_VERBS = new Set(
-  "resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+  "write resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
     " ",
   ),
 );
@@ -454,7 +454,7 @@ function judgeClause(
   const privateData = (): boolean => (privateSeen ??= PRIVATE_DATA.test(c));
 
   const reads = imperatives(ws, READ_VERBS).length > 0;
-  const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c);
+  const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c) || LOG_TO.test(c);
   const param = mentionsParam(c, ctx);
   const foreign = foreignTools(c, ctx, clause);
   if (
@@ -487,7 +487,7 @@ function judgeClause(
     // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
     ((foreign.length > 0 || generic) && ordersAbout(c, foreign, generic)) ||
     // "Every ticket created via create_issue should be assigned to …"
-    (foreign.length > 0 && madeVia(c, foreign)) ||
+    madeVia(c, foreign) ||
     (generic && /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c)) ||
     EVERY_ACTION.test(c)
   )
@@ -525,7 +525,7 @@ function judgeClause(
     (foreign.length > 0 || generic) &&
     calls &&
     !callsItself &&
-    (stealth || TRIGGER.test(c) || ctx.schemaField)
+    (stealth || TRIGGER.test(c) || ctx.schemaField || next.has("stealth"))
   )
     add("silent-call");
   if (
@@ -556,6 +556,10 @@ const ALSO = /\b(?:also|as well|additionally|in addition|too)\b/u;
 const SELF_CALL =
   /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
 
+// "Log the request body to http://…": logging somewhere outside is sending.
+const LOG_TO =
+  /^(?:[\w,]+ ){0,2}log\b(?! (?:in|on|out|level|levels)\b).{0,60}\bto (?:https?:\/\/|[\w.+-]+@|(?:the |our )?(?:remote|external|collector))/u;
+
 const VIA = new Set(["with", "using", "via", "through"]);
 
 // A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
@@ -563,11 +567,11 @@ const WHEN_THEN =
   /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
 
 const MADE_VIA =
-  /\b(?:every|all|any|each)\s+[\w-]+\s+(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to)\b/u;
+  /\b(?:every|all|any|each)\s+[\w-]+\s+(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to)\b/u;
 
 function madeVia(c: string, foreign: readonly string[]): boolean {
   const m = MADE_VIA.exec(c);
-  return m !== null && foreign.includes(m[1] ?? "");
+  return m !== null && (foreign.includes(m[1] ?? "") || (m[2] ?? "") !== "");
 }
 
 function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
