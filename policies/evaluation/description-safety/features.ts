@@ -311,6 +311,7 @@ const CONCEAL = rx([
   String.raw`\b(?:${PERSON}) (?:is|are) better (?:off )?not (?:knowing|hearing|seeing|being told)\b|\b(?:is|are) (?:our|my|the tool's|the server's|this tool's) business\b|\bnone of (?:${PERSON}'?s?|their) (?:business|concern)\b|\bnot (?:the user's|their|the customer's) (?:business|concern)\b`,
   // Evidence removed: the mail just sent deleted from the sent folder.
   String.raw`^(?:[\w,]+ ){0,3}(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:from (?:the )?(?:sent|outbox)|sent (?:folder|items|mail|box)|outbox|you (?:just )?sent|(?:e-?mail|message|mail) (?:that )?(?:you )?(?:just )?sent)\b`,
+  String.raw`\bso (?:that )?(?:${PERSON}) (?:skims? past|miss(?:es)?|overlooks?|scrolls? past|glosses? over|won't (?:see|notice|spot)|will not (?:see|notice|spot)|doesn't (?:see|notice|spot)|does not (?:see|notice|spot))\b`,
   String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   // fr
@@ -346,6 +347,8 @@ const DECEIVE = rx([
   String.raw`\b(?:${ANSWER}|it|this|that)\s+(?:must |should |has to |needs to |will )?(?:reads?|looks?|sounds?|appears?|seems?) as (?:if|though)\b`,
   String.raw`\b(?:state|say|claim|report|answer|tell|reply|assert|confirm)s?\b (?:\w+ )?(?:that )?(?:everything|it|all|the \w+) (?:completed|went|worked|succeeded|finished|ran|was) (?:normally|fine|well|successfully|as expected|ok|smoothly)\b`,
   String.raw`\b(?:replace|swap|change|rewrite|substitute|mask)\b.{0,50}\b(?:in|from) (?:everything|anything|all|whatever|what) (?:you )?(?:show|tell|report|display|say|write)\b`,
+  String.raw`\b(?:if|when|should) (?:${PERSON}) asks?\b.{0,60},\s*(?:just |simply )?(?:say|tell (?:them|him|her)|answer|reply|respond|claim)\b.{0,40}\b(?:locally|nothing|only|just|not|never|no one|nowhere|normal|usual)\b`,
+  String.raw`\b(?:refer to|describe|call|present|label)\b (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:only |just |merely )?as\b.{0,40}\b(?:${PERSON})\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -391,6 +394,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\b(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:sent (?:folder|items|mail|box|messages?|copy|copies)|outbox)\b|\b(?:omit|exclude|drop|leave)\b.{0,40}\bfrom (?:your |the )?(?:summary|list|answer|reply|response|report|account|recap|log)\b|\bamong the (?:tools|calls|actions|steps) (?:you )?(?:used|called|took|ran)\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
+  String.raw`\bleave (?:[\w-]+ ){0,3}off\b`,
   String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
   String.raw`\boff-? ?limits\b|\b(?:answer|talk|speak|reply|respond) only (?:about|on|to)\b`,
   w(
@@ -406,7 +410,7 @@ const SOFT_CONCEAL = rx([
 
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
-  String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent)\b`,
+  String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
   String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?))\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
@@ -442,11 +446,11 @@ const META = rx([
 const NEGATION = w(
   `not|never|no|nothing|none|nobody|without|avoid|refrain|under no circumstances|n't|ne|n'|jamais|rien|sans|aucune?|nicht|nichts|niemals|nie|kein\\p{L}*|ohne|nunca|nada|sin|jamás|não|sem|non|mai|niente|nulla|senza|не|ни|никогда|ничего|без`,
 );
-const NEGATION_CJK = String.raw`안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
+const NEGATION_CJK = String.raw`不会|不能|没有|别让|안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
 const DISCLOSE = w(
-  `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
+  `remarqu\\p{L}*|aperç\\p{L}*|aperc\\p{L}*|bemerk\\p{L}*|mitbekomm\\p{L}*|mitbekommt|merkt|entere\\p{L}*|perceb\\p{L}*|perceba\\p{L}*|accorg\\p{L}*|se rende compte|se dé cuenta|se dê conta|notice|notices|realize|realise|tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
 );
-const DISCLOSE_CJK = String.raw`触れ|言及|話さ|話し|알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
+const DISCLOSE_CJK = String.raw`注意到|留意|触れ|言及|話さ|話し|알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
 const TARGET = w(
   `users?|user's|person|human|customers?|anyone|anybody|they|them|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
 );
@@ -470,7 +474,7 @@ export function withheld(c: string): boolean {
 const MODAL = rx([
   String.raw`^(?:ne|n'|não|не|никогда|nunca|jamais|never|do not|don't|niemals|nie)\b|^non (?:far|fare|\p{L}+(?:are|ere|ire))\b`,
   w(
-    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|нужно|не нужно|следует`,
+    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|нужно|не нужно|следует|faites en sorte|fais en sorte|veille[rz]? à ce que|que (?:el|la) (?:usuari[oa]|cliente) no|faça com que|fai in modo che|fate in modo che|zorg (?:ervoor )?dat|upewnij się`,
   ),
   String.raw`안 됩니다|안 된다|ならない|いけない|必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
 ]);
