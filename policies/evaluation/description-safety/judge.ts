@@ -223,6 +223,11 @@ const OVERRIDE_PHRASES = [
   /\binstructions of other servers\b/u,
 ];
 
+/** One expression for a list of them: one scan of a clause instead of one per expression. */
+const anyOf = (list: readonly RegExp[]): RegExp =>
+  new RegExp(list.map((re) => `(?:${re.source})`).join("|"), "u");
+const ANY_OVERRIDE_PHRASE = anyOf(OVERRIDE_PHRASES);
+
 function overrides(clause: string): boolean {
   const unquoted = clause.replace(QUOTED, " ");
   const [verbAlpha, verbCjk, nounAlpha, nounCjk] = OVERRIDE_WORDS as [
@@ -234,7 +239,7 @@ function overrides(clause: string): boolean {
   const noun = nounAlpha.test(unquoted) || nounCjk.test(unquoted);
   if (noun && (verbAlpha.test(unquoted) || verbCjk.test(unquoted) || VOID.test(unquoted)))
     return true;
-  return OVERRIDE_PHRASES.some((re) => re.test(unquoted));
+  return ANY_OVERRIDE_PHRASE.test(unquoted);
 }
 
 const CONCEAL = [
@@ -251,6 +256,7 @@ const CONCEAL = [
   /\bsuppress\b.{0,30}\b(?:warnings?|notices?|alerts?)\b|\bso (?:that )?(?:nobody|no one) (?:notices|sees|knows)\b/u,
   /\bne (?:dites|dis) (?:rien|pas)\b.{0,30}\butilisateur|\bsag(?:en sie)? dem (?:benutzer|nutzer)\b.{0,20}\bnicht\b|\bno (?:le )?digas al usuario\b|\bне говори пользователю\b|\b不要告诉用户/u,
 ];
+const ANY_CONCEAL = anyOf(CONCEAL);
 
 // "Checks whether the user has already approved…", "a pull request that the owner has approved":
 // a condition or the state of an object, not a claim made to the model.
@@ -416,7 +422,7 @@ function judgeClause(
     !meta &&
     !features.has("presentation") &&
     !features.has("protective") &&
-    CONCEAL.some((re) => re.test(c))
+    ANY_CONCEAL.test(c)
   )
     add("concealment");
   if (ctx.identifier) {
