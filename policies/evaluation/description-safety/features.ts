@@ -9,44 +9,59 @@
  * it, ru, zh, ja and ko.
  */
 
-export type Feature =
-  | "address"
-  | "prior-rules"
-  | "void"
-  | "only-this"
-  | "elevate"
-  | "secret"
-  | "move"
-  | "anaphor"
-  | "param"
-  | "sink"
-  | "conceal"
-  | "withheld"
-  | "modal"
-  | "protective"
-  | "deceive"
-  | "stealth"
-  | "authority"
-  | "consent-claimed"
-  | "no-ask"
-  | "granted"
-  | "other-tool"
-  | "redirect"
-  | "instead"
-  | "call"
-  | "trigger"
-  | "tail";
+/** Every feature, in the order a full listing shows them. */
+export const FEATURES = [
+  "address",
+  "prior-rules",
+  "void",
+  "only-this",
+  "elevate",
+  "secret",
+  "move",
+  "anaphor",
+  "param",
+  "sink",
+  "conceal",
+  "withheld",
+  "modal",
+  "protective",
+  "deceive",
+  "stealth",
+  "authority",
+  "consent-claimed",
+  "no-ask",
+  "granted",
+  "other-tool",
+  "redirect",
+  "instead",
+  "call",
+  "trigger",
+  "tail",
+  "soft-conceal",
+  "side-action",
+  "presentation",
+  "meta",
+  "conditional",
+  "self-call",
+  "sensitive-action",
+  "padding",
+  "ui-display",
+] as const;
+
+export type Feature = (typeof FEATURES)[number];
 
 /** Whether a text shows a feature. */
 export interface Matcher {
   test(text: string): boolean;
 }
 
-// One expression per part: V8 scans for each part's own leading text far faster than it tries a
-// long alternation of complex branches at every position.
+// The parts of a family joined into one expression, compiled once: one scan of the clause instead
+// of one per part (measured about a quarter faster over the corpora than testing the parts in
+// turn). The parts stay listed for whoever wants to see which one matched.
 const rx = (parts: readonly string[]): Matcher & { parts: readonly RegExp[] } => {
   const res = parts.map((p) => new RegExp(p, "u"));
-  return { parts: res, test: (text) => res.some((re) => re.test(text)) };
+  const all = new RegExp(parts.map((p) => `(?:${p})`).join("|"), "u");
+  return { parts: res, test: (text) => all.test(text) };
 };
 
 /** Words not inside a longer word (`\b` does not know non-ASCII letters). */
@@ -54,7 +69,7 @@ const w = (alternation: string): string =>
   `(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`;
 
 // People a text may hide things from.
-const PERSON = String.raw`(?:the )?(?:users?|persons?|person you are (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
+const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you are (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
 // "Publishes the post once the owner has approved it" states a condition, not a claim.
 const CONDITION = String.raw`(?<!\b(?:once|after|when|whenever|until|unless|if|whether|before|as soon as)\s(?:the\s|an?\s)?(?:\w+\s)?)`;
 
@@ -243,7 +258,7 @@ const SINK = rx([
 ]);
 
 // Verbs of telling or showing, and their negations.
-const TELL = String.raw`(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
+const TELL = String.raw`(?:describ(?:e|ing)|discuss(?:ing)?|talk(?:ing)? about|refer(?:ring)? to|point(?:ing)? out|let on|letting on|tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
 const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
 
 /** Keeping the user from learning something. */
@@ -260,7 +275,7 @@ const CONCEAL = rx([
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
-  String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:is|are) to be (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut)\b`,
+  String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:(?:is|are) to be|(?:should|must|shall|will|needs? to|has to|have to) be) (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut|scrubbed|erased|purged|filtered out|wiped)\b`,
   String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b`,
   w(
     `kein wort|pas un mot|ni una palabra|nem uma palavra|(?:neanche|nemmeno|non) una parola|ни слова|not a (?:single )?word|garde[rz]? (?:\\p{L}+ )?pour (?:vous|toi)|behalte? (?:es|das|dies) für dich|guárda(?:lo|te)? para ti|guarde (?:isso |isto )?para (?:você|si)|tieni(?:lo)? per te|держи(?:те)? (?:это )?при себе`,
@@ -276,6 +291,31 @@ const CONCEAL = rx([
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
+  // Hiding from the user, by name, in the languages the tell-verbs below do not cover.
+  w(
+    `(?:oculta|esconde|ocultar|esconder)(?:le|lhe)? (?:\\p{L}+ ){0,3}(?:al|del|ao|do|a la|à) (?:usuari[oa]|usuário|utilizador)|cache[rz]? (?:\\p{L}+ ){0,3}(?:à|a) (?:l'|l’)utilisat(?:eur|rice)|verberge?n? (?:\\p{L}+ ){0,3}vor (?:dem|der) (?:benutzer|nutzer|anwender)\\p{L}*|nascond(?:i|ere|ete|a) (?:\\p{L}+ ){0,3}(?:all'|all’|a l'|dall'|dall’)utente|скр(?:ой|ойте|ыть|ывай|ывайте) (?:\\p{L}+ ){0,3}от пользовател\\p{L}*|verberg (?:\\p{L}+ ){0,3}voor de gebruiker|vertel (?:\\p{L}+ ){0,3}niet|zeg (?:\\p{L}+ ){0,3}(?:niet|niets)|niet (?:vertellen|melden|vermelden)|ukryj(?:cie)? (?:\\p{L}+ ){0,3}przed użytkownikiem|nie (?:mów|mówcie|informuj|wspominaj|ujawniaj|pokazuj)(?: \\p{L}+){0,2}|kullanıcıdan gizle|kullanıcıya (?:\\p{L}+ ){0,4}(?:söyleme|bahsetme|gösterme)`,
+  ),
+  String.raw`(?:ユーザー|利用者)(?:に|から)(?:は)?隠|사용자(?:에게|로부터) 숨기|사용자 몰래|向用户隐瞒|(?:ユーザー|利用者)に知られ(?:ない|ず)`,
+  // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
+  String.raw`\b(?:confirmation|approval|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|message)s?\b.{0,30}\b(?:only (?:shows?|displays?)|(?:does not|doesn't|won't|will not) (?:show|display)|truncat\w*|cuts? off|hides?)\b`,
+  String.raw`\b(?:render|display|print|appear|show)s? (?:\w+ )?(?:invisibl[ey]|as blank|hidden)\b|\bconceal(?:ed)? (?:escape|ansi|sgr|terminal) (?:code|sequence|attribute)s?\b|(?:\besc|\\e|\\x1b|\\033|\\u001b)\[8m`,
+  String.raw`\bso (?:that )?(?:${PERSON}|nobody|no one) (?:cannot|can't|can not|won't|will not|doesn't|does not|never|is unable to) (?:review|see|notice|find|know|check|read|learn|spot|detect|trace|undo|audit)\b`,
+  String.raw`\b(?:suppress|hide|mute)\b.{0,30}\b(?:audit (?:output|log|trail|entries|records?)|logs?|logging|traces?)\b.{0,40}\b(?:${PERSON})\b`,
+  String.raw`(?:不要|别|切勿|请勿|不得|无需)在(?:回复|回答|答复|输出|对话)(?:中|里)(?:提及|提到|说明|显示|透露|告知)`,
+  String.raw`\b(?:${PERSON})\b.{0,40}\b(?:is|are) not (?:meant|supposed|intended|expected|to) (?:to )?(?:be aware|know|see|notice|learn|find out|hear)\b`,
+  String.raw`\b(?:overwritten|erased|cleared|hidden|covered|scrolled away|replaced) before (?:it is |it's |they are )?(?:displayed|shown|seen|rendered|read)\b|\bcarriage returns?\b.{0,80}\b(?:overwrit\w*|hides?|erases?)\b`,
+  // Padding an argument until the approval dialog cuts off what matters.
+  String.raw`\b(?:pad|padding|prefix|prepend|append|add|insert|put|fill|precede)\b.{0,50}\b(?:\d{2,}|hundreds?|dozens?|many|lots of|a (?:few|lot of|long run of|great many)|several|enough) (?:of )?(?:spaces|blank (?:lines|characters)|newlines|line ?breaks|whitespace|empty lines|tabs|padding|invisible characters)\b`,
+  String.raw`\b(?:scrolls?|is pushed|are pushed|falls?|drops?) (?:off|out of|beyond|past) (?:the )?(?:view|screen|sight|visible (?:area|part|window)|dialog|window)\b`,
+  String.raw`\b(?:bring|bringing|brought|draw|drawing|drawn|call|calling)\b.{0,40}\bto (?:the )?attention of (?:the )?(?:${PERSON})`,
+  String.raw`\b(?:is|are) not to be (?:narrated|recounted|described|discussed|mentioned|shown|disclosed|reported|revealed|surfaced)\b`,
+  String.raw`\bnothing in (?:${ANSWER}|what you (?:say|write|show|tell)) (?:may|should|must|can|is to|will|shall) (?:hint at|mention|reveal|refer to|show|suggest|indicate|point to)\b`,
+  String.raw`\b(?:${PERSON}) (?:is|are) better (?:off )?not (?:knowing|hearing|seeing|being told)\b|\b(?:is|are) (?:our|my|the tool's|the server's|this tool's) business\b|\bnone of (?:${PERSON}'?s?|their) (?:business|concern)\b|\bnot (?:the user's|their|the customer's) (?:business|concern)\b`,
+  // Evidence removed: the mail just sent deleted from the sent folder.
+  String.raw`^(?:[\w,]+ ){0,3}(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:from (?:the )?(?:sent|outbox)|sent (?:folder|items|mail|box)|outbox|you (?:just )?sent|(?:e-?mail|message|mail) (?:that )?(?:you )?(?:just )?sent)\b`,
+  String.raw`\bso (?:that )?(?:${PERSON}) (?:skims? past|miss(?:es)?|overlooks?|scrolls? past|glosses? over|won't (?:see|notice|spot)|will not (?:see|notice|spot)|doesn't (?:see|notice|spot)|does not (?:see|notice|spot))\b`,
+  String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
+  String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   // fr
   w(
     `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
@@ -286,7 +326,7 @@ const CONCEAL = rx([
   ),
   // es, pt, it
   w(
-    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
+    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le |lo |la |les |los )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
   ),
   // ru
   w(
@@ -303,6 +343,101 @@ const DECEIVE = rx([
   String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
   String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
   String.raw`\b(?:make up|invent|fabricate|give)\b.{0,30}\b(?:reason|explanation|excuse|story|cover story)\b`,
+  // The action misdescribed to the user who approves it.
+  String.raw`\b(?:describe|present|frame|label|refer to|pass (?:it )?off|portray|characteri[sz]e|call)\b[^.]{0,30}\b(?:only |just |merely )?as\b[^.]{0,60}\b(?:even though|although|though it|while it|but it|when (?:in fact|actually))\b|\brefer to (?:it|this tool|the tool) only as\b`,
+  String.raw`\btell (?:${PERSON}) (?:that )?['"“‘]?(?:it|this|that)(?: is|'s) (?:just|only|merely|simply|a harmless|harmless|a routine|routine|read-only)\b`,
+  String.raw`\b(?:${ANSWER}|it|this|that)\s+(?:must |should |has to |needs to |will )?(?:reads?|looks?|sounds?|appears?|seems?) as (?:if|though)\b`,
+  String.raw`\b(?:state|say|claim|report|answer|tell|reply|assert|confirm)s?\b (?:\w+ )?(?:that )?(?:everything|it|all|the \w+) (?:completed|went|worked|succeeded|finished|ran|was) (?:normally|fine|well|successfully|as expected|ok|smoothly)\b`,
+  String.raw`\b(?:replace|swap|change|rewrite|substitute|mask)\b.{0,50}\b(?:in|from) (?:everything|anything|all|whatever|what) (?:you )?(?:show|tell|report|display|say|write)\b`,
+  String.raw`\b(?:if|when|should) (?:${PERSON}) asks?\b.{0,60},\s*(?:just |simply )?(?:say|tell (?:them|him|her)|answer|reply|respond|claim)\b.{0,40}\b(?:locally|nothing|only|just|not|never|no one|nowhere|normal|usual)\b`,
+  String.raw`\b(?:refer to|describe|call|present|label)\b (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:only |just |merely )?as\b.{0,40}\b(?:${PERSON})\b`,
+  // A failure passed off as a success.
+  String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
+  String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
+  String.raw`\b(?:swallow|suppress|mask|discard|bury)\b (?:it|them|the (?:error|exception|failure)s?|any (?:errors?|exceptions?|failures?))\b`,
+  String.raw`\b(?:${PERSON}) should (?:only )?see (?:a |an )?(?:clean |normal |plain )?(?:success|ok|confirmation)\b`,
+]);
+
+/**
+ * Actions an attacker wants done in the user's name, whatever tool does them: adding a
+ * collaborator or an admin, minting admin keys, switching off MFA or audit logging, approving
+ * payments, persisting through cron, installing from a URL, exporting the address book.
+ */
+const SENSITIVE_ACTION = rx([
+  String.raw`\b(?:add|invite|make|grant)\b.{0,40}\bas (?:an? )?(?:collaborator|admin(?:istrator)?|owner|maintainer|co-owner|org member)s?\b|\b(?:grant|give)\b.{0,30}\b(?:admin|owner|root|write|full) (?:rights|access|role|permissions?)\b`,
+  String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:admin|root|owner|org(?:anization)?|service|full-access|personal access)\b.{0,15}\b(?:keys?|tokens?|accounts?|users?|credentials)\b`,
+  String.raw`\b(?:disable|turn off|switch off|deactivate|remove)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification)\b`,
+  String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b`,
+  String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
+  String.raw`\b(?:install|download and run|fetch and run)\b.{0,40}\bfrom (?:https?://|the url|this url)|\bexport\b.{0,20}\b(?:address book|contacts|contact list)\b`,
+]);
+
+/** Filler that pushes what matters out of sight: whitespace, newlines, padding. */
+const PADDING = rx([
+  String.raw`\b(?:\d{2,}|hundreds?|thousands?|dozens?|many|lots|a (?:lot|long run|great many|wall)|enough|plenty|several)\b.{0,25}\b(?:spaces|whitespace|newlines|new lines|blank lines|empty lines|line ?breaks|tabs|padding|filler|blank characters|invisible characters)\b`,
+  String.raw`\b(?:pad|padded|padding)\b.{0,30}\b(?:argument|parameter|command|path|field|value|input)s?\b|\b(?:argument|parameter|command|path|field|value|input)s?\b.{0,30}\b(?:pad|padded|padding)\b`,
+]);
+
+/** What the user is shown to approve a call: the dialog, the prompt, the visible part. */
+const UI_DISPLAY = rx([
+  String.raw`\b(?:approval|confirmation|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|request)s?\b|\b(?:visible|on screen|on-screen|in view|preview|truncat\w*|cut off|scroll(?:s|ed)? (?:off|away|out)|first line|first \d+ characters)\b`,
+]);
+
+/**
+ * Softer ways of keeping something out of what the user sees ("leave it out when you summarise",
+ * "stays out of the conversation", "mention only the first step"): concealment only when what is
+ * kept out is an action of the tool's own (a copy sent, an upload, a second step) or a secret.
+ */
+const SOFT_CONCEAL = rx([
+  String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|${ANSWER})\b`,
+  String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose|summari[sz]e)s? only\b|\bonly (?:mention|report|show|disclose|describe|summari[sz]e)s?\b|\bshow (?:${PERSON}) (?:[\w-]+ ){0,4}only\b`,
+  String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) be (?:disclosed|revealed|mentioned|shown|surfaced|reported|discussed|brought up)\b|\b(?:is|are|remains?|stays?|kept) (?:strictly )?(?:confidential|private|secret|undisclosed)\b|\bkeeps? (?:[\w-]+ ){0,4}(?:private|secret|confidential|hidden|quiet|undisclosed)\b`,
+  String.raw`\b(?:goes|go|remains?|stays?|is left|are left) (?:unmentioned|unreported|unsaid|unspoken|undisclosed|unremarked)\b|\bno (?:reason|point|need) to (?:bring up|mention|tell|inform|notify|disclose|reveal|raise)\b|\bbe discreet\b|\bwith discretion\b`,
+  String.raw`\b(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:sent (?:folder|items|mail|box|messages?|copy|copies)|outbox)\b|\b(?:omit|exclude|drop|leave)\b.{0,40}\bfrom (?:your |the )?(?:summary|list|answer|reply|response|report|account|recap|log)\b|\bamong the (?:tools|calls|actions|steps) (?:you )?(?:used|called|took|ran)\b`,
+  String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
+  String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
+  String.raw`\bleave (?:[\w-]+ ){0,3}off\b`,
+  String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
+  String.raw`\boff-? ?limits\b|\b(?:answer|talk|speak|reply|respond) only (?:about|on|to)\b`,
+  w(
+    `mant[eé]n(?:lo|er)? en secreto|guárda(?:lo)? en secreto|mantenha (?:\\p{L}+ ){0,3}em segredo|tien[ie](?:lo)? nascost[oa]|tenere nascost[oa]|держи(?:те)? в (?:секрете|тайне)|garde[rz]? (?:\\p{L}+ ){0,3}secrète?|(?:halte|halten sie) (?:\\p{L}+ ){0,3}geheim|geheim (?:halten|hält)|houd (?:\\p{L}+ ){0,3}geheim|zachowaj (?:\\p{L}+ ){0,3}w tajemnicy|gizli tut`,
+  ),
+  String.raw`秘密に|保密|비밀로|内緒`,
+  String.raw`\bhide (?:them|it|those|these|the (?:errors?|failures?|warnings?|logs?))\b|\bsuppress (?:the |any |all )?(?:audit|log|logging|output|trace|record|history|notifications?)\b|\b(?:delete|remove|erase|clear|wipe|purge) (?:[\w-]+ ){0,5}from (?:the )?(?:visible |chat |conversation |call |tool |sent )?(?:history|log|transcript|sent (?:folder|items|mail))\b`,
+  String.raw`\bif (?:the |it |a |an |any |this )?[\w ]{0,25}\bfails?\b.{0,10}\b(?:do not|don't|never) (?:surface|report|show|mention|display|raise)\b`,
+  w(
+    `(?:ne (?:\\p{L}+ ){0,2}(?:mentionne[rz]?|signale[rz]?|montre[rz]?) que|erwähne nur|menciona solo|mencione apenas|menziona solo|упоминай только)`,
+  ),
+]);
+
+/** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
+const SIDE_ACTION = rx([
+  String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
+  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?))\b`,
+  String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
+  w(
+    `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
+  ),
+  String.raw`上传|发送到|外部服务器|アップロード|送信|外部サーバー|업로드|외부 서버|전송`,
+]);
+
+/**
+ * What a reply shows rather than what a tool does: "never mention internal ticket ids in the
+ * subject", "do not show the raw JSON to users". Keeping these out of a message is presentation.
+ */
+const PRESENTATION = rx([
+  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?)\b`,
+  w(`identifiants?|kennungen|kennung|identificadores?|identificativi|идентификатор\\p{L}*`),
+  String.raw`编号|工单|内部ID|内部 ?id|社内ID|내부 ID`,
+]);
+
+/**
+ * A text about attacks rather than an attack: a scanner listing what it detects, a training tool
+ * quoting what an attacker writes. "A tool that describes another tool is not that tool."
+ */
+const META = rx([
+  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
+  String.raw`\b(?:an attacker|attackers|malicious (?:tools?|servers?|descriptions?|texts?)|poisoned (?:tools?|descriptions?))\b (?:may|might|can|could|often|typically|will|would)\b`,
 ]);
 
 // Concealment as a structure, in any of ten languages: a negation, a verb of telling or learning,
@@ -313,11 +448,11 @@ const DECEIVE = rx([
 const NEGATION = w(
   `not|never|no|nothing|none|nobody|without|avoid|refrain|under no circumstances|n't|ne|n'|jamais|rien|sans|aucune?|nicht|nichts|niemals|nie|kein\\p{L}*|ohne|nunca|nada|sin|jamás|não|sem|non|mai|niente|nulla|senza|не|ни|никогда|ничего|без`,
 );
-const NEGATION_CJK = String.raw`안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
+const NEGATION_CJK = String.raw`不会|不能|没有|别让|안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
 const DISCLOSE = w(
-  `tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
+  `remarqu\\p{L}*|aperç\\p{L}*|aperc\\p{L}*|bemerk\\p{L}*|mitbekomm\\p{L}*|mitbekommt|merkt|entere\\p{L}*|perceb\\p{L}*|perceba\\p{L}*|accorg\\p{L}*|se rende compte|se dé cuenta|se dê conta|notice|notices|realize|realise|tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
 );
-const DISCLOSE_CJK = String.raw`알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
+const DISCLOSE_CJK = String.raw`注意到|留意|触れ|言及|話さ|話し|알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
 const TARGET = w(
   `users?|user's|person|human|customers?|anyone|anybody|they|them|answers?|repl(?:y|ies)|responses?|summary|utilisat(?:eur|rice)s?|personne|benutzer\\p{L}*|nutzer\\p{L}*|anwender\\p{L}*|usuari[oa]s?|nadie|usuário|utilizador|ninguém|utente|nessuno|пользовател\\p{L}*|никому|никто`,
 );
@@ -341,19 +476,20 @@ export function withheld(c: string): boolean {
 const MODAL = rx([
   String.raw`^(?:ne|n'|não|не|никогда|nunca|jamais|never|do not|don't|niemals|nie)\b|^non (?:far|fare|\p{L}+(?:are|ere|ire))\b`,
   w(
-    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|следует`,
+    `mandatory|required|necessary|essential|must|should|shall|may not|is to|are to|never|make sure|ensure|it is (?:essential|important|vital|critical) that|under no circumstances|doit|doivent|devez|dois|faut|essentiel que|important que|veillez|darf|dürfen|muss|müssen|soll|sollte|sorge dafür|stelle sicher|debe|deben|debes|tiene que|hay que|asegúrate|deve|devem|precisa|tem que|certifique-se|devono|devi|bisogna|assicurati|должен|должна|должны|нельзя|надо|нужно|не нужно|следует|faites en sorte|fais en sorte|veille[rz]? à ce que|que (?:el|la) (?:usuari[oa]|cliente) no|faça com que|fai in modo che|fate in modo che|zorg (?:ervoor )?dat|upewnij się`,
   ),
   String.raw`안 됩니다|안 된다|ならない|いけない|必须|应该|不得|不要|务必|确保|こと[。.]?$|ないで|なさい|べき|ください|마세요|마십시오|말 것|해야`,
 ]);
 
 /** Sensitive data kept out of an answer: a safeguard, not concealment. */
 const PROTECTIVE = rx([
-  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
+  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
 ]);
 
 /** Doing something without a trace the user sees. */
 const STEALTH = rx([
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b`,
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?(?:announce|notify|visible|show|display|report|mention|log)"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b`,
+  String.raw`\bneeds? not be (?:mentioned|reported|shown|disclosed|announced)\b|\b(?:doesn't|does not|do not|don't|won't|will not) need (?:to be )?(?:mentioned|reported|announced)\b`,
   w(
     `silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
   ),
@@ -362,12 +498,31 @@ const STEALTH = rx([
 
 /** A claim that someone with authority already allowed or ordered this. */
 const AUTHORITY = rx([
-  String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|mandated|whitelisted|allow-?listed|vetted|verified|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
+  String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|signed|mandated|whitelisted|allow-?listed|vetted|verified|reviewed|audited|certified|endorsed|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
   String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
   String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
-  String.raw`${CONDITION}\b(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared))\b`,
+  String.raw`\b(?=manager|lead|supervisor|boss|director|vp|head|owner|admin|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it\b)${CONDITION}(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared|okayed|ok'd|signed off))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
+  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
+  String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
+  String.raw`\b(?:admin(?:istrator)?|security|operator|developer|maintenance|owner) override (?:is )?(?:active|enabled|on|engaged|in effect)\b|\b(?:official|verified|certified|sanctioned|authori[sz]ed),? (?:[\w-]+ ){0,2}(?:integration|partner|server|tool|plugin|extension|source)\b`,
+  String.raw`\b(?:review|audit|assessment|ticket|change|cr|policy|[a-z]+-\d+(?:-\d+)?)\b.{0,30}\b(?:has|have) (?:already )?(?:cleared|approved|authori[sz]ed|signed off on|whitelisted)\b (?:all|every|each|any)\b`,
+  w(
+    `(?:vom|von der|durch das|durch den|durch die) (?:\\p{L}*team|admin\\p{L}*|administrator\\p{L}*|betreiber\\p{L}*|hersteller|anbieter|eigentümer) (?:\\p{L}+ )?(?:freigegeben|genehmigt|geprüft|verifiziert|autorisiert)|(?:freigegeben|genehmigt|geprüft|verifiziert) (?:vom|von der|durch) \\p{L}+|(?:verificad[oa]|aprobad[oa]|autorizad[oa]|validad[oa]) por (?:el|la|los) (?:proveedor|administrador|equipo|fabricante|propietario)|(?:verificad[oa]|aprovad[oa]|autorizad[oa]) pel[oa] (?:fornecedor|administrador|equipe|fabricante)|(?:approvat[oa]|autorizzat[oa]|verificat[oa]) (?:dal|dall'|dalla) ?(?:fornitore|amministratore|team|produttore)|(?:approuvée?|autorisée?|vérifiée?|validée?) par (?:le |l'|la )(?:fournisseur|administrateur|équipe|éditeur)|(?:одобрен\\p{L}*|разрешен\\p{L}*|утвержден\\p{L}*|проверен\\p{L}*) (?:администратор\\p{L}*|владельц\\p{L}*|командой|поставщиком|службой безопасности)`,
+  ),
+  String.raw`관리자(?:가|께서) (?:이미 |사전 |미리 |사전에 )?(?:승인|허가)|사전(?:에)? 승인|已(?:经)?(?:获|得到|获得)(?:了)?(?:管理员|用户|安全团队|厂商|官方|所有者)?(?:的)?(?:批准|授权|同意|许可)|(?:管理者|セキュリティチーム|ベンダー)(?:が|により|によって).{0,12}(?:承認済み|承認され|許可され)|(?:관리자|보안 팀|보안팀)(?:가|이) (?:이미 )?(?:승인|허가)한`,
+  String.raw`"?(?:authori[sz]ation|approval|consent|approved)"?\s*[:=]\s*"?(?:granted|approved|given|true|yes)\b|"?(?:granted|approved)[_ -]by"?\s*[:=]`,
+  String.raw`\b(?:trust level|privileges|permissions|rights|authority|clearance) of (?:the |an? )?(?:operator|admin(?:istrator)?|owner|user|system|root)\b`,
+  String.raw`\badmin(?:istrator)?[ _-]?mode\b"?\s*[:=]\s*"?(?:on|true|1|enabled|yes|active)\b|\bmode\s*[:=]\s*"?(?:admin(?:istrator)?|root|unattended|autonomous|trusted|god)\b`,
+  String.raw`\bi(?: hereby)? (?:approve|authori[sz]e|sanction|consent to|pre-?approve)\b|\b(?:by|from) (?:your|the|our) (?:admin(?:istrator)?|operator|security team|it department|organi[sz]ation)\b`,
+  String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
+  String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
+  String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
+  w(
+    `(?:im voraus|vorab|au préalable|à l'avance|d'avance|de antemano|por adelantado|previamente|in anticipo|anticipatamente|antecipadamente|de antemão|заранее|vooraf|z góry) (?:\\p{L}+ ){0,3}(?:genehmigt|freigegeben|erlaubt|zugestimmt|approuvé|autorisé|accepté|aprobad[oa]s?|autorizad[oa]s?|aprobó|autorizó|aprovad[oa]s?|aprovou|autorizou|approvat[oaie]|autorizzat[oaie]|разрешил\\p{L}*|одобрил\\p{L}*|дал\\p{L}* согласие|согласовал\\p{L}*|goedgekeurd|zatwierdzi\\p{L}*)|(?:genehmigt|freigegeben|approuvé|autorisé|aprobad[oa]s?|autorizad[oa]s?|aprovad[oa]s?|autorizou|approvat[oaie]|autorizzat[oaie]|goedgekeurd) (?:\\p{L}+ ){0,2}(?:im voraus|vorab|au préalable|à l'avance|de antemano|por adelantado|previamente|anteriormente|in anticipo|antecipadamente|vooraf)`,
+  ),
+  String.raw`(?:事先|预先|提前)(?:已(?:经)?)?(?:授权|同意|批准)|已(?:经)?(?:事先|预先|提前)(?:授权|同意|批准)|事前に.{0,12}(?:許可|承認|同意)|미리 .{0,12}(?:허락|승인|동의|허가)|이미 .{0,12}(?:허락|승인|허가|동의)`,
   String.raw`\b(?:change|ticket|request|cr|jira|incident)\b[\w -]{0,20}\b(?:is|was|has been) (?:already )?(?:approved|authori[sz]ed|signed off|cleared)\b`,
   String.raw`\b(?:authori[sz]ation|approval|admin|override|clearance) (?:token|code|key|id|number)\b.{0,40}\b(?:confirms?|proves?|grants?|authori[sz]es?|shows?)\b`,
   w(
@@ -376,18 +531,18 @@ const AUTHORITY = rx([
   String.raw`管理员已(?:经)?(?:批准|授权|同意)|管理者(?:が|は)(?:既に|すでに)?(?:承認|許可)|관리자가 (?:이미 )?(?:승인|허가)`,
   String.raw`\b(?:management|leadership|the (?:owner|administrator|admin|operator|security team|cto|ceo|ciso)) (?:has |have )?(?:signed off|approved|authori[sz]ed|cleared|greenlit)\b`,
   String.raw`\b(?:admin(?:istrator)?|root|god|developer|maintenance|debug|elevated|privileged|unrestricted|sudo) (?:mode|access|privileges?|rights|permissions?) (?:is |are |has been |have been )?(?:on|enabled|active|granted|unlocked)\b|\b(?:in|enter|entering) (?:admin|developer|maintenance|god|debug) mode\b`,
-  String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
+  String.raw`\bpre-?(?:authori[sz]ed|approved|cleared|consented|verified|vetted|screened)\b|\bon behalf of (?:the )?(?:admin(?:istrator)?|security team|owner|system)\b`,
   // fr, de, es, pt, it, ru, zh, ja, ko
   w(
-    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprob|autoriz|consint|confirm)\\p{L}*|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие)`,
+    `déjà (?:approuvée?s?|autorisée?s?|validée?s?|confirmée?s?)|(?:a|ont) déjà (?:approuvé|autorisé|consenti|accepté|donné son accord)|bereits (?:genehmigt|freigegeben|autorisiert|bestätigt|zugestimmt)|(?:hat|haben) (?:bereits|schon) (?:zugestimmt|genehmigt|freigegeben)|ya (?:ha |han )?(?:aprob|autoriz|consint|confirm)\\p{L}*|já (?:foi |foram )?(?:aprovad[oa]s?|autorizad[oa]s?|consentiu|confirmad[oa])|già (?:stato |stata )?(?:approvat[oaie]|autorizzat[oaie]|confermat[oaie])|ha già (?:approvato|autorizzato|acconsentito)|уже (?:одобрен\\p{L}*|разрешен\\p{L}*|подтвержден\\p{L}*|согласил\\p{L}*|дал\\p{L}* согласие|разрешил\\p{L}*|одобрил\\p{L}*|согласовал\\p{L}*|подтвердил\\p{L}*)`,
   ),
   String.raw`已(?:经)?(?:批准|授权|同意|确认)|用户已同意|承認済み|既に(?:承認|許可)|(?:承認|許可)されています|이미 (?:승인|허가|동의)`,
 ]);
 
 /** A claim that the user (or owner) already agreed, so asking again would be redundant. */
 const CONSENT_CLAIMED = rx([
-  String.raw`${CONDITION}\b(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
-  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|collected|recorded|captured|provided|secured)\b`,
+  String.raw`\b(?=${PERSON}\b)${CONDITION}(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|on record|in place|collected|recorded|documented|logged|registered|captured|provided|secured)\b`,
   w(
     `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|ha già dato il (?:suo )?consenso|ya dio su consentimiento|já deu (?:o )?(?:seu )?consentimento|hat bereits (?:seine |ihre )?zustimmung gegeben|a déjà donné son consentement|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
   ),
@@ -399,6 +554,23 @@ const CONSENT_CLAIMED_MORE = rx([
   String.raw`\bas (?:discussed|agreed|arranged|confirmed) with (?:${PERSON})\b`,
   String.raw`\b(?:comes? with|under|per|given|by virtue of|have|has) (?:the )?(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent) (?:consent|approval|permission|authori[sz]ation)\b|\b(?:user'?s?|owner'?s?|customer'?s?|admin(?:istrator)?'?s?) (?:standing|blanket|general|advance|ongoing|permanent|prior) (?:consent|approval|permission|authori[sz]ation) (?:covers|applies|allows|permits|is on file)\b`,
   String.raw`\bconfirms? (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|operator'?s?) (?:permission|approval|consent|authori[sz]ation)\b`,
+  String.raw`\bas (?:agreed|arranged|discussed|confirmed|established|set up|settled) (?:in|during|at|with|when)\b|\b(?:${PERSON}) (?:always|usually|never) (?:says? yes|agrees?|approves?|accepts?|consents?|objects?|minds?)\b`,
+  String.raw`\b(?:${PERSON}) (?:wants|prefers|would like|asked for|expects|requested) [^.]{0,60}\b(?:automatically|without (?:asking|confirmation|a check-?in|being asked|approval|review))\b`,
+  String.raw`\b(?:their|the user'?s|the owner'?s|his|her) (?:earlier|previous|prior|original|initial) (?:request|instruction|approval|answer|consent|permission) (?:covers|applies to|includes|extends to|authori[sz]es)\b`,
+  String.raw`\b(?:consider|treat|regard|take) (?:the |their |user'?s? )?(?:approval|consent|permission|confirmation)(?: of (?:the )?\w+)? (?:as )?(?:implied|given|granted|assumed|obtained|done)\b|\b(?:${PERSON})'?s? (?:settings?|preferences?|profile|configuration) (?:say|says|allow|allows|specify|specifies|indicate|indicates|permit|permits)\b`,
+  String.raw`\b(?:has |had |have )?(?:already )?(?:gave|given) (?:their |his |her |its |the |a )?(?:permission|consent|approval|authori[sz]ation|go-ahead|blessing)\b`,
+  w(
+    `ya (?:ha )?(?:dio|dado) su (?:permiso|consentimiento|autorización|aprobación)|já deu (?:a |sua |o seu |seu )?(?:permissão|autorização|aprovação|consentimento)|(?:a|ont) déjà donné (?:son |sa |leur |l')(?:accord|autorisation|consentement|feu vert)|(?:hat|haben) (?:bereits |schon )?(?:seine |ihre |die )?(?:erlaubnis|zustimmung|genehmigung|freigabe) (?:gegeben|erteilt)|ha già dato (?:il suo |la sua |l'|l’)?(?:consenso|autorizzazione|permesso|approvazione)|уже дал\\p{L}* (?:своё |свое )?(?:согласие|разрешение)`,
+  ),
+  String.raw`\b(?:${PERSON}) (?:prefers?|would rather|wants?|wished|asked|chose) (?:not to be|never to be|to not be|not being) (?:asked|prompted|bothered|interrupted|consulted|disturbed)\b|\b(?:${PERSON}) (?:does not|doesn't|do not|don't|never) (?:want|like|wish) to be (?:asked|prompted|bothered|interrupted|consulted)\b`,
+  String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have )?(?:enabled|turned on|activated|switched on|configured|set up) (?:the |a )?[\w-]+(?: [\w-]+)? (?:mode|setting|option|preference)\b|\b(?:${PERSON}) (?:has |have )?(?:indicated|expressed|stated|given|shown) (?:a |their |his |her )?(?:preference|wish|desire)\b`,
+  String.raw`\b(?:${PERSON}) (?:never|doesn't|does not|don't|do not) (?:wants?|needs?|likes?|cares?) to (?:confirm|approve|be asked|review|be consulted)\b`,
+  // A standing preference the model is told the user expressed.
+  String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
+  String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
+  String.raw`\b(?:${PERSON}) (?:told|informed|assured) (?:us|you|me)\b.{0,30}\b(?:they|he|she) (?:always|never|prefer|want|would like|are fine|are ok|don't mind)\b`,
+  String.raw`\b(?:cleared|agreed|arranged|discussed|confirmed|settled) with (?:${PERSON})(?: \w+)? (?:beforehand|in advance|earlier|already|before|previously)\b`,
+  String.raw`用户.{0,4}已(?:经)?(?:事先|预先|提前)?(?:同意|批准|授权|确认)|(?:ユーザー|利用者)(?:は|が).{0,12}(?:同意|承認|許可)(?:して|済)|사용자가 .{0,12}(?:동의|승인|허가|허락)했`,
 ]);
 
 /** The user need not be asked: confirmation, approval or consent skipped. */
@@ -406,17 +578,33 @@ const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
-  String.raw`\b(?:treat|consider|regard) (?:it|this|that|the (?:request|action|call|operation)) as (?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared)\b`,
+  String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
+  String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
+  String.raw`\bwithout (?:pausing|waiting|stopping)(?: for| to ask)?\b|\b(?:pausing|waiting|stopping) for (?:a |the )?(?:yes|go-ahead|ok|okay|confirmation|approval|reply)\b|\bexempt from (?:\w+ )?(?:confirmation|approval|review|consent|checks?)\b|\bskip (?:the|this|that|any) (?:question|check|prompt|step|dialog|confirmation)\b`,
+  String.raw`\bno (?:prompt|confirmation|dialog|question|approval)s? (?:should|needs? to|must|will|shall) be (?:shown|displayed|asked|raised|requested)\b|\b(?:do|does) not need to be (?:double-checked|checked|confirmed|approved|reviewed|verified)\b|\bneeds? not be (?:confirmed|checked|double-checked|approved|reviewed)\b|\bwithout (?:a |any )?(?:check-?in|go-ahead|sign-?off)\b`,
+  w(
+    `sans attendre (?:de |la |une |l'|d')?(?:validation|confirmation|accord|autorisation)|no hace falta (?:la |su |ninguna )?(?:confirmación|aprobación|autorización)|no (?:es|será) necesari[oa] (?:la |su )?(?:confirmación|aprobación)|não é necessári[oa] (?:a )?(?:confirmação|aprovação)|non (?:serve|occorre) (?:la |alcuna )?(?:conferma|approvazione)|keine bestätigung (?:des|der) (?:nutzers|benutzers|nutzerin)|rückfrage (?:\\p{L}+ ){0,3}(?:ist )?(?:überflüssig|unnötig|nicht nötig|nicht erforderlich)|не (?:нужно|надо|требуется) (?:спрашивать|подтверждение|согласие)`,
+  ),
+  String.raw`不要(?:征求|请求|询问)(?:用户)?(?:的)?(?:同意|确认|许可)|(?:ユーザー|利用者)への確認(?:なし|不要|は不要)|사용자 (?:확인|동의) 없이`,
+  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|"?(?:user[_ -])?(?:confirmation|approval|consent|confirm)[_ -]?(?:required|needed|prompt)?"?\s*[:=]\s*"?(?:false|no|off|0|none|skip)\b|\b(?:do not|don't|never) re-?(?:request|ask|confirm|prompt)\b|\basking (?:them|the user|again)\b.{0,30}\b(?:annoy|irritat|redundant|unnecessary|waste|frustrat|pointless)|\b(?:be|is|are) (?:treated|considered|regarded|deemed) as (?:already |pre-?)?(?:approved|authori[sz]ed|confirmed|consented|cleared|reviewed|vetted|verified)\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
+  w(
+    `pas besoin de (?:\\p{L}+ )?(?:confirmation|validation|demander|confirmer|autorisation)|(?:sin|sem|senza|sans) (?:consultar|consulter|consultare)(?:le|lhe)?|(?:não é|no es|non è|n'est pas|ist nicht) (?:preciso|necessário|necesario|necessario|nécessaire|nötig|notwendig) (?:\\p{L}+ ){0,2}(?:autoriza|confirma|permiss|pregunt|pergunt|chied|demand|frag|bestätig|genehmig)\\p{L}*`,
+  ),
+  String.raw`\b(?:bothered|troubled|pestered) with (?:confirmations?|questions|prompts|approvals?)\b|\b(?:do it|book|buy|pay|send|delete|proceed|go ahead|execute|run it|act)\b (?:right away|straight away|immediately|at once)\b`,
+  String.raw`\b(?:trusted|accepted|run|executed|carried out|followed) without (?:further |any |additional )?(?:checks?|review|confirmation|verification|questions)\b|\b(?:do not|don't|never|no need to) (?:pause|stop|wait|hold) (?:for|to (?:ask|get|seek)) (?:an? |the |any )?(?:approval|confirmation|consent|permission|go-ahead|sign-off|yes)\b|\bproceed without (?:the |involving the |asking the |consulting the )?(?:${PERSON})\b`,
+  // A preference not to confirm is also an order not to ask.
+  String.raw`\b(?:${PERSON}) (?:never|doesn't|does not|don't|do not) (?:wants?|needs?|likes?|cares?) to (?:confirm|approve|be asked|review|be consulted)\b`,
+  String.raw`\bno need to (?:involve|bother|consult|loop in|disturb|interrupt|notify|inform|check with|wait for) (?:${PERSON})\b|\bproceed (?:straight away|right away|immediately|directly|at once)\b`,
   w(
     `aucune (?:validation|confirmation) (?:n'est )?(?:nécessaire|requise)|ne (?:redemandez|redemande) pas|ne demandez plus|ninguna confirmación (?:es )?necesaria|sin necesidad de (?:confirmación|preguntar)|no vuelvas a preguntar|nenhuma confirmação (?:é )?necessária|não pergunte (?:de novo|novamente)|nessuna conferma (?:è )?necessaria|non chiedere (?:di nuovo|più)|подтверждение не требуется|не спрашивай(?:те)? (?:снова|ещё раз)|frag\\p{L}* (?:\\p{L}+ ){0,3}nicht (?:\\p{L}+ ){0,3}(?:nach|um)|nicht (?:noch einmal |erneut )?nachfragen`,
   ),
-  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off) (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:further |additional |more |other )?(?:sign-?off|approval|confirmation|review|consent|permission)\b`,
+  String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off)(?: step| dialog| prompt| check)? (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:further |additional |more |other )?(?:sign-?off|approval|confirmation|review|consent|permission)\b`,
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
-  String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)?(?: for [\w -]{1,30})? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
-    `inutile de (?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
+    `inutile de (?:lui |leur )?(?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
   ),
-  String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
+  String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:再次|再)?(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
 ]);
 
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
@@ -426,6 +614,10 @@ const GRANTED = rx([
   ),
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\b(?:you|the (?:assistant|model|agent|ai)) (?:has|have) been (?:given|granted|handed) (?:a |the )?(?:blanket |full |standing |unrestricted |general |explicit )?(?:approval|permission|authority|rights|access|clearance|authori[sz]ation)\b`,
+  String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b|\byou (?:already )?(?:have|hold|got) (?:the |their |his |her |a |explicit |written |full )?(?:consent|approval|permission|authori[sz]ation|clearance)\b`,
+  String.raw`\b(?:falls? under|covered by|included in|part of) (?:the |an? )?(?:user'?s?|owner'?s?|their|existing|prior|standing|blanket|general) (?:[\w-]+ )?(?:approval|consent|permission|authori[sz]ation)\b`,
+  String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
   String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
   String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
@@ -487,7 +679,13 @@ const TRIGGER = rx([
 ]);
 
 export const FAMILIES: Readonly<
-  Record<Exclude<Feature, "other-tool" | "tail" | "param" | "withheld" | "void">, Matcher>
+  Record<
+    Exclude<
+      Feature,
+      "other-tool" | "tail" | "param" | "withheld" | "void" | "conditional" | "self-call"
+    >,
+    Matcher
+  >
 > = {
   address: ADDRESS,
   "prior-rules": PRIOR_RULES,
@@ -512,6 +710,13 @@ export const FAMILIES: Readonly<
   instead: INSTEAD,
   call: CALL,
   trigger: TRIGGER,
+  "sensitive-action": SENSITIVE_ACTION,
+  padding: PADDING,
+  "ui-display": UI_DISPLAY,
+  "soft-conceal": SOFT_CONCEAL,
+  "side-action": SIDE_ACTION,
+  presentation: PRESENTATION,
+  meta: META,
 };
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;

@@ -3,11 +3,12 @@ import type { Issue } from "./normalize.ts";
 import {
   withheld,
   FAMILIES,
+  FEATURES,
   GENERIC_OTHER_TOOL,
   PARAM_WORD as PARAM_FEATURE,
   type Feature,
 } from "./features.ts";
-import { scoredKinds } from "./score.ts";
+import { scoredKinds, type FeatureView } from "./score.ts";
 import {
   DROP_VERBS,
   INSTRUCTION_NOUNS,
@@ -48,10 +49,10 @@ const SECRET = rx(`(?:${SECRET_PATHS}|\\bid[ _](?:rsa|dsa|ecdsa|ed25519)\\b|\\bs
 const WEAK_SECRET = rx(SECRET_WORDS);
 
 const SINK = rx(
-  String.raw`(?:https?|ftp|s3|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
+  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
 );
 const PRIVATE_DATA = rx(
-  String.raw`\b(?:(?:each|every|all|any) (?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b`,
+  String.raw`\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b`,
 );
 const PARAM_WORD = rx(
   String.raw`\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
@@ -62,19 +63,21 @@ const CONTENT = rx(
 const PASSIVE_MOVE =
   /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
 const STEALTH = rx(
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|no need to (?:tell|ask|mention|inform)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
+  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
 );
+// "Call authenticate before any other tool of this server": its own siblings, an ordering hint.
+const OWN_SERVER = /\b(?:tools?|functions?) (?:of|on|from|in) (?:this|the same) server\b/u;
 const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 
 const SEND_VERBS = new Set(
-  "deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+  "write resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
     " ",
   ),
 );
@@ -95,7 +98,9 @@ const LEAD = new Set(
     " ",
   ),
 );
-const TO_LEAD = new Set("need have sure remember forget want required asked instructed".split(" "));
+const TO_LEAD = new Set(
+  "need have sure remember forget want required asked instructed on".split(" "),
+);
 
 function words(clause: string): string[] {
   return (clause.match(/[\p{L}\p{M}\p{N}_'’$~./@#-]+|[,:;]/gu) ?? []).map((w) =>
@@ -133,17 +138,31 @@ const ASK_FOR_SECRET =
 
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
+const CALLED_BEFORE =
+  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?$/u;
+
+// `createAdminKey` or `delete-branch` right after a call verb: tool names in other spellings.
+const OTHER_SPELLING_CALLED =
+  /\b(?:call|calls|invoke|invokes|trigger|triggers|execute|executes|run|runs)\s+(?:the\s+)?([a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b/gu;
+const NOT_A_NAME = new Set("this the a same other another any each every one".split(" "));
+
 /** Tools the clause names that are neither this tool, its parameters nor its siblings. */
-function foreignTools(clause: string, ctx: TextContext): string[] {
+function foreignTools(clause: string, ctx: TextContext, original = clause): string[] {
   const names = new Set<string>();
   for (const m of clause.matchAll(NAMED_TOOL)) {
     const name = m[1] ?? "";
-    if (name !== "this" && name !== "the" && name !== "a" && name !== "same") names.add(name);
+    if (!NOT_A_NAME.has(name)) names.add(name);
   }
+  for (const m of original.matchAll(OTHER_SPELLING_CALLED)) names.add((m[1] ?? "").toLowerCase());
   for (const m of clause.matchAll(SNAKE)) {
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 1);
     if (after === "." && /^\.\w/u.test(clause.slice(m.index + m[0].length))) continue; // a file name
-    if (/_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa)$/u.test(m[0])) continue;
+    // `create_access_key` right after "call" is a tool, not a variable.
+    if (
+      /_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa)$/u.test(m[0]) &&
+      !CALLED_BEFORE.test(clause.slice(Math.max(0, m.index - 12), m.index))
+    )
+      continue;
     names.add(m[0]);
   }
   return [...names].filter(
@@ -204,6 +223,11 @@ const OVERRIDE_PHRASES = [
   /\binstructions of other servers\b/u,
 ];
 
+/** One expression for a list of them: one scan of a clause instead of one per expression. */
+const anyOf = (list: readonly RegExp[]): RegExp =>
+  new RegExp(list.map((re) => `(?:${re.source})`).join("|"), "u");
+const ANY_OVERRIDE_PHRASE = anyOf(OVERRIDE_PHRASES);
+
 function overrides(clause: string): boolean {
   const unquoted = clause.replace(QUOTED, " ");
   const [verbAlpha, verbCjk, nounAlpha, nounCjk] = OVERRIDE_WORDS as [
@@ -215,7 +239,7 @@ function overrides(clause: string): boolean {
   const noun = nounAlpha.test(unquoted) || nounCjk.test(unquoted);
   if (noun && (verbAlpha.test(unquoted) || verbCjk.test(unquoted) || VOID.test(unquoted)))
     return true;
-  return OVERRIDE_PHRASES.some((re) => re.test(unquoted));
+  return ANY_OVERRIDE_PHRASE.test(unquoted);
 }
 
 const CONCEAL = [
@@ -232,6 +256,21 @@ const CONCEAL = [
   /\bsuppress\b.{0,30}\b(?:warnings?|notices?|alerts?)\b|\bso (?:that )?(?:nobody|no one) (?:notices|sees|knows)\b/u,
   /\bne (?:dites|dis) (?:rien|pas)\b.{0,30}\butilisateur|\bsag(?:en sie)? dem (?:benutzer|nutzer)\b.{0,20}\bnicht\b|\bno (?:le )?digas al usuario\b|\bне говори пользователю\b|\b不要告诉用户/u,
 ];
+const ANY_CONCEAL = anyOf(CONCEAL);
+
+// "Checks whether the user has already approved…", "a pull request that the owner has approved":
+// a condition or the state of an object, not a claim made to the model.
+const CONDITIONAL =
+  /\b(?:whether|if|once|after|until|unless|when|only when|which)\b[^,;:]*$|(?<!\b(?:confirms|means|says|shows|proves|states|indicates|assumes|implies|guarantees|ensures|knows))\b\p{L}+s that\b[^,;:]*$|\b(?:pull request|pr|merge request|request|change|item|document|report|transaction|order|invoice|expense|draft|payment|deployment|release|entry|post|commit|ticket|template) that\b[^,;:]*$/u;
+
+const CONDITIONAL_CLAIM =
+  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?|templates?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared)\b/u;
+
+/** Whether `re` matches `c` as a claim: not inside a condition or a relative clause. */
+function claimed(c: string, re: RegExp): boolean {
+  const m = re.exec(c);
+  return m !== null && !CONDITIONAL.test(c.slice(Math.max(0, m.index - 60), m.index + 1));
+}
 
 const APPROVAL = [
   /\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\b(?:approved|authori[sz]ed|granted|given) in advance\b/u,
@@ -252,7 +291,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
 
@@ -273,56 +312,157 @@ const MARKUP =
 /** A text split into sentences and clauses; a dot inside a word (`~/.aws`, `mcp.json`) does not end one. */
 function clauses(text: string): string[] {
   return text
-    .split(/(?<=[.!?;。！？])\s+|\n+|(?<=[.!?。])(?=\p{Lu})/u)
+    .split(
+      /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})/u,
+    )
     .map((c) => c.trim())
     .filter((c) => c !== "");
 }
 
+const NO_FEATURES: FeatureView = { has: () => false };
+
 /**
- * The features of one lower-cased clause (features.ts), with those that need the tool's context:
- * a tool of another server named, a parameter of this tool named.
+ * The features of one lower-cased clause (features.ts), with those that need the tool's context
+ * (a tool of another server named, a parameter of this tool named), each looked for the first
+ * time a score or a rule asks for it: most clauses show no anchor of any kind, and then the
+ * families that only weigh are never tried.
  */
+export class ClauseFeatures implements FeatureView {
+  private readonly known = new Map<Feature, boolean>();
+  private readonly c: string;
+  private readonly ctx: TextContext;
+  private readonly original: string;
+
+  /** `c` lower-cased; `original` as written, where tool names keep their case. */
+  constructor(c: string, ctx: TextContext, original = c) {
+    this.c = c;
+    this.ctx = ctx;
+    this.original = original;
+  }
+
+  has(f: Feature): boolean {
+    let v = this.known.get(f);
+    if (v === undefined) {
+      v = this.look(f);
+      this.known.set(f, v);
+    }
+    return v;
+  }
+
+  add(f: Feature): void {
+    this.known.set(f, true);
+  }
+
+  private look(f: Feature): boolean {
+    const c = this.c;
+    switch (f) {
+      case "secret":
+        return FAMILIES.secret.test(c) || SECRET.test(c);
+      case "sink":
+        return FAMILIES.sink.test(c) || SINK.test(c);
+      case "withheld":
+        return withheld(c);
+      case "void":
+        return VOID.test(c);
+      case "other-tool":
+        return (
+          foreignTools(c, this.ctx, this.original).length > 0 ||
+          ((GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c)) && !OWN_SERVER.test(c))
+        );
+      case "param":
+        return mentionsParam(c, this.ctx) || PARAM_FEATURE.test(c);
+      case "conditional":
+        return CONDITIONAL_CLAIM.test(c);
+      case "self-call":
+        return SELF_CALL.test(c) && foreignTools(c, this.ctx, this.original).length === 0;
+      case "tail":
+        return false;
+      // "Never include card numbers in responses" is a safeguard, unless what is kept out is the
+      // tool's own extra action.
+      case "protective":
+        return (
+          FAMILIES.protective.test(c) &&
+          !(["side-action", "sink", "stealth"] as const).some((g) => this.has(g))
+        );
+      // Ids or raw JSON kept out of a reply are presentation, unless a secret or an extra action
+      // is what is kept out with them.
+      case "presentation":
+        return (
+          FAMILIES.presentation.test(c) &&
+          !(["side-action", "secret", "sink", "stealth"] as const).some((g) => this.has(g))
+        );
+      default:
+        return FAMILIES[f].test(c);
+    }
+  }
+}
+
+/** Every feature of one lower-cased clause. */
 export function clauseFeatures(c: string, ctx: TextContext): Set<Feature> {
-  const found = new Set<Feature>();
-  for (const [name, re] of Object.entries(FAMILIES) as [Feature, { test(t: string): boolean }][])
-    if (re.test(c)) found.add(name);
-  if (SECRET.test(c)) found.add("secret");
-  if (withheld(c)) found.add("withheld");
-  if (VOID.test(c)) found.add("void");
-  if (foreignTools(c, ctx).length > 0 || GENERIC_OTHER.test(c) || GENERIC_OTHER_TOOL.test(c))
-    found.add("other-tool");
-  if (mentionsParam(c, ctx) || PARAM_FEATURE.test(c)) found.add("param");
-  if (SINK.test(c)) found.add("sink");
-  return found;
+  const view = new ClauseFeatures(c, ctx);
+  return new Set(FEATURES.filter((f) => view.has(f)));
 }
 
 function judgeClause(
   clause: string,
   ctx: TextContext,
   out: Map<string, string[]>,
-  features: ReadonlySet<Feature>,
-  next: ReadonlySet<Feature>,
+  features: FeatureView,
+  next: FeatureView,
 ): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
-  const ws = words(c);
   const secret = SECRET.test(c);
-  const weak = WEAK_SECRET.test(c);
-  const stealth = STEALTH.test(c);
 
   if (overrides(c)) add("override");
-  if (!ctx.identifier && CONCEAL.some((re) => re.test(c))) add("concealment");
+  // A text about attacks (a scanner, a training aid) names what it detects: not an order.
+  const meta = features.has("meta");
+  if (
+    !ctx.identifier &&
+    !meta &&
+    !features.has("presentation") &&
+    !features.has("protective") &&
+    ANY_CONCEAL.test(c)
+  )
+    add("concealment");
   if (ctx.identifier) {
     if (secret && CONTENT.test(c)) add("secret-read");
     return;
   }
-  if (APPROVAL.some((re) => re.test(c))) add("approval");
-  for (const kind of scoredKinds(features, next)) if (!out.get(kind)?.includes(clause)) add(kind);
+  const ws = words(c);
+  const weak = WEAK_SECRET.test(c);
+  const stealth = STEALTH.test(c);
+  if (!meta && APPROVAL.some((re) => claimed(c, re))) add("approval");
+  for (const kind of scoredKinds(features, next))
+    if (
+      !(meta && (kind === "concealment" || kind === "approval")) &&
+      !out.get(kind)?.includes(clause)
+    )
+      add(kind);
+  // Kept out of sight softly ("leave it out when you summarise"): concealment when what is kept
+  // out is the tool's own extra action or a secret.
+  if (
+    !meta &&
+    features.has("soft-conceal") &&
+    !features.has("presentation") &&
+    !features.has("protective") &&
+    ["side-action", "sink", "secret", "stealth"].some(
+      (f) => features.has(f as Feature) || next.has(f as Feature),
+    ) &&
+    !out.get("concealment")?.includes(clause)
+  )
+    add("concealment");
+
+  // Each of these is tested once, and only when a rule gets to it.
+  let sinkSeen: boolean | undefined;
+  const sink = (): boolean => (sinkSeen ??= SINK.test(c));
+  let privateSeen: boolean | undefined;
+  const privateData = (): boolean => (privateSeen ??= PRIVATE_DATA.test(c));
 
   const reads = imperatives(ws, READ_VERBS).length > 0;
-  const sends = imperatives(ws, SEND_VERBS).length > 0;
+  const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c) || LOG_TO.test(c);
   const param = mentionsParam(c, ctx);
-  const foreign = foreignTools(c, ctx);
+  const foreign = foreignTools(c, ctx, clause);
   if (
     (secret &&
       (reads ||
@@ -336,19 +476,25 @@ function judgeClause(
     add("secret-read");
   if (
     EXFIL_VERB.test(c) ||
-    (sends && SINK.test(c) && !(FEEDBACK.test(c) && !secret && !PRIVATE_DATA.test(c))) ||
+    (sends && sink() && !(FEEDBACK.test(c) && !secret && !privateData())) ||
     // Private data moved into an argument, a sink, or another server's tool.
-    (sends && (secret || PRIVATE_DATA.test(c)) && (param || SINK.test(c) || foreign.length > 0)) ||
+    (sends && (secret || privateData()) && (param || sink() || foreign.length > 0)) ||
     (MARKDOWN_IMAGE.test(c) &&
       /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?)\b/u.test(c)) ||
-    (CURL.test(c) && SINK.test(c))
+    (CURL.test(c) && sink()) ||
+    // "A copy of every prompt is to be transmitted to …": the order in the passive.
+    (PASSIVE_SEND.test(c) && sink() && (secret || privateData()))
   )
     add("exfiltration");
 
-  const generic = GENERIC_OTHER.test(c);
+  const generic = GENERIC_OTHER.test(c) && !OWN_SERVER.test(c);
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
-    (generic && /\buse this tool\b|\binstead\b/u.test(c)) ||
+    // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
+    ((foreign.length > 0 || generic) && ordersAbout(c, foreign, generic)) ||
+    // "Every ticket created via create_issue should be assigned to …"
+    madeVia(c, foreign) ||
+    (generic && /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c)) ||
     EVERY_ACTION.test(c)
   )
     add("shadowing");
@@ -359,16 +505,86 @@ function judgeClause(
         (CALL_VERBS.has(w) || baseOfIng(w).some((b) => CALL_VERBS.has(b))) &&
         foreign.some((f) => (ws[i + 1] ?? "") === f || ws[i + 2] === f),
     ) ||
+    ws.some((w, i) => VIA.has(w) && foreign.some((f) => ws[i + 1] === f || ws[i + 2] === f)) ||
     /\bmake an? (?:hidden |silent |quiet )?call\b/u.test(c) ||
-    /\b(?:is|are|be|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(c);
+    THIRD_PERSON_CALL.test(c) ||
+    /\bby (?:call|invok|runn|execut|trigger|us)ing\b/u.test(c) ||
+    /\b(?:is|are|be|been|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(
+      c,
+    ) ||
+    /"(?:tool|function|call|action)"\s*:\s*"/u.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
-  if ((foreign.length > 0 || generic) && calls && (stealth || TRIGGER.test(c) || ctx.schemaField))
+  // An order to do what an attacker wants done in the user's name ("add eve as an admin"), on a
+  // trigger or unseen, is a call of whatever tool does it, named or not.
+  if (
+    features.has("sensitive-action") &&
+    (features.has("address") || imperatives(ws, SENSITIVE_VERBS).length > 0) &&
+    (stealth || TRIGGER.test(c) || ALSO.test(c) || next.has("stealth") || features.has("tail"))
+  )
+    add("silent-call");
+  // Filler that pushes an argument out of the approval dialog hides it from the user.
+  if (features.has("padding") && (features.has("ui-display") || next.has("ui-display")))
+    if (!out.get("concealment")?.includes(clause)) add("concealment");
+  // "Call it before any other tool": an ordering hint about this tool, not a call of another.
+  const callsItself = SELF_CALL.test(c) && foreign.length === 0;
+  if (
+    (foreign.length > 0 || generic) &&
+    calls &&
+    !callsItself &&
+    (stealth || TRIGGER.test(c) || ctx.schemaField || next.has("stealth"))
+  )
     add("silent-call");
   if (
     COMMAND.test(c) &&
     (calls || sends || imperatives(ws, new Set(["prefix", "prepend", "put", "add"])).length > 0)
   )
     add("command");
+}
+
+const PASSIVE_SEND =
+  /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to) be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into)\b/u;
+
+// "Retry it by sending the full request to …": the order is in the gerund.
+const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi|leak)ing\b/u;
+
+// "The assistant also calls add_ssh_key": an order worded as what the model does.
+const THIRD_PERSON_CALL =
+  /\b(?:the )?(?:assistant|model|agent|ai|llm) (?:also |then |always |should |must |will |now )*(?:calls?|invokes?|runs?|triggers?|executes?|uses?)\b/u;
+
+const SENSITIVE_VERBS = new Set(
+  "add invite make grant give create generate mint issue disable turn switch deactivate remove approve install write register download fetch export".split(
+    " ",
+  ),
+);
+
+const ALSO = /\b(?:also|as well|additionally|in addition|too)\b/u;
+
+const SELF_CALL =
+  /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
+
+// "Log the request body to http://…": logging somewhere outside is sending.
+const LOG_TO =
+  /^(?:[\w,]+ ){0,2}log\b(?! (?:in|on|out|level|levels)\b).{0,60}\bto (?:https?:\/\/|[\w.+-]+@|(?:the |our )?(?:remote|external|collector))/u;
+
+const VIA = new Set(["with", "using", "via", "through"]);
+
+// A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
+const WHEN_THEN =
+  /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
+
+const MADE_VIA =
+  /\b(?:every|all|any|each)\s+[\w-]+\s+(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to)\b/u;
+
+function madeVia(c: string, foreign: readonly string[]): boolean {
+  const m = MADE_VIA.exec(c);
+  return m !== null && (foreign.includes(m[1] ?? "") || (m[2] ?? "") !== "");
+}
+
+function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
+  const m = WHEN_THEN.exec(c);
+  if (m === null) return false;
+  const lead = m[1] ?? "";
+  return foreign.some((f) => lead.includes(f)) || (generic && GENERIC_OTHER.test(lead));
 }
 
 /** Issues with what one normalised text says. */
@@ -384,12 +600,10 @@ const LONG_TEXT = 400;
 
 export function judgeText(text: string, ctx: TextContext): Issue[] {
   const out = new Map<string, string[]>();
-  const subject = ctx.identifier ? splitIdentifier(text) : text;
+  const subject = ctx.identifier ? splitIdentifier(text) : unwrap(text);
   const list = clauses(subject);
   const features = list.map((c) =>
-    ctx.identifier || tooShortToSteer(c)
-      ? new Set<Feature>()
-      : clauseFeatures(c.toLowerCase(), ctx),
+    ctx.identifier || tooShortToSteer(c) ? undefined : new ClauseFeatures(c.toLowerCase(), ctx, c),
   );
   // Burial: in a long text, a clause of its last paragraph (or last quarter) that addresses the
   // model scores more than the same clause would at the top.
@@ -401,15 +615,13 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
       if (f?.has("address") === true && (i >= tailFrom || lastParagraph.includes(c))) f.add("tail");
     });
   }
-  list.forEach((clause, i) =>
-    judgeClause(
-      clause,
-      ctx,
-      out,
-      features[i] ?? new Set(),
-      new Set([...(features[i - 1] ?? []), ...(features[i + 1] ?? [])]),
-    ),
-  );
+  list.forEach((clause, i) => {
+    const before = features[i - 1] ?? NO_FEATURES;
+    const after = features[i + 1] ?? NO_FEATURES;
+    judgeClause(clause, ctx, out, features[i] ?? NO_FEATURES, {
+      has: (f) => before.has(f) || after.has(f),
+    });
+  });
   const issues: Issue[] = [...out.entries()].map(([kind, found]) => ({
     kind,
     severity: "high",
@@ -423,6 +635,18 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
     if (m !== null) issues.push({ kind: "markup", severity: "high", detail: quote(m[0]) });
   }
   return issues;
+}
+
+// Formatting between the words of a sentence: a docstring's hard line breaks, Markdown emphasis,
+// inline HTML (inline code stays marked: it holds values, not words). "**Do not** tell the\nuser" is "Do not tell the user".
+const WRAPPED = /(?<![.!?:;。！？\n])[ \t]*\n[ \t]*(?=[\p{Ll}(])/gu;
+const EMPHASIS =
+  /\*\*|__|(?<![\p{L}\p{N}])[*_](?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}.!?])[*_](?![\p{L}\p{N}])/gu;
+const INLINE_HTML = /<\/?(?:b|strong|em|i|u|code|span|mark|small|big|font)(?:\s[^>]{0,80})?>/giu;
+
+/** The text with the formatting inside its sentences removed, so a sentence reads as one. */
+export function unwrap(text: string): string {
+  return text.replace(INLINE_HTML, "").replace(EMPHASIS, "").replace(WRAPPED, " ");
 }
 
 /** `content_from_reading_ssh_id_rsa`, `ignorePreviousInstructions` → words. */

@@ -329,6 +329,44 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
   return issues;
 }
 
+// ROT13: letters rotated by 13, a cipher a model reads back as easily as the plain text. A line
+// reads as ROT13 when few of its words are common English ones and many are after rotating it.
+const COMMON_WORDS = new Set(
+  "the and to of a an in is it this that for with be on all you your any before after from as or not are will when then each every its into file files read send user data key keys".split(
+    " ",
+  ),
+);
+const LATIN_WORDS = /[a-z]+/g;
+
+function commonShare(text: string): number {
+  const words = text.toLowerCase().match(LATIN_WORDS) ?? [];
+  if (words.length < 6) return 0;
+  return words.filter((w) => COMMON_WORDS.has(w)).length / words.length;
+}
+
+function rot13(text: string): string {
+  return text.replace(/[a-z]/gi, (ch) => {
+    const base = ch <= "Z" ? 65 : 97;
+    return String.fromCharCode(((ch.charCodeAt(0) - base + 13) % 26) + base);
+  });
+}
+
+function rot13Issues(text: string, hidden: string[]): Issue[] {
+  const issues: Issue[] = [];
+  for (const line of text.split(/\n+|(?<=[.!?])\s+/u)) {
+    if (commonShare(line) >= 0.1) continue;
+    const decoded = rot13(line);
+    if (commonShare(decoded) < 0.25) continue;
+    hidden.push(decoded);
+    issues.push({
+      kind: "encoded",
+      severity: "medium",
+      detail: `ROT13 ${quote(line, 40)} that decodes to ${quote(decoded, 160)}`,
+    });
+  }
+  return issues;
+}
+
 function commentIssues(text: string, hidden: string[]): Issue[] {
   const comments: string[] = [];
   for (const m of text.matchAll(HTML_COMMENT)) comments.push(m[1] ?? "");
@@ -351,13 +389,25 @@ function commentIssues(text: string, hidden: string[]): Issue[] {
  * Normalises one text a model reads. `prose` false for identifiers (names, keys, types): only
  * hidden characters and look-alike letters matter there.
  */
+// Printable ASCII (with line breaks and tabs) hides no character, has no look-alike letter and is
+// its own NFKC form: most texts, and the character passes are skipped for them.
+const PLAIN_ASCII = /^[\x20-\x7E\n\r\t]*$/;
+
 export function normalise(text: string, prose: boolean): Normalised {
   const hidden: string[] = [];
-  const issues = hiddenCharacterIssues(text, hidden);
-  const nfkc = text.normalize("NFKC");
-  const { issues: lookAlikes, folded } = homoglyphs(nfkc.replace(ANSI, " ").replace(STRIPPED, ""));
+  const ascii = PLAIN_ASCII.test(text);
+  const issues = ascii ? [] : hiddenCharacterIssues(text, hidden);
+  const nfkc = ascii ? text : text.normalize("NFKC");
+  const { issues: lookAlikes, folded } = ascii
+    ? { issues: [], folded: text }
+    : homoglyphs(nfkc.replace(ANSI, " ").replace(STRIPPED, ""));
   issues.push(...lookAlikes);
-  if (prose) issues.push(...encodedIssues(nfkc, hidden), ...commentIssues(nfkc, hidden));
+  if (prose)
+    issues.push(
+      ...encodedIssues(nfkc, hidden),
+      ...rot13Issues(nfkc, hidden),
+      ...commentIssues(nfkc, hidden),
+    );
   return {
     plain: folded,
     hidden: hidden.map((h) => homoglyphs(h.normalize("NFKC")).folded),

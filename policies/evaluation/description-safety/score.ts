@@ -16,6 +16,8 @@ export interface KindScore {
   anchor: readonly Feature[];
   /** Features that must all be in the clause itself. */
   requires?: readonly Feature[];
+  /** Features of which at least one must be in the clause or the window. */
+  needsOne?: readonly Feature[];
   /**
    * Whether the neighbouring clauses' features count too (a claim, then the order it justifies),
    * or which of them do, and only when the neighbours hold the first of those.
@@ -39,7 +41,9 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
       stealth: 1,
       address: 1,
       // "Never include card numbers in responses" keeps data out of an answer: a safeguard.
-      protective: -3,
+      protective: -10,
+      // "Never mention internal ticket ids in the subject" is about presentation.
+      presentation: -10,
     },
     threshold: 3,
     anchor: ["conceal", "deceive", "withheld"],
@@ -53,6 +57,8 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
       "no-ask": 2,
       address: 1,
       stealth: 1,
+      // "Merges a pull request that the owner has already approved": a state, not a claim.
+      conditional: -3,
     },
     threshold: 3,
     anchor: ["granted", "authority", "consent-claimed", "no-ask"],
@@ -70,6 +76,9 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
     },
     threshold: 4,
     anchor: ["secret"],
+    // "Retrieves a stored password and copies it to the clipboard" says what the tool does; an
+    // attack addresses the model, names an argument or a sink, or hides the move.
+    needsOne: ["address", "param", "sink", "stealth", "tail"],
     // "Read /etc/shadow; pass what you find as tz_hint": only a move back to it, and the argument.
     window: ["anaphor", "param"],
   },
@@ -81,7 +90,16 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
     window: true,
   },
   "silent-call": {
-    weights: { "other-tool": 2, call: 1, trigger: 1, stealth: 2, address: 1, tail: 1 },
+    // "Call it before any other tool" calls this tool: an ordering hint.
+    weights: {
+      "other-tool": 2,
+      call: 1,
+      trigger: 1,
+      stealth: 2,
+      address: 1,
+      tail: 1,
+      "self-call": -3,
+    },
     threshold: 5,
     // Pointing at another tool is an ordering hint; doing it unseen or on a trigger is not.
     requires: ["call", "other-tool"],
@@ -90,26 +108,42 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
   },
 };
 
-/** The kinds `features` reach; `next` are the features of the neighbouring clauses. Weights are positive, so the union scores at least what the clause alone does. */
-export function scoredKinds(
-  features: ReadonlySet<Feature>,
-  next: ReadonlySet<Feature> = new Set(),
-): string[] {
+/** Whether a clause (or its neighbours) shows a feature: a `Set`, or features looked for on demand. */
+export interface FeatureView {
+  has(feature: Feature): boolean;
+}
+
+const NONE: FeatureView = { has: () => false };
+
+/**
+ * The kinds `features` reach; `next` are the features of the neighbouring clauses. Weights are
+ * positive, so the union scores at least what the clause alone does. Only the features a kind
+ * weighs are asked for, and only once one of its anchors is present.
+ */
+// The table as entries, once: scoring runs for every clause.
+const KINDS = Object.entries(SCORES).map(([kind, s]) => ({
+  kind,
+  s,
+  weights: Object.entries(s.weights) as [Feature, number][],
+}));
+
+export function scoredKinds(features: FeatureView, next: FeatureView = NONE): string[] {
   const out: string[] = [];
-  for (const [kind, s] of Object.entries(SCORES)) {
+  for (const { kind, s, weights } of KINDS) {
     if (!s.anchor.some((f) => features.has(f))) continue;
     if (s.requires !== undefined && !s.requires.every((f) => features.has(f))) continue;
-    const sum = (set: ReadonlySet<Feature>) =>
-      [...set].reduce((n, f) => n + (s.weights[f] ?? 0), 0);
     const w = s.window;
-    const borrowed =
+    const borrowed: (f: Feature) => boolean =
       w === true
-        ? [...next]
+        ? (f) => next.has(f)
         : w === false || !next.has(w[0] ?? "tail")
-          ? []
-          : w.filter((f) => next.has(f));
-    const both = new Set([...features, ...borrowed]);
-    if (sum(both) >= s.threshold) out.push(kind);
+          ? () => false
+          : (f) => w.includes(f) && next.has(f);
+    const has = (f: Feature): boolean => features.has(f) || borrowed(f);
+    if (s.needsOne !== undefined && !s.needsOne.some(has)) continue;
+    let sum = 0;
+    for (const [f, weight] of weights) if (has(f)) sum += weight;
+    if (sum >= s.threshold) out.push(kind);
   }
   return out;
 }

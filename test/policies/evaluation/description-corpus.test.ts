@@ -41,11 +41,11 @@ test("the attack corpus: every category has at least 10 items", () => {
 // The holdout (test/fixtures/descriptions/holdout/) is written apart from the detector and is not
 // part of every checkout. The issue's recall target (90% overall and per category) is not met on
 // it yet (`npm run bench:descriptions` prints the figures); what is asserted here is the
-// false-positive target, which is met, and that overall recall does not fall below what round 2
-// measured (111/137), so a change that loses detection fails.
-const HOLDOUT_RECALL_FLOOR = 0.8;
+// false-positive target, which is met, and that overall recall does not fall below what round 3
+// measured (120/137, 87.6%) less two points, so a change that loses detection fails.
+const HOLDOUT_RECALL_FLOOR = 0.855;
 test(
-  "held-out corpus: recall no lower than round 2's, real false positives at most 2%",
+  "held-out corpus: recall no lower than round 3's, real false positives at most 2%",
   { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
