@@ -10,7 +10,8 @@
 // Latency: for each gateway, BENCH_CALLS calls at BENCH_RATE calls/s on each of the two paths
 // (direct and through that gateway), interleaved half an interval apart, so both meet the same
 // machine at the same moment. Throughput: BENCH_CONCURRENCY calls in flight for BENCH_MS on each
-// path, one path at a time. BENCH_PROFILE=DIR writes each gateway's CPU profile there.
+// path, one path at a time. BENCH_PROFILE=DIR writes each gateway's CPU profile there;
+// BENCH_AUDIT=off measures the gateway without its audit trail only.
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -25,12 +26,14 @@ import { SKIP_NO_MINIO, startMinio } from "../test/support/minio.ts";
 import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
 import { freePort, startEverything, startOidcIssuer } from "../test/gateway/support.ts";
 import type { BenchGatewayConfig } from "./gateway/process.ts";
+import { cpuSeconds } from "./proc.ts";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const THROUGHPUT_MS = Number(process.env.BENCH_MS ?? 3000);
 const PROFILE = process.env.BENCH_PROFILE;
+const AUDIT = process.env.BENCH_AUDIT !== "off";
 const PHASE_DEADLINE_MS = 120_000;
 
 const dir = await mkdtemp(join(tmpdir(), "mcp-warden-bench-gateway-"));
@@ -63,9 +66,9 @@ for (let tries = 0; ; tries++) {
 const oidc = await startOidcIssuer();
 const auditKeyFile = join(dir, "audit.key");
 await writeFile(auditKeyFile, keyPairFromSeed("bench.gateway/audit", randomBytes(32)).signer);
-const minio = SKIP_NO_MINIO ? undefined : await startMinio();
+const minio = SKIP_NO_MINIO || !AUDIT ? undefined : await startMinio();
 if (minio) await minio.lockedBucket("bench-audit");
-else console.error(`audit into S3 not measured: ${SKIP_NO_MINIO}`);
+else if (AUDIT) console.error(`audit into S3 not measured: ${SKIP_NO_MINIO}`);
 
 interface Gateway {
   name: string;
@@ -117,8 +120,8 @@ async function stopGateway(g: Gateway): Promise<void> {
 
 const gateways = [
   await startGateway("gateway", undefined),
-  await startGateway("+audit", { kind: "directory", dir: join(dir, "sink") }),
-  ...(minio
+  ...(AUDIT ? [await startGateway("+audit", { kind: "directory", dir: join(dir, "sink") })] : []),
+  ...(AUDIT && minio
     ? [
         await startGateway("+audit-s3", {
           kind: "s3",
@@ -264,9 +267,17 @@ const row = (name: string, m: Measured) =>
 console.log(
   `tools/call get-sum, ${CALLS} calls at ${RATE} calls/s on each path, direct over TLS beside each gateway (Node ${process.version})`,
 );
-for (const p of through) {
+for (const [i, p] of through.entries()) {
+  const pid = gateways[i]!.child.pid!;
+  const cpuBefore = [cpuSeconds(pid), cpuSeconds(server.process.pid!)];
   const [d, g] = await paced([direct, p]);
-  console.log(`${p.name}:`);
+  // What one call costs the gateway, beside what one call (of either path) costs the server.
+  const micros = (pid: number, before: number, calls: number) =>
+    (((cpuSeconds(pid) - before) * 1e6) / calls).toFixed(0);
+  const calls = g!.latencies.length + g!.lost;
+  console.log(
+    `${p.name} (CPU per call: gateway ${micros(pid, cpuBefore[0]!, calls)} µs, server ${micros(server.process.pid!, cpuBefore[1]!, calls + d!.latencies.length + d!.lost)} µs):`,
+  );
   console.log(row("direct", d!));
   console.log(row(p.name, g!));
   console.log(
