@@ -1,162 +1,138 @@
 // npm run bench:gateway — tools/call through mcp-warden gateway against the same server called
-// directly, side by side in one run: the published server-everything over Streamable HTTP, the
-// gateway on real TLS with OIDC bearer authentication (a loopback issuer), grants, the pinned
-// schema check and JSON logging to a file on. Latency at a fixed rate (BENCH_RATE calls/s on each
-// path, interleaved), then throughput with BENCH_CONCURRENCY calls in flight for BENCH_MS on each.
-// The audit trail's cost beside it: the same gateway with its audit trail on (an intent and a
-// result record per call, each durable before the call goes on), into a directory sink and, when
-// scripts/build-minio.sh has built MinIO, into S3 with Object Lock.
-import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+// directly, side by side in one run. The published server-everything over Streamable HTTP answers
+// over TLS to the bench (a preload gives its HTTP server a TLS twin in the same process) and over
+// plain HTTP to the gateway, as the gateway reaches the server pod it fronts. Each gateway runs in
+// its own process, as in its own pod (bench/gateway/process.ts): TLS, OIDC bearer authentication
+// against a loopback issuer, a grant, the pinned schema check and its JSON log on; once with no
+// audit trail, once with its trail into a directory sink and, when scripts/build-minio.sh has
+// built MinIO, once into S3 with Object Lock (an intent and a result record per call, each
+// durable before the call goes on).
+// Latency: for each gateway, BENCH_CALLS calls at BENCH_RATE calls/s on each of the two paths
+// (direct and through that gateway), interleaved half an interval apart, so both meet the same
+// machine at the same moment. Throughput: BENCH_CONCURRENCY calls in flight for BENCH_MS on each
+// path, one path at a time. BENCH_PROFILE=DIR writes each gateway's CPU profile there;
+// BENCH_AUDIT=off measures the gateway without its audit trail only.
+import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pino } from "pino";
 import { Agent, fetch as undiciFetch } from "undici";
-import { buildApp, DEFAULT_GATEWAY_OPTIONS } from "../gateway/app.ts";
-import { auditObserver } from "../gateway/audit/open.ts";
-import { DirectorySink } from "../gateway/audit/directory-sink.ts";
-import { S3Sink } from "../gateway/audit/s3-sink.ts";
-import type { AuditSink } from "../gateway/audit/sink.ts";
-import { AuditTrail } from "../gateway/audit/trail.ts";
-import { NO_OBSERVER, type CallObserver } from "../gateway/call-observer.ts";
-import { randomBytes } from "node:crypto";
-import { keyPairFromSeed, parseSigner } from "../policies/audit/note.ts";
-import { compileAuditSettings } from "../policies/audit/settings.ts";
+import type { AuditSinkConfig } from "../gateway/audit/open.ts";
+import { keyPairFromSeed } from "../policies/audit/note.ts";
 import { SKIP_NO_MINIO, startMinio } from "../test/support/minio.ts";
-import { HeldServer } from "../gateway/held.ts";
-import { createAuthenticator, discoverIssuer } from "../gateway/identity.ts";
-import { createGatewayMetrics } from "../gateway/metrics.ts";
-import { listUpstream } from "../gateway/upstream.ts";
-import { parsePredicate } from "../policies/evaluation/predicate.ts";
-import { pinTools, readToolDefinitions } from "../policies/evaluation/tool-pins.ts";
-import { parseAccess } from "../policies/runtime/access.ts";
 import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
-import { validPredicate } from "../test/support/evaluation.ts";
-import { startEverything, startOidcIssuer } from "../test/gateway/support.ts";
+import { freePort, startEverything, startOidcIssuer } from "../test/gateway/support.ts";
+import type { BenchGatewayConfig } from "./gateway/process.ts";
+import { cpuSeconds } from "./proc.ts";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const THROUGHPUT_MS = Number(process.env.BENCH_MS ?? 3000);
-const DEADLINE_MS = 120_000;
+const PROFILE = process.env.BENCH_PROFILE;
+const AUDIT = process.env.BENCH_AUDIT !== "off";
+const PHASE_DEADLINE_MS = 120_000;
 
 const dir = await mkdtemp(join(tmpdir(), "mcp-warden-bench-gateway-"));
-const server = await startEverything();
-const oidc = await startOidcIssuer();
-const listing = await listUpstream(server.url);
-const { tools } = readToolDefinitions(listing.tools, "tools");
-const fixture = validPredicate();
-const predicate = parsePredicate({
-  ...fixture,
-  vulnerabilities: [],
-  controls: fixture.controls.map((c) => ({ ...c, waived: undefined })),
-  permissions: {
-    egress: [],
-    filesystem: [],
-    credentials: [],
-    ingress: { agents: [{ name: "bench", subjects: [{ issuer: oidc.issuer, subject: "bench" }] }] },
-  },
-  tools: pinTools(tools),
-  prompts: undefined,
-  resourceTemplates: undefined,
-  instructions: undefined,
-});
-const logger = pino(
-  { level: "info" },
-  pino.destination({ dest: join(dir, "gateway.log"), sync: false }),
-);
-const metrics = createGatewayMetrics();
-const held = new HeldServer(predicate, { server: "everything", metrics, logger });
-held.update(listing);
-const grant = parseAccess({
-  apiVersion: "mcp-warden.dev/v1alpha1",
-  kind: "MCPWardenAccess",
-  metadata: { name: "bench", namespace: "mcp-warden-system" },
-  spec: {
-    server: { namespace: "mcp", name: "everything" },
-    agents: ["bench"],
-    tools: ["get-sum"],
-    reason: "bench",
-  },
-});
 const ca = await makeTestCA();
 const cert = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
-/** A gateway on its own port with `observer` (the audit trail, or nothing). */
-async function startApp(observer: CallObserver) {
-  const app = buildApp(
-    {
-      ...DEFAULT_GATEWAY_OPTIONS,
-      allowedOrigins: [],
-      resource: "https://127.0.0.1/mcp",
-      authorizationServers: [oidc.issuer],
-      rateLimit: undefined,
-      server: {
-        name: "everything",
-        version: "bench",
-        imageDigest: `sha256:${"0".repeat(64)}`,
-        pod: "bench",
-        namespace: "mcp",
-        deployment: "everything",
-      },
-    },
-    {
-      upstream: server.url,
-      authenticate: createAuthenticator({
-        audience: "gateway-test",
-        serviceAccounts: { kind: "none" },
-        oidc: [await discoverIssuer(oidc.issuer, ["gateway-test"])],
-        clockSkewSeconds: 5,
-        now: () => Date.now(),
-      }),
-      held,
-      agents: predicate.permissions?.ingress.agents ?? [],
-      grants: () => [grant],
-      adminNamespaces: ["mcp-warden-system"],
-      observer,
-      metrics,
-      logger,
-      now: () => new Date(),
-      onListChanged: () => undefined,
-      grantsReady: () => true,
-      https: { key: Buffer.from(cert.key), cert: Buffer.from(cert.cert) },
-    },
-  );
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  return { app, url: `https://127.0.0.1:${(app.server.address() as AddressInfo).port}/mcp` };
+const certFile = join(dir, "tls.crt");
+const keyFile = join(dir, "tls.key");
+await writeFile(certFile, cert.cert);
+await writeFile(keyFile, cert.key);
+
+const tlsPort = await freePort();
+const server = await startEverything({
+  nodeArgs: ["--import", new URL("./gateway/everything-tls.ts", import.meta.url).pathname],
+  env: {
+    MCP_WARDEN_BENCH_TLS_PORT: String(tlsPort),
+    MCP_WARDEN_BENCH_TLS_CERT: certFile,
+    MCP_WARDEN_BENCH_TLS_KEY: keyFile,
+  },
+});
+// The TLS twin listens right after the HTTP server; wait until it accepts, bounded.
+for (let tries = 0; ; tries++) {
+  const up = await new Promise<boolean>((resolve) => {
+    const s = connect(tlsPort, "127.0.0.1", () => resolve(true)).on("error", () => resolve(false));
+    s.on("connect", () => s.destroy());
+  });
+  if (up) break;
+  if (tries > 100) throw new Error(`server-everything's TLS port ${tlsPort} never opened`);
+  await new Promise((r) => setTimeout(r, 50));
+}
+const oidc = await startOidcIssuer();
+const auditKeyFile = join(dir, "audit.key");
+await writeFile(auditKeyFile, keyPairFromSeed("bench.gateway/audit", randomBytes(32)).signer);
+const minio = SKIP_NO_MINIO || !AUDIT ? undefined : await startMinio();
+if (minio) await minio.lockedBucket("bench-audit");
+else if (AUDIT) console.error(`audit into S3 not measured: ${SKIP_NO_MINIO}`);
+
+interface Gateway {
+  name: string;
+  url: string;
+  child: ChildProcess;
 }
 
-const signer = parseSigner(keyPairFromSeed("bench.gateway/audit", randomBytes(32)).signer);
-async function trailOn(name: string, sink: AuditSink): Promise<AuditTrail> {
-  return await AuditTrail.open({
-    origin: `mcp-warden/bench/${name}`,
-    signer,
-    sink,
-    bufferDir: join(dir, `buffer-${name}`),
-    settings: compileAuditSettings({ retention: "1d" }),
-    stdout: () => undefined,
+/** A gateway in its own process; `audit`: its trail's sink, or none. */
+async function startGateway(name: string, audit: AuditSinkConfig | undefined): Promise<Gateway> {
+  const config: BenchGatewayConfig = {
+    upstream: server.url.href,
+    issuer: oidc.issuer,
+    certFile,
+    keyFile,
+    logFile: join(dir, `${name}.log`),
+    ...(audit
+      ? { audit: { keyFile: auditKeyFile, bufferDir: join(dir, `buffer-${name}`), sink: audit } }
+      : {}),
+  };
+  const child = fork(new URL("./gateway/process.ts", import.meta.url).pathname, [], {
+    execArgv: PROFILE
+      ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [],
+    env: {
+      ...process.env,
+      MCP_WARDEN_BENCH_GATEWAY: JSON.stringify(config),
+      ...(minio ? minio.credentialsEnv : {}),
+    },
+    // The trail prints each record on stdout, as in the pod; here it goes nowhere.
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway ${name} did not start`)), 60_000);
+    child.once("message", (m) => {
+      clearTimeout(timer);
+      resolve((m as { port: number }).port);
+    });
+    child.once("exit", (code) => reject(new Error(`gateway ${name} exited (${code})`)));
+  });
+  return { name, url: `https://127.0.0.1:${port}/mcp`, child };
 }
-const trails: AuditTrail[] = [await trailOn("dir", new DirectorySink(join(dir, "sink")))];
-const minio = SKIP_NO_MINIO ? undefined : await startMinio();
-if (minio) {
-  await minio.lockedBucket("bench-audit");
-  trails.push(
-    await trailOn(
-      "s3",
-      new S3Sink({
-        client: minio.client,
-        bucket: "bench-audit",
-        prefix: "bench/",
-        retentionDays: 1,
-      }),
-    ),
-  );
-} else console.error(`audit into S3 not measured: ${SKIP_NO_MINIO}`);
-const apps = [
-  { name: "gateway", ...(await startApp(NO_OBSERVER)) },
-  { name: "+audit", ...(await startApp(auditObserver(trails[0]!))) },
-  ...(trails[1] ? [{ name: "+audit-s3", ...(await startApp(auditObserver(trails[1]))) }] : []),
+
+async function stopGateway(g: Gateway): Promise<void> {
+  if (g.child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => g.child.once("exit", () => resolve()));
+  g.child.kill("SIGTERM");
+  await exited;
+}
+
+const gateways = [
+  await startGateway("gateway", undefined),
+  ...(AUDIT ? [await startGateway("+audit", { kind: "directory", dir: join(dir, "sink") })] : []),
+  ...(AUDIT && minio
+    ? [
+        await startGateway("+audit-s3", {
+          kind: "s3",
+          bucket: "bench-audit",
+          prefix: "bench/",
+          endpoint: minio.endpoint,
+          region: "us-east-1",
+          forcePathStyle: true,
+        }),
+      ]
+    : []),
 ];
 
 const token = await oidc.token({ sub: "bench" }, "1h");
@@ -168,7 +144,7 @@ interface Path {
   headers: Record<string, string>;
 }
 
-async function open(url: string, extra: Record<string, string>): Promise<Path["headers"]> {
+async function open(name: string, url: string, extra: Record<string, string>): Promise<Path> {
   const headers = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
@@ -201,18 +177,8 @@ async function open(url: string, extra: Record<string, string>): Promise<Path["h
       body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
     })
   ).text();
-  return out;
+  return { name, url, headers: out };
 }
-
-const paths: Path[] = [
-  { name: "direct", url: server.url.href, headers: await open(server.url.href, {}) },
-];
-for (const a of apps)
-  paths.push({
-    name: a.name,
-    url: a.url,
-    headers: await open(a.url, { authorization: `Bearer ${token}` }),
-  });
 
 let nextId = 1;
 /** One tools/call; its latency in ms, or undefined when it was lost (error, or no result). */
@@ -243,66 +209,93 @@ const percentile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 };
 
-// Warm both paths (JIT, connections, compiled schema).
-for (let i = 0; i < 200; i++) await Promise.all(paths.map(call));
-
-const latencies = new Map<string, number[]>(paths.map((p) => [p.name, []]));
-const lost = new Map<string, number>(paths.map((p) => [p.name, 0]));
-const pending: Promise<void>[] = [];
-const interval = 1000 / RATE;
-const start = performance.now();
-for (let i = 0; i < CALLS && performance.now() - start < DEADLINE_MS; i++) {
-  const due = start + i * interval;
-  const wait = due - performance.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  // Alternate which path goes first, so neither always gets the head start.
-  for (const p of i % 2 === 0 ? paths : [...paths].reverse()) {
-    pending.push(
-      call(p).then((ms) => {
-        if (ms === undefined) lost.set(p.name, lost.get(p.name)! + 1);
-        else latencies.get(p.name)!.push(ms);
-      }),
-    );
-  }
+interface Measured {
+  latencies: number[];
+  lost: number;
 }
-await Promise.all(pending);
 
-const throughput = new Map<string, number>();
-for (const p of paths) {
+/** `paths` at RATE calls/s each, the i-th path offset by i/paths.length of an interval. */
+async function paced(paths: Path[]): Promise<Measured[]> {
+  const out = paths.map(() => ({ latencies: [] as number[], lost: 0 }));
+  const pending: Promise<void>[] = [];
+  const interval = 1000 / RATE;
+  const slot = interval / paths.length;
+  const start = performance.now();
+  for (let i = 0; i < CALLS && performance.now() - start < PHASE_DEADLINE_MS; i++) {
+    // Which path goes first alternates, so neither always meets the other's call in flight.
+    for (let k = 0; k < paths.length; k++) {
+      const j = (k + i) % paths.length;
+      const wait = start + i * interval + k * slot - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const m = out[j]!;
+      pending.push(
+        call(paths[j]!).then((ms) => {
+          if (ms === undefined) m.lost++;
+          else m.latencies.push(ms);
+        }),
+      );
+    }
+  }
+  await Promise.all(pending);
+  return out;
+}
+
+async function throughputOf(p: Path): Promise<{ perSecond: number; lost: number }> {
   let done = 0;
+  let lost = 0;
   const until = performance.now() + THROUGHPUT_MS;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < until) if ((await call(p)) !== undefined) done++;
+      while (performance.now() < until)
+        if ((await call(p)) !== undefined) done++;
+        else lost++;
     }),
   );
-  throughput.set(p.name, (done * 1000) / THROUGHPUT_MS);
+  return { perSecond: (done * 1000) / THROUGHPUT_MS, lost };
 }
 
-const d = latencies.get("direct")!;
-const g = latencies.get("gateway")!;
-const row = (name: string, xs: number[]) =>
-  `${name.padEnd(9)} p50 ${percentile(xs, 0.5).toFixed(2)} ms  p99 ${percentile(xs, 0.99).toFixed(2)} ms  calls ${xs.length}  lost ${lost.get(name)}  throughput ${throughput.get(name)!.toFixed(0)} calls/s`;
-console.log(
-  `tools/call get-sum at ${RATE} calls/s on each path, ${CALLS} calls each (Node ${process.version})`,
+const direct = await open("direct", `https://127.0.0.1:${tlsPort}/mcp`, {});
+const through = await Promise.all(
+  gateways.map((g) => open(g.name, g.url, { authorization: `Bearer ${token}` })),
 );
-for (const p of paths) console.log(row(p.name, latencies.get(p.name)!));
+// Warm every path (JIT, connections, compiled schema).
+for (let i = 0; i < 200; i++) await Promise.all([direct, ...through].map(call));
+
+const fmt = (x: number) => x.toFixed(2);
+const row = (name: string, m: Measured) =>
+  `  ${name.padEnd(9)} p50 ${fmt(percentile(m.latencies, 0.5))} ms  p99 ${fmt(percentile(m.latencies, 0.99))} ms  calls ${m.latencies.length}  lost ${m.lost}`;
 console.log(
-  `added    p50 ${(percentile(g, 0.5) - percentile(d, 0.5)).toFixed(2)} ms  p99 ${(percentile(g, 0.99) - percentile(d, 0.99)).toFixed(2)} ms  throughput ratio ${(throughput.get("gateway")! / throughput.get("direct")!).toFixed(2)}`,
+  `tools/call get-sum, ${CALLS} calls at ${RATE} calls/s on each path, direct over TLS beside each gateway (Node ${process.version})`,
 );
-// The audit trail's cost over the gateway without it: two records (intent, result) per call.
-for (const a of apps.slice(1)) {
-  const xs = latencies.get(a.name)!;
+for (const [i, p] of through.entries()) {
+  const pid = gateways[i]!.child.pid!;
+  const cpuBefore = [cpuSeconds(pid), cpuSeconds(server.process.pid!)];
+  const [d, g] = await paced([direct, p]);
+  // What one call costs the gateway, beside what one call (of either path) costs the server.
+  const micros = (pid: number, before: number, calls: number) =>
+    (((cpuSeconds(pid) - before) * 1e6) / calls).toFixed(0);
+  const calls = g!.latencies.length + g!.lost;
   console.log(
-    `audit (${a.name === "+audit" ? "directory sink" : "S3 sink"}) added p50 ${(percentile(xs, 0.5) - percentile(g, 0.5)).toFixed(2)} ms  p99 ${(percentile(xs, 0.99) - percentile(g, 0.99)).toFixed(2)} ms over the gateway  records ${(2 * throughput.get(a.name)!).toFixed(0)}/s at ${CONCURRENCY} in flight`,
+    `${p.name} (CPU per call: gateway ${micros(pid, cpuBefore[0]!, calls)} µs, server ${micros(server.process.pid!, cpuBefore[1]!, calls + d!.latencies.length + d!.lost)} µs):`,
+  );
+  console.log(row("direct", d!));
+  console.log(row(p.name, g!));
+  console.log(
+    `  added     p50 ${fmt(percentile(g!.latencies, 0.5) - percentile(d!.latencies, 0.5))} ms  p99 ${fmt(percentile(g!.latencies, 0.99) - percentile(d!.latencies, 0.99))} ms`,
   );
 }
+const t = new Map<string, { perSecond: number; lost: number }>();
+for (const p of [direct, ...through]) t.set(p.name, await throughputOf(p));
+const base = t.get("direct")!.perSecond;
+console.log(`throughput, ${CONCURRENCY} in flight for ${THROUGHPUT_MS} ms on each path:`);
+for (const [name, v] of t)
+  console.log(
+    `  ${name.padEnd(9)} ${v.perSecond.toFixed(0)} calls/s  ratio ${(v.perSecond / base).toFixed(2)}  lost ${v.lost}`,
+  );
 
-for (const a of apps) await a.app.close();
-for (const t of trails) await t.close();
+for (const g of gateways) await stopGateway(g);
 await minio?.stop();
 await dispatcher.close();
 await server.stop();
 await oidc.close();
-logger.flush();
 await rm(dir, { recursive: true, force: true });

@@ -33,6 +33,7 @@ import { startRegistry } from "../test/support/registry-server.ts";
 import { pushImage } from "../test/support/supply-chain.ts";
 import { buildApp } from "../webhook/app.ts";
 import { createMetrics } from "../webhook/metrics.ts";
+import { cpuSeconds } from "./proc.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 const CONNECTIONS = 20;
@@ -361,13 +362,6 @@ function median(runs: Run[]): Run {
     p99: mid((r) => r.p99),
     cpuMicros: mid((r) => r.cpuMicros),
   };
-}
-
-/** CPU seconds a process has used (user + system, all threads), from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
 }
 
 async function load(server: Child, body: string, rate?: number) {

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
@@ -18,6 +18,7 @@ import type { Authenticate } from "./identity.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { checkHeaders, JSONRPC } from "./protocol.ts";
 import { sseTransform } from "./sse.ts";
+import { upstreamRequester } from "./upstream-request.ts";
 
 export interface GatewayAppOptions {
   /** Request bodies above this many bytes are refused (413) before anything is parsed. */
@@ -131,6 +132,22 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const bytesOf = (v: unknown): Uint8Array =>
   encoder.encode(v === undefined ? "" : JSON.stringify(v));
 
+/** A whole answer body, refused as soon as it grows past `max` bytes. */
+async function bodyText(res: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      res.destroy();
+      throw new Error("answer too large");
+    }
+    chunks.push(chunk);
+  }
+  if (!res.complete) throw new Error("the server closed the answer before its end");
+  return Buffer.concat(chunks, size).toString("utf8");
+}
+
 export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyInstance {
   const app = fastify({
     logger: false,
@@ -138,6 +155,11 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     ...(deps.https ? { https: deps.https } : {}),
   }) as unknown as FastifyInstance;
   const buckets = new Map<string, Bucket>();
+  const upstream = upstreamRequester(deps.upstream);
+  app.addHook("onClose", (_app, done) => {
+    upstream.close();
+    done();
+  });
   const serverRef = { namespace: opts.server.namespace, name: opts.server.deployment };
   // Read when asked: the public URL may be known only once the server listens.
   const metadataUrl = () => new URL("/.well-known/oauth-protected-resource", opts.resource).href;
@@ -239,14 +261,9 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     reply.raw.on("close", () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    let res: Response;
+    let res: IncomingMessage;
     try {
-      res = await fetch(deps.upstream, {
-        method: request.method,
-        headers: upstreamHeaders(request),
-        ...(body !== undefined ? { body } : {}),
-        signal: controller.signal,
-      });
+      res = await upstream.send(request.method, upstreamHeaders(request), body, controller.signal);
     } catch (err) {
       deps.logger.warn({ err: errorMessage(err) }, "the server did not answer");
       onEnd?.(false);
@@ -256,10 +273,10 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
         error: { code: -32603, message: "the server is unavailable" },
       });
     }
-    reply.code(res.status);
+    reply.code(res.statusCode ?? 502);
     for (const name of RETURNED_HEADERS) {
-      const v = res.headers.get(name);
-      if (v !== null) reply.header(name, v);
+      const v = res.headers[name];
+      if (typeof v === "string") reply.header(name, v);
     }
     let answered = false;
     const handle = async (m: unknown): Promise<unknown> => {
@@ -275,14 +292,9 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
         deps.onListChanged();
       return m;
     };
-    const type = res.headers.get("content-type") ?? "";
-    if (res.body === null) {
-      onEnd?.(answered);
-      return reply.send();
-    }
+    const type = res.headers["content-type"] ?? "";
     if (type.includes("text/event-stream")) {
       reply.header("cache-control", "no-cache");
-      const source = Readable.fromWeb(res.body);
       // A stream that ends without the answer to a request (the server died, or closed it)
       // ends with an error answer, so the agent is not left waiting.
       const stream = sseTransform(handle, opts.maxAnswerBytes, () =>
@@ -295,11 +307,15 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
           : undefined,
       );
       // pipe() does not pass errors on: a server that dies mid-stream must end the agent's stream.
-      source.on("error", (err) => {
-        deps.logger.warn({ err: errorMessage(err) }, "stream from the server failed");
+      const broken = (why: string) => {
+        deps.logger.warn({ err: why }, "stream from the server failed");
         stream.end();
+      };
+      res.on("error", (err) => broken(errorMessage(err)));
+      res.on("close", () => {
+        if (!res.complete && !stream.writableEnded) broken("the server closed the stream");
       });
-      source.pipe(stream);
+      res.pipe(stream);
       stream.on("close", () => onEnd?.(answered));
       stream.on("error", (err) =>
         deps.logger.warn({ err: errorMessage(err) }, "stream from the server failed"),
@@ -308,8 +324,7 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     }
     let text: string;
     try {
-      text = await res.text();
-      if (text.length > opts.maxAnswerBytes) throw new Error("answer too large");
+      text = await bodyText(res, opts.maxAnswerBytes);
     } catch (err) {
       onEnd?.(false);
       deps.logger.warn({ err: errorMessage(err) }, "the server's answer failed");
@@ -321,7 +336,7 @@ export function buildApp(opts: GatewayAppOptions, deps: GatewayDeps): FastifyIns
     }
     if (!type.includes("application/json") || text === "") {
       onEnd?.(answered);
-      return reply.send(text);
+      return text === "" ? reply.send() : reply.send(text);
     }
     let parsed: unknown;
     try {

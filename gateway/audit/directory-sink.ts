@@ -10,6 +10,7 @@ import { batchLines, checkpointName, recordsName, type AuditSink, type StoredLog
 export class DirectorySink implements AuditSink {
   readonly dir: string;
   #seq = 0;
+  #made = new Set<string>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -26,32 +27,44 @@ export class DirectorySink implements AuditSink {
   async #put(name: string, text: string): Promise<void> {
     const path = join(this.dir, name);
     const dir = dirname(path);
-    await mkdir(dir, { recursive: true });
+    // Once per directory: each put is on a call's path.
+    if (!this.#made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.#made.add(dir);
+    }
     // Written whole beside it, synced, then linked into place: link never replaces a file, so an
     // object appears complete or not at all, and only once.
     const tmp = join(dir, `.${basename(path)}.${process.pid}.${this.#seq++}`);
-    const fh = await open(tmp, "wx", 0o444);
+    const fh = await open(tmp, "wx", 0o444).catch((e: unknown) => {
+      this.#made.delete(dir);
+      throw e;
+    });
     try {
       await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();
     }
+    let linked = true;
     try {
       await link(tmp, path);
     } catch (e) {
+      await unlink(tmp);
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       if ((await readFile(path, "utf8")) !== text)
         throw new AuditWriteError("SINK_CONFLICT", `${path} exists with other content`);
-    } finally {
-      await unlink(tmp);
+      linked = false;
     }
-    const d = await open(dir, "r");
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    // The new name made durable; the temporary one, which nothing reads, goes meanwhile.
+    const syncDir = async () => {
+      const d = await open(dir, "r");
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    };
+    await Promise.all([syncDir(), linked ? unlink(tmp) : undefined]);
   }
 
   async read(): Promise<StoredLog> {

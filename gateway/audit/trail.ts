@@ -22,7 +22,7 @@ export interface AuditTrailOptions {
   origin: string;
   signer: NoteSigner;
   sink: AuditSink;
-  /** The gateway's own emptyDir: records are synced here before they are sent to the sink. */
+  /** The gateway's own emptyDir: records are synced here while the sink stores them. */
   bufferDir: string;
   settings: AuditSettings;
   /** Each record's JSON line, for the cluster's log pipeline (default: process.stdout). */
@@ -229,8 +229,12 @@ export class AuditTrail {
         this.#inflight = batch.length;
         const lines = batch.map((p) => p.line);
         try {
-          await this.#toBuffer(batch);
-          await this.#o.sink.putRecords((batch[0] as Pending).index, lines);
+          // Group commit: the buffer's sync and the sink's write go together, and every record
+          // of the batch is acknowledged once both are done.
+          await Promise.all([
+            this.#toBuffer(batch),
+            this.#o.sink.putRecords((batch[0] as Pending).index, lines),
+          ]);
         } catch (e) {
           this.#healthy = false;
           this.#o.onSinkError?.(e);
@@ -246,9 +250,10 @@ export class AuditTrail {
         for (const p of batch) this.#range.append(p.leaf);
         for (const p of batch) p.done();
         for (const w of this.#drainWaiters.splice(0)) w();
+        // A checkpoint is signed and stored beside the next batches, not before them.
+        if (this.#range.size - this.#checkpointed >= this.#o.settings.checkpointEvery)
+          void this.#checkpoint();
         try {
-          if (this.#range.size - this.#checkpointed >= this.#o.settings.checkpointEvery)
-            await this.#checkpoint();
           await this.#rollBuffer();
         } catch (e) {
           this.#o.onSinkError?.(e);
@@ -285,11 +290,11 @@ export class AuditTrail {
     this.#checkpointing = this.#checkpointing.then(async () => {
       const size = this.#range.size;
       if (size <= this.#checkpointed) return;
-      const note = signCheckpoint(
-        { origin: this.origin, size, root: this.#range.root() },
-        this.#o.signer,
-      );
       try {
+        const note = signCheckpoint(
+          { origin: this.origin, size, root: this.#range.root() },
+          this.#o.signer,
+        );
         // The newest only, beside the buffer for whoever reads the pod's volume; the sink keeps all.
         await writeFile(join(this.#o.bufferDir, "checkpoint.note"), note);
         await this.#o.sink.putCheckpoint(size, note);

@@ -82,12 +82,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `@modelcontextprotocol/server-everything` in its Streamable HTTP mode, on a loopback port. */
-export async function startEverything(): Promise<RunningServer> {
+/**
+ * `@modelcontextprotocol/server-everything` in its Streamable HTTP mode, on a loopback port;
+ * `node` options (a preload) and environment added for the benchmark.
+ */
+export async function startEverything(
+  extra: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const entry = await installNpmServer(NPM_SERVERS.everything);
   const port = await freePort();
-  const child = spawn(process.execPath, [entry, "streamableHttp"], {
-    env: { ...process.env, PORT: String(port) },
+  const child = spawn(process.execPath, [...(extra.nodeArgs ?? []), entry, "streamableHttp"], {
+    env: { ...process.env, ...extra.env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
   });
   await new Promise<void>((resolve, reject) => {
