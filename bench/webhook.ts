@@ -452,6 +452,18 @@ async function main(): Promise<void> {
         `${name.padEnd(24)} ${f(t.perSecond)} /s   ${f(t.cpuMicros)} µs   ${ms(s.p50)}   ${ms(s.p99)}`,
       );
     }
+    // Each figure's range over the rounds: how far the machine's other work moved it.
+    const range = (rs: Run[], pick: (r: Run) => number) =>
+      `${Math.round(Math.min(...rs.map(pick)))}–${Math.round(Math.max(...rs.map(pick)))}`;
+    for (const [name, rs] of [
+      ["ceiling", runs.top.ceiling],
+      ["webhook", runs.top.webhook],
+    ] as const) {
+      console.log(
+        `rounds, ${name}: throughput ${range(rs, (r) => r.perSecond)} /s, ` +
+          `CPU/request ${range(rs, (r) => r.cpuMicros)} µs`,
+      );
+    }
     const ratio = top.webhook.perSecond / top.ceiling.perSecond;
     const cpuRatio = top.ceiling.cpuMicros / top.webhook.cpuMicros;
     console.log(
