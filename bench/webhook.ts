@@ -39,7 +39,7 @@ const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 const CONNECTIONS = 20;
 const STEADY_RATE = 500;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const NAMESPACE = "mcp-servers";
+export const NAMESPACE = "mcp-servers";
 const root = new URL("../", import.meta.url);
 
 interface Tls {
@@ -84,7 +84,7 @@ function container(name: string, image: string, port?: number) {
 }
 
 /** The recorded Deployment review (test/fixtures/admission), made an MCP server's. */
-function review(server: string, init: string): unknown {
+export function review(server: string, init: string): unknown {
   const recorded = JSON.parse(
     readFileSync(new URL("test/fixtures/admission/deployment-create.json", root), "utf8"),
   ) as {
@@ -115,7 +115,7 @@ function review(server: string, init: string): unknown {
 }
 
 /** The namespace's objects as the watches list them: NetworkPolicies, RBAC, an exception. */
-function clusterObjects() {
+export function clusterObjects() {
   const np = (name: string, spec: Record<string, unknown>) => ({
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
@@ -129,12 +129,8 @@ function clusterObjects() {
       policyTypes: ["Ingress"],
       ingress: [
         {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agents" } },
-              podSelector: { matchLabels: { "app.kubernetes.io/name": "code-review-agent" } },
-            },
-          ],
+          // Only the server's gateway may reach it (runtime/gateway-required).
+          from: [{ podSelector: { matchLabels: { "mcp-warden.dev/gateway-for": "mcp-fs" } } }],
           ports: [{ port: 8080, protocol: "TCP" }],
         },
       ],
@@ -207,10 +203,10 @@ function clusterObjects() {
 // ---------------------------------------------------------------- the servers (child processes)
 
 /**
- * The webhook as `serve` builds it, judging with the review's cluster state and a real registry
- * holding the review's two images, signed and evaluated. Exported for profiling in-process.
+ * A real registry holding the review's two images, signed and evaluated, and the default policy
+ * trusting their signer. Shared with bench/scale.ts.
  */
-export async function webhookApp(tls?: Tls) {
+export async function signedImages() {
   const registry = await startRegistry();
   const client = new RegistryClient();
   const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -229,7 +225,15 @@ export async function webhookApp(tls?: Tls) {
   doc.spec.images.trustedSigners = [
     { key: { publicKey: key.publicKey.export({ type: "spki", format: "pem" }).toString() } },
   ];
-  const policy = compilePolicy(doc);
+  return { registry, images, policy: compilePolicy(doc), now };
+}
+
+/**
+ * The webhook as `serve` builds it, judging with the review's cluster state and a real registry
+ * holding the review's two images, signed and evaluated. Exported for profiling in-process.
+ */
+export async function webhookApp(tls?: Tls) {
+  const { registry, images, policy } = await signedImages();
   const parsed = parseState(clusterObjects());
   const cluster = createClusterState(parsed);
   const state = {
@@ -390,7 +394,7 @@ async function main(): Promise<void> {
   const ca = await makeTestCA();
   const tls = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
   const webhook = await startChild("webhook", tls, process.env.BENCH_PROFILE);
-  const ceiling = await startChild("ceiling", tls);
+  const ceiling = await startChild("ceiling", tls, process.env.BENCH_PROFILE_CEILING);
   try {
     const body = webhook.body;
     // One request warms the verification cache; then the registry is stopped.
@@ -442,6 +446,18 @@ async function main(): Promise<void> {
         `${name.padEnd(24)} ${f(t.perSecond)} /s   ${f(t.cpuMicros)} µs   ${ms(s.p50)}   ${ms(s.p99)}`,
       );
     }
+    // Each figure's range over the rounds: how far the machine's other work moved it.
+    const range = (rs: Run[], pick: (r: Run) => number) =>
+      `${Math.round(Math.min(...rs.map(pick)))}–${Math.round(Math.max(...rs.map(pick)))}`;
+    for (const [name, rs] of [
+      ["ceiling", runs.top.ceiling],
+      ["webhook", runs.top.webhook],
+    ] as const) {
+      console.log(
+        `rounds, ${name}: throughput ${range(rs, (r) => r.perSecond)} /s, ` +
+          `CPU/request ${range(rs, (r) => r.cpuMicros)} µs`,
+      );
+    }
     const ratio = top.webhook.perSecond / top.ceiling.perSecond;
     const cpuRatio = top.ceiling.cpuMicros / top.webhook.cpuMicros;
     console.log(
@@ -455,6 +471,27 @@ async function main(): Promise<void> {
     console.log(
       `targets: >= 0.70 of the ceiling: ${ratio >= 0.7 ? "met" : "NOT met"}; ` +
         `p99 <= 5 ms at ${STEADY_RATE}/s: ${steady.webhook.p99 <= 5 ? "met" : "NOT met"}`,
+    );
+    const r3 = (n: number) => Math.round(n * 1000) / 1000;
+    const results = [
+      ["webhook throughput", top.webhook.perSecond, "req/s", top.ceiling.perSecond],
+      ["webhook CPU per request", top.webhook.cpuMicros, "µs", top.ceiling.cpuMicros],
+      [`webhook p50 at ${STEADY_RATE}/s`, steady.webhook.p50, "ms", steady.ceiling.p50],
+      [`webhook p99 at ${STEADY_RATE}/s`, steady.webhook.p99, "ms", steady.ceiling.p99],
+    ] as const;
+    // For the one report over every benchmark; the ratio is always webhook / ceiling.
+    console.log(
+      `BENCH_RESULT ${JSON.stringify({
+        bench: "webhook",
+        baseline: "bare fastify over the same TLS",
+        results: results.map(([name, value, unit, baseline]) => ({
+          name,
+          value: r3(value),
+          unit,
+          baseline: r3(baseline),
+          ratio: r3(value / baseline),
+        })),
+      })}`,
     );
   } finally {
     for (const c of [webhook, ceiling]) {

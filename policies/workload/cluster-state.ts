@@ -5,11 +5,14 @@ import type { Labels, NetworkPolicy } from "./k8s-types.ts";
 import { NAMESPACE_NAME_LABEL } from "./label-selector.ts";
 import type { Exception } from "./exception-schema.ts";
 import type { EgressPolicy } from "./fqdn-policy.ts";
+import { selectorIndex } from "./selector-index.ts";
 import { createRbacState, type RbacObject, type RbacState } from "./rbac.ts";
 
 /** What the cluster holds besides the workload: NetworkPolicies, exceptions, RBAC and ConfigMaps, indexed. */
 export interface ClusterState {
   networkPoliciesIn(namespace: string): readonly NetworkPolicy[];
+  /** The namespace's NetworkPolicies whose podSelector selects a pod with these labels, in order. */
+  networkPoliciesSelecting(namespace: string, labels: Labels): NetworkPolicy[];
   /**
    * CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies and ClusterNetworkPolicies: the
    * egress policies that can name hosts. Absent when the edge gathers none.
@@ -64,6 +67,10 @@ export function createClusterState(input: {
     list.push(np);
     byNamespace.set(ns, list);
   }
+  // Indexed once per state, not per request: a namespace may hold thousands of policies.
+  const selecting = new Map(
+    [...byNamespace].map(([ns, list]) => [ns, selectorIndex(list, (np) => np.spec.podSelector)]),
+  );
   const byName = new Map<string, Exception[]>();
   for (const ex of input.exceptions ?? []) {
     const list = byName.get(ex.metadata.name) ?? [];
@@ -72,6 +79,8 @@ export function createClusterState(input: {
   }
   return {
     networkPoliciesIn: (namespace) => byNamespace.get(namespace) ?? [],
+    networkPoliciesSelecting: (namespace, labels) =>
+      selecting.get(namespace)?.selecting(labels) ?? [],
     exceptionsNamed: (name) => byName.get(name) ?? [],
     configMap: (namespace, name) => configMaps.get(`${namespace}/${name}`),
     ...(input.rbac ? { rbac: createRbacState(input.rbac) } : {}),

@@ -2,7 +2,7 @@ import { fieldPath } from "../../field-path.ts";
 import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
 import type { EgressAllowance, EgressPolicy } from "../fqdn-policy.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
-import { NAMESPACE_NAME_LABEL, selectorIsUnbounded, selectorMatches } from "../label-selector.ts";
+import { NAMESPACE_NAME_LABEL, selectorIsUnbounded } from "../label-selector.ts";
 import { verifiedGatewayRegistryPort } from "../gateway-contract.ts";
 import { imageReferences } from "./image.ts";
 import {
@@ -23,9 +23,7 @@ export function effectivePolicyTypes(np: NetworkPolicy): readonly string[] {
 
 export function selectingPolicies(ctx: RuleContext): NetworkPolicy[] {
   const labels = ctx.workload.podMeta.labels ?? {};
-  return ctx.cluster
-    .networkPoliciesIn(ctx.workload.namespace)
-    .filter((np) => selectorMatches(np.spec.podSelector, labels));
+  return ctx.cluster.networkPoliciesSelecting(ctx.workload.namespace, labels);
 }
 
 /** A FQDN-capable egress policy that selects the pod, and what of it applies to the pod. */
