@@ -34,6 +34,7 @@ import { parseAccess } from "../policies/runtime/access.ts";
 import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
 import { validPredicate } from "../test/support/evaluation.ts";
 import { startEverything, startOidcIssuer } from "../test/gateway/support.ts";
+import { printBenchResult } from "./result.ts";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -298,6 +299,32 @@ for (const a of apps.slice(1)) {
   );
 }
 
+printBenchResult("gateway", [
+  {
+    name: "tools/call p50 through the gateway",
+    value: percentile(g, 0.5),
+    unit: "ms",
+    baseline: { name: "direct", value: percentile(d, 0.5) },
+  },
+  {
+    name: "tools/call p99 through the gateway",
+    value: percentile(g, 0.99),
+    unit: "ms",
+    baseline: { name: "direct", value: percentile(d, 0.99) },
+  },
+  {
+    name: "throughput through the gateway",
+    value: throughput.get("gateway")!,
+    unit: "calls/s",
+    baseline: { name: "direct", value: throughput.get("direct")! },
+  },
+  ...apps.slice(1).map((a) => ({
+    name: `throughput, audit ${a.name === "+audit" ? "directory sink" : "S3 sink"}`,
+    value: throughput.get(a.name)!,
+    unit: "calls/s",
+    baseline: { name: "gateway without audit", value: throughput.get("gateway")! },
+  })),
+]);
 for (const a of apps) await a.app.close();
 for (const t of trails) await t.close();
 await minio?.stop();

@@ -33,6 +33,7 @@ import { pullImage } from "../supply-chain/image/pull.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { MEDIA_TYPES } from "../supply-chain/registry/types.ts";
 import { openOfflineDatabase } from "../supply-chain/scan/osv/offline-database.ts";
+import { printBenchResult } from "./result.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -503,6 +504,26 @@ try {
   console.log(
     `findings (ecosystem, package, version, advisory): ${fmt(mine.size - onlyOurs.length)} in both, ${onlyOurs.length} only mcp-warden, ${onlyTheirs.length} only osv-scanner`,
   );
+  printBenchResult("image", [
+    {
+      name: "registry pull + inventory + match",
+      value: wMs,
+      unit: "ms",
+      baseline: { name: "osv-scanner scan image --archive --offline", value: sMs },
+    },
+    {
+      name: "peak RSS",
+      value: wRss,
+      unit: "MiB",
+      baseline: { name: "osv-scanner peak RSS", value: sRss },
+    },
+    {
+      name: "findings",
+      value: mine.size,
+      unit: "findings",
+      baseline: { name: "osv-scanner findings", value: theirs.size },
+    },
+  ]);
   const LIMIT = Number(process.env.BENCH_SHOW ?? 40);
   for (const [label, list] of [
     ["only mcp-warden", onlyOurs],

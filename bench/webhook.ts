@@ -33,6 +33,7 @@ import { startRegistry } from "../test/support/registry-server.ts";
 import { pushImage } from "../test/support/supply-chain.ts";
 import { buildApp } from "../webhook/app.ts";
 import { createMetrics } from "../webhook/metrics.ts";
+import { printBenchResult } from "./result.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 const CONNECTIONS = 20;
@@ -462,6 +463,26 @@ async function main(): Promise<void> {
       `targets: >= 0.70 of the ceiling: ${ratio >= 0.7 ? "met" : "NOT met"}; ` +
         `p99 <= 5 ms at ${STEADY_RATE}/s: ${steady.webhook.p99 <= 5 ? "met" : "NOT met"}`,
     );
+    printBenchResult("webhook", [
+      {
+        name: "throughput",
+        value: top.webhook.perSecond,
+        unit: "requests/s",
+        baseline: { name: "bare fastify (ceiling)", value: top.ceiling.perSecond },
+      },
+      {
+        name: `p99 at ${STEADY_RATE}/s`,
+        value: steady.webhook.p99,
+        unit: "ms",
+        baseline: { name: "bare fastify (ceiling)", value: steady.ceiling.p99 },
+      },
+      {
+        name: "CPU per request",
+        value: top.webhook.cpuMicros,
+        unit: "µs",
+        baseline: { name: "bare fastify (ceiling)", value: top.ceiling.cpuMicros },
+      },
+    ]);
   } finally {
     for (const c of [webhook, ceiling]) {
       // The webhook child may have stopped already.
