@@ -57,6 +57,8 @@ function missing(bench: string): string | undefined {
     return "cosign not built (scripts/build-supply-chain-tools.sh)";
   if (bench === "image" && !osvScanner)
     return "osv-scanner not built (scripts/build-osv-scanner.sh)";
+  if (bench === "image" && !readdirSync(cache).some((d) => d.startsWith("bench-image-")))
+    return "the bench image is not built (scripts/build-bench-image.sh, long: Debian .debs, pip, npm)";
   if (bench === "image" && !existsSync("/usr/bin/docker-registry"))
     return "docker-registry not installed";
   if (bench === "verify" && !existsSync("/usr/bin/docker-registry"))
