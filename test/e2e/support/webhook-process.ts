@@ -14,6 +14,8 @@ export interface WebhookProcess {
   logs(): string;
   /** Stops the process (SIGTERM, then SIGKILL) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL), as a node failure or the OOM killer does. */
+  kill(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -91,6 +93,13 @@ export async function startWebhookProcess(opts: {
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + (opts.readyWithinMs ?? 30_000);
   while ((await readyz(port, opts.ca)) !== 200) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -99,5 +108,5 @@ export async function startWebhookProcess(opts: {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { port, args, url: `https://127.0.0.1:${port}/validate`, logs: () => output, stop };
+  return { port, args, url: `https://127.0.0.1:${port}/validate`, logs: () => output, stop, kill };
 }
