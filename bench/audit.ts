@@ -95,7 +95,7 @@ try {
   printBenchResult(
     "audit",
     results.map((r) => ({
-      name: `${r.sink}, ${r.concurrency} callers`,
+      name: `${r.sink}, ${r.concurrency} caller${r.concurrency === 1 ? "" : "s"}`,
       value: r.recordsPerSecond,
       unit: "records/s",
       baseline: {

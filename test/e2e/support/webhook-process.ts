@@ -8,6 +8,8 @@ import { BIN } from "../../support/cli.ts";
 
 export interface WebhookProcess {
   port: number;
+  /** The process id, for sampling its memory and CPU. */
+  pid: number;
   /** The command-line arguments it was started with. */
   args: string[];
   url: string;
@@ -108,5 +110,13 @@ export async function startWebhookProcess(opts: {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { port, args, url: `https://127.0.0.1:${port}/validate`, logs: () => output, stop, kill };
+  return {
+    port,
+    pid: child.pid!,
+    args,
+    url: `https://127.0.0.1:${port}/validate`,
+    logs: () => output,
+    stop,
+    kill,
+  };
 }
