@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, homedir, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { format } from "prettier";
 import type { BenchFigure } from "../bench/result.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -163,7 +164,7 @@ const versions = {
   })(),
   cosign: version(cosign && existsSync(cosign) ? cosign : undefined, ["version"]),
   "osv-scanner": version(osvScanner, ["--version"]),
-  minio: minio && existsSync(minio) ? (minio.split("/").at(-2) ?? minio) : "not built",
+  minio: minio?.split("/").find((p) => p.startsWith("minio-")) ?? "not built",
 };
 const knobs = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => k.startsWith("BENCH_")),
@@ -172,7 +173,8 @@ const report = { date: new Date().toISOString(), machine, versions, knobs, bench
 
 const dir = join(root, "docs", "bench");
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
+// Formatted as the repository's lint expects of every file.
+writeFileSync(join(dir, "latest.json"), await format(JSON.stringify(report), { parser: "json" }));
 
 const num = (n: number): string =>
   Math.abs(n) >= 100
@@ -209,6 +211,16 @@ ${rows.join("\n")}
 
 ${outcomes.map((o) => `- \`npm run ${o.script}\`: ${o.status}${o.seconds !== undefined ? ` in ${o.seconds} s` : ""}${o.reason ? ` — ${o.reason}` : ""}`).join("\n")}
 `;
-writeFileSync(join(dir, "latest.md"), md);
+writeFileSync(join(dir, "latest.md"), await format(md, { parser: "markdown" }));
+// The README shows the latest table, between its markers.
+const readme = join(root, "README.md");
+const marks = ["<!-- bench:latest:start -->", "<!-- bench:latest:end -->"] as const;
+const text = readFileSync(readme, "utf8");
+const [from, to] = marks.map((m) => text.indexOf(m));
+if (from !== undefined && to !== undefined && from >= 0 && to > from) {
+  const table = `| Bench | Figure | Value | Baseline (same run) | Ratio |\n| --- | --- | --- | --- | --- |\n${rows.join("\n")}`;
+  const updated = `${text.slice(0, from)}${marks[0]}\n\n${table}\n\n${text.slice(to)}`;
+  writeFileSync(readme, await format(updated, { parser: "markdown" }));
+}
 console.log(md);
 process.exitCode = outcomes.some((o) => o.status === "failed") ? 1 : 0;
