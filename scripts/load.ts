@@ -226,16 +226,18 @@ try {
     clearInterval(sampler);
     const warm = samples.filter((s) => s.t >= SOAK_MS / 5);
     const window = Math.max(1, Math.floor(warm.length / 4));
-    const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / xs.length;
-    const first = mean(warm.slice(0, window));
-    const last = mean(warm.slice(-window));
+    // The floor of each window (RSS just after a collection), not its mean: a major collection
+    // inside the last window would otherwise hide growth, or one late in the first invent it.
+    const floor = (xs: { rss: number }[]) => Math.min(...xs.map((s) => s.rss));
+    const first = floor(warm.slice(0, window));
+    const last = floor(warm.slice(-window));
     const growth = last / first - 1;
     row(`soak, ${SOAK_MS / 1000} s at ${SOAK_RATE}/s`, soak);
     say(
       `webhook RSS: ${samples.map((s) => s.rss.toFixed(0)).join(" ")} MiB (every ${SAMPLE_MS / 1000} s)`,
     );
     say(
-      `webhook RSS after warm-up (${SOAK_MS / 5000} s): ${first.toFixed(1)} → ${last.toFixed(1)} MiB, growth ${(growth * 100).toFixed(1)}% (limit 10%): ${growth <= 0.1 ? "flat" : "GROWING"}`,
+      `webhook RSS floor after warm-up (${SOAK_MS / 5000} s), first quarter → last quarter: ${first.toFixed(1)} → ${last.toFixed(1)} MiB, growth ${(growth * 100).toFixed(1)}% (limit 10%): ${growth <= 0.1 ? "flat" : "GROWING"}`,
     );
     if (growth > 0.1 || soak.errors > 0) failed = true;
   }
