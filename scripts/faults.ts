@@ -4,6 +4,7 @@
 // FAULT_MS sets how long each registry fault lasts (3000).
 import { writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
+import { format } from "prettier";
 import {
   registryFault,
   startRegistryBench,
@@ -86,6 +87,9 @@ revoked (test/e2e/stale-state.test.ts, test/e2e/fqdn-watch.test.ts); for the gat
 dying mid-call (test/gateway/proxy.test.ts), the audit sink full or unreachable and the gateway
 killed and restarted (test/audit/trail-kill.test.ts, test/gateway/audit-e2e.test.ts).
 `;
-writeFileSync(new URL("../docs/faults.md", import.meta.url), md);
+writeFileSync(
+  new URL("../docs/faults.md", import.meta.url),
+  await format(md, { parser: "markdown" }),
+);
 console.log(md);
 process.exitCode = results.every(ok) ? 0 : 1;
