@@ -10,7 +10,6 @@ import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { MEDIA_TYPES } from "../../supply-chain/registry/types.ts";
 import { keySigner } from "../../supply-chain/sign/key-signer.ts";
@@ -28,7 +27,7 @@ import {
 } from "../support/hostile-front.ts";
 import { compliantPodSpec, policyWith } from "../support/policies.ts";
 import { issueServingCert, makeTestCA, type TestCA } from "../e2e/support/certs.ts";
-import { freePort, startWebhookProcess } from "../e2e/support/webhook-process.ts";
+import { freePort, servedSerial, startWebhookProcess } from "../e2e/support/webhook-process.ts";
 
 /** One row of the table. */
 export interface FaultResult {
@@ -376,17 +375,6 @@ export async function tlsRotationUnderLoad(loadMs = 4000, concurrency = 8): Prom
   } finally {
     await wh.stop();
   }
-}
-
-function servedSerial(port: number, ca: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port, ca }, () => {
-      const serial = socket.getPeerCertificate().serialNumber;
-      socket.end();
-      resolve(serial);
-    });
-    socket.on("error", () => resolve(""));
-  });
 }
 
 type Counted = FaultResult & { errors: number };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { request } from "node:https";
+import { connect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN } from "../../support/cli.ts";
@@ -119,4 +120,16 @@ export async function startWebhookProcess(opts: {
     stop,
     kill,
   };
+}
+
+/** The serial number of the certificate a TLS server on loopback presents right now ("" if none). */
+export function servedSerial(port: number, ca: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, ca }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
+      resolve(serial);
+    });
+    socket.on("error", () => resolve(""));
+  });
 }
