@@ -14,6 +14,7 @@ import type { AuditSink } from "../gateway/audit/sink.ts";
 import { AuditTrail } from "../gateway/audit/trail.ts";
 import { observed } from "../test/audit/helpers.ts";
 import { SKIP_NO_MINIO, startMinio, type Minio } from "../test/support/minio.ts";
+import { printBenchResult } from "./result.ts";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const MAX_MS = Number(process.env.BENCH_MS ?? 20_000);
@@ -90,6 +91,19 @@ try {
   for (const [name, sink] of sinks)
     for (const c of [1, 32]) results.push(await measure(name, sink, c));
   console.table(results);
+  const one = results.filter((r) => r.concurrency === 1);
+  printBenchResult(
+    "audit",
+    results.map((r) => ({
+      name: `${r.sink}, ${r.concurrency} caller${r.concurrency === 1 ? "" : "s"}`,
+      value: r.recordsPerSecond,
+      unit: "records/s",
+      baseline: {
+        name: `${r.sink}, 1 caller`,
+        value: one.find((o) => o.sink === r.sink)?.recordsPerSecond ?? r.recordsPerSecond,
+      },
+    })),
+  );
   for (const name of new Set(results.map((r) => r.sink))) {
     const [one, many] = [1, 32].map((c) =>
       results.find((r) => r.sink === name && r.concurrency === c),

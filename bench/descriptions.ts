@@ -25,6 +25,7 @@ import {
   type CorpusItem,
   type Split,
 } from "../test/support/description-corpus.ts";
+import { printBenchResult } from "./result.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 1500);
 const RECALL_TARGET = 0.9;
@@ -131,6 +132,25 @@ function throughput(): number {
 
 const reports = { tune: report("tune"), holdout: report("holdout") };
 const perSecond = throughput();
+{
+  const judged = holdoutPresent() ? "holdout" : "tune";
+  const h = reports[judged];
+  printBenchResult("descriptions", [
+    {
+      name: `recall overall (${judged})`,
+      value: rate(h.overall),
+      unit: "fraction",
+      baseline: { name: "target", value: RECALL_TARGET },
+    },
+    {
+      name: `false positives, real (${judged})`,
+      value: rate(h.falsePositivesReal),
+      unit: "fraction",
+      baseline: { name: "target", value: FP_TARGET },
+    },
+    { name: "definitions checked", value: perSecond, unit: "definitions/s" },
+  ]);
+}
 
 if (values.json) {
   console.log(JSON.stringify({ ...reports, definitionsPerSecond: Math.round(perSecond) }, null, 2));

@@ -9,6 +9,7 @@ import { judgeWorkload } from "../policies/workload/engine.ts";
 import { parseNetworkPolicy } from "../policies/workload/network-policy.ts";
 import { compilePolicy } from "../policies/workload/policy.ts";
 import { toWorkload } from "../policies/workload/workload.ts";
+import { printBenchResult } from "./result.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
@@ -132,3 +133,17 @@ console.log(
 const verdict = fromObject >= 20_000 ? "met" : "NOT met";
 const perSecond = Math.round(fromObject).toLocaleString("en-US");
 console.log(`target >= 20,000 evaluations/s on one core (engine): ${verdict} (${perSecond}/s)`);
+printBenchResult("engine", [
+  {
+    name: "toWorkload + judgeWorkload",
+    value: fromObject,
+    unit: "evaluations/s",
+    baseline: { name: "JSON.parse of the object", value: decodeOnly },
+  },
+  {
+    name: "JSON.parse + toWorkload + judgeWorkload",
+    value: full,
+    unit: "evaluations/s",
+    baseline: { name: "JSON.parse of the object", value: decodeOnly },
+  },
+]);

@@ -27,6 +27,7 @@ import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
 import { freePort, startEverything, startOidcIssuer } from "../test/gateway/support.ts";
 import type { BenchGatewayConfig } from "./gateway/process.ts";
 import { cpuSeconds } from "./proc.ts";
+import { printBenchResult, type BenchFigure } from "./result.ts";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -267,6 +268,7 @@ const row = (name: string, m: Measured) =>
 console.log(
   `tools/call get-sum, ${CALLS} calls at ${RATE} calls/s on each path, direct over TLS beside each gateway (Node ${process.version})`,
 );
+const figures: BenchFigure[] = [];
 for (const [i, p] of through.entries()) {
   const pid = gateways[i]!.child.pid!;
   const cpuBefore = [cpuSeconds(pid), cpuSeconds(server.process.pid!)];
@@ -283,6 +285,13 @@ for (const [i, p] of through.entries()) {
   console.log(
     `  added     p50 ${fmt(percentile(g!.latencies, 0.5) - percentile(d!.latencies, 0.5))} ms  p99 ${fmt(percentile(g!.latencies, 0.99) - percentile(d!.latencies, 0.99))} ms`,
   );
+  for (const q of [0.5, 0.99])
+    figures.push({
+      name: `tools/call p${q * 100}, ${p.name}`,
+      value: percentile(g!.latencies, q),
+      unit: "ms",
+      baseline: { name: "direct", value: percentile(d!.latencies, q) },
+    });
 }
 const t = new Map<string, { perSecond: number; lost: number }>();
 for (const p of [direct, ...through]) t.set(p.name, await throughputOf(p));
@@ -293,6 +302,16 @@ for (const [name, v] of t)
     `  ${name.padEnd(9)} ${v.perSecond.toFixed(0)} calls/s  ratio ${(v.perSecond / base).toFixed(2)}  lost ${v.lost}`,
   );
 
+const directRate = t.get("direct")!.perSecond;
+printBenchResult("gateway", [
+  ...figures,
+  ...through.map((p) => ({
+    name: `throughput, ${p.name}`,
+    value: t.get(p.name)!.perSecond,
+    unit: "calls/s",
+    baseline: { name: "direct", value: directRate },
+  })),
+]);
 for (const g of gateways) await stopGateway(g);
 await minio?.stop();
 await dispatcher.close();

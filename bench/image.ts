@@ -39,6 +39,7 @@ import {
   timedProcess,
   type TimedRun,
 } from "./osv-compare.ts";
+import { printBenchResult } from "./result.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -456,6 +457,26 @@ try {
   console.log(
     `findings (ecosystem, package, version, advisory): ${fmt(mine.size - onlyOurs.length)} in both, ${onlyOurs.length} only mcp-warden, ${onlyTheirs.length} only osv-scanner`,
   );
+  printBenchResult("image", [
+    {
+      name: "registry pull + inventory + match",
+      value: wMs,
+      unit: "ms",
+      baseline: { name: "osv-scanner scan image --archive --offline", value: sMs },
+    },
+    {
+      name: "peak RSS",
+      value: wRss,
+      unit: "MiB",
+      baseline: { name: "osv-scanner peak RSS", value: sRss },
+    },
+    {
+      name: "findings",
+      value: mine.size,
+      unit: "findings",
+      baseline: { name: "osv-scanner findings", value: theirs.size },
+    },
+  ]);
   const LIMIT = Number(process.env.BENCH_SHOW ?? 40);
   for (const [label, list] of [
     ["only mcp-warden", onlyOurs],

@@ -27,6 +27,7 @@ import {
   timedProcess,
   type TimedRun,
 } from "./osv-compare.ts";
+import { printBenchResult, type BenchFigure } from "./result.ts";
 
 // ---------------------------------------------------------------------------------------------
 // (d)'s mcp-warden side, in its own process: the lockfiles of LOCKDIR parsed, the database opened,
@@ -278,7 +279,23 @@ try {
   );
   console.log(`(${source.description}; ${pathToFileURL(dir).href} removed after the run)`);
 
-  await sideBySide(tree, zip, lockDir, scannerDb);
+  const processes = await sideBySide(tree, zip, lockDir, scannerDb);
+  printBenchResult("scan", [
+    {
+      name: "whole scan, directory",
+      value: scanDir,
+      unit: "ms",
+      baseline: { name: "target", value: 2000 },
+    },
+    {
+      name: "whole scan, all.zip",
+      value: scanZip,
+      unit: "ms",
+      baseline: { name: "whole scan, directory", value: scanDir },
+    },
+    { name: "match (index ready)", value: matchMs, unit: "ms" },
+    ...processes,
+  ]);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
@@ -289,10 +306,10 @@ async function sideBySide(
   zip: string,
   lockDir: string,
   scannerDb: string,
-): Promise<void> {
+): Promise<BenchFigure[]> {
   if (!existsSync(join(lockDir, "package-lock.json"))) {
     console.log("(d) skipped: no lockfile fixture");
-    return;
+    return [];
   }
   const run = promisify(execFile);
   let osvScanner: string | undefined;
@@ -377,4 +394,17 @@ async function sideBySide(
     ])
       console.log(`      ${k}`);
   }
+  // osv-scanner is the baseline of the directory scan's time and memory, measured in the same run.
+  const dirSide = figures[0]!;
+  const base = (value: number) =>
+    scanner === undefined ? {} : { baseline: { name: "osv-scanner scan source", value } };
+  return [
+    { name: "scan process, directory", value: dirSide.ms, unit: "ms", ...base(scanner?.ms ?? 0) },
+    {
+      name: "scan process peak RSS, directory",
+      value: dirSide.rssMiB,
+      unit: "MiB",
+      ...base(scanner?.rssMiB ?? 0),
+    },
+  ];
 }

@@ -16,6 +16,7 @@ import { attestEvaluation, signImage } from "../supply-chain/sign/sign-image.ts"
 import { registryEvidence } from "../supply-chain/verify/evidence.ts";
 import { startRegistry } from "../test/support/registry-server.ts";
 import { findTool, pushImage } from "../test/support/supply-chain.ts";
+import { printBenchResult } from "./result.ts";
 
 const N = Number(process.env.BENCH_IMAGES ?? 10);
 const WARM_MS = Number(process.env.BENCH_MS ?? 2000);
@@ -112,6 +113,20 @@ try {
   console.log(
     `targets: cold <= 0.5x cosign: ${ratio <= 0.5 ? "met" : "NOT met"}; warm >= 50,000/s: ${warmPerSecond >= 50_000 ? "met" : "NOT met"}`,
   );
+  printBenchResult("verify", [
+    {
+      name: "cold verification per image",
+      value: wardenMs,
+      unit: "ms",
+      baseline: { name: "cosign verify + verify-attestation", value: cosignMs },
+    },
+    {
+      name: "warm (cached) lookups",
+      value: warmPerSecond,
+      unit: "lookups/s",
+      baseline: { name: "target", value: 50_000 },
+    },
+  ]);
 } finally {
   await registry.stop();
   await rm(dir, { recursive: true, force: true });

@@ -34,6 +34,7 @@ import { pushImage } from "../test/support/supply-chain.ts";
 import { buildApp } from "../webhook/app.ts";
 import { createMetrics } from "../webhook/metrics.ts";
 import { cpuSeconds } from "./proc.ts";
+import { printBenchResult } from "./result.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 const CONNECTIONS = 20;
@@ -472,27 +473,32 @@ async function main(): Promise<void> {
       `targets: >= 0.70 of the ceiling: ${ratio >= 0.7 ? "met" : "NOT met"}; ` +
         `p99 <= 5 ms at ${STEADY_RATE}/s: ${steady.webhook.p99 <= 5 ? "met" : "NOT met"}`,
     );
-    const r3 = (n: number) => Math.round(n * 1000) / 1000;
-    const results = [
-      ["webhook throughput", top.webhook.perSecond, "req/s", top.ceiling.perSecond],
-      ["webhook CPU per request", top.webhook.cpuMicros, "µs", top.ceiling.cpuMicros],
-      [`webhook p50 at ${STEADY_RATE}/s`, steady.webhook.p50, "ms", steady.ceiling.p50],
-      [`webhook p99 at ${STEADY_RATE}/s`, steady.webhook.p99, "ms", steady.ceiling.p99],
-    ] as const;
-    // For the one report over every benchmark; the ratio is always webhook / ceiling.
-    console.log(
-      `BENCH_RESULT ${JSON.stringify({
-        bench: "webhook",
-        baseline: "bare fastify over the same TLS",
-        results: results.map(([name, value, unit, baseline]) => ({
-          name,
-          value: r3(value),
-          unit,
-          baseline: r3(baseline),
-          ratio: r3(value / baseline),
-        })),
-      })}`,
-    );
+    printBenchResult("webhook", [
+      {
+        name: "throughput",
+        value: top.webhook.perSecond,
+        unit: "requests/s",
+        baseline: { name: "bare fastify (ceiling)", value: top.ceiling.perSecond },
+      },
+      {
+        name: `p99 at ${STEADY_RATE}/s`,
+        value: steady.webhook.p99,
+        unit: "ms",
+        baseline: { name: "bare fastify (ceiling)", value: steady.ceiling.p99 },
+      },
+      {
+        name: `p50 at ${STEADY_RATE}/s`,
+        value: steady.webhook.p50,
+        unit: "ms",
+        baseline: { name: "bare fastify (ceiling)", value: steady.ceiling.p50 },
+      },
+      {
+        name: "CPU per request",
+        value: top.webhook.cpuMicros,
+        unit: "µs",
+        baseline: { name: "bare fastify (ceiling)", value: top.ceiling.cpuMicros },
+      },
+    ]);
   } finally {
     for (const c of [webhook, ceiling]) {
       // The webhook child may have stopped already.

@@ -3,22 +3,9 @@ import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { connect } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { issueServingCert, makeTestCA } from "../e2e/support/certs.ts";
-import { startWebhookProcess } from "../e2e/support/webhook-process.ts";
-
-/** The serial number of the certificate the server presents right now. */
-function servedSerial(port: number, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, ca, servername: undefined }, () => {
-      const serial = socket.getPeerCertificate().serialNumber;
-      socket.end();
-      resolve(serial);
-    });
-    socket.on("error", reject);
-  });
-}
+import { servedSerial, startWebhookProcess } from "../e2e/support/webhook-process.ts";
 
 test("mcp-warden serve picks up a rotated certificate without restarting", async () => {
   const ca = await makeTestCA();

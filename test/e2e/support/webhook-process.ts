@@ -2,18 +2,23 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { request } from "node:https";
+import { connect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN } from "../../support/cli.ts";
 
 export interface WebhookProcess {
   port: number;
+  /** The process id, for sampling its memory and CPU. */
+  pid: number;
   /** The command-line arguments it was started with. */
   args: string[];
   url: string;
   logs(): string;
   /** Stops the process (SIGTERM, then SIGKILL) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL), as a node failure or the OOM killer does. */
+  kill(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -91,6 +96,13 @@ export async function startWebhookProcess(opts: {
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + (opts.readyWithinMs ?? 30_000);
   while ((await readyz(port, opts.ca)) !== 200) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -99,5 +111,25 @@ export async function startWebhookProcess(opts: {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { port, args, url: `https://127.0.0.1:${port}/validate`, logs: () => output, stop };
+  return {
+    port,
+    pid: child.pid!,
+    args,
+    url: `https://127.0.0.1:${port}/validate`,
+    logs: () => output,
+    stop,
+    kill,
+  };
+}
+
+/** The serial number of the certificate a TLS server on loopback presents right now ("" if none). */
+export function servedSerial(port: number, ca: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, ca }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
+      resolve(serial);
+    });
+    socket.on("error", () => resolve(""));
+  });
 }

@@ -1,0 +1,248 @@
+// npm run load — real TLS load against `mcp-warden serve` (a process, warm), and through a real
+// kube-apiserver with the webhook registered (server-side dry-run pod creations, side by side with
+// the same creations in a namespace the webhook is not called for); throughput, p50/p99/p99.9 and
+// errors. Then a soak: a steady rate against the webhook for LOAD_SOAK_MS (10 minutes) while its
+// RSS is sampled every LOAD_SAMPLE_MS; growth after warm-up (the first fifth) beyond 10% fails.
+//
+// Knobs: LOAD_MS (each load run, 10 s), LOAD_CONNECTIONS (20), LOAD_SOAK_MS (600000; 0 skips the
+// soak), LOAD_SOAK_RATE (requests/s, 200), LOAD_SAMPLE_MS (5000), LOAD_API (0 skips the API
+// server part, which needs MCP_WARDEN_K8S_BIN or a cached build).
+import autocannon from "autocannon";
+import { KubernetesObjectApi, CoreV1Api, type KubernetesObject } from "@kubernetes/client-node";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
+import { k8sBinDir, startCluster } from "../test/e2e/support/cluster.ts";
+import { registerWebhook } from "../test/e2e/support/manifests.ts";
+import { startWebhookProcess, type WebhookProcess } from "../test/e2e/support/webhook-process.ts";
+import { review } from "../test/faults/scenarios.ts";
+import { compliantPodSpec, policyWith } from "../test/support/policies.ts";
+
+const LOAD_MS = Number(process.env.LOAD_MS ?? 10_000);
+const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 20);
+const SOAK_MS = Number(process.env.LOAD_SOAK_MS ?? 600_000);
+const SOAK_RATE = Number(process.env.LOAD_SOAK_RATE ?? 200);
+const SAMPLE_MS = Number(process.env.LOAD_SAMPLE_MS ?? 5000);
+const API = process.env.LOAD_API !== "0";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const dir = mkdtempSync(join(tmpdir(), "mcp-warden-load-"));
+// JSON (which is YAML): the loader reads a plain `off` as YAML 1.1 does, a boolean.
+const policyDoc = policyWith({
+  rules: {
+    "image/signed": "off",
+    "image/evaluated": "off",
+    "rbac/within-declared": "off",
+    "network/within-declared": "off",
+  },
+});
+const policyFile = join(dir, "policy.yaml");
+writeFileSync(policyFile, JSON.stringify(policyDoc));
+const ca = await makeTestCA();
+const tls = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+interface Figures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  errors: number;
+  requests: number;
+}
+
+async function cannon(port: number, body: string, ms: number, rate?: number): Promise<Figures> {
+  const r = (await autocannon({
+    url: `https://127.0.0.1:${port}/validate`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    connections: CONNECTIONS,
+    duration: ms / 1000,
+    ...(rate ? { overallRate: rate } : {}),
+  })) as unknown as {
+    requests: { total: number };
+    latency: { p50: number; p99: number; p99_9: number };
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+  };
+  return {
+    perSecond: r.requests.total / (ms / 1000),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    p999: r.latency.p99_9,
+    errors: r.errors + r.timeouts + r.non2xx,
+    requests: r.requests.total,
+  };
+}
+
+const pct = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+
+/** Creations with dryRun through the API server, `CONNECTIONS` at once, for `ms`. */
+async function apiLoad(core: CoreV1Api, namespace: string, ms: number): Promise<Figures> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let denied = 0;
+  const until = performance.now() + ms;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, c) => {
+      for (let i = 0; performance.now() < until; i++) {
+        const t = performance.now();
+        try {
+          await core.createNamespacedPod({
+            namespace,
+            dryRun: "All",
+            body: {
+              apiVersion: "v1",
+              kind: "Pod",
+              metadata: { name: `load-${c}-${i}`, labels: { app: "load" } },
+              spec: compliantPodSpec() as never,
+            },
+          });
+        } catch (err) {
+          if (/mcp-warden denied/.test(String((err as { body?: unknown }).body ?? err))) denied++;
+          else errors++;
+        }
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  if (denied > 0) console.error(`${namespace}: ${denied} creations denied by the webhook`);
+  return {
+    perSecond: latencies.length / (elapsed / 1000),
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    p999: pct(latencies, 0.999),
+    errors,
+    requests: latencies.length,
+  };
+}
+
+const lines: string[] = [];
+const say = (s: string) => {
+  lines.push(s);
+  console.log(s);
+};
+const row = (name: string, f: Figures) =>
+  say(
+    `${name.padEnd(44)} ${Math.round(f.perSecond).toString().padStart(6)}/s  p50 ${f.p50.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  p99.9 ${f.p999.toFixed(1)} ms  errors ${f.errors} of ${f.requests}`,
+  );
+
+say(
+  `machine: ${cpus()[0]?.model ?? "?"} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}; ${CONNECTIONS} connections, ${LOAD_MS} ms per run`,
+);
+let failed = false;
+const webhook: WebhookProcess = await startWebhookProcess({
+  cert: tls.cert,
+  key: tls.key,
+  ca: ca.cert,
+  args: [`--policy=${policyFile}`, "--log-level=warn"],
+});
+try {
+  // ---------------------------------------------------------------- direct, warm
+  const good = review("load", false);
+  await cannon(webhook.port, good, 2000); // warm-up, JIT
+  row("mcp-warden serve, direct (TLS)", await cannon(webhook.port, good, LOAD_MS));
+
+  // ---------------------------------------------------------------- through the API server
+  if (API && k8sBinDir()) {
+    const cluster = await startCluster({ binDir: k8sBinDir()! });
+    const viaApi = await startWebhookProcess({
+      kubeconfig: cluster.kubeconfigPath,
+      cert: tls.cert,
+      key: tls.key,
+      ca: ca.cert,
+      args: [`--policy=${policyFile}`, "--log-level=warn"],
+    });
+    try {
+      const kc = cluster.kubeConfig();
+      const objects = KubernetesObjectApi.makeApiClient(kc);
+      const core = kc.makeApiClient(CoreV1Api);
+      for (const [name, enforce] of [
+        ["team-a", true],
+        ["plain", false],
+      ] as const)
+        await core.createNamespace({
+          body: { metadata: { name, labels: enforce ? { "mcp-warden.dev/enforce": "true" } : {} } },
+        });
+      await objects.create({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "deny-all", namespace: "team-a" },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      } as KubernetesObject);
+      await registerWebhook(objects, viaApi.url, ca.cert);
+      // The API server picks the configuration up through its informer: wait until it bites.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const bad = compliantPodSpec();
+        (bad.securityContext as Record<string, unknown>).runAsNonRoot = false;
+        const bites = await core
+          .createNamespacedPod({
+            namespace: "team-a",
+            dryRun: "All",
+            body: {
+              apiVersion: "v1",
+              kind: "Pod",
+              metadata: { name: "probe" },
+              spec: bad as never,
+            },
+          })
+          .then(
+            () => false,
+            (e: unknown) => /mcp-warden denied/.test(String((e as { body?: unknown }).body ?? e)),
+          );
+        if (bites) break;
+        if (Date.now() > deadline) throw new Error("the webhook is not called by the API server");
+        await sleep(500);
+      }
+      await apiLoad(core, "team-a", 2000); // warm-up
+      row("API server, dry-run, without the webhook", await apiLoad(core, "plain", LOAD_MS));
+      row("API server, dry-run, through the webhook", await apiLoad(core, "team-a", LOAD_MS));
+    } finally {
+      await viaApi.stop();
+      await cluster.stop();
+    }
+  } else say("API server part skipped: LOAD_API=0 or no kube-apiserver build");
+
+  // ---------------------------------------------------------------- soak
+  if (SOAK_MS > 0) {
+    const samples: { t: number; rss: number }[] = [];
+    const start = performance.now();
+    const sampler = setInterval(
+      () => samples.push({ t: performance.now() - start, rss: rssMiB(webhook.pid) }),
+      SAMPLE_MS,
+    );
+    const soak = await cannon(webhook.port, good, SOAK_MS, SOAK_RATE);
+    clearInterval(sampler);
+    const warm = samples.filter((s) => s.t >= SOAK_MS / 5);
+    const window = Math.max(1, Math.floor(warm.length / 4));
+    // The floor of each window (RSS just after a collection), not its mean: a major collection
+    // inside the last window would otherwise hide growth, or one late in the first invent it.
+    const floor = (xs: { rss: number }[]) => Math.min(...xs.map((s) => s.rss));
+    const first = floor(warm.slice(0, window));
+    const last = floor(warm.slice(-window));
+    const growth = last / first - 1;
+    row(`soak, ${SOAK_MS / 1000} s at ${SOAK_RATE}/s`, soak);
+    say(
+      `webhook RSS: ${samples.map((s) => s.rss.toFixed(0)).join(" ")} MiB (every ${SAMPLE_MS / 1000} s)`,
+    );
+    say(
+      `webhook RSS floor after warm-up (${SOAK_MS / 5000} s), first quarter → last quarter: ${first.toFixed(1)} → ${last.toFixed(1)} MiB, growth ${(growth * 100).toFixed(1)}% (limit 10%): ${growth <= 0.1 ? "flat" : "GROWING"}`,
+    );
+    if (growth > 0.1 || soak.errors > 0) failed = true;
+  }
+} finally {
+  await webhook.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,67 @@
+/**
+ * The quick subset of `npm run faults` (scenarios.ts): under each fault every decision is right
+ * or a fail-closed denial, within the deadline, never a wrong allow; once the fault ends the
+ * right decision comes back without a restart (bar the webhook's own death, where a new process
+ * on the same port is the restart its Deployment does).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { SKIP_NO_REGISTRY } from "../support/registry-server.ts";
+import {
+  registryFault,
+  startRegistryBench,
+  tlsRotationUnderLoad,
+  webhookKilledMidRequest,
+  type FaultResult,
+  type RegistryBench,
+} from "./scenarios.ts";
+
+function assertHeld(r: FaultResult, restart = false): void {
+  const said = JSON.stringify(r);
+  assert.ok(r.decisions > 0, `no decision was asked for: ${said}`);
+  assert.equal(r.wrongAllows, 0, `a wrong allow: ${said}`);
+  assert.equal(
+    r.correct + r.failClosed,
+    r.decisions,
+    `a decision neither right nor denied: ${said}`,
+  );
+  assert.ok(r.slowestMs <= r.deadlineMs, `a decision slower than the deadline: ${said}`);
+  assert.notEqual(r.recoverMs, undefined, `no recovery: ${said}`);
+  assert.equal(r.restarted, restart, said);
+}
+
+describe(
+  "registry faults, the webhook in process",
+  { skip: SKIP_NO_REGISTRY, timeout: 60_000 },
+  () => {
+    let bench: RegistryBench;
+    before(async () => {
+      bench = await startRegistryBench();
+    });
+    after(() => bench?.stop());
+
+    test("slow past the deadline: denied within it, allowed again once the registry answers", async () => {
+      const r = await registryFault(bench, "hang", 1500);
+      assertHeld(r);
+      assert.equal(r.correct, 0, "nothing could be verified while the registry hung");
+    });
+
+    test("flapping: each decision right or denied, never a wrong allow", async () => {
+      assertHeld(await registryFault(bench, "flap", 1500));
+    });
+  },
+);
+
+describe("mcp-warden serve faults", { timeout: 60_000 }, () => {
+  test("a certificate rotated under load: no failed request, the new one served", async () => {
+    const r = await tlsRotationUnderLoad(2000, 4);
+    assertHeld(r);
+    assert.equal(r.failClosed, r.decisions - r.correct);
+    assert.match(r.behaviour, / 0 connection errors/);
+  });
+
+  test("killed mid-request: cut reviews fail (denied by failurePolicy), none allowed wrongly", async () => {
+    const r = await webhookKilledMidRequest(8);
+    assertHeld(r, true);
+  });
+});
