@@ -23,6 +23,8 @@ interface BenchOutcome {
   reason?: string;
   seconds?: number;
   figures: BenchFigure[];
+  /** When and at which commit this bench ran (a BENCH_ONLY run keeps the others' earlier figures). */
+  ran?: { date: string; commit: string };
 }
 
 /** A cached build of a tool, as the scripts/build-*.sh leave it (newest version first). */
@@ -169,7 +171,32 @@ const versions = {
 const knobs = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => k.startsWith("BENCH_")),
 ) as Record<string, string>;
-const report = { date: new Date().toISOString(), machine, versions, knobs, benches: outcomes };
+const date = new Date().toISOString();
+for (const o of outcomes) o.ran = { date, commit: versions.commit };
+// A BENCH_ONLY run replaces those benches in the report and keeps every other one as it was, with
+// the date and commit of the run that measured it.
+if (only) {
+  try {
+    const previous = JSON.parse(
+      readFileSync(join(root, "docs", "bench", "latest.json"), "utf8"),
+    ) as {
+      date: string;
+      versions: { commit: string };
+      benches: BenchOutcome[];
+    };
+    const order = Object.keys(pkg.scripts);
+    for (const o of previous.benches)
+      if (!outcomes.some((n) => n.bench === o.bench))
+        outcomes.push({
+          ...o,
+          ran: o.ran ?? { date: previous.date, commit: previous.versions.commit },
+        });
+    outcomes.sort((a, b) => order.indexOf(a.script) - order.indexOf(b.script));
+  } catch (err) {
+    console.error(`docs/bench/latest.json not merged: ${(err as Error).message}`);
+  }
+}
+const report = { date, machine, versions, knobs, benches: outcomes };
 
 const dir = join(root, "docs", "bench");
 mkdirSync(dir, { recursive: true });
@@ -209,7 +236,7 @@ else the machine was running.
 | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
-${outcomes.map((o) => `- \`npm run ${o.script}\`: ${o.status}${o.seconds !== undefined ? ` in ${o.seconds} s` : ""}${o.reason ? ` — ${o.reason}` : ""}`).join("\n")}
+${outcomes.map((o) => `- \`npm run ${o.script}\`: ${o.status}${o.seconds !== undefined ? ` in ${o.seconds} s` : ""}${o.reason ? ` — ${o.reason}` : ""}${o.ran && o.ran.date !== date ? ` (kept from the run of ${o.ran.date.slice(0, 16).replace("T", " ")} UTC at ${o.ran.commit})` : ""}`).join("\n")}
 `;
 writeFileSync(join(dir, "latest.md"), await format(md, { parser: "markdown" }));
 // The README shows the latest table, between its markers.
