@@ -31,6 +31,7 @@ import { ClusterWatch } from "../webhook/cluster-watch.ts";
 import { admit } from "../webhook/decide.ts";
 import { createMetrics } from "../webhook/metrics.ts";
 import type { StateSource } from "../webhook/state.ts";
+import { printBenchResult } from "./result.ts";
 import { clusterObjects, NAMESPACE, review, signedImages } from "./webhook.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
@@ -442,25 +443,19 @@ async function main(): Promise<void> {
   const rows = await inProcess(signed, evidence.provide, body);
   if (process.env.BENCH_SCALE_WATCH !== "0")
     rows.push(...(await watchPath(signed, evidence.provide, body)));
-  const growths = report(rows);
-  const results = rows.map((r) => {
-    const smallest = rows.find((s) => s.path === r.path && s.n === Math.min(...SIZES))!;
-    return {
-      name: `scale: ${r.path}, ${r.n} NetworkPolicies`,
-      value: Math.round(r.figures.cpuMicros * 10) / 10,
-      unit: "µs CPU per admission",
-      baseline: Math.round(smallest.figures.cpuMicros * 10) / 10,
-      ratio: Math.round((r.figures.cpuMicros / smallest.figures.cpuMicros) * 1000) / 1000,
-      p50Micros: Math.round(r.figures.p50Micros * 10) / 10,
-      p99Micros: Math.round(r.figures.p99Micros * 10) / 10,
-    };
-  });
-  console.log(
-    `BENCH_RESULT ${JSON.stringify({
-      bench: "scale",
-      results,
-      growth: growths.map((g) => ({ name: g.name, growth: Math.round(g.growth * 1000) / 1000 })),
-    })}`,
+  report(rows);
+  // Each size beside the smallest on the same path, measured in the same run.
+  printBenchResult(
+    "scale",
+    rows.map((r) => {
+      const smallest = rows.find((s) => s.path === r.path && s.n === Math.min(...SIZES))!;
+      return {
+        name: `${r.path}, ${r.n} NetworkPolicies: CPU per admission`,
+        value: r.figures.cpuMicros,
+        unit: "µs",
+        baseline: { name: `${smallest.n} NetworkPolicies`, value: smallest.figures.cpuMicros },
+      };
+    }),
   );
 }
 
