@@ -85,7 +85,7 @@ export function parseCidr(text: string): AddressRange | undefined {
 }
 
 /** Sorted, merged, non-overlapping. */
-function normalize(ranges: readonly AddressRange[]): AddressRange[] {
+export function mergeRanges(ranges: readonly AddressRange[]): AddressRange[] {
   const sorted = [...ranges].sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
   const out: AddressRange[] = [];
   for (const r of sorted) {
@@ -98,8 +98,8 @@ function normalize(ranges: readonly AddressRange[]): AddressRange[] {
 }
 
 function subtract(from: readonly AddressRange[], minus: readonly AddressRange[]): AddressRange[] {
-  let current = normalize(from);
-  for (const m of normalize(minus)) {
+  let current = mergeRanges(from);
+  for (const m of mergeRanges(minus)) {
     const next: AddressRange[] = [];
     for (const r of current) {
       if (m.hi < r.lo || m.lo > r.hi) {
@@ -136,7 +136,7 @@ export function blockAddresses(blocks: readonly IpBlock[]): AddressRange[] {
     const except = (block.except ?? []).map(parseCidr).filter((r) => r !== undefined);
     parts.push(...subtract([cidr], except));
   }
-  return normalize(parts);
+  return mergeRanges(parts);
 }
 
 interface NamedRange {

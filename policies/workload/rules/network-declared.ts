@@ -10,7 +10,7 @@ import type { EgressPeer } from "../fqdn-policy.ts";
 import {
   applyingEgressPolicies,
   effectivePolicyTypes,
-  peersReach,
+  peerReach,
   rulePorts,
   selectingPolicies,
 } from "./network.ts";
@@ -155,7 +155,7 @@ function undeclaredEgress(
   const fitting = declared.filter((e) => e.internet !== true && portsCovered(e.ports, ports));
   if (peer.ipBlock) {
     // Every address and internet egress are network/egress-restricted's to judge.
-    if (peersReach([peer]) !== undefined) return undefined;
+    if (peerReach(peer) !== undefined) return undefined;
     const cover = cidrRanges(fitting.flatMap((e) => e.cidrs ?? []));
     return rangesCovered(blockAddresses([peer.ipBlock]), cover)
       ? undefined
@@ -242,7 +242,7 @@ function undeclaredIngress(
   own: string,
 ): string | undefined {
   if (peer.ipBlock) {
-    if (peersReach([peer]) !== undefined) return undefined;
+    if (peerReach(peer) !== undefined) return undefined;
     const cover = cidrRanges(agents.flatMap((a) => a.cidrs ?? []));
     return rangesCovered(blockAddresses([peer.ipBlock]), cover) ? undefined : ipBlockText(peer);
   }

@@ -1,5 +1,11 @@
 import { fieldPath } from "../../field-path.ts";
-import { blockAddresses, classifyReach, type Reach } from "../cidr.ts";
+import {
+  blockAddresses,
+  classifyReach,
+  mergeRanges,
+  type AddressRange,
+  type Reach,
+} from "../cidr.ts";
 import type { EgressAllowance, EgressPolicy } from "../fqdn-policy.ts";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../k8s-types.ts";
 import { NAMESPACE_NAME_LABEL, selectorIsUnbounded } from "../label-selector.ts";
@@ -78,12 +84,63 @@ function fqdnOpening(ctx: RuleContext, allowance: EgressAllowance): string | und
   return blocks.length > 0 ? openingReason(blocks, "to", "destination") : undefined;
 }
 
-/** How far the ipBlocks of one rule reach, whatever notation or union they are written in. */
-export function peersReach(peers: NetworkPolicyPeer[]): Reach | undefined {
-  return classifyReach(blockAddresses(peers.flatMap((p) => (p.ipBlock ? [p.ipBlock] : []))));
+/** What one rule's ipBlocks allow, and how far that reaches; `id` names the rule in a union's key. */
+interface PeersFacts {
+  id: number;
+  addresses: AddressRange[];
+  reach: Reach | undefined;
 }
 
-function cidrs(peers: NetworkPolicyPeer[]): string {
+/**
+ * Computed once per parsed NetworkPolicy rule: the policies are parsed once and judged for every
+ * pod, and the CIDR arithmetic was most of what the network rules cost per pod.
+ */
+const factsOfPeers = new WeakMap<readonly NetworkPolicyPeer[], PeersFacts>();
+let nextPeersId = 0;
+
+function peersFacts(peers: readonly NetworkPolicyPeer[]): PeersFacts {
+  const known = factsOfPeers.get(peers);
+  if (known) return known;
+  const blocks = peers.flatMap((p) => (p.ipBlock ? [p.ipBlock] : []));
+  const addresses = blockAddresses(blocks);
+  const facts = { id: nextPeersId++, addresses, reach: classifyReach(addresses) };
+  factsOfPeers.set(peers, facts);
+  return facts;
+}
+
+/** How far the ipBlocks of one rule reach, whatever notation or union they are written in. */
+export function peersReach(peers: readonly NetworkPolicyPeer[]): Reach | undefined {
+  return peersFacts(peers).reach;
+}
+
+/** Unions of several rules judged before, by the ids of their rules; bounded. */
+const reachOfUnion = new Map<string, Reach | undefined>();
+const MAX_UNIONS = 4096;
+
+/** How far several rules reach together: rules and policies are additive. */
+function unionReach(rules: readonly (readonly NetworkPolicyPeer[])[]): Reach | undefined {
+  const parts = rules.map(peersFacts).filter((f) => f.addresses.length > 0);
+  if (parts.length <= 1) return parts[0]?.reach;
+  const key = parts.map((f) => f.id).join(",");
+  if (reachOfUnion.has(key)) return reachOfUnion.get(key);
+  const reach = classifyReach(mergeRanges(parts.flatMap((f) => f.addresses)));
+  if (reachOfUnion.size >= MAX_UNIONS) reachOfUnion.clear();
+  reachOfUnion.set(key, reach);
+  return reach;
+}
+
+const reachOfPeer = new WeakMap<NetworkPolicyPeer, { reach: Reach | undefined }>();
+
+/** How far one peer's ipBlock reaches, once per parsed peer. */
+export function peerReach(peer: NetworkPolicyPeer): Reach | undefined {
+  const known = reachOfPeer.get(peer);
+  if (known) return known.reach;
+  const reach = peer.ipBlock ? classifyReach(blockAddresses([peer.ipBlock])) : undefined;
+  reachOfPeer.set(peer, { reach });
+  return reach;
+}
+
+function cidrs(peers: readonly NetworkPolicyPeer[]): string {
   return peers.flatMap((p) => (p.ipBlock ? [p.ipBlock.cidr] : [])).join(", ");
 }
 
@@ -258,7 +315,9 @@ function directionRule(id: string, direction: Direction, explain: Explanation): 
             ? (np.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))
             : (np.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }));
         rules.forEach(({ peers, ports: rulePortList }, i) => {
-          const where = `NetworkPolicy ${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}]`;
+          // Named only when a finding needs it: most rules of most pods yield none.
+          const where = () =>
+            `NetworkPolicy ${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}]`;
           const reach = peers && peers.length > 0 ? peersReach(peers) : undefined;
           if (direction === "Egress" && reach?.kind === "internet") {
             const ports = rulePorts(rulePortList);
@@ -267,7 +326,7 @@ function directionRule(id: string, direction: Direction, explain: Explanation): 
               const on = typeof ports === "string" ? ports : portList(ports);
               findings.push({
                 rule: id,
-                message: `${where} allows internet egress on ${on} (ipBlock ${cidrs(peers ?? [])}: every public address; private, loopback, link-local and multicast ranges excepted), which is not admitted: ${denials.join("; ")}`,
+                message: `${where()} allows internet egress on ${on} (ipBlock ${cidrs(peers ?? [])}: every public address; private, loopback, link-local and multicast ranges excepted), which is not admitted: ${denials.join("; ")}`,
                 path,
               });
             }
@@ -275,28 +334,33 @@ function directionRule(id: string, direction: Direction, explain: Explanation): 
           }
           const reason = openingReason(peers, peersField, noun);
           if (reason) {
-            findings.push({ rule: id, message: `${where} opens the pod to ${reason}`, path });
+            findings.push({ rule: id, message: `${where()} opens the pod to ${reason}`, path });
           }
         });
       }
       // Rules and policies are additive: blocks that only together cover every address (0.0.0.0/1
       // in one rule, 128.0.0.0/1 in another) open the pod as much as one /0.
       if (findings.length === 0) {
-        const all = selecting.flatMap((np) =>
-          (direction === "Egress" ? (np.spec.egress ?? []) : (np.spec.ingress ?? [])).flatMap(
-            (r, i) =>
-              ("to" in r ? r.to : "from" in r ? r.from : undefined)?.map((peer) => ({
-                peer,
-                where: `${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}]`,
-              })) ?? [],
+        const rules = selecting.flatMap((np) =>
+          (direction === "Egress" ? (np.spec.egress ?? []) : (np.spec.ingress ?? [])).map(
+            (r, i) => ({
+              np,
+              i,
+              peers: ("to" in r ? r.to : "from" in r ? r.from : undefined) ?? [],
+            }),
           ),
         );
-        const reach = peersReach(all.map((a) => a.peer));
+        const reach = unionReach(rules.map((r) => r.peers));
         if (reach?.kind === "every-address") {
-          const used = [...new Set(all.filter((a) => a.peer.ipBlock).map((a) => a.where))];
+          const used = rules
+            .filter((r) => r.peers.some((p) => p.ipBlock))
+            .map(
+              ({ np, i }) =>
+                `${np.metadata.namespace ?? ctx.workload.namespace}/${np.metadata.name ?? ""} ${rulesField}[${i}]`,
+            );
           findings.push({
             rule: id,
-            message: `NetworkPolicies ${used.join(", ")} together open the pod to every ${noun}: ipBlock ${cidrs(all.map((a) => a.peer))} allow every IPv${reach.family} address`,
+            message: `NetworkPolicies ${[...new Set(used)].join(", ")} together open the pod to every ${noun}: ipBlock ${cidrs(rules.flatMap((r) => r.peers))} allow every IPv${reach.family} address`,
             path,
           });
         }
