@@ -27,9 +27,19 @@ export function effectivePolicyTypes(np: NetworkPolicy): readonly string[] {
   return np.spec.egress && np.spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
 }
 
-export function selectingPolicies(ctx: RuleContext): NetworkPolicy[] {
+/** Per workload judged and the cluster it was judged in: several rules ask within one judgement. */
+const selectingOf = new WeakMap<
+  RuleContext["workload"],
+  { cluster: RuleContext["cluster"]; policies: readonly NetworkPolicy[] }
+>();
+
+export function selectingPolicies(ctx: RuleContext): readonly NetworkPolicy[] {
+  const known = selectingOf.get(ctx.workload);
+  if (known?.cluster === ctx.cluster) return known.policies;
   const labels = ctx.workload.podMeta.labels ?? {};
-  return ctx.cluster.networkPoliciesSelecting(ctx.workload.namespace, labels);
+  const policies = ctx.cluster.networkPoliciesSelecting(ctx.workload.namespace, labels);
+  selectingOf.set(ctx.workload, { cluster: ctx.cluster, policies });
+  return policies;
 }
 
 /** A FQDN-capable egress policy that selects the pod, and what of it applies to the pod. */
