@@ -71,8 +71,11 @@ if (process.argv[2] === "--scan") {
   }
   const counts: Record<string, number> = {};
   for (const p of inventory.packages) counts[p.ecosystem] = (counts[p.ecosystem] ?? 0) + 1;
-  process.stdout.write(JSON.stringify({ packages: counts, findings: [...findings] }));
-  process.exit(0);
+  // Exit once the whole report is written: a pipe takes it in pieces, and exit drops the rest.
+  process.stdout.write(JSON.stringify({ packages: counts, findings: [...findings] }), () =>
+    process.exit(0),
+  );
+  await new Promise(() => {});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -42,8 +42,11 @@ if (process.argv[2] === "--scan") {
   const findings = (await source.matches(locked)).map((m) =>
     keyOf([m.package.ecosystem, m.package.name, m.package.version, m.finding.id]),
   );
-  process.stdout.write(JSON.stringify({ packages: locked.length, findings }));
-  process.exit(0);
+  // Exit once the whole report is written: a pipe takes it in pieces, and exit drops the rest.
+  process.stdout.write(JSON.stringify({ packages: locked.length, findings }), () =>
+    process.exit(0),
+  );
+  await new Promise(() => {});
 }
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 50_000);
