@@ -42,6 +42,10 @@ export interface TextContext {
 
 const rx = (source: string, flags = "u") => new RegExp(source, flags);
 
+// Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK, Hangul): their
+// words follow other letters, so a word list cannot ask for a word boundary there.
+const UNSPACED_SCRIPT = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u9fff\uac00-\ud7af]/u;
+
 // ---------------------------------------------------------------------------------------------
 // Features
 
@@ -186,7 +190,7 @@ function mentionsParam(clause: string, ctx: TextContext): boolean {
 // Rules, one per kind
 
 const OVERRIDE_WORDS = ((): RegExp[] => {
-  const cjk = /[\u3040-\u9fff\uac00-\ud7af]/u;
+  const cjk = UNSPACED_SCRIPT;
   const split = (list: string) => {
     const all = list.split("|");
     return { alpha: all.filter((w) => !cjk.test(w)), cjk: all.filter((w) => cjk.test(w)) };
@@ -204,7 +208,7 @@ const OVERRIDE_WORDS = ((): RegExp[] => {
 // CJK words follow other letters without a space, so only the others need a word start.
 const VOID = ((): RegExp => {
   const all = VOID_WORDS.split("|");
-  const cjk = all.filter((w) => /[\u3040-\u9fff\uac00-\ud7af]/u.test(w));
+  const cjk = all.filter((w) => UNSPACED_SCRIPT.test(w));
   const alpha = all.filter((w) => !cjk.includes(w));
   return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|(?:${cjk.join("|")})`);
 })();
@@ -591,7 +595,7 @@ function ordersAbout(c: string, foreign: readonly string[], generic: boolean): b
 // Every kind needs two features, and no feature fits in two words of a spaced script: an enum
 // value, a default or a title ("asc", "Max results") is not scored. Scripts written without
 // spaces say a sentence in one "word".
-const UNSPACED = /[\u3040-\u9fff\uac00-\ud7af]/u;
+const UNSPACED = UNSPACED_SCRIPT;
 const tooShortToSteer = (clause: string): boolean =>
   !UNSPACED.test(clause) && clause.trim().split(/\s+/u).length < 3;
 

@@ -102,7 +102,40 @@ export const DROP_VERBS = [
   "تجاهل",
   "انس",
   "अनदेखा",
-].join("|");
+  // ca, hr/sr/bs, bg, fa, ur, bn, sw, tl, ms, ro (cedilla), hu, he (prefixed)
+  "ignora",
+  "oblida",
+  "no tinguis en compte",
+  "zanemari(?:te)?",
+  "zaboravi(?:te)?",
+  "игнорирай(?:те)?",
+  "забрави(?:те)?",
+  "занемари(?:те)?",
+  "نادیده بگیر(?:ید)?",
+  "فراموش کن(?:ید)?",
+  "نظر ?انداز کری?ں",
+  "بھول جائیں",
+  "উপেক্ষা কর(?:ুন|ো)?",
+  "ভুলে যান",
+  "puuza",
+  "sahau",
+  "huwag (?:pansinin|sundin)",
+  "kalimutan",
+  "ignoraţi|ignorați|ignora[tţț]i",
+  "uita[tţț]i",
+  "hagyja figyelmen kívül",
+  "[ו]?התעלמו",
+  "[ו]?שכחו",
+  // th, lo, km, my (no spaces between words)
+  "ละเว้น",
+  "ไม่ต้องสนใจ",
+  "ບໍ່ສົນໃຈ",
+  "មិនអើពើ",
+  "လျစ်လျူရှု",
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** What is dropped: instructions, rules, the system prompt… */
 export const INSTRUCTION_NOUNS = [
@@ -207,7 +240,39 @@ export const INSTRUCTION_NOUNS = [
   "تعليمات",
   "القواعد",
   "निर्देश",
-].join("|");
+  "निर्देशों",
+  "नियम",
+  // ca, hr/sr/bs, bg, fa, ur, bn, sw, tl, hu, ro, he (with prefixed articles and prepositions)
+  "instruccions",
+  "regles",
+  "upute",
+  "uputstva",
+  "uputa",
+  "pravila",
+  "инструкции",
+  "указания",
+  "دستورالعمل(?:\u200c?ها)?",
+  "دستورات",
+  "قوانین",
+  "ہدایات",
+  "নির্দেশ(?:াবলী|না)?",
+  "নিয়ম",
+  "maagizo",
+  "maelekezo",
+  "sheria",
+  "(?:mga )?(?:tagubilin|panuto|utos|patakaran)",
+  "utasítás(?:t|ok|okat|aidat)?",
+  "instrucţiunile|instrucțiunile|instrucţiuni|instrucțiuni",
+  "[המשלבוכ]{0,3}(?:הוראות|הנחיות|כללים|ההוראות)",
+  // th, lo, km, my
+  "คำแนะนำ",
+  "ຄຳສັ່ງ",
+  "ការណែនាំ",
+  "ညွှန်ကြားချက်",
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */
 export const VOID_WORDS = [
@@ -258,7 +323,10 @@ export const VOID_WORDS = [
   "作废",
   "無効",
   "무효",
-].join("|");
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** Files and variables that hold secrets. */
 export const SECRET_PATHS = [
@@ -306,7 +374,10 @@ export const SECRET_PATHS = [
   String.raw`\byour (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?)\b`,
   String.raw`\b(?:session id|bearer token|access token|refresh token|deploy keys?|signing keys?|recovery codes?|seed phrases?)\b`,
   String.raw`\b(?:the )?(?:user'?s|their|your) clipboard\b|\bclipboard (?:contents?|history)\b`,
-].join("|");
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** Generic secret words: a secret only together with an imperative to move it. */
 export const SECRET_WORDS = String.raw`\b(?:api[ _-]?keys?|tokens?|passwords?|passphrases?|credentials|secrets?|cookies)\b`;
