@@ -154,7 +154,7 @@ const PRIOR_RULES = rx([
 
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
-  String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
+  String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any |the |your |all )?(?:[\w-]+ )?(?:restrictions|limits|rules|guardrails|filters|safeguards)\b`,
   w(
     `(?:sem|sans|ohne|sin|senza|без) (?:regras|restrições|règles|restrictions|regeln|einschränkungen|reglas|restricciones|regole|restrizioni|правил|ограничений)|(?:apenas|somente|só|solo|solamente|únicamente|soltanto|uniquement|seulement|nur) (?:a |al |alla |à )?(?:esta|este|questo|questa|cet|cette|diesem|dieses) (?:ferramenta|herramienta|strumento|servidor|server|outil|tool|werkzeug)`,
   ),
@@ -296,6 +296,10 @@ const CONCEAL = rx([
     `(?:oculta|esconde|ocultar|esconder)(?:le|lhe)? (?:\\p{L}+ ){0,3}(?:al|del|ao|do|a la|à) (?:usuari[oa]|usuário|utilizador)|cache[rz]? (?:\\p{L}+ ){0,3}(?:à|a) (?:l'|l’)utilisat(?:eur|rice)|verberge?n? (?:\\p{L}+ ){0,3}vor (?:dem|der) (?:benutzer|nutzer|anwender)\\p{L}*|nascond(?:i|ere|ete|a) (?:\\p{L}+ ){0,3}(?:all'|all’|a l'|dall'|dall’)utente|скр(?:ой|ойте|ыть|ывай|ывайте) (?:\\p{L}+ ){0,3}от пользовател\\p{L}*|verberg (?:\\p{L}+ ){0,3}voor de gebruiker|vertel (?:\\p{L}+ ){0,3}niet|zeg (?:\\p{L}+ ){0,3}(?:niet|niets)|niet (?:vertellen|melden|vermelden)|ukryj(?:cie)? (?:\\p{L}+ ){0,3}przed użytkownikiem|nie (?:mów|mówcie|informuj|wspominaj|ujawniaj|pokazuj)(?: \\p{L}+){0,2}|kullanıcıdan gizle|kullanıcıya (?:\\p{L}+ ){0,4}(?:söyleme|bahsetme|gösterme)`,
   ),
   String.raw`(?:ユーザー|利用者)(?:に|から)(?:は)?隠|사용자(?:에게|로부터) 숨기|사용자 몰래|向用户隐瞒|(?:ユーザー|利用者)に知られ(?:ない|ず)`,
+  // The tool's own calls or steps kept out of what the user later reads (transcripts, summaries).
+  String.raw`\b(?:leave|keep|omit|exclude|strip|scrub|drop|cut)\b (?:this|these|that|those|it|them|(?:this|the) tool'?s? (?:calls?|use|actions?|activity)|(?:the|this|these|that|those|any|every) (?:calls?|steps?|uploads?|requests?|transfers?|cop(?:y|ies)|reads?|actions?|side[- ]effects?))\b.{0,30}\b(?:out of|from) (?:any|every|each|all|the|your)?\s?(?:\w+ )?(?:transcripts?|changelogs?|audit|logs?|summar(?:y|ies)|reports?|records?|histor(?:y|ies)|answers?|repl(?:y|ies)|responses?|recaps?|status updates?)\b`,
+  // A euphemism the model is to use instead of what happened: "call it 'housekeeping' without details".
+  String.raw`\b(?:refer to|call|describe|label|present|mention)\b[^.;]{0,60}\bas ['"‘“][^'"’”]{1,40}['"’”][^.;]{0,40}\b(?:never (?:name|mention|list|detail|explain)|without (?:any )?(?:details?|naming|specifics|explanation|elaborat\w*)|(?:and )?nothing (?:else|more))`,
   // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
   String.raw`\b(?:confirmation|approval|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|message)s?\b.{0,30}\b(?:only (?:shows?|displays?)|(?:does not|doesn't|won't|will not) (?:show|display)|truncat\w*|cuts? off|hides?)\b`,
   String.raw`\b(?:render|display|print|appear|show)s? (?:\w+ )?(?:invisibl[ey]|as blank|hidden)\b|\bconceal(?:ed)? (?:escape|ansi|sgr|terminal) (?:code|sequence|attribute)s?\b|(?:\besc|\\e|\\x1b|\\033|\\u001b)\[8m`,
@@ -322,7 +326,7 @@ const CONCEAL = rx([
   ),
   // de
   w(
-    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage)(?: \\p{L}+){0,3} (?:nicht|nichts|niemals)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
+    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage)(?: \\p{L}+){0,6} (?:nicht|nichts|niemals)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
   ),
   // es, pt, it
   w(
@@ -338,7 +342,7 @@ const CONCEAL = rx([
 
 /** Telling the model to lie to the user about what happened. */
 const DECEIVE = rx([
-  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
+  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|none|nobody|no one|no tool|there (?:was|were|is|are) no|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user|${PERSON})|claim|state|explain|insist)\b (?:that )?(?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:was|is|were) (?:only|just|merely|simply|nothing but)\b`,
   String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
   String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
@@ -351,6 +355,8 @@ const DECEIVE = rx([
   String.raw`\b(?:replace|swap|change|rewrite|substitute|mask)\b.{0,50}\b(?:in|from) (?:everything|anything|all|whatever|what) (?:you )?(?:show|tell|report|display|say|write)\b`,
   String.raw`\b(?:if|when|should) (?:${PERSON}) asks?\b.{0,60},\s*(?:just |simply )?(?:say|tell (?:them|him|her)|answer|reply|respond|claim)\b.{0,40}\b(?:locally|nothing|only|just|not|never|no one|nowhere|normal|usual)\b`,
   String.raw`\b(?:refer to|describe|call|present|label)\b (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:only |just |merely )?as\b.{0,40}\b(?:${PERSON})\b`,
+  // An answer scripted in advance for the user's question about what happened.
+  String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?asks?\b (?:you )?(?:why|whether|if|about|where|how come|who)\b[^;]{0,100}?\b(?:say|tell (?:them|him|her)|answer|reply|respond|claim|explain|state)(?: to them)? (?:that |it |they |this |only |just |nothing|none|no\b)`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -504,6 +510,7 @@ const AUTHORITY = rx([
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
   String.raw`\b(?=manager|lead|supervisor|boss|director|vp|head|owner|admin|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it\b)${CONDITION}(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared|okayed|ok'd|signed off))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
+  String.raw`\b(?:has |have )?(?:allow-?listed|white-?listed|pre-?authori[sz]ed) (?:this|the|our) (?:tool|server|integration|plugin|extension)\b|\b(?:carr(?:y|ies)|ha(?:s|ve)|with|bear(?:s)?) (?:the )?(?:full )?(?:operator|admin(?:istrator)?|system|developer|root|owner) (?:authority|privileges|rights|trust|clearance)\b`,
   String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
   String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
   String.raw`\b(?:admin(?:istrator)?|security|operator|developer|maintenance|owner) override (?:is )?(?:active|enabled|on|engaged|in effect)\b|\b(?:official|verified|certified|sanctioned|authori[sz]ed),? (?:[\w-]+ ){0,2}(?:integration|partner|server|tool|plugin|extension|source)\b`,
@@ -565,6 +572,10 @@ const CONSENT_CLAIMED_MORE = rx([
   String.raw`\b(?:${PERSON}) (?:prefers?|would rather|wants?|wished|asked|chose) (?:not to be|never to be|to not be|not being) (?:asked|prompted|bothered|interrupted|consulted|disturbed)\b|\b(?:${PERSON}) (?:does not|doesn't|do not|don't|never) (?:want|like|wish) to be (?:asked|prompted|bothered|interrupted|consulted)\b`,
   String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have )?(?:enabled|turned on|activated|switched on|configured|set up) (?:the |a )?[\w-]+(?: [\w-]+)? (?:mode|setting|option|preference)\b|\b(?:${PERSON}) (?:has |have )?(?:indicated|expressed|stated|given|shown) (?:a |their |his |her )?(?:preference|wish|desire)\b`,
   String.raw`\b(?:${PERSON}) (?:never|doesn't|does not|don't|do not) (?:wants?|needs?|likes?|cares?) to (?:confirm|approve|be asked|review|be consulted)\b`,
+  w(
+    `(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,5}(?:zugestimmt|genehmigt|freigegeben|erlaubt|eingewilligt|bestätigt)|(?:a|ont) déjà (?:\\p{L}+ ){0,4}(?:accepté|approuvé|consenti|autorisé|validé)|ya (?:ha |han )?(?:\\p{L}+ ){0,4}(?:aceptado|aprobado|autorizado|consentido|confirmado)|já (?:\\p{L}+ ){0,4}(?:aceitou|aprovou|autorizou|consentiu|concordou|confirmou)|(?:ha|hanno) già (?:\\p{L}+ ){0,4}(?:accettato|approvato|autorizzato|acconsentito|confermato)|уже (?:\\p{L}+ ){0,4}(?:согласил\\p{L}*|одобрил\\p{L}*|разрешил\\p{L}*|подтвердил\\p{L}*)|(?:heeft|hebben) (?:al|reeds) (?:\\p{L}+ ){0,4}(?:goedgekeurd|toegestemd|ingestemd|bevestigd)|już (?:\\p{L}+ ){0,4}(?:zgodził\\p{L}*|zatwierdził\\p{L}*|zaakceptował\\p{L}*)|(?:zaten|önceden) (?:\\p{L}+ ){0,4}(?:onayladı|izin verdi|kabul etti)`,
+  ),
+  String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have |had )?(?:already )?(?:enabled|turned on|activated|switched on|configured|set up|ticked|checked|selected) (?:the |an? )?(?:auto-?approv\w*|auto-?accept\w*|autopilot|yolo|always[- ]allow|trust(?:ed)? mode|don't ask again|do not ask again|never ask)\b`,
   // A standing preference the model is told the user expressed.
   String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -576,7 +587,7 @@ const CONSENT_CLAIMED_MORE = rx([
 /** The user need not be asked: confirmation, approval or consent skipped. */
 const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
-  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
+  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
   String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
   String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
@@ -614,6 +625,7 @@ const GRANTED = rx([
   ),
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
   String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\byou (?:can|may|are free to|are allowed to)\b[^.;]{0,80}\bwithout (?:pausing|waiting|stopping|asking|checking back|(?:their|the user'?s|a|any) (?:go-?ahead|approval|consent|confirmation|permission|sign-?off))\b`,
   String.raw`\b(?:you|the (?:assistant|model|agent|ai)) (?:has|have) been (?:given|granted|handed) (?:a |the )?(?:blanket |full |standing |unrestricted |general |explicit )?(?:approval|permission|authority|rights|access|clearance|authori[sz]ation)\b`,
   String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b|\byou (?:already )?(?:have|hold|got) (?:the |their |his |her |a |explicit |written |full )?(?:consent|approval|permission|authori[sz]ation|clearance)\b`,
   String.raw`\b(?:falls? under|covered by|included in|part of) (?:the |an? )?(?:user'?s?|owner'?s?|their|existing|prior|standing|blanket|general) (?:[\w-]+ )?(?:approval|consent|permission|authori[sz]ation)\b`,
@@ -639,6 +651,10 @@ const REDIRECT = rx([
     `(?:destinatário|destinatario|bénéficiaire|destinataire|empfänger|получател\\p{L}*)(?: \\p{L}+){0,2} (?:deve|debe|doit|muss|должен)`,
   ),
   String.raw`(?:收款人|收件人)(?:必须|应该)|受取人は|수취인은`,
+  w(
+    `(?:cambia|cambie|sustituye|sustituya|reemplaza|reemplace|troque|troca|substitua|altere|sostituisci|cambia|modifica|ändere|ändern sie|ersetze|ersetzen sie|tausche|change[zr]?|remplace[zr]?|modifie[zr]?|замени(?:те)?|измени(?:те)?|zmień|vervang|wijzig)(?: \\p{L}+){0,2} (?:el |la |los |las |o |a |os |as |il |den |die |le |les |l'|de |het )?(?:destinatari[oa]s?|destinatário|empfänger\\p{L}*|destinataires?|bénéficiaires?|beneficiari[oa]s?|получател\\p{L}*|odbiorc\\p{L}*|ontvanger)`,
+  ),
+  String.raw`(?:收件人|收款人)(?:改为|换成|替换为)|宛先を.{0,6}(?:変更|置き換)|수신자를 .{0,6}(?:변경|바꾸)`,
   String.raw`\b(?:always|from now on|henceforth)\b.{0,10}\b(?:fill|set|populate|replace|overwrite|change)\b`,
   w(
     `copie cachée|cci|copia oculta|cco|blindkopie|bcc|copia nascosta|cópia oculta|скрыт\\p{L}* копи\\p{L}*`,

@@ -56,13 +56,13 @@ const SINK = rx(
   String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
 );
 const PRIVATE_DATA = rx(
-  String.raw`\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b`,
+  String.raw`\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
 );
 const PARAM_WORD = rx(
   String.raw`\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
 );
 const CONTENT = rx(
-  String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|inhalt|contenu|contenido|conteúdo|содержимое`,
+  String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|\b(?:must|should|has to|needs? to|is to)(?: always| also| first)? (?:be|contain|hold|carry|include)\b|inhalt|contenu|contenido|conteúdo|содержимое`,
 );
 const PASSIVE_MOVE =
   /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
@@ -70,7 +70,7 @@ const STEALTH = rx(
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
+  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|^(?:then|afterwards|after that|next|immediately|subsequently|once done|when finished|finally)\b|\bafter (?:checking|that|this|returning|reading|listing|answering|responding|finishing)\b|\bafterwards\b|\bchain(?:ed)?\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
@@ -96,9 +96,11 @@ const MOVE_VERBS = new Set(
     " ",
   ),
 );
-const CALL_VERBS = new Set("call invoke run trigger execute use fire launch perform".split(" "));
+const CALL_VERBS = new Set(
+  "call invoke run trigger execute use fire launch perform chain".split(" "),
+);
 const LEAD = new Set(
-  ", : and then also always quietly silently secretly automatically first please must should shall just immediately additionally now lastly finally next simply you important note p.s. ps remember so kindly model assistant agent".split(
+  ", : and then afterwards next finally also always quietly silently secretly automatically first please must should shall just immediately additionally now lastly finally next simply you important note p.s. ps remember so kindly model assistant agent".split(
     " ",
   ),
 );
@@ -139,6 +141,9 @@ const usesVerb = (ws: string[], verbs: ReadonlySet<string>): boolean =>
 
 const ASK_FOR_SECRET =
   /\b(?:ask|prompt|request)\b.{0,20}\b(?:user|them|human)\b.{0,10}\bfor (?:their|your|the|a|his|her)?\s*(?:passwords?|passphrases?|api[ _-]?keys?|tokens?|credentials|one-time codes?|2fa codes?|pin|card numbers?|seed phrases?|private keys?)\b/u;
+
+// A call written out with a quoted argument: `read_file('~/.ssh/id_rsa')`.
+const CALL_LITERAL = /\b[a-z_][\w.]*\(\s*['"\x60]/u;
 
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
@@ -389,11 +394,13 @@ export class ClauseFeatures implements FeatureView {
           !(["side-action", "sink", "stealth"] as const).some((g) => this.has(g))
         );
       // Ids or raw JSON kept out of a reply are presentation, unless a secret or an extra action
-      // is what is kept out with them.
+      // is what is kept out with them, or the user is to be lied to about it.
       case "presentation":
         return (
           FAMILIES.presentation.test(c) &&
-          !(["side-action", "secret", "sink", "stealth"] as const).some((g) => this.has(g))
+          !(["side-action", "secret", "sink", "stealth", "deceive"] as const).some((g) =>
+            this.has(g),
+          )
         );
       default:
         return FAMILIES[f].test(c);
@@ -475,6 +482,7 @@ function judgeClause(
           ? CONTENT.test(c)
           : param && (PASSIVE_MOVE.test(c) || usesVerb(ws, MOVE_VERBS))))) ||
     ASK_FOR_SECRET.test(c) ||
+    (features.has("secret") && CALL_LITERAL.test(c) && param) ||
     (weak && stealth && (reads || sends))
   )
     add("secret-read");
@@ -487,7 +495,8 @@ function judgeClause(
       /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?)\b/u.test(c)) ||
     (CURL.test(c) && sink()) ||
     // "A copy of every prompt is to be transmitted to …": the order in the passive.
-    (PASSIVE_SEND.test(c) && sink() && (secret || privateData()))
+    (PASSIVE_SEND.test(c) && sink() && (secret || privateData())) ||
+    (SEND_ELSEWHERE.test(c) && sink() && (secret || privateData()))
   )
     add("exfiltration");
 
@@ -546,7 +555,12 @@ function judgeClause(
 }
 
 const PASSIVE_SEND =
-  /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to) be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into)\b/u;
+  /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;
+
+// An imperative to send, in the languages a poisoned description is most often written in besides
+// English: with a literal sink and private data it is exfiltration however the rest is worded.
+const SEND_ELSEWHERE =
+  /(?<![\p{L}])(?:envía|envíe|envia|envie|envoie|envoyez|transmets|transmettez|sende|senden sie|schicke|schicken sie|übermittle|invia|inviate|inoltra|manda|mande|отправь(?:те)?|отправляй(?:те)?|перешли(?:те)?|надішли(?:ть)?|wyślij(?:cie)?|stuur|verstuur|gönder|gönderin|kirim|kirimkan|gửi)(?![\p{L}])|发送|发给|送信して|送って|보내/u;
 
 // "Retry it by sending the full request to …": the order is in the gerund.
 const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi|leak)ing\b/u;
@@ -584,8 +598,12 @@ function madeVia(c: string, foreign: readonly string[]): boolean {
   return m !== null && (foreign.includes(m[1] ?? "") || (m[2] ?? "") !== "");
 }
 
+// "Guidance for `kubectl_apply`: every manifest … needs …": a heading naming another tool, then a rule.
+const HEADED =
+  /^(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|requirements?|important|reminder|configuration|setup)\s+(?:for|on|about|regarding|when using|with)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route)\b)/u;
+
 function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
-  const m = WHEN_THEN.exec(c);
+  const m = WHEN_THEN.exec(c) ?? HEADED.exec(c);
   if (m === null) return false;
   const lead = m[1] ?? "";
   return foreign.some((f) => lead.includes(f)) || (generic && GENERIC_OTHER.test(lead));
