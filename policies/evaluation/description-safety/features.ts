@@ -139,7 +139,7 @@ const PRIOR = [
   "poprzednie",
 ].join("|");
 const RULES =
-  "direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
+  "directions|guidance|orders|commands|briefing|configuration|indicaciones|indicazioni|direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
 const PRIOR_RULES = rx([
   String.raw`\b(?:everything|anything|all) (?:you (?:were|have been) told |that came |written )?(?:before|above|earlier|previously)\b|\byour (?:safety |security |content )?(?:polic(?:y|ies)|guardrails|restrictions|filters)\b`,
   w(
@@ -152,8 +152,11 @@ const PRIOR_RULES = rx([
   String.raw`이전에 받은|(?:之前|以前|先前|原来|原先|上面)的?(?:指令|指示|规则|規則|说明|提示)|(?:前の|以前の|これまでの)(?:指示|ルール|命令)|이전 (?:지시|규칙|명령)`,
 ]);
 
+// "The real ones are below", "the binding version is this one".
+const REAL_ONES = String.raw`\bthe (?:real|actual|true|binding|correct|valid|current|authoritative) (?:ones?|instructions|rules|directions|guidance|version|directives)\b (?:are|is|follow|come|begins?|starts?|appears?) (?:below|here|next|as follows|in this (?:tool|description|note)|this one)\b|\b(?:the )?binding (?:version|instructions?|rules) (?:is|are) (?:this|these|the following|below)\b`;
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
+  REAL_ONES,
   String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any |the |your |all )?(?:[\w-]+ )?(?:restrictions|limits|rules|guardrails|filters|safeguards)\b`,
   w(
     `(?:sem|sans|ohne|sin|senza|без) (?:regras|restrições|règles|restrictions|regeln|einschränkungen|reglas|restricciones|regole|restrizioni|правил|ограничений)|(?:apenas|somente|só|solo|solamente|únicamente|soltanto|uniquement|seulement|nur) (?:a |al |alla |à )?(?:esta|este|questo|questa|cet|cette|diesem|dieses) (?:ferramenta|herramienta|strumento|servidor|server|outil|tool|werkzeug)`,
@@ -193,6 +196,7 @@ const ONLY_THIS = rx([
 ]);
 
 /** Raises untrusted content to the user's or the system's authority. */
+
 const ELEVATE = rx([
   String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
   String.raw`\b(?:follow|obey|execute|carry out)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files)\b`,
@@ -330,7 +334,7 @@ const CONCEAL = rx([
   ),
   // es, pt, it
   w(
-    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le |lo |la |les |los )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
+    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le |lo |la |les |los )?(?:digas|menciones|reveles|muestres|informes|cuentes|comentes|expliques|avises|hables)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
   ),
   // ru
   w(
@@ -404,6 +408,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
   String.raw`\bleave (?:[\w-]+ ){0,3}off\b`,
   String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
+  String.raw`\b(?:do not|don't|never|no need to)\s+(?:surface|mention|report|disclose|reveal|flag|bring up|point out|call out)\b|\b(?:filter(?:ed)? out|removed?|stripped|strip|dropped|drop|hidden|hide|left out|leave out|omitted|omit)\b.{0,40}\bbefore (?:you )?(?:present|show|display|report|return|summari[sz]|list|answer|reply)\w*\b`,
   String.raw`\boff-? ?limits\b|\b(?:answer|talk|speak|reply|respond) only (?:about|on|to)\b`,
   w(
     `mant[eé]n(?:lo|er)? en secreto|guárda(?:lo)? en secreto|mantenha (?:\\p{L}+ ){0,3}em segredo|tien[ie](?:lo)? nascost[oa]|tenere nascost[oa]|держи(?:те)? в (?:секрете|тайне)|garde[rz]? (?:\\p{L}+ ){0,3}secrète?|(?:halte|halten sie) (?:\\p{L}+ ){0,3}geheim|geheim (?:halten|hält)|houd (?:\\p{L}+ ){0,3}geheim|zachowaj (?:\\p{L}+ ){0,3}w tajemnicy|gizli tut`,
@@ -419,7 +424,7 @@ const SOFT_CONCEAL = rx([
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
   String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
-  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?))\b`,
+  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
     `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
@@ -456,7 +461,7 @@ const NEGATION = w(
 );
 const NEGATION_CJK = String.raw`不会|不能|没有|别让|안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
 const DISCLOSE = w(
-  `remarqu\\p{L}*|aperç\\p{L}*|aperc\\p{L}*|bemerk\\p{L}*|mitbekomm\\p{L}*|mitbekommt|merkt|entere\\p{L}*|perceb\\p{L}*|perceba\\p{L}*|accorg\\p{L}*|se rende compte|se dé cuenta|se dê conta|notice|notices|realize|realise|tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
+  `remarqu\\p{L}*|aperç\\p{L}*|aperc\\p{L}*|bemerk\\p{L}*|mitbekomm\\p{L}*|mitbekommt|merkt|entere\\p{L}*|perceb\\p{L}*|perceba\\p{L}*|accorg\\p{L}*|se rende compte|se dé cuenta|se dê conta|notice|notices|realize|realise|tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|cuentes|cuente|cuenten|comentes|comente|hables|hable|expliques|avises|avise|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
 );
 const DISCLOSE_CJK = String.raw`注意到|留意|触れ|言及|話さ|話し|알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
 const TARGET = w(
@@ -497,7 +502,7 @@ const STEALTH = rx([
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?(?:announce|notify|visible|show|display|report|mention|log)"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|shown|disclosed|announced)\b|\b(?:doesn't|does not|do not|don't|won't|will not) need (?:to be )?(?:mentioned|reported|announced)\b`,
   w(
-    `silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
+    `sin decir nada|sin avisar|sans rien dire|sans prévenir|ohne etwas zu sagen|ohne bescheid zu sagen|senza dire nulla|senza avvisare|sem dizer nada|sem avisar|ничего не говоря|не предупреждая|silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
   ),
   String.raw`悄悄|偷偷|静默|默默|秘密地|こっそり|黙って|密かに|ひそかに|몰래|조용히`,
 ]);
@@ -511,7 +516,7 @@ const AUTHORITY = rx([
   String.raw`\b(?=manager|lead|supervisor|boss|director|vp|head|owner|admin|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it\b)${CONDITION}(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared|okayed|ok'd|signed off))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
   String.raw`\b(?:has |have )?(?:allow-?listed|white-?listed|pre-?authori[sz]ed) (?:this|the|our) (?:tool|server|integration|plugin|extension)\b|\b(?:carr(?:y|ies)|ha(?:s|ve)|with|bear(?:s)?) (?:the )?(?:full )?(?:operator|admin(?:istrator)?|system|developer|root|owner) (?:authority|privileges|rights|trust|clearance)\b`,
-  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
+  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited|authori[sz]ed|sanctioned|mandated|permitted) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
   String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
   String.raw`\b(?:admin(?:istrator)?|security|operator|developer|maintenance|owner) override (?:is )?(?:active|enabled|on|engaged|in effect)\b|\b(?:official|verified|certified|sanctioned|authori[sz]ed),? (?:[\w-]+ ){0,2}(?:integration|partner|server|tool|plugin|extension|source)\b`,
   String.raw`\b(?:review|audit|assessment|ticket|change|cr|policy|[a-z]+-\d+(?:-\d+)?)\b.{0,30}\b(?:has|have) (?:already )?(?:cleared|approved|authori[sz]ed|signed off on|whitelisted)\b (?:all|every|each|any)\b`,
@@ -548,7 +553,7 @@ const AUTHORITY = rx([
 
 /** A claim that the user (or owner) already agreed, so asking again would be redundant. */
 const CONSENT_CLAIMED = rx([
-  String.raw`\b(?=${PERSON}\b)${CONDITION}(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
+  String.raw`\b(?=${PERSON}\b)${CONDITION}(?:${PERSON}) (?:(?:has|have|had) (?:already |previously |explicitly )?|(?:already|previously|explicitly) )(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|on record|in place|collected|recorded|documented|logged|registered|captured|provided|secured)\b`,
   w(
     `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|ha già dato il (?:suo )?consenso|ya dio su consentimiento|já deu (?:o )?(?:seu )?consentimento|hat bereits (?:seine |ihre )?zustimmung gegeben|a déjà donné son consentement|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
@@ -573,7 +578,7 @@ const CONSENT_CLAIMED_MORE = rx([
   String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have )?(?:enabled|turned on|activated|switched on|configured|set up) (?:the |a )?[\w-]+(?: [\w-]+)? (?:mode|setting|option|preference)\b|\b(?:${PERSON}) (?:has |have )?(?:indicated|expressed|stated|given|shown) (?:a |their |his |her )?(?:preference|wish|desire)\b`,
   String.raw`\b(?:${PERSON}) (?:never|doesn't|does not|don't|do not) (?:wants?|needs?|likes?|cares?) to (?:confirm|approve|be asked|review|be consulted)\b`,
   w(
-    `(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,5}(?:zugestimmt|genehmigt|freigegeben|erlaubt|eingewilligt|bestätigt)|(?:a|ont) déjà (?:\\p{L}+ ){0,4}(?:accepté|approuvé|consenti|autorisé|validé)|ya (?:ha |han )?(?:\\p{L}+ ){0,4}(?:aceptado|aprobado|autorizado|consentido|confirmado)|já (?:\\p{L}+ ){0,4}(?:aceitou|aprovou|autorizou|consentiu|concordou|confirmou)|(?:ha|hanno) già (?:\\p{L}+ ){0,4}(?:accettato|approvato|autorizzato|acconsentito|confermato)|уже (?:\\p{L}+ ){0,4}(?:согласил\\p{L}*|одобрил\\p{L}*|разрешил\\p{L}*|подтвердил\\p{L}*)|(?:heeft|hebben) (?:al|reeds) (?:\\p{L}+ ){0,4}(?:goedgekeurd|toegestemd|ingestemd|bevestigd)|już (?:\\p{L}+ ){0,4}(?:zgodził\\p{L}*|zatwierdził\\p{L}*|zaakceptował\\p{L}*)|(?:zaten|önceden) (?:\\p{L}+ ){0,4}(?:onayladı|izin verdi|kabul etti)`,
+    `(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,5}(?:zugestimmt|genehmigt|freigegeben|erlaubt|eingewilligt|bestätigt)|(?:a|ont) déjà (?:\\p{L}+ ){0,4}(?:accepté|approuvé|consenti|autorisé|validé)|ya (?:ha |han )?(?:\\p{L}+ ){0,4}(?:aceptado|aprobado|autorizado|consentido|confirmado|dado|dio|concedido|otorgado)|já (?:\\p{L}+ ){0,4}(?:aceitou|aprovou|autorizou|consentiu|concordou|confirmou|deu|concedeu)|(?:a|ont) déjà (?:\\p{L}+ ){0,2}donné|(?:ha|hanno) già (?:\\p{L}+ ){0,2}dato|(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,4}(?:gegeben|erteilt)|(?:ha|hanno) già (?:\\p{L}+ ){0,4}(?:accettato|approvato|autorizzato|acconsentito|confermato)|уже (?:\\p{L}+ ){0,4}(?:согласил\\p{L}*|одобрил\\p{L}*|разрешил\\p{L}*|подтвердил\\p{L}*)|(?:heeft|hebben) (?:al|reeds) (?:\\p{L}+ ){0,4}(?:goedgekeurd|toegestemd|ingestemd|bevestigd)|już (?:\\p{L}+ ){0,4}(?:zgodził\\p{L}*|zatwierdził\\p{L}*|zaakceptował\\p{L}*)|(?:zaten|önceden) (?:\\p{L}+ ){0,4}(?:onayladı|izin verdi|kabul etti)`,
   ),
   String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have |had )?(?:already )?(?:enabled|turned on|activated|switched on|configured|set up|ticked|checked|selected) (?:the |an? )?(?:auto-?approv\w*|auto-?accept\w*|autopilot|yolo|always[- ]allow|trust(?:ed)? mode|don't ask again|do not ask again|never ask)\b`,
   // A standing preference the model is told the user expressed.
@@ -587,8 +592,8 @@ const CONSENT_CLAIMED_MORE = rx([
 /** The user need not be asked: confirmation, approval or consent skipped. */
 const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
-  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
-  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|prompts?|check-?ins?|questions?|double-checking|agreement|go-?ahead|sign-?off)\b|\b(?:asking|prompting|checking|confirming) (?:again|twice|them|the user|first)?\s*(?:is|would be|will be|seems) (?:unnecessary|redundant|not needed|pointless|superfluous|not required)\b`,
+  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
   String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
   String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
   String.raw`\bwithout (?:pausing|waiting|stopping)(?: for| to ask)?\b|\b(?:pausing|waiting|stopping) for (?:a |the )?(?:yes|go-ahead|ok|okay|confirmation|approval|reply)\b|\bexempt from (?:\w+ )?(?:confirmation|approval|review|consent|checks?)\b|\bskip (?:the|this|that|any) (?:question|check|prompt|step|dialog|confirmation)\b`,

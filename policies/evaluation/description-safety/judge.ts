@@ -148,7 +148,7 @@ const CALL_LITERAL = /\b[a-z_][\w.]*\(\s*['"\x60]/u;
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
 const CALLED_BEFORE =
-  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?$/u;
+  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?[`'"]?$/u;
 
 // `createAdminKey` or `delete-branch` right after a call verb: tool names in other spellings.
 const OTHER_SPELLING_CALLED =
@@ -496,7 +496,7 @@ function judgeClause(
     (CURL.test(c) && sink()) ||
     // "A copy of every prompt is to be transmitted to …": the order in the passive.
     (PASSIVE_SEND.test(c) && sink() && (secret || privateData())) ||
-    (SEND_ELSEWHERE.test(c) && sink() && (secret || privateData()))
+    (SEND_ELSEWHERE.test(c) && sink() && !FEEDBACK.test(c))
   )
     add("exfiltration");
 
@@ -525,7 +525,8 @@ function judgeClause(
     /\b(?:is|are|be|been|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(
       c,
     ) ||
-    /"(?:tool|function|call|action)"\s*:\s*"/u.test(c);
+    /"(?:tool|function|call|action)"\s*:\s*"/u.test(c) ||
+    CALL_ELSEWHERE.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
   // An order to do what an attacker wants done in the user's name ("add eve as an admin"), on a
   // trigger or unseen, is a call of whatever tool does it, named or not.
@@ -544,7 +545,12 @@ function judgeClause(
     (foreign.length > 0 || generic) &&
     calls &&
     !callsItself &&
-    (stealth || TRIGGER.test(c) || ctx.schemaField || next.has("stealth"))
+    (stealth ||
+      TRIGGER.test(c) ||
+      THEN_ELSEWHERE.test(c) ||
+      features.has("stealth") ||
+      ctx.schemaField ||
+      next.has("stealth"))
   )
     add("silent-call");
   if (
@@ -556,6 +562,12 @@ function judgeClause(
 
 const PASSIVE_SEND =
   /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;
+
+// A call of a tool, and "then", in the languages an override is most often written in.
+const CALL_ELSEWHERE =
+  /(?<![\p{L}])(?:llama(?:r)? a|invoca(?:r)?|ejecuta(?:r)?|utiliza|usa|appelle[zr]?|invoque[zr]?|exécute[zr]?|utilise[zr]?|rufe|ruf|aufrufen|führe|chiama(?:re)?|esegui|utilizza|chame|execute|invoque|вызови(?:те)?|запусти(?:те)?|используй(?:те)?|wywołaj|uruchom|roep|çağır|panggil|gọi)(?![\p{L}])|调用|呼び出|실행|호출/u;
+const THEN_ELSEWHERE =
+  /(?<![\p{L}])(?:después|luego|a continuación|ensuite|puis|après cela|danach|anschließend|dann|poi|dopo|in seguito|depois|em seguida|затем|потом|после этого|potem|daarna|sonra|kemudian|sau đó)(?![\p{L}])|然后|之后|その後|次に|그 다음|그런 다음/u;
 
 // An imperative to send, in the languages a poisoned description is most often written in besides
 // English: with a literal sink and private data it is exfiltration however the rest is worded.
@@ -591,7 +603,7 @@ const WHEN_THEN =
   /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
 
 const MADE_VIA =
-  /\b(?:every|all|any|each)\s+[\w-]+\s+(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to)\b/u;
+  /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to)\b/u;
 
 function madeVia(c: string, foreign: readonly string[]): boolean {
   const m = MADE_VIA.exec(c);
