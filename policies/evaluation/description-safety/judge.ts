@@ -65,7 +65,7 @@ const CONTENT = rx(
   String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|\b(?:must|should|has to|needs? to|is to)(?: always| also| first)? (?:be|contain|hold|carry|include)\b|inhalt|contenu|contenido|conteúdo|содержимое`,
 );
 const PASSIVE_MOVE =
-  /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
+  /\b(?:must|has to|have to|needs? to|should)(?: always| also| first)? (?:be )?(?:carry|contain|include|hold|receive|get|be (?:passed|attached|included|set|filled|given|fed|handed))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
 const STEALTH = rx(
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
@@ -481,6 +481,8 @@ function judgeClause(
         (ctx.schemaField
           ? CONTENT.test(c)
           : param && (PASSIVE_MOVE.test(c) || usesVerb(ws, MOVE_VERBS))))) ||
+    // Secrets beyond the lexicon's (browser logins, tool configs) owed to an argument.
+    (features.has("secret") && param && PASSIVE_MOVE.test(c)) ||
     ASK_FOR_SECRET.test(c) ||
     (features.has("secret") && CALL_LITERAL.test(c) && param) ||
     (weak && stealth && (reads || sends))

@@ -68,7 +68,6 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
     weights: {
       secret: 2,
       move: 1,
-      modal: 1,
       anaphor: 1,
       param: 1,
       sink: 1,
