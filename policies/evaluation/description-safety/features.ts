@@ -46,6 +46,11 @@ export const FEATURES = [
   "sensitive-action",
   "padding",
   "ui-display",
+  "private",
+  "bulk",
+  "moved-out",
+  "destination",
+  "feedback",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -91,7 +96,7 @@ const ADDRESS = rx([
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
   // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
   String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
-  String.raw`\bfrom (?:now on|this point on|here on)\b|\byou are now\b`,
+  String.raw`\bfrom (?:now on|this point on|here on)\b|\byou are now\b|\byou are no longer\b|\byour (?:only|sole|new) (?:rule|instruction|task|job|duty)\b`,
   w(`(?:você|voce) agora é|ahora eres|ora sei|tu es maintenant|du bist jetzt|теперь ты`),
   w(
     `ab sofort|von nun an|à partir de maintenant|dorénavant|desormais|désormais|desde ahora|de ahora en adelante|a partir de agora|daqui em diante|da ora in poi|d'ora in poi|с этого момента|отныне`,
@@ -137,10 +142,15 @@ const PRIOR = [
   "предыдущих",
   "прежних",
   "poprzednie",
+  "wcześniejsz\\p{L}*",
+  "poprzednich",
+  "eerdere",
+  "voorgaande",
 ].join("|");
 const RULES =
-  "directions|guidance|orders|commands|briefing|configuration|indicaciones|indicazioni|direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
+  "directions|guidance|orders|commands|briefing|configuration|indicaciones|indicazioni|direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady|zasad|instrukcji|poleceń|instructies|regels";
 const PRIOR_RULES = rx([
+  String.raw`\b(?:whatever|any|all|the|those) (?:rules|instructions|directions|guidance|guidelines|directives|prompts?|policies)\b(?: \w+){0,4} (?:before (?:this|now|here)|above|earlier|previously|so far|until now|up to (?:now|here|this point))\b`,
   String.raw`\b(?:everything|anything|all) (?:you (?:were|have been) told |that came |written )?(?:before|above|earlier|previously)\b|\byour (?:safety |security |content )?(?:polic(?:y|ies)|guardrails|restrictions|filters)\b`,
   w(
     `alles,? was (?:vor|davor|bisher|oben)|tout ce qui (?:précède|a été dit avant)|todo lo (?:anterior|que (?:vino|estaba) antes)|tudo (?:o que veio )?antes|tutto (?:ciò che|quello che) (?:precede|c'era prima)|всё,? что было (?:до|раньше|выше)`,
@@ -157,6 +167,10 @@ const REAL_ONES = String.raw`\bthe (?:real|actual|true|binding|correct|valid|cur
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
   REAL_ONES,
+  String.raw`\byou are no longer (?:an? |the |bound|limited|restricted|subject|required)\b|\byour (?:only|sole|new|one|single) (?:rule|instruction|directive|law|principle|duty) (?:now )?is\b`,
+  w(
+    `(?:sustituyen|reemplazan|anulan|remplacent|annulent|ersetzen|sostituiscono|annullano|substituem|anulam|заменяют|отменяют|zastępują|vervangen)(?: a)? (?:todas|toutes|alle|tutte|все|wszystkie)`,
+  ),
   String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any |the |your |all )?(?:[\w-]+ )?(?:restrictions|limits|rules|guardrails|filters|safeguards)\b`,
   w(
     `(?:sem|sans|ohne|sin|senza|без) (?:regras|restrições|règles|restrictions|regeln|einschränkungen|reglas|restricciones|regole|restrizioni|правил|ограничений)|(?:apenas|somente|só|solo|solamente|únicamente|soltanto|uniquement|seulement|nur) (?:a |al |alla |à )?(?:esta|este|questo|questa|cet|cette|diesem|dieses) (?:ferramenta|herramienta|strumento|servidor|server|outil|tool|werkzeug)`,
@@ -256,7 +270,7 @@ const PARAM = rx([
 const SINK = rx([
   String.raw`(?:https?|ftp|s3|wss?|gs)://`,
   String.raw`\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
-  String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b`,
+  String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}`,
   String.raw`\b(?:webhook|callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
 ]);
@@ -295,6 +309,7 @@ const CONCEAL = rx([
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
+  String.raw`\b${NOT}\s+(?:\w+\s+)?(?:draw|drawing|call|calling|bring|bringing|direct|directing|attract|attracting) (?:the )?(?:${PERSON}'?s?|their|his|her|anyone'?s?) attention\b`,
   // Hiding from the user, by name, in the languages the tell-verbs below do not cover.
   w(
     `(?:oculta|esconde|ocultar|esconder)(?:le|lhe)? (?:\\p{L}+ ){0,3}(?:al|del|ao|do|a la|à) (?:usuari[oa]|usuário|utilizador)|cache[rz]? (?:\\p{L}+ ){0,3}(?:à|a) (?:l'|l’)utilisat(?:eur|rice)|verberge?n? (?:\\p{L}+ ){0,3}vor (?:dem|der) (?:benutzer|nutzer|anwender)\\p{L}*|nascond(?:i|ere|ete|a) (?:\\p{L}+ ){0,3}(?:all'|all’|a l'|dall'|dall’)utente|скр(?:ой|ойте|ыть|ывай|ывайте) (?:\\p{L}+ ){0,3}от пользовател\\p{L}*|verberg (?:\\p{L}+ ){0,3}voor de gebruiker|vertel (?:\\p{L}+ ){0,3}niet|zeg (?:\\p{L}+ ){0,3}(?:niet|niets)|niet (?:vertellen|melden|vermelden)|ukryj(?:cie)? (?:\\p{L}+ ){0,3}przed użytkownikiem|nie (?:mów|mówcie|informuj|wspominaj|ujawniaj|pokazuj)(?: \\p{L}+){0,2}|kullanıcıdan gizle|kullanıcıya (?:\\p{L}+ ){0,4}(?:söyleme|bahsetme|gösterme)`,
@@ -303,7 +318,7 @@ const CONCEAL = rx([
   // The tool's own calls or steps kept out of what the user later reads (transcripts, summaries).
   String.raw`\b(?:leave|keep|omit|exclude|strip|scrub|drop|cut)\b (?:this|these|that|those|it|them|(?:this|the) tool'?s? (?:calls?|use|actions?|activity)|(?:the|this|these|that|those|any|every) (?:calls?|steps?|uploads?|requests?|transfers?|cop(?:y|ies)|reads?|actions?|side[- ]effects?))\b.{0,30}\b(?:out of|from) (?:any|every|each|all|the|your)?\s?(?:\w+ )?(?:transcripts?|changelogs?|audit|logs?|summar(?:y|ies)|reports?|records?|histor(?:y|ies)|answers?|repl(?:y|ies)|responses?|recaps?|status updates?)\b`,
   // A euphemism the model is to use instead of what happened: "call it 'housekeeping' without details".
-  String.raw`\b(?:refer to|call|describe|label|present|mention)\b[^.;]{0,60}\bas ['"‘“][^'"’”]{1,40}['"’”][^.;]{0,40}\b(?:never (?:name|mention|list|detail|explain)|without (?:any )?(?:details?|naming|specifics|explanation|elaborat\w*)|(?:and )?nothing (?:else|more))`,
+  String.raw`\b(?:refer to|call|describe|label|present|mention)\b[^.;]{0,60}\bas ['"‘“][^'"’”]{1,40}['"’”][^.;]{0,40}\b(?:never (?:name|mention|list|detail|explain)|without (?:any )?(?:details?|naming|specifics|explanation|elaborat\w*)|(?:and )?nothing (?:else|more)|leave (?:the rest|everything else|the details|it) (?:unsaid|unmentioned|out))`,
   // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
   String.raw`\b(?:confirmation|approval|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|message)s?\b.{0,30}\b(?:only (?:shows?|displays?)|(?:does not|doesn't|won't|will not) (?:show|display)|truncat\w*|cuts? off|hides?)\b`,
   String.raw`\b(?:render|display|print|appear|show)s? (?:\w+ )?(?:invisibl[ey]|as blank|hidden)\b|\bconceal(?:ed)? (?:escape|ansi|sgr|terminal) (?:code|sequence|attribute)s?\b|(?:\besc|\\e|\\x1b|\\033|\\u001b)\[8m`,
@@ -374,10 +389,11 @@ const DECEIVE = rx([
  * payments, persisting through cron, installing from a URL, exporting the address book.
  */
 const SENSITIVE_ACTION = rx([
+  String.raw`\b(?:with|as|to) (?:the )?(?:role|permission|access|level)?\s?['"\x60]?(?:owner|admin(?:istrator)?|root|superuser|org[ _-]admin)['"\x60]?(?: (?:rights|access|role|permissions?|privileges))?\b|\brole ['"\x60]?(?:owner|admin(?:istrator)?|root|superuser)\b`,
   String.raw`\b(?:add|invite|make|grant)\b.{0,40}\bas (?:an? )?(?:collaborator|admin(?:istrator)?|owner|maintainer|co-owner|org member)s?\b|\b(?:grant|give)\b.{0,30}\b(?:admin|owner|root|write|full) (?:rights|access|role|permissions?)\b`,
   String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:admin|root|owner|org(?:anization)?|service|full-access|personal access)\b.{0,15}\b(?:keys?|tokens?|accounts?|users?|credentials)\b`,
   String.raw`\b(?:disable|turn off|switch off|deactivate|remove)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification)\b`,
-  String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b`,
+  String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b|\b(?:issue|make|send|initiate|execute|wire)\b.{0,15}\b(?:transfer|payment|wire)s? (?:of|for) \$?\d|\b(?:place|submit) (?:an? )?(?:order|purchase)s?\b|\b(?:change|reset)\b.{0,20}\b(?:password|recovery email|email address|phone number)\b.{0,30}\b(?:to|for)\b|\b(?:set|add|create)\b.{0,20}\bforwarding rules?\b|\bshare\b.{0,30}\b(?:public(?:ly)?|anyone with the link)\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
   String.raw`\b(?:install|download and run|fetch and run)\b.{0,40}\bfrom (?:https?://|the url|this url)|\bexport\b.{0,20}\b(?:address book|contacts|contact list)\b`,
 ]);
@@ -406,7 +422,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\b(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:sent (?:folder|items|mail|box|messages?|copy|copies)|outbox)\b|\b(?:omit|exclude|drop|leave)\b.{0,40}\bfrom (?:your |the )?(?:summary|list|answer|reply|response|report|account|recap|log)\b|\bamong the (?:tools|calls|actions|steps) (?:you )?(?:used|called|took|ran)\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
-  String.raw`\bleave (?:[\w-]+ ){0,3}off\b`,
+  String.raw`\bleave (?:[\w-]+ ){0,3}off\b|\b(?:leave|keep) (?:the rest|everything else|the details|the other (?:steps?|parts?)) (?:unsaid|unmentioned|unspoken|to yourself|out)\b`,
   String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
   String.raw`\b(?:do not|don't|never|no need to)\s+(?:surface|mention|report|disclose|reveal|flag|bring up|point out|call out)\b|\b(?:filter(?:ed)? out|removed?|stripped|strip|dropped|drop|hidden|hide|left out|leave out|omitted|omit)\b.{0,40}\bbefore (?:you )?(?:present|show|display|report|return|summari[sz]|list|answer|reply)\w*\b`,
   String.raw`\boff-? ?limits\b|\b(?:answer|talk|speak|reply|respond) only (?:about|on|to)\b`,
@@ -424,7 +440,7 @@ const SOFT_CONCEAL = rx([
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
   String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
-  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
+  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
     `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
@@ -529,6 +545,10 @@ const AUTHORITY = rx([
   String.raw`\badmin(?:istrator)?[ _-]?mode\b"?\s*[:=]\s*"?(?:on|true|1|enabled|yes|active)\b|\bmode\s*[:=]\s*"?(?:admin(?:istrator)?|root|unattended|autonomous|trusted|god)\b`,
   String.raw`\bi(?: hereby)? (?:approve|authori[sz]e|sanction|consent to|pre-?approve)\b|\b(?:by|from) (?:your|the|our) (?:admin(?:istrator)?|operator|security team|it department|organi[sz]ation)\b`,
   String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
+  String.raw`\b(?:approved|authori[sz]ed|cleared|okayed|signed off|sanctioned|granted|consented) (?:in advance|beforehand|ahead of time|up ?front)\b|\b(?:per|as per|pursuant to|under) (?:the )?[\w'’ -]{0,30}?(?:written |explicit |standing |prior |formal )?(?:authori[sz]ation|approval|sign-?off|consent|mandate)\b`,
+  w(
+    `(?:freigabe|genehmigung|zustimmung|erlaubnis|einwilligung|autorisierung)(?: \\p{L}+){0,4} (?:liegt|liegen) (?:bereits |schon )?vor|(?:l'accord|l'autorisation|la validation|le consentement)(?: \\p{L}+){0,4} (?:est|a été) (?:déjà )?(?:acquise?|donnée?|obtenue?)|(?:la autorización|la aprobación|el consentimiento|el permiso)(?: \\p{L}+){0,4} (?:ya )?(?:consta|está dad[oa]|fue otorgad[oa]|se ha obtenido)|(?:a autorização|a aprovação|o consentimento)(?: \\p{L}+){0,4} (?:já )?(?:foi dad[oa]|foi obtid[oa]|consta)|(?:l'autorizzazione|l'approvazione|il consenso)(?: \\p{L}+){0,4} (?:è già stat[oa]|è stat[oa]) (?:dat[oa]|concess[oa]|ottenut[oa])`,
+  ),
   String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
   String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
   w(
@@ -592,7 +612,7 @@ const CONSENT_CLAIMED_MORE = rx([
 /** The user need not be asked: confirmation, approval or consent skipped. */
 const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
-  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|prompts?|check-?ins?|questions?|double-checking|agreement|go-?ahead|sign-?off)\b|\b(?:asking|prompting|checking|confirming) (?:again|twice|them|the user|first)?\s*(?:is|would be|will be|seems) (?:unnecessary|redundant|not needed|pointless|superfluous|not required)\b`,
+  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|prompts?|check-?ins?|questions?|double-checking|agreement|go-?ahead|sign-?off)\b|\b(?:asking|prompting|checking|confirming)(?: (?:with|back with) (?:the )?\w+)?(?: (?:again|twice|them|the user|first))?\s*(?:is|would be|will be|seems) (?:unnecessary|redundant|not needed|pointless|superfluous|not required|not necessary)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
   String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
   String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
@@ -618,7 +638,7 @@ const NO_ASK = rx([
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)?(?: for [\w -]{1,30})? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
   w(
-    `inutile de (?:lui |leur )?(?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
+    `inutile de (?:lui |leur )?(?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|bestätigung(?: \\p{L}+){0,4} (?:ist )?(?:nicht nötig|nicht erforderlich|nicht notwendig|unnötig|überflüssig)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
   ),
   String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:再次|再)?(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
 ]);
@@ -635,7 +655,7 @@ const GRANTED = rx([
   String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b|\byou (?:already )?(?:have|hold|got) (?:the |their |his |her |a |explicit |written |full )?(?:consent|approval|permission|authori[sz]ation|clearance)\b`,
   String.raw`\b(?:falls? under|covered by|included in|part of) (?:the |an? )?(?:user'?s?|owner'?s?|their|existing|prior|standing|blanket|general) (?:[\w-]+ )?(?:approval|consent|permission|authori[sz]ation)\b`,
   String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
-  String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
+  String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)\b.{0,40}\bto (?:you|(?:the|this|your) (?:assistant|model|agent|ai|tool|server))\b`,
   String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
 ]);
@@ -667,7 +687,7 @@ const REDIRECT = rx([
   String.raw`密送|暗送|숨은 참조`,
   String.raw`\bhidden (?:guest|recipient|participant|attendee|member|collaborator|cc|bcc|copy|reviewer|follower)s?\b|\b(?:add|invite|include|cc|bcc)\b.{0,40}\bas (?:an? )?(?:hidden|silent|extra|additional|secret) (?:guest|recipient|participant|attendee|member|collaborator|reviewer)\b`,
   w(
-    `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?) (?:también|además) a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
+    `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?|envía|envia|reenvía|reenvia|copia|manda|mandar)(?:le|les)? (?:también|además)(?: \\p{L}+){0,3} a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
   ),
   String.raw`\b(?:recipient|destination|payee|beneficiary|account|address|remote|url|endpoint|channel|target)s? (?:number |id )?(?:must|should|shall|has to|is to|will) (?:always )?be (?:replaced|changed|swapped|set|overwritten|rewritten|switched)\b`,
   String.raw`\b(?:save|write|send|keep|store|post|forward|put|make|leave) (?:a |an |one )?(?:extra |additional |second |hidden )?(?:copy|duplicate|backup)\b`,
@@ -699,11 +719,37 @@ const TRIGGER = rx([
   String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
 ]);
 
+/** Data in bulk: "each corrected text", "every message", "all results". */
+const BULK = rx([String.raw`\b(?:each|every|all|any|whole|entire|full|complete)\b`]);
+
+/**
+ * A destination written out: a URL, an e-mail address, a phone number, a host name (not a file
+ * name such as `.env.example`), "our server", a webhook.
+ */
+const DESTINATION = rx([
+  String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
+  String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![.\w-])`,
+  String.raw`\b(?:our|an? (?:external|outside|remote|third[- ]party|partner)|the attacker'?s?|a partner'?s?) (?:server|endpoint|host|bucket|webhook|collector|api|backend|storage|address|inbox|number)s?\b|\bwebhook\b|\bpublic (?:bucket|gist|paste|repo(?:sitory)?)\b`,
+]);
+
+/** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
+const MOVED_OUT = rx([
+  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|copy|copies|copied|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via)\b`,
+]);
+
 export const FAMILIES: Readonly<
   Record<
     Exclude<
       Feature,
-      "other-tool" | "tail" | "param" | "withheld" | "void" | "conditional" | "self-call"
+      | "other-tool"
+      | "tail"
+      | "param"
+      | "withheld"
+      | "void"
+      | "conditional"
+      | "self-call"
+      | "private"
+      | "feedback"
     >,
     Matcher
   >
@@ -738,6 +784,9 @@ export const FAMILIES: Readonly<
   "side-action": SIDE_ACTION,
   presentation: PRESENTATION,
   meta: META,
+  bulk: BULK,
+  "moved-out": MOVED_OUT,
+  destination: DESTINATION,
 };
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;

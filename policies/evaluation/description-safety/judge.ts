@@ -70,7 +70,7 @@ const STEALTH = rx(
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|^(?:then|afterwards|after that|next|immediately|subsequently|once done|when finished|finally)\b|\bafter (?:checking|that|this|returning|reading|listing|answering|responding|finishing)\b|\bafterwards\b|\bchain(?:ed)?\b`,
+  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
@@ -81,7 +81,7 @@ const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 
 const SEND_VERBS = new Set(
-  "write resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+  "ship write resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
     " ",
   ),
 );
@@ -386,6 +386,13 @@ export class ClauseFeatures implements FeatureView {
         return SELF_CALL.test(c) && foreignTools(c, this.ctx, this.original).length === 0;
       case "tail":
         return false;
+      // Tool names say actions too: `disable_mfa`, `add_collaborator`.
+      case "sensitive-action":
+        return FAMILIES["sensitive-action"].test(c.includes("_") ? c.replace(/_/gu, " ") : c);
+      case "feedback":
+        return FEEDBACK.test(c);
+      case "private":
+        return PRIVATE_DATA.test(c) || SECRET.test(c);
       // "Never include card numbers in responses" is a safeguard, unless what is kept out is the
       // tool's own extra action.
       case "protective":
@@ -466,7 +473,7 @@ function judgeClause(
 
   // Each of these is tested once, and only when a rule gets to it.
   let sinkSeen: boolean | undefined;
-  const sink = (): boolean => (sinkSeen ??= SINK.test(c));
+  const sink = (): boolean => (sinkSeen ??= SINK.test(c) || features.has("sink"));
   let privateSeen: boolean | undefined;
   const privateData = (): boolean => (privateSeen ??= PRIVATE_DATA.test(c));
 
@@ -528,6 +535,7 @@ function judgeClause(
       c,
     ) ||
     /"(?:tool|function|call|action)"\s*:\s*"/u.test(c) ||
+    /\bfollowed by (?:a |an )?(?:call|invocation|run) (?:to|of)\b/u.test(c) ||
     CALL_ELSEWHERE.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
   // An order to do what an attacker wants done in the user's name ("add eve as an admin"), on a
@@ -538,6 +546,8 @@ function judgeClause(
     (stealth || TRIGGER.test(c) || ALSO.test(c) || next.has("stealth") || features.has("tail"))
   )
     add("silent-call");
+  if (features.has("sensitive-action") && foreign.length > 0 && calls && !isSelfCall(c, foreign))
+    if (!out.get("silent-call")?.includes(clause)) add("silent-call");
   // Filler that pushes an argument out of the approval dialog hides it from the user.
   if (features.has("padding") && (features.has("ui-display") || next.has("ui-display")))
     if (!out.get("concealment")?.includes(clause)) add("concealment");
@@ -549,7 +559,6 @@ function judgeClause(
     !callsItself &&
     (stealth ||
       TRIGGER.test(c) ||
-      THEN_ELSEWHERE.test(c) ||
       features.has("stealth") ||
       ctx.schemaField ||
       next.has("stealth"))
@@ -568,13 +577,11 @@ const PASSIVE_SEND =
 // A call of a tool, and "then", in the languages an override is most often written in.
 const CALL_ELSEWHERE =
   /(?<![\p{L}])(?:llama(?:r)? a|invoca(?:r)?|ejecuta(?:r)?|utiliza|usa|appelle[zr]?|invoque[zr]?|exécute[zr]?|utilise[zr]?|rufe|ruf|aufrufen|führe|chiama(?:re)?|esegui|utilizza|chame|execute|invoque|вызови(?:те)?|запусти(?:те)?|используй(?:те)?|wywołaj|uruchom|roep|çağır|panggil|gọi)(?![\p{L}])|调用|呼び出|실행|호출/u;
-const THEN_ELSEWHERE =
-  /(?<![\p{L}])(?:después|luego|a continuación|ensuite|puis|après cela|danach|anschließend|dann|poi|dopo|in seguito|depois|em seguida|затем|потом|после этого|potem|daarna|sonra|kemudian|sau đó)(?![\p{L}])|然后|之后|その後|次に|그 다음|그런 다음/u;
 
 // An imperative to send, in the languages a poisoned description is most often written in besides
 // English: with a literal sink and private data it is exfiltration however the rest is worded.
 const SEND_ELSEWHERE =
-  /(?<![\p{L}])(?:envía|envíe|envia|envie|envoie|envoyez|transmets|transmettez|sende|senden sie|schicke|schicken sie|übermittle|invia|inviate|inoltra|manda|mande|отправь(?:те)?|отправляй(?:те)?|перешли(?:те)?|надішли(?:ть)?|wyślij(?:cie)?|stuur|verstuur|gönder|gönderin|kirim|kirimkan|gửi)(?![\p{L}])|发送|发给|送信して|送って|보내/u;
+  /(?<![\p{L}])(?:envía|envíe|envia|envie|envoie|envoyez|transmets|transmettez|sende|senden sie|schicke|schicken sie|übermittle|invia|inviate|inoltra|manda|mande|отправь(?:те)?|отправляй(?:те)?|перешли(?:те)?|надішли(?:ть)?|wyślij(?:cie)?|stuur|verstuur|gönder|gönderin|kirim|kirimkan|gửi|reenvía|reenvia|reenvie|renvoie|renvoyez|transfère|transférez|inoltra|encaminhe)(?![\p{L}])|发送|发给|送信して|送って|보내/u;
 
 // "Retry it by sending the full request to …": the order is in the gerund.
 const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi|leak)ing\b/u;
@@ -591,6 +598,9 @@ const SENSITIVE_VERBS = new Set(
 
 const ALSO = /\b(?:also|as well|additionally|in addition|too)\b/u;
 
+const isSelfCall = (c: string, foreign: readonly string[]): boolean =>
+  SELF_CALL.test(c) && foreign.length === 0;
+
 const SELF_CALL =
   /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
 
@@ -605,7 +615,7 @@ const WHEN_THEN =
   /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
 
 const MADE_VIA =
-  /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to)\b/u;
+  /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared) to)\b/u;
 
 function madeVia(c: string, foreign: readonly string[]): boolean {
   const m = MADE_VIA.exec(c);
