@@ -453,7 +453,7 @@ const SIDE_ACTION = rx([
  * subject", "do not show the raw JSON to users". Keeping these out of a message is presentation.
  */
 const PRESENTATION = rx([
-  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?)\b`,
+  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?|file ?paths?)\b|\bin (?:the |a |an |each |every )?(?:\w+ )?(?:title|subject(?: line)?|heading|file ?name|commit message|branch name|slug)s?\b`,
   w(`identifiants?|kennungen|kennung|identificadores?|identificativi|идентификатор\\p{L}*`),
   String.raw`编号|工单|内部ID|内部 ?id|社内ID|내부 ID`,
 ]);
@@ -656,7 +656,7 @@ const GRANTED = rx([
   String.raw`\b(?:falls? under|covered by|included in|part of) (?:the |an? )?(?:user'?s?|owner'?s?|their|existing|prior|standing|blanket|general) (?:[\w-]+ )?(?:approval|consent|permission|authori[sz]ation)\b`,
   String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
   String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)\b.{0,40}\bto (?:you|(?:the|this|your) (?:assistant|model|agent|ai|tool|server))\b`,
-  String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
+  String.raw`(?<!\b(?:that|which|where|whom|hosts|systems|targets|networks|machines|assets|resources|repositories|repos|accounts|projects|files|sites|domains|data|apps|services|devices) )\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
 ]);
 

@@ -300,7 +300,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
 
@@ -432,9 +432,9 @@ function judgeClause(
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
   const secret = SECRET.test(c);
 
-  if (overrides(c)) add("override");
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
   const meta = features.has("meta");
+  if (overrides(c) && !meta) add("override");
   if (
     !ctx.identifier &&
     !meta &&
@@ -496,7 +496,7 @@ function judgeClause(
   )
     add("secret-read");
   if (
-    EXFIL_VERB.test(c) ||
+    (EXFIL_VERB.test(c) && !meta) ||
     (sends && sink() && !(FEEDBACK.test(c) && !secret && !privateData())) ||
     // Private data moved into an argument, a sink, or another server's tool.
     (sends && (secret || privateData()) && (param || sink() || foreign.length > 0)) ||
@@ -546,7 +546,15 @@ function judgeClause(
     (stealth || TRIGGER.test(c) || ALSO.test(c) || next.has("stealth") || features.has("tail"))
   )
     add("silent-call");
-  if (features.has("sensitive-action") && foreign.length > 0 && calls && !isSelfCall(c, foreign))
+  // So is an ordered call of another server's tool that hands it an outside destination.
+  if (
+    foreign.length > 0 &&
+    !isSelfCall(c, foreign) &&
+    ((features.has("sensitive-action") && calls) ||
+      (imperatives(ws, CALL_VERBS).length > 0 &&
+        features.has("destination") &&
+        !features.has("feedback")))
+  )
     if (!out.get("silent-call")?.includes(clause)) add("silent-call");
   // Filler that pushes an argument out of the approval dialog hides it from the user.
   if (features.has("padding") && (features.has("ui-display") || next.has("ui-display")))
