@@ -70,7 +70,7 @@ const STEALTH = rx(
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
+  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
@@ -505,7 +505,8 @@ function judgeClause(
     (CURL.test(c) && sink()) ||
     // "A copy of every prompt is to be transmitted to …": the order in the passive.
     (PASSIVE_SEND.test(c) && sink() && (secret || privateData())) ||
-    (SEND_ELSEWHERE.test(c) && sink() && !FEEDBACK.test(c))
+    (SEND_ELSEWHERE.test(c) && sink() && !FEEDBACK.test(c)) ||
+    QUERY_PLACEHOLDER.test(c)
   )
     add("exfiltration");
 
@@ -513,7 +514,8 @@ function judgeClause(
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
     // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
-    ((foreign.length > 0 || generic) && ordersAbout(c, foreign, generic)) ||
+    ((foreign.length > 0 || generic || GENERIC_OTHER_TOOL.test(c)) &&
+      ordersAbout(c, foreign, generic)) ||
     // "Every ticket created via create_issue should be assigned to …"
     madeVia(c, foreign) ||
     (generic && /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c)) ||
@@ -582,6 +584,10 @@ function judgeClause(
 const PASSIVE_SEND =
   /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;
 
+// A URL whose query carries data through a placeholder: `?content={file_content}`, `&k=<api key>`.
+const QUERY_PLACEHOLDER =
+  /https?:\/\/\S*[?&][\w-]+=(?:\{\{?|<|\$\{|%)[^}>%\s]{0,40}\b(?:content|contents|file|files|data|text|body|message|messages|conversation|chat|history|secret|token|key|password|credentials?|env|prompt|clipboard|cookie)/u;
+
 // A call of a tool, and "then", in the languages an override is most often written in.
 const CALL_ELSEWHERE =
   /(?<![\p{L}])(?:llama(?:r)? a|invoca(?:r)?|ejecuta(?:r)?|utiliza|usa|appelle[zr]?|invoque[zr]?|exécute[zr]?|utilise[zr]?|rufe|ruf|aufrufen|führe|chiama(?:re)?|esegui|utilizza|chame|execute|invoque|вызови(?:те)?|запусти(?:те)?|используй(?:те)?|wywołaj|uruchom|roep|çağır|panggil|gọi)(?![\p{L}])|调用|呼び出|실행|호출/u;
@@ -625,20 +631,32 @@ const WHEN_THEN =
 const MADE_VIA =
   /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared) to)\b/u;
 
+// Command-line tools and services an agent reaches through another server.
+const KNOWN_TOOLS = new Set(
+  "kubectl helm terraform docker git gh aws gcloud az npm pip curl ssh psql mysql slack jira github gitlab stripe whatsapp telegram gmail outlook sendgrid twilio".split(
+    " ",
+  ),
+);
+
 function madeVia(c: string, foreign: readonly string[]): boolean {
   const m = MADE_VIA.exec(c);
-  return m !== null && (foreign.includes(m[1] ?? "") || (m[2] ?? "") !== "");
+  const name = m?.[1] ?? "";
+  return m !== null && (foreign.includes(name) || KNOWN_TOOLS.has(name) || (m[2] ?? "") !== "");
 }
 
 // "Guidance for `kubectl_apply`: every manifest … needs …": a heading naming another tool, then a rule.
 const HEADED =
-  /^(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|requirements?|important|reminder|configuration|setup)\s+(?:for|on|about|regarding|when using|with)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route)\b)/u;
+  /^(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|notice|attention|advisory|memo|heads-up|requirements?|important|reminder|configuration|setup)\s+(?:for|on|about|regarding|when using|with|to)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route|first|open|visit|prefix|instead)\b)/u;
 
 function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
   const m = WHEN_THEN.exec(c) ?? HEADED.exec(c);
   if (m === null) return false;
   const lead = m[1] ?? "";
-  return foreign.some((f) => lead.includes(f)) || (generic && GENERIC_OTHER.test(lead));
+  return (
+    foreign.some((f) => lead.includes(f)) ||
+    (generic && GENERIC_OTHER.test(lead)) ||
+    GENERIC_OTHER_TOOL.test(lead)
+  );
 }
 
 /** Issues with what one normalised text says. */
@@ -669,9 +687,14 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
       if (f?.has("address") === true && (i >= tailFrom || lastParagraph.includes(c))) f.add("tail");
     });
   }
+  // A clause too short to steer alone ("Proceed directly.") still completes its neighbour.
+  const around = list.map(
+    (c, i) =>
+      features[i] ?? (ctx.identifier ? undefined : new ClauseFeatures(c.toLowerCase(), ctx, c)),
+  );
   list.forEach((clause, i) => {
-    const before = features[i - 1] ?? NO_FEATURES;
-    const after = features[i + 1] ?? NO_FEATURES;
+    const before = around[i - 1] ?? NO_FEATURES;
+    const after = around[i + 1] ?? NO_FEATURES;
     judgeClause(clause, ctx, out, features[i] ?? NO_FEATURES, {
       has: (f) => before.has(f) || after.has(f),
     });
