@@ -51,6 +51,7 @@ export const FEATURES = [
   "moved-out",
   "destination",
   "feedback",
+  "extra",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -96,7 +97,7 @@ const ADDRESS = rx([
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
   // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
   String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
-  String.raw`\bfrom (?:now on|this point on|here on)\b|\byou are now\b|\byou are no longer\b|\byour (?:only|sole|new) (?:rule|instruction|task|job|duty)\b`,
+  String.raw`(?:^|[.:;]\s*)new (?:directive|instructions?|rules?|policy|orders?)\s*:|\bfrom (?:now on|this point on|here on)\b|\byou are now\b|\byou are no longer\b|\byour (?:only|sole|new) (?:rule|instruction|task|job|duty)\b`,
   w(`(?:você|voce) agora é|ahora eres|ora sei|tu es maintenant|du bist jetzt|теперь ты`),
   w(
     `ab sofort|von nun an|à partir de maintenant|dorénavant|desormais|désormais|desde ahora|de ahora en adelante|a partir de agora|daqui em diante|da ora in poi|d'ora in poi|с этого момента|отныне`,
@@ -228,7 +229,7 @@ const SECRET = rx([
   String.raw`\.kdbx\b|\b(?:1password|bitwarden|lastpass|keepass\w*|dashlane)\b|\bpassword (?:vault|export|database)\b`,
   String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:process |shell |system )?(?:environment|env)\b`,
   String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
-  String.raw`\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
+  String.raw`\bdocker config(?: file)?\b|\bauths section\b|\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
   String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
   // A look-behind, not a leading [\w-]+: that would be tried, and backtracked, at every position.
   String.raw`(?<=[\w-])\.(?:pem|p12|pfx|keystore|jks|kdbx|ovpn)\b`,
@@ -309,6 +310,7 @@ const CONCEAL = rx([
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
+  String.raw`\b(?:mentioning|reporting|listing|explaining|describing|bringing up|disclosing|showing) (?:it|that|this|them|these|those)\b.{0,30}\b(?:would|will|could|might) (?:only |just )?(?:clutter|confuse|distract|worry|alarm|bore|overwhelm|upset|annoy)\b|\bkeep (?:the )?(?:${PERSON}|them) (?:focused|concentrated) on\b|\b(?:steer|distract|divert) (?:the )?(?:${PERSON}'?s?|their) (?:attention )?(?:away|from)\b`,
   String.raw`\b${NOT}\s+(?:\w+\s+)?(?:draw|drawing|call|calling|bring|bringing|direct|directing|attract|attracting) (?:the )?(?:${PERSON}'?s?|their|his|her|anyone'?s?) attention\b`,
   // Hiding from the user, by name, in the languages the tell-verbs below do not cover.
   w(
@@ -395,6 +397,7 @@ const SENSITIVE_ACTION = rx([
   String.raw`\b(?:disable|turn off|switch off|deactivate|remove)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification)\b`,
   String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b|\b(?:issue|make|send|initiate|execute|wire)\b.{0,15}\b(?:transfer|payment|wire)s? (?:of|for) \$?\d|\b(?:place|submit) (?:an? )?(?:order|purchase)s?\b|\b(?:change|reset)\b.{0,20}\b(?:password|recovery email|email address|phone number)\b.{0,30}\b(?:to|for)\b|\b(?:set|add|create)\b.{0,20}\bforwarding rules?\b|\bshare\b.{0,30}\b(?:public(?:ly)?|anyone with the link)\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
+  String.raw`\baccept\b.{0,20}\binvitations?\b|\b(?:mfa|2fa|branch protection|audit|logging|verification|protection)\b.{0,40}\b(?:enabled|active|required|enforced)\s*[=:]\s*(?:false|0|off|no)\b`,
   String.raw`\b(?:npm|pnpm|yarn|pip|pipx|gem|cargo|brew|apt(?:-get)?) (?:install|i|add)\b|\b(?:star|fork|watch)\b.{0,20}\b(?:repositor(?:y|ies)|repos?)\b`,
   String.raw`\b(?:install|download and run|fetch and run)\b.{0,40}\bfrom (?:https?://|the url|this url)|\bexport\b.{0,20}\b(?:address book|contacts|contact list)\b`,
 ]);
@@ -464,7 +467,7 @@ const PRESENTATION = rx([
  * quoting what an attacker writes. "A tool that describes another tool is not that tool."
  */
 const META = rx([
-  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
+  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?|tricks?|tactics?|exploits?|examples?|scenarios?|red flags?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
   String.raw`\b(?:an attacker|attackers|malicious (?:tools?|servers?|descriptions?|texts?)|poisoned (?:tools?|descriptions?))\b (?:may|might|can|could|often|typically|will|would)\b`,
 ]);
 
@@ -516,7 +519,7 @@ const PROTECTIVE = rx([
 
 /** Doing something without a trace the user sees. */
 const STEALTH = rx([
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?(?:announce|notify|visible|show|display|report|mention|log)"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b`,
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?(?:announce|notify|visible|show|display|report|mention|log)"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b|\bwithout (?:involving|consulting|notifying|alerting|bothering|looping in) (?:the )?(?:${PERSON})\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|shown|disclosed|announced)\b|\b(?:doesn't|does not|do not|don't|won't|will not) need (?:to be )?(?:mentioned|reported|announced)\b`,
   w(
     `sin decir nada|sin avisar|sans rien dire|sans prévenir|ohne etwas zu sagen|ohne bescheid zu sagen|senza dire nulla|senza avvisare|sem dizer nada|sem avisar|ничего не говоря|не предупреждая|silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
@@ -721,6 +724,11 @@ const TRIGGER = rx([
   String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
 ]);
 
+/** Something done besides what the tool is for: "also", "a copy of", "in addition". */
+const EXTRA = rx([
+  String.raw`\b(?:also|as well|additionally|in addition|too|a (?:copy|duplicate) of|an? (?:extra|second|additional) (?:copy|recipient))\b`,
+]);
+
 /** Data in bulk: "each corrected text", "every message", "all results". */
 const BULK = rx([String.raw`\b(?:each|every|all|any|whole|entire|full|complete)\b`]);
 
@@ -737,7 +745,7 @@ const DESTINATION = rx([
 
 /** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
 const MOVED_OUT = rx([
-  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|copy|copies|copied|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via)\b`,
+  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|copy|copies|copied|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via)\b`,
 ]);
 
 export const FAMILIES: Readonly<
@@ -790,6 +798,7 @@ export const FAMILIES: Readonly<
   bulk: BULK,
   "moved-out": MOVED_OUT,
   destination: DESTINATION,
+  extra: EXTRA,
 };
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;

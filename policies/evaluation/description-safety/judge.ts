@@ -65,12 +65,12 @@ const CONTENT = rx(
   String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|\b(?:must|should|has to|needs? to|is to)(?: always| also| first)? (?:be|contain|hold|carry|include)\b|inhalt|contenu|contenido|conteúdo|содержимое`,
 );
 const PASSIVE_MOVE =
-  /\b(?:must|has to|have to|needs? to|should)(?: always| also| first)? (?:be )?(?:carry|contain|include|hold|receive|get|be (?:passed|attached|included|set|filled|given|fed|handed))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
+  /\b(?:must|has to|have to|needs? to|should)(?: always| also| first)? (?:be )?(?:carry|contain|include|hold|receive|get|be (?:passed|attached|included|set|filled|given|fed|handed))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bworks (?:best|better|properly) (?:when|if)\b|\bholds?\b/u;
 const STEALTH = rx(
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
+  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all|every) (?:pending|new|open|incoming|unread)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
@@ -141,6 +141,9 @@ const usesVerb = (ws: string[], verbs: ReadonlySet<string>): boolean =>
 
 const ASK_FOR_SECRET =
   /\b(?:ask|prompt|request)\b.{0,20}\b(?:user|them|human)\b.{0,10}\bfor (?:their|your|the|a|his|her)?\s*(?:passwords?|passphrases?|api[ _-]?keys?|tokens?|credentials|one-time codes?|2fa codes?|pin|card numbers?|seed phrases?|private keys?)\b/u;
+
+// A move written as configuration: `"send_as": "symbol_suffix"`, `"pass_result_as": …`.
+const JSON_MOVE = /"[\w-]*(?:send|pass|put|inject|attach|copy|include|use)[\w-]*"\s*:/u;
 
 // A call written out with a quoted argument: `read_file('~/.ssh/id_rsa')`.
 const CALL_LITERAL = /\b[a-z_][\w.]*\(\s*['"\x60]/u;
@@ -258,7 +261,7 @@ const CONCEAL = [
   /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?that you\b/u,
   /\b(?:keep|hide|conceal)\b.{0,40}\b(?:to yourself|secret|hidden|from (?:the )?(?:user|human))\b/u,
   /\b(?:the )?(?:user|human)s?\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never)\s+(?:know|find out|see|notice|learn|be (?:told|aware|informed))\b/u,
-  /\b(?:stay|remain|be kept) unaware\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
+  /\b(?:stay|remain|be kept|is kept|are kept) (?:unaware|oblivious|uninformed|ignorant)\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
   /\b(?:act|behave|respond|answer) as (?:if|though) nothing\b/u,
   /\b(?:make up|invent|fabricate)\b.{0,30}\b(?:reason|explanation|excuse|story)\b/u,
   /\bomit\b.{0,30}\bmention\b|\bleave (?:that|this|it) out of your (?:answer|reply|response)\b/u,
@@ -312,7 +315,9 @@ const EXFIL_VERB =
 // Where to report a bug or send feedback: a project's address, not a destination for data.
 const FEEDBACK =
   /\b(?:report|submit|file|send|email|open|raise)\s+(?:any |a |an |the |your |new )?(?:bugs?|issues?|feedback|problems?|questions?|suggestions?|(?:potential |security )*vulnerabilit(?:y|ies)|feature requests?|pull requests?|unacceptable behaviou?r)\b/u;
-const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)/u;
+// An image the client fetches as it renders: Markdown or HTML, its URL carrying a query.
+const MARKDOWN_IMAGE =
+  /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)|<img\b[^>]{0,40}\bsrc\s*=\s*['"]?https?:\/\/[^'"\s>]*[?&]/u;
 const CURL = /\b(?:curl|wget)\b.{0,40}(?:https?:\/\/|-d\b)/u;
 
 const MARKUP =
@@ -453,7 +458,7 @@ function judgeClause(
   if (!meta && APPROVAL.some((re) => claimed(c, re))) add("approval");
   for (const kind of scoredKinds(features, next))
     if (
-      !(meta && (kind === "concealment" || kind === "approval")) &&
+      !(meta && kind !== "override" && kind !== "silent-call" && kind !== "shadowing") &&
       !out.get(kind)?.includes(clause)
     )
       add(kind);
@@ -482,17 +487,18 @@ function judgeClause(
   const param = mentionsParam(c, ctx);
   const foreign = foreignTools(c, ctx, clause);
   if (
-    (secret &&
+    !meta &&
+    ((secret &&
       (reads ||
         sends ||
         (ctx.schemaField
           ? CONTENT.test(c)
           : param && (PASSIVE_MOVE.test(c) || usesVerb(ws, MOVE_VERBS))))) ||
-    // Secrets beyond the lexicon's (browser logins, tool configs) owed to an argument.
-    (features.has("secret") && param && PASSIVE_MOVE.test(c)) ||
-    ASK_FOR_SECRET.test(c) ||
-    (features.has("secret") && CALL_LITERAL.test(c) && param) ||
-    (weak && stealth && (reads || sends))
+      // Secrets beyond the lexicon's (browser logins, tool configs) owed to an argument.
+      (features.has("secret") && param && (PASSIVE_MOVE.test(c) || JSON_MOVE.test(c))) ||
+      ASK_FOR_SECRET.test(c) ||
+      (features.has("secret") && CALL_LITERAL.test(c) && param) ||
+      (weak && stealth && (reads || sends)))
   )
     add("secret-read");
   if (
@@ -501,7 +507,9 @@ function judgeClause(
     // Private data moved into an argument, a sink, or another server's tool.
     (sends && (secret || privateData()) && (param || sink() || foreign.length > 0)) ||
     (MARKDOWN_IMAGE.test(c) &&
-      /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?)\b/u.test(c)) ||
+      /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?|questions?|answers?|quer(?:y|ies)|e-?mails?|names?|data)\b/u.test(
+        c,
+      )) ||
     (CURL.test(c) && sink()) ||
     // "A copy of every prompt is to be transmitted to …": the order in the passive.
     (PASSIVE_SEND.test(c) && sink() && (secret || privateData())) ||
@@ -550,10 +558,10 @@ function judgeClause(
     add("silent-call");
   // So is an ordered call of another server's tool that hands it an outside destination.
   if (
-    foreign.length > 0 &&
+    (foreign.length > 0 || features.has("other-tool")) &&
     !isSelfCall(c, foreign) &&
     ((features.has("sensitive-action") && calls) ||
-      (imperatives(ws, CALL_VERBS).length > 0 &&
+      ((imperatives(ws, CALL_VERBS).length > 0 || CALL_ELSEWHERE.test(c)) &&
         features.has("destination") &&
         !features.has("feedback")))
   )

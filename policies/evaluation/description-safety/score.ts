@@ -98,7 +98,7 @@ export const SCORES: Readonly<Record<string, KindScore>> = {
       "moved-out": 1,
       private: 2,
       bulk: 1,
-      "side-action": 1,
+      extra: 1,
       modal: 1,
       address: 1,
       trigger: 1,
