@@ -350,7 +350,7 @@ const CONCEAL = rx([
   ),
   // de
   w(
-    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage)(?: \\p{L}+){0,6} (?:nicht|nichts|niemals)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
+    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage?|erzähle?|teile)(?: \\p{L}+){0,6} (?:nicht|nichts|niemals|nie)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
   ),
   // es, pt, it
   w(
