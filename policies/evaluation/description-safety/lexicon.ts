@@ -397,7 +397,7 @@ export const SECRET_PATHS = [
   String.raw`\bchat (?:history|so far|log)\b`,
   String.raw`\bmessage history\b`,
   String.raw`\baddress book\b`,
-  String.raw`\b(?:the )?user'?s (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?|(?:\w+ ){0,2}(?:prompts|messages|questions|queries|requests|conversations|searches|history|documents|files|contacts)|(?:home |email |postal )?address(?:es)?|phone numbers?|location|birthday|date of birth)\b`,
+  String.raw`\b(?:the )?user'?s (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?|(?:\w+ ){0,2}(?:prompts|messages|questions|queries|requests|conversations|searches|history|documents|files|contacts)|(?:home |email |e-mail |postal |shipping |billing |delivery |mailing |physical |ip )?address(?:es)?|phone numbers?|location|birthday|date of birth)\b`,
   String.raw`\byour (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?)\b(?! (?:manager|store|vault|scanner|management|rotation|backend|service))`,
   String.raw`\b(?:session id|bearer token|access token|refresh token|deploy keys?|signing keys?|recovery codes?|seed phrases?)\b`,
   String.raw`\b(?:the )?(?:user'?s|their|your) clipboard\b|\bclipboard (?:contents?|history)\b`,
