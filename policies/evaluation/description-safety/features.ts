@@ -168,6 +168,7 @@ const REAL_ONES = String.raw`\bthe (?:real|actual|true|binding|correct|valid|cur
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
   REAL_ONES,
+  String.raw`\bif (?:they|these|the two|the instructions|the rules|anything) (?:ever )?conflicts?\b.{0,30}\b(?:ours|this (?:tool|server|note|description)(?:'s)?|these|the tool'?s?|we)\b.{0,15}\b(?:wins?|prevails?|applies|takes? (?:priority|precedence))\b`,
   String.raw`\byou are no longer (?:an? |the |bound|limited|restricted|subject|required)\b|\byour (?:only|sole|new|one|single) (?:rule|instruction|directive|law|principle|duty) (?:now )?is\b`,
   w(
     `(?:sustituyen|reemplazan|anulan|remplacent|annulent|ersetzen|sostituiscono|annullano|substituem|anulam|заменяют|отменяют|zastępują|vervangen)(?: a)? (?:todas|toutes|alle|tutte|все|wszystkie)`,
@@ -215,7 +216,7 @@ const ELEVATE = rx([
   String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b`,
   String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
   String.raw`\b(?:follow|obey|execute|carry out)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files)\b`,
-  String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?) (?:prompt|instructions|rules|guidelines|message)\b`,
+  String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?|any (?:earlier|previous|prior|other)) (?:prompt|instructions|rules|guidelines|message|configuration|guidance|directions|setup)\b`,
   w(
     `(?:prévaut|prévalent|a priorité|ont priorité) sur (?:vos|tes|les) (?:consignes|instructions|règles)|hat vorrang vor (?:deinen|ihren|den) (?:anweisungen|regeln|system\\p{L}*)|(?:prevalece|tiene prioridad) sobre (?:tus|sus|las) (?:instrucciones|reglas)|(?:prevalece|tem prioridade) sobre (?:suas|as) (?:instruções|regras)|(?:prevale|ha la precedenza) su(?:lle)? (?:tue |le )?(?:istruzioni|regole)|(?:имеет приоритет над|важнее) (?:твоих |ваших |системных )?(?:инструкци\\p{L}*|правил\\p{L}*)`,
   ),
@@ -310,6 +311,7 @@ const CONCEAL = rx([
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
+  String.raw`\b(?:treat|regard|consider)\b.{0,60}\bas (?:background noise|noise|irrelevant|unimportant|an internal detail|internal details?|invisible|non-?existent|if (?:they|it) never happened)\b.{0,40}\b(?:never|do not|don't|without) (?:list|mention|name|report|describe|show)`,
   String.raw`\b(?:mentioning|reporting|listing|explaining|describing|bringing up|disclosing|showing) (?:it|that|this|them|these|those)\b.{0,30}\b(?:would|will|could|might) (?:only |just )?(?:clutter|confuse|distract|worry|alarm|bore|overwhelm|upset|annoy)\b|\bkeep (?:the )?(?:${PERSON}|them) (?:focused|concentrated) on\b|\b(?:steer|distract|divert) (?:the )?(?:${PERSON}'?s?|their) (?:attention )?(?:away|from)\b`,
   String.raw`\b${NOT}\s+(?:\w+\s+)?(?:draw|drawing|call|calling|bring|bringing|direct|directing|attract|attracting) (?:the )?(?:${PERSON}'?s?|their|his|her|anyone'?s?) attention\b`,
   // Hiding from the user, by name, in the languages the tell-verbs below do not cover.
@@ -422,7 +424,7 @@ const UI_DISPLAY = rx([
  * kept out is an action of the tool's own (a copy sent, an upload, a second step) or a secret.
  */
 const SOFT_CONCEAL = rx([
-  String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|${ANSWER})\b`,
+  String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|(?:status )?update|report|recap|notes|what you write|${ANSWER})\b`,
   String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose|summari[sz]e)s? only\b|\bonly (?:mention|report|show|disclose|describe|summari[sz]e)s?\b|\bshow (?:${PERSON}) (?:[\w-]+ ){0,4}only\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) be (?:disclosed|revealed|mentioned|shown|surfaced|reported|discussed|brought up)\b|\b(?:is|are|remains?|stays?|kept) (?:strictly )?(?:confidential|private|secret|undisclosed)\b|\bkeeps? (?:[\w-]+ ){0,4}(?:private|secret|confidential|hidden|quiet|undisclosed)\b`,
   String.raw`\b(?:goes|go|remains?|stays?|is left|are left) (?:unmentioned|unreported|unsaid|unspoken|undisclosed|unremarked)\b|\bno (?:reason|point|need) to (?:bring up|mention|tell|inform|notify|disclose|reveal|raise)\b|\bbe discreet\b|\bwith discretion\b`,
@@ -582,7 +584,7 @@ const AUTHORITY = rx([
 
 /** A claim that the user (or owner) already agreed, so asking again would be redundant. */
 const CONSENT_CLAIMED = rx([
-  String.raw`\b(?=${PERSON}\b)${CONDITION}(?:${PERSON}) (?:(?:has|have|had) (?:already |previously |explicitly )?|(?:already|previously|explicitly) )(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
+  String.raw`\b(?=${PERSON}\b)${CONDITION}(?:${PERSON})(?: (?:of|for|on) (?:this|the|our) [\w-]+)? (?:(?:has|have|had) (?:already |previously |explicitly )?|(?:already|previously|explicitly) )(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
   String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|on record|in place|collected|recorded|documented|logged|registered|captured|provided|secured)\b`,
   w(
     `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|ha già dato il (?:suo )?consenso|ya dio su consentimiento|já deu (?:o )?(?:seu )?consentimento|hat bereits (?:seine |ihre )?zustimmung gegeben|a déjà donné son consentement|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
@@ -623,7 +625,8 @@ const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|double-check|check back|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|prompts?|check-?ins?|questions?|double-checking|agreement|go-?ahead|sign-?off)\b|\b(?:asking|prompting|checking|confirming)(?: (?:with|back with) (?:the )?\w+)?(?: (?:again|twice|them|the user|first))?\s*(?:is|would be|will be|seems) (?:unnecessary|redundant|not needed|pointless|superfluous|not required|not necessary)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
-  String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
+  String.raw`\b(?:don't|do not|never|no need to) (?:pause|stop|wait|hold) (?:to ask|for (?:a |an |the )?(?:reply|answer|go-?ahead|yes|ok|okay))\b`,
+  String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|them|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
   String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off|checking (?:in|back)|asking|consulting|a check-?in)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
   String.raw`\bwithout (?:pausing|waiting|stopping)(?: for| to ask)?\b|\b(?:pausing|waiting|stopping) for (?:a |the )?(?:yes|go-ahead|ok|okay|confirmation|approval|reply)\b|\bexempt from (?:\w+ )?(?:confirmation|approval|review|consent|checks?)\b|\bskip (?:the|this|that|any) (?:question|check|prompt|step|dialog|confirmation)\b`,
   String.raw`\bno (?:prompt|confirmation|dialog|question|approval)s? (?:should|needs? to|must|will|shall) be (?:shown|displayed|asked|raised|requested)\b|\b(?:do|does) not need to be (?:double-checked|checked|confirmed|approved|reviewed|verified)\b|\bneeds? not be (?:confirmed|checked|double-checked|approved|reviewed)\b|\bwithout (?:a |any )?(?:check-?in|go-ahead|sign-?off)\b`,
@@ -749,7 +752,7 @@ const DESTINATION = rx([
 
 /** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
 const MOVED_OUT = rx([
-  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|copy|copies|copied|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via)\b`,
+  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|copy|copies|copied|echo|echoes|echoed|cc|cc'd|bcc|bcc'd|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via)\b`,
 ]);
 
 export const FAMILIES: Readonly<

@@ -145,6 +145,9 @@ const ASK_FOR_SECRET =
 // A move written as configuration: `"send_as": "symbol_suffix"`, `"pass_result_as": …`.
 const JSON_MOVE = /"[\w-]*(?:send|pass|put|inject|attach|copy|include|use)[\w-]*"\s*:/u;
 
+const INTO_CONVERSATION =
+  /\b(?:into|in|to) (?:the |this |your )?(?:conversation|chat|reply|answer|response|context window)\b/u;
+
 // A call written out with a quoted argument: `read_file('~/.ssh/id_rsa')`.
 const CALL_LITERAL = /\b[a-z_][\w.]*\(\s*['"\x60]/u;
 
@@ -498,6 +501,8 @@ function judgeClause(
       (features.has("secret") && param && (PASSIVE_MOVE.test(c) || JSON_MOVE.test(c))) ||
       ASK_FOR_SECRET.test(c) ||
       (features.has("secret") && CALL_LITERAL.test(c) && param) ||
+      // A secret brought into the conversation, where every tool and page can read it.
+      (features.has("secret") && INTO_CONVERSATION.test(c)) ||
       (weak && stealth && (reads || sends)))
   )
     add("secret-read");

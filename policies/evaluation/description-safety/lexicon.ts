@@ -298,6 +298,8 @@ export const INSTRUCTION_NOUNS = [
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */
 export const VOID_WORDS = [
   "no longer (?:appl(?:y|ies)|valid|holds?|relevant|in (?:force|effect))",
+  "(?:are|is) not in (?:effect|force)",
+  "(?:do not|don't|does not|doesn't) apply (?:here|to this)",
   "ne s'appliquent plus",
   "außer kraft(?: gesetzt)?",
   "(?:quedan )?sin efecto",
@@ -367,6 +369,7 @@ export const SECRET_PATHS = [
   String.raw`\.docker[\\/]config\.json`,
   String.raw`\.git-credentials`,
   String.raw`\.netrc\b`,
+  String.raw`\.vault-token\b|\bvault token\b`,
   String.raw`\.npmrc\b`,
   String.raw`\.pypirc\b`,
   String.raw`\.gnupg\b`,
