@@ -603,7 +603,7 @@ const QUERY_PLACEHOLDER =
 
 // A call of a tool, and "then", in the languages an override is most often written in.
 const CALL_ELSEWHERE =
-  /(?<![\p{L}])(?:llama(?:r)? a|invoca(?:r)?|ejecuta(?:r)?|utiliza|usa|appelle[zr]?|invoque[zr]?|exécute[zr]?|utilise[zr]?|rufe|ruf|aufrufen|führe|chiama(?:re)?|esegui|utilizza|chame|execute|invoque|вызови(?:те)?|запусти(?:те)?|используй(?:те)?|wywołaj|uruchom|roep|çağır|panggil|gọi)(?![\p{L}])|调用|呼び出|실행|호출/u;
+  /(?<![\p{L}])(?:llama(?:r)? a|invoca(?:r)?|ejecuta(?:r)?|utiliza|usa|appelle[zr]?|appele[zr]|invoque[zr]?|exécute[zr]?|utilise[zr]?|rufe|ruf|aufrufen|führe|chiama(?:re)?|esegui|utilizza|chame|execute|invoque|вызови(?:те)?|запусти(?:те)?|используй(?:те)?|wywołaj|uruchom|roep|çağır|panggil|gọi)(?![\p{L}])|调用|呼び出|실행|호출/u;
 
 // An imperative to send, in the languages a poisoned description is most often written in besides
 // English: with a literal sink and private data it is exfiltration however the rest is worded.
@@ -639,7 +639,7 @@ const VIA = new Set(["with", "using", "via", "through"]);
 
 // A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
 const WHEN_THEN =
-  /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
+  /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to |(?:the|its|each|every|all|any) [\w-]+ (?:should|must|has to|have to|needs? to|shall) (?:always )?(?:be )?)?(?:add|set|change|world-readable|public|shared|made|sent|copied|forwarded|disabled|enabled|chmod|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
 
 const MADE_VIA =
   /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared) to)\b/u;
