@@ -217,7 +217,7 @@ const ONLY_THIS = rx([
 
 /** Raises untrusted content to the user's or the system's authority. */
 const ELEVATE = rx([
-  String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b`,
+  String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b|\btake (?:your )?(?:orders|directions?|instructions|commands|cues) (?:only )?from\b(?! (?:the |your )?(?:user|developer|operator|system|administrator)\b)`,
   String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
   String.raw`\b(?:follow|obey|execute|carry out)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files)\b`,
   String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?|any (?:earlier|previous|prior|other)) (?:prompt|instructions|rules|guidelines|message|configuration|guidance|directions|setup)\b`,
@@ -289,6 +289,7 @@ const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|sh
 const CONCEAL = rx([
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\b.{0,60}\b(?:${PERSON}|${ANSWER}|${SELF})\b`,
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:${PERSON}\s+)?(?:that|what|where|why|how|about)\b`,
+  String.raw`\b(?:keep|leave|hide|conceal|omit|withhold|remove|strip|drop)\b.{0,40}\bfrom (?:anything|everything|whatever|what|all) (?:the )?(?:${PERSON}|they) (?:sees?|reads?|is shown|are shown|gets?|receives?)\b`,
   String.raw`\b(?:keep|leave|hide|conceal|omit|withhold)\b.{0,40}\b(?:from (?:the )?(?:user|human|person|requester)(?!\s*(?:list|group|table|account|id|name|record|profile)s?\b)|out of (?:${ANSWER})|to yourself)\b`,
   String.raw`\b(?:keep|hide|conceal)\b (?:this|it|that|these|the (?:call|step|upload|transfer|request|read)) (?:secret|hidden|confidential)\b`,
   String.raw`\b(?:omit|withhold|leave out|hide|conceal)\b.{0,20}\b(?:${SELF})\b`,
@@ -348,6 +349,9 @@ const CONCEAL = rx([
   String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
   String.raw`\b(?:(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never)|shouldn't|mustn't|needn't|shan't) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   w(
+    `(?:nirgends|nirgendwo|nicht|niemals|nie|keinesfalls) (?:\\p{L}+ ){0,2}(?:erwähnen|verraten|mitteilen|erzählen)`,
+  ),
+  w(
     `n'(?:a|ont) pas besoin de (?:le |l')?(?:savoir|apprendre|conna[iî]tre)|no (?:necesita|necesitan|tiene por qué) (?:saberlo|saber|enterarse)|não (?:precisa|precisam) (?:saber|ficar sabendo)|non (?:ha|hanno) bisogno di (?:saperlo|sapere)|non deve saperlo|(?:muss|braucht|müssen|brauchen) (?:das|es|davon) nicht (?:zu )?(?:wissen|erfahren)|не (?:нужно|надо|обязательно) (?:об этом )?знать|незачем знать`,
   ),
   // fr
@@ -387,6 +391,7 @@ const DECEIVE = rx([
   String.raw`\b(?:refer to|describe|call|present|label)\b (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:only |just |merely )?as\b.{0,40}\b(?:${PERSON})\b`,
   // An answer scripted in advance for the user's question about what happened.
   String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?asks?\b (?:you )?(?:why|whether|if|about|where|how come|who)\b[^;]{0,100}?\b(?:say|tell (?:them|him|her)|answer|reply|respond|claim|explain|state)(?: to them)? (?:that |it |they |this |only |just |nothing|none|no\b)`,
+  String.raw`\b(?:phrase|word|frame|write|present|describe)\b.{0,40}\bso (?:that )?(?:it|this|the \w+) (?:sounds?|looks?|reads?|seems?|appears?) (?:like|as if|as though)\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -619,6 +624,9 @@ const CONSENT_CLAIMED_MORE = rx([
     `(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,5}(?:zugestimmt|genehmigt|freigegeben|erlaubt|eingewilligt|bestätigt)|(?:a|ont) déjà (?:\\p{L}+ ){0,4}(?:accepté|approuvé|consenti|autorisé|validé)|ya (?:ha |han )?(?:\\p{L}+ ){0,4}(?:aceptado|aprobado|autorizado|consentido|confirmado|dado|dio|concedido|otorgado)|já (?:\\p{L}+ ){0,4}(?:aceitou|aprovou|autorizou|consentiu|concordou|confirmou|deu|concedeu)|(?:a|ont) déjà (?:\\p{L}+ ){0,2}donné|(?:ha|hanno) già (?:\\p{L}+ ){0,2}dato|(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,4}(?:gegeben|erteilt)|(?:ha|hanno) già (?:\\p{L}+ ){0,4}(?:accettato|approvato|autorizzato|acconsentito|confermato)|уже (?:\\p{L}+ ){0,4}(?:согласил\\p{L}*|одобрил\\p{L}*|разрешил\\p{L}*|подтвердил\\p{L}*)|(?:heeft|hebben) (?:al|reeds) (?:\\p{L}+ ){0,4}(?:goedgekeurd|toegestemd|ingestemd|bevestigd)|już (?:\\p{L}+ ){0,4}(?:zgodził\\p{L}*|zatwierdził\\p{L}*|zaakceptował\\p{L}*)|(?:zaten|önceden) (?:\\p{L}+ ){0,4}(?:onayladı|izin verdi|kabul etti)`,
   ),
   String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have |had )?(?:already )?(?:enabled|turned on|activated|switched on|configured|set up|ticked|checked|selected) (?:the |an? )?(?:auto-?approv\w*|auto-?accept\w*|autopilot|yolo|always[- ]allow|trust(?:ed)? mode|don't ask again|do not ask again|never ask)\b`,
+  w(
+    `(?:concedeu|deu|otorgó|concedió|dio|a donné|a accordé|hat (?:\\p{L}+ )?erteilt|ha dato|ha concesso|дал\\p{L}*|предоставил\\p{L}*) (?:\\p{L}+ ){0,2}(?:permissão|permiso|permission|l'autorisation|erlaubnis|permesso|autorização|autorización|autorizzazione|разрешение|согласие)`,
+  ),
   // A standing preference the model is told the user expressed.
   String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -682,7 +690,7 @@ const GRANTED = rx([
 /** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
 const OTHER_TOOL = rx([
   w(
-    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils? (?:de |d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
+    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils?(?= de | d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
   ),
   String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b`,
   String.raw`\bthe (?:[\w-]+ ){1,2}(?:integration|connector|plugin|extension|server|app|client)s?\b`,

@@ -608,7 +608,7 @@ const CALL_ELSEWHERE =
 // An imperative to send, in the languages a poisoned description is most often written in besides
 // English: with a literal sink and private data it is exfiltration however the rest is worded.
 const SEND_ELSEWHERE =
-  /(?<![\p{L}])(?:envía|envíe|envia|envie|envoie|envoyez|transmets|transmettez|sende|senden sie|schicke|schicken sie|übermittle|invia|inviate|inoltra|manda|mande|отправь(?:те)?|отправляй(?:те)?|перешли(?:те)?|надішли(?:ть)?|wyślij(?:cie)?|stuur|verstuur|gönder|gönderin|kirim|kirimkan|gửi|reenvía|reenvia|reenvie|renvoie|renvoyez|transfère|transférez|inoltra|encaminhe)(?![\p{L}])|发送|发给|送信して|送って|보내/u;
+  /(?<![\p{L}])(?:envía|envíe|envia|envie|envoie|envoyez|transmets|transmettez|sende|senden sie|schicke|schicken sie|übermittle|invia|inviate|inoltra|manda|mande|отправь(?:те)?|отправляй(?:те)?|перешли(?:те)?|надішли(?:ть)?|wyślij(?:cie)?|stuur|verstuur|gönder|gönderin|leite|leiten sie|kirim|kirimkan|gửi|reenvía|reenvia|reenvie|renvoie|renvoyez|transfère|transférez|inoltra|encaminhe)(?![\p{L}])|发送|发给|送信して|送って|보내/u;
 
 // "Retry it by sending the full request to …": the order is in the gerund.
 const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi|leak)ing\b/u;

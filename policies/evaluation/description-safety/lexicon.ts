@@ -81,6 +81,8 @@ export const DROP_VERBS = [
   "zapomnij",
   // tr
   "yok say",
+  "dikkate alma(?:yın)?",
+  "önemseme(?:yin)?",
   "görmezden gel",
   "unut",
   // zh, ja, ko
@@ -220,7 +222,8 @@ export const INSTRUCTION_NOUNS = [
   "instrukcje",
   "zasady",
   "polecenia",
-  "talimatlar[ıi]?",
+  "talimat\\p{L}*",
+  "kural\\p{L}*",
   "kurallar[ıi]?",
   "指令",
   "指示",
@@ -343,7 +346,7 @@ export const VOID_WORDS = [
   "(?:have|has) been (?:withdrawn|rescinded|retracted|annulled|cancel(?:l)?ed|overridden|invalidated)",
   "(?:was|were) (?:only|just|merely) (?:a )?(?:test|tests|an example|examples|a draft|drafts|placeholders?|a mistake)",
   "(?:do not|don't|does not|doesn't) (?:concern|bind|apply to|cover) you",
-  "(?:consider|treat|deem|regard)(?: \\p{L}+){0,5} (?:as )?(?:cancel(?:l)?ed|void|invalid|obsolete|revoked|null|withdrawn|suspended|outdated|lifted)",
+  "(?:consider|treat|deem|regard)(?: \\p{L}+){0,5} (?:as )?(?:cancel(?:l)?ed|void|invalid|obsolete|revoked|null|withdrawn|suspended|outdated|lifted|background (?:reading|information|material)|optional|a suggestion|advisory|non-binding)",
   "(?:are|is|were|was) (?:not )?(?:written|meant|intended) for (?:a )?(?:different|another|other) (?:product|model|assistant|context|deployment)",
   "(?:are|is) to be (?:treated|read|regarded|considered|taken) as (?:comments?|examples?|suggestions?|optional|non-binding|background|history|notes?|fiction|void|obsolete)",
   "ungültig",
