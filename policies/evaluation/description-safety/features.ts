@@ -346,7 +346,7 @@ const CONCEAL = rx([
   // Evidence removed: the mail just sent deleted from the sent folder.
   String.raw`^(?:[\w,]+ ){0,3}(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:from (?:the )?(?:sent|outbox)|sent (?:folder|items|mail|box)|outbox|you (?:just )?sent|(?:e-?mail|message|mail) (?:that )?(?:you )?(?:just )?sent)\b`,
   String.raw`\bso (?:that )?(?:${PERSON}) (?:skims? past|miss(?:es)?|overlooks?|scrolls? past|glosses? over|won't (?:see|notice|spot)|will not (?:see|notice|spot)|doesn't (?:see|notice|spot)|does not (?:see|notice|spot))\b`,
-  String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
+  String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b|\boutside (?:of )?what (?:the )?(?:${PERSON}) (?:needs?|has|have|wants?|should|must) to (?:hear|know|see|be told)\b`,
   String.raw`\b(?:(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never)|shouldn't|mustn't|needn't|shan't) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
   w(
     `(?:nirgends|nirgendwo|nicht|niemals|nie|keinesfalls) (?:\\p{L}+ ){0,2}(?:erwähnen|verraten|mitteilen|erzählen)`,
@@ -412,6 +412,10 @@ const SENSITIVE_ACTION = rx([
   String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b|\b(?:issue|make|send|initiate|execute|wire)\b.{0,15}\b(?:transfer|payment|wire)s? (?:of|for) \$?\d|\b(?:place|submit) (?:an? )?(?:order|purchase)s?\b|\b(?:change|reset)\b.{0,20}\b(?:password|recovery email|email address|phone number)\b.{0,30}\b(?:to|for)\b|\b(?:set|add|create)\b.{0,20}\bforwarding rules?\b|\bshare\b.{0,30}\b(?:public(?:ly)?|anyone with the link)\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
   String.raw`\baccept\b.{0,20}\binvitations?\b|\b(?:mfa|2fa|branch protection|audit|logging|verification|protection)\b.{0,40}\b(?:enabled|active|required|enforced)\s*[=:]\s*(?:false|0|off|no)\b`,
+  String.raw`\bmake\b.{0,30}\b(?:private )?(?:repositor(?:y|ies)|repos?|buckets?|folders?|files?|documents?|projects?)\b.{0,10}\bpublic\b`,
+  w(
+    `(?:ajouter|ajoutez|añadir|añade|agregar|agrega|hinzufügen|füge|aggiungere|aggiungi|adicionar|adicione|добавить|добавь)(?: \\p{L}+| [\\w-]+){0,4} (?:comme|como|als|come|как) (?:administrat\\p{L}*|propriétaire|propietario|admin\\p{L}*|proprietario|proprietário|владельц\\p{L}*|eigentümer)`,
+  ),
   String.raw`\b(?:delete|remove|wipe|purge|drop|destroy)\b.{0,20}\b(?:backups?|snapshots?|audit logs?|sauvegardes|copias de seguridad|sicherungen)\b`,
   String.raw`\b(?:npm|pnpm|yarn|pip|pipx|gem|cargo|brew|apt(?:-get)?) (?:install|i|add)\b|\b(?:star|fork|watch)\b.{0,20}\b(?:repositor(?:y|ies)|repos?)\b`,
   String.raw`\b(?:install|download and run|fetch and run)\b.{0,40}\bfrom (?:https?://|the url|this url)|\bexport\b.{0,20}\b(?:address book|contacts|contact list)\b`,
@@ -443,6 +447,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
   String.raw`\bleave (?:[\w-]+ ){0,3}off\b|\b(?:leave|keep) (?:the rest|everything else|the details|the other (?:steps?|parts?)) (?:unsaid|unmentioned|unspoken|to yourself|out)\b`,
   String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
+  String.raw`\bkeep (?:your |the )?(?:report|reply|answer|summary|response|message)s? (?:about|to|on) (?:the )?[\w-]+ itself\b`,
   String.raw`\blimit (?:your |the )?(?:reply|answer|response|summary|confirmation|report|message) to\b|\b(?:reply|answer|respond|confirm) with only\b|\b(?:refrain from|avoid)\s+(?:surfacing|mentioning|reporting|disclosing|revealing|flagging|bringing (?:it|this|that|them) up|pointing (?:it|this|that|them) out|calling (?:it|this|that|them) out|bringing up|pointing out)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|have no need to|there is no need to) (?:bring (?:it|that|this|them) up|mention|tell|report|disclose|reveal|explain|surface|describe)\b`,
   String.raw`\b(?:do not|don't|never|no need to)\s+(?:surface|mention|report|disclose|reveal|flag|bring up|point out|call out)\b|\b(?:filter(?:ed)? out|removed?|stripped|strip|dropped|drop|hidden|hide|left out|leave out|omitted|omit)\b.{0,40}\bbefore (?:you )?(?:present|show|display|report|return|summari[sz]|list|answer|reply)\w*\b`,
@@ -760,7 +765,7 @@ const BULK = rx([String.raw`\b(?:each|every|all|any|whole|entire|full|complete)\
  */
 const DESTINATION = rx([
   String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
-  String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![.\w-])`,
+  String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])`,
   String.raw`(?<![\w&/#])#[a-z][\w-]{2,}\b`,
   String.raw`\b(?:our|an? (?:external|outside|remote|third[- ]party|partner)|the attacker'?s?|a partner'?s?) (?:server|endpoint|host|bucket|webhook|collector|api|backend|storage|address|inbox|number)s?\b|\bwebhook\b|\bpublic (?:bucket|gist|paste|repo(?:sitory)?)\b`,
 ]);

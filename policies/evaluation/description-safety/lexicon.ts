@@ -306,6 +306,8 @@ export const INSTRUCTION_NOUNS = [
 export const VOID_WORDS = [
   "no longer (?:appl(?:y|ies)|valid|holds?|relevant|in (?:force|effect))",
   "(?:are|is) not in (?:effect|force)",
+  "(?:that|which) this (?:server|tool) (?:turns|switches|shuts) off",
+  "(?:turned|switched) off (?:by|for|in) this (?:server|tool)",
   "(?:do not|don't|does not|doesn't) apply (?:here|to this)",
   "ne s'appliquent plus",
   "außer kraft(?: gesetzt)?",
