@@ -75,7 +75,7 @@ const w = (alternation: string): string =>
   `(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`;
 
 // People a text may hide things from.
-const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you are (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
+const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you(?: are|'re) (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
 // "Publishes the post once the owner has approved it" states a condition, not a claim.
 const CONDITION = String.raw`(?<!\b(?:once|after|when|whenever|until|unless|if|whether|before|as soon as)\s(?:the\s|an?\s)?(?:\w+\s)?)`;
 
@@ -168,7 +168,7 @@ const REAL_ONES = String.raw`\bthe (?:real|actual|true|binding|correct|valid|cur
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
   REAL_ONES,
-  String.raw`\b(?:this tool|this server|these notes|this note|this description|this (?:tool|server)'s (?:notes|instructions|text|guidance)) (?:is|are) (?:now )?(?:the|your) (?:only |sole |new |final |real )?(?:authority|source of truth|boss|rules?|instructions)\b`,
+  String.raw`\b(?:this tool|this server|these notes|this note|this description|this (?:tool|server)'s (?:notes|instructions|text|guidance)) (?:is|are) (?:now )?(?:the|your) (?:only |sole |new |final |real |actual |binding )?(?:authority|source of truth|boss|rules?|instructions|polic(?:y|ies)|guidelines|guidance|system prompt)\b`,
   w(
     `maßgeblich (?:ist|sind) (?:allein|nur|ausschließlich) (?:dieses|diese|dieser)|seul (?:cet|ce) (?:outil|serveur) (?:compte|fait foi)|solo (?:esta|este) (?:herramienta|servidor) (?:cuenta|manda)|conta solo questo strumento|só (?:esta|este) (?:ferramenta|servidor) (?:conta|vale)`,
   ),
@@ -219,7 +219,7 @@ const ONLY_THIS = rx([
 const ELEVATE = rx([
   String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b|\btake (?:your )?(?:orders|directions?|instructions|commands|cues) (?:only )?from\b(?! (?:the |your )?(?:user|developer|operator|system|administrator)\b)`,
   String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
-  String.raw`\b(?:follow|obey|execute|carry out)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files)\b`,
+  String.raw`\b(?:follow|obey|execute|carry out|comply with|act on)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the |any )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files|returned (?:text|content|data)|text|content)\b`,
   String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?|any (?:earlier|previous|prior|other)) (?:prompt|instructions|rules|guidelines|message|configuration|guidance|directions|setup)\b`,
   w(
     `(?:prévaut|prévalent|a priorité|ont priorité) sur (?:vos|tes|les) (?:consignes|instructions|règles)|hat vorrang vor (?:deinen|ihren|den) (?:anweisungen|regeln|system\\p{L}*)|(?:prevalece|tiene prioridad) sobre (?:tus|sus|las) (?:instrucciones|reglas)|(?:prevalece|tem prioridade) sobre (?:suas|as) (?:instruções|regras)|(?:prevale|ha la precedenza) su(?:lle)? (?:tue |le )?(?:istruzioni|regole)|(?:имеет приоритет над|важнее) (?:твоих |ваших |системных )?(?:инструкци\\p{L}*|правил\\p{L}*)`,
@@ -234,7 +234,7 @@ const SECRET = rx([
   String.raw`\.kdbx\b|\b(?:1password|bitwarden|lastpass|keepass\w*|dashlane)\b|\bpassword (?:vault|export|database)\b`,
   String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:process |shell |system )?(?:environment|env)\b`,
   String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
-  String.raw`\bdocker config(?: file)?\b|\bauths section\b|\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
+  String.raw`\bsecrets? files?\b|\bdocker config(?: file)?\b|\bauths section\b|\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
   String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
   // A look-behind, not a leading [\w-]+: that would be tried, and backtracked, at every position.
   String.raw`(?<=[\w-])\.(?:pem|p12|pfx|keystore|jks|kdbx|ovpn)\b`,
@@ -301,7 +301,7 @@ const CONCEAL = rx([
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
   String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:(?:is|are) to be|(?:should|must|shall|will|needs? to|has to|have to) be) (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut|scrubbed|erased|purged|filtered out|wiped)\b`,
-  String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b`,
+  String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b|(?:\bnot|\bnever|n't)\s+(?:\w+\s+)?(?:catch|get) wind of\b|\bnone the wiser\b`,
   w(
     `kein wort|pas un mot|ni una palabra|nem uma palavra|(?:neanche|nemmeno|non) una parola|ни слова|not a (?:single )?word|garde[rz]? (?:\\p{L}+ )?pour (?:vous|toi)|behalte? (?:es|das|dies) für dich|guárda(?:lo|te)? para ti|guarde (?:isso |isto )?para (?:você|si)|tieni(?:lo)? per te|держи(?:те)? (?:это )?при себе`,
   ),
@@ -391,6 +391,7 @@ const DECEIVE = rx([
   String.raw`\b(?:refer to|describe|call|present|label)\b (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:only |just |merely )?as\b.{0,40}\b(?:${PERSON})\b`,
   // An answer scripted in advance for the user's question about what happened.
   String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?asks?\b (?:you )?(?:why|whether|if|about|where|how come|who)\b[^;]{0,100}?\b(?:say|tell (?:them|him|her)|answer|reply|respond|claim|explain|state)(?: to them)? (?:that |it |they |this |only |just |nothing|none|no\b)`,
+  String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?(?:asks?|inquires?|enquires?|wonders?|questions? (?:it|this)|wants? to know|is curious|gets? curious)\b[^;.]{0,40}?,?\s*(?:just |simply )?(?:describe|call|present|label|pass off|refer to) (?:it|this|that|them)(?: only| simply| just)? as\b`,
   String.raw`\b(?:phrase|word|frame|write|present|describe)\b.{0,40}\bso (?:that )?(?:it|this|the \w+) (?:sounds?|looks?|reads?|seems?|appears?) (?:like|as if|as though)\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
@@ -412,6 +413,7 @@ const SENSITIVE_ACTION = rx([
   String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b|\b(?:issue|make|send|initiate|execute|wire)\b.{0,15}\b(?:transfer|payment|wire)s? (?:of|for) \$?\d|\b(?:place|submit) (?:an? )?(?:order|purchase)s?\b|\b(?:change|reset)\b.{0,20}\b(?:password|recovery email|email address|phone number)\b.{0,30}\b(?:to|for)\b|\b(?:set|add|create)\b.{0,20}\bforwarding rules?\b|\bshare\b.{0,30}\b(?:public(?:ly)?|anyone with the link)\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
   String.raw`\baccept\b.{0,20}\binvitations?\b|\b(?:mfa|2fa|branch protection|audit|logging|verification|protection)\b.{0,40}\b(?:enabled|active|required|enforced)\s*[=:]\s*(?:false|0|off|no)\b`,
+  String.raw`\bunlock\b.{0,20}\b(?:doors?|locks?|gates?|vehicles?|cars?)\b|\bdisarm\b.{0,20}\b(?:alarms?|security)\b|\breset\b.{0,20}\b(?:every|all|each|any)\b.{0,20}\bpasswords?\b`,
   String.raw`\bmake\b.{0,30}\b(?:private )?(?:repositor(?:y|ies)|repos?|buckets?|folders?|files?|documents?|projects?)\b.{0,10}\bpublic\b`,
   w(
     `(?:ajouter|ajoutez|añadir|añade|agregar|agrega|hinzufügen|füge|aggiungere|aggiungi|adicionar|adicione|добавить|добавь)(?: \\p{L}+| [\\w-]+){0,4} (?:comme|como|als|come|как) (?:administrat\\p{L}*|propriétaire|propietario|admin\\p{L}*|proprietario|proprietário|владельц\\p{L}*|eigentümer)`,
@@ -446,7 +448,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
   String.raw`\bleave (?:[\w-]+ ){0,3}off\b|\b(?:leave|keep) (?:the rest|everything else|the details|the other (?:steps?|parts?)) (?:unsaid|unmentioned|unspoken|to yourself|out)\b`,
-  String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
+  String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b|\bskip (?:that|this|the|these|those) (?:details?|parts?|bits?|steps?)\b`,
   String.raw`\bkeep (?:your |the )?(?:report|reply|answer|summary|response|message)s? (?:about|to|on) (?:the )?[\w-]+ itself\b`,
   String.raw`\blimit (?:your |the )?(?:reply|answer|response|summary|confirmation|report|message) to\b|\b(?:reply|answer|respond|confirm) with only\b|\b(?:refrain from|avoid)\s+(?:surfacing|mentioning|reporting|disclosing|revealing|flagging|bringing (?:it|this|that|them) up|pointing (?:it|this|that|them) out|calling (?:it|this|that|them) out|bringing up|pointing out)\b`,
   String.raw`\b(?:need not|needn't|don't need to|do not need to|have no need to|there is no need to) (?:bring (?:it|that|this|them) up|mention|tell|report|disclose|reveal|explain|surface|describe)\b`,
@@ -466,7 +468,7 @@ const SOFT_CONCEAL = rx([
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
   String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
-  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:it|this tool|the tool|this server) also [a-z]+s\b|\b(?:telemetry|tracking|tracker|analytics beacon)\b|\b(?:any |the )?extra (?:commits?|files?|calls?|requests?|steps?|changes?|recipients?|accounts?|members?)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
+  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:it|this tool|the tool|this server) also [a-z]+s\b|\b(?:telemetry|tracking|tracker|analytics beacon)\b|\b(?:retained|kept|stored|archived|collected) by (?:us|the vendor|our (?:team|servers?|partners?))\b|\bshared with (?:our|a|the) [\w-]+ partner\b|\b(?:any |the )?extra (?:commits?|files?|calls?|requests?|steps?|changes?|recipients?|accounts?|members?)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
     `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
@@ -772,7 +774,7 @@ const DESTINATION = rx([
 
 /** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
 const MOVED_OUT = rx([
-  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|copy|copies|copied|echo|echoes|echoed|cc|cc'd|bcc|bcc'd|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via)\b`,
+  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|share|shares|shared|copy|copies|copied|echo|echoes|echoed|cc|cc'd|bcc|bcc'd|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via|with)\b`,
 ]);
 
 export const FAMILIES: Readonly<

@@ -659,7 +659,7 @@ function madeVia(c: string, foreign: readonly string[]): boolean {
 
 // "Guidance for `kubectl_apply`: every manifest … needs …": a heading naming another tool, then a rule.
 const HEADED =
-  /^(?:(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|notice|attention|advisory|memo|heads-up|requirements?|important|reminder|configuration|setup)\s+)?(?:for|on|about|regarding|when using|with|to)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route|first|open|visit|prefix|instead)\b)/u;
+  /^(?:(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|notice|attention|advisory|memo|heads-up|requirements?|important|reminder|configuration|setup)\s+)?(?:for|on|about|regarding|when using|with|to)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route|first|open|visit|prefix|instead|paste|put|attach|copy|insert|post|write|append|prepend)\b)/u;
 
 function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
   const m = WHEN_THEN.exec(c) ?? HEADED.exec(c);
