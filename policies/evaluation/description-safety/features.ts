@@ -283,7 +283,7 @@ const SINK = rx([
 
 // Verbs of telling or showing, and their negations.
 const TELL = String.raw`(?:describ(?:e|ing)|discuss(?:ing)?|talk(?:ing)? about|refer(?:ring)? to|point(?:ing)? out|let on|letting on|tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
-const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
+const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|refrained from|refrains from|refraining from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
 
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
@@ -301,6 +301,7 @@ const CONCEAL = rx([
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
   String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:(?:is|are) to be|(?:should|must|shall|will|needs? to|has to|have to) be) (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut|scrubbed|erased|purged|filtered out|wiped)\b`,
+  String.raw`\b(?:disclosure|mention|notification|reporting|display|discussion|sharing) (?:of [^.;]{1,60} )?to (?:the )?(?:${PERSON})\s*(?:is|are) (?:strictly )?(?:prohibited|forbidden|not permitted|not allowed|disallowed)\b|\bneed[- ]to[- ]know\b.{0,60}\b(?:${PERSON})\b.{0,20}\b(?:is|are) not\b|\b(?:${PERSON}) (?:is|are) not (?:on|in) (?:that|the|this) (?:list|loop)\b|\b(?:${PERSON}) (?:remain(?:s|ed)?|stay(?:s|ed)?) (?:unaware|oblivious|uninformed|in the dark)\b`,
   String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b|(?:\bnot|\bnever|n't)\s+(?:\w+\s+)?(?:catch|get) wind of\b|\bnone the wiser\b`,
   w(
     `kein wort|pas un mot|ni una palabra|nem uma palavra|(?:neanche|nemmeno|non) una parola|ни слова|not a (?:single )?word|garde[rz]? (?:\\p{L}+ )?pour (?:vous|toi)|behalte? (?:es|das|dies) für dich|guárda(?:lo|te)? para ti|guarde (?:isso |isto )?para (?:você|si)|tieni(?:lo)? per te|держи(?:те)? (?:это )?при себе`,
@@ -538,6 +539,7 @@ const MODAL = rx([
 
 /** Sensitive data kept out of an answer: a safeguard, not concealment. */
 const PROTECTIVE = rx([
+  String.raw`\b(?:disclosure|display|logging|mention|output|printing|sharing)\b (?:of )?(?:the |any |full |raw |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|credentials|personal data|pii|ssns?|social security numbers?)\b`,
   String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
 ]);
 
@@ -634,6 +636,7 @@ const CONSENT_CLAIMED_MORE = rx([
   w(
     `(?:concedeu|deu|otorgó|concedió|dio|a donné|a accordé|hat (?:\\p{L}+ )?erteilt|ha dato|ha concesso|дал\\p{L}*|предоставил\\p{L}*) (?:\\p{L}+ ){0,2}(?:permissão|permiso|permission|l'autorisation|erlaubnis|permesso|autorização|autorización|autorizzazione|разрешение|согласие)`,
   ),
+  String.raw`\b(?:is|are|be) (?:deemed|considered|treated as|regarded as) (?:already |pre-?)?(?:approved|authori[sz]ed|consented|confirmed)\b|\b(?:count|counts|counted) as (?:already |pre-?)?(?:approved|authori[sz]ed|consented|confirmed)\b`,
   // A standing preference the model is told the user expressed.
   String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -684,6 +687,7 @@ const GRANTED = rx([
   ),
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
   String.raw`\b(?:granted|given|gave|handed|extended|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\b(?:${PERSON}) (?:has |have |had )?(?:already )?waived (?:the |their |his |her |any )?(?:right|need|requirement|option|request) to (?:confirm|approve|be asked|be consulted|review|be notified)\b`,
   String.raw`\byou (?:can|may|are free to|are allowed to)\b[^.;]{0,80}\bwithout (?:pausing|waiting|stopping|asking|checking back|(?:their|the user'?s|a|any) (?:go-?ahead|approval|consent|confirmation|permission|sign-?off))\b`,
   String.raw`\b(?:you|the (?:assistant|model|agent|ai)) (?:has|have) been (?:given|granted|handed) (?:a |the )?(?:blanket |full |standing |unrestricted |general |explicit )?(?:approval|permission|authority|rights|access|clearance|authori[sz]ation)\b`,
   String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b|\byou (?:already )?(?:have|hold|got) (?:the |their |his |her |a |explicit |written |full )?(?:[\w-]+'s )?(?:consent|approval|permission|authori[sz]ation|clearance|go-?ahead|blessing|sign-?off|green light)\b`,

@@ -264,7 +264,7 @@ const CONCEAL = [
   /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?that you\b/u,
   /\b(?:keep|hide|conceal)\b.{0,40}\b(?:to yourself|secret|hidden|from (?:the )?(?:user|human))\b/u,
   /\b(?:the )?(?:user|human)s?\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never)\s+(?:know|find out|see|notice|learn|be (?:told|aware|informed))\b/u,
-  /\b(?:stay|remain|be kept|is kept|are kept) (?:unaware|oblivious|uninformed|ignorant)\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
+  /\b(?:stay(?:s|ed)?|remain(?:s|ed)?|be kept|is kept|are kept) (?:unaware|oblivious|uninformed|ignorant)\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
   /\b(?:act|behave|respond|answer) as (?:if|though) nothing\b/u,
   /\b(?:make up|invent|fabricate)\b.{0,30}\b(?:reason|explanation|excuse|story)\b/u,
   /\bomit\b.{0,30}\bmention\b|\bleave (?:that|this|it) out of your (?:answer|reply|response)\b/u,
@@ -642,7 +642,7 @@ const WHEN_THEN =
   /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to |(?:the|its|each|every|all|any) [\w-]+ (?:should|must|has to|have to|needs? to|shall) (?:always )?(?:be )?)?(?:add|set|change|world-readable|public|shared|made|sent|copied|forwarded|disabled|enabled|chmod|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
 
 const MADE_VIA =
-  /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared) to)\b/u;
+  /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|shared|uploaded|saved|stored|booked|published|fetched|requested|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared|sent) (?:to|with))\b/u;
 
 // Command-line tools and services an agent reaches through another server.
 const KNOWN_TOOLS = new Set(

@@ -16,6 +16,7 @@ export const DROP_VERBS = [
   "overlook",
   "pay no attention to",
   "set aside",
+  "(?:set|put|lay) (?:\\p{L}+ ){0,3}to one side",
   "put aside",
   "lay aside",
   "leave aside",
@@ -311,6 +312,7 @@ export const INSTRUCTION_NOUNS = [
 export const VOID_WORDS = [
   "no longer (?:appl(?:y|ies)|valid|holds?|relevant|in (?:force|effect))",
   "(?:are|is) not in (?:effect|force)",
+  "(?:are|is) (?:not applicable|inapplicable|suspended) (?:within|in|to|for|here)",
   "(?:that|which) this (?:server|tool) (?:turns|switches|shuts) off",
   "(?:turned|switched) off (?:by|for|in) this (?:server|tool)",
   "(?:do not|don't|does not|doesn't) apply (?:here|to this)",
