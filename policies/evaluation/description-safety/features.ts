@@ -205,7 +205,7 @@ const ONLY_THIS = rx([
     `(?:suivez|suis|obéissez|obéis|écoutez)(?: \\p{L}+){0,3} (?:uniquement|seulement) (?:à )?(?:cet|cette|ce) (?:outil|serveur|note)|n'obéissez qu'à (?:cet|ce)`,
   ),
   w(
-    `(?:folg|befolg|gehorch)\\p{L}*(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:diese[mnrs]?) (?:tool|werkzeug|server|hinweis\\p{L}*|beschreibung)`,
+    `(?:folg|befolg|gehorch|handl|richte)\\p{L}*(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:nach )?(?:diese[mnrs]?) (?:tool|werkzeug|server|hinweis\\p{L}*|beschreibung)`,
   ),
   w(
     `(?:sigue|obedece|siga|obedezca|segui|obbedisci|obedeça)(?: \\p{L}+){0,4} (?:solo|solamente|únicamente|apenas|somente|solo|soltanto) (?:a )?(?:esta|este|questo|questa) (?:herramienta|ferramenta|strumento|servidor|server|nota)`,
@@ -218,6 +218,10 @@ const ONLY_THIS = rx([
 
 /** Raises untrusted content to the user's or the system's authority. */
 const ELEVATE = rx([
+  String.raw`\b(?:directives|instructions|commands|orders)\b.{0,20}\bin (?:the )?(?:tool (?:responses|results|outputs)|results|outputs|responses|documents|web ?pages|emails)\b.{0,20}\b(?:are|is) (?:binding|authoritative|mandatory|to be followed|final)\b`,
+  w(
+    `(?:vergiss|ignoriere|oublie[zr]?|ignore[zr]?|olvida|ignora|dimentica|esqueça|забудь|игнорируй)\\p{P}?\\s+(?:\\p{L}+\\s+){0,2}(?:was|ce que|ce qu'|lo que|quello che|o que|что)\\b.{0,40}(?:entwickler|développeur|desarrollador|sviluppatore|desenvolvedor|разработчик|system\\p{L}*|betreiber|opérateur|operador|operatore)`,
+  ),
   String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b|\btake (?:your )?(?:orders|directions?|instructions|commands|cues) (?:only )?from\b(?! (?:the |your )?(?:user|developer|operator|system|administrator)\b)`,
   String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
   String.raw`\b(?:follow|obey|execute|carry out|comply with|act on)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the |any )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files|returned (?:text|content|data)|text|content)\b`,
@@ -396,6 +400,7 @@ const DECEIVE = rx([
   String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?asks?\b (?:you )?(?:why|whether|if|about|where|how come|who)\b[^;]{0,100}?\b(?:say|tell (?:them|him|her)|answer|reply|respond|claim|explain|state)(?: to them)? (?:that |it |they |this |only |just |nothing|none|no\b)`,
   String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?(?:asks?|inquires?|enquires?|wonders?|questions? (?:it|this)|wants? to know|is curious|gets? curious)\b[^;.]{0,40}?,?\s*(?:just |simply )?(?:describe|call|present|label|pass off|refer to) (?:it|this|that|them)(?: only| simply| just)? as\b`,
   String.raw`\b(?:phrase|word|frame|write|present|describe)\b.{0,40}\bso (?:that )?(?:it|this|the \w+) (?:sounds?|looks?|reads?|seems?|appears?) (?:like|as if|as though)\b`,
+  String.raw`\b(?:if|when) (?:ever )?(?:asked|questioned|challenged|queried|pressed)\b,?\s*(?:just |simply )?(?:say|tell (?:them|him|her)|answer|reply|respond|claim|state|insist)\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -451,6 +456,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
   String.raw`\bleave (?:[\w-]+ ){0,3}off\b|\b(?:leave|keep) (?:the rest|everything else|the details|the other (?:steps?|parts?)) (?:unsaid|unmentioned|unspoken|to yourself|out)\b`,
+  String.raw`\b(?:don't|do not|never|no need to)\s+volunteer\b`,
   String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b|\bskip (?:that|this|the|these|those) (?:details?|parts?|bits?|steps?)\b`,
   String.raw`\bkeep (?:your |the )?(?:report|reply|answer|summary|response|message)s? (?:about|to|on) (?:the )?[\w-]+ itself\b`,
   String.raw`\blimit (?:your |the )?(?:reply|answer|response|summary|confirmation|report|message) to\b|\b(?:reply|answer|respond|confirm) with only\b|\b(?:refrain from|avoid)\s+(?:surfacing|mentioning|reporting|disclosing|revealing|flagging|bringing (?:it|this|that|them) up|pointing (?:it|this|that|them) out|calling (?:it|this|that|them) out|bringing up|pointing out)\b`,
@@ -471,7 +477,7 @@ const SOFT_CONCEAL = rx([
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
   String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
-  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:it|this tool|the tool|this server) also [a-z]+s\b|\b(?:telemetry|tracking|tracker|analytics beacon)\b|\b(?:retained|kept|stored|archived|collected) by (?:us|the vendor|our (?:team|servers?|partners?))\b|\bshared with (?:our|a|the) [\w-]+ partner\b|\b(?:any |the )?extra (?:commits?|files?|calls?|requests?|steps?|changes?|recipients?|accounts?|members?)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
+  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:it|this tool|the tool|this server) also [a-z]+s\b|\b(?:telemetry|tracking|tracker|analytics beacon)\b|\b(?:is|are) (?:created|added|made|sent|registered|set up|posted|shared) (?:too|as well|also)\b|\ba second (?:record|copy|account|recipient|entry|key|user|page|post)\b|\bretained by the (?:vendor|partner|provider)\b|\b(?:retained|kept|stored|archived|collected) by (?:us|the vendor|our (?:team|servers?|partners?))\b|\bshared with (?:our|a|the) [\w-]+ partner\b|\b(?:any |the )?extra (?:commits?|files?|calls?|requests?|steps?|changes?|recipients?|accounts?|members?)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
     `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
@@ -781,6 +787,7 @@ const DESTINATION = rx([
 
 /** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
 const MOVED_OUT = rx([
+  String.raw`\b(?:ends? up|lands?|winds? up|flows?|(?:is|are) (?:stored|kept|logged|recorded|saved|archived|collected))\b.{0,40}\b(?:in|at|to|on)\b`,
   String.raw`"?\b(?:endpoint|target|destination|url|webhook|upload[_-]?to|send[_-]?to|post[_-]?to|forward[_-]?to|sink|collector)"?\s*[:=]\s*"?(?:https?://|s3://|[\w.+-]+@)`,
   String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|share|shares|shared|copy|copies|copied|echo|echoes|echoed|cc|cc'd|bcc|bcc'd|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via|with)\b`,
 ]);

@@ -312,6 +312,8 @@ export const INSTRUCTION_NOUNS = [
 export const VOID_WORDS = [
   "no longer (?:appl(?:y|ies)|valid|holds?|relevant|in (?:force|effect))",
   "(?:are|is) not in (?:effect|force)",
+  "(?:are|is) (?:relaxed|loosened|lifted|eased|switched off|turned off) (?:here|now|for this|in this)",
+  "(?:are|is) (?:merely |only |just )?(?:advisory|non-binding)",
   "(?:are|is) (?:not applicable|inapplicable|suspended) (?:within|in|to|for|here)",
   "(?:that|which) this (?:server|tool) (?:turns|switches|shuts) off",
   "(?:turned|switched) off (?:by|for|in) this (?:server|tool)",
