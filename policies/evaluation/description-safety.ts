@@ -21,9 +21,10 @@ export { escapeText } from "./description-safety/text.ts";
  * instructions, read secrets and pass them on, send data out, hide something from the user, trust
  * a claimed approval, change how other tools behave, call other tools unseen, run a dangerous
  * command. Besides its phrase rules, the judge scores each clause on feature families
- * (`description-safety/features.ts`: addressed to the model, secrets, moves, sinks, concealment,
- * authority, other tools, redirection, triggers, burial — the steering ones in ten languages) and
- * combines them with the weights and thresholds of `description-safety/score.ts`. Names and
+ * (`description-safety/features.ts`: addressed to the model, secrets, moves, sinks and written-out
+ * destinations, concealment, authority, other tools, redirection, triggers, burial — the steering
+ * ones in ten languages, instruction overrides in more than thirty) and combines them with the
+ * weights and thresholds of `description-safety/score.ts`. Names and
  * annotations that contradict the description are reported too
  * (`description-safety/contradictions.ts`).
  *

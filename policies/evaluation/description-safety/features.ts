@@ -46,6 +46,12 @@ export const FEATURES = [
   "sensitive-action",
   "padding",
   "ui-display",
+  "private",
+  "bulk",
+  "moved-out",
+  "destination",
+  "feedback",
+  "extra",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -69,7 +75,7 @@ const w = (alternation: string): string =>
   `(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`;
 
 // People a text may hide things from.
-const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you are (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
+const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you(?: are|'re) (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
 // "Publishes the post once the owner has approved it" states a condition, not a claim.
 const CONDITION = String.raw`(?<!\b(?:once|after|when|whenever|until|unless|if|whether|before|as soon as)\s(?:the\s|an?\s)?(?:\w+\s)?)`;
 
@@ -91,7 +97,7 @@ const ADDRESS = rx([
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
   // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
   String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
-  String.raw`\bfrom (?:now on|this point on|here on)\b|\byou are now\b`,
+  String.raw`(?:^|[.:;]\s*)new (?:directive|instructions?|rules?|policy|orders?)\s*:|\bfrom (?:now on|this point on|here on)\b|\byou are now\b|\byou are no longer\b|\byour (?:only|sole|new) (?:rule|instruction|task|job|duty)\b`,
   w(`(?:você|voce) agora é|ahora eres|ora sei|tu es maintenant|du bist jetzt|теперь ты`),
   w(
     `ab sofort|von nun an|à partir de maintenant|dorénavant|desormais|désormais|desde ahora|de ahora en adelante|a partir de agora|daqui em diante|da ora in poi|d'ora in poi|с этого момента|отныне`,
@@ -137,10 +143,15 @@ const PRIOR = [
   "предыдущих",
   "прежних",
   "poprzednie",
+  "wcześniejsz\\p{L}*",
+  "poprzednich",
+  "eerdere",
+  "voorgaande",
 ].join("|");
 const RULES =
-  "direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady";
+  "directions|guidance|orders|commands|briefing|configuration|indicaciones|indicazioni|direttive|direktiven|directivas|diretivas|ограничения|restrictions|instructions?|rules|directives|guidelines|prompts?|consignes|règles|instructions|anweisungen|regeln|vorgaben|instrucciones|reglas|instruções|regras|istruzioni|regole|инструкции|правила|указания|instrukcje|zasady|zasad|instrukcji|poleceń|instructies|regels";
 const PRIOR_RULES = rx([
+  String.raw`\b(?:whatever|any|all|the|those) (?:rules|instructions|directions|guidance|guidelines|directives|prompts?|policies)\b(?: \w+){0,4} (?:before (?:this|now|here)|above|earlier|previously|so far|until now|up to (?:now|here|this point))\b`,
   String.raw`\b(?:everything|anything|all) (?:you (?:were|have been) told |that came |written )?(?:before|above|earlier|previously)\b|\byour (?:safety |security |content )?(?:polic(?:y|ies)|guardrails|restrictions|filters)\b`,
   w(
     `alles,? was (?:vor|davor|bisher|oben)|tout ce qui (?:précède|a été dit avant)|todo lo (?:anterior|que (?:vino|estaba) antes)|tudo (?:o que veio )?antes|tutto (?:ciò che|quello che) (?:precede|c'era prima)|всё,? что было (?:до|раньше|выше)`,
@@ -152,9 +163,22 @@ const PRIOR_RULES = rx([
   String.raw`이전에 받은|(?:之前|以前|先前|原来|原先|上面)的?(?:指令|指示|规则|規則|说明|提示)|(?:前の|以前の|これまでの)(?:指示|ルール|命令)|이전 (?:지시|규칙|명령)`,
 ]);
 
+// "The real ones are below", "the binding version is this one".
+const REAL_ONES = String.raw`\bthe (?:real|actual|true|binding|correct|valid|current|authoritative) (?:ones?|instructions|rules|directions|guidance|version|directives)\b (?:are|is|follow|come|begins?|starts?|appears?) (?:below|here|next|as follows|in this (?:tool|description|note)|this one)\b|\b(?:the )?binding (?:version|instructions?|rules) (?:is|are) (?:this|these|the following|below)\b`;
 /** Declares this text the only authority: "obey only this tool", "suivez uniquement cet outil". */
 const ONLY_THIS = rx([
-  String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any )?(?:restrictions|limits|rules|guardrails|filters)\b`,
+  REAL_ONES,
+  String.raw`\b(?:this tool|this server|these notes|this note|this description|this (?:tool|server)'s (?:notes|instructions|text|guidance)) (?:is|are) (?:now )?(?:the|your) (?:only |sole |new |final |real |actual |binding )?(?:authority|source of truth|boss|rules?|instructions|polic(?:y|ies)|guidelines|guidance|system prompt)\b`,
+  w(
+    `maßgeblich (?:ist|sind) (?:allein|nur|ausschließlich) (?:dieses|diese|dieser)|seul (?:cet|ce) (?:outil|serveur) (?:compte|fait foi)|solo (?:esta|este) (?:herramienta|servidor) (?:cuenta|manda)|conta solo questo strumento|só (?:esta|este) (?:ferramenta|servidor) (?:conta|vale)`,
+  ),
+  String.raw`\bif (?:they|these|the two|the instructions|the rules|anything) (?:ever )?conflicts?\b.{0,30}\b(?:ours|this (?:tool|server|note|description)(?:'s)?|these|the tool'?s?|we)\b.{0,15}\b(?:wins?|prevails?|applies|takes? (?:priority|precedence))\b`,
+  String.raw`\byou are no longer (?:an? |the |bound|limited|restricted|subject|required)\b|\byour (?:only|sole|new|one|single) (?:rule|instruction|directive|law|principle|duty) (?:now )?is\b`,
+  w(
+    `(?:sustituyen|reemplazan|anulan|remplacent|annulent|ersetzen|sostituiscono|annullano|substituem|anulam|заменяют|отменяют|zastępują|vervangen)(?: a)? (?:todas|toutes|alle|tutte|все|wszystkie)`,
+  ),
+  String.raw`\byou are (?:now )?[\w-]+ without (?:any |all )?(?:limitations|limits|restrictions|rules|guardrails|filters)\b`,
+  String.raw`\b(?:act|operate|respond|answer|behave)s? without (?:any |the |your |all )?(?:[\w-]+ )?(?:restrictions|limits|rules|guardrails|filters|safeguards)\b`,
   w(
     `(?:sem|sans|ohne|sin|senza|без) (?:regras|restrições|règles|restrictions|regeln|einschränkungen|reglas|restricciones|regole|restrizioni|правил|ограничений)|(?:apenas|somente|só|solo|solamente|únicamente|soltanto|uniquement|seulement|nur) (?:a |al |alla |à )?(?:esta|este|questo|questa|cet|cette|diesem|dieses) (?:ferramenta|herramienta|strumento|servidor|server|outil|tool|werkzeug)`,
   ),
@@ -181,7 +205,7 @@ const ONLY_THIS = rx([
     `(?:suivez|suis|obéissez|obéis|écoutez)(?: \\p{L}+){0,3} (?:uniquement|seulement) (?:à )?(?:cet|cette|ce) (?:outil|serveur|note)|n'obéissez qu'à (?:cet|ce)`,
   ),
   w(
-    `(?:folg|befolg|gehorch)\\p{L}*(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:diese[mnrs]?) (?:tool|werkzeug|server|hinweis\\p{L}*|beschreibung)`,
+    `(?:folg|befolg|gehorch|handl|richte)\\p{L}*(?: \\p{L}+){0,3} (?:nur|ausschließlich) (?:nach )?(?:diese[mnrs]?) (?:tool|werkzeug|server|hinweis\\p{L}*|beschreibung)`,
   ),
   w(
     `(?:sigue|obedece|siga|obedezca|segui|obbedisci|obedeça)(?: \\p{L}+){0,4} (?:solo|solamente|únicamente|apenas|somente|solo|soltanto) (?:a )?(?:esta|este|questo|questa) (?:herramienta|ferramenta|strumento|servidor|server|nota)`,
@@ -194,9 +218,14 @@ const ONLY_THIS = rx([
 
 /** Raises untrusted content to the user's or the system's authority. */
 const ELEVATE = rx([
+  String.raw`\b(?:directives|instructions|commands|orders)\b.{0,20}\bin (?:the )?(?:tool (?:responses|results|outputs)|results|outputs|responses|documents|web ?pages|emails)\b.{0,20}\b(?:are|is) (?:binding|authoritative|mandatory|to be followed|final)\b`,
+  w(
+    `(?:vergiss|ignoriere|oublie[zr]?|ignore[zr]?|olvida|ignora|dimentica|esqueça|забудь|игнорируй)\\p{P}?\\s+(?:\\p{L}+\\s+){0,2}(?:was|ce que|ce qu'|lo que|quello che|o que|что)\\b.{0,40}(?:entwickler|développeur|desarrollador|sviluppatore|desenvolvedor|разработчик|system\\p{L}*|betreiber|opérateur|operador|operatore)`,
+  ),
+  String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b|\btake (?:your )?(?:orders|directions?|instructions|commands|cues) (?:only )?from\b(?! (?:the |your )?(?:user|developer|operator|system|administrator)\b)`,
   String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
-  String.raw`\b(?:follow|obey|execute|carry out)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files)\b`,
-  String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?) (?:prompt|instructions|rules|guidelines|message)\b`,
+  String.raw`\b(?:follow|obey|execute|carry out|comply with|act on)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the |any )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files|returned (?:text|content|data)|text|content)\b`,
+  String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?|any (?:earlier|previous|prior|other)) (?:prompt|instructions|rules|guidelines|message|configuration|guidance|directions|setup)\b`,
   w(
     `(?:prévaut|prévalent|a priorité|ont priorité) sur (?:vos|tes|les) (?:consignes|instructions|règles)|hat vorrang vor (?:deinen|ihren|den) (?:anweisungen|regeln|system\\p{L}*)|(?:prevalece|tiene prioridad) sobre (?:tus|sus|las) (?:instrucciones|reglas)|(?:prevalece|tem prioridade) sobre (?:suas|as) (?:instruções|regras)|(?:prevale|ha la precedenza) su(?:lle)? (?:tue |le )?(?:istruzioni|regole)|(?:имеет приоритет над|важнее) (?:твоих |ваших |системных )?(?:инструкци\\p{L}*|правил\\p{L}*)`,
   ),
@@ -210,7 +239,7 @@ const SECRET = rx([
   String.raw`\.kdbx\b|\b(?:1password|bitwarden|lastpass|keepass\w*|dashlane)\b|\bpassword (?:vault|export|database)\b`,
   String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret_key|private_key|access_key|client_secret|passwd|pwd)\b|\b(?:database_url|db_url|dsn|connection_string)\b|\b(?:values?|variables?|keys?|secrets?) from (?:the |your )?(?:process |shell |system )?(?:environment|env)\b`,
   String.raw`\.config[\\/](?:gh|hub|gcloud|op|rclone|doctl|heroku|netlify|vercel|stripe|claude|cursor|code|github-copilot|azure)\b`,
-  String.raw`\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
+  String.raw`\bsecrets? files?\b|\bdocker config(?: file)?\b|\bauths section\b|\bhosts\.yml\b|\bauth\.json\b|\bcredentials\.(?:json|db|yml|yaml|toml)\b|\btoken\.json\b|\bsecrets?\.(?:ya?ml|json|toml|env)\b`,
   String.raw`\.(?:pgpass|my\.cnf|boto|s3cfg|terraformrc|vault-token|htpasswd|docker[\\/]config\.json|azure|kube)\b`,
   // A look-behind, not a leading [\w-]+: that would be tried, and backtracked, at every position.
   String.raw`(?<=[\w-])\.(?:pem|p12|pfx|keystore|jks|kdbx|ovpn)\b`,
@@ -252,19 +281,20 @@ const PARAM = rx([
 const SINK = rx([
   String.raw`(?:https?|ftp|s3|wss?|gs)://`,
   String.raw`\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
-  String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b`,
+  String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}`,
   String.raw`\b(?:webhook|callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
 ]);
 
 // Verbs of telling or showing, and their negations.
 const TELL = String.raw`(?:describ(?:e|ing)|discuss(?:ing)?|talk(?:ing)? about|refer(?:ring)? to|point(?:ing)? out|let on|letting on|tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
-const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
+const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|refrained from|refrains from|refraining from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
 
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\b.{0,60}\b(?:${PERSON}|${ANSWER}|${SELF})\b`,
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:${PERSON}\s+)?(?:that|what|where|why|how|about)\b`,
+  String.raw`\b(?:keep|leave|hide|conceal|omit|withhold|remove|strip|drop)\b.{0,40}\bfrom (?:anything|everything|whatever|what|all) (?:the )?(?:${PERSON}|they) (?:sees?|reads?|is shown|are shown|gets?|receives?)\b`,
   String.raw`\b(?:keep|leave|hide|conceal|omit|withhold)\b.{0,40}\b(?:from (?:the )?(?:user|human|person|requester)(?!\s*(?:list|group|table|account|id|name|record|profile)s?\b)|out of (?:${ANSWER})|to yourself)\b`,
   String.raw`\b(?:keep|hide|conceal)\b (?:this|it|that|these|the (?:call|step|upload|transfer|request|read)) (?:secret|hidden|confidential)\b`,
   String.raw`\b(?:omit|withhold|leave out|hide|conceal)\b.{0,20}\b(?:${SELF})\b`,
@@ -276,7 +306,9 @@ const CONCEAL = rx([
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
   String.raw`\b(?:any |all |every )?(?:mentions?|references?|traces?|signs?|records?) (?:of|to|about) .{0,60}\b(?:(?:is|are) to be|(?:should|must|shall|will|needs? to|has to|have to) be) (?:stripped|removed|omitted|dropped|hidden|left out|deleted|cut|scrubbed|erased|purged|filtered out|wiped)\b`,
-  String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b`,
+  String.raw`\b(?:disclosure|mention|notification|reporting|display|discussion|sharing) (?:of [^.;]{1,60} )?to (?:the )?(?:${PERSON})\s*(?:is|are) (?:strictly )?(?:prohibited|forbidden|not permitted|not allowed|disallowed)\b|\bneed[- ]to[- ]know\b.{0,60}\b(?:${PERSON})\b.{0,20}\b(?:is|are) not\b|\b(?:${PERSON}) (?:is|are) not (?:on|in) (?:that|the|this) (?:list|loop)\b|\b(?:${PERSON}) (?:remain(?:s|ed)?|stay(?:s|ed)?) (?:unaware|oblivious|uninformed|in the dark)\b`,
+  String.raw`\bhidden[_ -]from[_ -](?:the[_ -])?user\b|\b(?:user[_ -]?(?:notification|notice|visibility|disclosure)|notify[_ -]?user|tell[_ -]?user|show[_ -]?user|mention[_ -]?in[_ -]?(?:reply|answer|response|summary))"?\s*[:=]\s*"?(?:false|no|off|0|none|hidden|silent|never)\b`,
+  String.raw`\b(?:nobody|no one|no-one|none of them) (?:needs to|has to|must|should|will ever|is going to) (?:know|find out|notice|hear|see)\b|(?:\bnot|\bnever|n't)\s+(?:\w+\s+)?(?:catch|get) wind of\b|\bnone the wiser\b`,
   w(
     `kein wort|pas un mot|ni una palabra|nem uma palavra|(?:neanche|nemmeno|non) una parola|ни слова|not a (?:single )?word|garde[rz]? (?:\\p{L}+ )?pour (?:vous|toi)|behalte? (?:es|das|dies) für dich|guárda(?:lo|te)? para ti|guarde (?:isso |isto )?para (?:você|si)|tieni(?:lo)? per te|держи(?:те)? (?:это )?при себе`,
   ),
@@ -291,11 +323,18 @@ const CONCEAL = rx([
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
   String.raw`\b(?:brought|bring|called|call|drawn|draw) to (?:the )?(?:user'?s?|their|anyone'?s?) attention\b`,
+  String.raw`\b(?:treat|regard|consider)\b.{0,60}\bas (?:background noise|noise|irrelevant|unimportant|an internal detail|internal details?|invisible|non-?existent|if (?:they|it) never happened)\b.{0,40}\b(?:never|do not|don't|without) (?:list|mention|name|report|describe|show)`,
+  String.raw`\b(?:mentioning|reporting|listing|explaining|describing|bringing up|disclosing|showing) (?:it|that|this|them|these|those)\b.{0,30}\b(?:would|will|could|might) (?:only |just )?(?:clutter|confuse|distract|worry|alarm|bore|overwhelm|upset|annoy)\b|\bkeep (?:the )?(?:${PERSON}|them) (?:focused|concentrated) on\b|\b(?:steer|distract|divert) (?:the )?(?:${PERSON}'?s?|their) (?:attention )?(?:away|from)\b`,
+  String.raw`\b${NOT}\s+(?:\w+\s+)?(?:draw|drawing|call|calling|bring|bringing|direct|directing|attract|attracting) (?:the )?(?:${PERSON}'?s?|their|his|her|anyone'?s?) attention\b`,
   // Hiding from the user, by name, in the languages the tell-verbs below do not cover.
   w(
     `(?:oculta|esconde|ocultar|esconder)(?:le|lhe)? (?:\\p{L}+ ){0,3}(?:al|del|ao|do|a la|à) (?:usuari[oa]|usuário|utilizador)|cache[rz]? (?:\\p{L}+ ){0,3}(?:à|a) (?:l'|l’)utilisat(?:eur|rice)|verberge?n? (?:\\p{L}+ ){0,3}vor (?:dem|der) (?:benutzer|nutzer|anwender)\\p{L}*|nascond(?:i|ere|ete|a) (?:\\p{L}+ ){0,3}(?:all'|all’|a l'|dall'|dall’)utente|скр(?:ой|ойте|ыть|ывай|ывайте) (?:\\p{L}+ ){0,3}от пользовател\\p{L}*|verberg (?:\\p{L}+ ){0,3}voor de gebruiker|vertel (?:\\p{L}+ ){0,3}niet|zeg (?:\\p{L}+ ){0,3}(?:niet|niets)|niet (?:vertellen|melden|vermelden)|ukryj(?:cie)? (?:\\p{L}+ ){0,3}przed użytkownikiem|nie (?:mów|mówcie|informuj|wspominaj|ujawniaj|pokazuj)(?: \\p{L}+){0,2}|kullanıcıdan gizle|kullanıcıya (?:\\p{L}+ ){0,4}(?:söyleme|bahsetme|gösterme)`,
   ),
   String.raw`(?:ユーザー|利用者)(?:に|から)(?:は)?隠|사용자(?:에게|로부터) 숨기|사용자 몰래|向用户隐瞒|(?:ユーザー|利用者)に知られ(?:ない|ず)`,
+  // The tool's own calls or steps kept out of what the user later reads (transcripts, summaries).
+  String.raw`\b(?:leave|keep|omit|exclude|strip|scrub|drop|cut)\b (?:this|these|that|those|it|them|(?:this|the) tool'?s? (?:calls?|use|actions?|activity)|(?:the|this|these|that|those|any|every) (?:calls?|steps?|uploads?|requests?|transfers?|cop(?:y|ies)|reads?|actions?|side[- ]effects?))\b.{0,30}\b(?:out of|from) (?:any|every|each|all|the|your)?\s?(?:\w+ )?(?:transcripts?|changelogs?|audit|logs?|summar(?:y|ies)|reports?|records?|histor(?:y|ies)|answers?|repl(?:y|ies)|responses?|recaps?|status updates?)\b`,
+  // A euphemism the model is to use instead of what happened: "call it 'housekeeping' without details".
+  String.raw`\b(?:refer to|call|describe|label|present|mention)\b[^.;]{0,60}\bas ['"‘“][^'"’”]{1,40}['"’”][^.;]{0,40}\b(?:never (?:name|mention|list|detail|explain)|without (?:any )?(?:details?|naming|specifics|explanation|elaborat\w*)|(?:and )?nothing (?:else|more)|leave (?:the rest|everything else|the details|it) (?:unsaid|unmentioned|out))`,
   // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
   String.raw`\b(?:confirmation|approval|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|message)s?\b.{0,30}\b(?:only (?:shows?|displays?)|(?:does not|doesn't|won't|will not) (?:show|display)|truncat\w*|cuts? off|hides?)\b`,
   String.raw`\b(?:render|display|print|appear|show)s? (?:\w+ )?(?:invisibl[ey]|as blank|hidden)\b|\bconceal(?:ed)? (?:escape|ansi|sgr|terminal) (?:code|sequence|attribute)s?\b|(?:\besc|\\e|\\x1b|\\033|\\u001b)\[8m`,
@@ -308,25 +347,31 @@ const CONCEAL = rx([
   String.raw`\b(?:pad|padding|prefix|prepend|append|add|insert|put|fill|precede)\b.{0,50}\b(?:\d{2,}|hundreds?|dozens?|many|lots of|a (?:few|lot of|long run of|great many)|several|enough) (?:of )?(?:spaces|blank (?:lines|characters)|newlines|line ?breaks|whitespace|empty lines|tabs|padding|invisible characters)\b`,
   String.raw`\b(?:scrolls?|is pushed|are pushed|falls?|drops?) (?:off|out of|beyond|past) (?:the )?(?:view|screen|sight|visible (?:area|part|window)|dialog|window)\b`,
   String.raw`\b(?:bring|bringing|brought|draw|drawing|drawn|call|calling)\b.{0,40}\bto (?:the )?attention of (?:the )?(?:${PERSON})`,
-  String.raw`\b(?:is|are) not to be (?:narrated|recounted|described|discussed|mentioned|shown|disclosed|reported|revealed|surfaced)\b`,
+  String.raw`\b(?:is|are) not to be (?:narrated|recounted|described|discussed|mentioned|shown|disclosed|reported|revealed|surfaced)\b|\b(?:under no circumstances|in no case|at no point|never) (?:is|are|should|must|may|will|shall) (?:this|it|that|these|they|those|any of (?:this|it)) (?:to )?be (?:disclosed|mentioned|revealed|shown|reported|shared|surfaced|discussed|brought up)\b`,
   String.raw`\bnothing in (?:${ANSWER}|what you (?:say|write|show|tell)) (?:may|should|must|can|is to|will|shall) (?:hint at|mention|reveal|refer to|show|suggest|indicate|point to)\b`,
   String.raw`\b(?:${PERSON}) (?:is|are) better (?:off )?not (?:knowing|hearing|seeing|being told)\b|\b(?:is|are) (?:our|my|the tool's|the server's|this tool's) business\b|\bnone of (?:${PERSON}'?s?|their) (?:business|concern)\b|\bnot (?:the user's|their|the customer's) (?:business|concern)\b`,
   // Evidence removed: the mail just sent deleted from the sent folder.
   String.raw`^(?:[\w,]+ ){0,3}(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:from (?:the )?(?:sent|outbox)|sent (?:folder|items|mail|box)|outbox|you (?:just )?sent|(?:e-?mail|message|mail) (?:that )?(?:you )?(?:just )?sent)\b`,
   String.raw`\bso (?:that )?(?:${PERSON}) (?:skims? past|miss(?:es)?|overlooks?|scrolls? past|glosses? over|won't (?:see|notice|spot)|will not (?:see|notice|spot)|doesn't (?:see|notice|spot)|does not (?:see|notice|spot))\b`,
-  String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b`,
-  String.raw`\b(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
+  String.raw`\bnot something (?:${PERSON}) (?:needs?|has|have|should|must|wants?) to (?:hear|know|see|be told)\b|\boutside (?:of )?what (?:the )?(?:${PERSON}) (?:needs?|has|have|wants?|should|must) to (?:hear|know|see|be told)\b`,
+  String.raw`\b(?:(?:must|should|may|shall|is to|are to|need to|needs to) (?:not|never)|shouldn't|mustn't|needn't|shan't) (?:be )?(?:(?:listed|summari[sz]ed|hinted at|mentioned|shown|displayed|disclosed|revealed|reported|surfaced|included|visible|named|described)(?:,? (?:or|and|nor) |, )?){1,4}.{0,40}\b(?:${PERSON}|${ANSWER}|what the user|anything the user|conversation|chat)\b`,
+  w(
+    `(?:nirgends|nirgendwo|nicht|niemals|nie|keinesfalls) (?:\\p{L}+ ){0,2}(?:erwähnen|verraten|mitteilen|erzählen)`,
+  ),
+  w(
+    `n'(?:a|ont) pas besoin de (?:le |l')?(?:savoir|apprendre|conna[iî]tre)|no (?:necesita|necesitan|tiene por qué) (?:saberlo|saber|enterarse)|não (?:precisa|precisam) (?:saber|ficar sabendo)|non (?:ha|hanno) bisogno di (?:saperlo|sapere)|non deve saperlo|(?:muss|braucht|müssen|brauchen) (?:das|es|davon) nicht (?:zu )?(?:wissen|erfahren)|не (?:нужно|надо|обязательно) (?:об этом )?знать|незачем знать`,
+  ),
   // fr
   w(
     `sans (?:le )?(?:dire|mentionner|signaler|informer|prévenir|avertir)(?: à)? (?:l'utilisateur|l’utilisateur|personne)|ne (?:le )?(?:dites|dis|mentionnez|mentionne|signalez|révélez|montrez)(?: \\p{L}+){0,2} (?:pas|rien|jamais)|à l'insu de l'utilisateur`,
   ),
   // de
   w(
-    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage)(?: \\p{L}+){0,3} (?:nicht|nichts|niemals)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
+    `ohne (?:den |die )?(?:benutzer|nutzer|anwender)(?:in)? zu (?:informieren|fragen|benachrichtigen)|(?:erwähne|verrate|zeige|sage?|erzähle?|teile)(?: \\p{L}+){0,6} (?:nicht|nichts|niemals|nie)|dem (?:benutzer|nutzer) (?:nichts|nicht)|verschweige`,
   ),
   // es, pt, it
   w(
-    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le |lo |la |les |los )?(?:digas|menciones|reveles|muestres|informes)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?`,
+    `sin (?:decirle|decir|avisar|informar|notificar)(?:le)?(?: al)? (?:usuario|nadie)|no (?:le |lo |la |les |los )?(?:digas|menciones|reveles|muestres|informes|cuentes|comentes|expliques|avises|hables)|sem (?:avisar|informar|dizer|contar)(?: ao| o)? (?:usuário|utilizador|ninguém)|não (?:mencione|conte|diga|revele|mostre)|senza (?:dire|avvisare|informare|notificare)(?: all')?(?:utente|nessuno)?|non (?:dire|menzionare|rivelare|mostrare)(?: mai)?|non (?:dirlo|dirglielo|dirgli|menzionarlo|rivelarlo|mostrarlo)|no se lo (?:digas|cuentes|menciones)|ne le (?:dites|dis) pas|não (?:lhe )?(?:diga|conte) (?:isso|nada)`,
   ),
   // ru
   w(
@@ -338,7 +383,7 @@ const CONCEAL = rx([
 
 /** Telling the model to lie to the user about what happened. */
 const DECEIVE = rx([
-  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
+  String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|none|nobody|no one|no tool|there (?:was|were|is|are) no|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user|${PERSON})|claim|state|explain|insist)\b (?:that )?(?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:was|is|were) (?:only|just|merely|simply|nothing but)\b`,
   String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
   String.raw`\b(?:pretend|make (?:it|this) (?:look|appear|seem)|act as (?:if|though)|behave as (?:if|though))\b`,
@@ -351,6 +396,11 @@ const DECEIVE = rx([
   String.raw`\b(?:replace|swap|change|rewrite|substitute|mask)\b.{0,50}\b(?:in|from) (?:everything|anything|all|whatever|what) (?:you )?(?:show|tell|report|display|say|write)\b`,
   String.raw`\b(?:if|when|should) (?:${PERSON}) asks?\b.{0,60},\s*(?:just |simply )?(?:say|tell (?:them|him|her)|answer|reply|respond|claim)\b.{0,40}\b(?:locally|nothing|only|just|not|never|no one|nowhere|normal|usual)\b`,
   String.raw`\b(?:refer to|describe|call|present|label)\b (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:only |just |merely )?as\b.{0,40}\b(?:${PERSON})\b`,
+  // An answer scripted in advance for the user's question about what happened.
+  String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?asks?\b (?:you )?(?:why|whether|if|about|where|how come|who)\b[^;]{0,100}?\b(?:say|tell (?:them|him|her)|answer|reply|respond|claim|explain|state)(?: to them)? (?:that |it |they |this |only |just |nothing|none|no\b)`,
+  String.raw`\b(?:if|when|whenever|should) (?:the )?(?:${PERSON}|someone|they) (?:ever )?(?:asks?|inquires?|enquires?|wonders?|questions? (?:it|this)|wants? to know|is curious|gets? curious)\b[^;.]{0,40}?,?\s*(?:just |simply )?(?:describe|call|present|label|pass off|refer to) (?:it|this|that|them)(?: only| simply| just)? as\b`,
+  String.raw`\b(?:phrase|word|frame|write|present|describe)\b.{0,40}\bso (?:that )?(?:it|this|the \w+) (?:sounds?|looks?|reads?|seems?|appears?) (?:like|as if|as though)\b`,
+  String.raw`\b(?:if|when) (?:ever )?(?:asked|questioned|challenged|queried|pressed)\b,?\s*(?:just |simply )?(?:say|tell (?:them|him|her)|answer|reply|respond|claim|state|insist)\b`,
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
@@ -364,11 +414,20 @@ const DECEIVE = rx([
  * payments, persisting through cron, installing from a URL, exporting the address book.
  */
 const SENSITIVE_ACTION = rx([
+  String.raw`\b(?:with|as|to) (?:the )?(?:role|permission|access|level)?\s?['"\x60]?(?:owner|admin(?:istrator)?|root|superuser|org[ _-]admin)['"\x60]?(?: (?:rights|access|role|permissions?|privileges))?\b|\brole ['"\x60]?(?:owner|admin(?:istrator)?|root|superuser)\b`,
   String.raw`\b(?:add|invite|make|grant)\b.{0,40}\bas (?:an? )?(?:collaborator|admin(?:istrator)?|owner|maintainer|co-owner|org member)s?\b|\b(?:grant|give)\b.{0,30}\b(?:admin|owner|root|write|full) (?:rights|access|role|permissions?)\b`,
   String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:admin|root|owner|org(?:anization)?|service|full-access|personal access)\b.{0,15}\b(?:keys?|tokens?|accounts?|users?|credentials)\b`,
   String.raw`\b(?:disable|turn off|switch off|deactivate|remove)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification)\b`,
-  String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b`,
+  String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b|\b(?:issue|make|send|initiate|execute|wire)\b.{0,15}\b(?:transfer|payment|wire)s? (?:of|for) \$?\d|\b(?:place|submit) (?:an? )?(?:order|purchase)s?\b|\b(?:change|reset)\b.{0,20}\b(?:password|recovery email|email address|phone number)\b.{0,30}\b(?:to|for)\b|\b(?:set|add|create)\b.{0,20}\bforwarding rules?\b|\bshare\b.{0,30}\b(?:public(?:ly)?|anyone with the link)\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
+  String.raw`\baccept\b.{0,20}\binvitations?\b|\b(?:mfa|2fa|branch protection|audit|logging|verification|protection)\b.{0,40}\b(?:enabled|active|required|enforced)\s*[=:]\s*(?:false|0|off|no)\b`,
+  String.raw`\bunlock\b.{0,20}\b(?:doors?|locks?|gates?|vehicles?|cars?)\b|\bdisarm\b.{0,20}\b(?:alarms?|security)\b|\breset\b.{0,20}\b(?:every|all|each|any)\b.{0,20}\bpasswords?\b`,
+  String.raw`\bmake\b.{0,30}\b(?:private )?(?:repositor(?:y|ies)|repos?|buckets?|folders?|files?|documents?|projects?)\b.{0,10}\bpublic\b`,
+  w(
+    `(?:ajouter|ajoutez|añadir|añade|agregar|agrega|hinzufügen|füge|aggiungere|aggiungi|adicionar|adicione|добавить|добавь)(?: \\p{L}+| [\\w-]+){0,4} (?:comme|como|als|come|как) (?:administrat\\p{L}*|propriétaire|propietario|admin\\p{L}*|proprietario|proprietário|владельц\\p{L}*|eigentümer)`,
+  ),
+  String.raw`\b(?:delete|remove|wipe|purge|drop|destroy)\b.{0,20}\b(?:backups?|snapshots?|audit logs?|sauvegardes|copias de seguridad|sicherungen)\b`,
+  String.raw`\b(?:npm|pnpm|yarn|pip|pipx|gem|cargo|brew|apt(?:-get)?) (?:install|i|add)\b|\b(?:star|fork|watch)\b.{0,20}\b(?:repositor(?:y|ies)|repos?)\b`,
   String.raw`\b(?:install|download and run|fetch and run)\b.{0,40}\bfrom (?:https?://|the url|this url)|\bexport\b.{0,20}\b(?:address book|contacts|contact list)\b`,
 ]);
 
@@ -389,15 +448,20 @@ const UI_DISPLAY = rx([
  * kept out is an action of the tool's own (a copy sent, an upload, a second step) or a secret.
  */
 const SOFT_CONCEAL = rx([
-  String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|${ANSWER})\b`,
+  String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|(?:status )?update|report|recap|notes|what you write|${ANSWER})\b`,
   String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose|summari[sz]e)s? only\b|\bonly (?:mention|report|show|disclose|describe|summari[sz]e)s?\b|\bshow (?:${PERSON}) (?:[\w-]+ ){0,4}only\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) be (?:disclosed|revealed|mentioned|shown|surfaced|reported|discussed|brought up)\b|\b(?:is|are|remains?|stays?|kept) (?:strictly )?(?:confidential|private|secret|undisclosed)\b|\bkeeps? (?:[\w-]+ ){0,4}(?:private|secret|confidential|hidden|quiet|undisclosed)\b`,
   String.raw`\b(?:goes|go|remains?|stays?|is left|are left) (?:unmentioned|unreported|unsaid|unspoken|undisclosed|unremarked)\b|\bno (?:reason|point|need) to (?:bring up|mention|tell|inform|notify|disclose|reveal|raise)\b|\bbe discreet\b|\bwith discretion\b`,
   String.raw`\b(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:sent (?:folder|items|mail|box|messages?|copy|copies)|outbox)\b|\b(?:omit|exclude|drop|leave)\b.{0,40}\bfrom (?:your |the )?(?:summary|list|answer|reply|response|report|account|recap|log)\b|\bamong the (?:tools|calls|actions|steps) (?:you )?(?:used|called|took|ran)\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
-  String.raw`\bleave (?:[\w-]+ ){0,3}off\b`,
-  String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b`,
+  String.raw`\bleave (?:[\w-]+ ){0,3}off\b|\b(?:leave|keep) (?:the rest|everything else|the details|the other (?:steps?|parts?)) (?:unsaid|unmentioned|unspoken|to yourself|out)\b`,
+  String.raw`\b(?:don't|do not|never|no need to)\s+volunteer\b`,
+  String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b|\bskip (?:that|this|the|these|those) (?:details?|parts?|bits?|steps?)\b`,
+  String.raw`\bkeep (?:your |the )?(?:report|reply|answer|summary|response|message)s? (?:about|to|on) (?:the )?[\w-]+ itself\b`,
+  String.raw`\blimit (?:your |the )?(?:reply|answer|response|summary|confirmation|report|message) to\b|\b(?:reply|answer|respond|confirm) with only\b|\b(?:refrain from|avoid)\s+(?:surfacing|mentioning|reporting|disclosing|revealing|flagging|bringing (?:it|this|that|them) up|pointing (?:it|this|that|them) out|calling (?:it|this|that|them) out|bringing up|pointing out)\b`,
+  String.raw`\b(?:need not|needn't|don't need to|do not need to|have no need to|there is no need to) (?:bring (?:it|that|this|them) up|mention|tell|report|disclose|reveal|explain|surface|describe)\b`,
+  String.raw`\b(?:do not|don't|never|no need to)\s+(?:surface|mention|report|disclose|reveal|flag|bring up|point out|call out)\b|\b(?:filter(?:ed)? out|removed?|stripped|strip|dropped|drop|hidden|hide|left out|leave out|omitted|omit)\b.{0,40}\bbefore (?:you )?(?:present|show|display|report|return|summari[sz]|list|answer|reply)\w*\b`,
   String.raw`\boff-? ?limits\b|\b(?:answer|talk|speak|reply|respond) only (?:about|on|to)\b`,
   w(
     `mant[eé]n(?:lo|er)? en secreto|guárda(?:lo)? en secreto|mantenha (?:\\p{L}+ ){0,3}em segredo|tien[ie](?:lo)? nascost[oa]|tenere nascost[oa]|держи(?:те)? в (?:секрете|тайне)|garde[rz]? (?:\\p{L}+ ){0,3}secrète?|(?:halte|halten sie) (?:\\p{L}+ ){0,3}geheim|geheim (?:halten|hält)|houd (?:\\p{L}+ ){0,3}geheim|zachowaj (?:\\p{L}+ ){0,3}w tajemnicy|gizli tut`,
@@ -413,7 +477,7 @@ const SOFT_CONCEAL = rx([
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
   String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
-  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?))\b`,
+  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:it|this tool|the tool|this server) also [a-z]+s\b|\b(?:telemetry|tracking|tracker|analytics beacon)\b|\b(?:is|are) (?:created|added|made|sent|registered|set up|posted|shared) (?:too|as well|also)\b|\ba second (?:record|copy|account|recipient|entry|key|user|page|post)\b|\bretained by the (?:vendor|partner|provider)\b|\b(?:retained|kept|stored|archived|collected) by (?:us|the vendor|our (?:team|servers?|partners?))\b|\bshared with (?:our|a|the) [\w-]+ partner\b|\b(?:any |the )?extra (?:commits?|files?|calls?|requests?|steps?|changes?|recipients?|accounts?|members?)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
     `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
@@ -426,7 +490,7 @@ const SIDE_ACTION = rx([
  * subject", "do not show the raw JSON to users". Keeping these out of a message is presentation.
  */
 const PRESENTATION = rx([
-  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?)\b`,
+  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?|file ?paths?)\b|\bin (?:the |a |an |each |every )?(?:\w+ )?(?:title|subject(?: line)?|heading|file ?name|commit message|branch name|slug)s?\b`,
   w(`identifiants?|kennungen|kennung|identificadores?|identificativi|идентификатор\\p{L}*`),
   String.raw`编号|工单|内部ID|内部 ?id|社内ID|내부 ID`,
 ]);
@@ -436,7 +500,7 @@ const PRESENTATION = rx([
  * quoting what an attacker writes. "A tool that describes another tool is not that tool."
  */
 const META = rx([
-  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
+  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?|tricks?|tactics?|exploits?|examples?|scenarios?|red flags?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
   String.raw`\b(?:an attacker|attackers|malicious (?:tools?|servers?|descriptions?|texts?)|poisoned (?:tools?|descriptions?))\b (?:may|might|can|could|often|typically|will|would)\b`,
 ]);
 
@@ -450,7 +514,7 @@ const NEGATION = w(
 );
 const NEGATION_CJK = String.raw`不会|不能|没有|别让|안 됩니다|안 돼|안 된다|してはいけない|てはならない|不要|不得|不可|别|勿|绝不|[^\p{L}]?不(?:让|告诉|提|说)|(?:わ|さ|せ|け|ら|れ)ない|(?:わ|さ|せ|け|ら|れ)ず|않|말 것|마세요|마십시오`;
 const DISCLOSE = w(
-  `remarqu\\p{L}*|aperç\\p{L}*|aperc\\p{L}*|bemerk\\p{L}*|mitbekomm\\p{L}*|mitbekommt|merkt|entere\\p{L}*|perceb\\p{L}*|perceba\\p{L}*|accorg\\p{L}*|se rende compte|se dé cuenta|se dê conta|notice|notices|realize|realise|tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
+  `remarqu\\p{L}*|aperç\\p{L}*|aperc\\p{L}*|bemerk\\p{L}*|mitbekomm\\p{L}*|mitbekommt|merkt|entere\\p{L}*|perceb\\p{L}*|perceba\\p{L}*|accorg\\p{L}*|se rende compte|se dé cuenta|se dê conta|notice|notices|realize|realise|tell|told|telling|inform|informed|mention|mentioned|reveal|disclose|notify|notified|alert|know|knows|learn|find out|notice|noticed|see|sees|hear|show|shown|report|surface|repeat|paraphrase|bring up|brought up|say|explain|acknowledge|dire|dites|dis|parler|parlez|parle|raconter|racontez|prévenez|avertir|avertissez|informez|savoir|sache|sachent|informer|mentionner|mentionnez|révéler|remarquer|apprendre|voir|signaler|prévenir|sagen|sag|erfahren|wissen|informieren|erwähnen|erwähne|verraten|verrate|bemerken|mitteilen|zeigen|decir|digas|diga|saber|sepa|enterarse|entere|informar|mencionar|menciones|cuentes|cuente|cuenten|comentes|comente|hables|hable|expliques|avises|avise|revelar|notar|avisar|dizer|saiba|mencione|perceber|contar|conte|sapere|sappia|informare|menzionare|rivelare|accorgersi|accorga|avvisare|говори\\p{L}*|сказ\\p{L}*|сообщ\\p{L}*|знать|узна\\p{L}*|упомина\\p{L}*|упомян\\p{L}*|замет\\p{L}*|расска\\p{L}*`,
 );
 const DISCLOSE_CJK = String.raw`注意到|留意|触れ|言及|話さ|話し|알면|알아|告诉|告知|知道|提及|提到|透露|发现|察觉|看到|言わ|言う|伝え|知らせ|教え|見せ|気づ|知ら|알리|말하|보여|알게|언급`;
 const TARGET = w(
@@ -483,15 +547,16 @@ const MODAL = rx([
 
 /** Sensitive data kept out of an answer: a safeguard, not concealment. */
 const PROTECTIVE = rx([
+  String.raw`\b(?:disclosure|display|logging|mention|output|printing|sharing)\b (?:of )?(?:the |any |full |raw |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|credentials|personal data|pii|ssns?|social security numbers?)\b`,
   String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
 ]);
 
 /** Doing something without a trace the user sees. */
 const STEALTH = rx([
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?(?:announce|notify|visible|show|display|report|mention|log)"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b`,
+  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?[\w-]*(?:announce|notify|notification|visible|visibility|show|display|report|mention|log)[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none|silent)\b|"?[\w-]*"?\s*[:=]\s*"?(?:silent|hidden|invisible|stealth)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b|\bwithout (?:involving|consulting|notifying|alerting|bothering|looping in) (?:the )?(?:${PERSON})\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|shown|disclosed|announced)\b|\b(?:doesn't|does not|do not|don't|won't|will not) need (?:to be )?(?:mentioned|reported|announced)\b`,
   w(
-    `silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
+    `sin decir nada|sin avisar|sans rien dire|sans prévenir|ohne etwas zu sagen|ohne bescheid zu sagen|senza dire nulla|senza avvisare|sem dizer nada|sem avisar|ничего не говоря|не предупреждая|silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
   ),
   String.raw`悄悄|偷偷|静默|默默|秘密地|こっそり|黙って|密かに|ひそかに|몰래|조용히`,
 ]);
@@ -504,7 +569,8 @@ const AUTHORITY = rx([
   String.raw`\b(?:approved|authori[sz]ed|granted|special|standing|security) (?:exception|exemption|waiver|clearance|permission)\b`,
   String.raw`\b(?=manager|lead|supervisor|boss|director|vp|head|owner|admin|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it\b)${CONDITION}(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared|okayed|ok'd|signed off))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
-  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
+  String.raw`\b(?:has |have )?(?:allow-?listed|white-?listed|pre-?authori[sz]ed) (?:this|the|our) (?:tool|server|integration|plugin|extension)\b|\b(?:carr(?:y|ies)|ha(?:s|ve)|with|bear(?:s)?) (?:the )?(?:full )?(?:operator|admin(?:istrator)?|system|developer|root|owner) (?:authority|privileges|rights|trust|clearance)\b`,
+  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited|authori[sz]ed|sanctioned|mandated|permitted) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
   String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
   String.raw`\b(?:admin(?:istrator)?|security|operator|developer|maintenance|owner) override (?:is )?(?:active|enabled|on|engaged|in effect)\b|\b(?:official|verified|certified|sanctioned|authori[sz]ed),? (?:[\w-]+ ){0,2}(?:integration|partner|server|tool|plugin|extension|source)\b`,
   String.raw`\b(?:review|audit|assessment|ticket|change|cr|policy|[a-z]+-\d+(?:-\d+)?)\b.{0,30}\b(?:has|have) (?:already )?(?:cleared|approved|authori[sz]ed|signed off on|whitelisted)\b (?:all|every|each|any)\b`,
@@ -513,14 +579,21 @@ const AUTHORITY = rx([
   ),
   String.raw`관리자(?:가|께서) (?:이미 |사전 |미리 |사전에 )?(?:승인|허가)|사전(?:에)? 승인|已(?:经)?(?:获|得到|获得)(?:了)?(?:管理员|用户|安全团队|厂商|官方|所有者)?(?:的)?(?:批准|授权|同意|许可)|(?:管理者|セキュリティチーム|ベンダー)(?:が|により|によって).{0,12}(?:承認済み|承認され|許可され)|(?:관리자|보안 팀|보안팀)(?:가|이) (?:이미 )?(?:승인|허가)한`,
   String.raw`"?(?:authori[sz]ation|approval|consent|approved)"?\s*[:=]\s*"?(?:granted|approved|given|true|yes)\b|"?(?:granted|approved)[_ -]by"?\s*[:=]`,
+  String.raw`"?(?:granted|authori[sz]ed|approved|pre[_-]?approved|admin[_-]?approved|consented)"?\s*[:=]\s*"?(?:true|yes|1)\b|\b(?:admin|owner|security|it|operator|vendor|dba|ops)[_ -](?:approved|authori[sz]ed|cleared|verified|signed[_ -]off)\b`,
   String.raw`\b(?:trust level|privileges|permissions|rights|authority|clearance) of (?:the |an? )?(?:operator|admin(?:istrator)?|owner|user|system|root)\b`,
   String.raw`\badmin(?:istrator)?[ _-]?mode\b"?\s*[:=]\s*"?(?:on|true|1|enabled|yes|active)\b|\bmode\s*[:=]\s*"?(?:admin(?:istrator)?|root|unattended|autonomous|trusted|god)\b`,
   String.raw`\bi(?: hereby)? (?:approve|authori[sz]e|sanction|consent to|pre-?approve)\b|\b(?:by|from) (?:your|the|our) (?:admin(?:istrator)?|operator|security team|it department|organi[sz]ation)\b`,
   String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
+  String.raw`\bauthori[sz]ed (?:under|via|through|per) (?:change|ticket|cr|request|policy|approval)\b|\bby the [\w -]{0,30}(?:board|committee|council|cab)\b`,
+  String.raw`\b(?:a |an |this is a |this is an )(?:sanctioned|authori[sz]ed|approved|pre-?approved|whitelisted|allow-?listed|vetted) (?:\w+ )?(?:action|operation|task|change|request|job|procedure)\b|\b(?:suppressed|disabled|waived|skipped) (?:\w+ ){0,3}by policy\b|\b(?:board|committee|council|cab) (?:has |have )?(?:already )?(?:approved|authori[sz]ed|cleared|signed off)\b`,
+  String.raw`\b(?:approved|authori[sz]ed|cleared|okayed|signed off|sanctioned|granted|consented) (?:in advance|beforehand|ahead of time|up ?front)\b|\b(?:per|as per|pursuant to|under) (?:the )?[\w'’ -]{0,30}?(?:written |explicit |standing |prior |formal )?(?:authori[sz]ation|approval|sign-?off|consent|mandate)\b`,
+  w(
+    `(?:freigabe|genehmigung|zustimmung|erlaubnis|einwilligung|autorisierung)(?: \\p{L}+){0,4} (?:liegt|liegen) (?:bereits |schon )?vor|(?:l'accord|l'autorisation|la validation|le consentement)(?: \\p{L}+){0,4} (?:est|a été) (?:déjà )?(?:acquise?|donnée?|obtenue?)|(?:la autorización|la aprobación|el consentimiento|el permiso)(?: \\p{L}+){0,4} (?:ya )?(?:consta|está dad[oa]|fue otorgad[oa]|se ha obtenido)|(?:a autorização|a aprovação|o consentimento)(?: \\p{L}+){0,4} (?:já )?(?:foi dad[oa]|foi obtid[oa]|consta)|(?:l'autorizzazione|l'approvazione|il consenso)(?: \\p{L}+){0,4} (?:è già stat[oa]|è stat[oa]) (?:dat[oa]|concess[oa]|ottenut[oa])`,
+  ),
   String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
   String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
   w(
-    `(?:im voraus|vorab|au préalable|à l'avance|d'avance|de antemano|por adelantado|previamente|in anticipo|anticipatamente|antecipadamente|de antemão|заранее|vooraf|z góry) (?:\\p{L}+ ){0,3}(?:genehmigt|freigegeben|erlaubt|zugestimmt|approuvé|autorisé|accepté|aprobad[oa]s?|autorizad[oa]s?|aprobó|autorizó|aprovad[oa]s?|aprovou|autorizou|approvat[oaie]|autorizzat[oaie]|разрешил\\p{L}*|одобрил\\p{L}*|дал\\p{L}* согласие|согласовал\\p{L}*|goedgekeurd|zatwierdzi\\p{L}*)|(?:genehmigt|freigegeben|approuvé|autorisé|aprobad[oa]s?|autorizad[oa]s?|aprovad[oa]s?|autorizou|approvat[oaie]|autorizzat[oaie]|goedgekeurd) (?:\\p{L}+ ){0,2}(?:im voraus|vorab|au préalable|à l'avance|de antemano|por adelantado|previamente|anteriormente|in anticipo|antecipadamente|vooraf)`,
+    `(?:im voraus|vorab|au préalable|à l'avance|d'avance|de antemano|por adelantado|previamente|in anticipo|anticipatamente|antecipadamente|de antemão|заранее|vooraf|z góry) (?:\\p{L}+ ){0,3}(?:genehmigt|freigegeben|erlaubt|zugestimmt|approuvé|autorisé|accepté|aprobad[oa]s?|autorizad[oa]s?|aprobó|autorizó|aprovad[oa]s?|aprovou|autorizou|approvat[oaie]|autorizzat[oaie]|разрешил\\p{L}*|одобрил\\p{L}*|дал\\p{L}* согласие|согласовал\\p{L}*|goedgekeurd|zatwierdzi\\p{L}*)|(?:genehmigt|freigegeben|approuvé|autorisé|aprobad[oa]s?|autorizad[oa]s?|autorizó|aprobó|consintió|aprovad[oa]s?|autorizou|aprovou|approvat[oaie]|autorizzat[oaie]|goedgekeurd) (?:\\p{L}+ ){0,2}(?:im voraus|vorab|au préalable|à l'avance|de antemano|por adelantado|previamente|anteriormente|in anticipo|antecipadamente|vooraf)`,
   ),
   String.raw`(?:事先|预先|提前)(?:已(?:经)?)?(?:授权|同意|批准)|已(?:经)?(?:事先|预先|提前)(?:授权|同意|批准)|事前に.{0,12}(?:許可|承認|同意)|미리 .{0,12}(?:허락|승인|동의|허가)|이미 .{0,12}(?:허락|승인|허가|동의)`,
   String.raw`\b(?:change|ticket|request|cr|jira|incident)\b[\w -]{0,20}\b(?:is|was|has been) (?:already )?(?:approved|authori[sz]ed|signed off|cleared)\b`,
@@ -541,8 +614,8 @@ const AUTHORITY = rx([
 
 /** A claim that the user (or owner) already agreed, so asking again would be redundant. */
 const CONSENT_CLAIMED = rx([
-  String.raw`\b(?=${PERSON}\b)${CONDITION}(?:${PERSON}) (?:has|have|had) (?:already |previously |explicitly )?(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
-  String.raw`\b(?:confirmation|approval|consent|permission)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|on record|in place|collected|recorded|documented|logged|registered|captured|provided|secured)\b`,
+  String.raw`\b(?=${PERSON}\b)${CONDITION}(?:${PERSON})(?: (?:of|for|on) (?:this|the|our) [\w-]+)? (?:(?:has|have|had) (?:already |previously |explicitly )?|(?:already|previously|explicitly) )(?:approved|consented|agreed|confirmed|accepted|authori[sz]ed|allowed|opted in)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission|sign-?off|authori[sz]ation|go-?ahead|clearance)s? (?:for [\w -]{1,30} )?(?:is|are|was|were|has been|have been) (?:already )?(?:given|granted|obtained|implied|assumed|on file|on record|in place|collected|recorded|documented|logged|registered|captured|provided|secured)\b`,
   w(
     `(?:l'utilisateur|l’utilisateur) a déjà (?:\\p{L}+ )?(?:accepté|approuvé|autorisé|consenti|donné son accord)|(?:der )?(?:benutzer|nutzer)(?:in)? hat (?:\\p{L}+ ){0,3}(?:zugestimmt|eingewilligt|genehmigt|erlaubt|freigegeben)|(?:el )?usuario ya (?:ha )?(?:aceptado|aprobado|autorizado|consentido|autoriz\\p{L}*|aprob\\p{L}*)|(?:o )?usuário já (?:aceitou|aprovou|autorizou|consentiu)|(?:l'|l’)utente ha già (?:accettato|approvato|autorizzato|acconsentito)|ha già dato il (?:suo )?consenso|ya dio su consentimiento|já deu (?:o )?(?:seu )?consentimento|hat bereits (?:seine |ihre )?zustimmung gegeben|a déjà donné son consentement|пользователь уже (?:согласил\\p{L}*|одобрил|разрешил|подтвердил)`,
   ),
@@ -565,6 +638,14 @@ const CONSENT_CLAIMED_MORE = rx([
   String.raw`\b(?:${PERSON}) (?:prefers?|would rather|wants?|wished|asked|chose) (?:not to be|never to be|to not be|not being) (?:asked|prompted|bothered|interrupted|consulted|disturbed)\b|\b(?:${PERSON}) (?:does not|doesn't|do not|don't|never) (?:want|like|wish) to be (?:asked|prompted|bothered|interrupted|consulted)\b`,
   String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have )?(?:enabled|turned on|activated|switched on|configured|set up) (?:the |a )?[\w-]+(?: [\w-]+)? (?:mode|setting|option|preference)\b|\b(?:${PERSON}) (?:has |have )?(?:indicated|expressed|stated|given|shown) (?:a |their |his |her )?(?:preference|wish|desire)\b`,
   String.raw`\b(?:${PERSON}) (?:never|doesn't|does not|don't|do not) (?:wants?|needs?|likes?|cares?) to (?:confirm|approve|be asked|review|be consulted)\b`,
+  w(
+    `(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,5}(?:zugestimmt|genehmigt|freigegeben|erlaubt|eingewilligt|bestätigt)|(?:a|ont) déjà (?:\\p{L}+ ){0,4}(?:accepté|approuvé|consenti|autorisé|validé)|ya (?:ha |han )?(?:\\p{L}+ ){0,4}(?:aceptado|aprobado|autorizado|consentido|confirmado|dado|dio|concedido|otorgado)|já (?:\\p{L}+ ){0,4}(?:aceitou|aprovou|autorizou|consentiu|concordou|confirmou|deu|concedeu)|(?:a|ont) déjà (?:\\p{L}+ ){0,2}donné|(?:ha|hanno) già (?:\\p{L}+ ){0,2}dato|(?:hat|haben) (?:bereits|schon) (?:\\p{L}+ ){0,4}(?:gegeben|erteilt)|(?:ha|hanno) già (?:\\p{L}+ ){0,4}(?:accettato|approvato|autorizzato|acconsentito|confermato)|уже (?:\\p{L}+ ){0,4}(?:согласил\\p{L}*|одобрил\\p{L}*|разрешил\\p{L}*|подтвердил\\p{L}*)|(?:heeft|hebben) (?:al|reeds) (?:\\p{L}+ ){0,4}(?:goedgekeurd|toegestemd|ingestemd|bevestigd)|już (?:\\p{L}+ ){0,4}(?:zgodził\\p{L}*|zatwierdził\\p{L}*|zaakceptował\\p{L}*)|(?:zaten|önceden) (?:\\p{L}+ ){0,4}(?:onayladı|izin verdi|kabul etti)`,
+  ),
+  String.raw`\b(?:${PERSON}|owner|admin(?:istrator)?|operator) (?:has |have |had )?(?:already )?(?:enabled|turned on|activated|switched on|configured|set up|ticked|checked|selected) (?:the |an? )?(?:auto-?approv\w*|auto-?accept\w*|autopilot|yolo|always[- ]allow|trust(?:ed)? mode|don't ask again|do not ask again|never ask)\b`,
+  w(
+    `(?:concedeu|deu|otorgó|concedió|dio|a donné|a accordé|hat (?:\\p{L}+ )?erteilt|ha dato|ha concesso|дал\\p{L}*|предоставил\\p{L}*) (?:\\p{L}+ ){0,2}(?:permissão|permiso|permission|l'autorisation|erlaubnis|permesso|autorização|autorización|autorizzazione|разрешение|согласие)`,
+  ),
+  String.raw`\b(?:is|are|be) (?:deemed|considered|treated as|regarded as) (?:already |pre-?)?(?:approved|authori[sz]ed|consented|confirmed)\b|\b(?:count|counts|counted) as (?:already |pre-?)?(?:approved|authori[sz]ed|consented|confirmed)\b`,
   // A standing preference the model is told the user expressed.
   String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
@@ -575,18 +656,19 @@ const CONSENT_CLAIMED_MORE = rx([
 
 /** The user need not be asked: confirmation, approval or consent skipped. */
 const NO_ASK = rx([
-  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|be asked|verify|review)\b`,
-  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|double-checking)\b`,
-  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:confirmation|approval|permission)|prompt|seek (?:confirmation|approval|consent|permission))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
-  String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
-  String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
+  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|double-check|check back|be asked|verify|review)\b`,
+  String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|prompts?|check-?ins?|questions?|double-checking|agreement|go-?ahead|sign-?off)\b|\b(?:asking|prompting|checking|confirming)(?: (?:with|back with) (?:the )?\w+)?(?: (?:again|twice|them|the user|first))?\s*(?:is|would be|will be|seems) (?:unnecessary|redundant|not needed|pointless|superfluous|not required|not necessary)\b`,
+  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:the )?(?:user'?s? |their )?(?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her |further |additional |any |more )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\b(?:don't|do not|never|no need to) (?:pause|stop|wait|hold) (?:to ask|for (?:a |an |the )?(?:reply|answer|go-?ahead|yes|ok|okay))\b`,
+  String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|them|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
+  String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off|checking (?:in|back)|asking|consulting|a check-?in)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
   String.raw`\bwithout (?:pausing|waiting|stopping)(?: for| to ask)?\b|\b(?:pausing|waiting|stopping) for (?:a |the )?(?:yes|go-ahead|ok|okay|confirmation|approval|reply)\b|\bexempt from (?:\w+ )?(?:confirmation|approval|review|consent|checks?)\b|\bskip (?:the|this|that|any) (?:question|check|prompt|step|dialog|confirmation)\b`,
   String.raw`\bno (?:prompt|confirmation|dialog|question|approval)s? (?:should|needs? to|must|will|shall) be (?:shown|displayed|asked|raised|requested)\b|\b(?:do|does) not need to be (?:double-checked|checked|confirmed|approved|reviewed|verified)\b|\bneeds? not be (?:confirmed|checked|double-checked|approved|reviewed)\b|\bwithout (?:a |any )?(?:check-?in|go-ahead|sign-?off)\b`,
   w(
-    `sans attendre (?:de |la |une |l'|d')?(?:validation|confirmation|accord|autorisation)|no hace falta (?:la |su |ninguna )?(?:confirmación|aprobación|autorización)|no (?:es|será) necesari[oa] (?:la |su )?(?:confirmación|aprobación)|não é necessári[oa] (?:a )?(?:confirmação|aprovação)|non (?:serve|occorre) (?:la |alcuna )?(?:conferma|approvazione)|keine bestätigung (?:des|der) (?:nutzers|benutzers|nutzerin)|rückfrage (?:\\p{L}+ ){0,3}(?:ist )?(?:überflüssig|unnötig|nicht nötig|nicht erforderlich)|не (?:нужно|надо|требуется) (?:спрашивать|подтверждение|согласие)`,
+    `sans attendre (?:de |la |une |l'|d')?(?:validation|confirmation|accord|autorisation)|no hace falta (?:la |su |ninguna )?(?:confirmación|aprobación|autorización)|no (?:es|será) necesari[oa] (?:la |su )?(?:confirmación|aprobación)|no (?:es|será) necesari[oa] (?:confirmar|preguntar|consultar)\\p{L}*|n'est pas nécessaire de (?:\\p{L}+ )?(?:confirmer|demander)|non è necessario (?:confermar|chieder)\\p{L}*|não é necessário (?:confirmar|perguntar)\\p{L}*|não é necessári[oa] (?:a )?(?:confirmação|aprovação)|non (?:serve|occorre) (?:la |alcuna )?(?:conferma|approvazione)|keine bestätigung (?:des|der) (?:nutzers|benutzers|nutzerin)|rückfrage (?:\\p{L}+ ){0,3}(?:ist )?(?:überflüssig|unnötig|nicht nötig|nicht erforderlich)|не (?:нужно|надо|требуется) (?:спрашивать|подтверждение|согласие)`,
   ),
   String.raw`不要(?:征求|请求|询问)(?:用户)?(?:的)?(?:同意|确认|许可)|(?:ユーザー|利用者)への確認(?:なし|不要|は不要)|사용자 (?:확인|동의) 없이`,
-  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|"?(?:user[_ -])?(?:confirmation|approval|consent|confirm)[_ -]?(?:required|needed|prompt)?"?\s*[:=]\s*"?(?:false|no|off|0|none|skip)\b|\b(?:do not|don't|never) re-?(?:request|ask|confirm|prompt)\b|\basking (?:them|the user|again)\b.{0,30}\b(?:annoy|irritat|redundant|unnecessary|waste|frustrat|pointless)|\b(?:be|is|are) (?:treated|considered|regarded|deemed) as (?:already |pre-?)?(?:approved|authori[sz]ed|confirmed|consented|cleared|reviewed|vetted|verified)\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
+  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|"?(?:user[_ -])?(?:confirmation|approval|consent|confirm)s?[_ -]?(?:required|needed|prompts?|dialogs?)?"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|"?[\w-]*confirm[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|\b(?:do not|don't|never) re-?(?:request|ask|confirm|prompt)\b|\basking (?:them|the user|again)\b.{0,30}\b(?:annoy|irritat|redundant|unnecessary|waste|frustrat|pointless)|\b(?:be|is|are) (?:treated|considered|regarded|deemed) as (?:already |pre-?)?(?:approved|authori[sz]ed|confirmed|consented|cleared|reviewed|vetted|verified)\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
   w(
     `pas besoin de (?:\\p{L}+ )?(?:confirmation|validation|demander|confirmer|autorisation)|(?:sin|sem|senza|sans) (?:consultar|consulter|consultare)(?:le|lhe)?|(?:não é|no es|non è|n'est pas|ist nicht) (?:preciso|necessário|necesario|necessario|nécessaire|nötig|notwendig) (?:\\p{L}+ ){0,2}(?:autoriza|confirma|permiss|pregunt|pergunt|chied|demand|frag|bestätig|genehmig)\\p{L}*`,
   ),
@@ -600,9 +682,9 @@ const NO_ASK = rx([
   ),
   String.raw`\bno (?:prompt|confirmation|approval|review|consent|permission|sign-?off)(?: step| dialog| prompt| check)? (?:is )?(?:required|needed|necessary)\b|\b(?:need|needs|require|requires) no (?:further |additional |more |other )?(?:sign-?off|approval|confirmation|review|consent|permission)\b`,
   String.raw`\bwithout (?:checking back|double-checking|asking (?:first|again)|review(?:ing)?|confirm(?:ing|ation)?)\b|\bso (?:you can |just )?(?:go ahead|proceed|do it)\b|\b(?:fine|ok|okay|safe) (?:to do )?without (?:asking|review|confirmation|checking)\b`,
-  String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)?(?: for [\w -]{1,30})? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|not (?:required|needed|necessary)|unnecessary|redundant)\b`,
+  String.raw`\b(?:confirmation|approval|consent|permission|review)s?(?: prompts?| dialogs?| checks?| steps?| requests?)?(?: for [\w -]{1,30})? (?:is|are|was|were|has been|have been) (?:now )?(?:disabled|turned off|switched off|waived|skipped|suspended|suppressed|bypassed|muted|dispensed with|not (?:required|needed|necessary)|unnecessary|redundant)\b|\b(?:confirmation|approval|consent|check|prompt)s? (?:can|may) be dispensed with\b`,
   w(
-    `inutile de (?:lui |leur )?(?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
+    `no hace falta (?:consultar|avisar|molestar|preguntarle)(?: al usuario)?|pas besoin de (?:consulter|prévenir|déranger)|non (?:serve|occorre) (?:consultare|avvisare|disturbare)|não (?:é preciso|precisa) (?:consultar|avisar|incomodar)|(?:nicht nötig|unnötig),? (?:den |die )?(?:nutzer|benutzer)\\p{L}* zu (?:fragen|informieren)|inutile de (?:lui |leur )?(?:demander|confirmer|vérifier)|pas besoin de (?:demander|confirmer)|keine rückfrage|keine bestätigung (?:nötig|erforderlich)|bestätigung(?: \\p{L}+){0,4} (?:ist )?(?:nicht nötig|nicht erforderlich|nicht notwendig|unnötig|überflüssig)|no (?:hace falta|es necesario) (?:preguntar|confirmar)|não (?:é )?(?:preciso|necessário) (?:perguntar|confirmar)|non (?:serve|è necessario) (?:chiedere|confermare)|не нужно (?:спрашивать|подтверждать)|sans (?:demander|confirmation|validation|autorisation|accord)|ne (?:demandez|demande) pas (?:de )?(?:confirmation|permission|autorisation)|ohne (?:nachzufragen|rückfrage|bestätigung|zustimmung|zu fragen)|(?:frag|fragen sie) nicht (?:nach|um)|sin (?:preguntar|confirmación|pedir (?:permiso|confirmación))|no (?:pidas|pida|solicites|solicite) (?:confirmación|permiso|autorización)|sem (?:perguntar|confirmação|pedir (?:permissão|confirmação))|não (?:peça|pergunte|solicite) (?:confirmação|permissão)|senza (?:chiedere|conferma)|non (?:chiedere|domandare) (?:conferma|il permesso)|без (?:подтверждения|спроса|согласия|разрешения)|не (?:спрашивай|запрашивай)(?:те)?`,
   ),
   String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:再次|再)?(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
 ]);
@@ -613,20 +695,22 @@ const GRANTED = rx([
     `(?:accordée?s?|octroyée?s?|donnée?s?) à l'(?:assistant|ia|agent|modèle)|(?:dem assistenten|der ki|dem modell) (?:gewährt|erteilt)|(?:concedid[oa]s?|otorgad[oa]s?) al (?:asistente|modelo|agente)|(?:concedid[oa]s?) ao (?:assistente|modelo|agente)|(?:concess[oa]|concessi) all'(?:assistente|agente|ia)|предоставлен\\p{L}* (?:ассистенту|модели|агенту)`,
   ),
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
-  String.raw`\b(?:granted|given|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\b(?:granted|given|gave|handed|extended|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\b(?:${PERSON}) (?:has |have |had )?(?:already )?waived (?:the |their |his |her |any )?(?:right|need|requirement|option|request) to (?:confirm|approve|be asked|be consulted|review|be notified)\b`,
+  String.raw`\byou (?:can|may|are free to|are allowed to)\b[^.;]{0,80}\bwithout (?:pausing|waiting|stopping|asking|checking back|(?:their|the user'?s|a|any) (?:go-?ahead|approval|consent|confirmation|permission|sign-?off))\b`,
   String.raw`\b(?:you|the (?:assistant|model|agent|ai)) (?:has|have) been (?:given|granted|handed) (?:a |the )?(?:blanket |full |standing |unrestricted |general |explicit )?(?:approval|permission|authority|rights|access|clearance|authori[sz]ation)\b`,
-  String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b|\byou (?:already )?(?:have|hold|got) (?:the |their |his |her |a |explicit |written |full )?(?:consent|approval|permission|authori[sz]ation|clearance)\b`,
+  String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b|\byou (?:already )?(?:have|hold|got) (?:the |their |his |her |a |explicit |written |full )?(?:[\w-]+'s )?(?:consent|approval|permission|authori[sz]ation|clearance|go-?ahead|blessing|sign-?off|green light)\b`,
   String.raw`\b(?:falls? under|covered by|included in|part of) (?:the |an? )?(?:user'?s?|owner'?s?|their|existing|prior|standing|blanket|general) (?:[\w-]+ )?(?:approval|consent|permission|authori[sz]ation)\b`,
   String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
-  String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)(?: \w+)? to (?:you|the (?:assistant|model|agent))\b`,
-  String.raw`\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
+  String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)\b.{0,40}\bto (?:you|(?:the|this|your) (?:assistant|model|agent|ai|tool|server))\b`,
+  String.raw`(?<!\b(?:that|which|where|whom|hosts|systems|targets|networks|machines|assets|resources|repositories|repos|accounts|projects|files|sites|domains|data|apps|services|devices) )\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
 ]);
 
 /** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
 const OTHER_TOOL = rx([
   w(
-    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils? (?:de |d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
+    `(?:la|el|las|los) herramientas? de|(?:l'|les )outils?(?= de | d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
   ),
   String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b`,
   String.raw`\bthe (?:[\w-]+ ){1,2}(?:integration|connector|plugin|extension|server|app|client)s?\b`,
@@ -639,6 +723,10 @@ const REDIRECT = rx([
     `(?:destinatário|destinatario|bénéficiaire|destinataire|empfänger|получател\\p{L}*)(?: \\p{L}+){0,2} (?:deve|debe|doit|muss|должен)`,
   ),
   String.raw`(?:收款人|收件人)(?:必须|应该)|受取人は|수취인은`,
+  w(
+    `(?:cambia|cambie|sustituye|sustituya|reemplaza|reemplace|troque|troca|substitua|altere|sostituisci|cambia|modifica|ändere|ändern sie|ersetze|ersetzen sie|tausche|change[zr]?|remplace[zr]?|modifie[zr]?|замени(?:те)?|измени(?:те)?|zmień|vervang|wijzig)(?: \\p{L}+){0,2} (?:el |la |los |las |o |a |os |as |il |den |die |le |les |l'|de |het )?(?:destinatari[oa]s?|destinatário|empfänger\\p{L}*|destinataires?|bénéficiaires?|beneficiari[oa]s?|получател\\p{L}*|odbiorc\\p{L}*|ontvanger)`,
+  ),
+  String.raw`(?:收件人|收款人)(?:改为|换成|替换为)|宛先を.{0,6}(?:変更|置き換)|수신자를 .{0,6}(?:변경|바꾸)`,
   String.raw`\b(?:always|from now on|henceforth)\b.{0,10}\b(?:fill|set|populate|replace|overwrite|change)\b`,
   w(
     `copie cachée|cci|copia oculta|cco|blindkopie|bcc|copia nascosta|cópia oculta|скрыт\\p{L}* копи\\p{L}*`,
@@ -646,7 +734,7 @@ const REDIRECT = rx([
   String.raw`密送|暗送|숨은 참조`,
   String.raw`\bhidden (?:guest|recipient|participant|attendee|member|collaborator|cc|bcc|copy|reviewer|follower)s?\b|\b(?:add|invite|include|cc|bcc)\b.{0,40}\bas (?:an? )?(?:hidden|silent|extra|additional|secret) (?:guest|recipient|participant|attendee|member|collaborator|reviewer)\b`,
   w(
-    `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?) (?:también|además) a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
+    `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?|envía|envia|reenvía|reenvia|copia|manda|mandar)(?:le|les)? (?:también|además)(?: \\p{L}+){0,3} a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
   ),
   String.raw`\b(?:recipient|destination|payee|beneficiary|account|address|remote|url|endpoint|channel|target)s? (?:number |id )?(?:must|should|shall|has to|is to|will) (?:always )?be (?:replaced|changed|swapped|set|overwritten|rewritten|switched)\b`,
   String.raw`\b(?:save|write|send|keep|store|post|forward|put|make|leave) (?:a |an |one )?(?:extra |additional |second |hidden )?(?:copy|duplicate|backup)\b`,
@@ -656,7 +744,7 @@ const REDIRECT = rx([
   String.raw`副本(?:发送|抄送)?(?:到|给)|コピーを|사본을`,
   String.raw`\b(?:must|should|shall|has to|have to|needs? to) (?:always |now |instead |first )?(?:target|point (?:to|at)|go (?:to|through)|pass through|be routed through|use the (?:[\w-]+ )?(?:remote|host|server|account|endpoint|proxy|address|recipient|payee|iban))\b`,
   String.raw`\bset (?:the )?(?:payee|recipient|destination|beneficiary|remote|proxy|iban|account) (?:of|for|on|to)\b`,
-  String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)`,
+  String.raw`\bregardless of (?:the |what )?(?:recipient|destination|address|user|request)|\b(?:whatever|no matter what|regardless of what) (?:the )?(?:user|customer|requester) (?:says|asks|wants|chooses|picks|types|requested|specifies)\b`,
   String.raw`\b(?:must|should|shall|has to|have to|needs? to|will) (?:always |also |now )?be (?:addressed|sent|routed|redirected|rerouted|forwarded|copied|delivered|posted|diverted|bcc'?d|cc'?d) (?:to|via|through)\b`,
   String.raw`\b(?:is|are) to be (?:addressed|sent|routed|redirected|forwarded|copied|delivered|posted)\b`,
   String.raw`\b(?:always |also )?(?:bcc|cc|blind copy|blind-copy)\b|\b(?:change|replace|swap|override|overwrite|rewrite) (?:the )?(?:recipient|destination|to address|address|account|target|url|endpoint|host|remote)\b`,
@@ -678,11 +766,45 @@ const TRIGGER = rx([
   String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
 ]);
 
+/** Something done besides what the tool is for: "also", "a copy of", "in addition". */
+const EXTRA = rx([
+  String.raw`\b(?:also|as well|additionally|in addition|too|a (?:copy|duplicate) of|an? (?:extra|second|additional) (?:copy|recipient))\b`,
+]);
+
+/** Data in bulk: "each corrected text", "every message", "all results". */
+const BULK = rx([String.raw`\b(?:each|every|all|any|whole|entire|full|complete)\b`]);
+
+/**
+ * A destination written out: a URL, an e-mail address, a phone number, a host name (not a file
+ * name such as `.env.example`), "our server", a webhook.
+ */
+const DESTINATION = rx([
+  String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
+  String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])`,
+  String.raw`(?<![\w&/#])#[a-z][\w-]{2,}\b`,
+  String.raw`\b(?:our|an? (?:external|outside|remote|third[- ]party|partner)|the attacker'?s?|a partner'?s?) (?:server|endpoint|host|bucket|webhook|collector|api|backend|storage|address|inbox|number)s?\b|\bwebhook\b|\bpublic (?:bucket|gist|paste|repo(?:sitory)?)\b`,
+]);
+
+/** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
+const MOVED_OUT = rx([
+  String.raw`\b(?:ends? up|lands?|winds? up|flows?|(?:is|are) (?:stored|kept|logged|recorded|saved|archived|collected))\b.{0,40}\b(?:in|at|to|on)\b`,
+  String.raw`"?\b(?:endpoint|target|destination|url|webhook|upload[_-]?to|send[_-]?to|post[_-]?to|forward[_-]?to|sink|collector)"?\s*[:=]\s*"?(?:https?://|s3://|[\w.+-]+@)`,
+  String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|share|shares|shared|copy|copies|copied|echo|echoes|echoed|cc|cc'd|bcc|bcc'd|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via|with)\b`,
+]);
+
 export const FAMILIES: Readonly<
   Record<
     Exclude<
       Feature,
-      "other-tool" | "tail" | "param" | "withheld" | "void" | "conditional" | "self-call"
+      | "other-tool"
+      | "tail"
+      | "param"
+      | "withheld"
+      | "void"
+      | "conditional"
+      | "self-call"
+      | "private"
+      | "feedback"
     >,
     Matcher
   >
@@ -717,6 +839,10 @@ export const FAMILIES: Readonly<
   "side-action": SIDE_ACTION,
   presentation: PRESENTATION,
   meta: META,
+  bulk: BULK,
+  "moved-out": MOVED_OUT,
+  destination: DESTINATION,
+  extra: EXTRA,
 };
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;

@@ -42,6 +42,10 @@ export interface TextContext {
 
 const rx = (source: string, flags = "u") => new RegExp(source, flags);
 
+// Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK, Hangul): their
+// words follow other letters, so a word list cannot ask for a word boundary there.
+const UNSPACED_SCRIPT = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u9fff\uac00-\ud7af]/u;
+
 // ---------------------------------------------------------------------------------------------
 // Features
 
@@ -52,21 +56,21 @@ const SINK = rx(
   String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
 );
 const PRIVATE_DATA = rx(
-  String.raw`\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b`,
+  String.raw`\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
 );
 const PARAM_WORD = rx(
   String.raw`\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
 );
 const CONTENT = rx(
-  String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|inhalt|contenu|contenido|conteúdo|содержимое`,
+  String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|\b(?:must|should|has to|needs? to|is to)(?: always| also| first)? (?:be|contain|hold|carry|include)\b|inhalt|contenu|contenido|conteúdo|содержимое`,
 );
 const PASSIVE_MOVE =
-  /\b(?:must|has to|have to|needs? to|should) (?:be )?(?:carry|contain|include|hold|be (?:passed|attached|included|set|filled))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bholds?\b/u;
+  /\b(?:must|has to|have to|needs? to|should)(?: always| also| first)? (?:be )?(?:carry|contain|include|hold|receive|get|be (?:passed|attached|included|set|filled|given|fed|handed))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bworks (?:best|better|properly) (?:when|if)\b|\bholds?\b/u;
 const STEALTH = rx(
   String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all) (?:pending|new|open|incoming)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b`,
+  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all|every) (?:pending|new|open|incoming|unread)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
@@ -77,7 +81,7 @@ const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 
 const SEND_VERBS = new Set(
-  "write resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
+  "ship write resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
     " ",
   ),
 );
@@ -92,9 +96,11 @@ const MOVE_VERBS = new Set(
     " ",
   ),
 );
-const CALL_VERBS = new Set("call invoke run trigger execute use fire launch perform".split(" "));
+const CALL_VERBS = new Set(
+  "call invoke run trigger execute use fire launch perform chain".split(" "),
+);
 const LEAD = new Set(
-  ", : and then also always quietly silently secretly automatically first please must should shall just immediately additionally now lastly finally next simply you important note p.s. ps remember so kindly model assistant agent".split(
+  ", : and then afterwards next finally also always quietly silently secretly automatically first please must should shall just immediately additionally now lastly finally next simply you important note p.s. ps remember so kindly model assistant agent".split(
     " ",
   ),
 );
@@ -136,10 +142,20 @@ const usesVerb = (ws: string[], verbs: ReadonlySet<string>): boolean =>
 const ASK_FOR_SECRET =
   /\b(?:ask|prompt|request)\b.{0,20}\b(?:user|them|human)\b.{0,10}\bfor (?:their|your|the|a|his|her)?\s*(?:passwords?|passphrases?|api[ _-]?keys?|tokens?|credentials|one-time codes?|2fa codes?|pin|card numbers?|seed phrases?|private keys?)\b/u;
 
+// A move written as configuration: `"send_as": "symbol_suffix"`, `"pass_result_as": …`.
+const JSON_MOVE =
+  /"[\w-]*(?:send|pass|put|inject|attach|copy|include|use|target|param|field|dest|into)[\w-]*"\s*:/u;
+
+const INTO_CONVERSATION =
+  /\b(?:into|in|to) (?:the |this |your )?(?:conversation|chat|reply|answer|response|context window)\b/u;
+
+// A call written out with a quoted argument: `read_file('~/.ssh/id_rsa')`.
+const CALL_LITERAL = /\b[a-z_][\w.]*\(\s*['"\x60]/u;
+
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
 const CALLED_BEFORE =
-  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?$/u;
+  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?[`'"]?$/u;
 
 // `createAdminKey` or `delete-branch` right after a call verb: tool names in other spellings.
 const OTHER_SPELLING_CALLED =
@@ -186,7 +202,7 @@ function mentionsParam(clause: string, ctx: TextContext): boolean {
 // Rules, one per kind
 
 const OVERRIDE_WORDS = ((): RegExp[] => {
-  const cjk = /[\u3040-\u9fff\uac00-\ud7af]/u;
+  const cjk = UNSPACED_SCRIPT;
   const split = (list: string) => {
     const all = list.split("|");
     return { alpha: all.filter((w) => !cjk.test(w)), cjk: all.filter((w) => cjk.test(w)) };
@@ -204,7 +220,7 @@ const OVERRIDE_WORDS = ((): RegExp[] => {
 // CJK words follow other letters without a space, so only the others need a word start.
 const VOID = ((): RegExp => {
   const all = VOID_WORDS.split("|");
-  const cjk = all.filter((w) => /[\u3040-\u9fff\uac00-\ud7af]/u.test(w));
+  const cjk = all.filter((w) => UNSPACED_SCRIPT.test(w));
   const alpha = all.filter((w) => !cjk.includes(w));
   return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|(?:${cjk.join("|")})`);
 })();
@@ -212,7 +228,8 @@ const VOID = ((): RegExp => {
 const OVERRIDE_PHRASES = [
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
-  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't) apply)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
+  /\bnew system prompt\b/u,
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
   /\bno longer bound by\b/u,
@@ -249,7 +266,7 @@ const CONCEAL = [
   /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?that you\b/u,
   /\b(?:keep|hide|conceal)\b.{0,40}\b(?:to yourself|secret|hidden|from (?:the )?(?:user|human))\b/u,
   /\b(?:the )?(?:user|human)s?\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never)\s+(?:know|find out|see|notice|learn|be (?:told|aware|informed))\b/u,
-  /\b(?:stay|remain|be kept) unaware\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
+  /\b(?:stay(?:s|ed)?|remain(?:s|ed)?|be kept|is kept|are kept) (?:unaware|oblivious|uninformed|ignorant)\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
   /\b(?:act|behave|respond|answer) as (?:if|though) nothing\b/u,
   /\b(?:make up|invent|fabricate)\b.{0,30}\b(?:reason|explanation|excuse|story)\b/u,
   /\bomit\b.{0,30}\bmention\b|\bleave (?:that|this|it) out of your (?:answer|reply|response)\b/u,
@@ -291,7 +308,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change|changes|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
 
@@ -303,7 +320,9 @@ const EXFIL_VERB =
 // Where to report a bug or send feedback: a project's address, not a destination for data.
 const FEEDBACK =
   /\b(?:report|submit|file|send|email|open|raise)\s+(?:any |a |an |the |your |new )?(?:bugs?|issues?|feedback|problems?|questions?|suggestions?|(?:potential |security )*vulnerabilit(?:y|ies)|feature requests?|pull requests?|unacceptable behaviou?r)\b/u;
-const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)/u;
+// An image the client fetches as it renders: Markdown or HTML, its URL carrying a query.
+const MARKDOWN_IMAGE =
+  /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)|<img\b[^>]{0,40}\bsrc\s*=\s*['"]?https?:\/\/[^'"\s>]*[?&]/u;
 const CURL = /\b(?:curl|wget)\b.{0,40}(?:https?:\/\/|-d\b)/u;
 
 const MARKUP =
@@ -377,6 +396,13 @@ export class ClauseFeatures implements FeatureView {
         return SELF_CALL.test(c) && foreignTools(c, this.ctx, this.original).length === 0;
       case "tail":
         return false;
+      // Tool names say actions too: `disable_mfa`, `add_collaborator`.
+      case "sensitive-action":
+        return FAMILIES["sensitive-action"].test(c.includes("_") ? c.replace(/_/gu, " ") : c);
+      case "feedback":
+        return FEEDBACK.test(c);
+      case "private":
+        return PRIVATE_DATA.test(c) || SECRET.test(c);
       // "Never include card numbers in responses" is a safeguard, unless what is kept out is the
       // tool's own extra action.
       case "protective":
@@ -385,11 +411,13 @@ export class ClauseFeatures implements FeatureView {
           !(["side-action", "sink", "stealth"] as const).some((g) => this.has(g))
         );
       // Ids or raw JSON kept out of a reply are presentation, unless a secret or an extra action
-      // is what is kept out with them.
+      // is what is kept out with them, or the user is to be lied to about it.
       case "presentation":
         return (
           FAMILIES.presentation.test(c) &&
-          !(["side-action", "secret", "sink", "stealth"] as const).some((g) => this.has(g))
+          !(["side-action", "secret", "sink", "stealth", "deceive"] as const).some((g) =>
+            this.has(g),
+          )
         );
       default:
         return FAMILIES[f].test(c);
@@ -414,9 +442,9 @@ function judgeClause(
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
   const secret = SECRET.test(c);
 
-  if (overrides(c)) add("override");
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
   const meta = features.has("meta");
+  if (overrides(c) && !meta) add("override");
   if (
     !ctx.identifier &&
     !meta &&
@@ -435,7 +463,7 @@ function judgeClause(
   if (!meta && APPROVAL.some((re) => claimed(c, re))) add("approval");
   for (const kind of scoredKinds(features, next))
     if (
-      !(meta && (kind === "concealment" || kind === "approval")) &&
+      !(meta && kind !== "override" && kind !== "silent-call" && kind !== "shadowing") &&
       !out.get(kind)?.includes(clause)
     )
       add(kind);
@@ -455,7 +483,7 @@ function judgeClause(
 
   // Each of these is tested once, and only when a rule gets to it.
   let sinkSeen: boolean | undefined;
-  const sink = (): boolean => (sinkSeen ??= SINK.test(c));
+  const sink = (): boolean => (sinkSeen ??= SINK.test(c) || features.has("sink"));
   let privateSeen: boolean | undefined;
   const privateData = (): boolean => (privateSeen ??= PRIVATE_DATA.test(c));
 
@@ -464,26 +492,36 @@ function judgeClause(
   const param = mentionsParam(c, ctx);
   const foreign = foreignTools(c, ctx, clause);
   if (
-    (secret &&
+    !meta &&
+    ((secret &&
       (reads ||
         sends ||
         (ctx.schemaField
           ? CONTENT.test(c)
           : param && (PASSIVE_MOVE.test(c) || usesVerb(ws, MOVE_VERBS))))) ||
-    ASK_FOR_SECRET.test(c) ||
-    (weak && stealth && (reads || sends))
+      // Secrets beyond the lexicon's (browser logins, tool configs) owed to an argument.
+      (features.has("secret") && param && (PASSIVE_MOVE.test(c) || JSON_MOVE.test(c))) ||
+      ASK_FOR_SECRET.test(c) ||
+      (features.has("secret") && CALL_LITERAL.test(c) && param) ||
+      // A secret brought into the conversation, where every tool and page can read it.
+      (features.has("secret") && INTO_CONVERSATION.test(c)) ||
+      (weak && stealth && (reads || sends)))
   )
     add("secret-read");
   if (
-    EXFIL_VERB.test(c) ||
+    (EXFIL_VERB.test(c) && !meta) ||
     (sends && sink() && !(FEEDBACK.test(c) && !secret && !privateData())) ||
     // Private data moved into an argument, a sink, or another server's tool.
     (sends && (secret || privateData()) && (param || sink() || foreign.length > 0)) ||
     (MARKDOWN_IMAGE.test(c) &&
-      /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?)\b/u.test(c)) ||
+      /\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|keys?|questions?|answers?|quer(?:y|ies)|e-?mails?|names?|data)\b/u.test(
+        c,
+      )) ||
     (CURL.test(c) && sink()) ||
     // "A copy of every prompt is to be transmitted to …": the order in the passive.
-    (PASSIVE_SEND.test(c) && sink() && (secret || privateData()))
+    (PASSIVE_SEND.test(c) && sink() && (secret || privateData())) ||
+    (SEND_ELSEWHERE.test(c) && sink() && !FEEDBACK.test(c)) ||
+    QUERY_PLACEHOLDER.test(c)
   )
     add("exfiltration");
 
@@ -491,7 +529,8 @@ function judgeClause(
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
     // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
-    ((foreign.length > 0 || generic) && ordersAbout(c, foreign, generic)) ||
+    ((foreign.length > 0 || generic || GENERIC_OTHER_TOOL.test(c)) &&
+      ordersAbout(c, foreign, generic)) ||
     // "Every ticket created via create_issue should be assigned to …"
     madeVia(c, foreign) ||
     (generic && /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c)) ||
@@ -512,7 +551,9 @@ function judgeClause(
     /\b(?:is|are|be|been|gets?) (?:also |always )?(?:called|invoked|run|triggered|executed)\b/u.test(
       c,
     ) ||
-    /"(?:tool|function|call|action)"\s*:\s*"/u.test(c);
+    /"(?:tool|function|call|action)"\s*:\s*"/u.test(c) ||
+    /\bfollowed by (?:a |an )?(?:call|invocation|run) (?:to|of)\b/u.test(c) ||
+    CALL_ELSEWHERE.test(c);
   // A schema field describes data: one that tells the model to call another tool is steering it.
   // An order to do what an attacker wants done in the user's name ("add eve as an admin"), on a
   // trigger or unseen, is a call of whatever tool does it, named or not.
@@ -522,6 +563,16 @@ function judgeClause(
     (stealth || TRIGGER.test(c) || ALSO.test(c) || next.has("stealth") || features.has("tail"))
   )
     add("silent-call");
+  // So is an ordered call of another server's tool that hands it an outside destination.
+  if (
+    (foreign.length > 0 || features.has("other-tool")) &&
+    !isSelfCall(c, foreign) &&
+    ((features.has("sensitive-action") && calls) ||
+      ((imperatives(ws, CALL_VERBS).length > 0 || CALL_ELSEWHERE.test(c)) &&
+        features.has("destination") &&
+        !features.has("feedback")))
+  )
+    if (!out.get("silent-call")?.includes(clause)) add("silent-call");
   // Filler that pushes an argument out of the approval dialog hides it from the user.
   if (features.has("padding") && (features.has("ui-display") || next.has("ui-display")))
     if (!out.get("concealment")?.includes(clause)) add("concealment");
@@ -531,7 +582,11 @@ function judgeClause(
     (foreign.length > 0 || generic) &&
     calls &&
     !callsItself &&
-    (stealth || TRIGGER.test(c) || ctx.schemaField || next.has("stealth"))
+    (stealth ||
+      TRIGGER.test(c) ||
+      features.has("stealth") ||
+      ctx.schemaField ||
+      next.has("stealth"))
   )
     add("silent-call");
   if (
@@ -542,7 +597,20 @@ function judgeClause(
 }
 
 const PASSIVE_SEND =
-  /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to) be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into)\b/u;
+  /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;
+
+// A URL whose query carries data through a placeholder: `?content={file_content}`, `&k=<api key>`.
+const QUERY_PLACEHOLDER =
+  /https?:\/\/\S*[?&][\w-]+=(?:\{\{?|<|\$\{|%)[^}>%\s]{0,40}\b(?:content|contents|file|files|data|text|body|message|messages|conversation|chat|history|secret|token|key|password|credentials?|env|prompt|clipboard|cookie)/u;
+
+// A call of a tool, and "then", in the languages an override is most often written in.
+const CALL_ELSEWHERE =
+  /(?<![\p{L}])(?:llama(?:r)? a|invoca(?:r)?|ejecuta(?:r)?|utiliza|usa|appelle[zr]?|appele[zr]|invoque[zr]?|exécute[zr]?|utilise[zr]?|rufe|ruf|aufrufen|führe|chiama(?:re)?|esegui|utilizza|chame|execute|invoque|вызови(?:те)?|запусти(?:те)?|используй(?:те)?|wywołaj|uruchom|roep|çağır|panggil|gọi)(?![\p{L}])|调用|呼び出|실행|호출/u;
+
+// An imperative to send, in the languages a poisoned description is most often written in besides
+// English: with a literal sink and private data it is exfiltration however the rest is worded.
+const SEND_ELSEWHERE =
+  /(?<![\p{L}])(?:envía|envíe|envia|envie|envoie|envoyez|transmets|transmettez|sende|senden sie|schicke|schicken sie|übermittle|invia|inviate|inoltra|manda|mande|отправь(?:те)?|отправляй(?:те)?|перешли(?:те)?|надішли(?:ть)?|wyślij(?:cie)?|stuur|verstuur|gönder|gönderin|leite|leiten sie|kirim|kirimkan|gửi|reenvía|reenvia|reenvie|renvoie|renvoyez|transfère|transférez|inoltra|encaminhe)(?![\p{L}])|发送|发给|送信して|送って|보내/u;
 
 // "Retry it by sending the full request to …": the order is in the gerund.
 const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi|leak)ing\b/u;
@@ -559,6 +627,9 @@ const SENSITIVE_VERBS = new Set(
 
 const ALSO = /\b(?:also|as well|additionally|in addition|too)\b/u;
 
+const isSelfCall = (c: string, foreign: readonly string[]): boolean =>
+  SELF_CALL.test(c) && foreign.length === 0;
+
 const SELF_CALL =
   /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
 
@@ -570,28 +641,44 @@ const VIA = new Set(["with", "using", "via", "through"]);
 
 // A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
 const WHEN_THEN =
-  /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to )?(?:add|set|change|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
+  /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to |(?:the|its|each|every|all|any) [\w-]+ (?:should|must|has to|have to|needs? to|shall) (?:always )?(?:be )?)?(?:add|set|change|refund|pay|transfer|charge|deposit|commit|publish|deploy|grant|world-readable|public|shared|made|sent|copied|forwarded|disabled|enabled|chmod|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
 
 const MADE_VIA =
-  /\b(?:every|all|any|each)\s+[\w-]+\s+(?:created|sent|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs? to|is to|are to)\b/u;
+  /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|shared|uploaded|saved|stored|booked|published|fetched|requested|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs?|requires?|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared|sent) (?:to|with))\b/u;
+
+// Command-line tools and services an agent reaches through another server.
+const KNOWN_TOOLS = new Set(
+  "kubectl helm terraform docker git gh aws gcloud az npm pip curl ssh psql mysql slack jira github gitlab stripe whatsapp telegram gmail outlook sendgrid twilio".split(
+    " ",
+  ),
+);
 
 function madeVia(c: string, foreign: readonly string[]): boolean {
   const m = MADE_VIA.exec(c);
-  return m !== null && (foreign.includes(m[1] ?? "") || (m[2] ?? "") !== "");
+  const name = m?.[1] ?? "";
+  return m !== null && (foreign.includes(name) || KNOWN_TOOLS.has(name) || (m[2] ?? "") !== "");
 }
 
+// "Guidance for `kubectl_apply`: every manifest … needs …": a heading naming another tool, then a rule.
+const HEADED =
+  /^(?:(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|notice|attention|advisory|memo|heads-up|requirements?|important|reminder|configuration|setup)\s+)?(?:for|on|about|regarding|when using|with|to)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route|first|open|visit|prefix|instead|paste|put|attach|copy|insert|post|write|append|prepend)\b)/u;
+
 function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
-  const m = WHEN_THEN.exec(c);
+  const m = WHEN_THEN.exec(c) ?? HEADED.exec(c);
   if (m === null) return false;
   const lead = m[1] ?? "";
-  return foreign.some((f) => lead.includes(f)) || (generic && GENERIC_OTHER.test(lead));
+  return (
+    foreign.some((f) => lead.includes(f)) ||
+    (generic && GENERIC_OTHER.test(lead)) ||
+    GENERIC_OTHER_TOOL.test(lead)
+  );
 }
 
 /** Issues with what one normalised text says. */
 // Every kind needs two features, and no feature fits in two words of a spaced script: an enum
 // value, a default or a title ("asc", "Max results") is not scored. Scripts written without
 // spaces say a sentence in one "word".
-const UNSPACED = /[\u3040-\u9fff\uac00-\ud7af]/u;
+const UNSPACED = UNSPACED_SCRIPT;
 const tooShortToSteer = (clause: string): boolean =>
   !UNSPACED.test(clause) && clause.trim().split(/\s+/u).length < 3;
 
@@ -615,9 +702,14 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
       if (f?.has("address") === true && (i >= tailFrom || lastParagraph.includes(c))) f.add("tail");
     });
   }
+  // A clause too short to steer alone ("Proceed directly.") still completes its neighbour.
+  const around = list.map(
+    (c, i) =>
+      features[i] ?? (ctx.identifier ? undefined : new ClauseFeatures(c.toLowerCase(), ctx, c)),
+  );
   list.forEach((clause, i) => {
-    const before = features[i - 1] ?? NO_FEATURES;
-    const after = features[i + 1] ?? NO_FEATURES;
+    const before = around[i - 1] ?? NO_FEATURES;
+    const after = around[i + 1] ?? NO_FEATURES;
     judgeClause(clause, ctx, out, features[i] ?? NO_FEATURES, {
       has: (f) => before.has(f) || after.has(f),
     });

@@ -16,6 +16,11 @@ export const DROP_VERBS = [
   "overlook",
   "pay no attention to",
   "set aside",
+  "(?:set|put|lay) (?:\\p{L}+ ){0,3}to one side",
+  "put aside",
+  "lay aside",
+  "leave aside",
+  "push aside",
   "discard",
   "abandon",
   // fr
@@ -23,7 +28,21 @@ export const DROP_VERBS = [
   "oublie[rz]?",
   "ne tenez pas compte",
   "ne tiens pas compte",
-  "ne (?:prenez|prends) pas en compte",
+  "ne (?:prenez|prends) (?:pas|plus) en compte",
+  "ne (?:tenez|tiens) plus compte",
+  "ne (?:suivez|suis) (?:plus|pas)",
+  "no (?:sigas|siga|sigan|obedezcas|obedezca)",
+  "(?:befolge|folge) nicht",
+  "halte dich nicht (?:mehr )?an",
+  "halten sie sich nicht (?:mehr )?an",
+  "nicht (?:mehr )?befolgen",
+  "non (?:seguire|seguite|segui)",
+  "não (?:siga|sigas|sigam|obedeça)",
+  "не (?:следуй|следуйте|выполняй|выполняйте)",
+  "nie (?:przestrzegaj|stosuj się do|słuchaj)",
+  "(?:volg|volgt) niet",
+  "niet (?:meer )?volgen",
+  "fai(?:tes|s) abstraction",
   // de
   "ignorier(?:e|en|t)?",
   "nicht (?:mehr )?beachten",
@@ -36,6 +55,12 @@ export const DROP_VERBS = [
   "ignora(?:r|d)?",
   "olvida(?:r|d)?",
   "olvide",
+  "olvídate",
+  "olvídese",
+  "olvidaos",
+  "ignórala[s]?",
+  "no hagas caso",
+  "haz caso omiso",
   "dimentica(?:re)?",
   "non considerare",
   "non tenere conto",
@@ -59,6 +84,8 @@ export const DROP_VERBS = [
   "zapomnij",
   // tr
   "yok say",
+  "dikkate alma(?:yın)?",
+  "önemseme(?:yin)?",
   "görmezden gel",
   "unut",
   // zh, ja, ko
@@ -102,7 +129,40 @@ export const DROP_VERBS = [
   "تجاهل",
   "انس",
   "अनदेखा",
-].join("|");
+  // ca, hr/sr/bs, bg, fa, ur, bn, sw, tl, ms, ro (cedilla), hu, he (prefixed)
+  "ignora",
+  "oblida",
+  "no tinguis en compte",
+  "zanemari(?:te)?",
+  "zaboravi(?:te)?",
+  "игнорирай(?:те)?",
+  "забрави(?:те)?",
+  "занемари(?:те)?",
+  "نادیده بگیر(?:ید)?",
+  "فراموش کن(?:ید)?",
+  "نظر ?انداز کری?ں",
+  "بھول جائیں",
+  "উপেক্ষা কর(?:ুন|ো)?",
+  "ভুলে যান",
+  "puuza",
+  "sahau",
+  "huwag (?:pansinin|sundin)",
+  "kalimutan",
+  "ignoraţi|ignorați|ignora[tţț]i",
+  "uita[tţț]i",
+  "hagyja figyelmen kívül",
+  "[ו]?התעלמו",
+  "[ו]?שכחו",
+  // th, lo, km, my (no spaces between words)
+  "ละเว้น",
+  "ไม่ต้องสนใจ",
+  "ບໍ່ສົນໃຈ",
+  "មិនអើពើ",
+  "လျစ်လျူရှု",
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** What is dropped: instructions, rules, the system prompt… */
 export const INSTRUCTION_NOUNS = [
@@ -165,7 +225,8 @@ export const INSTRUCTION_NOUNS = [
   "instrukcje",
   "zasady",
   "polecenia",
-  "talimatlar[ıi]?",
+  "talimat\\p{L}*",
+  "kural\\p{L}*",
   "kurallar[ıi]?",
   "指令",
   "指示",
@@ -207,11 +268,56 @@ export const INSTRUCTION_NOUNS = [
   "تعليمات",
   "القواعد",
   "निर्देश",
-].join("|");
+  "निर्देशों",
+  "नियम",
+  // ca, hr/sr/bs, bg, fa, ur, bn, sw, tl, hu, ro, he (with prefixed articles and prepositions)
+  "instruccions",
+  "configuration",
+  "programming",
+  "richtlinien",
+  "zasad",
+  "instrukcji",
+  "poleceń",
+  "regles",
+  "upute",
+  "uputstva",
+  "uputa",
+  "pravila",
+  "инструкции",
+  "указания",
+  "دستورالعمل(?:\u200c?ها)?",
+  "دستورات",
+  "قوانین",
+  "ہدایات",
+  "নির্দেশ(?:াবলী|না)?",
+  "নিয়ম",
+  "maagizo",
+  "maelekezo",
+  "sheria",
+  "(?:mga )?(?:tagubilin|panuto|utos|patakaran)",
+  "utasítás(?:t|ok|okat|aidat)?",
+  "instrucţiunile|instrucțiunile|instrucţiuni|instrucțiuni",
+  "[המשלבוכ]{0,3}(?:הוראות|הנחיות|כללים|ההוראות)",
+  // th, lo, km, my
+  "คำแนะนำ",
+  "ຄຳສັ່ງ",
+  "ការណែនាំ",
+  "ညွှန်ကြားချက်",
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */
 export const VOID_WORDS = [
   "no longer (?:appl(?:y|ies)|valid|holds?|relevant|in (?:force|effect))",
+  "(?:are|is) not in (?:effect|force)",
+  "(?:are|is) (?:relaxed|loosened|lifted|eased|switched off|turned off) (?:here|now|for this|in this)",
+  "(?:are|is) (?:merely |only |just )?(?:advisory|non-binding)",
+  "(?:are|is) (?:not applicable|inapplicable|suspended) (?:within|in|to|for|here)",
+  "(?:that|which) this (?:server|tool) (?:turns|switches|shuts) off",
+  "(?:turned|switched) off (?:by|for|in) this (?:server|tool)",
+  "(?:do not|don't|does not|doesn't) apply (?:here|to this)",
   "ne s'appliquent plus",
   "außer kraft(?: gesetzt)?",
   "(?:quedan )?sin efecto",
@@ -232,6 +338,12 @@ export const VOID_WORDS = [
   "대체되었",
   "ne sont plus (?:valables|valides|en vigueur)",
   "gelten nicht mehr",
+  "gelten hier nicht",
+  "sind hier nicht maßgeblich",
+  "ne s'appliquent pas ici",
+  "no se aplican aquí",
+  "non valgono qui",
+  "não valem aqui",
   "ya no (?:se aplican|son válidas|valen|rigen)",
   "não (?:se aplicam|valem) mais",
   "deixaram de valer",
@@ -241,7 +353,13 @@ export const VOID_WORDS = [
   "不再(?:适用|有效)",
   "もう(?:有効|適用)(?:では|され)(?:ありません|ない|ません)",
   "더 이상 (?:유효하지|적용되지)",
-  "(?:are|is) (?:now )?(?:void|invalid|obsolete|revoked|cancel(?:l)?ed|outdated)",
+  "(?:are|is) (?:now |hereby |henceforth )?(?:void|invalid|obsolete|revoked|cancel(?:l)?ed|outdated|withdrawn|rescinded|retracted)",
+  "(?:have|has) been (?:withdrawn|rescinded|retracted|annulled|cancel(?:l)?ed|overridden|invalidated)",
+  "(?:was|were) (?:only |just |merely )?(?:a |an )?(?:test|tests|example|examples|draft|drafts|placeholders?|dummy|stub|mistake)",
+  "(?:do not|don't|does not|doesn't) (?:concern|bind|apply to|cover) you",
+  "(?:consider|treat|deem|regard)(?: \\p{L}+){0,5} (?:as )?(?:cancel(?:l)?ed|void|invalid|obsolete|revoked|null|withdrawn|suspended|outdated|lifted|background (?:reading|information|material)|optional|a suggestion|advisory|non-binding)",
+  "(?:are|is|were|was) (?:not )?(?:written|meant|intended) for (?:a )?(?:different|another|other) (?:product|model|assistant|context|deployment)",
+  "(?:are|is) to be (?:treated|read|regarded|considered|taken) as (?:comments?|examples?|suggestions?|optional|non-binding|background|history|notes?|fiction|void|obsolete)",
   "ungültig",
   "aufgehoben",
   "nicht mehr gültig",
@@ -258,7 +376,10 @@ export const VOID_WORDS = [
   "作废",
   "無効",
   "무효",
-].join("|");
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** Files and variables that hold secrets. */
 export const SECRET_PATHS = [
@@ -272,6 +393,7 @@ export const SECRET_PATHS = [
   String.raw`\.docker[\\/]config\.json`,
   String.raw`\.git-credentials`,
   String.raw`\.netrc\b`,
+  String.raw`\.vault-token\b|\bvault token\b`,
   String.raw`\.npmrc\b`,
   String.raw`\.pypirc\b`,
   String.raw`\.gnupg\b`,
@@ -302,11 +424,14 @@ export const SECRET_PATHS = [
   String.raw`\bchat (?:history|so far|log)\b`,
   String.raw`\bmessage history\b`,
   String.raw`\baddress book\b`,
-  String.raw`\b(?:the )?user'?s (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?|(?:\w+ ){0,2}(?:prompts|messages|questions|queries|requests|conversations|searches|history|documents|files|contacts)|(?:home |email |postal )?address(?:es)?|phone numbers?|location|birthday|date of birth)\b`,
-  String.raw`\byour (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?)\b`,
+  String.raw`\b(?:the )?user'?s (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?|(?:\w+ ){0,2}(?:prompts|messages|questions|queries|requests|conversations|searches|history|documents|files|contacts)|(?:home |email |e-mail |postal |shipping |billing |delivery |mailing |physical |ip )?address(?:es)?|phone numbers?|location|birthday|date of birth)\b`,
+  String.raw`\byour (?:api[ _-]?(?:keys?|tokens?)|tokens?|passwords?|credentials|secrets?)\b(?! (?:manager|store|vault|scanner|management|rotation|backend|service))`,
   String.raw`\b(?:session id|bearer token|access token|refresh token|deploy keys?|signing keys?|recovery codes?|seed phrases?)\b`,
   String.raw`\b(?:the )?(?:user'?s|their|your) clipboard\b|\bclipboard (?:contents?|history)\b`,
-].join("|");
+]
+  .join("|")
+  // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
+  .normalize("NFKC");
 
 /** Generic secret words: a secret only together with an imperative to move it. */
 export const SECRET_WORDS = String.raw`\b(?:api[ _-]?keys?|tokens?|passwords?|passphrases?|credentials|secrets?|cookies)\b`;
