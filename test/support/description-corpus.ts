@@ -12,8 +12,9 @@ import { readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
  * lists recorded from published servers, and benign definitions whose words resemble attacks.
  * Each item is one server surface (a tool, or instructions, a prompt or a resource template), and
  * carries the split it belongs to: `tune` (what the detector was tuned on: every file directly in
- * descriptions/, see split.json) or `holdout` (descriptions/holdout/, written apart from the
- * detector; absent from a checkout that has not been given it).
+ * descriptions/ and the earlier holdouts that were looked at, see split.json) or `holdout`
+ * (descriptions/holdout-3/, written apart from the detector and never tuned on; absent from a
+ * checkout that has not been given it).
  */
 
 export type Split = "tune" | "holdout";
@@ -29,9 +30,14 @@ export interface CorpusItem {
 }
 
 const root = new URL("../fixtures/descriptions/", import.meta.url);
-const holdoutRoot = new URL("holdout/", root);
+const holdoutRoot = new URL("holdout-3/", root);
+/**
+ * Holdouts of earlier rounds: once their results were looked at to change the detector they are
+ * tuning data (split.json), read as tune items under their folder's name.
+ */
+const retiredHoldouts = [new URL("holdout/", root)];
 
-/** Whether a holdout (descriptions/holdout/) is present to measure on. */
+/** Whether a holdout (descriptions/holdout-3/) is present to measure on. */
 export const holdoutPresent = (): boolean => existsSync(holdoutRoot);
 const json = (url: URL): unknown => JSON.parse(readFileSync(url, "utf8")) as unknown;
 
@@ -82,8 +88,9 @@ function readItems(
   split: Split,
 ): CorpusItem[] {
   const url = new URL(file, dir);
-  if (split === "holdout" && !existsSync(url)) return [];
-  const name = split === "holdout" ? `holdout/${file}` : file;
+  const folder = dir.href === root.href ? "" : `${dir.href.slice(root.href.length)}`;
+  if (folder !== "" && !existsSync(url)) return [];
+  const name = `${folder}${file}`;
   const doc = json(url);
   if (!isRecord(doc) || !Array.isArray(doc.items)) throw new Error(`${name}: no items`);
   return doc.items.map((raw: unknown, i: number) => {
@@ -92,7 +99,7 @@ function readItems(
     if (typeof raw[categoryKey] !== "string")
       throw new Error(`${name}: ${raw.id} has no ${categoryKey}`);
     return {
-      id: split === "holdout" ? `holdout/${raw.id}` : raw.id,
+      id: `${folder}${raw.id}`,
       category: raw[categoryKey],
       where: typeof raw.where === "string" ? raw.where : "tool description",
       ...(typeof raw.source === "string" ? { source: raw.source } : {}),
@@ -104,6 +111,7 @@ function readItems(
 
 const bothSplits = (file: string, key: "category" | "kind"): CorpusItem[] => [
   ...readItems(root, file, key, "tune"),
+  ...retiredHoldouts.flatMap((dir) => readItems(dir, file, key, "tune")),
   ...(holdoutPresent() ? readItems(holdoutRoot, file, key, "holdout") : []),
 ];
 
@@ -120,13 +128,14 @@ export interface RealServer {
 }
 
 /**
- * `benign-real/*.tools.json` and the recorded lists under test/fixtures/mcp/ (tune), and
- * `holdout/benign-real/*.tools.json` when the holdout has them.
+ * `benign-real/*.tools.json`, the recorded lists under test/fixtures/mcp/ and the earlier
+ * holdouts' (tune), and `holdout-3/benign-real/*.tools.json` when the holdout has them.
  */
 export function realServers(): RealServer[] {
   const dirs: [URL, Split][] = [
     [new URL("benign-real/", root), "tune"],
     [new URL("../mcp/", root), "tune"],
+    ...retiredHoldouts.map((dir): [URL, Split] => [new URL("benign-real/", dir), "tune"]),
     [new URL("benign-real/", holdoutRoot), "holdout"],
   ];
   const servers: RealServer[] = [];
@@ -135,7 +144,8 @@ export function realServers(): RealServer[] {
     for (const file of readdirSync(dir)
       .filter((f) => f.endsWith(".tools.json"))
       .sort()) {
-      const server = `${split === "holdout" ? "holdout/" : ""}${file.replace(/\.tools\.json$/, "")}`;
+      const folder = dir.href.startsWith(root.href) ? dir.href.slice(root.href.length) : "";
+      const server = `${folder.replace(/benign-real\/$/, "")}${file.replace(/\.tools\.json$/, "")}`;
       const { tools, problems } = readToolDefinitions(json(new URL(file, dir)), file);
       if (problems.length > 0) throw new Error(`${server}: ${JSON.stringify(problems)}`);
       servers.push({
