@@ -50,6 +50,10 @@ export interface FaultResult {
   /** Whether recovery needed a restart of the component (only when the fault is its death). */
   restarted: boolean;
   behaviour: string;
+  /** The gateway's audit trail: answered calls whose records the sink lacks. Must be 0. */
+  lostRecords?: number;
+  /** The gateway's audit trail: whether `mcp-warden audit verify` proved the sink's whole log. */
+  auditVerified?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -83,14 +83,15 @@ export interface RunningServer {
 }
 
 /**
- * `@modelcontextprotocol/server-everything` in its Streamable HTTP mode, on a loopback port;
- * `node` options (a preload) and environment added for the benchmark.
+ * `@modelcontextprotocol/server-everything` in its Streamable HTTP mode, on a loopback port (a
+ * given one for a server restarted where it was); `node` options (a preload) and environment
+ * added for the benchmark.
  */
 export async function startEverything(
-  extra: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+  extra: { nodeArgs?: string[]; env?: Record<string, string>; port?: number } = {},
 ): Promise<RunningServer> {
   const entry = await installNpmServer(NPM_SERVERS.everything);
-  const port = await freePort();
+  const port = extra.port ?? (await freePort());
   const child = spawn(process.execPath, [...(extra.nodeArgs ?? []), entry, "streamableHttp"], {
     env: { ...process.env, ...extra.env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
