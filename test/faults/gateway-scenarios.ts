@@ -24,6 +24,7 @@ import type { AuditSpec } from "../../policies/audit/settings.ts";
 import { issueServingCert, makeTestCA } from "../e2e/support/certs.ts";
 import {
   freePort,
+  openSession,
   startEverything,
   startOidcIssuer,
   type OidcIssuer,
@@ -175,41 +176,8 @@ interface Session {
 }
 
 async function open(r: Rig, url: string): Promise<Session> {
-  const headers = {
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-    authorization: `Bearer ${r.token}`,
-  };
-  const res = await undiciFetch(url, {
-    method: "POST",
-    headers,
-    dispatcher: r.dispatcher,
-    signal: AbortSignal.timeout(CALL_DEADLINE_MS),
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "faults", version: "1" },
-      },
-    }),
-  });
-  await res.text();
-  const session = res.headers.get("mcp-session-id");
-  if (!session) throw new Error(`no session from ${url} (HTTP ${res.status})`);
-  const out = { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" };
-  await (
-    await undiciFetch(url, {
-      method: "POST",
-      headers: out,
-      dispatcher: r.dispatcher,
-      signal: AbortSignal.timeout(CALL_DEADLINE_MS),
-      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-    })
-  ).text();
-  return { url, headers: out };
+  const headers = await openSession(url, r.dispatcher, { authorization: `Bearer ${r.token}` });
+  return { url, headers };
 }
 
 let nextId = 1;
