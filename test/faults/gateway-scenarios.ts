@@ -54,7 +54,7 @@ export interface Called {
   granted?: boolean;
 }
 
-interface Rig {
+export interface Rig {
   dir: string;
   ca: string;
   certFile: string;
@@ -69,7 +69,8 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-async function rig(): Promise<Rig> {
+/** The gateway's surroundings: TLS files, audit keys, an OIDC issuer, server-everything. */
+export async function rig(): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-warden-gw-faults-"));
   const ca = await makeTestCA();
   const cert = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
@@ -110,7 +111,7 @@ async function rig(): Promise<Rig> {
   return r;
 }
 
-interface Gateway {
+export interface Gateway {
   child: ChildProcess;
   url: string;
   exited: Promise<void>;
@@ -121,7 +122,8 @@ interface Gateway {
 
 const GRANTED = ["get-sum", "trigger-long-running-operation"];
 
-async function startGateway(
+/** The gateway as its own process, its trail into `sink`; on `port`, as a restart takes it. */
+export async function startGateway(
   r: Rig,
   sink: AuditSinkConfig,
   spec: AuditSpec,
@@ -170,12 +172,12 @@ async function startGateway(
 }
 
 /** An MCP session through the gateway, as an agent opens it. */
-interface Session {
+export interface Session {
   url: string;
   headers: Record<string, string>;
 }
 
-async function open(r: Rig, url: string): Promise<Session> {
+export async function open(r: Rig, url: string): Promise<Session> {
   const headers = await openSession(url, r.dispatcher, { authorization: `Bearer ${r.token}` });
   return { url, headers };
 }
@@ -183,7 +185,7 @@ async function open(r: Rig, url: string): Promise<Session> {
 let nextId = 1;
 
 /** One tools/call, answered (a result or a JSON-RPC error) or cut (connection lost, deadline). */
-async function call(
+export async function call(
   r: Rig,
   s: Session,
   requestId: string,
@@ -394,7 +396,8 @@ async function audited(r: Rig, t: Tally, read: () => Promise<StoredLog>): Promis
   return `${t.lostRecords} answered calls without their records; ${s.log.lines.length} records, audit verify ${v.ok ? "ok" : `FAILED: ${v.out.slice(0, 200)}`}`;
 }
 
-const SPEC: AuditSpec = { retention: "1d", checkpoint: { every: 50, interval: "1s" } };
+/** The trail's settings: a checkpoint every 50 records or each second. */
+export const SPEC: AuditSpec = { retention: "1d", checkpoint: { every: 50, interval: "1s" } };
 
 /**
  * The MCP server killed (SIGKILL) while a long call is in flight through the gateway and agents
@@ -426,7 +429,7 @@ export async function upstreamDiesMidCall(downMs = 3000, workers = 2): Promise<F
     const audit = await audited(r, t, () => new DirectorySink(sinkDir).read());
     t.behaviour =
       `the call in flight: ${inFlight.outcome === "error" ? `JSON-RPC error ${inFlight.code}` : inFlight.outcome} ${(answeredAfter / 1000).toFixed(2)} s after the kill; ` +
-      `${t.correct} right answers, ${t.failClosed} refused (502 while the server was away ${downMs / 1000} s); ${audit}`;
+      `server away ${downMs / 1000} s: ${t.correct} right answers, ${t.failClosed} refused (-32603 "the server is unavailable" with HTTP 502, or no session opened); ${audit}`;
     if (inFlight.outcome !== "error") t.recoverMs = undefined;
     return t;
   } finally {
