@@ -1,8 +1,9 @@
 // npm run faults — every fault of test/faults/scenarios.ts against real processes and sockets, and
 // the table (fault → behaviour → time to recover) into docs/faults.md. Exits non-zero when a fault
 // got a wrong allow, a decision slower than its deadline, or no recovery without a restart.
-// FAULT_MS sets how long each registry fault, the MCP server's death and a blocking audit sink's
-// outage last (3000); a denying sink's outage lasts FAULT_MS + 5 s, past its 5 s sink timeout.
+// FAULT_MS sets how long each registry fault, the API server's and the MCP server's absence and a
+// blocking audit sink's outage last (3000); revoked credentials last FAULT_MS + 1 s, a denying
+// sink's outage FAULT_MS + 5 s (past its 5 s sink timeout).
 import { writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { format } from "prettier";
@@ -18,6 +19,13 @@ import {
   gatewayKilledMidCall,
   upstreamDiesMidCall,
 } from "../test/faults/gateway-scenarios.ts";
+import {
+  apiServerRestarted,
+  credentialsRevoked,
+  startApiBench,
+  watchDropped,
+} from "../test/faults/apiserver-scenarios.ts";
+import { k8sBinDir, SKIP_NO_BINARIES } from "../test/e2e/support/cluster.ts";
 import { SKIP_NO_MINIO } from "../test/support/minio.ts";
 
 const FAULT_MS = Number(process.env.FAULT_MS ?? 3000);
@@ -44,9 +52,23 @@ console.error("fault: TLS rotation under load");
 results.push(await tlsRotationUnderLoad());
 console.error("fault: webhook killed mid-request");
 results.push(await webhookKilledMidRequest());
+const skipped: string[] = [];
+if (k8sBinDir() === undefined) skipped.push(`the API server's faults (${SKIP_NO_BINARIES})`);
+else {
+  const api = await startApiBench();
+  try {
+    console.error("fault: watches dropped");
+    results.push(await watchDropped(api));
+    console.error("fault: API server restarted");
+    results.push(await apiServerRestarted(api, FAULT_MS));
+    console.error("fault: credentials revoked");
+    results.push(await credentialsRevoked(api, FAULT_MS + 1000));
+  } finally {
+    await api.stop();
+  }
+}
 console.error("fault: the MCP server dies mid-call");
 results.push(await upstreamDiesMidCall(FAULT_MS));
-const skipped: string[] = [];
 if (SKIP_NO_MINIO) skipped.push(`the audit sink unreachable (${SKIP_NO_MINIO})`);
 else {
   console.error("fault: the audit sink unreachable (deny)");
@@ -93,6 +115,23 @@ How each fault is made, with real processes and sockets only:
 - **Webhook killed mid-request**: \`mcp-warden serve\` killed with SIGKILL while 16 reviews are in flight;
   a review cut off is denied by the API server (failurePolicy: Fail). A new process starts on the same
   port, as its Deployment restarts it; recovery is its first correct answer after the kill.
+- **The API server's faults** (test/faults/apiserver-scenarios.ts): \`mcp-warden serve\` as a process
+  with \`--stale-after=2s\`, authenticated as its ServiceAccount with deploy/rbac.yaml, watching a real
+  kube-apiserver (and etcd) through the TCP proxy, which can cut its connections. Reviews posted to it
+  in turn while the fault lasts: a compliant pod in a namespace isolated by a deny-all NetworkPolicy
+  (right answer: allowed; with cluster state stale past \`--stale-after\`, a fail-closed denial: the
+  isolation cannot be verified), a compliant pod in a namespace without one and a privileged pod (right
+  answer: denied). Recovery: from the fault's end until every watch is connected again (the highest
+  \`mcp_warden_cluster_state_stale_seconds\` back to 0, its peak given in the row) and the isolated pod
+  allowed again; the webhook is never restarted.
+  - **Watches dropped**: every connection to the API server cut mid-stream, new ones refused for 1 s.
+  - **API server restarted**: kube-apiserver stopped (SIGTERM), started again after FAULT_MS on the same
+    port, flags and etcd; the outage lasts until it is ready again.
+  - **Credentials revoked**: the ServiceAccount's ClusterRoleBinding deleted and the watches dropped
+    (an established watch outlives its permission; any reconnect does not), so every list and watch
+    gets 403 until the binding is created again. The test API server authenticates the ServiceAccount
+    by a static token, so the 401 of a deleted token is not made here; the watches treat a 401 and a
+    403 alike, as a failing watch.
 - **The gateway's faults** (test/faults/gateway-scenarios.ts): the gateway as its own process
   (bench/gateway/process.ts: the app \`mcp-warden gateway\` builds once the server's image is
   verified; TLS, OIDC bearer tokens from a loopback issuer, a grant of \`get-sum\` and
@@ -146,8 +185,7 @@ Not measured in this run: ${skipped.join("; ")}.`
 
 Not timed here: the directory sink full or unwritable (this machine runs the faults as root, where
 permissions do not stop a write, and has no small filesystem to fill; the trail treats every write
-failure alike, as above), and the API server restarted, a watch dropped and credentials revoked,
-covered by test/e2e/stale-state.test.ts and test/e2e/fqdn-watch.test.ts.
+failure alike, as above).
 `;
 writeFileSync(
   new URL("../docs/faults.md", import.meta.url),

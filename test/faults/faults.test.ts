@@ -7,8 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { k8sBinDir, SKIP_NO_BINARIES } from "../e2e/support/cluster.ts";
 import { SKIP_NO_MINIO } from "../support/minio.ts";
 import { SKIP_NO_REGISTRY } from "../support/registry-server.ts";
+import { apiServerRestarted, startApiBench, type ApiBench } from "./apiserver-scenarios.ts";
 import {
   auditSinkUnreachable,
   gatewayKilledMidCall,
@@ -104,3 +106,23 @@ describe("gateway faults", { timeout: 120_000 }, () => {
     assertRecorded(r);
   });
 });
+
+describe(
+  "API server faults",
+  { skip: k8sBinDir() ? false : SKIP_NO_BINARIES, timeout: 180_000 },
+  () => {
+    let api: ApiBench;
+    before(async () => {
+      api = await startApiBench();
+    });
+    after(() => api?.stop());
+
+    test("restarted: each review right or denied (stale state fails closed), fresh again without a restart", async () => {
+      const r = await apiServerRestarted(api, 1000);
+      assertHeld(r);
+      // Down longer than --stale-after (2 s): the isolated pod was denied for a while, not judged
+      // on state the webhook could no longer confirm.
+      assert.ok(r.failClosed > 0, JSON.stringify(r));
+    });
+  },
+);
