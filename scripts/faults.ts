@@ -130,8 +130,9 @@ How each fault is made, with real processes and sockets only:
   - **Credentials revoked**: the ServiceAccount's ClusterRoleBinding deleted and the watches dropped
     (an established watch outlives its permission; any reconnect does not), so every list and watch
     gets 403 until the binding is created again. The test API server authenticates the ServiceAccount
-    by a static token, so the 401 of a deleted token is not made here; the watches treat a 401 and a
-    403 alike, as a failing watch.
+    by a static token, so the 401 of a deleted token is not made here; the watches have no path of
+    their own for a 401 or a 403: any failed list or watch is retried with backoff and counts toward
+    \`--stale-after\`.
 - **The gateway's faults** (test/faults/gateway-scenarios.ts): the gateway as its own process
   (bench/gateway/process.ts: the app \`mcp-warden gateway\` builds once the server's image is
   verified; TLS, OIDC bearer tokens from a loopback issuer, a grant of \`get-sum\` and
