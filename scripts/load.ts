@@ -20,7 +20,7 @@ import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
 import { k8sBinDir, startCluster } from "../test/e2e/support/cluster.ts";
 import { registerWebhook } from "../test/e2e/support/manifests.ts";
 import { startWebhookProcess, type WebhookProcess } from "../test/e2e/support/webhook-process.ts";
-import { call, open, rig, SPEC, startGateway } from "../test/faults/gateway-scenarios.ts";
+import { call, open, rig, SPEC, startGateway } from "../test/faults/gateway-rig.ts";
 import { review } from "../test/faults/scenarios.ts";
 import { freePort } from "../test/gateway/support.ts";
 import { compliantPodSpec, policyWith } from "../test/support/policies.ts";
