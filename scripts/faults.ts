@@ -174,8 +174,9 @@ that takes, and once 10 000 records are waiting new calls wait for the backlog t
 \`deny\` a call waits at most 5 s for the acknowledgement, then is refused (-32603 "the call could
 not be recorded"); after a failed write every new call is refused at once until a batch succeeds
 again; more than 10 000 records waiting refuse calls too. The records of refused calls stay queued
-and reach the sink when it is back, so the log has no gap. A refusal of a call outside the grant is
-answered even when its record cannot be made yet (the record stays queued). Recovery after the sink
+and reach the sink when it is back, so the log has no gap. Under \`deny\` a refusal of a call outside the
+grant is still answered while its record cannot be made (the record stays queued); under \`block\` it
+waits for its record like any call. Recovery after the sink
 returns is bounded by the retry backoff (at most 5 s) and needs no restart.${
   skipped.length > 0
     ? `
