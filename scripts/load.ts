@@ -224,7 +224,14 @@ async function gatewaySoak(): Promise<boolean> {
       errors,
       requests: latencies.length + errors,
     });
-    if (errors > 0) say(`gateway soak errors: ${JSON.stringify(Object.fromEntries(why))}`);
+    if (errors > 0) {
+      say(`gateway soak errors: ${JSON.stringify(Object.fromEntries(why))}`);
+      // What the gateway said about them, before its directory goes.
+      const told = readFileSync(join(r.dir, "gateway.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"level":40') && !l.includes("definition-drift"));
+      for (const l of told.slice(0, 5)) say(`  gateway log: ${l}`);
+    }
     return flat("gateway", sampled.stop()) && errors === 0;
   } finally {
     await gw.stop();
