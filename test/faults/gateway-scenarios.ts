@@ -92,7 +92,6 @@ function split(t: Tally) {
     answered: n((c) => c.granted === true && c.outcome === "result"),
     unrecorded: n((c) => c.message === UNRECORDED),
     refused: n((c) => c.granted === false && c.code === -32003),
-    cut: n((c) => c.outcome === "cut"),
   };
 }
 
