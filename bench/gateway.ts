@@ -24,7 +24,12 @@ import type { AuditSinkConfig } from "../gateway/audit/open.ts";
 import { keyPairFromSeed } from "../policies/audit/note.ts";
 import { SKIP_NO_MINIO, startMinio } from "../test/support/minio.ts";
 import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
-import { freePort, startEverything, startOidcIssuer } from "../test/gateway/support.ts";
+import {
+  freePort,
+  openSession,
+  startEverything,
+  startOidcIssuer,
+} from "../test/gateway/support.ts";
 import type { BenchGatewayConfig } from "./gateway/process.ts";
 import { cpuSeconds } from "./proc.ts";
 import { printBenchResult, type BenchFigure } from "./result.ts";
@@ -146,39 +151,7 @@ interface Path {
 }
 
 async function open(name: string, url: string, extra: Record<string, string>): Promise<Path> {
-  const headers = {
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-    ...extra,
-  };
-  const res = await undiciFetch(url, {
-    method: "POST",
-    headers,
-    dispatcher,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "bench", version: "1" },
-      },
-    }),
-  });
-  await res.text();
-  const session = res.headers.get("mcp-session-id");
-  if (!session) throw new Error(`no session from ${url}`);
-  const out = { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" };
-  await (
-    await undiciFetch(url, {
-      method: "POST",
-      headers: out,
-      dispatcher,
-      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-    })
-  ).text();
-  return { name, url, headers: out };
+  return { name, url, headers: await openSession(url, dispatcher, extra) };
 }
 
 let nextId = 1;

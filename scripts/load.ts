@@ -1,12 +1,16 @@
 // npm run load — real TLS load against `mcp-warden serve` (a process, warm), and through a real
 // kube-apiserver with the webhook registered (server-side dry-run pod creations, side by side with
 // the same creations in a namespace the webhook is not called for); throughput, p50/p99/p99.9 and
-// errors. Then a soak: a steady rate against the webhook for LOAD_SOAK_MS (10 minutes) while its
-// RSS is sampled every LOAD_SAMPLE_MS; growth after warm-up (the first fifth) beyond 10% fails.
+// errors. Then two soaks, each a steady rate for LOAD_SOAK_MS (10 minutes) while the process's
+// RSS is sampled every LOAD_SAMPLE_MS, growth after warm-up (the first fifth) beyond 10% failing:
+// reviews against the webhook, then tools/call through the gateway (its own process, as
+// bench:gateway runs it: TLS, OIDC, a grant, its audit trail into a directory sink) to the
+// published server-everything.
 //
 // Knobs: LOAD_MS (each load run, 10 s), LOAD_CONNECTIONS (20), LOAD_SOAK_MS (600000; 0 skips the
-// soak), LOAD_SOAK_RATE (requests/s, 200), LOAD_SAMPLE_MS (5000), LOAD_API (0 skips the API
-// server part, which needs MCP_WARDEN_K8S_BIN or a cached build).
+// soaks), LOAD_SOAK_RATE (requests/s, 200), LOAD_GATEWAY_SOAK_RATE (calls/s, 100), LOAD_SAMPLE_MS
+// (5000), LOAD_SOAKS (which soaks run: webhook,gateway), LOAD_API (0 skips the API server part,
+// which needs MCP_WARDEN_K8S_BIN or a cached build).
 import autocannon from "autocannon";
 import { KubernetesObjectApi, CoreV1Api, type KubernetesObject } from "@kubernetes/client-node";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,14 +20,20 @@ import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
 import { k8sBinDir, startCluster } from "../test/e2e/support/cluster.ts";
 import { registerWebhook } from "../test/e2e/support/manifests.ts";
 import { startWebhookProcess, type WebhookProcess } from "../test/e2e/support/webhook-process.ts";
+import { call, open, rig, SPEC, startGateway } from "../test/faults/gateway-rig.ts";
 import { review } from "../test/faults/scenarios.ts";
+import { freePort } from "../test/gateway/support.ts";
 import { compliantPodSpec, policyWith } from "../test/support/policies.ts";
 
 const LOAD_MS = Number(process.env.LOAD_MS ?? 10_000);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 20);
 const SOAK_MS = Number(process.env.LOAD_SOAK_MS ?? 600_000);
 const SOAK_RATE = Number(process.env.LOAD_SOAK_RATE ?? 200);
+const GATEWAY_SOAK_RATE = Number(process.env.LOAD_GATEWAY_SOAK_RATE ?? 100);
+// Calls in flight beyond this are not started (counted as errors): the soak stays bounded.
+const GATEWAY_SOAK_MAX_IN_FLIGHT = 64;
 const SAMPLE_MS = Number(process.env.LOAD_SAMPLE_MS ?? 5000);
+const SOAKS = new Set((process.env.LOAD_SOAKS ?? "webhook,gateway").split(","));
 const API = process.env.LOAD_API !== "0";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -127,6 +137,108 @@ async function apiLoad(core: CoreV1Api, namespace: string, ms: number): Promise<
   };
 }
 
+/** Samples `pid`'s RSS every SAMPLE_MS until stopped. */
+function sampleRss(pid: number): { stop(): { t: number; rss: number }[] } {
+  const samples: { t: number; rss: number }[] = [];
+  const start = performance.now();
+  const sampler = setInterval(
+    () => samples.push({ t: performance.now() - start, rss: rssMiB(pid) }),
+    SAMPLE_MS,
+  );
+  return {
+    stop() {
+      clearInterval(sampler);
+      return samples;
+    },
+  };
+}
+
+/** Says the RSS samples of a soak and whether they stayed flat after warm-up (the first fifth). */
+function flat(name: string, samples: { t: number; rss: number }[]): boolean {
+  const warm = samples.filter((s) => s.t >= SOAK_MS / 5);
+  const window = Math.max(1, Math.floor(warm.length / 4));
+  // The floor of each window (RSS just after a collection), not its mean: a major collection
+  // inside the last window would otherwise hide growth, or one late in the first invent it.
+  const floor = (xs: { rss: number }[]) => Math.min(...xs.map((s) => s.rss));
+  const first = floor(warm.slice(0, window));
+  const last = floor(warm.slice(-window));
+  const growth = last / first - 1;
+  say(
+    `${name} RSS: ${samples.map((s) => s.rss.toFixed(0)).join(" ")} MiB (every ${SAMPLE_MS / 1000} s)`,
+  );
+  say(
+    `${name} RSS floor after warm-up (${SOAK_MS / 5000} s), first quarter → last quarter: ${first.toFixed(1)} → ${last.toFixed(1)} MiB, growth ${(growth * 100).toFixed(1)}% (limit 10%): ${growth <= 0.1 ? "flat" : "GROWING"}`,
+  );
+  return growth <= 0.1;
+}
+
+/**
+ * tools/call get-sum through the gateway at GATEWAY_SOAK_RATE for SOAK_MS, over 4 sessions, the
+ * gateway's RSS sampled; true when no call failed and its memory stayed flat.
+ */
+async function gatewaySoak(): Promise<boolean> {
+  const r = await rig();
+  const gw = await startGateway(
+    r,
+    { kind: "directory", dir: join(r.dir, "sink") },
+    SPEC,
+    await freePort(),
+  );
+  try {
+    const sessions = await Promise.all([1, 2, 3, 4].map(() => open(r, gw.url)));
+    for (let i = 0; i < 200; i++)
+      await call(r, sessions[i % 4]!, `warm-${i}`, "get-sum", { a: i, b: 1 }); // JIT, connections
+    const sampled = sampleRss(gw.child.pid!);
+    const latencies: number[] = [];
+    let errors = 0;
+    const why = new Map<string, number>();
+    const failed = (what: string) => {
+      errors++;
+      why.set(what, (why.get(what) ?? 0) + 1);
+    };
+    let inFlight = 0;
+    const interval = 1000 / GATEWAY_SOAK_RATE;
+    const start = performance.now();
+    for (let i = 0; performance.now() - start < SOAK_MS; i++) {
+      const wait = start + i * interval - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (inFlight >= GATEWAY_SOAK_MAX_IN_FLIGHT) {
+        failed("not started: too many in flight");
+        continue;
+      }
+      inFlight++;
+      void call(r, sessions[i % 4]!, `soak-${i}`, "get-sum", { a: i, b: 1 }).then((c) => {
+        inFlight--;
+        if (c.outcome === "result") latencies.push(c.ms);
+        else failed(`${c.outcome} ${c.code ?? ""} ${c.message ?? ""}`.trim());
+      });
+    }
+    // Each call gives up after its 10 s deadline: this wait is bounded.
+    while (inFlight > 0) await sleep(20);
+    const elapsed = performance.now() - start;
+    row(`gateway soak, ${SOAK_MS / 1000} s at ${GATEWAY_SOAK_RATE}/s`, {
+      perSecond: latencies.length / (elapsed / 1000),
+      p50: pct(latencies, 0.5),
+      p99: pct(latencies, 0.99),
+      p999: pct(latencies, 0.999),
+      errors,
+      requests: latencies.length + errors,
+    });
+    if (errors > 0) {
+      say(`gateway soak errors: ${JSON.stringify(Object.fromEntries(why))}`);
+      // What the gateway said about them, before its directory goes.
+      const told = readFileSync(join(r.dir, "gateway.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"level":40') && !l.includes("definition-drift"));
+      for (const l of told.slice(0, 5)) say(`  gateway log: ${l}`);
+    }
+    return flat("gateway", sampled.stop()) && errors === 0;
+  } finally {
+    await gw.stop();
+    await r.stop();
+  }
+}
+
 const lines: string[] = [];
 const say = (s: string) => {
   lines.push(s);
@@ -214,33 +326,14 @@ try {
     }
   } else say("API server part skipped: LOAD_API=0 or no kube-apiserver build");
 
-  // ---------------------------------------------------------------- soak
-  if (SOAK_MS > 0) {
-    const samples: { t: number; rss: number }[] = [];
-    const start = performance.now();
-    const sampler = setInterval(
-      () => samples.push({ t: performance.now() - start, rss: rssMiB(webhook.pid) }),
-      SAMPLE_MS,
-    );
+  // ---------------------------------------------------------------- soaks
+  if (SOAK_MS > 0 && SOAKS.has("webhook")) {
+    const sampled = sampleRss(webhook.pid);
     const soak = await cannon(webhook.port, good, SOAK_MS, SOAK_RATE);
-    clearInterval(sampler);
-    const warm = samples.filter((s) => s.t >= SOAK_MS / 5);
-    const window = Math.max(1, Math.floor(warm.length / 4));
-    // The floor of each window (RSS just after a collection), not its mean: a major collection
-    // inside the last window would otherwise hide growth, or one late in the first invent it.
-    const floor = (xs: { rss: number }[]) => Math.min(...xs.map((s) => s.rss));
-    const first = floor(warm.slice(0, window));
-    const last = floor(warm.slice(-window));
-    const growth = last / first - 1;
     row(`soak, ${SOAK_MS / 1000} s at ${SOAK_RATE}/s`, soak);
-    say(
-      `webhook RSS: ${samples.map((s) => s.rss.toFixed(0)).join(" ")} MiB (every ${SAMPLE_MS / 1000} s)`,
-    );
-    say(
-      `webhook RSS floor after warm-up (${SOAK_MS / 5000} s), first quarter → last quarter: ${first.toFixed(1)} → ${last.toFixed(1)} MiB, growth ${(growth * 100).toFixed(1)}% (limit 10%): ${growth <= 0.1 ? "flat" : "GROWING"}`,
-    );
-    if (growth > 0.1 || soak.errors > 0) failed = true;
+    if (!flat("webhook", sampled.stop()) || soak.errors > 0) failed = true;
   }
+  if (SOAK_MS > 0 && SOAKS.has("gateway") && !(await gatewaySoak())) failed = true;
 } finally {
   await webhook.stop();
   rmSync(dir, { recursive: true, force: true });

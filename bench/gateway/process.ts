@@ -14,6 +14,7 @@ import { createGatewayMetrics } from "../../gateway/metrics.ts";
 import { listUpstream } from "../../gateway/upstream.ts";
 import { parsePredicate } from "../../policies/evaluation/predicate.ts";
 import { pinTools, readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
+import type { AuditSpec } from "../../policies/audit/settings.ts";
 import { parseAccess } from "../../policies/runtime/access.ts";
 import { validPredicate } from "../../test/support/evaluation.ts";
 
@@ -23,7 +24,11 @@ export interface BenchGatewayConfig {
   certFile: string;
   keyFile: string;
   logFile: string;
-  audit?: { keyFile: string; bufferDir: string; sink: AuditSinkConfig };
+  audit?: { keyFile: string; bufferDir: string; sink: AuditSinkConfig; spec?: AuditSpec };
+  /** The tools the grant gives the agent (default get-sum). */
+  tools?: string[];
+  /** The port to listen on (default any): a restarted gateway takes its predecessor's. */
+  port?: number;
 }
 
 const config = JSON.parse(process.env.MCP_WARDEN_BENCH_GATEWAY ?? "") as BenchGatewayConfig;
@@ -59,7 +64,7 @@ const grant = parseAccess({
   spec: {
     server: { namespace: "mcp", name: "everything" },
     agents: ["bench"],
-    tools: ["get-sum"],
+    tools: config.tools ?? ["get-sum"],
     reason: "bench",
   },
 });
@@ -68,7 +73,7 @@ const trail = config.audit
       ...config.audit,
       namespace: "mcp",
       pod: "bench",
-      audit: { retention: "1d" },
+      audit: config.audit.spec ?? { retention: "1d" },
       registry: metrics.registry,
     })
   : undefined;
@@ -110,7 +115,7 @@ const app = buildApp(
     https: { key: await readFile(config.keyFile), cert: await readFile(config.certFile) },
   },
 );
-await app.listen({ port: 0, host: "127.0.0.1" });
+await app.listen({ port: config.port ?? 0, host: "127.0.0.1" });
 process.once("SIGTERM", () => {
   void (async () => {
     await app.close();

@@ -50,6 +50,10 @@ export interface FaultResult {
   /** Whether recovery needed a restart of the component (only when the fault is its death). */
   restarted: boolean;
   behaviour: string;
+  /** The gateway's audit trail: answered calls whose records the sink lacks. Must be 0. */
+  lostRecords?: number;
+  /** The gateway's audit trail: whether `mcp-warden audit verify` proved the sink's whole log. */
+  auditVerified?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -211,8 +215,11 @@ function ruleOf(message: string): string {
 
 // ---------------------------------------------------------------- mcp-warden serve, a process
 
-/** A review of a pod that must be denied whatever the cluster holds (privileged), and a compliant one. */
-export function review(uid: string, privileged: boolean): string {
+/**
+ * A review of a pod that must be denied whatever the cluster holds (privileged), or a compliant
+ * one, created in `namespace`.
+ */
+export function review(uid: string, privileged: boolean, namespace = "team-a"): string {
   const spec = compliantPodSpec();
   const c = (spec.containers as Record<string, unknown>[])[0]!;
   if (privileged) c.securityContext = { privileged: true };
@@ -222,7 +229,7 @@ export function review(uid: string, privileged: boolean): string {
     request: {
       uid,
       kind: { group: "", version: "v1", kind: "Pod" },
-      namespace: "team-a",
+      namespace,
       operation: "CREATE",
       object: {
         apiVersion: "v1",
@@ -277,7 +284,7 @@ export function post(port: number, ca: string, body: string, timeoutMs = 10_000)
 }
 
 /** The webhook's policy for the process faults: the default rules, registry rules off. */
-function offlinePolicyFile(dir: string): string {
+export function offlinePolicyFile(dir: string): string {
   const file = join(dir, "policy.yaml");
   writeFileSync(
     file,
@@ -377,9 +384,9 @@ export async function tlsRotationUnderLoad(loadMs = 4000, concurrency = 8): Prom
   }
 }
 
-type Counted = FaultResult & { errors: number };
+export type Counted = FaultResult & { errors: number };
 
-function emptyResult(fault: string, target: string, deadlineMs: number): Counted {
+export function emptyResult(fault: string, target: string, deadlineMs: number): Counted {
   return {
     fault,
     target,
@@ -397,7 +404,7 @@ function emptyResult(fault: string, target: string, deadlineMs: number): Counted
 }
 
 /** Counts one posted review whose steady-state decision is `expected`. */
-function count(r: Counted, p: Posted, expected: boolean): void {
+export function count(r: Counted, p: Posted, expected: boolean): void {
   r.decisions++;
   r.slowestMs = Math.max(r.slowestMs, p.ms);
   if (p.allowed === undefined) {

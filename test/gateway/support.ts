@@ -83,14 +83,15 @@ export interface RunningServer {
 }
 
 /**
- * `@modelcontextprotocol/server-everything` in its Streamable HTTP mode, on a loopback port;
- * `node` options (a preload) and environment added for the benchmark.
+ * `@modelcontextprotocol/server-everything` in its Streamable HTTP mode, on a loopback port (a
+ * given one for a server restarted where it was); `node` options (a preload) and environment
+ * added for the benchmark.
  */
 export async function startEverything(
-  extra: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+  extra: { nodeArgs?: string[]; env?: Record<string, string>; port?: number } = {},
 ): Promise<RunningServer> {
   const entry = await installNpmServer(NPM_SERVERS.everything);
-  const port = await freePort();
+  const port = extra.port ?? (await freePort());
   const child = spawn(process.execPath, [...(extra.nodeArgs ?? []), entry, "streamableHttp"], {
     env: { ...process.env, ...extra.env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
@@ -124,6 +125,48 @@ export async function startEverything(
       await exited;
     },
   };
+}
+
+/**
+ * Opens an MCP session at `url` as an agent does (initialize, then notifications/initialized) and
+ * returns the headers every later request of the session carries.
+ * @throws Error when the server gives no session
+ */
+export async function openSession(
+  url: string,
+  dispatcher: Agent,
+  extra: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<Record<string, string>> {
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    ...extra,
+  };
+  const post = async (h: Record<string, string>, body: unknown) =>
+    await undiciFetch(url, {
+      method: "POST",
+      headers: h,
+      dispatcher,
+      signal: AbortSignal.timeout(timeoutMs),
+      body: JSON.stringify(body),
+    });
+  const res = await post(headers, {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      clientInfo: { name: "mcp-warden-test", version: "1" },
+    },
+  });
+  await res.text();
+  const session = res.headers.get("mcp-session-id");
+  if (!session) throw new Error(`no session from ${url} (HTTP ${res.status})`);
+  const out = { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" };
+  await (await post(out, { jsonrpc: "2.0", method: "notifications/initialized" })).text();
+  return out;
 }
 
 /** fetch that trusts `ca` (the gateway's test CA), as the SDK clients' `fetch` option takes. */

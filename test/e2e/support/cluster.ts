@@ -157,6 +157,12 @@ export interface TestCluster {
   kubeconfigFileFor(user: UserKey): Promise<string>;
   /** The last lines both processes wrote to stderr, for assertion messages. */
   logs(): string;
+  /**
+   * Stops kube-apiserver (SIGTERM, then SIGKILL), waits `downMs`, and starts it again on the same
+   * port, flags and etcd, as a control-plane upgrade or a crash restarts it; resolves once
+   * `/readyz` answers 200 again.
+   */
+  restartApiServer(downMs?: number): Promise<void>;
   /** Stops both processes (SIGTERM, then SIGKILL) and removes the temporary directory. */
   stop(): Promise<void>;
 }
@@ -200,6 +206,16 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
     );
 
     const version = await serverVersion(server, files.caData, admin.token);
+    const restartApiServer = async (downMs = 0) => {
+      const i = procs.findIndex((p) => p.name === "kube-apiserver");
+      await terminate(procs[i]!);
+      await sleep(downMs);
+      const again = spawnProc("kube-apiserver", join(binDir, "kube-apiserver"), args, guard);
+      procs[i] = again;
+      await waitFor(again, Date.now() + (opts.timeoutMs ?? READY_TIMEOUT_MS), () =>
+        httpsOk(`${server}/readyz`, files.caData, admin.token),
+      );
+    };
 
     const kubeconfigPath = join(root, "kubeconfig");
     await writeFile(kubeconfigPath, kubeconfigYaml(server, files.caData, files.users));
@@ -217,6 +233,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
         return path;
       },
       logs,
+      restartApiServer,
       stop,
     };
   } catch (err) {
