@@ -11,7 +11,9 @@
 // (direct and through that gateway), interleaved half an interval apart, so both meet the same
 // machine at the same moment. Throughput: BENCH_CONCURRENCY calls in flight for BENCH_MS on each
 // path, one path at a time. BENCH_PROFILE=DIR writes each gateway's CPU profile there;
-// BENCH_AUDIT=off measures the gateway without its audit trail only.
+// BENCH_AUDIT=off measures the gateway without its audit trail only. A bare proxy (fastify over
+// TLS and the gateway's upstream pool, deciding nothing; bench/gateway/bare-proxy.ts) is measured
+// the same way first: the floor a proxy hop in Node sets under the gateway's figures.
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -82,8 +84,15 @@ interface Gateway {
   child: ChildProcess;
 }
 
-/** A gateway in its own process; `audit`: its trail's sink, or none. */
-async function startGateway(name: string, audit: AuditSinkConfig | undefined): Promise<Gateway> {
+/**
+ * A gateway in its own process; `audit`: its trail's sink, or none. `module`: the process to run,
+ * the gateway unless told (the bare proxy is the floor under it).
+ */
+async function startGateway(
+  name: string,
+  audit: AuditSinkConfig | undefined,
+  module = "./gateway/process.ts",
+): Promise<Gateway> {
   const config: BenchGatewayConfig = {
     upstream: server.url.href,
     issuer: oidc.issuer,
@@ -94,7 +103,7 @@ async function startGateway(name: string, audit: AuditSinkConfig | undefined): P
       ? { audit: { keyFile: auditKeyFile, bufferDir: join(dir, `buffer-${name}`), sink: audit } }
       : {}),
   };
-  const child = fork(new URL("./gateway/process.ts", import.meta.url).pathname, [], {
+  const child = fork(new URL(module, import.meta.url).pathname, [], {
     execArgv: PROFILE
       ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`]
       : [],
@@ -125,6 +134,7 @@ async function stopGateway(g: Gateway): Promise<void> {
 }
 
 const gateways = [
+  await startGateway("bare-proxy", undefined, "./gateway/bare-proxy.ts"),
   await startGateway("gateway", undefined),
   ...(AUDIT ? [await startGateway("+audit", { kind: "directory", dir: join(dir, "sink") })] : []),
   ...(AUDIT && minio
@@ -237,7 +247,7 @@ for (let i = 0; i < 200; i++) await Promise.all([direct, ...through].map(call));
 
 const fmt = (x: number) => x.toFixed(2);
 const row = (name: string, m: Measured) =>
-  `  ${name.padEnd(9)} p50 ${fmt(percentile(m.latencies, 0.5))} ms  p99 ${fmt(percentile(m.latencies, 0.99))} ms  calls ${m.latencies.length}  lost ${m.lost}`;
+  `  ${name.padEnd(10)} p50 ${fmt(percentile(m.latencies, 0.5))} ms  p99 ${fmt(percentile(m.latencies, 0.99))} ms  calls ${m.latencies.length}  lost ${m.lost}`;
 console.log(
   `tools/call get-sum, ${CALLS} calls at ${RATE} calls/s on each path, direct over TLS beside each gateway (Node ${process.version})`,
 );
@@ -256,7 +266,7 @@ for (const [i, p] of through.entries()) {
   console.log(row("direct", d!));
   console.log(row(p.name, g!));
   console.log(
-    `  added     p50 ${fmt(percentile(g!.latencies, 0.5) - percentile(d!.latencies, 0.5))} ms  p99 ${fmt(percentile(g!.latencies, 0.99) - percentile(d!.latencies, 0.99))} ms`,
+    `  added      p50 ${fmt(percentile(g!.latencies, 0.5) - percentile(d!.latencies, 0.5))} ms  p99 ${fmt(percentile(g!.latencies, 0.99) - percentile(d!.latencies, 0.99))} ms`,
   );
   for (const q of [0.5, 0.99])
     figures.push({
@@ -272,7 +282,7 @@ const base = t.get("direct")!.perSecond;
 console.log(`throughput, ${CONCURRENCY} in flight for ${THROUGHPUT_MS} ms on each path:`);
 for (const [name, v] of t)
   console.log(
-    `  ${name.padEnd(9)} ${v.perSecond.toFixed(0)} calls/s  ratio ${(v.perSecond / base).toFixed(2)}  lost ${v.lost}`,
+    `  ${name.padEnd(10)} ${v.perSecond.toFixed(0)} calls/s  ratio ${(v.perSecond / base).toFixed(2)}  lost ${v.lost}`,
   );
 
 const directRate = t.get("direct")!.perSecond;
