@@ -237,7 +237,7 @@ const VOID = ((): RegExp => {
 const OVERRIDE_PHRASES = [
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
-  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
   /\bnew system prompt\b/u,
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,

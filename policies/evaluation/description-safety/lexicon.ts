@@ -5,10 +5,15 @@
  * a text that steers a model in another language nearly always overrides its instructions first.
  */
 
+// "Ignora mayúsculas", "ignore la casse", "ignore this parameter": the third person of es/it/pt/ca/fr
+// is the imperative's form, and descriptions say what a tool ignores. These objects are never
+// instructions.
+const ORDINARY_OBJECT = String.raw`(?! (?:(?:the|this|that|these|those|any|all|la|las|los|le|les|il|i|gli|lo|as|os|a|o|el|l'|des|de|du|del|della|delle|dos|das|letter|upper|lower|les|els|leading|trailing)\s?)*(?:case|casing|capitali[sz]ation|whitespace|blank|empty|hidden|duplicates?|errors?|warnings?|comments?|parameters?|fields?|arguments?|options?|flags?|columns?|headers?|settings?|values?|may[uú]sculas|min[uú]sculas|maiuscole|minuscole|maiúsculas|majúscules|minúscules|casse|majuscules|minuscules|accents?|acentos|accenti|espacios|spazi|espaços|espais|espaces|líneas|righe|linhas|línies|lignes|archivos|file|arquivos|fitxers|fichiers|errores|errori|erros|erreurs|duplicados|duplicati|doublons|comentarios|commenti|comentários|commentaires)(?![\p{L}]))`;
+
 /** Verbs that tell a reader to drop instructions: "ignore", "oubliez", "игнорируй", "忽略"… */
 export const DROP_VERBS = [
   // en
-  "ignore",
+  `ignore${ORDINARY_OBJECT}`,
   "disregard",
   "forget",
   "override",
@@ -24,7 +29,7 @@ export const DROP_VERBS = [
   "discard",
   "abandon",
   // fr
-  "ignore[rz]?",
+  `ignore[rz]?${ORDINARY_OBJECT}`,
   "oublie[rz]?",
   "ne tenez pas compte",
   "ne tiens pas compte",
@@ -44,7 +49,7 @@ export const DROP_VERBS = [
   "niet (?:meer )?volgen",
   "fai(?:tes|s) abstraction",
   // de
-  "ignorier(?:e|en|t)?",
+  "ignorier(?:e|en)?",
   "nicht (?:mehr )?beachten",
   "beachte nicht",
   "vergiss",
@@ -52,7 +57,7 @@ export const DROP_VERBS = [
   "missachte",
   "übergehe",
   // es, it, pt
-  "ignora(?:r|d)?",
+  `ignora(?:r|d)?${ORDINARY_OBJECT}`,
   "olvida(?:r|d)?",
   "olvide",
   "olvídate",
@@ -67,10 +72,9 @@ export const DROP_VERBS = [
   "no tengas en cuenta",
   "no consideres",
   "não considere",
-  "ignori",
+  `ignori${ORDINARY_OBJECT}`,
   "esque[cç]a",
   "desconsidere",
-  "ignore",
   // nl
   "negeer",
   "vergeet",
@@ -128,9 +132,9 @@ export const DROP_VERBS = [
   // ar, hi
   "تجاهل",
   "انس",
-  "अनदेखा",
+  "अनदेखा (?:करें|करो|कीजिए|कीजिये|कर दें|कर दो|करना)",
   // ca, hr/sr/bs, bg, fa, ur, bn, sw, tl, ms, ro (cedilla), hu, he (prefixed)
-  "ignora",
+  `ignora${ORDINARY_OBJECT}`,
   "oblida",
   "no tinguis en compte",
   "zanemari(?:te)?",
@@ -142,7 +146,7 @@ export const DROP_VERBS = [
   "فراموش کن(?:ید)?",
   "نظر ?انداز کری?ں",
   "بھول جائیں",
-  "উপেক্ষা কর(?:ুন|ো)?",
+  "উপেক্ষা (?:করুন|করো|কর)(?!\\p{M})",
   "ভুলে যান",
   "puuza",
   "sahau",
@@ -171,8 +175,7 @@ export const DROP_VERBS = [
   "scrap",
   "unlearn",
   // fr
-  "faites fi de",
-  "fais fi de",
+  "(?:faites|fais) fi (?:de|des|du|d['’])",
   "passez outre",
   "passe outre",
   "ne (?:respectez|respecte|obéissez|obéis|écoutez|écoute) (?:plus|pas)",
@@ -180,7 +183,7 @@ export const DROP_VERBS = [
   "oubliez",
   // de
   "vergesst",
-  "ignoriert alle",
+  "ignoriert (?:alle|sämtliche|eure|jegliche|jede)",
   "missachten sie",
   "übergehen sie",
   "(?:lass|lasst|lassen sie) (?:\\p{L}+ ){0,5}außer acht",
@@ -217,7 +220,7 @@ export const DROP_VERBS = [
   "(?:laat|zet) (?:\\p{L}+ ){0,4}(?:varen|opzij)",
   "sla (?:\\p{L}+ ){0,4}in de wind",
   // bg
-  "пренебрегн\\p{L}*",
+  "пренебрегн(?:ете|и)",
   "не (?:следвай|следвайте|спазвай|спазвайте|изпълнявай|изпълнявайте)",
   // hr/bs/sr
   "ignoriraj(?:te)?",
@@ -387,22 +390,22 @@ export const DROP_VERBS = [
   "орындама(?:ңыз)?",
   "ескерме(?:ңіз)?",
   // uz
-  "e[ʼ'’‘ʻ`]?tiborsiz qoldir\\p{L}*",
+  "e[ʼ'’‘ʻ`]?tiborsiz qoldir(?:ing|inglar)?",
   "e[ʼ'’‘ʻ`]?tibor berma(?:ng|nglar)?",
   "unut(?:ing)?",
   "bajarma(?:ng)?",
   "amal qilma(?:ng)?",
   "inobatga olma(?:ng)?",
-  "эътиборсиз қолдир\\p{L}*",
+  "эътиборсиз қолдир(?:инг)?",
   "унут(?:инг)?",
   // mn
-  "үл тоо\\p{L}*",
+  "үл тоомсорло(?:орой)?",
   "мартаарай",
   "март",
   "бүү (?:дага|мөрд)",
   // ka
-  "უგულებელყ\\p{L}*",
-  "დაივიწყ\\p{L}*",
+  "უგულებელყ(?:ავი|ავით|ოთ)",
+  "დაივიწყ(?:ე|ეთ)",
   "ნუ (?:მიჰყვები|მიჰყვებით|დაემორჩილები|გაითვალისწინებ)",
   // hy
   "անտեսիր",
@@ -420,10 +423,10 @@ export const DROP_VERBS = [
   "توجه نکن(?:ید)?",
   "کنار بگذار(?:ید)?",
   // ur
-  "نظر ?انداز کر\\p{L}*",
-  "بھول جا\\p{L}*",
-  "پیروی نہ کر\\p{L}*",
-  "عمل نہ کر\\p{L}*",
+  "نظر ?انداز (?:کرو|کریں|کیجیے|کیجئے|کر دو|کر دیں)",
+  "بھول (?:جاؤ|جائیں|جائیے)",
+  "پیروی (?:نہ|مت) (?:کرو|کریں)",
+  "عمل (?:نہ|مت) (?:کرو|کریں)",
   // he
   "[ו]?(?:התעלמי|שכחי)",
   "אל (?:תציית|תצייתי|תצייתו|תפעל|תפעלו|תתייחס|תתייחסו)",
@@ -468,22 +471,22 @@ export const DROP_VERBS = [
   "(?:ka |ku )?manta da",
   "(?:kada|kar) (?:ka|ku) bi",
   // hi
-  "भूल जा\\p{L}*",
-  "नज़रअंदाज़ कर\\p{L}*",
-  "नजरअंदाज कर\\p{L}*",
-  "ध्यान न दे\\p{L}*",
+  "भूल (?:जाओ|जाइए|जाइये|जाएं|जाएँ|जायें)",
+  "नज़रअंदाज़ (?:करें|करो|कीजिए|कर दें|कर दो)",
+  "नजरअंदाज (?:करें|करो|कीजिए|कर दें|कर दो)",
+  "ध्यान न (?:दें|दो)",
   "ध्यान मत दो",
-  "पालन न कर\\p{L}*",
-  "पालन मत कर\\p{L}*",
-  "उपेक्षा कर\\p{L}*",
+  "पालन न (?:करें|करो|कीजिए)",
+  "पालन मत (?:करें|करो)",
+  "उपेक्षा (?:करें|करो|कीजिए)",
   // bn
-  "ভুলে যা\\p{L}*",
+  "ভুলে (?:যান|যাও)",
   "(?:মানবে|মেনো|মানবেন|মানো) না",
   "অনুসরণ (?:কোরো|করো|করবেন) না",
-  "অগ্রাহ্য কর\\p{L}*",
+  "অগ্রাহ্য (?:করুন|করো)",
   // mr
-  "दुर्लक्ष कर\\p{L}*",
-  "विसरून जा\\p{L}*",
+  "दुर्लक्ष (?:करा|करावे|कर)(?!\\p{M})",
+  "विसरून (?:जा|जावा)(?!\\p{M})",
   "विसरा",
   "पालन करू नका",
   // gu
@@ -493,43 +496,43 @@ export const DROP_VERBS = [
   "ભૂલી જાઓ",
   "પાલન ન કરો",
   // pa
-  "ਨਜ਼ਰਅੰਦਾਜ਼ ਕਰ\\p{L}*",
-  "ਅਣਡਿੱਠ ਕਰ\\p{L}*",
-  "ਭੁੱਲ ਜਾ\\p{L}*",
-  "ਪਾਲਣਾ ਨਾ ਕਰ\\p{L}*",
+  "ਨਜ਼ਰਅੰਦਾਜ਼ (?:ਕਰੋ|ਕਰ ਦਿਓ)",
+  "ਅਣਡਿੱਠ (?:ਕਰੋ|ਕਰ ਦਿਓ)",
+  "ਭੁੱਲ (?:ਜਾਓ|ਜਾਣਾ)",
+  "ਪਾਲਣਾ ਨਾ ਕਰੋ",
   // ta
-  "புறக்கணி\\p{L}*",
-  "மறந்து ?விடு\\p{L}*",
+  "புறக்கணி(?:யுங்கள்|த்து(?:விடு|விடுங்கள்)?|க்கவும்)?(?![\\p{L}\\p{M}])",
+  "மறந்து ?விடு(?:ங்கள்)?(?![\\p{L}\\p{M}])",
   "பின்பற்ற வேண்டாம்",
   "கவனிக்க வேண்டாம்",
   // te
-  "విస్మరించ\\p{L}*",
-  "మర్చిపో\\p{L}*",
+  "విస్మరించ(?:ండి|ు)(?![\\p{L}\\p{M}])",
+  "మర్చిపో(?:ండి)?(?![\\p{L}\\p{M}])",
   "పాటించవద్దు",
-  "పాటించకు\\p{L}*",
-  "పట్టించుకోకు\\p{L}*",
+  "పాటించ(?:కు|కండి)(?![\\p{L}\\p{M}])",
+  "పట్టించుకో(?:కు|కండి)(?![\\p{L}\\p{M}])",
   "పట్టించుకోవద్దు",
   // kn
-  "ನಿರ್ಲಕ್ಷಿಸ\\p{L}*",
-  "ಮರೆತು ?ಬಿಡ\\p{L}*",
+  "ನಿರ್ಲಕ್ಷಿಸ(?:ಿ|ು)(?![\\p{L}\\p{M}])",
+  "ಮರೆತು ?ಬಿಡ(?:ಿ|ು)(?![\\p{L}\\p{M}])",
   "ಮರೆಯಿರಿ",
-  "ಪಾಲಿಸಬೇಡ\\p{L}*",
-  "ಅನುಸರಿಸಬೇಡ\\p{L}*",
+  "ಪಾಲಿಸಬೇಡ(?:ಿ)?(?![\\p{L}\\p{M}])",
+  "ಅನುಸರಿಸಬೇಡ(?:ಿ)?(?![\\p{L}\\p{M}])",
   // ml
-  "അവഗണിക്ക\\p{L}*",
+  "അവഗണിക്ക(?:ുക|ൂ)(?![\\p{L}\\p{M}])",
   "മറക്കുക",
   "മറന്നേക്കൂ",
   "മറക്കൂ",
   "പാലിക്കരുത്",
   "പിന്തുടരരുത്",
   // ne
-  "बेवास्ता गर\\p{L}*",
-  "बिर्स\\p{L}*",
-  "पालना नगर\\p{L}*",
-  "उपेक्षा गर\\p{L}*",
+  "बेवास्ता (?:गर|गर्नुहोस्|गरिदेऊ)(?![\\p{L}\\p{M}])",
+  "बिर्स(?:नुहोस्|िदेऊ)?(?![\\p{L}\\p{M}])",
+  "पालना नगर(?:्नुहोस्|)(?![\\p{L}\\p{M}])",
+  "उपेक्षा (?:गर|गर्नुहोस्)(?![\\p{L}\\p{M}])",
   // si
-  "නොසලකා හර\\p{L}*",
-  "අමතක කර\\p{L}*",
+  "නොසලකා (?:හරින්න|හරිනු)",
+  "අමතක කරන්න",
   "නොසලකන්න",
   "පිළිපදින්න එපා",
   "අනුගමනය නොකරන්න",
@@ -835,6 +838,7 @@ export const INSTRUCTION_NOUNS = [
   "директив\\p{L}*",
   "системн\\p{L}* (?:съобщени|подкан|повідомлен|підказ|промпт)\\p{L}*",
   "вказівк\\p{L}*",
+  "інструкці\\p{L}*",
   "вказівок",
   "настанов\\p{L}*",
   "упутств\\p{L}*",
@@ -897,6 +901,7 @@ export const INSTRUCTION_NOUNS = [
   // lv/lt
   "instrukcij\\p{L}*",
   "norādījum\\p{L}*",
+  "noteikum\\p{L}*",
   "vadlīnij\\p{L}*",
   "sistēmas (?:ziņojum|uzvedn)\\p{L}*",
   "nurodym\\p{L}*",
@@ -1010,6 +1015,8 @@ export const INSTRUCTION_NOUNS = [
   // hi/ne/mr/gu/pa/bn
   "निर्देश\\p{L}*",
   "हिदायत\\p{L}*",
+  "नियमहरू",
+  "नियमों",
   "दिशानिर्देश\\p{L}*",
   "सिस्टम (?:संदेश|सन्देश|प्रॉम्प्ट)",
   "आदेशों",
@@ -1125,7 +1132,7 @@ export const VOID_WORDS = [
   "(?:здесь )?не применяются",
   "сняты",
   "(?:are|is) (?:now )?(?:suspended|lifted|waived|disabled|paused)",
-  "(?:have|has) been (?:replaced|superseded|suspended|lifted|revoked|retired|removed|disabled|turned off|deactivated)",
+  "(?:have|has) been (?:replaced(?! (?:by|with) (?:newer|new|updated|later|the new|the updated)\\b)|superseded|suspended|lifted|revoked|retired|removed|disabled|turned off|deactivated)",
   "(?:sont|ont été) (?:suspendue?s?|remplacée?s?|levée?s?)",
   "(?:wurden|sind|werden) (?:ersetzt|ausgesetzt|aufgehoben)",
   "(?:han sido|fueron|quedan|están) (?:reemplazad[oa]s|sustituid[oa]s|suspendid[oa]s)",
@@ -1152,7 +1159,7 @@ export const VOID_WORDS = [
   "不再(?:适用|有效)",
   "もう(?:有効|適用)(?:では|され)(?:ありません|ない|ません)",
   "더 이상 (?:유효하지|적용되지)",
-  "(?:are|is) (?:now |hereby |henceforth )?(?:void|invalid|obsolete|revoked|cancel(?:l)?ed|outdated|withdrawn|rescinded|retracted)",
+  "(?<!\\b(?:if|whether|when|unless|until)\\b.{0,40})(?:are|is) (?:now |hereby |henceforth )?(?:void|invalid|obsolete|revoked|cancel(?:l)?ed|outdated|withdrawn|rescinded|retracted)",
   "(?:have|has) been (?:withdrawn|rescinded|retracted|annulled|cancel(?:l)?ed|overridden|invalidated)",
   "(?:was|were) (?:only |just |merely )?(?:a |an )?(?:test|tests|example|examples|draft|drafts|placeholders?|dummy|stub|mistake)",
   "(?:do not|don't|does not|doesn't) (?:concern|bind|apply to|cover) you",
@@ -1254,7 +1261,7 @@ export const VOID_WORDS = [
   "(?:již|už|uz) (?:neplatí|neplatia|nejsou platné|nie sú platné)",
   "(?:nadále|viac) neplat\\p{L}*",
   "neplatí (?:zde|tu|tady|pro tebe|pro vás)",
-  "(?:byly|boli|jsou|sú) (?:zrušen|odvolán|odvolan)\\p{L}*",
+  "(?:byl|byla|bylo|byly|bol|bola|boli|jsou|sú) (?:zrušen|odvolán|odvolan)\\p{L}*",
   "(?:pozbyly|ztratily|stratili) platnost\\p{L}*",
   "(?:nejsou|nie sú) v platnosti",
   // pl
@@ -1316,6 +1323,7 @@ export const VOID_WORDS = [
   "(?:cealaithe|cúlghairthe|aisghairthe)",
   "ddim yn (?:berthnasol|ddilys) (?:mwyach|bellach)",
   "ddim mewn grym",
+  "mewn grym (?:mwyach|bellach)",
   "wedi['’] (?:eu )?(?:diddymu|canslo|dirymu)",
   "di-rym",
   // eu/ca/gl/mt/sq
