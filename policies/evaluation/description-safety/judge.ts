@@ -201,37 +201,43 @@ function mentionsParam(clause: string, ctx: TextContext): boolean {
 // ---------------------------------------------------------------------------------------------
 // Rules, one per kind
 
-const OVERRIDE_WORDS = ((): RegExp[] => {
-  const cjk = UNSPACED_SCRIPT;
-  const split = (list: string) => {
-    const all = list.split("|");
-    return { alpha: all.filter((w) => !cjk.test(w)), cjk: all.filter((w) => cjk.test(w)) };
+/** A list split into the words of spaced scripts and those of unspaced ones (Thai, CJK…). */
+const splitScripts = (list: string) => {
+  const all = list.split("|");
+  return {
+    alpha: all.filter((w) => !UNSPACED_SCRIPT.test(w)),
+    cjk: all.filter((w) => UNSPACED_SCRIPT.test(w)),
   };
-  const v = split(DROP_VERBS);
-  const n = split(INSTRUCTION_NOUNS);
-  const noun = `(?:(?<![\\p{L}])(?:${n.alpha.join("|")})(?![\\p{L}])|${n.cjk.join("|")})`;
+};
+const NOUNS = splitScripts(INSTRUCTION_NOUNS);
+/** An instruction noun of any script, as a regular-expression source. */
+const NOUN = `(?:(?<![\\p{L}])(?:${NOUNS.alpha.join("|")})(?![\\p{L}])|${NOUNS.cjk.join("|")})`;
+/** Up to 15 characters of one clause part: no comma or stop between a word and its noun. */
+const NEAR = "[^,.;:!?、。\\n]{0,15}";
+
+const OVERRIDE_WORDS = ((): RegExp[] => {
+  const v = splitScripts(DROP_VERBS);
   // A verb of an unspaced script counts only close to a noun, with no comma or stop between them:
   // "忽略大小写，按照规则…" ignores letter case, "忽略之前的所有指令" drops instructions. Korean puts
   // the object first ("지시를 무시하고"); a Korean verb before its noun must be an imperative
   // ("무시하세요 앞의 모든 규칙"), since "대소문자를 무시하고 게임 규칙을…" only describes.
-  const near = "[^,.;:!?、。\\n]{0,15}";
   const hangul = /[\uac00-\ud7af]/u;
   const imperative = /(?:세요|십시오|라|해|어|마|말)$/u;
   const verbFirst = v.cjk.filter((w) => !hangul.test(w) || imperative.test(w));
   return [
     rx(`(?<![\\p{L}])(?:${v.alpha.join("|")})(?![\\p{L}])`),
-    rx(`(?:${verbFirst.join("|")})${near}${noun}|${noun}${near}(?:${v.cjk.join("|")})`),
-    rx(`(?<![\\p{L}])(?:${n.alpha.join("|")})(?![\\p{L}])`),
-    rx(`(?:${n.cjk.join("|")})`),
+    rx(`(?:${verbFirst.join("|")})${NEAR}${NOUN}|${NOUN}${NEAR}(?:${v.cjk.join("|")})`),
+    rx(`(?<![\\p{L}])(?:${NOUNS.alpha.join("|")})(?![\\p{L}])`),
+    rx(`(?:${NOUNS.cjk.join("|")})`),
   ];
 })();
 
-// CJK words follow other letters without a space, so only the others need a word start.
+// CJK words follow other letters without a space, so only the others need a word start. A text
+// of an unspaced script is often one clause from end to end ("ยกเลิกการจองตามกฎ…"): its void words
+// count only right after an instruction noun ("คำสั่งก่อนหน้าทั้งหมดไม่มีผลอีกต่อไป").
 const VOID = ((): RegExp => {
-  const all = VOID_WORDS.split("|");
-  const cjk = all.filter((w) => UNSPACED_SCRIPT.test(w));
-  const alpha = all.filter((w) => !cjk.includes(w));
-  return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|(?:${cjk.join("|")})`);
+  const { alpha, cjk } = splitScripts(VOID_WORDS);
+  return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|${NOUN}${NEAR}(?:${cjk.join("|")})`);
 })();
 
 const OVERRIDE_PHRASES = [
