@@ -10,10 +10,12 @@ import {
 } from "./features.ts";
 import { scoredKinds, type FeatureView } from "./score.ts";
 import {
+  ACCORDING_TO,
   DROP_VERBS,
   INSTRUCTION_NOUNS,
   SECRET_PATHS,
   SECRET_WORDS,
+  VOID_AFTER_NOUN,
   VOID_WORDS,
 } from "./lexicon.ts";
 
@@ -234,10 +236,15 @@ const OVERRIDE_WORDS = ((): RegExp[] => {
 
 // CJK words follow other letters without a space, so only the others need a word start. A text
 // of an unspaced script is often one clause from end to end ("ยกเลิกการจองตามกฎ…"): its void words
-// count only right after an instruction noun ("คำสั่งก่อนหน้าทั้งหมดไม่มีผลอีกต่อไป").
+// count only right after an instruction noun ("คำสั่งก่อนหน้าทั้งหมดไม่มีผลอีกต่อไป"), as do the
+// words for cancelled, said of bookings too, in every script.
 const VOID = ((): RegExp => {
   const { alpha, cjk } = splitScripts(VOID_WORDS);
-  return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|${NOUN}${NEAR}(?:${cjk.join("|")})`);
+  const after = splitScripts(VOID_AFTER_NOUN);
+  const subject = `${NOUN}(?![\\p{L}\\p{M}]*\\s*(?:${ACCORDING_TO}))[^,.;:!?、。\\n]{0,25}`;
+  return rx(
+    `(?<![\\p{L}])(?:${alpha.join("|")})|${subject}(?<![\\p{L}])(?:${after.alpha.join("|")})|${NOUN}(?![\\p{L}\\p{M}]*\\s*(?:${ACCORDING_TO}))${NEAR}(?:${[...cjk, ...after.cjk].join("|")})`,
+  );
 })();
 
 const OVERRIDE_PHRASES = [
