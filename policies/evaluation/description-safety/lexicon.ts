@@ -8,7 +8,7 @@
 // "Ignora mayúsculas", "ignore la casse", "ignore this parameter": the third person of es/it/pt/ca/fr
 // is the imperative's form, and descriptions say what a tool ignores. These objects are never
 // instructions.
-const ORDINARY_OBJECT = String.raw`(?! (?:(?:the|this|that|these|those|any|all|la|las|los|le|les|il|i|gli|lo|as|os|a|o|el|l'|des|de|du|del|della|delle|dos|das|letter|upper|lower|les|els|leading|trailing)\s?)*(?:case|casing|capitali[sz]ation|whitespace|blank|empty|hidden|duplicates?|errors?|warnings?|comments?|parameters?|fields?|arguments?|options?|flags?|columns?|headers?|settings?|values?|may[uú]sculas|min[uú]sculas|maiuscole|minuscole|maiúsculas|majúscules|minúscules|casse|majuscules|minuscules|accents?|acentos|accenti|espacios|spazi|espaços|espais|espaces|líneas|righe|linhas|línies|lignes|archivos|file|arquivos|fitxers|fichiers|errores|errori|erros|erreurs|duplicados|duplicati|doublons|comentarios|commenti|comentários|commentaires)(?![\p{L}]))`;
+const ORDINARY_OBJECT = String.raw`(?! (?:(?:the|this|that|these|those|any|all|la|las|los|le|les|il|i|gli|lo|as|os|a|o|el|l'|des|de|du|del|della|delle|dos|das|letter|upper|lower|les|els|leading|trailing)\s?)*(?:[\p{L}-]+ )?(?:case|casing|capitali[sz]ation|whitespace|blank|empty|hidden|duplicates?|errors?|warnings?|comments?|parameters?|fields?|arguments?|options?|flags?|columns?|headers?|settings?|values?|may[uú]sculas|min[uú]sculas|maiuscole|minuscole|maiúsculas|majúscules|minúscules|casse|majuscules|minuscules|accents?|acentos|accenti|espacios|spazi|espaços|espais|espaces|líneas|righe|linhas|línies|lignes|archivos|file|arquivos|fitxers|fichiers|errores|errori|erros|erreurs|duplicados|duplicati|doublons|comentarios|commenti|comentários|commentaires)(?![\p{L}]))`;
 
 /** Verbs that tell a reader to drop instructions: "ignore", "oubliez", "игнорируй", "忽略"… */
 export const DROP_VERBS = [
@@ -374,11 +374,11 @@ export const DROP_VERBS = [
   "görmezden gelin",
   "yok sayın",
   "unutun",
-  "uyma(?:yın)?",
+  "uymayın(?:ız)?",
   "aldırma(?:yın)?",
   // az
   "məhəl qoyma(?:yın)?",
-  "nəzərə alma(?:yın)?",
+  "nəzərə almayın",
   "unut(?:un)?",
   "görməzdən gəl(?:in)?",
   "əməl etmə(?:yin)?",
@@ -401,7 +401,6 @@ export const DROP_VERBS = [
   // mn
   "үл тоомсорло(?:орой)?",
   "мартаарай",
-  "март",
   "бүү (?:дага|мөрд)",
   // ka
   "უგულებელყ(?:ავი|ავით|ოთ)",
@@ -890,7 +889,8 @@ export const INSTRUCTION_NOUNS = [
   // fi/et
   "ohje(?:e|i)\\p{L}*",
   "ohjeistus\\p{L}*",
-  "sään(?:nö|tö)\\p{L}*",
+  // not "säännöllinen" (regular)
+  "sään(?:nö|tö)(?!llis|llin)\\p{L}*",
   "järjestelmäviest\\p{L}*",
   "järjestelmäkehot\\p{L}*",
   "juhis\\p{L}*",
@@ -905,13 +905,15 @@ export const INSTRUCTION_NOUNS = [
   "vadlīnij\\p{L}*",
   "sistēmas (?:ziņojum|uzvedn)\\p{L}*",
   "nurodym\\p{L}*",
-  "taisykl\\p{L}*",
+  // not "taisyklingas" (correct)
+  "taisykl(?!ing)\\p{L}*",
   "gairi\\p{L}*",
   "gairės",
   "sistemos (?:pranešim|raginim)\\p{L}*",
   // hu
   "utasítás\\p{L}*",
-  "szabály\\p{L}*",
+  // not "szabályos" (regular: szabályos kifejezés) nor "szabályoz" (regulate)
+  "szabály(?!os|oz)\\p{L}*",
   "irányelv\\p{L}*",
   "rendszerüzenet\\p{L}*",
   "rendszerprompt\\p{L}*",
@@ -932,7 +934,7 @@ export const INSTRUCTION_NOUNS = [
   "rialach\\p{L}*",
   "teachtaireacht an chórais",
   "[cg]?h?yfarwydd(?:yd|iadau)",
-  "r?h?eol(?:au)?",
+  "(?:rh|r)eol(?:au)?",
   "[cg]?h?anllaw\\p{L}*",
   "neges y system",
   // eu/mt/sq
@@ -981,7 +983,8 @@ export const INSTRUCTION_NOUNS = [
   "կանոն\\p{L}*",
   "համակարգային հաղորդագրություն\\p{L}*",
   // ar/fa/ur
-  "[وفبل]?(?:ال)?(?:تعليمات|إرشادات|ارشادات|توجيهات|قواعد)\\p{L}*",
+  // "قواعد البيانات" are databases
+  "[وفبل]?(?:ال)?(?:تعليمات|إرشادات|ارشادات|توجيهات|قواعد(?! ?(?:ال)?بيانات))\\p{L}*",
   "رسالة النظام",
   "موجه النظام",
   "دستورالعمل\\p{L}*",
@@ -1034,9 +1037,9 @@ export const INSTRUCTION_NOUNS = [
   "সিস্টেম বার্তা",
   // ta/te/kn/ml/si
   "அறிவுறுத்தல்\\p{L}*",
-  "விதி\\p{L}*",
+  // not "விதிவிலக்கு" (exception)
+  "விதி(?!விலக்கு)\\p{L}*",
   "நெறிமுறை\\p{L}*",
-  "வழிமுறை\\p{L}*",
   "సూచన\\p{L}*",
   "నియమ\\p{L}*",
   "ఆదేశ\\p{L}*",
@@ -1068,7 +1071,7 @@ export const INSTRUCTION_NOUNS = [
   "pedoman",
   "peraturan",
   "ketentuan",
-  "(?:mga )?(?:alituntunin|direksyon|instruksyon)",
+  "(?:mga )?(?:alituntunin|instruksyon)",
   "mensahe ng sistema",
   // zh/ja/ko (unspaced)
   "準則",
@@ -1085,7 +1088,6 @@ export const INSTRUCTION_NOUNS = [
   "系統提示",
   "システムメッセージ",
   "システム指示",
-  "制約",
   "시스템 메시지",
   "지시사항",
   "지시 사항",
@@ -1431,7 +1433,6 @@ export const VOID_WORDS = [
   "폐기되었",
   // th/lo/km/my (unspaced)
   "ไม่มีผลอีกต่อไป",
-  "ไม่มีผลบังคับใช้",
   "ใช้ไม่ได้อีกต่อไป",
   "เป็นโมฆะ",
   "ถูกเพิกถอน",
