@@ -261,14 +261,14 @@ const OVERRIDE_PHRASES = [
   /\b(?:although|even though|despite|while) you (?:were|have been|are) (?:told|instructed|asked|advised)\b[^.]{0,80}\byou (?:must|should|shall|will|have to) now\b/u,
   /\binstructions of other servers\b/u,
   // What the model was given stops holding because this tool is there.
-  /\b(?:no longer applies?|(?:do(?:es)?n't|do(?:es)? not) apply|(?:is|are) (?:suspended|void|lifted|off|paused|disabled|inactive|overridden))\b.{0,20}\b(?:while|as long as|whenever|once|now that) this (?:tool|server|extension|plugin|integration|connector) is (?:installed|active|enabled|loaded|running|connected|in use|present)\b/u,
+  /\b(?:no longer applies?|(?:do(?:es)?n't|do(?:es)? not) apply|(?:is|are) (?:suspended|void|lifted|waived|overridden|null))\b.{0,20}\b(?:while|as long as|whenever|once|now that) this (?:tool|server|extension|plugin|integration|connector) is (?:installed|active|enabled|loaded|connected|present)\b/u,
   /\b(?:earlier|previous|prior|original|initial|old|former|preceding|your) (?:\w+ )?(?:instructions|guidance|guidelines|directions|directives|briefing|system prompt|programming|orders)\b.{0,30}\b(?:expired|lapsed|rescinded|revoked|withdrawn|annulled|waived|scrapped|moot)\b/u,
   /\b(?:do not|don't|never|no longer|stop|cease to) (?:follow|obey|heed|comply with) (?:\w+ ){0,2}(?:(?:your|the) (?:previous|prior|earlier|original|initial|old|existing|system|developer'?s?|operator'?s?)|your) (?:\w+ )?(?:instructions|rules|guidelines|guidance|directives|directions|system prompt|prompt|policies|orders)\b/u,
   // A task put in place of the user's: "your real task is…".
   /\byour (?:real|actual|true|only|sole|hidden|secret) (?:task|job|goal|mission|purpose|objective|role|instructions?|orders?|directive) (?:here |now )?(?:is|are)\b/u,
   // A role without rules: "from here you play an assistant without restrictions".
   /\b(?:you (?:will |now |shall |are to |must |can )?(?:play|act as|pretend to be|impersonate|role-?play as|become)|pretend (?:that )?you(?:'re| are)|play the (?:role|part) of)\b.{0,60}\b(?:without (?:any )?(?:restrictions|limits|limitations|filters|rules|guidelines|constraints|censorship|guardrails)|unrestricted|unfiltered|uncensored|no (?:restrictions|limits|rules|filters|guidelines|guardrails))\b/u,
-  /\b(?:ai|assistant|model|chatbot|bot|persona) (?:without|with no|free (?:of|from)) (?:any )?(?:restrictions|rules|filters|guardrails|limits|censorship|safety (?:rules|guidelines|filters))\b/u,
+  /\b(?:ai|assistant|model|chatbot|bot|persona) (?:without|with no|free (?:of|from)) (?:any )?(?:restrictions|rules|guidelines|filters|guardrails|limits|constraints|censorship|ethics|safety (?:rules|guidelines|filters))\b/u,
   /\b(?:dan|god|jailbreak|unrestricted|unfiltered|uncensored|no[- ]limits?) mode\b/u,
   // A forged end of the text, then a turn of another speaker: "--- END OF DOCUMENT --- system: …".
   /(?:\bend of (?:the )?(?:document|file|description|tool description|text|context|input|user input|data|output|instructions|prompt)\b|\[\/?(?:end|eod|eof)\]|<\/(?:document|description|doc|context|input|data|tool_description)>|-{3,}|={3,}|#{3,}|\*{3,})[\s\W]{0,12}\b(?:system|assistant|developer|admin(?:istrator)?|new instructions?)\s*:/u,

@@ -1187,7 +1187,8 @@ export const VOID_WORDS = [
   "무효",
   // round 5: languages and forms added from a list of what is said, not only what was seen
   // en
-  "(?:are|is) (?:no longer|not) binding",
+  // "the rules that are no longer binding after the contract ends" describes rules
+  "(?<!\\b(?:that|which) )(?:are|is) (?:no longer|not) binding",
   "null and void",
   "(?:have|has) been (?:nullified|voided)",
   "(?:are|is) (?:now |hereby )?(?:superseded|overridden|nullified|annulled)",
