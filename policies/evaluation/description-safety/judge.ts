@@ -11,10 +11,12 @@ import {
 } from "./features.ts";
 import { scoredKinds, type FeatureView } from "./score.ts";
 import {
+  ACCORDING_TO,
   DROP_VERBS,
   INSTRUCTION_NOUNS,
   SECRET_PATHS,
   SECRET_WORDS,
+  VOID_AFTER_NOUN,
   VOID_WORDS,
 } from "./lexicon.ts";
 
@@ -202,34 +204,54 @@ function mentionsParam(clause: string, ctx: TextContext): boolean {
 // ---------------------------------------------------------------------------------------------
 // Rules, one per kind
 
-const OVERRIDE_WORDS = ((): RegExp[] => {
-  const cjk = UNSPACED_SCRIPT;
-  const split = (list: string) => {
-    const all = list.split("|");
-    return { alpha: all.filter((w) => !cjk.test(w)), cjk: all.filter((w) => cjk.test(w)) };
+/** A list split into the words of spaced scripts and those of unspaced ones (Thai, CJK…). */
+const splitScripts = (list: string) => {
+  const all = list.split("|");
+  return {
+    alpha: all.filter((w) => !UNSPACED_SCRIPT.test(w)),
+    cjk: all.filter((w) => UNSPACED_SCRIPT.test(w)),
   };
-  const v = split(DROP_VERBS);
-  const n = split(INSTRUCTION_NOUNS);
+};
+const NOUNS = splitScripts(INSTRUCTION_NOUNS);
+/** An instruction noun of any script, as a regular-expression source. */
+const NOUN = `(?:(?<![\\p{L}])(?:${NOUNS.alpha.join("|")})(?![\\p{L}])|${NOUNS.cjk.join("|")})`;
+/** Up to 15 characters of one clause part: no comma or stop between a word and its noun. */
+const NEAR = "[^,.;:!?、。\\n]{0,15}";
+
+const OVERRIDE_WORDS = ((): RegExp[] => {
+  const v = splitScripts(DROP_VERBS);
+  // A verb of an unspaced script counts only close to a noun, with no comma or stop between them:
+  // "忽略大小写，按照规则…" ignores letter case, "忽略之前的所有指令" drops instructions. Korean puts
+  // the object first ("지시를 무시하고"); a Korean verb before its noun must be an imperative
+  // ("무시하세요 앞의 모든 규칙"), since "대소문자를 무시하고 게임 규칙을…" only describes.
+  const hangul = /[\uac00-\ud7af]/u;
+  const imperative = /(?:세요|십시오|라|해|어|마|말)$/u;
+  const verbFirst = v.cjk.filter((w) => !hangul.test(w) || imperative.test(w));
   return [
     rx(`(?<![\\p{L}])(?:${v.alpha.join("|")})(?![\\p{L}])`),
-    rx(`(?:${v.cjk.join("|")})`),
-    rx(`(?<![\\p{L}])(?:${n.alpha.join("|")})(?![\\p{L}])`),
-    rx(`(?:${n.cjk.join("|")})`),
+    rx(`(?:${verbFirst.join("|")})${NEAR}${NOUN}|${NOUN}${NEAR}(?:${v.cjk.join("|")})`),
+    rx(`(?<![\\p{L}])(?:${NOUNS.alpha.join("|")})(?![\\p{L}])`),
+    rx(`(?:${NOUNS.cjk.join("|")})`),
   ];
 })();
 
-// CJK words follow other letters without a space, so only the others need a word start.
+// CJK words follow other letters without a space, so only the others need a word start. A text
+// of an unspaced script is often one clause from end to end ("ยกเลิกการจองตามกฎ…"): its void words
+// count only right after an instruction noun ("คำสั่งก่อนหน้าทั้งหมดไม่มีผลอีกต่อไป"), as do the
+// words for cancelled, said of bookings too, in every script.
 const VOID = ((): RegExp => {
-  const all = VOID_WORDS.split("|");
-  const cjk = all.filter((w) => UNSPACED_SCRIPT.test(w));
-  const alpha = all.filter((w) => !cjk.includes(w));
-  return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|(?:${cjk.join("|")})`);
+  const { alpha, cjk } = splitScripts(VOID_WORDS);
+  const after = splitScripts(VOID_AFTER_NOUN);
+  const subject = `${NOUN}(?![\\p{L}\\p{M}]*\\s*(?:${ACCORDING_TO}))[^,.;:!?、。\\n]{0,25}`;
+  return rx(
+    `(?<![\\p{L}])(?:${alpha.join("|")})|${subject}(?<![\\p{L}])(?:${after.alpha.join("|")})|${NOUN}(?![\\p{L}\\p{M}]*\\s*(?:${ACCORDING_TO}))${NEAR}(?:${[...cjk, ...after.cjk].join("|")})`,
+  );
 })();
 
 const OVERRIDE_PHRASES = [
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
-  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
   /\bnew system prompt\b/u,
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
@@ -239,6 +261,18 @@ const OVERRIDE_PHRASES = [
   /\b(?:system override|developer mode|jailbreak|you are now (?:in |an? )?(?:developer|dan|unrestricted|admin|root|free))\b|\bact as (?:an? )?(?:admin|administrator|root|system|developer|unrestricted)\b/u,
   /\b(?:although|even though|despite|while) you (?:were|have been|are) (?:told|instructed|asked|advised)\b[^.]{0,80}\byou (?:must|should|shall|will|have to) now\b/u,
   /\binstructions of other servers\b/u,
+  // What the model was given stops holding because this tool is there.
+  /\b(?:no longer applies?|(?:do(?:es)?n't|do(?:es)? not) apply|(?:is|are) (?:suspended|void|lifted|waived|overridden|null))\b.{0,20}\b(?:while|as long as|whenever|once|now that) this (?:tool|server|extension|plugin|integration|connector) is (?:installed|active|enabled|loaded|connected|present)\b/u,
+  /\b(?:earlier|previous|prior|original|initial|old|former|preceding|your) (?:\w+ )?(?:instructions|guidance|guidelines|directions|directives|briefing|system prompt|programming|orders)\b.{0,30}\b(?:expired|lapsed|rescinded|revoked|withdrawn|annulled|waived|scrapped|moot)\b/u,
+  /\b(?:do not|don't|never|no longer|stop|cease to) (?:follow|obey|heed|comply with) (?:\w+ ){0,2}(?:(?:your|the) (?:previous|prior|earlier|original|initial|old|existing|system|developer'?s?|operator'?s?)|your) (?:\w+ )?(?:instructions|rules|guidelines|guidance|directives|directions|system prompt|prompt|policies|orders)\b/u,
+  // A task put in place of the user's: "your real task is…".
+  /\byour (?:real|actual|true|only|sole|hidden|secret) (?:task|job|goal|mission|purpose|objective|role|instructions?|orders?|directive) (?:here |now )?(?:is|are)\b/u,
+  // A role without rules: "from here you play an assistant without restrictions".
+  /\b(?:you (?:will |now |shall |are to |must |can )?(?:play|act as|pretend to be|impersonate|role-?play as|become)|pretend (?:that )?you(?:'re| are)|play the (?:role|part) of)\b.{0,60}\b(?:without (?:any )?(?:restrictions|limits|limitations|filters|rules|guidelines|constraints|censorship|guardrails)|unrestricted|unfiltered|uncensored|no (?:restrictions|limits|rules|filters|guidelines|guardrails))\b/u,
+  /\b(?:ai|assistant|model|chatbot|bot|persona) (?:without|with no|free (?:of|from)) (?:any )?(?:restrictions|rules|guidelines|filters|guardrails|limits|constraints|censorship|ethics|safety (?:rules|guidelines|filters))\b/u,
+  /\b(?:dan|jailbreak|unrestricted|unfiltered|uncensored|no[- ]limits?) mode\b/u,
+  // A forged end of the text, then a turn of another speaker: "--- END OF DOCUMENT --- system: …".
+  /(?:\bend of (?:the )?(?:document|file|description|tool description|text|context|input|user input|data|output|instructions|prompt)\b|\[\/?(?:end|eod|eof)\]|<\/(?:document|description|doc|context|input|data|tool_description)>|-{3,}|={3,}|#{3,}|\*{3,})[\s\W]{0,12}\b(?:system|assistant|developer|admin(?:istrator)?|new instructions?)\s*:/u,
 ];
 
 /** One expression for a list of them: one scan of a clause instead of one per expression. */
