@@ -380,7 +380,7 @@ function clauses(text: string): string[] {
       // A ";" inside a code span (`; GRANT …`) is code, not the end of a clause.
       .replace(/\x60[^\x60\n]{0,200}\x60/gu, (span) => span.replace(/;/gu, ","))
       .split(
-        /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})/u,
+        /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})|(?<=[।॥։።۔؟။។])\s*/u,
       )
       .map((c) => c.trim())
       .filter((c) => c !== "")

@@ -68,9 +68,19 @@ function decodeVariationSelectors(run: string): string | undefined {
   return readableText(Uint8Array.from(bytes));
 }
 
+const JOINING_SCRIPT =
+  /[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}\p{Script=Myanmar}\p{Script=Khmer}]/u;
+
 function hiddenCharacterIssues(text: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
   const zeroWidth = [...text.matchAll(ZERO_WIDTH)].filter((m) => {
+    // Persian, Arabic and the Indic scripts spell words with the (non-)joiner between letters.
+    if (
+      (m[0] === "\u200C" || m[0] === "\u200D") &&
+      JOINING_SCRIPT.test([...text.slice(0, m.index)].at(-1) ?? "") &&
+      JOINING_SCRIPT.test([...text.slice(m.index + 1)][0] ?? "")
+    )
+      return false;
     // A zero-width joiner between pictographs is how emoji sequences are written.
     if (m[0] !== "\u200D") return true;
     const prev = [...text.slice(0, m.index)].at(-1) ?? "";

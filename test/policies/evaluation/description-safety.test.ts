@@ -558,6 +558,15 @@ test("round 5: benign texts from published servers and look-alikes give no findi
   clean(
     tool("Rules detect credential stealers that read browser Login Data and ~/.aws/credentials."),
   );
+  // Persian and Indic spelling writes the (non-)joiner between letters; between Latin letters it hides.
+  clean(
+    tool("این ابزار فایل\u200Cها را فهرست می\u200Cکند و اندازهٔ آن\u200Cها را نشان می\u200Cدهد."),
+  );
+  clean(tool("ಈ ಉಪಕರಣ ಕಡತಗಳನ್ನು ಪಟ್ಟಿ ಮಾಡುತ್ತದೆ ಮತ್ತು ಅವುಗಳ ಗಾತ್ರವನ್ನು ತೋರಿಸುತ್ತ\u200Dದೆ."));
+  assert.match(
+    messages(check(tool("Lists files.\u200C\u200D\u200C\u200C and sizes."))),
+    /invisible/,
+  );
 });
 
 /** RFC 4648 base32 of a string, for building encoded test payloads. */
