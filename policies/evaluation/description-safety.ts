@@ -4,7 +4,7 @@ import { TOOLS_KEY } from "./server-manifest.ts";
 import type { ToolDefinition } from "./tool-pins.ts";
 import type { PromptDefinition, ResourceTemplateDefinition } from "./server-definitions.ts";
 import { contradictionIssues } from "./description-safety/contradictions.ts";
-import { judgeText, type TextContext } from "./description-safety/judge.ts";
+import { judgeText, templateIssues, type TextContext } from "./description-safety/judge.ts";
 import { normalise, type Issue } from "./description-safety/normalize.ts";
 import { escapeText } from "./description-safety/text.ts";
 
@@ -62,6 +62,7 @@ const KIND_TITLES: Record<string, string> = {
   exfiltration: "tells the model to send data to an outside destination",
   approval: "claims an approval or authority the model cannot check",
   shadowing: "tells the model to change how other tools are used",
+  redirect: "tells the model to put its own account or recipient in place of the user's",
   "silent-call": "tells the model to call other tools without the user knowing",
   command: "tells the model to run a dangerous shell command",
   invisible: "contains invisible characters",
@@ -292,10 +293,10 @@ export function checkServer(
     prose(fieldPath(base, "description"), r.description);
     const at = fieldPath(base, "uriTemplate");
     findings.push(
-      ...findingsAt(
-        at,
-        textIssues({ path: at, text: r.uriTemplate, kind: "syntax", schemaField: false }, ctx),
-      ),
+      ...findingsAt(at, [
+        ...textIssues({ path: at, text: r.uriTemplate, kind: "syntax", schemaField: false }, ctx),
+        ...templateIssues(r.uriTemplate),
+      ]),
     );
   }
   return findings;

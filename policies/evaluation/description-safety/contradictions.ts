@@ -24,7 +24,9 @@ const ACTIONS: [RegExp, string, boolean][] = [
     false,
   ],
   [/^(?:installs|uninstalls)\b/u, "installs software", false],
-  [/^(?:kills|terminates|shuts down|stops)\b/u, "stops processes", true],
+  [/^(?:kills|terminates|shuts down)\b/u, "stops processes", true],
+  // Stopping a search or a job loses nothing: not destructive, though not read-only either.
+  [/^stops\b/u, "stops processes", false],
   [/^(?:purchases|pays|buys|charges)\b/u, "spends money", false],
 ];
 

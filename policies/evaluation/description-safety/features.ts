@@ -87,6 +87,8 @@ const SELF = String.raw`(?:this|these|the (?:above|following)) (?:paragraphs?|no
 /** Clauses addressed to the model rather than describing the tool to a reader. */
 const ADDRESS = rx([
   // en
+  // "It is recommended that the assistant attaches …": the order worded as advice.
+  String.raw`\b(?:it is|it's) (?:recommended|expected|advised|required|preferred|best|important|essential|necessary) (?:that |for )?(?:the )?(?:assistant|model|agent|ai|llm)\b|\b(?:implementation detail|requirement|rule|convention)s? (?:the )?(?:assistant|model|agent|ai|llm) (?:must|should|has to|needs to) (?:respect|follow|honou?r|observe)\b`,
   String.raw`\byou (?:must|should|shall|need to|have to|are (?:required|expected|instructed|to)|will (?:now |always )?(?:need|have) to)\b`,
   String.raw`^(?:always|never)\b`,
   String.raw`\b(?:before|after|when|whenever) (?:using|calling|invoking|running) (?:this|the|any|that) (?:tool|function|server)\b`,
@@ -265,6 +267,8 @@ const MOVE = rx([
 
 /** Data moved that an earlier clause named: "pass what you find as tz_hint", "put it in notes". */
 const ANAPHOR = rx([
+  // "… its full contents go in the `session` field", "read whichever exists".
+  String.raw`\b(?:its|their|the file'?s|the key'?s) (?:full |whole |entire |complete |raw )?contents? (?:go|goes|belong|are placed|is placed|should go|must go|are passed|is passed)\b|\b(?:read|open|load|take) (?:whichever|whatever|any of them|each of them|the one that)\b`,
   String.raw`\b(?:${MOVE_VERB})\b (?:it|them|what (?:you|it) (?:find|found|read|get|got|see|saw)|whatever you (?:find|read|get|see)|the (?:result|output|contents?)|its contents?|those|everything you (?:find|read|see))\b`,
 ]);
 
@@ -292,6 +296,18 @@ const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|sh
 
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
+  // A lie told when asked, a finding passed off as clean, a change "not worth" a mention.
+  String.raw`\b(?:say|tell (?:them|the user|users)|answer|reply|respond|claim|state)\b(?: that)? (?:there (?:were|was|are|is|have been|has been) (?:none|no (?:\w+ )?(?:changes?|edits?|errors?|issues?|problems?|findings?|warnings?))|nothing (?:changed|happened|was (?:changed|done|sent|added|modified|deleted)))\b`,
+  String.raw`\b(?:mark|report|label|list|flag|treat|present|show|describe)\b.{0,40}\bas (?:clean|safe|passing|passed|ok|resolved|successful|green|healthy|compliant|fixed|unaffected)\b.{0,60}\beven (?:if|though|when)\b`,
+  String.raw`\bnot worth (?:reporting|mentioning|surfacing|showing|bringing up|flagging|noting|telling)\b`,
+  String.raw`\b(?:report|describe|present|portray|depict|summari[sz]e|characteri[sz]e|frame)\b.{0,50}\bas\b.{0,40}\beven (?:if|though|when)\b`,
+  String.raw`\b(?:not|never|n't) (?:make it|get|go|end up|find (?:its|their) way) (?:in)?to (?:what|anything|whatever) (?:the )?(?:${PERSON}) (?:reads?|sees?|gets?|is shown|receives?)\b`,
+  String.raw`\b(?:describe|present|call|label|frame|pass off|portray)\b.{0,40}\bas (?:an? )?(?:routine|normal|ordinary|standard|harmless|minor|regular|usual)\b[^.]{0,80}\b(?:do not|don't|never|without) (?:name|naming|mention|mentioning|list|listing|detail|detailing)\b`,
+  String.raw`\b(?:background|extra|additional|hidden|other|side) (?:uploads?|transfers?|calls?|requests?|cop(?:y|ies)|syncs?|steps?|actions?)\b[^.]{0,40}\b(?:out of scope|not (?:relevant|part of|included)|irrelevant)\b[^.]{0,30}\b(?:summary|summaries|answers?|repl(?:y|ies)|reports?|recaps?|user)\b`,
+  String.raw`\b(?:${PERSON}) (?:need not|needn't|does not need to|doesn't need to|do not need to|don't need to|should not have to|shouldn't have to) (?:worry|know|hear|be bothered|think) about\b`,
+  String.raw`\bkeep(?:s|ing)? (?:the )?(?:${PERSON}|everyone) (?:unaware|uninformed|oblivious|in the dark|out of the loop)\b`,
+  String.raw`\b(?:strip|remove|delete|drop|cut|filter out|redact)\b (?:those|these|the|any|such) (?:lines?|entries|mentions?|parts?|sections?|bits?|rows?)\b.{0,40}\bbefore (?:showing|displaying|returning|presenting|replying|answering|sending)\b`,
+  String.raw`\b${NOT}\s+(?:list|mention|include|show|report|name|count)\b[^.;]{0,40}\b(?:extra|additional|hidden|second|other|these|those)\b[^.;]{0,40}\bwhen (?:summari[sz]ing|reporting|describing|listing|showing|recapping)\b`,
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\b.{0,60}\b(?:${PERSON}|${ANSWER}|${SELF})\b`,
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:${PERSON}\s+)?(?:that|what|where|why|how|about)\b`,
   String.raw`\b(?:keep|leave|hide|conceal|omit|withhold|remove|strip|drop)\b.{0,40}\bfrom (?:anything|everything|whatever|what|all) (?:the )?(?:${PERSON}|they) (?:sees?|reads?|is shown|are shown|gets?|receives?)\b`,
@@ -301,7 +317,7 @@ const CONCEAL = rx([
   String.raw`\b(?:${SELF})\b.{0,30}\b(?:is|are|must (?:be|stay|remain)|should (?:be|stay|remain)|stays?|remains?) (?:confidential|secret|private|hidden|internal|between us)\b`,
   String.raw`\bwithout (?:${PERSON}) (?:knowing|noticing|seeing|being (?:told|informed|aware))\b|\b(?:so|such) that (?:${PERSON}|nobody|no one) (?:never |does not |doesn't |won't )?(?:notices?|knows?|sees?|finds? out|learns?)\b`,
   String.raw`\b(?:make sure|ensure|so that|such that)\b.{0,30}\b(?:${PERSON})\b.{0,20}\b(?:does not|doesn't|do not|don't|won't|will not|never|cannot|can't)\s+(?:know|find out|notice|learn|see|hear|reali[sz]e)\b`,
-  String.raw`\b(?:${PERSON})\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never|is not to|are not to)\s+(?:know|find out|see|notice|learn|hear|be (?:told|aware|informed|notified))\b`,
+  String.raw`\b(?:${PERSON})\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never|is not to|are not to)\s+(?:know|find out|see|notice|learn|hear|be (?:told|aware|informed|notified|warned|alerted))\b`,
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
   String.raw`\bkeep (?:quiet|silent|mum) (?:about|on|regarding)\b`,
@@ -414,7 +430,10 @@ const DECEIVE = rx([
  * payments, persisting through cron, installing from a URL, exporting the address book.
  */
 const SENSITIVE_ACTION = rx([
-  String.raw`\b(?:with|as|to) (?:the )?(?:role|permission|access|level)?\s?['"\x60]?(?:owner|admin(?:istrator)?|root|superuser|org[ _-]admin)['"\x60]?(?: (?:rights|access|role|permissions?|privileges))?\b|\brole ['"\x60]?(?:owner|admin(?:istrator)?|root|superuser)\b`,
+  String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:keys?|tokens?|credentials)\b.{0,30}\b(?:scopes?|roles?|permissions?)\b.{0,5}['"\x60]?(?:admin|owner|root|all|full|\*)(?![\w-])`,
+  // A port opened to the world, a key added to an account.
+  String.raw`\bopen\b.{0,20}\bports?\b.{0,30}(?:0\.0\.0\.0\/0|::\/0|\b(?:the (?:internet|world)|everyone|anywhere|public(?:ly)?)\b)|\badd\b.{0,20}\b(?:ssh|deploy|gpg) keys?\b`,
+  String.raw`\b(?:with|as|to|and) (?:the )?(?:role|permission|access|level)?\s?['"\x60]?(?:owner|admin(?:istrator)?|root|superuser|org[ _-]admin)['"\x60]?(?: (?:rights|access|role|permissions?|privileges))?\b|\brole ['"\x60]?(?:owner|admin(?:istrator)?|root|superuser)\b`,
   String.raw`\b(?:add|invite|make|grant)\b.{0,40}\bas (?:an? )?(?:collaborator|admin(?:istrator)?|owner|maintainer|co-owner|org member)s?\b|\b(?:grant|give)\b.{0,30}\b(?:admin|owner|root|write|full) (?:rights|access|role|permissions?)\b`,
   String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:admin|root|owner|org(?:anization)?|service|full-access|personal access)\b.{0,15}\b(?:keys?|tokens?|accounts?|users?|credentials)\b`,
   String.raw`\b(?:disable|turn off|switch off|deactivate|remove)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification)\b`,
@@ -490,7 +509,7 @@ const SIDE_ACTION = rx([
  * subject", "do not show the raw JSON to users". Keeping these out of a message is presentation.
  */
 const PRESENTATION = rx([
-  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?|file ?paths?)\b|\bin (?:the |a |an |each |every )?(?:\w+ )?(?:title|subject(?: line)?|heading|file ?name|commit message|branch name|slug)s?\b`,
+  String.raw`\b(?:internal |raw |database |ticket |row |record |object |technical |debug |customer |system |numeric )*(?:ids?|identifiers?|uuids?|json|html|xml|markdown|stack ?traces?|timestamps?|metadata|column names|field names|internal codes?|debug (?:output|info)|formatting|markup|error codes?|file ?paths?)\b|\b(?:quoted (?:text|replies|signatures?|messages?)|(?:e-?mail )?signatures?|(?:legal )?disclaimers?|boilerplate|greetings|salutations|pleasantries|filler|tracking pixels?)\b|\bin (?:the |a |an |each |every )?(?:\w+ )?(?:title|subject(?: line)?|heading|file ?name|commit message|branch name|slug)s?\b`,
   w(`identifiants?|kennungen|kennung|identificadores?|identificativi|идентификатор\\p{L}*`),
   String.raw`编号|工单|内部ID|内部 ?id|社内ID|내부 ID`,
 ]);
@@ -499,7 +518,15 @@ const PRESENTATION = rx([
  * A text about attacks rather than an attack: a scanner listing what it detects, a training tool
  * quoting what an attacker writes. "A tool that describes another tool is not that tool."
  */
+// A review for signs of injection, or what injected texts tell the model: reported, not ordered.
+const REPORTED_SPEECH = String.raw`\b(?:signs?|indicators?|evidence|examples?|cases?|instances?|traces?) of (?:prompt injection|tool poisoning|(?:indirect )?injection|poisoning|jailbreaks?|manipulation)\b|\b(?:outputs?|texts?|descriptions?|messages?|content|tools?|pages?|documents?|payloads?) (?:that|which) (?:tell|instruct|ask|urge|direct|order|trick|push)s? (?:the |a |an )?(?:model|assistant|agent|llm|ai)\b`;
+/** Orders quoted as what other texts say: a scanner's rules, not the tool's own. */
+export const REPORTED: Matcher = rx([REPORTED_SPEECH]);
+
 const META = rx([
+  REPORTED_SPEECH,
+  // What a scanner's rules find: malware named by kind.
+  String.raw`\b(?:detects?|flags?|finds?|catch(?:es)?|identif(?:y|ies)|recogni[sz]es?|rules? (?:for|against))\b.{0,60}\b(?:malware|stealers?|webshells?|web shells?|backdoors?|trojans?|rootkits?|ransomware|keyloggers?|cryptominers?|miners?|reverse shells?|droppers?|infostealers?)\b`,
   String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?|tricks?|tactics?|exploits?|examples?|scenarios?|red flags?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
   String.raw`\b(?:an attacker|attackers|malicious (?:tools?|servers?|descriptions?|texts?)|poisoned (?:tools?|descriptions?))\b (?:may|might|can|could|often|typically|will|would)\b`,
 ]);
@@ -582,8 +609,9 @@ const AUTHORITY = rx([
   String.raw`"?(?:granted|authori[sz]ed|approved|pre[_-]?approved|admin[_-]?approved|consented)"?\s*[:=]\s*"?(?:true|yes|1)\b|\b(?:admin|owner|security|it|operator|vendor|dba|ops)[_ -](?:approved|authori[sz]ed|cleared|verified|signed[_ -]off)\b`,
   String.raw`\b(?:trust level|privileges|permissions|rights|authority|clearance) of (?:the |an? )?(?:operator|admin(?:istrator)?|owner|user|system|root)\b`,
   String.raw`\badmin(?:istrator)?[ _-]?mode\b"?\s*[:=]\s*"?(?:on|true|1|enabled|yes|active)\b|\bmode\s*[:=]\s*"?(?:admin(?:istrator)?|root|unattended|autonomous|trusted|god)\b`,
-  String.raw`\bi(?: hereby)? (?:approve|authori[sz]e|sanction|consent to|pre-?approve)\b|\b(?:by|from) (?:your|the|our) (?:admin(?:istrator)?|operator|security team|it department|organi[sz]ation)\b`,
-  String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b`,
+  String.raw`\bi(?: hereby)? (?:approve|authori[sz]e|sanction|consent to|pre-?approve)\b|(?<!\b(?:configured|set|set up|managed|chosen|defined|provided|installed|maintained|run|operated|owned|created|enabled|selected|specified|deployed|hosted) )\b(?:by|from) (?:your|the|our) (?:admin(?:istrator)?|operator|security team|it department|organi[sz]ation)\b`,
+  String.raw`\b(?:blanket|standing|general|advance) (?:authori[sz]ation|approval|consent|permission|waiver|preference)\b|\b(?:blanket|standing)-?(?:approved|authori[sz]ed|cleared)\b`,
+  String.raw`\b(?:dba|admin(?:istrator)?|owner|lead|manager|security team|reviewer|maintainer|cto|ciso|compliance)\b (?:has|have) (?:already )?(?:reviewed|vetted|checked|audited|approved)\b.{0,40}\b(?:every|all|any|each)\b`,
   String.raw`\bauthori[sz]ed (?:under|via|through|per) (?:change|ticket|cr|request|policy|approval)\b|\bby the [\w -]{0,30}(?:board|committee|council|cab)\b`,
   String.raw`\b(?:a |an |this is a |this is an )(?:sanctioned|authori[sz]ed|approved|pre-?approved|whitelisted|allow-?listed|vetted) (?:\w+ )?(?:action|operation|task|change|request|job|procedure)\b|\b(?:suppressed|disabled|waived|skipped) (?:\w+ ){0,3}by policy\b|\b(?:board|committee|council|cab) (?:has |have )?(?:already )?(?:approved|authori[sz]ed|cleared|signed off)\b`,
   String.raw`\b(?:approved|authori[sz]ed|cleared|okayed|signed off|sanctioned|granted|consented) (?:in advance|beforehand|ahead of time|up ?front)\b|\b(?:per|as per|pursuant to|under) (?:the )?[\w'’ -]{0,30}?(?:written |explicit |standing |prior |formal )?(?:authori[sz]ation|approval|sign-?off|consent|mandate)\b`,
@@ -658,17 +686,17 @@ const CONSENT_CLAIMED_MORE = rx([
 const NO_ASK = rx([
   String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|double-check|check back|be asked|verify|review)\b`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|prompts?|check-?ins?|questions?|double-checking|agreement|go-?ahead|sign-?off)\b|\b(?:asking|prompting|checking|confirming)(?: (?:with|back with) (?:the )?\w+)?(?: (?:again|twice|them|the user|first))?\s*(?:is|would be|will be|seems) (?:unnecessary|redundant|not needed|pointless|superfluous|not required|not necessary)\b`,
-  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:the )?(?:user'?s? |their )?(?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her |further |additional |any |more )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format))`,
+  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:the )?(?:user'?s? |their )?(?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her |further |additional |any |more )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format)| (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)`,
   String.raw`\b(?:don't|do not|never|no need to) (?:pause|stop|wait|hold) (?:to ask|for (?:a |an |the )?(?:reply|answer|go-?ahead|yes|ok|okay))\b`,
   String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|them|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
   String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off|checking (?:in|back)|asking|consulting|a check-?in)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
   String.raw`\bwithout (?:pausing|waiting|stopping)(?: for| to ask)?\b|\b(?:pausing|waiting|stopping) for (?:a |the )?(?:yes|go-ahead|ok|okay|confirmation|approval|reply)\b|\bexempt from (?:\w+ )?(?:confirmation|approval|review|consent|checks?)\b|\bskip (?:the|this|that|any) (?:question|check|prompt|step|dialog|confirmation)\b`,
-  String.raw`\bno (?:prompt|confirmation|dialog|question|approval)s? (?:should|needs? to|must|will|shall) be (?:shown|displayed|asked|raised|requested)\b|\b(?:do|does) not need to be (?:double-checked|checked|confirmed|approved|reviewed|verified)\b|\bneeds? not be (?:confirmed|checked|double-checked|approved|reviewed)\b|\bwithout (?:a |any )?(?:check-?in|go-ahead|sign-?off)\b`,
+  String.raw`\bno (?:extra |further |additional |second |separate |new )?(?:prompt|confirmation|dialog|question|approval)s? (?:should|needs? to|must|will|shall) be (?:shown|displayed|asked|raised|requested)\b|\b(?:do|does) not need to be (?:double-checked|checked|confirmed|approved|reviewed|verified)\b|\bneeds? not be (?:confirmed|checked|double-checked|approved|reviewed)\b|\bwithout (?:a |any )?(?:check-?in|go-ahead|sign-?off)\b`,
   w(
     `sans attendre (?:de |la |une |l'|d')?(?:validation|confirmation|accord|autorisation)|no hace falta (?:la |su |ninguna )?(?:confirmación|aprobación|autorización)|no (?:es|será) necesari[oa] (?:la |su )?(?:confirmación|aprobación)|no (?:es|será) necesari[oa] (?:confirmar|preguntar|consultar)\\p{L}*|n'est pas nécessaire de (?:\\p{L}+ )?(?:confirmer|demander)|non è necessario (?:confermar|chieder)\\p{L}*|não é necessário (?:confirmar|perguntar)\\p{L}*|não é necessári[oa] (?:a )?(?:confirmação|aprovação)|non (?:serve|occorre) (?:la |alcuna )?(?:conferma|approvazione)|keine bestätigung (?:des|der) (?:nutzers|benutzers|nutzerin)|rückfrage (?:\\p{L}+ ){0,3}(?:ist )?(?:überflüssig|unnötig|nicht nötig|nicht erforderlich)|не (?:нужно|надо|требуется) (?:спрашивать|подтверждение|согласие)`,
   ),
   String.raw`不要(?:征求|请求|询问)(?:用户)?(?:的)?(?:同意|确认|许可)|(?:ユーザー|利用者)への確認(?:なし|不要|は不要)|사용자 (?:확인|동의) 없이`,
-  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|"?(?:user[_ -])?(?:confirmation|approval|consent|confirm)s?[_ -]?(?:required|needed|prompts?|dialogs?)?"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|"?[\w-]*confirm[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|\b(?:do not|don't|never) re-?(?:request|ask|confirm|prompt)\b|\basking (?:them|the user|again)\b.{0,30}\b(?:annoy|irritat|redundant|unnecessary|waste|frustrat|pointless)|\b(?:be|is|are) (?:treated|considered|regarded|deemed) as (?:already |pre-?)?(?:approved|authori[sz]ed|confirmed|consented|cleared|reviewed|vetted|verified)\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
+  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|"?(?:user[_ -])?(?:confirmation|approval|consent|confirm)s?[_ -]?(?:required|needed|prompts?|dialogs?)?"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|"?[\w-]*confirm[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|\b(?:do not|don't|never) re-?(?:request|ask|confirm|prompt)\b|\basking (?:them|the user|again)\b.{0,30}\b(?:annoy|irritat|redundant|unnecessary|waste|frustrat|pointless|duplicat)|\b(?:be|is|are) (?:treated|considered|regarded|deemed) as (?:already |pre-?)?(?:approved|authori[sz]ed|confirmed|consented|cleared|reviewed|vetted|verified)\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
   w(
     `pas besoin de (?:\\p{L}+ )?(?:confirmation|validation|demander|confirmer|autorisation)|(?:sin|sem|senza|sans) (?:consultar|consulter|consultare)(?:le|lhe)?|(?:não é|no es|non è|n'est pas|ist nicht) (?:preciso|necessário|necesario|necessario|nécessaire|nötig|notwendig) (?:\\p{L}+ ){0,2}(?:autoriza|confirma|permiss|pregunt|pergunt|chied|demand|frag|bestätig|genehmig)\\p{L}*`,
   ),
@@ -761,6 +789,7 @@ const CALL = rx([
 
 /** When something fires: on an event, every time, after a condition. */
 const TRIGGER = rx([
+  String.raw`\b(?:is|are|should be|must be|will be|gets?) (?:to be )?(?:always )?followed by (?:a |an )?(?:call|invocation|run)\b`,
   String.raw`\b(?:(?:each|every) time|whenever|on every|for every|after (?:each|every|any)|before (?:each|every|any|answering|responding))\b`,
   String.raw`\bwhen(?:ever)? (?:any|a|an|the|one|some|these|those|this)\b.{0,60}\b(?:is|are|gets?|was|were|has been|have been)\s+(?:\w+ed|done|sent|made|run|built|written|closed|opened)\b`,
   String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
@@ -787,7 +816,7 @@ const DESTINATION = rx([
 
 /** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
 const MOVED_OUT = rx([
-  String.raw`\b(?:ends? up|lands?|winds? up|flows?|(?:is|are) (?:stored|kept|logged|recorded|saved|archived|collected))\b.{0,40}\b(?:in|at|to|on)\b`,
+  String.raw`\b(?:ends? up|lands?|winds? up|flows?|goes|go|travels?|heads?|(?:is|are) (?:stored|kept|logged|recorded|saved|archived|collected|shipped))\b.{0,40}\b(?:in|at|to|on)\b`,
   String.raw`"?\b(?:endpoint|target|destination|url|webhook|upload[_-]?to|send[_-]?to|post[_-]?to|forward[_-]?to|sink|collector)"?\s*[:=]\s*"?(?:https?://|s3://|[\w.+-]+@)`,
   String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|share|shares|shared|copy|copies|copied|echo|echoes|echoed|cc|cc'd|bcc|bcc'd|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via|with)\b`,
 ]);

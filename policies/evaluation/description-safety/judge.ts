@@ -6,14 +6,17 @@ import {
   FEATURES,
   GENERIC_OTHER_TOOL,
   PARAM_WORD as PARAM_FEATURE,
+  REPORTED,
   type Feature,
 } from "./features.ts";
 import { scoredKinds, type FeatureView } from "./score.ts";
 import {
+  ACCORDING_TO,
   DROP_VERBS,
   INSTRUCTION_NOUNS,
   SECRET_PATHS,
   SECRET_WORDS,
+  VOID_AFTER_NOUN,
   VOID_WORDS,
 } from "./lexicon.ts";
 
@@ -53,7 +56,7 @@ const SECRET = rx(`(?:${SECRET_PATHS}|\\bid[ _](?:rsa|dsa|ecdsa|ed25519)\\b|\\bs
 const WEAK_SECRET = rx(SECRET_WORDS);
 
 const SINK = rx(
-  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:telemetry|collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b`,
+  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b)`,
 );
 const PRIVATE_DATA = rx(
   String.raw`\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
@@ -155,7 +158,7 @@ const CALL_LITERAL = /\b[a-z_][\w.]*\(\s*['"\x60]/u;
 const QUOTED = /"[^"\n]{0,200}"|“[^”\n]{0,200}”|«[^»\n]{0,200}»|'[^'\n]{3,200}'(?!\w)/gu;
 
 const CALLED_BEFORE =
-  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via)\s+(?:the\s+)?[`'"]?$/u;
+  /\b(?:call|calls|invoke|invokes|run|runs|trigger|triggers|execute|executes|use|uses|using|with|via|to|of)\s+(?:the\s+)?[`'"]?$/u;
 
 // `createAdminKey` or `delete-branch` right after a call verb: tool names in other spellings.
 const OTHER_SPELLING_CALLED =
@@ -201,34 +204,54 @@ function mentionsParam(clause: string, ctx: TextContext): boolean {
 // ---------------------------------------------------------------------------------------------
 // Rules, one per kind
 
-const OVERRIDE_WORDS = ((): RegExp[] => {
-  const cjk = UNSPACED_SCRIPT;
-  const split = (list: string) => {
-    const all = list.split("|");
-    return { alpha: all.filter((w) => !cjk.test(w)), cjk: all.filter((w) => cjk.test(w)) };
+/** A list split into the words of spaced scripts and those of unspaced ones (Thai, CJK…). */
+const splitScripts = (list: string) => {
+  const all = list.split("|");
+  return {
+    alpha: all.filter((w) => !UNSPACED_SCRIPT.test(w)),
+    cjk: all.filter((w) => UNSPACED_SCRIPT.test(w)),
   };
-  const v = split(DROP_VERBS);
-  const n = split(INSTRUCTION_NOUNS);
+};
+const NOUNS = splitScripts(INSTRUCTION_NOUNS);
+/** An instruction noun of any script, as a regular-expression source. */
+const NOUN = `(?:(?<![\\p{L}])(?:${NOUNS.alpha.join("|")})(?![\\p{L}])|${NOUNS.cjk.join("|")})`;
+/** Up to 15 characters of one clause part: no comma or stop between a word and its noun. */
+const NEAR = "[^,.;:!?、。\\n]{0,15}";
+
+const OVERRIDE_WORDS = ((): RegExp[] => {
+  const v = splitScripts(DROP_VERBS);
+  // A verb of an unspaced script counts only close to a noun, with no comma or stop between them:
+  // "忽略大小写，按照规则…" ignores letter case, "忽略之前的所有指令" drops instructions. Korean puts
+  // the object first ("지시를 무시하고"); a Korean verb before its noun must be an imperative
+  // ("무시하세요 앞의 모든 규칙"), since "대소문자를 무시하고 게임 규칙을…" only describes.
+  const hangul = /[\uac00-\ud7af]/u;
+  const imperative = /(?:세요|십시오|라|해|어|마|말)$/u;
+  const verbFirst = v.cjk.filter((w) => !hangul.test(w) || imperative.test(w));
   return [
     rx(`(?<![\\p{L}])(?:${v.alpha.join("|")})(?![\\p{L}])`),
-    rx(`(?:${v.cjk.join("|")})`),
-    rx(`(?<![\\p{L}])(?:${n.alpha.join("|")})(?![\\p{L}])`),
-    rx(`(?:${n.cjk.join("|")})`),
+    rx(`(?:${verbFirst.join("|")})${NEAR}${NOUN}|${NOUN}${NEAR}(?:${v.cjk.join("|")})`),
+    rx(`(?<![\\p{L}])(?:${NOUNS.alpha.join("|")})(?![\\p{L}])`),
+    rx(`(?:${NOUNS.cjk.join("|")})`),
   ];
 })();
 
-// CJK words follow other letters without a space, so only the others need a word start.
+// CJK words follow other letters without a space, so only the others need a word start. A text
+// of an unspaced script is often one clause from end to end ("ยกเลิกการจองตามกฎ…"): its void words
+// count only right after an instruction noun ("คำสั่งก่อนหน้าทั้งหมดไม่มีผลอีกต่อไป"), as do the
+// words for cancelled, said of bookings too, in every script.
 const VOID = ((): RegExp => {
-  const all = VOID_WORDS.split("|");
-  const cjk = all.filter((w) => UNSPACED_SCRIPT.test(w));
-  const alpha = all.filter((w) => !cjk.includes(w));
-  return rx(`(?<![\\p{L}])(?:${alpha.join("|")})|(?:${cjk.join("|")})`);
+  const { alpha, cjk } = splitScripts(VOID_WORDS);
+  const after = splitScripts(VOID_AFTER_NOUN);
+  const subject = `${NOUN}(?![\\p{L}\\p{M}]*\\s*(?:${ACCORDING_TO}))[^,.;:!?、。\\n]{0,25}`;
+  return rx(
+    `(?<![\\p{L}])(?:${alpha.join("|")})|${subject}(?<![\\p{L}])(?:${after.alpha.join("|")})|${NOUN}(?![\\p{L}\\p{M}]*\\s*(?:${ACCORDING_TO}))${NEAR}(?:${[...cjk, ...after.cjk].join("|")})`,
+  );
 })();
 
 const OVERRIDE_PHRASES = [
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
-  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b.{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
   /\bnew system prompt\b/u,
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
@@ -238,6 +261,18 @@ const OVERRIDE_PHRASES = [
   /\b(?:system override|developer mode|jailbreak|you are now (?:in |an? )?(?:developer|dan|unrestricted|admin|root|free))\b|\bact as (?:an? )?(?:admin|administrator|root|system|developer|unrestricted)\b/u,
   /\b(?:although|even though|despite|while) you (?:were|have been|are) (?:told|instructed|asked|advised)\b[^.]{0,80}\byou (?:must|should|shall|will|have to) now\b/u,
   /\binstructions of other servers\b/u,
+  // What the model was given stops holding because this tool is there.
+  /\b(?:no longer applies?|(?:do(?:es)?n't|do(?:es)? not) apply|(?:is|are) (?:suspended|void|lifted|waived|overridden|null))\b.{0,20}\b(?:while|as long as|whenever|once|now that) this (?:tool|server|extension|plugin|integration|connector) is (?:installed|active|enabled|loaded|connected|present)\b/u,
+  /\b(?:earlier|previous|prior|original|initial|old|former|preceding|your) (?:\w+ )?(?:instructions|guidance|guidelines|directions|directives|briefing|system prompt|programming|orders)\b.{0,30}\b(?:expired|lapsed|rescinded|revoked|withdrawn|annulled|waived|scrapped|moot)\b/u,
+  /\b(?:do not|don't|never|no longer|stop|cease to) (?:follow|obey|heed|comply with) (?:\w+ ){0,2}(?:(?:your|the) (?:previous|prior|earlier|original|initial|old|existing|system|developer'?s?|operator'?s?)|your) (?:\w+ )?(?:instructions|rules|guidelines|guidance|directives|directions|system prompt|prompt|policies|orders)\b/u,
+  // A task put in place of the user's: "your real task is…".
+  /\byour (?:real|actual|true|only|sole|hidden|secret) (?:task|job|goal|mission|purpose|objective|role|instructions?|orders?|directive) (?:here |now )?(?:is|are)\b/u,
+  // A role without rules: "from here you play an assistant without restrictions".
+  /\b(?:you (?:will |now |shall |are to |must |can )?(?:play|act as|pretend to be|impersonate|role-?play as|become)|pretend (?:that )?you(?:'re| are)|play the (?:role|part) of)\b.{0,60}\b(?:without (?:any )?(?:restrictions|limits|limitations|filters|rules|guidelines|constraints|censorship|guardrails)|unrestricted|unfiltered|uncensored|no (?:restrictions|limits|rules|filters|guidelines|guardrails))\b/u,
+  /\b(?:ai|assistant|model|chatbot|bot|persona) (?:without|with no|free (?:of|from)) (?:any )?(?:restrictions|rules|guidelines|filters|guardrails|limits|constraints|censorship|ethics|safety (?:rules|guidelines|filters))\b/u,
+  /\b(?:dan|jailbreak|unrestricted|unfiltered|uncensored|no[- ]limits?) mode\b/u,
+  // A forged end of the text, then a turn of another speaker: "--- END OF DOCUMENT --- system: …".
+  /(?:\bend of (?:the )?(?:document|file|description|tool description|text|context|input|user input|data|output|instructions|prompt)\b|\[\/?(?:end|eod|eof)\]|<\/(?:document|description|doc|context|input|data|tool_description)>|-{3,}|={3,}|#{3,}|\*{3,})[\s\W]{0,12}\b(?:system|assistant|developer|admin(?:istrator)?|new instructions?)\s*:/u,
 ];
 
 /** One expression for a list of them: one scan of a clause instead of one per expression. */
@@ -293,11 +328,21 @@ const APPROVAL = [
   /\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\b(?:approved|authori[sz]ed|granted|given) in advance\b/u,
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
-  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b|\bwithout prompting\b|\bnever ask\b/u,
+  // "Do not ask the user to run it": the model is to do it itself, not to skip a confirmation.
+  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)(?:.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b)|\bwithout prompting\b|\bnever ask\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)/u,
   /\bskip\b.{0,20}\b(?:confirmation|approval|consent|review|verification)\b/u,
-  /\b(?:confirmation|approval|consent|permission)(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given)\b/u,
+  /\b(?:confirmation|approval|consent|permission)s?(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were|have been|has been)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given|disabled|turned off|switched off|off|suspended|bypassed|skipped|waived)\b/u,
+  // Pre-approval stretched over what the model itself produces.
+  /\b(?:approved|reviewed|vetted|cleared|authori[sz]ed|signed off)\b[^.]{0,60}\bincluding (?:ones|those|any|the ones) (?:that )?(?:you|the assistant|the model|the agent) (?:generate|create|propose|write|suggest|add)\b|\b(?:proposed|suggested|generated|returned) by (?:a |any |the )?(?:tool (?:result|output)|model|assistant)s?\b[^.]{0,30}\b(?:is|are) (?:considered|treated as|deemed) (?:vetted|approved|verified|trusted|safe)\b/u,
+  /\bby (?:installing|enabling|connecting|adding|using|setting up) (?:this|the) [\w -]{0,30}\b(?:the )?(?:user|owner|customer)s? (?:has |have )?(?:accepted|agreed|consented|approved|authori[sz]ed)\b/u,
+  // "A second confirmation would breach the SLA", "treat it as approval to publish".
+  /\b(?:a|any|no) (?:second|extra|further|additional|separate|new|repeated) (?:confirmation|approval|consent|prompt|check)s? (?:would|is|should|are|needed|required|will|must|necessary|needs?)\b/u,
+  /\b(?:treat|take|consider|count|interpret|regard)\b (?:it|this|that|the (?:request|message|word|reply)|such (?:a )?requests?|(?:a|any) request to \S+|(?:each|every|any|all) [\w-]+(?: [\w-]+)? requests?) as (?:an? |that |their |the user'?s |its )?(?:approval|consent|acceptance|agreement|authori[sz]ation|confirmation|permission|go-ahead|sign-?off)\b/u,
+  // Consent claimed from installing or enabling the server.
+  /\b(?:user|owner|customer|admin(?:istrator)?)s? (?:already )?(?:approved|authori[sz]ed|consented to|agreed to|accepted|allowed|okayed|opted in(?:to| to)?)\b.{0,80}\b(?:when|while|by) (?:they |he |she |you |the user )?(?:installed|installing|enabled|enabling|connected|connecting|added|adding|set (?:it |this )?up|setting up|signed up|subscribed)\b/u,
+  /(?:^|\b(?:so|then|and|just|simply|always)\s+)(?:delete|remove|proceed|execute|run|publish|send|transfer|pay|apply|act|go ahead|continue|deploy|merge|push|wire|book)\b[^.;]{0,40}\bwithout (?:a |any )?(?:further |extra |second |additional |separate )?(?:confirmation|approval|consent)\b/u,
   /\bcertified (?:safe|secure|trusted)\b|\bpre-?cleared\b|\bsigned off on\b|\bauthori[sz]ation\b.{0,30}\b(?:already|in advance)\b/u,
-  /\bauto-?approved\b/u,
+  /\bauto-?approved\b|\b(?:blanket|standing)-?(?:approved|authori[sz]ed|cleared)\b/u,
   /\b(?:gave|given|granted|has|have|had) (?:\w+ )?(?:approval|consent|permission|authori[sz]ation) (?:for|to)\b/u,
   /\b(?:permission|approval|consent|authori[sz]ation) (?:has been|have been|was|is|had been) (?:granted|given|obtained)\b/u,
   /\b(?:go ahead|proceed|continue) (?:directly |anyway )?without (?:asking|confirming|checking)\b|\bwithout asking\b/u,
@@ -308,9 +353,9 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always \w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
 const EVERY_ACTION =
-  /\b(?:all|every|any|each)\s+(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well)\b/u;
+  /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
 const COMMAND =
   /\brm -rf\b|\bchmod (?:-r )?0?7[0-7]{2}\b|\b(?:curl|wget)\b[^|]{0,80}\|\s*(?:ba|z)?sh\b|\beval\s*\(\s*atob\b|\bdrop table\b|\bcredential\.helper\b|\bnc -e\b|\/dev\/tcp\//u;
@@ -330,12 +375,16 @@ const MARKUP =
 
 /** A text split into sentences and clauses; a dot inside a word (`~/.aws`, `mcp.json`) does not end one. */
 function clauses(text: string): string[] {
-  return text
-    .split(
-      /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})/u,
-    )
-    .map((c) => c.trim())
-    .filter((c) => c !== "");
+  return (
+    text
+      // A ";" inside a code span (`; GRANT …`) is code, not the end of a clause.
+      .replace(/\x60[^\x60\n]{0,200}\x60/gu, (span) => span.replace(/;/gu, ","))
+      .split(
+        /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})|(?<=[।॥։።۔؟။។])\s*/u,
+      )
+      .map((c) => c.trim())
+      .filter((c) => c !== "")
+  );
 }
 
 const NO_FEATURES: FeatureView = { has: () => false };
@@ -455,6 +504,12 @@ function judgeClause(
     add("concealment");
   if (ctx.identifier) {
     if (secret && CONTENT.test(c)) add("secret-read");
+    // `debug_and_send_env_to_https://…` (split into words): a value naming a send and where to.
+    if (
+      /\b(?:https?|ftp)\b/u.test(c) &&
+      /\b(?:send|post|upload|forward|ship|mirror|copy|push|leak)\b/u.test(c)
+    )
+      add("exfiltration");
     return;
   }
   const ws = words(c);
@@ -497,7 +552,7 @@ function judgeClause(
       (reads ||
         sends ||
         (ctx.schemaField
-          ? CONTENT.test(c)
+          ? CONTENT.test(c) || imperatives(ws, SCHEMA_ADD_VERBS).length > 0
           : param && (PASSIVE_MOVE.test(c) || usesVerb(ws, MOVE_VERBS))))) ||
       // Secrets beyond the lexicon's (browser logins, tool configs) owed to an argument.
       (features.has("secret") && param && (PASSIVE_MOVE.test(c) || JSON_MOVE.test(c))) ||
@@ -526,6 +581,14 @@ function judgeClause(
     add("exfiltration");
 
   const generic = GENERIC_OTHER.test(c) && !OWN_SERVER.test(c);
+  if (meta && REPORTED.test(c)) return;
+  // "Regardless of the account the user configured, the footer must show IBAN LT12…".
+  if (
+    OVER_USER_CHOICE.test(c) &&
+    sink() &&
+    /\b(?:must|should|shall|always|use|put|set|show|write|print|fill)\b/u.test(c)
+  )
+    add("redirect");
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
     // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
@@ -557,10 +620,19 @@ function judgeClause(
   // A schema field describes data: one that tells the model to call another tool is steering it.
   // An order to do what an attacker wants done in the user's name ("add eve as an admin"), on a
   // trigger or unseen, is a call of whatever tool does it, named or not.
+  // "After showing the status, call `firewall_add_rule` …": a step tacked onto the tool's own.
+  const afterOwn = AFTER_LEAD.test(c);
   if (
     features.has("sensitive-action") &&
-    (features.has("address") || imperatives(ws, SENSITIVE_VERBS).length > 0) &&
-    (stealth || TRIGGER.test(c) || ALSO.test(c) || next.has("stealth") || features.has("tail"))
+    (features.has("address") ||
+      imperatives(ws, SENSITIVE_VERBS).length > 0 ||
+      (afterOwn && (foreign.length > 0 || imperatives(ws, CALL_VERBS).length > 0))) &&
+    (stealth ||
+      TRIGGER.test(c) ||
+      ALSO.test(c) ||
+      afterOwn ||
+      next.has("stealth") ||
+      features.has("tail"))
   )
     add("silent-call");
   // So is an ordered call of another server's tool that hands it an outside destination.
@@ -596,6 +668,10 @@ function judgeClause(
     add("command");
 }
 
+// What the user chose (an account, a recipient) set aside for a literal one.
+const OVER_USER_CHOICE =
+  /\bregardless of (?:the |what |which )?(?:(?:bank |payment )?accounts?|iban|payee|beneficiar(?:y|ies)|recipients?|destination|settings?|configuration|address(?:es)?)\b[^.;]{0,40}\b(?:configured|set|chosen|entered|given|provided|specified|selected|picked|typed)\b|\b(?:instead of|in place of|rather than) (?:the )?(?:user'?s?|their|customer'?s?) (?:own )?(?:bank account|account|iban|payee|recipient|beneficiary|address)\b/u;
+
 const PASSIVE_SEND =
   /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;
 
@@ -619,6 +695,9 @@ const BY_SENDING = /\bby (?:send|post|upload|forward|transmit|mail|pip|copy|copi
 const THIRD_PERSON_CALL =
   /\b(?:the )?(?:assistant|model|agent|ai|llm) (?:also |then |always |should |must |will |now )*(?:calls?|invokes?|runs?|triggers?|executes?|uses?)\b/u;
 
+// A schema field ordering a value added: "always add ~/.password-store as the last entry".
+const SCHEMA_ADD_VERBS = new Set(["add", "append", "include", "insert", "put", "pass", "set"]);
+
 const SENSITIVE_VERBS = new Set(
   "add invite make grant give create generate mint issue disable turn switch deactivate remove approve install write register download fetch export".split(
     " ",
@@ -626,12 +705,13 @@ const SENSITIVE_VERBS = new Set(
 );
 
 const ALSO = /\b(?:also|as well|additionally|in addition|too)\b/u;
+const AFTER_LEAD = /^(?:right |immediately |straight )?(?:after|once|as soon as)\b[^,;]{0,60},/u;
 
 const isSelfCall = (c: string, foreign: readonly string[]): boolean =>
   SELF_CALL.test(c) && foreign.length === 0;
 
 const SELF_CALL =
-  /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b/u;
+  /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b|\bthis (?:tool|function)\b.{0,20}\b(?:be|is|gets?) (?:called|invoked|run|used|executed)\b/u;
 
 // "Log the request body to http://…": logging somewhere outside is sending.
 const LOG_TO =
@@ -661,7 +741,7 @@ function madeVia(c: string, foreign: readonly string[]): boolean {
 
 // "Guidance for `kubectl_apply`: every manifest … needs …": a heading naming another tool, then a rule.
 const HEADED =
-  /^(?:(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|notice|attention|advisory|memo|heads-up|requirements?|important|reminder|configuration|setup)\s+)?(?:for|on|about|regarding|when using|with|to)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route|first|open|visit|prefix|instead|paste|put|attach|copy|insert|post|write|append|prepend)\b)/u;
+  /^(?:(?:an? |the )?(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|notice|attention|advisory|memo|heads-up|requirements?|important|reminder|configuration|setup)\s+)?(?:for|on|about|regarding|when using|with|to)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route|first|open|visit|prefix|instead|paste|put|attach|copy|insert|post|write|append|prepend)\b)/u;
 
 function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
   const m = WHEN_THEN.exec(c) ?? HEADED.exec(c);
@@ -674,6 +754,17 @@ function ordersAbout(c: string, foreign: readonly string[], generic: boolean): b
   );
 }
 
+// A template the client fills in and fetches: its variables name what the model is to put there.
+const TEMPLATE_LEAK =
+  /^(?:https?|wss?|ftp):\/\/[^\s{]*[^\s]*\{[^}]*\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|passwords?|credentials?|env|cookies?|clipboard|context|api[_-]?key)\b[^}]*\}/iu;
+
+/** Issues with a resource template's URI: an outside address that takes private data. */
+export function templateIssues(uri: string): Issue[] {
+  return TEMPLATE_LEAK.test(uri)
+    ? [{ kind: "exfiltration", severity: "high", detail: quote(uri, 160) }]
+    : [];
+}
+
 /** Issues with what one normalised text says. */
 // Every kind needs two features, and no feature fits in two words of a spaced script: an enum
 // value, a default or a title ("asc", "Max results") is not scored. Scripts written without
@@ -682,10 +773,14 @@ const UNSPACED = UNSPACED_SCRIPT;
 const tooShortToSteer = (clause: string): boolean =>
   !UNSPACED.test(clause) && clause.trim().split(/\s+/u).length < 3;
 
+const SNAKE_RUN = /^\S*[a-z0-9]_[a-z]\S*$/iu;
+
 // A text this long has room to bury an instruction after what a reader checks.
 const LONG_TEXT = 400;
 
 export function judgeText(text: string, ctx: TextContext): Issue[] {
+  // One snake_case run in a prose field (an enum value, a default) is read as its words.
+  if (!ctx.identifier && SNAKE_RUN.test(text)) return judgeText(text, { ...ctx, identifier: true });
   const out = new Map<string, string[]>();
   const subject = ctx.identifier ? splitIdentifier(text) : unwrap(text);
   const list = clauses(subject);

@@ -68,9 +68,19 @@ function decodeVariationSelectors(run: string): string | undefined {
   return readableText(Uint8Array.from(bytes));
 }
 
+const JOINING_SCRIPT =
+  /[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}\p{Script=Myanmar}\p{Script=Khmer}]/u;
+
 function hiddenCharacterIssues(text: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
   const zeroWidth = [...text.matchAll(ZERO_WIDTH)].filter((m) => {
+    // Persian, Arabic and the Indic scripts spell words with the (non-)joiner between letters.
+    if (
+      (m[0] === "\u200C" || m[0] === "\u200D") &&
+      JOINING_SCRIPT.test([...text.slice(0, m.index)].at(-1) ?? "") &&
+      JOINING_SCRIPT.test([...text.slice(m.index + 1)][0] ?? "")
+    )
+      return false;
     // A zero-width joiner between pictographs is how emoji sequences are written.
     if (m[0] !== "\u200D") return true;
     const prev = [...text.slice(0, m.index)].at(-1) ?? "";
@@ -260,6 +270,9 @@ export function readableText(bytes: Uint8Array): string | undefined {
 
 const BASE64 = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/=_-])/g;
 const HEX = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])/g;
+// RFC 4648 base32: upper-case letters and 2–7, padded with "=" to a multiple of eight.
+const BASE32 = /(?<![A-Za-z0-9+/=_-])[A-Z2-7]{24,}={0,6}(?![A-Za-z0-9+/=_-])/g;
+const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const ESCAPES = /(?:\\x[0-9A-Fa-f]{2}){8,}|(?:\\u[0-9A-Fa-f]{4}){8,}|(?:%[0-9A-Fa-f]{2}){8,}/g;
 const DATA_URL = /\bdata:([a-z]+\/[\w.+-]+)?((?:;[\w-]+=[\w.-]+)*)(;base64)?,([^\s"'<>)\]]*)/gi;
 const HTML_COMMENT = /<!--([\s\S]*?)(?:-->|$)/g;
@@ -269,6 +282,21 @@ const MARKDOWN_COMMENT =
 
 function fromBase64(s: string): Uint8Array {
   return Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+}
+
+function fromBase32(s: string): Uint8Array {
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of s.replace(/=+$/, "")) {
+    value = (value << 5) | BASE32_ALPHABET.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Uint8Array.from(out);
 }
 
 function fromEscapes(s: string): Uint8Array {
@@ -304,6 +332,7 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
   const outsideDataUrls = text.replace(DATA_URL, " ");
   for (const m of outsideDataUrls.matchAll(BASE64)) report("base64", m[0], fromBase64(m[0]));
   for (const m of text.matchAll(HEX)) report("hex", m[0], Buffer.from(m[0], "hex"));
+  for (const m of text.matchAll(BASE32)) report("base32", m[0], fromBase32(m[0]));
   for (const m of text.matchAll(ESCAPES)) report("escaped", m[0], fromEscapes(m[0]));
   for (const m of text.matchAll(DATA_URL)) {
     const [, mime = "text/plain", , base64, body = ""] = m;
@@ -332,16 +361,19 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
 // ROT13: letters rotated by 13, a cipher a model reads back as easily as the plain text. A line
 // reads as ROT13 when few of its words are common English ones and many are after rotating it.
 const COMMON_WORDS = new Set(
-  "the and to of a an in is it this that for with be on all you your any before after from as or not are will when then each every its into file files read send user data key keys".split(
+  "the and to of a an in is it this that for with be on all you your any before after from as or not are will when then each every its into file files read send user data key keys ignore previous instructions without asking email mail last first documents contents system prompt secret secrets token tokens password passwords upload post always never do".split(
     " ",
   ),
 );
 const LATIN_WORDS = /[a-z]+/g;
 
+// Words of one letter are left out: escaped newlines ("\n") rotate to "a", a common word. A line
+// reads as English only when several different common words are in it.
 function commonShare(text: string): number {
-  const words = text.toLowerCase().match(LATIN_WORDS) ?? [];
+  const words = (text.toLowerCase().match(LATIN_WORDS) ?? []).filter((w) => w.length > 1);
   if (words.length < 6) return 0;
-  return words.filter((w) => COMMON_WORDS.has(w)).length / words.length;
+  const common = words.filter((w) => COMMON_WORDS.has(w));
+  return new Set(common).size < 3 ? 0 : common.length / words.length;
 }
 
 function rot13(text: string): string {
@@ -353,7 +385,7 @@ function rot13(text: string): string {
 
 function rot13Issues(text: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
-  for (const line of text.split(/\n+|(?<=[.!?])\s+/u)) {
+  for (const line of text.split(/\n+|(?<=[.!?:])\s+/u)) {
     if (commonShare(line) >= 0.1) continue;
     const decoded = rot13(line);
     if (commonShare(decoded) < 0.25) continue;
