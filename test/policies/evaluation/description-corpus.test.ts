@@ -38,17 +38,17 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-3/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-4/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` and fall short of issue 12's targets (recall 139/166,
-// 83.7%; 5 of 34 real tools flagged). What is asserted here keeps the detector from getting worse
-// on it: overall recall no lower than first measured less about two points, and no more of its real
-// tools flagged than then.
-const HOLDOUT_RECALL_FLOOR = 0.82;
-const HOLDOUT_REAL_FLAGGED_CEILING = 5;
+// reported by `npm run bench:descriptions` and fall short of issue 12's targets (measured once after
+// round 5: recall 143/186, 76.9%; 17 of 258 real tools flagged). What is asserted here keeps the
+// detector from getting worse on it: overall recall no lower than first measured less about two
+// points, and no more of its real tools flagged than then.
+const HOLDOUT_RECALL_FLOOR = 0.75;
+const HOLDOUT_REAL_FLAGGED_CEILING = 17;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-3/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-4/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
