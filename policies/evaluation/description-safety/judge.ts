@@ -792,7 +792,7 @@ function ordersAbout(c: string, foreign: readonly string[], generic: boolean): b
 // A variable named after the conversation or a secret, on any scheme: the server reads the URI.
 // `{conversation_id}` names an id, `{page_token}` a page: neither is the data itself.
 const TEMPLATE_LEAK =
-  /\{[^}]*\b(?:conversation|chat|history|transcript|messages|prompts?|secrets?|passwords?|credentials?|env|cookies?|clipboard|api[_-]?key)\b[^}]*\}/iu;
+  /\{[^{}]{0,100}?\b(?:conversation|chat|history|transcript|messages|prompts?|secrets?|passwords?|credentials?|env|cookies?|clipboard|api[_-]?key)\b[^{}]{0,100}\}/iu;
 
 /** Issues with a resource template's URI: an outside address that takes private data. */
 export function templateIssues(uri: string): Issue[] {
