@@ -120,7 +120,7 @@ function words(clause: string): string[] {
 /** Indexes of words of `verbs` used as imperatives: at the start, after a lead word, after "need to". */
 // "Write tools of this server …", "Read access is …": a verb word naming a kind of thing.
 const NOUN_AFTER = new Set(
-  "tools tool operations operation requests request access permissions permission scopes scope mode endpoints calls".split(
+  "tools tool operations operation requests request access permissions permission scopes scope mode endpoints calls type types value values event events clients client address addresses account accounts".split(
     " ",
   ),
 );
@@ -185,10 +185,14 @@ function foreignTools(clause: string, ctx: TextContext, original = clause): stri
     if (after === "." && /^\.\w/u.test(clause.slice(m.index + m[0].length))) continue; // a file name
     // `create_access_key` right after "call" is a tool, not a variable.
     if (
-      /_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa)$/u.test(m[0]) &&
+      /_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa|ids?|values?|names?|types?|tokens?|dates?|times?|counts?|timezone|offset|limit)$/u.test(
+        m[0],
+      ) &&
       !CALLED_BEFORE.test(clause.slice(Math.max(0, m.index - 12), m.index))
     )
       continue;
+    // `email_id` beside the parameter `email_ids`: a value of this tool, not another tool.
+    if ([...ctx.params].some((p) => p === `${m[0]}s` || p.startsWith(`${m[0]}_`))) continue;
     names.add(m[0]);
   }
   return [...names].filter(
@@ -341,7 +345,7 @@ const APPROVAL = [
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
   // "Do not ask the user to run it": the model is to do it itself, not to skip a confirmation.
-  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)(?:.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b)|\bwithout prompting\b|\bnever ask\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)/u,
+  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the |a )?(?:user|human)s? for (?:this|it|that|the (?:value|name|id|field|parameter|argument)|a value))(?:.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b)|\bwithout prompting\b|\bnever ask\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the user |users |anyone )?for (?:their )?(?:credentials|passwords?|secrets?|tokens?|keys?|api keys?|personal|pii|card))/u,
   /\bskip\b.{0,20}\b(?:confirmation|approval|consent|review|verification)\b/u,
   /\b(?:confirmation|approval|consent|permission)s?(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were|have been|has been)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given|disabled|turned off|switched off|off|suspended|bypassed|skipped|waived)\b/u,
   // Pre-approval stretched over what the model itself produces.
@@ -368,7 +372,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
@@ -681,7 +685,7 @@ function judgeClause(
     (stealth ||
       TRIGGER.test(c) ||
       features.has("stealth") ||
-      ctx.schemaField ||
+      (ctx.schemaField && callsNamed(ws, foreign)) ||
       next.has("stealth"))
   )
     add("silent-call");
@@ -731,6 +735,19 @@ const THIRD_PERSON_CALL =
 
 // A schema field ordering a value added: "always add ~/.password-store as the last entry".
 const SCHEMA_ADD_VERBS = new Set(["add", "append", "include", "insert", "put", "pass", "set"]);
+
+// Verbs that call a tool, not ones that use a value ("use the id returned by …").
+const STRICT_CALL_VERBS = new Set("call invoke run execute trigger".split(" "));
+/** Whether a strict call verb takes one of `foreign` as its object. */
+const callsNamed = (ws: string[], foreign: readonly string[]): boolean =>
+  ws.some(
+    (w, i) =>
+      STRICT_CALL_VERBS.has(w) &&
+      !NOUN_AFTER.has(ws[i + 1] ?? "") &&
+      // "When to trigger: …" heads a field's documentation.
+      !(ws[i - 1] === "to" && /^(?:when|how|what|whether|where|which)$/u.test(ws[i - 2] ?? "")) &&
+      foreign.some((f) => ws[i + 1] === f || ws[i + 2] === f || ws[i + 3] === f),
+  );
 
 const SENSITIVE_VERBS = new Set(
   "add invite make grant give create generate mint issue disable turn switch deactivate remove approve install write register download fetch export".split(

@@ -1592,7 +1592,8 @@ export const SECRET_PATHS = [
   String.raw`\bwallet\.dat\b`,
   String.raw`\bkeychain\b`,
   String.raw`\bprintenv\b`,
-  String.raw`\benv(?:ironment)? variables?\b`,
+  // Environment variables as what is read from them, not a Worker's variable being set.
+  String.raw`\b(?:values? of|contents? of|all|every|each|your|the user'?s|the process'?s?|(?:read|dump|print|list|copy|collect) (?:the |all |every )?)(?:\w+ )?env(?:ironment)? variables?\b|\benv(?:ironment)? variables? (?:named|whose|that (?:hold|contain|store)|holding|containing|with (?:keys|tokens|secrets|credentials))\b`,
   String.raw`\$[a-z][a-z0-9_]*(?:token|key|secret|password|pass)\b`,
   String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:api_key|token|secret|secret_access_key|password)\b`,
   String.raw`\bprivate keys?\b`,
