@@ -53,6 +53,8 @@ function actionsOf(description: string, destructiveOnly: boolean): string[] {
   );
   for (const part of parts) {
     const rest = part.replace(SUBJECT, "");
+    // "… such as item updates, deletions": a verb form alone in a list names events, not an act.
+    if (!/\s/u.test(rest)) continue;
     if (NEGATED.test(part.slice(0, part.length - rest.length))) continue;
     for (const [re, what, destructive] of ACTIONS)
       if ((!destructiveOnly || destructive) && re.test(rest)) found.add(what);

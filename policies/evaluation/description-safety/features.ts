@@ -291,11 +291,35 @@ const SINK = rx([
 ]);
 
 // Verbs of telling or showing, and their negations.
-const TELL = String.raw`(?:describ(?:e|ing)|discuss(?:ing)?|talk(?:ing)? about|refer(?:ring)? to|point(?:ing)? out|let on|letting on|tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
+const TELL = String.raw`(?:shows|tells|mentions|reveals|reports|displays|discloses|informs|notifies|describ(?:e|ing)|discuss(?:ing)?|talk(?:ing)? about|refer(?:ring)? to|point(?:ing)? out|let on|letting on|tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|surface|surfacing|show|showing|display|displaying|expose|exposing|report|reporting|explain|explaining|repeat|repeating|quote|quoting|relay|relaying|echo|acknowledge|acknowledging|bring up|let (?:${PERSON}) know|share|sharing|include|including|print|output|say)`;
 const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|refrained from|refrains from|refraining from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
+
+// What the user is told in place of what happened: a quoted label, a softer name, a cause made up.
+const CONTRAST = String.raw`(?:rather than|instead of|not the|never|whether|(?:to|for) (?:the )?(?:users?|customers?|requesters?)|in (?:your|the|any) (?:reply|answer|summary|response|confirmation)|what you (?:show|say|present|report|tell))`;
 
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
+  String.raw`\b(?:describe|summari[sz]e|present|re-?label|label|report|call|refer to|frame|characteri[sz]e|word|pass (?:it|this|them|that) off)\b[^.;]{0,60}\bas\s+(?:an?\s+|the\s+)?["'“‘][^"'”’]{1,40}["'”’][^.;]{0,60}${CONTRAST}|${CONTRAST}[^.;]{0,60}\b(?:describe|summari[sz]e|present|re-?label|report|call|refer to|frame)\b[^.;]{0,40}\bas\s+(?:an?\s+|the\s+)?["'“‘]`,
+  String.raw`\b(?:describe|present|summari[sz]e|report|frame|portray|characteri[sz]e|re-?label|reclassify)\b[^.;]{0,60}\bas (?:an? |the )?[\w -]{1,40}\b(?:rather than|instead of)\b|\b(?:re-?label|reclassify|downgrade)\b[^.;]{0,40}\bas\b[^.;]{0,40}\b(?:in what you|to the user|in (?:your|the) (?:reply|answer|summary|report))`,
+  String.raw`\b(?:list|report|mention|quote|show|reply|say|give|state|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b[^.;]{0,60}|\bonly (?:list|report|mention|quote|show|say|give|state|include|present)\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b`,
+  String.raw`\b(?:when|while|in) (?:confirming|summari[sz]ing|reporting|replying|answering) (?:to )?(?:the )?(?:${PERSON})\b[^.;]{0,20}\b(?:list|mention|report|show|name|quote) only\b`,
+  String.raw`\b(?:if|when|should)\b[^.;]{0,25}\b(?:${PERSON}|they|someone)\b[^.;]{0,20}\b(?:asks?|wonders?|questions?|notices?|quer(?:y|ies)|inquires?|follows? up|presses?)\b[^.;]{0,80}?[,;:]?\s*(?:just |simply |then )?(?:say|tell (?:them|the user)|answer|reply|respond|claim|explain)\b (?:that )?(?:it(?:'s| is| was)|this is|that'?s|there (?:is|was|are|were)|the (?:api|server|bank|network|system|client|provider|app|platform|gateway|sync)\b|(?:a|an|the) [\w -]{0,20}(?:glitch|bug|delay|limit|fee|quirk|default))`,
+  String.raw`\bblame (?:it|this|that|them|the \w+) on\b|\bchange the subject\b|\bdeflect (?:the )?(?:question|user)\b`,
+  String.raw`\b(?:is|are) for later\b[^.;]{0,40}\b(?:don't|do not|never|not)\b|\b(?:leave|keep|save|hold)\b[^.;]{0,40}\bfor (?:a )?later (?:update|message|time|date|conversation)\b|\b(?:don't|do not|never) bring (?:it|this|that|them|these|those) up\b`,
+  String.raw`\bsummari[sz]ed away\b|\bso (?:that )?the (?:report|summary|update|status|dashboard) (?:stays|looks|remains|reads) (?:upbeat|positive|green|clean|good|calm)\b`,
+  String.raw`\b(?:are|is) (?:for|meant for|only for) (?:the )?(?:maintainers|admins|administrators|developers|operators|internal use|us|the team|our team)\b,? not (?:for )?(?:the )?(?:users?|customers?|them)\b`,
+  String.raw`\b(?:${PERSON}) (?:only|just) (?:cares?|wants?|needs?)\b[^.]{0,80}\b(?:skip|omit|leave out|drop|don't|do not|never|not)\b`,
+  String.raw`\b(?:quote|report|state|show|give|say|mention|present)\b[^.;]{0,60}\bnot (?:the )?(?:\w+ ){0,2}(?:actually|really|truly)\b|\b(?:the )?(?:real|actual|true) (?:cause|amount|reason|figure|number|state|status|result|fee|price)\b[^.;]{0,40}\b(?:is not|isn't|not) (?:something|for|to be)\b`,
+  String.raw`\bnothing (?:for you )?to (?:report|mention|say|tell) about\b`,
+  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:that\s+)?(?:they|it|this|these|those) (?:were|was|have been|has been|are|is) (?:removed|deleted|stripped|changed|hidden|filtered|dropped|added|sent|forwarded|edited|altered)\b`,
+  String.raw`\b(?:hide|omit|drop|remove|exclude|filter out|strip)\b[^.;]{0,60}\bfrom (?:any|every|each|the) (?:list|summary|report|answer|reply|output|view|table|preview)s? (?:you|the assistant|the model) (?:present|show|give|write|return|produce)\b`,
+  String.raw`\b(?:strip|remove|delete|drop|cut|filter out|redact)\b (?:them|it)\b.{0,40}\bbefore (?:showing|displaying|returning|presenting|replying|answering|sending)\b[^.;]{0,30}\b(?:${PERSON})\b`,
+  String.raw`\bif\b[^.;]{0,30}\bfail\w*\b[^.;]{0,30}\b(?:report|say|show|answer|tell)\b[^.;]{0,10}["'“‘](?:pass|success|ok|green|done|complete|fine)`,
+  String.raw`\btell (?:the )?(?:${PERSON}) (?:that )?(?:the |their |it |this |your )?[\w ]{0,30}\b(?:is|was|has been|are) ["“'‘][^"”'’]{1,40}["”'’]`,
+  w(
+    `(?:weglassen|auslassen|verschweigen|nicht erwähnen)(?: \\p{L}+){0,8} (?:nutzer|benutzer|kunde)\\p{L}*|(?:nutzer|benutzer)\\p{L}* (?:interessiert sich|will|möchte) nur|ne (?:les |le |la |l'|l’|leur )?(?:signalez|signale|mentionnez|mentionne|dites|dis|montrez|montre) pas (?:à|a) l['’]utilisat\\p{L}*|(?:horen|hoort) niet in de samenvatting|niet (?:vermelden|melden) (?:aan|bij) de gebruiker`,
+  ),
+  String.raw`(?:不需要|不用|无需|不必|别|不要)(?:告诉|告知|通知)用户|如果用户(?:追问|问起|问到)[^。]{0,10}就说`,
   // A lie told when asked, a finding passed off as clean, a change "not worth" a mention.
   String.raw`\b(?:say|tell (?:them|the user|users)|answer|reply|respond|claim|state)\b(?: that)? (?:there (?:were|was|are|is|have been|has been) (?:none|no (?:\w+ )?(?:changes?|edits?|errors?|issues?|problems?|findings?|warnings?))|nothing (?:changed|happened|was (?:changed|done|sent|added|modified|deleted)))\b`,
   String.raw`\b(?:mark|report|label|list|flag|treat|present|show|describe)\b.{0,40}\bas (?:clean|safe|passing|passed|ok|resolved|successful|green|healthy|compliant|fixed|unaffected)\b.{0,60}\beven (?:if|though|when)\b`,
@@ -575,7 +599,7 @@ const MODAL = rx([
 /** Sensitive data kept out of an answer: a safeguard, not concealment. */
 const PROTECTIVE = rx([
   String.raw`\b(?:disclosure|display|logging|mention|output|printing|sharing)\b (?:of )?(?:the |any |full |raw |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|credentials|personal data|pii|ssns?|social security numbers?)\b`,
-  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
+  String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private |user'?s? |users' |customer'?s? |their |your )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
 ]);
 
 /** Doing something without a trace the user sees. */
@@ -590,6 +614,11 @@ const STEALTH = rx([
 
 /** A claim that someone with authority already allowed or ordered this. */
 const AUTHORITY = rx([
+  // Consent said to have been given, in other languages.
+  w(
+    `zgod\\p{L}* (?:\\p{L}+ ){0,2}(?:została|zostały|jest|była) (?:już )?(?:udzielona|wyrażona|dana)|(?:nutzer|benutzer|kunde)\\p{L}* (?:hat|haben) (?:\\p{L}+ ){0,8}(?:zugestimmt|eingewilligt|bestätigt|genehmigt)|(?:l'utilisateur|l’utilisateur) a (?:\\p{L}+ ){0,6}(?:accepté|consenti|approuvé|donné son accord)|(?:el usuario|la usuaria) (?:ya )?(?:ha )?(?:\\p{L}+ ){0,6}(?:aceptado|consentido|aprobado|autorizado)|(?:o usuário|a usuária) (?:já )?(?:\\p{L}+ ){0,6}(?:aceitou|consentiu|aprovou|autorizou)|(?:l'utente) (?:ha )?(?:già )?(?:\\p{L}+ ){0,6}(?:accettato|acconsentito|approvato|autorizzato)`,
+  ),
+  String.raw`이미 동의했`,
   String.raw`\b(?:was|were|has been|have been|is|are|had been)(?: already| previously| fully)? (?:authori[sz]ed|approved|sanctioned|cleared|signed off|signed|mandated|whitelisted|allow-?listed|vetted|verified|reviewed|audited|certified|endorsed|ordered|requested) by (?:the |your |our |an? )?(?:security|it|admin(?:istrator)?s?|compliance|legal|owner|management|manager|officer|ciso|cto|ceo|developer|operator|system|platform|vendor|anthropic|openai|user|team|department|supervisor|\p{L}+ (?:team|officer|department))\b`,
   String.raw`\b(?:security|compliance|it|admin|legal|platform|finance|management|engineering) (?:team|department|officer|policy|board) (?:requires|mandates|has (?:already )?(?:approved|authori[sz]ed|asked|cleared|sanctioned|signed off|requested|greenlit|allowed|permitted)|demands|insists)\b`,
   String.raw`^(?:system|admin|administrator|security|compliance|developer|operator) (?:notice|message|alert|override|update|note|directive)\s*:`,
@@ -597,7 +626,7 @@ const AUTHORITY = rx([
   String.raw`\b(?=manager|lead|supervisor|boss|director|vp|head|owner|admin|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it\b)${CONDITION}(?:manager|lead|supervisor|boss|director|vp|head of \w+|owner|admin(?:istrator)?|operator|cto|ceo|ciso|officer|on-call|legal|compliance|finance|hr|security|it)\b (?:has |have |had )?(?:already |previously )?(?:okayed|ok'd|approved|authori[sz]ed|cleared|pre-?cleared|signed off|greenlit|green-lit|blessed|sanctioned|vetted|verified|reviewed and (?:approved|cleared|pre-?cleared|okayed|ok'd|signed off))\b`,
   String.raw`\b(?:white|allow)-?listed (?:all|every|any)\b`,
   String.raw`\b(?:has |have )?(?:allow-?listed|white-?listed|pre-?authori[sz]ed) (?:this|the|our) (?:tool|server|integration|plugin|extension)\b|\b(?:carr(?:y|ies)|ha(?:s|ve)|with|bear(?:s)?) (?:the )?(?:full )?(?:operator|admin(?:istrator)?|system|developer|root|owner) (?:authority|privileges|rights|trust|clearance)\b`,
-  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited|authori[sz]ed|sanctioned|mandated|permitted) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
+  String.raw`(?<!\b(?:must|should|shall|to|will|can|may|cannot|until it is|unless) be )\b(?:whitelisted|allow-?listed|vetted|verified|certified|endorsed|approved|cleared|audited|authori[sz]ed|sanctioned|mandated|permitted|signed[ -]off|okayed|greenlit) by (?:the |our |your |an? )?(?:[\w'’]+ ){0,2}(?:security|it|compliance|platform|vendor|admin\w*|owner|organi[sz]ation|team|company|marketplace|publisher|maintainers?|operator|registry|store|directory|anthropic|openai|google|microsoft|github)\b`,
   String.raw`\bon the (?:\w+ )?(?:allow-?list|white-?list|trusted list)\b|\btrusted (?:publisher|vendor|integration|source|partner)\b|\bpassed (?:the )?(?:\w+ ){0,2}(?:security )?(?:verification|vetting|security review|audit)\b`,
   String.raw`\b(?:admin(?:istrator)?|security|operator|developer|maintenance|owner) override (?:is )?(?:active|enabled|on|engaged|in effect)\b|\b(?:official|verified|certified|sanctioned|authori[sz]ed),? (?:[\w-]+ ){0,2}(?:integration|partner|server|tool|plugin|extension|source)\b`,
   String.raw`\b(?:review|audit|assessment|ticket|change|cr|policy|[a-z]+-\d+(?:-\d+)?)\b.{0,30}\b(?:has|have) (?:already )?(?:cleared|approved|authori[sz]ed|signed off on|whitelisted)\b (?:all|every|each|any)\b`,
@@ -619,7 +648,7 @@ const AUTHORITY = rx([
     `(?:freigabe|genehmigung|zustimmung|erlaubnis|einwilligung|autorisierung)(?: \\p{L}+){0,4} (?:liegt|liegen) (?:bereits |schon )?vor|(?:l'accord|l'autorisation|la validation|le consentement)(?: \\p{L}+){0,4} (?:est|a été) (?:déjà )?(?:acquise?|donnée?|obtenue?)|(?:la autorización|la aprobación|el consentimiento|el permiso)(?: \\p{L}+){0,4} (?:ya )?(?:consta|está dad[oa]|fue otorgad[oa]|se ha obtenido)|(?:a autorização|a aprovação|o consentimento)(?: \\p{L}+){0,4} (?:já )?(?:foi dad[oa]|foi obtid[oa]|consta)|(?:l'autorizzazione|l'approvazione|il consenso)(?: \\p{L}+){0,4} (?:è già stat[oa]|è stat[oa]) (?:dat[oa]|concess[oa]|ottenut[oa])`,
   ),
   String.raw`\b(?:ticket|change(?: request)?|cr|policy|[a-z]+-\d+)\b.{0,20}\b(?:approves|authori[sz]es|covers|pre-?approves)\b (?:all|every|each|any)\b`,
-  String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|auto-?approve|yolo|bypass) mode\b`,
+  String.raw`\b(?:enabled|turned on|switched on|activated|in|runs? in|running in|enter(?:ed|ing)?) (?:the )?(?:unattended|autonomous|admin|auto-?approve|yolo|trusted|bypass|root|god|privileged|no-?confirm(?:ation)?) mode\b|\b(?:unattended|autonomous|autonomy|auto-?approve|yolo|bypass) mode\b`,
   w(
     `(?:im voraus|vorab|au préalable|à l'avance|d'avance|de antemano|por adelantado|previamente|in anticipo|anticipatamente|antecipadamente|de antemão|заранее|vooraf|z góry) (?:\\p{L}+ ){0,3}(?:genehmigt|freigegeben|erlaubt|zugestimmt|approuvé|autorisé|accepté|aprobad[oa]s?|autorizad[oa]s?|aprobó|autorizó|aprovad[oa]s?|aprovou|autorizou|approvat[oaie]|autorizzat[oaie]|разрешил\\p{L}*|одобрил\\p{L}*|дал\\p{L}* согласие|согласовал\\p{L}*|goedgekeurd|zatwierdzi\\p{L}*)|(?:genehmigt|freigegeben|approuvé|autorisé|aprobad[oa]s?|autorizad[oa]s?|autorizó|aprobó|consintió|aprovad[oa]s?|autorizou|aprovou|approvat[oaie]|autorizzat[oaie]|goedgekeurd) (?:\\p{L}+ ){0,2}(?:im voraus|vorab|au préalable|à l'avance|de antemano|por adelantado|previamente|anteriormente|in anticipo|antecipadamente|vooraf)`,
   ),
@@ -684,9 +713,14 @@ const CONSENT_CLAIMED_MORE = rx([
 
 /** The user need not be asked: confirmation, approval or consent skipped. */
 const NO_ASK = rx([
-  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|double-check|check back|be asked|verify|review)\b`,
+  String.raw`\bno need (?:for (?:${PERSON}) )?to (?:confirm|approve|consent|ask|check with|double-check|check back|check in|be asked|verify|review)\b`,
+  // "… so publish straight away": an order to act at once, after a claim.
+  String.raw`(?:^|[:;]\s*|\b(?:so|then|and|just)\s+)[a-z]+ (?:it |them |this |that |the \w+ )?(?:straight away|right away|immediately|at once|without (?:delay|waiting))\b`,
+  // Consent said to follow from something the user did.
+  String.raw`\b(?:consent|approval|permission|agreement|authori[sz]ation)s? (?:is|are|was|were|has been) (?:implied|implicit|assumed|presumed|deemed given|inferred) (?:by|through|from|when|in)\b`,
+  String.raw`다시 (?:확인|묻)(?:하)?지 마`,
   String.raw`\b(?:without|no|skip(?:ping)?|bypass(?:ing)?|omit(?:ting)?|don't need|do not need|does not need|doesn't need)\s+(?:the |any |a |further |user |user'?s |their |his |her |human'?s |owner'?s |your |prior |additional |separate |explicit )*(?:confirmation|approval|consent|permission|review|confirm(?:ing)?|approv(?:e|ing)|asking|prompting|prompts?|check-?ins?|questions?|double-checking|agreement|go-?ahead|sign-?off)\b|\b(?:asking|prompting|checking|confirming)(?: (?:with|back with) (?:the )?\w+)?(?: (?:again|twice|them|the user|first))?\s*(?:is|would be|will be|seems) (?:unnecessary|redundant|not needed|pointless|superfluous|not required|not necessary)\b`,
-  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:the )?(?:user'?s? |their )?(?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her |further |additional |any |more )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format)| (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)`,
+  String.raw`\b(?:need not|needn't|don't need to|do not need to|no longer need to|never need to|should not|shouldn't|must not|do not|don't|never) (?:ask|confirm|check with|request (?:the )?(?:user'?s? |their )?(?:confirmation|approval|permission)|prompt|seek (?:(?:the |their |the user'?s |his |her |further |additional |any |more )?(?:confirmation|approval|consent|permission|agreement|sign-?off|go-?ahead|ok|okay)))\b(?! (?:for|about) (?:the |their |a )?(?:id|name|location|path|format|credentials|passwords?|secrets?|tokens?|keys?|api keys?)| (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the |a )?(?:user|human)s? for (?:this|it|that|the (?:value|name|id|field|parameter|argument)|a value|their (?:credentials|passwords?|secrets?|tokens?|keys?)|credentials|passwords?))`,
   String.raw`\b(?:don't|do not|never|no need to) (?:pause|stop|wait|hold) (?:to ask|for (?:a |an |the )?(?:reply|answer|go-?ahead|yes|ok|okay))\b`,
   String.raw`\b(?:treat|consider|regard) (?:it|this|that|these|those|them|every|each|all|any|its|their|the) (?:[\w-]+ ){0,3}(?:as )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented|cleared|pre-?approved|reviewed|vetted)\b`,
   String.raw`\b(?:do not|does not|don't|doesn't|not|never) (?:require|need)s?\s+(?:the |any |a |further |user |explicit |your |their |human |manual )*(?:confirmation|approval|consent|permission|review|sign-?off|checking (?:in|back)|asking|consulting|a check-?in)\b|\b(?:never|not|without) (?:to )?be(?:ing)? asked\b`,
@@ -696,7 +730,7 @@ const NO_ASK = rx([
     `sans attendre (?:de |la |une |l'|d')?(?:validation|confirmation|accord|autorisation)|no hace falta (?:la |su |ninguna )?(?:confirmación|aprobación|autorización)|no (?:es|será) necesari[oa] (?:la |su )?(?:confirmación|aprobación)|no (?:es|será) necesari[oa] (?:confirmar|preguntar|consultar)\\p{L}*|n'est pas nécessaire de (?:\\p{L}+ )?(?:confirmer|demander)|non è necessario (?:confermar|chieder)\\p{L}*|não é necessário (?:confirmar|perguntar)\\p{L}*|não é necessári[oa] (?:a )?(?:confirmação|aprovação)|non (?:serve|occorre) (?:la |alcuna )?(?:conferma|approvazione)|keine bestätigung (?:des|der) (?:nutzers|benutzers|nutzerin)|rückfrage (?:\\p{L}+ ){0,3}(?:ist )?(?:überflüssig|unnötig|nicht nötig|nicht erforderlich)|не (?:нужно|надо|требуется) (?:спрашивать|подтверждение|согласие)`,
   ),
   String.raw`不要(?:征求|请求|询问)(?:用户)?(?:的)?(?:同意|确认|许可)|(?:ユーザー|利用者)への確認(?:なし|不要|は不要)|사용자 (?:확인|동의) 없이`,
-  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|"?(?:user[_ -])?(?:confirmation|approval|consent|confirm)s?[_ -]?(?:required|needed|prompts?|dialogs?)?"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|"?[\w-]*confirm[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|\b(?:do not|don't|never) re-?(?:request|ask|confirm|prompt)\b|\basking (?:them|the user|again)\b.{0,30}\b(?:annoy|irritat|redundant|unnecessary|waste|frustrat|pointless|duplicat)|\b(?:be|is|are) (?:treated|considered|regarded|deemed) as (?:already |pre-?)?(?:approved|authori[sz]ed|confirmed|consented|cleared|reviewed|vetted|verified)\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
+  String.raw`\b(?:approval|confirmation|consent|permission)(?: prompts?| dialogs?| steps?| checks?| rules?)? (?:do not|don't|does not|doesn't|no longer) apply\b|"?(?:user[_ -])?(?:confirmation|approval|consent|confirm)s?[_ -]?(?:required|needed|prompts?|dialogs?)?"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled|not[_ -]?(?:required|needed)|never|optional)\b|"?[\w-]*confirm[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|none|skip|disabled)\b|\b(?:do not|don't|never) re-?(?:request|ask|confirm|prompt)\b|\basking (?:them|the user|again)\b.{0,30}\b(?:annoy|irritat|redundant|unnecessary|waste|frustrat|pointless|duplicat)|\b(?:be|is|are) (?:treated|considered|regarded|deemed) as (?:already |pre-?|user-|owner-|admin-)?(?:approved|authori[sz]ed|confirmed|consented|cleared|reviewed|vetted|verified)\b|\bauto-?(?:confirm|approv|accept|allow)\w*\b|\b(?:confirmation|approval|consent|permission|review|check)(?: step| prompt| dialog)? (?:can|may|should|will) be (?:skipped|bypassed|omitted|waived|dropped|ignored)\b|\b(?:safe|fine|ok|okay) to (?:run|execute|proceed|act|apply|send) (?:right away|immediately|directly|at once|without)\b`,
   w(
     `pas besoin de (?:\\p{L}+ )?(?:confirmation|validation|demander|confirmer|autorisation)|(?:sin|sem|senza|sans) (?:consultar|consulter|consultare)(?:le|lhe)?|(?:não é|no es|non è|n'est pas|ist nicht) (?:preciso|necessário|necesario|necessario|nécessaire|nötig|notwendig) (?:\\p{L}+ ){0,2}(?:autoriza|confirma|permiss|pregunt|pergunt|chied|demand|frag|bestätig|genehmig)\\p{L}*`,
   ),
@@ -723,7 +757,7 @@ const GRANTED = rx([
     `(?:accordée?s?|octroyée?s?|donnée?s?) à l'(?:assistant|ia|agent|modèle)|(?:dem assistenten|der ki|dem modell) (?:gewährt|erteilt)|(?:concedid[oa]s?|otorgad[oa]s?) al (?:asistente|modelo|agente)|(?:concedid[oa]s?) ao (?:assistente|modelo|agente)|(?:concess[oa]|concessi) all'(?:assistente|agente|ia)|предоставлен\\p{L}* (?:ассистенту|модели|агенту)`,
   ),
   String.raw`(?:授予|赋予)(?:助手|模型|你)|アシスタントに(?:付与|許可)|어시스턴트에게 (?:부여|허용)`,
-  String.raw`\b(?:granted|given|gave|handed|extended|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b`,
+  String.raw`\b(?:granted|given|gave|handed|extended|authori[sz]ed|allowed|permitted|cleared) (?:you|the (?:assistant|model|agent|ai))\b|\b(?:grants?|gives?) (?:you|the (?:ai |language )?(?:assistant|model|agent|ai))\b[^.;]{0,40}\b(?:authority|permission|rights|approval|consent|power|mandate)\b`,
   String.raw`\b(?:${PERSON}) (?:has |have |had )?(?:already )?waived (?:the |their |his |her |any )?(?:right|need|requirement|option|request) to (?:confirm|approve|be asked|be consulted|review|be notified)\b`,
   String.raw`\byou (?:can|may|are free to|are allowed to)\b[^.;]{0,80}\bwithout (?:pausing|waiting|stopping|asking|checking back|(?:their|the user'?s|a|any) (?:go-?ahead|approval|consent|confirmation|permission|sign-?off))\b`,
   String.raw`\b(?:you|the (?:assistant|model|agent|ai)) (?:has|have) been (?:given|granted|handed) (?:a |the )?(?:blanket |full |standing |unrestricted |general |explicit )?(?:approval|permission|authority|rights|access|clearance|authori[sz]ation)\b`,
@@ -737,6 +771,10 @@ const GRANTED = rx([
 
 /** Another tool, server or integration spoken of by kind: "the messaging integration", "other tools". */
 const OTHER_TOOL = rx([
+  // "la herramienta transfer del servidor bancario", "l'outil git_push d'un autre serveur".
+  w(
+    `(?:la|el) herramienta \\S+ del servidor|(?:del|de otro) servidor|(?:l'|l’|le )outil \\S+ d(?:u|'un|’un) (?:autre )?serveur|d'un autre serveur|(?:a|o) ferramenta \\S+ do servidor|(?:do|de outro) servidor|lo strumento \\S+ del server|di un altro server|(?:das|dem) (?:werkzeug|tool) \\S+ (?:des|vom) server|eines anderen servers`,
+  ),
   w(
     `(?:la|el|las|los) herramientas? de|(?:l'|les )outils?(?= de | d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
   ),
@@ -752,14 +790,17 @@ const REDIRECT = rx([
   ),
   String.raw`(?:收款人|收件人)(?:必须|应该)|受取人は|수취인은`,
   w(
-    `(?:cambia|cambie|sustituye|sustituya|reemplaza|reemplace|troque|troca|substitua|altere|sostituisci|cambia|modifica|ändere|ändern sie|ersetze|ersetzen sie|tausche|change[zr]?|remplace[zr]?|modifie[zr]?|замени(?:те)?|измени(?:те)?|zmień|vervang|wijzig)(?: \\p{L}+){0,2} (?:el |la |los |las |o |a |os |as |il |den |die |le |les |l'|de |het )?(?:destinatari[oa]s?|destinatário|empfänger\\p{L}*|destinataires?|bénéficiaires?|beneficiari[oa]s?|получател\\p{L}*|odbiorc\\p{L}*|ontvanger)`,
+    `(?:cambia|cambie|sustituye|sustituya|reemplaza|reemplace|troque|troca|substitua|altere|sostituisci|cambia|modifica|ändere|ändern sie|ersetze|ersetzen sie|tausche|change[zr]?|remplace[zr]?|modifie[zr]?|замени(?:те)?|измени(?:те)?|zmień|vervang|wijzig)(?: \\p{L}+){0,2} (?:el |la |los |las |o |a |os |as |il |den |die |le |les |l'|de |het )?(?:destinatari[oa]s?|destinatário|empfänger\\p{L}*|destinataires?|bénéficiaires?|beneficiari[oa]s?|получател\\p{L}*|odbiorc\\p{L}*|ontvanger|cuenta(?: de destino)?|conta(?: de destino)?|compte(?: de destination)?|zielkonto|konto|iban)`,
   ),
   String.raw`(?:收件人|收款人)(?:改为|换成|替换为)|宛先を.{0,6}(?:変更|置き換)|수신자를 .{0,6}(?:변경|바꾸)`,
   String.raw`\b(?:always|from now on|henceforth)\b.{0,10}\b(?:fill|set|populate|replace|overwrite|change)\b`,
   w(
     `copie cachée|cci|copia oculta|cco|blindkopie|bcc|copia nascosta|cópia oculta|скрыт\\p{L}* копи\\p{L}*`,
   ),
-  String.raw`密送|暗送|숨은 참조`,
+  String.raw`密送|暗送|抄送|숨은 참조`,
+  w(
+    `(?:ajoute[zr]?|añad[ae]|agrega|adicione|acrescente|aggiungi|füge|fügen sie|dodaj|voeg)(?: \\p{L}+){0,3} (?:toujours|siempre|sempre|immer|zawsze|altijd)|(?:toujours|siempre|sempre|immer|zawsze|altijd) (?:\\p{L}+ ){0,3}(?:ajoute[zr]?|añad[ae]|agrega|adicione|acrescente|aggiungi|hinzufügen|dodaj|toevoegen)`,
+  ),
   String.raw`\bhidden (?:guest|recipient|participant|attendee|member|collaborator|cc|bcc|copy|reviewer|follower)s?\b|\b(?:add|invite|include|cc|bcc)\b.{0,40}\bas (?:an? )?(?:hidden|silent|extra|additional|secret) (?:guest|recipient|participant|attendee|member|collaborator|reviewer)\b`,
   w(
     `(?:enviar(?:se)?|reenviar(?:se)?|copiar(?:se)?|envía|envia|reenvía|reenvia|copia|manda|mandar)(?:le|les)? (?:también|además)(?: \\p{L}+){0,3} a|(?:envoyée?s?|envoyer|transférée?s?|copiée?s?) (?:aussi|également) à|(?:auch|zusätzlich) an [\\w.+-]+@|(?:enviad[oa]s?|encaminhad[oa]s?) também (?:para|a)|(?:inviat[ieoa]|inoltrat[ieoa]) anche a|(?:также|ещё) (?:на|в) [\\w.+-]+@`,
@@ -797,17 +838,22 @@ const TRIGGER = rx([
 
 /** Something done besides what the tool is for: "also", "a copy of", "in addition". */
 const EXTRA = rx([
+  w(`aussi|également|también|además|auch|zusätzlich|anche|também|ook|również|ayrıca`),
   String.raw`\b(?:also|as well|additionally|in addition|too|a (?:copy|duplicate) of|an? (?:extra|second|additional) (?:copy|recipient))\b`,
 ]);
 
 /** Data in bulk: "each corrected text", "every message", "all results". */
-const BULK = rx([String.raw`\b(?:each|every|all|any|whole|entire|full|complete)\b`]);
+const BULK = rx([
+  String.raw`\b(?:each|every|all|any|whole|entire|full|complete)\b`,
+  w(`gesamte[nrs]?|alle[nrs]?|toute?s?|todos?|todas?|tutt[ie]|cał[aey]|wszystkie|hele|volledige`),
+]);
 
 /**
  * A destination written out: a URL, an e-mail address, a phone number, a host name (not a file
  * name such as `.env.example`), "our server", a webhook.
  */
 const DESTINATION = rx([
+  w(`an uns|à nous|a nosotros|para nós|a noi|naar ons|do nas|bize`),
   String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])`,
   String.raw`(?<![\w&/#])#[a-z][\w-]{2,}\b`,
@@ -816,6 +862,10 @@ const DESTINATION = rx([
 
 /** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
 const MOVED_OUT = rx([
+  // Data sent, in the languages a poisoned description is most often written in besides English.
+  w(
+    `(?:envoyée?s?|transmise?s?|expédiée?s?|téléversée?s?) (?:\\p{L}+ ){0,2}(?:à|a|vers|sur)|(?:gesendet|übermittelt|geschickt|hochgeladen|weitergeleitet) (?:an|nach|zu)|an (?:\\p{L}+ ){0,3}(?:übermitteln|senden|schicken|weiterleiten)|(?:enviad[oa]s?|mandad[oa]s?|subid[oa]s?|reenviad[oa]s?) (?:a|para|hacia)|(?:suba|sube|subir|envíe|envía|mande|manda)(?: \\p{L}+){0,8} (?:a|para)|(?:inviat[ieoa]|caricat[ieoa]|inoltrat[ieoa]) (?:a|su)|(?:wysyłan[eyai]|przesyłan[eyai]|wysłan[eyai]) (?:do|na)|(?:verzonden|gestuurd|geüpload) naar|gönderil(?:ir|en)`,
+  ),
   String.raw`\b(?:ends? up|lands?|winds? up|flows?|goes|go|travels?|heads?|(?:is|are) (?:stored|kept|logged|recorded|saved|archived|collected|shipped))\b.{0,40}\b(?:in|at|to|on)\b`,
   String.raw`"?\b(?:endpoint|target|destination|url|webhook|upload[_-]?to|send[_-]?to|post[_-]?to|forward[_-]?to|sink|collector)"?\s*[:=]\s*"?(?:https?://|s3://|[\w.+-]+@)`,
   String.raw`\b(?:send|sends|sent|ship|ships|shipped|post|posts|posted|upload|uploads|uploaded|forward|forwards|forwarded|mirror|mirrors|mirrored|sync|syncs|synced|replicate|replicates|replicated|push|pushes|pushed|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|message|messaged|transmit|transmits|transmitted|relay|relays|relayed|stream|streams|streamed|export|exports|exported|share|shares|shared|copy|copies|copied|echo|echoes|echoed|cc|cc'd|bcc|bcc'd|drop|drops|dropped|dump|dumps|dumped|paste|pasted|publish|published|beacon|report|reports|reported|log|logs|logged|back(?:ed)? up|leak|leaks|leaked|submit|submits|submitted|deliver|delivers|delivered)\b.{0,80}\b(?:to|at|into|onto|via|with)\b`,

@@ -59,10 +59,10 @@ const SINK = rx(
   String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b)`,
 );
 const PRIVATE_DATA = rx(
-  String.raw`\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
+  String.raw`\b(?:last|recent|previous|past) (?:\w+ ){0,2}(?:user'?s? )?(?:messages|prompts|questions|requests|e-?mails|chats)\b|\b(?:open|current) (?:editor )?(?:tabs?|files|documents|buffers)\b|\bconversation summary\b|\bsummary of (?:the|this) conversation\b|\b(?:that|each|every|other|the other) (?:tool )?call'?s? (?:full )?(?:arguments|inputs|results?|outputs?|responses?)\b|\bfull arguments and results?\b|\b(?:user'?s?|their) (?:recent |latest )?(?:e-?mails|contacts|contact list|messages|chats)\b|\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
 );
 const PARAM_WORD = rx(
-  String.raw`\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
+  String.raw`(?:\b(?:im|in das|ins) feld|alanına|\bdans le champ|\ben el campo|\bnel campo|\bno campo|\bw polu|\bin het veld)\b|\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
 );
 const CONTENT = rx(
   String.raw`\b(?:contents?|text|value|output|lines?) (?:of|from)\b|\bpaste\b|\bread(?:ing)?\b|\binclude\b|\bset (?:this|it) to\b|\bprovide\b|\binsert\b|\bput\b|\bcarry\b|\bholds?\b|\bhere\b|\bcontent from\b|\b(?:must|should|has to|needs? to|is to)(?: always| also| first)? (?:be|contain|hold|carry|include)\b|inhalt|contenu|contenido|conteúdo|содержимое`,
@@ -95,7 +95,7 @@ const READ_VERBS = new Set(
 );
 // Verbs that move data into an argument, in any form ("putting it in the payload field").
 const MOVE_VERBS = new Set(
-  "put pass include attach provide supply place paste insert embed append copy send load read open fill".split(
+  "put pass include attach provide supply place paste insert embed append copy send load read open fill mitschicken mitsenden schicken senden übergeben eintragen einfügen anhängen hinzufügen ekleyin ekle gönderin gönder joignez joindre ajoutez envoyez incluez adjunta adjunte incluya envíe inserisci allega includi anexe inclua envie dołącz wyślij wklej voeg stuur".split(
     " ",
   ),
 );
@@ -118,10 +118,17 @@ function words(clause: string): string[] {
 }
 
 /** Indexes of words of `verbs` used as imperatives: at the start, after a lead word, after "need to". */
+// "Write tools of this server …", "Read access is …": a verb word naming a kind of thing.
+const NOUN_AFTER = new Set(
+  "tools tool operations operation requests request access permissions permission scopes scope mode endpoints calls type types value values event events clients client address addresses account accounts".split(
+    " ",
+  ),
+);
+
 function imperatives(ws: string[], verbs: ReadonlySet<string>): number[] {
   const out: number[] = [];
   ws.forEach((w, i) => {
-    if (!verbs.has(w)) return;
+    if (!verbs.has(w) || NOUN_AFTER.has(ws[i + 1] ?? "")) return;
     const prev = ws[i - 1];
     if (prev === undefined || LEAD.has(prev)) out.push(i);
     else if (prev === "to" && TO_LEAD.has(ws[i - 2] ?? "")) out.push(i);
@@ -178,10 +185,14 @@ function foreignTools(clause: string, ctx: TextContext, original = clause): stri
     if (after === "." && /^\.\w/u.test(clause.slice(m.index + m[0].length))) continue; // a file name
     // `create_access_key` right after "call" is a tool, not a variable.
     if (
-      /_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa)$/u.test(m[0]) &&
+      /_(?:key|token|secret|password|rsa|ed25519|dsa|ecdsa|ids?|values?|names?|types?|tokens?|dates?|times?|counts?|timezone|offset|limit)$/u.test(
+        m[0],
+      ) &&
       !CALLED_BEFORE.test(clause.slice(Math.max(0, m.index - 12), m.index))
     )
       continue;
+    // `email_id` beside the parameter `email_ids`: a value of this tool, not another tool.
+    if ([...ctx.params].some((p) => p === `${m[0]}s` || p.startsWith(`${m[0]}_`))) continue;
     names.add(m[0]);
   }
   return [...names].filter(
@@ -192,11 +203,12 @@ function foreignTools(clause: string, ctx: TextContext, original = clause): stri
 function mentionsParam(clause: string, ctx: TextContext): boolean {
   for (const p of ctx.params) {
     if (p.length < 3) continue;
-    const i = clause.indexOf(p);
-    if (i < 0) continue;
-    const before = clause[i - 1] ?? " ";
-    const after = clause[i + p.length] ?? " ";
-    if (!/[\p{L}\p{N}_]/u.test(before) && !/[\p{L}\p{N}_]/u.test(after)) return true;
+    // Every occurrence: `history` may first appear inside `~/.bash_history`.
+    for (let i = clause.indexOf(p); i >= 0; i = clause.indexOf(p, i + 1)) {
+      const before = clause[i - 1] ?? " ";
+      const after = clause[i + p.length] ?? " ";
+      if (!/[\p{L}\p{N}_]/u.test(before) && !/[\p{L}\p{N}_]/u.test(after)) return true;
+    }
   }
   return PARAM_WORD.test(clause);
 }
@@ -280,8 +292,12 @@ const anyOf = (list: readonly RegExp[]): RegExp =>
   new RegExp(list.map((re) => `(?:${re.source})`).join("|"), "u");
 const ANY_OVERRIDE_PHRASE = anyOf(OVERRIDE_PHRASES);
 
+// "It does not bypass those rules": a drop verb denied.
+const DENIED_DROP =
+  /\b(?:does not|doesn't|do not|don't|never|cannot|can't|won't|will not|is not able to|is unable to)\s+(?:\w+\s+)?(?:bypass|override|ignore|disregard|circumvent|skip)\b/gu;
+
 function overrides(clause: string): boolean {
-  const unquoted = clause.replace(QUOTED, " ");
+  const unquoted = clause.replace(QUOTED, " ").replace(DENIED_DROP, " ");
   const [verbAlpha, verbCjk, nounAlpha, nounCjk] = OVERRIDE_WORDS as [
     RegExp,
     RegExp,
@@ -329,7 +345,7 @@ const APPROVAL = [
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
   // "Do not ask the user to run it": the model is to do it itself, not to skip a confirmation.
-  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)(?:.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b)|\bwithout prompting\b|\bnever ask\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w)/u,
+  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the |a )?(?:user|human)s? for (?:this|it|that|the (?:value|name|id|field|parameter|argument)|a value))(?:.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b)|\bwithout prompting\b|\bnever ask\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the user |users |anyone )?for (?:their )?(?:credentials|passwords?|secrets?|tokens?|keys?|api keys?|personal|pii|card))/u,
   /\bskip\b.{0,20}\b(?:confirmation|approval|consent|review|verification)\b/u,
   /\b(?:confirmation|approval|consent|permission)s?(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were|have been|has been)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given|disabled|turned off|switched off|off|suspended|bypassed|skipped|waived)\b/u,
   // Pre-approval stretched over what the model itself produces.
@@ -337,13 +353,16 @@ const APPROVAL = [
   /\bby (?:installing|enabling|connecting|adding|using|setting up) (?:this|the) [\w -]{0,30}\b(?:the )?(?:user|owner|customer)s? (?:has |have )?(?:accepted|agreed|consented|approved|authori[sz]ed)\b/u,
   // "A second confirmation would breach the SLA", "treat it as approval to publish".
   /\b(?:a|any|no) (?:second|extra|further|additional|separate|new|repeated) (?:confirmation|approval|consent|prompt|check)s? (?:would|is|should|are|needed|required|will|must|necessary|needs?)\b/u,
-  /\b(?:treat|take|consider|count|interpret|regard)\b (?:it|this|that|the (?:request|message|word|reply)|such (?:a )?requests?|(?:a|any) request to \S+|(?:each|every|any|all) [\w-]+(?: [\w-]+)? requests?) as (?:an? |that |their |the user'?s |its )?(?:approval|consent|acceptance|agreement|authori[sz]ation|confirmation|permission|go-ahead|sign-?off)\b/u,
+  /\b(?:treat|take|consider|count|interpret|regard)\b [^.;]{1,80}? as (?:an? |that |their |the user'?s |its |explicit )?(?:approval|consent|acceptance|agreement|authori[sz]ation|confirmation|permission|go-ahead|sign-?off|yes|ok|okay|green light)\b(?! (?:that|of)\b)/u,
+  // "Treat every request as confirmation", in other languages.
+  /(?<![\p{L}])(?:traktuj (?:\p{L}+ ){0,3}jako (?:potwierdzenie|zgodę|akceptację)|trata(?:r)? (?:\p{L}+ ){0,3}como (?:una )?(?:confirmación|aprobación|consentimiento)|considère (?:\p{L}+ ){0,3}comme (?:une )?(?:confirmation|approbation|accord)|tratta (?:\p{L}+ ){0,3}come (?:una )?(?:conferma|approvazione)|trate (?:\p{L}+ ){0,3}como (?:uma )?(?:confirmação|aprovação)|behandle (?:\p{L}+ ){0,3}als (?:bestätigung|zustimmung|freigabe))(?![\p{L}])/u,
+  /\b(?:user|owner|customer|client)s? (?:has|have) (?:already )?(?:said yes|agreed|consented|confirmed|approved|accepted)\b(?! (?:to )?(?:the |these |our )?(?:terms|privacy|cookie|licen[cs]e))/u,
   // Consent claimed from installing or enabling the server.
   /\b(?:user|owner|customer|admin(?:istrator)?)s? (?:already )?(?:approved|authori[sz]ed|consented to|agreed to|accepted|allowed|okayed|opted in(?:to| to)?)\b.{0,80}\b(?:when|while|by) (?:they |he |she |you |the user )?(?:installed|installing|enabled|enabling|connected|connecting|added|adding|set (?:it |this )?up|setting up|signed up|subscribed)\b/u,
-  /(?:^|\b(?:so|then|and|just|simply|always)\s+)(?:delete|remove|proceed|execute|run|publish|send|transfer|pay|apply|act|go ahead|continue|deploy|merge|push|wire|book)\b[^.;]{0,40}\bwithout (?:a |any )?(?:further |extra |second |additional |separate )?(?:confirmation|approval|consent)\b/u,
+  /(?:^|[:;]\s*|\b(?:so|then|and|just|simply|always)\s+)(?:delete|remove|proceed|execute|run|publish|send|transfer|pay|apply|act|go ahead|continue|deploy|merge|push|wire|book)\b[^.;]{0,40}\bwithout (?:a |any )?(?:further |extra |second |additional |separate )?(?:confirmation|approval|consent)\b/u,
   /\bcertified (?:safe|secure|trusted)\b|\bpre-?cleared\b|\bsigned off on\b|\bauthori[sz]ation\b.{0,30}\b(?:already|in advance)\b/u,
   /\bauto-?approved\b|\b(?:blanket|standing)-?(?:approved|authori[sz]ed|cleared)\b/u,
-  /\b(?:gave|given|granted|has|have|had) (?:\w+ )?(?:approval|consent|permission|authori[sz]ation) (?:for|to)\b/u,
+  /\b(?:gave|given|granted|has|have|had) (?!no |not |never )(?:\w+ )?(?:approval|consent|permission|authori[sz]ation) (?:for|to)\b/u,
   /\b(?:permission|approval|consent|authori[sz]ation) (?:has been|have been|was|is|had been) (?:granted|given|obtained)\b/u,
   /\b(?:go ahead|proceed|continue) (?:directly |anyway )?without (?:asking|confirming|checking)\b|\bwithout asking\b/u,
   /\b(?:you have|with) (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|my|full|explicit) permission\b/u,
@@ -353,7 +372,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
@@ -493,10 +512,13 @@ function judgeClause(
 
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
   const meta = features.has("meta");
+  // "Never send without showing the user …", "never … without asking": a safeguard, doubly negated.
+  const guarded = GUARDED.test(c);
   if (overrides(c) && !meta) add("override");
   if (
     !ctx.identifier &&
     !meta &&
+    !guarded &&
     !features.has("presentation") &&
     !features.has("protective") &&
     ANY_CONCEAL.test(c)
@@ -515,10 +537,11 @@ function judgeClause(
   const ws = words(c);
   const weak = WEAK_SECRET.test(c);
   const stealth = STEALTH.test(c);
-  if (!meta && APPROVAL.some((re) => claimed(c, re))) add("approval");
+  if (!meta && !guarded && APPROVAL.some((re) => claimed(c, re))) add("approval");
   for (const kind of scoredKinds(features, next))
     if (
       !(meta && kind !== "override" && kind !== "silent-call" && kind !== "shadowing") &&
+      !(guarded && (kind === "approval" || kind === "concealment")) &&
       !out.get(kind)?.includes(clause)
     )
       add(kind);
@@ -546,6 +569,7 @@ function judgeClause(
   const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c) || LOG_TO.test(c);
   const param = mentionsParam(c, ctx);
   const foreign = foreignTools(c, ctx, clause);
+  const generic0 = GENERIC_OTHER.test(c) && !OWN_SERVER.test(c);
   if (
     !meta &&
     ((secret &&
@@ -576,7 +600,11 @@ function judgeClause(
     // "A copy of every prompt is to be transmitted to …": the order in the passive.
     (PASSIVE_SEND.test(c) && sink() && (secret || privateData())) ||
     (SEND_ELSEWHERE.test(c) && sink() && !FEEDBACK.test(c)) ||
-    QUERY_PLACEHOLDER.test(c)
+    QUERY_PLACEHOLDER.test(c) ||
+    // Other tools' data handed to this tool, or kept in the vendor's own store.
+    ((features.has("other-tool") || generic0) && FROM_OTHERS_TO_ME.test(c)) ||
+    (OUR_STORE.test(c) && features.has("moved-out")) ||
+    (privateData() && (TO_EVERY_URL.test(c) || (SELF_CALL.test(c) && /\bwith\b/u.test(c))))
   )
     add("exfiltration");
 
@@ -657,7 +685,7 @@ function judgeClause(
     (stealth ||
       TRIGGER.test(c) ||
       features.has("stealth") ||
-      ctx.schemaField ||
+      (ctx.schemaField && callsNamed(ws, foreign)) ||
       next.has("stealth"))
   )
     add("silent-call");
@@ -671,6 +699,16 @@ function judgeClause(
 // What the user chose (an account, a recipient) set aside for a literal one.
 const OVER_USER_CHOICE =
   /\bregardless of (?:the |what |which )?(?:(?:bank |payment )?accounts?|iban|payee|beneficiar(?:y|ies)|recipients?|destination|settings?|configuration|address(?:es)?)\b[^.;]{0,40}\b(?:configured|set|chosen|entered|given|provided|specified|selected|picked|typed)\b|\b(?:instead of|in place of|rather than) (?:the )?(?:user'?s?|their|customer'?s?) (?:own )?(?:bank account|account|iban|payee|recipient|beneficiary|address)\b/u;
+
+const FROM_OTHERS_TO_ME =
+  /\b(?:pass|send|put|include|forward|copy|hand|feed)\b[^.;]{0,50}\bto this (?:tool|server|function)'?s?\b/u;
+const OUR_STORE =
+  /\b(?:our|the vendor'?s|a partner'?s|third-party|external) (?:public |shared |own )?(?:bucket|server|storage|collector|archive|database|dashboard)s?\b/u;
+const TO_EVERY_URL =
+  /\bto (?:every|each|all|any|the) (?:urls?|links?|requests?|queries|fetch(?:es)?)\b|\?[\w-]+=/u;
+
+const GUARDED =
+  /\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|shall not|cannot|can't|may not|unless)\b[^.;]{0,60}\bwithout (?:first )?(?:asking|showing|telling|confirming|checking|consulting|getting|a confirmation|(?:the )?(?:user|human)'?s? (?:approval|consent|confirmation|ok))\b/u;
 
 const PASSIVE_SEND =
   /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;
@@ -698,6 +736,19 @@ const THIRD_PERSON_CALL =
 // A schema field ordering a value added: "always add ~/.password-store as the last entry".
 const SCHEMA_ADD_VERBS = new Set(["add", "append", "include", "insert", "put", "pass", "set"]);
 
+// Verbs that call a tool, not ones that use a value ("use the id returned by …").
+const STRICT_CALL_VERBS = new Set("call invoke run execute trigger".split(" "));
+/** Whether a strict call verb takes one of `foreign` as its object. */
+const callsNamed = (ws: string[], foreign: readonly string[]): boolean =>
+  ws.some(
+    (w, i) =>
+      STRICT_CALL_VERBS.has(w) &&
+      !NOUN_AFTER.has(ws[i + 1] ?? "") &&
+      // "When to trigger: …" heads a field's documentation.
+      !(ws[i - 1] === "to" && /^(?:when|how|what|whether|where|which)$/u.test(ws[i - 2] ?? "")) &&
+      foreign.some((f) => ws[i + 1] === f || ws[i + 2] === f || ws[i + 3] === f),
+  );
+
 const SENSITIVE_VERBS = new Set(
   "add invite make grant give create generate mint issue disable turn switch deactivate remove approve install write register download fetch export".split(
     " ",
@@ -721,7 +772,7 @@ const VIA = new Set(["with", "using", "via", "through"]);
 
 // A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
 const WHEN_THEN =
-  /^(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to |(?:the|its|each|every|all|any) [\w-]+ (?:should|must|has to|have to|needs? to|shall) (?:always )?(?:be )?)?(?:add|set|change|refund|pay|transfer|charge|deposit|commit|publish|deploy|grant|world-readable|public|shared|made|sent|copied|forwarded|disabled|enabled|chmod|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete)\b/u;
+  /^(?:(?:(?:while|as) (?:doing so|you do|you do so|you're at it)|also|then|and|additionally|meanwhile),?\s*)?(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to |(?:the|its|each|every|all|any) [\w-]+ (?:should|must|has to|have to|needs? to|shall) (?:always )?(?:be )?)?(?:add|set|change|refund|pay|transfer|charge|deposit|commit|publish|deploy|grant|world-readable|public|shared|made|sent|copied|forwarded|disabled|enabled|chmod|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete|open|visit|load|navigate|go to|return|move|close|resolve|transition|approve|merge|archive|reassign)\b/u;
 
 const MADE_VIA =
   /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|shared|uploaded|saved|stored|booked|published|fetched|requested|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs?|requires?|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared|sent) (?:to|with))\b/u;
@@ -755,8 +806,10 @@ function ordersAbout(c: string, foreign: readonly string[], generic: boolean): b
 }
 
 // A template the client fills in and fetches: its variables name what the model is to put there.
+// A variable named after the conversation or a secret, on any scheme: the server reads the URI.
+// `{conversation_id}` names an id, `{page_token}` a page: neither is the data itself.
 const TEMPLATE_LEAK =
-  /^(?:https?|wss?|ftp):\/\/[^\s{]*[^\s]*\{[^}]*\b(?:conversation|chat|history|messages?|prompts?|secrets?|tokens?|passwords?|credentials?|env|cookies?|clipboard|context|api[_-]?key)\b[^}]*\}/iu;
+  /\{[^{}]{0,100}?\b(?:conversation|chat|history|transcript|messages|prompts?|secrets?|passwords?|credentials?|env|cookies?|clipboard|api[_-]?key)\b[^{}]{0,100}\}/iu;
 
 /** Issues with a resource template's URI: an outside address that takes private data. */
 export function templateIssues(uri: string): Issue[] {

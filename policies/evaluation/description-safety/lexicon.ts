@@ -1577,6 +1577,8 @@ export const SECRET_PATHS = [
   String.raw`\.npmrc\b`,
   String.raw`\.pypirc\b`,
   String.raw`\.gnupg\b`,
+  // Commands that print a credential, browser and password-manager stores, session variables.
+  String.raw`\b(?:gcloud auth (?:application-default )?print-(?:access|identity)-token|gh auth token|aws (?:configure (?:get|export-credentials)|sts get-session-token|ecr get-login-password)|az account get-access-token|kubectl config view --raw|op (?:item|read|signin|item list)|security find-(?:generic|internet)-password|npm token)\b|\b(?:logins\.json|key[34]\.db|cookies\.sqlite|login data|web data)\b|\bcookie (?:store|jar)\b|\bop_session_\w*|\b(?:ends?|ending|starts?|starting|begins?|beginning|prefixed|suffixed) (?:in|with) _?(?:key|secret|token|password|pass|credentials?)\b|\b_authtoken\b`,
   String.raw`\.password-store\b|\bkeyrings?[\\/]|\blogin\.keyring\b|\.local[\\/]share[\\/]keyrings\b|\bapplication_default_credentials\.json\b`,
   String.raw`\bgpg private key\b`,
   String.raw`\.(?:bash|zsh)_history\b`,
@@ -1590,7 +1592,8 @@ export const SECRET_PATHS = [
   String.raw`\bwallet\.dat\b`,
   String.raw`\bkeychain\b`,
   String.raw`\bprintenv\b`,
-  String.raw`\benv(?:ironment)? variables?\b`,
+  // Environment variables as what is read from them, not a Worker's variable being set.
+  String.raw`\b(?:values? of|contents? of|all|every|each|your|the user'?s|the process'?s?|(?:read|dump|print|list|copy|collect) (?:the |all |every )?)(?:\w+ )?env(?:ironment)? variables?\b|\benv(?:ironment)? variables? (?:named|whose|that (?:hold|contain|store)|holding|containing|with (?:keys|tokens|secrets|credentials))\b`,
   String.raw`\$[a-z][a-z0-9_]*(?:token|key|secret|password|pass)\b`,
   String.raw`\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:api_key|token|secret|secret_access_key|password)\b`,
   String.raw`\bprivate keys?\b`,

@@ -270,6 +270,8 @@ export function readableText(bytes: Uint8Array): string | undefined {
 
 const BASE64 = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/=_-])/g;
 const HEX = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])/g;
+// HTML numeric character references: "&#73;&#103;…", "&#x49;&#x67;…".
+const ENTITIES = /(?:&#(?:[0-9]{1,7}|x[0-9A-Fa-f]{1,6});\s?){8,}/g;
 // RFC 4648 base32: upper-case letters and 2–7, padded with "=" to a multiple of eight.
 const BASE32 = /(?<![A-Za-z0-9+/=_-])[A-Z2-7]{24,}={0,6}(?![A-Za-z0-9+/=_-])/g;
 const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -282,6 +284,14 @@ const MARKDOWN_COMMENT =
 
 function fromBase64(s: string): Uint8Array {
   return Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+}
+
+function fromEntities(s: string): Uint8Array {
+  const text = s.replace(/&#(x?)([0-9A-Fa-f]+);/g, (_, x: string, n: string) => {
+    const cp = parseInt(n, x === "" ? 10 : 16);
+    return cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
+  });
+  return new TextEncoder().encode(text);
 }
 
 function fromBase32(s: string): Uint8Array {
@@ -332,6 +342,7 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
   const outsideDataUrls = text.replace(DATA_URL, " ");
   for (const m of outsideDataUrls.matchAll(BASE64)) report("base64", m[0], fromBase64(m[0]));
   for (const m of text.matchAll(HEX)) report("hex", m[0], Buffer.from(m[0], "hex"));
+  for (const m of text.matchAll(ENTITIES)) report("HTML entities", m[0], fromEntities(m[0]));
   for (const m of text.matchAll(BASE32)) report("base32", m[0], fromBase32(m[0]));
   for (const m of text.matchAll(ESCAPES)) report("escaped", m[0], fromEscapes(m[0]));
   for (const m of text.matchAll(DATA_URL)) {
