@@ -40,12 +40,12 @@ test("the attack corpus: every category has at least 10 items", () => {
 
 // The holdout (test/fixtures/descriptions/holdout-4/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` and fall short of issue 12's targets (measured once after
-// round 5: recall 143/186, 76.9%; 17 of 258 real tools flagged). What is asserted here keeps the
-// detector from getting worse on it: overall recall no lower than first measured less about two
-// points, and no more of its real tools flagged than then.
-const HOLDOUT_RECALL_FLOOR = 0.75;
-const HOLDOUT_REAL_FLAGGED_CEILING = 17;
+// reported by `npm run bench:descriptions` and fall short of issue 12's targets (after round 6:
+// recall 145/186, 78.0%; 8 of 258 real tools flagged). What is asserted here keeps the detector
+// from getting worse on it: overall recall no lower than last measured less about two points, and
+// no more of its real tools flagged than then.
+const HOLDOUT_RECALL_FLOOR = 0.76;
+const HOLDOUT_REAL_FLAGGED_CEILING = 8;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
   { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-4/" },
