@@ -25,7 +25,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import type { AuditSinkConfig } from "../gateway/audit/open.ts";
 import { keyPairFromSeed } from "../policies/audit/note.ts";
 import { SKIP_NO_MINIO, startMinio } from "../test/support/minio.ts";
-import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
+import { writeLoopbackTls } from "../test/e2e/support/certs.ts";
 import {
   freePort,
   openSession,
@@ -45,12 +45,7 @@ const AUDIT = process.env.BENCH_AUDIT !== "off";
 const PHASE_DEADLINE_MS = 120_000;
 
 const dir = await mkdtemp(join(tmpdir(), "mcp-warden-bench-gateway-"));
-const ca = await makeTestCA();
-const cert = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
-const certFile = join(dir, "tls.crt");
-const keyFile = join(dir, "tls.key");
-await writeFile(certFile, cert.cert);
-await writeFile(keyFile, cert.key);
+const { ca, certFile, keyFile } = await writeLoopbackTls(dir);
 
 const tlsPort = await freePort();
 const server = await startEverything({

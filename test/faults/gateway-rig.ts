@@ -14,7 +14,7 @@ import type { BenchGatewayConfig } from "../../bench/gateway/process.ts";
 import type { AuditSinkConfig } from "../../gateway/audit/open.ts";
 import { keyPairFromSeed } from "../../policies/audit/note.ts";
 import type { AuditSpec } from "../../policies/audit/settings.ts";
-import { issueServingCert, makeTestCA } from "../e2e/support/certs.ts";
+import { writeLoopbackTls } from "../e2e/support/certs.ts";
 import {
   freePort,
   openSession,
@@ -58,12 +58,7 @@ export interface Rig {
 /** The gateway's surroundings: TLS files, audit keys, an OIDC issuer, server-everything. */
 export async function rig(): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-warden-gw-faults-"));
-  const ca = await makeTestCA();
-  const cert = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
-  const certFile = join(dir, "tls.crt");
-  const keyFile = join(dir, "tls.key");
-  await writeFile(certFile, cert.cert);
-  await writeFile(keyFile, cert.key);
+  const { ca, certFile, keyFile } = await writeLoopbackTls(dir);
   const keys = keyPairFromSeed("faults.gateway/audit", randomBytes(32));
   const auditKeyFile = join(dir, "audit.key");
   const verifierFile = join(dir, "audit.pub");

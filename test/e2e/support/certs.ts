@@ -3,6 +3,8 @@
  * webhook, the test API server). ECDSA P-256, PEM out, private keys as PKCS#8.
  */
 import { webcrypto } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 // @peculiar/x509 (through tsyringe) needs a Reflect metadata polyfill loaded first.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -116,4 +118,17 @@ function pem(cert: x509.X509Certificate): string {
 function importSigningKey(pem: string): Promise<webcrypto.CryptoKey> {
   const der = x509.PemConverter.decodeFirst(pem);
   return webcrypto.subtle.importKey("pkcs8", der, EC, false, ["sign"]);
+}
+
+/** A test CA and a serving certificate for 127.0.0.1, its certificate and key written into `dir`. */
+export async function writeLoopbackTls(
+  dir: string,
+): Promise<{ ca: TestCA; certFile: string; keyFile: string }> {
+  const ca = await makeTestCA();
+  const cert = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
+  const certFile = join(dir, "tls.crt");
+  const keyFile = join(dir, "tls.key");
+  await writeFile(certFile, cert.cert);
+  await writeFile(keyFile, cert.key);
+  return { ca, certFile, keyFile };
 }
