@@ -5,7 +5,7 @@ import { renderYamlStream, type NodeComment } from "../../deployment/kubernetes-
 import { egressRules } from "../../deployment/network-policy-rules.ts";
 import { isRecord } from "../../guards.ts";
 import type { Labels } from "../k8s-types.ts";
-import type { Workload } from "../workload.ts";
+import { SET_BY_API_SERVER, type Workload } from "../workload.ts";
 import { marker } from "./markers.ts";
 
 /**
@@ -40,8 +40,11 @@ export function podSelectorLabels(workload: Workload): Labels | undefined {
   ) {
     return Object.fromEntries(Object.entries(selector.matchLabels).map(([k, v]) => [k, String(v)]));
   }
-  const labels = workload.podMeta.labels ?? {};
-  return Object.keys(labels).length > 0 ? { ...labels } : undefined;
+  // A Job's uid (and a CronJob's Job names) are not known yet: their stand-ins are no label value.
+  const labels = Object.entries(workload.podMeta.labels ?? {}).filter(
+    ([, v]) => v !== SET_BY_API_SERVER,
+  );
+  return labels.length > 0 ? Object.fromEntries(labels) : undefined;
 }
 
 /** The container ports the pod declares, as `8000/TCP`. */

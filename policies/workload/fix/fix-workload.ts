@@ -140,9 +140,23 @@ const seccompProfile: Fixer = (fix, findings) => {
     );
 };
 
+/**
+ * The API server rejects `allowPrivilegeEscalation: false` beside `privileged: true` or an added
+ * `CAP_SYS_ADMIN` (spelled so; `SYS_ADMIN` is not compared), which grant escalation anyway.
+ */
+function grantsEscalation(ref: ContainerRef | undefined): boolean {
+  const sc = ref?.container.securityContext;
+  return sc?.privileged === true || (sc?.capabilities?.add ?? []).includes("CAP_SYS_ADMIN");
+}
+
 const allowPrivilegeEscalation: Fixer = (fix, findings) => {
   for (const f of findings) {
     if (fix.valueAt(f.path) === true) fix.leave(f, BREAKS);
+    else if (grantsEscalation(fix.containerAt(f.path)))
+      fix.leave(
+        f,
+        "the API server rejects it beside privileged: true or CAP_SYS_ADMIN, which only a person can drop",
+      );
     else fix.setOrLeave(f, f.path, false);
   }
 };

@@ -333,3 +333,49 @@ test("fixing the fixed document changes nothing", () => {
   assert.equal(doc.toString(), once.text);
   assert.deepEqual(again, { decisions: [] });
 });
+
+function fixture(name: string): string {
+  return readFileSync(new URL(`../../../fixtures/fix/${name}`, import.meta.url), "utf8");
+}
+
+test("allowPrivilegeEscalation: false is not set beside privileged or CAP_SYS_ADMIN, which the API server rejects", () => {
+  const { text, result } = fixText(fixture("privileged-daemonset.yaml"));
+  const containers = podOf(text).containers;
+  for (const c of containers) assert.equal(c.securityContext?.allowPrivilegeEscalation, undefined);
+  // The rest of the restricted profile is still written.
+  assert.deepEqual(containers[1]?.securityContext?.capabilities, {
+    add: ["CAP_SYS_ADMIN"],
+    drop: ["ALL"],
+  });
+  const left = result.decisions.filter((d) =>
+    d.rules.includes("pod-security/allow-privilege-escalation"),
+  );
+  assert.deepEqual(
+    left.map((d) => d.path),
+    [
+      "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+      "spec.template.spec.containers[1].securityContext.allowPrivilegeEscalation",
+    ],
+  );
+  assert.match(left[0]?.what ?? "", /privileged: true or CAP_SYS_ADMIN/);
+});
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+test("a Job's NetworkPolicy selects only by label values the API server accepts", () => {
+  const job = policyOf(fixText(fixture("job.yaml")).result.networkPolicy);
+  const labels = job.spec.podSelector.matchLabels ?? {};
+  assert.equal(labels.job, "mcp-index");
+  assert.equal(labels["job-name"], "mcp-index");
+  for (const v of Object.values(labels)) assert.match(v, LABEL_VALUE);
+  // A CronJob whose template has no labels of its own: nothing known to select by yet.
+  const cron = fixText(fixture("cronjob.yaml"));
+  assert.equal(cron.result.networkPolicy, undefined);
+  assert.ok(
+    cron.result.decisions.some(
+      (d) =>
+        d.rules.includes("network/egress-restricted") &&
+        /no labels a NetworkPolicy could select it by/.test(d.what),
+    ),
+  );
+});
