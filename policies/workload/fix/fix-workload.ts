@@ -6,6 +6,7 @@ import { fieldPath, parseFieldPath } from "../../field-path.ts";
 import type { ClusterState } from "../cluster-state.ts";
 import type { DecidedFinding } from "../engine.ts";
 import { effectivePolicyTypes, selectingPolicies } from "../rules/network.ts";
+import { isWindows } from "../rules/pod-security.ts";
 import type { RuleSettings } from "../rule.ts";
 import type { ContainerRef, Workload } from "../workload.ts";
 import { defaultDenyPolicy, type Direction } from "./default-deny.ts";
@@ -196,7 +197,8 @@ const runAsNonRoot: Fixer = (fix, findings) => {
   const everyContainer = workload.containers.every(
     (c) => c.container.securityContext?.runAsUser !== undefined,
   );
-  if (podContext?.runAsUser === undefined && !everyContainer)
+  // A pod declared Windows may not set runAsUser: its user is a name (windowsOptions).
+  if (podContext?.runAsUser === undefined && !everyContainer && !isWindows(workload.podSpec))
     fix.set(
       fieldPath(workload.specPath, "securityContext", "runAsUser"),
       RUN_AS_ID,

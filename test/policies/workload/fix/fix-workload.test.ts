@@ -379,3 +379,15 @@ test("a Job's NetworkPolicy selects only by label values the API server accepts"
     ),
   );
 });
+
+test("a Windows pod gets no field the API server forbids there (runAsUser, readOnlyRootFilesystem)", () => {
+  const { text, denying, result } = fixText(fixture("windows-deployment.yaml"));
+  const pod = podOf(text);
+  assert.deepEqual(pod.securityContext, { runAsNonRoot: true });
+  assert.deepEqual(containerOf(text).securityContext, {
+    windowsOptions: { runAsUserName: "ContainerUser" },
+  });
+  assert.equal(pod.volumes, undefined);
+  assert.deepEqual(denying, []);
+  assert.ok(!result.decisions.some((d) => d.path.endsWith("runAsUser")));
+});
