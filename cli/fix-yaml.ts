@@ -45,6 +45,9 @@ export function renderFile(
   appended: readonly string[],
 ): string {
   const { text, documents } = file;
+  // Serialising writes LF: a file written with CRLF line breaks keeps them.
+  const eol = /\r\n/.test(text) && !/(?<!\r)\n/.test(text) ? "\r\n" : "\n";
+  const asWritten = (yaml: string) => (eol === "\n" ? yaml : yaml.replace(/\r?\n/g, eol));
   let out = "";
   let start = 0;
   documents.forEach((doc, i) => {
@@ -61,13 +64,13 @@ export function renderFile(
       flowCollectionPadding: /[[{] [^\s\]}]/.test(original),
     });
     // The blank lines after the document belong to the layout of the file: keep them.
-    const trailing = /\n*$/.exec(original)?.[0] ?? "";
-    out += serialised.replace(/\n*$/, trailing.length > 0 ? trailing : "\n");
+    const trailing = /(?:\r?\n)*$/.exec(original)?.[0] ?? "";
+    out += asWritten(serialised).replace(/(?:\r?\n)*$/, trailing.length > 0 ? trailing : eol);
   });
   out += text.slice(start);
   for (const doc of appended) {
-    if (out !== "" && !out.endsWith("\n")) out += "\n";
-    out += `---\n${doc}`;
+    if (out !== "" && !out.endsWith("\n")) out += eol;
+    out += asWritten(`---\n${doc}`);
   }
   return out;
 }

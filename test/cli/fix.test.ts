@@ -147,6 +147,20 @@ test("an input that passes check is left byte for byte, with exit 0", async () =
   assert.match(r.stderr, /^0 decisions for a person, 0 findings left unfixed\n$/);
 });
 
+test("a file written with CRLF line breaks keeps them in the documents fix rewrites and adds", async () => {
+  const path = join(dir, "crlf.yaml");
+  const text = `${deployment("ghcr.io/acme/weather:1.2")}---\n${COMPLIANT}`.replace(/\n/g, "\r\n");
+  await writeFile(path, text);
+  const r = await run(["fix", path]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stdout, /(?<!\r)\n/);
+  // The untouched documents are as written; the rewritten one is fixed, its comments kept.
+  assert.ok(r.stdout.includes(COMPLIANT.replace(/\n/g, "\r\n")));
+  assert.match(r.stdout, /^# weather, as published\r\n/);
+  assert.match(r.stdout, /readOnlyRootFilesystem: true\r\n/);
+  assert.match(r.stdout, /\r\nkind: NetworkPolicy\r\n/);
+});
+
 test("--out DIR writes every file under DIR as it lies under the input directory", async () => {
   const input = join(dir, "tree");
   await mkdir(join(input, "team"), { recursive: true });
