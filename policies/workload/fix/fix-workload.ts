@@ -11,7 +11,7 @@ import type { RuleSettings } from "../rule.ts";
 import type { ContainerRef, Workload } from "../workload.ts";
 import { defaultDenyPolicy, type Direction } from "./default-deny.ts";
 import { marker, PLACEHOLDER } from "./markers.ts";
-import { appendItem, ensureSeq, setField, type YamlPath } from "./yaml-edit.ts";
+import { appendItem, ensureSeq, nodeAt, setField, type YamlPath } from "./yaml-edit.ts";
 
 /**
  * The pure core of `mcp-warden fix`: given one workload in a parsed YAML document and what the
@@ -85,13 +85,13 @@ class WorkloadFix {
 
   /** The value written at a field path of the workload, as the document holds it. */
   valueAt(path: string): unknown {
-    const node: unknown = this.target.doc.getIn(this.yamlPath(path), true);
+    const node = nodeAt(this.target.doc, this.yamlPath(path));
     return isScalar(node) ? node.value : node;
   }
 
   /** The field at a path of the workload as plain data. */
   plainAt(path: string): unknown {
-    const node: unknown = this.target.doc.getIn(this.yamlPath(path), true);
+    const node = nodeAt(this.target.doc, this.yamlPath(path));
     return isNode(node) ? node.toJSON() : node;
   }
 

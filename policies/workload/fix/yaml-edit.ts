@@ -1,4 +1,5 @@
 import {
+  isAlias,
   isCollection,
   isMap,
   isScalar,
@@ -24,22 +25,41 @@ function isNullScalar(node: unknown): boolean {
 }
 
 /**
+ * The node an alias (`*sc`) stands for, so an edit reaches the anchored node it shares with the
+ * other places that name it; every other node as it is.
+ */
+function resolved(doc: Document, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+/** The node at `path`, through aliases as the API server reads them; undefined when absent. */
+export function nodeAt(doc: Document, path: YamlPath): unknown {
+  let node: unknown = resolved(doc, doc.contents);
+  for (const segment of path) {
+    if (typeof segment === "number") node = isSeq(node) ? node.items[segment] : undefined;
+    else node = isMap(node) ? node.get(segment, true) : undefined;
+    node = resolved(doc, node);
+  }
+  return node;
+}
+
+/**
  * The mappings from the document's root down to `path`, created where the path ends early;
  * undefined when something else than a mapping (or a sequence, at a number) is in the way.
  */
 function mapsAlong(doc: Document, path: YamlPath): Node[] | undefined {
-  let node: unknown = doc.contents;
+  let node: unknown = resolved(doc, doc.contents);
   const along: Node[] = [];
   for (const segment of path) {
     if (typeof segment === "number") {
       if (!isSeq(node)) return undefined;
       along.push(node);
-      node = node.items[segment];
+      node = resolved(doc, node.items[segment]);
       continue;
     }
     if (!isMap(node)) return undefined;
     along.push(node);
-    let child: unknown = node.get(segment, true);
+    let child: unknown = resolved(doc, node.get(segment, true));
     if (child === undefined || isNullScalar(child)) {
       child = new YAMLMap();
       node.set(doc.createNode(segment), child);
@@ -87,7 +107,7 @@ export function ensureSeq(doc: Document, path: YamlPath): YAMLSeq | undefined {
   const along = mapsAlong(doc, path.slice(0, -1));
   const parent = along?.at(-1);
   if (along === undefined || !isMap(parent)) return undefined;
-  const existing: unknown = parent.get(key, true);
+  const existing: unknown = resolved(doc, parent.get(key, true));
   if (existing !== undefined && !isNullScalar(existing))
     return isSeq(existing) ? existing : undefined;
   const seq = new YAMLSeq();

@@ -391,3 +391,34 @@ test("a Windows pod gets no field the API server forbids there (runAsUser, readO
   assert.deepEqual(denying, []);
   assert.ok(!result.decisions.some((d) => d.path.endsWith("runAsUser")));
 });
+
+test("a field shared through an alias is fixed where it is anchored, for every container naming it", () => {
+  const { text, result } = fixText(fixture("aliased-security-context.yaml"));
+  // The anchors and aliases stay: one edit serves every container that names the node.
+  assert.match(text, /securityContext: &sc\n/);
+  assert.match(text, /securityContext: \*sc\n/);
+  const [a, b, debug, debugToo] = podOf(text).containers;
+  for (const c of [a, b]) {
+    assert.deepEqual(c?.securityContext, {
+      runAsUser: 1000,
+      capabilities: { drop: ["ALL"] },
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+    });
+    // Read-only through the alias too, so each gets its own /tmp.
+    assert.deepEqual(c?.volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
+  }
+  // An explicit true reached through an alias is someone's choice there as well.
+  for (const c of [debug, debugToo])
+    assert.equal(c?.securityContext?.allowPrivilegeEscalation, true);
+  const escalation = result.decisions.filter((d) =>
+    d.rules.includes("pod-security/allow-privilege-escalation"),
+  );
+  assert.deepEqual(
+    escalation.map((d) => d.path),
+    [2, 3].map(
+      (i) => `spec.template.spec.containers[${i}].securityContext.allowPrivilegeEscalation`,
+    ),
+  );
+  assert.ok(!result.decisions.some((d) => /not a (mapping|list) mcp-warden can edit/.test(d.what)));
+});
