@@ -6,6 +6,7 @@ import { fieldPath, parseFieldPath } from "../../field-path.ts";
 import type { ClusterState } from "../cluster-state.ts";
 import type { DecidedFinding } from "../engine.ts";
 import { effectivePolicyTypes, selectingPolicies } from "../rules/network.ts";
+import { parseImageReference } from "../image-reference.ts";
 import { isWindows } from "../rules/pod-security.ts";
 import type { RuleSettings } from "../rule.ts";
 import type { ContainerRef, Workload } from "../workload.ts";
@@ -294,7 +295,13 @@ const digestPinned: Fixer = (fix, findings) => {
   for (const f of findings) {
     const reference = fix.valueAt(f.path);
     const lookup = typeof reference === "string" ? fix.context.digests?.get(reference) : undefined;
-    if (typeof reference !== "string" || /^[a-z][a-z0-9+.-]*:\/\//.test(reference)) {
+    // A reference that does not parse (a malformed digest) cannot be looked up or pinned: the
+    // engine's message says what is wrong with it.
+    if (
+      typeof reference !== "string" ||
+      /^[a-z][a-z0-9+.-]*:\/\//.test(reference) ||
+      !parseImageReference(reference).ok
+    ) {
       fix.leave(f);
     } else if (fix.context.digests === undefined) {
       fix.decide(

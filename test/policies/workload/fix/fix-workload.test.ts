@@ -422,3 +422,17 @@ test("a field shared through an alias is fixed where it is anchored, for every c
   );
   assert.ok(!result.decisions.some((d) => /not a (mapping|list) mcp-warden can edit/.test(d.what)));
 });
+
+test("an image reference that does not parse is left with the engine's reason, not a pin to paste", () => {
+  const malformed = DEPLOYMENT.replace(
+    "ghcr.io/acme/weather:1.2",
+    "ghcr.io/acme/weather@sha256:ABCDEF",
+  );
+  for (const digests of [undefined, new Map<string, DigestLookup>()]) {
+    const { result } = fixText(malformed, { digests });
+    const [pin, ...more] = result.decisions.filter((d) => d.rules.includes("image/digest-pinned"));
+    assert.equal(more.length, 0);
+    assert.match(pin?.what ?? "", /is not a valid image reference \(invalid digest/);
+    assert.doesNotMatch(pin?.what ?? "", /crane digest|--resolve-digests/);
+  }
+});
