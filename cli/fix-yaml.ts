@@ -1,4 +1,5 @@
 import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
+import { KUBECTL_YAML } from "../policies/kubectl-yaml.ts";
 
 /**
  * A file's YAML documents for editing, and the file written back: the documents `fix` did not
@@ -11,9 +12,12 @@ export interface EditableFile {
   documents: Document[];
 }
 
-/** Parses as `readDocuments` does, so document numbers and List items line up with findings. */
+/**
+ * Parses as `readDocuments` does, so document numbers and List items line up with findings, and
+ * with the same YAML 1.1 scalars: `defaultMode: 0400` stays octal when the document is written.
+ */
 export function editableFile(text: string): EditableFile {
-  const documents = parseAllDocuments(text, { uniqueKeys: true, merge: true });
+  const documents = parseAllDocuments(text, { uniqueKeys: true, ...KUBECTL_YAML });
   return { text, documents: Array.isArray(documents) ? documents : [] };
 }
 

@@ -161,6 +161,17 @@ test("a file written with CRLF line breaks keeps them in the documents fix rewri
   assert.match(r.stdout, /\r\nkind: NetworkPolicy\r\n/);
 });
 
+test("octal file modes are written back as octal, as kubectl reads them", async () => {
+  const input = new URL("../fixtures/fix/octal-modes.yaml", import.meta.url).pathname;
+  const r = await run(["fix", input]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /defaultMode: 0400\n/);
+  assert.match(r.stdout, /mode: 0440\n/);
+  assert.match(r.stdout, /defaultMode: 0644\n/);
+  // The document was rewritten: the fixes are there beside the modes.
+  assert.match(r.stdout, /readOnlyRootFilesystem: true\n/);
+});
+
 test("--out DIR writes every file under DIR as it lies under the input directory", async () => {
   const input = join(dir, "tree");
   await mkdir(join(input, "team"), { recursive: true });
