@@ -172,6 +172,20 @@ test("octal file modes are written back as octal, as kubectl reads them", async 
   assert.match(r.stdout, /readOnlyRootFilesystem: true\n/);
 });
 
+test("workloads of the same name get NetworkPolicies of different names", async () => {
+  const input = new URL("../fixtures/fix/same-name-workloads.yaml", import.meta.url).pathname;
+  const r = await run(["fix", input]);
+  assert.equal(r.code, 1, r.stderr);
+  const policies = r.stdout
+    .split(/^---$/m)
+    .map((d) => parse(d) as { kind?: string; metadata: { name: string } } | null)
+    .filter((o) => o?.kind === "NetworkPolicy");
+  assert.deepEqual(
+    policies.map((p) => p?.metadata.name),
+    ["search-default-deny", "search-default-deny-2"],
+  );
+});
+
 test("--out DIR writes every file under DIR as it lies under the input directory", async () => {
   const input = join(dir, "tree");
   await mkdir(join(input, "team"), { recursive: true });

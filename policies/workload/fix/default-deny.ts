@@ -22,6 +22,20 @@ export interface DefaultDenyInput {
   directions: readonly Direction[];
   /** The service account is granted Kubernetes API access among the inputs. */
   usesApi: boolean;
+  /**
+   * Names of the NetworkPolicies already in the workload's namespace: one of the same name would
+   * replace it when applied, so the policy takes the next free name.
+   */
+  taken: ReadonlySet<string>;
+}
+
+/** `<workload>-default-deny`, or `-2`, `-3`… after it when that name is taken. */
+function policyName(workload: Workload, taken: ReadonlySet<string>): string {
+  const base = `${workload.name}-default-deny`;
+  let name = dnsLabel(base, "mcp-server-default-deny");
+  for (let i = 2; taken.has(name); i++)
+    name = dnsLabel(`${base}-${i}`, `mcp-server-default-deny-${i}`);
+  return name;
 }
 
 /**
@@ -56,8 +70,13 @@ function declaredPorts(workload: Workload): string[] {
   return [...new Set(ports)];
 }
 
-/** The NetworkPolicy as YAML (one document, comments included); undefined without labels. */
-export function defaultDenyPolicy(input: DefaultDenyInput): string | undefined {
+/**
+ * The NetworkPolicy as YAML (one document, comments included) and its name; undefined without
+ * labels.
+ */
+export function defaultDenyPolicy(
+  input: DefaultDenyInput,
+): { name: string; yaml: string } | undefined {
   const { workload, directions } = input;
   const labels = podSelectorLabels(workload);
   if (labels === undefined) return undefined;
@@ -66,11 +85,12 @@ export function defaultDenyPolicy(input: DefaultDenyInput): string | undefined {
       ? workload.object.metadata.namespace
       : undefined;
   const dns = egressRules([]).rules;
+  const name = policyName(workload, input.taken);
   const policy: NetworkPolicy = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: {
-      name: dnsLabel(`${workload.name}-default-deny`, "mcp-server-default-deny"),
+      name,
       ...(namespace === undefined ? {} : { namespace }),
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
     },
@@ -111,5 +131,5 @@ export function defaultDenyPolicy(input: DefaultDenyInput): string | undefined {
     `NetworkPolicy added by mcp-warden fix: ${workload.kind} ${workload.namespace}/${workload.name} had none`,
     `restricting ${directions.map((d) => d.toLowerCase()).join(" and ")}. It denies everything but what is listed.`,
   ];
-  return renderYamlStream({ header, objects: [policy], comments });
+  return { name, yaml: renderYamlStream({ header, objects: [policy], comments }) };
 }

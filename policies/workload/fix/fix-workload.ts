@@ -38,12 +38,16 @@ export interface FixContext {
   settings: RuleSettings;
   /** Digests looked up with `--resolve-digests`; undefined when not asked for. */
   digests: ReadonlyMap<string, DigestLookup> | undefined;
+  /** NetworkPolicies added for the workloads fixed before this one, as `namespace/name`. */
+  added?: ReadonlySet<string>;
 }
 
 export interface FixResult {
   decisions: FixDecision[];
   /** A default-deny NetworkPolicy to add next to the workload (YAML), when one is needed. */
   networkPolicy?: string;
+  /** Its `namespace/name`, to pass on in `added` when fixing the next workloads. */
+  networkPolicyName?: string;
 }
 
 /** Where the workload's object sits in its document: `[]`, or `["items", 2]` in a List. */
@@ -66,6 +70,7 @@ type Fixer = (fix: WorkloadFix, findings: DecidedFinding[]) => void;
 class WorkloadFix {
   readonly decisions: FixDecision[] = [];
   networkPolicy: string | undefined;
+  networkPolicyName: string | undefined;
   readonly tmpFor = new Set<ContainerRef>();
   needsApiToken = false;
   readonly target: FixTarget;
@@ -344,13 +349,25 @@ const network: Fixer = (fix, findings) => {
   }
   if (directions.length === 0) return;
   directions.sort((a, b) => (a === "Ingress" ? -1 : b === "Ingress" ? 1 : 0));
-  const policy = defaultDenyPolicy({ workload: fix.workload, directions, usesApi: usesApi(fix) });
+  const { namespace } = fix.workload;
+  const taken = new Set(
+    fix.context.cluster.networkPoliciesIn(namespace).flatMap((np) => np.metadata.name ?? []),
+  );
+  for (const key of fix.context.added ?? [])
+    if (key.startsWith(`${namespace}/`)) taken.add(key.slice(namespace.length + 1));
+  const policy = defaultDenyPolicy({
+    workload: fix.workload,
+    directions,
+    usesApi: usesApi(fix),
+    taken,
+  });
   if (policy === undefined) {
     for (const f of findings)
       fix.leave(f, "the pod has no labels a NetworkPolicy could select it by: add some");
     return;
   }
-  fix.networkPolicy = policy;
+  fix.networkPolicy = policy.yaml;
+  fix.networkPolicyName = `${namespace}/${policy.name}`;
 };
 
 const rbac: Fixer = (fix, findings) => {
@@ -393,7 +410,9 @@ export function fixWorkload(target: FixTarget, context: FixContext): FixResult {
   addVolumes(fix);
   return {
     decisions: fix.decisions,
-    ...(fix.networkPolicy === undefined ? {} : { networkPolicy: fix.networkPolicy }),
+    ...(fix.networkPolicy === undefined || fix.networkPolicyName === undefined
+      ? {}
+      : { networkPolicy: fix.networkPolicy, networkPolicyName: fix.networkPolicyName }),
   };
 }
 

@@ -436,3 +436,30 @@ test("an image reference that does not parse is left with the engine's reason, n
     assert.doesNotMatch(pin?.what ?? "", /crane digest|--resolve-digests/);
   }
 });
+
+test("the added NetworkPolicy never takes the name of one it would replace", () => {
+  const ingressOnly = parseNetworkPolicy({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "weather-default-deny", namespace: "mcp" },
+    spec: { podSelector: { matchLabels: { app: "weather" } }, policyTypes: ["Ingress"] },
+  });
+  const cluster = createClusterState({ networkPolicies: [ingressOnly] });
+  const { result } = fixText(DEPLOYMENT, { cluster });
+  assert.equal(policyOf(result.networkPolicy).metadata.name, "weather-default-deny-2");
+  assert.equal(result.networkPolicyName, "mcp/weather-default-deny-2");
+  // Nor the name of one added for a workload fixed before, in the same namespace only.
+  const doc = parseDocument(DEPLOYMENT);
+  const workload = toWorkload(doc.toJS());
+  const { findings } = judgeWorkload(workload, { policy: POLICY, cluster, now: NOW });
+  const next = fixWorkload(
+    { doc, root: [], workload, findings },
+    {
+      cluster,
+      settings: POLICY.settings,
+      digests: undefined,
+      added: new Set(["mcp/weather-default-deny-2", "other/weather-default-deny-3"]),
+    },
+  );
+  assert.equal(next.networkPolicyName, "mcp/weather-default-deny-3");
+});
