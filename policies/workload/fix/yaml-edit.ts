@@ -32,13 +32,37 @@ function resolved(doc: Document, node: unknown): unknown {
   return isAlias(node) ? node.resolve(doc) : node;
 }
 
-/** The node at `path`, through aliases as the API server reads them; undefined when absent. */
+/** A merge key (`<<: *base`), as the parser marks it when merge keys are on. */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === "symbol" && key.value.description === "<<";
+}
+
+/**
+ * A mapping's node at `key`: its own, else the one a merge key brings in (`<<: *base`, the
+ * earlier source first), as kubectl reads it; undefined when neither has it.
+ */
+function valueIn(doc: Document, map: YAMLMap, key: string): unknown {
+  const own: unknown = map.get(key, true);
+  if (own !== undefined) return resolved(doc, own);
+  for (const pair of map.items) {
+    if (!isMergeKey(pair.key)) continue;
+    const source = resolved(doc, pair.value);
+    for (const item of isSeq(source) ? source.items : [source]) {
+      const from = resolved(doc, item);
+      const value = isMap(from) ? valueIn(doc, from, key) : undefined;
+      if (value !== undefined) return value;
+    }
+  }
+  return undefined;
+}
+
+/** The node at `path`, through aliases and merge keys as kubectl reads them; undefined when absent. */
 export function nodeAt(doc: Document, path: YamlPath): unknown {
   let node: unknown = resolved(doc, doc.contents);
   for (const segment of path) {
-    if (typeof segment === "number") node = isSeq(node) ? node.items[segment] : undefined;
-    else node = isMap(node) ? node.get(segment, true) : undefined;
-    node = resolved(doc, node);
+    if (typeof segment === "number")
+      node = isSeq(node) ? resolved(doc, node.items[segment]) : undefined;
+    else node = isMap(node) ? valueIn(doc, node, segment) : undefined;
   }
   return node;
 }
@@ -59,7 +83,9 @@ function mapsAlong(doc: Document, path: YamlPath): Node[] | undefined {
     }
     if (!isMap(node)) return undefined;
     along.push(node);
-    let child: unknown = resolved(doc, node.get(segment, true));
+    // A mapping merged in (`<<: *base`) is edited where it is written: a new one here would
+    // replace it whole.
+    let child: unknown = valueIn(doc, node, segment);
     if (child === undefined || isNullScalar(child)) {
       child = new YAMLMap();
       node.set(doc.createNode(segment), child);

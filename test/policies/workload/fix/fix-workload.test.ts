@@ -14,6 +14,7 @@ import {
   type FixResult,
 } from "../../../../policies/workload/fix/fix-workload.ts";
 import { markedChoices } from "../../../../policies/workload/fix/markers.ts";
+import { KUBECTL_YAML } from "../../../../policies/kubectl-yaml.ts";
 import { parseNetworkPolicy } from "../../../../policies/workload/network-policy.ts";
 import { compilePolicy } from "../../../../policies/workload/policy.ts";
 import { parseRbacObject } from "../../../../policies/workload/rbac.ts";
@@ -41,7 +42,10 @@ interface PodSpec {
 
 /** The pod spec of a Pod or of a controller's template, from YAML. */
 function podOf(text: string): PodSpec {
-  const o = parse(text) as { kind: string; spec: PodSpec & { template: { spec: PodSpec } } };
+  const o = parse(text, KUBECTL_YAML) as {
+    kind: string;
+    spec: PodSpec & { template: { spec: PodSpec } };
+  };
   return o.kind === "Pod" ? o.spec : o.spec.template.spec;
 }
 
@@ -85,7 +89,8 @@ function fixText(
 ): Fixed {
   const rbac = (opts.rbac ?? []).map((o) => parseRbacObject(o));
   const cluster = opts.cluster ?? createClusterState({ rbac });
-  const doc = parseDocument(text);
+  // As the CLI reads it: YAML 1.1 scalars and merge keys.
+  const doc = parseDocument(text, KUBECTL_YAML);
   const workload = toWorkload(doc.toJS());
   const { findings } = judgeWorkload(workload, { policy: POLICY, cluster, now: NOW });
   const result = fixWorkload(
@@ -96,7 +101,7 @@ function fixText(
   const networkPolicies = result.networkPolicy
     ? [parseNetworkPolicy(parse(result.networkPolicy) as unknown)]
     : [];
-  const after = judgeWorkload(toWorkload(parse(fixedText)), {
+  const after = judgeWorkload(toWorkload(parse(fixedText, KUBECTL_YAML)), {
     policy: POLICY,
     cluster: createClusterState({ rbac, networkPolicies }),
     now: NOW,
@@ -462,4 +467,27 @@ test("the added NetworkPolicy never takes the name of one it would replace", () 
     },
   );
   assert.equal(next.networkPolicyName, "mcp/weather-default-deny-3");
+});
+
+test("fields brought in by merge keys are read and kept as kubectl reads them", () => {
+  const { text, result } = fixText(fixture("merge-keys.yaml"));
+  const [a, b, c, d] = podOf(text).containers;
+  // An explicit true merged in is someone's choice, as it is where the anchor is written.
+  for (const container of [a, b, d])
+    assert.equal(container?.securityContext?.allowPrivilegeEscalation, true);
+  assert.deepEqual(
+    result.decisions
+      .filter((x) => x.rules.includes("pod-security/allow-privilege-escalation"))
+      .map((x) => x.path),
+    [0, 1, 3].map((i) => `spec.containers[${i}].securityContext.allowPrivilegeEscalation`),
+  );
+  // The container's own securityContext wins over the merged one, and keeps its fields.
+  assert.deepEqual(c?.securityContext, {
+    runAsUser: 1000,
+    capabilities: { drop: ["ALL"] },
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+  });
+  assert.equal(b?.securityContext?.readOnlyRootFilesystem, true);
+  assert.match(text, /<<: \*escalates\n/);
 });
