@@ -284,9 +284,20 @@ const resourceLimits: Fixer = (fix, findings) => {
 };
 
 const serviceAccountToken: Fixer = (fix, findings) => {
+  // A pod that gets no token now (its ServiceAccount says so) is not given one by the fix.
+  const hadToken = mountsToken(fix);
   for (const f of findings) fix.setOrLeave(f, f.path, false);
-  if (findings.length > 0 && usesApi(fix)) fix.needsApiToken = true;
+  if (findings.length > 0 && hadToken && usesApi(fix)) fix.needsApiToken = true;
 };
+
+/** Whether the kubelet mounts an API token in the pod as written: the pod's say, else its account's. */
+function mountsToken(fix: WorkloadFix): boolean {
+  const { workload, context } = fix;
+  const own = workload.podSpec.automountServiceAccountToken;
+  if (own !== undefined) return own;
+  const account = workload.podSpec.serviceAccountName ?? "default";
+  return context.cluster.rbac?.automountsToken?.(workload.namespace, account) !== false;
+}
 
 /** The pod's service account is granted something by the RBAC among the inputs. */
 function usesApi(fix: WorkloadFix): boolean {

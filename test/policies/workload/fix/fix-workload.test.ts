@@ -491,3 +491,27 @@ test("fields brought in by merge keys are read and kept as kubectl reads them", 
   assert.equal(b?.securityContext?.readOnlyRootFilesystem, true);
   assert.match(text, /<<: \*escalates\n/);
 });
+
+test("a pod its ServiceAccount keeps without a token is not given one, grants or not", () => {
+  const account = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "default", namespace: "mcp" },
+    automountServiceAccountToken: false,
+  };
+  const { text, result } = fixText(DEPLOYMENT, { rbac: [...GRANT, account] });
+  const pod = podOf(text);
+  assert.equal(pod.automountServiceAccountToken, false);
+  assert.ok(!JSON.stringify(pod.volumes).includes("serviceAccountToken"));
+  assert.ok(!result.decisions.some((d) => /projected Kubernetes API token/.test(d.what)));
+  // The grant is still a decision of its own.
+  assert.ok(result.decisions.some((d) => d.rules.includes("rbac/no-secret-read")));
+  // A pod that asks for the token itself had one: it keeps API access, as a projected token.
+  const asks = DEPLOYMENT.replace(
+    "      containers:",
+    "      automountServiceAccountToken: true\n      containers:",
+  );
+  const kept = podOf(fixText(asks, { rbac: [...GRANT, account] }).text);
+  assert.equal(kept.automountServiceAccountToken, false);
+  assert.ok(kept.volumes?.some((v) => v.name === "kube-api-access"));
+});
