@@ -145,6 +145,8 @@ export interface PodSpec {
   os?: { name?: string };
   automountServiceAccountToken?: boolean;
   serviceAccountName?: string;
+  /** Deprecated: the API server copies it into serviceAccountName when that is empty. */
+  serviceAccount?: string;
   imagePullSecrets?: { name?: string }[];
 }
 

@@ -148,6 +148,7 @@ export const podSpecSchema = {
     os: { type: "object", properties: { name: str } },
     automountServiceAccountToken: bool,
     serviceAccountName: str,
+    serviceAccount: str,
     imagePullSecrets: { type: "array", items: { type: "object", properties: { name: str } } },
   },
 } as const;

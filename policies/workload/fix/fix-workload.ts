@@ -9,7 +9,7 @@ import { effectivePolicyTypes, selectingPolicies } from "../rules/network.ts";
 import { parseImageReference } from "../image-reference.ts";
 import { isWindows } from "../rules/pod-security.ts";
 import type { RuleSettings } from "../rule.ts";
-import type { ContainerRef, Workload } from "../workload.ts";
+import { serviceAccountOf, type ContainerRef, type Workload } from "../workload.ts";
 import { defaultDenyPolicy, type Direction } from "./default-deny.ts";
 import { marker, PLACEHOLDER } from "./markers.ts";
 import { appendItem, ensureSeq, nodeAt, setField, type YamlPath } from "./yaml-edit.ts";
@@ -295,14 +295,14 @@ function mountsToken(fix: WorkloadFix): boolean {
   const { workload, context } = fix;
   const own = workload.podSpec.automountServiceAccountToken;
   if (own !== undefined) return own;
-  const account = workload.podSpec.serviceAccountName ?? "default";
+  const account = serviceAccountOf(workload.podSpec);
   return context.cluster.rbac?.automountsToken?.(workload.namespace, account) !== false;
 }
 
 /** The pod's service account is granted something by the RBAC among the inputs. */
 function usesApi(fix: WorkloadFix): boolean {
   const { workload, context } = fix;
-  const account = workload.podSpec.serviceAccountName ?? "default";
+  const account = serviceAccountOf(workload.podSpec);
   const granted = context.cluster.rbac?.grantsTo(workload.namespace, account);
   return granted !== undefined && granted.grants.length + granted.bindings.length > 0;
 }
