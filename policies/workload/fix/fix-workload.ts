@@ -7,6 +7,7 @@ import type { ClusterState } from "../cluster-state.ts";
 import type { DecidedFinding } from "../engine.ts";
 import { effectivePolicyTypes, selectingPolicies } from "../rules/network.ts";
 import { parseImageReference } from "../image-reference.ts";
+import { quantitySign } from "../quantity.ts";
 import { isWindows } from "../rules/pod-security.ts";
 import type { RuleSettings } from "../rule.ts";
 import { serviceAccountOf, type ContainerRef, type Workload } from "../workload.ts";
@@ -272,6 +273,13 @@ const resourceLimits: Fixer = (fix, findings) => {
     const resource = parseFieldPath(f.path).at(-1);
     if (ref === undefined || (resource !== "cpu" && resource !== "memory")) {
       fix.leave(f);
+      continue;
+    }
+    // A limit written as something else than a quantity (`1gi`, `-1`) was meant as some amount:
+    // a placeholder would silently replace it.
+    const written = ref.container.resources?.limits?.[resource];
+    if (written !== undefined && quantitySign(written) !== "zero") {
+      fix.leave(f, "only a person knows which amount was meant");
       continue;
     }
     // A limit below the request is rejected by the API server: never go under the request.

@@ -515,3 +515,20 @@ test("a pod its ServiceAccount keeps without a token is not given one, grants or
   assert.equal(kept.automountServiceAccountToken, false);
   assert.ok(kept.volumes?.some((v) => v.name === "kube-api-access"));
 });
+
+test("a limit that is not a quantity is left to a person; a zero limit gets the placeholder", () => {
+  const text = DEPLOYMENT.replace(
+    "ports: [{ containerPort: 8080 }]",
+    `resources:
+            limits: { memory: 1gi, cpu: "0" }`,
+  );
+  const { text: fixed, result, denying } = fixText(text);
+  assert.deepEqual(containerOf(fixed).resources, {
+    limits: { memory: "1gi", cpu: "500m" },
+    requests: { cpu: "500m" },
+  });
+  const memory = result.decisions.find((d) => d.path.endsWith("limits.memory"));
+  assert.deepEqual(memory?.rules, ["sandbox/resource-limits"]);
+  assert.match(memory?.what ?? "", /not a Kubernetes quantity.*only a person knows which amount/);
+  assert.ok(denying.includes("sandbox/resource-limits"));
+});
