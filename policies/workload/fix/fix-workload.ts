@@ -278,7 +278,10 @@ const resourceLimits: Fixer = (fix, findings) => {
     // A limit written as something else than a quantity (`1gi`, `-1`) was meant as some amount:
     // a placeholder would silently replace it.
     const written = ref.container.resources?.limits?.[resource];
-    if (written !== undefined && quantitySign(written) !== "zero") {
+    const requested = ref.container.resources?.requests?.[resource];
+    const unreadable = (q: string | number | undefined) =>
+      q !== undefined && !["zero", "positive"].includes(quantitySign(q) ?? "");
+    if ((written !== undefined && quantitySign(written) !== "zero") || unreadable(requested)) {
       fix.leave(f, "only a person knows which amount was meant");
       continue;
     }

@@ -531,4 +531,17 @@ test("a limit that is not a quantity is left to a person; a zero limit gets the 
   assert.deepEqual(memory?.rules, ["sandbox/resource-limits"]);
   assert.match(memory?.what ?? "", /not a Kubernetes quantity.*only a person knows which amount/);
   assert.ok(denying.includes("sandbox/resource-limits"));
+  // Nor is a limit derived from a request that is not a quantity.
+  const request = fixText(
+    DEPLOYMENT.replace(
+      "ports: [{ containerPort: 8080 }]",
+      `resources:
+            requests: { memory: 2gb }`,
+    ),
+  );
+  assert.deepEqual(containerOf(request.text).resources, {
+    requests: { memory: "2gb", cpu: "500m" },
+    limits: { cpu: "500m" },
+  });
+  assert.ok(request.result.decisions.some((d) => d.path.endsWith("limits.memory")));
 });
