@@ -28,6 +28,9 @@ export function objectRoot(doc: Document, position: number): (string | number)[]
   return isList && isSeq(doc.get("items", true)) ? ["items", position] : [];
 }
 
+/** The line `fix` puts first in a JSON file it writes YAML into. */
+export const JSON_AS_YAML = "# edited by mcp-warden fix: YAML from here on (the JSON is YAML too)";
+
 /** Sequences written flush with their key (`key:\n- a`) rather than indented under it. */
 function flushSequences(text: string): boolean {
   const lines = text.split("\n");
@@ -76,5 +79,18 @@ export function renderFile(
     if (out !== "" && !out.endsWith("\n")) out += eol;
     out += asWritten(`---\n${doc}`);
   }
+  // kubectl reads a file that starts with `{` or `[` as a stream of JSON values, and fails at
+  // the first YAML written into it (a `---`, a key without quotes): a comment first makes it
+  // read the whole file as YAML, which the JSON is too.
+  if (out !== text && /^\s*[{[]/.test(out) && !isJson(out)) out = `${JSON_AS_YAML}${eol}${out}`;
   return out;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -183,6 +184,45 @@ test("workloads of the same name get NetworkPolicies of different names", async 
   assert.deepEqual(
     policies.map((p) => p?.metadata.name),
     ["search-default-deny", "search-default-deny-2"],
+  );
+});
+
+test("a JSON file fix adds YAML to starts with a comment, so kubectl reads it as YAML", async () => {
+  const url = new URL("../fixtures/fix/hardened-deployment.json", import.meta.url);
+  const r = await run(["fix", url.pathname]);
+  assert.equal(r.code, 1, r.stderr);
+  const [first, ...rest] = r.stdout.split("\n");
+  // Without it, kubectl takes the file for a JSON stream and fails at the `---`.
+  assert.match(first ?? "", /^# /);
+  const body = rest.join("\n");
+  assert.ok(body.startsWith(readFileSync(url, "utf8")), "the JSON as it was");
+  assert.match(body, /\n---\n[^]*kind: NetworkPolicy\n/);
+  // The output is read back as it will be applied: the Deployment and the NetworkPolicy.
+  const path = join(dir, "hardened.json");
+  await writeFile(path, r.stdout);
+  const again = await run(["fix", path]);
+  assert.equal(again.stdout, r.stdout);
+  // A JSON file that stays JSON gets no comment.
+  const list = await run([
+    "fix",
+    new URL("../fixtures/fix/list-lowercase-all.json", import.meta.url).pathname,
+  ]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { items: { spec: { containers?: unknown[] } }[] }).items[0]?.spec
+      .containers,
+    [
+      {
+        name: "c",
+        image: `r/c@${digest("f")}`,
+        resources: { limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
+      },
+    ],
   );
 });
 
