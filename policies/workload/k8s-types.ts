@@ -122,6 +122,8 @@ export interface Container {
   readinessProbe?: HandlerWithHost;
   startupProbe?: HandlerWithHost;
   lifecycle?: Lifecycle;
+  /** `Always` on an init container makes it a sidecar that runs beside the containers. */
+  restartPolicy?: string;
 }
 
 export interface Volume {

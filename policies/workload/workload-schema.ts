@@ -61,6 +61,7 @@ const container = {
         windowsOptions,
       },
     },
+    restartPolicy: str,
     ports: {
       type: "array",
       items: {

@@ -61,10 +61,14 @@ export function podSelectorLabels(workload: Workload): Labels | undefined {
   return labels.length > 0 ? Object.fromEntries(labels) : undefined;
 }
 
-/** The container ports the pod declares, as `8000/TCP`. */
+/** The ports the pod's containers and sidecars (init containers restarted Always) declare, as `8000/TCP`. */
 function declaredPorts(workload: Workload): string[] {
   const ports = workload.containers
-    .filter((c) => c.kind === "containers")
+    .filter(
+      (c) =>
+        c.kind === "containers" ||
+        (c.kind === "initContainers" && c.container.restartPolicy === "Always"),
+    )
     .flatMap((c) => c.container.ports ?? [])
     .map((p) => `${String(p.containerPort)}/${p.protocol ?? "TCP"}`);
   return [...new Set(ports)];

@@ -545,3 +545,12 @@ test("a limit that is not a quantity is left to a person; a zero limit gets the 
   });
   assert.ok(request.result.decisions.some((d) => d.path.endsWith("limits.memory")));
 });
+
+test("the ports a native sidecar serves on are named in the ingress decision", () => {
+  const { result } = fixText(fixture("native-sidecar.yaml"));
+  const [ingress] = markedChoices(parseDocument(result.networkPolicy ?? "")).filter(
+    (c) => c.path === "spec.ingress",
+  );
+  // An init container that runs to completion first serves nothing.
+  assert.match(ingress?.what ?? "", /agents or namespaces that call the server on 4180\/TCP$/);
+});
