@@ -98,7 +98,7 @@ const volumeIsolation: Rule = {
   title: "No persistentVolumeClaim volumes unless the policy allows them.",
   explain: {
     why: "A persistentVolumeClaim can be mounted by other pods too, so servers (or a server and whoever compromised another) share data across the isolation the rest of the policy builds; and a claim outlives the pod, carrying whatever was written into the next run.",
-    fix: "Use an emptyDir for data the server needs only while it runs. A server that must keep data gets a claim of its own, and the policy must allow claims: spec.sandbox.allowPersistentVolumeClaims: true.",
+    fix: "Use an emptyDir for data the server needs only while it runs. A server that must keep data gets a claim of its own, and the policy must allow claims: spec.sandbox.allowPersistentVolumeClaims: true. A StatefulSet's volumeClaimTemplates are claims in its pods and count the same.",
     example: yamlExample`
       spec:
         template:
