@@ -256,7 +256,8 @@ export async function fix(inputs: FixInputs, io: FixIo, now: Date): Promise<FixR
       file: file.source,
       output: outputPath(inputs, file),
       changed: text !== file.text,
-      text,
+      // The byte order mark the file started with, as it was.
+      text: file.bom === true ? `\uFEFF${text}` : text,
     });
   }
   // The marked choices are read back from what is written, so a second run lists them too.

@@ -226,6 +226,24 @@ test("a JSON file fix adds YAML to starts with a comment, so kubectl reads it as
   );
 });
 
+test("a byte order mark the file starts with is written back, changed or not", async () => {
+  for (const [name, text, code] of [
+    ["bom-ok.yaml", COMPLIANT, 0],
+    ["bom-fixed.yaml", deployment("ghcr.io/acme/weather:1.2"), 1],
+  ] as const) {
+    const path = join(dir, name);
+    await writeFile(path, `\uFEFF${text}`);
+    const out = join(dir, "bom-out");
+    const r = await run(["fix", path, "--out", out]);
+    assert.equal(r.code, code, r.stderr);
+    const written = await readFile(join(out, name));
+    assert.deepEqual([...written.subarray(0, 3)], [0xef, 0xbb, 0xbf], name);
+    // The rest as check reads it: unchanged byte for byte, or fixed.
+    if (code === 0) assert.equal(written.toString("utf8"), `\uFEFF${text}`);
+    else assert.match(written.toString("utf8"), /^\uFEFF# weather, as published\n/);
+  }
+});
+
 test("--out DIR writes every file under DIR as it lies under the input directory", async () => {
   const input = join(dir, "tree");
   await mkdir(join(input, "team"), { recursive: true });
