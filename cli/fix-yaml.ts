@@ -1,4 +1,5 @@
 import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
+import { KUBECTL_YAML } from "../policies/kubectl-yaml.ts";
 
 /**
  * A file's YAML documents for editing, and the file written back: the documents `fix` did not
@@ -11,9 +12,12 @@ export interface EditableFile {
   documents: Document[];
 }
 
-/** Parses as `readDocuments` does, so document numbers and List items line up with findings. */
+/**
+ * Parses as `readDocuments` does, so document numbers and List items line up with findings, and
+ * with the same YAML 1.1 scalars: `defaultMode: 0400` stays octal when the document is written.
+ */
 export function editableFile(text: string): EditableFile {
-  const documents = parseAllDocuments(text, { uniqueKeys: true, merge: true });
+  const documents = parseAllDocuments(text, { uniqueKeys: true, ...KUBECTL_YAML });
   return { text, documents: Array.isArray(documents) ? documents : [] };
 }
 
@@ -23,6 +27,9 @@ export function objectRoot(doc: Document, position: number): (string | number)[]
   const isList = typeof kind === "string" && /^(?:[A-Z][A-Za-z0-9]*)?List$/.test(kind);
   return isList && isSeq(doc.get("items", true)) ? ["items", position] : [];
 }
+
+/** The line `fix` puts first in a JSON file it writes YAML into. */
+export const JSON_AS_YAML = "# edited by mcp-warden fix: YAML from here on (the JSON is YAML too)";
 
 /** Sequences written flush with their key (`key:\n- a`) rather than indented under it. */
 function flushSequences(text: string): boolean {
@@ -45,6 +52,9 @@ export function renderFile(
   appended: readonly string[],
 ): string {
   const { text, documents } = file;
+  // Serialising writes LF: a file written with CRLF line breaks keeps them.
+  const eol = /\r\n/.test(text) && !/(?<!\r)\n/.test(text) ? "\r\n" : "\n";
+  const asWritten = (yaml: string) => (eol === "\n" ? yaml : yaml.replace(/\r?\n/g, eol));
   let out = "";
   let start = 0;
   documents.forEach((doc, i) => {
@@ -61,13 +71,26 @@ export function renderFile(
       flowCollectionPadding: /[[{] [^\s\]}]/.test(original),
     });
     // The blank lines after the document belong to the layout of the file: keep them.
-    const trailing = /\n*$/.exec(original)?.[0] ?? "";
-    out += serialised.replace(/\n*$/, trailing.length > 0 ? trailing : "\n");
+    const trailing = /(?:\r?\n)*$/.exec(original)?.[0] ?? "";
+    out += asWritten(serialised).replace(/(?:\r?\n)*$/, trailing.length > 0 ? trailing : eol);
   });
   out += text.slice(start);
   for (const doc of appended) {
-    if (out !== "" && !out.endsWith("\n")) out += "\n";
-    out += `---\n${doc}`;
+    if (out !== "" && !out.endsWith("\n")) out += eol;
+    out += asWritten(`---\n${doc}`);
   }
+  // kubectl reads a file that starts with `{` or `[` as a stream of JSON values, and fails at
+  // the first YAML written into it (a `---`, a key without quotes): a comment first makes it
+  // read the whole file as YAML, which the JSON is too.
+  if (out !== text && /^\s*[{[]/.test(out) && !isJson(out)) out = `${JSON_AS_YAML}${eol}${out}`;
   return out;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -220,6 +220,8 @@ export async function fix(inputs: FixInputs, io: FixIo, now: Date): Promise<FixR
 
   const decisions: ReportedDecision[] = [];
   const fixed: FixedFile[] = [];
+  // The NetworkPolicies added so far: the next workload's may not take one of their names.
+  const added = new Set<string>();
   for (const file of files) {
     const editable = editableFile(file.text);
     const changed = new Set<number>();
@@ -234,10 +236,11 @@ export async function fix(inputs: FixInputs, io: FixIo, now: Date): Promise<FixR
       if (workload === undefined) return;
       const result = fixWorkload(
         { doc, root, workload, findings },
-        { cluster: judged.set.cluster, settings: policy.settings, digests },
+        { cluster: judged.set.cluster, settings: policy.settings, digests, added },
       );
       if (doc.toString() !== before) changed.add(document.index - 1);
       if (result.networkPolicy !== undefined) appended.push(result.networkPolicy);
+      if (result.networkPolicyName !== undefined) added.add(result.networkPolicyName);
       // Paths are in the document, as the marked choices' are: `items[1].spec…` in a List.
       const prefix = fieldPath("", ...root);
       for (const d of result.decisions)
@@ -253,7 +256,8 @@ export async function fix(inputs: FixInputs, io: FixIo, now: Date): Promise<FixR
       file: file.source,
       output: outputPath(inputs, file),
       changed: text !== file.text,
-      text,
+      // The byte order mark the file started with, as it was.
+      text: file.bom === true ? `\uFEFF${text}` : text,
     });
   }
   // The marked choices are read back from what is written, so a second run lists them too.

@@ -4,7 +4,10 @@ import { InputError, WardenError } from "../policies/errors.ts";
 
 export interface InputText {
   source: string;
+  /** The text, without the UTF-8 byte order mark the file may start with. */
   text: string;
+  /** The file started with a byte order mark, which `fix` writes back. */
+  bom?: boolean;
 }
 
 /** Larger inputs are refused before they are read: no manifest set comes near this. */
@@ -29,7 +32,9 @@ export function decodeText(source: string, bytes: Uint8Array): InputText {
     throw unreadable(source, `binary content (NUL bytes), not YAML or JSON`);
   }
   try {
-    return { source, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    return { source, text, ...(bom ? { bom } : {}) };
   } catch {
     throw unreadable(source, `not UTF-8 text, not YAML or JSON`);
   }

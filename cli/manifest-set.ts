@@ -82,6 +82,8 @@ export function buildManifestSet(
   const policies: SourceDocument[] = [];
   const ignored: SourceDocument[] = [];
   const untrusted: SourceDocument[] = [];
+  /** Where each NetworkPolicy (`namespace/name`) is defined first. */
+  const policyNames = new Map<string, string>();
   for (const doc of documents) {
     const where = describeDocument(doc);
     const object = doc.object;
@@ -106,8 +108,22 @@ export function buildManifestSet(
         const parsed = parseConfigMap(object);
         configMaps.push(parsed);
         sources.set(refKey(CONFIG_MAP_KIND, parsed.metadata.namespace, parsed.metadata.name), doc);
-      } else if (object.kind === "NetworkPolicy") networkPolicies.push(parseNetworkPolicy(object));
-      else if (object.kind === "Namespace") namespaces.push(parseNamespace(object));
+      } else if (object.kind === "NetworkPolicy") {
+        const parsed = parseNetworkPolicy(object);
+        // Applied together, the later one replaces the earlier: which of them isolates the pod
+        // depends on the order they reach the API server, so neither can be cluster state.
+        const key = `${parsed.metadata.namespace ?? "default"}/${parsed.metadata.name ?? ""}`;
+        const first = parsed.metadata.name === undefined ? undefined : policyNames.get(key);
+        if (first !== undefined)
+          problems.push({
+            path: where,
+            message: `NetworkPolicy ${key} is also defined by ${first}: one would replace the other when applied; give each its own name`,
+          });
+        else {
+          if (parsed.metadata.name !== undefined) policyNames.set(key, where);
+          networkPolicies.push(parsed);
+        }
+      } else if (object.kind === "Namespace") namespaces.push(parseNamespace(object));
       else if (isEgressPolicyKind(object.kind, object.apiVersion))
         egressPolicies.push(parseEgressPolicy(object));
       else if (object.kind === EXCEPTION_KIND) exceptions.push(parseException(object));

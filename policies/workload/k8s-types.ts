@@ -122,6 +122,8 @@ export interface Container {
   readinessProbe?: HandlerWithHost;
   startupProbe?: HandlerWithHost;
   lifecycle?: Lifecycle;
+  /** `Always` on an init container makes it a sidecar that runs beside the containers. */
+  restartPolicy?: string;
 }
 
 export interface Volume {
@@ -145,6 +147,8 @@ export interface PodSpec {
   os?: { name?: string };
   automountServiceAccountToken?: boolean;
   serviceAccountName?: string;
+  /** Deprecated: the API server copies it into serviceAccountName when that is empty. */
+  serviceAccount?: string;
   imagePullSecrets?: { name?: string }[];
 }
 

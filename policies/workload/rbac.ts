@@ -60,6 +60,7 @@ export interface BindingObject {
 export interface ServiceAccountObject {
   kind: "ServiceAccount";
   metadata: RbacMeta;
+  automountServiceAccountToken?: boolean;
 }
 
 export type RbacObject = RoleObject | BindingObject | ServiceAccountObject;
@@ -175,7 +176,11 @@ const bindingSchema = {
 const serviceAccountSchema = {
   type: "object",
   required: ["kind", "metadata"],
-  properties: { kind: { const: "ServiceAccount" }, metadata },
+  properties: {
+    kind: { const: "ServiceAccount" },
+    metadata,
+    automountServiceAccountToken: { type: "boolean" },
+  },
 } as const;
 
 const roleValidator = compileSchema<RoleObject>(roleSchema);
@@ -190,7 +195,10 @@ function withoutNulls(object: unknown): unknown {
   if (!isRecord(object)) return object;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
-    if (value === null && (key === "rules" || key === "subjects" || key === "aggregationRule"))
+    if (
+      value === null &&
+      ["rules", "subjects", "aggregationRule", "automountServiceAccountToken"].includes(key)
+    )
       continue;
     out[key] = value;
   }
@@ -261,6 +269,11 @@ export interface RoleRefOnly {
 export interface RbacState {
   /** Every rule granted to the ServiceAccount, and every binding of it to a role not at hand. */
   grantsTo(namespace: string, serviceAccount: string): { grants: Grant[]; bindings: RoleRefOnly[] };
+  /**
+   * The ServiceAccount's `automountServiceAccountToken` when it is at hand (false: its pods get
+   * no token unless they ask for one); undefined when it is not, or does not say.
+   */
+  automountsToken?(namespace: string, serviceAccount: string): boolean | undefined;
 }
 
 const refOf = (o: RbacObject): ObjectRef => ({
@@ -292,8 +305,11 @@ export function createRbacState(objects: readonly RbacObject[]): RbacState {
   const roles = new Map<string, RoleObject>();
   const clusterRoles = new Map<string, RoleObject>();
   const bindings: BindingObject[] = [];
+  const accounts = new Map<string, ServiceAccountObject>();
   for (const o of objects) {
-    if (o.kind === "Role") roles.set(`${o.metadata.namespace ?? ""}/${o.metadata.name}`, o);
+    if (o.kind === "ServiceAccount")
+      accounts.set(`${o.metadata.namespace ?? "default"}/${o.metadata.name}`, o);
+    else if (o.kind === "Role") roles.set(`${o.metadata.namespace ?? ""}/${o.metadata.name}`, o);
     else if (o.kind === "ClusterRole") clusterRoles.set(o.metadata.name, o);
     else if (o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding") bindings.push(o);
   }
@@ -316,6 +332,8 @@ export function createRbacState(objects: readonly RbacObject[]): RbacState {
   }
 
   return {
+    automountsToken: (namespace, name) =>
+      accounts.get(`${namespace}/${name}`)?.automountServiceAccountToken,
     grantsTo(namespace, name) {
       const grants: Grant[] = [];
       const unresolved: RoleRefOnly[] = [];

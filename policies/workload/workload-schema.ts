@@ -61,6 +61,7 @@ const container = {
         windowsOptions,
       },
     },
+    restartPolicy: str,
     ports: {
       type: "array",
       items: {
@@ -148,6 +149,7 @@ export const podSpecSchema = {
     os: { type: "object", properties: { name: str } },
     automountServiceAccountToken: bool,
     serviceAccountName: str,
+    serviceAccount: str,
     imagePullSecrets: { type: "array", items: { type: "object", properties: { name: str } } },
   },
 } as const;

@@ -43,6 +43,19 @@ export function containerLabel(ref: ContainerRef): string {
   return `${CONTAINER_NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
 }
 
+/**
+ * The pod's ServiceAccount as the API server resolves it: `serviceAccountName`, else the
+ * deprecated `serviceAccount` it copies over when the name is empty, else `default`.
+ */
+export function serviceAccountOf(spec: PodSpec): string {
+  return spec.serviceAccountName || spec.serviceAccount || "default";
+}
+
+/** The field that names the pod's ServiceAccount, as written (`serviceAccountName` when neither is). */
+export function serviceAccountField(spec: PodSpec): "serviceAccountName" | "serviceAccount" {
+  return !spec.serviceAccountName && spec.serviceAccount ? "serviceAccount" : "serviceAccountName";
+}
+
 /** A workload reduced to what the rules judge: its pod template, located in the submitted object. */
 export interface Workload {
   kind: WorkloadKind;

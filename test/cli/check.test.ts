@@ -802,3 +802,20 @@ test("usage errors exit 2", async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^ {2}check +judge Kubernetes manifests/m);
 });
+
+test("two NetworkPolicies of the same name and namespace are bad input, naming both documents", async () => {
+  const input = new URL("../fixtures/workloads/duplicate-network-policies.yaml", import.meta.url)
+    .pathname;
+  const r = await runCli(["check", input, "--format", "json"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /duplicate-network-policies\.yaml document 3 \(line \d+\): NetworkPolicy mcp\/mcp-server is also defined by \S+duplicate-network-policies\.yaml document 2 \(line \d+\): one would replace the other when applied/,
+  );
+  // The workload is still judged, and the output says so.
+  const json = JSON.parse(r.stdout) as JsonReport;
+  assert.deepEqual(
+    json.results.map((x) => x.name),
+    ["mcp-server"],
+  );
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -145,6 +146,102 @@ test("an input that passes check is left byte for byte, with exit 0", async () =
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, COMPLIANT);
   assert.match(r.stderr, /^0 decisions for a person, 0 findings left unfixed\n$/);
+});
+
+test("a file written with CRLF line breaks keeps them in the documents fix rewrites and adds", async () => {
+  const path = join(dir, "crlf.yaml");
+  const text = `${deployment("ghcr.io/acme/weather:1.2")}---\n${COMPLIANT}`.replace(/\n/g, "\r\n");
+  await writeFile(path, text);
+  const r = await run(["fix", path]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stdout, /(?<!\r)\n/);
+  // The untouched documents are as written; the rewritten one is fixed, its comments kept.
+  assert.ok(r.stdout.includes(COMPLIANT.replace(/\n/g, "\r\n")));
+  assert.match(r.stdout, /^# weather, as published\r\n/);
+  assert.match(r.stdout, /readOnlyRootFilesystem: true\r\n/);
+  assert.match(r.stdout, /\r\nkind: NetworkPolicy\r\n/);
+});
+
+test("octal file modes are written back as octal, as kubectl reads them", async () => {
+  const input = new URL("../fixtures/fix/octal-modes.yaml", import.meta.url).pathname;
+  const r = await run(["fix", input]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /defaultMode: 0400\n/);
+  assert.match(r.stdout, /mode: 0440\n/);
+  assert.match(r.stdout, /defaultMode: 0644\n/);
+  // The document was rewritten: the fixes are there beside the modes.
+  assert.match(r.stdout, /readOnlyRootFilesystem: true\n/);
+});
+
+test("workloads of the same name get NetworkPolicies of different names", async () => {
+  const input = new URL("../fixtures/fix/same-name-workloads.yaml", import.meta.url).pathname;
+  const r = await run(["fix", input]);
+  assert.equal(r.code, 1, r.stderr);
+  const policies = r.stdout
+    .split(/^---$/m)
+    .map((d) => parse(d) as { kind?: string; metadata: { name: string } } | null)
+    .filter((o) => o?.kind === "NetworkPolicy");
+  assert.deepEqual(
+    policies.map((p) => p?.metadata.name),
+    ["search-default-deny", "search-default-deny-2"],
+  );
+});
+
+test("a JSON file fix adds YAML to starts with a comment, so kubectl reads it as YAML", async () => {
+  const url = new URL("../fixtures/fix/hardened-deployment.json", import.meta.url);
+  const r = await run(["fix", url.pathname]);
+  assert.equal(r.code, 1, r.stderr);
+  const [first, ...rest] = r.stdout.split("\n");
+  // Without it, kubectl takes the file for a JSON stream and fails at the `---`.
+  assert.match(first ?? "", /^# /);
+  const body = rest.join("\n");
+  assert.ok(body.startsWith(readFileSync(url, "utf8")), "the JSON as it was");
+  assert.match(body, /\n---\n[^]*kind: NetworkPolicy\n/);
+  // The output is read back as it will be applied: the Deployment and the NetworkPolicy.
+  const path = join(dir, "hardened.json");
+  await writeFile(path, r.stdout);
+  const again = await run(["fix", path]);
+  assert.equal(again.stdout, r.stdout);
+  // A JSON file that stays JSON gets no comment.
+  const list = await run([
+    "fix",
+    new URL("../fixtures/fix/list-lowercase-all.json", import.meta.url).pathname,
+  ]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { items: { spec: { containers?: unknown[] } }[] }).items[0]?.spec
+      .containers,
+    [
+      {
+        name: "c",
+        image: `r/c@${digest("f")}`,
+        resources: { limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
+      },
+    ],
+  );
+});
+
+test("a byte order mark the file starts with is written back, changed or not", async () => {
+  for (const [name, text, code] of [
+    ["bom-ok.yaml", COMPLIANT, 0],
+    ["bom-fixed.yaml", deployment("ghcr.io/acme/weather:1.2"), 1],
+  ] as const) {
+    const path = join(dir, name);
+    await writeFile(path, `\uFEFF${text}`);
+    const out = join(dir, "bom-out");
+    const r = await run(["fix", path, "--out", out]);
+    assert.equal(r.code, code, r.stderr);
+    const written = await readFile(join(out, name));
+    assert.deepEqual([...written.subarray(0, 3)], [0xef, 0xbb, 0xbf], name);
+    // The rest as check reads it: unchanged byte for byte, or fixed.
+    if (code === 0) assert.equal(written.toString("utf8"), `\uFEFF${text}`);
+    else assert.match(written.toString("utf8"), /^\uFEFF# weather, as published\n/);
+  }
 });
 
 test("--out DIR writes every file under DIR as it lies under the input directory", async () => {

@@ -5,7 +5,7 @@ import { renderYamlStream, type NodeComment } from "../../deployment/kubernetes-
 import { egressRules } from "../../deployment/network-policy-rules.ts";
 import { isRecord } from "../../guards.ts";
 import type { Labels } from "../k8s-types.ts";
-import type { Workload } from "../workload.ts";
+import { SET_BY_API_SERVER, type Workload } from "../workload.ts";
 import { marker } from "./markers.ts";
 
 /**
@@ -22,6 +22,20 @@ export interface DefaultDenyInput {
   directions: readonly Direction[];
   /** The service account is granted Kubernetes API access among the inputs. */
   usesApi: boolean;
+  /**
+   * Names of the NetworkPolicies already in the workload's namespace: one of the same name would
+   * replace it when applied, so the policy takes the next free name.
+   */
+  taken: ReadonlySet<string>;
+}
+
+/** `<workload>-default-deny`, or `-2`, `-3`… after it when that name is taken. */
+function policyName(workload: Workload, taken: ReadonlySet<string>): string {
+  const base = `${workload.name}-default-deny`;
+  let name = dnsLabel(base, "mcp-server-default-deny");
+  for (let i = 2; taken.has(name); i++)
+    name = dnsLabel(`${base}-${i}`, `mcp-server-default-deny-${i}`);
+  return name;
 }
 
 /**
@@ -40,21 +54,33 @@ export function podSelectorLabels(workload: Workload): Labels | undefined {
   ) {
     return Object.fromEntries(Object.entries(selector.matchLabels).map(([k, v]) => [k, String(v)]));
   }
-  const labels = workload.podMeta.labels ?? {};
-  return Object.keys(labels).length > 0 ? { ...labels } : undefined;
+  // A Job's uid (and a CronJob's Job names) are not known yet: their stand-ins are no label value.
+  const labels = Object.entries(workload.podMeta.labels ?? {}).filter(
+    ([, v]) => v !== SET_BY_API_SERVER,
+  );
+  return labels.length > 0 ? Object.fromEntries(labels) : undefined;
 }
 
-/** The container ports the pod declares, as `8000/TCP`. */
+/** The ports the pod's containers and sidecars (init containers restarted Always) declare, as `8000/TCP`. */
 function declaredPorts(workload: Workload): string[] {
   const ports = workload.containers
-    .filter((c) => c.kind === "containers")
+    .filter(
+      (c) =>
+        c.kind === "containers" ||
+        (c.kind === "initContainers" && c.container.restartPolicy === "Always"),
+    )
     .flatMap((c) => c.container.ports ?? [])
     .map((p) => `${String(p.containerPort)}/${p.protocol ?? "TCP"}`);
   return [...new Set(ports)];
 }
 
-/** The NetworkPolicy as YAML (one document, comments included); undefined without labels. */
-export function defaultDenyPolicy(input: DefaultDenyInput): string | undefined {
+/**
+ * The NetworkPolicy as YAML (one document, comments included) and its name; undefined without
+ * labels.
+ */
+export function defaultDenyPolicy(
+  input: DefaultDenyInput,
+): { name: string; yaml: string } | undefined {
   const { workload, directions } = input;
   const labels = podSelectorLabels(workload);
   if (labels === undefined) return undefined;
@@ -63,11 +89,12 @@ export function defaultDenyPolicy(input: DefaultDenyInput): string | undefined {
       ? workload.object.metadata.namespace
       : undefined;
   const dns = egressRules([]).rules;
+  const name = policyName(workload, input.taken);
   const policy: NetworkPolicy = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: {
-      name: dnsLabel(`${workload.name}-default-deny`, "mcp-server-default-deny"),
+      name,
       ...(namespace === undefined ? {} : { namespace }),
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
     },
@@ -108,5 +135,5 @@ export function defaultDenyPolicy(input: DefaultDenyInput): string | undefined {
     `NetworkPolicy added by mcp-warden fix: ${workload.kind} ${workload.namespace}/${workload.name} had none`,
     `restricting ${directions.map((d) => d.toLowerCase()).join(" and ")}. It denies everything but what is listed.`,
   ];
-  return renderYamlStream({ header, objects: [policy], comments });
+  return { name, yaml: renderYamlStream({ header, objects: [policy], comments }) };
 }

@@ -6,11 +6,14 @@ import { fieldPath, parseFieldPath } from "../../field-path.ts";
 import type { ClusterState } from "../cluster-state.ts";
 import type { DecidedFinding } from "../engine.ts";
 import { effectivePolicyTypes, selectingPolicies } from "../rules/network.ts";
+import { parseImageReference } from "../image-reference.ts";
+import { quantitySign } from "../quantity.ts";
+import { isWindows } from "../rules/pod-security.ts";
 import type { RuleSettings } from "../rule.ts";
-import type { ContainerRef, Workload } from "../workload.ts";
+import { serviceAccountOf, type ContainerRef, type Workload } from "../workload.ts";
 import { defaultDenyPolicy, type Direction } from "./default-deny.ts";
 import { marker, PLACEHOLDER } from "./markers.ts";
-import { appendItem, ensureSeq, setField, type YamlPath } from "./yaml-edit.ts";
+import { appendItem, ensureSeq, nodeAt, setField, type YamlPath } from "./yaml-edit.ts";
 
 /**
  * The pure core of `mcp-warden fix`: given one workload in a parsed YAML document and what the
@@ -36,12 +39,16 @@ export interface FixContext {
   settings: RuleSettings;
   /** Digests looked up with `--resolve-digests`; undefined when not asked for. */
   digests: ReadonlyMap<string, DigestLookup> | undefined;
+  /** NetworkPolicies added for the workloads fixed before this one, as `namespace/name`. */
+  added?: ReadonlySet<string>;
 }
 
 export interface FixResult {
   decisions: FixDecision[];
   /** A default-deny NetworkPolicy to add next to the workload (YAML), when one is needed. */
   networkPolicy?: string;
+  /** Its `namespace/name`, to pass on in `added` when fixing the next workloads. */
+  networkPolicyName?: string;
 }
 
 /** Where the workload's object sits in its document: `[]`, or `["items", 2]` in a List. */
@@ -64,6 +71,7 @@ type Fixer = (fix: WorkloadFix, findings: DecidedFinding[]) => void;
 class WorkloadFix {
   readonly decisions: FixDecision[] = [];
   networkPolicy: string | undefined;
+  networkPolicyName: string | undefined;
   readonly tmpFor = new Set<ContainerRef>();
   needsApiToken = false;
   readonly target: FixTarget;
@@ -84,13 +92,13 @@ class WorkloadFix {
 
   /** The value written at a field path of the workload, as the document holds it. */
   valueAt(path: string): unknown {
-    const node: unknown = this.target.doc.getIn(this.yamlPath(path), true);
+    const node = nodeAt(this.target.doc, this.yamlPath(path));
     return isScalar(node) ? node.value : node;
   }
 
   /** The field at a path of the workload as plain data. */
   plainAt(path: string): unknown {
-    const node: unknown = this.target.doc.getIn(this.yamlPath(path), true);
+    const node = nodeAt(this.target.doc, this.yamlPath(path));
     return isNode(node) ? node.toJSON() : node;
   }
 
@@ -140,9 +148,23 @@ const seccompProfile: Fixer = (fix, findings) => {
     );
 };
 
+/**
+ * The API server rejects `allowPrivilegeEscalation: false` beside `privileged: true` or an added
+ * `CAP_SYS_ADMIN` (spelled so; `SYS_ADMIN` is not compared), which grant escalation anyway.
+ */
+function grantsEscalation(ref: ContainerRef | undefined): boolean {
+  const sc = ref?.container.securityContext;
+  return sc?.privileged === true || (sc?.capabilities?.add ?? []).includes("CAP_SYS_ADMIN");
+}
+
 const allowPrivilegeEscalation: Fixer = (fix, findings) => {
   for (const f of findings) {
     if (fix.valueAt(f.path) === true) fix.leave(f, BREAKS);
+    else if (grantsEscalation(fix.containerAt(f.path)))
+      fix.leave(
+        f,
+        "the API server rejects it beside privileged: true or CAP_SYS_ADMIN, which only a person can drop",
+      );
     else fix.setOrLeave(f, f.path, false);
   }
 };
@@ -182,7 +204,8 @@ const runAsNonRoot: Fixer = (fix, findings) => {
   const everyContainer = workload.containers.every(
     (c) => c.container.securityContext?.runAsUser !== undefined,
   );
-  if (podContext?.runAsUser === undefined && !everyContainer)
+  // A pod declared Windows may not set runAsUser: its user is a name (windowsOptions).
+  if (podContext?.runAsUser === undefined && !everyContainer && !isWindows(workload.podSpec))
     fix.set(
       fieldPath(workload.specPath, "securityContext", "runAsUser"),
       RUN_AS_ID,
@@ -252,6 +275,16 @@ const resourceLimits: Fixer = (fix, findings) => {
       fix.leave(f);
       continue;
     }
+    // A limit written as something else than a quantity (`1gi`, `-1`) was meant as some amount:
+    // a placeholder would silently replace it.
+    const written = ref.container.resources?.limits?.[resource];
+    const requested = ref.container.resources?.requests?.[resource];
+    const unreadable = (q: string | number | undefined) =>
+      q !== undefined && !["zero", "positive"].includes(quantitySign(q) ?? "");
+    if ((written !== undefined && quantitySign(written) !== "zero") || unreadable(requested)) {
+      fix.leave(f, "only a person knows which amount was meant");
+      continue;
+    }
     // A limit below the request is rejected by the API server: never go under the request.
     const request = quantity(ref.container.resources?.requests?.[resource]);
     const value = atLeast(request, DEFAULT_RESOURCES[resource]);
@@ -262,14 +295,25 @@ const resourceLimits: Fixer = (fix, findings) => {
 };
 
 const serviceAccountToken: Fixer = (fix, findings) => {
+  // A pod that gets no token now (its ServiceAccount says so) is not given one by the fix.
+  const hadToken = mountsToken(fix);
   for (const f of findings) fix.setOrLeave(f, f.path, false);
-  if (findings.length > 0 && usesApi(fix)) fix.needsApiToken = true;
+  if (findings.length > 0 && hadToken && usesApi(fix)) fix.needsApiToken = true;
 };
+
+/** Whether the kubelet mounts an API token in the pod as written: the pod's say, else its account's. */
+function mountsToken(fix: WorkloadFix): boolean {
+  const { workload, context } = fix;
+  const own = workload.podSpec.automountServiceAccountToken;
+  if (own !== undefined) return own;
+  const account = serviceAccountOf(workload.podSpec);
+  return context.cluster.rbac?.automountsToken?.(workload.namespace, account) !== false;
+}
 
 /** The pod's service account is granted something by the RBAC among the inputs. */
 function usesApi(fix: WorkloadFix): boolean {
   const { workload, context } = fix;
-  const account = workload.podSpec.serviceAccountName ?? "default";
+  const account = serviceAccountOf(workload.podSpec);
   const granted = context.cluster.rbac?.grantsTo(workload.namespace, account);
   return granted !== undefined && granted.grants.length + granted.bindings.length > 0;
 }
@@ -278,7 +322,13 @@ const digestPinned: Fixer = (fix, findings) => {
   for (const f of findings) {
     const reference = fix.valueAt(f.path);
     const lookup = typeof reference === "string" ? fix.context.digests?.get(reference) : undefined;
-    if (typeof reference !== "string" || /^[a-z][a-z0-9+.-]*:\/\//.test(reference)) {
+    // A reference that does not parse (a malformed digest) cannot be looked up or pinned: the
+    // engine's message says what is wrong with it.
+    if (
+      typeof reference !== "string" ||
+      /^[a-z][a-z0-9+.-]*:\/\//.test(reference) ||
+      !parseImageReference(reference).ok
+    ) {
       fix.leave(f);
     } else if (fix.context.digests === undefined) {
       fix.decide(
@@ -321,13 +371,25 @@ const network: Fixer = (fix, findings) => {
   }
   if (directions.length === 0) return;
   directions.sort((a, b) => (a === "Ingress" ? -1 : b === "Ingress" ? 1 : 0));
-  const policy = defaultDenyPolicy({ workload: fix.workload, directions, usesApi: usesApi(fix) });
+  const { namespace } = fix.workload;
+  const taken = new Set(
+    fix.context.cluster.networkPoliciesIn(namespace).flatMap((np) => np.metadata.name ?? []),
+  );
+  for (const key of fix.context.added ?? [])
+    if (key.startsWith(`${namespace}/`)) taken.add(key.slice(namespace.length + 1));
+  const policy = defaultDenyPolicy({
+    workload: fix.workload,
+    directions,
+    usesApi: usesApi(fix),
+    taken,
+  });
   if (policy === undefined) {
     for (const f of findings)
       fix.leave(f, "the pod has no labels a NetworkPolicy could select it by: add some");
     return;
   }
-  fix.networkPolicy = policy;
+  fix.networkPolicy = policy.yaml;
+  fix.networkPolicyName = `${namespace}/${policy.name}`;
 };
 
 const rbac: Fixer = (fix, findings) => {
@@ -370,7 +432,9 @@ export function fixWorkload(target: FixTarget, context: FixContext): FixResult {
   addVolumes(fix);
   return {
     decisions: fix.decisions,
-    ...(fix.networkPolicy === undefined ? {} : { networkPolicy: fix.networkPolicy }),
+    ...(fix.networkPolicy === undefined || fix.networkPolicyName === undefined
+      ? {}
+      : { networkPolicy: fix.networkPolicy, networkPolicyName: fix.networkPolicyName }),
   };
 }
 

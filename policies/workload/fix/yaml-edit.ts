@@ -1,4 +1,5 @@
 import {
+  isAlias,
   isCollection,
   isMap,
   isScalar,
@@ -24,22 +25,67 @@ function isNullScalar(node: unknown): boolean {
 }
 
 /**
+ * The node an alias (`*sc`) stands for, so an edit reaches the anchored node it shares with the
+ * other places that name it; every other node as it is.
+ */
+function resolved(doc: Document, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+/** A merge key (`<<: *base`), as the parser marks it when merge keys are on. */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === "symbol" && key.value.description === "<<";
+}
+
+/**
+ * A mapping's node at `key`: its own, else the one a merge key brings in (`<<: *base`, the
+ * earlier source first), as kubectl reads it; undefined when neither has it.
+ */
+function valueIn(doc: Document, map: YAMLMap, key: string): unknown {
+  const own: unknown = map.get(key, true);
+  if (own !== undefined) return resolved(doc, own);
+  for (const pair of map.items) {
+    if (!isMergeKey(pair.key)) continue;
+    const source = resolved(doc, pair.value);
+    for (const item of isSeq(source) ? source.items : [source]) {
+      const from = resolved(doc, item);
+      const value = isMap(from) ? valueIn(doc, from, key) : undefined;
+      if (value !== undefined) return value;
+    }
+  }
+  return undefined;
+}
+
+/** The node at `path`, through aliases and merge keys as kubectl reads them; undefined when absent. */
+export function nodeAt(doc: Document, path: YamlPath): unknown {
+  let node: unknown = resolved(doc, doc.contents);
+  for (const segment of path) {
+    if (typeof segment === "number")
+      node = isSeq(node) ? resolved(doc, node.items[segment]) : undefined;
+    else node = isMap(node) ? valueIn(doc, node, segment) : undefined;
+  }
+  return node;
+}
+
+/**
  * The mappings from the document's root down to `path`, created where the path ends early;
  * undefined when something else than a mapping (or a sequence, at a number) is in the way.
  */
 function mapsAlong(doc: Document, path: YamlPath): Node[] | undefined {
-  let node: unknown = doc.contents;
+  let node: unknown = resolved(doc, doc.contents);
   const along: Node[] = [];
   for (const segment of path) {
     if (typeof segment === "number") {
       if (!isSeq(node)) return undefined;
       along.push(node);
-      node = node.items[segment];
+      node = resolved(doc, node.items[segment]);
       continue;
     }
     if (!isMap(node)) return undefined;
     along.push(node);
-    let child: unknown = node.get(segment, true);
+    // A mapping merged in (`<<: *base`) is edited where it is written: a new one here would
+    // replace it whole.
+    let child: unknown = valueIn(doc, node, segment);
     if (child === undefined || isNullScalar(child)) {
       child = new YAMLMap();
       node.set(doc.createNode(segment), child);
@@ -87,7 +133,7 @@ export function ensureSeq(doc: Document, path: YamlPath): YAMLSeq | undefined {
   const along = mapsAlong(doc, path.slice(0, -1));
   const parent = along?.at(-1);
   if (along === undefined || !isMap(parent)) return undefined;
-  const existing: unknown = parent.get(key, true);
+  const existing: unknown = resolved(doc, parent.get(key, true));
   if (existing !== undefined && !isNullScalar(existing))
     return isSeq(existing) ? existing : undefined;
   const seq = new YAMLSeq();

@@ -43,7 +43,7 @@ function q(value: unknown): string {
 }
 
 /** PSA exempts Windows pods from the Linux-only restricted checks (policy v1.25+). */
-function isWindows(spec: PodSpec): boolean {
+export function isWindows(spec: PodSpec): boolean {
   return spec.os?.name === "windows";
 }
 

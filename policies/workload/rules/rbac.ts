@@ -9,6 +9,7 @@ import {
   type Rule,
   type RuleContext,
 } from "../rule.ts";
+import { serviceAccountField, serviceAccountOf } from "../workload.ts";
 import { imageReferences } from "./image.ts";
 
 /** What one rule forbids: a verb on a resource in an API group. */
@@ -86,16 +87,16 @@ function chain(grant: Grant): string {
 }
 
 function grantsOf(ctx: RuleContext): { grants: Grant[]; bindings: RoleRefOnly[] } {
-  const sa = ctx.workload.podSpec.serviceAccountName || "default";
+  const sa = serviceAccountOf(ctx.workload.podSpec);
   return ctx.cluster.rbac?.grantsTo(ctx.workload.namespace, sa) ?? { grants: [], bindings: [] };
 }
 
 function saPath(ctx: RuleContext): string {
-  return fieldPath(ctx.workload.specPath, "serviceAccountName");
+  return fieldPath(ctx.workload.specPath, serviceAccountField(ctx.workload.podSpec));
 }
 
 function saName(ctx: RuleContext): string {
-  return `ServiceAccount ${ctx.workload.namespace}/${ctx.workload.podSpec.serviceAccountName || "default"}`;
+  return `ServiceAccount ${ctx.workload.namespace}/${serviceAccountOf(ctx.workload.podSpec)}`;
 }
 
 /** The forbidden rights a grant allows, as `get/list secrets` strings. */

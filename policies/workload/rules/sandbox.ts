@@ -1,7 +1,9 @@
 import { fieldPath } from "../../field-path.ts";
 import { quantitySign } from "../quantity.ts";
 import { yamlExample, type Finding, type Rule } from "../rule.ts";
+import { isRecord } from "../../guards.ts";
 import { containerLabel, type ContainerRef } from "../workload.ts";
+import { isWindows } from "./pod-security.ts";
 
 /** Ephemeral containers cannot carry resources or be made read-only by their creator's intent. */
 function runtimeContainers(refs: readonly ContainerRef[]): ContainerRef[] {
@@ -13,7 +15,7 @@ const readOnlyRootFilesystem: Rule = {
   title: "Every container and init container mounts its root filesystem read-only.",
   explain: {
     why: "A writable root filesystem lets a compromised server rewrite its own code and libraries, drop tools beside them and keep them until the container restarts. Read-only, the container stays the image that was evaluated and signed.",
-    fix: "Set securityContext.readOnlyRootFilesystem: true on every container and init container, and mount an emptyDir wherever the server writes (/tmp, a cache directory).",
+    fix: "Set securityContext.readOnlyRootFilesystem: true on every container and init container, and mount an emptyDir wherever the server writes (/tmp, a cache directory). Windows pods (spec.os.name: windows) are not checked: the API server does not let them set it.",
     example: yamlExample`
       spec:
         template:
@@ -32,6 +34,8 @@ const readOnlyRootFilesystem: Rule = {
     `,
   },
   check({ workload }) {
+    // The API server rejects readOnlyRootFilesystem in a pod declared Windows, as PSA skips it.
+    if (isWindows(workload.podSpec)) return [];
     return runtimeContainers(workload.containers)
       .filter((ref) => ref.container.securityContext?.readOnlyRootFilesystem !== true)
       .map((ref) => ({
@@ -94,7 +98,7 @@ const volumeIsolation: Rule = {
   title: "No persistentVolumeClaim volumes unless the policy allows them.",
   explain: {
     why: "A persistentVolumeClaim can be mounted by other pods too, so servers (or a server and whoever compromised another) share data across the isolation the rest of the policy builds; and a claim outlives the pod, carrying whatever was written into the next run.",
-    fix: "Use an emptyDir for data the server needs only while it runs. A server that must keep data gets a claim of its own, and the policy must allow claims: spec.sandbox.allowPersistentVolumeClaims: true.",
+    fix: "Use an emptyDir for data the server needs only while it runs. A server that must keep data gets a claim of its own, and the policy must allow claims: spec.sandbox.allowPersistentVolumeClaims: true. A StatefulSet's volumeClaimTemplates are claims in its pods and count the same.",
     example: yamlExample`
       spec:
         template:
@@ -121,6 +125,19 @@ const volumeIsolation: Rule = {
           path: fieldPath(workload.specPath, "volumes", i, "persistentVolumeClaim"),
         });
       }
+    });
+    // The StatefulSet controller gives each pod a persistentVolumeClaim per claim template, and
+    // the pods are judged at admission with them: judge the templates where they are written.
+    const spec = workload.kind === "StatefulSet" ? workload.object.spec : undefined;
+    const templates = isRecord(spec) ? spec.volumeClaimTemplates : undefined;
+    (Array.isArray(templates) ? templates : []).forEach((template: unknown, i) => {
+      const meta = isRecord(template) && isRecord(template.metadata) ? template.metadata : {};
+      const name = typeof meta.name === "string" ? meta.name : `#${i}`;
+      findings.push({
+        rule: this.id,
+        message: `volume claim template ${JSON.stringify(name)} mounts a persistentVolumeClaim in every pod, which outlives the pod; use emptyDir or allow claims in the policy`,
+        path: fieldPath("spec", "volumeClaimTemplates", i),
+      });
     });
     return findings;
   },

@@ -380,6 +380,34 @@ test("the pod's ServiceAccount defaults to default, in every workload kind", () 
   }
 });
 
+test("the deprecated serviceAccount names the pod's ServiceAccount when serviceAccountName is empty", () => {
+  const objects = [
+    clusterRole("r", [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }]),
+    binding("ClusterRoleBinding", "crb", { kind: "ClusterRole", name: "r" }, [sa]),
+  ];
+  const rule = rbacRules.find((r) => r.id === "rbac/no-secret-read")!;
+  for (const { kind, object, specPath } of inEveryKind({
+    serviceAccount: "mcp",
+    containers: [{ name: "a" }],
+  })) {
+    const found = rule.check(contextFor(object, { rbac: objects }));
+    assert.deepEqual(
+      found.map((f) => f.path),
+      [`${specPath}.serviceAccount`],
+      kind,
+    );
+    assert.match(found[0]?.message ?? "", /ServiceAccount team-a\/mcp /, kind);
+  }
+  // serviceAccountName wins when both are set, as the API server has it.
+  const both = inEveryKind({
+    serviceAccountName: "other",
+    serviceAccount: "mcp",
+    containers: [{ name: "a" }],
+  });
+  for (const { object } of both)
+    assert.deepEqual(rule.check(contextFor(object, { rbac: objects })), []);
+});
+
 test("rbac/no-csr-approval needs both the approval subresource and a signer", () => {
   const approval = {
     apiGroups: ["certificates.k8s.io"],

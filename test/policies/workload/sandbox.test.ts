@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { parse } from "yaml";
 import { sandboxRules } from "../../../policies/workload/rules/sandbox.ts";
 import { contextFor, inEveryKind } from "../../support/context.ts";
 
@@ -45,6 +47,21 @@ const cases: {
     name: "ephemeral containers are exempt",
     spec: { containers: [goodContainer], ephemeralContainers: [{ name: "debug", image: "x" }] },
     paths: [],
+  },
+  {
+    rule: "sandbox/read-only-root-filesystem",
+    name: "a Windows pod, where the API server forbids the field, is exempt",
+    spec: {
+      os: { name: "windows" },
+      containers: [{ ...goodContainer, securityContext: {} }],
+    },
+    paths: [],
+  },
+  {
+    rule: "sandbox/read-only-root-filesystem",
+    name: "a Linux pod is not",
+    spec: { os: { name: "linux" }, containers: [{ ...goodContainer, securityContext: {} }] },
+    paths: ["containers[0].securityContext.readOnlyRootFilesystem"],
   },
   {
     rule: "sandbox/resource-limits",
@@ -210,4 +227,26 @@ test("sandbox/service-account-token names the projected-token route, which passe
   for (const { kind, object } of inEveryKind(projected)) {
     assert.deepEqual(rule("sandbox/service-account-token").check(contextFor(object)), [], kind);
   }
+});
+
+test("sandbox/volume-isolation judges a StatefulSet's volumeClaimTemplates, which become claims in its pods", () => {
+  const statefulSet = (settings?: { allowPersistentVolumeClaims: boolean }) =>
+    rule("sandbox/volume-isolation").check(
+      contextFor(
+        parse(
+          readFileSync(
+            new URL("../../fixtures/workloads/statefulset-claim-templates.yaml", import.meta.url),
+            "utf8",
+          ),
+        ),
+        { settings },
+      ),
+    );
+  const findings = statefulSet();
+  assert.deepEqual(
+    findings.map((f) => f.path),
+    ["spec.volumeClaimTemplates[0]"],
+  );
+  assert.match(findings[0]?.message ?? "", /volume claim template "data"/);
+  assert.deepEqual(statefulSet({ allowPersistentVolumeClaims: true }), []);
 });

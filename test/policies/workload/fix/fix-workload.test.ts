@@ -14,6 +14,7 @@ import {
   type FixResult,
 } from "../../../../policies/workload/fix/fix-workload.ts";
 import { markedChoices } from "../../../../policies/workload/fix/markers.ts";
+import { KUBECTL_YAML } from "../../../../policies/kubectl-yaml.ts";
 import { parseNetworkPolicy } from "../../../../policies/workload/network-policy.ts";
 import { compilePolicy } from "../../../../policies/workload/policy.ts";
 import { parseRbacObject } from "../../../../policies/workload/rbac.ts";
@@ -41,7 +42,10 @@ interface PodSpec {
 
 /** The pod spec of a Pod or of a controller's template, from YAML. */
 function podOf(text: string): PodSpec {
-  const o = parse(text) as { kind: string; spec: PodSpec & { template: { spec: PodSpec } } };
+  const o = parse(text, KUBECTL_YAML) as {
+    kind: string;
+    spec: PodSpec & { template: { spec: PodSpec } };
+  };
   return o.kind === "Pod" ? o.spec : o.spec.template.spec;
 }
 
@@ -85,7 +89,8 @@ function fixText(
 ): Fixed {
   const rbac = (opts.rbac ?? []).map((o) => parseRbacObject(o));
   const cluster = opts.cluster ?? createClusterState({ rbac });
-  const doc = parseDocument(text);
+  // As the CLI reads it: YAML 1.1 scalars and merge keys.
+  const doc = parseDocument(text, KUBECTL_YAML);
   const workload = toWorkload(doc.toJS());
   const { findings } = judgeWorkload(workload, { policy: POLICY, cluster, now: NOW });
   const result = fixWorkload(
@@ -96,7 +101,7 @@ function fixText(
   const networkPolicies = result.networkPolicy
     ? [parseNetworkPolicy(parse(result.networkPolicy) as unknown)]
     : [];
-  const after = judgeWorkload(toWorkload(parse(fixedText)), {
+  const after = judgeWorkload(toWorkload(parse(fixedText, KUBECTL_YAML)), {
     policy: POLICY,
     cluster: createClusterState({ rbac, networkPolicies }),
     now: NOW,
@@ -332,4 +337,220 @@ test("fixing the fixed document changes nothing", () => {
   );
   assert.equal(doc.toString(), once.text);
   assert.deepEqual(again, { decisions: [] });
+});
+
+function fixture(name: string): string {
+  return readFileSync(new URL(`../../../fixtures/fix/${name}`, import.meta.url), "utf8");
+}
+
+test("allowPrivilegeEscalation: false is not set beside privileged or CAP_SYS_ADMIN, which the API server rejects", () => {
+  const { text, result } = fixText(fixture("privileged-daemonset.yaml"));
+  const containers = podOf(text).containers;
+  for (const c of containers) assert.equal(c.securityContext?.allowPrivilegeEscalation, undefined);
+  // The rest of the restricted profile is still written.
+  assert.deepEqual(containers[1]?.securityContext?.capabilities, {
+    add: ["CAP_SYS_ADMIN"],
+    drop: ["ALL"],
+  });
+  const left = result.decisions.filter((d) =>
+    d.rules.includes("pod-security/allow-privilege-escalation"),
+  );
+  assert.deepEqual(
+    left.map((d) => d.path),
+    [
+      "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+      "spec.template.spec.containers[1].securityContext.allowPrivilegeEscalation",
+    ],
+  );
+  assert.match(left[0]?.what ?? "", /privileged: true or CAP_SYS_ADMIN/);
+});
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+test("a Job's NetworkPolicy selects only by label values the API server accepts", () => {
+  const job = policyOf(fixText(fixture("job.yaml")).result.networkPolicy);
+  const labels = job.spec.podSelector.matchLabels ?? {};
+  assert.equal(labels.job, "mcp-index");
+  assert.equal(labels["job-name"], "mcp-index");
+  for (const v of Object.values(labels)) assert.match(v, LABEL_VALUE);
+  // A CronJob whose template has no labels of its own: nothing known to select by yet.
+  const cron = fixText(fixture("cronjob.yaml"));
+  assert.equal(cron.result.networkPolicy, undefined);
+  assert.ok(
+    cron.result.decisions.some(
+      (d) =>
+        d.rules.includes("network/egress-restricted") &&
+        /no labels a NetworkPolicy could select it by/.test(d.what),
+    ),
+  );
+});
+
+test("a Windows pod gets no field the API server forbids there (runAsUser, readOnlyRootFilesystem)", () => {
+  const { text, denying, result } = fixText(fixture("windows-deployment.yaml"));
+  const pod = podOf(text);
+  assert.deepEqual(pod.securityContext, { runAsNonRoot: true });
+  assert.deepEqual(containerOf(text).securityContext, {
+    windowsOptions: { runAsUserName: "ContainerUser" },
+  });
+  assert.equal(pod.volumes, undefined);
+  assert.deepEqual(denying, []);
+  assert.ok(!result.decisions.some((d) => d.path.endsWith("runAsUser")));
+});
+
+test("a field shared through an alias is fixed where it is anchored, for every container naming it", () => {
+  const { text, result } = fixText(fixture("aliased-security-context.yaml"));
+  // The anchors and aliases stay: one edit serves every container that names the node.
+  assert.match(text, /securityContext: &sc\n/);
+  assert.match(text, /securityContext: \*sc\n/);
+  const [a, b, debug, debugToo] = podOf(text).containers;
+  for (const c of [a, b]) {
+    assert.deepEqual(c?.securityContext, {
+      runAsUser: 1000,
+      capabilities: { drop: ["ALL"] },
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+    });
+    // Read-only through the alias too, so each gets its own /tmp.
+    assert.deepEqual(c?.volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
+  }
+  // An explicit true reached through an alias is someone's choice there as well.
+  for (const c of [debug, debugToo])
+    assert.equal(c?.securityContext?.allowPrivilegeEscalation, true);
+  const escalation = result.decisions.filter((d) =>
+    d.rules.includes("pod-security/allow-privilege-escalation"),
+  );
+  assert.deepEqual(
+    escalation.map((d) => d.path),
+    [2, 3].map(
+      (i) => `spec.template.spec.containers[${i}].securityContext.allowPrivilegeEscalation`,
+    ),
+  );
+  assert.ok(!result.decisions.some((d) => /not a (mapping|list) mcp-warden can edit/.test(d.what)));
+});
+
+test("an image reference that does not parse is left with the engine's reason, not a pin to paste", () => {
+  const malformed = DEPLOYMENT.replace(
+    "ghcr.io/acme/weather:1.2",
+    "ghcr.io/acme/weather@sha256:ABCDEF",
+  );
+  for (const digests of [undefined, new Map<string, DigestLookup>()]) {
+    const { result } = fixText(malformed, { digests });
+    const [pin, ...more] = result.decisions.filter((d) => d.rules.includes("image/digest-pinned"));
+    assert.equal(more.length, 0);
+    assert.match(pin?.what ?? "", /is not a valid image reference \(invalid digest/);
+    assert.doesNotMatch(pin?.what ?? "", /crane digest|--resolve-digests/);
+  }
+});
+
+test("the added NetworkPolicy never takes the name of one it would replace", () => {
+  const ingressOnly = parseNetworkPolicy({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "weather-default-deny", namespace: "mcp" },
+    spec: { podSelector: { matchLabels: { app: "weather" } }, policyTypes: ["Ingress"] },
+  });
+  const cluster = createClusterState({ networkPolicies: [ingressOnly] });
+  const { result } = fixText(DEPLOYMENT, { cluster });
+  assert.equal(policyOf(result.networkPolicy).metadata.name, "weather-default-deny-2");
+  assert.equal(result.networkPolicyName, "mcp/weather-default-deny-2");
+  // Nor the name of one added for a workload fixed before, in the same namespace only.
+  const doc = parseDocument(DEPLOYMENT);
+  const workload = toWorkload(doc.toJS());
+  const { findings } = judgeWorkload(workload, { policy: POLICY, cluster, now: NOW });
+  const next = fixWorkload(
+    { doc, root: [], workload, findings },
+    {
+      cluster,
+      settings: POLICY.settings,
+      digests: undefined,
+      added: new Set(["mcp/weather-default-deny-2", "other/weather-default-deny-3"]),
+    },
+  );
+  assert.equal(next.networkPolicyName, "mcp/weather-default-deny-3");
+});
+
+test("fields brought in by merge keys are read and kept as kubectl reads them", () => {
+  const { text, result } = fixText(fixture("merge-keys.yaml"));
+  const [a, b, c, d] = podOf(text).containers;
+  // An explicit true merged in is someone's choice, as it is where the anchor is written.
+  for (const container of [a, b, d])
+    assert.equal(container?.securityContext?.allowPrivilegeEscalation, true);
+  assert.deepEqual(
+    result.decisions
+      .filter((x) => x.rules.includes("pod-security/allow-privilege-escalation"))
+      .map((x) => x.path),
+    [0, 1, 3].map((i) => `spec.containers[${i}].securityContext.allowPrivilegeEscalation`),
+  );
+  // The container's own securityContext wins over the merged one, and keeps its fields.
+  assert.deepEqual(c?.securityContext, {
+    runAsUser: 1000,
+    capabilities: { drop: ["ALL"] },
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+  });
+  assert.equal(b?.securityContext?.readOnlyRootFilesystem, true);
+  assert.match(text, /<<: \*escalates\n/);
+});
+
+test("a pod its ServiceAccount keeps without a token is not given one, grants or not", () => {
+  const account = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "default", namespace: "mcp" },
+    automountServiceAccountToken: false,
+  };
+  const { text, result } = fixText(DEPLOYMENT, { rbac: [...GRANT, account] });
+  const pod = podOf(text);
+  assert.equal(pod.automountServiceAccountToken, false);
+  assert.ok(!JSON.stringify(pod.volumes).includes("serviceAccountToken"));
+  assert.ok(!result.decisions.some((d) => /projected Kubernetes API token/.test(d.what)));
+  // The grant is still a decision of its own.
+  assert.ok(result.decisions.some((d) => d.rules.includes("rbac/no-secret-read")));
+  // A pod that asks for the token itself had one: it keeps API access, as a projected token.
+  const asks = DEPLOYMENT.replace(
+    "      containers:",
+    "      automountServiceAccountToken: true\n      containers:",
+  );
+  const kept = podOf(fixText(asks, { rbac: [...GRANT, account] }).text);
+  assert.equal(kept.automountServiceAccountToken, false);
+  assert.ok(kept.volumes?.some((v) => v.name === "kube-api-access"));
+});
+
+test("a limit that is not a quantity is left to a person; a zero limit gets the placeholder", () => {
+  const text = DEPLOYMENT.replace(
+    "ports: [{ containerPort: 8080 }]",
+    `resources:
+            limits: { memory: 1gi, cpu: "0" }`,
+  );
+  const { text: fixed, result, denying } = fixText(text);
+  assert.deepEqual(containerOf(fixed).resources, {
+    limits: { memory: "1gi", cpu: "500m" },
+    requests: { cpu: "500m" },
+  });
+  const memory = result.decisions.find((d) => d.path.endsWith("limits.memory"));
+  assert.deepEqual(memory?.rules, ["sandbox/resource-limits"]);
+  assert.match(memory?.what ?? "", /not a Kubernetes quantity.*only a person knows which amount/);
+  assert.ok(denying.includes("sandbox/resource-limits"));
+  // Nor is a limit derived from a request that is not a quantity.
+  const request = fixText(
+    DEPLOYMENT.replace(
+      "ports: [{ containerPort: 8080 }]",
+      `resources:
+            requests: { memory: 2gb }`,
+    ),
+  );
+  assert.deepEqual(containerOf(request.text).resources, {
+    requests: { memory: "2gb", cpu: "500m" },
+    limits: { cpu: "500m" },
+  });
+  assert.ok(request.result.decisions.some((d) => d.path.endsWith("limits.memory")));
+});
+
+test("the ports a native sidecar serves on are named in the ingress decision", () => {
+  const { result } = fixText(fixture("native-sidecar.yaml"));
+  const [ingress] = markedChoices(parseDocument(result.networkPolicy ?? "")).filter(
+    (c) => c.path === "spec.ingress",
+  );
+  // An init container that runs to completion first serves nothing.
+  assert.match(ingress?.what ?? "", /agents or namespaces that call the server on 4180\/TCP$/);
 });
