@@ -8,7 +8,6 @@
  * and, for the audit trail, every answered call's record in the sink and the sink's log verified
  * by `mcp-warden audit verify`.
  */
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DirectorySink } from "../../gateway/audit/directory-sink.ts";
 import type { AuditSinkConfig } from "../../gateway/audit/open.ts";
@@ -16,6 +15,7 @@ import { S3Sink } from "../../gateway/audit/s3-sink.ts";
 import type { StoredLog } from "../../gateway/audit/sink.ts";
 import { freePort, startEverything } from "../gateway/support.ts";
 import { runCli } from "../support/cli.ts";
+import { writeStoredLog } from "../support/stored-log.ts";
 import { startMinio, type Minio } from "../support/minio.ts";
 import {
   call,
@@ -63,17 +63,13 @@ function seen(log: StoredLog): Seen {
 
 /** `mcp-warden audit verify` on the sink's log and checkpoints, copied out; true when it proves all. */
 async function verifyWithCli(r: Rig, log: StoredLog): Promise<{ ok: boolean; out: string }> {
-  const out = await mkdtemp(join(r.dir, "verify-"));
-  await mkdir(join(out, "checkpoints"));
-  await writeFile(join(out, "log.jsonl"), log.lines.map((l) => `${l.text}\n`).join(""));
-  for (const [i, c] of log.checkpoints.entries())
-    await writeFile(join(out, "checkpoints", `${String(i).padStart(6, "0")}.note`), c.note);
+  const { logFile, checkpoints } = await writeStoredLog(r.dir, log);
   const v = await runCli([
     "audit",
     "verify",
-    join(out, "log.jsonl"),
+    logFile,
     "--checkpoints",
-    join(out, "checkpoints"),
+    checkpoints,
     "--key",
     r.verifierFile,
     "--format",

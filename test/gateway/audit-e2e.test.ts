@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -20,6 +20,7 @@ import { S3Sink } from "../../gateway/audit/s3-sink.ts";
 import type { AuditRecord } from "../../policies/audit/record.ts";
 import { makeTestCA, issueServingCert } from "../e2e/support/certs.ts";
 import { BIN, runCli, runMain } from "../support/cli.ts";
+import { writeStoredLog } from "../support/stored-log.ts";
 import { SKIP_NO_MINIO, startMinio, type Minio } from "../support/minio.ts";
 import {
   SKIP_NO_REGISTRY,
@@ -253,17 +254,13 @@ describe(
     /** `mcp-warden audit verify` on what the sink holds, copied out as a log and its checkpoints. */
     async function verifySink(): Promise<{ code: number | null; covered?: number; out: string }> {
       const log = await sink().read();
-      const out = await mkdtemp(join(dir, "verify-"));
-      await mkdir(join(out, "checkpoints"));
-      await writeFile(join(out, "log.jsonl"), log.lines.map((l) => `${l.text}\n`).join(""));
-      for (const [i, c] of log.checkpoints.entries())
-        await writeFile(join(out, "checkpoints", `${i}.note`), c.note);
+      const { logFile, checkpoints } = await writeStoredLog(dir, log);
       const r = await runMain([
         "audit",
         "verify",
-        join(out, "log.jsonl"),
+        logFile,
         "--checkpoints",
-        join(out, "checkpoints"),
+        checkpoints,
         "--key",
         join(dir, "audit.pub"),
         "--format",

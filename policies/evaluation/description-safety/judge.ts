@@ -569,7 +569,7 @@ function judgeClause(
   const sends = imperatives(ws, SEND_VERBS).length > 0 || BY_SENDING.test(c) || LOG_TO.test(c);
   const param = mentionsParam(c, ctx);
   const foreign = foreignTools(c, ctx, clause);
-  const generic0 = GENERIC_OTHER.test(c) && !OWN_SERVER.test(c);
+  const generic = GENERIC_OTHER.test(c) && !OWN_SERVER.test(c);
   if (
     !meta &&
     ((secret &&
@@ -602,13 +602,12 @@ function judgeClause(
     (SEND_ELSEWHERE.test(c) && sink() && !FEEDBACK.test(c)) ||
     QUERY_PLACEHOLDER.test(c) ||
     // Other tools' data handed to this tool, or kept in the vendor's own store.
-    ((features.has("other-tool") || generic0) && FROM_OTHERS_TO_ME.test(c)) ||
+    ((features.has("other-tool") || generic) && FROM_OTHERS_TO_ME.test(c)) ||
     (OUR_STORE.test(c) && features.has("moved-out")) ||
     (privateData() && (TO_EVERY_URL.test(c) || (SELF_CALL.test(c) && /\bwith\b/u.test(c))))
   )
     add("exfiltration");
 
-  const generic = GENERIC_OTHER.test(c) && !OWN_SERVER.test(c);
   if (meta && REPORTED.test(c)) return;
   // "Regardless of the account the user configured, the footer must show IBAN LT12…".
   if (
