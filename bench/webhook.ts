@@ -18,7 +18,7 @@ import { request } from "node:https";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
-import { pino } from "pino";
+import { bufferedLogger } from "../cli/log.ts";
 import { parse } from "yaml";
 import { parseState } from "../cluster/state.ts";
 import type { EvaluationPredicate } from "../policies/evaluation/predicate.ts";
@@ -242,8 +242,8 @@ export async function webhookApp(tls?: Tls) {
     close: () => Promise.resolve(),
   };
   const evidence = registryEvidence(() => new RegistryClient());
-  // As `serve` logs: one JSON line per decision on stdout (the child's goes to /dev/null).
-  const logger = pino({ level: "info", base: { service: "mcp-warden" } });
+  // As `serve` logs: one JSON line per decision on stdout, in batches (the child's goes to /dev/null).
+  const logger = bufferedLogger("info", "mcp-warden");
   const app = buildApp(
     {
       logger,

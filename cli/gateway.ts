@@ -1,5 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
-import { gatewayLogger } from "../gateway/log.ts";
+import { bufferedLogger } from "./log.ts";
 import { readPolicyObject } from "../cluster/state.ts";
 import { compilePolicy, parseDuration } from "../policies/workload/policy.ts";
 import { DEFAULT_GATEWAY_OPTIONS } from "../gateway/app.ts";
@@ -232,7 +232,7 @@ export async function parseGatewayArgs(
 /** `mcp-warden gateway`: the runtime proxy, until the process is told to stop. */
 export async function runGateway(args: string[], io: ServeEnv): Promise<number> {
   const inputs = await parseGatewayArgs(args, io);
-  const logger = gatewayLogger(inputs.logLevel);
+  const logger = bufferedLogger(inputs.logLevel, "mcp-warden-gateway");
   const running = await startGateway(inputs, logger);
   const signal = await io.waitForShutdown();
   logger.info({ signal }, "shutting down");

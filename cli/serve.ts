@@ -1,4 +1,3 @@
-import { pino } from "pino";
 import { DEFAULT_APP_OPTIONS } from "../webhook/app.ts";
 import { startWebhook, type ServeInputs } from "../webhook/server.ts";
 import { CliError } from "./errors.ts";
@@ -6,6 +5,7 @@ import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./load-policy.ts";
 import { REGISTRY_OPTIONS } from "./registry-access.ts";
 import { obtainTrustedRoot, readRegistryConfig } from "./registry-config.ts";
 import { duration, parseOptions, positiveNumber, trustedRootSource } from "./options.ts";
+import { bufferedLogger } from "./log.ts";
 
 export interface ServeEnv {
   inCluster: boolean;
@@ -82,7 +82,7 @@ export async function parseServeArgs(
 /** `mcp-warden serve`: runs the admission webhook until the process is told to stop. */
 export async function runServe(args: string[], env: ServeEnv): Promise<number> {
   const inputs = await parseServeArgs(args, env);
-  const logger = pino({ level: inputs.logLevel, base: { service: "mcp-warden" } });
+  const logger = bufferedLogger(inputs.logLevel, "mcp-warden");
   const running = await startWebhook(inputs, logger);
   const signal = await env.waitForShutdown();
   logger.info({ signal }, "shutting down");

@@ -9,7 +9,7 @@ import { auditObserver, openAuditTrail, type AuditSinkConfig } from "../../gatew
 import { NO_OBSERVER } from "../../gateway/call-observer.ts";
 import { HeldServer } from "../../gateway/held.ts";
 import { createAuthenticator, discoverIssuer } from "../../gateway/identity.ts";
-import { gatewayLogger } from "../../gateway/log.ts";
+import { bufferedLogger } from "../../cli/log.ts";
 import { createGatewayMetrics } from "../../gateway/metrics.ts";
 import { listUpstream } from "../../gateway/upstream.ts";
 import { parsePredicate } from "../../policies/evaluation/predicate.ts";
@@ -53,7 +53,7 @@ const predicate = parsePredicate({
   resourceTemplates: undefined,
   instructions: undefined,
 });
-const logger = gatewayLogger("info", config.logFile);
+const logger = bufferedLogger("info", "mcp-warden-gateway", config.logFile);
 const metrics = createGatewayMetrics();
 const held = new HeldServer(predicate, { server: "everything", metrics, logger });
 held.update(listing);

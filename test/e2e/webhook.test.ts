@@ -548,9 +548,10 @@ for (const k8s of k8sMatrix()) {
         }
       });
 
-      test("the webhook logged one decision line per request, with the fields operators need", () => {
-        const lines = webhook
-          .logs()
+      test("the webhook logged one decision line per request, with the fields operators need", async () => {
+        // The log is written in batches: wait for an allowed pod's line.
+        const logs = await webhook.waitForLog(/"kind":"Pod"[^\n]*"decision":"allowed"/);
+        const lines = logs
           .split("\n")
           .filter((l) => l.includes('"admission decision"'))
           .map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -12,7 +12,7 @@ test("mcp-warden serve picks up a rotated certificate without restarting", async
   const first = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
   const webhook = await startWebhookProcess({ cert: first.cert, key: first.key, ca: ca.cert });
   after(() => webhook.stop());
-  assert.match(webhook.logs(), /serving with empty cluster state/);
+  assert.match(await webhook.waitForLog(/serving with empty cluster state/), /empty cluster state/);
 
   const certFile = /--tls-cert=(\S+)/.exec(webhook.args.join(" "))?.[1];
   const keyFile = /--tls-key=(\S+)/.exec(webhook.args.join(" "))?.[1];
@@ -36,11 +36,10 @@ test("mcp-warden serve picks up a rotated certificate without restarting", async
     served = await servedSerial(webhook.port, ca.cert);
   }
   assert.equal(served.toLowerCase(), expected);
-  assert.match(webhook.logs(), /TLS certificate reloaded/);
+  await webhook.waitForLog(/TLS certificate reloaded/);
 
   // A broken pair is refused and the served certificate stays.
   writeFileSync(certFile, "not a certificate");
-  await new Promise((r) => setTimeout(r, 2500));
+  await webhook.waitForLog(/cannot be loaded; keeping the previous certificate/);
   assert.equal((await servedSerial(webhook.port, ca.cert)).toLowerCase(), expected);
-  assert.match(webhook.logs(), /cannot be loaded; keeping the previous certificate/);
 });

@@ -15,6 +15,11 @@ export interface WebhookProcess {
   args: string[];
   url: string;
   logs(): string;
+  /**
+   * The logs once `pattern` appears in them: the process writes its log in batches (at most a
+   * second late), so a line may follow the event it records.
+   */
+  waitForLog(pattern: RegExp, withinMs?: number): Promise<string>;
   /** Stops the process (SIGTERM, then SIGKILL) and waits for it to exit. */
   stop(): Promise<void>;
   /** Kills the process at once (SIGKILL), as a node failure or the OOM killer does. */
@@ -117,6 +122,15 @@ export async function startWebhookProcess(opts: {
     args,
     url: `https://127.0.0.1:${port}/validate`,
     logs: () => output,
+    waitForLog: async (pattern, withinMs = 10_000) => {
+      const until = Date.now() + withinMs;
+      while (!pattern.test(output)) {
+        if (Date.now() > until)
+          throw new Error(`no log line matching ${String(pattern)}:\n${output.slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return output;
+    },
     stop,
     kill,
   };
