@@ -281,7 +281,13 @@ export function registryRulesEnabled(
   policy: CompiledPolicy,
   catalogue: readonly Pick<RuleInfo, "id" | "needsRegistry">[] = CATALOGUE,
 ): string[] {
-  return catalogue
+  const known = catalogue === CATALOGUE ? enabledByPolicy.get(policy) : undefined;
+  if (known) return [...known];
+  const enabled = catalogue
     .filter((r) => r.needsRegistry && policy.actionFor(r.id) !== "off")
     .map((r) => r.id);
+  if (catalogue === CATALOGUE) enabledByPolicy.set(policy, enabled);
+  return [...enabled];
 }
+// Asked on every admission request; a compiled policy's answer never changes.
+const enabledByPolicy = new WeakMap<CompiledPolicy, readonly string[]>();

@@ -40,8 +40,15 @@ const CONTAINER_NOUN: Record<ContainerKind, string> = {
 
 /** Names a container for a person: `container "app"`, `init container "#0"` when it has no name. */
 export function containerLabel(ref: ContainerRef): string {
-  return `${CONTAINER_NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
+  let label = labels.get(ref);
+  if (label === undefined) {
+    label = `${CONTAINER_NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
+    labels.set(ref, label);
+  }
+  return label;
 }
+// Several rules name each container on every decision; each reference is labelled once.
+const labels = new WeakMap<ContainerRef, string>();
 
 /**
  * The pod's ServiceAccount as the API server resolves it: `serviceAccountName`, else the
@@ -159,26 +166,25 @@ export function toWorkload(object: unknown, defaultNamespace = "default"): Workl
   const template = descend(object, templateSegments, problems);
   const metaPath = fieldPath("", ...templateSegments, "metadata");
   const specPath = fieldPath("", ...templateSegments, "spec");
-  let podMeta: unknown = metadata;
-  let podSpec: unknown;
+  let podMetaValue: unknown = metadata;
+  let podSpecValue: unknown;
   if (template) {
     if (templateSegments.length > 0) {
-      podMeta = template.metadata ?? {};
-      problems.push(...metaValidator.problems(podMeta, metaPath));
+      podMetaValue = template.metadata ?? {};
+      problems.push(...metaValidator.problems(podMetaValue, metaPath));
     }
-    podSpec = template.spec;
-    if (podSpec === undefined) problems.push({ path: specPath, message: "is required" });
-    else problems.push(...podSpecValidator.problems(podSpec, specPath));
+    podSpecValue = template.spec;
+    if (podSpecValue === undefined) problems.push({ path: specPath, message: "is required" });
+    else problems.push(...podSpecValidator.problems(podSpecValue, specPath));
   }
-  if (
-    problems.length > 0 ||
-    !metaValidator.is(metadata) ||
-    !metaValidator.is(podMeta) ||
-    !podSpecValidator.is(podSpec)
-  ) {
+  if (problems.length > 0 || podSpecValue === undefined) {
     throw new InputError("WORKLOAD_INVALID", `${kind} cannot be evaluated`, { problems });
   }
-  const meta = metadata;
+  // Each part passed its validator above; validating again only to narrow the types cost the warm
+  // path a second run of each.
+  const meta = metadata as ObjectMeta;
+  const podMeta = podMetaValue as ObjectMeta;
+  const podSpec = podSpecValue as PodSpec;
   const name = meta.name ?? (meta.generateName ? `${meta.generateName}*` : "");
   const containers: ContainerRef[] = [];
   for (const ck of CONTAINER_KINDS) {

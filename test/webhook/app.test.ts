@@ -8,7 +8,7 @@ import { parseNetworkPolicy } from "../../policies/workload/network-policy.ts";
 import { parseRbacObject } from "../../policies/workload/rbac.ts";
 import { compilePolicy, type CompiledPolicy } from "../../policies/workload/policy.ts";
 import { buildApp } from "../../webhook/app.ts";
-import { DeadlineExceeded, withDeadline } from "../../webhook/decide.ts";
+import { admit, DeadlineExceeded } from "../../webhook/decide.ts";
 import { createMetrics } from "../../webhook/metrics.ts";
 import type { StateSnapshot, StateSource } from "../../webhook/state.ts";
 import type { EvidenceProvider } from "../../supply-chain/verify/evidence.ts";
@@ -371,12 +371,67 @@ test("/metrics counts decisions by result and findings by rule", async () => {
   assert.match(text, /mcp_warden_policy_loaded 1/);
 });
 
-test("the deadline bounds work that does not finish, and stays out of the way of work that does", async () => {
-  assert.equal(await withDeadline(Promise.resolve("done"), 50), "done");
-  const never = new Promise<string>(() => undefined);
+test("a lookup that ignores its signal ends in admission/error at the decision's deadline", async () => {
+  let signal: AbortSignal | undefined;
+  // Never settles, whatever the signal says: only the decision's own deadline can end the wait.
+  const hanging: EvidenceProvider = (_images, _policy, s) => {
+    signal = s;
+    return new Promise(() => undefined);
+  };
   const started = Date.now();
-  await assert.rejects(withDeadline(never, 50), (e: unknown) => e instanceof DeadlineExceeded);
+  const result = await admit(review({ object: pod(compliantPodSpec()) }), {
+    state: stateWith({ policy: defaultPolicy() }),
+    now: () => new Date(),
+    deadlineMs: 200,
+    evidence: hanging,
+  });
+  assert.ok(result.answered);
+  assert.equal(result.outcome.allowed, false);
+  assert.deepEqual(result.outcome.rules, ["admission/error"]);
+  assert.match(result.outcome.message ?? "", /no decision within 200 ms/);
+  assert.ok(result.failure?.err instanceof DeadlineExceeded);
+  // The lookups were told to stop first, with the reason AbortSignal.timeout gives.
+  assert.equal(signal?.aborted, true);
+  assert.equal((signal?.reason as DOMException).name, "TimeoutError");
   assert.ok(Date.now() - started < 5000);
+});
+
+test("a lookup that honours its signal denies through image/* before the decision's deadline", async () => {
+  // As the registry evidence does: at the signal, the lookup gives up with no facts.
+  const honouring: EvidenceProvider = (_images, _policy, s) => {
+    assert.ok(s);
+    return new Promise((resolve) =>
+      s.addEventListener("abort", () => resolve({ forImage: () => undefined })),
+    );
+  };
+  const result = await admit(review({ object: pod(compliantPodSpec()) }), {
+    state: stateWith({ policy: defaultPolicy() }),
+    now: () => new Date(),
+    deadlineMs: 400,
+    evidence: honouring,
+  });
+  assert.ok(result.answered);
+  assert.equal(result.outcome.allowed, false);
+  assert.equal(result.failure, undefined);
+  assert.ok(!result.outcome.rules.includes("admission/error"), result.outcome.rules.join());
+  assert.ok(
+    result.outcome.rules.some((r) => r.startsWith("image/")),
+    result.outcome.rules.join(),
+  );
+});
+
+test("a decision that ends in time leaves no timer behind", async () => {
+  const quick: EvidenceProvider = () => Promise.resolve({ forImage: () => undefined });
+  const before = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const result = await admit(review({ object: pod(compliantPodSpec()) }), {
+    state: stateWith({ policy: defaultPolicy() }),
+    now: () => new Date(),
+    deadlineMs: 60_000,
+    evidence: quick,
+  });
+  assert.ok(result.answered);
+  assert.equal(result.failure, undefined);
+  assert.equal(process.getActiveResourcesInfo().filter((r) => r === "Timeout").length, before);
 });
 
 test("image rules are never skipped at admission: without registry facts they deny", async () => {

@@ -40,7 +40,17 @@ export function imageSites(workload: Workload): ImageSite[] {
 
 /** The references of every image the pod pulls, in `imageSites` order; blank ones left out. */
 export function imageReferences(workload: Workload): string[] {
-  return imageSites(workload).flatMap((s) => (s.reference ? [s.reference] : []));
+  // As imageSites, without the paths and labels only findings need: several rules call this.
+  const references: string[] = [];
+  for (const ref of workload.containers) {
+    const reference = present(ref.container.image);
+    if (reference) references.push(reference);
+  }
+  for (const volume of workload.podSpec.volumes ?? []) {
+    const reference = volume.image === undefined ? undefined : present(volume.image.reference);
+    if (reference) references.push(reference);
+  }
+  return references;
 }
 
 /**
