@@ -1,7 +1,9 @@
 // npm run bench:scale — admission time as the cluster grows: 10, 1,000 and 10,000 NetworkPolicies
 // in the review's namespace (varied selectors, most selecting other pods) and 100,000 cached image
-// digests. Two paths, each with its growth from the smallest to the largest (target: at most 20%):
+// digests. Three paths, each with its growth from the smallest to the largest (target: at most 20%):
 //   - in process: the engine judging the bench:webhook review (`admit`) with that cluster state;
+//   - in process, the verification cache alone: the same admission with only its two images
+//     cached, and with the 100,000 digests beside them;
 //   - watch path: a real kube-apiserver + etcd holding the policies (one namespace per size, so
 //     the cluster holds their sum), RBAC and the exception, the webhook's watch-fed state
 //     (ClusterWatch), and the review through the webhook's route (fastify inject) as well as
@@ -112,8 +114,12 @@ function reviewIn(body: unknown, namespace: string): unknown {
 
 // ---------------------------------------------------------------- the verification cache
 
-/** The images verified once in the registry, then `DIGESTS` more digests in the same cache. */
-async function verifiedDigests(images: string[], policy: Parameters<EvidenceProvider>[1]) {
+/** The images verified once in the registry, then `extra` more digests in the same cache. */
+async function verifiedDigests(
+  images: string[],
+  policy: Parameters<EvidenceProvider>[1],
+  extra: number,
+) {
   const verified = registryEvidence(() => new RegistryClient());
   const real = await verified.provide(images, policy, AbortSignal.timeout(30_000));
   const facts = new Map(images.map((r) => [r, real.forImage(r)]));
@@ -123,11 +129,11 @@ async function verifiedDigests(images: string[], policy: Parameters<EvidenceProv
   const template = facts.get(images[0]!)!;
   const scope = `${policy.digest}|`;
   const cache = new FactsCache((ref) => Promise.resolve<ImageFacts>(facts.get(ref) ?? template), {
-    maxEntries: 2 * DIGESTS,
+    maxEntries: 2 * Math.max(extra, 1),
     successTtlMs: 24 * 3_600_000,
   });
   const host = images[0]!.split("/")[0]!;
-  for (let i = 0; i < DIGESTS; i++) {
+  for (let i = 0; i < extra; i++) {
     const digest = i.toString(16).padStart(64, "0");
     await cache.get(`${host}/acme/tool-${i % 997}@sha256:${digest}`, scope);
   }
@@ -211,6 +217,8 @@ async function interleaved(
 interface Row {
   path: string;
   n: number;
+  /** What `n` counts. */
+  of: "NetworkPolicies" | "cached digests";
   figures: Figures;
   spread: string;
 }
@@ -219,7 +227,7 @@ function report(rows: Row[]): { name: string; growth: number }[] {
   const f = (n: number) => n.toFixed(1).padStart(8);
   for (const r of rows) {
     console.log(
-      `${r.path.padEnd(34)} ${r.n.toLocaleString("en-US").padStart(7)} NetworkPolicies` +
+      `${r.path.padEnd(34)} ${r.n.toLocaleString("en-US").padStart(7)} ${r.of.padEnd(15)}` +
         `   CPU ${f(r.figures.cpuMicros)} µs (rounds ${r.spread})` +
         `   wall p50 ${f(r.figures.p50Micros)} µs, p99 ${f(r.figures.p99Micros)} µs`,
     );
@@ -269,6 +277,52 @@ async function inProcess(
   return SIZES.map((n) => ({
     path: "in process (engine, admit)",
     n,
+    of: "NetworkPolicies" as const,
+    figures: medianOf(runs.get(n)!),
+    spread: spread(runs.get(n)!),
+  }));
+}
+
+/**
+ * The verification cache's own growth: the same admission (the smallest namespace) with only its
+ * two images cached, and with `DIGESTS` more beside them.
+ */
+async function byCachedDigests(
+  signed: Awaited<ReturnType<typeof signedImages>>,
+  few: Awaited<ReturnType<typeof verifiedDigests>>,
+  many: Awaited<ReturnType<typeof verifiedDigests>>,
+  body: unknown,
+): Promise<Row[]> {
+  const parsed = parseState({
+    ...clusterObjects(),
+    networkPolicies: namespacePolicies(Math.min(...SIZES)),
+  });
+  const snapshot = {
+    policy: signed.policy,
+    cluster: createClusterState(parsed),
+    rbac: parsed.rbac,
+    ready: true,
+    watches: [],
+  };
+  const state: StateSource = { snapshot: () => snapshot, close: () => Promise.resolve() };
+  const evidence = new Map([
+    [few.size(), few.provide],
+    [many.size(), many.provide],
+  ]);
+  const sizes = [...evidence.keys()];
+  const runs = await interleaved(sizes, (n) => async () => {
+    const result = await admit(body, {
+      state,
+      now: () => signed.now,
+      deadlineMs: 8000,
+      evidence: evidence.get(n),
+    });
+    if (!result.answered || !result.outcome.allowed) throw new Error("the review is not allowed");
+  });
+  return sizes.map((n) => ({
+    path: "in process (admit), verification cache",
+    n,
+    of: "cached digests" as const,
     figures: medianOf(runs.get(n)!),
     spread: spread(runs.get(n)!),
   }));
@@ -408,12 +462,14 @@ async function watchPath(
       {
         path: "watch path (admit)",
         n,
+        of: "NetworkPolicies" as const,
         figures: medianOf(decided.get(n)!),
         spread: spread(decided.get(n)!),
       },
       {
         path: "watch path (webhook route)",
         n,
+        of: "NetworkPolicies" as const,
         figures: medianOf(injected.get(n)!),
         spread: spread(injected.get(n)!),
       },
@@ -427,9 +483,10 @@ async function watchPath(
 
 async function main(): Promise<void> {
   const signed = await signedImages();
-  let evidence;
+  let evidence, few;
   try {
-    evidence = await verifiedDigests(signed.images, signed.policy);
+    evidence = await verifiedDigests(signed.images, signed.policy, DIGESTS);
+    few = await verifiedDigests(signed.images, signed.policy, 0);
   } finally {
     // Verified once; from here on no request can reach the registry.
     await signed.registry.stop();
@@ -441,6 +498,7 @@ async function main(): Promise<void> {
       `median of ${ROUNDS} rounds`,
   );
   const rows = await inProcess(signed, evidence.provide, body);
+  rows.push(...(await byCachedDigests(signed, few, evidence, body)));
   if (process.env.BENCH_SCALE_WATCH !== "0")
     rows.push(...(await watchPath(signed, evidence.provide, body)));
   report(rows);
@@ -448,12 +506,12 @@ async function main(): Promise<void> {
   printBenchResult(
     "scale",
     rows.map((r) => {
-      const smallest = rows.find((s) => s.path === r.path && s.n === Math.min(...SIZES))!;
+      const smallest = rows.filter((s) => s.path === r.path).reduce((a, b) => (b.n < a.n ? b : a));
       return {
-        name: `${r.path}, ${r.n} NetworkPolicies: CPU per admission`,
+        name: `${r.path}, ${r.n} ${r.of}: CPU per admission`,
         value: r.figures.cpuMicros,
         unit: "µs",
-        baseline: { name: `${smallest.n} NetworkPolicies`, value: smallest.figures.cpuMicros },
+        baseline: { name: `${smallest.n} ${smallest.of}`, value: smallest.figures.cpuMicros },
       };
     }),
   );

@@ -85,3 +85,27 @@ test("a failed gather is not cached and does not stick in flight", async () => {
   fail = false;
   assert.equal((await cache.get("x", "p")).verifiedSignatures.length, 1);
 });
+
+test("an image in use stays cached while many others pass through; one not in use goes", async () => {
+  const calls: string[] = [];
+  const cache = new FactsCache(
+    (ref) => {
+      calls.push(ref);
+      return Promise.resolve(verified("k"));
+    },
+    { maxEntries: 100 },
+  );
+  await cache.get("hot", "p");
+  await cache.get("cold", "p");
+  for (let i = 0; i < 1000; i++) {
+    await cache.get(`img${i}`, "p");
+    // Hit once per 50 insertions: half the cache, less than the three quarters it may wait.
+    if (i % 50 === 0) await cache.get("hot", "p");
+  }
+  assert.equal(cache.size, 100);
+  const before = calls.length;
+  await cache.get("hot", "p");
+  assert.equal(calls.length, before, "the image in use was never evicted");
+  await cache.get("cold", "p");
+  assert.equal(calls.length, before + 1, "the image not in use was evicted");
+});
