@@ -10,11 +10,16 @@
 // profile (node --cpu-prof) there. BENCH_MS bounds every load run; BENCH_ROUNDS alternating rounds
 // (3) give each figure as a median. CPU per request (from /proc) is what a request costs each
 // server whatever else the machine runs; throughput and latency also depend on that.
+//
+// Throughput is autocannon's (20 connections, as fast as answers come). Latency at 500 requests/s
+// is measured open-loop on a fixed schedule (bench/paced.ts), both servers side by side: with a
+// rate, autocannon lets each connection send its second's quota back to back and then wait, so
+// its "steady" rate is bursts of 20 requests queued at once, and its latency that queue's.
 import autocannon from "autocannon";
 import { fork, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { openSync, readFileSync } from "node:fs";
-import { request } from "node:https";
+import { Agent, request } from "node:https";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
@@ -34,6 +39,7 @@ import { pushImage } from "../test/support/supply-chain.ts";
 import { buildApp } from "../webhook/app.ts";
 import { createMetrics } from "../webhook/metrics.ts";
 import { cpuSeconds } from "./proc.ts";
+import { paced, percentile } from "./paced.ts";
 import { printBenchResult } from "./result.ts";
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
@@ -353,7 +359,39 @@ function post(port: number, ca: string, body: string): Promise<string> {
   });
 }
 
-type Run = Awaited<ReturnType<typeof load>>;
+type Run = Awaited<ReturnType<typeof load>> & { lost?: number };
+
+/** One POST of the review on a keep-alive connection: its latency in ms, undefined on failure. */
+function poster(port: number, ca: string, body: string): () => Promise<number | undefined> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca });
+  const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+  return () =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      const req = request(
+        { host: "127.0.0.1", port, path: "/validate", method: "POST", agent, headers },
+        (res) => {
+          res.resume();
+          res.on("end", () =>
+            resolve(res.statusCode === 200 ? performance.now() - started : undefined),
+          );
+        },
+      );
+      req.on("error", () => resolve(undefined));
+      req.end(body);
+    });
+}
+
+/** A steady round's latency figures (throughput and CPU are autocannon's). */
+function steadyRun(m: { latencies: number[]; lost: number }): Run {
+  return {
+    perSecond: Number.NaN,
+    cpuMicros: Number.NaN,
+    p50: percentile(m.latencies, 0.5),
+    p99: percentile(m.latencies, 0.99),
+    lost: m.lost,
+  };
+}
 
 /** Each figure's median over the runs. */
 function median(runs: Run[]): Run {
@@ -369,7 +407,7 @@ function median(runs: Run[]): Run {
   };
 }
 
-async function load(server: Child, body: string, rate?: number) {
+async function load(server: Child, body: string) {
   const cpuBefore = cpuSeconds(server.proc.pid!);
   const result = await autocannon({
     url: `https://127.0.0.1:${server.port}/validate`,
@@ -378,7 +416,6 @@ async function load(server: Child, body: string, rate?: number) {
     body,
     connections: CONNECTIONS,
     duration: DURATION_MS / 1000,
-    ...(rate ? { overallRate: rate } : {}),
   });
   const failed = result.errors + result.timeouts + result.non2xx;
   if (failed > 0) throw new Error(`${failed} requests failed on port ${server.port}`);
@@ -418,7 +455,10 @@ async function main(): Promise<void> {
         `${first.response.warnings?.length ?? 0} warnings; ${cpus().length} CPUs`,
     );
     console.log(
-      `autocannon: ${CONNECTIONS} connections, ${DURATION_MS} ms per run, median of ${ROUNDS} alternating rounds, TLS, one child process per server`,
+      `throughput: autocannon, ${CONNECTIONS} connections, ${DURATION_MS} ms per run; latency: ` +
+        `${STEADY_RATE} requests/s to each server on a fixed schedule, side by side, over ` +
+        `${CONNECTIONS} keep-alive connections each; median of ${ROUNDS} alternating rounds, TLS, ` +
+        `one child process per server`,
     );
     for (const s of [ceiling, webhook]) await load(s, body); // warm-up, JIT
     // Alternating rounds, the median of each figure: the machine's other work comes and goes.
@@ -426,14 +466,23 @@ async function main(): Promise<void> {
       top: { ceiling: [] as Run[], webhook: [] as Run[] },
       steady: { ceiling: [] as Run[], webhook: [] as Run[] },
     };
+    const senders = [poster(ceiling.port, ca.cert, body), poster(webhook.port, ca.cert, body)];
+    const perRound = Math.round((STEADY_RATE * DURATION_MS) / 1000);
+    await paced(senders, STEADY_RATE, Math.min(perRound, 500), DURATION_MS); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       runs.top.ceiling.push(await load(ceiling, body));
       runs.top.webhook.push(await load(webhook, body));
-      runs.steady.ceiling.push(await load(ceiling, body, STEADY_RATE));
-      runs.steady.webhook.push(await load(webhook, body, STEADY_RATE));
+      const [c, w] = await paced(senders, STEADY_RATE, perRound, 2 * DURATION_MS);
+      runs.steady.ceiling.push(steadyRun(c!));
+      runs.steady.webhook.push(steadyRun(w!));
     }
     const top = { ceiling: median(runs.top.ceiling), webhook: median(runs.top.webhook) };
     const steady = { ceiling: median(runs.steady.ceiling), webhook: median(runs.steady.webhook) };
+    const lost = [...runs.steady.ceiling, ...runs.steady.webhook].reduce(
+      (n, r) => n + (r.lost ?? 0),
+      0,
+    );
+    if (lost > 0) throw new Error(`${lost} requests at ${STEADY_RATE}/s failed`);
     const f = (n: number) => Math.round(n).toLocaleString("en-US").padStart(8);
     const ms = (n: number) => `${n.toFixed(1).padStart(6)} ms`;
     console.log(
