@@ -61,6 +61,12 @@ export function sseTransform(
       push(`${block}\n\n`);
       return;
     }
+    // An event without a message (the SDK's priming event carries an empty data line) passes as
+    // it came: JSON.parse would throw on it, and an exception per answer costs CPU and memory.
+    if (e.data.trim() === "") {
+      push(`${block}\n\n`);
+      return;
+    }
     let message: unknown;
     try {
       message = JSON.parse(e.data);
