@@ -160,6 +160,15 @@ export function relaySse(source: Readable, sink: Writable, opts: SseRelayOptions
       sink.on("close", go);
     });
 
+  let held = "";
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    if (held === "" || gone()) return;
+    sink.write(held);
+    held = "";
+  };
+
   const finish = async () => {
     let text = "";
     const rest = events.end();
@@ -169,7 +178,8 @@ export function relaySse(source: Readable, sink: Writable, opts: SseRelayOptions
     }
     const last = opts.onEnd?.();
     if (last !== undefined) text += formatEvent({ event: "message", data: JSON.stringify(last) });
-    if (!gone()) sink.end(text);
+    if (!gone()) sink.end(held + text);
+    held = "";
   };
 
   const pump = async () => {
@@ -182,7 +192,15 @@ export function relaySse(source: Readable, sink: Writable, opts: SseRelayOptions
           const r = rewriteEvent(block, opts.onMessage);
           text += typeof r === "string" ? r : await r;
         }
-        if (text !== "" && !gone() && !sink.write(text)) await drained();
+        if (text === "" || gone()) continue;
+        if (sink.writableNeedDrain) await drained();
+        // Held until the loop turns: when the server's end follows in the same turn (the usual
+        // answer), the events and the end leave in one write (one TLS record, one packet).
+        held += text;
+        if (!flushing) {
+          flushing = true;
+          setImmediate(flush);
+        }
       }
       if (gone()) return;
       if (sourceOver) await finish();
