@@ -21,6 +21,8 @@ export class HeldServer {
   readonly baseline: Baseline;
   readonly validators = new ArgumentValidators();
   private tools = new Map<string, ToolDefinition>();
+  // The names in `tools`, made once per change rather than per call.
+  private approvedNames: ReadonlySet<string> | undefined;
   private prompts = new Set<string>();
   private listed = false;
   private readonly server: string;
@@ -47,7 +49,8 @@ export class HeldServer {
   }
 
   approvedTools(): ReadonlySet<string> {
-    return new Set(this.tools.keys());
+    this.approvedNames ??= new Set(this.tools.keys());
+    return this.approvedNames;
   }
 
   approvedPrompts(): ReadonlySet<string> {
@@ -74,6 +77,7 @@ export class HeldServer {
       else prompts.add((item as { name: string }).name);
     }
     this.tools = tools.approved;
+    this.approvedNames = undefined;
     this.prompts = prompts;
     this.listed = true;
   }
@@ -86,7 +90,10 @@ export class HeldServer {
     const checked = checkTool(item, this.baseline);
     if ("tool" in checked) return this.tools.has(checked.tool.name);
     this.drifted("tool", checked.withheld);
-    if (checked.withheld.reason === "definition-changed") this.tools.delete(checked.withheld.name);
+    if (checked.withheld.reason === "definition-changed") {
+      this.tools.delete(checked.withheld.name);
+      this.approvedNames = undefined;
+    }
     return false;
   }
 

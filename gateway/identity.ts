@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   createRemoteJWKSet,
   decodeJwt,
@@ -108,6 +108,9 @@ export async function discoverIssuer(issuer: string, audiences: string[]): Promi
   return { issuer, audiences, keys: createRemoteJWKSet(keysUrl(doc.jwks_uri, "jwks_uri")) };
 }
 
+/** A token's cache key: its SHA-256, so the cache holds no bearer token itself. */
+const tokenKey = (token: string): string => hash("sha256", token, "hex");
+
 export function createAuthenticator(opts: AuthenticatorOptions): Authenticate {
   const reviews = new Map<string, { identity: Identity; until: number }>();
 
@@ -121,7 +124,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticate {
     token: string,
     review: (token: string, audiences: string[]) => Promise<TokenReviewResult>,
   ): Promise<Identity> => {
-    const key = createHash("sha256").update(token).digest("hex");
+    const key = tokenKey(token);
     const hit = reviews.get(key);
     const now = opts.now();
     if (hit && hit.until > now) return hit.identity;
@@ -174,13 +177,13 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticate {
     const until = Math.min(now + REVIEW_CACHE_MS, (exp ?? 0) * 1000);
     if (until > now) {
       if (verified.size >= REVIEW_CACHE_MAX) verified.clear();
-      verified.set(createHash("sha256").update(token).digest("hex"), { identity, until });
+      verified.set(tokenKey(token), { identity, until });
     }
     return identity;
   };
 
   return async (token) => {
-    const hit = verified.get(createHash("sha256").update(token).digest("hex"));
+    const hit = verified.get(tokenKey(token));
     if (hit && hit.until > opts.now()) return hit.identity;
     let claimed: string | undefined;
     try {

@@ -30,15 +30,30 @@ export function upstreamRequester(upstream: URL): UpstreamRequester {
   };
   const agent = tls ? new HttpsAgent(options) : new HttpAgent(options);
   const request = tls ? httpsRequest : httpRequest;
+  // Computed once: a URL given to request() is converted again on every call.
+  const target = {
+    protocol: upstream.protocol,
+    hostname: upstream.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: upstream.port === "" ? (tls ? 443 : 80) : Number(upstream.port),
+    path: `${upstream.pathname}${upstream.search}`,
+  };
   return {
     send: (method, headers, body, signal) =>
       new Promise((resolve, reject) => {
-        const req = request(upstream, {
+        const req = request({
+          ...target,
           method,
           agent,
-          signal,
           headers: body === undefined ? headers : { ...headers, "content-length": body.length },
         });
+        // A listener of its own rather than request()'s `signal` option, which watches the
+        // request's end with a stream helper on every call.
+        const abort = () => req.destroy(new Error("the request was aborted"));
+        if (signal.aborted) abort();
+        else {
+          signal.addEventListener("abort", abort, { once: true });
+          req.once("close", () => signal.removeEventListener("abort", abort));
+        }
         req.once("response", resolve);
         req.once("error", reject);
         req.end(body);

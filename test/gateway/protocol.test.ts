@@ -1,9 +1,9 @@
 /** Header/body agreement (2026-07-28), SSE events, and the policy's rate-limit key. */
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { test } from "node:test";
 import { checkHeaders, decodeHeaderValue } from "../../gateway/protocol.ts";
-import { formatEvent, parseEvent, sseTransform } from "../../gateway/sse.ts";
+import { formatEvent, parseEvent, relaySse } from "../../gateway/sse.ts";
 import { InputError } from "../../policies/errors.ts";
 import { compilePolicy } from "../../policies/workload/policy.ts";
 import { assertThrowsWithCode } from "../support/throws.ts";
@@ -70,38 +70,86 @@ test("SSE: events are parsed as the specification says and rewritten one at a ti
   const input =
     'id: 1\ndata: \n\nid: 2\r\ndata: {"id":1,"result":{"n":1}}\r\n\r\n: ping\n\nid: 3\ndata: {"method":"x"}\n\n';
   const seen: unknown[] = [];
-  const out = Readable.from([Buffer.from(input.slice(0, 17)), Buffer.from(input.slice(17))]).pipe(
-    sseTransform(
-      (m) => {
-        seen.push(m);
-        return Promise.resolve((m as { id?: number }).id === 1 ? { id: 1, result: { n: 2 } } : m);
-      },
-      1024,
-      () => ({ id: 9, error: { code: -32603 } }),
-    ),
+  const relayed = await relay(
+    Readable.from([Buffer.from(input.slice(0, 17)), Buffer.from(input.slice(17))]),
+    (m) => {
+      seen.push(m);
+      // The answer is awaited (as a record is); other messages are judged at once.
+      return (m as { id?: number }).id === 1 ? Promise.resolve({ id: 1, result: { n: 2 } }) : m;
+    },
+    () => ({ id: 9, error: { code: -32603 } }),
   );
-  let text = "";
-  for await (const chunk of out) text += String(chunk);
   assert.deepEqual(seen, [{ id: 1, result: { n: 1 } }, { method: "x" }]);
-  const events = text
-    .split("\n\n")
-    .filter((e) => e !== "")
-    .map(parseEvent);
-  assert.deepEqual(events, [
+  assert.deepEqual(relayed.broken, []);
+  assert.deepEqual(eventsOf(relayed.text), [
     { id: "1", data: "" },
     { id: "2", data: '{"id":1,"result":{"n":2}}' },
     {},
     { id: "3", data: '{"method":"x"}' },
     { event: "message", data: '{"id":9,"error":{"code":-32603}}' },
   ]);
-  // An event longer than the bound fails the stream instead of growing without end.
-  const long = Readable.from([Buffer.from(`data: ${"x".repeat(2048)}`)]).pipe(
-    sseTransform((m) => Promise.resolve(m), 1024),
+  // A message replaced by undefined is dropped; an event left without its blank line at the end
+  // is judged too.
+  const dropped = await relay(
+    Readable.from([Buffer.from('data: {"drop":true}\n\ndata: {"keep":true}')]),
+    (m) => ((m as { drop?: boolean }).drop ? undefined : m),
   );
-  await assert.rejects(async () => {
-    for await (const _ of long) void _;
-  }, /longer than 1024/);
+  assert.deepEqual(eventsOf(dropped.text), [{ data: '{"keep":true}' }]);
+  // An event longer than the bound fails the relay instead of growing without end.
+  const long = await relay(Readable.from([Buffer.from(`data: ${"x".repeat(2048)}`)]), (m) => m);
+  assert.equal(long.destroyed, true);
+  assert.match(long.broken.join(), /longer than 1024/);
+  // A server that fails mid-stream: what came is relayed, then the missing answer, then the end.
+  const failing = new PassThrough();
+  const pending = relay(
+    failing,
+    (m) => m,
+    () => ({ id: 2, error: { code: -32603 } }),
+  );
+  failing.write('data: {"method":"progress"}\n\n');
+  failing.destroy(new Error("socket hang up"));
+  const failed = await pending;
+  assert.deepEqual(failed.broken, ["socket hang up"]);
+  assert.deepEqual(eventsOf(failed.text), [
+    { data: '{"method":"progress"}' },
+    { event: "message", data: '{"id":2,"error":{"code":-32603}}' },
+  ]);
 });
+
+function eventsOf(text: string) {
+  return text
+    .split("\n\n")
+    .filter((e) => e !== "")
+    .map(parseEvent);
+}
+
+/** Relays `source` into a sink that keeps what it is given; resolves once the relay is over. */
+async function relay(
+  source: Readable,
+  onMessage: (m: unknown) => unknown,
+  onEnd?: () => unknown,
+): Promise<{ text: string; broken: string[]; destroyed: boolean }> {
+  let text = "";
+  const broken: string[] = [];
+  // A small high-water mark: the relay must wait for the sink to drain, not overfill it.
+  const sink = new Writable({
+    highWaterMark: 16,
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString();
+      setImmediate(done);
+    },
+  });
+  await new Promise<void>((resolve) =>
+    relaySse(source, sink, {
+      onMessage,
+      maxEventBytes: 1024,
+      ...(onEnd ? { onEnd } : {}),
+      onBroken: (why) => broken.push(why),
+      onDone: resolve,
+    }),
+  );
+  return { text, broken, destroyed: sink.destroyed && !sink.writableFinished };
+}
 
 test("the policy's spec.runtime.rateLimit is read, and bad values are refused naming the field", () => {
   const policy = (runtime: unknown) => ({
