@@ -33,6 +33,7 @@ import {
   startOidcIssuer,
 } from "../test/gateway/support.ts";
 import type { BenchGatewayConfig } from "./gateway/process.ts";
+import { paced, percentile, type Measured } from "./paced.ts";
 import { cpuSeconds } from "./proc.ts";
 import { printBenchResult, type BenchFigure } from "./result.ts";
 
@@ -183,42 +184,6 @@ async function call(p: Path): Promise<number | undefined> {
   }
 }
 
-const percentile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
-
-interface Measured {
-  latencies: number[];
-  lost: number;
-}
-
-/** `paths` at RATE calls/s each, the i-th path offset by i/paths.length of an interval. */
-async function paced(paths: Path[]): Promise<Measured[]> {
-  const out = paths.map(() => ({ latencies: [] as number[], lost: 0 }));
-  const pending: Promise<void>[] = [];
-  const interval = 1000 / RATE;
-  const slot = interval / paths.length;
-  const start = performance.now();
-  for (let i = 0; i < CALLS && performance.now() - start < PHASE_DEADLINE_MS; i++) {
-    // Which path goes first alternates, so neither always meets the other's call in flight.
-    for (let k = 0; k < paths.length; k++) {
-      const j = (k + i) % paths.length;
-      const wait = start + i * interval + k * slot - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const m = out[j]!;
-      pending.push(
-        call(paths[j]!).then((ms) => {
-          if (ms === undefined) m.lost++;
-          else m.latencies.push(ms);
-        }),
-      );
-    }
-  }
-  await Promise.all(pending);
-  return out;
-}
-
 async function throughputOf(p: Path): Promise<{ perSecond: number; lost: number }> {
   let done = 0;
   let lost = 0;
@@ -250,7 +215,12 @@ const figures: BenchFigure[] = [];
 for (const [i, p] of through.entries()) {
   const pid = gateways[i]!.child.pid!;
   const cpuBefore = [cpuSeconds(pid), cpuSeconds(server.process.pid!)];
-  const [d, g] = await paced([direct, p]);
+  const [d, g] = await paced(
+    [direct, p].map((path) => () => call(path)),
+    RATE,
+    CALLS,
+    PHASE_DEADLINE_MS,
+  );
   // What one call costs the gateway, beside what one call (of either path) costs the server.
   const micros = (pid: number, before: number, calls: number) =>
     (((cpuSeconds(pid) - before) * 1e6) / calls).toFixed(0);
