@@ -223,8 +223,22 @@ function toolFindings(
   return findings;
 }
 
-const siblingsOf = (tools: readonly { name: string }[]): Set<string> =>
-  new Set(tools.map((t) => t.name.toLowerCase()));
+/**
+ * The server's own tool names, and each without its leading prefixes: a server that names its
+ * tools `jira_update_issue` calls it `update_issue` in prose.
+ */
+function siblingsOf(tools: readonly { name: string }[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of tools) {
+    const name = t.name.toLowerCase();
+    out.add(name);
+    for (let i = name.indexOf("_"); i >= 0; i = name.indexOf("_", i + 1)) {
+      const rest = name.slice(i + 1);
+      if (rest.includes("_")) out.add(rest);
+    }
+  }
+  return out;
+}
 
 /**
  * CD-03 findings for a list of tools: one per kind of problem per field, located as

@@ -8,6 +8,7 @@
  * a model most (override, concealment, approval, addressing) cover at least en, fr, de, es, pt,
  * it, ru, zh, ja and ko.
  */
+import { QUIETLY } from "./lexicon.ts";
 
 /** Every feature, in the order a full listing shows them. */
 export const FEATURES = [
@@ -604,7 +605,7 @@ const PROTECTIVE = rx([
 
 /** Doing something without a trace the user sees. */
 const STEALTH = rx([
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?[\w-]*(?:announce|notify|notification|visible|visibility|show|display|report|mention|log)[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none|silent)\b|"?[\w-]*"?\s*[:=]\s*"?(?:silent|hidden|invisible|stealth)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b|\bwithout (?:involving|consulting|notifying|alerting|bothering|looping in) (?:the )?(?:${PERSON})\b`,
+  String.raw`\b(?:${QUIETLY}|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?[\w-]*(?:announce|notify|notification|visible|visibility|show|display|report|mention|log)[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none|silent)\b|"?[\w-]*"?\s*[:=]\s*"?(?:silent|hidden|invisible|stealth)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b|\bwithout (?:involving|consulting|notifying|alerting|bothering|looping in) (?:the )?(?:${PERSON})\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|shown|disclosed|announced)\b|\b(?:doesn't|does not|do not|don't|won't|will not) need (?:to be )?(?:mentioned|reported|announced)\b`,
   w(
     `sin decir nada|sin avisar|sans rien dire|sans prévenir|ohne etwas zu sagen|ohne bescheid zu sagen|senza dire nulla|senza avvisare|sem dizer nada|sem avisar|ничего не говоря|не предупреждая|silencieusement|discrètement|en secret|en cachette|heimlich|unauffällig|stillschweigend|im hintergrund|en silencio|silenciosamente|discretamente|en secreto|secretamente|di nascosto|silenziosamente|segretamente|тайно|незаметно|молча|втихую`,
@@ -778,7 +779,8 @@ const OTHER_TOOL = rx([
   w(
     `(?:la|el|las|los) herramientas? de|(?:l'|les )outils?(?= de | d')|(?:das|die|den|dem) [\\p{L}-]*(?:tool|werkzeug)s?|(?:a|as|o|os) ferramentas? de|(?:lo|gli|allo) strument[oi] (?:di|per)|инструмент\\p{L}* (?:для|почты|оплаты|платеж\\p{L}*)`,
   ),
-  String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b`,
+  // "For every tool call" is about calls in general, this tool's among them.
+  String.raw`\b(?:any|every|all|each|other|another) (?:other )?(?:[\w-]+ )?(?:tools?|servers?|integrations?|connectors?|plugins?|extensions?|functions?)\b(?! calls?\b)`,
   String.raw`\bthe (?:[\w-]+ ){1,2}(?:integration|connector|plugin|extension|server|app|client)s?\b`,
   String.raw`\b(?:email|e-mail|mail|messaging|message|sms|chat|slack|whatsapp|telegram|signal|payment|banking|transfer|github|git|calendar|crm|database|file ?system|shell|browser|http|fetch)[ _-](?:tool|function|integration|connector|plugin|server)s?\b`,
 ]);

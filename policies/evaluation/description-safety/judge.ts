@@ -14,6 +14,7 @@ import {
   ACCORDING_TO,
   DROP_VERBS,
   INSTRUCTION_NOUNS,
+  QUIETLY,
   SECRET_PATHS,
   SECRET_WORDS,
   VOID_AFTER_NOUN,
@@ -70,18 +71,19 @@ const CONTENT = rx(
 const PASSIVE_MOVE =
   /\b(?:must|has to|have to|needs? to|should)(?: always| also| first)? (?:be )?(?:carry|contain|include|hold|receive|get|be (?:passed|attached|included|set|filled|given|fed|handed))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bworks (?:best|better|properly) (?:when|if)\b|\bholds?\b/u;
 const STEALTH = rx(
-  String.raw`\b(?:silently|quietly|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
+  String.raw`\b(?:${QUIETLY}|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
   String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all|every) (?:pending|new|open|incoming|unread)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
 );
 const GENERIC_OTHER = rx(
-  String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
+  String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?(?! calls?\b)|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
 );
 // "Call authenticate before any other tool of this server": its own siblings, an ordering hint.
 const OWN_SERVER = /\b(?:tools?|functions?) (?:of|on|from|in) (?:this|the same) server\b/u;
 const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
+const SCREAMING = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/u;
 
 const SEND_VERBS = new Set(
   "ship write resolve lookup ping retry replay resend message dm deliver dispatch convey hand send upload post forward transmit mail email share report exfiltrate leak beacon submit relay publish pipe sync copy append put include pass attach provide supply place paste insert embed add set fill encode cc bcc mirror store push".split(
@@ -170,7 +172,11 @@ const CALLED_BEFORE =
 // `createAdminKey` or `delete-branch` right after a call verb: tool names in other spellings.
 const OTHER_SPELLING_CALLED =
   /\b(?:call|calls|invoke|invokes|trigger|triggers|execute|executes|run|runs)\s+(?:the\s+)?([a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b/gu;
-const NOT_A_NAME = new Set("this the a same other another any each every one".split(" "));
+const NOT_A_NAME = new Set(
+  "this the a same other another any each every one your my our their its which what that next first right correct appropriate".split(
+    " ",
+  ),
+);
 
 /** Tools the clause names that are neither this tool, its parameters nor its siblings. */
 function foreignTools(clause: string, ctx: TextContext, original = clause): string[] {
@@ -180,7 +186,10 @@ function foreignTools(clause: string, ctx: TextContext, original = clause): stri
     if (!NOT_A_NAME.has(name)) names.add(name);
   }
   for (const m of original.matchAll(OTHER_SPELLING_CALLED)) names.add((m[1] ?? "").toLowerCase());
+  const sameCase = original.length === clause.length;
   for (const m of clause.matchAll(SNAKE)) {
+    // `JIRA_PROJECTS_FILTER`: an environment variable's spelling, not a tool's.
+    if (sameCase && SCREAMING.test(original.slice(m.index, m.index + m[0].length))) continue;
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 1);
     if (after === "." && /^\.\w/u.test(clause.slice(m.index + m[0].length))) continue; // a file name
     // `create_access_key` right after "call" is a tool, not a variable.
@@ -265,7 +274,7 @@ const OVERRIDE_PHRASES = [
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
   /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
   /\bnew system prompt\b/u,
-  /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:your|system prompt|previous|prior|any other|all other|earlier|original)\b/u,
+  /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:(?:your|previous|prior|earlier|original)\b(?! (?:[\w-]+ )?(?:drafts?|versions?|files?|values?|entr(?:y|ies)|records?|releases?|builds?|cop(?:y|ies)|data|results?|reports?|snapshots?|backups?|contents?|settings?|configs?|configurations?|runs?|outputs?|ones?|pages?|state|periods?|uploads?|images?|documents?|schedules?|passwords?|keys?|tokens?|credentials?)\b)|system prompt|any other|all other)/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
   /\bno longer bound by\b/u,
   /\bfrom (?:now on|this point on|this point forward|here on)\b.{0,30}\byou\b/u,

@@ -10,6 +10,12 @@
 // instructions.
 const ORDINARY_OBJECT = String.raw`(?! (?:(?:the|this|that|these|those|any|all|la|las|los|le|les|il|i|gli|lo|as|os|a|o|el|l'|des|de|du|del|della|delle|dos|das|letter|upper|lower|les|els|leading|trailing)\s?)*(?:[\p{L}-]+ )?(?:case|casing|capitali[sz]ation|whitespace|blank|empty|hidden|duplicates?|errors?|warnings?|comments?|parameters?|fields?|arguments?|options?|flags?|columns?|headers?|settings?|values?|may[uú]sculas|min[uú]sculas|maiuscole|minuscole|maiúsculas|majúscules|minúscules|casse|majuscules|minuscules|accents?|acentos|accenti|espacios|spazi|espaços|espais|espaces|líneas|righe|linhas|línies|lignes|archivos|file|arquivos|fitxers|fichiers|errores|errori|erros|erreurs|duplicados|duplicati|doublons|comentarios|commenti|comentários|commentaires)(?![\p{L}]))`;
 
+/**
+ * "Silently" or "quietly" as a manner of doing: not said of what a system does on its own ("is
+ * silently ignored", "fails silently", "silently drops unknown fields").
+ */
+export const QUIETLY = String.raw`(?<!\b(?:is|are|was|were|be|been|being|gets?|got|fails?|failed|failing|ignored|dropped|discarded|skipped|exits?|returns?) )(?:silently|quietly)(?! (?:ignored|ignores?|dropped|drops?|discarded|discards?|skipped|skips?|truncated|truncates?|fails?|failed|falls? back|exits?|succeeds?|overwritten|replaced)\b)`;
+
 /** Verbs that tell a reader to drop instructions: "ignore", "oubliez", "игнорируй", "忽略"… */
 export const DROP_VERBS = [
   // en
@@ -770,7 +776,8 @@ export const INSTRUCTION_NOUNS = [
   "नियम",
   // ca, hr/sr/bs, bg, fa, ur, bn, sw, tl, hu, ro, he (with prefixed articles and prepositions)
   "instruccions",
-  "configuration",
+  // The model's own configuration; a pipeline's or a server's is what tools change.
+  "(?<=(?:your|system|safety|previous|prior|original|earlier|initial|assistant'?s?|model'?s?) )configuration",
   "programming",
   "richtlinien",
   "zasad",
