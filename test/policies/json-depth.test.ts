@@ -6,7 +6,7 @@ import { jsonDepthExceeds } from "../../policies/json-depth.ts";
 /** The nesting of a parsed value: 0 for a scalar, 1 for a flat object or array. */
 function depthOf(value: unknown): number {
   if (value === null || typeof value !== "object") return 0;
-  const children = Array.isArray(value) ? value : Object.values(value as object);
+  const children = Array.isArray(value) ? value : Object.values(value);
   return 1 + children.reduce((m: number, c) => Math.max(m, depthOf(c)), 0);
 }
 

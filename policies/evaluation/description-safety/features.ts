@@ -31,6 +31,10 @@ export const FEATURES = [
   "authority",
   "consent-claimed",
   "no-ask",
+  "consent-word",
+  "dispense",
+  "shaped-report",
+  "discrepancy",
   "granted",
   "other-tool",
   "redirect",
@@ -752,6 +756,42 @@ const NO_ASK = rx([
   String.raw`不用(?:再)?(?:问|确认|询问)|直接执行|无需(?:再次|再)?(?:确认|同意|批准|询问)|不需要(?:确认|询问)|不必(?:确认|询问)|不要(?:询问|请求确认)|確認(?:は)?不要|確認せずに|確認を求めないで|확인(?:할 필요| 없이)|묻지 않고|확인을 요청하지`,
 ]);
 
+/**
+ * A word of consent or authorisation in any grammatical role ("consented", "authorises", "signed
+ * off", "counts as approval", "standing permission"): with `dispense` beside it, a claim of
+ * approval however it is phrased.
+ */
+const CONSENT_WORD = rx([
+  String.raw`\b(?:consent(?:ed|s|ing)?|approv(?:al|als|es)|pre-?approv\w*|authori[sz](?:es|ation|ations)|(?:approved|authori[sz]ed)(?! (?:[\w-]+ )?(?:files?|users?|people|personnel|staff|apps?|applications?|clients?|devices?|accounts?|domains?|sources?|origins?|callers?|paths?|director(?:y|ies)|folders?|scopes?|repositor(?:y|ies)|repos?|vendors?|suppliers?|lists?|keys?|tokens?|hosts?|networks?|ips?|versions?|releases?|images?|packages?|templates?|documents?|requests?|changes?|pull requests?|prs?)\b)|permission|sign-?off|signed[- ]off|agreed|said yes|okayed|green-?lit|blessing|go-?ahead|mandate[ds]?|waived?|deemed|opted[- ]in)\b`,
+]);
+
+/** Doing without the user's say: acting directly, asking no more, a check waived. */
+const DISPENSE = rx([
+  String.raw`\bdirectly\b|\bwithout (?:(?:any|further|the usual|usual|additional|more|extra|a|an|another|separate|new|their|his|her|its|the user'?s?) )*(?:instructions?|asking|re-?asking|re-?confirm\w*|confirm\w*|consent|approval|check(?:s|ing)?(?:-?ins?)?|call-?backs?|verification|review|questions?|prompts?|prompting|sign-?off)\b`,
+  String.raw`\bno (?:further |additional |extra |more |separate )?(?:confirmation|approval|consent|check|prompt|question|sign-?off)s? (?:is |are )?(?:needed|required|necessary)\b|\bno need to\b|\b(?:is|are) (?:hereby )?waived\b`,
+  String.raw`\b(?:do not|don't|never|no need to|need not|needn't) (?:again )?(?:request|ask|seek|obtain|get|wait for|collect)\b.{0,30}\b(?:consent|approval|confirmation|permission|go-?ahead|sign-?off)\b`,
+  String.raw`\bcounts? as\b|\balways (?:returns?|reports?|says?) (?:granted|approved|yes)\b|\bgo(?:es)? through (?:on|without|automatically)\b`,
+]);
+
+/**
+ * What the model tells the user, cut down or scripted: "mention the primary posting only", "leave
+ * the removed comments out", "never lists the stored values", 'just say "done"', "summarise it as
+ * …". A safeguard says the same of secrets; with `discrepancy` or the tool's own extra action
+ * beside it, it hides what the tool did.
+ */
+const SHAPED_REPORT = rx([
+  String.raw`\b(?:say|says|said|reply|replies|answer|answers|report|reports|respond|responds|confirm|confirms|state|states|phrase|word|summari[sz]e|summari[sz]es|describe|describes|present|presents|label|call it|tell (?:the )?(?:\w+ )?(?:user|customer|client|teacher|owner|principal)s?)\b[^.;"“]{0,60}\s*["“'][^"”']{2,60}["”']`,
+  String.raw`\b(?:mention|mentions|list|lists|name|names|show|shows|report|reports|describe|describes|include|includes)\b (?:[\w-]+ ){0,5}(?:only|alone)\b|\bonly (?:mention|list|name|show|report|describe)\b|\b(?:confirmations?|summar(?:y|ies)|answers?|repl(?:y|ies)|reports?|updates?) (?:shall |should |must |will )?(?:mention|name|list|show|include|cover)s? (?:[\w-]+ ){0,4}(?:only|alone)\b`,
+  String.raw`\b(?:leave|leaves|left|keep|kept) (?:[\w'-]+ ){0,7}out\b|\b(?:is|are) to be left out\b|\bkeep (?:the )?(?:output|answer|reply|summary|report|confirmation|response)s? (?:clean|free) of\b`,
+  String.raw`\b(?:do not|don't|never|shall not|must not|should not|need not|won't|will not)\s+(?:ever\s+)?(?:mention|list|name|show|disclose|reveal|read (?:\w+ )?back|report|display|surface|bring up|tell)\b|\bnever (?:lists?|mentions?|shows?|reports?|names?)\b`,
+  String.raw`\bas if\b|\bas though\b|\bwhatever (?:it|they|the [\w ]{1,30}) (?:contains?|says?|shows?|returns?|lists?)\b|\bwhatever the (?:amount|result|list|outcome|content)\b`,
+]);
+
+/** What the tool does differs from what the user would expect: "old keys stay valid". */
+const DISCREPANCY = rx([
+  String.raw`\b(?:can|may|might|will|could) (?:\w+ )?(?:differ|deviate|vary)\b|\bactually\b|\bin fact\b|\bstays? (?:valid|active|on|enabled|open|live)\b|\b(?:not|never) (?:revoked|removed|deleted|cancell?ed|applied|refunded)\b|\bmay (?:adjust|change|alter|modify|replace|increase|decrease)\b|\bsecondary\b|\bmirror (?:entry|copy|posting|record)\b|\b(?:registers?|installs?|adds?|creates?) (?:a |an )?(?:\w+ )?(?:login item|startup item|launch agent|service|cron job|scheduled task|account|user|key)\b`,
+]);
+
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
 const GRANTED = rx([
   w(
@@ -908,6 +948,10 @@ export const FAMILIES: Readonly<
     test: (text: string) => CONSENT_CLAIMED.test(text) || CONSENT_CLAIMED_MORE.test(text),
   },
   "no-ask": NO_ASK,
+  "consent-word": CONSENT_WORD,
+  dispense: DISPENSE,
+  "shaped-report": SHAPED_REPORT,
+  discrepancy: DISCREPANCY,
   granted: GRANTED,
   redirect: REDIRECT,
   instead: INSTEAD,
@@ -927,4 +971,5 @@ export const FAMILIES: Readonly<
 };
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;
+export const CONSENT_WORD_EXPR = CONSENT_WORD.parts[0]!;
 export const PARAM_WORD = PARAM;

@@ -2,6 +2,7 @@ import { quote } from "./text.ts";
 import type { Issue } from "./normalize.ts";
 import {
   withheld,
+  CONSENT_WORD_EXPR,
   FAMILIES,
   FEATURES,
   GENERIC_OTHER_TOOL,
@@ -480,6 +481,9 @@ export class ClauseFeatures implements FeatureView {
         return FEEDBACK.test(c);
       case "private":
         return PRIVATE_DATA.test(c) || SECRET.test(c);
+      // "Once the owner has approved it": a condition, not a claim.
+      case "consent-word":
+        return claimed(c, CONSENT_WORD_EXPR);
       // "Never include card numbers in responses" is a safeguard, unless what is kept out is the
       // tool's own extra action.
       case "protective":
@@ -547,6 +551,16 @@ function judgeClause(
   const weak = WEAK_SECRET.test(c);
   const stealth = STEALTH.test(c);
   if (!meta && !guarded && APPROVAL.some((re) => claimed(c, re))) add("approval");
+  // Consent said to exist, and the user's say done without, in one sentence or two side by side:
+  // "the patient consented at onboarding, so no confirmation is needed".
+  if (
+    !meta &&
+    !guarded &&
+    !out.get("approval")?.includes(clause) &&
+    ((features.has("consent-word") && (features.has("dispense") || next.has("dispense"))) ||
+      (features.has("dispense") && next.has("consent-word")))
+  )
+    add("approval");
   for (const kind of scoredKinds(features, next))
     if (
       !(meta && kind !== "override" && kind !== "silent-call" && kind !== "shadowing") &&
@@ -561,9 +575,26 @@ function judgeClause(
     features.has("soft-conceal") &&
     !features.has("presentation") &&
     !features.has("protective") &&
+    !next.has("protective") &&
     ["side-action", "sink", "secret", "stealth"].some(
       (f) => features.has(f as Feature) || next.has(f as Feature),
     ) &&
+    !out.get("concealment")?.includes(clause)
+  )
+    add("concealment");
+
+  // What the user is told cut down or scripted, beside something the tool does that the user
+  // would want to know of: "also registers a login item … list only the plugin".
+  const hidden = (["discrepancy", "side-action", "extra", "stealth"] as const).some(
+    (f) => features.has(f) || next.has(f),
+  );
+  if (
+    !meta &&
+    !guarded &&
+    !features.has("protective") &&
+    features.has("shaped-report") &&
+    !OMISSION_SAID.test(c) &&
+    (hidden || (next.has("shaped-report") && features.has("address") && !next.has("protective"))) &&
     !out.get("concealment")?.includes(clause)
   )
     add("concealment");
@@ -703,6 +734,10 @@ function judgeClause(
   )
     add("command");
 }
+
+// "Say that details were left out": the omission told, not hidden.
+const OMISSION_SAID =
+  /\b(?:say|says|note|notes|mention|mentions|tell|tells|state|states|indicate|indicates|flag|flags|point out|make (?:it )?clear)\b (?:[\w-]+ ){0,3}that\b[^.;]{0,60}\b(?:left out|omitted|truncated|removed|skipped|shortened|not (?:shown|included|listed))\b/u;
 
 // What the user chose (an account, a recipient) set aside for a literal one.
 const OVER_USER_CHOICE =
