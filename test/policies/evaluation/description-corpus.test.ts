@@ -38,17 +38,18 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-4/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-5/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` and fall short of issue 12's targets (after round 6:
-// recall 145/186, 78.0%; 8 of 258 real tools flagged). What is asserted here keeps the detector
-// from getting worse on it: overall recall no lower than last measured less about two points, and
-// no more of its real tools flagged than then.
-const HOLDOUT_RECALL_FLOOR = 0.76;
-const HOLDOUT_REAL_FLAGGED_CEILING = 8;
+// reported by `npm run bench:descriptions` (measured once, after round 7: recall 145/160, 90.6%,
+// concealment 11/16 the lowest category; 10 of 219 real tools flagged), short of issue 12's
+// per-category and false-positive targets. What is asserted here keeps the detector from getting
+// worse on it: overall recall no lower than measured less about two points, and no more of its
+// real tools flagged than then.
+const HOLDOUT_RECALL_FLOOR = 0.88;
+const HOLDOUT_REAL_FLAGGED_CEILING = 10;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-4/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-5/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
