@@ -371,6 +371,15 @@ test("/metrics counts decisions by result and findings by rule", async () => {
   assert.match(text, /mcp_warden_policy_loaded 1/);
 });
 
+/** A compliant pod admitted under the default policy with this evidence and deadline. */
+const admitCompliantPod = (evidence: EvidenceProvider, deadlineMs: number) =>
+  admit(review({ object: pod(compliantPodSpec()) }), {
+    state: stateWith({ policy: defaultPolicy() }),
+    now: () => new Date(),
+    deadlineMs,
+    evidence,
+  });
+
 test("a lookup that ignores its signal ends in admission/error at the decision's deadline", async () => {
   let signal: AbortSignal | undefined;
   // Never settles, whatever the signal says: only the decision's own deadline can end the wait.
@@ -379,12 +388,7 @@ test("a lookup that ignores its signal ends in admission/error at the decision's
     return new Promise(() => undefined);
   };
   const started = Date.now();
-  const result = await admit(review({ object: pod(compliantPodSpec()) }), {
-    state: stateWith({ policy: defaultPolicy() }),
-    now: () => new Date(),
-    deadlineMs: 200,
-    evidence: hanging,
-  });
+  const result = await admitCompliantPod(hanging, 200);
   assert.ok(result.answered);
   assert.equal(result.outcome.allowed, false);
   assert.deepEqual(result.outcome.rules, ["admission/error"]);
@@ -404,12 +408,7 @@ test("a lookup that honours its signal denies through image/* before the decisio
       s.addEventListener("abort", () => resolve({ forImage: () => undefined })),
     );
   };
-  const result = await admit(review({ object: pod(compliantPodSpec()) }), {
-    state: stateWith({ policy: defaultPolicy() }),
-    now: () => new Date(),
-    deadlineMs: 400,
-    evidence: honouring,
-  });
+  const result = await admitCompliantPod(honouring, 400);
   assert.ok(result.answered);
   assert.equal(result.outcome.allowed, false);
   assert.equal(result.failure, undefined);
@@ -423,12 +422,7 @@ test("a lookup that honours its signal denies through image/* before the decisio
 test("a decision that ends in time leaves no timer behind", async () => {
   const quick: EvidenceProvider = () => Promise.resolve({ forImage: () => undefined });
   const before = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-  const result = await admit(review({ object: pod(compliantPodSpec()) }), {
-    state: stateWith({ policy: defaultPolicy() }),
-    now: () => new Date(),
-    deadlineMs: 60_000,
-    evidence: quick,
-  });
+  const result = await admitCompliantPod(quick, 60_000);
   assert.ok(result.answered);
   assert.equal(result.failure, undefined);
   assert.equal(process.getActiveResourcesInfo().filter((r) => r === "Timeout").length, before);
