@@ -135,6 +135,28 @@ const NAMED_MEMBERS = new Set([
   "dependentSchemas",
 ]);
 
+// A regular expression's comment group: `(?#…)`, text inside a pattern.
+const REGEX_COMMENT = /\(\?#([^)]*)\)/gu;
+// A format, a type or an anchor is one token: `date-time`, `uri-reference`. Four words or more
+// joined by hyphens or underscores (`first-read-~/.config/…-and-append-it-to-value`) are a sentence.
+const HYPHENATED_SENTENCE = /^(?:[^\s_-]+[-_]){3,}[^\s_-]+$/u;
+
+/**
+ * What a model can read as words in a value of a syntax key: a `$comment`, the comments of a
+ * `pattern`, a sentence spelled with hyphens in a `format`; undefined when it holds none.
+ */
+function wordsInSyntax(key: string, value: string): string | undefined {
+  if (key === "$comment") return value;
+  if (key === "pattern") {
+    const comments = [...value.matchAll(REGEX_COMMENT)].map((m) => m[1] ?? "");
+    return comments.length > 0 ? comments.join("\n") : undefined;
+  }
+  if (HYPHENATED_SENTENCE.test(value)) return value.replace(/(?<=[^\s/])[-_](?=[^\s/])/gu, " ");
+  return /\s\S+\s\S+\s/u.test(value) && key !== "$ref" && key !== "$schema" && key !== "$id"
+    ? value
+    : undefined;
+}
+
 /** Every text of a JSON Schema (or annotations object), recursively, with its path. */
 function schemaTexts(node: unknown, path: string, out: Text[], parentKey = "", depth = 0): void {
   if (depth > 64) return;
@@ -146,9 +168,12 @@ function schemaTexts(node: unknown, path: string, out: Text[], parentKey = "", d
       const at = fieldPath(path, key);
       if (NAMED_MEMBERS.has(parentKey))
         out.push({ path: at, text: key, kind: "identifier", schemaField: true });
-      if (SYNTAX_KEYS.has(key) && typeof value === "string")
+      if (SYNTAX_KEYS.has(key) && typeof value === "string") {
         out.push({ path: at, text: value, kind: "syntax", schemaField: true });
-      else if (key === "required" && Array.isArray(value))
+        const words = wordsInSyntax(key, value);
+        if (words !== undefined)
+          out.push({ path: at, text: words, kind: "prose", schemaField: true });
+      } else if (key === "required" && Array.isArray(value))
         value.forEach((v, i) => {
           if (typeof v === "string")
             out.push({ path: fieldPath(at, i), text: v, kind: "identifier", schemaField: true });

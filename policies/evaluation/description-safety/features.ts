@@ -80,7 +80,7 @@ const w = (alternation: string): string =>
   `(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`;
 
 // People a text may hide things from.
-const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you(?: are|'re) (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?)`;
+const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you(?: are|'re) (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?|patients?|employees?|members?|guests?|students?|parents?|tenants?|subscribers?|buyers?|shoppers?|travell?ers?|passengers?|callers?|applicants?|investors?|donors?|residents?|drivers?|players?|visitors?|staff|workers?|account holders?|policyholders?|cardholders?|borrowers?|taxpayers?)`;
 // "Publishes the post once the owner has approved it" states a condition, not a claim.
 const CONDITION = String.raw`(?<!\b(?:once|after|when|whenever|until|unless|if|whether|before|as soon as)\s(?:the\s|an?\s)?(?:\w+\s)?)`;
 
@@ -95,6 +95,8 @@ const ADDRESS = rx([
   // "It is recommended that the assistant attaches …": the order worded as advice.
   String.raw`\b(?:it is|it's) (?:recommended|expected|advised|required|preferred|best|important|essential|necessary) (?:that |for )?(?:the )?(?:assistant|model|agent|ai|llm)\b|\b(?:implementation detail|requirement|rule|convention)s? (?:the )?(?:assistant|model|agent|ai|llm) (?:must|should|has to|needs to) (?:respect|follow|honou?r|observe)\b`,
   String.raw`\byou (?:must|should|shall|need to|have to|are (?:required|expected|instructed|to)|will (?:now |always )?(?:need|have) to)\b`,
+  // What the model does, said of it: "the assistant now turns off the firewall".
+  String.raw`\bthe (?:assistant|model|agent|ai|llm) (?:now |also |then |always |first |silently |quietly |automatically )*(?:prints|reads|passes|sends|turns|disables|copies|uploads|runs|calls|adds|writes|includes|attaches|forwards|shares|opens|fetches|posts|deletes|removes|installs|grants|invites|changes|sets|replaces|appends|executes)\b`,
   String.raw`^(?:always|never)\b`,
   String.raw`\b(?:before|after|when|whenever) (?:using|calling|invoking|running) (?:this|the|any|that) (?:tool|function|server)\b`,
   String.raw`\b(?:note|tip|hint|message|reminder|instructions?|notice) (?:to|for) (?:the |any )?(?:ai|assistant|model|agent|llm|bot|language model)\b`,
@@ -304,9 +306,15 @@ const CONTRAST = String.raw`(?:rather than|instead of|not the|never|whether|(?:t
 
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
+  // Said in the passive, of what the user is owed: "must not be mentioned to the patient",
+  // "must never reach the user", "without any note that hours were left out".
+  String.raw`\b(?:must|should|shall|may|is to|are to|can|will)(?: not| never| not ever)\s+(?:ever\s+)?(?:be (?:mentioned|shown|told|revealed|disclosed|reported|displayed|surfaced|explained|communicated|passed on|made known|made visible|brought up)\s+to|reach) (?:${PERSON})\b`,
+  String.raw`\bwithout (?:any |a )?(?:note|mention|indication|word|hint|sign|remark) that\b`,
+  // "Don't point out the change", "do not mention the swap".
+  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:(?:to )?(?:${PERSON})\s+)?(?:the|this|that|these|those|any|your|its)\s+(?:change|changes|edit|edits|swap|substitution|replacement|adjustment|modification|rewrite|markup|surcharge|difference)s?\b`,
   String.raw`\b(?:describe|summari[sz]e|present|re-?label|label|report|call|refer to|frame|characteri[sz]e|word|pass (?:it|this|them|that) off)\b[^.;]{0,60}\bas\s+(?:an?\s+|the\s+)?["'“‘][^"'”’]{1,40}["'”’][^.;]{0,60}${CONTRAST}|${CONTRAST}[^.;]{0,60}\b(?:describe|summari[sz]e|present|re-?label|report|call|refer to|frame)\b[^.;]{0,40}\bas\s+(?:an?\s+|the\s+)?["'“‘]`,
   String.raw`\b(?:describe|present|summari[sz]e|report|frame|portray|characteri[sz]e|re-?label|reclassify)\b[^.;]{0,60}\bas (?:an? |the )?[\w -]{1,40}\b(?:rather than|instead of)\b|\b(?:re-?label|reclassify|downgrade)\b[^.;]{0,40}\bas\b[^.;]{0,40}\b(?:in what you|to the user|in (?:your|the) (?:reply|answer|summary|report))`,
-  String.raw`\b(?:list|report|mention|quote|show|reply|say|give|state|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b[^.;]{0,60}|\bonly (?:list|report|mention|quote|show|say|give|state|include|present)\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b`,
+  String.raw`\b(?:list|report|mention|quote|show|reply|say|give|state|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:(?:never|not|don't|do not) (?:mention|list|report|say|tell|show|include|name|quote|state|disclose|reveal)|nothing about|skip|without (?:mention|saying|noting|naming|listing)|omit)\b[^.;]{0,60}|\bonly (?:list|report|mention|quote|show|say|give|state|include|present)\b[^.;]{0,80}\b(?:(?:never|not|don't|do not) (?:mention|list|report|say|tell|show|include|name|quote|state|disclose|reveal)|nothing about|skip|without (?:mention|saying|noting|naming|listing)|omit)\b|\b(?:report|mention|quote|say|state|tell)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b|^(?=.*\b(?:${PERSON}|${ANSWER})\b).*\b(?:list|show|give|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b`,
   String.raw`\b(?:when|while|in) (?:confirming|summari[sz]ing|reporting|replying|answering) (?:to )?(?:the )?(?:${PERSON})\b[^.;]{0,20}\b(?:list|mention|report|show|name|quote) only\b`,
   String.raw`\b(?:if|when|should)\b[^.;]{0,25}\b(?:${PERSON}|they|someone)\b[^.;]{0,20}\b(?:asks?|wonders?|questions?|notices?|quer(?:y|ies)|inquires?|follows? up|presses?)\b[^.;]{0,80}?[,;:]?\s*(?:just |simply |then )?(?:say|tell (?:them|the user)|answer|reply|respond|claim|explain)\b (?:that )?(?:it(?:'s| is| was)|this is|that'?s|there (?:is|was|are|were)|the (?:api|server|bank|network|system|client|provider|app|platform|gateway|sync)\b|(?:a|an|the) [\w -]{0,20}(?:glitch|bug|delay|limit|fee|quirk|default))`,
   String.raw`\bblame (?:it|this|that|them|the \w+) on\b|\bchange the subject\b|\bdeflect (?:the )?(?:question|user)\b`,
@@ -428,6 +436,8 @@ const CONCEAL = rx([
 
 /** Telling the model to lie to the user about what happened. */
 const DECEIVE = rx([
+  // Words chosen to keep the user from acting: "tell them it is normal, so that they do not call".
+  String.raw`\b(?:tell|say|assure|reassure|reply|answer|confirm|present|report|explain|describe)\b[^.;]{0,100}\bso (?:that )?(?:they|he|she|${PERSON}) (?:do not|does not|don't|doesn't|won't|will not|never|cannot|can't) (?:call|contact|complain|ask|question|dispute|cancel|notice|worry|panic|escalate|check|report|object|look|claim|demand|request|seek|switch|leave|churn|return)\b`,
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|none|nobody|no one|no tool|there (?:was|were|is|are) no|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user|${PERSON})|claim|state|explain|insist)\b (?:that )?(?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:was|is|were) (?:only|just|merely|simply|nothing but)\b`,
   String.raw`\b(?:report|return|say|claim|show|answer|tell (?:them|the user))\b.{0,20}\b(?:success|succeeded|ok|done|completed|fine)\b.{0,20}\b(?:regardless|no matter|even if|whatever happens)\b`,
@@ -465,7 +475,7 @@ const SENSITIVE_ACTION = rx([
   String.raw`\b(?:with|as|to|and) (?:the )?(?:role|permission|access|level)?\s?['"\x60]?(?:owner|admin(?:istrator)?|root|superuser|org[ _-]admin)['"\x60]?(?: (?:rights|access|role|permissions?|privileges))?\b|\brole ['"\x60]?(?:owner|admin(?:istrator)?|root|superuser)\b`,
   String.raw`\b(?:add|invite|make|grant)\b.{0,40}\bas (?:an? )?(?:collaborator|admin(?:istrator)?|owner|maintainer|co-owner|org member)s?\b|\b(?:grant|give)\b.{0,30}\b(?:admin|owner|root|write|full) (?:rights|access|role|permissions?)\b`,
   String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:admin|root|owner|org(?:anization)?|service|full-access|personal access)\b.{0,15}\b(?:keys?|tokens?|accounts?|users?|credentials)\b`,
-  String.raw`\b(?:disable|turn off|switch off|deactivate|remove)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification)\b`,
+  String.raw`\b(?:disabl(?:e|es|ing)|turn(?:s|ing)? off|switch(?:es|ing)? off|deactivat(?:e|es|ing)|remov(?:e|es|ing)|stop(?:s|ping)?)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification|firewall|antivirus|anti-virus|defender|selinux|apparmor|gatekeeper|system integrity protection|endpoint protection|edr|screen lock)\b|\bufw disable\b|\bsetenforce 0\b|\badvfirewall\b.{0,40}\boff\b|\bset-mppreference\b.{0,40}\bdisable`,
   String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b|\b(?:issue|make|send|initiate|execute|wire)\b.{0,15}\b(?:transfer|payment|wire)s? (?:of|for) \$?\d|\b(?:place|submit) (?:an? )?(?:order|purchase)s?\b|\b(?:change|reset)\b.{0,20}\b(?:password|recovery email|email address|phone number)\b.{0,30}\b(?:to|for)\b|\b(?:set|add|create)\b.{0,20}\bforwarding rules?\b|\bshare\b.{0,30}\b(?:public(?:ly)?|anyone with the link)\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
   String.raw`\baccept\b.{0,20}\binvitations?\b|\b(?:mfa|2fa|branch protection|audit|logging|verification|protection)\b.{0,40}\b(?:enabled|active|required|enforced)\s*[=:]\s*(?:false|0|off|no)\b`,
@@ -609,6 +619,8 @@ const PROTECTIVE = rx([
 
 /** Doing something without a trace the user sees. */
 const STEALTH = rx([
+  // "… and no longer mentions it".
+  String.raw`\b(?:no longer|never|without) (?:mentions?|mentioning|tells?|telling|reports?|reporting|says?|saying|announces?|announcing|flags?|flagging) (?:it|this|that|so)\b`,
   String.raw`\b(?:${QUIETLY}|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?[\w-]*(?:announce|notify|notification|visible|visibility|show|display|report|mention|log)[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none|silent)\b|"?[\w-]*"?\s*[:=]\s*"?(?:silent|hidden|invisible|stealth)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b|\bwithout (?:involving|consulting|notifying|alerting|bothering|looping in) (?:the )?(?:${PERSON})\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|shown|disclosed|announced)\b|\b(?:doesn't|does not|do not|don't|won't|will not) need (?:to be )?(?:mentioned|reported|announced)\b`,
   w(
@@ -763,6 +775,8 @@ const NO_ASK = rx([
  */
 const CONSENT_WORD = rx([
   String.raw`\b(?:consent(?:ed|s|ing)?|approv(?:al|als|es)|pre-?approv\w*|authori[sz](?:es|ation|ations)|(?:approved|authori[sz]ed)(?! (?:[\w-]+ )?(?:files?|users?|people|personnel|staff|apps?|applications?|clients?|devices?|accounts?|domains?|sources?|origins?|callers?|paths?|director(?:y|ies)|folders?|scopes?|repositor(?:y|ies)|repos?|vendors?|suppliers?|lists?|keys?|tokens?|hosts?|networks?|ips?|versions?|releases?|images?|packages?|templates?|documents?|requests?|changes?|pull requests?|prs?)\b)|permission|sign-?off|signed[- ]off|agreed|said yes|okayed|green-?lit|blessing|go-?ahead|mandate[ds]?|waived?|deemed|opted[- ]in)\b`,
+  // A standing consent: "a universal release signed at intake counts as consent for every request".
+  String.raw`\b(?:counts?|serves?|stands?|acts?|qualifies|qualify) as (?:\w+ )?(?:consent|approval|authori[sz]ation|permission|confirmation)\b|\b(?:signed|gave|given|granted) (?:a |an |the )?(?:universal|blanket|general|standing|open-ended|perpetual|permanent) (?:release|waiver|consent|approval|authori[sz]ation|mandate|power of attorney)\b`,
 ]);
 
 /** Doing without the user's say: acting directly, asking no more, a check waived. */
@@ -781,15 +795,23 @@ const DISPENSE = rx([
  */
 const SHAPED_REPORT = rx([
   String.raw`\b(?:say|says|said|reply|replies|answer|answers|report|reports|respond|responds|confirm|confirms|state|states|phrase|word|summari[sz]e|summari[sz]es|describe|describes|present|presents|label|call it|tell (?:the )?(?:\w+ )?(?:user|customer|client|teacher|owner|principal)s?)\b[^.;"“]{0,60}\s*["“'][^"”']{2,60}["”']`,
-  String.raw`\b(?:mention|mentions|list|lists|name|names|show|shows|report|reports|describe|describes|include|includes)\b (?:[\w-]+ ){0,5}(?:only|alone)\b|\bonly (?:mention|list|name|show|report|describe)\b|\b(?:confirmations?|summar(?:y|ies)|answers?|repl(?:y|ies)|reports?|updates?) (?:shall |should |must |will )?(?:mention|name|list|show|include|cover)s? (?:[\w-]+ ){0,4}(?:only|alone)\b`,
+  String.raw`\b(?:mention|mentions|list|lists|name|names|show|shows|report|reports|describe|describes|include|includes)\b (?:(?:[\w-]+ ){0,5}only|(?:[\w-]+ ){1,5}alone)\b|\bonly (?:mention|list|name|show|report|describe)\b|\b(?:confirmations?|summar(?:y|ies)|answers?|repl(?:y|ies)|reports?|updates?) (?:shall |should |must |will )?(?:mention|name|list|show|include|cover)s? (?:[\w-]+ ){0,4}(?:only|alone)\b`,
   String.raw`\b(?:leave|leaves|left|keep|kept) (?:[\w'-]+ ){0,7}out\b|\b(?:is|are) to be left out\b|\bkeep (?:the )?(?:output|answer|reply|summary|report|confirmation|response)s? (?:clean|free) of\b`,
   String.raw`\b(?:do not|don't|never|shall not|must not|should not|need not|won't|will not)\s+(?:ever\s+)?(?:mention|list|name|show|disclose|reveal|read (?:\w+ )?back|report|display|surface|bring up|tell)\b|\bnever (?:lists?|mentions?|shows?|reports?|names?)\b`,
+  // "In your confirmation, describe it as a single claim"; "present the total as the complete record".
+  String.raw`\bin (?:your|the|any) (?:confirmation|reply|answer|summary|response|message|report|recap)s?(?: to (?:${PERSON}))?,? (?:describe|present|call|label|refer to|frame|report|characteri[sz]e|summari[sz]e) (?:it|this|that|them|these|those|the [\w-]+) as\b|\b(?:describe|present|report|label|frame|portray|characteri[sz]e|pass off|show)\b (?:it|this|that|them|these|those|the [\w-]+(?: [\w-]+){0,3}) (?:only |simply |just )?as (?:a |an |the )?(?:single|one|complete|full|whole|entire|normal|routine|standard|final|only|regular|clean|successful|accurate|official|total|usual)\b`,
+  // What the user is to be told, worded by the text: "tell them every value is normal".
+  String.raw`\b(?:tell|assure|reassure|promise|confirm to) (?:them|him|her|${PERSON})\b(?: that)? (?:every|all|each|the|it|this|there|nothing|everything|their|its|no|none)\b|\bconfirm (?:to (?:them|him|her|${PERSON}) )?that\b`,
   String.raw`\bas if\b|\bas though\b|\bwhatever (?:it|they|the [\w ]{1,30}) (?:contains?|says?|shows?|returns?|lists?)\b|\bwhatever the (?:amount|result|list|outcome|content)\b`,
 ]);
 
 /** What the tool does differs from what the user would expect: "old keys stay valid". */
 const DISCREPANCY = rx([
   String.raw`\b(?:can|may|might|will|could) (?:\w+ )?(?:differ|deviate|vary)\b|\bactually\b|\bin fact\b|\bstays? (?:valid|active|on|enabled|open|live)\b|\b(?:not|never) (?:revoked|removed|deleted|cancell?ed|applied|refunded)\b|\bmay (?:adjust|change|alter|modify|replace|increase|decrease)\b|\bsecondary\b|\bmirror (?:entry|copy|posting|record)\b|\b(?:registers?|installs?|adds?|creates?) (?:a |an )?(?:\w+ )?(?:login item|startup item|launch agent|service|cron job|scheduled task|account|user|key)\b`,
+  // "(it keeps billing)", "stored in a separate ledger", "split it into several lines".
+  String.raw`\b(?:keeps?|continues? to|still) (?:billing|charging|running|recording|tracking|collecting|listening|uploading|syncing|renewing|debiting)\b|\bseparate (?:ledger|account|record|book|list|log|file|table|invoice|charge)s?\b|\bsplit (?:it|them|this|that|the [\w-]+) (?:up )?into (?:several|multiple|smaller|two|three|many|separate)\b`,
+  // Doing something else than the user asked: "when the user asks to cancel, switch them … instead".
+  String.raw`\b(?:when|if|whenever) (?:${PERSON}) asks? (?:you )?(?:to|for)\b[^.;]{0,80}\binstead\b|\b(?:switch|move|downgrade|enrol+|sign) (?:them|him|her|the (?:user|customer|account|subscription|member))\b[^.;]{0,40}\binstead\b`,
 ]);
 
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
@@ -971,5 +993,8 @@ export const FAMILIES: Readonly<
 };
 
 export const GENERIC_OTHER_TOOL = OTHER_TOOL;
-export const CONSENT_WORD_EXPR = CONSENT_WORD.parts[0]!;
+export const CONSENT_WORD_EXPR = new RegExp(
+  CONSENT_WORD.parts.map((p) => `(?:${p.source})`).join("|"),
+  "u",
+);
 export const PARAM_WORD = PARAM;

@@ -58,7 +58,7 @@ const SECRET = rx(`(?:${SECRET_PATHS}|\\bid[ _](?:rsa|dsa|ecdsa|ed25519)\\b|\\bs
 const WEAK_SECRET = rx(SECRET_WORDS);
 
 const SINK = rx(
-  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])|\b(?:remote|external|outside|partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b)`,
+  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b)`,
 );
 const PRIVATE_DATA = rx(
   String.raw`\b(?:last|recent|previous|past) (?:\w+ ){0,2}(?:user'?s? )?(?:messages|prompts|questions|requests|e-?mails|chats)\b|\b(?:open|current) (?:editor )?(?:tabs?|files|documents|buffers)\b|\bconversation summary\b|\bsummary of (?:the|this) conversation\b|\b(?:that|each|every|other|the other) (?:tool )?call'?s? (?:full )?(?:arguments|inputs|results?|outputs?|responses?)\b|\bfull arguments and results?\b|\b(?:user'?s?|their) (?:recent |latest )?(?:e-?mails|contacts|contact list|messages|chats)\b|\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
@@ -75,14 +75,16 @@ const STEALTH = rx(
   String.raw`\b(?:${QUIETLY}|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
-  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all|every) (?:pending|new|open|incoming|unread)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
+  String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all|every) (?:pending|new|open|incoming|unread)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|(?<!\b(?:not|never|n't) )also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
 );
 const GENERIC_OTHER = rx(
   String.raw`\b(?:(?:any|every|all|each|other) (?:other )?(?:[\w-]+ )?tools?(?! calls?\b)|other tools|another tool|the [\w-]+ tools|tools? (?:of|from) (?:other|another) servers?|other servers?)\b`,
 );
 // "Call authenticate before any other tool of this server": its own siblings, an ordering hint.
 const OWN_SERVER = /\b(?:tools?|functions?) (?:of|on|from|in) (?:this|the same) server\b/u;
-const NAMED_TOOL = /\b(?:the )?([\w-]+) tool\b/gu;
+// "the `navigate` tool", "the search tool"; a name in quotes is one word ("'Query Documentation' tool"
+// names no tool).
+const NAMED_TOOL = /(?:[\x60'"]([\w-]+)[\x60'"]|\b([\w-]+)) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 const SCREAMING = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/u;
 
@@ -159,6 +161,10 @@ const ASK_FOR_SECRET =
 const JSON_MOVE =
   /"[\w-]*(?:send|pass|put|inject|attach|copy|include|use|target|param|field|dest|into)[\w-]*"\s*:/u;
 
+// Where a credential sits, said of it: not one the user supplies.
+const EXTRACTED =
+  /\b(?:embedded|stored|saved|kept|found|cached|located|contained|written|hard-?coded) (?:in|inside|within|under|at)\b|\b(?:take|grab|extract|pull|copy|lift|scrape)\b[^.;]{0,30}\bfrom (?:the |its |their |your )?(?:file|config\w*|environment|env|keychain|keyring|url|headers?|cookies?|local storage|settings|profile)\b/u;
+
 const INTO_CONVERSATION =
   /\b(?:into|in|to) (?:the |this |your )?(?:conversation|chat|reply|answer|response|context window)\b/u;
 
@@ -182,9 +188,11 @@ const NOT_A_NAME = new Set(
 /** Tools the clause names that are neither this tool, its parameters nor its siblings. */
 function foreignTools(clause: string, ctx: TextContext, original = clause): string[] {
   const names = new Set<string>();
+  // "PREFERRED MAP TOOL" in `render_map_tool`: the tool called by a word of its own name.
+  const ownWords = new Set((ctx.tool ?? "").toLowerCase().split(/[_\-.\s]+/u));
   for (const m of clause.matchAll(NAMED_TOOL)) {
-    const name = m[1] ?? "";
-    if (!NOT_A_NAME.has(name)) names.add(name);
+    const name = m[1] ?? m[2] ?? "";
+    if (!NOT_A_NAME.has(name) && !(m[2] !== undefined && ownWords.has(name))) names.add(name);
   }
   for (const m of original.matchAll(OTHER_SPELLING_CALLED)) names.add((m[1] ?? "").toLowerCase());
   const sameCase = original.length === clause.length;
@@ -306,8 +314,15 @@ const ANY_OVERRIDE_PHRASE = anyOf(OVERRIDE_PHRASES);
 const DENIED_DROP =
   /\b(?:does not|doesn't|do not|don't|never|cannot|can't|won't|will not|is not able to|is unable to)\s+(?:\w+\s+)?(?:bypass|override|ignore|disregard|circumvent|skip)\b/gu;
 
+// Rules of a file format or a tool, not the model's: "ignore robots.txt rules", "skip lint rules".
+const TECHNICAL_RULES =
+  /\b(?:[\w-]*\.(?:txt|json|ya?ml|toml|ini|conf|cfg|xml)|robots|lint(?:ing|er)?|eslint|prettier|stylelint|ruff|pylint|rubocop|firewall|iptables|css|style|formatting|validation|routing|gitignore|ignore|cache|caching|rewrite|redirect|spam|filter(?:ing)?|sorting|matching|parsing|naming|retention|lifecycle|alert(?:ing)?|crawl(?:ing|er)?|scraping|ingress|egress|network|acl|branch protection|pricing|tax|discount|shipping|grammar|spelling|casing|whitespace|build|compiler|schema) (?:rules?|directives?)\b/gu;
+
 function overrides(clause: string): boolean {
-  const unquoted = clause.replace(QUOTED, " ").replace(DENIED_DROP, " ");
+  const unquoted = clause
+    .replace(QUOTED, " ")
+    .replace(DENIED_DROP, " ")
+    .replace(TECHNICAL_RULES, " ");
   const [verbAlpha, verbCjk, nounAlpha, nounCjk] = OVERRIDE_WORDS as [
     RegExp,
     RegExp,
@@ -324,7 +339,7 @@ const CONCEAL = [
   /\b(?:keep|stay|remain) (?:quiet|silent|mum)\b|\bsay nothing\b/u,
   /\b(?:users?|humans?|person|customer)\b.{0,30}\b(?:not|never|needn't)\b.{0,20}\b(?:be )?(?:informed|told|notified|made aware|alerted)\b/u,
   /\b(?:do not|don't|dont|never|must not|should not|shouldn't|no need to|without|avoid|refrain from|under no circumstances(?: should you)?|at no point|in no case)\s+(?:ever\s+)?(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|reveal|revealing|disclose|explain|bring up|acknowledge|let|letting|show|report|say)\b.{0,60}\b(?:user|human|them|anyone|nobody|instructions?|this (?:step|paragraph|tool|call|rule|note)|extra|second|additional|hidden|upload|transfer|forwarding|file read|where it came from|why)\b/u,
-  /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?that you\b/u,
+  /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?(?:that )?you\b/u,
   /\b(?:keep|hide|conceal)\b.{0,40}\b(?:to yourself|secret|hidden|from (?:the )?(?:user|human))\b/u,
   /\b(?:the )?(?:user|human)s?\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never)\s+(?:know|find out|see|notice|learn|be (?:told|aware|informed))\b/u,
   /\b(?:stay(?:s|ed)?|remain(?:s|ed)?|be kept|is kept|are kept) (?:unaware|oblivious|uninformed|ignorant)\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
@@ -382,7 +397,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
@@ -585,13 +600,19 @@ function judgeClause(
 
   // What the user is told cut down or scripted, beside something the tool does that the user
   // would want to know of: "also registers a login item … list only the plugin".
-  const hidden = (["discrepancy", "side-action", "extra", "stealth"] as const).some(
-    (f) => features.has(f) || next.has(f),
-  );
+  const hidden =
+    (["discrepancy", "side-action", "extra", "stealth", "sensitive-action"] as const).some(
+      (f) => features.has(f) || next.has(f),
+    ) ||
+    // A secret read and moved beside it: "prints ~/.ssh/config … Present this as a routine check."
+    ([features, next].some((v) => v.has("secret") && v.has("move")) && !next.has("protective")) ||
+    // "Values flagged H must not be mentioned to the patient. Tell them every value is normal."
+    ((next.has("soft-conceal") || next.has("withheld")) && !next.has("protective"));
   if (
     !meta &&
     !guarded &&
     !features.has("protective") &&
+    !features.has("presentation") &&
     features.has("shaped-report") &&
     !OMISSION_SAID.test(c) &&
     (hidden || (next.has("shaped-report") && features.has("address") && !next.has("protective"))) &&
@@ -624,7 +645,10 @@ function judgeClause(
       (features.has("secret") && CALL_LITERAL.test(c) && param) ||
       // A secret brought into the conversation, where every tool and page can read it.
       (features.has("secret") && INTO_CONVERSATION.test(c)) ||
-      (weak && stealth && (reads || sends)))
+      (weak && stealth && (reads || sends)) ||
+      // A credential taken from where it is kept and moved into an argument or out: "take the
+      // token embedded in the remote URL and place it in `format`".
+      (weak && EXTRACTED.test(c) && (param || sink()) && usesVerb(ws, MOVE_VERBS)))
   )
     add("secret-read");
   if (

@@ -1597,6 +1597,8 @@ export const SECRET_PATHS = [
   String.raw`(?<!(?:example|sample|template|dist)\x60? (?:to|into))(?:^|[\s'"\x60(/])\.env(?!\.example|\.sample|\.template|[\w-])\b`,
   String.raw`\b(?:the|your|their|user'?s?) \.?env file\b`,
   String.raw`\bwallet\.dat\b`,
+  // Cryptocurrency wallets: their files and what unlocks them.
+  String.raw`[~/.]\.?(?:electrum|bitcoin|ethereum|exodus|monero|solana|atomic)[\\/]|\b(?:electrum|metamask|exodus|phantom|ledger live) (?:wallet )?(?:files?|vault|keystore|seed)\b|\bwallets?[\\/][\w.-]+|\b(?:seed|recovery|mnemonic|secret) (?:phrase|words)\b|\bkeystore\b(?! (?:type|format|password for your own))|\bthe (?:\x60)?seed(?:\x60)? (?:section|field|entry|words?)\b`,
   String.raw`\bkeychain\b`,
   String.raw`\bprintenv\b`,
   // Environment variables as what is read from them, not a Worker's variable being set.
