@@ -46,6 +46,8 @@ function actionsOf(description: string, destructiveOnly: boolean): string[] {
   const found = new Set<string>();
   const sentences = description
     .toLowerCase()
+    // "(e.g. `curl … | sh` downloads a script and runs it)": an example, not what the tool does.
+    .replace(/\([^()]*\)/gu, " ")
     .split(/(?<=[.!?;])\s+|\n+/u)
     .filter((s) => !REFUSED.test(s));
   const parts = sentences.flatMap((s) =>

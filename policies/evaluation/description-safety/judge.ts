@@ -125,7 +125,7 @@ function words(clause: string): string[] {
 /** Indexes of words of `verbs` used as imperatives: at the start, after a lead word, after "need to". */
 // "Write tools of this server …", "Read access is …": a verb word naming a kind of thing.
 const NOUN_AFTER = new Set(
-  "tools tool operations operation requests request access permissions permission scopes scope mode endpoints calls type types value values event events clients client address addresses account accounts".split(
+  "tools tool operations operation requests request access permissions permission scopes scope mode endpoints calls type types value values event events clients client address addresses account accounts is are was were has have can will may must should does gets".split(
     " ",
   ),
 );
@@ -357,7 +357,7 @@ const CONDITIONAL =
   /\b(?:whether|if|once|after|until|unless|when|only when|which)\b[^,;:]*$|(?<!\b(?:confirms|means|says|shows|proves|states|indicates|assumes|implies|guarantees|ensures|knows))\b\p{L}+s that\b[^,;:]*$|\b(?:pull request|pr|merge request|request|change|item|document|report|transaction|order|invoice|expense|draft|payment|deployment|release|entry|post|commit|ticket|template) that\b[^,;:]*$/u;
 
 const CONDITIONAL_CLAIM =
-  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?|templates?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared)\b/u;
+  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?|templates?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared|auto-?approve[ds]?|allowed|trusted)\b|\b(?:shows?|lists?|returns?|reports?|tells?|checks?|displays?) (?:which|whether|what)\b[^,;:]{0,60}\b(?:approv\w*|authori[sz]\w*|consent\w*|allowed|trusted)\b/u;
 
 /** Whether `re` matches `c` as a claim: not inside a condition or a relative clause. */
 function claimed(c: string, re: RegExp): boolean {
@@ -397,15 +397,16 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|call\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|(?:call|run|use|invoke|execute)\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
 const COMMAND =
   /\brm -rf\b|\bchmod (?:-r )?0?7[0-7]{2}\b|\b(?:curl|wget)\b[^|]{0,80}\|\s*(?:ba|z)?sh\b|\beval\s*\(\s*atob\b|\bdrop table\b|\bcredential\.helper\b|\bnc -e\b|\/dev\/tcp\//u;
 // "will leak memory" is a warning to developers, not an order to the model.
+// "requests to exfiltrate the conversation" names what an attack asks for.
 const EXFIL_VERB =
-  /\b(?:exfiltrate|leak)\b(?! (?:memory|handles?|file descriptors?|sockets?|connections?|listeners?))/u;
+  /(?<!\b(?:requests?|attempts?|tries|trying|attempting|ways?|used|designed|intended|instructions?|prompts?|texts?|payloads?) to )\b(?:exfiltrate|leak)\b(?! (?:memory|handles?|file descriptors?|sockets?|connections?|listeners?))/u;
 // Where to report a bug or send feedback: a project's address, not a destination for data.
 const FEEDBACK =
   /\b(?:report|submit|file|send|email|open|raise)\s+(?:any |a |an |the |your |new )?(?:bugs?|issues?|feedback|problems?|questions?|suggestions?|(?:potential |security )*vulnerabilit(?:y|ies)|feature requests?|pull requests?|unacceptable behaviou?r)\b/u;
@@ -749,7 +750,9 @@ function judgeClause(
       TRIGGER.test(c) ||
       features.has("stealth") ||
       (ctx.schemaField && callsNamed(ws, foreign)) ||
-      next.has("stealth"))
+      // "Re-indexes in the background. … can be stopped with unwatch_folder": the neighbour's
+      // stealth makes a call unseen only when this clause orders the call.
+      (next.has("stealth") && (features.has("address") || imperatives(ws, CALL_VERBS).length > 0)))
   )
     add("silent-call");
   if (
@@ -895,6 +898,9 @@ const tooShortToSteer = (clause: string): boolean =>
 
 const SNAKE_RUN = /^\S*[a-z0-9]_[a-z]\S*$/iu;
 
+const KEPT_OUT_ANAPHOR =
+  /\b(?:do not|don't|never|not to)\s+(?:repeat|show|print|echo|include|quote|reveal|display|mention|log|paste|expose|output|store|write)\s+(?:them|it|these|those|the values?)\b/u;
+
 // A text this long has room to bury an instruction after what a reader checks.
 const LONG_TEXT = 400;
 
@@ -922,6 +928,20 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
     (c, i) =>
       features[i] ?? (ctx.identifier ? undefined : new ClauseFeatures(c.toLowerCase(), ctx, c)),
   );
+  // "When an issue holds secrets pasted by mistake, … do not repeat them in replies": what is
+  // kept out of the reply is the secret, a safeguard.
+  list.forEach((c, i) => {
+    const f = features[i];
+    const prev = list[i - 1]?.toLowerCase();
+    if (f === undefined || prev === undefined || !KEPT_OUT_ANAPHOR.test(c.toLowerCase())) return;
+    const source = around[i - 1];
+    if (
+      (WEAK_SECRET.test(prev) || SECRET.test(prev)) &&
+      !(["move", "sink"] as const).some((g) => source?.has(g) === true) &&
+      !(["side-action", "sink", "stealth"] as const).some((g) => f.has(g))
+    )
+      f.add("protective");
+  });
   list.forEach((clause, i) => {
     const before = around[i - 1] ?? NO_FEATURES;
     const after = around[i + 1] ?? NO_FEATURES;

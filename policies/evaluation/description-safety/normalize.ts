@@ -71,8 +71,18 @@ function decodeVariationSelectors(run: string): string | undefined {
 const JOINING_SCRIPT =
   /[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}\p{Script=Myanmar}\p{Script=Khmer}]/u;
 
-function hiddenCharacterIssues(text: string, hidden: string[]): Issue[] {
+// A subdivision flag (England, Scotland, Texas…) is the black flag followed by tag letters and
+// digits naming the region and a cancel tag: emoji, not smuggled text.
+const FLAG_SEQUENCE = /\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{2,6}\u{E007F}/gu;
+// Right-to-left and left-to-right marks (not overrides or isolates) keep Hebrew or Arabic words in
+// their place beside Latin ones; in a text without right-to-left letters they only hide.
+const DIRECTION_MARK = /^[\u200E\u200F\u061C]$/u;
+const RTL_LETTER =
+  /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
+
+function hiddenCharacterIssues(original: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
+  const text = original.replace(FLAG_SEQUENCE, "\u{1F3F4}");
   const zeroWidth = [...text.matchAll(ZERO_WIDTH)].filter((m) => {
     // Persian, Arabic and the Indic scripts spell words with the (non-)joiner between letters.
     if (
@@ -97,7 +107,8 @@ function hiddenCharacterIssues(text: string, hidden: string[]): Issue[] {
       severity: "high",
       detail: `${zeroWidth.length} (${codePoints(zeroWidth.map((m) => m[0]))}) at ${around(text, zeroWidth[0]?.index ?? 0)}`,
     });
-  const bidi = [...text.matchAll(BIDI)];
+  const rtl = RTL_LETTER.test(text);
+  const bidi = [...text.matchAll(BIDI)].filter((m) => !(rtl && DIRECTION_MARK.test(m[0])));
   if (bidi.length > 0)
     issues.push({
       kind: "bidi",
