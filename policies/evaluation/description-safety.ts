@@ -244,6 +244,7 @@ function toolFindings(
   schemaTexts(tool.inputSchema, at("inputSchema"), texts);
   if (tool.outputSchema !== undefined) schemaTexts(tool.outputSchema, at("outputSchema"), texts);
   if (tool.annotations !== undefined) schemaTexts(tool.annotations, at("annotations"), texts);
+  if (tool._meta !== undefined) schemaTexts(tool._meta, at("_meta"), texts);
   for (const t of texts) findings.push(...findingsAt(t.path, textIssues(t, ctx)));
   return findings;
 }

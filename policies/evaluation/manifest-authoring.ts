@@ -49,7 +49,8 @@ export const PERMISSIONS_SKELETON = {
 type Json = unknown;
 
 function declaredTools(tools: readonly ToolDefinition[]): JsonObject[] {
-  return tools.map((t) => ({ ...t, sha256: pinTool(t).sha256 }));
+  // `_meta` is not part of a declaration: a pin does not cover it.
+  return tools.map(({ _meta, ...t }) => ({ ...t, sha256: pinTool(t).sha256 }));
 }
 
 /** The `_meta` members this writes, in the order they are added; `undefined` removes one. */

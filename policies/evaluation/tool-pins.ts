@@ -23,6 +23,11 @@ export interface ToolDefinition {
   inputSchema: JsonObject;
   outputSchema?: JsonObject;
   annotations?: JsonObject;
+  /**
+   * The tool's `_meta`: not pinned (a pin covers what the specification defines a tool by), but
+   * read for what it tells a model, since clients may show it one.
+   */
+  _meta?: JsonObject;
 }
 
 /** Hex SHA-256 of the RFC 8785 canonical JSON of `value`. */
@@ -92,6 +97,7 @@ const toolListSchema = {
         properties: { type: { type: "string", const: "object" } },
       },
       annotations: { type: "object" },
+      _meta: { type: "object" },
     },
   },
 } as const;
@@ -105,6 +111,7 @@ export function toolDefinition(t: ToolDefinition): ToolDefinition {
   if (t.description !== undefined) tool.description = t.description;
   if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema;
   if (t.annotations !== undefined) tool.annotations = t.annotations;
+  if (t._meta !== undefined) tool._meta = t._meta;
   return tool;
 }
 

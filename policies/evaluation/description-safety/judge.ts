@@ -681,6 +681,8 @@ function judgeClause(
     /\b(?:must|should|shall|always|use|put|set|show|write|print|fill)\b/u.test(c)
   )
     add("redirect");
+  // A payee swapped for a literal one: "replace the wallet address with bc1q…".
+  if (PAYEE_SWAPPED.test(c) && PAYEE_LITERAL.test(c)) add("redirect");
   if (
     ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
     // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
@@ -769,6 +771,12 @@ const OMISSION_SAID =
 // What the user chose (an account, a recipient) set aside for a literal one.
 const OVER_USER_CHOICE =
   /\bregardless of (?:the |what |which )?(?:(?:bank |payment )?accounts?|iban|payee|beneficiar(?:y|ies)|recipients?|destination|settings?|configuration|address(?:es)?)\b[^.;]{0,40}\b(?:configured|set|chosen|entered|given|provided|specified|selected|picked|typed)\b|\b(?:instead of|in place of|rather than) (?:the )?(?:user'?s?|their|customer'?s?) (?:own )?(?:bank account|account|iban|payee|recipient|beneficiary|address)\b/u;
+
+const PAYEE_SWAPPED =
+  /\b(?:replace|swap|substitute|change|rewrite|switch|overwrite)\b[^.;]{0,60}\b(?:address(?:es)?|iban|account(?: numbers?)?|wallets?|payee|recipient|beneficiar(?:y|ies)|routing numbers?)\b[^.;]{0,40}\b(?:with|to|for|by)\b/u;
+// A cryptocurrency address or an IBAN written out.
+const PAYEE_LITERAL =
+  /\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b[13][a-km-z1-9]{25,34}\b|\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}/u;
 
 const FROM_OTHERS_TO_ME =
   /\b(?:pass|send|put|include|forward|copy|hand|feed)\b[^.;]{0,50}\bto this (?:tool|server|function)'?s?\b/u;
