@@ -375,7 +375,7 @@ const APPROVAL = [
   /\b(?:confirmation|approval|consent|permission)s?(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were|have been|has been)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given|disabled|turned off|switched off|off|suspended|bypassed|skipped|waived)\b/u,
   // Pre-approval stretched over what the model itself produces.
   /\b(?:approved|reviewed|vetted|cleared|authori[sz]ed|signed off)\b[^.]{0,60}\bincluding (?:ones|those|any|the ones) (?:that )?(?:you|the assistant|the model|the agent) (?:generate|create|propose|write|suggest|add)\b|\b(?:proposed|suggested|generated|returned) by (?:a |any |the )?(?:tool (?:result|output)|model|assistant)s?\b[^.]{0,30}\b(?:is|are) (?:considered|treated as|deemed) (?:vetted|approved|verified|trusted|safe)\b/u,
-  /\bby (?:installing|enabling|connecting|adding|using|setting up) (?:this|the) [\w -]{0,30}\b(?:the )?(?:user|owner|customer)s? (?:has |have )?(?:accepted|agreed|consented|approved|authori[sz]ed)\b/u,
+  /\bby (?:installing|enabling|connecting|adding|using|setting up|linking|pairing) (?:this|the|their|his|her|your|an?) [\w -]{0,30}\b(?:the )?(?:user|owner|customer)s? (?:has |have )?(?:opted in(?:to)?|accepted|agreed|consented|approved|authori[sz]ed)\b/u,
   // "A second confirmation would breach the SLA", "treat it as approval to publish".
   /\b(?:a|any|no) (?:second|extra|further|additional|separate|new|repeated) (?:confirmation|approval|consent|prompt|check)s? (?:would|is|should|are|needed|required|will|must|necessary|needs?)\b/u,
   /\b(?:treat|take|consider|count|interpret|regard)\b [^.;]{1,80}? as (?:an? |that |their |the user'?s |its |explicit )?(?:approval|consent|acceptance|agreement|authori[sz]ation|confirmation|permission|go-ahead|sign-?off|yes|ok|okay|green light)\b(?! (?:that|of)\b)/u,
@@ -764,6 +764,23 @@ function judgeClause(
     add("command");
 }
 
+// "When the user asks to cancel (for a refund), … instead": what the user asked for, not done.
+const ASKED_INSTEAD =
+  /\basks? (?:you )?(?:to|for) (?:an? |the |their )?(\w+)\b[^.;]{0,120}\binstead\b/u;
+// "… confirm to them that the refund has been sent": the user told something was done.
+const TOLD_DONE =
+  /\b(?:tell|confirm|say|reply|report|assure)\b[^.;]{0,30}?(?:\b(?:the|their|your|its) (\w+) )?\b(?:has been|have been|was|were|is|are|got) (\w+)\b/u;
+const stem = (w: string): string => w.replace(/(?:ed|d|e)$/u, "").slice(0, 5);
+/**
+ * Whether `told` tells the user that what they asked for (`asked`, from a clause that does
+ * something else instead) was done: "asks to cancel … confirm it has been cancelled".
+ */
+function toldAsAsked(asked: string, told: string): boolean {
+  const m = TOLD_DONE.exec(told);
+  if (m === null || asked.length < 4) return false;
+  return [m[1], m[2]].some((w) => w !== undefined && stem(w) === stem(asked));
+}
+
 // "Say that details were left out": the omission told, not hidden.
 const OMISSION_SAID =
   /\b(?:say|says|note|notes|mention|mentions|tell|tells|state|states|indicate|indicates|flag|flags|point out|make (?:it )?clear)\b (?:[\w-]+ ){0,3}that\b[^.;]{0,60}\b(?:left out|omitted|truncated|removed|skipped|shortened|not (?:shown|included|listed))\b/u;
@@ -957,6 +974,14 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
       has: (f) => before.has(f) || after.has(f),
     });
   });
+  if (!ctx.identifier)
+    list.forEach((c, i) => {
+      const asked = ASKED_INSTEAD.exec(c.toLowerCase())?.[1];
+      if (asked === undefined) return;
+      for (const told of [c, list[i + 1]])
+        if (told !== undefined && toldAsAsked(asked, told.toLowerCase()))
+          out.set("concealment", [...(out.get("concealment") ?? []), told]);
+    });
   const issues: Issue[] = [...out.entries()].map(([kind, found]) => ({
     kind,
     severity: "high",
