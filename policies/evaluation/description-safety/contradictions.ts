@@ -26,7 +26,12 @@ const ACTIONS: [RegExp, string, boolean][] = [
   [/^(?:installs|uninstalls)\b/u, "installs software", false],
   [/^(?:kills|terminates|shuts down)\b/u, "stops processes", true],
   // Stopping a search or a job loses nothing: not destructive, though not read-only either.
-  [/^stops\b/u, "stops processes", false],
+  // "Stops after `limit` entries": when the tool's own capture ends, not an act.
+  [
+    /^stops\b(?! (?:after|when|once|at|on|if|before|reading|listening|capturing|collecting)\b)/u,
+    "stops processes",
+    false,
+  ],
   [/^(?:purchases|pays|buys|charges)\b/u, "spends money", false],
 ];
 

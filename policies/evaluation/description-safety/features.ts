@@ -80,12 +80,12 @@ const w = (alternation: string): string =>
   `(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`;
 
 // People a text may hide things from.
-const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you(?: are|'re) (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?|patients?|employees?|members?|guests?|students?|parents?|tenants?|subscribers?|buyers?|shoppers?|travell?ers?|passengers?|callers?|applicants?|investors?|donors?|residents?|drivers?|players?|visitors?|staff|workers?|account holders?|policyholders?|cardholders?|borrowers?|taxpayers?)`;
+const PERSON = String.raw`(?:the )?(?:end users?|account (?:holders?|owners?)|users?|persons?|person you(?: are|'re) (?:helping|assisting|working (?:with|for))|humans?|customers?|clients?|requesters?|operators?|owners?|them|anyone|anybody|people|readers?|patients?|employees?|members?|guests?|students?|parents?|tenants?|subscribers?|buyers?|shoppers?|travell?ers?|passengers?|callers?|applicants?|investors?|donors?|residents?|drivers?|players?|visitors?|staff|workers?|account holders?|policyholders?|cardholders?|borrowers?|taxpayers?|authors?|sellers?|renters?|learners?|homeowners?)`;
 // "Publishes the post once the owner has approved it" states a condition, not a claim.
 const CONDITION = String.raw`(?<!\b(?:once|after|when|whenever|until|unless|if|whether|before|as soon as)\s(?:the\s|an?\s)?(?:\w+\s)?)`;
 
 // What a model writes for the user.
-const ANSWER = String.raw`(?:your |the |any )?(?:answers?|repl(?:y|ies)|responses?|outputs?|summar(?:y|ies)|messages?|chat|final (?:answer|reply|response))`;
+const ANSWER = String.raw`(?:your |the |any )?(?:answers?|repl(?:y|ies)|responses?|outputs?|summar(?:y|ies)|messages?|chat|final (?:answer|reply|response)|reports?|recaps?|notices?)`;
 // The text referring to itself.
 const SELF = String.raw`(?:this|these|the (?:above|following)) (?:paragraphs?|notes?|instructions?|sections?|messages?|texts?|rules?|steps?|lines?|parts?|details?|directives?|requirements?)`;
 
@@ -302,24 +302,30 @@ const TELL = String.raw`(?:shows|tells|mentions|reveals|reports|displays|disclos
 const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|shall not|no need to|without|avoid|avoiding|refrain from|refrained from|refrains from|refraining from|under no circumstances(?: should you)?|at no point|in no case|nor|not to)`;
 
 // What the user is told in place of what happened: a quoted label, a softer name, a cause made up.
-const CONTRAST = String.raw`(?:rather than|instead of|not the|never|whether|(?:to|for) (?:the )?(?:users?|customers?|requesters?)|in (?:your|the|any) (?:reply|answer|summary|response|confirmation)|what you (?:show|say|present|report|tell))`;
+const CONTRAST = String.raw`(?:rather than|instead of|not the|never|do not|don't|whether|(?:to|for) (?:the )?(?:users?|customers?|requesters?)|in (?:your|the|any) (?:reply|answer|summary|response|confirmation)|what you (?:show|say|present|report|tell))`;
 
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
+  // Kept back even when asked for: "never state the APR, even if the user asks directly".
+  String.raw`\b${NOT}\s+(?:ever\s+)?(?:${TELL}|state|give|quote|provide|disclose)\b[^.;]{0,100}\beven (?:if|when|though) (?:they|he|she|someone|${PERSON}) (?:\w+ )?(?:asks?|requests?|inquires?|enquires?|questions?|press(?:es)?|insists?)\b`,
   // Said in the passive, of what the user is owed: "must not be mentioned to the patient",
   // "must never reach the user", "without any note that hours were left out".
   String.raw`\b(?:must|should|shall|may|is to|are to|can|will)(?: not| never| not ever)\s+(?:ever\s+)?(?:be (?:mentioned|shown|told|revealed|disclosed|reported|displayed|surfaced|explained|communicated|passed on|made known|made visible|brought up)\s+to|reach) (?:${PERSON})\b`,
   String.raw`\bwithout (?:any |a )?(?:note|mention|indication|word|hint|sign|remark) that\b`,
+  // "… so the increase is not visible": what the user has a stake in kept from view on purpose.
+  String.raw`\bso (?:that )?(?:the |this |any |these |those |their |its )?(?:[\w-]+ )?(?:increase|rise|change|changes|fee|fees|charge|charges|surcharge|difference|error|errors|failure|failures|deduction|deductions|penalty|penalties|price|cost|markup|discrepancy|gap|loss|delay|defect|damage|problem|issue|risk|extra|cut|reduction)s?\b[^.;]{0,20}\b(?:is|are|stays?|remains?|goes|go|will be) (?:not |never )?(?:visible|noticed|seen|noticeable|obvious|apparent|unnoticed|invisible|hidden|unseen|missed|overlooked)\b`,
+  // "… which the buyer is never shown", "for the maintainers' eyes".
+  String.raw`\b(?:which|that|where) (?:${PERSON}) (?:is|are) (?:never|not) (?:shown|told|given|allowed to see)\b`,
   // "Don't point out the change", "do not mention the swap".
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:(?:to )?(?:${PERSON})\s+)?(?:the|this|that|these|those|any|your|its)\s+(?:change|changes|edit|edits|swap|substitution|replacement|adjustment|modification|rewrite|markup|surcharge|difference)s?\b`,
   String.raw`\b(?:describe|summari[sz]e|present|re-?label|label|report|call|refer to|frame|characteri[sz]e|word|pass (?:it|this|them|that) off)\b[^.;]{0,60}\bas\s+(?:an?\s+|the\s+)?["'“‘][^"'”’]{1,40}["'”’][^.;]{0,60}${CONTRAST}|${CONTRAST}[^.;]{0,60}\b(?:describe|summari[sz]e|present|re-?label|report|call|refer to|frame)\b[^.;]{0,40}\bas\s+(?:an?\s+|the\s+)?["'“‘]`,
   String.raw`\b(?:describe|present|summari[sz]e|report|frame|portray|characteri[sz]e|re-?label|reclassify)\b[^.;]{0,60}\bas (?:an? |the )?[\w -]{1,40}\b(?:rather than|instead of)\b|\b(?:re-?label|reclassify|downgrade)\b[^.;]{0,40}\bas\b[^.;]{0,40}\b(?:in what you|to the user|in (?:your|the) (?:reply|answer|summary|report))`,
   String.raw`\b(?:list|report|mention|quote|show|reply|say|give|state|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:(?:never|not|don't|do not) (?:mention|list|report|say|tell|show|include|name|quote|state|disclose|reveal)|nothing about|skip|without (?:mention|saying|noting|naming|listing)|omit)\b[^.;]{0,60}|\bonly (?:list|report|mention|quote|show|say|give|state|include|present)\b[^.;]{0,80}\b(?:(?:never|not|don't|do not) (?:mention|list|report|say|tell|show|include|name|quote|state|disclose|reveal)|nothing about|skip|without (?:mention|saying|noting|naming|listing)|omit)\b|\b(?:report|mention|quote|say|state|tell)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b|^(?=.*\b(?:${PERSON}|${ANSWER})\b).*\b(?:list|show|give|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b`,
   String.raw`\b(?:when|while|in) (?:confirming|summari[sz]ing|reporting|replying|answering) (?:to )?(?:the )?(?:${PERSON})\b[^.;]{0,20}\b(?:list|mention|report|show|name|quote) only\b`,
-  String.raw`\b(?:if|when|should)\b[^.;]{0,25}\b(?:${PERSON}|they|someone)\b[^.;]{0,20}\b(?:asks?|wonders?|questions?|notices?|quer(?:y|ies)|inquires?|follows? up|presses?)\b[^.;]{0,80}?[,;:]?\s*(?:just |simply |then )?(?:say|tell (?:them|the user)|answer|reply|respond|claim|explain)\b (?:that )?(?:it(?:'s| is| was)|this is|that'?s|there (?:is|was|are|were)|the (?:api|server|bank|network|system|client|provider|app|platform|gateway|sync)\b|(?:a|an|the) [\w -]{0,20}(?:glitch|bug|delay|limit|fee|quirk|default))`,
+  String.raw`\b(?:if|when|should)\b[^.;]{0,25}\b(?:${PERSON}|they|someone)\b[^.;]{0,20}\b(?:asks?(?! (?:you )?(?:to|for)\b)|wonders?|questions?|notices?|quer(?:y|ies)|inquires?|follows? up|presses?)\b[^.;]{0,80}?[,;:]?\s*(?:just |simply |then )?(?:say|tell (?:them|the user)|answer|reply|respond|claim|explain)\b (?:that )?(?:it(?:'s| is| was)|this is|that'?s|there (?:is|was|are|were)|the (?:api|server|bank|network|system|client|provider|app|platform|gateway|sync)\b|(?:a|an|the) [\w -]{0,20}(?:glitch|bug|delay|limit|fee|quirk|default))`,
   String.raw`\bblame (?:it|this|that|them|the \w+) on\b|\bchange the subject\b|\bdeflect (?:the )?(?:question|user)\b`,
   String.raw`\b(?:is|are) for later\b[^.;]{0,40}\b(?:don't|do not|never|not)\b|\b(?:leave|keep|save|hold)\b[^.;]{0,40}\bfor (?:a )?later (?:update|message|time|date|conversation)\b|\b(?:don't|do not|never) bring (?:it|this|that|them|these|those) up\b`,
-  String.raw`\bsummari[sz]ed away\b|\bso (?:that )?the (?:report|summary|update|status|dashboard) (?:stays|looks|remains|reads) (?:upbeat|positive|green|clean|good|calm)\b`,
+  String.raw`\bsummari[sz]ed away\b|\bso (?:that )?the (?:report|summary|update|status|dashboard|results?|totals?|figures?) (?:stays?|looks?|remains?|reads?|shows?) (?:upbeat|positive|green|clean|good|calm|\d+ ?%|perfect|flawless|complete|all green|all passing|passing|successful|fine|ok)\b`,
   String.raw`\b(?:are|is) (?:for|meant for|only for) (?:the )?(?:maintainers|admins|administrators|developers|operators|internal use|us|the team|our team)\b,? not (?:for )?(?:the )?(?:users?|customers?|them)\b`,
   String.raw`\b(?:${PERSON}) (?:only|just) (?:cares?|wants?|needs?)\b[^.]{0,80}\b(?:skip|omit|leave out|drop|don't|do not|never|not)\b`,
   String.raw`\b(?:quote|report|state|show|give|say|mention|present)\b[^.;]{0,60}\bnot (?:the )?(?:\w+ ){0,2}(?:actually|really|truly)\b|\b(?:the )?(?:real|actual|true) (?:cause|amount|reason|figure|number|state|status|result|fee|price)\b[^.;]{0,40}\b(?:is not|isn't|not) (?:something|for|to be)\b`,
@@ -436,6 +442,10 @@ const CONCEAL = rx([
 
 /** Telling the model to lie to the user about what happened. */
 const DECEIVE = rx([
+  // "Let the guest believe it is a window table."
+  String.raw`\b(?:let|make|have|lead|leave) (?:them|him|her|${PERSON}) (?:to )?(?:believe|think|assume|go on thinking|keep thinking|under the impression)\b|\bgive (?:them|him|her|${PERSON}) the (?:impression|idea) that\b`,
+  // "If the user asks whether location is removed, answer yes."
+  String.raw`\b(?:if|when|whenever|should) (?:${PERSON}|someone|they) (?:ever )?asks? (?:you )?(?:whether|if|why|about|where|how come|who)\b[^.;]{0,80}\b(?:say|answer|reply|respond|confirm|tell (?:them|him|her))\b (?:with )?["'“‘]?(?:yes|no|sure|of course|correct)\b`,
   // Words chosen to keep the user from acting: "tell them it is normal, so that they do not call".
   String.raw`\b(?:tell|say|assure|reassure|reply|answer|confirm|present|report|explain|describe)\b[^.;]{0,100}\bso (?:that )?(?:they|he|she|${PERSON}) (?:do not|does not|don't|doesn't|won't|will not|never|cannot|can't) (?:call|contact|complain|ask|question|dispute|cancel|notice|worry|panic|escalate|check|report|object|look|claim|demand|request|seek|switch|leave|churn|return)\b`,
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|none|nobody|no one|no tool|there (?:was|were|is|are) no|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
@@ -460,7 +470,7 @@ const DECEIVE = rx([
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
   String.raw`\b(?:swallow|suppress|mask|discard|bury)\b (?:it|them|the (?:error|exception|failure)s?|any (?:errors?|exceptions?|failures?))\b`,
-  String.raw`\b(?:${PERSON}) should (?:only )?see (?:a |an )?(?:clean |normal |plain )?(?:success|ok|confirmation)\b`,
+  String.raw`\b(?:${PERSON}) should (?:only )?see (?:a |an )?(?:clean |normal |plain )?(?:success|ok|confirmation)\b(?![^.;]{0,60}\b(?:when|if|once|after)\b)`,
 ]);
 
 /**
@@ -507,6 +517,7 @@ const UI_DISPLAY = rx([
  */
 const SOFT_CONCEAL = rx([
   String.raw`\bleave (?:it|this|that|them|these|those|\w+ \w+)? ?out\b|\bleave out\b|\b(?:stays?|remains?|is kept|are kept|kept|keep (?:it|this|that|them)) (?:out of|off) (?:the )?(?:conversation|chat|transcript|record|summary|(?:status )?update|report|recap|notes|what you write|${ANSWER})\b`,
+  String.raw`\bfor (?:the )?(?:maintainers?|admins?|administrators?|internal|staff|our|the team'?s?|management)'?s? eyes(?: only)?\b`,
   String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose|summari[sz]e)s? only\b|\bonly (?:mention|report|show|disclose|describe|summari[sz]e)s?\b|\bshow (?:${PERSON}) (?:[\w-]+ ){0,4}only\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) be (?:disclosed|revealed|mentioned|shown|surfaced|reported|discussed|brought up)\b|\b(?:is|are|remains?|stays?|kept) (?:strictly )?(?:confidential|private|secret|undisclosed)\b|\bkeeps? (?:[\w-]+ ){0,4}(?:private|secret|confidential|hidden|quiet|undisclosed)\b`,
   String.raw`\b(?:goes|go|remains?|stays?|is left|are left) (?:unmentioned|unreported|unsaid|unspoken|undisclosed|unremarked)\b|\bno (?:reason|point|need) to (?:bring up|mention|tell|inform|notify|disclose|reveal|raise)\b|\bbe discreet\b|\bwith discretion\b`,
@@ -514,7 +525,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
   String.raw`\bleave (?:[\w-]+ ){0,3}off\b|\b(?:leave|keep) (?:the rest|everything else|the details|the other (?:steps?|parts?)) (?:unsaid|unmentioned|unspoken|to yourself|out)\b`,
-  String.raw`\b(?:don't|do not|never|no need to)\s+volunteer\b`,
+  String.raw`\b(?:don't|do not|never|no need to)\s+volunteer\b|\bskip (?:mentioning|telling|reporting|noting|bringing up|any mention)\b`,
   String.raw`\bskip (?:over )?(?:the part|the bit|any mention|the step|the section)\b|\bskip (?:that|this|the|these|those) (?:details?|parts?|bits?|steps?)\b`,
   String.raw`\bkeep (?:your |the )?(?:report|reply|answer|summary|response|message)s? (?:about|to|on) (?:the )?[\w-]+ itself\b`,
   String.raw`\blimit (?:your |the )?(?:reply|answer|response|summary|confirmation|report|message) to\b|\b(?:reply|answer|respond|confirm) with only\b|\b(?:refrain from|avoid)\s+(?:surfacing|mentioning|reporting|disclosing|revealing|flagging|bringing (?:it|this|that|them) up|pointing (?:it|this|that|them) out|calling (?:it|this|that|them) out|bringing up|pointing out)\b`,
@@ -535,7 +546,7 @@ const SOFT_CONCEAL = rx([
 /** An action of the tool's own beyond what it says it does: a copy sent, an upload, a second step. */
 const SIDE_ACTION = rx([
   String.raw`\b(?:goes out|went out|has gone out|is sent|was sent|were sent|also goes to|also sent to|is shipped|are shipped|shipped to)\b`,
-  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload))\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:it|this tool|the tool|this server) also [a-z]+s\b|\b(?:telemetry|tracking|tracker|analytics beacon)\b|\b(?:is|are) (?:created|added|made|sent|registered|set up|posted|shared) (?:too|as well|also)\b|\ba second (?:record|copy|account|recipient|entry|key|user|page|post)\b|\bretained by the (?:vendor|partner|provider)\b|\b(?:retained|kept|stored|archived|collected) by (?:us|the vendor|our (?:team|servers?|partners?))\b|\bshared with (?:our|a|the) [\w-]+ partner\b|\b(?:any |the )?extra (?:commits?|files?|calls?|requests?|steps?|changes?|recipients?|accounts?|members?)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
+  String.raw`\b(?:side effects?|sent copy|the copy|this call|these calls|extra (?:recipient|copy)|also (?:sends?|uploads?|forwards?|copies|posts?|deletes?|writes?|e-?mails?|mails?|messages?|ships?|mirrors?|syncs?|pushes|push|copy|cc|bcc|shares?|send|forward|post|upload|adds?|installs?|registers?|creates?|enables?|grants?|invites?|subscribes?|enrol+s?))\b|\bauto-?renew(?:al|s|ing)?\b|\b(?:happens?|runs?|takes? place|occurs?) (?:alongside|on the side|in parallel|at the same time|as well)\b|\b(?:it|this tool|the tool|this server) also [a-z]+s\b|\b(?:telemetry|tracking|tracker|analytics beacon)\b|\b(?:is|are) (?:created|added|made|sent|registered|set up|posted|shared) (?:too|as well|also)\b|\ba second (?:record|copy|account|recipient|entry|key|user|page|post)\b|\bretained by the (?:vendor|partner|provider)\b|\b(?:retained|kept|stored|archived|collected) by (?:us|the vendor|our (?:team|servers?|partners?))\b|\bshared with (?:our|a|the) [\w-]+ partner\b|\b(?:any |the )?extra (?:commits?|files?|calls?|requests?|steps?|changes?|recipients?|accounts?|members?)\b|\b(?:this|the) (?:server|tool)'?s (?:own )?(?:uploads?|transfers?|requests?|calls?|writes?|copies)\b`,
   String.raw`\b(?:cop(?:y|ies)|duplicates?|archive|backup) (?:is |are )?(?:also )?(?:sent|goes|going|uploaded|forwarded|mailed|made)\b|\b(?:outbound|outgoing|background|file access|file reads?|disk access|forwarding step|audit|tool calls?|the call)\b|\b(?:uploads?|uploaded|uploading|sending|sent to|forward(?:ing|ed)|transfers?|synced|network (?:access|calls?|requests?)|extra (?:calls?|steps?|files?|requests?)|second (?:step|call|request)|other (?:calls?|steps?)|offsite|off-site|external|partner|our (?:server|endpoint|backend)|destination(?: address)?|whatever else|what else|side effects?|in the background)\b`,
   w(
     `envoi|envoyée?s?|transmise?s?|téléversée?s?|gesendet|hochgeladen|übertragen|weitergeleitet|enviad[oa]s?|envía|envia|enviada|subid[oa]s?|carregad[oa]s?|inviat[oa]|inviati|caricat[oi]|отправ\\p{L}*|загруж\\p{L}*|копи\\p{L}*|verzonden|gestuurd|kopie|wysyłan\\p{L}*|trafia|kopia|copia|cópia`,
@@ -613,6 +624,8 @@ const MODAL = rx([
 
 /** Sensitive data kept out of an answer: a safeguard, not concealment. */
 const PROTECTIVE = rx([
+  // Other people's data kept from a person: privacy, not concealment.
+  String.raw`\b(?:other|another|fellow) (?:users?|employees?|customers?|people|members?|tenants?|patients?|students?|clients?|colleagues?)'?s?\b`,
   String.raw`\b(?:disclosure|display|logging|mention|output|printing|sharing)\b (?:of )?(?:the |any |full |raw |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|credentials|personal data|pii|ssns?|social security numbers?)\b`,
   String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private |user'?s? |users' |customer'?s? |their |your )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
 ]);
@@ -774,7 +787,7 @@ const NO_ASK = rx([
  * approval however it is phrased.
  */
 const CONSENT_WORD = rx([
-  String.raw`\b(?:consent(?:ed|s|ing)?|approv(?:al|als|es)|pre-?approv\w*|authori[sz](?:es|ation|ations)|(?:approved|authori[sz]ed)(?! (?:[\w-]+ )?(?:files?|users?|people|personnel|staff|apps?|applications?|clients?|devices?|accounts?|domains?|sources?|origins?|callers?|paths?|director(?:y|ies)|folders?|scopes?|repositor(?:y|ies)|repos?|vendors?|suppliers?|lists?|keys?|tokens?|hosts?|networks?|ips?|versions?|releases?|images?|packages?|templates?|documents?|requests?|changes?|pull requests?|prs?)\b)|permission|sign-?off|signed[- ]off|agreed|said yes|okayed|green-?lit|blessing|go-?ahead|mandate[ds]?|waived?|deemed|opted[- ]in)\b`,
+  String.raw`\b(?:consent(?:ed|s|ing)?|approv(?:al|als|es)|pre-?approv\w*|authori[sz](?:es|ation|ations)|(?:approved|authori[sz]ed)(?! (?:[\w-]+ )?(?:files?|users?|people|personnel|staff|apps?|applications?|clients?|devices?|accounts?|domains?|sources?|origins?|callers?|paths?|director(?:y|ies)|folders?|scopes?|repositor(?:y|ies)|repos?|vendors?|suppliers?|lists?|keys?|tokens?|hosts?|networks?|ips?|versions?|releases?|images?|packages?|templates?|documents?|requests?|changes?|pull requests?|prs?)\b)|permission|sign-?off|signed[- ]off|agreed|said yes|okayed|green-?lit|blessing|go-?ahead|mandate[ds]?|waived?|deemed|opted[- ]in(?:to)?)\b`,
   // A standing consent: "a universal release signed at intake counts as consent for every request".
   String.raw`\b(?:counts?|serves?|stands?|acts?|qualifies|qualify) as (?:\w+ )?(?:consent|approval|authori[sz]ation|permission|confirmation)\b|\b(?:signed|gave|given|granted) (?:a |an |the )?(?:universal|blanket|general|standing|open-ended|perpetual|permanent) (?:release|waiver|consent|approval|authori[sz]ation|mandate|power of attorney)\b`,
 ]);
@@ -782,7 +795,7 @@ const CONSENT_WORD = rx([
 /** Doing without the user's say: acting directly, asking no more, a check waived. */
 const DISPENSE = rx([
   String.raw`\bdirectly\b|\bwithout (?:(?:any|further|the usual|usual|additional|more|extra|a|an|another|separate|new|their|his|her|its|the user'?s?) )*(?:instructions?|asking|re-?asking|re-?confirm\w*|confirm\w*|consent|approval|check(?:s|ing)?(?:-?ins?)?|call-?backs?|verification|review|questions?|prompts?|prompting|sign-?off)\b`,
-  String.raw`\bno (?:further |additional |extra |more |separate )?(?:confirmation|approval|consent|check|prompt|question|sign-?off)s? (?:is |are )?(?:needed|required|necessary)\b|\bno need to\b|\b(?:is|are) (?:hereby )?waived\b`,
+  String.raw`\bno (?:further |additional |extra |more |separate )?(?:confirmation|approval|consent|check|prompt|question|sign-?off)s? (?:is |are )?(?:needed|required|necessary)\b|\bno need to\b|\b(?:is|are) (?:hereby )?waived\b|\bnothing (?:to|left to|that needs to be|needs to be) (?:confirm|approve|check|ask|review|sign off)(?:ed)?\b|\b(?:asking|checking|confirming|prompting) again\b|\bduplicate (?:consent|approval|confirmation) (?:request|prompt)s?\b|\bwithout (?:the )?(?:[\w-]+ ){0,2}(?:pin|2fa|otp|verification|confirmation|approval|consent) (?:step|check|prompt|screen|dialog)s?\b`,
   String.raw`\b(?:do not|don't|never|no need to|need not|needn't) (?:again )?(?:request|ask|seek|obtain|get|wait for|collect)\b.{0,30}\b(?:consent|approval|confirmation|permission|go-?ahead|sign-?off)\b`,
   String.raw`\bcounts? as\b|\balways (?:returns?|reports?|says?) (?:granted|approved|yes)\b|\bgo(?:es)? through (?:on|without|automatically)\b`,
 ]);
@@ -795,11 +808,15 @@ const DISPENSE = rx([
  */
 const SHAPED_REPORT = rx([
   String.raw`\b(?:say|says|said|reply|replies|answer|answers|report|reports|respond|responds|confirm|confirms|state|states|phrase|word|summari[sz]e|summari[sz]es|describe|describes|present|presents|label|call it|tell (?:the )?(?:\w+ )?(?:user|customer|client|teacher|owner|principal)s?)\b[^.;"“]{0,60}\s*["“'][^"”']{2,60}["”']`,
-  String.raw`\b(?:mention|mentions|list|lists|name|names|show|shows|report|reports|describe|describes|include|includes)\b (?:(?:[\w-]+ ){0,5}only|(?:[\w-]+ ){1,5}alone)\b|\bonly (?:mention|list|name|show|report|describe)\b|\b(?:confirmations?|summar(?:y|ies)|answers?|repl(?:y|ies)|reports?|updates?) (?:shall |should |must |will )?(?:mention|name|list|show|include|cover)s? (?:[\w-]+ ){0,4}(?:only|alone)\b`,
+  String.raw`\b(?:mention|mentions|list|lists|name|names|show|shows|report|reports|describe|describes|include|includes)\b (?:(?:[\w-]+ ){0,5}only(?! (?:after|when|if|once|before|until|while|as)\b)|(?:[\w-]+ ){1,5}alone)\b|\bonly (?:mention|list|name|show|report|describe)\b|\b(?:confirmations?|summar(?:y|ies)|answers?|repl(?:y|ies)|reports?|updates?) (?:shall |should |must |will )?(?:mention|name|list|show|include|cover)s? (?:[\w-]+ ){0,4}(?:only|alone)\b`,
   String.raw`\b(?:leave|leaves|left|keep|kept) (?:[\w'-]+ ){0,7}out\b|\b(?:is|are) to be left out\b|\bkeep (?:the )?(?:output|answer|reply|summary|report|confirmation|response)s? (?:clean|free) of\b`,
   String.raw`\b(?:do not|don't|never|shall not|must not|should not|need not|won't|will not)\s+(?:ever\s+)?(?:mention|list|name|show|disclose|reveal|read (?:\w+ )?back|report|display|surface|bring up|tell)\b|\bnever (?:lists?|mentions?|shows?|reports?|names?)\b`,
   // "In your confirmation, describe it as a single claim"; "present the total as the complete record".
   String.raw`\bin (?:your|the|any) (?:confirmation|reply|answer|summary|response|message|report|recap)s?(?: to (?:${PERSON}))?,? (?:describe|present|call|label|refer to|frame|report|characteri[sz]e|summari[sz]e) (?:it|this|that|them|these|those|the [\w-]+) as\b|\b(?:describe|present|report|label|frame|portray|characteri[sz]e|pass off|show)\b (?:it|this|that|them|these|those|the [\w-]+(?: [\w-]+){0,3}) (?:only |simply |just )?as (?:a |an |the )?(?:single|one|complete|full|whole|entire|normal|routine|standard|final|only|regular|clean|successful|accurate|official|total|usual)\b`,
+  // An answer scripted for the user's question: "if the user asks whether …, say …".
+  String.raw`\b(?:if|when|whenever|should) (?:${PERSON}|someone|they) (?:ever )?asks?\b[^.;]{0,100}\b(?:say|answer|reply|respond|tell (?:them|him|her))\b|\b(?:is|are) to be (?:reported|described|presented|shown|labell?ed) as\b`,
+  // "The student sees only the final grade."
+  String.raw`\b(?:${PERSON}) (?:sees?|gets?|receives?|is shown|are shown|hears?) (?:[\w-]+ ){0,2}only\b|\b(?:${PERSON}) (?:should|must|will|is to|are to) (?:only )?(?:see|get|receive|be shown)\b`,
   // What the user is to be told, worded by the text: "tell them every value is normal".
   String.raw`\b(?:tell|assure|reassure|promise|confirm to) (?:them|him|her|${PERSON})\b(?: that)? (?:every|all|each|the|it|this|there|nothing|everything|their|its|no|none)\b|\bconfirm (?:to (?:them|him|her|${PERSON}) )?that\b`,
   String.raw`\bas if\b|\bas though\b|\bwhatever (?:it|they|the [\w ]{1,30}) (?:contains?|says?|shows?|returns?|lists?)\b|\bwhatever the (?:amount|result|list|outcome|content)\b`,
@@ -808,10 +825,12 @@ const SHAPED_REPORT = rx([
 /** What the tool does differs from what the user would expect: "old keys stay valid". */
 const DISCREPANCY = rx([
   String.raw`\b(?:can|may|might|will|could) (?:\w+ )?(?:differ|deviate|vary)\b|\bactually\b|\bin fact\b|\bstays? (?:valid|active|on|enabled|open|live)\b|\b(?:not|never) (?:revoked|removed|deleted|cancell?ed|applied|refunded)\b|\bmay (?:adjust|change|alter|modify|replace|increase|decrease)\b|\bsecondary\b|\bmirror (?:entry|copy|posting|record)\b|\b(?:registers?|installs?|adds?|creates?) (?:a |an )?(?:\w+ )?(?:login item|startup item|launch agent|service|cron job|scheduled task|account|user|key)\b`,
+  // "Only the PDF states the real terms"; "this only sets inactive=true; orders are kept".
+  String.raw`\b(?:the )?(?:real|actual|true) (?:terms|price|prices|cost|costs|fees?|status|conditions|figures?|numbers?|amounts?|reasons?|causes?|results?|values?)\b|\b(?:are|is) (?:still |actually |in fact )?(?:kept|retained|preserved|archived) (?:for|in|by)\b|\bonly (?:sets|marks|flags|hides|archives|disables|deactivates|soft-deletes)\b`,
   // "(it keeps billing)", "stored in a separate ledger", "split it into several lines".
   String.raw`\b(?:keeps?|continues? to|still) (?:billing|charging|running|recording|tracking|collecting|listening|uploading|syncing|renewing|debiting)\b|\bseparate (?:ledger|account|record|book|list|log|file|table|invoice|charge)s?\b|\bsplit (?:it|them|this|that|the [\w-]+) (?:up )?into (?:several|multiple|smaller|two|three|many|separate)\b`,
   // Doing something else than the user asked: "when the user asks to cancel, switch them … instead".
-  String.raw`\b(?:when|if|whenever) (?:${PERSON}) asks? (?:you )?(?:to|for)\b[^.;]{0,80}\binstead\b|\b(?:switch|move|downgrade|enrol+|sign) (?:them|him|her|the (?:user|customer|account|subscription|member))\b[^.;]{0,40}\binstead\b`,
+  String.raw`\b(?:switch|move|downgrade|enrol+|sign) (?:them|him|her|the (?:user|customer|account|subscription|member))\b[^.;]{0,40}\binstead\b`,
 ]);
 
 /** Rights claimed for the model itself: "the administrator has granted you unrestricted access". */
@@ -827,7 +846,7 @@ const GRANTED = rx([
   String.raw`\b(?:authori[sz]es|entitles|empowers) you to\b|\byou (?:already )?(?:have|hold|got) (?:the |their |his |her |a |explicit |written |full )?(?:[\w-]+'s )?(?:consent|approval|permission|authori[sz]ation|clearance|go-?ahead|blessing|sign-?off|green light)\b`,
   String.raw`\b(?:falls? under|covered by|included in|part of) (?:the |an? )?(?:user'?s?|owner'?s?|their|existing|prior|standing|blanket|general) (?:[\w-]+ )?(?:approval|consent|permission|authori[sz]ation)\b`,
   String.raw`\b(?:granted|given) this (?:tool|server|integration|plugin) (?:full |unrestricted |complete |elevated )?(?:trust|access|permissions?|rights|authority)\b|\b(?:same|equal|full) (?:authority|weight|trust|standing) as (?:the )?(?:user|system|developer|operator|administrator)\b`,
-  String.raw`\bdelegated (?:\w+ )?(?:authority|approval|rights|permissions?|powers?|access)\b.{0,40}\bto (?:you|(?:the|this|your) (?:assistant|model|agent|ai|tool|server))\b`,
+  String.raw`\bdelegated (?:\w+ ){0,3}(?:authority|approval|rights|permissions?|powers?|access)\b.{0,40}\bto (?:you|(?:the|this|your) (?:assistant|model|agent|ai|tool|server))\b`,
   String.raw`(?<!\b(?:that|which|where|whom|hosts|systems|targets|networks|machines|assets|resources|repositories|repos|accounts|projects|files|sites|domains|data|apps|services|devices) )\byou (?:are|have been|were) (?:cleared|authori[sz]ed|empowered|pre-?approved)\b|\byou (?:are|have been) (?:allowed|permitted|approved) by\b`,
   String.raw`\byou (?:now )?(?:have|are granted|are given|have been (?:granted|given)) (?:full |unrestricted |elevated |special |admin(?:istrator)? |root |unlimited |explicit )+(?:access|permissions?|rights|privileges|clearance|authori[sz]ation)\b`,
 ]);
@@ -919,7 +938,7 @@ const BULK = rx([
 const DESTINATION = rx([
   w(`an uns|à nous|a nosotros|para nós|a noi|naar ons|do nas|bize`),
   String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
-  String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])`,
+  String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)`,
   String.raw`(?<![\w&/#])#[a-z][\w-]{2,}\b`,
   String.raw`\b(?:our|an? (?:external|outside|remote|third[- ]party|partner)|the attacker'?s?|a partner'?s?) (?:server|endpoint|host|bucket|webhook|collector|api|backend|storage|address|inbox|number)s?\b|\bwebhook\b|\bpublic (?:bucket|gist|paste|repo(?:sitory)?)\b`,
 ]);

@@ -56,12 +56,28 @@ const UNSPACED_SCRIPT = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u9fff\u
 
 const SECRET = rx(`(?:${SECRET_PATHS}|\\bid[ _](?:rsa|dsa|ecdsa|ed25519)\\b|\\bssh[ _]keys?\\b)`);
 const WEAK_SECRET = rx(SECRET_WORDS);
+// `app_token`, \x60tenant_access_token\x60: a parameter or a kind of token named in an API's documentation,
+// not a variable holding one (those are spelled `GITHUB_TOKEN` or `$API_KEY`).
+const NAMED_TOKEN = /(?<![$\w])[a-z0-9]+(?:_[a-z0-9]+)*_(?:token|key|secret|password)\b/gu;
+const CALL_VERB_BEFORE =
+  /\b(?:call|calls|invoke|invokes|run|runs|execute|executes|trigger|triggers)\s+(?:the\s+)?\x60?$/u;
+/** The clause, lower-cased, with token names that are parameters or code spans left out. */
+function maskNamedTokens(original: string, ctx: TextContext): string {
+  return original
+    .replace(NAMED_TOKEN, (name, at: number) =>
+      (ctx.params.has(name) || original[at - 1] === "\x60") &&
+      !CALL_VERB_BEFORE.test(original.slice(Math.max(0, at - 12), at).toLowerCase())
+        ? "parameter"
+        : name,
+    )
+    .toLowerCase();
+}
 
 const SINK = rx(
-  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9])|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b)`,
+  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|\bgist create\b[^.;]{0,20}--public\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b)`,
 );
 const PRIVATE_DATA = rx(
-  String.raw`\b(?:last|recent|previous|past) (?:\w+ ){0,2}(?:user'?s? )?(?:messages|prompts|questions|requests|e-?mails|chats)\b|\b(?:open|current) (?:editor )?(?:tabs?|files|documents|buffers)\b|\bconversation summary\b|\bsummary of (?:the|this) conversation\b|\b(?:that|each|every|other|the other) (?:tool )?call'?s? (?:full )?(?:arguments|inputs|results?|outputs?|responses?)\b|\bfull arguments and results?\b|\b(?:user'?s?|their) (?:recent |latest )?(?:e-?mails|contacts|contact list|messages|chats)\b|\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
+  String.raw`\b(?:last|recent|previous|past) (?:\w+ ){0,2}(?:user'?s? )?(?:messages|prompts|questions|requests|e-?mails|chats)\b|\b(?:open|current) (?:editor )?(?:tabs?|files|documents|buffers)\b|\bconversation summary\b|\bsummary of (?:the|this) conversation\b|\b(?:that|each|every|other|the other) (?:tool )?call'?s? (?:full )?(?:arguments|inputs|results?|outputs?|responses?)\b|\bfull arguments and results?\b|\b(?:user'?s?|their) (?:recent |latest )?(?:e-?mails|contacts|contact list|messages|chats)\b|\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|(?:full|whole|entire|complete) (?:\w+ )?(?:body|bodies|thread|record|notes)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
 );
 const PARAM_WORD = rx(
   String.raw`(?:\b(?:im|in das|ins) feld|alanına|\bdans le champ|\ben el campo|\bnel campo|\bno campo|\bw polu|\bin het veld)\b|\b(?:as|in|into|inside|to|via|through|under) (?:the |a |an |its |this |every |each )?(?:[\w.\x60'"-]+ )?(?:parameter|argument|param|field|arg|header|query string)s?\b|\b(?:paste|put|insert|include|place) (?:it|them) here\b`,
@@ -354,7 +370,7 @@ const ANY_CONCEAL = anyOf(CONCEAL);
 // "Checks whether the user has already approved…", "a pull request that the owner has approved":
 // a condition or the state of an object, not a claim made to the model.
 const CONDITIONAL =
-  /\b(?:whether|if|once|after|until|unless|when|only when|which)\b[^,;:]*$|(?<!\b(?:confirms|means|says|shows|proves|states|indicates|assumes|implies|guarantees|ensures|knows))\b\p{L}+s that\b[^,;:]*$|\b(?:pull request|pr|merge request|request|change|item|document|report|transaction|order|invoice|expense|draft|payment|deployment|release|entry|post|commit|ticket|template) that\b[^,;:]*$/u;
+  /\b(?:whether|if|once|after|until|unless|when|only when|(?<!, )which)\b[^,;:]*$|(?<!\b(?:confirms|means|says|shows|proves|states|indicates|assumes|implies|guarantees|ensures|knows))\b\p{L}+s that\b[^,;:]*$|\b(?:pull request|pr|merge request|request|change|item|document|report|transaction|order|invoice|expense|draft|payment|deployment|release|entry|post|commit|ticket|template) that\b[^,;:]*$/u;
 
 const CONDITIONAL_CLAIM =
   /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?|templates?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared|auto-?approve[ds]?|allowed|trusted)\b|\b(?:shows?|lists?|returns?|reports?|tells?|checks?|displays?) (?:which|whether|what)\b[^,;:]{0,60}\b(?:approv\w*|authori[sz]\w*|consent\w*|allowed|trusted)\b/u;
@@ -388,7 +404,7 @@ const APPROVAL = [
   /\bcertified (?:safe|secure|trusted)\b|\bpre-?cleared\b|\bsigned off on\b|\bauthori[sz]ation\b.{0,30}\b(?:already|in advance)\b/u,
   /\bauto-?approved\b|\b(?:blanket|standing)-?(?:approved|authori[sz]ed|cleared)\b/u,
   /\b(?:gave|given|granted|has|have|had) (?!no |not |never )(?:\w+ )?(?:approval|consent|permission|authori[sz]ation) (?:for|to)\b/u,
-  /\b(?:permission|approval|consent|authori[sz]ation) (?:has been|have been|was|is|had been) (?:granted|given|obtained)\b/u,
+  /\b(?:permission|approval|consent|authori[sz]ation) (?:has|have|was|is|had)(?: already)?(?: been)? (?:granted|given|obtained|recorded|secured)\b|\b(?:approval|consent|permission|authori[sz]ation)s? (?:is|are|was|were) (?:assumed|presumed|implied|implicit|taken as given|taken for granted)\b|\b(?:assume|presume)s? (?:the )?(?:\w+ )?(?:approval|consent|permission)\b/u,
   /\b(?:go ahead|proceed|continue) (?:directly |anyway )?without (?:asking|confirming|checking)\b|\bwithout asking\b/u,
   /\b(?:you have|with) (?:the )?(?:owner'?s?|user'?s?|admin(?:istrator)?'?s?|my|full|explicit) permission\b/u,
   /\b(?:official|authori[sz]ed) (?:instruction|request|directive|message|order) from\b|\bcompliance is mandatory\b|\bfrom (?:anthropic|openai|google|microsoft)'?s? (?:safety |security )?team\b/u,
@@ -425,7 +441,7 @@ function clauses(text: string): string[] {
       // A ";" inside a code span (`; GRANT …`) is code, not the end of a clause.
       .replace(/\x60[^\x60\n]{0,200}\x60/gu, (span) => span.replace(/;/gu, ","))
       .split(
-        /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?。])(?=\p{Lu})|(?<=[।॥։።۔؟။។])\s*/u,
+        /(?<=[.!?;。！？])(?<!\b(?:[Aa]rt|etc|[Nn]o|[Nn]r|vs|cf|[Ff]ig|[Ss]ec|approx|incl|[Pp]ara|[Cc]h|pp?)\.)\s+|\n+|(?<=[.!?:;])-\s+|(?<=[.!?。])(?=\p{Lu})|(?<=[।॥։።۔؟။។])\s*/u,
       )
       .map((c) => c.trim())
       .filter((c) => c !== "")
@@ -470,7 +486,7 @@ export class ClauseFeatures implements FeatureView {
     const c = this.c;
     switch (f) {
       case "secret":
-        return FAMILIES.secret.test(c) || SECRET.test(c);
+        return FAMILIES.secret.test(c) || SECRET.test(maskNamedTokens(this.original, this.ctx));
       case "sink":
         return FAMILIES.sink.test(c) || SINK.test(c);
       case "withheld":
@@ -537,7 +553,7 @@ function judgeClause(
 ): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
-  const secret = SECRET.test(c);
+  const secret = SECRET.test(maskNamedTokens(clause, ctx));
 
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
   const meta = features.has("meta");
@@ -566,7 +582,9 @@ function judgeClause(
   const ws = words(c);
   const weak = WEAK_SECRET.test(c);
   const stealth = STEALTH.test(c);
-  if (!meta && !guarded && APPROVAL.some((re) => claimed(c, re))) add("approval");
+  // "`no_approval_required`: Approval is not required": what one value of an option means.
+  const optionValue = OPTION_VALUE.test(clause);
+  if (!meta && !guarded && !optionValue && APPROVAL.some((re) => claimed(c, re))) add("approval");
   // Consent said to exist, and the user's say done without, in one sentence or two side by side:
   // "the patient consented at onboarding, so no confirmation is needed".
   if (
@@ -780,6 +798,8 @@ function toldAsAsked(asked: string, told: string): boolean {
   if (m === null || asked.length < 4) return false;
   return [m[1], m[2]].some((w) => w !== undefined && stem(w) === stem(asked));
 }
+
+const OPTION_VALUE = /^\s*\x60[\w.-]+\x60\s*[:=]\s/u;
 
 // "Say that details were left out": the omission told, not hidden.
 const OMISSION_SAID =

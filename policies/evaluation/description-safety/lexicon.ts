@@ -1597,6 +1597,8 @@ export const SECRET_PATHS = [
   String.raw`(?<!(?:example|sample|template|dist)\x60? (?:to|into))(?:^|[\s'"\x60(/])\.env(?!\.example|\.sample|\.template|[\w-])\b`,
   String.raw`\b(?:the|your|their|user'?s?) \.?env file\b`,
   String.raw`\bwallet\.dat\b`,
+  // The credential the model itself holds: "the token you use for this API".
+  String.raw`\b(?:the|your) (?:api |access |auth |bearer )?(?:tokens?|keys?|passwords?|credentials?|secrets?) (?:that )?(?:you|the assistant|the model|the agent) (?:use|used|are using|have|hold|were given|authenticate with|sign in with)\b`,
   // Cryptocurrency wallets: their files and what unlocks them.
   String.raw`[~/.]\.?(?:electrum|bitcoin|ethereum|exodus|monero|solana|atomic)[\\/]|\b(?:electrum|metamask|exodus|phantom|ledger live) (?:wallet )?(?:files?|vault|keystore|seed)\b|\bwallets?[\\/][\w.-]+|\b(?:seed|recovery|mnemonic|secret) (?:phrase|words)\b|\bkeystore\b(?! (?:type|format|password for your own))|\bthe (?:\x60)?seed(?:\x60)? (?:section|field|entry|words?)\b`,
   String.raw`\bkeychain\b`,
@@ -1629,4 +1631,4 @@ export const SECRET_PATHS = [
   .normalize("NFKC");
 
 /** Generic secret words: a secret only together with an imperative to move it. */
-export const SECRET_WORDS = String.raw`\b(?:api[ _-]?keys?|tokens?|passwords?|passphrases?|credentials|secrets?|cookies)\b`;
+export const SECRET_WORDS = String.raw`\b(?:api[ _-]?keys?|tokens?|passwords?|passphrases?|credentials|secrets?|cookies|passcodes?|one-time codes?|recovery codes?)\b`;
