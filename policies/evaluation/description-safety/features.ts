@@ -106,7 +106,7 @@ const ADDRESS = rx([
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
   // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
   String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
-  String.raw`(?:^|[.:;]\s*)new (?:directive|instructions?|rules?|policy|orders?)\s*:|\bfrom (?:now on|this point on|here on)\b|\byou are now\b|\byou are no longer\b|\byour (?:only|sole|new) (?:rule|instruction|task|job|duty)\b`,
+  String.raw`(?:^|[.:;]\s*)new (?:directive|instructions?|rules?|policy|orders?)\s*:|\bfrom (?:now on|this point on|here on|this (?:message|moment|turn|reply) on)\b|\byou are now\b|\byou are no longer\b|\byour (?:only|sole|new) (?:rule|instruction|task|job|duty)\b`,
   w(`(?:você|voce) agora é|ahora eres|ora sei|tu es maintenant|du bist jetzt|теперь ты`),
   w(
     `ab sofort|von nun an|à partir de maintenant|dorénavant|desormais|désormais|desde ahora|de ahora en adelante|a partir de agora|daqui em diante|da ora in poi|d'ora in poi|с этого момента|отныне`,

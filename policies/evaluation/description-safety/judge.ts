@@ -295,6 +295,10 @@ const VOID = ((): RegExp => {
 })();
 
 const OVERRIDE_PHRASES = [
+  // Rules said not to bind the model any more: "you are not bound by any rules".
+  /\byou(?:'re| are) (?:now )?(?:no longer |not )(?:bound|restricted|limited|governed) by (?:any )?(?:\w+ )?(?:rules|instructions|guidelines|policies|restrictions|guardrails)\b|(?<![\p{L}])(?:nejsi|nejste|nie si|nie ste) (?:vázán|vázaný|vázaná|vázáni|viazaný|viazaná|viazaní)\p{L}* (?:žádnými|žiadnymi|žádným|žiadnym)(?![\p{L}])|\bþú lýtur engum\b/u,
+  // The persona the model had, retired: "the assistant persona you had before is retired".
+  /\b(?:persona|identity|character|role)s? (?:that )?you (?:had|were given|played|used)\b[^.;]{0,30}\b(?:is|are|has been|have been) (?:now )?(?:retired|revoked|void|cancelled|canceled|gone|over|replaced|deleted|removed|ended|discontinued)\b|(?<![\p{L}])peran (?:yang )?(?:diberikan|ditetapkan) (?:kepadamu|kepada anda|padamu)(?![\p{L}])/u,
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
   /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
