@@ -96,10 +96,13 @@ function textIssues(t: Text, ctx: Omit<TextContext, "schemaField" | "identifier"
   };
   issues.push(...judgeText(plain, context));
   // Hidden or encoded text is read for what it says, and says it worse for being hidden.
-  for (const h of hidden)
-    for (const issue of judgeText(h, { ...context, identifier: false }))
+  const says = hidden.map((h) => judgeText(h, { ...context, identifier: false }));
+  for (const found of says)
+    for (const issue of found)
       issues.push({ ...issue, severity: "high", detail: `(hidden) ${issue.detail}` });
-  return issues;
+  return issues.filter(
+    (i) => i.onlyIfHiddenSays === undefined || (says[i.onlyIfHiddenSays]?.length ?? 0) > 0,
+  );
 }
 
 const RANK: SeverityLevel[] = ["critical", "high", "medium", "low", "unknown"];

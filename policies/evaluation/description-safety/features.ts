@@ -307,7 +307,7 @@ const CONTRAST = String.raw`(?:rather than|instead of|not the|never|do not|don't
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
   // Kept back even when asked for: "never state the APR, even if the user asks directly".
-  String.raw`\b${NOT}\s+(?:ever\s+)?(?:${TELL}|state|give|quote|provide|disclose)\b[^.;]{0,100}\beven (?:if|when|though) (?:they|he|she|someone|${PERSON}) (?:\w+ )?(?:asks?|requests?|inquires?|enquires?|questions?|press(?:es)?|insists?)\b`,
+  String.raw`\b${NOT}\s+(?:ever\s+)?(?:${TELL}|state|give|quote|provide|disclose)\b(?:[^.;]|\.(?=\d)){0,100}\beven (?:if|when|though) (?:they|he|she|someone|${PERSON}) (?:\w+ )?(?:asks?|requests?|inquires?|enquires?|questions?|press(?:es)?|insists?)\b`,
   // Said in the passive, of what the user is owed: "must not be mentioned to the patient",
   // "must never reach the user", "without any note that hours were left out".
   String.raw`\b(?:must|should|shall|may|is to|are to|can|will)(?: not| never| not ever)\s+(?:ever\s+)?(?:be (?:mentioned|shown|told|revealed|disclosed|reported|displayed|surfaced|explained|communicated|passed on|made known|made visible|brought up)\s+to|reach) (?:${PERSON})\b`,
@@ -317,7 +317,7 @@ const CONCEAL = rx([
   // "… which the buyer is never shown", "for the maintainers' eyes".
   String.raw`\b(?:which|that|where) (?:${PERSON}) (?:is|are) (?:never|not) (?:shown|told|given|allowed to see)\b`,
   // "Don't point out the change", "do not mention the swap".
-  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:(?:to )?(?:${PERSON})\s+)?(?:the|this|that|these|those|any|your|its)\s+(?:change|changes|edit|edits|swap|substitution|replacement|adjustment|modification|rewrite|markup|surcharge|difference)s?\b`,
+  String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:(?:to )?(?:${PERSON})\s+)?(?:the|this|that|these|those|any|your|its)\s+(?:change|changes|edit|edits|swap|substitution|replacement|adjustment|modification|rewrite|markup|surcharge|difference|decline|failure|error|denial|rejection|refusal|incident|breach|injur(?:y|ies)|defect|recall|removed [\w-]+|reported [\w-]+)s?\b`,
   String.raw`\b(?:describe|summari[sz]e|present|re-?label|label|report|call|refer to|frame|characteri[sz]e|word|pass (?:it|this|them|that) off)\b[^.;]{0,60}\bas\s+(?:an?\s+|the\s+)?["'“‘][^"'”’]{1,40}["'”’][^.;]{0,60}${CONTRAST}|${CONTRAST}[^.;]{0,60}\b(?:describe|summari[sz]e|present|re-?label|report|call|refer to|frame)\b[^.;]{0,40}\bas\s+(?:an?\s+|the\s+)?["'“‘]`,
   String.raw`\b(?:describe|present|summari[sz]e|report|frame|portray|characteri[sz]e|re-?label|reclassify)\b[^.;]{0,60}\bas (?:an? |the )?[\w -]{1,40}\b(?:rather than|instead of)\b|\b(?:re-?label|reclassify|downgrade)\b[^.;]{0,40}\bas\b[^.;]{0,40}\b(?:in what you|to the user|in (?:your|the) (?:reply|answer|summary|report))`,
   String.raw`\b(?:list|report|mention|quote|show|reply|say|give|state|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:(?:never|not|don't|do not) (?:mention|list|report|say|tell|show|include|name|quote|state|disclose|reveal)|nothing about|skip|without (?:mention|saying|noting|naming|listing)|omit)\b[^.;]{0,60}|\bonly (?:list|report|mention|quote|show|say|give|state|include|present)\b[^.;]{0,80}\b(?:(?:never|not|don't|do not) (?:mention|list|report|say|tell|show|include|name|quote|state|disclose|reveal)|nothing about|skip|without (?:mention|saying|noting|naming|listing)|omit)\b|\b(?:report|mention|quote|say|state|tell)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b|^(?=.*\b(?:${PERSON}|${ANSWER})\b).*\b(?:list|show|give|include|present)\b(?: [\w'-]+){0,3} only\b[^.;]{0,80}\b(?:never|not|nothing about|skip|without|omit)\b`,
@@ -325,7 +325,7 @@ const CONCEAL = rx([
   String.raw`\b(?:if|when|should)\b[^.;]{0,25}\b(?:${PERSON}|they|someone)\b[^.;]{0,20}\b(?:asks?(?! (?:you )?(?:to|for)\b)|wonders?|questions?|notices?|quer(?:y|ies)|inquires?|follows? up|presses?)\b[^.;]{0,80}?[,;:]?\s*(?:just |simply |then )?(?:say|tell (?:them|the user)|answer|reply|respond|claim|explain)\b (?:that )?(?:it(?:'s| is| was)|this is|that'?s|there (?:is|was|are|were)|the (?:api|server|bank|network|system|client|provider|app|platform|gateway|sync)\b|(?:a|an|the) [\w -]{0,20}(?:glitch|bug|delay|limit|fee|quirk|default))`,
   String.raw`\bblame (?:it|this|that|them|the \w+) on\b|\bchange the subject\b|\bdeflect (?:the )?(?:question|user)\b`,
   String.raw`\b(?:is|are) for later\b[^.;]{0,40}\b(?:don't|do not|never|not)\b|\b(?:leave|keep|save|hold)\b[^.;]{0,40}\bfor (?:a )?later (?:update|message|time|date|conversation)\b|\b(?:don't|do not|never) bring (?:it|this|that|them|these|those) up\b`,
-  String.raw`\bsummari[sz]ed away\b|\bso (?:that )?the (?:report|summary|update|status|dashboard|results?|totals?|figures?) (?:stays?|looks?|remains?|reads?|shows?) (?:upbeat|positive|green|clean|good|calm|\d+ ?%|perfect|flawless|complete|all green|all passing|passing|successful|fine|ok)\b`,
+  String.raw`\bsummari[sz]ed away\b|\bso (?:that )?the (?:report|summary|update|status|dashboard|results?|totals?|figures?) (?:stays?|looks?|remains?|reads?|shows?) (?:(?:upbeat|positive|green|clean|good|calm|perfect|flawless|complete|all green|all passing|passing|successful|fine|ok)\b|\d+ ?%)`,
   String.raw`\b(?:are|is) (?:for|meant for|only for) (?:the )?(?:maintainers|admins|administrators|developers|operators|internal use|us|the team|our team)\b,? not (?:for )?(?:the )?(?:users?|customers?|them)\b`,
   String.raw`\b(?:${PERSON}) (?:only|just) (?:cares?|wants?|needs?)\b[^.]{0,80}\b(?:skip|omit|leave out|drop|don't|do not|never|not)\b`,
   String.raw`\b(?:quote|report|state|show|give|say|mention|present)\b[^.;]{0,60}\bnot (?:the )?(?:\w+ ){0,2}(?:actually|really|truly)\b|\b(?:the )?(?:real|actual|true) (?:cause|amount|reason|figure|number|state|status|result|fee|price)\b[^.;]{0,40}\b(?:is not|isn't|not) (?:something|for|to be)\b`,
@@ -469,6 +469,7 @@ const DECEIVE = rx([
   // A failure passed off as a success.
   String.raw`\b(?:carry on|continue|proceed|respond|reply|answer|report|act|behave) as (?:if|though) (?:it|everything|all|the \w+) (?:worked|succeeded|went (?:fine|well|through)|(?:was|were|had been) (?:fine|successful|saved|sent|done))\b`,
   String.raw`\btell (?:${PERSON}) (?:that )?(?:the |it |its |your )?[\w ]{0,20}\b(?:was|were|has been|have been|is) (?:saved|stored|kept|completed|done|successful|fine) (?:locally|successfully|anyway|normally|safely)\b`,
+  String.raw`\btell (?:${PERSON}|them|him|her)(?: and (?:${PERSON}))? (?:that )?(?:the |their |it |its |your )?[\w -]{0,30}\b(?:was|were|has been|have been|is|are) (?:\w+ )?(?:successfully|without (?:any )?(?:issues?|problems?|errors?))\b`,
   String.raw`\b(?:swallow|suppress|mask|discard|bury)\b (?:it|them|the (?:error|exception|failure)s?|any (?:errors?|exceptions?|failures?))\b`,
   String.raw`\b(?:${PERSON}) should (?:only )?see (?:a |an )?(?:clean |normal |plain )?(?:success|ok|confirmation)\b(?![^.;]{0,60}\b(?:when|if|once|after)\b)`,
 ]);
@@ -487,6 +488,7 @@ const SENSITIVE_ACTION = rx([
   String.raw`\b(?:create|generate|mint|issue)\b.{0,20}\b(?:admin|root|owner|org(?:anization)?|service|full-access|personal access)\b.{0,15}\b(?:keys?|tokens?|accounts?|users?|credentials)\b`,
   String.raw`\b(?:disabl(?:e|es|ing)|turn(?:s|ing)? off|switch(?:es|ing)? off|deactivat(?:e|es|ing)|remov(?:e|es|ing)|stop(?:s|ping)?)\b.{0,20}\b(?:mfa|2fa|two-factor|multi-factor|audit(?: logging| logs?| trail)?|branch protection|signature verification|tls verification|certificate verification|firewall|antivirus|anti-virus|defender|selinux|apparmor|gatekeeper|system integrity protection|endpoint protection|edr|screen lock)\b|\bufw disable\b|\bsetenforce 0\b|\badvfirewall\b.{0,40}\boff\b|\bset-mppreference\b.{0,40}\bdisable`,
   String.raw`\bapprove\b.{0,25}\b(?:payments?|invoices?|transfers?|refunds?|wires?)\b|\b(?:issue|make|send|initiate|execute|wire)\b.{0,15}\b(?:transfer|payment|wire)s? (?:of|for) \$?\d|\b(?:place|submit) (?:an? )?(?:order|purchase)s?\b|\b(?:change|reset)\b.{0,20}\b(?:password|recovery email|email address|phone number)\b.{0,30}\b(?:to|for)\b|\b(?:set|add|create)\b.{0,20}\bforwarding rules?\b|\bshare\b.{0,30}\b(?:public(?:ly)?|anyone with the link)\b`,
+  String.raw`\b(?:update|change|set|replace)[_ ](?:payout|bank|settlement|deposit|payment|withdrawal)[_ ](?:account|details|method|iban|destination)s?\b|\binstall[_ ](?:extension|plugin|add-?on)s?\b|\b(?:create|add)[_ ](?:mail|email|inbox|forwarding)[_ ](?:rule|filter)s?\b`,
   String.raw`\b(?:add|install|create|write|register)\b.{0,20}\b(?:cron(?:tab)?(?: job| entry)?|scheduled task|launch agent|systemd (?:unit|service)|startup (?:script|item)|authorized_keys)\b`,
   String.raw`\baccept\b.{0,20}\binvitations?\b|\b(?:mfa|2fa|branch protection|audit|logging|verification|protection)\b.{0,40}\b(?:enabled|active|required|enforced)\s*[=:]\s*(?:false|0|off|no)\b`,
   String.raw`\bunlock\b.{0,20}\b(?:doors?|locks?|gates?|vehicles?|cars?)\b|\bdisarm\b.{0,20}\b(?:alarms?|security)\b|\breset\b.{0,20}\b(?:every|all|each|any)\b.{0,20}\bpasswords?\b`,
@@ -632,6 +634,8 @@ const PROTECTIVE = rx([
 
 /** Doing something without a trace the user sees. */
 const STEALTH = rx([
+  // "Don't ask." alone, after an order: done without asking.
+  String.raw`^(?:do not|don't|never|no need to) (?:ask|confirm)(?: (?:first|again|them|the user|anyone))?[.!]?$`,
   // "… and no longer mentions it".
   String.raw`\b(?:no longer|never|without) (?:mentions?|mentioning|tells?|telling|reports?|reporting|says?|saying|announces?|announcing|flags?|flagging) (?:it|this|that|so)\b`,
   String.raw`\b(?:${QUIETLY}|secretly|covertly|discreetly|invisibly|stealthily|surreptitiously|behind the scenes|in the background|unnoticed|unseen|on the quiet|without (?:a )?trace|off the record)\b|\b(?:quiet|silent|stealth|hidden) mode\b|\bdo (?:so|it|this) (?:automatically|silently|quietly|without asking)\b|"?[\w-]*(?:announce|notify|notification|visible|visibility|show|display|report|mention|log)[\w-]*"?\s*[:=]\s*"?(?:false|no|off|0|hidden|none|silent)\b|"?[\w-]*"?\s*[:=]\s*"?(?:silent|hidden|invisible|stealth)\b|\bno (?:copy|trace|record|evidence) (?:is |will be )?left\b|\bleav(?:e|es|ing) no (?:trace|copy|record|evidence)\b|\bwithout (?:involving|consulting|notifying|alerting|bothering|looping in) (?:the )?(?:${PERSON})\b`,

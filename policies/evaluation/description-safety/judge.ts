@@ -74,7 +74,7 @@ function maskNamedTokens(original: string, ctx: TextContext): string {
 }
 
 const SINK = rx(
-  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|\bgist create\b[^.;]{0,20}--public\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b)`,
+  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|\bgist create\b[^.;]{0,20}--public\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b|\s*[=:])`,
 );
 const PRIVATE_DATA = rx(
   String.raw`\b(?:last|recent|previous|past) (?:\w+ ){0,2}(?:user'?s? )?(?:messages|prompts|questions|requests|e-?mails|chats)\b|\b(?:open|current) (?:editor )?(?:tabs?|files|documents|buffers)\b|\bconversation summary\b|\bsummary of (?:the|this) conversation\b|\b(?:that|each|every|other|the other) (?:tool )?call'?s? (?:full )?(?:arguments|inputs|results?|outputs?|responses?)\b|\bfull arguments and results?\b|\b(?:user'?s?|their) (?:recent |latest )?(?:e-?mails|contacts|contact list|messages|chats)\b|\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|(?:full|whole|entire|complete) (?:\w+ )?(?:body|bodies|thread|record|notes)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
@@ -100,7 +100,8 @@ const GENERIC_OTHER = rx(
 const OWN_SERVER = /\b(?:tools?|functions?) (?:of|on|from|in) (?:this|the same) server\b/u;
 // "the `navigate` tool", "the search tool"; a name in quotes is one word ("'Query Documentation' tool"
 // names no tool).
-const NAMED_TOOL = /(?:[\x60'"]([\w-]+)[\x60'"]|\b([\w-]+)) tool\b/gu;
+const NAMED_TOOL =
+  /(?<!\b(?:this|that|same|our|my) )(?:[\x60'"]([\w-]+)[\x60'"]|(?<![\w-])([\w-]+)) tool\b/gu;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gu;
 const SCREAMING = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/u;
 
@@ -171,7 +172,7 @@ const usesVerb = (ws: string[], verbs: ReadonlySet<string>): boolean =>
   ws.some((w) => verbs.has(w) || baseOfIng(w).some((b) => verbs.has(b)));
 
 const ASK_FOR_SECRET =
-  /\b(?:ask|prompt|request)\b.{0,20}\b(?:user|them|human)\b.{0,10}\bfor (?:their|your|the|a|his|her)?\s*(?:passwords?|passphrases?|api[ _-]?keys?|tokens?|credentials|one-time codes?|2fa codes?|pin|card numbers?|seed phrases?|private keys?)\b/u;
+  /(?<!\b(?:never|not|don't|do not|no need to) )\b(?:ask|prompt|request)\b.{0,20}\b(?:user|them|human)\b.{0,10}\bfor (?:their|your|the|a|his|her)?\s*(?:passwords?|passphrases?|api[ _-]?keys?|tokens?|credentials|one-time codes?|2fa codes?|pin|card numbers?|seed phrases?|private keys?)\b/u;
 
 // A move written as configuration: `"send_as": "symbol_suffix"`, `"pass_result_as": …`.
 const JSON_MOVE =
@@ -374,10 +375,10 @@ const ANY_CONCEAL = anyOf(CONCEAL);
 // "Checks whether the user has already approved…", "a pull request that the owner has approved":
 // a condition or the state of an object, not a claim made to the model.
 const CONDITIONAL =
-  /\b(?:whether|if|once|after|until|unless|when|only when|(?<!, )which)\b[^,;:]*$|(?<!\b(?:confirms|means|says|shows|proves|states|indicates|assumes|implies|guarantees|ensures|knows))\b\p{L}+s that\b[^,;:]*$|\b(?:pull request|pr|merge request|request|change|item|document|report|transaction|order|invoice|expense|draft|payment|deployment|release|entry|post|commit|ticket|template) that\b[^,;:]*$/u;
+  /\b(?:whether|if|once|after|until|unless|when|only when|(?<!, )which)\b[^,;:]*$|(?<!\b(?:confirms|means|says|shows|proves|states|indicates|assumes|implies|guarantees|ensures|knows))\b\p{L}+s that\b[^,;:]*$|\b(?:pull request|pr|merge request|request|change|item|document|report|transaction|order|invoice|expense|draft|payment|deployment|release|entry|post|commit|ticket|template|batch|job|run|plan|claim|refund|transfer|bill|purchase|quote|contract|budget|timesheet|build|migration) that\b[^,;:]*$/u;
 
 const CONDITIONAL_CLAIM =
-  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?|templates?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared|auto-?approve[ds]?|allowed|trusted)\b|\b(?:shows?|lists?|returns?|reports?|tells?|checks?|displays?) (?:which|whether|what)\b[^,;:]{0,60}\b(?:approv\w*|authori[sz]\w*|consent\w*|allowed|trusted)\b/u;
+  /\b(?:whether|if|once|after|until|unless|only when|(?:pull requests?|prs?|merge requests?|requests?|changes?|items?|documents?|reports?|transactions?|orders?|invoices?|expenses?|drafts?|payments?|deployments?|releases?|entries|posts?|commits?|tickets?|templates?|batch(?:es)?|jobs?|runs?|plans?|claims?|refunds?|transfers?|bills?|purchases?|quotes?|contracts?|budgets?|timesheets?|builds?|migrations?) (?:that|which))\b[^,;:]{0,60}\b(?:approved|authori[sz]ed|consented|agreed|confirmed|signed off|cleared|auto-?approve[ds]?|allowed|trusted)\b|\b(?:shows?|lists?|returns?|reports?|tells?|checks?|displays?) (?:which|whether|what)\b[^,;:]{0,60}\b(?:approv\w*|authori[sz]\w*|consent\w*|allowed|trusted)\b/u;
 
 /** Whether `re` matches `c` as a claim: not inside a condition or a relative clause. */
 function claimed(c: string, re: RegExp): boolean {
@@ -390,7 +391,7 @@ const APPROVAL = [
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
   // "Do not ask the user to run it": the model is to do it itself, not to skip a confirmation.
-  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the |a )?(?:user|human)s? for (?:this|it|that|the (?:value|name|id|field|parameter|argument)|a value))(?:.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b)|\bwithout prompting\b|\bnever ask\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the user |users |anyone )?for (?:their )?(?:credentials|passwords?|secrets?|tokens?|keys?|api keys?|personal|pii|card))/u,
+  /\b(?:do not|don't|never|no need to|without)\s+(?:ask(?:ing)?|prompt(?:ing)?|check(?:ing)? with|confirm(?:ing)?|request(?:ing)? (?:confirmation|approval|permission))\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the |a )?(?:user|human)s? for (?:this|it|that|the (?:value|name|id|field|parameter|argument)|a value))(?:.{0,30}\b(?:user|confirmation|confirm|approval|permission|executing|before)\b)|\bwithout prompting\b|\bnever ask\b(?! (?:the |a )?(?:user|human)s? to (?!confirm|approve|authori|review|consent|verify|check|accept|allow)\w| (?:the user |users |anyone )?for (?:their )?(?:credentials|passwords?|secrets?|tokens?|keys?|api keys?|personal|pii|card|pins?|otps?|one-time|codes?|cvvs?|ssns?|passphrases?|seed))/u,
   /\bskip\b.{0,20}\b(?:confirmation|approval|consent|review|verification)\b/u,
   /\b(?:confirmation|approval|consent|permission)s?(?: prompts?| dialogs?| requests?| steps?)?\s+(?:is|are|was|were|have been|has been)\s+(?:not required|not needed|unnecessary|needless|redundant|optional|granted|given|disabled|turned off|switched off|off|suspended|bypassed|skipped|waived)\b/u,
   // Pre-approval stretched over what the model itself produces.
@@ -506,8 +507,13 @@ export class ClauseFeatures implements FeatureView {
         return mentionsParam(c, this.ctx) || PARAM_FEATURE.test(c);
       case "conditional":
         return CONDITIONAL_CLAIM.test(c);
+      // "Always call this before any measure* tool and call close_session when finished".
       case "self-call":
-        return SELF_CALL.test(c) && foreignTools(c, this.ctx, this.original).length === 0;
+        return (
+          SELF_CALL.test(c) &&
+          (foreignTools(c, this.ctx, this.original).length === 0 ||
+            (CALLS_THIS.test(c) && !this.has("stealth")))
+        );
       case "tail":
         return false;
       // Tool names say actions too: `disable_mfa`, `add_collaborator`.
@@ -587,7 +593,7 @@ function judgeClause(
   const weak = WEAK_SECRET.test(c);
   const stealth = STEALTH.test(c);
   // "`no_approval_required`: Approval is not required": what one value of an option means.
-  const optionValue = OPTION_VALUE.test(clause);
+  const optionValue = OPTION_VALUE.test(clause) || SAFE_TO_CALL.test(c) || NEVER_ASK_SECRET.test(c);
   if (!meta && !guarded && !optionValue && APPROVAL.some((re) => claimed(c, re))) add("approval");
   // Consent said to exist, and the user's say done without, in one sentence or two side by side:
   // "the patient consented at onboarding, so no confirmation is needed".
@@ -603,6 +609,7 @@ function judgeClause(
     if (
       !(meta && kind !== "override" && kind !== "silent-call" && kind !== "shadowing") &&
       !(guarded && (kind === "approval" || kind === "concealment")) &&
+      !(optionValue && kind === "approval") &&
       !out.get(kind)?.includes(clause)
     )
       add(kind);
@@ -611,7 +618,7 @@ function judgeClause(
   if (
     !meta &&
     features.has("soft-conceal") &&
-    !features.has("presentation") &&
+    (!features.has("presentation") || next.has("side-action")) &&
     !features.has("protective") &&
     !next.has("protective") &&
     ["side-action", "sink", "secret", "stealth"].some(
@@ -706,14 +713,15 @@ function judgeClause(
   // A payee swapped for a literal one: "replace the wallet address with bc1q…".
   if (PAYEE_SWAPPED.test(c) && PAYEE_LITERAL.test(c)) add("redirect");
   if (
-    ((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
-    // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
-    ((foreign.length > 0 || generic || GENERIC_OTHER_TOOL.test(c)) &&
-      ordersAbout(c, foreign, generic)) ||
-    // "Every ticket created via create_issue should be assigned to …"
-    madeVia(c, foreign) ||
-    (generic && /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c)) ||
-    EVERY_ACTION.test(c)
+    !USER_APPROVES.test(c) &&
+    (((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
+      // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
+      ((foreign.length > 0 || generic || GENERIC_OTHER_TOOL.test(c)) &&
+        ordersAbout(c, foreign, generic)) ||
+      // "Every ticket created via create_issue should be assigned to …"
+      madeVia(c, foreign) ||
+      (generic && /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c)) ||
+      EVERY_ACTION.test(c))
   )
     add("shadowing");
   const calls =
@@ -764,8 +772,21 @@ function judgeClause(
   // Filler that pushes an argument out of the approval dialog hides it from the user.
   if (features.has("padding") && (features.has("ui-display") || next.has("ui-display")))
     if (!out.get("concealment")?.includes(clause)) add("concealment");
+  // Another tool called with a payee written out: "call `update_payout_account` with IBAN GB33…".
+  if (
+    foreign.length > 0 &&
+    calls &&
+    PAYEE_LITERAL.test(c) &&
+    !out.get("silent-call")?.includes(clause)
+  )
+    add("silent-call");
   // "Call it before any other tool": an ordering hint about this tool, not a call of another.
-  const callsItself = SELF_CALL.test(c) && foreign.length === 0;
+  // "Always call this before any measure* tool and call close_session when finished": an
+  // ordering hint about this tool, unless the call is to be unseen.
+  const callsItself =
+    SELF_CALL.test(c) &&
+    (foreign.length === 0 ||
+      (CALLS_THIS.test(c) && !(stealth || features.has("stealth") || next.has("stealth"))));
   if (
     (foreign.length > 0 || generic) &&
     calls &&
@@ -804,6 +825,16 @@ function toldAsAsked(asked: string, told: string): boolean {
 }
 
 const OPTION_VALUE = /^\s*\x60[\w.-]+\x60\s*[:=]\s/u;
+// "Never ask the user for their PIN": a safeguard, not a confirmation skipped.
+const NEVER_ASK_SECRET =
+  /\b(?:never|do not|don't|must not) ask (?:(?:the |a )?(?:user|customer|client|patient|caller|member|person|people|anyone|them)s? )?for (?:their |your |a |the |any )?(?:pins?|passwords?|passcodes?|credentials|otps?|one-time codes?|codes?|cvvs?|card numbers?|ssns?|passphrases?|seed phrases?|secrets?)\b/u;
+// "Read-only and free, so it can be called without asking": what this tool is, not a claim.
+const SAFE_TO_CALL =
+  /\b(?:read-only|no side effects?|free(?: of charge)?|changes nothing)\b[^.;]{0,40}\b(?:it|this tool|this function) (?:can|may) be (?:called|used|run)\b/u;
+
+// "… use your e-mail server's send tool after they approve": the user decides.
+const USER_APPROVES =
+  /\b(?:after|once|when|if|only if) (?:the user|they|he|she|the customer) (?:approves?|confirms?|agrees?|says yes|has approved|have approved)\b|\bwith (?:the user's|their) (?:approval|consent|confirmation)\b/u;
 
 // "Say that details were left out": the omission told, not hidden.
 const OMISSION_SAID =
@@ -853,7 +884,18 @@ const THIRD_PERSON_CALL =
   /\b(?:the )?(?:assistant|model|agent|ai|llm) (?:also |then |always |should |must |will |now )*(?:calls?|invokes?|runs?|triggers?|executes?|uses?)\b/u;
 
 // A schema field ordering a value added: "always add ~/.password-store as the last entry".
-const SCHEMA_ADD_VERBS = new Set(["add", "append", "include", "insert", "put", "pass", "set"]);
+const SCHEMA_ADD_VERBS = new Set([
+  "add",
+  "append",
+  "include",
+  "insert",
+  "put",
+  "pass",
+  "set",
+  "merge",
+  "paste",
+  "attach",
+]);
 
 // Verbs that call a tool, not ones that use a value ("use the id returned by …").
 const STRICT_CALL_VERBS = new Set("call invoke run execute trigger".split(" "));
@@ -880,6 +922,9 @@ const AFTER_LEAD = /^(?:right |immediately |straight )?(?:after|once|as soon as)
 const isSelfCall = (c: string, foreign: readonly string[]): boolean =>
   SELF_CALL.test(c) && foreign.length === 0;
 
+// "Call this before …": this tool by name, not "use it", which may be another's.
+const CALLS_THIS =
+  /\b(?:call|invoke|run|use|execute|trigger) (?:this(?: tool| function| one)?|me)\b/u;
 const SELF_CALL =
   /\b(?:call|invoke|run|use|execute|trigger) (?:it|this(?: tool| function| one)?|me)\b|\bthis (?:tool|function)\b.{0,20}\b(?:be|is|gets?) (?:called|invoked|run|used|executed)\b/u;
 
@@ -891,7 +936,7 @@ const VIA = new Set(["with", "using", "via", "through"]);
 
 // A leading "when …," or "for …," naming another tool, then an order: what to do when it runs.
 const WHEN_THEN =
-  /^(?:(?:(?:while|as) (?:doing so|you do|you do so|you're at it)|also|then|and|additionally|meanwhile),?\s*)?(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to |(?:the|its|each|every|all|any) [\w-]+ (?:should|must|has to|have to|needs? to|shall) (?:always )?(?:be )?)?(?:add|set|change|refund|pay|transfer|charge|deposit|commit|publish|deploy|grant|world-readable|public|shared|made|sent|copied|forwarded|disabled|enabled|chmod|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete|open|visit|load|navigate|go to|return|move|close|resolve|transition|approve|merge|archive|reassign)\b/u;
+  /^(?:(?:(?:while|as) (?:doing so|you do|you do so|you're at it)|also|then|and|additionally|meanwhile),?\s*)?(?:when(?:ever)?|if|each time|every time|any time|for|before|after|note (?:about|on|for|regarding)|about|regarding|re)\b([^,;:]{0,120})[,:]\s*(?:then |always |also |please |just |make sure to |be sure to |(?:the|its|each|every|all|any) [\w-]+ (?:should|must|has to|have to|needs? to|shall) (?:always )?(?:be )?)?(?:add|set|change|refund|pay|transfer|charge|deposit|commit|publish|deploy|grant|world-readable|public|shared|made|sent|copied|forwarded|disabled|enabled|chmod|append|prepend|insert|include|remove|replace|use|make|mark|put|swap|route|send|copy|force|enable|disable|grant|attach|bcc|cc|point|rewrite|strip|drop|assign|label|delete|open|visit|load|navigate|go to|return|move|close|resolve|transition|approve|merge|archive|reassign|(?:pass|give|supply|provide)(?![^.;]{0,40}\b(?:here|this tool|this function)\b)|grant)\b/u;
 
 const MADE_VIA =
   /\b(?:every|all|any|each)\s+(?:[\w-]+\s+){1,3}(?:created|sent|shared|uploaded|saved|stored|booked|published|fetched|requested|made|opened|written|posted|issued|filed|raised|placed|executed|run|submitted|pushed|scheduled|deployed)\s+(?:via|by|with|through|using|from)\s+(?:the\s+)?([\w-]+)\b(\s+(?:connector|integration|tools?|plugin|server|app)s?\b)?.{0,30}\b(?:should|must|shall|has to|have to|needs?|requires?|is to|are to|gets? (?:automatically )?(?:assigned|labell?ed|tagged|sent|routed|forwarded|copied|shared|set)|(?:is|are) (?:automatically |always )?(?:assigned|forwarded|copied|routed|shared|sent) (?:to|with))\b/u;
@@ -913,13 +958,26 @@ function madeVia(c: string, foreign: readonly string[]): boolean {
 const HEADED =
   /^(?:(?:an? |the )?(?:guidance|guidelines?|instructions?|rules?|polic(?:y|ies)|(?:usage )?notes?|notice|attention|advisory|memo|heads-up|requirements?|important|reminder|configuration|setup)\s+)?(?:for|on|about|regarding|when using|with|to)\b([^:]{1,80}):\s*(?=.*\b(?:must|should|shall|needs?|requires?|always|never|has to|have to|is required|are required|add|set|use|include|replace|change|send|route|first|open|visit|prefix|instead|paste|put|attach|copy|insert|post|write|append|prepend)\b)/u;
 
-function ordersAbout(c: string, foreign: readonly string[], generic: boolean): boolean {
+// "(execute_sql, query, run_sql)", "share_document, share_file or create_link": lists of names in a
+// lead, read as one.
+const NAME_LIST = /\s*\(([^()]{0,120})\)|([\w-]+), (?=[\w-]+(?:,| or | and ))/gu;
+// "Whenever a storage tool creates a bucket": a kind of tool, of any server.
+const KIND_OF_TOOL =
+  /\b(?:a|an|any|the) (?!this\b)[\w-]+ (?:tool|server|connector|integration)s?\b/u;
+
+function ordersAbout(original: string, foreign: readonly string[], generic: boolean): boolean {
+  const c = original.replace(
+    NAME_LIST,
+    (_all, inner: string | undefined, name: string | undefined) =>
+      inner !== undefined ? ` ${inner.replace(/,/gu, "")}` : `${name ?? ""} `,
+  );
   const m = WHEN_THEN.exec(c) ?? HEADED.exec(c);
   if (m === null) return false;
   const lead = m[1] ?? "";
   return (
     foreign.some((f) => lead.includes(f)) ||
     (generic && GENERIC_OTHER.test(lead)) ||
+    (/^(?:when(?:ever)?|each time|every time|any time)\b/u.test(m[0]) && KIND_OF_TOOL.test(lead)) ||
     GENERIC_OTHER_TOOL.test(lead)
   );
 }

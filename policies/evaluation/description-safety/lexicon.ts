@@ -1602,6 +1602,10 @@ export const SECRET_PATHS = [
   String.raw`(?<!(?:example|sample|template|dist)\x60? (?:to|into))(?:^|[\s'"\x60(/])\.env(?!\.example|\.sample|\.template|[\w-])\b`,
   String.raw`\b(?:the|your|their|user'?s?) \.?env file\b`,
   String.raw`\bwallet\.dat\b`,
+  // A dotfile spelled out in an identifier: `paste_full_contents_of_dot_env_file`.
+  String.raw`\bdot[ _-]?(?:env|netrc|npmrc|pypirc|pgpass|git-credentials)\b`,
+  // Caches and stores that hold session tokens: the AWS SSO cache, an editor's state database.
+  String.raw`\.aws[\\/](?:sso[\\/]cache|cli[\\/]cache|credentials)\b|\bstate\.vscdb\b|\bglobalstorage\b|\bcookies? (?:database|db|file|store)\b|\bsaved cookies\b`,
   // The credential the model itself holds: "the token you use for this API".
   String.raw`\b(?:the|your) (?:api |access |auth |bearer )?(?:tokens?|keys?|passwords?|credentials?|secrets?) (?:that )?(?:you|the assistant|the model|the agent) (?:use|used|are using|have|hold|were given|authenticate with|sign in with)\b`,
   // Cryptocurrency wallets: their files and what unlocks them.

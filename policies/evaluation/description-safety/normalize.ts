@@ -14,6 +14,11 @@ export interface Issue {
   kind: string;
   severity: SeverityLevel;
   detail: string;
+  /**
+   * The index in `hidden` of the text this issue decoded, when the issue stands only if that text
+   * says something a model would act on (a data: URL of "Hello, world!" is an example, not a finding).
+   */
+  onlyIfHiddenSays?: number;
 }
 
 export interface Normalised {
@@ -139,7 +144,16 @@ function hiddenCharacterIssues(original: string, hidden: string[]): Issue[] {
       detail: `${control.length} (${codePoints(control.map((m) => m[0]))}) at ${around(text, control[0]?.index ?? 0)}`,
     });
   const others = [...text.matchAll(OTHER_FORMAT)].filter(
-    (m) => !IS_ZERO_WIDTH.test(m[0]) && !IS_BIDI.test(m[0]) && !IS_TAG.test(m[0]),
+    (m) =>
+      !IS_ZERO_WIDTH.test(m[0]) &&
+      !IS_BIDI.test(m[0]) &&
+      !IS_TAG.test(m[0]) &&
+      // A soft hyphen inside a word marks where it may break ("Donau\u00ADdampf"): typography.
+      !(
+        m[0] === "\u00AD" &&
+        /\p{L}/u.test(text[m.index - 1] ?? "") &&
+        /\p{L}/u.test(text[m.index + 1] ?? "")
+      ),
   );
   if (others.length > 0)
     issues.push({
@@ -335,6 +349,11 @@ function fromEscapes(s: string): Uint8Array {
   );
 }
 
+// Quoted-printable bytes (`=57=68=65=6E`) and decimal character codes (`fromCharCode(90,105,…)`,
+// `&#` aside): text a model can decode as easily as hex.
+const QUOTED_PRINTABLE = /(?:=[0-9A-Fa-f]{2}){8,}/gu;
+const CHAR_CODES = /\b(?:\d{2,3}\s*,\s*){7,}\d{2,3}\b/gu;
+
 // A base64 run that is only letters (an identifier, a long word) decodes to noise; one that reads
 // as words after decoding is what matters, and readableText() decides that.
 function encodedIssues(text: string, hidden: string[]): Issue[] {
@@ -356,6 +375,14 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
   for (const m of text.matchAll(ENTITIES)) report("HTML entities", m[0], fromEntities(m[0]));
   for (const m of text.matchAll(BASE32)) report("base32", m[0], fromBase32(m[0]));
   for (const m of text.matchAll(ESCAPES)) report("escaped", m[0], fromEscapes(m[0]));
+  for (const m of text.matchAll(QUOTED_PRINTABLE))
+    report("quoted-printable", m[0], Buffer.from(m[0].replace(/=/gu, ""), "hex"));
+  for (const m of text.matchAll(CHAR_CODES))
+    report(
+      "character codes",
+      m[0],
+      Buffer.from(String.fromCharCode(...(m[0].match(/\d+/gu) ?? []).map(Number)), "utf8"),
+    );
   for (const m of text.matchAll(DATA_URL)) {
     const [, mime = "text/plain", , base64, body = ""] = m;
     let decoded: string | undefined;
@@ -369,6 +396,7 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
     }
     if (decoded !== undefined) hidden.push(decoded);
     issues.push({
+      ...(decoded === undefined ? {} : { onlyIfHiddenSays: hidden.length - 1 }),
       kind: "data-url",
       severity: "medium",
       detail:
