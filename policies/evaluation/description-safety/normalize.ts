@@ -1,3 +1,4 @@
+import { decodeMore } from "./decoders.ts";
 import type { SeverityLevel } from "../predicate.ts";
 import { around, codePoints, quote } from "./text.ts";
 
@@ -449,6 +450,30 @@ function rot13Issues(text: string, hidden: string[]): Issue[] {
   return issues;
 }
 
+// Braille, octal, binary, whitespace bits, Morse, Ascii85, reversal, Atbash, Lisu letters,
+// variation-selector nibbles: a finding only when what they decode to says something.
+function moreEncodedIssues(text: string, hidden: string[]): Issue[] {
+  const issues: Issue[] = [];
+  for (const d of decodeMore(text)) {
+    const decoded = d.text ?? (d.bytes === undefined ? undefined : readableText(d.bytes));
+    if (decoded === undefined || !/\s/u.test(decoded.trim())) continue;
+    // A line reads reversed or enciphered only when it does not read as it is.
+    if (
+      (d.how === "reversed" || d.how === "Atbash") &&
+      (commonShare(d.raw) >= 0.1 || commonShare(decoded) < 0.25)
+    )
+      continue;
+    hidden.push(decoded);
+    issues.push({
+      kind: "encoded",
+      severity: "medium",
+      detail: `${d.how} ${quote(d.raw, 40)} that decodes to ${quote(decoded, 160)}`,
+      onlyIfHiddenSays: hidden.length - 1,
+    });
+  }
+  return issues;
+}
+
 function commentIssues(text: string, hidden: string[]): Issue[] {
   const comments: string[] = [];
   for (const m of text.matchAll(HTML_COMMENT)) comments.push(m[1] ?? "");
@@ -488,6 +513,7 @@ export function normalise(text: string, prose: boolean): Normalised {
     issues.push(
       ...encodedIssues(nfkc, hidden),
       ...rot13Issues(nfkc, hidden),
+      ...moreEncodedIssues(nfkc, hidden),
       ...commentIssues(nfkc, hidden),
     );
   return {
