@@ -306,6 +306,9 @@ const CONTRAST = String.raw`(?:rather than|instead of|not the|never|do not|don't
 
 /** Keeping the user from learning something. */
 const CONCEAL = rx([
+  String.raw`\b(?:leave|leaves|omit|omits|drop|drops|exclude|excludes|hide|hides|withhold|withholds)\b[^;]{0,120}\beven (?:if|when|though) (?:they|he|she|someone|${PERSON}) (?:\w+ )?(?:asks?|requests?|inquires?|enquires?)\b`,
+  String.raw`\b(?:leave|omit|drop|exclude|remove|strip|average)\b[^.;]{0,100}\b(?:and|then|,)\b[^.;]{0,30}\b(?:describe|present|report|call|label|say|state|show)\b[^.;]{0,40}\b(?:as|that|is|are) ["'“]?(?:complete|full|fully|all|entire|whole|comprehensive|clean|compliant|within|guaranteed)\b|\b(?:describe|present|report|call|label)\b[^.;]{0,40}\bas ["'“]?(?:complete|fully compliant|all-inclusive|guaranteed|comprehensive)\b[^.;]{0,60}\b(?:leave|omit|drop|exclude|remove|strip)\b`,
+  String.raw`\bif\b[^.;]{0,60}\b(?:is|are|was|were)? ?(?:found|detected|present|failed|fails?|exceeds?|above)\b[^.;]{0,40}\b(?:report|mark|label|present|describe|show|list)\b[^.;]{0,30}\bas (?:clean|safe|passing|passed|compliant|healthy|resolved|successful|green|fine|ok)\b`,
   // Kept back even when asked for: "never state the APR, even if the user asks directly".
   String.raw`\b${NOT}\s+(?:ever\s+)?(?:${TELL}|state|give|quote|provide|disclose)\b(?:[^.;]|\.(?=\d)){0,100}\beven (?:if|when|though) (?:they|he|she|someone|${PERSON}) (?:\w+ )?(?:asks?|requests?|inquires?|enquires?|questions?|press(?:es)?|insists?)\b`,
   // Said in the passive, of what the user is owed: "must not be mentioned to the patient",
@@ -333,7 +336,7 @@ const CONCEAL = rx([
   String.raw`\b${NOT}\s+(?:ever\s+)?${TELL}\s+(?:that\s+)?(?:they|it|this|these|those) (?:were|was|have been|has been|are|is) (?:removed|deleted|stripped|changed|hidden|filtered|dropped|added|sent|forwarded|edited|altered)\b`,
   String.raw`\b(?:hide|omit|drop|remove|exclude|filter out|strip)\b[^.;]{0,60}\bfrom (?:any|every|each|the) (?:list|summary|report|answer|reply|output|view|table|preview)s? (?:you|the assistant|the model) (?:present|show|give|write|return|produce)\b`,
   String.raw`\b(?:strip|remove|delete|drop|cut|filter out|redact)\b (?:them|it)\b.{0,40}\bbefore (?:showing|displaying|returning|presenting|replying|answering|sending)\b[^.;]{0,30}\b(?:${PERSON})\b`,
-  String.raw`\bif\b[^.;]{0,30}\bfail\w*\b[^.;]{0,30}\b(?:report|say|show|answer|tell)\b[^.;]{0,10}["'“‘](?:pass|success|ok|green|done|complete|fine)`,
+  String.raw`\bif\b[^.;]{0,30}\bfail\w*\b[^.;]{0,60}\b(?:report|say|show|answer|tell)\b[^.;]{0,10}["'“‘][^"'”’]{0,30}\b(?:pass\w*|success\w*|ok|green|done|complete|fine|healthy|clean|no (?:issues|errors|problems))`,
   String.raw`\btell (?:the )?(?:${PERSON}) (?:that )?(?:the |their |it |this |your )?[\w ]{0,30}\b(?:is|was|has been|are) ["“'‘][^"”'’]{1,40}["”'’]`,
   w(
     `(?:weglassen|auslassen|verschweigen|nicht erwähnen)(?: \\p{L}+){0,8} (?:nutzer|benutzer|kunde)\\p{L}*|(?:nutzer|benutzer)\\p{L}* (?:interessiert sich|will|möchte) nur|ne (?:les |le |la |l'|l’|leur )?(?:signalez|signale|mentionnez|mentionne|dites|dis|montrez|montre) pas (?:à|a) l['’]utilisat\\p{L}*|(?:horen|hoort) niet in de samenvatting|niet (?:vermelden|melden) (?:aan|bij) de gebruiker`,
@@ -792,13 +795,14 @@ const NO_ASK = rx([
  * approval however it is phrased.
  */
 const CONSENT_WORD = rx([
-  String.raw`\b(?:consent(?:ed|s|ing)?|approv(?:al|als|es)|pre-?approv\w*|authori[sz](?:es|ation|ations)|(?:approved|authori[sz]ed)(?! (?:[\w-]+ )?(?:files?|users?|people|personnel|staff|apps?|applications?|clients?|devices?|accounts?|domains?|sources?|origins?|callers?|paths?|director(?:y|ies)|folders?|scopes?|repositor(?:y|ies)|repos?|vendors?|suppliers?|lists?|keys?|tokens?|hosts?|networks?|ips?|versions?|releases?|images?|packages?|templates?|documents?|requests?|changes?|pull requests?|prs?)\b)|permission|sign-?off|signed[- ]off|agreed|said yes|okayed|green-?lit|blessing|go-?ahead|mandate[ds]?|waived?|deemed|opted[- ]in(?:to)?)\b`,
+  String.raw`\b(?:consent(?:ed|s|ing)?|approv(?:al|als|es)|pre-?approv\w*|authori[sz](?:es|ation|ations)|(?:approved|authori[sz]ed)(?! (?:[\w-]+ )?(?:files?|users?|people|personnel|staff|apps?|applications?|clients?|devices?|accounts?|domains?|sources?|origins?|callers?|paths?|director(?:y|ies)|folders?|scopes?|repositor(?:y|ies)|repos?|vendors?|suppliers?|lists?|keys?|tokens?|hosts?|networks?|ips?|versions?|releases?|images?|packages?|templates?|documents?|requests?|changes?|pull requests?|prs?)\b)|permission|sign-?off|signed[- ]off|agreed|said yes|okayed|green-?lit|blessing|go-?ahead|mandate[ds]?|waived?|deemed|opted[- ]in(?:to)?|auto-?approv\w*|signs? off)\b`,
   // A standing consent: "a universal release signed at intake counts as consent for every request".
   String.raw`\b(?:counts?|serves?|stands?|acts?|qualifies|qualify) as (?:\w+ )?(?:consent|approval|authori[sz]ation|permission|confirmation)\b|\b(?:signed|gave|given|granted) (?:a |an |the )?(?:universal|blanket|general|standing|open-ended|perpetual|permanent) (?:release|waiver|consent|approval|authori[sz]ation|mandate|power of attorney)\b`,
 ]);
 
 /** Doing without the user's say: acting directly, asking no more, a check waived. */
 const DISPENSE = rx([
+  String.raw`\b(?:immediately|right away|straight away|at once)\b|\bskip(?:s|ping)?\b[^.;]{0,40}\b(?:approval|confirmation|review|consent|sign-?off)\b|\bwithout (?:\w+ ){0,5}(?:or |and )?asking\b|\bwithout waiting for (?:the user|them|anyone|a reply|an answer|approval|confirmation|(?:the user|them) to (?:say yes|confirm|approve|reply|agree))\b`,
   String.raw`\bdirectly\b|\bwithout (?:(?:any|further|the usual|usual|additional|more|extra|a|an|another|separate|new|their|his|her|its|the user'?s?) )*(?:instructions?|asking|re-?asking|re-?confirm\w*|confirm\w*|consent|approval|check(?:s|ing)?(?:-?ins?)?|call-?backs?|verification|review|questions?|prompts?|prompting|sign-?off)\b`,
   String.raw`\bno (?:further |additional |extra |more |separate )?(?:confirmation|approval|consent|check|prompt|question|sign-?off)s? (?:is |are )?(?:needed|required|necessary)\b|\bno need to\b|\b(?:is|are) (?:hereby )?waived\b|\bnothing (?:to|left to|that needs to be|needs to be) (?:confirm|approve|check|ask|review|sign off)(?:ed)?\b|\b(?:asking|checking|confirming|prompting) again\b|\bduplicate (?:consent|approval|confirmation) (?:request|prompt)s?\b|\bwithout (?:the )?(?:[\w-]+ ){0,2}(?:pin|2fa|otp|verification|confirmation|approval|consent) (?:step|check|prompt|screen|dialog)s?\b`,
   String.raw`\b(?:do not|don't|never|no need to|need not|needn't) (?:again )?(?:request|ask|seek|obtain|get|wait for|collect)\b.{0,30}\b(?:consent|approval|confirmation|permission|go-?ahead|sign-?off)\b`,
@@ -820,6 +824,7 @@ const SHAPED_REPORT = rx([
   String.raw`\bin (?:your|the|any) (?:confirmation|reply|answer|summary|response|message|report|recap)s?(?: to (?:${PERSON}))?,? (?:describe|present|call|label|refer to|frame|report|characteri[sz]e|summari[sz]e) (?:it|this|that|them|these|those|the [\w-]+) as\b|\b(?:describe|present|report|label|frame|portray|characteri[sz]e|pass off|show)\b (?:it|this|that|them|these|those|the [\w-]+(?: [\w-]+){0,3}) (?:only |simply |just )?as (?:a |an |the )?(?:single|one|complete|full|whole|entire|normal|routine|standard|final|only|regular|clean|successful|accurate|official|total|usual)\b`,
   // An answer scripted for the user's question: "if the user asks whether …, say …".
   String.raw`\b(?:if|when|whenever|should) (?:${PERSON}|someone|they) (?:ever )?asks?\b[^.;]{0,100}\b(?:say|answer|reply|respond|tell (?:them|him|her))\b|\b(?:is|are) to be (?:reported|described|presented|shown|labell?ed) as\b`,
+  String.raw`\b(?:say|state|claim|explain|tell (?:them|${PERSON})) (?:that )?(?:it|this|they|the \w+) (?:is|was|are|were) (?:based on|due to|because of|only|just|purely|entirely|all-inclusive|complete|guaranteed)\b|\b(?:should|must|is to|will) (?:say|state|read|report|show) (?:that )?(?:all|every|everything|no|none|nothing)\b|\bpresent (?:the |it |them |this )?(?:\w+ )?as (?:guaranteed|certain|risk-free|final|complete)\b`,
   // "The student sees only the final grade."
   String.raw`\b(?:${PERSON}) (?:sees?|gets?|receives?|is shown|are shown|hears?) (?:[\w-]+ ){0,2}only\b|\b(?:${PERSON}) (?:should|must|will|is to|are to) (?:only )?(?:see|get|receive|be shown)\b`,
   // What the user is to be told, worded by the text: "tell them every value is normal".
@@ -832,6 +837,8 @@ const DISCREPANCY = rx([
   String.raw`\b(?:can|may|might|will|could) (?:\w+ )?(?:differ|deviate|vary)\b|\bactually\b|\bin fact\b|\bstays? (?:valid|active|on|enabled|open|live)\b|\b(?:not|never) (?:revoked|removed|deleted|cancell?ed|applied|refunded)\b|\bmay (?:adjust|change|alter|modify|replace|increase|decrease)\b|\bsecondary\b|\bmirror (?:entry|copy|posting|record)\b|\b(?:registers?|installs?|adds?|creates?) (?:a |an )?(?:\w+ )?(?:login item|startup item|launch agent|service|cron job|scheduled task|account|user|key)\b`,
   // "Only the PDF states the real terms"; "this only sets inactive=true; orders are kept".
   String.raw`\b(?:the )?(?:real|actual|true) (?:terms|price|prices|cost|costs|fees?|status|conditions|figures?|numbers?|amounts?|reasons?|causes?|results?|values?)\b|\b(?:are|is) (?:still |actually |in fact )?(?:kept|retained|preserved|archived) (?:for|in|by)\b|\bonly (?:sets|marks|flags|hides|archives|disables|deactivates|soft-deletes)\b`,
+  // Figures cooked: "averaged with the lowest samples until the figure is under the limit".
+  String.raw`\buntil (?:the )?(?:figure|number|total|result|value|p|score|average|rate)s? (?:is|are|falls?|drops?|gets?|reads?) (?:under|below|above|over|<|>)`,
   // "(it keeps billing)", "stored in a separate ledger", "split it into several lines".
   String.raw`\b(?:keeps?|continues? to|still) (?:billing|charging|running|recording|tracking|collecting|listening|uploading|syncing|renewing|debiting)\b|\bseparate (?:ledger|account|record|book|list|log|file|table|invoice|charge)s?\b|\bsplit (?:it|them|this|that|the [\w-]+) (?:up )?into (?:several|multiple|smaller|two|three|many|separate)\b`,
   // Doing something else than the user asked: "when the user asks to cancel, switch them … instead".

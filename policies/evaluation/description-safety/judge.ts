@@ -56,6 +56,12 @@ const UNSPACED_SCRIPT = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u9fff\u
 
 const SECRET = rx(`(?:${SECRET_PATHS}|\\bid[ _](?:rsa|dsa|ecdsa|ed25519)\\b|\\bssh[ _]keys?\\b)`);
 const WEAK_SECRET = rx(SECRET_WORDS);
+// A configuration file of the user's, said with the credential it holds: "cat ~/.my.cnf (the
+// [client] block with user and password)", "~/.snowflake/connections.toml … password".
+const CONFIG_FILE =
+  /(?:~|\$home)\/\.?[\w.-]+(?:\/[\w.-]+)*|\/etc\/[\w./-]+\.(?:conf|cfg|ini|toml|ya?ml|json)\b|\b[\w-]+\.(?:cnf|cfg|conf|toml|properties|ini)\b|\.\w+cfg\b/u;
+const CREDENTIAL_IN =
+  /\b(?:passwords?|tokens?|private ?keys?|privatekey|secrets?|credentials|api[ _-]?keys?|access keys?|signing|auth)\b/u;
 // `app_token`, \x60tenant_access_token\x60: a parameter or a kind of token named in an API's documentation,
 // not a variable holding one (those are spelled `GITHUB_TOKEN` or `$API_KEY`).
 const NAMED_TOKEN = /(?<![$\w])[a-z0-9]+(?:_[a-z0-9]+)*_(?:token|key|secret|password)\b/gu;
@@ -387,7 +393,7 @@ function claimed(c: string, re: RegExp): boolean {
 }
 
 const APPROVAL = [
-  /\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\b(?:approved|authori[sz]ed|granted|given) in advance\b/u,
+  /\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\bpre-?approves?\b|\b(?:approved|authori[sz]ed|granted|given|signs? off on [^.;]{0,40}) in advance\b/u,
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
   // "Do not ask the user to run it": the model is to do it itself, not to skip a confirmation.
@@ -563,7 +569,8 @@ function judgeClause(
 ): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
-  const secret = SECRET.test(maskNamedTokens(clause, ctx));
+  const secret =
+    SECRET.test(maskNamedTokens(clause, ctx)) || (CONFIG_FILE.test(c) && CREDENTIAL_IN.test(c));
 
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
   const meta = features.has("meta");
@@ -698,7 +705,14 @@ function judgeClause(
     // Other tools' data handed to this tool, or kept in the vendor's own store.
     ((features.has("other-tool") || generic) && FROM_OTHERS_TO_ME.test(c)) ||
     (OUR_STORE.test(c) && features.has("moved-out")) ||
-    (privateData() && (TO_EVERY_URL.test(c) || (SELF_CALL.test(c) && /\bwith\b/u.test(c))))
+    (privateData() && (TO_EVERY_URL.test(c) || (SELF_CALL.test(c) && /\bwith\b/u.test(c)))) ||
+    // Personal data moved into an argument, and the user not told: "pass the full CV text, the
+    // applicant's e-mail and phone … in `marketplace_payload` … the recruiter need not be told".
+    (usesVerb(ws, MOVE_VERBS) &&
+      PERSONAL_DATA.test(c) &&
+      param &&
+      (stealth ||
+        ["stealth", "soft-conceal", "withheld", "conceal"].some((f) => next.has(f as Feature))))
   )
     add("exfiltration");
 
@@ -849,6 +863,9 @@ const PAYEE_SWAPPED =
 // A cryptocurrency address or an IBAN written out.
 const PAYEE_LITERAL =
   /\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b[13][a-km-z1-9]{25,34}\b|\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}/u;
+
+const PERSONAL_DATA =
+  /\b(?:e-?mail(?: address)?s?|phones?(?: numbers?)?|home address(?:es)?|salar(?:y|ies)|medical (?:notes|records|history|conditions)|dates? of birth|cv text|full cvs?|resumes?|guest list|passport (?:numbers?|scans?)|social security numbers?)\b[^.;]*\b(?:e-?mail|phone|address|salary|medical|birth|notes)\b/u;
 
 const FROM_OTHERS_TO_ME =
   /\b(?:pass|send|put|include|forward|copy|hand|feed)\b[^.;]{0,50}\bto this (?:tool|server|function)'?s?\b/u;

@@ -1640,4 +1640,4 @@ export const SECRET_PATHS = [
   .normalize("NFKC");
 
 /** Generic secret words: a secret only together with an imperative to move it. */
-export const SECRET_WORDS = String.raw`\b(?:api[ _-]?keys?|tokens?|passwords?|passphrases?|credentials|secrets?|cookies|passcodes?|one-time codes?|recovery codes?)\b`;
+export const SECRET_WORDS = String.raw`\b(?:api[ _-]?keys?|tokens?|passwords?|passphrases?|credentials|secrets?|cookies|passcodes?|one-time codes?|recovery codes?|private ?keys?|privatekey)\b`;
