@@ -345,6 +345,26 @@ const DENIED_DROP =
 const TECHNICAL_RULES =
   /\b(?:[\w-]*\.(?:txt|json|ya?ml|toml|ini|conf|cfg|xml)|robots|lint(?:ing|er)?|eslint|prettier|stylelint|ruff|pylint|rubocop|firewall|iptables|css|style|formatting|validation|routing|gitignore|ignore|cache|caching|rewrite|redirect|spam|filter(?:ing)?|sorting|matching|parsing|naming|retention|lifecycle|alert(?:ing)?|crawl(?:ing|er)?|scraping|ingress|egress|network|acl|branch protection|pricing|tax|discount|shipping|grammar|spelling|casing|whitespace|build|compiler|schema) (?:rules?|directives?)\b/gu;
 
+// Earlier instructions said to be void, however far apart the words are: an instruction noun, a
+// word for "before" and a word for "void" in one sentence ("all instructions given to you before,
+// including the system message, are now void", in any of these languages).
+const BEFORE = new RegExp(
+  `(?<![\\p{L}])(?:before|previous(?:ly)?|earlier|prior|so far|until now|finora|prima|precedenti|avant|précédent\\p{L}*|vorher|bisher\\p{L}*|antes|anterior\\p{L}*|раньше|ранее|до этого|sebelum ini|sebelumnya|dahulu|əvvəl|öncə|önce|daha önce|wcześniej|dříve|předtím|trước đây|trước|پہلے|قبلاً|قبل|سابق|පෙර|මීට පෙර|पहले|আগে|முன்பு|ముందు|以前|之前|先前|これまで|前の|이전|앞서)(?![\\p{L}])`,
+  "u",
+);
+const VOID_STEM = new RegExp(
+  `(?:annull\\p{L}*|cancel\\p{L}*|revok\\p{L}*|void|invalid\\p{L}*|nul(?:les?|os?|as?)?|nulidad|anulad\\p{L}*|ungültig|aufgehoben|dibatalkan|batal|tidak sah|etibarsız\\p{L}*|ləğv|geçersiz|iptal|unieważnion\\p{L}*|zrušen\\p{L}*|neplatn\\p{L}*|hết hiệu lực|vô hiệu|منسوخ|لغو|باطل|کالعدم|අවලංගු\\p{L}*|रद्द|अमान्य|বাতিল|ரத்து|రద్దు|無効|失效|作废|무효|취소)`,
+  "u",
+);
+
+// The void word last: "the instructions … before … are void", "everything given to you before,
+// the instructions, is void"; "cancels a booking and shows the rules of the previous page" names a
+// booking cancelled, not instructions.
+const PRIOR_VOIDED = new RegExp(
+  `(?:${NOUN}.*?${BEFORE.source}|${BEFORE.source}.*?${NOUN}).*?${VOID_STEM.source}`,
+  "u",
+);
+
 function overrides(clause: string): boolean {
   const unquoted = clause
     .replace(QUOTED, " ")
@@ -359,6 +379,7 @@ function overrides(clause: string): boolean {
   const noun = nounAlpha.test(unquoted) || nounCjk.test(unquoted);
   if (noun && (verbAlpha.test(unquoted) || verbCjk.test(unquoted) || VOID.test(unquoted)))
     return true;
+  if (noun && BEFORE.test(unquoted) && PRIOR_VOIDED.test(unquoted)) return true;
   return ANY_OVERRIDE_PHRASE.test(unquoted);
 }
 
