@@ -583,7 +583,7 @@ const META = rx([
   REPORTED_SPEECH,
   // What a scanner's rules find: malware named by kind.
   String.raw`\b(?:detects?|flags?|finds?|catch(?:es)?|identif(?:y|ies)|recogni[sz]es?|rules? (?:for|against))\b.{0,60}\b(?:malware|stealers?|webshells?|web shells?|backdoors?|trojans?|rootkits?|ransomware|keyloggers?|cryptominers?|miners?|reverse shells?|droppers?|infostealers?)\b`,
-  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?|tricks?|tactics?|exploits?|examples?|scenarios?|red flags?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
+  String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|(?:reviews?|checks?|audits?|inspects?|analy[sz]es?) (?:[\w'-]+ ){0,5}for (?:poisoning|injection|prompt injection|malicious|attacks?)|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?|tricks?|tactics?|exploits?|examples?|scenarios?|red flags?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
   String.raw`\b(?:an attacker|attackers|malicious (?:tools?|servers?|descriptions?|texts?)|poisoned (?:tools?|descriptions?))\b (?:may|might|can|could|often|typically|will|would)\b`,
 ]);
 

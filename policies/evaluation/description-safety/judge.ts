@@ -69,7 +69,7 @@ const CALL_VERB_BEFORE =
   /\b(?:call|calls|invoke|invokes|run|runs|execute|executes|trigger|triggers)\s+(?:the\s+)?\x60?$/u;
 /** The clause, lower-cased, with token names that are parameters or code spans left out. */
 function maskNamedTokens(original: string, ctx: TextContext): string {
-  return original
+  let masked = original
     .replace(NAMED_TOKEN, (name, at: number) =>
       (ctx.params.has(name) || original[at - 1] === "\x60") &&
       !CALL_VERB_BEFORE.test(original.slice(Math.max(0, at - 12), at).toLowerCase())
@@ -77,6 +77,16 @@ function maskNamedTokens(original: string, ctx: TextContext): string {
         : name,
     )
     .toLowerCase();
+  // "… filtered by session ID" beside the parameter `sessionId`: the parameter, spelled out.
+  for (const p of ctx.params) {
+    const joined = p.replace(/[_-]/gu, "");
+    if (joined.length < 6 || joined.length > 40) continue;
+    for (let k = 2; k <= joined.length - 2; k++) {
+      const spelled = `${joined.slice(0, k)} ${joined.slice(k)}`;
+      if (masked.includes(spelled)) masked = masked.replaceAll(spelled, "parameter");
+    }
+  }
+  return masked;
 }
 
 const SINK = rx(
@@ -445,7 +455,7 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|(?:call|run|use|invoke|execute)\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
+  /\b(?:(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|(?:call|run|use|invoke|execute)\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|(?<!\b(?:the|a|an|any|this|that|domain|config|local|per-[\w-]+)\s)overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win|even)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
@@ -518,7 +528,10 @@ export class ClauseFeatures implements FeatureView {
     const c = this.c;
     switch (f) {
       case "secret":
-        return FAMILIES.secret.test(c) || SECRET.test(maskNamedTokens(this.original, this.ctx));
+        return (
+          FAMILIES.secret.test(c) ||
+          (SECRET.test(c) && SECRET.test(maskNamedTokens(this.original, this.ctx)))
+        );
       case "sink":
         return FAMILIES.sink.test(c) || SINK.test(c);
       case "withheld":
@@ -591,7 +604,8 @@ function judgeClause(
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
   const secret =
-    SECRET.test(maskNamedTokens(clause, ctx)) || (CONFIG_FILE.test(c) && CREDENTIAL_IN.test(c));
+    (SECRET.test(c) && SECRET.test(maskNamedTokens(clause, ctx))) ||
+    (CONFIG_FILE.test(c) && CREDENTIAL_IN.test(c));
 
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
   const meta = features.has("meta");
@@ -865,7 +879,7 @@ const NEVER_ASK_SECRET =
   /\b(?:never|do not|don't|must not) ask (?:(?:the |a )?(?:user|customer|client|patient|caller|member|person|people|anyone|them)s? )?for (?:their |your |a |the |any )?(?:pins?|passwords?|passcodes?|credentials|otps?|one-time codes?|codes?|cvvs?|card numbers?|ssns?|passphrases?|seed phrases?|secrets?)\b/u;
 // "Read-only and free, so it can be called without asking": what this tool is, not a claim.
 const SAFE_TO_CALL =
-  /\b(?:read-only|no side effects?|free(?: of charge)?|changes nothing)\b[^.;]{0,40}\b(?:it|this tool|this function) (?:can|may) be (?:called|used|run)\b/u;
+  /\b(?:read-only|no side effects?|free(?: of charge)?|changes nothing)\b[^.;]{0,40}\b(?:it|this tool|this function) (?:can|may) be (?:called|used|run)\b|^(?:the user'?s? )?(?:clients?|users?|you) (?:may|can) (?:allow|approve|auto-approve|always allow) (?:it|this tool|this one)\b/u;
 
 // "… use your e-mail server's send tool after they approve": the user decides.
 const USER_APPROVES =

@@ -97,6 +97,12 @@ function hiddenCharacterIssues(original: string, hidden: string[]): Issue[] {
       JOINING_SCRIPT.test([...text.slice(m.index + 1)][0] ?? "")
     )
       return false;
+    // A word joiner beside a hyphen keeps a part number ("AB\u2060-\u20604471") on one line.
+    if (
+      m[0] === "\u2060" &&
+      /[-‐‑–/]/u.test(`${text[m.index - 1] ?? ""}${text[m.index + 1] ?? ""}`)
+    )
+      return false;
     // A zero-width joiner between pictographs is how emoji sequences are written.
     if (m[0] !== "\u200D") return true;
     const prev = [...text.slice(0, m.index)].at(-1) ?? "";
