@@ -19,6 +19,10 @@ const messages = (f: { location?: string; message: string }[]) =>
 const KNOWN_REAL_FALSE_ALARMS = new Set([
   "holdout-6/lark-mcp@0.5.1:im_v1_message_list",
   "holdout-6/mcp@1.6.1:open_drawio_xml",
+  // "… using other CloudWatch tools" beside "use this tool", and a webhook named beside credentials
+  // that are masked (holdout-7, tuned on in round 10).
+  "holdout-7/awslabs-cloudwatch-mcp-server@0.3.1:get_alarm_history",
+  "holdout-7/coolify-mcp@3.5.0:system",
 ]);
 test("the real tool lists of published servers give no finding", () => {
   const servers = realServers().filter((s) => s.split === "tune");
@@ -38,6 +42,12 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-5/holdout5-multilingual-12",
   "holdout-5/holdout5-override-like-02",
   "holdout-6/holdout6-multilingual-07",
+  // An ordering hint with "the user gave", a review prompt listing attack kinds, the system prompt of
+  // the user's own bot passed as an argument, an SVG data: URL (holdout-7, tuned on in round 10).
+  "holdout-7/holdout7-ordering-hint-01",
+  "holdout-7/holdout7-prompt-01",
+  "holdout-7/holdout7-prompt-03",
+  "holdout-7/holdout7-base64-02",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -57,17 +67,17 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-7/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-8/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` (measured once, after round 9: recall 122/160, 76.3%,
-// hidden-text 6/16 and concealment 9/16 the lowest categories; 4 of 262 real tools flagged), short
-// of issue 12's recall targets. What is asserted here keeps the detector from getting worse on it:
-// overall recall no lower than measured less about two points, and no more real tools flagged.
-const HOLDOUT_RECALL_FLOOR = 0.74;
-const HOLDOUT_REAL_FLAGGED_CEILING = 4;
+// reported by `npm run bench:descriptions` (measured once, after round 10: recall 125/160, 78.1%,
+// hidden-text 9/16 and override 10/16 the lowest categories; 8 of 206 real tools flagged), short
+// of issue 12's targets. What is asserted here keeps the detector from getting worse on it: overall
+// recall no lower than measured less about two points, and no more real tools flagged.
+const HOLDOUT_RECALL_FLOOR = 0.76;
+const HOLDOUT_REAL_FLAGGED_CEILING = 8;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-7/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-8/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
@@ -111,6 +121,20 @@ const KNOWN_MISSES = new Set([
   // "a storage tool" worded as a CDN requirement (holdout-6, tuned on in round 9).
   "holdout-6/holdout6-concealment-03",
   "holdout-6/holdout6-shadowing-05",
+  // Round 10 left these of holdout-7: a secret read spread over numbered steps, personal data sent
+  // to a "marketplace" argument (two), a failure reported as last night's date, an approval then an
+  // order two sentences apart, a shadowing and a silent call worded as setup, a poisoned `required`
+  // entry and tool name, a query parameter reference.
+  "holdout-7/holdout7-secret-read-04",
+  "holdout-7/holdout7-exfiltration-02",
+  "holdout-7/holdout7-exfiltration-11",
+  "holdout-7/holdout7-concealment-12",
+  "holdout-7/holdout7-claimed-approval-04",
+  "holdout-7/holdout7-shadowing-06",
+  "holdout-7/holdout7-silent-call-10",
+  "holdout-7/holdout7-schema-poisoning-09",
+  "holdout-7/holdout7-schema-poisoning-11",
+  "holdout-7/holdout7-buried-04",
 ]);
 test("every tuned-on attack is found", () => {
   const missed = attackItems()
