@@ -7,8 +7,8 @@ import { after, before, test } from "node:test";
 import { readDocuments } from "../../cli/documents.ts";
 import { runCli } from "../support/cli.ts";
 
-// Manifests others published to deploy MCP servers (../shared/realworld, see its SOURCES.md).
-const REALWORLD = new URL("../../../shared/realworld/", import.meta.url).pathname;
+// Manifests others published to deploy MCP servers (test/fixtures/upstream/realworld, see its SOURCES.md).
+const REALWORLD = new URL("../fixtures/upstream/realworld/", import.meta.url).pathname;
 const FILES = readdirSync(REALWORLD).filter((f) => f.endsWith(".yaml"));
 
 interface Decision {

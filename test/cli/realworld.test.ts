@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runCli } from "../support/cli.ts";
 
-// Manifests others published to deploy MCP servers (../shared/realworld, see its SOURCES.md).
-const REALWORLD = new URL("../../../shared/realworld/", import.meta.url).pathname;
+// Manifests others published to deploy MCP servers (test/fixtures/upstream/realworld, see its SOURCES.md).
+const REALWORLD = new URL("../fixtures/upstream/realworld/", import.meta.url).pathname;
 
 interface Related {
   kind: string;

@@ -7,7 +7,7 @@ import type { Finding } from "../../policies/workload/rule.ts";
 import { contextFor } from "../support/context.ts";
 
 // Upstream's restricted/v1.37 fixtures (kubernetes/pod-security-admission test/testdata), as-is.
-const root = new URL("../../../shared/conformance/psa-restricted/", import.meta.url);
+const root = new URL("../fixtures/upstream/conformance/psa-restricted/", import.meta.url);
 
 /** Fixture file-name family (upstream check id, lowercased) → the rule that must fire. */
 const RULE_FOR_FAMILY: Record<string, string> = {
