@@ -1,8 +1,9 @@
 /**
  * Further ways to write text a model can read back and a person does not: Braille patterns and
- * octal, binary or whitespace bits as bytes, Morse code, Ascii85, text reversed or Atbash-enciphered,
- * Lisu letters that look like Latin capitals, variation selectors a nibble each. Each decoder gives
- * what it decodes when that reads as text; whether it says anything is for the judge to tell.
+ * octal, binary or whitespace bits as bytes, Morse code, Ascii85, Lisu letters that look like Latin
+ * capitals, variation selectors a nibble each. Each decoder gives what it decodes when that reads
+ * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
+ * Atbash and reversal, are in normalize.ts.)
  */
 
 /** One decoded run: how it was written, the run as found, and the text it decodes to. */
@@ -86,13 +87,6 @@ function bitsToBytes(bits: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const reverse = (s: string): string => [...s].reverse().join("");
-const atbash = (s: string): string =>
-  s.replace(/[a-z]/giu, (ch) => {
-    const base = ch <= "Z" ? 65 : 97;
-    return String.fromCharCode(base + 25 - (ch.charCodeAt(0) - base));
-  });
-
 /** Every run of `text` written in one of the encodings above, with what it decodes to. */
 export function decodeMore(text: string): Decoded[] {
   const out: Decoded[] = [];
@@ -148,12 +142,6 @@ export function decodeMore(text: string): Decoded[] {
   if (LISU.test(text)) {
     const folded = text.replace(/[\uA4D0-\uA4FF]/gu, (c) => LISU_LATIN[c] ?? c);
     out.push({ how: "Lisu look-alike letters", raw: text, text: folded.toLowerCase() });
-  }
-  // Lines that read as words only when reversed or Atbash-enciphered: each is judged as both.
-  for (const line of text.split(/\n+|(?<=:)\s+/u)) {
-    if (line.length < 24 || !/[a-z]{3}/iu.test(line)) continue;
-    out.push({ how: "reversed", raw: line, text: reverse(line) });
-    out.push({ how: "Atbash", raw: line, text: atbash(line) });
   }
   return out;
 }

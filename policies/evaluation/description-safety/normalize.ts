@@ -440,35 +440,47 @@ function rot13(text: string): string {
   });
 }
 
-function rot13Issues(text: string, hidden: string[]): Issue[] {
+const reverse = (s: string): string => [...s].reverse().join("");
+const atbash = (s: string): string =>
+  s.replace(/[a-z]/giu, (ch) => {
+    const base = ch <= "Z" ? 65 : 97;
+    return String.fromCharCode(base + 25 - (ch.charCodeAt(0) - base));
+  });
+
+// Ciphers a model reads back line by line. ROT13 is reported for itself; reversed and Atbash text
+// (common in prose only when reversed) only when what they decode to says something.
+const LINE_CIPHERS: { how: string; decode: (line: string) => string; onlyIfSays: boolean }[] = [
+  { how: "ROT13", decode: rot13, onlyIfSays: false },
+  { how: "Atbash", decode: atbash, onlyIfSays: true },
+  { how: "reversed", decode: reverse, onlyIfSays: true },
+];
+
+function cipherIssues(text: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
   for (const line of text.split(/\n+|(?<=[.!?:])\s+/u)) {
     if (commonShare(line) >= 0.1) continue;
-    const decoded = rot13(line);
-    if (commonShare(decoded) < 0.25) continue;
-    hidden.push(decoded);
-    issues.push({
-      kind: "encoded",
-      severity: "medium",
-      detail: `ROT13 ${quote(line, 40)} that decodes to ${quote(decoded, 160)}`,
-    });
+    for (const { how, decode, onlyIfSays } of LINE_CIPHERS) {
+      const decoded = decode(line);
+      if (commonShare(decoded) < 0.25) continue;
+      hidden.push(decoded);
+      issues.push({
+        kind: "encoded",
+        severity: "medium",
+        detail: `${how} ${quote(line, 40)} that decodes to ${quote(decoded, 160)}`,
+        ...(onlyIfSays ? { onlyIfHiddenSays: hidden.length - 1 } : {}),
+      });
+    }
   }
   return issues;
 }
 
-// Braille, octal, binary, whitespace bits, Morse, Ascii85, reversal, Atbash, Lisu letters,
+// Braille, octal, binary, whitespace bits, Morse, Ascii85, Lisu letters,
 // variation-selector nibbles: a finding only when what they decode to says something.
 function moreEncodedIssues(text: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
   for (const d of decodeMore(text)) {
     const decoded = d.text ?? (d.bytes === undefined ? undefined : readableText(d.bytes));
     if (decoded === undefined || !/\s/u.test(decoded.trim())) continue;
-    // A line reads reversed or enciphered only when it does not read as it is.
-    if (
-      (d.how === "reversed" || d.how === "Atbash") &&
-      (commonShare(d.raw) >= 0.1 || commonShare(decoded) < 0.25)
-    )
-      continue;
     hidden.push(decoded);
     issues.push({
       kind: "encoded",
@@ -518,7 +530,7 @@ export function normalise(text: string, prose: boolean): Normalised {
   if (prose)
     issues.push(
       ...encodedIssues(nfkc, hidden),
-      ...rot13Issues(nfkc, hidden),
+      ...cipherIssues(nfkc, hidden),
       ...moreEncodedIssues(nfkc, hidden),
       ...commentIssues(nfkc, hidden),
     );
