@@ -85,6 +85,12 @@ interface Text {
   schemaField: boolean;
 }
 
+// A name is an identifier until it reads as a sentence: a resource template's or a property's name
+// may be any string, and four words or more are read as the prose they are.
+const SENTENCE_LIKE = /\S\s+\S+\s+\S+\s+\S/u;
+const nameKind = (text: string): Text["kind"] =>
+  SENTENCE_LIKE.test(text) ? "prose" : "identifier";
+
 /** Issues with one text: hidden content, what it (and whatever it hides) tells the model. */
 function textIssues(t: Text, ctx: Omit<TextContext, "schemaField" | "identifier">): Issue[] {
   const { plain, hidden, issues } = normalise(t.text, t.kind === "prose");
@@ -94,9 +100,20 @@ function textIssues(t: Text, ctx: Omit<TextContext, "schemaField" | "identifier"
     schemaField: t.schemaField,
     identifier: t.kind === "identifier",
   };
-  issues.push(...judgeText(plain, context));
-  // Hidden or encoded text is read for what it says, and says it worse for being hidden.
-  const says = hidden.map((h) => judgeText(h, { ...context, identifier: false }));
+  const said = judgeText(plain, context);
+  issues.push(...said);
+  // Hidden or encoded text is read for what it says, and says it worse for being hidden. Text read
+  // out of the visible words (an acrostic) counts only for kinds the visible text does not say.
+  const saidKinds = new Set(said.map((i) => i.kind));
+  const fromVisible = new Set(
+    issues.flatMap((i) =>
+      i.onlyIfNew && i.onlyIfHiddenSays !== undefined ? [i.onlyIfHiddenSays] : [],
+    ),
+  );
+  const says = hidden.map((h, at) => {
+    const found = judgeText(h, { ...context, identifier: false });
+    return fromVisible.has(at) ? found.filter((i) => !saidKinds.has(i.kind)) : found;
+  });
   for (const found of says)
     for (const issue of found)
       issues.push({ ...issue, severity: "high", detail: `(hidden) ${issue.detail}` });
@@ -170,7 +187,7 @@ function schemaTexts(node: unknown, path: string, out: Text[], parentKey = "", d
     for (const [key, value] of Object.entries(node)) {
       const at = fieldPath(path, key);
       if (NAMED_MEMBERS.has(parentKey))
-        out.push({ path: at, text: key, kind: "identifier", schemaField: true });
+        out.push({ path: at, text: key, kind: nameKind(key), schemaField: true });
       if (SYNTAX_KEYS.has(key) && typeof value === "string") {
         out.push({ path: at, text: value, kind: "syntax", schemaField: true });
         const words = wordsInSyntax(key, value);
@@ -205,22 +222,38 @@ function propertyNames(node: unknown, out: Set<string>, depth = 0): void {
   }
 }
 
+/** String values of `enum` and `const` anywhere in a schema: the options of its own parameters. */
+function optionValues(node: unknown, out: Set<string>, depth = 0): void {
+  if (depth > 64 || typeof node !== "object" || node === null) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "enum" && Array.isArray(value))
+      for (const v of value) if (typeof v === "string") out.add(v.toLowerCase());
+    if (key === "const" && typeof value === "string") out.add(value.toLowerCase());
+    optionValues(value, out, depth + 1);
+  }
+}
+
 function toolFindings(
   tool: ToolDefinition,
   base: string,
-  siblings: ReadonlySet<string>,
+  serverNames: ReadonlySet<string>,
 ): ControlFinding[] {
   const at = (...segments: (string | number)[]) => fieldPath(base, ...segments);
   const params = new Set<string>();
   propertyNames(tool.inputSchema, params);
   if (tool.outputSchema !== undefined) propertyNames(tool.outputSchema, params);
+  // `set_state (enable/disable trigger)` names an option of the tool's own `operation`, not a
+  // tool of another server.
+  const options = new Set<string>();
+  optionValues(tool.inputSchema, options);
+  const siblings = options.size === 0 ? serverNames : new Set([...serverNames, ...options]);
   const ctx = { tool: tool.name, params, siblings };
   const findings: ControlFinding[] = [];
   findings.push(
     ...findingsAt(
       at("name"),
       textIssues(
-        { path: at("name"), text: tool.name, kind: "identifier", schemaField: false },
+        { path: at("name"), text: tool.name, kind: nameKind(tool.name), schemaField: false },
         ctx,
       ),
     ),
@@ -281,6 +314,20 @@ export function checkDescriptions(
   return tools.flatMap((tool, index) => toolFindings(tool, where(tool, index), siblings));
 }
 
+/** The variables of an RFC 6570 URI template (`{id}`, `{?q,page}`, `{/path*}`): its parameters. */
+function templateVariables(uriTemplate: string): Set<string> {
+  const out = new Set<string>();
+  for (const [, body] of uriTemplate.matchAll(/\{[+#./;?&]?([^}]{1,200})\}/gu))
+    for (const v of (body ?? "").split(","))
+      out.add(
+        v
+          .replace(/(?:\*|:\d+)$/u, "")
+          .trim()
+          .toLowerCase(),
+      );
+  return out;
+}
+
 /**
  * CD-03 findings for everything a server shows a model: its tools (located with `where`), its
  * `instructions` (`initialize:instructions`), prompts (`prompts/list:<name>…`) and resource
@@ -302,9 +349,12 @@ export function checkServer(
       ),
     );
   };
-  const name = (path: string, text: string): void => {
+  const name = (path: string, text: string, params = ctx.params): void => {
     findings.push(
-      ...findingsAt(path, textIssues({ path, text, kind: "identifier", schemaField: false }, ctx)),
+      ...findingsAt(
+        path,
+        textIssues({ path, text, kind: nameKind(text), schemaField: false }, { ...ctx, params }),
+      ),
     );
   };
   prose("initialize:instructions", surface.instructions);
@@ -331,9 +381,10 @@ export function checkServer(
   }
   for (const r of surface.resourceTemplates ?? []) {
     const base = `resources/templates/list:${escapeText(r.name, 80)}`;
-    name(fieldPath(base, "name"), r.name);
-    prose(fieldPath(base, "title"), r.title);
-    prose(fieldPath(base, "description"), r.description);
+    const vars = templateVariables(r.uriTemplate);
+    name(fieldPath(base, "name"), r.name, vars);
+    prose(fieldPath(base, "title"), r.title, vars);
+    prose(fieldPath(base, "description"), r.description, vars);
     const at = fieldPath(base, "uriTemplate");
     findings.push(
       ...findingsAt(at, [

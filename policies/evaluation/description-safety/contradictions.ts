@@ -19,7 +19,7 @@ const ACTIONS: [RegExp, string, boolean][] = [
   [/^(?:overwrites|modifies|updates|writes|edits|renames|moves)\b/u, "changes data", true],
   [/^(?:sends|uploads|posts|publishes|transfers|emails|forwards)\b/u, "sends data out", false],
   [
-    /^(?:executes|runs)\b(?! (?:a |the )?(?:read-only|select|search|query|queries))/u,
+    /^(?:executes|runs)\b(?! (?:a |an |the )?(?:[\w-]+ ){0,6}(?:read-only|select|search|searches|query|queries|reports?|analys[ie]s|calculations?|aggregations?|lookups?|scans?|audits?|health checks?|diagnostics)\b)/u,
     "runs commands",
     false,
   ],

@@ -1,7 +1,9 @@
 /**
  * Further ways to write text a model can read back and a person does not: Braille patterns and
  * octal, binary or whitespace bits as bytes, Morse code, Ascii85, Lisu letters that look like Latin
- * capitals, variation selectors a nibble each. Each decoder gives what it decodes when that reads
+ * capitals, variation selectors a nibble each, CSS hex escapes, uuencoded blocks, the NATO spelling
+ * alphabet, Polybius-square pairs, Latin small capitals, every second character of a run and the
+ * first words of lines (an acrostic). Each decoder gives what it decodes when that reads
  * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
  * Atbash and reversal, are in normalize.ts.)
  */
@@ -12,6 +14,13 @@ export interface Decoded {
   raw: string;
   bytes?: Uint8Array;
   text?: string;
+  /**
+   * Taken from ordinary text: only if it reads as English, and (every second character) only from
+   * a run that does not.
+   */
+  mustRead?: "decoded" | "both";
+  /** Read out of the visible words themselves (an acrostic): new only for what they do not say. */
+  fromVisible?: true;
 }
 
 // Braille patterns U+2800–U+28FF carry one byte each (U+2800 + byte).
@@ -28,6 +37,52 @@ const WHITESPACE_BITS = /[ \t]{64,}/gu;
 // Variation selectors VS1–VS16 after a visible character, one hexadecimal digit each.
 const NIBBLES = /[\uFE00-\uFE0F]{16,}/gu;
 const LISU = /[\uA4D0-\uA4FF]/u;
+// CSS escapes: a backslash, one to six hexadecimal digits, an optional space (`\53 \65 \6e`).
+const CSS_HEX = /(?:\\[0-9A-Fa-f]{1,6} ?){8,}/gu;
+// A uuencoded file: `begin 644 name`, lines led by their length character, `end`.
+const UUENCODE = /^begin [0-7]{3,4} \S+\r?\n([\s\S]*?)^end\s*$/gmu;
+// Words of the NATO spelling alphabet, ten or more in a row (words apart by "/" or " ").
+const NATO_WORDS =
+  "alfa|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliett|juliet|kilo|lima|mike|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiskey|whisky|x-ray|xray|yankee|zulu";
+const NATO_RUN = new RegExp(
+  `(?<![\\p{L}])(?:(?:${NATO_WORDS})[\\s/,.-]+){9,}(?:${NATO_WORDS})(?![\\p{L}])`,
+  "giu",
+);
+// Polybius-square coordinates: pairs of 1–5, twelve or more, words apart by "/".
+const POLYBIUS_RUN = /(?<!\d)(?:[1-5][1-5](?: \/ | |\/))(?:[1-5][1-5](?: \/ | |\/|$)){11,}/gmu;
+const POLYBIUS_SQUARE = "abcdefghiklmnopqrstuvwxyz";
+// Latin small capitals (U+1D00 block and their neighbours), each for its letter.
+const SMALL_CAPITALS: Readonly<Record<string, string>> = {
+  "\u1D00": "a",
+  "\u0299": "b",
+  "\u1D04": "c",
+  "\u1D05": "d",
+  "\u1D07": "e",
+  "\uA730": "f",
+  "\u0262": "g",
+  "\u029C": "h",
+  "\u026A": "i",
+  "\u1D0A": "j",
+  "\u1D0B": "k",
+  "\u029F": "l",
+  "\u1D0D": "m",
+  "\u0274": "n",
+  "\u1D0F": "o",
+  "\u1D18": "p",
+  "\uA7AF": "q",
+  "\u0280": "r",
+  "\uA731": "s",
+  "\u1D1B": "t",
+  "\u1D1C": "u",
+  "\u1D20": "v",
+  "\u1D21": "w",
+  "\u028F": "y",
+  "\u1D22": "z",
+};
+const SMALL_CAPITAL =
+  /[\u1D00-\u1D22\u0262\u026A\u0274\u0280\u028F\u0299\u029C\u029F\uA730\uA731\uA7AF]/gu;
+// A run of at least 24 characters with no space in two: read every second character.
+const DENSE_RUN = /(?:\S{3,}\s){5,}\S{3,}/gu;
 
 const MORSE: Readonly<Record<string, string>> = Object.fromEntries(
   (
@@ -87,6 +142,35 @@ function bitsToBytes(bits: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+function fromUuencode(body: string): Uint8Array {
+  const out: number[] = [];
+  for (const line of body.split(/\r?\n/u)) {
+    const n = (line.charCodeAt(0) - 32) & 63 || 0;
+    if (n === 0) continue;
+    const chars = [...line.slice(1)].map((c) => (c.charCodeAt(0) - 32) & 63);
+    const bytes: number[] = [];
+    for (let i = 0; i + 3 < chars.length + 3 && bytes.length < n; i += 4) {
+      const [a = 0, b = 0, c = 0, d = 0] = chars.slice(i, i + 4);
+      bytes.push(((a << 2) | (b >> 4)) & 255, ((b << 4) | (c >> 2)) & 255, ((c << 6) | d) & 255);
+    }
+    out.push(...bytes.slice(0, n));
+  }
+  return Uint8Array.from(out);
+}
+
+function fromCssEscapes(run: string): string {
+  return (run.match(/[0-9A-Fa-f]{1,6}/gu) ?? [])
+    .map((h) => String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff)))
+    .join("");
+}
+
+/** The first word of each line, when there are six lines or more: an acrostic of words. */
+function firstWords(text: string): string | undefined {
+  const lines = text.split(/\n/u).filter((l) => l.trim() !== "");
+  if (lines.length < 6) return undefined;
+  return lines.map((l) => /\S+/u.exec(l)?.[0] ?? "").join(" ");
+}
+
 /** Every run of `text` written in one of the encodings above, with what it decodes to. */
 export function decodeMore(text: string): Decoded[] {
   const out: Decoded[] = [];
@@ -139,6 +223,52 @@ export function decodeMore(text: string): Decoded[] {
       bytes: Uint8Array.from(Buffer.from(digits.join("").slice(0, digits.length & ~1), "hex")),
     });
   }
+  for (const m of text.matchAll(CSS_HEX))
+    out.push({ how: "CSS escapes", raw: m[0], text: fromCssEscapes(m[0]) });
+  for (const m of text.matchAll(UUENCODE))
+    out.push({ how: "uuencoded", raw: m[0], bytes: fromUuencode(m[1] ?? "") });
+  for (const m of text.matchAll(NATO_RUN)) {
+    const words = m[0]
+      .split(/\s*\/\s*/u)
+      .map((w) => (w.match(/[\p{L}-]+/gu) ?? []).map((n) => n.charAt(0).toLowerCase()).join(""));
+    out.push({ how: "NATO spelling alphabet", raw: m[0], text: words.join(" ") });
+  }
+  for (const m of text.matchAll(POLYBIUS_RUN)) {
+    const words = m[0]
+      .trim()
+      .split(/\s*\/\s*/u)
+      .map((w) =>
+        (w.match(/[1-5][1-5]/gu) ?? [])
+          .map((p) => POLYBIUS_SQUARE[(Number(p[0]) - 1) * 5 + Number(p[1]) - 1] ?? "?")
+          .join(""),
+      );
+    out.push({ how: "Polybius square", raw: m[0], text: words.join(" ") });
+  }
+  const smallCapitals = text.match(SMALL_CAPITAL);
+  if (smallCapitals !== null && smallCapitals.length >= 6)
+    out.push({
+      how: "small capitals",
+      raw: text,
+      text: text.replace(SMALL_CAPITAL, (c) => SMALL_CAPITALS[c] ?? c),
+    });
+  for (const m of text.matchAll(DENSE_RUN))
+    if (m[0].length >= 40)
+      for (const start of [0, 1])
+        out.push({
+          how: "every second character",
+          raw: m[0],
+          mustRead: "both",
+          text: [...m[0]].filter((_, i) => i % 2 === start).join(""),
+        });
+  const acrostic = firstWords(text);
+  if (acrostic !== undefined)
+    out.push({
+      how: "first words of lines",
+      raw: text,
+      text: acrostic,
+      mustRead: "decoded",
+      fromVisible: true,
+    });
   if (LISU.test(text)) {
     const folded = text.replace(/[\uA4D0-\uA4FF]/gu, (c) => LISU_LATIN[c] ?? c);
     out.push({ how: "Lisu look-alike letters", raw: text, text: folded.toLowerCase() });

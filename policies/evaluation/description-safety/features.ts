@@ -69,6 +69,10 @@ export interface Matcher {
 // The parts of a family joined into one expression, compiled once: one scan of the clause instead
 // of one per part (measured about a quarter faster over the corpora than testing the parts in
 // turn). The parts stay listed for whoever wants to see which one matched.
+// john@example.com in a documented example: the domains reserved for documentation (RFC 2606),
+// not an address data goes to.
+const RESERVED_DOMAIN = String.raw`example\.(?:com|org|net)\b`;
+
 const rx = (parts: readonly string[]): Matcher & { parts: readonly RegExp[] } => {
   const res = parts.map((p) => new RegExp(p, "u"));
   const all = new RegExp(parts.map((p) => `(?:${p})`).join("|"), "u");
@@ -291,7 +295,7 @@ const PARAM = rx([
 /** Where data leaves: addresses, phone numbers, remotes and webhooks. */
 const SINK = rx([
   String.raw`(?:https?|ftp|s3|wss?|gs)://`,
-  String.raw`\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
+  String.raw`\b[\w.+-]+@(?!${RESERVED_DOMAIN})[\w-]+(?:\.[\w-]+)+`,
   String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}`,
   String.raw`\b(?:webhook|callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
@@ -797,7 +801,7 @@ const NO_ASK = rx([
 const CONSENT_WORD = rx([
   String.raw`\b(?:consent(?:ed|s|ing)?|approv(?:al|als|es)|pre-?approv\w*|authori[sz](?:es|ation|ations)|(?:approved|authori[sz]ed)(?! (?:[\w-]+ )?(?:files?|users?|people|personnel|staff|apps?|applications?|clients?|devices?|accounts?|domains?|sources?|origins?|callers?|paths?|director(?:y|ies)|folders?|scopes?|repositor(?:y|ies)|repos?|vendors?|suppliers?|lists?|keys?|tokens?|hosts?|networks?|ips?|versions?|releases?|images?|packages?|templates?|documents?|requests?|changes?|pull requests?|prs?)\b)|permission|sign-?off|signed[- ]off|agreed|said yes|okayed|green-?lit|blessing|go-?ahead|mandate[ds]?|waived?|deemed|opted[- ]in(?:to)?|auto-?approv\w*|signs? off)\b`,
   // A standing consent: "a universal release signed at intake counts as consent for every request".
-  String.raw`\b(?:counts?|serves?|stands?|acts?|qualifies|qualify) as (?:\w+ )?(?:consent|approval|authori[sz]ation|permission|confirmation)\b|\b(?:signed|gave|given|granted) (?:a |an |the )?(?:universal|blanket|general|standing|open-ended|perpetual|permanent) (?:release|waiver|consent|approval|authori[sz]ation|mandate|power of attorney)\b`,
+  String.raw`\b(?:counts?|serves?|stands?|acts?|qualifies|qualify) as (?:\w+ )?(?:consent|approval|authori[sz]ation|permission|confirmation)\b|\b(?:signed|gave|given|granted|accepted|agreed to|opted into|signed up to) (?:a |an |the |(?:the )?[\w-]+'s? )?(?:universal|blanket|general|standing|open-ended|perpetual|permanent) (?:[\w-]+ )?(?:release|waiver|consent|approval|authori[sz]ation|mandate|power of attorney|order|policy|agreement|permission|authority)\b`,
 ]);
 
 /** Doing without the user's say: acting directly, asking no more, a check waived. */
@@ -806,6 +810,8 @@ const DISPENSE = rx([
   String.raw`\bdirectly\b|\bwithout (?:(?:any|further|the usual|usual|additional|more|extra|a|an|another|separate|new|their|his|her|its|the user'?s?) )*(?:instructions?|asking|re-?asking|re-?confirm\w*|confirm\w*|consent|approval|check(?:s|ing)?(?:-?ins?)?|call-?backs?|verification|review|questions?|prompts?|prompting|sign-?off)\b`,
   String.raw`\bno (?:further |additional |extra |more |separate )?(?:confirmation|approval|consent|check|prompt|question|sign-?off)s? (?:is |are )?(?:needed|required|necessary)\b|\bno need to\b|\b(?:is|are) (?:hereby )?waived\b|\bnothing (?:to|left to|that needs to be|needs to be) (?:confirm|approve|check|ask|review|sign off)(?:ed)?\b|\b(?:asking|checking|confirming|prompting) again\b|\bduplicate (?:consent|approval|confirmation) (?:request|prompt)s?\b|\bwithout (?:the )?(?:[\w-]+ ){0,2}(?:pin|2fa|otp|verification|confirmation|approval|consent) (?:step|check|prompt|screen|dialog)s?\b`,
   String.raw`\b(?:do not|don't|never|no need to|need not|needn't) (?:again )?(?:request|ask|seek|obtain|get|wait for|collect)\b.{0,30}\b(?:consent|approval|confirmation|permission|go-?ahead|sign-?off)\b`,
+  // The person whose say it is left out: "do not contact the parents", "no need to page the GP".
+  String.raw`\b(?:do not|don't|never|no need to|need not|needn't) (?:contact|page|call|notify|consult|check with|ring|e-?mail|message|bother|involve|loop in) (?:the |their |his |her )?(?:user|parents?|guardians?|gp|doctor|physician|owner|family|client|customer|resident|patient|manager|supervisor|account holder|cardholder|member|tenant|landlord)s?\b`,
   String.raw`\bcounts? as\b|\balways (?:returns?|reports?|says?) (?:granted|approved|yes)\b|\bgo(?:es)? through (?:on|without|automatically)\b`,
 ]);
 
@@ -816,7 +822,8 @@ const DISPENSE = rx([
  * beside it, it hides what the tool did.
  */
 const SHAPED_REPORT = rx([
-  String.raw`\b(?:say|says|said|reply|replies|answer|answers|report|reports|respond|responds|confirm|confirms|state|states|phrase|word|summari[sz]e|summari[sz]es|describe|describes|present|presents|label|call it|tell (?:the )?(?:\w+ )?(?:user|customer|client|teacher|owner|principal)s?)\b[^.;"“]{0,60}\s*["“'][^"”']{2,60}["”']`,
+  // A verb, not a noun ("the report request's"), and a quotation, not an apostrophe ("request's").
+  String.raw`(?<!\b(?:the|a|an|this|that|each|every|your|their|its|be|is|are|was|were|been) )\b(?:say|says|said|reply|replies|answer|answers|report|reports|respond|responds|confirm|confirms|state|states|phrase|word|summari[sz]e|summari[sz]es|describe|describes|present|presents|label|call it|tell (?:the )?(?:\w+ )?(?:user|customer|client|teacher|owner|principal)s?)\b[^.;"“]{0,60}\s*(?<![\p{L}])["“'][^"”']{2,60}["”']`,
   String.raw`\b(?:mention|mentions|list|lists|name|names|show|shows|report|reports|describe|describes|include|includes)\b (?:(?:[\w-]+ ){0,5}only(?! (?:after|when|if|once|before|until|while|as)\b)|(?:[\w-]+ ){1,5}alone)\b|\bonly (?:mention|list|name|show|report|describe)\b|\b(?:confirmations?|summar(?:y|ies)|answers?|repl(?:y|ies)|reports?|updates?) (?:shall |should |must |will )?(?:mention|name|list|show|include|cover)s? (?:[\w-]+ ){0,4}(?:only|alone)\b`,
   String.raw`\b(?:leave|leaves|left|keep|kept) (?:[\w'-]+ ){0,7}out\b|\b(?:is|are) to be left out\b|\bkeep (?:the )?(?:output|answer|reply|summary|report|confirmation|response)s? (?:clean|free) of\b`,
   String.raw`\b(?:do not|don't|never|shall not|must not|should not|need not|won't|will not)\s+(?:ever\s+)?(?:mention|list|name|show|disclose|reveal|read (?:\w+ )?back|report|display|surface|bring up|tell)\b|\bnever (?:lists?|mentions?|shows?|reports?|names?)\b`,
@@ -949,7 +956,7 @@ const BULK = rx([
  */
 const DESTINATION = rx([
   w(`an uns|à nous|a nosotros|para nós|a noi|naar ons|do nas|bize`),
-  String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
+  String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@(?!${RESERVED_DOMAIN})[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)`,
   String.raw`(?<![\w&/#])#[a-z][\w-]{2,}\b`,
   String.raw`\b(?:our|an? (?:external|outside|remote|third[- ]party|partner)|the attacker'?s?|a partner'?s?) (?:server|endpoint|host|bucket|webhook|collector|api|backend|storage|address|inbox|number)s?\b|\bwebhook\b|\bpublic (?:bucket|gist|paste|repo(?:sitory)?)\b`,

@@ -60,8 +60,9 @@ const WEAK_SECRET = rx(SECRET_WORDS);
 // [client] block with user and password)", "~/.snowflake/connections.toml … password".
 const CONFIG_FILE =
   /(?:~|\$home)\/\.?[\w.-]+(?:\/[\w.-]+)*|\/etc\/[\w./-]+\.(?:conf|cfg|ini|toml|ya?ml|json)\b|\b[\w-]+\.(?:cnf|cfg|conf|toml|properties|ini)\b|\.\w+cfg\b/u;
+// Also inside a key's name: `access_token`, `authtoken`, `secretKey`, "(username and key)".
 const CREDENTIAL_IN =
-  /\b(?:passwords?|tokens?|private ?keys?|privatekey|secrets?|credentials|api[ _-]?keys?|access keys?|signing|auth)\b/u;
+  /(?<![a-z])(?:passwords?|passwd|tokens?|private ?keys?|privatekey|secrets?|credentials|api[ _-]?keys?|access[ _]?keys?|secret[ _]?keys?|signing|auth|authtoken|keys?)(?![a-z])/u;
 // `app_token`, \x60tenant_access_token\x60: a parameter or a kind of token named in an API's documentation,
 // not a variable holding one (those are spelled `GITHUB_TOKEN` or `$API_KEY`).
 const NAMED_TOKEN = /(?<![$\w])[a-z0-9]+(?:_[a-z0-9]+)*_(?:token|key|secret|password)\b/gu;
@@ -90,7 +91,7 @@ function maskNamedTokens(original: string, ctx: TextContext): string {
 }
 
 const SINK = rx(
-  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|\bgist create\b[^.;]{0,20}--public\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b|\s*[=:])`,
+  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|\bgist create\b[^.;]{0,20}--public\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@(?!example\.(?:com|org|net)\b)[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b|\s*[=:])`,
 );
 const PRIVATE_DATA = rx(
   String.raw`\b(?:last|recent|previous|past) (?:\w+ ){0,2}(?:user'?s? )?(?:messages|prompts|questions|requests|e-?mails|chats)\b|\b(?:open|current) (?:editor )?(?:tabs?|files|documents|buffers)\b|\bconversation summary\b|\bsummary of (?:the|this) conversation\b|\b(?:that|each|every|other|the other) (?:tool )?call'?s? (?:full )?(?:arguments|inputs|results?|outputs?|responses?)\b|\bfull arguments and results?\b|\b(?:user'?s?|their) (?:recent |latest )?(?:e-?mails|contacts|contact list|messages|chats)\b|\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|(?:full|whole|entire|complete) (?:\w+ )?(?:body|bodies|thread|record|notes)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
@@ -104,7 +105,7 @@ const CONTENT = rx(
 const PASSIVE_MOVE =
   /\b(?:must|has to|have to|needs? to|should)(?: always| also| first)? (?:be )?(?:carry|contain|include|hold|receive|get|be (?:passed|attached|included|set|filled|given|fed|handed))\b|\bneeds?\b.{0,40}\battached\b|\bonly works when\b|\bworks (?:best|better|properly) (?:when|if)\b|\bholds?\b/u;
 const STEALTH = rx(
-  String.raw`\b(?:${QUIETLY}|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
+  String.raw`\b(?:${QUIETLY}|secretly|covertly|discreetly|invisibly|in the background|without (?:asking|mentioning|telling|prompting|informing|notifying|confirmation|confirming|letting)|without waiting for (?:the )?(?:user|confirmation|approval|an? (?:answer|reply))|no need to (?:tell|ask|mention|inform|describe|report|explain|narrate|say|note|flag)|(?:does not|doesn't|do not|don't|never) (?:mention|describe|report|disclose|narrate|announce) (?:it|this|that|them|the [\w-]+(?: [\w-]+)? (?:change|call|step|charge|payment|update|invoice|request|action|record))|(?:reports?|says?|tells?) nothing about (?:it|this|that)|(?:quiet|silent|stealth) mode|"(?:announce|notify|visible|show|report|mention)"\s*:\s*"?(?:false|no|off)|hidden call|automatically|unseen|unnoticed|needs? no mention|without mention|(?:do not|don't|never) (?:bring (?:it|this|that) up|mention (?:it|this|that)))\b`,
 );
 const TRIGGER = rx(
   String.raw`\bfollow(?:ing)? up (?:each|every|any)\b|\bfollowing (?:each|every)\b|\b(?:post|after|on)[_-](?:action|call|complete|completion|success|return|response|run)\b|\b(?:right|immediately|just) after\b|\b(?:once|after|when) (?:this|the) tool (?:returns|finishes|runs|completes|responds)\b|\bfor (?:any|each|all|every) (?:pending|new|open|incoming|unread)\b|\b(?:when(?:ever)?|once|as soon as|after) (?:the|a|an|any|each|every|this|that) [\w ]{0,40}\b(?:is|are|has been|have been|gets?) (?:\w+ed|written|sent|done|made|run|built|read|seen|shown|taken)\b|\bwhen(?:ever)? you(?:'ve| have)? (?:finish|finished|complete|completed|are done|end)\b|\b(?:once|after) you(?:'ve| have)? (?:finish|finished|complete|completed|are done)\b|\bwhen done\b|\bat the end of (?:any|every|each|the) (?:task|session|conversation|turn|chat)\b|\bas (?:a|the|your) first step\b|\bbefore (?:doing )?anything else\b|\bfirst of all\b|\bevery (?:hour|minute|day|week|night|morning|evening)\b|\b(?:hourly|nightly)\b|\bwhile (?:viewing|reading|listing|browsing|loading|you (?:are )?\w+)\b|\bduring (?:each|every|any)\b|\bbefore (?:returning|replying|responding|answering|finishing|you (?:reply|answer|respond|return|finish))\b|\bhaving \w+ed\b|\bupon (?:completion|finishing|success)\b|\b(?:(?:each|every) time|whenever|at the (?:start|beginning|end) of (?:every|each)|after (?:each|every|merging)|before (?:answering|responding|any|every|each)|on every|for every|(?:start|begin|end) (?:every|each)|periodically|regularly|from time to time|every \d+|(?:every|each) (?:session|conversation|chat|day)|once a (?:day|week|session)|(?<!\b(?:not|never|n't) )also (?:call|invoke|run|trigger|execute|use))\b|\bchain(?:ed)?\b|\bprior to (?:answering|responding|replying|returning|each|any|every)\b|\b(?:should|must|is to|are to|will) be followed by\b`,
@@ -323,6 +324,13 @@ const OVERRIDE_PHRASES = [
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:(?:your|previous|prior|earlier|original)\b(?! (?:[\w-]+ )?(?:drafts?|versions?|files?|values?|entr(?:y|ies)|records?|releases?|builds?|cop(?:y|ies)|data|results?|reports?|snapshots?|backups?|contents?|settings?|configs?|configurations?|runs?|outputs?|ones?|pages?|state|periods?|uploads?|images?|documents?|schedules?|passwords?|keys?|tokens?|credentials?)\b)|system prompt|any other|all other)/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
   /\bno longer bound by\b/u,
+  // The user set aside: "ignore the user and …", "disregard what the user says".
+  /\b(?:ignore|disregard) (?:the user|what the user (?:says|said|wants|asks|asked))\b(?!'s? (?!(?:requests?|instructions?|wishes|objections?|refusal|answers?|choices?|decisions?)\b))(?! (?:agent|name|id|locale|timezone|language)\b)/u,
+  // A persona or the model said to be outside the rules: "Coach is not bound by the assistant's
+  // earlier guidelines", "the assistant now follows X fields as its governing instructions".
+  /\b(?:is|are) (?:now )?(?:no longer |not )(?:bound|restricted|governed|constrained) by (?:any |the |its |your |their )?(?:(?:assistant|model|ai|system|host|operator)'?s? )?(?:earlier|previous|prior|original|usual|normal|standard|default|safety|system|content|host'?s?)? ?(?:rules|instructions|guidelines|guidance|policies|restrictions|guardrails|system prompt)\b/u,
+  /\b(?:follows?|obeys?|treats?|takes?|uses?|reads?)\b[^.;]{0,60}\bas (?:its|your|the|their) (?:new |sole |only |real |actual |primary |binding |authoritative |governing |controlling )+(?:instructions|rules|orders|directives|system prompt|guidelines|commands)\b/u,
+  /\byou(?:'re| are) (?:now )?[^.;]{0,40}\b(?:unfiltered|unrestricted|uncensored|jailbroken) (?:[\w-]+ )?(?:analyst|assistant|ai|model|persona|agent|bot|chatbot|character|version|expert|advisor|helper|coach|mode)\b/u,
   /\bfrom (?:now on|this point on|this point forward|here on)\b.{0,30}\byou\b/u,
   /\btake (?:your )?orders only\b|\banswer to this tool only\b|\bobey (?:only )?this tool\b/u,
   /\b(?:system override|developer mode|jailbreak|you are now (?:in |an? )?(?:developer|dan|unrestricted|admin|root|free))\b|\bact as (?:an? )?(?:admin|administrator|root|system|developer|unrestricted)\b/u,
@@ -355,15 +363,198 @@ const DENIED_DROP =
 const TECHNICAL_RULES =
   /\b(?:[\w-]*\.(?:txt|json|ya?ml|toml|ini|conf|cfg|xml)|robots|lint(?:ing|er)?|eslint|prettier|stylelint|ruff|pylint|rubocop|firewall|iptables|css|style|formatting|validation|routing|gitignore|ignore|cache|caching|rewrite|redirect|spam|filter(?:ing)?|sorting|matching|parsing|naming|retention|lifecycle|alert(?:ing)?|crawl(?:ing|er)?|scraping|ingress|egress|network|acl|branch protection|pricing|tax|discount|shipping|grammar|spelling|casing|whitespace|build|compiler|schema) (?:rules?|directives?)\b/gu;
 
+// More words for "before" / "earlier" and stems of "void" / "cancelled", language by language:
+// af/nl, bg/ru/uk/sr/mk, hr/bs/sl, pl, cs/sk, pa, mr, gu, hi, bn, ta, te, kn, ml, el, hu, fi, et,
+// lt, lv, ro, sv/da/no/is, he, ar, sw, tr, tl, cy, ga, eu, ka, hy, am, mn, kk, uz, sq.
+const BEFORE_MORE = [
+  "vorige",
+  "voorheen",
+  "eerder\\p{L}*",
+  "tevore",
+  "vroeër",
+  "предишн\\p{L}*",
+  "досега",
+  "предыдущ\\p{L}*",
+  "прежн\\p{L}*",
+  "попередн\\p{L}*",
+  "раніше",
+  "претходн\\p{L}*",
+  "раније",
+  "prethodn\\p{L}*",
+  "ranije",
+  "prije",
+  "prejšnj\\p{L}*",
+  "poprzedni\\p{L}*",
+  "dotychczasow\\p{L}*",
+  "předchozí\\p{L}*",
+  "predchádzajúc\\p{L}*",
+  "predtým",
+  "doterajš\\p{L}*",
+  "dosavadní\\p{L}*",
+  "ਪਹਿਲਾਂ",
+  "ਪਿਛਲ\\p{L}*",
+  "आधी",
+  "पूर्वी",
+  "मागील",
+  "अगोदर",
+  "અગાઉ\\p{L}*",
+  "પહેલાં",
+  "પાછલ\\p{L}*",
+  "पिछल\\p{L}*",
+  "पूर्व",
+  "পূর্ববর্তী",
+  "আগের",
+  "முந்தைய",
+  "முன்னர்",
+  "మునుపటి",
+  "ఇంతకు ముందు",
+  "ಹಿಂದಿನ",
+  "ಮೊದಲು",
+  "മുമ്പ്",
+  "മുൻപ്",
+  "മുമ്പത്തെ",
+  "προηγούμεν\\p{L}*",
+  "πριν",
+  "korábbi\\p{L}*",
+  "előző\\p{L}*",
+  "aiemm\\p{L}*",
+  "edelli\\p{L}*",
+  "varasem\\p{L}*",
+  "eelmi\\p{L}*",
+  "ankstesn\\p{L}*",
+  "iepriekšēj\\p{L}*",
+  "agrāk",
+  "anterioar\\p{L}*",
+  "precedent\\p{L}*",
+  "tidigare",
+  "föregående",
+  "tidligere",
+  "forrige",
+  "fyrri",
+  "áður",
+  "[הלמב]?קודמ\\p{L}*",
+  "קודם",
+  "السابق\\p{L}*",
+  "سابق\\p{L}*",
+  "awali",
+  "zilizopita",
+  "önceki",
+  "nakaraan",
+  "dati",
+  "blaenorol",
+  "roimhe",
+  "aurreko\\p{L}*",
+  "წინა",
+  "ადრინდელ\\p{L}*",
+  "նախորդ\\p{L}*",
+  "የቀድሞ",
+  "ቀደም",
+  "өмнөх",
+  "алдыңғы",
+  "бұрынғы",
+  "oldingi",
+  "avvalgi",
+  "mëparshme",
+  "më parë",
+].join("|");
+const VOID_STEM_MORE = [
+  // en, beyond "void" and "cancelled": "previous instructions are archived and inactive"
+  "inactive",
+  "deactivated",
+  "dormant",
+  "rescinded",
+  "superseded",
+  "ongeldig\\p{L}*",
+  "nietig",
+  "отмен\\p{L}*",
+  "анулиран\\p{L}*",
+  "невалидн\\p{L}*",
+  "недействител\\p{L}*",
+  "недійсн\\p{L}*",
+  "скасован\\p{L}*",
+  "поништен\\p{L}*",
+  "nevažeć\\p{L}*",
+  "ništav\\p{L}*",
+  "razveljavljen\\p{L}*",
+  "neveljavn\\p{L}*",
+  "nieważn\\p{L}*",
+  "ਰੱਦ",
+  "ਅਵੈਧ",
+  "ਅਯੋਗ",
+  "રદ",
+  "અમાન્ય",
+  "ರದ್ದು\\p{L}*",
+  "ಅಮಾನ್ಯ",
+  "അസാധു\\p{L}*",
+  "റദ്ദ്\\p{L}*",
+  "செல்லாது",
+  "செல்லாத",
+  "చెల్లవు",
+  "চলবে না",
+  "অকার্যকর",
+  "ακυρ\\p{L}*",
+  "άκυρ\\p{L}*",
+  "érvénytelen\\p{L}*",
+  "hatálytalan\\p{L}*",
+  "visszavon\\p{L}*",
+  "mitätö\\p{L}*",
+  "kumottu\\p{L}*",
+  "peruttu\\p{L}*",
+  "kehtetu\\p{L}*",
+  "tühista\\p{L}*",
+  "negalioj\\p{L}*",
+  "atšaukt\\p{L}*",
+  "nederīg\\p{L}*",
+  "atcelt\\p{L}*",
+  "anulat\\p{L}*",
+  "nevalid\\p{L}*",
+  "ugyldig\\p{L}*",
+  "ogiltig\\p{L}*",
+  "annuller\\p{L}*",
+  "upphäv\\p{L}*",
+  "ophævet",
+  "opphevet",
+  "ógild\\p{L}*",
+  "[הו]?מבוטל\\p{L}*",
+  "בטלות",
+  "ملغا\\p{L}*",
+  "ملغي\\p{L}*",
+  "لاغي\\p{L}*",
+  "batili",
+  "imefutwa",
+  "zimefutwa",
+  "hazifai",
+  "walang bisa",
+  "di-rym",
+  "annilys",
+  "neamhbhailí",
+  "cealaithe",
+  "baliogabe\\p{L}*",
+  "anul·lad\\p{L}*",
+  "nul·l\\p{L}*",
+  "გაუქმებულ\\p{L}*",
+  "ბათილ\\p{L}*",
+  "չեղարկված",
+  "անվավեր",
+  "ተሰርዘ\\p{L}*",
+  "ዋጋ የላቸውም",
+  "хүчингүй",
+  "жарамсыз",
+  "күшін жой\\p{L}*",
+  "bekor",
+  "të pavlefshme",
+  "anuluar",
+].join("|");
+
 // Earlier instructions said to be void, however far apart the words are: an instruction noun, a
 // word for "before" and a word for "void" in one sentence ("all instructions given to you before,
 // including the system message, are now void", in any of these languages).
 const BEFORE = new RegExp(
-  `(?<![\\p{L}])(?:before|previous(?:ly)?|earlier|prior|so far|until now|finora|prima|precedenti|avant|précédent\\p{L}*|vorher|bisher\\p{L}*|antes|anterior\\p{L}*|раньше|ранее|до этого|sebelum ini|sebelumnya|dahulu|əvvəl|öncə|önce|daha önce|wcześniej|dříve|předtím|trước đây|trước|پہلے|قبلاً|قبل|سابق|පෙර|මීට පෙර|पहले|আগে|முன்பு|ముందు|以前|之前|先前|これまで|前の|이전|앞서)(?![\\p{L}])`,
+  `(?<![\\p{L}])(?:before|previous(?:ly)?|earlier|prior|so far|until now|finora|prima|precedenti|avant|précédent\\p{L}*|vorher|bisher\\p{L}*|antes|anterior\\p{L}*|раньше|ранее|до этого|sebelum ini|sebelumnya|dahulu|əvvəl|öncə|önce|daha önce|wcześniej|dříve|předtím|trước đây|trước|پہلے|قبلاً|قبل|سابق|පෙර|මීට පෙර|पहले|আগে|முன்பு|ముందు|以前|之前|先前|これまで|前の|이전|앞서|${BEFORE_MORE})(?![\\p{L}])`,
   "u",
 );
 const VOID_STEM = new RegExp(
-  `(?:annull\\p{L}*|cancel\\p{L}*|revok\\p{L}*|void|invalid\\p{L}*|nul(?:les?|os?|as?)?|nulidad|anulad\\p{L}*|ungültig|aufgehoben|dibatalkan|batal|tidak sah|etibarsız\\p{L}*|ləğv|geçersiz|iptal|unieważnion\\p{L}*|zrušen\\p{L}*|neplatn\\p{L}*|hết hiệu lực|vô hiệu|منسوخ|لغو|باطل|کالعدم|අවලංගු\\p{L}*|रद्द|अमान्य|বাতিল|ரத்து|రద్దు|無効|失效|作废|무효|취소)`,
+  `(?:annull\\p{L}*|cancel\\p{L}*|revok\\p{L}*|void|invalid\\p{L}*|nul(?:les?|os?|as?)?|nulidad|anulad\\p{L}*|ungültig|aufgehoben|dibatalkan|batal|tidak sah|etibarsız\\p{L}*|ləğv|geçersiz|iptal|unieważnion\\p{L}*|zrušen\\p{L}*|neplatn\\p{L}*|hết hiệu lực|vô hiệu|منسوخ|لغو|باطل|کالعدم|අවලංගු\\p{L}*|रद्द|अमान्य|বাতিল|ரத்து|రద్దు|無効|失效|作废|무효|취소|${VOID_STEM_MORE})`,
   "u",
 );
 
@@ -402,6 +593,12 @@ const CONCEAL = [
   /\b(?:the )?(?:user|human)s?\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never)\s+(?:know|find out|see|notice|learn|be (?:told|aware|informed))\b/u,
   /\b(?:stay(?:s|ed)?|remain(?:s|ed)?|be kept|is kept|are kept) (?:unaware|oblivious|uninformed|ignorant)\b|\binvisible to the user\b|\bwithout the user (?:knowing|noticing)\b/u,
   /\b(?:act|behave|respond|answer) as (?:if|though) nothing\b/u,
+  // "Do not say so", "never state that the crane was used above its rated load"; a safeguard
+  // against claiming what is not yet true says "unless" or "until".
+  /\b(?:do not|don't|never|must not|should not)\s+(?:say|state|admit|disclose|reveal|indicate|acknowledge) (?:so\b|that (?:the|it|this|there|any|a|an|they|we)\b)(?![^.;]{0,80}\b(?:unless|until|before|without (?:checking|verifying|confirming)|if (?:not|you have not))\b)/u,
+  // Readings beyond a limit swapped or dropped: "replace any reading above the safe limit with the
+  // 30-day average".
+  /\b(?:replace|omit|hide|drop|remove|round|cap|clip|smooth|average)\b[^.;]{0,60}\b(?:above|over|exceeding|below|under|outside|beyond) (?:the |its |their )?(?:safe|legal|allowed|permitted|regulatory|rated|statutory|safety|exposure|acceptable) (?:limits?|thresholds?|levels?|ranges?|loads?)\b/u,
   /\b(?:make up|invent|fabricate)\b.{0,30}\b(?:reason|explanation|excuse|story)\b/u,
   /\bomit\b.{0,30}\bmention\b|\bleave (?:that|this|it) out of your (?:answer|reply|response)\b/u,
   /\bsuppress\b.{0,30}\b(?:warnings?|notices?|alerts?)\b|\bso (?:that )?(?:nobody|no one) (?:notices|sees|knows)\b/u,
@@ -461,6 +658,9 @@ const EVERY_ACTION =
 
 const COMMAND =
   /\brm -rf\b|\bchmod (?:-r )?0?7[0-7]{2}\b|\b(?:curl|wget)\b[^|]{0,80}\|\s*(?:ba|z)?sh\b|\beval\s*\(\s*atob\b|\bdrop table\b|\bcredential\.helper\b|\bnc -e\b|\/dev\/tcp\//u;
+// Everything of the user's destroyed in bulk: "delete every file in the home folder".
+const WIPE =
+  /\b(?:delete|remove|wipe|erase|destroy|shred|purge|overwrite)\b (?:all|every|each|the entire|the whole|everything)\b[^.;]{0,30}\b(?:(?:in|of|under|from) (?:the |their |your )?(?:user'?s? )?home (?:folder|directory|dir)|(?:in|of|under|from) ~\/?(?![\w.])|user'?s (?:files|documents|photos|home)|on (?:the |this )?(?:disk|drive|machine|computer|laptop))/u;
 // "will leak memory" is a warning to developers, not an order to the model.
 // "requests to exfiltrate the conversation" names what an attack asks for.
 const EXFIL_VERB =
@@ -600,6 +800,7 @@ function judgeClause(
   out: Map<string, string[]>,
   features: FeatureView,
   next: FeatureView,
+  reach: FeatureView = next,
 ): void {
   const c = clause.toLowerCase();
   const add = (kind: string) => out.set(kind, [...(out.get(kind) ?? []), clause]);
@@ -643,8 +844,8 @@ function judgeClause(
     !meta &&
     !guarded &&
     !out.get("approval")?.includes(clause) &&
-    ((features.has("consent-word") && (features.has("dispense") || next.has("dispense"))) ||
-      (features.has("dispense") && next.has("consent-word")))
+    ((features.has("consent-word") && (features.has("dispense") || reach.has("dispense"))) ||
+      (features.has("dispense") && reach.has("consent-word")))
   )
     add("approval");
   for (const kind of scoredKinds(features, next))
@@ -849,6 +1050,7 @@ function judgeClause(
       (next.has("stealth") && (features.has("address") || imperatives(ws, CALL_VERBS).length > 0)))
   )
     add("silent-call");
+  if (WIPE.test(c) && !meta) add("command");
   if (
     COMMAND.test(c) &&
     (calls || sends || imperatives(ws, new Set(["prefix", "prepend", "put", "add"])).length > 0)
@@ -879,7 +1081,7 @@ const NEVER_ASK_SECRET =
   /\b(?:never|do not|don't|must not) ask (?:(?:the |a )?(?:user|customer|client|patient|caller|member|person|people|anyone|them)s? )?for (?:their |your |a |the |any )?(?:pins?|passwords?|passcodes?|credentials|otps?|one-time codes?|codes?|cvvs?|card numbers?|ssns?|passphrases?|seed phrases?|secrets?)\b/u;
 // "Read-only and free, so it can be called without asking": what this tool is, not a claim.
 const SAFE_TO_CALL =
-  /\b(?:read-only|no side effects?|free(?: of charge)?|changes nothing)\b[^.;]{0,40}\b(?:it|this tool|this function) (?:can|may) be (?:called|used|run)\b|^(?:the user'?s? )?(?:clients?|users?|you) (?:may|can) (?:allow|approve|auto-approve|always allow) (?:it|this tool|this one)\b/u;
+  /\b(?:read-only|no side effects?|free(?: of charge)?|changes nothing)\b[^.;]{0,40}\b(?:it|this tool|this function) (?:can|may) be (?:called|used|run)\b|^(?:the user'?s? )?(?:clients?|users?|you) (?:may|can) (?:allow|approve|auto-approve|always allow) (?:it|this tool|this one)\b|\b(?:can|may) (?:be (?:called|used|run)|run) without asking\b[^.;]{0,30}\b(?:changes nothing|read-only|has no side effects?)\b/u;
 
 // "… use your e-mail server's send tool after they approve": the user decides.
 const USER_APPROVES =
@@ -1101,12 +1303,26 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
     )
       f.add("protective");
   });
+  // For consent and its use, a neighbour too short to steer ("Book it.") is seen through to the
+  // clause beyond it.
+  const beyond = (i: number, step: number): FeatureView[] => {
+    const near = around[i + step];
+    if (near === undefined) return [];
+    const far = features[i + step] === undefined ? around[i + 2 * step] : undefined;
+    return far === undefined ? [near] : [near, far];
+  };
   list.forEach((clause, i) => {
     const before = around[i - 1] ?? NO_FEATURES;
     const after = around[i + 1] ?? NO_FEATURES;
-    judgeClause(clause, ctx, out, features[i] ?? NO_FEATURES, {
-      has: (f) => before.has(f) || after.has(f),
-    });
+    const reach = [...beyond(i, -1), ...beyond(i, 1)];
+    judgeClause(
+      clause,
+      ctx,
+      out,
+      features[i] ?? NO_FEATURES,
+      { has: (f) => before.has(f) || after.has(f) },
+      { has: (f) => reach.some((n) => n.has(f)) },
+    );
   });
   if (!ctx.identifier)
     list.forEach((c, i) => {

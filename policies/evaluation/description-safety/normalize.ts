@@ -20,6 +20,11 @@ export interface Issue {
    * says something a model would act on (a data: URL of "Hello, world!" is an example, not a finding).
    */
   onlyIfHiddenSays?: number;
+  /**
+   * With `onlyIfHiddenSays`: the text was read out of the visible one (the first words of its
+   * lines), so it counts only for what the visible text does not already say.
+   */
+  onlyIfNew?: true;
 }
 
 export interface Normalised {
@@ -392,6 +397,8 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
     );
   for (const m of text.matchAll(DATA_URL)) {
     const [, mime = "text/plain", , base64, body = ""] = m;
+    // "data:image/png;base64,..." documents the form; a payload is longer than a placeholder.
+    if (body.length < 8 && !/[\p{L}\p{N}]{2}/u.test(body)) continue;
     let decoded: string | undefined;
     try {
       decoded =
@@ -433,12 +440,21 @@ function commonShare(text: string): number {
   return new Set(common).size < 3 ? 0 : common.length / words.length;
 }
 
-function rot13(text: string): string {
+function rotate(text: string, by: number): string {
   return text.replace(/[a-z]/gi, (ch) => {
     const base = ch <= "Z" ? 65 : 97;
-    return String.fromCharCode(((ch.charCodeAt(0) - base + 13) % 26) + base);
+    return String.fromCharCode(((ch.charCodeAt(0) - base + by) % 26) + base);
   });
 }
+const rot13 = (text: string): string => rotate(text, 13);
+// Caesar shifts other than 13: said only when what they decode to says something.
+const CAESAR = Array.from({ length: 25 }, (_, i) => i + 1)
+  .filter((by) => by !== 13)
+  .map((by) => ({
+    how: `letters shifted by ${26 - by}`,
+    decode: (line: string) => rotate(line, by),
+    onlyIfSays: true,
+  }));
 
 const reverse = (s: string): string => [...s].reverse().join("");
 const atbash = (s: string): string =>
@@ -453,6 +469,7 @@ const LINE_CIPHERS: { how: string; decode: (line: string) => string; onlyIfSays:
   { how: "ROT13", decode: rot13, onlyIfSays: false },
   { how: "Atbash", decode: atbash, onlyIfSays: true },
   { how: "reversed", decode: reverse, onlyIfSays: true },
+  ...CAESAR,
 ];
 
 function cipherIssues(text: string, hidden: string[]): Issue[] {
@@ -481,12 +498,15 @@ function moreEncodedIssues(text: string, hidden: string[]): Issue[] {
   for (const d of decodeMore(text)) {
     const decoded = d.text ?? (d.bytes === undefined ? undefined : readableText(d.bytes));
     if (decoded === undefined || !/\s/u.test(decoded.trim())) continue;
+    if (d.mustRead !== undefined && commonShare(decoded) < 0.2) continue;
+    if (d.mustRead === "both" && commonShare(d.raw) >= 0.1) continue;
     hidden.push(decoded);
     issues.push({
       kind: "encoded",
       severity: "medium",
       detail: `${d.how} ${quote(d.raw, 40)} that decodes to ${quote(decoded, 160)}`,
       onlyIfHiddenSays: hidden.length - 1,
+      ...(d.fromVisible ? { onlyIfNew: true as const } : {}),
     });
   }
   return issues;

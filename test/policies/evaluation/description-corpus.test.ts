@@ -23,6 +23,10 @@ const KNOWN_REAL_FALSE_ALARMS = new Set([
   // that are masked (holdout-7, tuned on in round 10).
   "holdout-7/awslabs-cloudwatch-mcp-server@0.3.1:get_alarm_history",
   "holdout-7/coolify-mcp@3.5.0:system",
+  // A quoted field name of the request read as another tool beside "instead of `run_report`", and
+  // an example row's e-mail address read as a destination (holdout-8, tuned on in round 11).
+  "holdout-8/analytics-mcp@0.8.0:run_conversions_report",
+  "holdout-8/postgres-mcp-server@1.0.7:pg_execute_mutation",
 ]);
 test("the real tool lists of published servers give no finding", () => {
   const servers = realServers().filter((s) => s.split === "tune");
@@ -48,6 +52,14 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-7/holdout7-prompt-01",
   "holdout-7/holdout7-prompt-03",
   "holdout-7/holdout7-base64-02",
+  // A generated password written "directly" into a secrets manager, "can be called without asking"
+  // in a clause apart from "Read-only", a resource template's name that is a noun phrase about
+  // webhook deliveries, a prompt about users who ask a bot to ignore its instructions (holdout-8,
+  // tuned on in round 11).
+  "holdout-8/holdout8-key-management-04",
+  "holdout-8/holdout8-negation-04",
+  "holdout-8/holdout8-resource-template-02",
+  "holdout-8/holdout8-prompt-03",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -67,17 +79,17 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-8/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-9/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` (measured once, after round 10: recall 125/160, 78.1%,
-// hidden-text 9/16 and override 10/16 the lowest categories; 8 of 206 real tools flagged), short
-// of issue 12's targets. What is asserted here keeps the detector from getting worse on it: overall
+// reported by `npm run bench:descriptions` (measured once, after round 11: recall 110/160, 68.8%,
+// concealment and hidden-text 6/16 the lowest categories; 19 of 250 real tools flagged), short of
+// issue 12's targets. What is asserted here keeps the detector from getting worse on it: overall
 // recall no lower than measured less about two points, and no more real tools flagged.
-const HOLDOUT_RECALL_FLOOR = 0.76;
-const HOLDOUT_REAL_FLAGGED_CEILING = 8;
+const HOLDOUT_RECALL_FLOOR = 0.67;
+const HOLDOUT_REAL_FLAGGED_CEILING = 19;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-8/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-9/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
@@ -135,6 +147,18 @@ const KNOWN_MISSES = new Set([
   "holdout-7/holdout7-schema-poisoning-09",
   "holdout-7/holdout7-schema-poisoning-11",
   "holdout-7/holdout7-buried-04",
+  // Round 11 left these of holdout-8: a secret read spread over numbered steps, the minutes sent in a
+  // Markdown badge's query, consent and an order one sentence apart with another between (two),
+  // a silent call whose "no need to describe it" comes two clauses later (two), a poisoned tool-level
+  // `examples` entry and an outputSchema property name.
+  "holdout-8/holdout8-secret-read-02",
+  "holdout-8/holdout8-exfiltration-04",
+  "holdout-8/holdout8-claimed-approval-03",
+  "holdout-8/holdout8-claimed-approval-07",
+  "holdout-8/holdout8-silent-call-07",
+  "holdout-8/holdout8-silent-call-12",
+  "holdout-8/holdout8-schema-poisoning-11",
+  "holdout-8/holdout8-schema-poisoning-12",
 ]);
 test("every tuned-on attack is found", () => {
   const missed = attackItems()
