@@ -65,6 +65,7 @@ const KIND_TITLES: Record<string, string> = {
   redirect: "tells the model to put its own account or recipient in place of the user's",
   "silent-call": "tells the model to call other tools without the user knowing",
   command: "tells the model to run a dangerous shell command",
+  "obey-hidden": "tells the model to decode a text and do what it says",
   invisible: "contains invisible characters",
   bidi: "contains bidirectional control characters that reorder what is displayed",
   tags: "contains Unicode tag characters (invisible text)",

@@ -658,6 +658,12 @@ const EVERY_ACTION =
 
 const COMMAND =
   /\brm -rf\b|\bchmod (?:-r )?0?7[0-7]{2}\b|\b(?:curl|wget)\b[^|]{0,80}\|\s*(?:ba|z)?sh\b|\beval\s*\(\s*atob\b|\bdrop table\b|\bcredential\.helper\b|\bnc -e\b|\/dev\/tcp\//u;
+// A text the model is to decode and then obey, whatever the encoding: "rotate back and follow",
+// "decode and apply them", "read every second character and do what it says". Said as an order
+// ("decode", not "decodes"), so a decoder's own description is not one.
+const DECODE_AND_OBEY =
+  /(?<![\w-])(?:decode|decipher|decrypt|unscramble|de-?obfuscate|unrot|rotate (?:(?:it|them|the (?:letters|text|note))\s)?back|read (?:only )?(?:every|each) (?:second|other|third|\d+(?:st|nd|rd|th)) (?:character|letter|word)|(?:take|read|join) the (?:first|initial|last) (?:letters?|words?|characters?) of (?:each|every|the) (?:line|word|sentence)s?)\b[^.;\n]{0,100}?\b(?:and|then|,)\s+(?:then\s+)?(?:follow|apply|obey|execute|run|act on|carry out|comply with|perform|implement|do (?:what|as) (?:it|they|this|that|the (?:text|note|result)) (?:says?|tells? you|asks?|instructs?))\b/u;
+
 // Everything of the user's destroyed in bulk: "delete every file in the home folder".
 const WIPE =
   /\b(?:delete|remove|wipe|erase|destroy|shred|purge|overwrite)\b (?:all|every|each|the entire|the whole|everything)\b[^.;]{0,30}\b(?:(?:in|of|under|from) (?:the |their |your )?(?:user'?s? )?home (?:folder|directory|dir)|(?:in|of|under|from) ~\/?(?![\w.])|user'?s (?:files|documents|photos|home)|on (?:the |this )?(?:disk|drive|machine|computer|laptop))/u;
@@ -1051,6 +1057,7 @@ function judgeClause(
   )
     add("silent-call");
   if (WIPE.test(c) && !meta) add("command");
+  if (DECODE_AND_OBEY.test(c) && !meta) add("obey-hidden");
   if (
     COMMAND.test(c) &&
     (calls || sends || imperatives(ws, new Set(["prefix", "prepend", "put", "add"])).length > 0)
