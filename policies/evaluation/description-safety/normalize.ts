@@ -447,14 +447,49 @@ function rotate(text: string, by: number): string {
   });
 }
 const rot13 = (text: string): string => rotate(text, 13);
-// Caesar shifts other than 13: said only when what they decode to says something.
-const CAESAR = Array.from({ length: 25 }, (_, i) => i + 1)
-  .filter((by) => by !== 13)
-  .map((by) => ({
-    how: `letters shifted by ${26 - by}`,
-    decode: (line: string) => rotate(line, by),
-    onlyIfSays: true,
-  }));
+// English letter frequencies (per cent, a to z).
+const ENGLISH = [
+  8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.15, 0.77, 4.0, 2.4, 6.7, 7.5, 1.9, 0.095, 6.0,
+  6.3, 9.1, 2.8, 0.98, 2.4, 0.15, 2.0, 0.074,
+];
+/** The rotation that makes the line's letters most English-like (chi-squared), 0 if none fits. */
+function bestRotation(line: string): number {
+  const counts = new Array<number>(26).fill(0);
+  let n = 0;
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i) | 32;
+    if (code >= 97 && code <= 122) {
+      counts[code - 97]!++;
+      n++;
+    }
+  }
+  if (n < 20) return 0;
+  let best = 0;
+  let bestScore = Infinity;
+  for (let by = 0; by < 26; by++) {
+    let score = 0;
+    for (let k = 0; k < 26; k++) {
+      const expected = (ENGLISH[(k + by) % 26]! * n) / 100;
+      const d = counts[k]! - expected;
+      score += (d * d) / expected;
+    }
+    if (score < bestScore) {
+      bestScore = score;
+      best = by;
+    }
+  }
+  return best;
+}
+// A Caesar shift other than 13, the one that reads most like English: said only when what it
+// decodes to says something.
+const CAESAR = {
+  how: "letters shifted",
+  decode: (line: string) => {
+    const by = bestRotation(line);
+    return by === 0 || by === 13 ? "" : rotate(line, by);
+  },
+  onlyIfSays: true,
+};
 
 const reverse = (s: string): string => [...s].reverse().join("");
 const atbash = (s: string): string =>
@@ -469,7 +504,7 @@ const LINE_CIPHERS: { how: string; decode: (line: string) => string; onlyIfSays:
   { how: "ROT13", decode: rot13, onlyIfSays: false },
   { how: "Atbash", decode: atbash, onlyIfSays: true },
   { how: "reversed", decode: reverse, onlyIfSays: true },
-  ...CAESAR,
+  CAESAR,
 ];
 
 function cipherIssues(text: string, hidden: string[]): Issue[] {
