@@ -125,4 +125,8 @@ process.once("SIGTERM", () => {
     process.exit(0);
   })();
 });
+// The memory it holds, asked for by a soak: RSS alone also moves as V8 grows and shrinks its heap.
+process.on("message", (m) => {
+  if (m === "memory") process.send?.({ memory: process.memoryUsage() });
+});
 process.send?.({ port: (app.server.address() as AddressInfo).port });
