@@ -14,11 +14,8 @@ export interface Decoded {
   raw: string;
   bytes?: Uint8Array;
   text?: string;
-  /**
-   * Taken from ordinary text: only if it reads as English, and (every second character) only from
-   * a run that does not.
-   */
-  mustRead?: "decoded" | "both";
+  /** Taken from ordinary text (every second character, first words): only if it reads as English. */
+  mustRead?: true;
   /** Read out of the visible words themselves (an acrostic): new only for what they do not say. */
   fromVisible?: true;
 }
@@ -149,7 +146,7 @@ function fromUuencode(body: string): Uint8Array {
     if (n === 0) continue;
     const chars = [...line.slice(1)].map((c) => (c.charCodeAt(0) - 32) & 63);
     const bytes: number[] = [];
-    for (let i = 0; i + 3 < chars.length + 3 && bytes.length < n; i += 4) {
+    for (let i = 0; i < chars.length && bytes.length < n; i += 4) {
       const [a = 0, b = 0, c = 0, d = 0] = chars.slice(i, i + 4);
       bytes.push(((a << 2) | (b >> 4)) & 255, ((b << 4) | (c >> 2)) & 255, ((c << 6) | d) & 255);
     }
@@ -171,8 +168,11 @@ function firstWords(text: string): string | undefined {
   return lines.map((l) => /\S+/u.exec(l)?.[0] ?? "").join(" ");
 }
 
-/** Every run of `text` written in one of the encodings above, with what it decodes to. */
-export function decodeMore(text: string): Decoded[] {
+/**
+ * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
+ * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
+ */
+export function decodeMore(text: string, readsAsEnglish: (run: string) => boolean): Decoded[] {
   const out: Decoded[] = [];
   for (const m of text.matchAll(BRAILLE))
     out.push({
@@ -252,12 +252,12 @@ export function decodeMore(text: string): Decoded[] {
       text: text.replace(SMALL_CAPITAL, (c) => SMALL_CAPITALS[c] ?? c),
     });
   for (const m of text.matchAll(DENSE_RUN))
-    if (m[0].length >= 40)
+    if (m[0].length >= 40 && !readsAsEnglish(m[0]))
       for (const start of [0, 1])
         out.push({
           how: "every second character",
           raw: m[0],
-          mustRead: "both",
+          mustRead: true,
           text: [...m[0]].filter((_, i) => i % 2 === start).join(""),
         });
   const acrostic = firstWords(text);
@@ -266,7 +266,7 @@ export function decodeMore(text: string): Decoded[] {
       how: "first words of lines",
       raw: text,
       text: acrostic,
-      mustRead: "decoded",
+      mustRead: true,
       fromVisible: true,
     });
   if (LISU.test(text)) {

@@ -71,7 +71,7 @@ export interface Matcher {
 // turn). The parts stay listed for whoever wants to see which one matched.
 // john@example.com in a documented example: the domains reserved for documentation (RFC 2606),
 // not an address data goes to.
-const RESERVED_DOMAIN = String.raw`example\.(?:com|org|net)\b`;
+export const RESERVED_DOMAIN = String.raw`example\.(?:com|org|net)\b`;
 
 const rx = (parts: readonly string[]): Matcher & { parts: readonly RegExp[] } => {
   const res = parts.map((p) => new RegExp(p, "u"));

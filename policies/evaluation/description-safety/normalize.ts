@@ -530,11 +530,10 @@ function cipherIssues(text: string, hidden: string[]): Issue[] {
 // variation-selector nibbles: a finding only when what they decode to says something.
 function moreEncodedIssues(text: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
-  for (const d of decodeMore(text)) {
+  for (const d of decodeMore(text, (run) => commonShare(run) >= 0.1)) {
     const decoded = d.text ?? (d.bytes === undefined ? undefined : readableText(d.bytes));
     if (decoded === undefined || !/\s/u.test(decoded.trim())) continue;
-    if (d.mustRead !== undefined && commonShare(decoded) < 0.2) continue;
-    if (d.mustRead === "both" && commonShare(d.raw) >= 0.1) continue;
+    if (d.mustRead && commonShare(decoded) < 0.2) continue;
     hidden.push(decoded);
     issues.push({
       kind: "encoded",
