@@ -92,9 +92,17 @@ const SENTENCE_LIKE = /\S\s+\S+\s+\S+\s+\S/u;
 const nameKind = (text: string): Text["kind"] =>
   SENTENCE_LIKE.test(text) ? "prose" : "identifier";
 
-/** Issues with one text: hidden content, what it (and whatever it hides) tells the model. */
-function textIssues(t: Text, ctx: Omit<TextContext, "schemaField" | "identifier">): Issue[] {
+/**
+ * Issues with one text: hidden content, what it (and whatever it hides) tells the model. What a
+ * model reads of it (the text as normalised, and what it hides) is added to `read`.
+ */
+function textIssues(
+  t: Text,
+  ctx: Omit<TextContext, "schemaField" | "identifier">,
+  read: string[],
+): Issue[] {
   const { plain, hidden, issues } = normalise(t.text, t.kind === "prose");
+  read.push(plain, ...hidden);
   if (t.kind === "syntax") return issues;
   const context: TextContext = {
     ...ctx,
@@ -234,11 +242,37 @@ function optionValues(node: unknown, out: Set<string>, depth = 0): void {
   }
 }
 
-function toolFindings(
+/**
+ * One definition a model reads as a whole (a tool, the server's instructions, a prompt, a resource
+ * template): where it is, what the rules found in each of its fields, and every text of it as the
+ * model reads it (normalised, with what it hides), for the definition model.
+ */
+export interface JudgedDefinition {
+  location: string;
+  fields: { at: string; issues: Issue[] }[];
+  read: string[];
+}
+
+class Judging {
+  readonly fields: JudgedDefinition["fields"] = [];
+  readonly read: string[] = [];
+  readonly location: string;
+  constructor(location: string) {
+    this.location = location;
+  }
+  text(t: Text, ctx: Omit<TextContext, "schemaField" | "identifier">, extra: Issue[] = []): void {
+    this.fields.push({ at: t.path, issues: [...textIssues(t, ctx, this.read), ...extra] });
+  }
+  done(): JudgedDefinition {
+    return { location: this.location, fields: this.fields, read: this.read };
+  }
+}
+
+function judgeTool(
   tool: ToolDefinition,
   base: string,
   serverNames: ReadonlySet<string>,
-): ControlFinding[] {
+): JudgedDefinition {
   const at = (...segments: (string | number)[]) => fieldPath(base, ...segments);
   const params = new Set<string>();
   propertyNames(tool.inputSchema, params);
@@ -249,41 +283,29 @@ function toolFindings(
   optionValues(tool.inputSchema, options);
   const siblings = options.size === 0 ? serverNames : new Set([...serverNames, ...options]);
   const ctx = { tool: tool.name, params, siblings };
-  const findings: ControlFinding[] = [];
-  findings.push(
-    ...findingsAt(
-      at("name"),
-      textIssues(
-        { path: at("name"), text: tool.name, kind: nameKind(tool.name), schemaField: false },
-        ctx,
-      ),
-    ),
+  const judging = new Judging(base);
+  judging.text(
+    { path: at("name"), text: tool.name, kind: nameKind(tool.name), schemaField: false },
+    ctx,
   );
   if (tool.title !== undefined)
-    findings.push(
-      ...findingsAt(
-        at("title"),
-        textIssues({ path: at("title"), text: tool.title, kind: "prose", schemaField: false }, ctx),
-      ),
+    judging.text({ path: at("title"), text: tool.title, kind: "prose", schemaField: false }, ctx);
+  const description = at("description");
+  if (tool.description === undefined)
+    judging.fields.push({ at: description, issues: contradictionIssues(tool) });
+  else
+    judging.text(
+      { path: description, text: tool.description, kind: "prose", schemaField: false },
+      ctx,
+      contradictionIssues(tool),
     );
-  findings.push(
-    ...findingsAt(at("description"), [
-      ...(tool.description === undefined
-        ? []
-        : textIssues(
-            { path: at("description"), text: tool.description, kind: "prose", schemaField: false },
-            ctx,
-          )),
-      ...contradictionIssues(tool),
-    ]),
-  );
   const texts: Text[] = [];
   schemaTexts(tool.inputSchema, at("inputSchema"), texts);
   if (tool.outputSchema !== undefined) schemaTexts(tool.outputSchema, at("outputSchema"), texts);
   if (tool.annotations !== undefined) schemaTexts(tool.annotations, at("annotations"), texts);
   if (tool._meta !== undefined) schemaTexts(tool._meta, at("_meta"), texts);
-  for (const t of texts) findings.push(...findingsAt(t.path, textIssues(t, ctx)));
-  return findings;
+  for (const t of texts) judging.text(t, ctx);
+  return judging.done();
 }
 
 /**
@@ -303,18 +325,6 @@ function siblingsOf(tools: readonly { name: string }[]): Set<string> {
   return out;
 }
 
-/**
- * CD-03 findings for a list of tools: one per kind of problem per field, located as
- * `<where(tool, i)>.description`, `.name`, `.inputSchema.properties.path.description`...
- */
-export function checkDescriptions(
-  tools: readonly ToolDefinition[],
-  where: ToolLocator,
-): ControlFinding[] {
-  const siblings = siblingsOf(tools);
-  return tools.flatMap((tool, index) => toolFindings(tool, where(tool, index), siblings));
-}
-
 /** The variables of an RFC 6570 URI template (`{id}`, `{?q,page}`, `{/path*}`): its parameters. */
 function templateVariables(uriTemplate: string): Set<string> {
   const out = new Set<string>();
@@ -330,69 +340,93 @@ function templateVariables(uriTemplate: string): Set<string> {
 }
 
 /**
- * CD-03 findings for everything a server shows a model: its tools (located with `where`), its
+ * Every definition of a server, judged by the rules: its tools (located with `where`), its
  * `instructions` (`initialize:instructions`), prompts (`prompts/list:<name>…`) and resource
  * templates (`resources/templates/list:<name>…`).
  */
+export function judgeServer(
+  surface: ServerSurface,
+  where: ToolLocator = listedToolsAt(),
+): JudgedDefinition[] {
+  const toolSiblings = siblingsOf(surface.tools);
+  const judged = surface.tools.map((tool, index) =>
+    judgeTool(tool, where(tool, index), toolSiblings),
+  );
+  const siblings = siblingsOf([...surface.tools, ...(surface.prompts ?? [])]);
+  const ctx = { params: new Set<string>(), siblings };
+  const prose = (j: Judging, path: string, text: string | undefined, params = ctx.params) => {
+    if (text !== undefined)
+      j.text({ path, text, kind: "prose", schemaField: false }, { ...ctx, params });
+  };
+  const name = (j: Judging, path: string, text: string, params = ctx.params) => {
+    j.text({ path, text, kind: nameKind(text), schemaField: false }, { ...ctx, params });
+  };
+  if (surface.instructions !== undefined) {
+    const j = new Judging("initialize:instructions");
+    prose(j, j.location, surface.instructions);
+    judged.push(j.done());
+  }
+  for (const p of surface.prompts ?? []) {
+    const j = new Judging(`prompts/list:${escapeText(p.name, 80)}`);
+    const args = new Set((p.arguments ?? []).map((a) => a.name.toLowerCase()));
+    name(j, fieldPath(j.location, "name"), p.name);
+    prose(j, fieldPath(j.location, "title"), p.title, args);
+    prose(j, fieldPath(j.location, "description"), p.description, args);
+    (p.arguments ?? []).forEach((a, i) => {
+      name(j, fieldPath(j.location, "arguments", i, "name"), a.name);
+      if (a.description !== undefined)
+        j.text(
+          {
+            path: fieldPath(j.location, "arguments", i, "description"),
+            text: a.description,
+            kind: "prose",
+            schemaField: true,
+          },
+          { ...ctx, params: args },
+        );
+    });
+    judged.push(j.done());
+  }
+  for (const r of surface.resourceTemplates ?? []) {
+    const j = new Judging(`resources/templates/list:${escapeText(r.name, 80)}`);
+    const vars = templateVariables(r.uriTemplate);
+    name(j, fieldPath(j.location, "name"), r.name, vars);
+    prose(j, fieldPath(j.location, "title"), r.title, vars);
+    prose(j, fieldPath(j.location, "description"), r.description, vars);
+    j.text(
+      {
+        path: fieldPath(j.location, "uriTemplate"),
+        text: r.uriTemplate,
+        kind: "syntax",
+        schemaField: false,
+      },
+      ctx,
+      templateIssues(r.uriTemplate),
+    );
+    judged.push(j.done());
+  }
+  return judged;
+}
+
+/** The findings of one judged definition: one per kind of problem per field. */
+export const definitionFindings = (d: JudgedDefinition): ControlFinding[] =>
+  d.fields.flatMap((f) => findingsAt(f.at, f.issues));
+
+/**
+ * CD-03 findings for a list of tools: one per kind of problem per field, located as
+ * `<where(tool, i)>.description`, `.name`, `.inputSchema.properties.path.description`...
+ */
+export function checkDescriptions(
+  tools: readonly ToolDefinition[],
+  where: ToolLocator,
+): ControlFinding[] {
+  return judgeServer({ tools }, where).flatMap(definitionFindings);
+}
+
+/** CD-03 findings for everything a server shows a model (see `judgeServer`). */
 export function checkServer(
   surface: ServerSurface,
   where: ToolLocator = listedToolsAt(),
 ): ControlFinding[] {
-  const siblings = siblingsOf([...surface.tools, ...(surface.prompts ?? [])]);
-  const ctx = { params: new Set<string>(), siblings };
-  const findings = checkDescriptions(surface.tools, where);
-  const prose = (path: string, text: string | undefined, params = ctx.params): void => {
-    if (text === undefined) return;
-    findings.push(
-      ...findingsAt(
-        path,
-        textIssues({ path, text, kind: "prose", schemaField: false }, { ...ctx, params }),
-      ),
-    );
-  };
-  const name = (path: string, text: string, params = ctx.params): void => {
-    findings.push(
-      ...findingsAt(
-        path,
-        textIssues({ path, text, kind: nameKind(text), schemaField: false }, { ...ctx, params }),
-      ),
-    );
-  };
-  prose("initialize:instructions", surface.instructions);
-  for (const p of surface.prompts ?? []) {
-    const base = `prompts/list:${escapeText(p.name, 80)}`;
-    const args = new Set((p.arguments ?? []).map((a) => a.name.toLowerCase()));
-    name(fieldPath(base, "name"), p.name);
-    prose(fieldPath(base, "title"), p.title, args);
-    prose(fieldPath(base, "description"), p.description, args);
-    (p.arguments ?? []).forEach((a, i) => {
-      name(fieldPath(base, "arguments", i, "name"), a.name);
-      const at = fieldPath(base, "arguments", i, "description");
-      if (a.description !== undefined)
-        findings.push(
-          ...findingsAt(
-            at,
-            textIssues(
-              { path: at, text: a.description, kind: "prose", schemaField: true },
-              { ...ctx, params: args },
-            ),
-          ),
-        );
-    });
-  }
-  for (const r of surface.resourceTemplates ?? []) {
-    const base = `resources/templates/list:${escapeText(r.name, 80)}`;
-    const vars = templateVariables(r.uriTemplate);
-    name(fieldPath(base, "name"), r.name, vars);
-    prose(fieldPath(base, "title"), r.title, vars);
-    prose(fieldPath(base, "description"), r.description, vars);
-    const at = fieldPath(base, "uriTemplate");
-    findings.push(
-      ...findingsAt(at, [
-        ...textIssues({ path: at, text: r.uriTemplate, kind: "syntax", schemaField: false }, ctx),
-        ...templateIssues(r.uriTemplate),
-      ]),
-    );
-  }
-  return findings;
+  return judgeServer(surface, where).flatMap(definitionFindings);
 }
