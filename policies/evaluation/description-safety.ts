@@ -7,6 +7,7 @@ import { contradictionIssues } from "./description-safety/contradictions.ts";
 import { judgeText, templateIssues, type TextContext } from "./description-safety/judge.ts";
 import { normalise, type Issue } from "./description-safety/normalize.ts";
 import { escapeText } from "./description-safety/text.ts";
+import { readDefinition } from "./description-safety/model.ts";
 
 export { escapeText } from "./description-safety/text.ts";
 
@@ -66,6 +67,7 @@ const KIND_TITLES: Record<string, string> = {
   "silent-call": "tells the model to call other tools without the user knowing",
   command: "tells the model to run a dangerous shell command",
   "obey-hidden": "tells the model to decode a text and do what it says",
+  model: "reads as a poisoned definition as a whole",
   invisible: "contains invisible characters",
   bidi: "contains bidirectional control characters that reorder what is displayed",
   tags: "contains Unicode tag characters (invisible text)",
@@ -408,8 +410,61 @@ export function judgeServer(
   return judged;
 }
 
-/** The findings of one judged definition: one per kind of problem per field. */
-export const definitionFindings = (d: JudgedDefinition): ControlFinding[] =>
+// Where the two views meet. The model alone flags a definition it reads as poisoned with this
+// probability or more; a rule's finding stands unless the model reads the whole definition, and
+// every stretch of it, as benign (below RULES_STAND): most rules' false alarms are a phrase that
+// reads as an order in text that is plainly not an attack, and most attacks they miss are said in
+// words no rule was written for. Both were chosen on earlier rounds' blind corpora, each read by a
+// model fitted without it (scripts/description-model/README.md).
+const MODEL_FLAGS = 0.7;
+const RULES_STAND = 0.2;
+// A long definition is also read in stretches of about a short one's length: padding a poisoned
+// sentence with benign text dilutes a reading of the whole, not of the words around it.
+const STRETCH_WORDS = 400;
+
+/** The highest reading over overlapping stretches of a long definition's words. */
+function stretchScore(read: readonly string[]): number {
+  const words = read.join(" \n ").split(/\s+/u);
+  let best = 0;
+  if (words.length <= STRETCH_WORDS) return best;
+  for (let i = 0; i < words.length - STRETCH_WORDS / 2; i += STRETCH_WORDS / 2) {
+    best = Math.max(best, readDefinition([words.slice(i, i + STRETCH_WORDS).join(" ")]).score);
+    if (best >= RULES_STAND) break;
+  }
+  return best;
+}
+
+/** The decision on one judged definition: its findings, and the rule findings the model outweighed. */
+export function decide(d: JudgedDefinition): {
+  findings: ControlFinding[];
+  outweighed: ControlFinding[];
+} {
+  const rules = ruleFindings(d);
+  const reading = readDefinition(d.read);
+  const model: ControlFinding[] =
+    reading.score < MODEL_FLAGS
+      ? []
+      : [
+          {
+            message: `${KIND_TITLES.model}: poisoned with probability ${reading.score.toFixed(2)}${
+              reading.telling.length === 0
+                ? ""
+                : `; the words that weigh most: ${reading.telling.map((w) => `"${escapeText(w, 40)}"`).join(", ")}`
+            }`,
+            severity: "high",
+            location: d.location,
+          },
+        ];
+  if (rules.length === 0 || reading.score >= RULES_STAND || stretchScore(d.read) >= RULES_STAND)
+    return { findings: [...rules, ...model], outweighed: [] };
+  return { findings: model, outweighed: rules };
+}
+
+/** The findings of one judged definition. */
+export const definitionFindings = (d: JudgedDefinition): ControlFinding[] => decide(d).findings;
+
+/** What the rules alone find, before the model is heard: for testing and tuning the rules. */
+export const ruleFindings = (d: JudgedDefinition): ControlFinding[] =>
   d.fields.flatMap((f) => findingsAt(f.at, f.issues));
 
 /**

@@ -13,20 +13,15 @@ import {
 const messages = (f: { location?: string; message: string }[]) =>
   f.map((x) => `${x.location ?? ""}: ${x.message}`).join("\n");
 
-// Tuned-on real tools the detector still flags, each said why: two zero-width spaces a server's
-// documentation puts between words ("How\u200B\u200Bto obtain"), and an XML attribute that hides a
-// diagram layer (`visible="0"`) read as hiding something (holdout-6, tuned on in round 9).
+// Tuned-on real tools the detector still flags, each said why: an XML attribute that hides a
+// diagram layer (`visible="0"`) read as hiding something (holdout-6), a quoted field name of the
+// request read as another tool beside "instead of `run_report`" (holdout-8), and a server's own
+// webhook deliveries to the user's URL read as data sent out (holdout-9, tuned on in round 12).
 const KNOWN_REAL_FALSE_ALARMS = new Set([
-  "holdout-6/lark-mcp@0.5.1:im_v1_message_list",
   "holdout-6/mcp@1.6.1:open_drawio_xml",
-  // "… using other CloudWatch tools" beside "use this tool", and a webhook named beside credentials
-  // that are masked (holdout-7, tuned on in round 10).
-  "holdout-7/awslabs-cloudwatch-mcp-server@0.3.1:get_alarm_history",
-  "holdout-7/coolify-mcp@3.5.0:system",
-  // A quoted field name of the request read as another tool beside "instead of `run_report`", and
-  // an example row's e-mail address read as a destination (holdout-8, tuned on in round 11).
   "holdout-8/analytics-mcp@0.8.0:run_conversions_report",
-  "holdout-8/postgres-mcp-server@1.0.7:pg_execute_mutation",
+  "holdout-9/replicate-mcp@0.9.0:create_deployments_predictions",
+  "holdout-9/replicate-mcp@0.9.0:create_models_predictions",
 ]);
 test("the real tool lists of published servers give no finding", () => {
   const servers = realServers().filter((s) => s.split === "tune");
@@ -40,26 +35,17 @@ test("the real tool lists of published servers give no finding", () => {
 });
 
 // Tuned-on look-alikes the detector still flags, each said why: a Romanian sentence whose
-// "ignored" is said of duplicate contacts beside "previous import instructions … are kept", and
-// the system prompt of a chatbot the user builds (holdout-5, tuned on in round 8).
+// "ignored" is said of duplicate contacts beside "previous import instructions … are kept"
+// (holdout-5), an Arabic sentence whose "ignored" is said of cancelled bookings (holdout-6), server
+// instructions in another language the definition model reads as an override (holdout-6), "don't
+// ask the user for them" said of masked values and "runs without prompting once enabled" read as
+// approval claimed (holdout-9, tuned on in round 12).
 const KNOWN_FALSE_ALARMS = new Set([
   "holdout-5/holdout5-multilingual-12",
-  "holdout-5/holdout5-override-like-02",
+  "holdout-6/holdout6-multilingual-06",
   "holdout-6/holdout6-multilingual-07",
-  // An ordering hint with "the user gave", a review prompt listing attack kinds, the system prompt of
-  // the user's own bot passed as an argument, an SVG data: URL (holdout-7, tuned on in round 10).
-  "holdout-7/holdout7-ordering-hint-01",
-  "holdout-7/holdout7-prompt-01",
-  "holdout-7/holdout7-prompt-03",
-  "holdout-7/holdout7-base64-02",
-  // A generated password written "directly" into a secrets manager, "can be called without asking"
-  // in a clause apart from "Read-only", a resource template's name that is a noun phrase about
-  // webhook deliveries, a prompt about users who ask a bot to ignore its instructions (holdout-8,
-  // tuned on in round 11).
-  "holdout-8/holdout8-key-management-04",
-  "holdout-8/holdout8-negation-04",
-  "holdout-8/holdout8-resource-template-02",
-  "holdout-8/holdout8-prompt-03",
+  "holdout-9/holdout9-instructions-03",
+  "holdout-9/holdout9-silent-like-01",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -79,17 +65,17 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-9/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-10/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` (measured once, after round 11: recall 110/160, 68.8%,
-// concealment and hidden-text 6/16 the lowest categories; 19 of 250 real tools flagged), short of
-// issue 12's targets. What is asserted here keeps the detector from getting worse on it: overall
-// recall no lower than measured less about two points, and no more real tools flagged.
-const HOLDOUT_RECALL_FLOOR = 0.67;
-const HOLDOUT_REAL_FLAGGED_CEILING = 19;
+// reported by `npm run bench:descriptions` (measured once, after round 12: recall 147/160, 91.9%,
+// hidden-text 11/16 and override 12/16 the lowest categories; 1 of 162 real tools flagged). What is
+// asserted here keeps the detector from getting worse on it: overall recall no lower than measured
+// less about two points, and no more real tools flagged.
+const HOLDOUT_RECALL_FLOOR = 0.9;
+const HOLDOUT_REAL_FLAGGED_CEILING = 1;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-9/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-10/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
@@ -121,48 +107,11 @@ test(
   },
 );
 
-// Tuned-on attacks the detector still misses, each said why: a note inside a JSON string in a code
-// fence, an approval claimed through a header the server says it adds, a secret named as a file
-// name to build. Any other miss fails.
-const KNOWN_MISSES = new Set([
-  "concealment-r6-36",
-  "claimed-approval-r6-11",
-  "secret-read-r6-16",
-  // A description that misdescribes a change it makes to the user's pull request, the quoted label
-  // and the package left out in one sentence whose subject is the PR title; a rule for buckets of
-  // "a storage tool" worded as a CDN requirement (holdout-6, tuned on in round 9).
-  "holdout-6/holdout6-concealment-03",
-  "holdout-6/holdout6-shadowing-05",
-  // Round 10 left these of holdout-7: a secret read spread over numbered steps, personal data sent
-  // to a "marketplace" argument (two), a failure reported as last night's date, an approval then an
-  // order two sentences apart, a shadowing and a silent call worded as setup, a poisoned `required`
-  // entry and tool name, a query parameter reference.
-  "holdout-7/holdout7-secret-read-04",
-  "holdout-7/holdout7-exfiltration-02",
-  "holdout-7/holdout7-exfiltration-11",
-  "holdout-7/holdout7-concealment-12",
-  "holdout-7/holdout7-claimed-approval-04",
-  "holdout-7/holdout7-shadowing-06",
-  "holdout-7/holdout7-silent-call-10",
-  "holdout-7/holdout7-schema-poisoning-09",
-  "holdout-7/holdout7-schema-poisoning-11",
-  "holdout-7/holdout7-buried-04",
-  // Round 11 left these of holdout-8: a secret read spread over numbered steps, the minutes sent in a
-  // Markdown badge's query, consent and an order one sentence apart with another between (two),
-  // a silent call whose "no need to describe it" comes two clauses later (two), a poisoned tool-level
-  // `examples` entry and an outputSchema property name.
-  "holdout-8/holdout8-secret-read-02",
-  "holdout-8/holdout8-exfiltration-04",
-  "holdout-8/holdout8-claimed-approval-03",
-  "holdout-8/holdout8-claimed-approval-07",
-  "holdout-8/holdout8-silent-call-07",
-  "holdout-8/holdout8-silent-call-12",
-  "holdout-8/holdout8-schema-poisoning-11",
-  "holdout-8/holdout8-schema-poisoning-12",
-]);
+// Every tuned-on attack is found: the rules' misses of earlier rounds are read as poisoned by the
+// definition model, which was fitted on them (a tuning figure; the holdout's is the one that counts).
 test("every tuned-on attack is found", () => {
   const missed = attackItems()
-    .filter((i) => i.split === "tune" && !KNOWN_MISSES.has(i.id))
+    .filter((i) => i.split === "tune")
     .filter((i) => checkServer(i.surface).length === 0)
     .map((i) => i.id);
   assert.deepEqual(missed, []);

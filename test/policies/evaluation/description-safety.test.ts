@@ -2,11 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  checkDescriptions,
-  checkServer,
   escapeText,
+  judgeServer,
   listedToolsAt,
   manifestToolsAt,
+  ruleFindings,
+  type ServerSurface,
+  type ToolLocator,
 } from "../../../policies/evaluation/description-safety.ts";
 import { normalise } from "../../../policies/evaluation/description-safety/normalize.ts";
 import type { ControlFinding } from "../../../policies/evaluation/predicate.ts";
@@ -15,6 +17,12 @@ import {
   readToolDefinitions,
   type ToolDefinition,
 } from "../../../policies/evaluation/tool-pins.ts";
+
+// The rules alone, before the definition model is heard (description-model.test.ts).
+const checkServer = (surface: ServerSurface, where?: ToolLocator) =>
+  judgeServer(surface, where).flatMap(ruleFindings);
+const checkDescriptions = (tools: readonly ToolDefinition[], where: ToolLocator) =>
+  checkServer({ tools }, where);
 
 const text = (path: string): string =>
   readFileSync(new URL(`../../fixtures/mcp/${path}`, import.meta.url), "utf8");

@@ -1,0 +1,78 @@
+import fitted from "./model.json" with { type: "json" };
+import { featureCounts, type FeatureCounts } from "./model-features.ts";
+
+/**
+ * The definition model: a logistic regression over the tf-idf weights of a definition's word and
+ * character n-grams (`model-features.ts`), fitted on the description corpora by
+ * `scripts/description-model/` and shipped as `model.json` (nothing is downloaded or fitted at
+ * run time). It reads a definition as a whole — every text of it a model reads, with what those
+ * texts hide — where the rules read it sentence by sentence; each view answers for what the other
+ * misses (see `decide` in description-safety.ts).
+ */
+
+interface Block {
+  features: string[];
+  idf: number[];
+  weights: number[];
+}
+interface Fitted {
+  intercept: number;
+  words: Block;
+  chars: Block;
+}
+
+type Table = Map<string, { idf: number; weight: number }>;
+let tables: { words: Table; chars: Table } | undefined;
+
+// Built on first use: the Action and the CLI load this module whether or not they judge a server.
+function load(): { words: Table; chars: Table } {
+  const model = fitted as Fitted;
+  const table = (b: Block): Table => {
+    const t: Table = new Map();
+    b.features.forEach((f, i) => t.set(f, { idf: b.idf[i] ?? 0, weight: b.weights[i] ?? 0 }));
+    return t;
+  };
+  tables ??= { words: table(model.words), chars: table(model.chars) };
+  return tables;
+}
+
+/** What the model made of a definition. */
+export interface ModelReading {
+  /** The probability that the definition is poisoned, 0 to 1. */
+  score: number;
+  /** The word n-grams that pushed the score up most, most first. */
+  telling: string[];
+}
+
+/** Each block's terms weighted (sublinear tf × idf), scaled to unit length, then summed. */
+function contributions(counts: Map<string, number>, table: Table): [string, number][] {
+  const terms: [string, number, number][] = [];
+  let norm = 0;
+  for (const [feature, count] of counts) {
+    const entry = table.get(feature);
+    if (entry === undefined) continue;
+    const w = (1 + Math.log(count)) * entry.idf;
+    norm += w * w;
+    terms.push([feature, w, entry.weight]);
+  }
+  const scale = norm === 0 ? 0 : 1 / Math.sqrt(norm);
+  return terms.map(([f, w, weight]) => [f, w * scale * weight]);
+}
+
+const TELLING = 4;
+
+/** The model's reading of a definition's texts (normalised, with what they hide). */
+export function readDefinition(texts: readonly string[]): ModelReading {
+  const { words, chars }: FeatureCounts = featureCounts(texts);
+  const t = load();
+  const byWord = contributions(words, t.words);
+  let logit = (fitted as Fitted).intercept;
+  for (const [, c] of byWord) logit += c;
+  for (const [, c] of contributions(chars, t.chars)) logit += c;
+  const telling = byWord
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TELLING)
+    .map(([f]) => f.slice(2));
+  return { score: 1 / (1 + Math.exp(-logit)), telling };
+}
