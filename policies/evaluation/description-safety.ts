@@ -418,16 +418,16 @@ export function judgeServer(
 // model fitted without it (scripts/description-model/README.md).
 const MODEL_FLAGS = 0.7;
 const RULES_STAND = 0.2;
-// A long definition is also read in stretches of about a short one's length: padding a poisoned
-// sentence with benign text dilutes a reading of the whole, not of the words around it.
-const STRETCH_WORDS = 400;
+// A definition is also read in overlapping stretches of this many words: padding a poisoned
+// sentence with benign text dilutes a reading of the whole, not of the few words around it, so
+// to outweigh a rule every stretch must read as benign.
+const STRETCH_WORDS = 80;
 
-/** The highest reading over overlapping stretches of a long definition's words. */
+/** The highest reading over overlapping stretches of a definition's words. */
 function stretchScore(read: readonly string[]): number {
   const words = read.join(" \n ").split(/\s+/u);
   let best = 0;
-  if (words.length <= STRETCH_WORDS) return best;
-  for (let i = 0; i < words.length - STRETCH_WORDS / 2; i += STRETCH_WORDS / 2) {
+  for (let i = 0; i < Math.max(1, words.length - STRETCH_WORDS / 2); i += STRETCH_WORDS / 2) {
     best = Math.max(best, readDefinition([words.slice(i, i + STRETCH_WORDS).join(" ")]).score);
     if (best >= RULES_STAND) break;
   }

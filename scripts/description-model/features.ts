@@ -3,10 +3,9 @@
 // with its label (1 poisoned, 0 benign), the corpus it comes from, the kinds of problem the rules
 // found in it, and its feature counts as the scorer counts them (model-features.ts).
 //
-//   node scripts/description-model/features.ts [--holdout] > features.jsonl
+//   node scripts/description-model/features.ts > features.jsonl
 //
-// Only the tuning split is written unless --holdout is given: the holdout is never trained on.
-import { parseArgs } from "node:util";
+// Only the tuning split is written: the holdout is never trained on.
 import { judgeServer } from "../../policies/evaluation/description-safety.ts";
 import { featureCounts } from "../../policies/evaluation/description-safety/model-features.ts";
 import {
@@ -16,8 +15,7 @@ import {
   type CorpusItem,
 } from "../../test/support/description-corpus.ts";
 
-const { values } = parseArgs({ options: { holdout: { type: "boolean", default: false } } });
-const wanted = (split: string): boolean => values.holdout || split === "tune";
+const wanted = (split: string): boolean => split === "tune";
 // The corpus an item comes from: a holdout's folder, or "base" for the files directly in descriptions/.
 const group = (id: string): string => (id.includes("/") ? id.slice(0, id.indexOf("/")) : "base");
 

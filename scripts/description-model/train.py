@@ -7,7 +7,11 @@ model file keeps, for each feature kept, its idf and its weight, so the scorer (
 the same probability without any of this.
 
     python train.py features.jsonl model.json            # fit on every line, write the model
-    python train.py features.jsonl --evaluate GROUP...   # fit without each GROUP, report on it
+    python train.py features.jsonl --evaluate GROUP...   # fit without each GROUP, read it
+
+--evaluate prints, for each GROUP (an earlier holdout's folder), the model's probability for each
+of its definitions when fitted on every other tuning definition: how the thresholds of
+description-safety.ts were chosen.
 """
 
 import hashlib
@@ -71,7 +75,7 @@ def predict(vocab, model, rows):
 
 def evaluate(rows, groups):
     for g in groups:
-        train = [r for r in rows if r["group"] != g]
+        train = [r for r in rows if r["group"] != g and r["split"] == "tune"]
         test = [r for r in rows if r["group"] == g]
         vocab, model = fit(train)
         p = predict(vocab, model, test)

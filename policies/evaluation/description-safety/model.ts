@@ -60,6 +60,9 @@ function contributions(counts: Map<string, number>, table: Table): [string, numb
 }
 
 const TELLING = 4;
+// What is said to a reviewer: n-grams with a word of four letters or more ("notes field", not
+// "so the"), which name what the definition is about.
+const SAYS_SOMETHING = /[\p{L}\p{N}_]{4,}/u;
 
 /** The model's reading of a definition's texts (normalised, with what they hide). */
 export function readDefinition(texts: readonly string[]): ModelReading {
@@ -70,7 +73,7 @@ export function readDefinition(texts: readonly string[]): ModelReading {
   for (const [, c] of byWord) logit += c;
   for (const [, c] of contributions(chars, t.chars)) logit += c;
   const telling = byWord
-    .filter(([, c]) => c > 0)
+    .filter(([f, c]) => c > 0 && SAYS_SOMETHING.test(f))
     .sort((a, b) => b[1] - a[1])
     .slice(0, TELLING)
     .map(([f]) => f.slice(2));
