@@ -115,8 +115,11 @@ const LEVEL_CONDITIONS: Partial<
 export interface Observations {
   /** Tool declaration problems (declared vs exposed, pins); `skipped` when the server could not be listed. */
   toolDeclaration: { findings: ControlFinding[] } | { skipped: string };
-  /** Description safety findings over every known tool; `skipped` when no tool is known. */
-  descriptionSafety: { findings: ControlFinding[] } | { skipped: string };
+  /**
+   * Description safety findings over every known tool; `skipped` when no tool is known. `notes`
+   * names the rule findings the definition model outweighed, which do not count.
+   */
+  descriptionSafety: { findings: ControlFinding[]; notes?: string } | { skipped: string };
   /**
    * Cross-tool risk (toxic flows) over the server's tools; `skipped` when no tool is known.
    * Absent when the caller did not look, which skips CD-04.
@@ -314,7 +317,7 @@ function judgeControls(obs: Observations, settings: ControlSettings): ControlRes
             },
           ],
         }),
-    control("CD-03", obs.descriptionSafety),
+    noted("CD-03", obs.descriptionSafety),
     control("CD-04", obs.toolFlows ?? { skipped: "cross-tool risk was not examined" }),
     control("CD-05", obs.definitionPins),
     vulnerabilityControl("SC-02", obs.vulnerabilities, settings),

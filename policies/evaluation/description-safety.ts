@@ -467,6 +467,26 @@ export const definitionFindings = (d: JudgedDefinition): ControlFinding[] => dec
 export const ruleFindings = (d: JudgedDefinition): ControlFinding[] =>
   d.fields.flatMap((f) => findingsAt(f.at, f.issues));
 
+/** What CD-03 decides over a server: its findings, and the rule findings the model outweighed. */
+export interface Decision {
+  findings: ControlFinding[];
+  outweighed: ControlFinding[];
+}
+
+/** The decision over everything a server shows a model (see `judgeServer`). */
+export function decideServer(
+  surface: ServerSurface,
+  where: ToolLocator = listedToolsAt(),
+): Decision {
+  const out: Decision = { findings: [], outweighed: [] };
+  for (const d of judgeServer(surface, where)) {
+    const { findings, outweighed } = decide(d);
+    out.findings.push(...findings);
+    out.outweighed.push(...outweighed);
+  }
+  return out;
+}
+
 /**
  * CD-03 findings for a list of tools: one per kind of problem per field, located as
  * `<where(tool, i)>.description`, `.name`, `.inputSchema.properties.path.description`...
@@ -475,7 +495,7 @@ export function checkDescriptions(
   tools: readonly ToolDefinition[],
   where: ToolLocator,
 ): ControlFinding[] {
-  return judgeServer({ tools }, where).flatMap(definitionFindings);
+  return decideServer({ tools }, where).findings;
 }
 
 /** CD-03 findings for everything a server shows a model (see `judgeServer`). */
@@ -483,5 +503,5 @@ export function checkServer(
   surface: ServerSurface,
   where: ToolLocator = listedToolsAt(),
 ): ControlFinding[] {
-  return judgeServer(surface, where).flatMap(definitionFindings);
+  return decideServer(surface, where).findings;
 }

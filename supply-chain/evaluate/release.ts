@@ -8,8 +8,7 @@ import {
   type Observations,
 } from "../../policies/evaluation/controls.ts";
 import {
-  checkDescriptions,
-  checkServer,
+  decideServer,
   listedToolsAt,
   manifestToolsAt,
 } from "../../policies/evaluation/description-safety.ts";
@@ -303,17 +302,21 @@ async function observeTools(
         ? { findings: edited }
         : { skipped: skipped ?? "the server was not listed" };
   }
-  const known = [
-    ...checkDescriptions(manifest.tools, declaredAt),
+  const decisions = [
+    decideServer({ tools: manifest.tools }, declaredAt),
     // Listed: everything a model reads of the server, its prompts, templates and instructions too.
     ...(exposed === undefined
       ? []
-      : checkServer({ tools: exposed, ...(definitions ?? {}) }, listedToolsAt())),
+      : [decideServer({ tools: exposed, ...(definitions ?? {}) }, listedToolsAt())]),
   ];
+  const outweighed = dedupe(decisions.flatMap((d) => d.outweighed));
   const safety: Observations["descriptionSafety"] =
     manifest.tools.length === 0 && (exposed === undefined || exposed.length === 0)
       ? { skipped: "no tool is declared or listed" }
-      : { findings: dedupe(known) };
+      : {
+          findings: dedupe(decisions.flatMap((d) => d.findings)),
+          ...(outweighed.length === 0 ? {} : { notes: outweighedNote(outweighed) }),
+        };
   // The tools a model will have together: what the server lists, else what it declares.
   const together = exposed ?? manifest.tools;
   const flows: NonNullable<Observations["toolFlows"]> =
@@ -349,6 +352,18 @@ async function observeTools(
     ...(source ? { source } : {}),
     ...(runtime ? { runtime } : {}),
   };
+}
+
+const NOTED = 5;
+
+/** The rule findings the definition model outweighed, said so a reviewer can look at them. */
+function outweighedNote(outweighed: ControlFinding[]): string {
+  const shown = outweighed
+    .slice(0, NOTED)
+    .map((f) => `${f.location ?? "?"}: ${f.message}`)
+    .join("; ");
+  const more = outweighed.length > NOTED ? `; and ${outweighed.length - NOTED} more` : "";
+  return `${outweighed.length} rule finding(s) outweighed by the definition model, which reads the whole definition and each stretch of it as benign: ${shown}${more}`;
 }
 
 /** The same message for a declared and a listed tool is one finding. */

@@ -327,6 +327,16 @@ describe("evaluation controls", () => {
     assert.equal(controls.find((c) => c.id === "CD-02")?.status, "fail");
     assert.equal(verdictOf(controls), "fail");
   });
+
+  it("rule findings the definition model outweighed pass CD-03 and are named in its notes", () => {
+    const notes =
+      "1 rule finding(s) outweighed by the definition model, …: tools/list:x.description";
+    const cd03 = evaluateControls(clean({ descriptionSafety: { findings: [], notes } }), high).find(
+      (c) => c.id === "CD-03",
+    );
+    assert.equal(cd03?.status, "pass");
+    assert.equal(cd03?.notes, notes);
+  });
 });
 
 describe("ignore file", () => {

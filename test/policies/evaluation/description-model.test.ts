@@ -5,6 +5,7 @@ import fitted from "../../../policies/evaluation/description-safety/model.json" 
 import {
   checkServer,
   decide,
+  decideServer,
   judgeServer,
   ruleFindings,
 } from "../../../policies/evaluation/description-safety.ts";
@@ -121,6 +122,16 @@ test("a rule's false alarm on a real tool is outweighed when the model reads it 
     const { findings, outweighed } = decide(judged);
     assert.ok(outweighed.length > 0, `${name}: the rules flag it`);
     assert.deepEqual(findings, [], name);
+    // Over the whole server, the outweighed findings are kept for the control's notes.
+    const overServer = decideServer(s.surface);
+    assert.deepEqual(
+      overServer.outweighed.filter((f) => f.location?.startsWith(`tools/list:${name}.`) === true),
+      outweighed,
+    );
+    assert.equal(
+      overServer.findings.some((f) => f.location?.startsWith(`tools/list:${name}`) === true),
+      false,
+    );
   }
 });
 
