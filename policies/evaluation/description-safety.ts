@@ -434,6 +434,11 @@ function stretchScore(read: readonly string[]): number {
   return best;
 }
 
+const said = (telling: string[]): string =>
+  telling.length === 0
+    ? ""
+    : `; the words that weigh most: ${telling.map((w) => `"${escapeText(w, 40)}"`).join(", ")}`;
+
 /** The decision on one judged definition: its findings, and the rule findings the model outweighed. */
 export function decide(d: JudgedDefinition): {
   findings: ControlFinding[];
@@ -446,11 +451,7 @@ export function decide(d: JudgedDefinition): {
       ? []
       : [
           {
-            message: `${KIND_TITLES.model}: poisoned with probability ${reading.score.toFixed(2)}${
-              reading.telling.length === 0
-                ? ""
-                : `; the words that weigh most: ${reading.telling.map((w) => `"${escapeText(w, 40)}"`).join(", ")}`
-            }`,
+            message: `${KIND_TITLES.model}: poisoned with probability ${reading.score.toFixed(2)}${said(reading.telling())}`,
             severity: "high",
             location: d.location,
           },

@@ -18,6 +18,7 @@ const WORD = /[\p{L}\p{M}\p{N}_]{2,}/gu;
 // a size the gate accepts anyway.
 const MAX_CHARS = 50_000;
 const CHAR_GRAMS = [3, 4, 5] as const;
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
 
 const bump = (m: Map<string, number>, key: string): void => {
   m.set(key, (m.get(key) ?? 0) + 1);
@@ -40,10 +41,16 @@ export function featureCounts(texts: readonly string[]): FeatureCounts {
     }
     for (const token of text.split(/\s+/u)) {
       if (token === "") continue;
-      const padded = [...` ${token} `];
-      for (const n of CHAR_GRAMS)
-        for (let i = 0; i + n <= padded.length; i++)
-          bump(chars, `c:${padded.slice(i, i + n).join("")}`);
+      const padded = ` ${token} `;
+      // Characters, not UTF-16 units: split into code points only when the word has astral ones.
+      if (ASTRAL.test(padded)) {
+        const points = [...padded];
+        for (const n of CHAR_GRAMS)
+          for (let i = 0; i + n <= points.length; i++)
+            bump(chars, `c:${points.slice(i, i + n).join("")}`);
+      } else
+        for (const n of CHAR_GRAMS)
+          for (let i = 0; i + n <= padded.length; i++) bump(chars, `c:${padded.slice(i, i + n)}`);
     }
   }
   return { words, chars };

@@ -40,8 +40,8 @@ function load(): { words: Table; chars: Table } {
 export interface ModelReading {
   /** The probability that the definition is poisoned, 0 to 1. */
   score: number;
-  /** The word n-grams that pushed the score up most, most first. */
-  telling: string[];
+  /** The word n-grams that pushed the score up most, most first (worked out when asked). */
+  telling: () => string[];
 }
 
 /** Each block's terms weighted (sublinear tf × idf), scaled to unit length, then summed. */
@@ -72,10 +72,11 @@ export function readDefinition(texts: readonly string[]): ModelReading {
   let logit = (fitted as Fitted).intercept;
   for (const [, c] of byWord) logit += c;
   for (const [, c] of contributions(chars, t.chars)) logit += c;
-  const telling = byWord
-    .filter(([f, c]) => c > 0 && SAYS_SOMETHING.test(f))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, TELLING)
-    .map(([f]) => f.slice(2));
+  const telling = () =>
+    byWord
+      .filter(([f, c]) => c > 0 && SAYS_SOMETHING.test(f))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TELLING)
+      .map(([f]) => f.slice(2));
   return { score: 1 / (1 + Math.exp(-logit)), telling };
 }

@@ -59,6 +59,11 @@ test("features: word unigrams and bigrams, character 3- to 5-grams inside words"
   assert.equal(chars.get("c: re"), 2);
   assert.equal(chars.get("c:file."), 1);
   assert.equal(chars.get("c: rea"), 2);
+  // Characters outside the BMP are one character each, never half a surrogate pair.
+  const astral = featureCounts(["\u{1F512}\u{1F511} ok"]).chars;
+  assert.equal(astral.get("c: \u{1F512}\u{1F511}"), 1);
+  assert.equal(astral.get("c:\u{1F512}\u{1F511} "), 1);
+  assert.ok([...astral.keys()].every((k) => !/[\uD800-\uDFFF]/u.test(k)));
 });
 
 const tool = (description: string) => ({
@@ -79,8 +84,9 @@ test("the model reads a whole definition; the reading is a probability, the same
   const b = readDefinition(benign.read);
   assert.ok(a.score > 0.9, `attack ${a.score}`);
   assert.ok(b.score < 0.7, `benign ${b.score}`);
-  assert.deepEqual(readDefinition(attack.read), a);
-  assert.ok(a.telling.length > 0 && a.telling.length <= 4);
+  assert.equal(readDefinition(attack.read).score, a.score);
+  assert.deepEqual(readDefinition(attack.read).telling(), a.telling());
+  assert.ok(a.telling().length > 0 && a.telling().length <= 4);
   assert.ok(Number.isFinite(readDefinition([]).score));
 });
 
