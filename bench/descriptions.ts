@@ -2,8 +2,9 @@
 // poisoned tool definitions from benign ones, on the corpora in test/fixtures/descriptions/:
 // recall per attack category and overall, the false-positive rate on the real tool lists of
 // published servers and on benign definitions whose words resemble attacks, and definitions
-// checked per second. Every figure is given for the part the detector was tuned on (`tune`: every
-// file directly in test/fixtures/descriptions/) and the part it was not (`holdout`: the files of
+// checked per second, each beside the rules alone (without the definition model). Every figure is
+// given for the part the detector was tuned on (`tune`: every file directly in
+// test/fixtures/descriptions/ and the retired holdouts) and the part it was not (`holdout`: the files of
 // test/fixtures/descriptions/holdout-10/, written apart from the detector, "n/a" when absent); the
 // holdout figures are the ones that count.
 //
@@ -15,8 +16,13 @@ import { parseArgs } from "node:util";
 import {
   checkServer,
   escapeText,
+  judgeServer,
   listedToolsAt,
+  ruleFindings,
+  type ServerSurface,
+  type ToolLocator,
 } from "../policies/evaluation/description-safety.ts";
+import type { ControlFinding } from "../policies/evaluation/predicate.ts";
 import {
   attackItems,
   holdoutPresent,
@@ -39,7 +45,9 @@ const { values } = parseArgs({
   },
 });
 
-const flagged = (item: CorpusItem): boolean => checkServer(item.surface).length > 0;
+type Check = (surface: ServerSurface, where?: ToolLocator) => ControlFinding[];
+// The rules alone, before the definition model is heard: what the model adds, side by side.
+const rulesAlone: Check = (surface, where) => judgeServer(surface, where).flatMap(ruleFindings);
 
 interface Rate {
   hit: number;
@@ -58,7 +66,8 @@ interface SplitReport {
   falseAlarms: string[];
 }
 
-function report(split: Split): SplitReport {
+function report(split: Split, check: Check = checkServer): SplitReport {
+  const flagged = (item: CorpusItem): boolean => check(item.surface).length > 0;
   const attacks = attackItems().filter((i) => i.split === split);
   const recall: Record<string, Rate> = {};
   const overall: Rate = { hit: 0, total: 0 };
@@ -80,7 +89,7 @@ function report(split: Split): SplitReport {
       if (flagged(item)) {
         r.hit++;
         falseAlarms.push(
-          `${item.id}: ${checkServer(item.surface)
+          `${item.id}: ${check(item.surface)
             .map((f) => f.message)
             .join(" | ")}`,
         );
@@ -91,7 +100,7 @@ function report(split: Split): SplitReport {
   // positive when any finding is located on it.
   const falsePositivesReal: Rate = { hit: 0, total: 0 };
   for (const server of realServers().filter((s) => s.split === split)) {
-    const findings = checkServer(server.surface, listedToolsAt(server.server));
+    const findings = check(server.surface, listedToolsAt(server.server));
     for (const tool of server.surface.tools) {
       falsePositivesReal.total++;
       const prefix = `${server.server}:${escapeText(tool.name, 80)}`;
@@ -118,20 +127,28 @@ function report(split: Split): SplitReport {
 }
 
 /** Definitions checked per second over every item of every corpus, one at a time. */
-function throughput(): number {
+function throughput(check: Check): number {
   const all = [...attackItems(), ...trickyItems(), ...realServers().flatMap((s) => s.items)];
   let count = 0;
   const start = performance.now();
   while (performance.now() - start < DURATION_MS)
     for (const item of all) {
-      checkServer(item.surface);
+      check(item.surface);
       count++;
     }
   return count / ((performance.now() - start) / 1000);
 }
 
 const reports = { tune: report("tune"), holdout: report("holdout") };
-const perSecond = throughput();
+const rulesOnHoldout = report(holdoutPresent() ? "holdout" : "tune", rulesAlone);
+// Side by side, alternating, so a noisy machine weighs on both alike.
+const timed = { both: [] as number[], rules: [] as number[] };
+for (let round = 0; round < 2; round++) {
+  timed.both.push(throughput(checkServer));
+  timed.rules.push(throughput(rulesAlone));
+}
+const perSecond = Math.max(...timed.both);
+const rulesPerSecond = Math.max(...timed.rules);
 {
   const judged = holdoutPresent() ? "holdout" : "tune";
   const h = reports[judged];
@@ -148,12 +165,40 @@ const perSecond = throughput();
       unit: "fraction",
       baseline: { name: "target", value: FP_TARGET },
     },
-    { name: "definitions checked", value: perSecond, unit: "definitions/s" },
+    {
+      name: `recall overall, rules alone (${judged})`,
+      value: rate(rulesOnHoldout.overall),
+      unit: "fraction",
+      baseline: { name: "target", value: RECALL_TARGET },
+    },
+    {
+      name: `false positives, real, rules alone (${judged})`,
+      value: rate(rulesOnHoldout.falsePositivesReal),
+      unit: "fraction",
+      baseline: { name: "target", value: FP_TARGET },
+    },
+    {
+      name: "definitions checked",
+      value: perSecond,
+      unit: "definitions/s",
+      baseline: { name: "rules alone", value: rulesPerSecond },
+    },
   ]);
 }
 
 if (values.json) {
-  console.log(JSON.stringify({ ...reports, definitionsPerSecond: Math.round(perSecond) }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        ...reports,
+        rulesAlone: rulesOnHoldout,
+        definitionsPerSecond: Math.round(perSecond),
+        rulesAlonePerSecond: Math.round(rulesPerSecond),
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   const categories = [
     ...new Set([...Object.keys(reports.tune.recall), ...Object.keys(reports.holdout.recall)]),
@@ -178,7 +223,14 @@ if (values.json) {
     pct(reports.tune.falsePositivesTricky),
     pct(reports.holdout.falsePositivesTricky),
   );
-  console.log(`definitions/s: ${Math.round(perSecond)}`);
+  row(
+    "rules alone: recall overall",
+    "",
+    `${pct(rulesOnHoldout.overall)}, real false positives ${pct(rulesOnHoldout.falsePositivesReal).trim()}, tricky ${pct(rulesOnHoldout.falsePositivesTricky).trim()}`,
+  );
+  console.log(
+    `definitions/s: ${Math.round(perSecond)} (rules alone ${Math.round(rulesPerSecond)}, ratio ${(perSecond / rulesPerSecond).toFixed(2)})`,
+  );
   const judged = holdoutPresent() ? "holdout" : "tune";
   const h = reports[judged];
   const worst = Math.min(...Object.values(h.recall).map(rate));
