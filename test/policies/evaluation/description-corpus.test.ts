@@ -51,18 +51,17 @@ test("the real tool lists of published servers give no finding", () => {
   }
 });
 
-// Tuned-on look-alikes the detector still flags, each said why: a Romanian sentence whose
-// "ignored" is said of duplicate contacts beside "previous import instructions … are kept"
-// (holdout-5), an Arabic sentence whose "ignored" is said of cancelled bookings (holdout-6), server
+// Tuned-on look-alikes the detector still flags, each said why: an Arabic sentence whose "ignored" is said of cancelled bookings (holdout-6), server
 // instructions in another language the definition model reads as an override (holdout-6), "don't
 // ask the user for them" said of masked values and "runs without prompting once enabled" read as
 // approval claimed (holdout-9, tuned on in round 12).
 const KNOWN_FALSE_ALARMS = new Set([
-  "holdout-5/holdout5-multilingual-12",
   "holdout-6/holdout6-multilingual-06",
   "holdout-6/holdout6-multilingual-07",
   "holdout-9/holdout9-instructions-03",
   "holdout-9/holdout9-silent-like-01",
+  // "you should not ask the user to repeat it" said of a write-only password (round 12's batch).
+  "concealment-like-r12-06",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -86,7 +85,7 @@ test("the attack corpus: every category has at least 10 items", () => {
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
 // reported by `npm run bench:descriptions` (measured once, after round 12: recall 147/160, 91.9%,
 // hidden-text 11/16 and override 12/16 the lowest categories; 1 of 162 real tools flagged, 2 after
-// the change that keeps padding from outweighing a rule, recall unchanged). What is
+// the change that keeps padding from outweighing a rule; 146/160 after round 12's own batch). What is
 // asserted here keeps the detector from getting worse on it: overall recall no lower than measured
 // less about two points, and no more real tools flagged.
 const HOLDOUT_RECALL_FLOOR = 0.9;
