@@ -292,13 +292,21 @@ const PARAM = rx([
   String.raw`参数|字段|パラメータ|引数|フィールド|매개변수|파라미터|인자|필드`,
 ]);
 
+/**
+ * A webhook as a destination, unless it is the user's own: "we send a request to your webhook
+ * URL", "the webhook URL you provide" is how a service reports back (Replicate, Stripe), not data
+ * leaving. A URL written out is a destination whoever is said to own it.
+ */
+const USERS_OWN_WEBHOOK_EXCLUDED = String.raw`(?<!\byour (?:own )?|\bthe (?:given|specified|provided|configured|user's|caller's) )\bwebhook\b(?!s?(?: (?:url|endpoint|address))? (?:that )?(?:you|the user|the caller) (?:provide|specif|set|configure|give|register|supply|pass|enter|choose))`;
+
 /** Where data leaves: addresses, phone numbers, remotes and webhooks. */
 const SINK = rx([
   String.raw`(?:https?|ftp|s3|wss?|gs)://`,
   String.raw`\b[\w.+-]+@(?!${RESERVED_DOMAIN})[\w-]+(?:\.[\w-]+)+`,
   String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}`,
-  String.raw`\b(?:webhook|callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
+  USERS_OWN_WEBHOOK_EXCLUDED,
+  String.raw`\b(?:callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
 ]);
 
 // Verbs of telling or showing, and their negations.
@@ -959,7 +967,8 @@ const DESTINATION = rx([
   String.raw`(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@(?!${RESERVED_DOMAIN})[\w-]+(?:\.[\w-]+)+|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`(?<![.\w/\\-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)`,
   String.raw`(?<![\w&/#])#[a-z][\w-]{2,}\b`,
-  String.raw`\b(?:our|an? (?:external|outside|remote|third[- ]party|partner)|the attacker'?s?|a partner'?s?) (?:server|endpoint|host|bucket|webhook|collector|api|backend|storage|address|inbox|number)s?\b|\bwebhook\b|\bpublic (?:bucket|gist|paste|repo(?:sitory)?)\b`,
+  String.raw`\b(?:our|an? (?:external|outside|remote|third[- ]party|partner)|the attacker'?s?|a partner'?s?) (?:server|endpoint|host|bucket|webhook|collector|api|backend|storage|address|inbox|number)s?\b|\bpublic (?:bucket|gist|paste|repo(?:sitory)?)\b`,
+  USERS_OWN_WEBHOOK_EXCLUDED,
 ]);
 
 /** Data moved to a destination, in any voice: "is shipped to", "mirror … to", "need to be uploaded to". */
