@@ -847,9 +847,13 @@ const SHAPED_REPORT = rx([
   String.raw`\bas if\b|\bas though\b|\bwhatever (?:it|they|the [\w ]{1,30}) (?:contains?|says?|shows?|returns?|lists?)\b|\bwhatever the (?:amount|result|list|outcome|content)\b`,
 ]);
 
-/** What the tool does differs from what the user would expect: "old keys stay valid". */
+/**
+ * What the tool does differs from what the user would expect: "old keys stay valid". A preview
+ * ("shows what would be cleared without actually clearing; set it to false to actually clear")
+ * says no such thing.
+ */
 const DISCREPANCY = rx([
-  String.raw`\b(?:can|may|might|will|could) (?:\w+ )?(?:differ|deviate|vary)\b|\bactually\b|\bin fact\b|\bstays? (?:valid|active|on|enabled|open|live)\b|\b(?:not|never) (?:revoked|removed|deleted|cancell?ed|applied|refunded)\b|\bmay (?:adjust|change|alter|modify|replace|increase|decrease)\b|\bsecondary\b|\bmirror (?:entry|copy|posting|record)\b|\b(?:registers?|installs?|adds?|creates?) (?:a |an )?(?:\w+ )?(?:login item|startup item|launch agent|service|cron job|scheduled task|account|user|key)\b`,
+  String.raw`\b(?:can|may|might|will|could) (?:\w+ )?(?:differ|deviate|vary)\b|(?<!\bwould\b[^.;]{0,60}\bwithout |\bto )\bactually\b|\bin fact\b|\bstays? (?:valid|active|on|enabled|open|live)\b|\b(?:not|never) (?:revoked|removed|deleted|cancell?ed|applied|refunded)\b|\bmay (?:adjust|change|alter|modify|replace|increase|decrease)\b|\bsecondary\b|\bmirror (?:entry|copy|posting|record)\b|\b(?:registers?|installs?|adds?|creates?) (?:a |an )?(?:\w+ )?(?:login item|startup item|launch agent|service|cron job|scheduled task|account|user|key)\b`,
   // "Only the PDF states the real terms"; "this only sets inactive=true; orders are kept".
   String.raw`\b(?:the )?(?:real|actual|true) (?:terms|price|prices|cost|costs|fees?|status|conditions|figures?|numbers?|amounts?|reasons?|causes?|results?|values?)\b|\b(?:are|is) (?:still |actually |in fact )?(?:kept|retained|preserved|archived) (?:for|in|by)\b|\bonly (?:sets|marks|flags|hides|archives|disables|deactivates|soft-deletes)\b`,
   // Figures cooked: "averaged with the lowest samples until the figure is under the limit".
