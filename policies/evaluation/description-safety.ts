@@ -439,11 +439,17 @@ const said = (telling: string[]): string =>
     ? ""
     : `; the words that weigh most: ${telling.map((w) => `"${escapeText(w, 40)}"`).join(", ")}`;
 
-/** The decision on one judged definition: its findings, and the rule findings the model outweighed. */
-export function decide(d: JudgedDefinition): {
+/**
+ * What CD-03 decides over a definition or a server: its findings, and the rule findings the
+ * model outweighed (they do not count, and are named in the control's notes).
+ */
+export interface Decision {
   findings: ControlFinding[];
   outweighed: ControlFinding[];
-} {
+}
+
+/** The decision on one judged definition: its findings, and the rule findings the model outweighed. */
+export function decide(d: JudgedDefinition): Decision {
   const rules = ruleFindings(d);
   const reading = readDefinition(d.read);
   const model: ControlFinding[] =
@@ -461,18 +467,9 @@ export function decide(d: JudgedDefinition): {
   return { findings: model, outweighed: rules };
 }
 
-/** The findings of one judged definition. */
-export const definitionFindings = (d: JudgedDefinition): ControlFinding[] => decide(d).findings;
-
 /** What the rules alone find, before the model is heard: for testing and tuning the rules. */
 export const ruleFindings = (d: JudgedDefinition): ControlFinding[] =>
   d.fields.flatMap((f) => findingsAt(f.at, f.issues));
-
-/** What CD-03 decides over a server: its findings, and the rule findings the model outweighed. */
-export interface Decision {
-  findings: ControlFinding[];
-  outweighed: ControlFinding[];
-}
 
 /** The decision over everything a server shows a model (see `judgeServer`). */
 export function decideServer(
