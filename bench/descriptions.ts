@@ -16,9 +16,8 @@ import { parseArgs } from "node:util";
 import {
   checkServer,
   escapeText,
-  judgeServer,
   listedToolsAt,
-  ruleFindings,
+  serverRuleFindings,
   type ServerSurface,
   type ToolLocator,
 } from "../policies/evaluation/description-safety.ts";
@@ -47,7 +46,7 @@ const { values } = parseArgs({
 
 type Check = (surface: ServerSurface, where?: ToolLocator) => ControlFinding[];
 // The rules alone, before the definition model is heard: what the model adds, side by side.
-const rulesAlone: Check = (surface, where) => judgeServer(surface, where).flatMap(ruleFindings);
+const rulesAlone: Check = serverRuleFindings;
 
 interface Rate {
   hit: number;

@@ -485,16 +485,11 @@ export function decideServer(
   return out;
 }
 
-/**
- * CD-03 findings for a list of tools: one per kind of problem per field, located as
- * `<where(tool, i)>.description`, `.name`, `.inputSchema.properties.path.description`...
- */
-export function checkDescriptions(
-  tools: readonly ToolDefinition[],
-  where: ToolLocator,
-): ControlFinding[] {
-  return decideServer({ tools }, where).findings;
-}
+/** What the rules alone find over a server, before the model is heard (tests, the benchmark). */
+export const serverRuleFindings = (
+  surface: ServerSurface,
+  where: ToolLocator = listedToolsAt(),
+): ControlFinding[] => judgeServer(surface, where).flatMap(ruleFindings);
 
 /** CD-03 findings for everything a server shows a model (see `judgeServer`). */
 export function checkServer(

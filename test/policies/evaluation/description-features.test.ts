@@ -1,10 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { judgeServer, ruleFindings } from "../../../policies/evaluation/description-safety.ts";
-import type { ServerSurface } from "../../../policies/evaluation/description-safety.ts";
-
 // The rules alone, before the definition model is heard (description-model.test.ts).
-const checkServer = (surface: ServerSurface) => judgeServer(surface).flatMap(ruleFindings);
+import { serverRuleFindings as checkServer } from "../../../policies/evaluation/description-safety.ts";
 import type { Feature } from "../../../policies/evaluation/description-safety/features.ts";
 import {
   clauseFeatures,

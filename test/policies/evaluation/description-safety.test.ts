@@ -3,11 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   escapeText,
-  judgeServer,
   listedToolsAt,
   manifestToolsAt,
-  ruleFindings,
-  type ServerSurface,
+  serverRuleFindings,
   type ToolLocator,
 } from "../../../policies/evaluation/description-safety.ts";
 import { normalise } from "../../../policies/evaluation/description-safety/normalize.ts";
@@ -19,8 +17,7 @@ import {
 } from "../../../policies/evaluation/tool-pins.ts";
 
 // The rules alone, before the definition model is heard (description-model.test.ts).
-const checkServer = (surface: ServerSurface, where?: ToolLocator) =>
-  judgeServer(surface, where).flatMap(ruleFindings);
+const checkServer = serverRuleFindings;
 const checkDescriptions = (tools: readonly ToolDefinition[], where: ToolLocator) =>
   checkServer({ tools }, where);
 

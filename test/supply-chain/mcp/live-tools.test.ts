@@ -13,10 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WardenError } from "../../../policies/errors.ts";
-import {
-  checkDescriptions,
-  listedToolsAt,
-} from "../../../policies/evaluation/description-safety.ts";
+import { checkServer, listedToolsAt } from "../../../policies/evaluation/description-safety.ts";
 import { compareTools } from "../../../policies/evaluation/tool-declaration.ts";
 import {
   readToolDefinitions,
@@ -168,7 +165,7 @@ test("server-everything: the live tool list is the recorded one, and raises no d
     ),
   );
   assert.ok(tools.some((t) => t.outputSchema !== undefined && t.annotations !== undefined));
-  assert.deepEqual(checkDescriptions(tools, listedToolsAt()), []);
+  assert.deepEqual(checkServer({ tools }, listedToolsAt()), []);
 });
 
 test("server-filesystem 2025.3.28 and 2025.7.1: live lists match the recordings; the upgrade adds a tool", async () => {
@@ -208,7 +205,7 @@ test("mcp-server-time from PyPI, run with python", async (t) => {
     { timeoutMs: 60_000 },
   );
   assert.deepEqual(tools, recorded(s.name, s.version));
-  assert.deepEqual(checkDescriptions(tools, listedToolsAt()), []);
+  assert.deepEqual(checkServer({ tools }, listedToolsAt()), []);
 });
 
 test("the server gets PATH, HOME and its own env only: the runner's secrets stay out", async () => {
