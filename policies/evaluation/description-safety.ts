@@ -7,7 +7,7 @@ import { contradictionIssues } from "./description-safety/contradictions.ts";
 import { judgeText, templateIssues, type TextContext } from "./description-safety/judge.ts";
 import { normalise, type Issue } from "./description-safety/normalize.ts";
 import { escapeText } from "./description-safety/text.ts";
-import { readDefinition } from "./description-safety/model.ts";
+import { knownShare, readDefinition } from "./description-safety/model.ts";
 
 export { escapeText } from "./description-safety/text.ts";
 
@@ -418,20 +418,43 @@ export function judgeServer(
 // model fitted without it (scripts/description-model/README.md).
 const MODEL_FLAGS = 0.7;
 const RULES_STAND = 0.2;
-// A definition is also read in overlapping stretches of this many words: padding a poisoned
-// sentence with benign text dilutes a reading of the whole, not of the few words around it, so
-// to outweigh a rule every stretch must read as benign.
+// A definition is also read in stretches of this many words: padding a poisoned sentence with
+// benign text dilutes a reading of the whole, not of the words around it. A rule's finding is
+// outweighed only when the stretch around the sentence it was found in reads as benign too (or,
+// when that sentence cannot be placed, every stretch of the definition).
 const STRETCH_WORDS = 80;
 
 /** The highest reading over overlapping stretches of a definition's words. */
-function stretchScore(read: readonly string[]): number {
-  const words = read.join(" \n ").split(/\s+/u);
+function stretchScore(words: readonly string[]): number {
   let best = 0;
   for (let i = 0; i < Math.max(1, words.length - STRETCH_WORDS / 2); i += STRETCH_WORDS / 2) {
     best = Math.max(best, readDefinition([words.slice(i, i + STRETCH_WORDS).join(" ")]).score);
     if (best >= RULES_STAND) break;
   }
   return best;
+}
+
+// The start of the sentence a finding quotes: its first characters, up to an escape or a cut.
+const QUOTED_START = /^"([^"\\…]{12,40})/u;
+
+/** A definition's words, and how its rule findings are read in their place. */
+class Stretches {
+  private readonly joined: string;
+  private readonly words: string[];
+  private everyStretch: number | undefined;
+  constructor(read: readonly string[]) {
+    this.joined = read.join(" \n ");
+    this.words = this.joined.split(/\s+/u);
+  }
+  /** The reading around the sentence `detail` quotes, or over every stretch when it is not found. */
+  around(detail: string): number {
+    const start = QUOTED_START.exec(detail)?.[1];
+    const at = start === undefined ? -1 : this.joined.indexOf(start);
+    if (at < 0) return (this.everyStretch ??= stretchScore(this.words));
+    const before = this.joined.slice(0, at).split(/\s+/u).length - 1;
+    const from = Math.max(0, before - STRETCH_WORDS / 2);
+    return readDefinition([this.words.slice(from, from + STRETCH_WORDS).join(" ")]).score;
+  }
 }
 
 const said = (telling: string[]): string =>
@@ -448,9 +471,21 @@ export interface Decision {
   outweighed: ControlFinding[];
 }
 
+// Findings no reading of the model outweighs. Characters that spell hidden text (Unicode tags,
+// variation selectors, long runs of invisible characters) are a carrier whatever the visible
+// words say: no benign text needs sixteen of them. An override is said in whatever language the
+// attacker chooses: where the model knows too few of the words the rule found it in (it took
+// "Ignore all previous instructions" in Slovak or Lao for benign text), its reading cannot
+// outweigh the rule.
+const FIRM_KINDS: ReadonlySet<string> = new Set(["tags", "smuggling"]);
+const UNREAD = 0.5;
+const isFirm = (i: Issue): boolean =>
+  i.firm === true ||
+  FIRM_KINDS.has(i.kind) ||
+  (i.kind === "override" && knownShare(i.detail) < UNREAD);
+
 /** The decision on one judged definition: its findings, and the rule findings the model outweighed. */
 export function decide(d: JudgedDefinition): Decision {
-  const rules = ruleFindings(d);
   const reading = readDefinition(d.read);
   const model: ControlFinding[] =
     reading.score < MODEL_FLAGS
@@ -462,9 +497,17 @@ export function decide(d: JudgedDefinition): Decision {
             location: d.location,
           },
         ];
-  if (rules.length === 0 || reading.score >= RULES_STAND || stretchScore(d.read) >= RULES_STAND)
-    return { findings: [...rules, ...model], outweighed: [] };
-  return { findings: model, outweighed: rules };
+  const stretches = reading.score < RULES_STAND ? new Stretches(d.read) : undefined;
+  const standing = (i: Issue): boolean =>
+    stretches === undefined || isFirm(i) || stretches.around(i.detail) >= RULES_STAND;
+  const findings = d.fields.flatMap((f) => findingsAt(f.at, f.issues.filter(standing)));
+  const outweighed = d.fields.flatMap((f) =>
+    findingsAt(
+      f.at,
+      f.issues.filter((i) => !standing(i)),
+    ),
+  );
+  return { findings: [...findings, ...model], outweighed };
 }
 
 /** What the rules alone find, before the model is heard: for testing and tuning the rules. */

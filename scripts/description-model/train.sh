@@ -19,7 +19,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 node "$here/features.ts" >"$work/features.jsonl"
 if [ "${1:-}" = "--evaluate" ]; then
-  "$venv/bin/python" "$here/train.py" "$work/features.jsonl" --evaluate holdout-5 holdout-6 holdout-7 holdout-8 holdout-9
+  "$venv/bin/python" "$here/train.py" "$work/features.jsonl" --evaluate holdout-5 holdout-6 holdout-7 holdout-8 holdout-9 holdout-10
 else
   "$venv/bin/python" "$here/train.py" "$work/features.jsonl" "$root/policies/evaluation/description-safety/model.json"
 fi

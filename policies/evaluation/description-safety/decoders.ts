@@ -2,8 +2,9 @@
  * Further ways to write text a model can read back and a person does not: Braille patterns and
  * octal, binary or whitespace bits as bytes, Morse code, Ascii85, Lisu letters that look like Latin
  * capitals, variation selectors a nibble each, CSS hex escapes, uuencoded blocks, the NATO spelling
- * alphabet, Polybius-square pairs, Latin small capitals, every second character of a run and the
- * first words of lines (an acrostic). Each decoder gives what it decodes when that reads
+ * alphabet, Polybius-square pairs, Latin small capitals, UTF-7, letters under stacked combining
+ * marks, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, every second
+ * character of a run and the first words of lines (an acrostic). Each decoder gives what it decodes when that reads
  * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
  * Atbash and reversal, are in normalize.ts.)
  */
@@ -168,6 +169,91 @@ function firstWords(text: string): string | undefined {
   return lines.map((l) => /\S+/u.exec(l)?.[0] ?? "").join(" ");
 }
 
+// Invisible characters (and the spaces of other widths a reader cannot tell apart) in a long run:
+// a run of two kinds of them is bits, of four kinds base-4 digits. Which kind stands for which
+// digit is the writer's choice, so every assignment is tried; only one that reads as text counts.
+const CARRIER_RUN =
+  // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
+  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180E\u034F\u115F\u1160\u3164\uFFA0\u00A0\u2000-\u200A\u202F\u205F\u3000 \t]{16,}/gu;
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((x, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]),
+  );
+}
+
+/**
+ * Runs of invisible characters and odd spaces in `original` (before NFKC folds the spaces into
+ * one) read as bits or base-4 digits: each assignment of digits to characters, as bytes.
+ */
+export function decodeCarriers(original: string): Decoded[] {
+  const out: Decoded[] = [];
+  for (const m of original.matchAll(CARRIER_RUN)) {
+    // The plain spaces around a run separate it from the words; they are not part of it.
+    const run = m[0].replace(/^[ \t]+|[ \t]+$/gu, "");
+    if (run.length < 16) continue;
+    const chars = [...run];
+    const kinds = [...new Set(chars)];
+    // Plain spaces and tabs alone are the whitespace-bit decoder's (below), and indentation.
+    if (kinds.every((k) => k === " " || k === "\t")) continue;
+    const bitsPer = kinds.length === 2 ? 1 : kinds.length === 4 ? 2 : 0;
+    if (bitsPer === 0) continue;
+    for (const order of permutations(kinds)) {
+      const digit = new Map(order.map((k, i) => [k, i.toString(2).padStart(bitsPer, "0")]));
+      out.push({
+        how: `invisible characters as ${bitsPer === 1 ? "bits" : "base-4 digits"}`,
+        raw: run,
+        bytes: bitsToBytes(chars.map((c) => digit.get(c)).join("")),
+      });
+    }
+  }
+  return out;
+}
+
+// UTF-7 (RFC 2152): "+" then modified base64 of UTF-16 code units, up to "-".
+const UTF7_RUN = /\+([A-Za-z0-9+/]{16,})-?/gu;
+
+function fromUtf7(body: string): string {
+  const bytes = Buffer.from(body, "base64");
+  return new TextDecoder("utf-16be").decode(bytes.subarray(0, bytes.length & ~1));
+}
+
+// Latin letters with two or more combining marks stacked on each ("Zalgo" text): the words read
+// through the marks, which NFKC does not remove. Letters of real orthographies carry one or two.
+const STACKED = /(\p{Script=Latin}|[\p{N}\p{P}\p{S}])(\p{M}{2,})/gu;
+
+// EBCDIC (code page 037) as found in mainframe records: letters, digits and common punctuation.
+const EBCDIC_037: Record<number, string> = (() => {
+  const t: Record<number, string> = { 0x40: " ", 0x25: "\n", 0x15: "\n" };
+  const range = (from: number, letters: string) =>
+    [...letters].forEach((c, i) => (t[from + i] = c));
+  range(0x81, "abcdefghi");
+  range(0x91, "jklmnopqr");
+  range(0xa2, "stuvwxyz");
+  range(0xc1, "ABCDEFGHI");
+  range(0xd1, "JKLMNOPQR");
+  range(0xe2, "STUVWXYZ");
+  range(0xf0, "0123456789");
+  range(0x4a, "¢.<(+|&");
+  range(0x5a, "!$*);¬-/");
+  range(0x6a, "¦,%_>?");
+  range(0x79, "`:#@'=\"");
+  t[0xa1] = "~";
+  return t;
+})();
+
+/** Bytes read as EBCDIC code page 037; undefined when one has no printable meaning there. */
+export function fromEbcdic(bytes: Uint8Array): string | undefined {
+  let out = "";
+  for (const b of bytes) {
+    const c = EBCDIC_037[b];
+    if (c === undefined) return undefined;
+    out += c;
+  }
+  return out;
+}
+
 /**
  * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
  * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
@@ -260,6 +346,15 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
           mustRead: true,
           text: [...m[0]].filter((_, i) => i % 2 === start).join(""),
         });
+  for (const m of text.matchAll(UTF7_RUN))
+    out.push({ how: "UTF-7", raw: m[0], text: fromUtf7(m[1] ?? "") });
+  if ((text.match(STACKED)?.length ?? 0) >= 8)
+    out.push({
+      how: "stacked combining marks",
+      raw: text,
+      // Decomposed first: NFKC has composed some marks into their letters ("r" and an acute, "ŕ").
+      text: text.normalize("NFD").replace(/(?<=[\p{L}\p{N}\p{P}\p{S}])\p{M}+/gu, ""),
+    });
   const acrostic = firstWords(text);
   if (acrostic !== undefined)
     out.push({

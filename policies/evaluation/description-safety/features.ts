@@ -554,7 +554,7 @@ const SOFT_CONCEAL = rx([
     `mant[eé]n(?:lo|er)? en secreto|guárda(?:lo)? en secreto|mantenha (?:\\p{L}+ ){0,3}em segredo|tien[ie](?:lo)? nascost[oa]|tenere nascost[oa]|держи(?:те)? в (?:секрете|тайне)|garde[rz]? (?:\\p{L}+ ){0,3}secrète?|(?:halte|halten sie) (?:\\p{L}+ ){0,3}geheim|geheim (?:halten|hält)|houd (?:\\p{L}+ ){0,3}geheim|zachowaj (?:\\p{L}+ ){0,3}w tajemnicy|gizli tut`,
   ),
   String.raw`秘密に|保密|비밀로|内緒`,
-  String.raw`\bhide (?:them|it|those|these|the (?:errors?|failures?|warnings?|logs?))\b|\bsuppress (?:the |any |all )?(?:audit|log|logging|output|trace|record|history|notifications?)\b|\b(?:delete|remove|erase|clear|wipe|purge) (?:[\w-]+ ){0,5}from (?:the )?(?:visible |chat |conversation |call |tool |sent )?(?:history|log|transcript|sent (?:folder|items|mail))\b`,
+  String.raw`\bhide (?:them|it|those|these|the (?:errors?|failures?|warnings?|logs?))\b(?! (?:by default|until|when (?:collapsed|closed)|in the (?:ui|view|panel|sidebar|menu|diagram|layer|canvas)))|\bsuppress (?:the |any |all )?(?:audit|log|logging|output|trace|record|history|notifications?)\b|\b(?:delete|remove|erase|clear|wipe|purge) (?:[\w-]+ ){0,5}from (?:the )?(?:visible |chat |conversation |call |tool |sent )?(?:history|log|transcript|sent (?:folder|items|mail))\b`,
   String.raw`\bif (?:the |it |a |an |any |this )?[\w ]{0,25}\bfails?\b.{0,10}\b(?:do not|don't|never) (?:surface|report|show|mention|display|raise)\b`,
   w(
     `(?:ne (?:\\p{L}+ ){0,2}(?:mentionne[rz]?|signale[rz]?|montre[rz]?) que|erwähne nur|menciona solo|mencione apenas|menziona solo|упоминай только)`,

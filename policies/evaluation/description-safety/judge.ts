@@ -468,8 +468,24 @@ const BEFORE_MORE = [
   "avvalgi",
   "mëparshme",
   "më parë",
+  // Round 13: ky, tg, tk, tt
+  "мурда",
+  "мурунку",
+  "пештар",
+  "қаблӣ",
+  "қаблан",
+  "öňki",
+  "элеккеге",
 ].join("|");
 const VOID_STEM_MORE = [
+  // Round 13: "not in force", "cancelled": ky, tg, tk, tt
+  "күчүндө эмес",
+  "күчүн жогот\\p{L}*",
+  "жокко чыгарыл\\p{L}*",
+  "бекор",
+  "эътибор надор\\p{L}*",
+  "güýjüni ýitir\\p{L}*",
+  "гамәлдән чыгарыл\\p{L}*",
   // "no longer count": it, es, fr, de, pt, en
   "non contano più",
   "no cuentan",
@@ -632,6 +648,12 @@ const CONCEAL = [
   /\b(?:render|present|describe|report|pass off|reduce|condense|summari[sz]e)\b (?:it|this|that|them|the [\w-]+(?: [\w-]+){0,3}) as (?:a |an )?(?:brief |short |single |mere |one-line )?["'\u2018\u201c][^"'\u2019\u201d]{2,40}["'\u2019\u201d][^.;]{0,50}\b(?:user|customer|client|patient|tenant|student|traveller|traveler|buyer|reader|guest|member|manager|parent|investor|public|visitor|employee|applicant|caller|owner|family|recipient)s?\b|\bdescribe (?:the |this |that |an? )?(?:outage|breach|incident|leak|failure|delay|loss|error|defect|fault|recall)s? as\b/u,
   // A result written as clean whatever it was: "when the check returns a record, write 'clear'".
   /\b(?:when|if|whenever|even (?:if|when)|regardless)\b[^.;]{0,60}\b(?:write|put|enter|mark|set|record|show|report)\b (?:it as |them as |the result as )?["'\u2018\u201c](?:clear|ok|okay|passed|pass|green|none|no issues|fine|normal|safe|resolved|compliant|approved|successful|success|complete|clean)["'\u2019\u201d]/u,
+  // A failure kept back and a clean status shown in its place: "failed items are recorded
+  // internally but reported to workers as 'passed with advisories'", "regenerated without the
+  // failed items, and the ride is shown as 'Inspected today: OK'", "defects are left out of the
+  // status page, and the pack says 'No deferred defects'". The turn between the two ("but",
+  // "without", "left out", "anyway") is what a report of both outcomes does not have.
+  /(?<!\b(?:no|zero|without|any) )\b(?:fail(?:s|ed|ures?|ing)?|defects?|faults?|violations?|breach(?:es)?|overdue|expired|rejected|refused|injur(?:y|ies)|incidents?|complaints?|recalls?|deficienc(?:y|ies)|non-?compliant|unsafe|positive (?:tests?|results?))\b[^.;]{0,120}\b(?:but|yet|anyway|regardless|even (?:so|though|if|when)|without|left out|leaves? out|omit(?:s|ted)?|dropp?(?:ed|s)?|instead)\b[^.;]{0,120}\b(?:reported|shown|displayed|listed|presented|marked|labell?ed|described|summari[sz]ed|says?|reads?|shows?|states?|appears?) (?:[\w-]+ ){0,8}?(?:as )?["'\u2018\u201c](?:[^"'\u2019\u201d]{0,30}\b)?(?:pass(?:ed)?|ok|okay|clear|compliant|no [\w-]+|none|all good|fine|normal|safe|resolved|green|approved|inspected|complete|completed|healthy|serviceable|satisfactory)\b/u,
   // Every trace of it removed: "scrub any mention of the data breach from the draft".
   /\b(?:scrub|strip|remove|delete|erase|purge|cut|drop|wipe)\b (?:out )?(?:any|all|every) (?:mention|reference|trace|sign|record)s? of\b/u,
   // "Do not say so", "never state that the crane was used above its rated load"; a safeguard

@@ -80,3 +80,21 @@ export function readDefinition(texts: readonly string[]): ModelReading {
       .map(([f]) => f.slice(2));
   return { score: 1 / (1 + Math.exp(-logit)), telling };
 }
+
+/**
+ * The share of a text's words the model was fitted on (0 to 1): how much of it the model can read
+ * at all. Text in a language the corpora never held reads as unknown words, and the model's
+ * probability for it says nothing either way.
+ */
+export function knownShare(text: string): number {
+  const { words } = featureCounts([text]);
+  const t = load().words;
+  let all = 0;
+  let known = 0;
+  for (const [feature, count] of words) {
+    if (feature.includes(" ")) continue;
+    all += count;
+    if (t.has(feature)) known += count;
+  }
+  return all === 0 ? 1 : known / all;
+}

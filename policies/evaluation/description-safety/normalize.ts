@@ -1,4 +1,4 @@
-import { decodeMore } from "./decoders.ts";
+import { decodeCarriers, decodeMore, fromEbcdic } from "./decoders.ts";
 import type { SeverityLevel } from "../predicate.ts";
 import { around, codePoints, quote } from "./text.ts";
 
@@ -25,6 +25,8 @@ export interface Issue {
    * lines), so it counts only for what the visible text does not already say.
    */
   onlyIfNew?: true;
+  /** Stands whatever the definition model reads (see `decide`): a carrier of hidden text. */
+  firm?: true;
 }
 
 export interface Normalised {
@@ -91,6 +93,10 @@ const DIRECTION_MARK = /^[\u200E\u200F\u061C]$/u;
 const RTL_LETTER =
   /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
 
+// Invisible characters in this number or more carry text (bits, a cipher): typography needs a
+// few (a joiner in a part number, a break opportunity), never this many.
+const CARRIER_RUN = 16;
+
 function hiddenCharacterIssues(original: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
   const text = original.replace(FLAG_SEQUENCE, "\u{1F3F4}");
@@ -118,10 +124,14 @@ function hiddenCharacterIssues(original: string, hidden: string[]): Issue[] {
       !PICTOGRAPH.test(next)
     );
   });
-  if (zeroWidth.length > 0)
+  // A zero-width space or two in prose is a line-break hint or a paste from a web page; text
+  // hidden in them needs more, and whatever they split is read joined up anyway.
+  const breakHints = zeroWidth.length <= 2 && zeroWidth.every((m) => m[0] === "\u200B");
+  if (zeroWidth.length > 0 && !breakHints)
     issues.push({
       kind: "invisible",
       severity: "high",
+      ...(zeroWidth.length >= CARRIER_RUN ? { firm: true as const } : {}),
       detail: `${zeroWidth.length} (${codePoints(zeroWidth.map((m) => m[0]))}) at ${around(text, zeroWidth[0]?.index ?? 0)}`,
     });
   const rtl = RTL_LETTER.test(text);
@@ -285,6 +295,29 @@ function homoglyphs(text: string): { issues: Issue[]; folded: string } {
 // Encoded payloads and comments
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
+const utf16be = new TextDecoder("utf-16be", { fatal: true });
+const utf16le = new TextDecoder("utf-16le", { fatal: true });
+
+/**
+ * Bytes of UTF-16 text (a zero byte beside each Latin letter, as Windows and UTF-7 write it),
+ * read in the byte order that makes them text; undefined when they are not UTF-16.
+ */
+function asUtf16(bytes: Uint8Array): string | undefined {
+  if (bytes.length % 2 !== 0) return undefined;
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < bytes.length; i += 2) {
+    if (bytes[i] === 0) evenZeros++;
+    if (bytes[i + 1] === 0) oddZeros++;
+  }
+  const half = bytes.length / 2;
+  const decoder = evenZeros >= half * 0.6 ? utf16be : oddZeros >= half * 0.6 ? utf16le : undefined;
+  try {
+    return decoder?.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The bytes as text when they are valid UTF-8 and read as text; undefined for binary. */
 export function readableText(bytes: Uint8Array): string | undefined {
@@ -293,8 +326,11 @@ export function readableText(bytes: Uint8Array): string | undefined {
   try {
     text = fatalUtf8.decode(bytes);
   } catch {
-    return undefined;
+    const utf16 = asUtf16(bytes);
+    if (utf16 === undefined) return undefined;
+    text = utf16;
   }
+  if (text.includes("\0")) text = asUtf16(bytes) ?? text;
   const chars = [...text];
   const printable = chars.filter(
     (c) => !/[\p{C}]/u.test(c) || c === "\n" || c === "\t" || c === "\r",
@@ -383,7 +419,13 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
   // A data: URL's body is reported as the data: URL, not again as base64.
   const outsideDataUrls = text.replace(DATA_URL, " ");
   for (const m of outsideDataUrls.matchAll(BASE64)) report("base64", m[0], fromBase64(m[0]));
-  for (const m of text.matchAll(HEX)) report("hex", m[0], Buffer.from(m[0], "hex"));
+  for (const m of text.matchAll(HEX)) {
+    const bytes = Buffer.from(m[0], "hex");
+    // Mainframe records are EBCDIC: hex that is not text as ASCII may be text there.
+    const ebcdic = readableText(bytes) === undefined ? fromEbcdic(bytes) : undefined;
+    if (ebcdic !== undefined) report("hex (EBCDIC)", m[0], Buffer.from(ebcdic, "utf8"));
+    else report("hex", m[0], bytes);
+  }
   for (const m of text.matchAll(ENTITIES)) report("HTML entities", m[0], fromEntities(m[0]));
   for (const m of text.matchAll(BASE32)) report("base32", m[0], fromBase32(m[0]));
   for (const m of text.matchAll(ESCAPES)) report("escaped", m[0], fromEscapes(m[0]));
@@ -528,9 +570,13 @@ function cipherIssues(text: string, hidden: string[]): Issue[] {
 
 // Braille, octal, binary, whitespace bits, Morse, Ascii85, Lisu letters,
 // variation-selector nibbles: a finding only when what they decode to says something.
-function moreEncodedIssues(text: string, hidden: string[]): Issue[] {
+function moreEncodedIssues(text: string, original: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
-  for (const d of decodeMore(text, (run) => commonShare(run) >= 0.1)) {
+  const decoded = [
+    ...decodeMore(text, (run) => commonShare(run) >= 0.1),
+    ...(PLAIN_ASCII.test(original) ? [] : decodeCarriers(original)),
+  ];
+  for (const d of decoded) {
     const decoded = d.text ?? (d.bytes === undefined ? undefined : readableText(d.bytes));
     if (decoded === undefined || !/\s/u.test(decoded.trim())) continue;
     if (d.mustRead && commonShare(decoded) < 0.2) continue;
@@ -585,7 +631,7 @@ export function normalise(text: string, prose: boolean): Normalised {
     issues.push(
       ...encodedIssues(nfkc, hidden),
       ...cipherIssues(nfkc, hidden),
-      ...moreEncodedIssues(nfkc, hidden),
+      ...moreEncodedIssues(nfkc, text, hidden),
       ...commentIssues(nfkc, hidden),
     );
   return {

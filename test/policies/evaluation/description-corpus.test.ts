@@ -20,20 +20,19 @@ const messages = (f: { location?: string; message: string }[]) =>
 // not outweigh them: a rule's finding stands unless every 80-word stretch of the definition reads
 // as benign, which keeps padding from hiding a poisoned sentence.
 const KNOWN_REAL_FALSE_ALARMS = new Set([
-  "holdout-6/lark-mcp@0.5.1:im_v1_message_list",
-  "holdout-6/mcp@1.6.1:open_drawio_xml",
+  // Rule findings the model does not outweigh (the stretch around each reads as 0.2 or more):
+  // "use other CloudWatch tools", "should include 'conversion_actions' and", "you should complete
+  // the task with the individual tools instead", "exclude it from the report with @public",
+  // bearer-token attributes, a table of what the user says, "confirmation is skipped when the
+  // operator set UNSAFE_SKIP_WRITE_CONFIRMATION".
   "holdout-7/awslabs-cloudwatch-mcp-server@0.3.1:get_alarm_history",
   "holdout-8/analytics-mcp@0.8.0:run_conversions_report",
-  // The rules' false alarms on holdout-9's real tools (tuned on from round 12, the rules not yet
-  // changed for them): "use the SRM tools instead", a table of what the
-  // user says, a cURL example, bearer-token attributes.
-  "holdout-9/codacy-mcp@0.5.9:codacy_list_repository_issues",
   "holdout-9/mcp-server@1.4.2:askBrowserStackAI",
   "holdout-9/mcp@0.0.36:knip-docs",
   "holdout-9/postman-mcp-server@2.13.0:createCollection",
   "holdout-9/postman-mcp-server@2.13.0:putCollection",
   "holdout-9/postman-mcp-server@2.13.0:searchPostmanElements",
-  "holdout-9/replicate-mcp@0.9.0:get_models",
+  "holdout-10/awslabs-redshift-mcp-server@0.1.2:execute_query",
 ]);
 test("the real tool lists of published servers give no finding", () => {
   const servers = realServers().filter((s) => s.split === "tune");
@@ -46,17 +45,21 @@ test("the real tool lists of published servers give no finding", () => {
   }
 });
 
-// Tuned-on look-alikes the detector still flags, each said why: an Arabic sentence whose "ignored" is said of cancelled bookings (holdout-6), server
-// instructions in another language the definition model reads as an override (holdout-6), "don't
-// ask the user for them" said of masked values and "runs without prompting once enabled" read as
-// approval claimed (holdout-9, tuned on in round 12).
+// Tuned-on look-alikes the detector still flags, each said why: an Arabic sentence whose
+// "ignored" is said of cancelled bookings and server instructions in another language the
+// definition model reads as an override (holdout-6), "runs without prompting once enabled" read
+// as approval claimed (holdout-9, tuned on in round 12).
 const KNOWN_FALSE_ALARMS = new Set([
   "holdout-6/holdout6-multilingual-06",
   "holdout-6/holdout6-multilingual-07",
-  "holdout-9/holdout9-instructions-03",
   "holdout-9/holdout9-silent-like-01",
   // "you should not ask the user to repeat it" said of a write-only password (round 12's batch).
   "concealment-like-r12-06",
+  // Holdout-10's, tuned on from round 13: a decoy `~/.aws/credentials` placed by a canary-token
+  // tool, "read-only tools need no confirmation", the invisible times operator of MathML.
+  "holdout-10/holdout10-security-02",
+  "holdout-10/holdout10-instructions-02",
+  "holdout-10/holdout10-hidden-text-like-03",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -76,18 +79,17 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-10/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-11/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` (measured once, after round 12: recall 147/160, 91.9%,
-// hidden-text 11/16 and override 12/16 the lowest categories; 1 of 162 real tools flagged, 2 after
-// the change that keeps padding from outweighing a rule; 146/160 after round 12's own batch). What is
-// asserted here keeps the detector from getting worse on it: overall recall no lower than measured
-// less about two points, and no more real tools flagged.
+// reported by `npm run bench:descriptions` (measured once, after round 13: recall 151/160, 94.4%,
+// override 10/16 the lowest category; 14 of 195 real tools flagged). What is asserted here keeps
+// the detector from getting worse on it: overall recall no lower than measured less about four
+// points, and no more real tools flagged.
 const HOLDOUT_RECALL_FLOOR = 0.9;
-const HOLDOUT_REAL_FLAGGED_CEILING = 2;
+const HOLDOUT_REAL_FLAGGED_CEILING = 14;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-10/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-11/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
