@@ -7,7 +7,7 @@ import { contradictionIssues } from "./description-safety/contradictions.ts";
 import { judgeText, templateIssues, type TextContext } from "./description-safety/judge.ts";
 import { normalise, type Issue } from "./description-safety/normalize.ts";
 import { escapeText } from "./description-safety/text.ts";
-import { knownShare, readDefinition } from "./description-safety/model.ts";
+import { knownShare, readDefinition, type FittedModel } from "./description-safety/model.ts";
 
 export { escapeText } from "./description-safety/text.ts";
 
@@ -410,29 +410,31 @@ export function judgeServer(
   return judged;
 }
 
-// Where the two views meet. The model alone flags a definition it reads as poisoned with this
-// probability or more; a rule's finding stands unless the model reads the whole definition, and
-// every stretch of it, as benign (below RULES_STAND): most rules' false alarms are a phrase that
-// reads as an order in text that is plainly not an attack, and most attacks they miss are said in
-// words no rule was written for. Both were chosen on earlier rounds' blind corpora, each read by a
-// model fitted without it (scripts/description-model/README.md).
-const MODEL_FLAGS = 0.7;
-const RULES_STAND = 0.2;
-// A definition is also read in stretches of this many words: padding a poisoned sentence with
-// benign text dilutes a reading of the whole, not of the words around it. A rule's finding is
-// outweighed only when the stretch around the sentence it was found in reads as benign too (or,
-// when that sentence cannot be placed, every stretch of the definition).
-const STRETCH_WORDS = 80;
-
-/** The highest reading over overlapping stretches of a definition's words. */
-function stretchScore(words: readonly string[]): number {
-  let best = 0;
-  for (let i = 0; i < Math.max(1, words.length - STRETCH_WORDS / 2); i += STRETCH_WORDS / 2) {
-    best = Math.max(best, readDefinition([words.slice(i, i + STRETCH_WORDS).join(" ")]).score);
-    if (best >= RULES_STAND) break;
-  }
-  return best;
+// Where the two views meet. The model alone flags a definition it reads as poisoned with
+// `flags` or more. A rule's finding stands unless the model reads the whole definition as benign
+// (below `stands`) and the few words around the finding's own sentence below `local`: most rules'
+// false alarms are a phrase that reads as an order in text that is plainly not an attack, and
+// most attacks they miss are said in words no rule was written for. Padding a poisoned sentence
+// with benign text dilutes a reading of the whole, not of the words around the sentence; when the
+// sentence a finding quotes cannot be placed, every stretch of the definition must read below
+// `local`. The thresholds were chosen on the earlier rounds' blind corpora, each read by a model
+// fitted without it (scripts/description-model/thresholds.ts): over holdouts 5 to 11, reading 30
+// words around the sentence at 0.7 flagged 27 of 1,467 real tools where every 80-word stretch at
+// 0.2 flagged 33, and found the same 1,094 of 1,120 attacks.
+export interface Weighing {
+  model: FittedModel;
+  flags: number;
+  stands: number;
+  local: number;
+  stretchWords: number;
 }
+const SHIPPED: Weighing = {
+  model: { read: readDefinition, knownShare },
+  flags: 0.7,
+  stands: 0.2,
+  local: 0.7,
+  stretchWords: 30,
+};
 
 // The start of the sentence a finding quotes: its first characters, up to an escape or a cut.
 const QUOTED_START = /^"([^"\\…]{12,40})/u;
@@ -442,18 +444,31 @@ class Stretches {
   private readonly joined: string;
   private readonly words: string[];
   private everyStretch: number | undefined;
-  constructor(read: readonly string[]) {
-    this.joined = read.join(" \n ");
-    this.words = this.joined.split(/\s+/u);
+  private readonly w: Weighing;
+  constructor(read: readonly string[], w: Weighing) {
+    this.w = w;
+    // Findings quote their sentence with its line breaks and runs of spaces made one space.
+    this.joined = read.join(" ").replace(/\s+/gu, " ");
+    this.words = this.joined.split(" ");
+  }
+  private reading(from: number): number {
+    return this.w.model.read([this.words.slice(from, from + this.w.stretchWords).join(" ")]).score;
+  }
+  /** The highest reading over overlapping stretches, up to the first that lets a rule stand. */
+  private every(): number {
+    const step = this.w.stretchWords / 2;
+    let best = 0;
+    for (let i = 0; i < Math.max(1, this.words.length - step) && best < this.w.local; i += step)
+      best = Math.max(best, this.reading(i));
+    return best;
   }
   /** The reading around the sentence `detail` quotes, or over every stretch when it is not found. */
   around(detail: string): number {
-    const start = QUOTED_START.exec(detail)?.[1];
+    const start = QUOTED_START.exec(detail)?.[1]?.replace(/\s+/gu, " ");
     const at = start === undefined ? -1 : this.joined.indexOf(start);
-    if (at < 0) return (this.everyStretch ??= stretchScore(this.words));
-    const before = this.joined.slice(0, at).split(/\s+/u).length - 1;
-    const from = Math.max(0, before - STRETCH_WORDS / 2);
-    return readDefinition([this.words.slice(from, from + STRETCH_WORDS).join(" ")]).score;
+    if (at < 0) return (this.everyStretch ??= this.every());
+    const before = this.joined.slice(0, at).split(" ").length - 1;
+    return this.reading(Math.max(0, before - this.w.stretchWords / 2));
   }
 }
 
@@ -479,16 +494,19 @@ export interface Decision {
 // outweigh the rule.
 const FIRM_KINDS: ReadonlySet<string> = new Set(["tags", "smuggling"]);
 const UNREAD = 0.5;
-const isFirm = (i: Issue): boolean =>
+const isFirm = (i: Issue, model: FittedModel): boolean =>
   i.firm === true ||
   FIRM_KINDS.has(i.kind) ||
-  (i.kind === "override" && knownShare(i.detail) < UNREAD);
+  (i.kind === "override" && model.knownShare(i.detail) < UNREAD);
 
 /** The decision on one judged definition: its findings, and the rule findings the model outweighed. */
-export function decide(d: JudgedDefinition): Decision {
-  const reading = readDefinition(d.read);
+export const decide = (d: JudgedDefinition): Decision => decideWith(d, SHIPPED);
+
+/** The decision with another model or other thresholds (choosing them: thresholds.ts). */
+export function decideWith(d: JudgedDefinition, w: Weighing): Decision {
+  const reading = w.model.read(d.read);
   const model: ControlFinding[] =
-    reading.score < MODEL_FLAGS
+    reading.score < w.flags
       ? []
       : [
           {
@@ -497,9 +515,9 @@ export function decide(d: JudgedDefinition): Decision {
             location: d.location,
           },
         ];
-  const stretches = reading.score < RULES_STAND ? new Stretches(d.read) : undefined;
+  const stretches = reading.score < w.stands ? new Stretches(d.read, w) : undefined;
   const standing = (i: Issue): boolean =>
-    stretches === undefined || isFirm(i) || stretches.around(i.detail) >= RULES_STAND;
+    stretches === undefined || isFirm(i, w.model) || stretches.around(i.detail) >= w.local;
   const findings = d.fields.flatMap((f) => findingsAt(f.at, f.issues.filter(standing)));
   const outweighed = d.fields.flatMap((f) =>
     findingsAt(

@@ -8,6 +8,7 @@ the same probability without any of this.
 
     python train.py features.jsonl model.json            # fit on every line, write the model
     python train.py features.jsonl --evaluate GROUP...   # fit without each GROUP, read it
+    python train.py features.jsonl --models DIR GROUP... # fit without each GROUP, write DIR/GROUP.json
 
 --evaluate prints, for each GROUP (an earlier holdout's folder), the model's probability for each
 of its definitions when fitted on every other tuning definition: how the thresholds of
@@ -83,6 +84,11 @@ def evaluate(rows, groups):
         print(json.dumps({"group": g, "items": out}))
 
 
+def models(rows, out_dir, groups):
+    for g in groups:
+        write([r for r in rows if r["group"] != g and r["split"] == "tune"], f"{out_dir}/{g}.json")
+
+
 def write(rows, path):
     vocab, model = fit(rows)
     coef = model.coef_[0]
@@ -110,5 +116,7 @@ if __name__ == "__main__":
     rows = read(sys.argv[1])
     if sys.argv[2] == "--evaluate":
         evaluate(rows, sys.argv[3:])
+    elif sys.argv[2] == "--models":
+        models(rows, sys.argv[3], sys.argv[4:])
     else:
         write([r for r in rows if r["split"] == "tune"], sys.argv[2])

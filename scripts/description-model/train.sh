@@ -5,6 +5,7 @@
 #
 #   scripts/description-model/train.sh              # fit and write model.json
 #   scripts/description-model/train.sh --evaluate   # fit without each earlier holdout, report on it
+#   scripts/description-model/train.sh --models DIR # the same fits, written as DIR/holdout-N.json
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -18,8 +19,14 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 node "$here/features.ts" >"$work/features.jsonl"
+earlier="holdout-5 holdout-6 holdout-7 holdout-8 holdout-9 holdout-10 holdout-11"
 if [ "${1:-}" = "--evaluate" ]; then
-  "$venv/bin/python" "$here/train.py" "$work/features.jsonl" --evaluate holdout-5 holdout-6 holdout-7 holdout-8 holdout-9 holdout-10
+  # shellcheck disable=SC2086 # one argument per holdout
+  "$venv/bin/python" "$here/train.py" "$work/features.jsonl" --evaluate $earlier
+elif [ "${1:-}" = "--models" ]; then
+  mkdir -p "$2"
+  # shellcheck disable=SC2086
+  "$venv/bin/python" "$here/train.py" "$work/features.jsonl" --models "$2" $earlier
 else
   "$venv/bin/python" "$here/train.py" "$work/features.jsonl" "$root/policies/evaluation/description-safety/model.json"
 fi

@@ -476,6 +476,16 @@ const BEFORE_MORE = [
   "қаблан",
   "öňki",
   "элеккеге",
+  // Round 14: qu, ug, kn, ti, br, tt
+  "ñawpaq",
+  "ئىلگىرى",
+  "ಹಿಂದೆ",
+  "ಹಿಂದಿನ",
+  "ቅድሚ",
+  "a-raok",
+  "моңа кадәр",
+  "مخکې",
+  "پخوا\\p{L}*",
 ].join("|");
 const VOID_STEM_MORE = [
   // Round 13: "not in force", "cancelled": ky, tg, tk, tt
@@ -486,6 +496,13 @@ const VOID_STEM_MORE = [
   "эътибор надор\\p{L}*",
   "güýjüni ýitir\\p{L}*",
   "гамәлдән чыгарыл\\p{L}*",
+  // Round 14: "no longer valid", "cancelled", "lost its force": qu, ug, kn, ti, br, tt
+  "mana(?:ñam|m)? valenchu",
+  "ئەمەلدىن قال\\p{L}*",
+  "ರದ್ದ",
+  "ተሰሪ\\p{L}*",
+  "talvoudek ken",
+  "көчен югалт\\p{L}*",
   // "no longer count": it, es, fr, de, pt, en
   "non contano più",
   "no cuentan",

@@ -1302,7 +1302,8 @@ export const INSTRUCTION_NOUNS = [
   "praecept(?:a|is|orum)",
   "mandata",
   "instructiones",
-  "kemennadur\\p{L}*",
+  // Breton mutates the first consonant after "an holl", "ho"…: kemennadur, gemennadur.
+  "[kg]emennadur\\p{L}*",
   "istruzzion\\p{L}*",
   "stiùireadh\\p{L}*",
   "stiùiridhean",
@@ -1697,6 +1698,9 @@ export const VOID_WORDS = [
   "မသက်ဆိုင်တော့",
   "အကျုံးမဝင်တော့",
   "အသုံးမဝင်တော့",
+  // my (unspaced): "void", "no longer in force"
+  "ပျက်ပြယ်",
+  "အကျုံးမဝင်တော့",
 ]
   .join("|")
   // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.

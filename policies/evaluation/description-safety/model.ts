@@ -22,19 +22,24 @@ interface Fitted {
 }
 
 type Table = Map<string, { idf: number; weight: number }>;
-let tables: { words: Table; chars: Table } | undefined;
+interface Tables {
+  intercept: number;
+  words: Table;
+  chars: Table;
+}
 
-// Built on first use: the Action and the CLI load this module whether or not they judge a server.
-function load(): { words: Table; chars: Table } {
-  const model = fitted as Fitted;
+function tablesOf(model: Fitted): Tables {
   const table = (b: Block): Table => {
     const t: Table = new Map();
     b.features.forEach((f, i) => t.set(f, { idf: b.idf[i] ?? 0, weight: b.weights[i] ?? 0 }));
     return t;
   };
-  tables ??= { words: table(model.words), chars: table(model.chars) };
-  return tables;
+  return { intercept: model.intercept, words: table(model.words), chars: table(model.chars) };
 }
+
+let shipped: Tables | undefined;
+// Built on first use: the Action and the CLI load this module whether or not they judge a server.
+const load = (): Tables => (shipped ??= tablesOf(fitted));
 
 /** What the model made of a definition. */
 export interface ModelReading {
@@ -66,10 +71,28 @@ const SAYS_SOMETHING = /[\p{L}\p{N}_]{4,}/u;
 
 /** The model's reading of a definition's texts (normalised, with what they hide). */
 export function readDefinition(texts: readonly string[]): ModelReading {
+  return readWith(load(), texts);
+}
+
+/** A fitted model's two readings: of a definition, and of how many of a text's words it knows. */
+export interface FittedModel {
+  read: (texts: readonly string[]) => ModelReading;
+  knownShare: (text: string) => number;
+}
+
+/**
+ * Other fitted weights (`model.json`'s format) as a model: what `train.sh --models` writes for each
+ * earlier holdout left out, to choose thresholds on readings the fit never saw.
+ */
+export function fittedModel(model: unknown): FittedModel {
+  const t = tablesOf(model as Fitted);
+  return { read: (texts) => readWith(t, texts), knownShare: (text) => knownWith(t, text) };
+}
+
+function readWith(t: Tables, texts: readonly string[]): ModelReading {
   const { words, chars }: FeatureCounts = featureCounts(texts);
-  const t = load();
   const byWord = contributions(words, t.words);
-  let logit = (fitted as Fitted).intercept;
+  let logit = t.intercept;
   for (const [, c] of byWord) logit += c;
   for (const [, c] of contributions(chars, t.chars)) logit += c;
   const telling = () =>
@@ -87,14 +110,17 @@ export function readDefinition(texts: readonly string[]): ModelReading {
  * probability for it says nothing either way.
  */
 export function knownShare(text: string): number {
+  return knownWith(load(), text);
+}
+
+function knownWith(t: Tables, text: string): number {
   const { words } = featureCounts([text]);
-  const t = load().words;
   let all = 0;
   let known = 0;
   for (const [feature, count] of words) {
     if (feature.includes(" ")) continue;
     all += count;
-    if (t.has(feature)) known += count;
+    if (t.words.has(feature)) known += count;
   }
   return all === 0 ? 1 : known / all;
 }
