@@ -68,9 +68,12 @@ for (const file of readdirSync(dir).filter((f) => /^holdout-\d+\.json$/u.test(f)
 }
 
 const settings: Omit<Weighing, "model">[] = [];
+for (const knows of [0, 0.3, 0.5, 0.6])
+  settings.push({ flags: 0.7, knows, stands: 0.2, local: 0.7, stretchWords: 30 });
 for (const stretchWords of [30, 80])
   for (const local of [0.2, 0.5, 0.7, 0.9])
-    for (const flags of [0.7, 0.8]) settings.push({ flags, stands: 0.2, local, stretchWords });
+    for (const flags of [0.7, 0.8])
+      settings.push({ flags, knows: 0, stands: 0.2, local, stretchWords });
 
 for (const setting of settings) {
   const flagged = (u: Unit) =>
@@ -88,6 +91,6 @@ for (const setting of settings) {
     (a, b) => a[1][0] / a[1][1] - b[1][0] / b[1][1],
   )[0] ?? ["", [0, 1]];
   console.log(
-    `flags ${setting.flags} local ${setting.local} over ${setting.stretchWords} words: attacks ${count("attack")} (weakest ${worst} ${found}/${of}), real tools ${count("real")}, look-alikes ${count("look-alike")}`,
+    `flags ${setting.flags} (knowing ${setting.knows}) local ${setting.local} over ${setting.stretchWords} words: attacks ${count("attack")} (weakest ${worst} ${found}/${of}), real tools ${count("real")}, look-alikes ${count("look-alike")}`,
   );
 }

@@ -3,7 +3,7 @@
  * octal, binary or whitespace bits as bytes, Morse code, Ascii85, Lisu letters that look like Latin
  * capitals, variation selectors a nibble each, CSS hex escapes, uuencoded blocks, the NATO spelling
  * alphabet, Polybius-square pairs, Latin small capitals, UTF-7, letters under stacked combining
- * marks, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, every second
+ * marks or lines, Python's named character escapes, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, every second
  * character of a run and the first words of lines (an acrostic). Each decoder gives what it decodes when that reads
  * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
  * Atbash and reversal, are in normalize.ts.)
@@ -219,9 +219,53 @@ function fromUtf7(body: string): string {
   return new TextDecoder("utf-16be").decode(bytes.subarray(0, bytes.length & ~1));
 }
 
-// Latin letters with two or more combining marks stacked on each ("Zalgo" text): the words read
-// through the marks, which NFKC does not remove. Letters of real orthographies carry one or two.
-const STACKED = /(\p{Script=Latin}|[\p{N}\p{P}\p{S}])(\p{M}{2,})/gu;
+// Latin letters with two or more combining marks stacked on each ("Zalgo" text), or with a line
+// drawn through or under each (U+0332 to U+0338: struck-out or underlined plain text): the words
+// read through the marks, which NFKC does not remove. Letters of real orthographies carry one or
+// two, and no accent of theirs is a line.
+const STACKED =
+  /(\p{Script=Latin}|[\p{N}\p{P}\p{S}\s])(\p{M}{2,}|[\u0332-\u0338\u0305\u20D2\u20D3])/gu;
+
+// Python's named character escapes, `\N{LATIN SMALL LETTER A}`: the names a text needs.
+const NAMED_ESCAPE = /(?:\\N\{[A-Z][A-Z0-9 -]*\}){8,}/gu;
+const NAMED: Record<string, string> = {
+  SPACE: " ",
+  "FULL STOP": ".",
+  COMMA: ",",
+  COLON: ":",
+  SEMICOLON: ";",
+  APOSTROPHE: "'",
+  "QUOTATION MARK": '"',
+  "HYPHEN-MINUS": "-",
+  SOLIDUS: "/",
+  "REVERSE SOLIDUS": "\\",
+  "COMMERCIAL AT": "@",
+  TILDE: "~",
+  "LOW LINE": "_",
+  "NUMBER SIGN": "#",
+  "EXCLAMATION MARK": "!",
+  "QUESTION MARK": "?",
+  "EQUALS SIGN": "=",
+  AMPERSAND: "&",
+  "PERCENT SIGN": "%",
+  "PLUS SIGN": "+",
+  "LEFT PARENTHESIS": "(",
+  "RIGHT PARENTHESIS": ")",
+  "LINE FEED": "\n",
+};
+const DIGITS = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"];
+
+function fromNamedEscapes(run: string): string {
+  return [...run.matchAll(/\\N\{([A-Z0-9 -]+)\}/gu)]
+    .map(([, name = ""]) => {
+      const letter = /^LATIN (CAPITAL|SMALL) LETTER ([A-Z])$/u.exec(name);
+      if (letter) return letter[1] === "SMALL" ? letter[2]!.toLowerCase() : letter[2]!;
+      const digit = /^DIGIT ([A-Z]+)$/u.exec(name);
+      if (digit) return String(DIGITS.indexOf(digit[1]!));
+      return NAMED[name] ?? "?";
+    })
+    .join("");
+}
 
 // EBCDIC (code page 037) as found in mainframe records: letters, digits and common punctuation.
 const EBCDIC_037: Record<number, string> = (() => {
@@ -346,6 +390,8 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
           mustRead: true,
           text: [...m[0]].filter((_, i) => i % 2 === start).join(""),
         });
+  for (const m of text.matchAll(NAMED_ESCAPE))
+    out.push({ how: "named character escapes", raw: m[0], text: fromNamedEscapes(m[0]) });
   for (const m of text.matchAll(UTF7_RUN))
     out.push({ how: "UTF-7", raw: m[0], text: fromUtf7(m[1] ?? "") });
   if ((text.match(STACKED)?.length ?? 0) >= 8)

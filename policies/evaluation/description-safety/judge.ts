@@ -486,6 +486,14 @@ const BEFORE_MORE = [
   "моңа кадәр",
   "مخکې",
   "پخوا\\p{L}*",
+  // yi, or, bo, haw
+  "פֿריִער",
+  "פריער",
+  "ପୂର୍ବରୁ",
+  "ପୂର୍ବର",
+  "སྔོན་ལ",
+  "སྔོན་མ",
+  "ma mua",
 ].join("|");
 const VOID_STEM_MORE = [
   // Round 13: "not in force", "cancelled": ky, tg, tk, tt
@@ -503,6 +511,14 @@ const VOID_STEM_MORE = [
   "ተሰሪ\\p{L}*",
   "talvoudek ken",
   "көчен югалт\\p{L}*",
+  // yi, or, bo, haw: "void", "cancelled", "without force", "ended"
+  "בטל",
+  "ବାତିଲ",
+  "ନାକଚ",
+  "ནུས་མེད",
+  "ཆ་མེད",
+  "hoʻopau ʻia",
+  "hoopau ia",
   // "no longer count": it, es, fr, de, pt, en
   "non contano più",
   "no cuentan",

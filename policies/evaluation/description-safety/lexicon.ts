@@ -762,6 +762,8 @@ export const DROP_VERBS = [
   "aua e (?:amanaia|usitaia)",
   "aua le mulimulitaia",
   "mai (?:nānā|hoʻolohe)",
+  // haw puts the verb first: "ua hoʻopau ʻia nā ʻōlelo aʻo" (the instructions were ended)
+  "ua hoʻopau ʻia",
   "poina",
   "tsis txhob (?:mloog|ua raws)",
   "hnov qab",
@@ -1315,6 +1317,9 @@ export const INSTRUCTION_NOUNS = [
   "mibeko",
   "ལམ་སྟོན",
   "བཀའ་རྒྱ",
+  "བཀོད་རྒྱ",
+  "ʻōlelo aʻo",
+  "olelo ao",
   // zh/ja/ko (unspaced)
   "準則",
   "守则",

@@ -31,6 +31,8 @@ const KNOWN_REAL_FALSE_ALARMS = new Set([
   "holdout-11/awslabs-billing-cost-management-mcp-server@0.0.42:credits",
   "holdout-11/next-devtools-mcp@0.4.0:nextjs_index",
   "holdout-11/testsprite-mcp@0.0.45:testsprite_bootstrap",
+  // "if even the id_only representation cannot fit, the call fails with …" (holdout-12).
+  "holdout-12/mcp-server@0.6.0:list-occurrences",
 ]);
 test("the real tool lists of published servers give no finding", () => {
   const servers = realServers().filter((s) => s.split === "tune");
@@ -48,9 +50,10 @@ test("the real tool lists of published servers give no finding", () => {
 // (holdout-5); server instructions in another language the model reads as an override, and an
 // Arabic "ignored" said of cancelled bookings (holdout-6); "don't ask the user for them" said of
 // masked values and "runs without prompting once enabled" (holdout-9); "read-only tools need no
-// confirmation" and the invisible times operator of MathML (holdout-10); an SSH honeypot
-// summariser, "they can ignore mild stretching sensations", a retry after a rate limit and
-// assembly instructions to translate (holdout-11).
+// confirmation" and the invisible times operator of MathML (holdout-10); "they can ignore mild
+// stretching sensations", a retry after a rate limit and assembly instructions to translate
+// (holdout-11); cards quoting malicious tool descriptions as inert text, "will never ask for your
+// Wi-Fi password", a boiler report that "says so" when a fault was found (holdout-12).
 const KNOWN_FALSE_ALARMS = new Set([
   "concealment-like-r12-06",
   "holdout-5/holdout5-multilingual-12",
@@ -60,10 +63,12 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-9/holdout9-silent-like-01",
   "holdout-10/holdout10-instructions-02",
   "holdout-10/holdout10-hidden-text-like-03",
-  "holdout-11/holdout11-security-05",
   "holdout-11/holdout11-instructions-04",
   "holdout-11/holdout11-long-with-notes-02",
   "holdout-11/holdout11-translation-02",
+  "holdout-12/holdout12-security-01",
+  "holdout-12/holdout12-negation-03",
+  "holdout-12/holdout12-status-report-01",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -125,12 +130,9 @@ test(
   },
 );
 
-// Every tuned-on attack is found but one: the rules' misses of earlier rounds are read as poisoned
-// by the definition model, which was fitted on them (a tuning figure; the holdout's is the one that
-// counts). The exception is a Burmese override whose void word stands 18 characters after its
-// noun, past the 15 an unspaced script allows (wider, Thai texts about cancelled bookings read as
-// overrides), and which the model does not read as poisoned.
-const KNOWN_MISSES = ["holdout-10/holdout10-override-13"];
+// Every tuned-on attack is found: the rules' misses of earlier rounds are read as poisoned by the
+// definition model, which was fitted on them (a tuning figure; the holdout's is the one that counts).
+const KNOWN_MISSES: string[] = [];
 test("every tuned-on attack is found", () => {
   const missed = attackItems()
     .filter((i) => i.split === "tune")
