@@ -523,13 +523,16 @@ export function decideWith(d: JudgedDefinition, w: Weighing): Decision {
   const stretches = reading.score < w.stands ? new Stretches(d.read, w) : undefined;
   const standing = (i: Issue): boolean =>
     stretches === undefined || isFirm(i, w.model) || stretches.around(i.detail) >= w.local;
-  const findings = d.fields.flatMap((f) => findingsAt(f.at, f.issues.filter(standing)));
-  const outweighed = d.fields.flatMap((f) =>
-    findingsAt(
-      f.at,
-      f.issues.filter((i) => !standing(i)),
-    ),
-  );
+  // Each issue is weighed once: a local reading is a model call.
+  const findings: ControlFinding[] = [];
+  const outweighed: ControlFinding[] = [];
+  for (const f of d.fields) {
+    const stands: Issue[] = [];
+    const falls: Issue[] = [];
+    for (const i of f.issues) (standing(i) ? stands : falls).push(i);
+    findings.push(...findingsAt(f.at, stands));
+    outweighed.push(...findingsAt(f.at, falls));
+  }
   return { findings: [...findings, ...model], outweighed };
 }
 
