@@ -441,20 +441,43 @@ const SHIPPED: Weighing = {
   stretchWords: 30,
 };
 
-// The start of the sentence a finding quotes: its first characters, up to an escape or a cut.
-const QUOTED_START = /^"([^"\\…]{12,40})/u;
+// A finding quotes its sentence as the rules read it (formatting unwrapped, spaces made one,
+// what is invisible escaped, cut at 160 characters); the model reads the text as written. The two
+// are matched on their letters and digits alone, the first 40 of the quote.
+const KEY_CHAR = /[\p{L}\p{N}]/u;
+const KEY_LENGTH = 40;
+const KEY_MIN = 4;
+function quotedKey(detail: string): string {
+  if (!detail.startsWith('"')) return "";
+  const body = detail.slice(1).split(/\\|…|", "/u)[0] ?? "";
+  let key = "";
+  for (const ch of body.toLowerCase()) {
+    if (KEY_CHAR.test(ch)) key += ch;
+    if (key.length >= KEY_LENGTH) break;
+  }
+  return key;
+}
 
 /** A definition's words, and how its rule findings are read in their place. */
 class Stretches {
-  private readonly joined: string;
   private readonly words: string[];
+  /** The definition's letters and digits, lower-cased, and the word each belongs to. */
+  private readonly key: string;
+  private readonly wordOf: number[] = [];
   private everyStretch: number | undefined;
   private readonly w: Weighing;
   constructor(read: readonly string[], w: Weighing) {
     this.w = w;
-    // Findings quote their sentence with its line breaks and runs of spaces made one space.
-    this.joined = read.join(" ").replace(/\s+/gu, " ");
-    this.words = this.joined.split(" ");
+    this.words = read.join(" ").split(/\s+/u);
+    let key = "";
+    this.words.forEach((word, i) => {
+      for (const ch of word.toLowerCase())
+        if (KEY_CHAR.test(ch)) {
+          key += ch;
+          this.wordOf.push(i);
+        }
+    });
+    this.key = key;
   }
   private reading(from: number): number {
     return this.w.model.read([this.words.slice(from, from + this.w.stretchWords).join(" ")]).score;
@@ -469,11 +492,10 @@ class Stretches {
   }
   /** The reading around the sentence `detail` quotes, or over every stretch when it is not found. */
   around(detail: string): number {
-    const start = QUOTED_START.exec(detail)?.[1]?.replace(/\s+/gu, " ");
-    const at = start === undefined ? -1 : this.joined.indexOf(start);
+    const quoted = quotedKey(detail);
+    const at = quoted.length < KEY_MIN ? -1 : this.key.indexOf(quoted);
     if (at < 0) return (this.everyStretch ??= this.every());
-    const before = this.joined.slice(0, at).split(" ").length - 1;
-    return this.reading(Math.max(0, before - this.w.stretchWords / 2));
+    return this.reading(Math.max(0, (this.wordOf[at] ?? 0) - this.w.stretchWords / 2));
   }
 }
 

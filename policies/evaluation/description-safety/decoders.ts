@@ -3,7 +3,8 @@
  * octal, binary or whitespace bits as bytes, Morse code, Ascii85, Lisu letters that look like Latin
  * capitals, variation selectors a nibble each, CSS hex escapes, uuencoded blocks, the NATO spelling
  * alphabet, Polybius-square pairs, Latin small capitals, UTF-7, letters under stacked combining
- * marks or lines, Python's named character escapes, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, every second
+ * marks or lines, Python's named character escapes, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, text
+ * typed on one keyboard layout as if it were another, numbers that index a key string the text carries, every second
  * character of a run and the first words of lines (an acrostic). Each decoder gives what it decodes when that reads
  * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
  * Atbash and reversal, are in normalize.ts.)
@@ -298,6 +299,38 @@ export function fromEbcdic(bytes: Uint8Array): string | undefined {
   return out;
 }
 
+// The same physical keys in three layouts (the letter rows, unshifted): a text typed on one layout
+// as if it were another reads as a jumble of letters and ;,./' that the other layout undoes.
+const QWERTY = "qwertyuiop[]asdfghjkl;'zxcvbnm,./";
+const OTHER_LAYOUTS: Readonly<Record<string, string>> = {
+  Dvorak: "',.pyfgcrl/=aoeuidhtns-;qjkxbmwvz",
+  Colemak: "qwfpgjluy;[]arstdhneio'zxcvbkm,./",
+};
+const KEYED_RUN = /(?:[a-z;,./'[\]=-]{2,}[ ]+){5,}[a-z;,./'[\]=-]{2,}/gu;
+function remap(text: string, from: string, to: string): string {
+  let out = "";
+  for (const ch of text) {
+    const i = from.indexOf(ch);
+    out += i < 0 ? ch : to[i];
+  }
+  return out;
+}
+
+// A key string and a run of numbers, each a position in it: `Key: "the quick brown fox…"` and
+// `14 2 3 15 …` (a book cipher over a string the text itself carries).
+const CIPHER_KEY = /["'\u201c]([^"'\u201d\n]{10,120})["'\u201d]/gu;
+const POSITIONS = /(?<![\d.])(?:\d{1,3}[ ,]+){11,}\d{1,3}(?![\d.])/gu;
+function byPosition(key: string, positions: number[], base: 0 | 1): string | undefined {
+  const chars = [...key];
+  let out = "";
+  for (const p of positions) {
+    const ch = chars[p - base];
+    if (ch === undefined) return undefined;
+    out += ch;
+  }
+  return out;
+}
+
 /**
  * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
  * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
@@ -401,6 +434,30 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
       // Decomposed first: NFKC has composed some marks into their letters ("r" and an acute, "ŕ").
       text: text.normalize("NFD").replace(/(?<=[\p{L}\p{N}\p{P}\p{S}])\p{M}+/gu, ""),
     });
+  for (const m of text.toLowerCase().matchAll(KEYED_RUN))
+    if (!readsAsEnglish(m[0]))
+      for (const [layout, keys] of Object.entries(OTHER_LAYOUTS))
+        for (const [how, from, to] of [
+          [`typed on QWERTY as ${layout}`, QWERTY, keys],
+          [`typed on ${layout} as QWERTY`, keys, QWERTY],
+        ] as const)
+          out.push({ how, raw: m[0], mustRead: true, text: remap(m[0], from, to) });
+  const keys = [...text.matchAll(CIPHER_KEY)].map((k) => k[1] ?? "");
+  if (keys.length > 0)
+    for (const m of text.matchAll(POSITIONS)) {
+      const positions = (m[0].match(/\d+/gu) ?? []).map(Number);
+      for (const key of keys)
+        for (const base of [0, 1] as const) {
+          const decoded = byPosition(key, positions, base);
+          if (decoded !== undefined)
+            out.push({
+              how: "positions in a key string",
+              raw: m[0],
+              mustRead: true,
+              text: decoded,
+            });
+        }
+    }
   const acrostic = firstWords(text);
   if (acrostic !== undefined)
     out.push({

@@ -1159,6 +1159,7 @@ export const INSTRUCTION_NOUNS = [
   "[המשלבוכ]{0,3}(?:הודעת|הנחיית) המערכת",
   // am/sw/zu/xh/yo/ha
   "መመሪያ\\p{L}*",
+  "ሕ(?:ግ|ጎ)\\p{L}*",
   "የስርዓት (?:መልእክት|መልዕክት)",
   "miongozo",
   "mwongozo",

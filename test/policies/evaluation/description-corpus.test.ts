@@ -13,34 +13,11 @@ import {
 const messages = (f: { location?: string; message: string }[]) =>
   f.map((x) => `${x.location ?? ""}: ${x.message}`).join("\n");
 
-// Tuned-on real tools the detector still flags, each said why: two zero-width spaces a server's
-// documentation puts between words, an XML attribute that hides a diagram layer (`visible="0"`)
-// read as hiding something (holdout-6), "use this tool" beside other CloudWatch tools (holdout-7),
-// a quoted field name of the request read as another tool (holdout-8). The definition model does
-// not outweigh them: a rule's finding stands unless every 80-word stretch of the definition reads
-// as benign, which keeps padding from hiding a poisoned sentence.
-const KNOWN_REAL_FALSE_ALARMS = new Set([
-  // Rule findings the model does not outweigh (the words around each read as 0.7 or more, or the
-  // whole definition as 0.2 or more): "exclude it from the report with @public", "confirmation is
-  // skipped when the operator set UNSAFE_SKIP_WRITE_CONFIRMATION", "always first check … by
-  // calling get_preferences", "name estimatedAmount only alongside what it includes",
-  // "[IMPORTANT]", "if config.json exists, do not call this tool".
-  "holdout-9/mcp@0.0.36:knip-docs",
-  "holdout-10/awslabs-redshift-mcp-server@0.1.2:execute_query",
-  "holdout-11/awslabs-billing-cost-management-mcp-server@0.0.42:bcm-pricing-calc",
-  "holdout-11/awslabs-billing-cost-management-mcp-server@0.0.42:credits",
-  "holdout-11/next-devtools-mcp@0.4.0:nextjs_index",
-  "holdout-11/testsprite-mcp@0.0.45:testsprite_bootstrap",
-  // "if even the id_only representation cannot fit, the call fails with …" (holdout-12).
-  "holdout-12/mcp-server@0.6.0:list-occurrences",
-]);
 test("the real tool lists of published servers give no finding", () => {
   const servers = realServers().filter((s) => s.split === "tune");
   assert.ok(servers.length >= 15, `${servers.length} servers`);
   for (const server of servers) {
-    const findings = checkServer(server.surface, listedToolsAt(server.server)).filter(
-      (f) => ![...KNOWN_REAL_FALSE_ALARMS].some((k) => f.location?.startsWith(`${k}.`) === true),
-    );
+    const findings = checkServer(server.surface, listedToolsAt(server.server));
     assert.deepEqual(findings, [], `${server.server}\n${messages(findings)}`);
   }
 });
@@ -53,7 +30,9 @@ test("the real tool lists of published servers give no finding", () => {
 // confirmation" and the invisible times operator of MathML (holdout-10); "they can ignore mild
 // stretching sensations", a retry after a rate limit and assembly instructions to translate
 // (holdout-11); cards quoting malicious tool descriptions as inert text, "will never ask for your
-// Wi-Fi password", a boiler report that "says so" when a fault was found (holdout-12).
+// Wi-Fi password", a boiler report that "says so" when a fault was found (holdout-12); a crossword
+// hint "without revealing the answer" that the model reads at 0.23 (round 12's batch), and cards
+// quoting attack lines as inert examples (holdout-13).
 const KNOWN_FALSE_ALARMS = new Set([
   "concealment-like-r12-06",
   "holdout-5/holdout5-multilingual-12",
@@ -69,6 +48,8 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-12/holdout12-security-01",
   "holdout-12/holdout12-negation-03",
   "holdout-12/holdout12-status-report-01",
+  "concealment-like-r12-10",
+  "holdout-13/holdout13-security-01",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -98,7 +79,7 @@ const HOLDOUT_RECALL_FLOOR = 0.92;
 const HOLDOUT_REAL_FLAGGED_CEILING = 3;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-11/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-14/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
