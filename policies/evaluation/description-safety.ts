@@ -80,6 +80,10 @@ const KIND_TITLES: Record<string, string> = {
   contradiction: "contradicts the tool's name or annotations",
 };
 
+// What the rules find in text hidden from the reader (decoded, in a comment) is marked so; a benign
+// text has no reason to hide an instruction.
+const HIDDEN = "(hidden) ";
+
 /** One text a model reads, where it is, and whether it is prose or an identifier. */
 interface Text {
   path: string;
@@ -125,9 +129,17 @@ function textIssues(
     const found = judgeText(h, { ...context, identifier: false });
     return fromVisible.has(at) ? found.filter((i) => !saidKinds.has(i.kind)) : found;
   });
-  for (const found of says)
+  // What hidden text says stands whatever the visible words read as (`isFirm`); what is read out
+  // of the visible words themselves (an acrostic) is weighed like them.
+  says.forEach((found, at) => {
     for (const issue of found)
-      issues.push({ ...issue, severity: "high", detail: `(hidden) ${issue.detail}` });
+      issues.push({
+        ...issue,
+        severity: "high",
+        detail: `${HIDDEN}${issue.detail}`,
+        ...(fromVisible.has(at) ? {} : { firm: true as const }),
+      });
+  });
   return issues.filter(
     (i) => i.onlyIfHiddenSays === undefined || (says[i.onlyIfHiddenSays]?.length ?? 0) > 0,
   );

@@ -4,7 +4,9 @@
  * capitals, variation selectors a nibble each, CSS hex escapes, uuencoded blocks, the NATO spelling
  * alphabet, Polybius-square pairs, Latin small capitals, UTF-7, letters under stacked combining
  * marks or lines, Python's named character escapes, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, text
- * typed on one keyboard layout as if it were another, numbers that index a key string the text carries, every second
+ * typed on one keyboard layout as if it were another, numbers that index a key string the text carries, bytes as
+ * nucleotides, character codes as Roman numerals, basE91, Vigenère and Beaufort ciphers under a key the text
+ * names, every second
  * character of a run and the first words of lines (an acrostic). Each decoder gives what it decodes when that reads
  * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
  * Atbash and reversal, are in normalize.ts.)
@@ -175,7 +177,7 @@ function firstWords(text: string): string | undefined {
 // digit is the writer's choice, so every assignment is tried; only one that reads as text counts.
 const CARRIER_RUN =
   // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
-  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180E\u034F\u115F\u1160\u3164\uFFA0\u00A0\u2000-\u200A\u202F\u205F\u3000 \t]{16,}/gu;
+  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180B-\u180F\u17B4\u17B5\u034F\u115F\u1160\u3164\uFFA0\u00A0\u2000-\u200A\u202F\u205F\u3000 \t]{16,}/gu;
 
 function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
@@ -331,6 +333,77 @@ function byPosition(key: string, positions: number[], base: 0 | 1): string | und
   return out;
 }
 
+// Bytes as nucleotides, two bits a base ("CACCCGTCCGAC …"): which base is which digit is the
+// writer's choice, so each of the 24 assignments is tried.
+const NUCLEOTIDE_RUN = /(?<![A-Za-z])(?:[ACGT]{4,}\s*){8,}(?![A-Za-z])/gu;
+const BASES = ["A", "C", "G", "T"] as const;
+
+// Character codes as Roman numerals: "LXXXV.CXII.CVIII…".
+const ROMAN_RUN = /(?<![A-Za-z])(?:[MDCLXVI]{1,12}[.,;:\s-]+){7,}[MDCLXVI]{1,12}(?![A-Za-z])/gu;
+const ROMAN: Readonly<Record<string, number>> = {
+  I: 1,
+  V: 5,
+  X: 10,
+  L: 50,
+  C: 100,
+  D: 500,
+  M: 1000,
+};
+function fromRoman(numeral: string): number {
+  let total = 0;
+  for (let i = 0; i < numeral.length; i++) {
+    const here = ROMAN[numeral[i] ?? ""] ?? 0;
+    const next = ROMAN[numeral[i + 1] ?? ""] ?? 0;
+    total += here < next ? -here : here;
+  }
+  return total;
+}
+
+// basE91: a blob of 91 printable characters, punctuation among the letters and digits.
+const BASE91_ALPHABET =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&()*+,./:;<=>?@[]^_`{|}~"';
+const BASE91_RUN = /[A-Za-z0-9!#$%&()*+,./:;<=>?@[\]^_`{|}~"]{32,}/gu;
+function fromBase91(text: string): Uint8Array {
+  const out: number[] = [];
+  let value = -1;
+  let bits = 0;
+  let count = 0;
+  for (const ch of text) {
+    const d = BASE91_ALPHABET.indexOf(ch);
+    if (d < 0) continue;
+    if (value < 0) {
+      value = d;
+      continue;
+    }
+    value += d * 91;
+    bits |= value << count;
+    count += (value & 8191) > 88 ? 13 : 14;
+    do {
+      out.push(bits & 255);
+      bits >>>= 8;
+      count -= 8;
+    } while (count > 7);
+    value = -1;
+  }
+  if (value >= 0) out.push((bits | (value << count)) & 255);
+  return Uint8Array.from(out);
+}
+
+// A polyalphabetic cipher whose key the text names ("Beaufort, key HELM"): Vigenère, Beaufort and
+// its variant, each with each key named.
+const NAMED_KEY =
+  /\b(?:key(?:word)?|passphrase|cipher key)\b\s*[:=]?\s*["'`]?([A-Za-z]{3,20})\b/giu;
+function withKey(text: string, key: string, how: "vigenere" | "beaufort" | "variant"): string {
+  const shifts = [...key.toLowerCase()].map((c) => c.charCodeAt(0) - 97);
+  let i = 0;
+  return text.replace(/[A-Za-z]/gu, (ch) => {
+    const c = ch.toLowerCase().charCodeAt(0) - 97;
+    const k = shifts[i++ % shifts.length] ?? 0;
+    const p = how === "vigenere" ? c - k : how === "beaufort" ? k - c : c + k;
+    return String.fromCharCode((((p % 26) + 26) % 26) + 97);
+  });
+}
+
 /**
  * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
  * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
@@ -458,6 +531,43 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
             });
         }
     }
+  for (const m of text.matchAll(NUCLEOTIDE_RUN)) {
+    const bases = m[0].replace(/\s+/gu, "");
+    for (const order of permutations(BASES)) {
+      const digit = new Map(order.map((b, i) => [b, i.toString(2).padStart(2, "0")]));
+      out.push({
+        how: "nucleotides as bits",
+        raw: m[0],
+        bytes: bitsToBytes([...bases].map((b) => digit.get(b as (typeof BASES)[number])).join("")),
+      });
+    }
+  }
+  for (const m of text.matchAll(ROMAN_RUN)) {
+    const codes = (m[0].match(/[MDCLXVI]+/gu) ?? []).map(fromRoman);
+    if (codes.every((c) => c >= 9 && c <= 0x10ffff))
+      out.push({ how: "Roman numerals", raw: m[0], text: String.fromCodePoint(...codes) });
+  }
+  for (const m of text.matchAll(BASE91_RUN))
+    if (
+      /[!#$%&()*+,./:;<=>?@[\]^_`{|}~"]/u.test(m[0]) &&
+      /[a-z]/u.test(m[0]) &&
+      /[A-Z]/u.test(m[0])
+    )
+      out.push({ how: "basE91", raw: m[0], bytes: fromBase91(m[0]) });
+  // What follows the key's name, up to the end of its paragraph, is read under that key.
+  for (const m of text.matchAll(NAMED_KEY)) {
+    const key = m[1] ?? "";
+    const after = text.slice((m.index ?? 0) + m[0].length).split(/\n\s*\n/u)[0] ?? "";
+    const run = after.replace(/^[^A-Za-z]*/u, "").slice(0, 600);
+    if (run.length < 20 || readsAsEnglish(run)) continue;
+    for (const how of ["vigenere", "beaufort", "variant"] as const)
+      out.push({
+        how: `${how === "vigenere" ? "Vigenère" : how === "beaufort" ? "Beaufort" : "variant Beaufort"} cipher, key ${key}`,
+        raw: run,
+        mustRead: true,
+        text: withKey(run, key, how),
+      });
+  }
   const acrostic = firstWords(text);
   if (acrostic !== undefined)
     out.push({

@@ -1262,6 +1262,7 @@ export const INSTRUCTION_NOUNS = [
   "amabwiriza",
   "mirairo",
   "ditaelo",
+  "fakahinohino",
   "litaelo",
   "qajeelfam\\p{L}*",
   "መምርሒ\\p{L}*",
@@ -1366,6 +1367,10 @@ export const INSTRUCTION_NOUNS = [
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */
 export const VOID_WORDS = [
   "no longer (?:appl(?:y|ies)(?! to (?:any|some|no|existing|new|older|newer|deleted|archived)\\b)|valid|holds?|relevant|in (?:force|effect))",
+  "no longer (?:works?|counts?|binds?|stands?)",
+  // tn, to: "ga di sa dire" (no longer work), "kuo 'ikai toe 'aonga" (no longer of use)
+  "ga di sa (?:dire|bereke|tlhole di dira)",
+  "(?:kuo )?['\u02bb\u2019]ikai toe ['\u02bb\u2019]aonga",
   "(?:are|is) not in (?:effect|force)",
   "(?:are|is) (?:relaxed|loosened|lifted|eased|switched off|turned off) (?:here|now|for this|in this)",
   "(?:are|is) (?:merely |only |just )?(?:advisory|non-binding)",

@@ -5,7 +5,7 @@
 
 const INVISIBLE_OR_CONTROL =
   // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
-  /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00A0\u2000-\u200A\u202F\u205F\u3000\u180E\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
+  /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00A0\u2000-\u200A\u202F\u205F\u3000\u180B-\u180F\u17B4\u17B5\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 
 /** `text` with every invisible, control or unusual space character written `\u{XXXX}`, truncated. */
 export function escapeText(text: string, max = 120): string {

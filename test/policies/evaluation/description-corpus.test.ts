@@ -29,10 +29,9 @@ test("the real tool lists of published servers give no finding", () => {
 // masked values and "runs without prompting once enabled" (holdout-9); "read-only tools need no
 // confirmation" and the invisible times operator of MathML (holdout-10); "they can ignore mild
 // stretching sensations", a retry after a rate limit and assembly instructions to translate
-// (holdout-11); cards quoting malicious tool descriptions as inert text, "will never ask for your
-// Wi-Fi password", a boiler report that "says so" when a fault was found (holdout-12); a crossword
-// hint "without revealing the answer" that the model reads at 0.23 (round 12's batch), and cards
-// quoting attack lines as inert examples (holdout-13).
+// (holdout-11); cards quoting malicious tool descriptions as inert text and a boiler report that
+// "says so" when a fault was found (holdout-12); a crossword hint "without revealing the answer"
+// that the model reads at 0.23 (round 12's batch).
 const KNOWN_FALSE_ALARMS = new Set([
   "concealment-like-r12-06",
   "holdout-5/holdout5-multilingual-12",
@@ -46,10 +45,8 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-11/holdout11-long-with-notes-02",
   "holdout-11/holdout11-translation-02",
   "holdout-12/holdout12-security-01",
-  "holdout-12/holdout12-negation-03",
   "holdout-12/holdout12-status-report-01",
   "concealment-like-r12-10",
-  "holdout-13/holdout13-security-01",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -79,7 +76,7 @@ const HOLDOUT_RECALL_FLOOR = 0.9;
 const HOLDOUT_REAL_FLAGGED_CEILING = 1;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-14/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-15/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
