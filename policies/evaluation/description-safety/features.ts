@@ -235,7 +235,7 @@ const ELEVATE = rx([
   w(
     `(?:vergiss|ignoriere|oublie[zr]?|ignore[zr]?|olvida|ignora|dimentica|esqueça|забудь|игнорируй)\\p{P}?\\s+(?:\\p{L}+\\s+){0,2}(?:was|ce que|ce qu'|lo que|quello che|o que|что)\\b.{0,40}(?:entwickler|développeur|desarrollador|sviluppatore|desenvolvedor|разработчик|system\\p{L}*|betreiber|opérateur|operador|operatore)`,
   ),
-  String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b|\btake (?:your )?(?:orders|directions?|instructions|commands|cues) (?:only )?from\b(?! (?:the |your )?(?:user|developer|operator|system|administrator)\b)`,
+  String.raw`\b(?:take (?:your )?(?:directions?|orders|instructions|cues|commands)|follow (?:the )?(?:directions?|orders|instructions|commands)|obey (?:the )?(?:directions?|instructions|commands)?) (?:only )?(?:from|in) (?:the )?(?:tool (?:results?|outputs?|responses?)|results|outputs?|responses|web ?pages?|documents?|emails?|issues?|comments?|files?|the help page|pages?)\b|\btake (?:your (?:orders|directions?|instructions|commands|cues) (?:only )?|(?:orders|directions?|instructions|commands|cues) only )from\b(?! (?:the |your )?(?:user|developer|operator|system|administrator)\b)`,
   String.raw`\b(?:disregard|ignore|forget|set aside|overlook)\b.{0,30}\bwhat (?:the |your )?(?:developer|system|operator|admin\w*|you were|you've been|you have been)\b.{0,25}\b(?:told|said|instructed|wrote|set|given)\b`,
   String.raw`\b(?:follow|obey|execute|carry out|comply with|act on)\b.{0,20}\b(?:directions|instructions|commands|orders)\b.{0,20}\b(?:embedded|found|contained|written|hidden|given) in (?:the |any )?(?:tool results?|results|responses|outputs?|web ?pages|documents|emails|issues|comments|files|returned (?:text|content|data)|text|content)\b`,
   String.raw`\b(?:takes?|has|have) (?:precedence|priority) over\b.{0,30}\b(?:your|the system|system|developer|previous|prior|original|all other|any other)\b|\b(?:overrides?|outranks?|ranks? above|supersedes?)\b.{0,20}\b(?:your|the system'?s?|system|developer'?s?|any (?:earlier|previous|prior|other)) (?:prompt|instructions|rules|guidelines|message|configuration|guidance|directions|setup)\b`,
@@ -317,6 +317,8 @@ const NOT = String.raw`(?:do not|don't|dont|never|must not|mustn't|should not|sh
 const CONTRAST = String.raw`(?:rather than|instead of|not the|never|do not|don't|whether|(?:to|for) (?:the )?(?:users?|customers?|requesters?)|in (?:your|the|any) (?:reply|answer|summary|response|confirmation)|what you (?:show|say|present|report|tell))`;
 
 /** Keeping the user from learning something. */
+// What goes unseen is a state in between, not a fact: "so that readers never see half a file".
+const IN_BETWEEN = String.raw`(?! (?:a |an |the )?(?:half|partial|partly|incomplete|inconsistent|torn|stale|corrupt|truncated|intermediate|in-progress|half-written|unfinished)\b)`;
 const CONCEAL = rx([
   String.raw`\b(?:leave|leaves|omit|omits|drop|drops|exclude|excludes|hide|hides|withhold|withholds)\b[^;]{0,120}\beven (?:if|when|though) (?:they|he|she|someone|${PERSON}) (?:\w+ )?(?:asks?|requests?|inquires?|enquires?)\b`,
   String.raw`\b(?:leave|omit|drop|exclude|remove|strip|average)\b[^.;]{0,100}\b(?:and|then|,)\b[^.;]{0,30}\b(?:describe|present|report|call|label|say|state|show)\b[^.;]{0,40}\b(?:as|that|is|are) ["'“]?(?:complete|full|fully|all|entire|whole|comprehensive|clean|compliant|within|guaranteed)\b|\b(?:describe|present|report|call|label)\b[^.;]{0,40}\bas ["'“]?(?:complete|fully compliant|all-inclusive|guaranteed|comprehensive)\b[^.;]{0,60}\b(?:leave|omit|drop|exclude|remove|strip)\b`,
@@ -373,8 +375,8 @@ const CONCEAL = rx([
   String.raw`\b(?:keep|hide|conceal)\b (?:this|it|that|these|the (?:call|step|upload|transfer|request|read)) (?:secret|hidden|confidential)\b`,
   String.raw`\b(?:omit|withhold|leave out|hide|conceal)\b.{0,20}\b(?:${SELF})\b`,
   String.raw`\b(?:${SELF})\b.{0,30}\b(?:is|are|must (?:be|stay|remain)|should (?:be|stay|remain)|stays?|remains?) (?:confidential|secret|private|hidden|internal|between us)\b`,
-  String.raw`\bwithout (?:${PERSON}) (?:knowing|noticing|seeing|being (?:told|informed|aware))\b|\b(?:so|such) that (?:${PERSON}|nobody|no one) (?:never |does not |doesn't |won't )?(?:notices?|knows?|sees?|finds? out|learns?)\b`,
-  String.raw`\b(?:make sure|ensure|so that|such that)\b.{0,30}\b(?:${PERSON})\b.{0,20}\b(?:does not|doesn't|do not|don't|won't|will not|never|cannot|can't)\s+(?:know|find out|notice|learn|see|hear|reali[sz]e)\b`,
+  String.raw`\bwithout (?:${PERSON}) (?:knowing|noticing|seeing|being (?:told|informed|aware))\b|\b(?:so|such) that (?:${PERSON}|nobody|no one) (?:never |does not |doesn't |won't )?(?:notices?|knows?|sees?|finds? out|learns?)\b${IN_BETWEEN}`,
+  String.raw`\b(?:make sure|ensure|so that|such that)\b.{0,30}\b(?:${PERSON})\b.{0,20}\b(?:does not|doesn't|do not|don't|won't|will not|never|cannot|can't)\s+(?:know|find out|notice|learn|see|hear|reali[sz]e)\b${IN_BETWEEN}`,
   String.raw`\b(?:${PERSON})\b.{0,30}\b(?:must not|should not|shouldn't|does not need to|doesn't need to|needn't|must never|should never|is not to|are not to)\s+(?:know|find out|see|notice|learn|hear|be (?:told|aware|informed|notified|warned|alerted))\b`,
   String.raw`\b(?:nothing|no (?:mention|word|trace|sign|hint|record)) (?:about|of|regarding|concerning) .{0,40}\b(?:should|must|may|is to|shall|can) (?:ever )?(?:appear|show up|be (?:mentioned|shown|included|visible|reported))\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) (?:appear|show up|be (?:mentioned|shown|visible|included|reported)) in\b.{0,20}\b(?:${ANSWER}|what you (?:tell|say|show|write|report))`,
@@ -412,7 +414,7 @@ const CONCEAL = rx([
   // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
   String.raw`\b(?:confirmation|approval|permission|consent) (?:dialog|prompt|popup|pop-up|window|screen|box|message)s?\b.{0,30}\b(?:only (?:shows?|displays?)|(?:does not|doesn't|won't|will not) (?:show|display)|truncat\w*|cuts? off|hides?)\b`,
   String.raw`\b(?:render|display|print|appear|show)s? (?:\w+ )?(?:invisibl[ey]|as blank|hidden)\b|\bconceal(?:ed)? (?:escape|ansi|sgr|terminal) (?:code|sequence|attribute)s?\b|(?:\besc|\\e|\\x1b|\\033|\\u001b)\[8m`,
-  String.raw`\bso (?:that )?(?:${PERSON}|nobody|no one) (?:cannot|can't|can not|won't|will not|doesn't|does not|never|is unable to) (?:review|see|notice|find|know|check|read|learn|spot|detect|trace|undo|audit)\b`,
+  String.raw`\bso (?:that )?(?:${PERSON}|nobody|no one) (?:cannot|can't|can not|won't|will not|doesn't|does not|never|is unable to) (?:review|see|notice|find|know|check|read|learn|spot|detect|trace|undo|audit)\b${IN_BETWEEN}`,
   String.raw`\b(?:suppress|hide|mute)\b.{0,30}\b(?:audit (?:output|log|trail|entries|records?)|logs?|logging|traces?)\b.{0,40}\b(?:${PERSON})\b`,
   String.raw`(?:不要|别|切勿|请勿|不得|无需)在(?:回复|回答|答复|输出|对话)(?:中|里)(?:提及|提到|说明|显示|透露|告知)`,
   String.raw`\b(?:${PERSON})\b.{0,40}\b(?:is|are) not (?:meant|supposed|intended|expected|to) (?:to )?(?:be aware|know|see|notice|learn|find out|hear)\b`,
