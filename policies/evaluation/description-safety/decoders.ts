@@ -5,8 +5,8 @@
  * alphabet, Polybius-square pairs, Latin small capitals, UTF-7, letters under stacked combining
  * marks or lines, Python's named character escapes, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, text
  * typed on one keyboard layout as if it were another, numbers that index a key string the text carries, bytes as
- * nucleotides, character codes as Roman numerals, basE91, Vigenère and Beaufort ciphers under a key the text
- * names, every second
+ * nucleotides, character codes as Roman numerals or as calls (`CHR(71)||…`), basE91, Vigenère and Beaufort
+ * ciphers under a key the text names, a progressive shift, unassigned invisible code points, every second
  * character of a run and the first words of lines (an acrostic). Each decoder gives what it decodes when that reads
  * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
  * Atbash and reversal, are in normalize.ts.)
@@ -192,6 +192,12 @@ function permutations<T>(items: readonly T[]): T[][] {
  */
 export function decodeCarriers(original: string): Decoded[] {
   const out: Decoded[] = [];
+  for (const m of original.matchAll(IGNORABLE_RUN))
+    out.push({
+      how: "unassigned invisible code points as bytes",
+      raw: m[0],
+      bytes: Uint8Array.from([...m[0]].map((c) => (c.codePointAt(0) ?? 0) & 0xff)),
+    });
   for (const m of original.matchAll(CARRIER_RUN)) {
     // The plain spaces around a run separate it from the words; they are not part of it.
     const run = m[0].replace(/^[ \t]+|[ \t]+$/gu, "");
@@ -404,6 +410,26 @@ function withKey(text: string, key: string, how: "vigenere" | "beaufort" | "vari
   });
 }
 
+// Character codes as calls: SQL's `CHR(71)||CHR(82)…`, `CHAR(…)+CHAR(…)`, VB's `ChrW(…) & …`.
+const CODE_CALLS =
+  /(?:\b(?:chrw?|n?char|unichr)\s*\(\s*\d{1,7}\s*\)\s*(?:\|\||\+|&|,|\.)?\s*){8,}/giu;
+
+// A progressive shift (Trithemius): the first letter as it is, the next one back by one, and so
+// on; read forwards and backwards.
+// A run starts after a colon or a full stop, where a note's text starts (and its count with it).
+const TEXT_RUN = /(?:[A-Za-z]{2,}[ ,]+){5,}[A-Za-z]{2,}/gu;
+function progressive(text: string, sign: 1 | -1): string {
+  let i = 0;
+  return text.replace(/[A-Za-z]/gu, (ch) => {
+    const c = ch.toLowerCase().charCodeAt(0) - 97;
+    return String.fromCharCode(((((c + sign * i++) % 26) + 26) % 26) + 97);
+  });
+}
+
+// Default-ignorable code points past the tag characters (U+E0080 to U+E0FFF, the variation
+// selectors aside), one byte each in their low eight bits: nothing shows, and nothing is assigned.
+const IGNORABLE_RUN = /[\u{E0080}-\u{E00FF}\u{E01F0}-\u{E0FFF}]{8,}/gu;
+
 /**
  * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
  * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
@@ -568,6 +594,24 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
         text: withKey(run, key, how),
       });
   }
+  for (const m of text.matchAll(CODE_CALLS)) {
+    const codes = (m[0].match(/\d+/gu) ?? []).map(Number);
+    if (codes.every((c) => c >= 9 && c <= 0x10ffff))
+      out.push({
+        how: "character codes as calls",
+        raw: m[0],
+        text: String.fromCodePoint(...codes),
+      });
+  }
+  for (const m of text.matchAll(TEXT_RUN))
+    if (!readsAsEnglish(m[0]))
+      for (const sign of [-1, 1] as const)
+        out.push({
+          how: "a progressive shift",
+          raw: m[0],
+          mustRead: true,
+          text: progressive(m[0], sign),
+        });
   const acrostic = firstWords(text);
   if (acrostic !== undefined)
     out.push({

@@ -1263,6 +1263,10 @@ export const INSTRUCTION_NOUNS = [
   "mirairo",
   "ditaelo",
   "fakahinohino",
+  // wa, gv, nah
+  "instruccions",
+  "sarraghyn",
+  "tlanahuatilli",
   "litaelo",
   "qajeelfam\\p{L}*",
   "መምርሒ\\p{L}*",
@@ -1370,6 +1374,12 @@ export const VOID_WORDS = [
   "no longer (?:works?|counts?|binds?|stands?)",
   // tn, to: "ga di sa dire" (no longer work), "kuo 'ikai toe 'aonga" (no longer of use)
   "ga di sa (?:dire|bereke|tlhole di dira)",
+  // wa: "ni valèt pus rén" (are worth nothing any more); gv: "er ny scughey ersooyl" (moved away);
+  // nah: "ayocmo monequi" (no longer needed), "ompolihuih" (are lost)
+  "ni val[eè]t pus r[eé]n",
+  "er ny scughey ersooyl",
+  "ayocmo monequi",
+  "ompolihuih",
   "(?:kuo )?['\u02bb\u2019]ikai toe ['\u02bb\u2019]aonga",
   "(?:are|is) not in (?:effect|force)",
   "(?:are|is) (?:relaxed|loosened|lifted|eased|switched off|turned off) (?:here|now|for this|in this)",

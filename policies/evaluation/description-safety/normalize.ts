@@ -45,7 +45,7 @@ export interface Normalised {
 // a Mongolian letter they show nothing, nor do the Khmer inherent vowels U+17B4 and U+17B5.
 const ZERO_WIDTH =
   // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
-  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180B-\u180F\u17B4\u17B5\u034F\u115F\u1160\u3164\uFFA0]/gu;
+  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180B-\u180F\u17B4\u17B5\u034F\u115F\u1160\u3164\uFFA0\u{E0080}-\u{E00FF}\u{E01F0}-\u{E0FFF}]/gu;
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu;
 const TAGS = /[\u{E0000}-\u{E007F}]+/gu;
 const VARIATION_RUN = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{2,}/gu;
@@ -56,7 +56,7 @@ const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/gu;
 const OTHER_FORMAT = /\p{Cf}/gu;
 const STRIPPED =
   // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
-  /[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u{E0000}-\u{E007F}\u034F\u115F\u1160\u3164\uFFA0\u180B-\u180D\u180F\u17B4\u17B5]/gu;
+  /[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u{E0000}-\u{E007F}\u034F\u115F\u1160\u3164\uFFA0\u180B-\u180D\u180F\u17B4\u17B5\u{E0080}-\u{E00FF}\u{E01F0}-\u{E0FFF}]/gu;
 // One character at a time (no /g: a global regex's test() keeps state between calls).
 // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
 const IS_ZERO_WIDTH = new RegExp(ZERO_WIDTH.source, "u");
@@ -279,6 +279,8 @@ const FOLD: Record<string, string> = {
 
 const WORD = /[\p{L}\p{M}\p{N}_]+/gu;
 
+const MIXED_WORDS_CARRIER = 8;
+
 function homoglyphs(text: string): { issues: Issue[]; folded: string } {
   const words: string[] = [];
   const folded = text.replace(WORD, (word) => {
@@ -295,7 +297,16 @@ function homoglyphs(text: string): { issues: Issue[]; folded: string } {
     issues:
       words.length === 0
         ? []
-        : [{ kind: "homoglyph", severity: "high", detail: words.slice(0, 5).join(", ") }],
+        : [
+            {
+              kind: "homoglyph",
+              severity: "high",
+              detail: `${words.length} word(s): ${words.slice(0, 5).join(", ")}`,
+              // Letters of another script in this many words are a carrier (each choice a bit),
+              // not a slip of the keyboard.
+              ...(words.length >= MIXED_WORDS_CARRIER ? { firm: true as const } : {}),
+            },
+          ],
     folded,
   };
 }
@@ -415,11 +426,40 @@ function fromEscapes(s: string): Uint8Array {
 const QUOTED_PRINTABLE = /(?:=[0-9A-Fa-f]{2}){8,}/gu;
 const CHAR_CODES = /\b(?:\d{2,3}\s*,\s*){7,}\d{2,3}\b/gu;
 
+// Compressed bytes inside text a model reads (gzip, zlib, bzip2, xz, zstd), known by their magic
+// numbers: no benign description carries a compressed blob, and a model told to unpack one reads
+// what no reviewer saw. They are reported as what they are, not opened.
+function compressed(bytes: Uint8Array): string | undefined {
+  const [a, b, c, d, e] = bytes;
+  if (a === 0x1f && b === 0x8b && c === 0x08) return "gzip";
+  if (
+    a === 0x78 &&
+    (b === 0x01 || b === 0x5e || b === 0x9c || b === 0xda) &&
+    ((a << 8) | b) % 31 === 0
+  )
+    return "zlib";
+  if (a === 0x42 && b === 0x5a && c === 0x68 && d !== undefined && d >= 0x31 && d <= 0x39)
+    return "bzip2";
+  if (a === 0xfd && b === 0x37 && c === 0x7a && d === 0x58 && e === 0x5a) return "xz";
+  if (a === 0x28 && b === 0xb5 && c === 0x2f && d === 0xfd) return "zstd";
+  return undefined;
+}
+
 // A base64 run that is only letters (an identifier, a long word) decodes to noise; one that reads
 // as words after decoding is what matters, and readableText() decides that.
 function encodedIssues(text: string, hidden: string[]): Issue[] {
   const issues: Issue[] = [];
   const report = (how: string, raw: string, bytes: Uint8Array) => {
+    const packed = bytes.length >= 12 ? compressed(bytes) : undefined;
+    if (packed !== undefined) {
+      issues.push({
+        kind: "encoded",
+        severity: "high",
+        detail: `${how} ${quote(raw, 40)} that holds ${packed}-compressed data`,
+        firm: true,
+      });
+      return;
+    }
     const decoded = readableText(bytes);
     if (decoded === undefined || !/\s/.test(decoded.trim())) return;
     hidden.push(decoded);
