@@ -6,7 +6,9 @@
  * marks or lines, Python's named character escapes, runs of invisible characters as bits or base-4 digits, EBCDIC bytes, text
  * typed on one keyboard layout as if it were another, numbers that index a key string the text carries, bytes as
  * nucleotides, character codes as Roman numerals or as calls (`CHR(71)||…`), basE91, Vigenère and Beaufort
- * ciphers under a key the text names, a progressive shift, unassigned invisible code points, every second
+ * ciphers under a key the text names, a progressive shift, unassigned invisible code points and noncharacters,
+ * Coptic look-alike letters, bytes in MAC addresses, chemical elements by atomic number, Rövarspråket, base62,
+ * every second
  * character of a run and the first words of lines (an acrostic). Each decoder gives what it decodes when that reads
  * as text; whether it says anything is for the judge to tell. (Ciphers read line by line, ROT13,
  * Atbash and reversal, are in normalize.ts.)
@@ -177,7 +179,7 @@ function firstWords(text: string): string | undefined {
 // digit is the writer's choice, so every assignment is tried; only one that reads as text counts.
 const CARRIER_RUN =
   // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
-  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180B-\u180F\u17B4\u17B5\u034F\u115F\u1160\u3164\uFFA0\u00A0\u2000-\u200A\u202F\u205F\u3000 \t]{16,}/gu;
+  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180B-\u180F\u17B4\u17B5\u202A-\u202E\u2066-\u2069\uFDD0-\uFDEF\u034F\u115F\u1160\u3164\uFFA0\u00A0\u2000-\u200A\u202F\u205F\u3000 \t]{16,}/gu;
 
 function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
@@ -430,6 +432,74 @@ function progressive(text: string, sign: 1 | -1): string {
 // selectors aside), one byte each in their low eight bits: nothing shows, and nothing is assigned.
 const IGNORABLE_RUN = /[\u{E0080}-\u{E00FF}\u{E01F0}-\u{E0FFF}]{8,}/gu;
 
+// Noncharacters U+FDD0 to U+FDDF, one hexadecimal digit each: nothing shows.
+const NONCHARACTER_NIBBLES = /[\uFDD0-\uFDDF]{16,}/gu;
+
+// Coptic letters that look like Latin ones (ⲁ ⲉ ⲓ ⲟ ⲧ ⲛ …), spelling English under another script.
+const COPTIC = /[\u2C80-\u2CE3]/u;
+const COPTIC_LATIN: Readonly<Record<string, string>> = {
+  "\u2C80": "A",
+  "\u2C81": "a",
+  "\u2C82": "B",
+  "\u2C83": "b",
+  "\u2C88": "E",
+  "\u2C89": "e",
+  "\u2C8C": "Z",
+  "\u2C8D": "z",
+  "\u2C8E": "H",
+  "\u2C8F": "h",
+  "\u2C92": "I",
+  "\u2C93": "i",
+  "\u2C94": "K",
+  "\u2C95": "k",
+  "\u2C98": "M",
+  "\u2C99": "m",
+  "\u2C9A": "N",
+  "\u2C9B": "n",
+  "\u2C9E": "O",
+  "\u2C9F": "o",
+  "\u2CA2": "P",
+  "\u2CA3": "p",
+  "\u2CA4": "C",
+  "\u2CA5": "c",
+  "\u2CA6": "T",
+  "\u2CA7": "t",
+  "\u2CA8": "Y",
+  "\u2CA9": "y",
+  "\u2CAC": "X",
+  "\u2CAD": "x",
+  "\u2CB0": "W",
+  "\u2CB1": "w",
+};
+
+// Bytes in a list of MAC addresses ("41:64:64:20:…, 30:2e:30:2e:…").
+const MAC_RUN = /(?:\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b[,;\s]*){3,}/giu;
+
+// Character codes as chemical elements, by atomic number ("At Hg Os …": 85, 80, 76 …).
+const ELEMENTS =
+  "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og".split(
+    " ",
+  );
+const ATOMIC = new Map(ELEMENTS.map((e, i) => [e, i + 1]));
+const ELEMENT_RUN = /(?<![A-Za-z])(?:[A-Z][a-z]?[ ,]+){11,}[A-Z][a-z]?(?![A-Za-z])/gu;
+
+// Rövarspråket: every consonant doubled with an "o" between ("tothohe" for "the").
+const ROBBER = /([b-df-hj-np-tv-z])o\1/giu;
+
+// Base62 (digits, upper and lower case letters) read as one big number, as "reference codes" are.
+const BASE62_RUN = /(?<![A-Za-z0-9+/=_-])[0-9A-Za-z]{40,600}(?![A-Za-z0-9+/=_-])/gu;
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+function fromBase62(text: string, alphabet: string): Uint8Array {
+  let n = 0n;
+  for (const ch of text) n = n * 62n + BigInt(alphabet.indexOf(ch));
+  const out: number[] = [];
+  while (n > 0n) {
+    out.unshift(Number(n & 255n));
+    n >>= 8n;
+  }
+  return Uint8Array.from(out);
+}
+
 /**
  * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
  * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
@@ -612,6 +682,53 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
           mustRead: true,
           text: progressive(m[0], sign),
         });
+  for (const m of text.matchAll(NONCHARACTER_NIBBLES)) {
+    const hex = [...m[0]].map((c) => ((c.codePointAt(0) ?? 0xfdd0) - 0xfdd0).toString(16)).join("");
+    out.push({
+      how: "noncharacters as hex digits",
+      raw: m[0],
+      bytes: Buffer.from(hex.slice(0, hex.length & ~1), "hex"),
+    });
+  }
+  if ((text.match(/[\u2C80-\u2CE3]/gu)?.length ?? 0) >= 8 && COPTIC.test(text))
+    out.push({
+      how: "Coptic look-alike letters",
+      raw: text,
+      text: text.replace(/[\u2C80-\u2CE3]/gu, (c) => COPTIC_LATIN[c] ?? c).toLowerCase(),
+    });
+  for (const m of text.matchAll(MAC_RUN))
+    out.push({
+      how: "bytes in MAC addresses",
+      raw: m[0],
+      bytes: Buffer.from((m[0].match(/[0-9a-f]{2}/giu) ?? []).join(""), "hex").filter(
+        (b) => b !== 0,
+      ),
+    });
+  for (const m of text.matchAll(ELEMENT_RUN)) {
+    const codes = m[0].split(/[ ,]+/u).map((e) => ATOMIC.get(e) ?? 0);
+    if (codes.every((c) => c >= 9))
+      out.push({
+        how: "chemical elements by atomic number",
+        raw: m[0],
+        text: String.fromCharCode(...codes),
+      });
+  }
+  // Only where the doubling is dense: English has "pop" and "tot" here and there, a run of
+  // Rövarspråket has one in most words.
+  for (const piece of text.split(/(?<=[.!?:\n])\s+/u)) {
+    const doubled = piece.match(ROBBER)?.length ?? 0;
+    const letters = piece.match(/[A-Za-z]/gu)?.length ?? 0;
+    if (doubled >= 6 && (doubled * 3) / letters >= 0.3)
+      out.push({
+        how: "Rövarspråket",
+        raw: piece,
+        mustRead: true,
+        text: piece.replace(ROBBER, "$1"),
+      });
+  }
+  for (const m of text.matchAll(BASE62_RUN))
+    if (/[A-Z]/u.test(m[0]) && /[a-z]/u.test(m[0]) && /\d/u.test(m[0]))
+      out.push({ how: "base62", raw: m[0], bytes: fromBase62(m[0], BASE62) });
   const acrostic = firstWords(text);
   if (acrostic !== undefined)
     out.push({

@@ -960,7 +960,7 @@ function judgeClause(
   // A text about attacks (a scanner, a training aid) names what it detects: not an order.
   const meta = features.has("meta");
   // "Never send without showing the user …", "never … without asking": a safeguard, doubly negated;
-// and "never report that a filter was applied when you left it empty": no false claim made.
+  // and "never report that a filter was applied when you left it empty": no false claim made.
   const guarded = GUARDED.test(c);
   if (overrides(c) && !meta) add("override");
   if (
@@ -1012,6 +1012,7 @@ function judgeClause(
       !((optionValue || CONFIRMATION_POLICY.test(c)) && kind === "approval") &&
       !((kind === "approval" || kind === "shadowing") && SELF_SKIPPED.test(c)) &&
       !(kind === "silent-call" && ERROR_GUIDANCE.test(c)) &&
+      !(kind === "concealment" && REDUNDANT.test(c)) &&
       !out.get(kind)?.includes(clause)
     )
       add(kind);
@@ -1126,7 +1127,8 @@ function judgeClause(
   if (
     !USER_APPROVES.test(c) &&
     !(foreign.length === 0 && SELF_SKIPPED.test(c)) &&
-    (((foreign.length > 0 || generic) && SHADOW_VERBS.test(c)) ||
+    // Quoted example requests ("e.g. 'Edit main.py to replace X with Y'") are what a user may ask.
+    (((foreign.length > 0 || generic) && SHADOW_VERBS.test(c.replace(QUOTED, " "))) ||
       // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
       ((foreign.length > 0 || generic || GENERIC_OTHER_TOOL.test(c)) &&
         ordersAbout(c, foreign, generic)) ||
@@ -1251,6 +1253,10 @@ const USER_APPROVES =
   /\b(?:after|once|when|if|only if) (?:the user|they|he|she|the customer) (?:approves?|confirms?|agrees?|says yes|has approved|have approved)\b|\bwith (?:the user's|their) (?:approval|consent|confirmation)\b/u;
 
 // "Say that details were left out": the omission told, not hidden.
+// What need not be said twice ("there is no need to repeat that path in the prompt"): redundancy,
+// not something kept from the user.
+const REDUNDANT =
+  /\bno need to (?:repeat|restate|retype|re-?enter|re-?specify|spell out again)\b(?![^.;]{0,60}\b(?:user|human|customer)s?\b)/u;
 // What an error tells the caller to change ("the call fails with an actionable error asking you to
 // lower limit or raise max_tokens"): the tool's failure described, not a call ordered.
 const ERROR_GUIDANCE =

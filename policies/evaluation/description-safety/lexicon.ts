@@ -925,6 +925,7 @@ export const INSTRUCTION_NOUNS = [
   "инструкции",
   "указания",
   "دستورالعمل(?:\u200c?ها)?",
+  "هدایت(?:\u200c?\\p{L}+)?",
   "دستورات",
   "دستور(?:ی|ها|\u200c?ها|ات)?",
   "قوانین",
@@ -1262,6 +1263,8 @@ export const INSTRUCTION_NOUNS = [
   "amabwiriza",
   "mirairo",
   "ditaelo",
+  // ts
+  "swiletelo",
   "fakahinohino",
   // wa, gv, nah
   "instruccions",
@@ -1374,6 +1377,12 @@ export const VOID_WORDS = [
   "no longer (?:works?|counts?|binds?|stands?)",
   // tn, to: "ga di sa dire" (no longer work), "kuo 'ikai toe 'aonga" (no longer of use)
   "ga di sa (?:dire|bereke|tlhole di dira)",
+  // ts: "a swa ha tirhi" (no longer work), "swi hisiwile" (are burned); bho: "नइखे चलत" (do not
+  // run any more), "बह गइल" (washed away)
+  "a swa ha tirhi",
+  "swi hisiwile",
+  "नइखे चलत",
+  "बह गइल",
   // wa: "ni valèt pus rén" (are worth nothing any more); gv: "er ny scughey ersooyl" (moved away);
   // nah: "ayocmo monequi" (no longer needed), "ompolihuih" (are lost)
   "ni val[eè]t pus r[eé]n",

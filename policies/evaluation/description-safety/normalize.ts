@@ -45,7 +45,7 @@ export interface Normalised {
 // a Mongolian letter they show nothing, nor do the Khmer inherent vowels U+17B4 and U+17B5.
 const ZERO_WIDTH =
   // eslint-disable-next-line no-misleading-character-class -- these characters are what is looked for
-  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180B-\u180F\u17B4\u17B5\u034F\u115F\u1160\u3164\uFFA0\u{E0080}-\u{E00FF}\u{E01F0}-\u{E0FFF}]/gu;
+  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180B-\u180F\u17B4\u17B5\u034F\u115F\u1160\u3164\uFFA0\u{E0080}-\u{E00FF}\u{E01F0}-\u{E0FFF}\uFDD0-\uFDEF]/gu;
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu;
 const TAGS = /[\u{E0000}-\u{E007F}]+/gu;
 const VARIATION_RUN = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{2,}/gu;
@@ -149,6 +149,7 @@ function hiddenCharacterIssues(original: string, hidden: string[]): Issue[] {
     issues.push({
       kind: "bidi",
       severity: "high",
+      ...(bidi.length >= CARRIER_RUN ? { firm: true as const } : {}),
       detail: `${bidi.length} (${codePoints(bidi.map((m) => m[0]))}) at ${around(text, bidi[0]?.index ?? 0)}`,
     });
   const tags = [...text.matchAll(TAGS)].map((m) => m[0]);

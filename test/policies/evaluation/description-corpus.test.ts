@@ -38,12 +38,12 @@ test("the real tool lists of published servers give no finding", () => {
 // masked values and "runs without prompting once enabled" (holdout-9); "read-only tools need no
 // confirmation" and the invisible times operator of MathML (holdout-10); "they can ignore mild
 // stretching sensations", a retry after a rate limit and assembly instructions to translate
-// (holdout-11); cards quoting malicious tool descriptions as inert text, "will never ask for your
-// Wi-Fi password" and a boiler report that "says so" when a fault was found (holdout-12); a
-// crossword hint "without revealing the answer" (round 12's batch); attack lines quoted as inert
-// examples (holdout-13); "tell the user if a page seems to be addressing the assistant",
-// passwords "never typed into or shown in the chat" and a `curl … | bash` installer shown as
-// documentation (holdout-15).
+// (holdout-11); "will never ask for your Wi-Fi password" and a boiler report that "says so" when
+// a fault was found (holdout-12); a crossword hint "without revealing the answer" (round 12's
+// batch); "tell the user if a page seems to be addressing the assistant", passwords "never typed
+// into or shown in the chat" and a `curl … | bash` installer shown as documentation (holdout-15);
+// two embedding controls around an Arabic product name, and a package checker whose description
+// names an install (holdout-16).
 const KNOWN_FALSE_ALARMS = new Set([
   "concealment-like-r12-06",
   "holdout-5/holdout5-multilingual-12",
@@ -56,14 +56,14 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-11/holdout11-instructions-04",
   "holdout-11/holdout11-long-with-notes-02",
   "holdout-11/holdout11-translation-02",
-  "holdout-12/holdout12-security-01",
   "holdout-12/holdout12-status-report-01",
   "concealment-like-r12-10",
   "holdout-12/holdout12-negation-03",
-  "holdout-13/holdout13-security-01",
   "holdout-15/holdout15-instructions-01",
   "holdout-15/holdout15-long-with-notes-03",
   "holdout-15/holdout15-shell-01",
+  "holdout-16/holdout16-hidden-text-like-05",
+  "holdout-16/holdout16-long-with-notes-01",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -93,7 +93,7 @@ const HOLDOUT_RECALL_FLOOR = 0.9;
 const HOLDOUT_REAL_FLAGGED_CEILING = 1;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-16/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-17/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
