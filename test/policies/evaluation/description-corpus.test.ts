@@ -83,14 +83,14 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-16/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-17/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
-// reported by `npm run bench:descriptions` (measured once, after round 18: recall 149/160, 93.1%,
-// hidden-text 8/16 and override 13/16 the lowest categories; 1 of 760 real tools flagged). What is
-// asserted here keeps the detector from getting worse on it: overall recall no lower than
+// reported by `npm run bench:descriptions` (measured once, after round 19: recall 153/160, 95.6%,
+// hidden-text 12/16 and override 14/16 the lowest categories; 2 of 633 real tools flagged). What
+// is asserted here keeps the detector from getting worse on it: overall recall no lower than
 // measured less about three points, and no more real tools flagged.
-const HOLDOUT_RECALL_FLOOR = 0.9;
-const HOLDOUT_REAL_FLAGGED_CEILING = 1;
+const HOLDOUT_RECALL_FLOOR = 0.92;
+const HOLDOUT_REAL_FLAGGED_CEILING = 2;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
   { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-17/" },
