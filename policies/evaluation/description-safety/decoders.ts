@@ -403,14 +403,25 @@ const NAMED_KEY =
   /\b(?:key(?:word)?|passphrase|cipher key)\b\s*[:=]?\s*["'`]?([A-Za-z]{3,20})\b/giu;
 function withKey(text: string, key: string, how: "vigenere" | "beaufort" | "variant"): string {
   const shifts = [...key.toLowerCase()].map((c) => c.charCodeAt(0) - 97);
-  let i = 0;
-  return text.replace(/[A-Za-z]/gu, (ch) => {
-    const c = ch.toLowerCase().charCodeAt(0) - 97;
-    const k = shifts[i++ % shifts.length] ?? 0;
-    const p = how === "vigenere" ? c - k : how === "beaufort" ? k - c : c + k;
-    return String.fromCharCode((((p % 26) + 26) % 26) + 97);
+  return eachLetter(text, (c, i) => {
+    const k = shifts[i % shifts.length] ?? 0;
+    return how === "vigenere" ? c - k : how === "beaufort" ? k - c : c + k;
   });
 }
+
+/** Each letter (0 to 25, counted from the first) replaced by `to`'s letter, modulo 26, lower case. */
+function eachLetter(text: string, to: (letter: number, index: number) => number): string {
+  let i = 0;
+  return text.replace(/[A-Za-z]/gu, (ch) =>
+    String.fromCharCode((((to(ch.toLowerCase().charCodeAt(0) - 97, i++) % 26) + 26) % 26) + 97),
+  );
+}
+
+/** Character codes as text, when every code is one a text would hold. */
+const fromCodes = (codes: number[]): string | undefined =>
+  codes.length > 0 && codes.every((c) => c >= 9 && c <= 0x10ffff)
+    ? String.fromCodePoint(...codes)
+    : undefined;
 
 // Character codes as calls: SQL's `CHR(71)||CHR(82)…`, `CHAR(…)+CHAR(…)`, VB's `ChrW(…) & …`.
 const CODE_CALLS =
@@ -421,11 +432,7 @@ const CODE_CALLS =
 // A run starts after a colon or a full stop, where a note's text starts (and its count with it).
 const TEXT_RUN = /(?:[A-Za-z]{2,}[ ,]+){5,}[A-Za-z]{2,}/gu;
 function progressive(text: string, sign: 1 | -1): string {
-  let i = 0;
-  return text.replace(/[A-Za-z]/gu, (ch) => {
-    const c = ch.toLowerCase().charCodeAt(0) - 97;
-    return String.fromCharCode(((((c + sign * i++) % 26) + 26) % 26) + 97);
-  });
+  return eachLetter(text, (c, i) => c + sign * i);
 }
 
 // Default-ignorable code points past the tag characters (U+E0080 to U+E0FFF, the variation
@@ -506,6 +513,10 @@ function fromBase62(text: string, alphabet: string): Uint8Array {
  */
 export function decodeMore(text: string, readsAsEnglish: (run: string) => boolean): Decoded[] {
   const out: Decoded[] = [];
+  const spelled = (how: string, raw: string, codes: number[]) => {
+    const decoded = fromCodes(codes);
+    if (decoded !== undefined) out.push({ how, raw, text: decoded });
+  };
   for (const m of text.matchAll(BRAILLE))
     out.push({
       how: "Braille bytes",
@@ -639,9 +650,7 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
     }
   }
   for (const m of text.matchAll(ROMAN_RUN)) {
-    const codes = (m[0].match(/[MDCLXVI]+/gu) ?? []).map(fromRoman);
-    if (codes.every((c) => c >= 9 && c <= 0x10ffff))
-      out.push({ how: "Roman numerals", raw: m[0], text: String.fromCodePoint(...codes) });
+    spelled("Roman numerals", m[0], (m[0].match(/[MDCLXVI]+/gu) ?? []).map(fromRoman));
   }
   for (const m of text.matchAll(BASE91_RUN))
     if (
@@ -664,15 +673,8 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
         text: withKey(run, key, how),
       });
   }
-  for (const m of text.matchAll(CODE_CALLS)) {
-    const codes = (m[0].match(/\d+/gu) ?? []).map(Number);
-    if (codes.every((c) => c >= 9 && c <= 0x10ffff))
-      out.push({
-        how: "character codes as calls",
-        raw: m[0],
-        text: String.fromCodePoint(...codes),
-      });
-  }
+  for (const m of text.matchAll(CODE_CALLS))
+    spelled("character codes as calls", m[0], (m[0].match(/\d+/gu) ?? []).map(Number));
   for (const m of text.matchAll(TEXT_RUN))
     if (!readsAsEnglish(m[0]))
       for (const sign of [-1, 1] as const)
@@ -704,15 +706,12 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
         (b) => b !== 0,
       ),
     });
-  for (const m of text.matchAll(ELEMENT_RUN)) {
-    const codes = m[0].split(/[ ,]+/u).map((e) => ATOMIC.get(e) ?? 0);
-    if (codes.every((c) => c >= 9))
-      out.push({
-        how: "chemical elements by atomic number",
-        raw: m[0],
-        text: String.fromCharCode(...codes),
-      });
-  }
+  for (const m of text.matchAll(ELEMENT_RUN))
+    spelled(
+      "chemical elements by atomic number",
+      m[0],
+      m[0].split(/[ ,]+/u).map((e) => ATOMIC.get(e) ?? 0),
+    );
   // Only where the doubling is dense: English has "pop" and "tot" here and there, a run of
   // Rövarspråket has one in most words.
   for (const piece of text.split(/(?<=[.!?:\n])\s+/u)) {
