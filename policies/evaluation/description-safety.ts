@@ -318,6 +318,7 @@ function judgeTool(
   if (tool.outputSchema !== undefined) schemaTexts(tool.outputSchema, at("outputSchema"), texts);
   if (tool.annotations !== undefined) schemaTexts(tool.annotations, at("annotations"), texts);
   if (tool._meta !== undefined) schemaTexts(tool._meta, at("_meta"), texts);
+  if (tool.icons !== undefined) schemaTexts(tool.icons, at("icons"), texts);
   for (const t of texts) judging.text(t, ctx);
   return judging.done();
 }

@@ -28,6 +28,11 @@ export interface ToolDefinition {
    * read for what it tells a model, since clients may show it one.
    */
   _meta?: JsonObject;
+  /**
+   * The tool's `icons` (`{src, mimeType?, sizes?}`): not pinned either, but read, since a client
+   * fetches each `src` and a URL can carry words.
+   */
+  icons?: unknown[];
 }
 
 /** Hex SHA-256 of the RFC 8785 canonical JSON of `value`. */
@@ -98,6 +103,7 @@ const toolListSchema = {
       },
       annotations: { type: "object" },
       _meta: { type: "object" },
+      icons: { type: "array" },
     },
   },
 } as const;
@@ -112,6 +118,7 @@ export function toolDefinition(t: ToolDefinition): ToolDefinition {
   if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema;
   if (t.annotations !== undefined) tool.annotations = t.annotations;
   if (t._meta !== undefined) tool._meta = t._meta;
+  if (t.icons !== undefined) tool.icons = t.icons;
   return tool;
 }
 

@@ -507,6 +507,96 @@ function fromBase62(text: string, alphabet: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+// Old alphabets that spell English letter for letter (Ogham, runes, Gothic, Old Italic,
+// Glagolitic): a model transliterates them as easily as it reads them. Each table lists the Latin
+// value of its block's letters in code point order ("" for what has none; " " for word marks; "f/v"
+// for a letter written for either, each read once).
+const OLD_ALPHABETS: readonly { name: string; first: number; letters: string[] }[] = [
+  {
+    name: "Ogham",
+    first: 0x1680,
+    values: " |b|l|f/v|s|n|h|d|t|c|q|m|g|ng|z|r|a|o|u|e|i|ea|oi|ui|ia|ae|p| | ",
+  },
+  {
+    name: "runes",
+    first: 0x16a0,
+    values:
+      "f|v|u/v|y|y|w|th|th|a|o|a|ae|o|o|o|oe|on|r|k/c|c|k|g|g|g|g|w|h|h|h|h|n|n|n|i|e|j|j|a|a|ei|p|z|s|s|s|c|z|t|t|d|b|b|p|p|e|m|m|m|l|l|ng|ng|d|o|ea|io|q|k|k|st|r|y|q|q|x| | | ",
+  },
+  {
+    name: "Gothic letters",
+    first: 0x10330,
+    values: "a|b|g|d|e|q|z|h|th|i|k|l|m|n|j|u|p||r|s|t|w|f|x|hw|o|",
+  },
+  {
+    name: "Old Italic letters",
+    first: 0x10300,
+    values: "a|b|c/k|d|e|v|z|h|th|i|k|l|m|n|sh|o|p|sh|q|r|s|t|u|x|ph|kh|f|ers|ch|i|u|s",
+  },
+  {
+    name: "Glagolitic letters",
+    first: 0x2c00,
+    values:
+      "a|b|v|g|d|e|zh|dz|z|i|i|i|dj|k|l|m|n|o|p|r|s|t|u|f|h|o|p|sht|ts|ch|sh|y|'|e|h|yu|e|e|yo|e|o|o|th|y|'|a|m",
+  },
+].map((a) => ({ ...a, letters: a.values.split("|") }));
+
+/**
+ * The text with the letters of `alphabet` in Latin (`reading` picks one side of each "f/v"), or
+ * undefined when it has fewer than eight.
+ */
+function transliterated(
+  text: string,
+  alphabet: (typeof OLD_ALPHABETS)[number],
+  reading: 0 | 1,
+  lowerCaseFrom?: number,
+): string | undefined {
+  let count = 0;
+  let out = "";
+  for (const ch of text) {
+    let offset = (ch.codePointAt(0) ?? 0) - alphabet.first;
+    // Glagolitic has small letters a block of 0x30 after the capitals.
+    if (lowerCaseFrom !== undefined && offset >= lowerCaseFrom) offset -= lowerCaseFrom;
+    const letter =
+      offset >= 0 && offset < alphabet.letters.length ? alphabet.letters[offset] : undefined;
+    const latin = letter?.split("/")[reading] ?? letter;
+    if (latin === undefined) out += ch;
+    else {
+      out += latin;
+      if (latin.trim() !== "") count++;
+    }
+  }
+  return count >= 8 ? out : undefined;
+}
+
+// Symbols of one small ordered set (die faces, card suits, chess pieces, circled numbers…) as the
+// digits of a base: "⚂⚄⚁" is 2·36 + 4·6 + 1 in base 6. Groups of equal width, or one unbroken run.
+const SYMBOL_GROUPS = /(?:[\p{So}\p{No}]{2,8}[ ,;]+){11,}[\p{So}\p{No}]{2,8}/gu;
+const SYMBOL_RUN = /[\p{So}\p{No}]{24,}/gu;
+function symbolDigits(groups: string[][]): number[][] {
+  const codes = groups.flat().map((c) => c.codePointAt(0) ?? 0);
+  const low = Math.min(...codes);
+  const high = Math.max(...codes);
+  // A set of at most 16 symbols, each a small digit.
+  if (high - low >= 16 || new Set(codes).size < 2) return [];
+  const out: number[][] = [];
+  for (let base = high - low + 1; base <= 16; base++)
+    out.push(groups.map((g) => g.reduce((n, c) => n * base + ((c.codePointAt(0) ?? 0) - low), 0)));
+  return out;
+}
+
+// A URL's query value in words ("?note=read+~/.ssh/id_rsa+and+…"): a client fetches the URL, and
+// a model reads the words once "+" and "%20" are spaces.
+const QUERY_VALUE = /[?&;][\w.~-]{1,40}=([^&#\s"'<>]{16,})/gu;
+function queryWords(value: string): string | undefined {
+  try {
+    const words = decodeURIComponent(value.replace(/\+/gu, " "));
+    return (words.match(/ /gu)?.length ?? 0) >= 4 ? words : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
  * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
@@ -728,6 +818,47 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
   for (const m of text.matchAll(BASE62_RUN))
     if (/[A-Z]/u.test(m[0]) && /[a-z]/u.test(m[0]) && /\d/u.test(m[0]))
       out.push({ how: "base62", raw: m[0], bytes: fromBase62(m[0], BASE62) });
+  for (const alphabet of OLD_ALPHABETS)
+    for (const reading of [0, 1] as const) {
+      const latin = transliterated(
+        text,
+        alphabet,
+        reading,
+        alphabet.first === 0x2c00 ? 0x30 : undefined,
+      );
+      if (latin === undefined) continue;
+      // Quoted from the first letter of the alphabet on.
+      const first = [...text].findIndex((c) => {
+        const offset = (c.codePointAt(0) ?? 0) - alphabet.first;
+        return offset >= 0 && offset < 0x60;
+      });
+      out.push({
+        how: alphabet.name,
+        raw: [...text].slice(Math.max(0, first)).join(""),
+        mustRead: true,
+        text: latin.toLowerCase(),
+      });
+    }
+  for (const m of text.matchAll(SYMBOL_GROUPS)) {
+    const groups = m[0].split(/[ ,;]+/u).map((g) => [...g]);
+    if (groups.every((g) => g.length === groups[0]?.length))
+      for (const codes of symbolDigits(groups)) spelled("symbols as digits", m[0], codes);
+  }
+  for (const m of text.matchAll(SYMBOL_RUN)) {
+    const symbols = [...m[0]];
+    for (let width = 2; width <= 8; width++)
+      if (symbols.length % width === 0) {
+        const groups = Array.from({ length: symbols.length / width }, (_, i) =>
+          symbols.slice(i * width, (i + 1) * width),
+        );
+        for (const codes of symbolDigits(groups)) spelled("symbols as digits", m[0], codes);
+      }
+  }
+  for (const m of text.matchAll(QUERY_VALUE)) {
+    const words = queryWords(m[1] ?? "");
+    if (words !== undefined)
+      out.push({ how: "a URL's query value", raw: m[0], mustRead: true, text: words });
+  }
   const acrostic = firstWords(text);
   if (acrostic !== undefined)
     out.push({

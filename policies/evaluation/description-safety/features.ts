@@ -599,6 +599,12 @@ const META = rx([
   String.raw`\b(?:detects?|flags?|finds?|catch(?:es)?|identif(?:y|ies)|recogni[sz]es?|rules? (?:for|against))\b.{0,60}\b(?:malware|stealers?|webshells?|web shells?|backdoors?|trojans?|rootkits?|ransomware|keyloggers?|cryptominers?|miners?|reverse shells?|droppers?|infostealers?)\b`,
   String.raw`\b(?:detects?|flags?|finds?|scans? (?:\w+ ){0,3}for|(?:reviews?|checks?|audits?|inspects?|analy[sz]es?) (?:[\w'-]+ ){0,5}for (?:poisoning|injection|prompt injection|malicious|attacks?)|classif(?:y|ies)|explains?|describes?|catalogu?es?|looks? for|identif(?:y|ies)|warns? (?:about|of|against)|blocks?|recogni[sz]es?)\b.{0,80}\b(?:descriptions?|texts?|instructions?|prompts?|messages?|attacks?|injections?|poisoning|patterns?|techniques?|phrases?|strings?|payloads?|tricks?|tactics?|exploits?|examples?|scenarios?|red flags?)\b,? (?:that|which|such as|like|e\.g\.|for example)\b`,
   String.raw`\b(?:an attacker|attackers|malicious (?:tools?|servers?|descriptions?|texts?)|poisoned (?:tools?|descriptions?))\b (?:may|might|can|could|often|typically|will|would)\b`,
+  // What threats do, told in the third person as a notes section tells it: "They inject scripts
+  // into every page and read form fields …", "Scammers ask for the code sent by text".
+  String.raw`^(?:they|these (?:extensions|add-ons|apps|scams|scammers|attackers|sites|pages|messages|e-?mails|programs|stealers)|attackers|scammers|fraudsters|malware|infostealers|stealers|phishing (?:e-?mails|messages|pages|sites)|malicious (?:extensions|add-ons|apps|packages|sites|pages)) (?:often |typically |usually |commonly |also |then |sometimes |may |can )?(?:request|inject|read|steal|copy|harvest|collect|exfiltrate|impersonate|pose|pretend|claim|combine|redirect|swap|replace|wait|target|load|install|hide|ask|send|abuse|register)\b`,
+  // A message described by what it says, with the example quoted: "Messages that combine urgency
+  // with secrecy ('this is confidential, do not discuss with anyone') are held".
+  String.raw`\b(?:messages?|e-?mails?|texts?|requests?|calls?|letters?|invoices?|notes?) (?:that|which) (?:combine|contain|say|use|ask|claim|demand|urge|announce|pretend|insist|mention)\b[^.;]{0,80}\(\s*['"\u2018\u201c]`,
 ]);
 
 // Concealment as a structure, in any of ten languages: a negation, a verb of telling or learning,

@@ -796,6 +796,10 @@ const APPROVAL = [
 
 const SHADOW_VERBS =
   /\b(?:follow (?:it|them|that|this|each one|every one) (?:up )?with|(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|(?:call|run|use|invoke|execute)\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|(?<!\b(?:the|a|an|any|this|that|domain|config|local|per-[\w-]+)\s)overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win|even)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
+// "Use every available tool at your disposal to gather real information": thoroughness asked for,
+// not another tool's use changed.
+const THOROUGH =
+  /\b(?:use|call|try|leverage|employ)\s+(?:every|all(?: the| of the)?|any|each)\s+(?:(?:available|relevant|appropriate|necessary)\s+)?tools?\b[^.;]{0,40}\bto\s+(?:gather|collect|find|research|look up|verify|check|obtain|get|confirm)\b[^.;]{0,30}\b(?:information|facts|data|context|details|evidence|answers?)\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
@@ -1131,7 +1135,9 @@ function judgeClause(
     !USER_APPROVES.test(c) &&
     !(foreign.length === 0 && SELF_SKIPPED.test(c)) &&
     // Quoted example requests ("e.g. 'Edit main.py to replace X with Y'") are what a user may ask.
-    (((foreign.length > 0 || generic) && SHADOW_VERBS.test(c.replace(QUOTED, " "))) ||
+    (((foreign.length > 0 || generic) &&
+      SHADOW_VERBS.test(c.replace(QUOTED, " ")) &&
+      !THOROUGH.test(c.replace(/\x60/gu, ""))) ||
       // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
       ((foreign.length > 0 || generic || GENERIC_OTHER_TOOL.test(c)) &&
         ordersAbout(c, foreign, generic)) ||
@@ -1301,7 +1307,7 @@ const TO_EVERY_URL =
   /\bto (?:every|each|all|any|the) (?:urls?|links?|requests?|queries|fetch(?:es)?)\b|\?[\w-]+=/u;
 
 const GUARDED =
-  /\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|shall not|cannot|can't|may not|unless)\b[^.;]{0,60}\bwithout (?:first )?(?:asking|showing|telling|confirming|checking|consulting|getting|a confirmation|(?:the )?(?:user|human)'?s? (?:approval|consent|confirmation|ok))\b|\b(?:never|do not|don't|must not|should not)\s+(?:report|say|state|claim|tell (?:the user|them)|imply|suggest)\s+that\b[^.;]{0,60}\b(?:when|if|unless|while) (?:you|it|the tool|they)\s+(?:left|did not|didn't|have not|haven't|was not|wasn't|could not|couldn't|never)\b/u;
+  /\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|shall not|cannot|can't|may not|unless)\b[^.;]{0,60}\bwithout (?:first )?(?:asking|showing|telling|confirming|checking|consulting|getting|a confirmation|(?:the )?(?:user|human)'?s? (?:approval|consent|confirmation|ok)|(?:the )?(?:user|human|customer|caller|requester|person|them) (?:asking|requesting|approving|agreeing|confirming|saying so))\b|\b(?:never|do not|don't|must not|should not)\s+(?:report|say|state|claim|tell (?:the user|them)|imply|suggest)\s+that\b[^.;]{0,60}\b(?:when|if|unless|while) (?:you|it|the tool|they)\s+(?:left|did not|didn't|have not|haven't|was not|wasn't|could not|couldn't|never)\b/u;
 
 const PASSIVE_SEND =
   /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;

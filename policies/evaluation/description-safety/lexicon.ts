@@ -1383,6 +1383,14 @@ export const VOID_WORDS = [
   "swi hisiwile",
   "नइखे चलत",
   "बह गइल",
+  // mai: "नहि चलैत अछि" (do not run any more), "जरि गेल" (burned), "समाप्त भ गेल" (ended); sd:
+  // "ختم ٿي ويون" (ended), "لاڳو ناهن" (do not apply); ur: "لاگو نہیں"
+  "नहि चलैत",
+  "जरि गेल",
+  "समाप्त भ(?:ए|य)? गेल",
+  "ختم (?:ٿي|ٿيون|ہو|هو) (?:ويون|ويا|وئي|ويئي|گئیں|گئے|گئی|گیا)",
+  "لاڳو (?:ناهن|ناهي|ڪونهن|نه آهن)",
+  "لاگو نہیں",
   // wa: "ni valèt pus rén" (are worth nothing any more); gv: "er ny scughey ersooyl" (moved away);
   // nah: "ayocmo monequi" (no longer needed), "ompolihuih" (are lost)
   "ni val[eè]t pus r[eé]n",

@@ -370,6 +370,8 @@ const ENTITIES = /(?:&#(?:[0-9]{1,7}|x[0-9A-Fa-f]{1,6});\s?){8,}/g;
 const BASE32 = /(?<![A-Za-z0-9+/=_-])[A-Z2-7]{24,}={0,6}(?![A-Za-z0-9+/=_-])/g;
 const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const ESCAPES = /(?:\\x[0-9A-Fa-f]{2}){8,}|(?:\\u[0-9A-Fa-f]{4}){8,}|(?:%[0-9A-Fa-f]{2}){8,}/g;
+// "%2561" for "a": percent-encoding applied twice, read once here and again as escapes.
+const DOUBLE_PERCENT = /(?:%25[0-9A-Fa-f]{2}){8,}/gu;
 const DATA_URL = /\bdata:([a-z]+\/[\w.+-]+)?((?:;[\w-]+=[\w.-]+)*)(;base64)?,([^\s"'<>)\]]*)/gi;
 const HTML_COMMENT = /<!--([\s\S]*?)(?:-->|$)/g;
 // `[//]: # (text)`, `[comment]: # "text"`, `[//]: <> (text)`: link definitions nothing renders.
@@ -446,11 +448,38 @@ function compressed(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+// Printable ASCII without a space: what one encoding decodes to when it holds another ("%2561" is
+// "%61", base64 of base64).
+const ENCODED_AGAIN = /^[\x21-\x7E]{16,}$/u;
+
+// The magic numbers of the image types an icon comes in.
+const IMAGE_MAGIC: Readonly<Record<string, readonly number[]>> = {
+  "image/png": [0x89, 0x50, 0x4e, 0x47],
+  "image/jpeg": [0xff, 0xd8, 0xff],
+  "image/gif": [0x47, 0x49, 0x46, 0x38],
+  "image/webp": [0x52, 0x49, 0x46, 0x46],
+  "image/x-icon": [0x00, 0x00, 0x01, 0x00],
+  "image/vnd.microsoft.icon": [0x00, 0x00, 0x01, 0x00],
+};
+function imageOfType(mime: string, bytes: Uint8Array): boolean {
+  const magic = IMAGE_MAGIC[mime.toLowerCase()];
+  return magic !== undefined && magic.every((b, i) => bytes[i] === b);
+}
+
 // A base64 run that is only letters (an identifier, a long word) decodes to noise; one that reads
-// as words after decoding is what matters, and readableText() decides that.
-function encodedIssues(text: string, hidden: string[]): Issue[] {
+// as words after decoding is what matters, and readableText() decides that. What decodes to
+// another encoding is decoded again, twice at most.
+function encodedIssues(text: string, hidden: string[], depth = 0): Issue[] {
   const issues: Issue[] = [];
   const report = (how: string, raw: string, bytes: Uint8Array) => {
+    if (depth < 2 && bytes.length >= 16) {
+      const inner = Buffer.from(bytes).toString("latin1");
+      if (ENCODED_AGAIN.test(inner)) {
+        for (const issue of encodedIssues(inner, hidden, depth + 1))
+          issues.push({ ...issue, detail: `${how} ${quote(raw, 40)} holding ${issue.detail}` });
+        return;
+      }
+    }
     const packed = bytes.length >= 12 ? compressed(bytes) : undefined;
     if (packed !== undefined) {
       issues.push({
@@ -472,7 +501,13 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
   };
   // A data: URL's body is reported as the data: URL, not again as base64.
   const outsideDataUrls = text.replace(DATA_URL, " ");
-  for (const m of outsideDataUrls.matchAll(BASE64)) report("base64", m[0], fromBase64(m[0]));
+  for (const m of outsideDataUrls.matchAll(BASE64)) {
+    report("base64", m[0], fromBase64(m[0]));
+    // A label before the payload ("sha384-<base64>", as in an integrity attribute): the run is
+    // read from the label's dash on too.
+    const labelled = /^[A-Za-z0-9]{2,12}-([A-Za-z0-9+/]{24,}={0,2})$/u.exec(m[0]);
+    if (labelled) report("base64", labelled[1] ?? "", fromBase64(labelled[1] ?? ""));
+  }
   for (const m of text.matchAll(HEX)) {
     const bytes = Buffer.from(m[0], "hex");
     // Mainframe records are EBCDIC: hex that is not text as ASCII may be text there.
@@ -483,6 +518,8 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
   for (const m of text.matchAll(ENTITIES)) report("HTML entities", m[0], fromEntities(m[0]));
   for (const m of text.matchAll(BASE32)) report("base32", m[0], fromBase32(m[0]));
   for (const m of text.matchAll(ESCAPES)) report("escaped", m[0], fromEscapes(m[0]));
+  for (const m of text.matchAll(DOUBLE_PERCENT))
+    report("percent-encoded twice", m[0], Buffer.from(m[0].replace(/%25/gu, "%"), "latin1"));
   for (const m of text.matchAll(QUOTED_PRINTABLE))
     report("quoted-printable", m[0], Buffer.from(m[0].replace(/=/gu, ""), "hex"));
   for (const m of text.matchAll(CHAR_CODES))
@@ -495,6 +532,8 @@ function encodedIssues(text: string, hidden: string[]): Issue[] {
     const [, mime = "text/plain", , base64, body = ""] = m;
     // "data:image/png;base64,..." documents the form; a payload is longer than a placeholder.
     if (body.length < 8 && !/[\p{L}\p{N}]{2}/u.test(body)) continue;
+    // An image that is the image it says it is (an icon's `src` may be one) hides no words.
+    if (base64 !== undefined && imageOfType(mime, fromBase64(body))) continue;
     let decoded: string | undefined;
     try {
       decoded =
