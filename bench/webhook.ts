@@ -258,7 +258,13 @@ export async function webhookApp(tls?: Tls) {
       deadlineMs: 8000,
       tls: tls ? bufs(tls) : undefined,
     },
-    { state, metrics: createMetrics(), now: () => now, evidence: evidence.provide },
+    {
+      state,
+      metrics: createMetrics(),
+      now: () => now,
+      evidence: evidence.provide,
+      cachedEvidence: evidence.cached,
+    },
   );
   return { app, registry, evidence, state, body: JSON.stringify(review(images[0]!, images[1]!)) };
 }

@@ -6,7 +6,7 @@ import { admit, type CredentialsFor } from "./decide.ts";
 import { jsonDepthExceeds } from "../policies/json-depth.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 import type { StateSource } from "./state.ts";
-import type { EvidenceProvider } from "../supply-chain/verify/evidence.ts";
+import type { CachedEvidence, EvidenceProvider } from "../supply-chain/verify/evidence.ts";
 
 export interface AppOptions {
   logger: Logger;
@@ -26,6 +26,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Registry facts for the rules that need a registry; without it those rules deny. */
   evidence?: EvidenceProvider | undefined;
+  /** The same facts when every image's are cached, at once: the warm path. */
+  cachedEvidence?: CachedEvidence | undefined;
   /** The pod's pull-secret credentials for those lookups (from the API server). */
   credentialsFor?: CredentialsFor | undefined;
 }
@@ -81,8 +83,10 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
   const app = Fastify({
     loggerInstance: opts.logger,
     https: opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, minVersion: "TLSv1.2" } : null,
-    // One log line per decision, written by the route; no per-request access log.
+    // One log line per decision, written by the route; no per-request access log, and no child
+    // logger per request either (the decision line carries the review's uid).
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     bodyLimit: opts.bodyLimit,
     // The request object is kept exactly as sent: no coercion, no removal of unknown fields.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -148,6 +152,7 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
         now,
         deadlineMs: opts.deadlineMs,
         evidence: deps.evidence,
+        cachedEvidence: deps.cachedEvidence,
         credentialsFor: deps.credentialsFor,
       });
       if (!result.answered) {

@@ -14,11 +14,14 @@ import {
   registryLookup,
   type AdmissionOutcome,
   type AdmissionRequest,
+  type AdmissionSubject,
   type ImageLookup,
 } from "./admission.ts";
+import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
 import type { StateSource } from "./state.ts";
 import {
   lookupDeadlineMs,
+  type CachedEvidence,
   type EvidenceProvider,
   type RequestCredentials,
 } from "../supply-chain/verify/evidence.ts";
@@ -38,6 +41,8 @@ export interface AdmitContext {
   deadlineMs: number;
   /** Registry facts for the rules that need them; without it those rules deny. */
   evidence?: EvidenceProvider | undefined;
+  /** The same facts when all are cached, at once (the warm path; see `admit`). */
+  cachedEvidence?: CachedEvidence | undefined;
   credentialsFor?: CredentialsFor | undefined;
 }
 
@@ -91,33 +96,56 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
   const prepared = admissionSubject(request, snapshot.policy, snapshot.policyError);
   if ("outcome" in prepared) return answer(prepared.outcome);
   const { subject } = prepared;
+  const failed = (err: unknown, reason = "internal error") =>
+    answer(errorOutcome(subject.policy, reason), { err });
+  let path: ReturnType<typeof warmOrLookup>;
+  try {
+    path = warmOrLookup(subject, ctx);
+  } catch (err) {
+    return failed(err);
+  }
+  if ("warm" in path)
+    return answer(
+      judgeSubject(subject, { cluster: snapshot.cluster, now: at, evidence: path.warm }),
+    );
+  const { lookup, provide } = path;
   // Registry lookups end first, so a slow registry denies through image/*.
   const deadlines = decisionDeadlines(lookupDeadlineMs(ctx.deadlineMs), ctx.deadlineMs);
   const deadline = deadlines.lookups;
   try {
     const outcome = await Promise.race([
       (async () => {
-        const lookup = registryLookup(subject);
-        const evidence =
-          lookup && ctx.evidence
-            ? await ctx.evidence(
-                lookup.images,
-                subject.policy,
-                deadline,
-                await ctx.credentialsFor?.(lookup, deadline),
-              )
-            : undefined;
+        const credentials = await ctx.credentialsFor?.(lookup, deadline);
+        const evidence = await provide(lookup.images, subject.policy, deadline, credentials);
         return judgeSubject(subject, { cluster: snapshot.cluster, now: at, evidence });
       })(),
       deadlines.decision,
     ]);
     return answer(outcome);
   } catch (err) {
-    const reason = err instanceof DeadlineExceeded ? err.message : "internal error";
-    return answer(errorOutcome(subject.policy, reason), { err });
+    return failed(err, err instanceof DeadlineExceeded ? err.message : "internal error");
   } finally {
     deadlines.clear();
   }
+}
+
+/**
+ * The warm path, or the lookups to make. Warm: no registry rule to feed, or nothing to feed it
+ * with (judged without facts, so those rules deny), or every image's facts cached and no pull
+ * secret to read first. Judging is synchronous then and no deadline is armed: a timer, an abort
+ * signal and a race cost the warm path more than its cached lookups.
+ */
+function warmOrLookup(
+  subject: AdmissionSubject,
+  ctx: AdmitContext,
+): { warm: ImageEvidence | undefined } | { lookup: ImageLookup; provide: EvidenceProvider } {
+  const lookup = registryLookup(subject);
+  if (lookup === undefined || ctx.evidence === undefined) return { warm: undefined };
+  const cached =
+    ctx.credentialsFor === undefined
+      ? ctx.cachedEvidence?.(lookup.images, subject.policy)
+      : undefined;
+  return cached === undefined ? { lookup, provide: ctx.evidence } : { warm: cached };
 }
 
 /**

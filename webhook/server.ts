@@ -128,6 +128,7 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       now,
       metrics: createMetrics({ processMetrics: true }),
       evidence: evidence.provide,
+      cachedEvidence: evidence.cached,
       credentialsFor:
         kubeConfig && inputs.pullSecrets ? apiPullSecrets(kubeConfig, logger) : undefined,
     },

@@ -60,6 +60,17 @@ export function requestedExceptions(workload: Workload): string[] {
   ];
 }
 
+// Exceptions live in the cluster state and are read on every decision: each expiry is parsed
+// once. Bounded, since the texts come from the cluster.
+const expiries = new Map<string, number | undefined>();
+function expiryOf(text: string): number | undefined {
+  if (expiries.has(text)) return expiries.get(text);
+  if (expiries.size >= 4096) expiries.clear();
+  const parsed = parseRfc3339(text);
+  expiries.set(text, parsed);
+  return parsed;
+}
+
 /** Why this exception does not hold for the workload, or undefined when it does. */
 function whyNotGranted(
   ex: Exception,
@@ -69,7 +80,7 @@ function whyNotGranted(
 ): string | undefined {
   const id = `${ex.metadata.namespace}/${ex.metadata.name}`;
   if (ex.spec.expires !== undefined) {
-    const expires = parseRfc3339(ex.spec.expires);
+    const expires = expiryOf(ex.spec.expires);
     // What cannot be read as a time grants nothing: it must never read as "no expiry".
     if (expires === undefined) {
       return `exception ${id} has expires ${JSON.stringify(ex.spec.expires)}, which is not an RFC 3339 time (2026-01-31T00:00:00Z)`;

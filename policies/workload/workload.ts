@@ -30,6 +30,8 @@ export interface ContainerRef {
   index: number;
   /** Field path of the container in the object as submitted. */
   path: string;
+  /** How a person is told which container: `container "app"`, `init container "#0"`. */
+  label: string;
 }
 
 const CONTAINER_NOUN: Record<ContainerKind, string> = {
@@ -40,15 +42,8 @@ const CONTAINER_NOUN: Record<ContainerKind, string> = {
 
 /** Names a container for a person: `container "app"`, `init container "#0"` when it has no name. */
 export function containerLabel(ref: ContainerRef): string {
-  let label = labels.get(ref);
-  if (label === undefined) {
-    label = `${CONTAINER_NOUN[ref.kind]} ${JSON.stringify(ref.container.name ?? `#${ref.index}`)}`;
-    labels.set(ref, label);
-  }
-  return label;
+  return ref.label;
 }
-// Several rules name each container on every decision; each reference is labelled once.
-const labels = new WeakMap<ContainerRef, string>();
 
 /**
  * The pod's ServiceAccount as the API server resolves it: `serviceAccountName`, else the
@@ -189,7 +184,9 @@ export function toWorkload(object: unknown, defaultNamespace = "default"): Workl
   const containers: ContainerRef[] = [];
   for (const ck of CONTAINER_KINDS) {
     (podSpec[ck] ?? []).forEach((container, index) => {
-      containers.push({ container, kind: ck, index, path: fieldPath(specPath, ck, index) });
+      // Several rules name each container on every decision: each is labelled once, here.
+      const label = `${CONTAINER_NOUN[ck]} ${JSON.stringify(container.name ?? `#${index}`)}`;
+      containers.push({ container, kind: ck, index, path: fieldPath(specPath, ck, index), label });
     });
   }
   return {

@@ -24,12 +24,23 @@ export type EvidenceProvider = (
   credentials?: RequestCredentials,
 ) => Promise<ImageEvidence>;
 
+/**
+ * The same evidence when every image's facts are cached and fresh, at once and without a lookup;
+ * undefined when any image would need one.
+ */
+export type CachedEvidence = (
+  references: readonly string[],
+  policy: CompiledPolicy,
+  credentials?: RequestCredentials,
+) => ImageEvidence | undefined;
+
 /** Policies and credential sets seen recently; each is prepared once. */
 const MAX_POLICIES = 16;
 const MAX_CLIENTS = 256;
 
 export interface RegistryEvidence {
   provide: EvidenceProvider;
+  cached: CachedEvidence;
   cache: FactsCache;
 }
 
@@ -233,13 +244,31 @@ export function registryEvidence(
     return client;
   };
 
-  const provide: EvidenceProvider = async (references, policy, signal, credentials) => {
-    // What a registry shows depends on who asks: results are kept per credential set too.
+  // What a registry shows depends on who asks: results are kept per credential set too.
+  const scopeFor = (policy: CompiledPolicy, credentials?: RequestCredentials) => {
     const scopeKey = `${policy.digest}|${credentials?.id ?? ""}`;
     if (!scopes.has(scopeKey)) {
       if (scopes.size >= MAX_CLIENTS) scopes.clear();
       scopes.set(scopeKey, { trust: trustFor(policy), client: clientFor(credentials) });
     }
+    return scopeKey;
+  };
+  const evidenceOf = (unique: string[], facts: (ImageFacts | undefined)[]): ImageEvidence => {
+    const byReference = new Map(unique.map((r, i) => [r, facts[i]]));
+    return { forImage: (reference) => byReference.get(reference) };
+  };
+
+  const cached: CachedEvidence = (references, policy, credentials) => {
+    const scopeKey = scopeFor(policy, credentials);
+    const unique = [...new Set(references)];
+    const facts = unique.map((r) => cache.peek(r, scopeKey));
+    if (facts.some((f) => f === undefined)) return undefined;
+    cache.hits += facts.length;
+    return evidenceOf(unique, facts);
+  };
+
+  const provide: EvidenceProvider = async (references, policy, signal, credentials) => {
+    const scopeKey = scopeFor(policy, credentials);
     const unique = [...new Set(references)];
     // The warm path: cached images are answered as they are, without a race against the signal.
     const facts = unique.map((r) => cache.fresh(r, scopeKey));
@@ -251,8 +280,7 @@ export function registryEvidence(
       let next = 0;
       for (let i = 0; i < facts.length; i++) facts[i] ??= found[next++];
     }
-    const byReference = new Map(unique.map((r, i) => [r, facts[i]]));
-    return { forImage: (reference) => byReference.get(reference) };
+    return evidenceOf(unique, facts);
   };
-  return { provide, cache };
+  return { provide, cached, cache };
 }

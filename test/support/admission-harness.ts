@@ -77,7 +77,14 @@ export function webhook(
       maxJsonDepth: 64,
       deadlineMs: opts.deadlineMs,
     },
-    { state, metrics: createMetrics(), now: () => opts.now, evidence: evidence.provide },
+    {
+      state,
+      metrics: createMetrics(),
+      now: () => opts.now,
+      // As `serve` wires it: cached facts answer at once, the rest are looked up.
+      evidence: evidence.provide,
+      cachedEvidence: evidence.cached,
+    },
   );
   return {
     async admit(images, uid = "u1") {

@@ -55,11 +55,12 @@ describe("admission with registry evidence", { skip: SKIP_NO_REGISTRY, timeout: 
     await hook.close();
   });
 
-  test("an unsigned image is denied with the rule ids", async () => {
+  test("an unsigned image is denied with the rule ids, and again from the cache", async () => {
     const repo = `${registry.host}/mcp/unsigned`;
     const pushed = await pushImage(client, repo, "v1", `unsigned-${Date.now()}`);
     const hook = app();
-    const response = await hook.admit([`${repo}@${pushed.manifest.digest}`]);
+    const ref = `${repo}@${pushed.manifest.digest}`;
+    const response = await hook.admit([ref]);
     assert.equal(response.allowed, false);
     assert.match(
       response.message,
@@ -69,6 +70,13 @@ describe("admission with registry evidence", { skip: SKIP_NO_REGISTRY, timeout: 
       response.message,
       /\[image\/evaluated\] spec\.containers\[0\]\.image: .* has no evaluation attestation/,
     );
+    // The cached failure decides the same way on the warm path, with the registry not asked.
+    const again = await hook.admit([ref]);
+    assert.deepEqual(
+      { allowed: again.allowed, message: again.message },
+      { allowed: false, message: response.message },
+    );
+    assert.deepEqual({ misses: hook.cache.misses, hits: hook.cache.hits }, { misses: 1, hits: 1 });
     await hook.close();
   });
 });
