@@ -399,10 +399,13 @@ function fromBase91(text: string): Uint8Array {
 
 // A polyalphabetic cipher whose key the text names ("Beaufort, key HELM"): Vigenère, Beaufort and
 // its variant, each with each key named.
+// A key of digits is a Gronsfeld key: each digit a shift.
 const NAMED_KEY =
-  /\b(?:key(?:word)?|passphrase|cipher key)\b\s*[:=]?\s*["'`]?([A-Za-z]{3,20})\b/giu;
+  /\b(?:key(?:word)?|passphrase|cipher key)\b\s*[:=]?\s*["'`]?([A-Za-z]{3,20}|\d{3,20})\b/giu;
 function withKey(text: string, key: string, how: "vigenere" | "beaufort" | "variant"): string {
-  const shifts = [...key.toLowerCase()].map((c) => c.charCodeAt(0) - 97);
+  const shifts = [...key.toLowerCase()].map((c) =>
+    c >= "0" && c <= "9" ? c.charCodeAt(0) - 48 : c.charCodeAt(0) - 97,
+  );
   return eachLetter(text, (c, i) => {
     const k = shifts[i % shifts.length] ?? 0;
     return how === "vigenere" ? c - k : how === "beaufort" ? k - c : c + k;
@@ -597,6 +600,46 @@ function queryWords(value: string): string | undefined {
   }
 }
 
+// Letters as symbols no normalisation folds: negative circled and negative squared capitals,
+// regional indicators (🅰 🅱 …, 🇦 🇧 …). Each block holds A to Z in order.
+const LETTER_SYMBOL_BLOCKS = [0x1f150, 0x1f170, 0x1f1e6];
+const LETTER_SYMBOL = /[\u{1F150}-\u{1F169}\u{1F170}-\u{1F189}\u{1F1E6}-\u{1F1FF}]/gu;
+function letterOfSymbol(c: string): string {
+  const cp = c.codePointAt(0) ?? 0;
+  const first = LETTER_SYMBOL_BLOCKS.find((b) => cp >= b && cp < b + 26);
+  return first === undefined ? c : String.fromCharCode(97 + cp - first);
+}
+
+// The 64 hexagrams of the I Ching (U+4DC0 to U+4DFF), one base64 digit each.
+const HEXAGRAM_RUN = /[\u4DC0-\u4DFF][\u4DC0-\u4DFF\s]{15,}/gu;
+const BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Base32 in the alphabets other than RFC 4648's, in lower-case cells ("d5tr6ucmf, jhqwx1u41, …"):
+// geohash, Crockford, base32hex, z-base-32.
+const CELL_RUN = /(?<![\w-])(?:[0-9a-z]{4,12}[,;]?\s+){5,}[0-9a-z]{2,12}(?![\w-])/gu;
+const BASE32_ALPHABETS: Readonly<Record<string, string>> = {
+  geohash: "0123456789bcdefghjkmnpqrstuvwxyz",
+  Crockford: "0123456789abcdefghjkmnpqrstvwxyz",
+  base32hex: "0123456789abcdefghijklmnopqrstuv",
+  "z-base-32": "ybndrfg8ejkmcpqxot1uwisza345h769",
+};
+function fromBase32With(text: string, alphabet: string): Uint8Array | undefined {
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of text) {
+    const digit = alphabet.indexOf(ch);
+    if (digit < 0) return undefined;
+    value = ((value << 5) | digit) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Uint8Array.from(out);
+}
+
 /**
  * Every run of `text` written in one of the encodings above, with what it decodes to. A run that
  * already reads as English (`readsAsEnglish`, most prose) is not read every second character.
@@ -755,13 +798,17 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
     const after = text.slice((m.index ?? 0) + m[0].length).split(/\n\s*\n/u)[0] ?? "";
     const run = after.replace(/^[^A-Za-z]*/u, "").slice(0, 600);
     if (run.length < 20 || readsAsEnglish(run)) continue;
-    for (const how of ["vigenere", "beaufort", "variant"] as const)
-      out.push({
-        how: `${how === "vigenere" ? "Vigenère" : how === "beaufort" ? "Beaufort" : "variant Beaufort"} cipher, key ${key}`,
-        raw: run,
-        mustRead: true,
-        text: withKey(run, key, how),
-      });
+    // The cipher text may follow a label ("calibration line: DTWJ…"), whose letters the key must
+    // not be counted over.
+    const labelled = /^[A-Za-z][\w -]{0,40}:\s*(\S[\s\S]*)$/u.exec(run)?.[1];
+    for (const body of labelled === undefined ? [run] : [run, labelled])
+      for (const how of ["vigenere", "beaufort", "variant"] as const)
+        out.push({
+          how: `${how === "vigenere" ? "Vigenère" : how === "beaufort" ? "Beaufort" : "variant Beaufort"} cipher, key ${key}`,
+          raw: body,
+          mustRead: true,
+          text: withKey(body, key, how),
+        });
   }
   for (const m of text.matchAll(CODE_CALLS))
     spelled("character codes as calls", m[0], (m[0].match(/\d+/gu) ?? []).map(Number));
@@ -858,6 +905,31 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
     const words = queryWords(m[1] ?? "");
     if (words !== undefined)
       out.push({ how: "a URL's query value", raw: m[0], mustRead: true, text: words });
+  }
+  if ((text.match(LETTER_SYMBOL)?.length ?? 0) >= 8)
+    out.push({
+      how: "letters as symbols",
+      raw: text,
+      mustRead: true,
+      text: text.replace(LETTER_SYMBOL, letterOfSymbol),
+    });
+  for (const m of text.matchAll(HEXAGRAM_RUN)) {
+    const digits = [...m[0].replace(/\s+/gu, "")]
+      .map((c) => BASE64_DIGITS[(c.codePointAt(0) ?? 0x4dc0) - 0x4dc0] ?? "")
+      .join("");
+    out.push({
+      how: "hexagrams as base64 digits",
+      raw: m[0],
+      bytes: Buffer.from(digits, "base64"),
+    });
+  }
+  for (const m of text.matchAll(CELL_RUN)) {
+    const joined = m[0].replace(/[,;\s]+/gu, "");
+    if (joined.length < 40 || !/\d/u.test(joined) || !/[a-z]/u.test(joined)) continue;
+    for (const [name, alphabet] of Object.entries(BASE32_ALPHABETS)) {
+      const bytes = fromBase32With(joined, alphabet);
+      if (bytes !== undefined) out.push({ how: `base32 (${name})`, raw: m[0], bytes });
+    }
   }
   const acrostic = firstWords(text);
   if (acrostic !== undefined)

@@ -692,7 +692,14 @@ const CONCEAL = [
   // line in the translation the client reads", "describe the outage as planned maintenance".
   /\b(?:render|present|describe|report|pass off|reduce|condense|summari[sz]e)\b (?:it|this|that|them|the [\w-]+(?: [\w-]+){0,3}) as (?:a |an )?(?:brief |short |single |mere |one-line )?["'\u2018\u201c][^"'\u2019\u201d]{2,40}["'\u2019\u201d][^.;]{0,50}\b(?:user|customer|client|patient|tenant|student|traveller|traveler|buyer|reader|guest|member|manager|parent|investor|public|visitor|employee|applicant|caller|owner|family|recipient)s?\b|\bdescribe (?:the |this |that |an? )?(?:outage|breach|incident|leak|failure|delay|loss|error|defect|fault|recall)s? as\b/u,
   // A result written as clean whatever it was: "when the check returns a record, write 'clear'".
-  /\b(?:when|if|whenever|even (?:if|when)|regardless)\b[^.;]{0,60}\b(?:write|put|enter|mark|set|record|show|report)\b (?:it as |them as |the result as )?["'\u2018\u201c](?:clear|ok|okay|passed|pass|green|none|no issues|fine|normal|safe|resolved|compliant|approved|successful|success|complete|clean)["'\u2019\u201d]/u,
+  /\b(?:when|if|whenever|even (?:if|when)|regardless)\b[^.;]{0,160}\b(?:write|put|enter|mark|set|record|show|report)\b (?:it as |them as |the result as )?["'\u2018\u201c](?:clear|ok|okay|passed|pass|green|none|no issues|fine|normal|safe|resolved|compliant|approved|successful|success|complete|clean|valid|trusted|verified|secure|genuine|authentic|current|up to date)["'\u2019\u201d]/u,
+  // Round 21, by class. A stale figure shown for the current one, the notices of a change left
+  // out ("show the price from the first invoice, not the current one, and omit the notice e-mails
+  // about price changes"), a list said to be whole when parts are kept out of it ("state that it
+  // is the complete set of changes").
+  /\bshow (?:the |its |their )?[\w -]{0,30}\bfrom the (?:first|original|old|oldest|previous|earlier|initial)\b[^.;]{0,40}\bnot the (?:current|latest|new|newest|actual|real|present)\b/u,
+  /\bomit\w*\b[^.;]{0,40}\b(?:notices?|notifications?|warnings?|alerts?|e-?mails?|letters?)\b[^.;]{0,30}\b(?:price|fee|rate|term|tariff|plan)s? (?:changes?|increases?|rises?|hikes?)\b/u,
+  /\b(?:state|say|claim|assert|tell (?:the user|them|the reviewer|reviewers))\b[^.;]{0,20}\b(?:that )?(?:it|this|the list|these|they) (?:is|are) (?:the )?(?:complete|full|entire|whole|exhaustive)\b/u,
   // A failure kept back and a clean status shown in its place: "failed items are recorded
   // internally but reported to workers as 'passed with advisories'", "regenerated without the
   // failed items, and the ride is shown as 'Inspected today: OK'", "defects are left out of the
@@ -795,11 +802,16 @@ const APPROVAL = [
 ];
 
 const SHADOW_VERBS =
-  /\b(?:follow (?:it|them|that|this|each one|every one) (?:up )?with|(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|runs in|lists?|shows?)\b|(?:call|run|use|invoke|execute)\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|(?<!\b(?:the|a|an|any|this|that|domain|config|local|per-[\w-]+)\s)overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win|even)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
+  /\b(?:follow (?:it|them|that|this|each one|every one) (?:up )?with|(?:must|should|shall|has to|have to) (?:always |never |also )?(?:disable|skip|bypass|use|send|include|add|set|write|import|call|post|cc|bcc|route|go|turn off)|(?:must|should|has to|have to)(?: first| always)? be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:is|are) to be (?:changed|replaced|swapped|substituted|redirected|rerouted|rewritten|set)|(?:appended|prepended|added|attached|inserted) to (?:them|it|each|every|all|the (?:query|queries|statement|statements|command|commands|message|messages|request|requests|container|containers|manifest|manifests))|swap|substitute|switch|change (?:the|its|their|it|them|every|all|any)|changes (?:the|its|their|every|all|any)|replace|redirect|reroute|route(?! (?:can|will|may|must|should|is|was|are|were|has|had|does|did|would|could|might|from|of|name|planning|data|summary|details|options?|info(?:rmation)?|length|distance|duration|geometry|legs?|steps?|type|profile)\b)|prefix|prepend|bcc|cc|add --?\w+|always (?!(?:read|check|look|review|verify|inspect|consult|cite|confirm|validate|ask|returns?|fails?|succeeds?|reports?|responds?|yields?|produces?|works?|is|are|has|have|gives?|contains?|includes?|describes?|reflects?|matches|refers? to|runs in|lists?|shows?)\b|(?:call|run|use|invoke|execute)\b[^.;]{0,40}\b(?:first|before)\b)\w+|set the (?:proxy|recipient|destination|account|host|url|endpoint)|(?<!\b(?:the|a|an|any|this|that|domain|config|local|per-[\w-]+)\s)overrides?(?! (?:take|are|is|can|may|will|apply|live|go|win|even)\b)|affects|changes how|apply (?:this|these|the following) (?:patch|override|settings?|config\w*|parameters?|values?)|modif(?:y|ies) how|deprecated|unsafe|insecure|malicious|compromised|post every|also (?:send|post|forward|cc|bcc|copy|invite|add|include|attach|notify|share with|write|save|store|put)|(?:should|must|has to|is to) be (?:called|invoked|run|used) with\b[^.;]{0,40}\b(?:removed|disabled|off|false|turned off|dropped|force|privileged|admin))\b/u;
 // "Use every available tool at your disposal to gather real information": thoroughness asked for,
 // not another tool's use changed.
 const THOROUGH =
   /\b(?:use|call|try|leverage|employ)\s+(?:every|all(?: the| of the)?|any|each)\s+(?:(?:available|relevant|appropriate|necessary)\s+)?tools?\b[^.;]{0,40}\bto\s+(?:gather|collect|find|research|look up|verify|check|obtain|get|confirm)\b[^.;]{0,30}\b(?:information|facts|data|context|details|evidence|answers?)\b/u;
+// What the tool itself does, told: its own flag documented ("pass debug:true to also include
+// …"), or what a call of it returns ("the call returns ok:true with already_scanning:true instead
+// of starting another scan").
+const OWN_BEHAVIOUR =
+  /\b(?:pass|set|use)\s+\x60?[\w.-]+\x60?\s*[:=]\s*\x60?[\w"'-]+\x60?\s+to\s+also\b|\b(?:the call|this call|the tool|this tool|the response|the result) (?:returns|responds|answers|comes back)\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
@@ -976,7 +988,7 @@ function judgeClause(
     !guarded &&
     !features.has("presentation") &&
     !features.has("protective") &&
-    ANY_CONCEAL.test(c)
+    ANY_CONCEAL.test(USER_SAYS.test(c) ? c.replace(QUOTED, " ") : c)
   )
     add("concealment");
   if (ctx.identifier) {
@@ -1019,6 +1031,7 @@ function judgeClause(
       !((optionValue || CONFIRMATION_POLICY.test(c)) && kind === "approval") &&
       !((kind === "approval" || kind === "shadowing") && SELF_SKIPPED.test(c)) &&
       !(kind === "silent-call" && ERROR_GUIDANCE.test(c)) &&
+      !((kind === "silent-call" || kind === "shadowing") && OWN_BEHAVIOUR.test(c)) &&
       !(kind === "concealment" && REDUNDANT.test(c)) &&
       !out.get(kind)?.includes(clause)
     )
@@ -1137,7 +1150,8 @@ function judgeClause(
     // Quoted example requests ("e.g. 'Edit main.py to replace X with Y'") are what a user may ask.
     (((foreign.length > 0 || generic) &&
       SHADOW_VERBS.test(c.replace(QUOTED, " ")) &&
-      !THOROUGH.test(c.replace(/\x60/gu, ""))) ||
+      !THOROUGH.test(c.replace(/\x60/gu, "")) &&
+      !OWN_BEHAVIOUR.test(c)) ||
       // "When create_ticket files a bug, mark it resolved": an order about another tool's use.
       ((foreign.length > 0 || generic || GENERIC_OTHER_TOOL.test(c)) &&
         ordersAbout(c, foreign, generic)) ||
@@ -1306,8 +1320,10 @@ const OUR_STORE =
 const TO_EVERY_URL =
   /\bto (?:every|each|all|any|the) (?:urls?|links?|requests?|queries|fetch(?:es)?)\b|\?[\w-]+=/u;
 
+// "When the user says "never mind, do it again"": the quotes are the user's words.
+const USER_SAYS = /\b(?:user|users|they|you|someone|customer)\s+(?:says?|asks?|types?|writes?)\b/u;
 const GUARDED =
-  /\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|shall not|cannot|can't|may not|unless)\b[^.;]{0,60}\bwithout (?:first )?(?:asking|showing|telling|confirming|checking|consulting|getting|a confirmation|(?:the )?(?:user|human)'?s? (?:approval|consent|confirmation|ok)|(?:the )?(?:user|human|customer|caller|requester|person|them) (?:asking|requesting|approving|agreeing|confirming|saying so))\b|\b(?:never|do not|don't|must not|should not)\s+(?:report|say|state|claim|tell (?:the user|them)|imply|suggest)\s+that\b[^.;]{0,60}\b(?:when|if|unless|while) (?:you|it|the tool|they)\s+(?:left|did not|didn't|have not|haven't|was not|wasn't|could not|couldn't|never)\b/u;
+  /\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|shall not|cannot|can't|may not|unless)\b[^.;]{0,60}\bwithout (?:first )?(?:asking|showing|telling|confirming|checking|consulting|getting|a confirmation|(?:the )?(?:user|human)'?s? (?:approval|consent|confirmation|ok)|(?:the )?(?:user|human|customer|caller|requester|person|them) (?:asking|requesting|approving|agreeing|confirming|saying so))\b|\bonly (?:after|once|when|if) (?:the user|the human|they|you) (?:has |have )?(?:said yes|confirmed|approved|agreed|consented|explicitly (?:said|confirmed|approved|agreed))\b|\b(?:never|do not|don't|must not|should not)\s+(?:report|say|state|claim|tell (?:the user|them)|imply|suggest)\s+that\b[^.;]{0,60}\b(?:when|if|unless|while) (?:you|it|the tool|they)\s+(?:left|did not|didn't|have not|haven't|was not|wasn't|could not|couldn't|never)\b/u;
 
 const PASSIVE_SEND =
   /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;

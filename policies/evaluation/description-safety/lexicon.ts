@@ -867,6 +867,8 @@ export const INSTRUCTION_NOUNS = [
   "指示",
   "规则",
   "規則",
+  // yue: "規矩" (rules, in Cantonese)
+  "規矩",
   // "提示" alone is also a hint or a notice ("令牌失效时提示用户"): the prompt, or earlier prompts
   "提示词",
   "(?:之前|先前|以前|此前|原有|原来|原來|上述|以上|所有)的?提示",
@@ -1391,6 +1393,9 @@ export const VOID_WORDS = [
   "ختم (?:ٿي|ٿيون|ہو|هو) (?:ويون|ويا|وئي|ويئي|گئیں|گئے|گئی|گیا)",
   "لاڳو (?:ناهن|ناهي|ڪونهن|نه آهن)",
   "لاگو نہیں",
+  // yue: "唔再計數" (no longer count); mey (Hassaniya): "ما بقات تنفع" (are of no use any more)
+  "唔再(?:計數|计数|作數|作数|算數|算数|有效|適用|适用|生效)",
+  "ما ?بق(?:ات|ا|ى|يت) ?(?:تنفع|ينفع|صالح(?:ة)?)",
   // wa: "ni valèt pus rén" (are worth nothing any more); gv: "er ny scughey ersooyl" (moved away);
   // nah: "ayocmo monequi" (no longer needed), "ompolihuih" (are lost)
   "ni val[eè]t pus r[eé]n",
