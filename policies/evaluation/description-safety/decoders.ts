@@ -514,7 +514,14 @@ function fromBase62(text: string, alphabet: string): Uint8Array {
 // Glagolitic): a model transliterates them as easily as it reads them. Each table lists the Latin
 // value of its block's letters in code point order ("" for what has none; " " for word marks; "f/v"
 // for a letter written for either, each read once).
-const OLD_ALPHABETS: readonly { name: string; first: number; letters: string[] }[] = [
+// Glagolitic has its small letters 0x30 after the capitals (`small`).
+const OLD_ALPHABETS: readonly {
+  name: string;
+  first: number;
+  small?: number;
+  letters: string[];
+  within: RegExp;
+}[] = [
   {
     name: "Ogham",
     first: 0x1680,
@@ -539,37 +546,32 @@ const OLD_ALPHABETS: readonly { name: string; first: number; letters: string[] }
   {
     name: "Glagolitic letters",
     first: 0x2c00,
+    small: 0x30,
     values:
       "a|b|v|g|d|e|zh|dz|z|i|i|i|dj|k|l|m|n|o|p|r|s|t|u|f|h|o|p|sht|ts|ch|sh|y|'|e|h|yu|e|e|yo|e|o|o|th|y|'|a|m",
   },
-].map((a) => ({ ...a, letters: a.values.split("|") }));
+].map((a) => {
+  const letters = a.values.split("|");
+  const span = (a.small ?? 0) + letters.length;
+  const range = `\\u{${a.first.toString(16)}}-\\u{${(a.first + span - 1).toString(16)}}`;
+  return { ...a, letters, within: new RegExp(`[${range}]`, "gu") };
+});
 
-/**
- * The text with the letters of `alphabet` in Latin (`reading` picks one side of each "f/v"), or
- * undefined when it has fewer than eight.
- */
+/** The text with the letters of `alphabet` in Latin, `reading` picking one side of each "f/v". */
 function transliterated(
   text: string,
   alphabet: (typeof OLD_ALPHABETS)[number],
   reading: 0 | 1,
-  lowerCaseFrom?: number,
-): string | undefined {
-  let count = 0;
+): string {
   let out = "";
   for (const ch of text) {
     let offset = (ch.codePointAt(0) ?? 0) - alphabet.first;
-    // Glagolitic has small letters a block of 0x30 after the capitals.
-    if (lowerCaseFrom !== undefined && offset >= lowerCaseFrom) offset -= lowerCaseFrom;
+    if (alphabet.small !== undefined && offset >= alphabet.small) offset -= alphabet.small;
     const letter =
       offset >= 0 && offset < alphabet.letters.length ? alphabet.letters[offset] : undefined;
-    const latin = letter?.split("/")[reading] ?? letter;
-    if (latin === undefined) out += ch;
-    else {
-      out += latin;
-      if (latin.trim() !== "") count++;
-    }
+    out += letter === undefined ? ch : (letter.split("/")[reading] ?? letter);
   }
-  return count >= 8 ? out : undefined;
+  return out;
 }
 
 // Symbols of one small ordered set (die faces, card suits, chess pieces, circled numbers…) as the
@@ -623,7 +625,8 @@ const BASE32_ALPHABETS: Readonly<Record<string, string>> = {
   base32hex: "0123456789abcdefghijklmnopqrstuv",
   "z-base-32": "ybndrfg8ejkmcpqxot1uwisza345h769",
 };
-function fromBase32With(text: string, alphabet: string): Uint8Array | undefined {
+/** Base32 digits of `alphabet` as bytes; undefined when a character is not one of them. */
+export function fromBase32With(text: string, alphabet: string): Uint8Array | undefined {
   const out: number[] = [];
   let bits = 0;
   let value = 0;
@@ -865,27 +868,25 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
   for (const m of text.matchAll(BASE62_RUN))
     if (/[A-Z]/u.test(m[0]) && /[a-z]/u.test(m[0]) && /\d/u.test(m[0]))
       out.push({ how: "base62", raw: m[0], bytes: fromBase62(m[0], BASE62) });
-  for (const alphabet of OLD_ALPHABETS)
-    for (const reading of [0, 1] as const) {
-      const latin = transliterated(
-        text,
-        alphabet,
-        reading,
-        alphabet.first === 0x2c00 ? 0x30 : undefined,
-      );
-      if (latin === undefined) continue;
-      // Quoted from the first letter of the alphabet on.
-      const first = [...text].findIndex((c) => {
-        const offset = (c.codePointAt(0) ?? 0) - alphabet.first;
-        return offset >= 0 && offset < 0x60;
-      });
+  // Most texts hold no letter of these alphabets: each is read only where it has eight or more.
+  for (const alphabet of OLD_ALPHABETS) {
+    const letters = text.match(alphabet.within);
+    // Letters, not word marks, are counted.
+    const counted = letters?.filter((c) => transliterated(c, alphabet, 0).trim() !== "") ?? [];
+    if (letters === null || counted.length < 8) continue;
+    // Quoted from the first letter of the alphabet on.
+    const raw = text.slice(text.indexOf(letters[0] ?? ""));
+    const readings = alphabet.letters.some((l) => l.includes("/"))
+      ? ([0, 1] as const)
+      : ([0] as const);
+    for (const reading of readings)
       out.push({
         how: alphabet.name,
-        raw: [...text].slice(Math.max(0, first)).join(""),
+        raw,
         mustRead: true,
-        text: latin.toLowerCase(),
+        text: transliterated(text, alphabet, reading).toLowerCase(),
       });
-    }
+  }
   for (const m of text.matchAll(SYMBOL_GROUPS)) {
     const groups = m[0].split(/[ ,;]+/u).map((g) => [...g]);
     if (groups.every((g) => g.length === groups[0]?.length))

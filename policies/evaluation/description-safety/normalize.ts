@@ -1,4 +1,4 @@
-import { decodeCarriers, decodeMore, fromEbcdic } from "./decoders.ts";
+import { decodeCarriers, decodeMore, fromBase32With, fromEbcdic } from "./decoders.ts";
 import type { SeverityLevel } from "../predicate.ts";
 import { around, codePoints, quote } from "./text.ts";
 
@@ -395,18 +395,8 @@ function fromEntities(s: string): Uint8Array {
 }
 
 function fromBase32(s: string): Uint8Array {
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const ch of s.replace(/=+$/, "")) {
-    value = (value << 5) | BASE32_ALPHABET.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Uint8Array.from(out);
+  // The BASE32 pattern holds only the alphabet's digits before its padding.
+  return fromBase32With(s.replace(/=+$/u, ""), BASE32_ALPHABET) ?? new Uint8Array();
 }
 
 function fromEscapes(s: string): Uint8Array {
