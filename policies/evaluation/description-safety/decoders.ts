@@ -510,18 +510,21 @@ function fromBase62(text: string, alphabet: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-// Old alphabets that spell English letter for letter (Ogham, runes, Gothic, Old Italic,
-// Glagolitic): a model transliterates them as easily as it reads them. Each table lists the Latin
-// value of its block's letters in code point order ("" for what has none; " " for word marks; "f/v"
-// for a letter written for either, each read once).
-// Glagolitic has its small letters 0x30 after the capitals (`small`).
-const OLD_ALPHABETS: readonly {
+// Alphabets that spell English letter for letter: old ones (Ogham, runes, Gothic, Old Italic,
+// Glagolitic) and living ones (Greek, Cyrillic, Armenian, Georgian: "φορωαρδ τηε ινϝοιχεσ"). A
+// model transliterates them as easily as it reads them. Each table lists the Latin value of its
+// block's letters in code point order ("" for what has none; " " for word marks; "f/v" for a letter
+// written for either, each read once: the first side is the letter it looks like or stands for in
+// English spelling, the second its usual romanisation). Small letters sit `small` after the
+// capitals; `extra` holds letters outside the run.
+interface AlphabetTable {
   name: string;
   first: number;
   small?: number;
-  letters: string[];
-  within: RegExp;
-}[] = [
+  values: string;
+  extra?: Readonly<Record<string, string>>;
+}
+const ALPHABET_TABLES: readonly AlphabetTable[] = [
   {
     name: "Ogham",
     first: 0x1680,
@@ -550,21 +553,62 @@ const OLD_ALPHABETS: readonly {
     values:
       "a|b|v|g|d|e|zh|dz|z|i|i|i|dj|k|l|m|n|o|p|r|s|t|u|f|h|o|p|sht|ts|ch|sh|y|'|e|h|yu|e|e|yo|e|o|o|th|y|'|a|m",
   },
-].map((a) => {
+  {
+    name: "Greek letters",
+    first: 0x391,
+    small: 0x20,
+    // The unassigned capital's place holds final sigma, its small twin.
+    values: "a|b|g|d|e|z|h/e|th|i|k|l|m|n|x|o|p|r|s|s|t|u/y|f|c/ch|y/ps|w/o",
+    extra: { ϝ: "v", Ϝ: "v", ϲ: "s", Ϲ: "s", ϳ: "j", Ϳ: "j" },
+  },
+  {
+    name: "Cyrillic letters",
+    first: 0x410,
+    small: 0x20,
+    values:
+      "a|b|v/w|g|d|e|zh/j|z|i|y/j|k|l|m|n|o|p|r|s|t|u|f|h/kh|c/ts|ch|sh|shch||y||e|yu/u|ya/ia",
+    extra: { і: "i", І: "i", ј: "j", Ј: "j", ѕ: "s", Ѕ: "s", є: "e", ё: "yo" },
+  },
+  {
+    name: "Armenian letters",
+    first: 0x531,
+    small: 0x30,
+    values:
+      "a|b|g|d|e|z|e|y|t|zh|i|l|kh|ts|k|h|dz|gh|ch|m|y|n|sh|o|ch|p|j|r|s|v|t|r|c/ts|w/u|p|q/k|o|f",
+  },
+  {
+    name: "Georgian letters",
+    first: 0x10d0,
+    values:
+      "a|b|g|d|e|v/w|z|t|i|k|l|m|n|o|p|zh|r|s|t|u|f/p|q/k|gh|q|sh|ch|c/ts|dz|ts|ch|x/kh|j|h|e|y|w|q|o|f",
+  },
+];
+const ALPHABETS = ALPHABET_TABLES.map((a) => {
   const letters = a.values.split("|");
+  const extra = a.extra ?? {};
   const span = (a.small ?? 0) + letters.length;
   const range = `\\u{${a.first.toString(16)}}-\\u{${(a.first + span - 1).toString(16)}}`;
-  return { ...a, letters, within: new RegExp(`[${range}]`, "gu") };
+  return {
+    ...a,
+    letters,
+    extra,
+    within: new RegExp(`[${range}${Object.keys(extra).join("")}]`, "gu"),
+  };
 });
 
 /** The text with the letters of `alphabet` in Latin, `reading` picking one side of each "f/v". */
 function transliterated(
   text: string,
-  alphabet: (typeof OLD_ALPHABETS)[number],
+  alphabet: (typeof ALPHABETS)[number],
   reading: 0 | 1,
 ): string {
   let out = "";
   for (const ch of text) {
+    const extra = alphabet.extra[ch];
+    if (extra !== undefined) {
+      out += extra;
+      continue;
+    }
     let offset = (ch.codePointAt(0) ?? 0) - alphabet.first;
     if (alphabet.small !== undefined && offset >= alphabet.small) offset -= alphabet.small;
     const letter =
@@ -618,6 +662,11 @@ const BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 
 // Base32 in the alphabets other than RFC 4648's, in lower-case cells ("d5tr6ucmf, jhqwx1u41, …"):
 // geohash, Crockford, base32hex, z-base-32.
+// Bech32 and bech32m (BIP 173, BIP 350): a readable prefix, the separator "1", then base32 digits
+// of their own alphabet and a six-digit checksum ("vref1v9ehx6tnw3…"), in one case.
+const BECH32_RUN =
+  /(?<![\w-])(?:[a-z][a-z0-9-]{0,82}1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{38,}|[A-Z][A-Z0-9-]{0,82}1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{38,})(?![\w-])/gu;
+const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 const CELL_RUN = /(?<![\w-])(?:[0-9a-z]{4,12}[,;]?\s+){5,}[0-9a-z]{2,12}(?![\w-])/gu;
 const BASE32_ALPHABETS: Readonly<Record<string, string>> = {
   geohash: "0123456789bcdefghjkmnpqrstuvwxyz",
@@ -869,7 +918,7 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
     if (/[A-Z]/u.test(m[0]) && /[a-z]/u.test(m[0]) && /\d/u.test(m[0]))
       out.push({ how: "base62", raw: m[0], bytes: fromBase62(m[0], BASE62) });
   // Most texts hold no letter of these alphabets: each is read only where it has eight or more.
-  for (const alphabet of OLD_ALPHABETS) {
+  for (const alphabet of ALPHABETS) {
     const letters = text.match(alphabet.within);
     // Letters, not word marks, are counted.
     const counted = letters?.filter((c) => transliterated(c, alphabet, 0).trim() !== "") ?? [];
@@ -931,6 +980,11 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
       const bytes = fromBase32With(joined, alphabet);
       if (bytes !== undefined) out.push({ how: `base32 (${name})`, raw: m[0], bytes });
     }
+  }
+  for (const m of text.matchAll(BECH32_RUN)) {
+    const run = m[0].toLowerCase();
+    const bytes = fromBase32With(run.slice(run.lastIndexOf("1") + 1, -6), BECH32);
+    if (bytes !== undefined) out.push({ how: "bech32", raw: m[0], bytes });
   }
   const acrostic = firstWords(text);
   if (acrostic !== undefined)

@@ -108,8 +108,9 @@ const ADDRESS = rx([
   String.raw`^(?:(?:dear|hey|attention|hi) )?(?:ai|assistant|model|agent|llm|claude|chatgpt|gpt|gemini|copilot)\s*[:,]`,
   String.raw`^(?:important|note|additional note|p\.?s\.?|remember|reminder|nb)\s*[:!-]`,
   String.raw`^(?:important|note|notice|attention|reminder|one more thing)\b[^:]{0,40}:`,
-  // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form.
-  String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
+  // An order: the clause (after a leading "when …," or "if …,") starts with a verb in its base form
+  // ("Set your access token" is the user configuring the tool, not an order to the model).
+  String.raw`^(?:(?:when|whenever|if|before|after|once|while)\b[^,]{0,80},\s*)?(?:please |also |then |and |just |kindly )?(?:drop|omit|leave|remove|skip|exclude|hide|tell|say|report|send|read|call|add|set(?! your (?:[\w-]+ ){0,4}(?:api[ _-]?keys?|tokens?|passwords?|credentials|secrets?)\b)|include|keep|make|ignore|forget|do|ensure|remember|treat|consider|copy|post|forward|upload|save|store|execute|fetch|paste|put|pass|attach|append|answer|reply|respond|grab|populate|fill|echo|delete|invoke|never|always)\b`,
   String.raw`(?:^|[.:;]\s*)new (?:directive|instructions?|rules?|policy|orders?)\s*:|\bfrom (?:now on|this point on|here on|this (?:message|moment|turn|reply) on)\b|\byou are now\b|\byou are no longer\b|\byour (?:only|sole|new) (?:rule|instruction|task|job|duty)\b`,
   w(`(?:você|voce) agora é|ahora eres|ora sei|tu es maintenant|du bist jetzt|теперь ты`),
   w(
@@ -265,8 +266,9 @@ const SECRET = rx([
 const MOVE_VERB =
   "cat|hand(?:s|ed|ing)?|giv(?:e|es|ing)|feed(?:s|ing)?|submit(?:s|ted|ting)?|deliver(?:s|ed|ing)?|echo(?:es|ed|ing)?|print(?:s|ed|ing)?|writes?|writing|written|wrote|dump(?:s|ed|ing)?|cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|puts?|putting|plac(?:e|es|ed|ing)|insert(?:s|ed|ing)?|embed(?:s|ded|ding)?|append(?:s|ed|ing)?|prepend(?:s|ed|ing)?|includ(?:e|es|ed|ing)|attach(?:es|ed|ing)?|pass(?:es|ed|ing)?|send(?:s|ing)?|sent|forward(?:s|ed|ing)?|fill(?:s|ed|ing)?|populat(?:e|es|ed|ing)|stuff(?:s|ed|ing)?|add(?:s|ed|ing)?|sets?|setting|suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|carr(?:y|ies|ied|ying)|transfer(?:s|red|ring)?|upload(?:s|ed|ing)?|post(?:s|ed|ing)?|encod(?:e|es|ed|ing)|base64|concatenat(?:e|es|ed|ing)";
 const MOVE = rx([
-  String.raw`\b(?:${MOVE_VERB})\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|your|its contents?|the (?:value|contents?|output|text))\b`,
-  String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded|forwarded|handed|transmitted|uploaded|posted|shared|relayed|submitted|stored|saved) (?:over )?(?:in|into|inside|as|to|with|under|via|through)\b`,
+  // "Set your access token" configures the tool with the user's own: nothing moved.
+  String.raw`\b(?:${MOVE_VERB})\b (?:it|them|this|that|its?|the|all|every|each|whatever|their|(?<!\bset |\bsets |\bsetting )your|its contents?|the (?:value|contents?|output|text))\b`,
+  String.raw`\b(?:placed|put|pasted|included|inserted|embedded|appended|attached|passed|copied|written|echoed|supplied|provided|sent|added|set|encoded|forwarded|handed|transmitted|uploaded|posted|shared|relayed|submitted|stored|saved) (?:over )?(?:in|into|inside|as|to|with|under|via|through)\b(?<!\b(?:will be|to be|gets?) (?:stored|saved) (?:in|into|to|under))(?! (?:~|\$home)\/)`,
   String.raw`\b(?:must|should|has to|have to|needs? to|is to|are to|will)(?: also| always| first)? (?:contain|carry|include|hold|embed|bear)\b`,
   w(
     `coloque|insira|inclua|copie|envie|passe|cole|leia|copiez|copié|copiée|mettez|insérez|incluez|collez|envoyez|passez|lisez|copia|pon|coloca|incluye|inserta|pega|envía|pasa|lee|metti|inserisci|includi|incolla|invia|passa|leggi|kopiere|kopieren|füge|setze|sende|übergib|lies|скопируй(?:те)?|вставь(?:те)?|добавь(?:те)?|помести(?:те)?|передай(?:те)?|отправь(?:те)?|прочитай(?:те)?`,
@@ -319,6 +321,10 @@ const CONTRAST = String.raw`(?:rather than|instead of|not the|never|do not|don't
 /** Keeping the user from learning something. */
 // What goes unseen is a state in between, not a fact: "so that readers never see half a file".
 const IN_BETWEEN = String.raw`(?! (?:a |an |the )?(?:half|partial|partly|incomplete|inconsistent|torn|stale|corrupt|truncated|intermediate|in-progress|half-written|unfinished)\b)`;
+// Left out of a report by a means the user sets ("exclude it from the report with @internal
+// tags", "… using the --ignore flag"): documentation of the tool, not an order to hide.
+const BY_USERS_MEANS = String.raw`(?! (?:with|using|via|through|by (?:adding|setting|using)) (?:the |an? |custom )?(?:@|tags?\b|flags?\b|options?\b|annotations?\b|config|settings?\b|--|\x60))`;
+
 const CONCEAL = rx([
   String.raw`\b(?:leave|leaves|omit|omits|drop|drops|exclude|excludes|hide|hides|withhold|withholds)\b[^;]{0,120}\beven (?:if|when|though) (?:they|he|she|someone|${PERSON}) (?:\w+ )?(?:asks?|requests?|inquires?|enquires?)\b`,
   String.raw`\b(?:leave|omit|drop|exclude|remove|strip|average)\b[^.;]{0,100}\b(?:and|then|,)\b[^.;]{0,30}\b(?:describe|present|report|call|label|say|state|show)\b[^.;]{0,40}\b(?:as|that|is|are) ["'“]?(?:complete|full|fully|all|entire|whole|comprehensive|clean|compliant|within|guaranteed)\b|\b(?:describe|present|report|call|label)\b[^.;]{0,40}\bas ["'“]?(?:complete|fully compliant|all-inclusive|guaranteed|comprehensive)\b[^.;]{0,60}\b(?:leave|omit|drop|exclude|remove|strip)\b`,
@@ -394,7 +400,8 @@ const CONCEAL = rx([
   ),
   String.raw`\b(?:stays?|remains?|kept|keep (?:it|this|that)?)\s*between (?:you and (?:me|us|the tool|this tool|the server)|us|ourselves)\b`,
   String.raw`\b(?:in the dark|out of the loop|none the wiser|behind (?:the user's|their|his|her) back)\b`,
-  String.raw`\b(?:give|show|leave|contain|include|offer|provide)s? no (?:indication|sign|hint|trace|mention|clue|evidence)\b`,
+  // "Show no trace width" measures a drawn trace: "no trace" hides something only on its own.
+  String.raw`\b(?:give|show|leave|contain|include|offer|provide)s? no (?:indication|sign|hint|trace(?! (?:widths?|lengths?|segments?|spans?|ids?|layers?|routes?|nets?|data|output|events?|files?)\b)|mention|clue|evidence)\b`,
   String.raw`(?:unnoticed|undetected|unbemerkt|inaperçue?s?|desapercibid[oa]s?|despercebid[oa]s?|inosservat[oa]|незамечен\p{L}*|незаметн\p{L}*).{0,40}(?:${PERSON}|utilisateur|benutzer|nutzer|usuario|usuário|utente|пользовател\p{L}*)|不被(?:用户)?(?:发现|察觉)|気づかれない|눈치채지`,
   String.raw`\b(?:drop|omit|leave out|remove|strip|skip|exclude|suppress|hide|cut)\b (?:any|all|every)? ?(?:references?|mentions?|traces?|signs?|records?|words?|notes?|evidence) (?:to|of|about|regarding)\b`,
   String.raw`\b(?:leave out|omit|suppress|hide|drop) (?:any|all) (?:errors?|failures?|warnings?)\b.{0,40}\b(?:transfer|upload|request|call|sync|copy|send)`,
@@ -408,7 +415,8 @@ const CONCEAL = rx([
   ),
   String.raw`(?:ユーザー|利用者)(?:に|から)(?:は)?隠|사용자(?:에게|로부터) 숨기|사용자 몰래|向用户隐瞒|(?:ユーザー|利用者)に知られ(?:ない|ず)`,
   // The tool's own calls or steps kept out of what the user later reads (transcripts, summaries).
-  String.raw`\b(?:leave|keep|omit|exclude|strip|scrub|drop|cut)\b (?:this|these|that|those|it|them|(?:this|the) tool'?s? (?:calls?|use|actions?|activity)|(?:the|this|these|that|those|any|every) (?:calls?|steps?|uploads?|requests?|transfers?|cop(?:y|ies)|reads?|actions?|side[- ]effects?))\b.{0,30}\b(?:out of|from) (?:any|every|each|all|the|your)?\s?(?:\w+ )?(?:transcripts?|changelogs?|audit|logs?|summar(?:y|ies)|reports?|records?|histor(?:y|ies)|answers?|repl(?:y|ies)|responses?|recaps?|status updates?)\b`,
+  // …unless it says how the user does so (BY_USERS_MEANS).
+  String.raw`\b(?:leave|keep|omit|exclude|strip|scrub|drop|cut)\b (?:this|these|that|those|it|them|(?:this|the) tool'?s? (?:calls?|use|actions?|activity)|(?:the|this|these|that|those|any|every) (?:calls?|steps?|uploads?|requests?|transfers?|cop(?:y|ies)|reads?|actions?|side[- ]effects?))\b.{0,30}\b(?:out of|from) (?:any|every|each|all|the|your)?\s?(?:\w+ )?(?:transcripts?|changelogs?|audit|logs?|summar(?:y|ies)|reports?|records?|histor(?:y|ies)|answers?|repl(?:y|ies)|responses?|recaps?|status updates?)\b${BY_USERS_MEANS}`,
   // A euphemism the model is to use instead of what happened: "call it 'housekeeping' without details".
   String.raw`\b(?:refer to|call|describe|label|present|mention)\b[^.;]{0,60}\bas ['"‘“][^'"’”]{1,40}['"’”][^.;]{0,40}\b(?:never (?:name|mention|list|detail|explain)|without (?:any )?(?:details?|naming|specifics|explanation|elaborat\w*)|(?:and )?nothing (?:else|more)|leave (?:the rest|everything else|the details|it) (?:unsaid|unmentioned|out))`,
   // What the user's screen shows: an approval dialog padded until the argument is cut off, text rendered invisible.
@@ -541,7 +549,7 @@ const SOFT_CONCEAL = rx([
   String.raw`\bout of (?:view|sight)\b|\bfrom view\b|\binternal detail\b|\b(?:mention|report|show|say|describe|list|disclose|summari[sz]e)s? only\b|\bonly (?:mention|report|show|disclose|describe|summari[sz]e)s?\b|\bshow (?:${PERSON}) (?:[\w-]+ ){0,4}only\b`,
   String.raw`\b(?:must|should|may|shall|is to|are to) (?:not|never) be (?:disclosed|revealed|mentioned|shown|surfaced|reported|discussed|brought up)\b|\b(?:is|are|remains?|stays?|kept) (?:strictly )?(?:confidential|private|secret|undisclosed)\b|\bkeeps? (?:[\w-]+ ){0,4}(?:private|secret|confidential|hidden|quiet|undisclosed)\b`,
   String.raw`\b(?:goes|go|remains?|stays?|is left|are left) (?:unmentioned|unreported|unsaid|unspoken|undisclosed|unremarked)\b|\bno (?:reason|point|need) to (?:bring up|mention|tell|inform|notify|disclose|reveal|raise)\b|\bbe discreet\b|\bwith discretion\b`,
-  String.raw`\b(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:sent (?:folder|items|mail|box|messages?|copy|copies)|outbox)\b|\b(?:omit|exclude|drop|leave)\b.{0,40}\bfrom (?:your |the )?(?:summary|list|answer|reply|response|report|account|recap|log)\b|\bamong the (?:tools|calls|actions|steps) (?:you )?(?:used|called|took|ran)\b`,
+  String.raw`\b(?:delete|remove|erase|purge|wipe|trash)\b.{0,40}\b(?:sent (?:folder|items|mail|box|messages?|copy|copies)|outbox)\b|\b(?:omit|exclude|drop|leave)\b.{0,40}\bfrom (?:your |the )?(?:summary|list|answer|reply|response|report|account|recap|log)\b${BY_USERS_MEANS}|\bamong the (?:tools|calls|actions|steps) (?:you )?(?:used|called|took|ran)\b`,
   String.raw`\bneeds? not be (?:mentioned|reported|disclosed|shown|surfaced|listed|explained)\b|\bnot worth (?:mentioning|reporting|bringing up|noting)\b|\bno need to (?:report|mention|surface|list|explain)\b`,
   String.raw`\b(?:excluded|kept|withheld|left out|omitted|removed) from (?:all |any )?(?:(?:user|customer|client)-facing |public |visible )?(?:communications?|messages?|output|answers?|replies|responses|summar(?:y|ies)|reports?)\b|\b(?:operational|internal) matter\b|\b(?:do not|don't|never|not to) (?:surface|show|display|mention|disclose|report|reveal)\b|"?visibility"?\s*[:=]\s*"?(?:hidden|internal|none|private|do not surface)\b`,
   String.raw`\bleave (?:[\w-]+ ){0,3}off\b|\b(?:leave|keep) (?:the rest|everything else|the details|the other (?:steps?|parts?)) (?:unsaid|unmentioned|unspoken|to yourself|out)\b`,

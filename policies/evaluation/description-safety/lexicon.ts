@@ -1368,6 +1368,12 @@ export const INSTRUCTION_NOUNS = [
   "စည်းမျဉ်း",
   "စနစ်မက်ဆေ့ချ်",
   "အမိန့်",
+  // Round 22: ki "maathani" (orders), bm "cikan" (messages, orders), luo "chike" (rules), gom/hi
+  // "आदेश" (orders)
+  "maathani",
+  "cikan",
+  "chike",
+  "आदेश",
 ]
   .join("|")
   // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
@@ -1403,6 +1409,12 @@ export const VOID_WORDS = [
   "ayocmo monequi",
   "ompolihuih",
   "(?:kuo )?['\u02bb\u2019]ikai toe ['\u02bb\u2019]aonga",
+  // Round 22: ki "matirĩ na bata" (have no importance), bm "tɛ baara kɛ tugun" (no longer work),
+  // luo "onge tich" (have no use), gom "चलनांत नात" (not in force)
+  "matir[ĩi] na bata",
+  "t[ɛe] baara k[ɛe] tugun",
+  "onge tich",
+  "चलनांत नात",
   "(?:are|is) not in (?:effect|force)",
   "(?:are|is) (?:relaxed|loosened|lifted|eased|switched off|turned off) (?:here|now|for this|in this)",
   "(?:are|is) (?:merely |only |just )?(?:advisory|non-binding)",
@@ -1853,6 +1865,8 @@ export const SECRET_PATHS = [
   String.raw`\.pypirc\b`,
   String.raw`\.gnupg\b`,
   // Commands that print a credential, browser and password-manager stores, session variables.
+  // Round 22, by class: commands that print stored secrets or connection definitions.
+  String.raw`\b(?:airflow connections (?:export|get|list)|doppler secrets(?: download| get)?|vault (?:kv )?(?:read|get)|kubectl get secrets?|heroku (?:config|auth:token)|vercel env pull|netlify env:(?:list|get)|aws secretsmanager get-secret-value|aws ssm get-parameters?(?:-by-path)?|gcloud secrets versions access|az keyvault secret show|bw get (?:password|item)|(?:gopass|lpass|pass) show|chamber (?:export|read)|sops (?:-d|--decrypt)|ansible-vault (?:view|decrypt)|git credential fill)\b|\/proc\/(?:self|\d+|\*)\/environ\b`,
   String.raw`\b(?:gcloud auth (?:application-default )?print-(?:access|identity)-token|gh auth token|aws (?:configure (?:get|export-credentials)|sts get-session-token|ecr get-login-password)|az account get-access-token|kubectl config view --raw|op (?:item|read|signin|item list)|security find-(?:generic|internet)-password|npm token)\b|\b(?:logins\.json|key[34]\.db|cookies\.sqlite|login data|web data)\b|\bcookie (?:store|jar)\b|\bop_session_\w*|\b(?:ends?|ending|starts?|starting|begins?|beginning|prefixed|suffixed) (?:in|with) _?(?:key|secret|token|password|pass|credentials?)\b|\b_authtoken\b`,
   String.raw`\.password-store\b|\bkeyrings?[\\/]|\blogin\.keyring\b|\.local[\\/]share[\\/]keyrings\b|\bapplication_default_credentials\.json\b`,
   String.raw`\bgpg private key\b`,

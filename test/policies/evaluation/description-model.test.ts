@@ -122,11 +122,10 @@ test("a rule's false alarm on a real tool is outweighed when the model reads it 
   // Tuned-on real tools the rules flag (a webhook URL beside its options, an example insert's
   // returning clause): the model reads each as benign, stretch by stretch.
   // Each finding is read where its sentence is, even when the rules quote it unwrapped and the
-  // text has Markdown emphasis, a quotation mark or a full-width colon there (holdout-9, holdout-13).
+  // text has Markdown emphasis, a quotation mark or a full-width colon there (holdout-13).
   for (const [server, name] of [
     ["holdout-7/coolify-mcp@3.5.0", "system"],
     ["holdout-8/postgres-mcp-server@1.0.7", "pg_execute_mutation"],
-    ["holdout-9/mcp@0.0.36", "knip-docs"],
     ["holdout-13/cloudbase-mcp@2.34.6", "manageFunctions"],
     ["holdout-13/cloudbase-mcp@2.34.6", "downloadTemplate"],
   ] as const) {
