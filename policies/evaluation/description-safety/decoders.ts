@@ -660,13 +660,13 @@ function letterOfSymbol(c: string): string {
 const HEXAGRAM_RUN = /[\u4DC0-\u4DFF][\u4DC0-\u4DFF\s]{15,}/gu;
 const BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// Base32 in the alphabets other than RFC 4648's, in lower-case cells ("d5tr6ucmf, jhqwx1u41, …"):
-// geohash, Crockford, base32hex, z-base-32.
 // Bech32 and bech32m (BIP 173, BIP 350): a readable prefix, the separator "1", then base32 digits
 // of their own alphabet and a six-digit checksum ("vref1v9ehx6tnw3…"), in one case.
 const BECH32_RUN =
   /(?<![\w-])(?:[a-z][a-z0-9-]{0,82}1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{38,}|[A-Z][A-Z0-9-]{0,82}1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{38,})(?![\w-])/gu;
 const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+// Base32 in the alphabets other than RFC 4648's, in lower-case cells ("d5tr6ucmf, jhqwx1u41, …"):
+// geohash, Crockford, base32hex, z-base-32.
 const CELL_RUN = /(?<![\w-])(?:[0-9a-z]{4,12}[,;]?\s+){5,}[0-9a-z]{2,12}(?![\w-])/gu;
 const BASE32_ALPHABETS: Readonly<Record<string, string>> = {
   geohash: "0123456789bcdefghjkmnpqrstuvwxyz",
