@@ -69,10 +69,26 @@ function actionsOf(description: string, destructiveOnly: boolean): string[] {
   return [...found];
 }
 
+// A tool that chooses among several operations by a parameter ("action": "list" | "remove" | …)
+// is named for one of them: its name says nothing of the others. Its annotations still bind it.
+const OPERATION_PARAM = /^(?:action|operation|op|mode|command|cmd|method|verb|task|subcommand)$/iu;
+function choosesOperation(tool: ToolDefinition): boolean {
+  const properties = tool.inputSchema?.properties;
+  if (typeof properties !== "object" || properties === null) return false;
+  return Object.entries(properties as Record<string, unknown>).some(
+    ([name, schema]) =>
+      OPERATION_PARAM.test(name) &&
+      typeof schema === "object" &&
+      schema !== null &&
+      Array.isArray((schema as { enum?: unknown }).enum) &&
+      (schema as { enum: unknown[] }).enum.length >= 2,
+  );
+}
+
 export function contradictionIssues(tool: ToolDefinition): Issue[] {
   const description = tool.description ?? "";
   const issues: Issue[] = [];
-  const readOnlyName = READ_ONLY_NAME.test(firstNameWord(tool.name));
+  const readOnlyName = READ_ONLY_NAME.test(firstNameWord(tool.name)) && !choosesOperation(tool);
   const readOnlyHint = tool.annotations?.readOnlyHint === true;
   if (readOnlyName || readOnlyHint) {
     const actions = actionsOf(description, false);

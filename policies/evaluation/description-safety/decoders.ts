@@ -483,6 +483,66 @@ const COPTIC_LATIN: Readonly<Record<string, string>> = {
 };
 
 // Bytes in a list of MAC addresses ("41:64:64:20:…, 30:2e:30:2e:…").
+// A reflected Gray code per byte ("01010001 01001010 …"): each bit is the XOR of the byte's bit
+// and the one above it, undone by folding the shifts back in.
+function fromGray(group: string): number {
+  let b = parseInt(group, 2);
+  b ^= b >> 1;
+  b ^= b >> 2;
+  b ^= b >> 4;
+  return b & 255;
+}
+
+// Punched-card (IBM 029) codes per column: the rows punched, "12-5" E, "0-2" S, "11-9" R, "_" or
+// "b" a blank column.
+const PUNCH_CODES = new Map<string, number>([
+  ["_", 32],
+  ["b", 32],
+  ["12", 38],
+  ["11", 45],
+  ["0-1", 47],
+  ...Array.from({ length: 10 }, (_, d): [string, number] => [String(d), 48 + d]),
+  ...Array.from({ length: 9 }, (_, d): [string, number] => [`12-${d + 1}`, 65 + d]),
+  ...Array.from({ length: 9 }, (_, d): [string, number] => [`11-${d + 1}`, 74 + d]),
+  ...Array.from({ length: 8 }, (_, d): [string, number] => [`0-${d + 2}`, 83 + d]),
+  ...(
+    [
+      ["2-8", ":"],
+      ["3-8", "#"],
+      ["4-8", "@"],
+      ["5-8", "'"],
+      ["6-8", "="],
+      ["7-8", '"'],
+      ["12-3-8", "."],
+      ["12-4-8", "<"],
+      ["12-5-8", "("],
+      ["12-6-8", "+"],
+      ["12-7-8", "|"],
+      ["11-3-8", "$"],
+      ["11-4-8", "*"],
+      ["11-5-8", ")"],
+      ["11-6-8", ";"],
+      ["0-3-8", ","],
+      ["0-4-8", "%"],
+      ["0-5-8", "_"],
+      ["0-6-8", ">"],
+      ["0-7-8", "?"],
+    ] as const
+  ).map(([code, c]): [string, number] => [code, c.charCodeAt(0)]),
+]);
+const PUNCH_RUN =
+  /(?<![\w-])(?:(?:1[12]|[0-9])(?:-[0-9]){1,2}|_)(?:\s+(?:(?:1[12]|[0-9])(?:-[0-9]){0,2}|_|b)){11,}(?![\w-])/gu;
+
+// Character codes written as spreadsheet column labels (A = 1, Z = 26, AA = 27, "CS" = 97 = "a").
+const COLUMN_LETTERS_RUN = /(?<![\w-])(?:[A-D][A-Z]\s+){11,}[A-D][A-Z](?![\w-])/gu;
+
+// Bytes packed four at a time into the seconds of timestamps ("2021-10-23T02:28:57Z, …", or the
+// seconds themselves, "1634956137, …").
+const TIMESTAMP = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|(?<!\d)\d{9,10}(?!\d)/gu;
+const EPOCH_RUN = /(?<![\d.])(?:\d{9,10}[,;\s]+){5,}\d{9,10}(?![\d.])/gu;
+const TIMESTAMP_RUN =
+  /(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ[,;\s]+){5,}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/gu;
+
 const MAC_RUN = /(?:\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b[,;\s]*){3,}/giu;
 
 // Character codes as chemical elements, by atomic number ("At Hg Os …": 85, 80, 76 …).
@@ -719,8 +779,40 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
           .map((o) => parseInt(o, 8)),
       ),
     });
-  for (const m of text.matchAll(BINARY))
+  for (const m of text.matchAll(BINARY)) {
     out.push({ how: "binary", raw: m[0], bytes: bitsToBytes(m[0].replace(/[^01]/gu, "")) });
+    const groups = m[0].split(/[\s,]+/u).filter((g) => g !== "");
+    out.push({ how: "Gray-coded binary", raw: m[0], bytes: Uint8Array.from(groups.map(fromGray)) });
+  }
+  for (const m of text.matchAll(PUNCH_RUN))
+    spelled(
+      "punched-card codes",
+      m[0],
+      m[0]
+        .trim()
+        .split(/\s+/u)
+        .map((c) => PUNCH_CODES.get(c) ?? 63),
+    );
+  for (const m of text.matchAll(COLUMN_LETTERS_RUN)) {
+    const codes = m[0]
+      .trim()
+      .split(/\s+/u)
+      .map((c) => [...c].reduce((n, l) => n * 26 + l.charCodeAt(0) - 64, 0));
+    if (codes.every((c) => c >= 32 && c < 127)) spelled("spreadsheet column numbers", m[0], codes);
+  }
+  for (const m of [...text.matchAll(TIMESTAMP_RUN), ...text.matchAll(EPOCH_RUN)]) {
+    const seconds = [...m[0].matchAll(TIMESTAMP)].map((t) =>
+      /^\d+$/u.test(t[0]) ? Number(t[0]) : Date.parse(t[0]) / 1000,
+    );
+    if (seconds.every((t) => Number.isInteger(t) && t >= 0 && t < 2 ** 32))
+      out.push({
+        how: "bytes in timestamps",
+        raw: m[0],
+        bytes: Uint8Array.from(
+          seconds.flatMap((t) => [t >>> 24, (t >>> 16) & 255, (t >>> 8) & 255, t & 255]),
+        ),
+      });
+  }
   for (const m of text.matchAll(MORSE_RUN)) {
     const words = m[0].trim().split(/\s*\/\s*/u);
     const decoded = words.map((w) =>

@@ -324,7 +324,7 @@ const OVERRIDE_PHRASES = [
   /\b(?:persona|identity|character|role)s? (?:that )?you (?:had|were given|played|used)\b[^.;]{0,30}\b(?:is|are|has been|have been) (?:now )?(?:retired|revoked|void|cancelled|canceled|gone|over|replaced|deleted|removed|ended|discontinued)\b|(?<![\p{L}])peran (?:yang )?(?:diberikan|ditetapkan) (?:kepadamu|kepada anda|padamu)(?![\p{L}])/u,
   /\b(?:treat|consider|use|take) (?:this|the following|these|it) (?:text |note |description |instructions? )?as (?:your )?(?:new |real |actual |only )?(?:system prompt|instructions|rules|guidelines)\b|\byour new system prompt\b/u,
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
-  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
+  /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?|values?|fields?|settings?|configurations?|config|data|items?|files?|resources?|rows?|objects?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
   /\bnew system prompt\b/u,
   /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:(?:your|previous|prior|earlier|original)\b(?! (?:[\w-]+ )?(?:drafts?|versions?|files?|values?|entr(?:y|ies)|records?|releases?|builds?|cop(?:y|ies)|data|results?|reports?|snapshots?|backups?|contents?|settings?|configs?|configurations?|runs?|outputs?|ones?|pages?|state|periods?|uploads?|images?|documents?|schedules?|passwords?|keys?|tokens?|credentials?)\b)|system prompt|any other|all other)/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
@@ -510,6 +510,12 @@ const BEFORE_MORE = [
   "k[ɔo]r[ɔo]",
   "chon",
   "आदीं",
+  // sah, doi, glk/fa, fat, hy
+  "урут",
+  "पैह्लें",
+  "پیشتر",
+  "kane",
+  "նախկին",
 ].join("|");
 const VOID_STEM_MORE = [
   // Round 13: "not in force", "cancelled": ky, tg, tk, tt
@@ -630,11 +636,16 @@ const VOID_STEM_MORE = [
   "të pavlefshme",
   "anuluar",
   // Round 22: "have no importance now", "no longer work", "have no use", "not in force", "do not
-  // count" (ki, bm, luo, gom, nan), and Chinese "invalid"
+  // count" (ki, bm, luo, gom, nan), and Chinese "invalid"; round 23: "of no use", "do not run",
+  // "have no value", "no longer work" (sah, doi, glk, fat)
   "matir[ĩi] na bata",
   "t[ɛe] baara k[ɛe] tugun",
   "onge tich",
   "चलनांत नात",
+  "туһата суох",
+  "नेईं चलदे",
+  "هیچ ارزشی ن(?:ارید|دارد|دارند|ارن)",
+  "nny[ɛe] adwuma bio",
   "無算",
   "无效",
   "無效",

@@ -1374,6 +1374,10 @@ export const INSTRUCTION_NOUNS = [
   "cikan",
   "chike",
   "आदेश",
+  // Round 23: sah "дьаһал" (order), doi "हुक्म" (order), fat "ahyɛdeɛ" (commands)
+  "дьаһал\\p{L}*",
+  "हुक्म",
+  "ahy[ɛe]de[ɛe]",
 ]
   .join("|")
   // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
@@ -1415,6 +1419,12 @@ export const VOID_WORDS = [
   "t[ɛe] baara k[ɛe] tugun",
   "onge tich",
   "चलनांत नात",
+  // Round 23: sah "туһата суох" (of no use), doi "नेईं चलदे" (do not run), glk "هیچ ارزشی نارید"
+  // (have no value), fat "nnyɛ adwuma bio" (no longer work)
+  "туһата суох",
+  "नेईं चलदे",
+  "هیچ ارزشی ن(?:ارید|دارد|دارند|ارن)",
+  "nny[ɛe] adwuma bio",
   "(?:are|is) not in (?:effect|force)",
   "(?:are|is) (?:relaxed|loosened|lifted|eased|switched off|turned off) (?:here|now|for this|in this)",
   "(?:are|is) (?:merely |only |just )?(?:advisory|non-binding)",

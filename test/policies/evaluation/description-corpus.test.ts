@@ -16,9 +16,14 @@ const messages = (f: { location?: string; message: string }[]) =>
 // Tuned-on real tools the detector still flags, each said why: "never describe a tier's rate as
 // applying to the customer's full eligible spend", a safeguard against a misstatement that the
 // rules read as concealment; the model reads the whole tool at 0.22, just over the 0.2 below which
-// it may outweigh a rule (holdout-11).
+// it may outweigh a rule (holdout-11). Two tools of a WordPress server with 264 tools and long
+// documentation (holdout-20, after round 23): "flat keys … route through the adapter's deep-set
+// helper", read as calls sent through another tool, and "ALSO use it when the user suspects the
+// wrong site…" beside a list of install kinds, read as a call made unseen.
 const KNOWN_REAL_FALSE_ALARMS = new Set([
   "holdout-11/awslabs-billing-cost-management-mcp-server@0.0.42:enterprise-support",
+  "holdout-20/wordpress-mcp-server@8.3.34:respira_apply_builder_patch",
+  "holdout-20/wordpress-mcp-server@8.3.34:respira_diagnose_connection",
 ]);
 test("the real tool lists of published servers give no finding", () => {
   const servers = realServers().filter((s) => s.split === "tune");
@@ -50,7 +55,9 @@ test("the real tool lists of published servers give no finding", () => {
 // at 0.73 with nothing but their schema words in its vocabulary (round 5's languages, holdout-6),
 // a Tibetan password tool whose old password "no longer works" after a change (holdout-12), "reading
 // invoices needs no confirmation" and notes on phishing that quote its phrases (holdout-19). Which
-// of the look-alikes near the model's thresholds stand moves with each refit.
+// of the look-alikes near the model's thresholds stand moves with each refit. After round 23's
+// refit: "it changes nothing, so clients may run it without asking the user first" (holdout-9),
+// and notes on scanning that quote the findings they describe (holdout-20).
 const KNOWN_FALSE_ALARMS = new Set([
   "concealment-like-r12-06",
   "holdout-5/holdout5-multilingual-12",
@@ -78,6 +85,8 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-12/holdout12-multilingual-12",
   "holdout-19/holdout19-instructions-02",
   "holdout-19/holdout19-long-with-notes-03",
+  "holdout-9/holdout9-negation-04",
+  "holdout-20/holdout20-long-with-notes-01",
 ]);
 test("benign definitions whose words resemble attacks give no finding", () => {
   for (const item of trickyItems().filter(
@@ -97,7 +106,7 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-20/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-21/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
 // reported by `npm run bench:descriptions` (measured once, after round 22: recall 152/160, 95.0%,
 // hidden-text and override 12/16 the lowest categories; 9 of 641 real tools flagged). What is
@@ -107,7 +116,7 @@ const HOLDOUT_RECALL_FLOOR = 0.92;
 const HOLDOUT_REAL_FLAGGED_CEILING = 9;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-20/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-21/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
