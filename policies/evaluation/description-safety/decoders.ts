@@ -543,6 +543,56 @@ const EPOCH_RUN = /(?<![\d.])(?:\d{9,10}[,;\s]+){5,}\d{9,10}(?![\d.])/gu;
 const TIMESTAMP_RUN =
   /(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ[,;\s]+){5,}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/gu;
 
+// UTF-8 bytes as hex colour codes, three to a colour ("#617373, #697374, …").
+const COLOUR_RUN = /(?:#[0-9a-f]{6}\b[,;\s]*){6,}/giu;
+
+// Character codes written with the numerals of another script: decimal digits of any script
+// (Thai "๑๑๕"), Suzhou numerals ("〡〡〥"), and the additive numerals of Aegean and Ethiopic
+// ("𐄙𐄐𐄋", "፻፲፭": 100 + 10 + 5).
+const NUMERAL = String.raw`[\p{Nd}\u3007\u3021-\u3029\u{10107}-\u{10133}\u1369-\u137C]`;
+const NUMERAL_RUN = new RegExp(`(?:${NUMERAL}+[,;\\s]+){7,}${NUMERAL}+`, "gu");
+const ADDITIVE: readonly [first: number, count: number, unit: number][] = [
+  [0x10107, 9, 1],
+  [0x10110, 9, 10],
+  [0x10119, 9, 100],
+  [0x10122, 9, 1000],
+  [0x1369, 9, 1],
+  [0x1372, 9, 10],
+  [0x137b, 1, 100],
+  [0x137c, 1, 10000],
+];
+const ND = /\p{Nd}/u;
+/** The value of one digit of a positional system, or undefined. */
+function digitValue(cp: number): number | undefined {
+  if (cp === 0x3007) return 0;
+  if (cp >= 0x3021 && cp <= 0x3029) return cp - 0x3020;
+  if (!ND.test(String.fromCodePoint(cp))) return undefined;
+  // Unicode's decimal digits come in runs of ten from zero, sometimes back to back.
+  let first = cp;
+  while (first > 0 && cp - first < 60 && ND.test(String.fromCodePoint(first - 1))) first--;
+  return (cp - first) % 10;
+}
+function numeralValue(token: string): number | undefined {
+  const cps = [...token].map((c) => c.codePointAt(0) ?? 0);
+  const additive = cps.map((cp) => {
+    const a = ADDITIVE.find(([first, count]) => cp >= first && cp < first + count);
+    return a === undefined ? undefined : (cp - a[0] + 1) * a[2];
+  });
+  if (additive.every((v) => v !== undefined)) return additive.reduce((n, v) => n + v, 0);
+  let n = 0;
+  for (const cp of cps) {
+    const d = digitValue(cp);
+    if (d === undefined) return undefined;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+// Letters of one block given the values a to z in code point order ("a-z in block order"): an
+// alphabet used as a substitution table. Each reading is kept only where it reads as English.
+const BLOCK_LETTERS =
+  /[^\p{Script=Latin}\p{Script=Common}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Inherited}]/gu;
+
 const MAC_RUN = /(?:\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b[,;\s]*){3,}/giu;
 
 // Character codes as chemical elements, by atomic number ("At Hg Os …": 85, 80, 76 …).
@@ -635,6 +685,17 @@ const ALPHABET_TABLES: readonly AlphabetTable[] = [
     small: 0x30,
     values:
       "a|b|g|d|e|z|e|y|t|zh|i|l|kh|ts|k|h|dz|gh|ch|m|y|n|sh|o|ch|p|j|r|s|v|t|r|c/ts|w/u|p|q/k|o|f",
+  },
+  {
+    name: "Phoenician letters",
+    first: 0x10900,
+    values: "a|b|g|d|e/h|u/w|z|h|t|i/y|k|l|m|n|s|o|p|s|q|r|sh/s|t",
+  },
+  {
+    name: "Shavian letters",
+    first: 0x10450,
+    values:
+      "p|t|k|f|th|s|sh|ch|y|ng|b|d|g|v|th|z|zh|j|w|h|l|m|i|e|a|u|o|u|ow|a|r|n|ee|ay|i|u|o|oo|oi|aw|ar|or|air|er|er|eer|ia|yu",
   },
   {
     name: "Georgian letters",
@@ -799,6 +860,49 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
       .split(/\s+/u)
       .map((c) => [...c].reduce((n, l) => n * 26 + l.charCodeAt(0) - 64, 0));
     if (codes.every((c) => c >= 32 && c < 127)) spelled("spreadsheet column numbers", m[0], codes);
+  }
+  for (const m of text.matchAll(COLOUR_RUN))
+    out.push({
+      how: "hex colour codes",
+      raw: m[0],
+      bytes: Buffer.from(m[0].replace(/[^0-9a-f]/giu, ""), "hex"),
+    });
+  for (const m of text.matchAll(NUMERAL_RUN)) {
+    if (/^[\d\s,;]+$/u.test(m[0])) continue;
+    const codes = m[0]
+      .split(/[,;\s]+/u)
+      .filter((t) => t !== "")
+      .map(numeralValue);
+    if (codes.every((c) => c !== undefined && c > 8 && c < 0x110000))
+      spelled("numerals of another script", m[0], codes as number[]);
+  }
+  const letters = text.match(BLOCK_LETTERS);
+  if (letters !== null && letters.length >= 12) {
+    const cps = letters.map((c) => c.codePointAt(0) ?? 0);
+    const low = Math.min(...cps);
+    const high = Math.max(...cps);
+    if (high - low < 26)
+      for (let base = high - 25; base <= low; base++) {
+        // Read from the block's first letter to its last, with the spaces between its words.
+        let reading = "";
+        let from = -1;
+        let to = 0;
+        for (const c of text) {
+          if (c.match(BLOCK_LETTERS) === null) reading += c;
+          else {
+            if (from < 0) from = reading.length;
+            reading += String.fromCharCode(97 + (c.codePointAt(0) ?? 0) - base);
+            to = reading.length;
+          }
+        }
+        if (readsAsEnglish(reading.slice(from, to)))
+          out.push({
+            how: "letters of one block in order",
+            raw: letters.join(""),
+            mustRead: true,
+            text: reading,
+          });
+      }
   }
   for (const m of [...text.matchAll(TIMESTAMP_RUN), ...text.matchAll(EPOCH_RUN)]) {
     const seconds = [...m[0].matchAll(TIMESTAMP)].map((t) =>

@@ -1378,6 +1378,8 @@ export const INSTRUCTION_NOUNS = [
   "дьаһал\\p{L}*",
   "हुक्म",
   "ahy[ɛe]de[ɛe]",
+  // Round 24: ks "ہِدایات" (instructions), written with or without its vowel marks
+  "ہ\\p{M}*د\\p{M}*ا\\p{M}*ی\\p{M}*ا\\p{M}*ت",
 ]
   .join("|")
   // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
@@ -1425,6 +1427,8 @@ export const VOID_WORDS = [
   "नेईं चलदे",
   "هیچ ارزشی ن(?:ارید|دارد|دارند|ارن)",
   "nny[ɛe] adwuma bio",
+  // Round 24: ks "نہٕ وۄنۍ لاگوٗ" (not in force now), with or without its vowel marks
+  "ن\\p{M}*ہ\\p{M}* و\\p{M}*ۄ\\p{M}*ن\\p{M}*ۍ\\p{M}* لاگو",
   "(?:are|is) not in (?:effect|force)",
   "(?:are|is) (?:relaxed|loosened|lifted|eased|switched off|turned off) (?:here|now|for this|in this)",
   "(?:are|is) (?:merely |only |just )?(?:advisory|non-binding)",
@@ -1876,7 +1880,7 @@ export const SECRET_PATHS = [
   String.raw`\.gnupg\b`,
   // Commands that print a credential, browser and password-manager stores, session variables.
   // Round 22, by class: commands that print stored secrets or connection definitions.
-  String.raw`\b(?:airflow connections (?:export|get|list)|doppler secrets(?: download| get)?|vault (?:kv )?(?:read|get)|kubectl get secrets?|heroku (?:config|auth:token)|vercel env pull|netlify env:(?:list|get)|aws secretsmanager get-secret-value|aws ssm get-parameters?(?:-by-path)?|gcloud secrets versions access|az keyvault secret show|bw get (?:password|item)|(?:gopass|lpass|pass) show|chamber (?:export|read)|sops (?:-d|--decrypt)|ansible-vault (?:view|decrypt)|git credential fill)\b|\/proc\/(?:self|\d+|\*)\/environ\b`,
+  String.raw`\b(?:airflow connections (?:export|get|list)|doppler secrets(?: download| get)?|vault (?:kv )?(?:read|get)|kubectl get secrets?|heroku (?:config|auth:token)|vercel env pull|netlify env:(?:list|get)|aws secretsmanager get-secret-value|aws ssm get-parameters?(?:-by-path)?|gcloud secrets versions access|az keyvault secret show|bw get (?:password|item)|(?:gopass|lpass|pass) show|chamber (?:export|read)|sops (?:-d|--decrypt)|ansible-vault (?:view|decrypt)|git credential fill|[\w-]+ --?export-config)\b|\/proc\/(?:self|\d+|\*)\/environ\b`,
   String.raw`\b(?:gcloud auth (?:application-default )?print-(?:access|identity)-token|gh auth token|aws (?:configure (?:get|export-credentials)|sts get-session-token|ecr get-login-password)|az account get-access-token|kubectl config view --raw|op (?:item|read|signin|item list)|security find-(?:generic|internet)-password|npm token)\b|\b(?:logins\.json|key[34]\.db|cookies\.sqlite|login data|web data)\b|\bcookie (?:store|jar)\b|\bop_session_\w*|\b(?:ends?|ending|starts?|starting|begins?|beginning|prefixed|suffixed) (?:in|with) _?(?:key|secret|token|password|pass|credentials?)\b|\b_authtoken\b`,
   String.raw`\.password-store\b|\bkeyrings?[\\/]|\blogin\.keyring\b|\.local[\\/]share[\\/]keyrings\b|\bapplication_default_credentials\.json\b`,
   String.raw`\bgpg private key\b`,
