@@ -21,6 +21,7 @@ import {
   SECRET_WORDS,
   VOID_AFTER_NOUN,
   VOID_WORDS,
+  NO_USE_ANY_MORE,
 } from "./lexicon.ts";
 
 /**
@@ -635,17 +636,9 @@ const VOID_STEM_MORE = [
   "bekor",
   "të pavlefshme",
   "anuluar",
-  // Round 22: "have no importance now", "no longer work", "have no use", "not in force", "do not
-  // count" (ki, bm, luo, gom, nan), and Chinese "invalid"; round 23: "of no use", "do not run",
-  // "have no value", "no longer work" (sah, doi, glk, fat)
-  "matir[ĩi] na bata",
-  "t[ɛe] baara k[ɛe] tugun",
-  "onge tich",
-  "चलनांत नात",
-  "туһата суох",
-  "नेईं चलदे",
-  "هیچ ارزشی ن(?:ارید|دارد|دارند|ارن)",
-  "nny[ɛe] adwuma bio",
+  // Rounds 22 and 23: "no longer work", "of no use" (lexicon.ts); nan "do not count", and Chinese
+  // "invalid"
+  ...NO_USE_ANY_MORE,
   "無算",
   "无效",
   "無效",

@@ -1385,6 +1385,25 @@ export const INSTRUCTION_NOUNS = [
   // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
   .normalize("NFKC");
 
+/**
+ * "No longer work", "of no use now", language by language: void words that also count as the last
+ * of an instruction noun, a word for "before" and a void word (judge.ts, PRIOR_VOIDED).
+ */
+export const NO_USE_ANY_MORE = [
+  // Round 22: ki "matirĩ na bata" (have no importance), bm "tɛ baara kɛ tugun" (no longer work),
+  // luo "onge tich" (have no use), gom "चलनांत नात" (not in force)
+  "matir[ĩi] na bata",
+  "t[ɛe] baara k[ɛe] tugun",
+  "onge tich",
+  "चलनांत नात",
+  // Round 23: sah "туһата суох" (of no use), doi "नेईं चलदे" (do not run), glk "هیچ ارزشی نارید"
+  // (have no value), fat "nnyɛ adwuma bio" (no longer work)
+  "туһата суох",
+  "नेईं चलदे",
+  "هیچ ارزشی ن(?:ارید|دارد|دارند|ارن)",
+  "nny[ɛe] adwuma bio",
+];
+
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */
 export const VOID_WORDS = [
   "no longer (?:appl(?:y|ies)(?! to (?:any|some|no|existing|new|older|newer|deleted|archived)\\b)|valid|holds?|relevant|in (?:force|effect))",
@@ -1415,18 +1434,7 @@ export const VOID_WORDS = [
   "ayocmo monequi",
   "ompolihuih",
   "(?:kuo )?['\u02bb\u2019]ikai toe ['\u02bb\u2019]aonga",
-  // Round 22: ki "matirĩ na bata" (have no importance), bm "tɛ baara kɛ tugun" (no longer work),
-  // luo "onge tich" (have no use), gom "चलनांत नात" (not in force)
-  "matir[ĩi] na bata",
-  "t[ɛe] baara k[ɛe] tugun",
-  "onge tich",
-  "चलनांत नात",
-  // Round 23: sah "туһата суох" (of no use), doi "नेईं चलदे" (do not run), glk "هیچ ارزشی نارید"
-  // (have no value), fat "nnyɛ adwuma bio" (no longer work)
-  "туһата суох",
-  "नेईं चलदे",
-  "هیچ ارزشی ن(?:ارید|دارد|دارند|ارن)",
-  "nny[ɛe] adwuma bio",
+  ...NO_USE_ANY_MORE,
   // Round 24: ks "نہٕ وۄنۍ لاگوٗ" (not in force now), with or without its vowel marks
   "ن\\p{M}*ہ\\p{M}* و\\p{M}*ۄ\\p{M}*ن\\p{M}*ۍ\\p{M}* لاگو",
   "(?:are|is) not in (?:effect|force)",
