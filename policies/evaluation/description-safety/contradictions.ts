@@ -16,7 +16,12 @@ const READ_ONLY_NAME =
 // Third-person verbs of a tool acting, with what each says it does.
 const ACTIONS: [RegExp, string, boolean][] = [
   [/^(?:deletes|removes|erases|wipes|purges|destroys|truncates|drops)\b/u, "deletes data", true],
-  [/^(?:overwrites|modifies|updates|writes|edits|renames|moves)\b/u, "changes data", true],
+  // "It moves to the used total", "it updates every minute": the thing itself moves or changes.
+  [
+    /^(?:overwrites|modifies|updates|writes|edits|renames|moves)\b(?! (?:to|into|back|from|between|along|automatically|every|hourly|daily|live|in real time)\b)/u,
+    "changes data",
+    true,
+  ],
   [/^(?:sends|uploads|posts|publishes|transfers|emails|forwards)\b/u, "sends data out", false],
   [
     /^(?:executes|runs)\b(?! (?:a |an |the )?(?:[\w-]+ ){0,6}(?:read-only|select|search|searches|query|queries|reports?|analys[ie]s|calculations?|aggregations?|lookups?|scans?|audits?|health checks?|diagnostics)\b)/u,
@@ -62,6 +67,9 @@ function actionsOf(description: string, destructiveOnly: boolean): string[] {
     const rest = part.replace(SUBJECT, "");
     // "… such as item updates, deletions": a verb form alone in a list names events, not an act.
     if (!/\s/u.test(rest)) continue;
+    // "… prorated credits and charges created": a noun and its participle, not an act.
+    if (/^\p{L}+s \p{L}+ed(?:,|$| (?:along|by|during|for|in|on|so far|to date)\b)/u.test(rest))
+      continue;
     if (NEGATED.test(part.slice(0, part.length - rest.length))) continue;
     for (const [re, what, destructive] of ACTIONS)
       if ((!destructiveOnly || destructive) && re.test(rest)) found.add(what);

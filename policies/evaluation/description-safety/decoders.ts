@@ -263,18 +263,32 @@ const NAMED: Record<string, string> = {
   "LEFT PARENTHESIS": "(",
   "RIGHT PARENTHESIS": ")",
   "LINE FEED": "\n",
+  ASTERISK: "*",
+  "DOLLAR SIGN": "$",
+  "LESS-THAN SIGN": "<",
+  "GREATER-THAN SIGN": ">",
+  "LEFT SQUARE BRACKET": "[",
+  "RIGHT SQUARE BRACKET": "]",
+  "LEFT CURLY BRACKET": "{",
+  "RIGHT CURLY BRACKET": "}",
+  "VERTICAL LINE": "|",
+  "CIRCUMFLEX ACCENT": "^",
+  "GRAVE ACCENT": "`",
 };
 const DIGITS = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"];
 
+/** The character a Unicode name names ("LATIN SMALL LETTER A" is "a"), "?" when not known. */
+function characterNamed(name: string): string {
+  const letter = /^LATIN (CAPITAL|SMALL) LETTER ([A-Z])$/u.exec(name);
+  if (letter) return letter[1] === "SMALL" ? letter[2]!.toLowerCase() : letter[2]!;
+  const digit = /^DIGIT ([A-Z]+)$/u.exec(name);
+  if (digit) return String(DIGITS.indexOf(digit[1]!));
+  return NAMED[name] ?? "?";
+}
+
 function fromNamedEscapes(run: string): string {
   return [...run.matchAll(/\\N\{([A-Z0-9 -]+)\}/gu)]
-    .map(([, name = ""]) => {
-      const letter = /^LATIN (CAPITAL|SMALL) LETTER ([A-Z])$/u.exec(name);
-      if (letter) return letter[1] === "SMALL" ? letter[2]!.toLowerCase() : letter[2]!;
-      const digit = /^DIGIT ([A-Z]+)$/u.exec(name);
-      if (digit) return String(DIGITS.indexOf(digit[1]!));
-      return NAMED[name] ?? "?";
-    })
+    .map(([, name = ""]) => characterNamed(name))
     .join("");
 }
 
@@ -542,6 +556,16 @@ const TIMESTAMP = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|(?<!\d)\d{9,10}(?!\d)/gu;
 const EPOCH_RUN = /(?<![\d.])(?:\d{9,10}[,;\s]+){5,}\d{9,10}(?![\d.])/gu;
 const TIMESTAMP_RUN =
   /(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ[,;\s]+){5,}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/gu;
+
+// Each character given by its Unicode name, without the escape ("LATIN SMALL LETTER A; COLON;
+// SPACE; …"), in any case, separated by semicolons, commas or bars.
+const CHARACTER_NAME = `(?:LATIN (?:SMALL|CAPITAL) LETTER [A-Z]|DIGIT (?:${DIGITS.join("|")})|${Object.keys(
+  NAMED,
+).join("|")})`;
+const CHARACTER_NAME_RUN = new RegExp(
+  `(?<![A-Za-z])(?:${CHARACTER_NAME}\\s*[;,|]\\s*){11,}${CHARACTER_NAME}(?![A-Za-z])`,
+  "giu",
+);
 
 // UTF-8 bytes as hex colour codes, three to a colour ("#617373, #697374, …").
 const COLOUR_RUN = /(?:#[0-9a-f]{6}\b[,;\s]*){6,}/giu;
@@ -861,6 +885,15 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
       .map((c) => [...c].reduce((n, l) => n * 26 + l.charCodeAt(0) - 64, 0));
     if (codes.every((c) => c >= 32 && c < 127)) spelled("spreadsheet column numbers", m[0], codes);
   }
+  for (const m of text.matchAll(CHARACTER_NAME_RUN))
+    out.push({
+      how: "Unicode character names",
+      raw: m[0],
+      text: m[0]
+        .split(/\s*[;,|]\s*/u)
+        .map((n) => characterNamed(n.toUpperCase().replace(/\s+/gu, " ")))
+        .join(""),
+    });
   for (const m of text.matchAll(COLOUR_RUN))
     out.push({
       how: "hex colour codes",

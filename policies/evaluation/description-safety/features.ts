@@ -301,14 +301,17 @@ const PARAM = rx([
  */
 const USERS_OWN_WEBHOOK_EXCLUDED = String.raw`(?<!\byour (?:own )?|\bthe (?:given|specified|provided|configured|user's|caller's) )\bwebhook\b(?!s?(?: (?:url|endpoint|address))? (?:that )?(?:you|the user|the caller) (?:provide|specif|set|configure|give|register|supply|pass|enter|choose))`;
 
-/** Where data leaves: addresses, phone numbers, remotes and webhooks. */
+/**
+ * Where data leaves: addresses, phone numbers, remotes and webhooks. "The remote host" of a file
+ * transfer is the host the tool connects to, not a destination of its own.
+ */
 const SINK = rx([
   String.raw`(?:https?|ftp|s3|wss?|gs)://`,
   String.raw`\b[\w.+-]+@(?!${RESERVED_DOMAIN})[\w-]+(?:\.[\w-]+)+`,
   String.raw`\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3}[\s.-]?\d{3,4}\b|\+\d{1,3}(?:[\s.-]?\(?\d{2,5}\)?){2,4}\b`,
   String.raw`\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,}`,
   USERS_OWN_WEBHOOK_EXCLUDED,
-  String.raw`\b(?:callback url|mirror (?:remote|repo(?:sitory)?|server)|remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
+  String.raw`\b(?:callback url|mirror (?:remote|repo(?:sitory)?|server)|(?<!\b(?:the|this|its|your) )remote (?:server|host|endpoint)|external (?:server|host|endpoint|address|service)|collector|pastebin|our (?:server|endpoint|api|backend|team))\b`,
 ]);
 
 // Verbs of telling or showing, and their negations.
@@ -772,7 +775,7 @@ const CONSENT_CLAIMED_MORE = rx([
   ),
   String.raw`\b(?:is|are|be) (?:deemed|considered|treated as|regarded as) (?:already |pre-?)?(?:approved|authori[sz]ed|consented|confirmed)\b|\b(?:count|counts|counted) as (?:already |pre-?)?(?:approved|authori[sz]ed|consented|confirmed)\b`,
   // A standing preference the model is told the user expressed.
-  String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:set|has set|have set|chose|has chosen|selected|configured|picked|opted in|opted-in|signed up|agreed|consented)\b`,
+  String.raw`\b(?=${PERSON}\b|account|org|organi[sz]ation|owner|holder|admin)${CONDITION}(?:${PERSON}|(?:account |org |organi[sz]ation )?(?:owner|holder|admin(?:istrator)?)) (?:(?:set|has set|have set|chose|has chosen|selected|configured|picked)\b(?!\s*(?:[;.,)]|$))|(?:opted in|opted-in|signed up|agreed|consented)\b)`,
   String.raw`\b(?:${PERSON})'?s? (?:standing|stated|saved|default|known|explicit|blanket) (?:preference|wish|instruction|choice|setting)s?\b`,
   String.raw`\b(?:${PERSON}) (?:told|informed|assured) (?:us|you|me)\b.{0,30}\b(?:they|he|she) (?:always|never|prefer|want|would like|are fine|are ok|don't mind)\b`,
   String.raw`\b(?:cleared|agreed|arranged|discussed|confirmed|settled) with (?:${PERSON})(?: \w+)? (?:beforehand|in advance|earlier|already|before|previously)\b`,

@@ -96,8 +96,9 @@ function maskNamedTokens(original: string, ctx: TextContext): string {
   return masked;
 }
 
+// "To the remote host" of a file transfer is the host the tool connects to (as in features.ts).
 const SINK = rx(
-  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|\bgist create\b[^.;]{0,20}--public\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@(?!${RESERVED_DOMAIN})[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)|\b(?:to|into|at|via|through|onto|towards?) (?:an? |the |this |that |some )?(?:remote|external|outside|this) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b|\s*[=:])`,
+  String.raw`\bas a (?:dm|direct message)\b|\bdirect message\b|(?<![\w.])@[a-z][\w.-]{2,}(?![\w@/])|\bpublic (?:bucket|gist|repo(?:sitory)?|paste|folder|channel|link|share)s?\b|\bgist create\b[^.;]{0,20}--public\b|(?:https?|ftp|s3|gs|wss?)://|\b[\w.+-]+@(?!${RESERVED_DOMAIN})[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|example|dev|xyz|ru|cn|app|co|me|info|site|biz|top)\b(?![\w-]|\.[a-z0-9]|'s| (?:editor|app|desktop|web app|format|diagrams?|library|sdk|cli|website|docs|documentation|plugin|extension)\b)|\b(?:to|into|at|via|through|onto|towards?) (?:(?:an? |this |that |some )?(?:remote|external|outside|this)|the (?:external|outside)) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\b(?:partner'?s?|our|attacker'?s?|third[- ]party|following) (?:server|host|endpoint|webhook|collector|url|address|service|bucket|api|backend|team|email)s?\b|\bbc1[a-z0-9]{25,}|\b0x[0-9a-f]{40}\b|\b(?:collector|pastebin|paste (?:service|site)|attacker|subdomain|query string|dns name)\b|\btelemetry\b(?! \(default| (?:data|fields?|flags?|options?|settings?|level)\b|\s*[=:])`,
 );
 const PRIVATE_DATA = rx(
   String.raw`\b(?:last|recent|previous|past) (?:\w+ ){0,2}(?:user'?s? )?(?:messages|prompts|questions|requests|e-?mails|chats)\b|\b(?:open|current) (?:editor )?(?:tabs?|files|documents|buffers)\b|\bconversation summary\b|\bsummary of (?:the|this) conversation\b|\b(?:that|each|every|other|the other) (?:tool )?call'?s? (?:full )?(?:arguments|inputs|results?|outputs?|responses?)\b|\bfull arguments and results?\b|\b(?:user'?s?|their) (?:recent |latest )?(?:e-?mails|contacts|contact list|messages|chats)\b|\b(?:(?:each|every|all|any) (?:user'?s? |chat |customer )?(?:message|messages|prompt|prompts|file|files|document|documents|result|results|answer|answers|response|responses|email|emails)|everything (?:you|the user|about)|(?:whole|full|entire) (?:conversation|chat)|what you learn|(?:full|whole|entire|complete) (?:transcript|history|log|conversation|chat|session)|(?:full|whole|entire|complete) (?:\w+ )?(?:body|bodies|thread|record|notes)|transcript of (?:this|the) (?:session|conversation|chat)|(?:a )?copy of (?:the|every|each|all)|the (?:summary|results?|documents?|files?|messages?) (?:together )?with)\b|\b(?:authori[sz]ation|auth|cookie) headers?\b|\b(?:all|full|complete)(?: of)? (?:its|the|their) headers\b|\bheaders and body\b|\b(?:the )?user'?s (?:\w+ ){0,2}(?:notes|drafts|photos|e-?mails|mail|chats|calendar|records|data|files|documents|messages|contacts|history)\b|\b(?:channel|chat|message|conversation|browsing|search|call|clipboard) (?:history|histories|logs?|transcripts?)\b|\b(?:every|each|all|any) (?:\w+ )?(?:draft|note|reply|answer|summary|message)s? (?:you|the user) (?:produce|write|draft|send|read|receive)s?\b|(?:historial|historia|historique|histórico|cronologia|verlauf|история|geschiedenis|historia)\b.{0,30}(?:conversaci[oó]n|conversation|conversa|conversazione|chat|gespräch|диалога|переписки|чата|gesprek|rozmowy)|(?:gesprächs|chat|unterhaltungs)verlauf|datos del cliente|données (?:du|des) clients?|kundendaten|dados do cliente|dati del cliente|данные клиента|对话(?:历史|记录)|聊天记录|会話(?:履歴|の履歴)|대화 (?:기록|내역)`,
@@ -649,7 +650,7 @@ const VOID_STEM_MORE = [
 // including the system message, are now void", in any of these languages). Chinese writes no
 // space around its words, so its words for "before" need no word boundary.
 const BEFORE = new RegExp(
-  `(?<![\\p{L}])(?:before|previous(?:ly)?|earlier|prior|so far|until now|finora|prima|precedenti|avant|précédent\\p{L}*|vorher|bisher\\p{L}*|antes|anterior\\p{L}*|раньше|ранее|до этого|sebelum ini|sebelumnya|dahulu|əvvəl|öncə|önce|daha önce|wcześniej|dříve|předtím|trước đây|trước|پہلے|قبلاً|قبل|سابق|පෙර|මීට පෙර|पहले|আগে|முன்பு|ముందు|これまで|前の|이전|앞서|${BEFORE_MORE})(?![\\p{L}])|以前|之前|先前|進前|进前`,
+  `(?<![\\p{L}])(?:before|previous(?:ly)?|earlier|prior|so far|until now|finora|prima|precedenti|avant|précédent\\p{L}*|vorher|bisher\\p{L}*|antes|anterior\\p{L}*|раньше|ранее|до этого|sebelum ini|sebelumnya|dahulu|əvvəl|öncə|önce|daha önce|wcześniej|dříve|předtím|trước đây|trước|پہلے|قبلاً|قبل|سابق|පෙර|මීට පෙර|पहले|আগে|முன்பு|ముందు|これまで|前の|이전|앞서|${BEFORE_MORE})(?![\\p{L}])|以前|之前|先前|進前|进前|前に`,
   "u",
 );
 const VOID_STEM = new RegExp(
@@ -799,7 +800,8 @@ function claimed(c: string, re: RegExp): boolean {
 }
 
 const APPROVAL = [
-  /\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\bpre-?approves?\b|\b(?:approved|authori[sz]ed|granted|given|signs? off on [^.;]{0,40}) in advance\b/u,
+  // …unless it is a label things carry ("merchants marked as pre-approved for expenses").
+  /(?<!\b(?:marked|flagged|listed|labell?ed|tagged|categori[sz]ed|classified|shown) as )\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\bpre-?approves?\b|\b(?:approved|authori[sz]ed|granted|given|signs? off on [^.;]{0,40}) in advance\b/u,
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
   // "Do not ask the user to run it": the model is to do it itself, not to skip a confirmation.
@@ -840,6 +842,10 @@ const THOROUGH =
 // of starting another scan").
 const OWN_BEHAVIOUR =
   /\b(?:pass|set|use)\s+\x60?[\w.-]+\x60?\s*[:=]\s*\x60?[\w"'-]+\x60?\s+to\s+also\b|\b(?:the call|this call|the tool|this tool|the response|the result) (?:returns|responds|answers|comes back)\b/u;
+// The model sent back to the user rather than on to other tools: "report configuration issues to
+// the user instead of trying other PDF tools".
+const BACK_TO_USER =
+  /\b(?:report|tell|ask|inform|explain|show|escalate|return)\b[^.;]{0,40}\b(?:to )?(?:the )?user\b[^.;]{0,10}\b(?:instead of|rather than)\b|\b(?:instead of|rather than) (?:trying|using|calling|switching to|falling back to) (?:any )?other\b[^.;]{0,30}\b(?:ask|tell|inform|report to) (?:the )?user\b/u;
 const EVERY_ACTION =
   /\b(?:all|every|any|each)\s+(?:\x60?[\w-]+\x60?\s+)?(?:emails?|messages?|requests?|http requests?|calls?|payments?|transfers?|queries|commits?|statements?|commands?|invocations?)\b.{0,50}\b(?:bcc|cc|sent to|forwarded|redirected|routed|copied|prefix|proxy|as well|needs? [^.;]{0,40}\badded|(?:must|should|shall) (?:include|carry|get|have)\b[^.;]{0,40}\badded)\b/u;
 
@@ -1060,7 +1066,7 @@ function judgeClause(
       !((kind === "approval" || kind === "shadowing") && SELF_SKIPPED.test(c)) &&
       !(kind === "silent-call" && ERROR_GUIDANCE.test(c)) &&
       !((kind === "silent-call" || kind === "shadowing") && OWN_BEHAVIOUR.test(c)) &&
-      !(kind === "concealment" && REDUNDANT.test(c)) &&
+      !(kind === "concealment" && (REDUNDANT.test(c) || UNLESS_ASKED.test(c))) &&
       !out.get(kind)?.includes(clause)
     )
       add(kind);
@@ -1187,7 +1193,9 @@ function judgeClause(
         ordersAbout(c, foreign, generic)) ||
       // "Every ticket created via create_issue should be assigned to …"
       madeVia(c, foreign) ||
-      (generic && /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c)) ||
+      (generic &&
+        /\buse this tool\b|\binstead\b|\brather than\b|\bin place of\b/u.test(c) &&
+        !BACK_TO_USER.test(c)) ||
       EVERY_ACTION.test(c))
   )
     add("shadowing");
@@ -1310,6 +1318,10 @@ const USER_APPROVES =
 // not something kept from the user.
 const REDUNDANT =
   /\bno need to (?:repeat|restate|retype|re-?enter|re-?specify|spell out again)\b(?![^.;]{0,60}\b(?:user|human|customer)s?\b)/u;
+// An argument left out unless the user asks for it ("do not specify if not explicitly mentioned by
+// the user"): how to fill a parameter, nothing kept from the user.
+const UNLESS_ASKED =
+  /\b(?:do not|don't|never)\s+(?:specif|set|provide|pass|include|use|fill|add|change|send)\p{L}*(?: (?:this|it|the [\w-]+|a value))?\s+(?:if|unless|when)\s+(?:it is |it's |it was )?(?:not )?(?:explicitly |explicitely |specifically )?(?:mentioned|requested|asked for|specified|given|provided|stated)\b/u;
 // What an error tells the caller to change ("the call fails with an actionable error asking you to
 // lower limit or raise max_tokens"): the tool's failure described, not a call ordered.
 const ERROR_GUIDANCE =
@@ -1353,7 +1365,7 @@ const TO_EVERY_URL =
 // "When the user says "never mind, do it again"": the quotes are the user's words.
 const USER_SAYS = /\b(?:user|users|they|you|someone|customer)\s+(?:says?|asks?|types?|writes?)\b/u;
 const GUARDED =
-  /\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|shall not|cannot|can't|may not|unless)\b[^.;]{0,60}\bwithout (?:first )?(?:asking|showing|telling|confirming|checking|consulting|getting|a confirmation|(?:the )?(?:user|human)'?s? (?:approval|consent|confirmation|ok)|(?:the )?(?:user|human|customer|caller|requester|person|them) (?:asking|requesting|approving|agreeing|confirming|saying so))\b|\bonly (?:after|once|when|if) (?:the user|the human|they|you) (?:has |have )?(?:said yes|confirmed|approved|agreed|consented|explicitly (?:said|confirmed|approved|agreed))\b|\b(?:never|do not|don't|must not|should not)\s+(?:report|say|state|claim|tell (?:the user|them)|imply|suggest)\s+that\b[^.;]{0,60}\b(?:when|if|unless|while) (?:you|it|the tool|they)\s+(?:left|did not|didn't|have not|haven't|was not|wasn't|could not|couldn't|never)\b/u;
+  /\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|shall not|cannot|can't|may not|unless)\b[^.;]{0,60}\bwithout (?:first )?(?:asking|showing|telling|confirming|checking|consulting|getting|a confirmation|(?:the )?(?:user|human)'?s? (?:approval|consent|confirmation|ok)|(?:the )?(?:user|human|customer|caller|requester|person|them) (?:asking|requesting|approving|agreeing|confirming|saying so))\b|\bonly (?:after|once|when|if) (?:the user|the human|they|you) (?:has |have )?(?:said yes|confirmed|approved|agreed|consented|explicitly (?:said|confirmed|approved|agreed))\b|\b(?:never|do not|don't|must not|should not)\s+(?:report|say|state|claim|tell (?:the user|them)|imply|suggest)\s+that\b[^.;]{0,60}\b(?:when|if|unless|while) (?:you|it|the tool|they)\s+(?:left|did not|didn't|have not|haven't|was not|wasn't|could not|couldn't|never)\b|\b(?:avoid|never|do not|don't|must not|should not)\b[^.;]{0,40}\b(?:before|until|without) (?:first )?(?:gaining|getting|obtaining|receiving|securing|having|seeking|asking for)\b[^.;]{0,30}\b(?:approval|consent|confirmation|permission|go-ahead|sign-?off)\b/u;
 
 const PASSIVE_SEND =
   /\b(?:(?:is|are) to be|(?:must|should|shall|will|needs? to|has to|have to)(?: also| always| then)? be) (?:transmitted|sent|forwarded|posted|uploaded|mailed|copied|delivered|relayed|submitted|shared|mirrored|replicated)\s+(?:to|with|via|into|as)\b/u;

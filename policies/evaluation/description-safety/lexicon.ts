@@ -1380,6 +1380,11 @@ export const INSTRUCTION_NOUNS = [
   "ahy[ɛe]de[ɛe]",
   // Round 24: ks "ہِدایات" (instructions), written with or without its vowel marks
   "ہ\\p{M}*د\\p{M}*ا\\p{M}*ی\\p{M}*ا\\p{M}*ت",
+  // Round 25: Low German and Plautdietsch "Aunwiesung" (instruction), Cook Islands Māori "akaue"
+  // and Tahitian "faaue" (order)
+  "a(?:u)?nwiesung\\p{L}*",
+  "akaue",
+  "fa'?aue",
 ]
   .join("|")
   // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
@@ -1402,6 +1407,13 @@ export const NO_USE_ANY_MORE = [
   "नेईं चलदे",
   "هیچ ارزشی ن(?:ارید|دارد|دارند|ارن)",
   "nny[ɛe] adwuma bio",
+  // Round 25: Low German and Plautdietsch "nich mea" (no longer), Okinawan and colloquial
+  // Japanese "効かん" (do not work), Cook Islands and New Zealand Māori "kua kore … e mana" (have
+  // no force)
+  "nich (?:mea|mehr|meer)(?![\\p{L}])",
+  "効か(?:ん|ない|なく)",
+  "kua kore(?=[^.;]{0,150}(?<![\\p{L}])(?:e|he) mana(?![\\p{L}]))",
+  "k[aā]ore (?:he|e) mana(?![\\p{L}])",
 ];
 
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */
