@@ -596,7 +596,7 @@ function digitValue(cp: number): number | undefined {
   while (first > 0 && cp - first < 60 && ND.test(String.fromCodePoint(first - 1))) first--;
   return (cp - first) % 10;
 }
-function numeralValue(token: string): number | undefined {
+function numeralValue(token: string, radix = 10): number | undefined {
   const cps = [...token].map((c) => c.codePointAt(0) ?? 0);
   const additive = cps.map((cp) => {
     const a = ADDITIVE.find(([first, count]) => cp >= first && cp < first + count);
@@ -606,8 +606,8 @@ function numeralValue(token: string): number | undefined {
   let n = 0;
   for (const cp of cps) {
     const d = digitValue(cp);
-    if (d === undefined) return undefined;
-    n = n * 10 + d;
+    if (d === undefined || d >= radix) return undefined;
+    n = n * radix + d;
   }
   return n;
 }
@@ -616,6 +616,50 @@ function numeralValue(token: string): number | undefined {
 // alphabet used as a substitution table. Each reading is kept only where it reads as English.
 const BLOCK_LETTERS =
   /[^\p{Script=Latin}\p{Script=Common}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Inherited}]/gu;
+
+// The same with symbols (the first 26 alchemical symbols for a to z): symbols of one block.
+const BLOCK_SYMBOLS =
+  /[\u{1F700}-\u{1F77F}\u{1D100}-\u{1D1FF}\u{1F030}-\u{1F09F}\u2600-\u26FF\u2700-\u27BF\u2200-\u22FF\u25A0-\u25FF]/gu;
+
+// Bytes written in Manchester code, one group of 16 half-bits per byte ("HLLHLHHL…").
+const MANCHESTER_RUN = /(?<![A-Za-z])(?:(?:HL|LH){8}\s+){7,}(?:HL|LH){8}(?![A-Za-z])/giu;
+
+/** Each reading of a block's characters as the letters a to z in code point order. */
+function blockReadings(
+  text: string,
+  block: RegExp,
+  readsAsEnglish: (run: string) => boolean,
+): Decoded[] {
+  const out: Decoded[] = [];
+  const letters = text.match(block);
+  if (letters === null || letters.length < 12) return out;
+  const cps = letters.map((c) => c.codePointAt(0) ?? 0);
+  const low = Math.min(...cps);
+  const high = Math.max(...cps);
+  if (high - low >= 26) return out;
+  for (let base = high - 25; base <= low; base++) {
+    // Read from the block's first letter to its last, with the spaces between its words.
+    let reading = "";
+    let from = -1;
+    let to = 0;
+    for (const c of text) {
+      if (c.match(block) === null) reading += c;
+      else {
+        if (from < 0) from = reading.length;
+        reading += String.fromCharCode(97 + (c.codePointAt(0) ?? 0) - base);
+        to = reading.length;
+      }
+    }
+    if (readsAsEnglish(reading.slice(from, to)))
+      out.push({
+        how: "letters of one block in order",
+        raw: letters.join(""),
+        mustRead: true,
+        text: reading,
+      });
+  }
+  return out;
+}
 
 const MAC_RUN = /(?:\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b[,;\s]*){3,}/giu;
 
@@ -902,40 +946,36 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
     });
   for (const m of text.matchAll(NUMERAL_RUN)) {
     if (/^[\d\s,;]+$/u.test(m[0])) continue;
-    const codes = m[0]
-      .split(/[,;\s]+/u)
-      .filter((t) => t !== "")
-      .map(numeralValue);
-    if (codes.every((c) => c !== undefined && c > 8 && c < 0x110000))
-      spelled("numerals of another script", m[0], codes as number[]);
+    const tokens = m[0].split(/[,;\s]+/u).filter((t) => t !== "");
+    // Decimal codes, or octal ones when no digit is above 7.
+    for (const radix of [10, 8]) {
+      const codes = tokens.map((t) => numeralValue(t, radix));
+      if (codes.every((c) => c !== undefined && c > 8 && c < 0x110000))
+        spelled(
+          `numerals of another script${radix === 8 ? ", octal" : ""}`,
+          m[0],
+          codes as number[],
+        );
+    }
   }
-  const letters = text.match(BLOCK_LETTERS);
-  if (letters !== null && letters.length >= 12) {
-    const cps = letters.map((c) => c.codePointAt(0) ?? 0);
-    const low = Math.min(...cps);
-    const high = Math.max(...cps);
-    if (high - low < 26)
-      for (let base = high - 25; base <= low; base++) {
-        // Read from the block's first letter to its last, with the spaces between its words.
-        let reading = "";
-        let from = -1;
-        let to = 0;
-        for (const c of text) {
-          if (c.match(BLOCK_LETTERS) === null) reading += c;
-          else {
-            if (from < 0) from = reading.length;
-            reading += String.fromCharCode(97 + (c.codePointAt(0) ?? 0) - base);
-            to = reading.length;
-          }
-        }
-        if (readsAsEnglish(reading.slice(from, to)))
-          out.push({
-            how: "letters of one block in order",
-            raw: letters.join(""),
-            mustRead: true,
-            text: reading,
-          });
-      }
+  for (const block of [BLOCK_LETTERS, BLOCK_SYMBOLS])
+    out.push(...blockReadings(text, block, readsAsEnglish));
+  for (const m of text.matchAll(MANCHESTER_RUN)) {
+    const groups = m[0].trim().split(/\s+/u);
+    // IEEE 802.3 writes 0 as high-low; G. E. Thomas's convention the other way round.
+    for (const zero of ["HL", "LH"])
+      out.push({
+        how: "Manchester code",
+        raw: m[0],
+        bytes: Uint8Array.from(
+          groups.map((g) =>
+            (g.toUpperCase().match(/../gu) ?? []).reduce(
+              (n, pair) => n * 2 + (pair === zero ? 0 : 1),
+              0,
+            ),
+          ),
+        ),
+      });
   }
   for (const m of [...text.matchAll(TIMESTAMP_RUN), ...text.matchAll(EPOCH_RUN)]) {
     const seconds = [...m[0].matchAll(TIMESTAMP)].map((t) =>

@@ -328,7 +328,13 @@ const OVERRIDE_PHRASES = [
   /\b(?:disregard|ignore|forget)\b.{0,20}\b(?:everything|anything|all)\b.{0,20}\b(?:told|said|instructed|given|read)\b/u,
   /\b(?:your|previous|prior|earlier|original|old|existing|system|developer'?s?|above|(?:you )?received|given to you|you were given)\b(?! (?:versions?|releases?|builds?|editions?|apis?|endpoints?|pages?|records?|entries|packages?|sdks?|clients?|drivers?|plugins?|certificates?|keys?|tokens?|passwords?|links?|urls?|values?|fields?|settings?|configurations?|config|data|items?|files?|resources?|rows?|objects?)\b).{0,40}\b(?:outdated|out of date|out-of-date|obsolete|stale|void|invalid|(?:replaced|superseded)(?! (?:by|with) (?:the )?(?:ones?|new|provided|supplied|given|list|values|set)\b)|no longer current|(?:do not|don't|does not|doesn't) apply)\b/u,
   /\bnew system prompt\b/u,
-  /\b(?:supersedes?|takes? precedence over|replaces?|overrides?)\b.{0,30}\b(?:(?:your|previous|prior|earlier|original)\b(?! (?:[\w-]+ )?(?:drafts?|versions?|files?|values?|entr(?:y|ies)|records?|releases?|builds?|cop(?:y|ies)|data|results?|reports?|snapshots?|backups?|contents?|settings?|configs?|configurations?|runs?|outputs?|ones?|pages?|state|periods?|uploads?|images?|documents?|schedules?|passwords?|keys?|tokens?|credentials?)\b)|system prompt|any other|all other)/u,
+  // Round 26, by class. The conversation called a test so the rules are off; the system message
+  // called fake (also Zaza and Turkish); the user called fake and the server the real one (also
+  // Mingrelian and Georgian).
+  /\b(?:this|the) (?:conversation|chat|session|exchange|dialogue) is (?:only |just |merely )?an? (?:test|simulation|drill|exercise|sandbox|rehearsal)\b[^.]{0,80}\b(?:rules?|instructions?|guidelines?|restrictions?|safeguards?|polic(?:y|ies))\b/u,
+  /\b(?:system (?:message|prompt)|developer message|instructions?)s? (?:(?:that )?you (?:received|were given|got|have) |above |before )?(?:was|were|is|are) (?:fake|forged|false|spoofed|counterfeit|not real|a forgery|bogus|planted)\b|(?<![\p{L}])(?:mesajê sistemi[^.;]{0,30}(?<![\p{L}])sexte|sistem mesajı[^.;]{0,30}(?<![\p{L}])sahte)(?![\p{L}])/u,
+  /\bthe real (?:user|operator|owner|boss|principal) is (?:this|the) (?:server|tool)\b|\b(?:the )?(?:person|human|user) (?:writing|talking|typing|speaking) (?:to|with) you is (?:fake|an impostor|not real|a bot|not the (?:real )?user)\b|ნამდვილი მომხმარებელი[^.;]{0,20}სერვერ/u,
+  /\b(?:supersedes?|takes? precedence over|replaces?|overrides?|matters? more than|outranks?|outweighs?|(?:takes?|has|have) priority over|counts? for more than|weighs? more than)\b.{0,30}\b(?:all (?:the |of the )?(?:instructions|rules|guidelines|directions)\b|(?:instructions|rules) (?:above|given before|you were given)\b|(?:your|previous|prior|earlier|original)\b(?! (?:[\w-]+ )?(?:drafts?|versions?|files?|values?|entr(?:y|ies)|records?|releases?|builds?|cop(?:y|ies)|data|results?|reports?|snapshots?|backups?|contents?|settings?|configs?|configurations?|runs?|outputs?|ones?|pages?|state|periods?|uploads?|images?|documents?|schedules?|passwords?|keys?|tokens?|credentials?)\b)|system prompt|any other|all other)/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
   /\bno longer bound by\b/u,
   // Round 16, by class: where the model's instructions come from, moved into the tool ("your
@@ -690,7 +696,8 @@ const HAZARD = String.raw`carbon monoxide|co2? (?:above|over)|(?:above|over|exce
 const NEGATIVE_LABEL = String.raw`error|errors|fail|failed|failure|expired|invalid|inactive|revoked|unavailable|blocked|denied|rejected|unknown|n\/a|warning|danger|unsafe|missing|broken|critical|alert|deleted|removed|lapsed|overdue|defect|fault|leak|recall`;
 const PERSON_WORD = String.raw`(?:an? |the |any )?(?:users?|customers?|clients?|buyers?|guests?|riders?|visitors?|patients?|parents?|inspectors?|auditors?|insurers?|regulators?|tenants?|students?|members?|shoppers?|passengers?|callers?)`;
 const CONCEAL = [
-  /\b(?:keep|stay|remain) (?:quiet|silent|mum)\b|\bsay nothing\b/u,
+  // "… and tell nobody", after an act; "tell no one your PIN" protects a secret.
+  /\b(?:keep|stay|remain) (?:quiet|silent|mum)\b|\bsay nothing\b|\b(?:and|then)\s+tell (?:no ?one|nobody|no-one)\b(?! (?:your|the|their|its|his|her|about (?:your|the|their) (?:pin|password|code|key)))/u,
   /\b(?:users?|humans?|person|customer)\b.{0,30}\b(?:not|never|needn't)\b.{0,20}\b(?:be )?(?:informed|told|notified|made aware|alerted)\b/u,
   /\b(?:do not|don't|dont|never|must not|should not|shouldn't|no need to|without|avoid|refrain from|under no circumstances(?: should you)?|at no point|in no case)\s+(?:ever\s+)?(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|reveal|revealing|disclose|explain|bring up|acknowledge|let|letting|show|report|say)\b.{0,60}\b(?:user|human|them|anyone|nobody|instructions?|this (?:step|paragraph|tool|call|rule|note)|extra|second|additional|hidden|upload|transfer|forwarding|file read|where it came from|why)\b/u,
   /\b(?:do not|don't|never)\s+(?:tell|mention|reveal|say|explain)\w*\s+(?:to the user\s+)?(?:that )?you\b/u,
@@ -800,8 +807,9 @@ function claimed(c: string, re: RegExp): boolean {
 }
 
 const APPROVAL = [
-  // …unless it is a label things carry ("merchants marked as pre-approved for expenses").
-  /(?<!\b(?:marked|flagged|listed|labell?ed|tagged|categori[sz]ed|classified|shown) as )\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b|\bpre-?approves?\b|\b(?:approved|authori[sz]ed|granted|given|signs? off on [^.;]{0,40}) in advance\b/u,
+  // …unless it is a label things carry ("merchants marked as pre-approved for expenses", "the
+  // company's pre-approved list").
+  /(?<!\b(?:marked|flagged|listed|labell?ed|tagged|categori[sz]ed|classified|shown) as )\b(?:already|pre-?|previously|in advance)\s*(?:approved|authori[sz]ed|confirmed|verified|cleared)\b(?! (?:list|lists|vendors?|merchants?|suppliers?|catalog(?:ue)?s?|items?|products?|partners?|payees?|senders?|domains?|apps?)\b)|\bpre-?approves?\b|\b(?:approved|authori[sz]ed|granted|given|signs? off on [^.;]{0,40}) in advance\b/u,
   /\b(?:has|have) (?:already )?(?:approved|authori[sz]ed|verified|consented)\b.{0,40}\b(?:so|skip|no need|do not|don't|never|without)\b/u,
   /\b(?:verified|approved|authori[sz]ed)\b.{0,30}\b(?:skip|no need|never ask|without (?:asking|prompting|confirm))/u,
   // "Do not ask the user to run it": the model is to do it itself, not to skip a confirmation.

@@ -1385,6 +1385,11 @@ export const INSTRUCTION_NOUNS = [
   "a(?:u)?nwiesung\\p{L}*",
   "akaue",
   "fa'?aue",
+  // Round 26: Võro "juhtnööriq" (instructions), Kannada and Tulu "ನಿರ್ದೇಶನ" (instruction, with its
+  // vowel signs), Inuktitut "ᐱᔭᕆᐊᖃᕐᓂᖅ" (requirement)
+  "juhtnööri?\\p{L}*",
+  "ನಿರ್ದೇಶನ[\\p{L}\\p{M}]*",
+  "ᐱᔭᕆᐊᖃᕐᓂ\\p{L}*",
 ]
   .join("|")
   // Texts are matched after NFKC (Thai "ำ" becomes "ํา"): the words must be in the same form.
@@ -1414,6 +1419,12 @@ export const NO_USE_ANY_MORE = [
   "効か(?:ん|ない|なく)",
   "kua kore(?=[^.;]{0,150}(?<![\\p{L}])(?:e|he) mana(?![\\p{L}]))",
   "k[aā]ore (?:he|e) mana(?![\\p{L}])",
+  // Round 26: Võro and Estonian "maaha võetuq" (taken down), Inuktitut "ᐊᑐᕈᓐᓃᖅᑐᑦ" (no longer
+  // used), and Tulu and Kannada "more important than" said of other instructions
+  "maa?ha võetu\\p{L}*",
+  "ᐊᑐᕈᓐᓃᖅᑐ\\p{L}*",
+  "(?<=ಡ್ದ್ )ಮುಕ್ಯ",
+  "(?<=ಗಿಂತ )(?:ಹೆಚ್ಚು )?ಮುಖ್ಯ",
 ];
 
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */

@@ -550,7 +550,7 @@ function encodedIssues(text: string, hidden: string[], depth = 0): Issue[] {
 // ROT13: letters rotated by 13, a cipher a model reads back as easily as the plain text. A line
 // reads as ROT13 when few of its words are common English ones and many are after rotating it.
 const COMMON_WORDS = new Set(
-  "the and to of a an in is it this that for with be on all you your any before after from as or not are will when then each every its into file files read send user data key keys ignore previous instructions without asking email mail last first documents contents system prompt secret secrets token tokens password passwords upload post always never do".split(
+  "the and to of a an in is it this that for with be on all you your any before after from as or not are will when then each every its into file files read send user data key keys ignore previous instructions without asking email mail last first documents contents system prompt secret secrets token tokens password passwords upload post always never do tell say nobody nothing quietly private public make share delete remove run install copy turn off disable".split(
     " ",
   ),
 );
