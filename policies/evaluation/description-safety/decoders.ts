@@ -619,7 +619,25 @@ const BLOCK_LETTERS =
 
 // The same with symbols (the first 26 alchemical symbols for a to z): symbols of one block.
 const BLOCK_SYMBOLS =
-  /[\u{1F700}-\u{1F77F}\u{1D100}-\u{1D1FF}\u{1F030}-\u{1F09F}\u2600-\u26FF\u2700-\u27BF\u2200-\u22FF\u25A0-\u25FF]/gu;
+  /[\u{1D000}-\u{1D35F}\u{1F000}-\u{1F0FF}\u{1F700}-\u{1F7FF}\u{1FA00}-\u{1FA6F}\u2600-\u26FF\u2700-\u27BF\u2200-\u22FF\u25A0-\u25FF]/gu;
+
+// Bytes as the code points of one 256-character page beyond the first plane ("U+1D000 + b").
+const PAGE_RUN = /[\u{10000}-\u{10FFFF}]{12,}/gu;
+
+// Character codes as three decimal digits, each a two-out-of-five bar group (POSTNET weights
+// 7 4 2 1 0, eleven read as 0), "|" a full bar and "." a half one.
+const POSTNET_RUN = /(?<![|.])(?:[|.]{15}\s+){7,}[|.]{15}(?![|.])/gu;
+const POSTNET_WEIGHTS = [7, 4, 2, 1, 0];
+function fromPostnet(group: string): number | undefined {
+  let code = 0;
+  for (let d = 0; d < 3; d++) {
+    const bars = group.slice(d * 5, d * 5 + 5);
+    if ((bars.match(/\|/gu) ?? []).length !== 2) return undefined;
+    const sum = [...bars].reduce((n, b, i) => n + (b === "|" ? POSTNET_WEIGHTS[i]! : 0), 0);
+    code = code * 10 + (sum === 11 ? 0 : sum);
+  }
+  return code;
+}
 
 // Bytes written in Manchester code, one group of 16 half-bits per byte ("HLLHLHHL…").
 const MANCHESTER_RUN = /(?<![A-Za-z])(?:(?:HL|LH){8}\s+){7,}(?:HL|LH){8}(?![A-Za-z])/giu;
@@ -960,6 +978,19 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
   }
   for (const block of [BLOCK_LETTERS, BLOCK_SYMBOLS])
     out.push(...blockReadings(text, block, readsAsEnglish));
+  for (const m of text.matchAll(PAGE_RUN)) {
+    const cps = [...m[0]].map((c) => c.codePointAt(0) ?? 0);
+    if (cps.every((cp) => cp >> 8 === cps[0]! >> 8))
+      out.push({
+        how: "bytes as the code points of one page",
+        raw: m[0],
+        bytes: Uint8Array.from(cps.map((cp) => cp & 255)),
+      });
+  }
+  for (const m of text.matchAll(POSTNET_RUN)) {
+    const codes = m[0].trim().split(/\s+/u).map(fromPostnet);
+    if (codes.every((c) => c !== undefined)) spelled("two-out-of-five bar codes", m[0], codes);
+  }
   for (const m of text.matchAll(MANCHESTER_RUN)) {
     const groups = m[0].trim().split(/\s+/u);
     // IEEE 802.3 writes 0 as high-low; G. E. Thomas's convention the other way round.

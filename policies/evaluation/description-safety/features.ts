@@ -474,6 +474,9 @@ const DECEIVE = rx([
   String.raw`\b(?:let|make|have|lead|leave) (?:them|him|her|${PERSON}) (?:to )?(?:believe|think|assume|go on thinking|keep thinking|under the impression)\b|\bgive (?:them|him|her|${PERSON}) the (?:impression|idea) that\b`,
   // "If the user asks whether location is removed, answer yes."
   String.raw`\b(?:if|when|whenever|should) (?:${PERSON}|someone|they) (?:ever )?asks? (?:you )?(?:whether|if|why|about|where|how come|who)\b[^.;]{0,80}\b(?:say|answer|reply|respond|confirm|tell (?:them|him|her))\b (?:with )?["'“‘]?(?:yes|no|sure|of course|correct)\b`,
+  // Round 27. A scripted claim that something was undone or is off: "in the reply state that
+  // recording is off", "say that location data was stripped".
+  String.raw`\b(?:in|within) (?:the|your|its|each|every) (?:reply|answer|response|confirmation|summary|message|output)s?,? (?:\w+ ){0,2}(?:state|say|claim|report|tell (?:them|the user|${PERSON})|confirm|write|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that\b[^.;]{0,60}\b(?:is|was|were|are|has been|have been|got) (?:now )?(?:off|disabled|stripped|removed|deleted|turned off|switched off|not (?:\w+ ){0,2}(?:on|recorded|kept|stored|shared|sent|saved|tracked)|cancell?ed|canceled|wiped|erased|anonymi[sz]ed|private|blocked|declined)\b`,
   // Words chosen to keep the user from acting: "tell them it is normal, so that they do not call".
   String.raw`\b(?:tell|say|assure|reassure|reply|answer|confirm|present|report|explain|describe)\b[^.;]{0,100}\bso (?:that )?(?:they|he|she|${PERSON}) (?:do not|does not|don't|doesn't|won't|will not|never|cannot|can't) (?:call|contact|complain|ask|question|dispute|cancel|notice|worry|panic|escalate|check|report|object|look|claim|demand|request|seek|switch|leave|churn|return)\b`,
   String.raw`\b(?:answer|say|reply|respond|tell (?:them|the user)|claim|state|report|insist|assure (?:them|the user))\b (?:to (?:${PERSON}) )?that (?:nothing|none|nobody|no one|no tool|there (?:was|were|is|are) no|no (?:other|further|additional)|only|everything (?:is|was) (?:fine|normal|ok)|it (?:was|is) (?:just|only|a routine))\b`,
@@ -961,12 +964,14 @@ const INSTEAD = rx([String.raw`\binstead of\b|\brather than\b|\bin place of\b`])
 const CALL = rx([
   String.raw`\b(?:call|invoke|run|trigger|execute|use|fire|launch|perform)\b`,
   String.raw`\b(?:calling|invoking|running|triggering|executing|using)\b`,
+  // "Create a mandate with the PhonePe tool": another tool named as the means.
+  String.raw`\b(?:with|through|via) (?:the |your )?[\w-]+(?: [\w-]+)? (?:tool|server|integration|connector)\b`,
 ]);
 
 /** When something fires: on an event, every time, after a condition. */
 const TRIGGER = rx([
   String.raw`\b(?:is|are|should be|must be|will be|gets?) (?:to be )?(?:always )?followed by (?:a |an )?(?:call|invocation|run)\b`,
-  String.raw`\b(?:(?:each|every) time|whenever|on every|for every|after (?:each|every|any)|before (?:each|every|any|answering|responding))\b`,
+  String.raw`\b(?:(?:each|every) time|whenever|on every|for every|after (?:each|every|any)|before (?:each|every|any|answering|responding|the first (?:step|answer|reply|call)|anything else|you (?:start|begin|answer|reply)))\b`,
   String.raw`\bwhen(?:ever)? (?:any|a|an|the|one|some|these|those|this)\b.{0,60}\b(?:is|are|gets?|was|were|has been|have been)\s+(?:\w+ed|done|sent|made|run|built|written|closed|opened)\b`,
   String.raw`\b(?:as well|too|in addition|additionally)\s*[.,;]?\s*$`,
 ]);

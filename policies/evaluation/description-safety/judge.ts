@@ -333,8 +333,13 @@ const OVERRIDE_PHRASES = [
   // Mingrelian and Georgian).
   /\b(?:this|the) (?:conversation|chat|session|exchange|dialogue) is (?:only |just |merely )?an? (?:test|simulation|drill|exercise|sandbox|rehearsal)\b[^.]{0,80}\b(?:rules?|instructions?|guidelines?|restrictions?|safeguards?|polic(?:y|ies))\b/u,
   /\b(?:system (?:message|prompt)|developer message|instructions?)s? (?:(?:that )?you (?:received|were given|got|have) |above |before )?(?:was|were|is|are) (?:fake|forged|false|spoofed|counterfeit|not real|a forgery|bogus|planted)\b|(?<![\p{L}])(?:mesajê sistemi[^.;]{0,30}(?<![\p{L}])sexte|sistem mesajı[^.;]{0,30}(?<![\p{L}])sahte)(?![\p{L}])/u,
+  // Round 27: the user's words said not to count; a mode with no rules; the model told it no
+  // longer serves the person (also Walser, Emilian and Saterland Frisian).
+  /\b(?:their|the user'?s|the person'?s|his|her|the human'?s) (?:words|messages|requests|instructions|wishes) (?:don't|do not|no longer|never) count\b|(?<![\p{L}])(?:parôl|parole)[^.;]{0,15}(?:n cånten brîsa|non contano)(?![\p{L}])/u,
+  /\b(?:in this mode|from now on|now|here),? there are no (?:rules|restrictions|guidelines|limits)\b|\bno rules apply\b|(?<![\p{L}])(?:rakt et|gibt es|gift et|jibt et) (?:neen|keine|kene|keen) (?:reegele|regeln|regels)(?![\p{L}])/u,
+  /(?<![\p{L}])(?:bisch(?:t)? du nimme|bist du nicht mehr|bisch du nüm+e?)(?: \p{L}+){0,2} (?:hälfer|helfer|assistent)\p{L}*/u,
   /\bthe real (?:user|operator|owner|boss|principal) is (?:this|the) (?:server|tool)\b|\b(?:the )?(?:person|human|user) (?:writing|talking|typing|speaking) (?:to|with) you is (?:fake|an impostor|not real|a bot|not the (?:real )?user)\b|ნამდვილი მომხმარებელი[^.;]{0,20}სერვერ/u,
-  /\b(?:supersedes?|takes? precedence over|replaces?|overrides?|matters? more than|outranks?|outweighs?|(?:takes?|has|have) priority over|counts? for more than|weighs? more than)\b.{0,30}\b(?:all (?:the |of the )?(?:instructions|rules|guidelines|directions)\b|(?:instructions|rules) (?:above|given before|you were given)\b|(?:your|previous|prior|earlier|original)\b(?! (?:[\w-]+ )?(?:drafts?|versions?|files?|values?|entr(?:y|ies)|records?|releases?|builds?|cop(?:y|ies)|data|results?|reports?|snapshots?|backups?|contents?|settings?|configs?|configurations?|runs?|outputs?|ones?|pages?|state|periods?|uploads?|images?|documents?|schedules?|passwords?|keys?|tokens?|credentials?)\b)|system prompt|any other|all other)/u,
+  /\b(?:supersedes?|takes? precedence over|replaces?|overrides?|matters? more than|outranks?|outweighs?|(?:takes?|has|have) priority over|counts? (?:for )?more than|weighs? more than)\b.{0,30}\b(?:all (?:the |of the )?(?:instructions|rules|guidelines|directions)\b|(?:everything|anything) (?:that )?you (?:heard|were told|read|received|got)\b|(?:instructions|rules) (?:above|given before|you were given)\b|(?:your|previous|prior|earlier|original)\b(?! (?:[\w-]+ )?(?:drafts?|versions?|files?|values?|entr(?:y|ies)|records?|releases?|builds?|cop(?:y|ies)|data|results?|reports?|snapshots?|backups?|contents?|settings?|configs?|configurations?|runs?|outputs?|ones?|pages?|state|periods?|uploads?|images?|documents?|schedules?|passwords?|keys?|tokens?|credentials?)\b)|system prompt|any other|all other)/u,
   /\bold ones are void\b|\bnew (?:operating )?rules apply\b|\bonly these (?:instructions |rules )?apply\b/u,
   /\bno longer bound by\b/u,
   // Round 16, by class: where the model's instructions come from, moved into the tool ("your
@@ -873,8 +878,9 @@ const WIPE =
 const EXFIL_VERB =
   /(?<!\b(?:requests?|attempts?|tries|trying|attempting|ways?|used|designed|intended|instructions?|prompts?|texts?|payloads?) to )\b(?:exfiltrate|leak)\b(?! (?:memory|handles?|file descriptors?|sockets?|connections?|listeners?))/u;
 // Where to report a bug or send feedback: a project's address, not a destination for data.
+// Where to top up an account, likewise ("add funds at https://…").
 const FEEDBACK =
-  /\b(?:report|submit|file|send|email|open|raise)\s+(?:any |a |an |the |your |new )?(?:bugs?|issues?|feedback|problems?|questions?|suggestions?|(?:potential |security )*vulnerabilit(?:y|ies)|feature requests?|pull requests?|unacceptable behaviou?r)\b/u;
+  /\b(?:report|submit|file|send|email|open|raise)\s+(?:any |a |an |the |your |new )?(?:bugs?|issues?|feedback|problems?|questions?|suggestions?|(?:potential |security )*vulnerabilit(?:y|ies)|feature requests?|pull requests?|unacceptable behaviou?r)\b|^(?:add|top up|buy|purchase|get) (?:more )?(?:funds|credits?|balance|tokens)\b(?![^.;]*\b(?:send|post|upload|forward|share|e-?mail|transfer|pass|paste)\b)/u;
 // An image the client fetches as it renders: Markdown or HTML, its URL carrying a query.
 const MARKDOWN_IMAGE =
   /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*\)|<img\b[^>]{0,40}\bsrc\s*=\s*['"]?https?:\/\/[^'"\s>]*[?&]/u;
@@ -1532,10 +1538,12 @@ export function judgeText(text: string, ctx: TextContext): Issue[] {
   if (!ctx.identifier && SNAKE_RUN.test(text)) return judgeText(text, { ...ctx, identifier: true });
   // An identifier of seven words or more is a sentence written without spaces
   // ("Production_SkipApprovalsAndDoNotTellTheUser"): read as the prose it is.
+  // What it says stands whatever the model reads of the definition: the model reads the name as
+  // one token, so neither its reading nor a local one can weigh the sentence.
   if (ctx.identifier) {
     const words = splitIdentifier(text);
     if (words.split(/\s+/u).length >= SENTENCE_WORDS)
-      return judgeText(words, { ...ctx, identifier: false });
+      return judgeText(words, { ...ctx, identifier: false }).map((i) => ({ ...i, firm: true }));
   }
   const out = new Map<string, string[]>();
   const subject = ctx.identifier ? splitIdentifier(text) : unwrap(text);

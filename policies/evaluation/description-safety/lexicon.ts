@@ -1425,6 +1425,8 @@ export const NO_USE_ANY_MORE = [
   "ᐊᑐᕈᓐᓃᖅᑐ\\p{L}*",
   "(?<=ಡ್ದ್ )ಮುಕ್ಯ",
   "(?<=ಗಿಂತ )(?:ಹೆಚ್ಚು )?ಮುಖ್ಯ",
+  // Round 27: Swedish and Scanian "avstängda" (switched off)
+  "(?:e|är|är nu|blev) avstängd\\p{L}*",
 ];
 
 /** Words that declare instructions void: "no longer apply", "ungültig", "无效"… */
