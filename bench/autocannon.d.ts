@@ -10,6 +10,14 @@ declare module "autocannon" {
     duration?: number;
     /** Requests per second from all connections together. */
     overallRate?: number;
+    /** The requests each connection sends in turn; `setupRequest` builds each one anew. */
+    requests?: { setupRequest?: (req: RequestData) => RequestData }[];
+  }
+  interface RequestData {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
   }
   interface Histogram {
     average: number;

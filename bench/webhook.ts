@@ -17,7 +17,7 @@
 // its "steady" rate is bursts of 20 requests queued at once, and its latency that queue's.
 import autocannon from "autocannon";
 import { fork, type ChildProcess } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { openSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { cpus } from "node:os";
@@ -37,6 +37,7 @@ import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
 import { startRegistry } from "../test/support/registry-server.ts";
 import { pushImage } from "../test/support/supply-chain.ts";
 import { buildApp } from "../webhook/app.ts";
+import { DecisionCache } from "../webhook/decision-cache.ts";
 import { createMetrics } from "../webhook/metrics.ts";
 import { cpuSeconds } from "./proc.ts";
 import { paced, percentile } from "./paced.ts";
@@ -54,7 +55,7 @@ interface Tls {
   cert: string;
 }
 type Ready = { port: number };
-type Stopped = { cacheMisses: number; cacheHits: number };
+type Stopped = { cacheMisses: number; cacheHits: number; reused: number; judged: number };
 
 // ---------------------------------------------------------------- the review and its cluster
 
@@ -239,7 +240,7 @@ export async function signedImages() {
  * The webhook as `serve` builds it, judging with the review's cluster state and a real registry
  * holding the review's two images, signed and evaluated. Exported for profiling in-process.
  */
-export async function webhookApp(tls?: Tls) {
+export async function webhookApp(tls?: Tls, opts: { reuse: boolean } = { reuse: true }) {
   const { registry, images, policy } = await signedImages();
   const parsed = parseState(clusterObjects());
   const cluster = createClusterState(parsed);
@@ -248,6 +249,7 @@ export async function webhookApp(tls?: Tls) {
     close: () => Promise.resolve(),
   };
   const evidence = registryEvidence(() => new RegistryClient());
+  const decisions = opts.reuse ? new DecisionCache() : undefined;
   // As `serve` logs: one JSON line per decision on stdout, in batches (the child's goes to /dev/null).
   const logger = bufferedLogger("info", "mcp-warden");
   const app = buildApp(
@@ -264,13 +266,21 @@ export async function webhookApp(tls?: Tls) {
       now: () => now,
       evidence: evidence.provide,
       cachedEvidence: evidence.cached,
+      decisions,
     },
   );
-  return { app, registry, evidence, state, body: JSON.stringify(review(images[0]!, images[1]!)) };
+  return {
+    app,
+    registry,
+    evidence,
+    state,
+    decisions,
+    body: JSON.stringify(review(images[0]!, images[1]!)),
+  };
 }
 
-async function serveWebhook(tls: Tls) {
-  const { app, registry, evidence, body } = await webhookApp(tls);
+async function serveWebhook(tls: Tls, reuse: boolean) {
+  const { app, registry, evidence, body, decisions } = await webhookApp(tls, { reuse });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const port = (app.server.address() as { port: number }).port;
   return {
@@ -280,7 +290,12 @@ async function serveWebhook(tls: Tls) {
     afterWarmup: () => registry.stop(),
     stop: async (): Promise<Stopped> => {
       await app.close();
-      return { cacheMisses: evidence.cache.misses, cacheHits: evidence.cache.hits };
+      return {
+        cacheMisses: evidence.cache.misses,
+        cacheHits: evidence.cache.hits,
+        reused: decisions?.hits ?? 0,
+        judged: decisions?.misses ?? 0,
+      };
     },
   };
 }
@@ -300,7 +315,7 @@ async function serveCeiling(tls: Tls) {
     afterWarmup: () => Promise.resolve(),
     stop: async (): Promise<Stopped> => {
       await app.close();
-      return { cacheMisses: 0, cacheHits: 0 };
+      return { cacheMisses: 0, cacheHits: 0, reused: 0, judged: 0 };
     },
   };
 }
@@ -311,7 +326,8 @@ function bufs(tls: Tls) {
 
 async function child(kind: string): Promise<void> {
   const tls = JSON.parse(process.env.BENCH_TLS ?? "{}") as Tls;
-  const server = kind === "webhook" ? await serveWebhook(tls) : await serveCeiling(tls);
+  const server =
+    kind === "ceiling" ? await serveCeiling(tls) : await serveWebhook(tls, kind === "webhook");
   process.send?.({ port: server.port, body: server.body });
   process.on("message", (m: string) => {
     if (m === "warm") void server.afterWarmup().then(() => process.send?.("warmed"));
@@ -367,9 +383,21 @@ function post(port: number, ca: string, body: string): Promise<string> {
 
 type Run = Awaited<ReturnType<typeof load>> & { lost?: number };
 
+/**
+ * The review with a new uid each time, as the API server sends every request: a server that
+ * reuses decisions must see past the uid, not a body it has seen before.
+ */
+function withFreshUids(body: string): () => string {
+  const uid = JSON.stringify((JSON.parse(body) as { request: { uid: string } }).request.uid);
+  const at = body.indexOf(uid);
+  const [head, tail] = [body.slice(0, at + 1), body.slice(at + uid.length - 1)];
+  return () => `${head}${randomUUID()}${tail}`;
+}
+
 /** One POST of the review on a keep-alive connection: its latency in ms, undefined on failure. */
 function poster(port: number, ca: string, body: string): () => Promise<number | undefined> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca });
+  const fresh = withFreshUids(body);
   const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
   return () =>
     new Promise((resolve) => {
@@ -384,7 +412,7 @@ function poster(port: number, ca: string, body: string): () => Promise<number | 
         },
       );
       req.on("error", () => resolve(undefined));
-      req.end(body);
+      req.end(fresh());
     });
 }
 
@@ -415,11 +443,12 @@ function median(runs: Run[]): Run {
 
 async function load(server: Child, body: string) {
   const cpuBefore = cpuSeconds(server.proc.pid!);
+  const fresh = withFreshUids(body);
   const result = await autocannon({
     url: `https://127.0.0.1:${server.port}/validate`,
     method: "POST",
     headers: { "content-type": "application/json" },
-    body,
+    requests: [{ setupRequest: (req) => ({ ...req, body: fresh() }) }],
     connections: CONNECTIONS,
     duration: DURATION_MS / 1000,
   });
@@ -438,27 +467,34 @@ async function main(): Promise<void> {
   const ca = await makeTestCA();
   const tls = await issueServingCert(ca, { ipAddresses: ["127.0.0.1"] });
   const webhook = await startChild("webhook", tls, process.env.BENCH_PROFILE);
+  // The same webhook judging every review afresh: what reusing decisions saves.
+  const fresh = await startChild("webhook-fresh", tls);
   const ceiling = await startChild("ceiling", tls, process.env.BENCH_PROFILE_CEILING);
   try {
     const body = webhook.body;
-    // One request warms the verification cache; then the registry is stopped.
-    const first = JSON.parse(await post(webhook.port, ca.cert, body)) as {
+    type Answer = {
       response: { allowed: boolean; warnings?: string[]; status?: { message: string } };
     };
-    if (!first.response.allowed) {
-      throw new Error(`the review is denied: ${first.response.status?.message ?? ""}`);
-    }
-    webhook.proc.send("warm");
-    await next(webhook.proc);
-    const again = await post(webhook.port, ca.cert, body);
-    if (!(JSON.parse(again) as typeof first).response.allowed) {
-      throw new Error(`the review is denied once the registry is gone: ${again}`);
+    let first: Answer | undefined;
+    for (const w of [webhook, fresh]) {
+      // One request warms the verification cache; then the registry is stopped.
+      const answer = JSON.parse(await post(w.port, ca.cert, w.body)) as Answer;
+      if (!answer.response.allowed) {
+        throw new Error(`the review is denied: ${answer.response.status?.message ?? ""}`);
+      }
+      first ??= answer;
+      w.proc.send("warm");
+      await next(w.proc);
+      const again = await post(w.port, ca.cert, w.body);
+      if (!(JSON.parse(again) as Answer).response.allowed) {
+        throw new Error(`the review is denied once the registry is gone: ${again}`);
+      }
     }
     const bytes = Buffer.byteLength(body).toLocaleString("en-US");
     console.log(
       `review: Deployment (server + init container, signed and evaluated), ${bytes} bytes; ` +
         `10 NetworkPolicies, RBAC and an exception in cluster state; allowed, ` +
-        `${first.response.warnings?.length ?? 0} warnings; ${cpus().length} CPUs`,
+        `${first?.response.warnings?.length ?? 0} warnings; ${cpus().length} CPUs`,
     );
     console.log(
       `throughput: autocannon, ${CONNECTIONS} connections, ${DURATION_MS} ms per run; latency: ` +
@@ -466,10 +502,10 @@ async function main(): Promise<void> {
         `${CONNECTIONS} keep-alive connections each; median of ${ROUNDS} alternating rounds, TLS, ` +
         `one child process per server`,
     );
-    for (const s of [ceiling, webhook]) await load(s, body); // warm-up, JIT
+    for (const s of [ceiling, webhook, fresh]) await load(s, fresh === s ? fresh.body : body); // warm-up, JIT
     // Alternating rounds, the median of each figure: the machine's other work comes and goes.
     const runs = {
-      top: { ceiling: [] as Run[], webhook: [] as Run[] },
+      top: { ceiling: [] as Run[], webhook: [] as Run[], fresh: [] as Run[] },
       steady: { ceiling: [] as Run[], webhook: [] as Run[] },
     };
     const senders = [poster(ceiling.port, ca.cert, body), poster(webhook.port, ca.cert, body)];
@@ -478,11 +514,16 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       runs.top.ceiling.push(await load(ceiling, body));
       runs.top.webhook.push(await load(webhook, body));
+      runs.top.fresh.push(await load(fresh, fresh.body));
       const [c, w] = await paced(senders, STEADY_RATE, perRound, 2 * DURATION_MS);
       runs.steady.ceiling.push(steadyRun(c!));
       runs.steady.webhook.push(steadyRun(w!));
     }
-    const top = { ceiling: median(runs.top.ceiling), webhook: median(runs.top.webhook) };
+    const top = {
+      ceiling: median(runs.top.ceiling),
+      webhook: median(runs.top.webhook),
+      fresh: median(runs.top.fresh),
+    };
     const steady = { ceiling: median(runs.steady.ceiling), webhook: median(runs.steady.webhook) };
     const lost = [...runs.steady.ceiling, ...runs.steady.webhook].reduce(
       (n, r) => n + (r.lost ?? 0),
@@ -497,9 +538,11 @@ async function main(): Promise<void> {
     for (const [name, t, s] of [
       ["bare fastify (ceiling)", top.ceiling, steady.ceiling],
       ["mcp-warden webhook", top.webhook, steady.webhook],
+      ["  judging every review", top.fresh, undefined],
     ] as const) {
       console.log(
-        `${name.padEnd(24)} ${f(t.perSecond)} /s   ${f(t.cpuMicros)} µs   ${ms(s.p50)}   ${ms(s.p99)}`,
+        `${name.padEnd(24)} ${f(t.perSecond)} /s   ${f(t.cpuMicros)} µs` +
+          (s ? `   ${ms(s.p50)}   ${ms(s.p99)}` : ""),
       );
     }
     // Each figure's range over the rounds: how far the machine's other work moved it.
@@ -508,6 +551,7 @@ async function main(): Promise<void> {
     for (const [name, rs] of [
       ["ceiling", runs.top.ceiling],
       ["webhook", runs.top.webhook],
+      ["judging every review", runs.top.fresh],
     ] as const) {
       console.log(
         `rounds, ${name}: throughput ${range(rs, (r) => r.perSecond)} /s, ` +
@@ -516,13 +560,16 @@ async function main(): Promise<void> {
     }
     const ratio = top.webhook.perSecond / top.ceiling.perSecond;
     const cpuRatio = top.ceiling.cpuMicros / top.webhook.cpuMicros;
+    const freshRatio = top.fresh.perSecond / top.ceiling.perSecond;
     console.log(
-      `ratio webhook / ceiling: throughput ${ratio.toFixed(2)}, CPU per request ${cpuRatio.toFixed(2)} (ceiling's / webhook's)`,
+      `ratio webhook / ceiling: throughput ${ratio.toFixed(2)}, CPU per request ${cpuRatio.toFixed(2)} (ceiling's / webhook's); ` +
+        `judging every review: throughput ${freshRatio.toFixed(2)}`,
     );
     webhook.proc.send("stop");
     const stopped = await next<Stopped>(webhook.proc);
     console.log(
-      `verification cache: ${stopped.cacheMisses} misses (the warm-up), ${stopped.cacheHits.toLocaleString("en-US")} hits`,
+      `verification cache: ${stopped.cacheMisses} misses (the warm-up), ${stopped.cacheHits.toLocaleString("en-US")} hits; ` +
+        `decisions reused: ${stopped.reused.toLocaleString("en-US")} of ${(stopped.reused + stopped.judged).toLocaleString("en-US")}`,
     );
     console.log(
       `targets: >= 0.70 of the ceiling: ${ratio >= 0.7 ? "met" : "NOT met"}; ` +
@@ -553,9 +600,15 @@ async function main(): Promise<void> {
         unit: "µs",
         baseline: { name: "bare fastify (ceiling)", value: top.ceiling.cpuMicros },
       },
+      {
+        name: "throughput, judging every review",
+        value: top.fresh.perSecond,
+        unit: "requests/s",
+        baseline: { name: "bare fastify (ceiling)", value: top.ceiling.perSecond },
+      },
     ]);
   } finally {
-    for (const c of [webhook, ceiling]) {
+    for (const c of [webhook, fresh, ceiling]) {
       // The webhook child may have stopped already.
       if (c.proc.connected) c.proc.send("stop", () => {});
     }

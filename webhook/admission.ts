@@ -5,6 +5,7 @@ import { judgeWorkload, type Decision } from "../policies/workload/engine.ts";
 import { errorMessage, WardenError } from "../policies/errors.ts";
 import { isRecord } from "../policies/guards.ts";
 import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
+import type { Horizon } from "../policies/workload/horizon.ts";
 import { registryRulesEnabled, type CompiledPolicy } from "../policies/workload/policy.ts";
 import { evidenceImages, imageReferences } from "../policies/workload/rules/image.ts";
 import { compileSchema } from "../policies/schema-validator.ts";
@@ -286,7 +287,7 @@ export function registryLookup(subject: AdmissionSubject): ImageLookup | undefin
 /** Judges a subject with the shared engine. Never throws: errors become `admission/error`. */
 export function judgeSubject(
   subject: AdmissionSubject,
-  inputs: Pick<JudgeInputs, "cluster" | "now" | "evidence">,
+  inputs: Pick<JudgeInputs, "cluster" | "now" | "evidence"> & { horizon?: Horizon },
 ): AdmissionOutcome {
   const { request, policy, workload } = subject;
   try {
@@ -295,6 +296,7 @@ export function judgeSubject(
       cluster: inputs.cluster,
       now: inputs.now,
       evidence: inputs.evidence ?? NO_EVIDENCE,
+      horizon: inputs.horizon,
     });
     const name = workload.name || request.name || "";
     const counted = decision.findings.filter((f) => !f.exemptedBy);

@@ -1,8 +1,9 @@
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import { ADMISSION_ERROR } from "../policies/workload/catalogue.ts";
-import { admissionResponse, type AdmissionOutcome, type AdmissionRequest } from "./admission.ts";
-import { admit, type CredentialsFor } from "./decide.ts";
+import { admissionResponse, type AdmissionOutcome } from "./admission.ts";
+import { admit, type Admission, type CredentialsFor } from "./decide.ts";
+import type { DecisionCache } from "./decision-cache.ts";
 import { jsonDepthExceeds } from "../policies/json-depth.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 import type { StateSource } from "./state.ts";
@@ -30,6 +31,8 @@ export interface AppDeps {
   cachedEvidence?: CachedEvidence | undefined;
   /** The pod's pull-secret credentials for those lookups (from the API server). */
   credentialsFor?: CredentialsFor | undefined;
+  /** Decisions reused for reviews equal but for their uid; none without it. */
+  decisions?: DecisionCache | undefined;
 }
 
 export const DEFAULT_APP_OPTIONS = {
@@ -94,6 +97,8 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
 
   app.removeContentTypeParser("application/json");
   const parseJson = app.getDefaultJsonParser("error", "error");
+  // Each parsed review's text, for the decision cache's key.
+  const texts = new WeakMap<object, string>();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (jsonDepthExceeds(text, opts.maxJsonDepth)) {
@@ -103,7 +108,10 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
       done(err, undefined);
       return;
     }
-    void parseJson(request, text, done);
+    void parseJson(request, text, (err, body: unknown) => {
+      if (deps.decisions && typeof body === "object" && body !== null) texts.set(body, text);
+      done(err, body);
+    });
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
@@ -147,20 +155,26 @@ export function buildApp(opts: AppOptions, deps: AppDeps) {
     { schema: { response: { 200: reviewResponseSchema, "4xx": errorSchema, "5xx": errorSchema } } },
     async (request, reply) => {
       const started = process.hrtime.bigint();
-      const result = await admit(request.body, {
-        state: deps.state,
-        now,
-        deadlineMs: opts.deadlineMs,
-        evidence: deps.evidence,
-        cachedEvidence: deps.cachedEvidence,
-        credentialsFor: deps.credentialsFor,
-      });
+      const body = request.body;
+      const result = await admit(
+        body,
+        {
+          state: deps.state,
+          now,
+          deadlineMs: opts.deadlineMs,
+          evidence: deps.evidence,
+          cachedEvidence: deps.cachedEvidence,
+          credentialsFor: deps.credentialsFor,
+          decisions: deps.decisions,
+        },
+        typeof body === "object" && body !== null ? texts.get(body) : undefined,
+      );
       if (!result.answered) {
         request.log.warn({ reason: result.reason }, "malformed AdmissionReview without uid");
         return reply.code(400).send({ error: "bad request", message: result.reason });
       }
       if (result.failure) request.log.error({ err: result.failure.err }, "evaluation failed");
-      record(opts.logger, deps.metrics, result.request, result.uid, result.outcome, started);
+      record(opts.logger, deps.metrics, result, started);
       return admissionResponse(result.uid, result.outcome);
     },
   );
@@ -174,11 +188,10 @@ export type WebhookApp = ReturnType<typeof buildApp>;
 function record(
   logger: Logger,
   metrics: WebhookMetrics,
-  req: AdmissionRequest | undefined,
-  uid: string,
-  outcome: AdmissionOutcome,
+  result: Extract<Admission, { answered: true }>,
   started: bigint,
 ): void {
+  const { request: req, uid, outcome, reused } = result;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const decision = decisionLabel(outcome);
   const object = req?.object as { metadata?: { name?: string; generateName?: string } } | undefined;
@@ -188,6 +201,7 @@ function record(
     operation: req?.operation ?? "unknown",
   });
   metrics.latency.observe({ decision }, seconds);
+  if (reused) metrics.reusedDecisions.inc();
   for (const f of outcome.decision?.findings ?? []) {
     if (!f.exemptedBy) metrics.findings.inc({ rule: f.rule, action: f.action });
   }
@@ -207,6 +221,7 @@ function record(
       rules: outcome.rules,
       exceptionsUsed: outcome.exceptionsUsed,
       skippedBecause: outcome.skippedBecause,
+      reused: reused || undefined,
       latencyMs: Math.round(seconds * 100_000) / 100,
     },
     "admission decision",

@@ -17,11 +17,14 @@ import {
   type AdmissionSubject,
   type ImageLookup,
 } from "./admission.ts";
-import type { ImageEvidence } from "../policies/workload/image-evidence.ts";
-import type { StateSource } from "./state.ts";
+import { ADMISSION_ERROR } from "../policies/workload/catalogue.ts";
+import { Horizon } from "../policies/workload/horizon.ts";
+import { DecisionCache } from "./decision-cache.ts";
+import type { StateSnapshot, StateSource } from "./state.ts";
 import {
   lookupDeadlineMs,
   type CachedEvidence,
+  type CachedImageEvidence,
   type EvidenceProvider,
   type RequestCredentials,
 } from "../supply-chain/verify/evidence.ts";
@@ -44,6 +47,11 @@ export interface AdmitContext {
   /** The same facts when all are cached, at once (the warm path; see `admit`). */
   cachedEvidence?: CachedEvidence | undefined;
   credentialsFor?: CredentialsFor | undefined;
+  /**
+   * Decisions to reuse for reviews equal but for their uid (needs the body's text). Not with
+   * `credentialsFor`: a decision then also depends on Secrets read at request time.
+   */
+  decisions?: DecisionCache | undefined;
 }
 
 export type Admission =
@@ -57,10 +65,15 @@ export type Admission =
       outcome: AdmissionOutcome;
       /** What failed during evaluation (the outcome is then `admission/error`), for the log. */
       failure?: { err: unknown };
+      /** The outcome is a decision made earlier for the same review (see DecisionCache). */
+      reused?: boolean;
     };
 
-/** Decides one AdmissionReview body. Never throws: failures deny as `admission/error`. */
-export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission> {
+/**
+ * Decides one AdmissionReview body; `text` is the body as received, for reusing decisions. Never
+ * throws: failures deny as `admission/error`.
+ */
+export async function admit(body: unknown, ctx: AdmitContext, text?: string): Promise<Admission> {
   const review = readAdmissionReview(body);
   if (!review.ok && review.uid === undefined) return { answered: false, reason: review.message };
   const at = ctx.now();
@@ -74,7 +87,10 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
     };
   }
   const request = review.request;
-  const answer = (outcome: AdmissionOutcome, failure?: { err: unknown }): Admission => ({
+  const answer = (
+    outcome: AdmissionOutcome,
+    failure?: { err: unknown },
+  ): Extract<Admission, { answered: true }> => ({
     answered: true,
     uid: request.uid,
     request,
@@ -93,6 +109,11 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
       }),
     );
   }
+  const decisions =
+    ctx.decisions !== undefined && ctx.credentialsFor === undefined && text !== undefined
+      ? reusable(ctx.decisions, text, request.uid, snapshot, at.getTime())
+      : undefined;
+  if (decisions?.outcome !== undefined) return { ...answer(decisions.outcome), reused: true };
   const prepared = admissionSubject(request, snapshot.policy, snapshot.policyError);
   if ("outcome" in prepared) return answer(prepared.outcome);
   const { subject } = prepared;
@@ -104,10 +125,17 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
   } catch (err) {
     return failed(err);
   }
-  if ("warm" in path)
-    return answer(
-      judgeSubject(subject, { cluster: snapshot.cluster, now: at, evidence: path.warm }),
-    );
+  if ("warm" in path) {
+    const horizon = new Horizon();
+    const outcome = judgeSubject(subject, {
+      cluster: snapshot.cluster,
+      now: at,
+      evidence: path.warm,
+      horizon,
+    });
+    decisions?.keep(outcome, path.warm, horizon.until);
+    return answer(outcome);
+  }
   const { lookup, provide } = path;
   // Registry lookups end first, so a slow registry denies through image/*.
   const deadlines = decisionDeadlines(lookupDeadlineMs(ctx.deadlineMs), ctx.deadlineMs);
@@ -130,6 +158,35 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
 }
 
 /**
+ * The reused decision for this review, if one holds; else how to keep the one about to be made.
+ * Only decisions judged with a policy, on cluster state whose every part is available, are kept.
+ */
+function reusable(
+  cache: DecisionCache,
+  text: string,
+  uid: string,
+  snapshot: StateSnapshot,
+  at: number,
+):
+  | {
+      outcome?: AdmissionOutcome;
+      keep: (o: AdmissionOutcome, e: CachedImageEvidence | undefined, until: number) => void;
+    }
+  | undefined {
+  const { policy, cluster } = snapshot;
+  const key = DecisionCache.keyOf(text, uid);
+  if (key === undefined || policy === undefined || cluster.unavailable !== undefined)
+    return undefined;
+  return {
+    outcome: cache.get(key, { policy, cluster }, at),
+    keep: (outcome, evidence, until) => {
+      if (outcome.evaluated && !outcome.rules.includes(ADMISSION_ERROR))
+        cache.put(key, { policy, cluster, evidence }, outcome, at, until);
+    },
+  };
+}
+
+/**
  * The warm path, or the lookups to make. Warm: no registry rule to feed, or nothing to feed it
  * with (judged without facts, so those rules deny), or every image's facts cached and no pull
  * secret to read first. Judging is synchronous then and no deadline is armed: a timer, an abort
@@ -138,7 +195,7 @@ export async function admit(body: unknown, ctx: AdmitContext): Promise<Admission
 function warmOrLookup(
   subject: AdmissionSubject,
   ctx: AdmitContext,
-): { warm: ImageEvidence | undefined } | { lookup: ImageLookup; provide: EvidenceProvider } {
+): { warm: CachedImageEvidence | undefined } | { lookup: ImageLookup; provide: EvidenceProvider } {
   const lookup = registryLookup(subject);
   if (lookup === undefined || ctx.evidence === undefined) return { warm: undefined };
   const cached =

@@ -6,6 +6,7 @@ export interface WebhookMetrics {
   decisions: Counter<"decision" | "kind" | "operation">;
   findings: Counter<"rule" | "action">;
   latency: Histogram<"decision">;
+  reusedDecisions: Counter;
   stateSynced: Gauge<"resource">;
   stateAge: Gauge<"resource">;
   policyLoaded: Gauge;
@@ -33,6 +34,11 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): WebhookM
       help: "Time from request to answer.",
       labelNames: ["decision"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 8],
+      registers: [registry],
+    }),
+    reusedDecisions: new Counter({
+      name: "mcp_warden_admission_reused_decisions_total",
+      help: "Decisions answered from the decision cache: a review equal but for its uid, judged from the same state.",
       registers: [registry],
     }),
     stateSynced: new Gauge({

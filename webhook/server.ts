@@ -13,6 +13,7 @@ import { staticState, type StateSource } from "./state.ts";
 import { chainCredentials, type CredentialSource } from "../supply-chain/registry/credentials.ts";
 import { RegistryClient } from "../supply-chain/registry/client.ts";
 import { registryEvidence } from "../supply-chain/verify/evidence.ts";
+import { DecisionCache } from "./decision-cache.ts";
 import { apiPullSecrets } from "./pull-secrets.ts";
 
 export interface ServeInputs {
@@ -115,6 +116,8 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       }),
     { trustedRoot: inputs.trustedRoot, cache: { now: () => now().getTime() } },
   );
+  const credentialsFor =
+    kubeConfig && inputs.pullSecrets ? apiPullSecrets(kubeConfig, logger) : undefined;
   const app = buildApp(
     {
       logger,
@@ -129,8 +132,9 @@ export async function startWebhook(inputs: ServeInputs, logger: Logger): Promise
       metrics: createMetrics({ processMetrics: true }),
       evidence: evidence.provide,
       cachedEvidence: evidence.cached,
-      credentialsFor:
-        kubeConfig && inputs.pullSecrets ? apiPullSecrets(kubeConfig, logger) : undefined,
+      credentialsFor,
+      // With pull secrets a decision also depends on Secrets read per request: none is reused.
+      decisions: credentialsFor ? undefined : new DecisionCache(),
     },
   );
 

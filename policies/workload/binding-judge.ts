@@ -13,6 +13,7 @@ import {
 } from "./rbac.ts";
 import { rbacRules } from "./rules/rbac.ts";
 import { toWorkload } from "./workload.ts";
+import { Horizon } from "./horizon.ts";
 
 export interface BindingDecision {
   allowed: boolean;
@@ -104,6 +105,7 @@ export function judgeBinding(
           settings: opts.policy.settings,
           evidence: undefined,
           now: opts.now,
+          horizon: new Horizon(),
         };
         for (const f of rule.check(ctx)) {
           // A finding without related objects says the state cannot be trusted: it stands.

@@ -2,6 +2,7 @@ import { CHECKED_RULES, EXCEPTION_INVALID } from "./catalogue.ts";
 import type { ClusterState } from "./cluster-state.ts";
 import { exemptingException, resolveExceptions } from "./exceptions.ts";
 import type { Glob } from "../glob.ts";
+import { Horizon } from "./horizon.ts";
 import type { ImageEvidence } from "./image-evidence.ts";
 import type { CompiledPolicy, RuleAction } from "./policy.ts";
 import type { Finding, RuleContext } from "./rule.ts";
@@ -15,6 +16,8 @@ export interface JudgeOptions {
   evidence?: ImageEvidence | undefined;
   /** Run only the rules these globs match (`check --rules`). */
   only?: readonly Glob[] | undefined;
+  /** Bounded by the instant the decision could read differently (see Horizon). */
+  horizon?: Horizon | undefined;
 }
 
 export interface DecidedFinding extends Finding {
@@ -35,6 +38,7 @@ export interface Decision {
 /** One verdict for one workload: the same function decides for the CLI, the webhook and CI. */
 export function judgeWorkload(workload: Workload, opts: JudgeOptions): Decision {
   const { policy, only } = opts;
+  const horizon = opts.horizon ?? new Horizon();
   const selected = (id: string) => !only || only.some((g) => g.matches(id));
   const ctx: RuleContext = {
     workload,
@@ -42,6 +46,7 @@ export function judgeWorkload(workload: Workload, opts: JudgeOptions): Decision 
     settings: policy.settings,
     evidence: opts.evidence,
     now: opts.now,
+    horizon,
   };
   const raw: Finding[] = [];
   const skipped: string[] = [];
@@ -53,7 +58,7 @@ export function judgeWorkload(workload: Workload, opts: JudgeOptions): Decision 
     }
     raw.push(...rule.check(ctx));
   }
-  const resolution = resolveExceptions(workload, opts.cluster, policy, opts.now);
+  const resolution = resolveExceptions(workload, opts.cluster, policy, opts.now, horizon);
   if (policy.actionFor(EXCEPTION_INVALID) !== "off" && selected(EXCEPTION_INVALID)) {
     raw.push(...resolution.findings);
   }

@@ -1,4 +1,5 @@
 import { EXCEPTION_INVALID, RULE_IDS } from "./catalogue.ts";
+import type { Horizon } from "./horizon.ts";
 import type { ClusterState } from "./cluster-state.ts";
 import { EXCEPTION_ANNOTATION, type Exception } from "./exception-schema.ts";
 import { fieldPath } from "../field-path.ts";
@@ -77,6 +78,7 @@ function whyNotGranted(
   workload: Workload,
   policy: CompiledPolicy,
   now: Date,
+  horizon?: Horizon,
 ): string | undefined {
   const id = `${ex.metadata.namespace}/${ex.metadata.name}`;
   if (ex.spec.expires !== undefined) {
@@ -86,6 +88,7 @@ function whyNotGranted(
       return `exception ${id} has expires ${JSON.stringify(ex.spec.expires)}, which is not an RFC 3339 time (2026-01-31T00:00:00Z)`;
     }
     if (expires <= now.getTime()) return `exception ${id} expired at ${ex.spec.expires}`;
+    horizon?.bound(expires);
   }
   const globs = globsOf(ex);
   if (!globs.namespaces.some((ns) => ns.matches(workload.namespace))) {
@@ -111,6 +114,7 @@ export function resolveExceptions(
   cluster: ClusterState,
   policy: CompiledPolicy,
   now: Date,
+  horizon?: Horizon,
 ): ExceptionResolution {
   const names = requestedExceptions(workload);
   if (names.length === 0) return { grants: [], findings: [] };
@@ -151,7 +155,7 @@ export function resolveExceptions(
     }
     const reasons: string[] = [];
     const granted = candidates.find((ex) => {
-      const why = whyNotGranted(ex, workload, policy, now);
+      const why = whyNotGranted(ex, workload, policy, now, horizon);
       if (why) reasons.push(why);
       return why === undefined;
     });

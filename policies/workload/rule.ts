@@ -1,3 +1,4 @@
+import type { Horizon } from "./horizon.ts";
 import type { ClusterState } from "./cluster-state.ts";
 import type { ImageEvidence } from "./image-evidence.ts";
 import type { TrustLevel } from "../trust-level.ts";
@@ -54,7 +55,9 @@ export interface RuleContext {
   settings: RuleSettings;
   /** Registry facts for the workload's images; present only when images were verified. */
   evidence: ImageEvidence | undefined;
+  /** A rule that reads it bounds `horizon` with the instant its finding could change. */
   now: Date;
+  horizon: Horizon;
 }
 
 /**

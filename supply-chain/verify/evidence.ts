@@ -24,6 +24,12 @@ export type EvidenceProvider = (
   credentials?: RequestCredentials,
 ) => Promise<ImageEvidence>;
 
+/** Evidence answered from the cache, which can tell whether the cache still holds it. */
+export interface CachedImageEvidence extends ImageEvidence {
+  /** False once any of its facts has expired or been replaced in the cache. */
+  current(): boolean;
+}
+
 /**
  * The same evidence when every image's facts are cached and fresh, at once and without a lookup;
  * undefined when any image would need one.
@@ -32,7 +38,7 @@ export type CachedEvidence = (
   references: readonly string[],
   policy: CompiledPolicy,
   credentials?: RequestCredentials,
-) => ImageEvidence | undefined;
+) => CachedImageEvidence | undefined;
 
 /** Policies and credential sets seen recently; each is prepared once. */
 const MAX_POLICIES = 16;
@@ -264,7 +270,10 @@ export function registryEvidence(
     const facts = unique.map((r) => cache.peek(r, scopeKey));
     if (facts.some((f) => f === undefined)) return undefined;
     cache.hits += facts.length;
-    return evidenceOf(unique, facts);
+    return {
+      ...evidenceOf(unique, facts),
+      current: () => unique.every((r, i) => cache.peek(r, scopeKey) === facts[i]),
+    };
   };
 
   const provide: EvidenceProvider = async (references, policy, signal, credentials) => {

@@ -10,7 +10,8 @@ import { parseNetworkPolicy } from "../../policies/workload/network-policy.ts";
 import { compilePolicy, type CompiledPolicy } from "../../policies/workload/policy.ts";
 import { RegistryClient, type RegistryClientOptions } from "../../supply-chain/registry/client.ts";
 import { registryEvidence } from "../../supply-chain/verify/evidence.ts";
-import type { FactsCache } from "../../supply-chain/verify/facts-cache.ts";
+import type { FactsCache, FactsCacheOptions } from "../../supply-chain/verify/facts-cache.ts";
+import type { DecisionCache } from "../../webhook/decision-cache.ts";
 import { buildApp } from "../../webhook/app.ts";
 import { createMetrics } from "../../webhook/metrics.ts";
 import { compliantPodSpec, denyAll, policyWith } from "./policies.ts";
@@ -49,24 +50,33 @@ export interface Webhook {
   admit(images: readonly string[], uid?: string): Promise<AdmissionResult>;
   /** The registry facts cache behind the app. */
   cache: FactsCache;
+  /** The decision cache, when the app was given one. */
+  decisions: DecisionCache | undefined;
   close(): Promise<void>;
 }
 
 /** `buildApp` as `serve` builds it, with a real registry client and the given deadline. */
 export function webhook(
   policy: CompiledPolicy,
-  opts: { deadlineMs: number; now: Date; client?: RegistryClientOptions | RegistryClient },
+  opts: {
+    deadlineMs: number;
+    /** The clock: a fixed instant, or a function read at each decision and cache lookup. */
+    now: Date | (() => Date);
+    client?: RegistryClientOptions | RegistryClient;
+    /** Reuse decisions through this cache (as `serve` does). */
+    decisions?: DecisionCache;
+    cache?: Partial<FactsCacheOptions>;
+  },
 ): Webhook {
   const client =
     opts.client instanceof RegistryClient ? opts.client : new RegistryClient(opts.client ?? {});
-  const evidence = registryEvidence(() => client);
+  const clock = typeof opts.now === "function" ? opts.now : () => opts.now as Date;
+  // The facts cache keeps real time unless told otherwise: fault tests wait for failures to expire.
+  const evidence = registryEvidence(() => client, opts.cache ? { cache: opts.cache } : {});
+  // One cluster state for the app's life, as the watches keep it while nothing changes.
+  const cluster = createClusterState({ networkPolicies: [parseNetworkPolicy(denyAll("team-a"))] });
   const state = {
-    snapshot: () => ({
-      policy,
-      cluster: createClusterState({ networkPolicies: [parseNetworkPolicy(denyAll("team-a"))] }),
-      ready: true,
-      watches: [],
-    }),
+    snapshot: () => ({ policy, cluster, ready: true, watches: [] }),
     close: () => Promise.resolve(),
   };
   const sink = new Writable({ write: (_c, _e, done) => done() });
@@ -80,10 +90,11 @@ export function webhook(
     {
       state,
       metrics: createMetrics(),
-      now: () => opts.now,
+      now: clock,
       // As `serve` wires it: cached facts answer at once, the rest are looked up.
       evidence: evidence.provide,
       cachedEvidence: evidence.cached,
+      decisions: opts.decisions,
     },
   );
   return {
@@ -118,6 +129,7 @@ export function webhook(
       return { allowed: response.allowed, message: response.status?.message ?? "", elapsedMs };
     },
     cache: evidence.cache,
+    decisions: opts.decisions,
     close: () => app.close(),
   };
 }

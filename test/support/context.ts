@@ -5,6 +5,7 @@ import type { NetworkPolicy } from "../../policies/workload/k8s-types.ts";
 import type { RbacObject } from "../../policies/workload/rbac.ts";
 import type { RuleContext, RuleSettings } from "../../policies/workload/rule.ts";
 import { toWorkload } from "../../policies/workload/workload.ts";
+import { Horizon } from "../../policies/workload/horizon.ts";
 
 export const defaultSettings: RuleSettings = {
   allowPersistentVolumeClaims: false,
@@ -34,6 +35,7 @@ export function contextFor(
     settings: { ...defaultSettings, ...opts.settings },
     evidence: opts.evidence,
     now: opts.now ?? new Date("2026-06-01T00:00:00Z"),
+    horizon: new Horizon(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { parseException } from "../../policies/workload/exception-schema.ts";
 import { compilePolicy, type CompiledPolicy } from "../../policies/workload/policy.ts";
 
 export function policyWith(spec: Record<string, unknown>): unknown {
@@ -60,4 +61,14 @@ export function offlinePolicy(): CompiledPolicy {
   doc.spec.rules["image/signed"] = "off";
   doc.spec.rules["image/evaluated"] = "off";
   return compilePolicy(doc);
+}
+
+/** An MCPWardenException for the sandbox rules in team-a, with `spec` fields replaced. */
+export function exception(name: string, namespace: string, spec: Record<string, unknown> = {}) {
+  return parseException({
+    apiVersion: "mcp-warden.dev/v1alpha1",
+    kind: "MCPWardenException",
+    metadata: { name, namespace },
+    spec: { rules: ["sandbox/*"], namespaces: ["team-a"], reason: "test", ...spec },
+  });
 }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Writable } from "node:stream";
 import { after, test } from "node:test";
 import { pino } from "pino";
 import { createClusterState } from "../../policies/workload/cluster-state.ts";
@@ -19,15 +18,9 @@ import {
   offlinePolicy,
   policyWith,
 } from "../support/policies.ts";
+import { collectLogLines } from "../support/log-lines.ts";
 
-const logLines: Record<string, unknown>[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _enc, done) {
-    for (const line of chunk.toString().split("\n").filter(Boolean))
-      logLines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
+const { lines: logLines, sink } = collectLogLines();
 
 /** The webhook's own state interface, filled with data: a policy and NetworkPolicies. */
 function stateWith(overrides: Partial<StateSnapshot> = {}): StateSource {

@@ -14,6 +14,7 @@ import { serviceAccountOf, type ContainerRef, type Workload } from "../workload.
 import { defaultDenyPolicy, type Direction } from "./default-deny.ts";
 import { marker, PLACEHOLDER } from "./markers.ts";
 import { appendItem, ensureSeq, nodeAt, setField, type YamlPath } from "./yaml-edit.ts";
+import { Horizon } from "../horizon.ts";
 
 /**
  * The pure core of `mcp-warden fix`: given one workload in a parsed YAML document and what the
@@ -354,6 +355,7 @@ const network: Fixer = (fix, findings) => {
     settings: fix.context.settings,
     evidence: undefined,
     now: new Date(0),
+    horizon: new Horizon(),
   };
   const selecting = selectingPolicies(ctx);
   const restricted = (d: Direction) => selecting.some((np) => effectivePolicyTypes(np).includes(d));

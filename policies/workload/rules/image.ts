@@ -231,11 +231,17 @@ function evaluationProblems(e: Evaluation, ms: number, ctx: RuleContext): string
   if (TRUST_ORDER.indexOf(e.trustLevel) < TRUST_ORDER.indexOf(minTrustLevel))
     problems.push(`trust level ${e.trustLevel} is below the required ${minTrustLevel}`);
   const age = ctx.now.getTime() - ms;
-  if (age > maxAgeMs)
+  if (age > maxAgeMs) {
     problems.push(
       `it is ${formatDuration(age)} old, older than the allowed ${formatDuration(maxAgeMs)}; re-evaluate the image`,
     );
-  if (age < -FUTURE_TOLERANCE_MS) problems.push("it is dated in the future");
+    // The message says how old, so it changes as time passes.
+    ctx.horizon.bound(ctx.now.getTime());
+  } else ctx.horizon.bound(ms + maxAgeMs + 1);
+  if (age < -FUTURE_TOLERANCE_MS) {
+    problems.push("it is dated in the future");
+    ctx.horizon.bound(ms - FUTURE_TOLERANCE_MS);
+  }
   return problems;
 }
 

@@ -10,6 +10,7 @@ import { networkRules } from "../../../policies/workload/rules/network.ts";
 import { networkWithinDeclared } from "../../../policies/workload/rules/network-declared.ts";
 import { toWorkload } from "../../../policies/workload/workload.ts";
 import { defaultSettings } from "../../support/context.ts";
+import { Horizon } from "../../../policies/workload/horizon.ts";
 
 const IMAGE = `ghcr.io/acme/fetch@sha256:${"c".repeat(64)}`;
 const permissions: DeclaredPermissions = {
@@ -127,6 +128,7 @@ test("what --network cilium writes passes the egress rules, judged against the s
     settings: defaultSettings,
     evidence: { forImage: () => facts },
     now: new Date("2026-06-01T00:00:00Z"),
+    horizon: new Horizon(),
   };
   for (const rule of [...networkRules, networkWithinDeclared])
     assert.deepEqual(rule.check(ctx), [], rule.id);

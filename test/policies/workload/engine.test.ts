@@ -3,13 +3,18 @@ import { test } from "node:test";
 import type { InputError } from "../../../policies/errors.ts";
 import { createClusterState } from "../../../policies/workload/cluster-state.ts";
 import { judgeWorkload } from "../../../policies/workload/engine.ts";
-import { parseException } from "../../../policies/workload/exception-schema.ts";
 import { resolveExceptions } from "../../../policies/workload/exceptions.ts";
 import { compileGlob } from "../../../policies/glob.ts";
 import { parseNetworkPolicy } from "../../../policies/workload/network-policy.ts";
 import { compilePolicy } from "../../../policies/workload/policy.ts";
 import { toWorkload } from "../../../policies/workload/workload.ts";
-import { compliantPodSpec, defaultPolicy, denyAll, policyWith } from "../../support/policies.ts";
+import {
+  compliantPodSpec,
+  defaultPolicy,
+  denyAll,
+  exception,
+  policyWith,
+} from "../../support/policies.ts";
 
 const now = new Date("2026-06-01T00:00:00Z");
 const policy = defaultPolicy();
@@ -24,15 +29,6 @@ function deployment(
     kind: "Deployment",
     metadata: { name: "srv", namespace },
     spec: { template: { metadata: { labels: { app: "srv" }, annotations }, spec } },
-  });
-}
-
-function exception(name: string, namespace: string, spec: Record<string, unknown>) {
-  return parseException({
-    apiVersion: "mcp-warden.dev/v1alpha1",
-    kind: "MCPWardenException",
-    metadata: { name, namespace },
-    spec: { rules: ["sandbox/*"], namespaces: ["team-a"], reason: "test", ...spec },
   });
 }
 

@@ -38,6 +38,7 @@ import {
   clusterPolicy,
   DNS_EGRESS,
 } from "../../support/fqdn-policies.ts";
+import { Horizon } from "../../../policies/workload/horizon.ts";
 
 const egressRule = networkRules.find((r) => r.id === "network/egress-restricted")!;
 const IMAGE = "ghcr.io/acme/fetch@sha256:" + "b".repeat(64);
@@ -74,6 +75,7 @@ function ctx(policies: EgressPolicy[], ev?: ImageEvidence): RuleContext {
     settings: defaultSettings,
     evidence: ev,
     now: new Date("2026-06-01T00:00:00Z"),
+    horizon: new Horizon(),
   };
 }
 
