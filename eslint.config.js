@@ -24,6 +24,8 @@ const PURE_BUILTINS = new Set([
   "url",
   "util",
   "util/types",
+  // Its synchronous calls only transform bytes in memory (the description check unpacks brotli).
+  "zlib",
 ]);
 const IO_BUILTINS = [...new Set(builtinModules.map((m) => m.replace(/^node:/, "")))].filter(
   (m) => !PURE_BUILTINS.has(m),

@@ -574,7 +574,9 @@ const COLOUR_RUN = /(?:#[0-9a-f]{6}\b[,;\s]*){6,}/giu;
 // (Thai "๑๑๕"), Suzhou numerals ("〡〡〥"), and the additive numerals of Aegean and Ethiopic
 // ("𐄙𐄐𐄋", "፻፲፭": 100 + 10 + 5).
 const NUMERAL = String.raw`[\p{Nd}\u3007\u3021-\u3029\u{10107}-\u{10133}\u1369-\u137C]`;
-const NUMERAL_RUN = new RegExp(`(?:${NUMERAL}+[,;\\s]+){7,}${NUMERAL}+`, "gu");
+// Separated by spaces or by any script's commas and section signs ("၊", "،", "、").
+const NUMERAL_SEPARATOR = String.raw`[,;\s\u060C\u104A\u104B\u3001\u0964\u0965\u1363\u1364\uFF0C]`;
+const NUMERAL_RUN = new RegExp(`(?:${NUMERAL}+${NUMERAL_SEPARATOR}+){7,}${NUMERAL}+`, "gu");
 const ADDITIVE: readonly [first: number, count: number, unit: number][] = [
   [0x10107, 9, 1],
   [0x10110, 9, 10],
@@ -964,7 +966,7 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
     });
   for (const m of text.matchAll(NUMERAL_RUN)) {
     if (/^[\d\s,;]+$/u.test(m[0])) continue;
-    const tokens = m[0].split(/[,;\s]+/u).filter((t) => t !== "");
+    const tokens = m[0].split(new RegExp(`${NUMERAL_SEPARATOR}+`, "u")).filter((t) => t !== "");
     // Decimal codes, or octal ones when no digit is above 7.
     for (const radix of [10, 8]) {
       const codes = tokens.map((t) => numeralValue(t, radix));

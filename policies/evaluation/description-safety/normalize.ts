@@ -1,3 +1,4 @@
+import { brotliDecompressSync } from "node:zlib";
 import { decodeCarriers, decodeMore, fromBase32With, fromEbcdic } from "./decoders.ts";
 import type { SeverityLevel } from "../predicate.ts";
 import { around, codePoints, quote } from "./text.ts";
@@ -438,6 +439,17 @@ function compressed(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+// Brotli has no magic number: bytes that unpack (to at most 64 KiB) into readable text with
+// spaces are brotli. Random bytes fail within a few of them.
+function brotliText(bytes: Uint8Array): string | undefined {
+  try {
+    const text = readableText(brotliDecompressSync(bytes, { maxOutputLength: 1 << 16 }));
+    return text !== undefined && /\s/.test(text.trim()) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // Printable ASCII without a space: what one encoding decodes to when it holds another ("%2561" is
 // "%61", base64 of base64).
 const ENCODED_AGAIN = /^[\x21-\x7E]{16,}$/u;
@@ -481,7 +493,20 @@ function encodedIssues(text: string, hidden: string[], depth = 0): Issue[] {
       return;
     }
     const decoded = readableText(bytes);
-    if (decoded === undefined || !/\s/.test(decoded.trim())) return;
+    if (decoded === undefined) {
+      const unpacked = bytes.length >= 12 ? brotliText(bytes) : undefined;
+      if (unpacked !== undefined) {
+        hidden.push(unpacked);
+        issues.push({
+          kind: "encoded",
+          severity: "high",
+          detail: `${how} ${quote(raw, 40)} that holds brotli-compressed text: ${quote(unpacked, 160)}`,
+          firm: true,
+        });
+      }
+      return;
+    }
+    if (!/\s/.test(decoded.trim())) return;
     hidden.push(decoded);
     issues.push({
       kind: "encoded",
