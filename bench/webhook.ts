@@ -17,7 +17,7 @@
 // its "steady" rate is bursts of 20 requests queued at once, and its latency that queue's.
 import autocannon from "autocannon";
 import { fork, type ChildProcess } from "node:child_process";
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { openSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { cpus } from "node:os";
@@ -40,6 +40,7 @@ import { buildApp } from "../webhook/app.ts";
 import { DecisionCache } from "../webhook/decision-cache.ts";
 import { createMetrics } from "../webhook/metrics.ts";
 import { cpuSeconds } from "./proc.ts";
+import { withFreshUids } from "./fresh-uids.ts";
 import { paced, percentile } from "./paced.ts";
 import { printBenchResult } from "./result.ts";
 
@@ -383,24 +384,17 @@ function post(port: number, ca: string, body: string): Promise<string> {
 
 type Run = Awaited<ReturnType<typeof load>> & { lost?: number };
 
-/**
- * The review with a new uid each time, as the API server sends every request: a server that
- * reuses decisions must see past the uid, not a body it has seen before.
- */
-function withFreshUids(body: string): () => string {
-  const uid = JSON.stringify((JSON.parse(body) as { request: { uid: string } }).request.uid);
-  const at = body.indexOf(uid);
-  const [head, tail] = [body.slice(0, at + 1), body.slice(at + uid.length - 1)];
-  return () => `${head}${randomUUID()}${tail}`;
-}
-
 /** One POST of the review on a keep-alive connection: its latency in ms, undefined on failure. */
 function poster(port: number, ca: string, body: string): () => Promise<number | undefined> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca });
   const fresh = withFreshUids(body);
-  const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
   return () =>
     new Promise((resolve) => {
+      const text = fresh();
+      const headers = {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      };
       const started = performance.now();
       const req = request(
         { host: "127.0.0.1", port, path: "/validate", method: "POST", agent, headers },
@@ -412,7 +406,7 @@ function poster(port: number, ca: string, body: string): () => Promise<number | 
         },
       );
       req.on("error", () => resolve(undefined));
-      req.end(fresh());
+      req.end(text);
     });
 }
 

@@ -19,6 +19,7 @@ import { KubernetesObjectApi, CoreV1Api, type KubernetesObject } from "@kubernet
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { withFreshUids } from "../bench/fresh-uids.ts";
 import { issueServingCert, makeTestCA } from "../test/e2e/support/certs.ts";
 import { k8sBinDir, startCluster } from "../test/e2e/support/cluster.ts";
 import { registerWebhook } from "../test/e2e/support/manifests.ts";
@@ -70,11 +71,13 @@ interface Figures {
 }
 
 async function cannon(port: number, body: string, ms: number, rate?: number): Promise<Figures> {
+  // A fresh uid per request, as the API server sends them: `serve` reuses decisions otherwise.
+  const fresh = withFreshUids(body);
   const r = (await autocannon({
     url: `https://127.0.0.1:${port}/validate`,
     method: "POST",
     headers: { "content-type": "application/json" },
-    body,
+    requests: [{ setupRequest: (req) => ({ ...req, body: fresh() }) }],
     connections: CONNECTIONS,
     duration: ms / 1000,
     ...(rate ? { overallRate: rate } : {}),
