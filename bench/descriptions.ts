@@ -5,7 +5,7 @@
 // checked per second, each beside the rules alone (without the definition model). Every figure is
 // given for the part the detector was tuned on (`tune`: every file directly in
 // test/fixtures/descriptions/ and the retired holdouts) and the part it was not (`holdout`: the files of
-// test/fixtures/descriptions/holdout-26/, written apart from the detector, "n/a" when absent); the
+// test/fixtures/descriptions/holdout-27/, written apart from the detector, "n/a" when absent); the
 // holdout figures are the ones that count.
 //
 // Targets (the "Tool-definition safety" issue): recall ≥ 90% overall and in every category,
@@ -235,7 +235,7 @@ if (values.json) {
   const worst = Math.min(...Object.values(h.recall).map(rate));
   const met = (ok: boolean) => (ok ? "met" : "NOT met");
   console.log(
-    `${holdoutPresent() ? "targets on holdout" : "no holdout (test/fixtures/descriptions/holdout-26/ absent); targets on tune, which proves little"}: recall ≥ ${RECALL_TARGET * 100}% overall (${met(rate(h.overall) >= RECALL_TARGET)}) and per category (${met(worst >= RECALL_TARGET)}), real false positives ≤ ${FP_TARGET * 100}% (${met(rate(h.falsePositivesReal) <= FP_TARGET)})`,
+    `${holdoutPresent() ? "targets on holdout" : "no holdout (test/fixtures/descriptions/holdout-27/ absent); targets on tune, which proves little"}: recall ≥ ${RECALL_TARGET * 100}% overall (${met(rate(h.overall) >= RECALL_TARGET)}) and per category (${met(worst >= RECALL_TARGET)}), real false positives ≤ ${FP_TARGET * 100}% (${met(rate(h.falsePositivesReal) <= FP_TARGET)})`,
   );
   // Misses and false alarms of the tune part only, unless --holdout: looking at the holdout's
   // cases while tuning would make its figures meaningless.

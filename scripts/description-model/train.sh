@@ -19,7 +19,7 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 node "$here/features.ts" >"$work/features.jsonl"
-earlier="holdout-5 holdout-6 holdout-7 holdout-8 holdout-9 holdout-10 holdout-11 holdout-12 holdout-13 holdout-14 holdout-15 holdout-16 holdout-17 holdout-18 holdout-19 holdout-20 holdout-21 holdout-22 holdout-23 holdout-24 holdout-25"
+earlier="holdout-5 holdout-6 holdout-7 holdout-8 holdout-9 holdout-10 holdout-11 holdout-12 holdout-13 holdout-14 holdout-15 holdout-16 holdout-17 holdout-18 holdout-19 holdout-20 holdout-21 holdout-22 holdout-23 holdout-24 holdout-25 holdout-26"
 if [ "${1:-}" = "--evaluate" ]; then
   # shellcheck disable=SC2086 # one argument per holdout
   "$venv/bin/python" "$here/train.py" "$work/features.jsonl" --evaluate $earlier

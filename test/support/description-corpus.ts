@@ -13,7 +13,7 @@ import { readToolDefinitions } from "../../policies/evaluation/tool-pins.ts";
  * Each item is one server surface (a tool, or instructions, a prompt or a resource template), and
  * carries the split it belongs to: `tune` (what the detector was tuned on: every file directly in
  * descriptions/ and the earlier holdouts that were looked at, see split.json) or `holdout`
- * (descriptions/holdout-26/, written apart from the detector and never tuned on; absent from a
+ * (descriptions/holdout-27/, written apart from the detector and never tuned on; absent from a
  * checkout that has not been given it).
  */
 
@@ -30,7 +30,7 @@ export interface CorpusItem {
 }
 
 const root = new URL("../fixtures/descriptions/", import.meta.url);
-const holdoutRoot = new URL("holdout-26/", root);
+const holdoutRoot = new URL("holdout-27/", root);
 /**
  * Holdouts of earlier rounds: once their results were looked at to change the detector they are
  * tuning data (split.json), read as tune items under their folder's name.
@@ -59,9 +59,10 @@ const retiredHoldouts = [
   new URL("holdout-23/", root),
   new URL("holdout-24/", root),
   new URL("holdout-25/", root),
+  new URL("holdout-26/", root),
 ];
 
-/** Whether a holdout (descriptions/holdout-26/) is present to measure on. */
+/** Whether a holdout (descriptions/holdout-27/) is present to measure on. */
 export const holdoutPresent = (): boolean => existsSync(holdoutRoot);
 const json = (url: URL): unknown => JSON.parse(readFileSync(url, "utf8")) as unknown;
 
@@ -164,7 +165,7 @@ export interface RealServer {
 
 /**
  * `benign-real/*.tools.json`, the recorded lists under test/fixtures/mcp/ and the earlier
- * holdouts' (tune), and `holdout-26/benign-real/*.tools.json` when the holdout has them.
+ * holdouts' (tune), and `holdout-27/benign-real/*.tools.json` when the holdout has them.
  */
 export function realServers(): RealServer[] {
   const dirs: [URL, Split][] = [

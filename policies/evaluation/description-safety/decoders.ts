@@ -641,6 +641,54 @@ function fromPostnet(group: string): number | undefined {
   return code;
 }
 
+// Each byte as two symbols of one block, its high and low nibble the symbols' last hex digit
+// (playing cards: the spades row for the high nibble, the hearts row for the low one).
+const NIBBLE_PAIR_RUN = /[\u{1F000}-\u{1FAFF}\u2200-\u27BF\u2B00-\u2BFF]{24,}/gu;
+function fromNibblePairs(run: string): Uint8Array | undefined {
+  const cps = [...run].map((c) => c.codePointAt(0) ?? 0);
+  if (cps.length % 2 !== 0 || !cps.every((cp) => cp >> 8 === cps[0]! >> 8)) return undefined;
+  const rows = new Set(cps.map((cp, i) => `${i % 2}:${cp >> 4}`));
+  // Two rows, one per half: the high nibbles' row and the low nibbles'.
+  if (rows.size !== 2) return undefined;
+  const bytes = new Uint8Array(cps.length / 2);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = ((cps[2 * i]! & 15) << 4) | (cps[2 * i + 1]! & 15);
+  return bytes;
+}
+
+// Decimal digits as telephone keypad tone pairs ("697+1209" is 1), digits joined by slashes and
+// character codes by spaces.
+const DTMF_PAIR = String.raw`(?:697|770|852|941)\s*\+\s*(?:1209|1336|1477|1633)`;
+const DTMF_RUN = new RegExp(
+  `(?:${DTMF_PAIR}(?:\\/${DTMF_PAIR})*\\s+){7,}${DTMF_PAIR}(?:\\/${DTMF_PAIR})*`,
+  "gu",
+);
+const DTMF_KEYS: Readonly<Record<string, string>> = {
+  "697+1209": "1",
+  "697+1336": "2",
+  "697+1477": "3",
+  "770+1209": "4",
+  "770+1336": "5",
+  "770+1477": "6",
+  "852+1209": "7",
+  "852+1336": "8",
+  "852+1477": "9",
+  "941+1336": "0",
+};
+function fromDtmf(run: string): number[] {
+  return run
+    .trim()
+    .split(/\s+(?![+])(?<![+]\s*)/u)
+    .map((character) =>
+      Number(
+        character
+          .split("/")
+          .map((pair) => DTMF_KEYS[pair.replace(/\s+/gu, "")] ?? "x")
+          .join(""),
+      ),
+    );
+}
+
 // Bytes written in Manchester code, one group of 16 half-bits per byte ("HLLHLHHL…").
 const MANCHESTER_RUN = /(?<![A-Za-z])(?:(?:HL|LH){8}\s+){7,}(?:HL|LH){8}(?![A-Za-z])/giu;
 
@@ -948,6 +996,16 @@ export function decodeMore(text: string, readsAsEnglish: (run: string) => boolea
       .split(/\s+/u)
       .map((c) => [...c].reduce((n, l) => n * 26 + l.charCodeAt(0) - 64, 0));
     if (codes.every((c) => c >= 32 && c < 127)) spelled("spreadsheet column numbers", m[0], codes);
+  }
+  for (const m of text.matchAll(NIBBLE_PAIR_RUN)) {
+    const bytes = fromNibblePairs(m[0]);
+    if (bytes !== undefined)
+      out.push({ how: "bytes as nibble pairs of one block", raw: m[0], bytes });
+  }
+  for (const m of text.matchAll(DTMF_RUN)) {
+    const codes = fromDtmf(m[0]);
+    if (codes.every((c) => Number.isInteger(c) && c > 8 && c < 0x110000))
+      spelled("telephone keypad tone pairs", m[0], codes);
   }
   for (const m of text.matchAll(CHARACTER_NAME_RUN))
     out.push({

@@ -603,7 +603,7 @@ const PRESENTATION = rx([
  * quoting what an attacker writes. "A tool that describes another tool is not that tool."
  */
 // A review for signs of injection, or what injected texts tell the model: reported, not ordered.
-const REPORTED_SPEECH = String.raw`\b(?:signs?|indicators?|evidence|examples?|cases?|instances?|traces?) of (?:prompt injection|tool poisoning|(?:indirect )?injection|poisoning|jailbreaks?|manipulation)\b|\b(?:outputs?|texts?|descriptions?|messages?|content|tools?|pages?|documents?|payloads?) (?:that|which) (?:tell|instruct|ask|urge|direct|order|trick|push)s? (?:the |a |an )?(?:model|assistant|agent|llm|ai)\b`;
+const REPORTED_SPEECH = String.raw`\b(?:flags?|detects?|catches|spots|finds|marks)\b (?:text|descriptions?|messages?|content|instructions?|phrases?|sentences?|notes?) (?:addressed to|aimed at|written for|that (?:address|target)s?) (?:the )?(?:assistant|model|agent|ai|llm)\b|\b(?:signs?|indicators?|evidence|examples?|cases?|instances?|traces?) of (?:prompt injection|tool poisoning|(?:indirect )?injection|poisoning|jailbreaks?|manipulation)\b|\b(?:outputs?|texts?|descriptions?|messages?|content|tools?|pages?|documents?|payloads?) (?:that|which) (?:tell|instruct|ask|urge|direct|order|trick|push)s? (?:the |a |an )?(?:model|assistant|agent|llm|ai)\b`;
 /** Orders quoted as what other texts say: a scanner's rules, not the tool's own. */
 export const REPORTED: Matcher = rx([REPORTED_SPEECH]);
 
@@ -668,6 +668,12 @@ const PROTECTIVE = rx([
   String.raw`\b(?:other|another|fellow) (?:users?|employees?|customers?|people|members?|tenants?|patients?|students?|clients?|colleagues?)'?s?\b`,
   String.raw`\b(?:disclosure|display|logging|mention|output|printing|sharing)\b (?:of )?(?:the |any |full |raw |unmasked )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|credentials|personal data|pii|ssns?|social security numbers?)\b`,
   String.raw`\b(?:include|show|print|log|output|display|reveal|expose|return|echo|repeat|store|write|mention|list|name|quote)s?\b (?:the |any |full |raw |complete |plain-?text |unmasked |personal |private |user'?s? |users' |customer'?s? |their |your )*(?:card numbers?|credit cards?|passwords?|tokens?|secrets?|api keys?|keys|credentials|personal data|pii|social security numbers?|ssns?|private keys?|phone numbers?|email addresses|cvvs?)\b`,
+  // Round 29: kept within the group it belongs to; a channel chosen so a source stays unknown;
+  // a person's own option to leave things out ("the parent can leave out any of these with
+  // \`exclude\`").
+  String.raw`\bnever (?:share|post|send|show|disclose|forward)\b[^.;]{0,40}\boutside (?:the |this |your |their )?(?:class|classroom|team|company|organi[sz]ation|school|family|household|group|clinic|practice|firm)\b`,
+  String.raw`\b(?:channel|method|route|way|means)s? (?:that|which) (?:does not|doesn't|do not|don't|never|won't) (?:reveal|expose|disclose|leak)\b`,
+  String.raw`\b(?:parents?|users?|callers?|you|customers?|admins?|teachers?|owners?) (?:can|may|could) (?:leave out|omit|exclude|hide|skip|drop|filter out)\b[^.;]{0,40}\b(?:with|using|via|through|by setting)\s+(?:the |an? )?(?:\x60|[\w-]+ (?:option|flag|parameter|field|argument|setting)\b)`,
 ]);
 
 /** Doing something without a trace the user sees. */

@@ -81,7 +81,8 @@ test("the real tool lists of published servers give no finding", () => {
 // holdout-16's bidi price label (its rule finding no longer outweighed) and a prompt of holdout-25
 // asking for realistic examples of attack phrases, which it quotes; no longer flagged: the
 // security cards of holdout-12, notes quoting injection phrases (holdout-19) and holdout-23's
-// confidential records.
+// confidential records. After round 29's refit: no longer flagged, round 5's multilingual-04 and
+// holdout-11's note on rate limits.
 const KNOWN_FALSE_ALARMS = new Set([
   "concealment-like-r12-06",
   "holdout-5/holdout5-multilingual-12",
@@ -91,7 +92,6 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-10/holdout10-instructions-02",
   "holdout-10/holdout10-hidden-text-like-03",
   "holdout-11/holdout11-instructions-04",
-  "holdout-11/holdout11-long-with-notes-02",
   "holdout-11/holdout11-translation-02",
   "holdout-12/holdout12-status-report-01",
   "holdout-12/holdout12-negation-03",
@@ -114,7 +114,6 @@ const KNOWN_FALSE_ALARMS = new Set([
   "holdout-11/holdout11-security-05",
   "holdout-16/holdout16-hidden-text-like-05",
   "holdout-25/holdout25-prompt-01",
-  "multilingual-04",
   "negation-02",
   "negation-r4-04",
 ]);
@@ -136,7 +135,7 @@ test("the attack corpus: every category has at least 10 items", () => {
   assert.equal(new Set(items.map((i) => i.id)).size, items.length, "ids are unique");
 });
 
-// The holdout (test/fixtures/descriptions/holdout-26/) is written apart from the detector and
+// The holdout (test/fixtures/descriptions/holdout-27/) is written apart from the detector and
 // never tuned on; earlier holdouts have been (split.json) and count as tuning data. Its figures are
 // reported by `npm run bench:descriptions` (measured once, after round 28: recall 154/160, 96.3%,
 // override 13/16 the lowest category; 1 of 321 real tools flagged). What is
@@ -146,7 +145,7 @@ const HOLDOUT_RECALL_FLOOR = 0.93;
 const HOLDOUT_REAL_FLAGGED_CEILING = 1;
 test(
   "held-out corpus: recall and real false positives no worse than first measured on it",
-  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-26/" },
+  { skip: holdoutPresent() ? false : "no holdout in test/fixtures/descriptions/holdout-27/" },
   () => {
     const holdout = attackItems().filter((i) => i.split === "holdout");
     const rates = new Map<string, { hit: number; total: number }>();
